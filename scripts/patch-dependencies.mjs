@@ -122,7 +122,9 @@
 //      leader waiting for its replicas), with the next sequences, and the broker appended them as new records. A
 //      caller may give sendBatch an array (`answers`) that gets each partition's answer as it comes, so a send that
 //      fails after some partitions were answered (out of retries or of delivery.timeout.ms, the producer closed) says
-//      which records were written (scripts/patches/kafkajs-moved-leader-produce.mjs).
+//      which records were written; with acks=0, where no answer comes, each partition counts as answered once sent
+//      (base offset -1), as Java's producer counts an acks=0 batch done once it is sent, so such a send is not sent
+//      again whole (scripts/patches/kafkajs-moved-leader-produce.mjs).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the

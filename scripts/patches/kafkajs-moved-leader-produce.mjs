@@ -1,9 +1,10 @@
 // kafkajs' patch 21 of scripts/patch-dependencies.mjs, whose header explains it and which applies it with the others: a
 // send's retry sends every partition not answered yet to its leader, also one that moved to a broker that answered an
 // earlier attempt, with the sequences its failed request gave back; each answer goes to the caller's `answers` too (what a
-// send that fails wrote). Applied after patch 20 (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps
-// whole but for the signature that takes `answers`. Its tests: src/kafka/kafkajs-produce-retry-patches.test.ts,
-// src/kafka/kafkajs/send-outcome.test.ts (`answers`) and test/kafkajs-moved-leader-produce.test.ts (three brokers).
+// send that fails wrote), and with acks=0 each partition sent counts as answered (base offset -1). Applied after patch 20
+// (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps whole but for the signature that takes `answers`.
+// Its tests: src/kafka/kafkajs-produce-retry-patches.test.ts, src/kafka/kafkajs/send-outcome.test.ts (`answers`) and
+// test/kafkajs-moved-leader-produce.test.ts (three brokers).
 
 /** The success of a broker's request as patch 20 left it (its `mayBeWritten`), before this patch took that text over. */
 const answeredPerBroker = () => `          responsePerBroker.set(broker, formattedResponse)
@@ -11,6 +12,14 @@ const answeredPerBroker = () => `          responsePerBroker.set(broker, formatt
         } catch (e) {
           responsePerBroker.delete(broker)
           throw e
+        } finally {`;
+
+/** This patch's form before an acks=0 partition sent counted as answered: with acks=0 it kept no answer. */
+const answeredWithAcksOnly = () => `          // edge-gateway patch: the request's partitions answered, not sent again
+          for (const { topic, partitions } of topicData)
+            for (const { partition } of partitions) answered.add(answerKey(topic, partition))
+          responses.push(...formattedResponse)
+          mayBeWritten = true // edge-gateway patch: this broker wrote its part of the send
         } finally {`;
 
 /** The caller's `answers` this patch keeps its answers in, where its first form kept them in a list of its own. */
@@ -85,13 +94,18 @@ ${CALLERS_ANSWERS}
         } finally {`,
     // A partition's answer is kept for the send's later attempts (patch 20's mark too: given up and sent again on a new
     // producer, what the broker acknowledged would be written twice).
-    to: `          // edge-gateway patch: the request's partitions answered, not sent again
+    to: `          // edge-gateway patch: the request's partitions answered, not sent again; with acks=0, where no answer comes,
+          // each partition is answered once sent (base offset -1), as Java's producer counts an acks=0 batch done then
           for (const { topic, partitions } of topicData)
-            for (const { partition } of partitions) answered.add(answerKey(topic, partition))
+            for (const { partition } of partitions) {
+              answered.add(answerKey(topic, partition))
+              if (!expectResponse)
+                responses.push({ topicName: topic, partition, errorCode: 0, baseOffset: '-1', logAppendTime: '-1', logStartOffset: '-1' })
+            }
           responses.push(...formattedResponse)
           mayBeWritten = true // edge-gateway patch: this broker wrote its part of the send
         } finally {`,
-    was: [answeredPerBroker],
+    was: [answeredPerBroker, answeredWithAcksOnly],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",

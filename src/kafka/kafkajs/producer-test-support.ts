@@ -25,6 +25,3 @@ export const record = (topic: string): ProducerRecord => ({
   headers: [],
   timestamp: null,
 });
-
-/** A record for topic t with `key` (Java's murmur2 on 2 partitions: k3 goes to 0, k0 to 1). */
-export const keyed = (key: string): ProducerRecord => ({ ...record("t"), key: new TextEncoder().encode(key) });

@@ -22,10 +22,11 @@
  * were written twice (explore31 F1: kafkajs gave every send up after the client's 3 retries). A send that fails after
  * some of its partitions were answered (out of retries or time, forceClose) lists their records written (PartlyWritten:
  * kafkajs hands each answer to the adapter as it comes, patch 21's `answers`), as Java's producer fails only the
- * batches never acknowledged: the runtime sends only the others again. With acks=0 no answer comes: such a send lists
- * nothing written, and the runtime sends it whole again (a record sent may be written twice, none is lost; Java's
- * producer counts an acks=0 batch done once it is sent). A send nothing of which may be written is still given up after
- * those 3 (dependency patch 20): sent again, it is not written twice, and the runtime reports why. After a send failed
+ * batches never acknowledged: the runtime sends only the others again. With acks=0, where no answer comes, patch 21
+ * counts a partition answered once sent (offset -1), as Java's producer counts an acks=0 batch done once it is sent:
+ * such a send lists the records it sent written, and only the others are sent again. A send nothing of which may be
+ * written is still given up after those 3 (dependency patch 20): sent again, it is not written twice, and the runtime
+ * reports why. After a send failed
  * for good every later send rejects, never sent (NotSentError; the port's contract: nothing lands ahead of the records
  * the caller sends again on a new producer). A send to one topic
  * that the broker refuses the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was
@@ -257,12 +258,9 @@ export class KafkajsProducer implements KafkaProducer {
         producedBy(records, messages, answers),
       );
     }
-    // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since). With
-    // acks=0 there is none (kafkajs keeps no answer): a record its last attempt left out is taken as not written
-    // although an earlier attempt may have sent it (nothing tells), so it is sent again: written twice when its
-    // partition still exists (the metadata came from a broker behind the others; when the topic was deleted, what the
-    // earlier attempt wrote went with it).
-    const produced = producedBy(records, messages, results, this.s.acks === 0);
+    // Kafka's acknowledgement is its partition's answer (an earlier attempt's, when the partition went since); with
+    // acks=0 that the partition was sent (patch 21).
+    const produced = producedBy(records, messages, results);
     if (produced.includes(null)) throw leftOut(records, messages, produced);
     return produced as ProducedMetadata[];
   }

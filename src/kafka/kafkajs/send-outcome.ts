@@ -24,49 +24,51 @@ const partitionKey = (topic: string, partition: number) => `${topic}\u0000${part
 /** The partition a record went to: the partitioner's choice, once kafkajs made it, or the record's own. */
 const partitionOf = (record: ProducerRecord, message: PinnedMessage) => message[PARTITION] ?? record.partition ?? -1;
 
-/** Each record's metadata by its partition's answer in `answers` (by partitionKey), null without one. */
+/** A record's topic-partition as Java's names a batch's, the topic alone while its partition is not chosen yet. */
+function topicPartitionName(record: ProducerRecord, message: PinnedMessage): string {
+  const partition = message[PARTITION] ?? record.partition;
+  return partition === null || partition === undefined ? record.topic : `${record.topic}-${partition}`;
+}
+
+/**
+ * Each record's metadata by its partition's answer in `answers` (by partitionKey), null without one. With acks=0 a
+ * partition's answer is that it was sent (patch 21: base offset -1), its records' offsets -1, as acks=0 promises no more.
+ */
 function producedByPartition(
   records: readonly ProducerRecord[],
   messages: readonly PinnedMessage[],
   answers: ReadonlyMap<string, PartitionAnswer>,
-  acksZero: boolean,
 ): (ProducedMetadata | null)[] {
   const position = new Map<string, number>();
   return records.map((r, i): ProducedMetadata | null => {
-    const message = messages[i]!;
-    const partition = partitionOf(r, message);
+    const partition = partitionOf(r, messages[i]!);
     const k = partitionKey(r.topic, partition);
     const answer = answers.get(k);
-    if (acksZero ? message[LEFT_OUT] : answer === undefined) return null;
+    if (answer === undefined) return null;
     const index = position.get(k) ?? 0;
     position.set(k, index + 1);
-    const base = Number(answer?.baseOffset ?? -1);
-    const appendTime = answer?.logAppendTime && answer.logAppendTime !== "-1" ? Number(answer.logAppendTime) : null;
+    const base = Number(answer.baseOffset);
+    const appendTime = answer.logAppendTime && answer.logAppendTime !== "-1" ? Number(answer.logAppendTime) : null;
     return { topic: r.topic, partition, offset: base >= 0 ? base + index : -1, timestamp: appendTime ?? r.timestamp };
   });
 }
 
-/**
- * Each record's metadata by its partition's answer in kafkajs' `answers`, null without one. With `acksZero` there is no
- * answer: a record left out of the send is not written, every other one kafkajs sent (it sends each partition until a
- * request of it went out) is taken as written (offset -1), as acks=0 promises no more.
- */
+/** Each record's metadata by its partition's answer in kafkajs' `answers`, null without one. */
 export function producedBy(
   records: readonly ProducerRecord[],
   messages: readonly PinnedMessage[],
   answers: readonly RecordMetadata[],
-  acksZero = false,
 ): (ProducedMetadata | null)[] {
   const byPartition = new Map(answers.map((a) => [partitionKey(a.topicName, a.partition), a]));
-  return producedByPartition(records, messages, byPartition, acksZero);
+  return producedByPartition(records, messages, byPartition);
 }
 
 /**
  * `failure`, listing the records of its send that Kafka acknowledged before it (`produced`) written (PartlyWritten), so
  * that only the others are sent again, as Java's producer expires or fails only the batches never acknowledged: sent
- * again on a new producer, those acknowledged were written twice. As it is when it says already, or none was (so with
- * acks=0, where no answer comes: the runtime sends the whole send again, as it may not have been written; a record
- * sent may then be written twice, none is lost, where Java's producer counts an acks=0 batch done once it is sent).
+ * again on a new producer, those acknowledged were written twice. With acks=0 a partition sent counts as acknowledged
+ * (offset -1), as Java's producer counts an acks=0 batch done once it is sent. As it is when it says already, or none
+ * was.
  */
 export function withAcknowledged(failure: Error, produced: readonly (ProducedMetadata | null)[]): Error {
   if (writtenRecords(failure) !== undefined || produced.every((m) => m === null)) return failure;
@@ -92,7 +94,7 @@ export function leftOut(
   for (let i = 0; i < records.length; i++) {
     if (produced[i] !== null) continue;
     const message = messages[i]!;
-    (message[LEFT_OUT] ? gone : unanswered).add(`${records[i]!.topic}-${partitionOf(records[i]!, message)}`);
+    (message[LEFT_OUT] ? gone : unanswered).add(topicPartitionName(records[i]!, message));
   }
   const why: string[] = [];
   if (gone.size > 0)
@@ -131,7 +133,7 @@ export function refusedIn(
   }
   if (refused.size === 0) return undefined;
   const accepted = new Map([...results].filter(([, p]) => p.errorCode === 0));
-  return { refused: [...refused], written: producedByPartition(records, messages, accepted, false) };
+  return { refused: [...refused], written: producedByPartition(records, messages, accepted) };
 }
 
 /**
@@ -146,12 +148,7 @@ export function expired(
   acknowledged: readonly (ProducedMetadata | null)[],
   deliveryTimeoutMs: number,
 ): RetriableError {
-  // Each record's topic-partition, as Java's names its batch's (the partitioner's choice, once kafkajs made it).
-  const partitions = records.flatMap((r, i) => {
-    if (acknowledged[i] !== null) return [];
-    const partition = messages[i]![PARTITION] ?? r.partition;
-    return [partition === null || partition === undefined ? r.topic : `${r.topic}-${partition}`];
-  });
+  const partitions = records.flatMap((r, i) => (acknowledged[i] === null ? [topicPartitionName(r, messages[i]!)] : []));
   const expiry = new JavaException(
     javaExceptionClass("REQUEST_TIMED_OUT"),
     partitions.length === 0

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { apiVersionsV3, ConnectionPool } from "@platformatic/kafka";
 import { deafBroker } from "../../../test/support/deaf-broker.ts";
-import { waitFor } from "../../../test/support/wait-for.ts";
+import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { onFetchSent } from "./fetch-sends.ts";
 import { fetchOver } from "./fetch-test-support.ts";
 
@@ -45,7 +45,28 @@ describe("onFetchSent", () => {
     const fetched = fetchOver(pool, address, () => written++).catch((error: unknown) => error);
     await waitFor(() => written === 1, { what: "the Fetch written" });
     await pool.close();
-    expect(await fetched).toEqual(expect.objectContaining({ message: "Connection closed" }));
+    // Bounded: a Fetch that never went out never settles.
+    expect(await settled(fetched, { timeoutMs: 3000, what: "the Fetch settled" })).toEqual(
+      expect.objectContaining({ message: "Connection closed" }),
+    );
     expect(seen).toEqual(["second"]);
+  });
+
+  // Review p3i: only the connections a pool made after its first hook was added were hooked.
+  test("a hook added once the pool has connections sees the Fetches sent over them", async () => {
+    await using broker = await deafBroker();
+    const address = { host: "127.0.0.1", port: broker.port };
+    const pool = new ConnectionPool("c", {});
+    await pool.get(address);
+    const seen: string[] = [];
+    onFetchSent(pool, () => void seen.push("hooked"));
+    let written = 0;
+    const fetched = fetchOver(pool, address, () => written++).catch((error: unknown) => error);
+    await waitFor(() => written === 1, { what: "the Fetch written" });
+    await pool.close();
+    expect(await settled(fetched, { timeoutMs: 3000, what: "the Fetch settled" })).toEqual(
+      expect.objectContaining({ message: "Connection closed" }),
+    );
+    expect(seen).toEqual(["hooked"]);
   });
 });

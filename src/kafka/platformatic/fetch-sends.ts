@@ -29,12 +29,13 @@ type Send = (
 
 const hooksOf = new WeakMap<ConnectionPool, FetchHook[]>();
 
-/** `hook` sees each Fetch sent over `pool`'s connections (those made from now on), in the order hooks were added. */
+/** `hook` sees each Fetch sent over `pool`'s connections, those it has already too, in the order hooks were added. */
 export function onFetchSent(pool: ConnectionPool, hook: FetchHook): void {
   const hooks = hooksOf.get(pool);
   if (hooks) return void hooks.push(hook);
   const added = [hook];
   hooksOf.set(pool, added);
+  for (const [, connection] of pool) hookFetches(connection, added);
   pool.on("connecting", ({ connection }: { connection: Connection }) => hookFetches(connection, added));
 }
 
