@@ -15,7 +15,8 @@
  *
  * A fetch a broker holds unanswered (a hung broker) is reported once request.timeout.ms fails it, not before (the
  * default client's is once it waited fetch.max.wait.ms and RETRY_GRACE_MS: platformatic/unanswered-fetches.ts): its
- * failure is marked with the broker and that wait (unanswered-request.ts), so the trace names them at once.
+ * failure is marked with the broker and its wait since it was sent (unanswered-request.ts), so the trace names them at
+ * once.
  */
 import type { Kafka } from "kafkajs";
 import ConsumerGroup from "kafkajs/src/consumer/consumerGroup";
@@ -29,6 +30,8 @@ interface TimedOutRequest {
   readonly name?: string;
   readonly message?: string;
   readonly broker?: unknown;
+  /** When the request was written (Date.now()). */
+  readonly sentAt?: unknown;
 }
 
 export class FetchFailureWatch {
@@ -52,13 +55,16 @@ export class FetchFailureWatch {
   failed(node: number, error: unknown): void {
     const failure = wrap(error, `Error sending fetch request to node ${node}`);
     const { requestTimeoutMs } = this;
-    // Its Fetch request (not the metadata it waited on) went unanswered for the request timeout; kafkajs names the
-    // broker by its host:port.
-    const address = findInError(error, (e: TimedOutRequest) =>
-      e.name === "KafkaJSRequestTimeoutError" && e.message?.startsWith("Request Fetch(") ? String(e.broker) : undefined,
+    // Its Fetch request (not the metadata it waited on) went unanswered; kafkajs names the broker by its host:port. Its
+    // wait is from its sending, as kafkajs' timeout check (up to its check interval past the request timeout).
+    const timedOut = findInError(error, (e: TimedOutRequest) =>
+      e.name === "KafkaJSRequestTimeoutError" && e.message?.startsWith("Request Fetch(") ? e : undefined,
     );
-    if (address !== undefined)
-      withUnansweredRequest(failure, { node, address, waitedMs: requestTimeoutMs, requestTimeoutMs });
+    if (timedOut !== undefined) {
+      const address = String(timedOut.broker);
+      const waitedMs = typeof timedOut.sentAt === "number" ? Date.now() - timedOut.sentAt : requestTimeoutMs;
+      withUnansweredRequest(failure, { node, address, waitedMs, requestTimeoutMs });
+    }
     this.failedNow.add(node);
     this.failing.add(node);
     this.report(failure);
@@ -78,25 +84,51 @@ export class FetchFailureWatch {
 
 const watches = new WeakMap<object, FetchFailureWatch>();
 
-const group = ConsumerGroup.prototype;
-const fetch = group.fetch;
-group.fetch = async function (this: ConsumerGroup, nodeId: number): Promise<unknown[]> {
-  const watch = watches.get(this.cluster);
-  watch?.fetching(nodeId);
-  const batches = await fetch.call(this, nodeId);
-  watch?.fetched(nodeId, () => this.getNodeIds());
-  return batches;
+/** The consumer group's parts the wrappers use (kafkajs' ConsumerGroup; a fake one in the unit test). */
+type WatchedGroup = Pick<ConsumerGroup, "cluster" | "fetch" | "recoverFromFetch" | "getNodeIds" | "logger"> & {
+  unansweredFetches?: Map<number, number>;
 };
-const recoverFromFetch = group.recoverFromFetch;
-group.recoverFromFetch = function (this: ConsumerGroup, error: unknown, nodeId: number): Promise<void> {
-  const before = this.unansweredFetches.get(nodeId);
-  // Counted before its first await (the backoff): reported now, not once the backoff is over.
-  const recovering = recoverFromFetch.call(this, error, nodeId);
-  if (this.unansweredFetches.get(nodeId) !== before) watches.get(this.cluster)?.failed(nodeId, error);
-  return recovering;
-};
+
+/**
+ * Runs a call of `cluster`'s watch. A watch that throws (its report) leaves kafkajs' fetch as it was: logged only, as
+ * a report lost is a trace missing, a fetch failed by it a consumer stalled or crashed.
+ */
+function tellWatch(group: WatchedGroup, call: (watch: FetchFailureWatch) => void): void {
+  const watch = watches.get(group.cluster);
+  if (watch === undefined) return;
+  try {
+    call(watch);
+  } catch (e) {
+    group.logger.debug(`The fetch failure watch failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Wraps `group`'s (a prototype's) fetch and recoverFromFetch to tell the watch of its cluster (see above). */
+export function watchFetches(group: WatchedGroup): void {
+  const fetch = group.fetch;
+  group.fetch = async function (this: WatchedGroup, nodeId: number): Promise<unknown[]> {
+    tellWatch(this, (watch) => watch.fetching(nodeId));
+    const batches = await fetch.call(this, nodeId);
+    tellWatch(this, (watch) => watch.fetched(nodeId, () => this.getNodeIds()));
+    return batches;
+  };
+  const recoverFromFetch = group.recoverFromFetch;
+  group.recoverFromFetch = function (this: WatchedGroup, error: unknown, nodeId: number): Promise<void> {
+    const before = this.unansweredFetches?.get(nodeId);
+    // Counted before its first await (the backoff): reported now, not once the backoff is over.
+    const recovering = recoverFromFetch.call(this, error, nodeId);
+    if (this.unansweredFetches?.get(nodeId) !== before) tellWatch(this, (watch) => watch.failed(nodeId, error));
+    return recovering;
+  };
+}
+watchFetches(ConsumerGroup.prototype);
+
+/** Tells `watch` of the fetches of the consumer groups of `cluster`. */
+export function watchCluster(cluster: object, watch: FetchFailureWatch): void {
+  watches.set(cluster, watch);
+}
 
 /** A view of `kafka` whose consumers tell `watch` of their fetches (see above). */
 export function withFetchFailureWatch(kafka: Kafka, watch: FetchFailureWatch): Kafka {
-  return withClusterHook(kafka, (cluster) => watches.set(cluster, watch));
+  return withClusterHook(kafka, (cluster) => watchCluster(cluster, watch));
 }

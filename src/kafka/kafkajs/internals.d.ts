@@ -83,6 +83,7 @@ declare module "kafkajs/src/consumer/consumerGroup" {
     /** By node, its fetches in a row without an answer (dependency patch 16). */
     unansweredFetches: Map<number, number>;
     getNodeIds(): number[];
+    logger: { debug(message: string, extra?: object): void };
   }
 }
 declare module "kafkajs/src/protocol/requests/produce/v3/response" {
