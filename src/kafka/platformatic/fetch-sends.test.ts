@@ -5,6 +5,20 @@ import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { onFetchSent } from "./fetch-sends.ts";
 import { fetchOver } from "./fetch-test-support.ts";
 
+/**
+ * A Fetch over `pool` to `address` is written, then the pool closed: the Fetch settles with "Connection closed", within
+ * a bound (a Fetch that never went out never settles).
+ */
+async function fetchClosedWithPool(pool: ConnectionPool, address: { host: string; port: number }): Promise<void> {
+  let written = 0;
+  const fetched = fetchOver(pool, address, () => written++).catch((error: unknown) => error);
+  await waitFor(() => written === 1, { what: "the Fetch written" });
+  await pool.close();
+  expect(await settled(fetched, { timeoutMs: 3000, what: "the Fetch settled" })).toEqual(
+    expect.objectContaining({ message: "Connection closed" }),
+  );
+}
+
 // review f3hang-d P3: the fetcher's pool had its connections' `send` wrapped twice, once per concern (batch checks,
 // Fetch timing), each with its own idea of which request is a Fetch.
 describe("onFetchSent", () => {
@@ -41,14 +55,7 @@ describe("onFetchSent", () => {
       throw new Error("hook broken");
     });
     onFetchSent(pool, () => void seen.push("second"));
-    let written = 0;
-    const fetched = fetchOver(pool, address, () => written++).catch((error: unknown) => error);
-    await waitFor(() => written === 1, { what: "the Fetch written" });
-    await pool.close();
-    // Bounded: a Fetch that never went out never settles.
-    expect(await settled(fetched, { timeoutMs: 3000, what: "the Fetch settled" })).toEqual(
-      expect.objectContaining({ message: "Connection closed" }),
-    );
+    await fetchClosedWithPool(pool, address);
     expect(seen).toEqual(["second"]);
   });
 
@@ -60,13 +67,7 @@ describe("onFetchSent", () => {
     await pool.get(address);
     const seen: string[] = [];
     onFetchSent(pool, () => void seen.push("hooked"));
-    let written = 0;
-    const fetched = fetchOver(pool, address, () => written++).catch((error: unknown) => error);
-    await waitFor(() => written === 1, { what: "the Fetch written" });
-    await pool.close();
-    expect(await settled(fetched, { timeoutMs: 3000, what: "the Fetch settled" })).toEqual(
-      expect.objectContaining({ message: "Connection closed" }),
-    );
+    await fetchClosedWithPool(pool, address);
     expect(seen).toEqual(["hooked"]);
   });
 });
