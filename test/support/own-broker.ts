@@ -8,7 +8,7 @@
  * one that timed out (see `untilTestEnds`).
  */
 
-import { onTestFinished } from "bun:test";
+import { afterAll, onTestFinished } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -190,12 +190,31 @@ export async function startOwnBroker(
     // The state dir goes with the test: no controlled shutdown to wait for (seconds on a busy
     // machine), and a broker the test left frozen (SIGSTOP) ends too.
     async [Symbol.asyncDispose]() {
+      if (!alive) return; // stopped or killed already: its pid may name another process by now
       try {
         await kill();
       } catch {
         // already gone
       }
     },
+  };
+}
+
+/**
+ * `startOwnBroker` for a file whose tests run at once (test.concurrent), each on a broker of its own: bun refuses
+ * onTestFinished in a concurrent test, so each broker started through the function returned is killed (SIGKILL) when
+ * the file's tests have ended (afterAll) instead of when its own test ends, also one that a test that timed out left
+ * running or frozen. Called at the top level of the file.
+ */
+export function ownBrokersUntilFileEnds(): typeof startOwnBroker {
+  const started: OwnBroker[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((broker) => broker[Symbol.asyncDispose]()));
+  });
+  return async (stateDir, extraProperties, options) => {
+    const broker = await startOwnBroker(stateDir, extraProperties, { ...options, untilTestEnds: false });
+    started.push(broker);
+    return broker;
   };
 }
 
