@@ -75,6 +75,8 @@ export interface OwnBrokerOptions {
   readonly untilTestEnds?: boolean;
   /** A broker-only node joining the controller of another own broker (scripts/kafka's KAFKA_CONTROLLER). */
   readonly joins?: { readonly nodeId: number; readonly controller: string; readonly clusterId: string };
+  /** The cluster id a new controller node formats its log directory with (scripts/kafka's KAFKA_CLUSTER_ID). */
+  readonly clusterId?: string;
   /** More JVM options, after the defaults (a later -Xmx wins): a cluster's brokers run with small heaps. */
   readonly jvmOptions?: string;
 }
@@ -119,7 +121,9 @@ export async function startOwnBroker(
           KAFKA_CONTROLLER: options.joins.controller,
           KAFKA_CLUSTER_ID: options.joins.clusterId,
         }
-      : {}),
+      : options.clusterId !== undefined
+        ? { KAFKA_CLUSTER_ID: options.clusterId }
+        : {}),
   };
   const proc = Bun.spawn(["bash", script, "start"], { env, stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();

@@ -30,8 +30,40 @@ const HEAP = "-Xms64m -Xmx256m";
  */
 const groupsOnEveryNode = (size: number) => `offsets.topic.replication.factor=${size}`;
 
+/** A new cluster id as Kafka's Uuid.randomUuid makes one: 16 random bytes in URL-safe base64, never starting with "-". */
+function newClusterId(): string {
+  for (;;) {
+    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
+}
+
 /**
- * Starts `size` nodes (node 1 first: the others join its controller) and waits until every broker is registered.
+ * The controller address (`1@127.0.0.1:PORT`) node 1's scripts/kafka chose: the ports file it writes before it
+ * formats its log directory and starts its JVM (the controller listener binds that port a few seconds later).
+ */
+async function plannedController(nodeDir: string, controller: Promise<unknown>): Promise<string> {
+  let failed = false;
+  controller.catch(() => {
+    failed = true;
+  });
+  const ctrl = await waitFor(
+    async () => {
+      if (failed) return "failed";
+      const ports = await Bun.file(join(nodeDir, "ports"))
+        .text()
+        .catch(() => "");
+      return /^ports\.mtls=\d+$/m.test(ports) ? ports.match(/^ports\.ctrl=(\d+)$/m)?.[1] : undefined;
+    },
+    { timeoutMs: 60_000, what: "node 1's controller port" },
+  );
+  if (ctrl === "failed") throw new Error("node 1 (the controller) failed to start");
+  return `1@127.0.0.1:${ctrl}`;
+}
+
+/**
+ * Starts `size` nodes and waits until every broker is registered. The others start once node 1 (the controller) has
+ * chosen its ports, not once it runs: their JVMs start beside its own (a broker-only node waits for its controller).
  * `properties`: more lines of every node's server.properties (later lines win).
  */
 export async function startOwnCluster(stateDir: string, size = 3, properties = ""): Promise<OwnCluster> {
@@ -40,26 +72,33 @@ export async function startOwnCluster(stateDir: string, size = 3, properties = "
   const dispose = async () => {
     await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
   };
+  const started = (n: OwnBroker) => {
+    nodes.push(n);
+    return n;
+  };
   try {
-    const controller = await startOwnBroker(join(stateDir, "node-1"), nodeProperties, { jvmOptions: HEAP });
-    nodes.push(controller);
-    const joins = (nodeId: number) => ({
-      nodeId,
-      controller: controller.info.controller!,
-      clusterId: controller.info.cluster_id!,
-    });
-    const others = await Promise.all(
-      Array.from({ length: size - 1 }, (_, i) =>
-        startOwnBroker(join(stateDir, `node-${i + 2}`), nodeProperties, {
+    const clusterId = newClusterId();
+    const nodeDir = join(stateDir, "node-1");
+    const starting = startOwnBroker(nodeDir, nodeProperties, { jvmOptions: HEAP, clusterId }).then(started);
+    const others = Promise.all(
+      Array.from({ length: size - 1 }, async (_, i) => {
+        const controller = await plannedController(nodeDir, starting);
+        return startOwnBroker(join(stateDir, `node-${i + 2}`), nodeProperties, {
           jvmOptions: HEAP,
-          joins: joins(i + 2),
-        }).then((n) => {
-          nodes.push(n);
-          return n;
-        }),
-      ),
+          joins: { nodeId: i + 2, controller, clusterId },
+        }).then(started);
+      }),
     );
-    const ordered = [controller, ...others];
+    const [controller, joined] = await Promise.allSettled([starting, others]);
+    if (controller.status === "rejected") throw controller.reason;
+    if (joined.status === "rejected") throw joined.reason;
+    const ordered = [controller.value, ...joined.value];
+    const planned = await plannedController(nodeDir, starting);
+    if (controller.value.info.controller !== planned || controller.value.info.cluster_id !== clusterId) {
+      throw new Error(
+        `node 1 runs as controller ${controller.value.info.controller} of cluster ${controller.value.info.cluster_id}, not ${planned} of ${clusterId}`,
+      );
+    }
     const bootstrap = ordered.map((n) => n.bootstrap).join(",");
     const client = () =>
       new Kafka({ clientId: "own-cluster-test", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
