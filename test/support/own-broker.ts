@@ -205,21 +205,30 @@ export async function startOwnBroker(
 }
 
 /**
- * `startOwnBroker` for a file whose tests run at once (test.concurrent), each on a broker of its own: bun refuses
- * onTestFinished in a concurrent test, so each broker started through the function returned is killed (SIGKILL) when
- * the file's tests have ended (afterAll) instead of when its own test ends, also one that a test that timed out left
- * running or frozen. Called at the top level of the file.
+ * `start` for a file whose tests run at once (test.concurrent), each on brokers of its own: bun refuses onTestFinished
+ * in a concurrent test, so what the function returned starts is disposed (its brokers killed) when the file's tests
+ * have ended (afterAll) instead of when its own test ends, also what a test that timed out left running or frozen.
+ * Called at the top level of the file.
  */
-export function ownBrokersUntilFileEnds(): typeof startOwnBroker {
-  const started: OwnBroker[] = [];
+export function disposedAfterAll<A extends unknown[], T extends AsyncDisposable>(
+  start: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T> {
+  const started: T[] = [];
   afterAll(async () => {
-    await Promise.all(started.map((broker) => broker[Symbol.asyncDispose]()));
+    await Promise.all(started.map((s) => s[Symbol.asyncDispose]()));
   });
-  return async (stateDir, extraProperties, options) => {
-    const broker = await startOwnBroker(stateDir, extraProperties, { ...options, untilTestEnds: false });
-    started.push(broker);
-    return broker;
+  return async (...args) => {
+    const s = await start(...args);
+    started.push(s);
+    return s;
   };
+}
+
+/** `startOwnBroker` for a file whose tests run at once (see disposedAfterAll). */
+export function ownBrokersUntilFileEnds(): typeof startOwnBroker {
+  return disposedAfterAll((stateDir: string, extraProperties?: string, options?: OwnBrokerOptions) =>
+    startOwnBroker(stateDir, extraProperties, { ...options, untilTestEnds: false }),
+  );
 }
 
 /**

@@ -5,12 +5,12 @@
  * OwnBroker with its own state dir under `stateDir` and a small heap. Node 1 is the controller:
  * stop or kill only the others (`stop()`, then `restart()` brings one back on its ports with its
  * data). `await using` kills them all (their state goes with the test's temp dir); so does the
- * end of the test that started them (OwnBroker's `untilTestEnds`).
+ * end of the test that started them (OwnBroker's `untilTestEnds`), or of the file (ownClustersUntilFileEnds).
  */
 
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { type OwnBroker, startOwnBroker } from "./own-broker.ts";
+import { disposedAfterAll, type OwnBroker, startOwnBroker } from "./own-broker.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface OwnCluster extends AsyncDisposable {
@@ -29,6 +29,12 @@ const HEAP = "-Xms64m -Xmx256m";
  * broker stops, as in a production cluster, instead of the group having none while that broker is down.
  */
 const groupsOnEveryNode = (size: number) => `offsets.topic.replication.factor=${size}`;
+
+/**
+ * The log cleaner's dedupe buffer allocated whole at start, 16 MB instead of Kafka's 128 MB: within HEAP's 256 MB a
+ * node failed its start with OutOfMemoryError in SkimpyOffsetMap (the test's compacted topics are small).
+ */
+const SMALL_CLEANER_BUFFER = "log.cleaner.dedupe.buffer.size=16777216";
 
 /** A new cluster id as Kafka's Uuid.randomUuid makes one: 16 random bytes in URL-safe base64, never starting with "-". */
 function newClusterId(): string {
@@ -66,9 +72,14 @@ async function plannedController(nodeDir: string, controller: Promise<unknown>):
  * chosen its ports, not once it runs: their JVMs start beside its own (a broker-only node waits for its controller).
  * `properties`: more lines of every node's server.properties (later lines win).
  */
-export async function startOwnCluster(stateDir: string, size = 3, properties = ""): Promise<OwnCluster> {
+export async function startOwnCluster(
+  stateDir: string,
+  size = 3,
+  properties = "",
+  options: { readonly untilTestEnds?: boolean } = {},
+): Promise<OwnCluster> {
   const nodes: OwnBroker[] = [];
-  const nodeProperties = `${groupsOnEveryNode(size)}\n${properties}`;
+  const nodeProperties = `${groupsOnEveryNode(size)}\n${SMALL_CLEANER_BUFFER}\n${properties}`;
   const dispose = async () => {
     await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
   };
@@ -79,11 +90,12 @@ export async function startOwnCluster(stateDir: string, size = 3, properties = "
   try {
     const clusterId = newClusterId();
     const nodeDir = join(stateDir, "node-1");
-    const starting = startOwnBroker(nodeDir, nodeProperties, { jvmOptions: HEAP, clusterId }).then(started);
+    const starting = startOwnBroker(nodeDir, nodeProperties, { ...options, jvmOptions: HEAP, clusterId }).then(started);
     const others = Promise.all(
       Array.from({ length: size - 1 }, async (_, i) => {
         const controller = await plannedController(nodeDir, starting);
         return startOwnBroker(join(stateDir, `node-${i + 2}`), nodeProperties, {
+          ...options,
           jvmOptions: HEAP,
           joins: { nodeId: i + 2, controller, clusterId },
         }).then(started);
@@ -117,6 +129,13 @@ export async function startOwnCluster(stateDir: string, size = 3, properties = "
     await dispose();
     throw error;
   }
+}
+
+/** `startOwnCluster` for a file whose tests run at once, each on a cluster of its own (see disposedAfterAll). */
+export function ownClustersUntilFileEnds(): typeof startOwnCluster {
+  return disposedAfterAll((stateDir: string, size?: number, properties?: string) =>
+    startOwnCluster(stateDir, size, properties, { untilTestEnds: false }),
+  );
 }
 
 /** `partition`'s leader in the metadata of the cluster at `bootstrap` (-1: none), asked once, not retried. */
