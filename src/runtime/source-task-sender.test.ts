@@ -9,6 +9,7 @@ import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
 import { NO_COMPRESSION } from "../kafka/record-codecs.ts";
 import { NotSentError } from "../kafka/send-rejection.ts";
+import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { BatchResult } from "./send-coalescer.ts";
 import { SourceTaskSender } from "./source-task-sender.ts";
@@ -310,5 +311,45 @@ describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, exp
     const outcomes = await settled(Promise.all([first, second, closed]), { what: "the sends and the close settled" });
     expect(outcomes.slice(0, 2).map((r) => Array.isArray(r))).toEqual([false, false]);
     expect([producers.length, broker.pending.length, broker.logs.get("t-0")]).toEqual([1, 1, ["W"]]);
+  });
+});
+
+describe("SourceTaskSender while its producer is still connecting (explore33 F3: a frozen first bootstrap broker)", () => {
+  test("a send held RETRY_GRACE_MS by the connection is the producer's retry, with one WARN, until the producer connects", async () => {
+    const broker = new HeldBroker();
+    const clock = new ManualClock();
+    const connection = Promise.withResolvers<KafkaProducer>();
+    const { producer } = senderOn(broker, true);
+    const lines: string[] = [];
+    const basics = taskBasics("all");
+    const sender = new SourceTaskSender({
+      ...basics,
+      log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
+      clock,
+      producer: () => connection.promise,
+      stopSignal: () => new AbortController().signal,
+      keepOrder: false,
+      maxRequestBytes: 1_048_576,
+      maxInFlightBatches: 5,
+      maxInFlightBytes: 33_554_432,
+      rejectsRecords: true,
+    });
+    const batch = sender.enqueue([outgoing("t", "A"), outgoing("t", "B")]);
+    await waitFor(() => clock.pending === 1, { what: "the send waiting for the connection" });
+    clock.advance(4_999);
+    expect(sender.sendRetry).toBeUndefined();
+    clock.advance(1);
+    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+    const message = "Kafka has not acknowledged a send of 2 records within 5 s: the producer is still connecting";
+    expect(sender.sendRetry).toEqual({ failure: new RetriableError(message), byProducer: true });
+    expect(lines.filter((l) => l.includes(message))).toEqual([
+      expect.stringContaining(`] WARN ${message}; the send waits for its connection (test)`),
+    ]);
+
+    // The connected producer sends them; the report is gone.
+    connection.resolve(producer);
+    await broker.answerUntil(batch);
+    expect(offsetsOf(await batch)).toEqual([0, 1]);
+    expect(sender.sendRetry).toBeUndefined();
   });
 });
