@@ -36,7 +36,12 @@ async function topicsOnNode2(cluster: OwnCluster, clients: readonly Client[]): P
   for (const client of clients) {
     const [sinkTopic, ingested] = [uniqueTopic(`frozen-sink-${client}`), uniqueTopic(`frozen-ingest-${client}`)];
     // The sink's group coordinated by node 2 too: its consumer must find the coordinator that replaced it.
-    topics.push({ client, sinkTopic, ingested, groupId: await groupCoordinatedBy(cluster, 2, `connect-frozen-${client}-`) });
+    topics.push({
+      client,
+      sinkTopic,
+      ingested,
+      groupId: await groupCoordinatedBy(cluster, 2, `connect-frozen-${client}-`),
+    });
   }
   const admin = cluster.client().admin();
   await admin.connect();

@@ -95,9 +95,16 @@ export const kafkajsSeedBrokerPatches = [
   },
   {
     file: BROKER_POOL,
-    from: `  async createSeedBroker() {
-    if (this.seedBroker) {`,
-    to: `  // edge-gateway patch: a broker asked last for bootstrap requests (connectionPoolBuilder's \`unresponsive\`)
+    from: `      (this.seedBroker ? this.seedBroker.isConnected() : false)
+    )
+  }
+
+  async createSeedBroker() {`,
+    to: `      (this.seedBroker ? this.seedBroker.isConnected() : false)
+    )
+  }
+
+  // edge-gateway patch: a broker asked last for bootstrap requests (connectionPoolBuilder's \`unresponsive\`)
   unresponsive(nodeId) {
     return this.connectionPoolBuilder.isUnresponsive?.(this.brokers[nodeId].connectionPool) ?? false
   }
@@ -107,8 +114,7 @@ export const kafkajsSeedBrokerPatches = [
     return [...nodeIds.filter(id => !this.unresponsive(id)), ...nodeIds.filter(id => this.unresponsive(id))]
   }
 
-  async createSeedBroker() {
-    if (this.seedBroker) {`,
+  async createSeedBroker() {`,
   },
   {
     file: BROKER_POOL,

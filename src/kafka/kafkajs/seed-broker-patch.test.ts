@@ -101,7 +101,10 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
 
     // Thawed, it answers a request (as a broker of the metadata, asked directly): in line again.
     thawed = true;
-    const known = new BrokerOf({ connectionPool: await builder.build({ host: "127.0.0.1", port: frozen.port }), logger });
+    const known = new BrokerOf({
+      connectionPool: await builder.build({ host: "127.0.0.1", port: frozen.port }),
+      logger,
+    });
     await known.connect();
     await known.disconnect();
     expect([await nextSeed(), await nextSeed()]).toEqual([
