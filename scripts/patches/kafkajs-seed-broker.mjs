@@ -1,6 +1,6 @@
 // kafkajs' seed broker and bootstrap requests past a broker that does not answer: applied by scripts/patch-dependencies.mjs
 // with the others, as @platformatic/kafka's in bootstrap-unresponsive.mjs. Its tests: src/kafka/kafkajs/seed-broker-patch.test.ts
-// (real listeners: frozen, refused) and test/frozen-bootstrap-broker.test.ts (a frozen broker of a real cluster listed first).
+// (real listeners: frozen, answering, thawed) and test/frozen-bootstrap-broker.test.ts (a frozen broker of a real cluster listed first).
 // kafkajs took a client's seed broker from bootstrap.servers in turn, from the first listed, and moved to the next only
 // when the connection failed. A frozen broker (SIGSTOP, a hung JVM) accepts connections, the kernel does: its ApiVersions
 // timed out, the retry found the seed still connected and went on without it, so every later request of the client
