@@ -353,3 +353,75 @@ describe("SourceTaskSender while its producer is still connecting (explore33 F3:
     expect(sender.sendRetry).toBeUndefined();
   });
 });
+
+/** A sender whose every connection waits for the test (`connections`), its log lines in `lines`, its backoffs on `clock`. */
+function senderConnectingOnCue() {
+  const clock = new ManualClock();
+  const connections: PromiseWithResolvers<KafkaProducer>[] = [];
+  const lines: string[] = [];
+  const stop = new AbortController();
+  const sender = new SourceTaskSender({
+    ...taskBasics("all"),
+    log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
+    clock,
+    producer: () => {
+      const connection = Promise.withResolvers<KafkaProducer>();
+      connections.push(connection);
+      return connection.promise;
+    },
+    stopSignal: () => stop.signal,
+    keepOrder: false,
+    maxRequestBytes: 1_048_576,
+    maxInFlightBatches: 5,
+    maxInFlightBytes: 33_554_432,
+    rejectsRecords: true,
+  });
+  return { sender, clock, connections, lines, stop };
+}
+
+describe("SourceTaskSender while every connection fails after 10 s (a frozen bootstrap broker, request.timeout.ms 10 s)", () => {
+  const held = "the producer is still connecting";
+  const heldTrace = {
+    failure: new RetriableError(`Kafka has not acknowledged a send of 1 records within 5 s: ${held}`),
+    byProducer: true,
+  };
+
+  test("one 'still connecting' WARN however often the recovery connects again (review-kjsseed P2: 331 in an hour); a failed connection leaves no trace", async () => {
+    const { sender, clock, connections, lines } = senderConnectingOnCue();
+    /** The `n`th connection (from 1) takes 10 s, then fails with `error`. */
+    const connectionFails = async (n: number, error: Error) => {
+      await waitFor(() => connections.length === n, { what: `connection ${n}` });
+      clock.advance(10_000);
+      connections[n - 1]!.reject(error);
+      await waitFor(() => clock.pending === 0, { what: `connection ${n} failed` });
+    };
+    const batch = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the first connection" });
+    clock.advance(5_000);
+    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+    expect(sender.sendRetry).toEqual(heldTrace);
+    for (let n = 1; n <= 6; n++) {
+      await connectionFails(n, new RetriableError(`connection ${n} timed out`));
+      await waitFor(() => clock.pending === 1, { what: "the recovery's backoff" });
+      clock.advance(1_000);
+    }
+    await connectionFails(7, new ConnectError("SASL authentication failed"));
+    expect(await settled(batch)).toMatchObject({ from: 0, failure: { error: expect.any(ConnectError) } });
+    expect(lines.filter((l) => l.includes(held))).toEqual([expect.stringContaining("WARN")]);
+    expect(lines.filter((l) => l.includes("Failed to send 1 records to Kafka, retrying")).length).toBeGreaterThan(0);
+    // The recovery gave up: the failed connection left no trace.
+    expect(sender.sendRetry).toBeUndefined();
+  });
+
+  test("a send held by the connection is reported until the task stops", async () => {
+    const { sender, clock, connections, stop } = senderConnectingOnCue();
+    const batch = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the first connection" });
+    clock.advance(5_000);
+    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+    expect(sender.sendRetry).toEqual(heldTrace);
+    stop.abort();
+    await waitFor(() => sender.sendRetry === undefined, { what: "the trace cleared on stop" });
+    expect(await settled(batch)).toEqual({ from: 0 }); // never sent
+  });
+});

@@ -10,7 +10,7 @@
  * (`handOut`) as the coalescer learns of them, the port's `onWritten` passed to each send of several records. While the producer retries a send on its own, its last failure is the
  * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled; so
  * is a send held RETRY_GRACE_MS by the producer's connection (`connectHeld`: a frozen bootstrap broker costs a client one
- * request.timeout.ms), with one WARN: the producer's own retryFailure starts with its send, after the connection.
+ * request.timeout.ms), with one WARN until a producer connects: the producer's own retryFailure starts with its send, after the connection.
  * An abandoned task's producers are force-closed (`forceClose`): nothing of it reaches Kafka after its cancel.
  */
 import type { RecordRejection, SendRetry } from "../api/connector.ts";
@@ -68,6 +68,11 @@ export class SourceTaskSender {
   private connecting: Promise<KafkaProducer> | undefined;
   /** A send waiting RETRY_GRACE_MS for the producer's connection, until it connects or fails (`heldByConnecting`). */
   private connectHeld: RetriableError | undefined;
+  /**
+   * The held connection's WARN was logged since a producer last connected: logged once per outage, as the recovery's
+   * retries connect again (a connection that fails after request.timeout.ms each time would otherwise log one each try).
+   */
+  private connectWarned = false;
   private readonly topicsReady = new Map<string, Promise<void>>();
   /** Preparing and calling `producer.send` of pipelined requests, chained so sends keep their order. */
   private sending: Promise<unknown> = Promise.resolve();
@@ -259,6 +264,7 @@ export class SourceTaskSender {
         return undefined;
       }
       this.producer = producer;
+      this.connectWarned = false;
       this.refusalsSeen = producer.refusals ?? 0;
       if (this.connecting === connecting) this.connecting = undefined;
       queueMicrotask(() => this.sends.wake()); // a pipelining producer takes more requests at once
@@ -280,7 +286,8 @@ export class SourceTaskSender {
 
   /**
    * A send of `count` records waits for the producer's connection: once it has for RETRY_GRACE_MS, `connectHeld` (the
-   * task's Degraded trace) and one WARN, until the returned controller aborts (connected, failed or stopping).
+   * task's Degraded trace) until the returned controller aborts (connected, failed or stopping), and a WARN unless one
+   * was since a producer last connected (`connectWarned`).
    */
   private heldByConnecting(count: number): AbortController {
     const ended = new AbortController();
@@ -292,6 +299,8 @@ export class SourceTaskSender {
       this.connectHeld = new RetriableError(
         `Kafka has not acknowledged a send of ${count} records within ${RETRY_GRACE_MS / 1000} s: the producer is still connecting`,
       );
+      if (this.connectWarned) return;
+      this.connectWarned = true;
       this.c.log.warn(`${this.connectHeld.message}; the send waits for its connection`);
     });
     return ended;
