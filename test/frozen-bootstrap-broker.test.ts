@@ -122,9 +122,17 @@ test("new sinks and ingest connectors start while the first bootstrap broker is 
       what: "node 2 fenced: the partition led by another node",
     });
     const bootstrap = [frozen, controller, third].map((n) => n.bootstrap).join(",");
-    await using platformatic = await frozenStart(bootstrap, thawed, platformaticTopics!);
-    await using kafkajs = await frozenStart(bootstrap, thawed, kafkajsTopics!);
-    const gateways = [platformatic, kafkajs];
+    // Both gateways started together (each waits out the frozen broker's request.timeout.ms); disposed in reverse.
+    await using started = new AsyncDisposableStack();
+    const starts = await Promise.allSettled(
+      [platformaticTopics!, kafkajsTopics!].map((t) => frozenStart(bootstrap, thawed, t)),
+    );
+    for (const s of starts) if (s.status === "fulfilled") started.use(s.value);
+    const gateways = starts.map((s) => {
+      if (s.status === "rejected") throw s.reason;
+      return s.value;
+    });
+    const [platformatic, kafkajs] = gateways as [(typeof gateways)[0], (typeof gateways)[0]];
     await Promise.all(gateways.map((g) => g.phase("frozen", 11)));
 
     process.kill(frozen.pid, "SIGCONT");

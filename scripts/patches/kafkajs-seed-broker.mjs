@@ -9,7 +9,11 @@
 // (refused, timed out, a TLS or SASL failure) or whose request went unanswered (timed out, its connection lost), and asks
 // them last: the next seed is the next listed broker not so remembered, a Metadata request or a coordinator lookup asks
 // the others first (still asked when the others cannot be reached), as Java's NetworkClient asks its least loaded node,
-// until the broker answers a request again.
+// until the broker answers a request again. A broker is remembered by the host:port it was reached at: its bootstrap.servers
+// entry and its advertised listener, when they differ (a DNS name and an IP, a load balancer), are two entries, so a
+// broker that failed as a seed is still asked first as a broker of the metadata (and the other way round) until it
+// fails there too. The seed left unanswered has its sockets destroyed: kafkajs' disconnect half-closes them (end), which
+// a frozen broker never completes, so each seed change held its connection open.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
 
 const BUILDER = "node_modules/kafkajs/src/cluster/connectionPoolBuilder.js";
@@ -56,10 +60,11 @@ export const kafkajsSeedBrokerPatches = [
       })
       // edge-gateway patch: whether the broker answered a request (a broker's error too) or left it unanswered (its
       // connection failed, the request timed out)
-      pool.answered = answered => (answered ? unresponsive.delete(\`\${host}:\${port}\`) : unresponsive.add(\`\${host}:\${port}\`))
+      pool.brokerKey = \`\${host}:\${port}\`
+      pool.answered = answered => (answered ? unresponsive.delete(pool.brokerKey) : unresponsive.add(pool.brokerKey))
       return pool
     },
-    isUnresponsive: ({ host, port }) => unresponsive.has(\`\${host}:\${port}\`), // edge-gateway patch
+    isUnresponsive: pool => unresponsive.has(pool.brokerKey), // edge-gateway patch
   }
 }`,
   },
@@ -119,12 +124,17 @@ export const kafkajsSeedBrokerPatches = [
   {
     file: BROKER_POOL,
     from: `        if (e.name === 'KafkaJSConnectionError' || e.type === 'ILLEGAL_SASL_STATE') {
-          // Connection builder will always rotate the seed broker`,
+          // Connection builder will always rotate the seed broker
+          await this.createSeedBroker()`,
     // edge-gateway patch: a seed whose ApiVersions timed out (a frozen broker accepts connections) or whose connection
     // closed unanswered is left too: kept, its retry found it connected and went on without its ApiVersions
     to: `        const unanswered = e.name === 'KafkaJSRequestTimeoutError' || e.name === 'KafkaJSConnectionClosedError' // edge-gateway patch
         if (e.name === 'KafkaJSConnectionError' || e.type === 'ILLEGAL_SASL_STATE' || unanswered) {
-          // Connection builder will always rotate the seed broker (edge-gateway patch: to one that answers first)`,
+          // Connection builder will always rotate the seed broker (edge-gateway patch: to one that answers first)
+          const left = unanswered ? this.seedBroker : undefined // edge-gateway patch
+          await this.createSeedBroker()
+          // edge-gateway patch: its disconnect half-closed its sockets (end), which a frozen broker never completes
+          left?.connectionPool.map(c => c.socket?.destroy())`,
   },
   {
     file: BROKER_POOL,

@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
+import type { Socket } from "node:net";
 import { Kafka, logLevel } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
@@ -67,6 +68,32 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
       // failed "Broker not connected" and the next broker was never asked.
       expect(frozen.requests.map((r) => r.apiKey)).toEqual([API_VERSIONS]);
       expect(next.requests.map((r) => r.apiKey)).toEqual([API_VERSIONS]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  test("the seed broker left unanswered has its connection closed, not half-closed: a frozen broker never completes the close (review-kjsseed P3)", async () => {
+    await using frozen = await recordingBroker({ hangUp: false, keepsHalfOpen: true });
+    await using next = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const sockets: { port: number; socket: Socket }[] = [];
+    const socketFactory = defaultSocketFactory();
+    const kafka = new Kafka({
+      brokers: [frozen, next].map((b) => `127.0.0.1:${b.port}`),
+      requestTimeout,
+      connectionTimeout: requestTimeout,
+      retry: { retries: 2, initialRetryTime: 10 },
+      logLevel: logLevel.NOTHING,
+      socketFactory: (args) => {
+        const socket = socketFactory(args);
+        sockets.push({ port: args.port, socket });
+        return socket;
+      },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      expect(sockets.filter((s) => s.port === frozen.port).map((s) => s.socket.destroyed)).toEqual([true]);
     } finally {
       await admin.disconnect();
     }
