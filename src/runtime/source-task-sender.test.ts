@@ -15,6 +15,15 @@ import type { BatchResult } from "./send-coalescer.ts";
 import { SourceTaskSender } from "./source-task-sender.ts";
 import { outgoing, taskBasics } from "./task-test-support.ts";
 
+/** The senders' request limits: pipelined, any order, 5 requests in flight, records Kafka refuses rejected. */
+const LIMITS = {
+  keepOrder: false,
+  maxRequestBytes: 1_048_576,
+  maxInFlightBatches: 5,
+  maxInFlightBytes: 33_554_432,
+  rejectsRecords: true,
+} as const;
+
 /**
  * A sender over pipelining idempotent producers (5 in flight) on `broker`: the first made at once (`producer`), a new one
  * (`producers`) each time the sender connects again; `retries` per batch (10), the recovery's backoffs on `clock`.
@@ -88,11 +97,7 @@ function senderOn(
     producer: async () => (connects++ === 0 ? first : connect()),
     ...(o.topicReady ? { topicCreator: { ensure: o.topicReady, close: async () => {} } } : {}),
     stopSignal: () => stop.signal,
-    keepOrder: false,
-    maxRequestBytes: 1_048_576,
-    maxInFlightBatches: 5,
-    maxInFlightBytes: 33_554_432,
-    rejectsRecords: true,
+    ...LIMITS,
   });
   return { sender, seen, producer: producers[0]!, producers, stop };
 }
@@ -328,11 +333,7 @@ describe("SourceTaskSender while its producer is still connecting (explore33 F3:
       clock,
       producer: () => connection.promise,
       stopSignal: () => new AbortController().signal,
-      keepOrder: false,
-      maxRequestBytes: 1_048_576,
-      maxInFlightBatches: 5,
-      maxInFlightBytes: 33_554_432,
-      rejectsRecords: true,
+      ...LIMITS,
     });
     const batch = sender.enqueue([outgoing("t", "A"), outgoing("t", "B")]);
     await waitFor(() => clock.pending === 1, { what: "the send waiting for the connection" });
@@ -370,11 +371,7 @@ function senderConnectingOnCue() {
       return connection.promise;
     },
     stopSignal: () => stop.signal,
-    keepOrder: false,
-    maxRequestBytes: 1_048_576,
-    maxInFlightBatches: 5,
-    maxInFlightBytes: 33_554_432,
-    rejectsRecords: true,
+    ...LIMITS,
   });
   return { sender, clock, connections, lines, stop };
 }
