@@ -8,6 +8,7 @@ import { expect, onTestFinished, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./support/kafka.ts";
+import { exited } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -23,17 +24,25 @@ function chosenPlainPort(state: string): number | undefined {
   return /^ports\.mtls=\d+$/m.test(ports) && plain !== undefined ? Number(plain) : undefined;
 }
 
+/** SIGKILLs the broker whose pid `start` wrote in `state` (none: nothing) and waits until it is gone. */
+async function killBroker(state: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(state, "broker.pid"), "utf8"));
+    process.kill(pid, "SIGKILL");
+  } catch {
+    return; // never started, gone, or its state with it
+  }
+  await exited(pid);
+}
+
 test("a port taken between its choice and the broker's bind: the broker is started again on another", async () => {
   await using dir = await tempDir("kafka-ports-");
   const state = dir.file("state");
-  // The broker is no child of this test (scripts/kafka detaches it): killed when the test ends, however it ends.
-  onTestFinished(() => {
-    try {
-      process.kill(Number(readFileSync(join(state, "broker.pid"), "utf8")), "SIGKILL");
-    } catch {
-      // never started, or gone
-    }
-  });
+  // The broker is no child of this test (scripts/kafka detaches it): killed before the temp dir with its pid file
+  // goes (disposals run in reverse order), and at the end of a test that timed out (Bun skips its disposals then).
+  await using _broker = { [Symbol.asyncDispose]: () => killBroker(state) };
+  onTestFinished(() => killBroker(state));
   const start = Bun.spawn(["bash", join(REPO, "scripts", "kafka"), "start"], {
     env: { ...process.env, KAFKA_STATE_DIR: state, KAFKA_OPTS: "-XX:TieredStopAtLevel=1" },
     stdout: "pipe",

@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { disposedAfterAll, type OwnBroker, startOwnBroker } from "./own-broker.ts";
+import { disposedAfterAll, type OwnBroker, type OwnBrokerOptions, startOwnBroker } from "./own-broker.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface OwnCluster extends AsyncDisposable {
@@ -68,6 +68,45 @@ async function plannedController(nodeDir: string, controller: Promise<unknown>):
 }
 
 /**
+ * Node `nodeId`, a broker joining node 1 (the controller) at the address node 1's scripts/kafka chose. That
+ * script chooses again when a port it chose was taken before its broker bound it, the controller's too: a node
+ * given the first address would wait for a controller that never answers there until its start timed out. Once
+ * node 1 runs (or failed), a node given another address than node 1's is abandoned and started again with it.
+ */
+async function joinedNode(
+  nodeId: number,
+  stateDir: string,
+  controllerNode: Promise<OwnBroker>,
+  options: { readonly broker: OwnBrokerOptions; readonly properties: string; readonly clusterId: string },
+): Promise<OwnBroker> {
+  const nodeDir = join(stateDir, "node-1");
+  let controller = await plannedController(nodeDir, controllerNode);
+  for (;;) {
+    const given = controller;
+    const abandon = new AbortController();
+    controllerNode.then(
+      (node1) => {
+        if (node1.info.controller !== given) abandon.abort(`node 1 runs as controller ${node1.info.controller}`);
+      },
+      () => abandon.abort("node 1 (the controller) failed to start"),
+    );
+    try {
+      return await startOwnBroker(join(stateDir, `node-${nodeId}`), options.properties, {
+        ...options.broker,
+        joins: { nodeId, controller: given, clusterId: options.clusterId },
+        signal: abandon.signal,
+      });
+    } catch (error) {
+      if (!abandon.signal.aborted) throw error;
+    }
+    controller = (await controllerNode).info.controller!;
+    console.error(
+      `own cluster: node ${nodeId} was given controller ${given}, node 1 runs as ${controller}: started again`,
+    );
+  }
+}
+
+/**
  * Starts `size` nodes and waits until every broker is registered. The others start once node 1 (the controller) has
  * chosen its ports, not once it runs: their JVMs start beside its own (a broker-only node waits for its controller).
  * `properties`: more lines of every node's server.properties (later lines win).
@@ -79,39 +118,30 @@ export async function startOwnCluster(
   options: { readonly untilTestEnds?: boolean } = {},
 ): Promise<OwnCluster> {
   const nodes: OwnBroker[] = [];
-  const nodeProperties = `${groupsOnEveryNode(size)}\n${SMALL_CLEANER_BUFFER}\n${properties}`;
   const dispose = async () => {
     await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
   };
-  const started = (n: OwnBroker) => {
-    nodes.push(n);
-    return n;
-  };
   try {
     const clusterId = newClusterId();
-    const nodeDir = join(stateDir, "node-1");
-    const starting = startOwnBroker(nodeDir, nodeProperties, { ...options, jvmOptions: HEAP, clusterId }).then(started);
-    const others = Promise.all(
-      Array.from({ length: size - 1 }, async (_, i) => {
-        const controller = await plannedController(nodeDir, starting);
-        return startOwnBroker(join(stateDir, `node-${i + 2}`), nodeProperties, {
-          ...options,
-          jvmOptions: HEAP,
-          joins: { nodeId: i + 2, controller, clusterId },
-        }).then(started);
-      }),
-    );
-    const [controller, joined] = await Promise.allSettled([starting, others]);
-    if (controller.status === "rejected") throw controller.reason;
-    if (joined.status === "rejected") throw joined.reason;
-    const ordered = [controller.value, ...joined.value];
-    const planned = await plannedController(nodeDir, starting);
-    if (controller.value.info.controller !== planned || controller.value.info.cluster_id !== clusterId) {
-      throw new Error(
-        `node 1 runs as controller ${controller.value.info.controller} of cluster ${controller.value.info.cluster_id}, not ${planned} of ${clusterId}`,
-      );
+    const broker = { ...options, jvmOptions: HEAP };
+    const nodeProperties = `${groupsOnEveryNode(size)}\n${SMALL_CLEANER_BUFFER}\n${properties}`;
+    const controllerNode = startOwnBroker(join(stateDir, "node-1"), nodeProperties, { ...broker, clusterId });
+    const starts = [
+      controllerNode,
+      ...Array.from({ length: size - 1 }, (_, i) =>
+        joinedNode(i + 2, stateDir, controllerNode, { broker, properties: nodeProperties, clusterId }),
+      ),
+    ];
+    // Every start ended before the cluster is given up: a node that started while another failed is killed too.
+    const settled = await Promise.allSettled(starts);
+    for (const s of settled) if (s.status === "fulfilled") nodes.push(s.value);
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw failed.reason;
+    const node1 = nodes[0]!;
+    if (node1.info.cluster_id !== clusterId) {
+      throw new Error(`node 1 runs in cluster ${node1.info.cluster_id}, not ${clusterId}`);
     }
-    const bootstrap = ordered.map((n) => n.bootstrap).join(",");
+    const bootstrap = nodes.map((n) => n.bootstrap).join(",");
     const client = () =>
       new Kafka({ clientId: "own-cluster-test", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
     const admin = client().admin();
@@ -124,7 +154,7 @@ export async function startOwnCluster(
     } finally {
       await admin.disconnect();
     }
-    return { bootstrap, nodes: ordered, client, [Symbol.asyncDispose]: dispose };
+    return { bootstrap, nodes, client, [Symbol.asyncDispose]: dispose };
   } catch (error) {
     await dispose();
     throw error;
