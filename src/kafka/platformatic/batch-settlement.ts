@@ -54,6 +54,12 @@ export class BatchSettlement {
    * moved on (another refusal took the next one) the gap is gone and a restart has another cause.
    */
   private readonly refusedGaps = new WeakMap<PartitionBatches, number>();
+  /**
+   * The last retry WARN the budget held back (another WARN less than RETRY_WARNING_INTERVAL_MS before: a retry at
+   * startup, then the outage's first): written once the budget allows while its batch is still retried
+   * (`writeHeldWarning`), not dropped: the next retry may not come for long (its turn waits for metadata).
+   */
+  private heldWarning: { readonly batch: Batch; readonly text: () => string } | undefined;
 
   constructor(
     private readonly s: PipelineSettings,
@@ -163,7 +169,22 @@ export class BatchSettlement {
     const answer = code > 0 && cause === undefined ? { code, message, topic: b.part.topic } : undefined;
     this.retryRun.batchRetried(b, now, detail(), cause, answer, sentAt);
     this.wake(b.retryAt);
-    this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
+    const attempt = b.attempts + 1;
+    const text = () => `${detail()}; ${how} (attempt ${attempt}) until delivery.timeout.ms`;
+    if (this.retryWarnings.warn(now, text)) this.heldWarning = undefined;
+    else {
+      this.heldWarning = { batch: b, text };
+      this.wake(this.retryWarnings.next);
+    }
+  }
+
+  /** Writes the retry WARN the budget held back (see `heldWarning`) once it allows, unless its batch settled since. */
+  writeHeldWarning(now: number): void {
+    const held = this.heldWarning;
+    if (held === undefined) return;
+    if (held.batch.settled) this.heldWarning = undefined;
+    else if (this.retryWarnings.warn(now, held.text)) this.heldWarning = undefined;
+    else this.wake(this.retryWarnings.next);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * ProducePipeline while a pump turn awaits metadata that does not come (kafka-outage, ci91/ci100/ci110: a frozen broker
  * accepts connections and never answers; the library client's metadata call waits on it): what falls due meanwhile (a
- * batch's delivery.timeout.ms, an unanswered request's WARN) is done when due, not when the call ends.
+ * batch's delivery.timeout.ms, an unanswered request's WARN, a retry WARN the budget held back) is done when due, not
+ * when the call ends.
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
@@ -21,13 +22,13 @@ class FrozenMetadataBroker extends FakeBroker {
 
 /**
  * A pipeline on a clock the test sets (`at`; a turn asks for leaders again once it has moved past the backoff after the
- * last ask), delivery.timeout.ms 1000 (the wake timer fires that long after the turn that asked for metadata), its retry WARNs in `warnings`, outcomes as text.
+ * last ask), delivery.timeout.ms 1000 by default (the wake timer fires that long after the turn that asked for metadata), its retry WARNs in `warnings`, outcomes as text.
  */
-function frozenPipeline() {
+function frozenPipeline(deliveryTimeoutMs = 1000) {
   const broker = new FrozenMetadataBroker();
   let clock = 0;
   const warnings: string[] = [];
-  const s = settings({ deliveryTimeoutMs: 1000, onRetry: (m) => warnings.push(m) });
+  const s = settings({ deliveryTimeoutMs, onRetry: (m) => warnings.push(m) });
   const pipeline = new ProducePipeline(broker, s, () => clock);
   const outcome = (p: Promise<unknown>) => {
     const o: { text?: string } = {};
@@ -77,5 +78,29 @@ describe("ProducePipeline while a turn awaits metadata that never comes", () => 
     expect(onWire.text).toBeUndefined(); // on the wire: settled by its answer (or request.timeout.ms), not here
     pipeline.close(new Error("closed"));
     await waitFor(() => onWire.text);
+  });
+
+  test("a retry WARN the budget held back (a WARN less than 5 s before) is written once it allows, not dropped", async () => {
+    const { broker, pipeline, warnings, at } = frozenPipeline(120_000); // no batch expires meanwhile
+    // At startup: the new topic's leader not ready yet (NOT_LEADER_OR_FOLLOWER), retried and written: one WARN.
+    const warm = pipeline.append("t", 0, batch(0), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0, { "t-0": 6 });
+    await waitFor(() => warnings.length === 1);
+    at(10); // its backoff and the leaders' over
+    await broker.deliverUntil(warm);
+    expect(warnings).toEqual([expect.stringContaining("retrying (attempt 2)")]);
+    // The outage's first retry comes within the 5 s: held back, and the turn after it waits for metadata for good.
+    at(4990);
+    broker.frozen = true;
+    void pipeline.append("t", 0, batch(1), 1).catch(() => undefined);
+    await waitFor(() => broker.requests.length === 3);
+    broker.requests[2]!.failWith(Object.assign(new Error("Request timed out"), { retriable: true }));
+    await waitFor(() => broker.heldAsks > 0);
+    expect(warnings.length).toBe(1);
+    at(5000);
+    await waitFor(() => warnings.length === 2, { timeoutMs: 10_000, what: "the held retry WARN" });
+    expect(warnings[1]).toContain("Request timed out; retrying (attempt 2) until delivery.timeout.ms");
+    pipeline.close(new Error("closed"));
   });
 });

@@ -38,6 +38,9 @@
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
  * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
+ * Those WARNs, a retry WARN the budget held back (BatchSettlement.writeHeldWarning) and the expiry of batches not on the
+ * wire are done when the wake timer fires, also while a pump turn awaits metadata or a producer id from a broker that
+ * does not answer: a send is never silent past delivery.timeout.ms behind such a turn.
  */
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { notSent } from "../send-rejection.ts";
@@ -350,9 +353,13 @@ export class ProducePipeline {
     void this.pump();
   }
 
-  /** What is due at `now` whatever else a turn does: the unanswered requests' WARN, the batches past their deadline. */
+  /**
+   * What is due at `now` whatever else a turn does: the unanswered requests' WARN, a retry WARN the budget held back,
+   * the batches past their deadline.
+   */
   private settleDue(now: number): void {
     this.unanswered.check(now);
+    this.settlement.writeHeldWarning(now);
     this.settlement.expire(this.partitions.values(), now);
   }
 
