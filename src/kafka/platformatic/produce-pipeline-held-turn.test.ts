@@ -46,7 +46,7 @@ function frozenPipeline(deliveryTimeoutMs = 1000) {
 }
 
 describe("ProducePipeline while a turn awaits metadata that never comes", () => {
-  test("a batch waiting for its retry fails at delivery.timeout.ms (the task's retry takes over), not never", async () => {
+  test("a batch waiting for its retry fails at delivery.timeout.ms, not once the held turn ends (the task's retry takes over)", async () => {
     const { broker, pipeline, outcome, at } = frozenPipeline();
     const warm = pipeline.append("t", 0, batch(0), 1);
     await broker.deliverUntil(warm);
