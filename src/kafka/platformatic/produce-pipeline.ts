@@ -345,7 +345,7 @@ export class ProducePipeline {
   /**
    * The wake timer fired: a delivery timeout, a retry's backoff or an unanswered request's grace is due. A pump turn
    * awaiting metadata or a producer id (a broker that accepts connections but never answers: its client's retries)
-   * would hold them until it ends: the unanswered request's WARN and the expiry of the batches not on the wire are done
+   * would hold them until it ends: the WARNs due and the expiry of the batches not on the wire (`settleDue`) are done
    * now, so that no send waits silently past delivery.timeout.ms behind it; the rest at the turn after it.
    */
   private woken(): void {
