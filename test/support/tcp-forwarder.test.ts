@@ -56,11 +56,14 @@ describe("tcpCutter on a port something else holds (ci: sink-offsets-coordinator
     await new Promise<void>((resolve) => target.close(() => resolve()));
   });
 
-  test("a port that stays in use fails with an error naming it", async () => {
+  test("a port that stays in use fails with an error naming it, and its tries leave no listener behind", async () => {
     const port = await closedPort();
     const other = await holding(port);
+    const server = createServer();
     try {
-      await expect(listenOn(createServer(), port, 200)).rejects.toThrow(`127.0.0.1:${port} stayed in use for 200 ms`);
+      await expect(listenOn(server, port, 200)).rejects.toThrow(`127.0.0.1:${port} stayed in use for 200 ms`);
+      // Each try's handlers go with it (listen's callback stayed, one per try: MaxListenersExceededWarning).
+      expect([server.listenerCount("listening"), server.listenerCount("error")]).toEqual([0, 0]);
     } finally {
       await other.release();
     }

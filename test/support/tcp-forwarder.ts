@@ -21,12 +21,20 @@ export async function listenOn(server: Server, port: number, waitMs = PORT_WAIT_
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
+      // Both handlers are this try's and removed with it: listen's own callback would stay registered after a failed
+      // try (MaxListenersExceededWarning after a few hundred ms of tries).
       await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, "127.0.0.1", () => {
-          server.off("error", reject);
+        const listening = () => {
+          server.off("error", failed);
           resolve();
-        });
+        };
+        const failed = (error: Error) => {
+          server.off("listening", listening);
+          reject(error);
+        };
+        server.once("listening", listening);
+        server.once("error", failed);
+        server.listen(port, "127.0.0.1");
       });
       return;
     } catch (error) {
