@@ -22,9 +22,10 @@ class FrozenMetadataBroker extends FakeBroker {
 
 /**
  * A pipeline on a clock the test sets (`at`; a turn asks for leaders again once it has moved past the backoff after the
- * last ask), delivery.timeout.ms 1000 by default (the wake timer fires that long after the turn that asked for metadata), its retry WARNs in `warnings`, outcomes as text.
+ * last ask), delivery.timeout.ms 50 by default (the wake timer waits real time for the clock's span to a deadline: kept
+ * short), its retry WARNs in `warnings`, outcomes as text.
  */
-function frozenPipeline(deliveryTimeoutMs = 1000) {
+function frozenPipeline(deliveryTimeoutMs = 50) {
   const broker = new FrozenMetadataBroker();
   let clock = 0;
   const warnings: string[] = [];
@@ -57,10 +58,11 @@ describe("ProducePipeline while a turn awaits metadata that never comes", () => 
     // request.timeout.ms: the leaders are asked again before the retry, and that turn is held.
     broker.requests[1]!.failWith(Object.assign(new Error("Request timed out"), { retriable: true }));
     await waitFor(() => broker.heldAsks > 0);
-    at(1010);
+    at(60);
     await waitFor(() => sent.text, { timeoutMs: 10_000, what: "the batch to fail while the turn is held" });
     expect(sent.text).toContain("delivery.timeout.ms elapsed");
     expect(broker.requests.length).toBe(2);
+    pipeline.close(new Error("closed"));
   });
 
   test("a request on the wire unanswered RETRY_GRACE_MS is warned of, and a batch waiting for its topic's leaders fails at delivery.timeout.ms", async () => {
