@@ -58,3 +58,49 @@ describe("BatchSettlement when a batch is given a second outcome", () => {
     expect(outcomes).toEqual([[10, 11]]);
   });
 });
+
+/**
+ * A settlement on a clock the test sets (`at`) whose retry WARN budget a WARN at 0 spent, its WARNs and wakes, and a
+ * batch of two records of t-0 on the wire.
+ */
+function budgetSpent() {
+  const warnings: string[] = [];
+  const wakes: number[] = [];
+  let clock = 0;
+  const settlement = new BatchSettlement(
+    settings({ onRetry: (m) => warnings.push(m) }),
+    () => clock,
+    (at) => wakes.push(at),
+    () => 1,
+  );
+  const part = new PartitionBatches("t", 0, true);
+  const b = testBatch(part, { records: batch(0, 1), count: 2, deadline: 120_000, split: splitter([0, 1]) });
+  part.append(b);
+  part.sent(b, () => {});
+  settlement.retryWarnings.warn(0, () => "an earlier retry");
+  return { settlement, b, warnings, wakes, at: (ms: number) => (clock = ms) };
+}
+
+describe("BatchSettlement's WARNs held back by the retry warnings' budget", () => {
+  test("a retry's is not written once its batch was written", () => {
+    const { settlement, b, warnings, wakes, at } = budgetSpent();
+    at(1_000);
+    settlement.retry(b, 6, null);
+    b.part.sent(b, () => {});
+    settlement.succeed(b, 7);
+    settlement.retryWarnings.writeHeld(at(5_000));
+    expect([warnings, wakes]).toEqual([["an earlier retry"], [b.retryAt, 5_000]]);
+  });
+
+  test("a split's is written once the budget allows, not dropped", () => {
+    const { settlement, b, warnings, wakes, at } = budgetSpent();
+    at(1_000);
+    settlement.split(b, 10, null, () => {});
+    expect([warnings, wakes]).toEqual([["an earlier retry"], [5_000]]);
+    settlement.retryWarnings.writeHeld(at(5_000));
+    expect(warnings).toEqual([
+      "an earlier retry",
+      "Kafka rejected 2 record(s) for t-0: MESSAGE_TOO_LARGE; splitting it into 2 batches and sending them again",
+    ]);
+  });
+});

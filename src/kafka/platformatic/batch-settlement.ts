@@ -19,7 +19,6 @@ import {
   describeBatch,
   failureDetail,
   notSentAfter,
-  RetryWarnings,
   withExpiry,
 } from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
@@ -28,6 +27,7 @@ import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { requestNotWritten } from "./produce-transport.ts";
 import { ProducerRetries } from "./producer-retries.ts";
+import { RetryWarnings } from "./retry-warnings.ts";
 
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
 const RETRY_WARNING_INTERVAL_MS = 5_000;
@@ -54,12 +54,6 @@ export class BatchSettlement {
    * moved on (another refusal took the next one) the gap is gone and a restart has another cause.
    */
   private readonly refusedGaps = new WeakMap<PartitionBatches, number>();
-  /**
-   * The last retry WARN the budget held back (another WARN less than RETRY_WARNING_INTERVAL_MS before: a retry at
-   * startup, then the outage's first): written once the budget allows while its batch is still retried
-   * (`writeHeldWarning`), not dropped: the next retry may not come for long (its turn waits for metadata).
-   */
-  private heldWarning: { readonly batch: Batch; readonly text: () => string } | undefined;
 
   constructor(
     private readonly s: PipelineSettings,
@@ -68,7 +62,7 @@ export class BatchSettlement {
     /** retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n) (KIP-580). */
     private readonly backoff: (n: number) => number,
   ) {
-    this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
+    this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry, wake);
     this.retryRun = new ProducerRetries(s.error);
   }
 
@@ -170,21 +164,9 @@ export class BatchSettlement {
     this.retryRun.batchRetried(b, now, detail(), cause, answer, sentAt);
     this.wake(b.retryAt);
     const attempt = b.attempts + 1;
+    // Held back by the budget (a WARN at startup, then the outage's first retry): written later while `b` is retried.
     const text = () => `${detail()}; ${how} (attempt ${attempt}) until delivery.timeout.ms`;
-    if (this.retryWarnings.warn(now, text)) this.heldWarning = undefined;
-    else {
-      this.heldWarning = { batch: b, text };
-      this.wake(this.retryWarnings.next);
-    }
-  }
-
-  /** Writes the retry WARN the budget held back (see `heldWarning`) once it allows, unless its batch settled since. */
-  writeHeldWarning(now: number): void {
-    const held = this.heldWarning;
-    if (held === undefined) return;
-    if (held.batch.settled) this.heldWarning = undefined;
-    else if (this.retryWarnings.warn(now, held.text)) this.heldWarning = undefined;
-    else this.wake(this.retryWarnings.next);
+    this.retryWarnings.warn(now, text, () => !b.settled);
   }
 
   /**
@@ -312,10 +294,9 @@ export class BatchSettlement {
     // Settled by its pieces from now on (replace took it out of the queue; if that throws, `b` is failed instead).
     b.settled = true;
     this.retryRun.batchSettled(b);
-    this.retryWarnings.warn(
-      this.now(),
-      () => `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`,
-    );
+    const text = () =>
+      `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`;
+    this.retryWarnings.warn(this.now(), text);
   }
 
   /**

@@ -38,7 +38,7 @@
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
  * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
- * Those WARNs, a retry WARN the budget held back (BatchSettlement.writeHeldWarning) and the expiry of batches not on the
+ * Those WARNs, a retry WARN the budget held back (RetryWarnings.writeHeld) and the expiry of batches not on the
  * wire are done when the wake timer fires, also while a pump turn awaits metadata or a producer id from a broker that
  * does not answer: a send is never silent past delivery.timeout.ms behind such a turn.
  */
@@ -359,7 +359,7 @@ export class ProducePipeline {
    */
   private settleDue(now: number): void {
     this.unanswered.check(now);
-    this.settlement.writeHeldWarning(now);
+    this.settlement.retryWarnings.writeHeld(now);
     this.settlement.expire(this.partitions.values(), now);
   }
 

@@ -8,9 +8,9 @@ import { NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { unansweredRequestOf } from "../unanswered-request.ts";
-import { RetryWarnings } from "./batch-failures.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { appendAll, FakeBroker, settings, warmedUp } from "./produce-pipeline-test-support.ts";
+import { RetryWarnings } from "./retry-warnings.ts";
 import { UnansweredRequests } from "./unanswered-requests.ts";
 
 const SILENT = "Kafka broker 1 (127.0.0.1:9091) has not answered a produce request for 5 s (request.timeout.ms 30000)";
@@ -138,26 +138,49 @@ describe("UnansweredRequests on its own", () => {
       error: (message) => new Error(message),
     });
 
-  test("a WARN the retry warnings' budget dropped is written once the budget allows, the pump woken then", () => {
+  test("a WARN the retry warnings' budget held back is written once the budget allows, the pump woken then", () => {
     const logged: string[] = [];
     const wakes: number[] = [];
-    const warnings = new RetryWarnings(5_000, (m) => logged.push(m));
+    const warnings = new RetryWarnings(
+      5_000,
+      (m) => logged.push(m),
+      (at) => wakes.push(at),
+    );
     const unanswered = requests(warnings, wakes);
     warnings.warn(1_000, () => "a batch retried");
     unanswered.sent(1, 0);
     unanswered.check(RETRY_GRACE_MS);
     expect([logged, wakes]).toEqual([["a batch retried"], [RETRY_GRACE_MS, 6_000]]);
     unanswered.check(6_000);
+    warnings.writeHeld(6_000);
     expect(logged).toEqual([
       "a batch retried",
       "Kafka broker 1 (127.0.0.1:9091) has not answered a produce request for 6 s (request.timeout.ms 30000); waiting until request.timeout.ms",
     ]);
     unanswered.check(20_000);
+    warnings.writeHeld(20_000);
     expect(logged).toHaveLength(2);
   });
 
+  test("a WARN held back is not written once no request is unanswered RETRY_GRACE_MS", () => {
+    const logged: string[] = [];
+    const warnings = new RetryWarnings(
+      5_000,
+      (m) => logged.push(m),
+      () => {},
+    );
+    const unanswered = requests(warnings);
+    warnings.warn(1_000, () => "a batch retried");
+    const request = unanswered.sent(1, 0);
+    unanswered.check(RETRY_GRACE_MS);
+    unanswered.answered(request);
+    unanswered.sent(1, 5_500);
+    warnings.writeHeld(6_000);
+    expect(logged).toEqual(["a batch retried"]);
+  });
+
   test("the failure is built once per request and whole second waited", () => {
-    const unanswered = requests(new RetryWarnings(5_000, undefined));
+    const unanswered = requests(new RetryWarnings(5_000, undefined, () => {}));
     const request = unanswered.sent(1, 0);
     const failure = unanswered.failure(RETRY_GRACE_MS);
     expect(unanswered.failure(RETRY_GRACE_MS + 999)).toBe(failure!);

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { RetryWarnings } from "./retry-warnings.ts";
+
+/** RetryWarnings at 5 s, what it logged and when it asked to be woken. */
+function budget(logger = true) {
+  const logged: string[] = [];
+  const wakes: number[] = [];
+  const warnings = new RetryWarnings(5_000, logger ? (m) => logged.push(m) : undefined, (at) => wakes.push(at));
+  return { warnings, logged, wakes };
+}
+
+describe("RetryWarnings", () => {
+  test("logs one WARN per interval; one held back is logged once the interval allows, as of then", () => {
+    const { warnings, logged, wakes } = budget();
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, (at) => `held at 1000, written at ${at}`);
+    expect([logged, wakes]).toEqual([["first"], [5_000]]);
+    warnings.writeHeld(4_999);
+    expect([logged, wakes]).toEqual([["first"], [5_000, 5_000]]);
+    warnings.writeHeld(5_000);
+    warnings.writeHeld(20_000);
+    expect(logged).toEqual(["first", "held at 1000, written at 5000"]);
+  });
+
+  test("keeps only the latest WARN held back", () => {
+    const { warnings, logged } = budget();
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, () => "second");
+    warnings.warn(2_000, () => "third");
+    warnings.writeHeld(5_000);
+    expect(logged).toEqual(["first", "third"]);
+  });
+
+  test("a WARN logged at once drops the one held back before", () => {
+    const { warnings, logged } = budget();
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, () => "held");
+    warnings.warn(5_000, () => "on time");
+    warnings.writeHeld(10_000);
+    expect(logged).toEqual(["first", "on time"]);
+  });
+
+  test("a WARN held back that no longer holds when the interval allows is dropped, the budget not spent on it", () => {
+    const { warnings, logged } = budget();
+    let retried = true;
+    warnings.warn(0, () => "first");
+    warnings.warn(
+      1_000,
+      () => "batch retried",
+      () => retried,
+    );
+    retried = false; // the batch was written meanwhile
+    warnings.writeHeld(5_000);
+    warnings.warn(6_000, () => "later");
+    expect(logged).toEqual(["first", "later"]);
+  });
+
+  test("without a logger nothing is held nor woken for", () => {
+    const { warnings, wakes } = budget(false);
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, () => "second");
+    warnings.writeHeld(5_000);
+    expect(wakes).toEqual([]);
+  });
+});
