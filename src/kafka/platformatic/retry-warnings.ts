@@ -68,13 +68,14 @@ export class RetryWarnings {
    * holds (one an interval); while any is held, wakes the pipeline when the interval allows.
    */
   writeHeld(now: number): void {
-    let oldest: [WarningSource, HeldSlot] | undefined;
+    let oldest: { source: WarningSource; since: number; latest: HeldWarning } | undefined;
     for (const [source, slot] of this.held) {
       slot.warnings = slot.warnings.filter((w) => w.holds(now));
-      if (slot.warnings.length === 0) this.held.delete(source);
-      else if (!oldest || slot.since < oldest[1].since) oldest = [source, slot];
+      const latest = slot.warnings.at(-1);
+      if (!latest) this.held.delete(source);
+      else if (!oldest || slot.since < oldest.since) oldest = { source, since: slot.since, latest };
     }
-    if (oldest && this.log(now, oldest[1].warnings[oldest[1].warnings.length - 1].text)) this.held.delete(oldest[0]);
+    if (oldest && this.log(now, oldest.latest.text)) this.held.delete(oldest.source);
     if (this.held.size > 0) this.wakeAt(this.last + this.intervalMs);
   }
 
