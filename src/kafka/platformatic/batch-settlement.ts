@@ -168,7 +168,7 @@ export class BatchSettlement {
     // saying how long ago the retry was.
     const text = (at: number) =>
       `${detail()}; ${how} (attempt ${attempt}) until delivery.timeout.ms${heldBack(at - now)}`;
-    this.retryWarnings.warn(now, text, () => !b.settled);
+    this.retryWarnings.warn(now, text, () => !b.settled, "retry", b);
   }
 
   /**

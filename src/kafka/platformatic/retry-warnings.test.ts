@@ -22,6 +22,22 @@ describe("RetryWarnings", () => {
     expect(logged).toEqual(["first", "held at 1000, written at 5000"]);
   });
 
+  test("a batch retried again replaces its own held WARN; within the interval nothing held is looked at", () => {
+    const { warnings, logged } = budget();
+    let checks = 0;
+    const holds = () => {
+      checks += 1;
+      return true;
+    };
+    const batch = {};
+    warnings.warn(0, () => "first");
+    for (let retry = 1; retry <= 1_000; retry += 1) warnings.warn(retry, () => `retry ${retry}`, holds, "retry", batch);
+    for (let turn = 1_000; turn < 5_000; turn += 1) warnings.writeHeld(turn);
+    expect(checks).toBe(0); // one entry per batch, none looked at before the interval allows a WARN
+    warnings.writeHeld(5_000);
+    expect([logged, checks]).toEqual([["first", "retry 1000"], 1]);
+  });
+
   test("keeps only the latest WARN held back", () => {
     const { warnings, logged } = budget();
     warnings.warn(0, () => "first");

@@ -4,7 +4,10 @@
  * the budget holds back is not dropped: it is written once the budget allows (the pipeline is woken then and calls
  * `writeHeld`), while it still holds; the next retry may not come for long (a pump turn waiting for metadata a frozen
  * broker holds). Each source ("retry", "unanswered") holds its own: a retry does not hide a silent broker's WARN, nor
- * the reverse; the oldest held is written first, one an interval.
+ * the reverse; of those held the oldest is written first, one an interval (a WARN due at once when the budget allows is
+ * written then, ahead of an older held one: UnansweredRequests' check runs before `writeHeld`). A batch's retries hold
+ * one WARN (keyed by the batch, its latest), and nothing held is looked at until the interval allows a WARN: a wide
+ * outage retrying thousands of batches costs a map entry per batch, not a scan per retry or per pump turn.
  */
 
 /** Who gives a WARN: BatchSettlement's retries and splits, or UnansweredRequests' silent broker. */
@@ -12,6 +15,8 @@ export type WarningSource = "retry" | "unanswered";
 
 /** A WARN the budget held back: its text as of when it is written, and whether it still holds then. */
 interface HeldWarning {
+  /** When it was held back. */
+  readonly at: number;
   readonly text: (now: number) => string;
   readonly holds: (now: number) => boolean;
 }
@@ -22,8 +27,10 @@ interface HeldWarning {
  * each check, the same silence, so its latest replaces it.
  */
 interface HeldSlot {
-  readonly since: number;
-  warnings: HeldWarning[];
+  /** By what it is of (a batch: its latest retry's; a split's or a silence's its own), oldest first. */
+  readonly warnings: Map<unknown, HeldWarning>;
+  /** The size at which the warnings that no longer hold are dropped (amortized: at twice the size left then). */
+  pruneAt: number;
 }
 
 const always = () => true;
@@ -49,17 +56,25 @@ export class RetryWarnings {
     text: (now: number) => string,
     holds: (now: number) => boolean = always,
     source: WarningSource = "retry",
+    of: unknown = {},
   ): void {
     if (!this.onRetry) return;
     if (this.log(now, text)) {
       this.held.delete(source);
       return;
     }
-    const slot = this.held.get(source);
-    const warning = { text, holds };
-    if (!slot) this.held.set(source, { since: now, warnings: [warning] });
-    else if (source === "unanswered") slot.warnings = [warning];
-    else slot.warnings = [...slot.warnings.filter((w) => w.holds(now)), warning];
+    let slot = this.held.get(source);
+    if (!slot) {
+      slot = { warnings: new Map(), pruneAt: 64 };
+      this.held.set(source, slot);
+    }
+    if (source === "unanswered") slot.warnings.clear();
+    slot.warnings.delete(of);
+    slot.warnings.set(of, { at: now, text, holds });
+    if (slot.warnings.size >= slot.pruneAt) {
+      for (const [key, w] of slot.warnings) if (!w.holds(now)) slot.warnings.delete(key);
+      slot.pruneAt = Math.max(64, 2 * slot.warnings.size);
+    }
     this.wakeAt(this.last + this.intervalMs);
   }
 
@@ -68,12 +83,23 @@ export class RetryWarnings {
    * holds (one an interval); while any is held, wakes the pipeline when the interval allows.
    */
   writeHeld(now: number): void {
+    if (this.held.size === 0) return;
+    if (now - this.last < this.intervalMs) {
+      this.wakeAt(this.last + this.intervalMs);
+      return;
+    }
     let oldest: { source: WarningSource; since: number; latest: HeldWarning } | undefined;
     for (const [source, slot] of this.held) {
-      slot.warnings = slot.warnings.filter((w) => w.holds(now));
-      const latest = slot.warnings.at(-1);
+      let since = Number.POSITIVE_INFINITY;
+      let latest: HeldWarning | undefined;
+      for (const [key, w] of slot.warnings)
+        if (!w.holds(now)) slot.warnings.delete(key);
+        else {
+          since = Math.min(since, w.at);
+          latest = w;
+        }
       if (!latest) this.held.delete(source);
-      else if (!oldest || slot.since < oldest.since) oldest = { source, since: slot.since, latest };
+      else if (!oldest || since < oldest.since) oldest = { source, since, latest };
     }
     if (oldest && this.log(now, oldest.latest.text)) this.held.delete(oldest.source);
     if (this.held.size > 0) this.wakeAt(this.last + this.intervalMs);
