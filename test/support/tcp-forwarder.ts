@@ -2,9 +2,52 @@
  * A loopback port nothing listens on (yet), a listener there that cuts every connection it accepts
  * (Kafka not reached, and the test sees each try), and a TCP forwarder that later listens there and
  * passes every connection to `target` ("host:port"): "Kafka comes back" for a client pointed at
- * the port.
+ * the port. Both wait for their port while something else holds it (`listenOn`).
  */
-import { connect, createServer, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
+
+/** How long a listener waits for its port to be free (EADDRINUSE) before it gives up. */
+const PORT_WAIT_MS = 30_000;
+/** Between two tries to listen on a port in use. */
+const PORT_RETRY_MS = 50;
+
+/**
+ * Listens on 127.0.0.1:`port`. A port that was free a moment ago (a stopped broker's, `closedPort`'s) may be in use
+ * now: the OS gives ports of the ephemeral range to outgoing connections too (ci: sink-offsets-coordinator-outage's
+ * cutter got EADDRINUSE on the stopped broker's port). Tried again until it is free, for `waitMs`; then an error that
+ * names the port and why.
+ */
+export async function listenOn(server: Server, port: number, waitMs = PORT_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      // Both handlers are this try's and removed with it: listen's own callback would stay registered after a failed
+      // try (MaxListenersExceededWarning after a few hundred ms of tries).
+      await new Promise<void>((resolve, reject) => {
+        const listening = () => {
+          server.off("error", failed);
+          resolve();
+        };
+        const failed = (error: Error) => {
+          server.off("listening", listening);
+          reject(error);
+        };
+        server.once("listening", listening);
+        server.once("error", failed);
+        server.listen(port, "127.0.0.1");
+      });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+      if (Date.now() >= deadline)
+        throw new Error(
+          `127.0.0.1:${port} stayed in use for ${waitMs} ms (taken by another socket since it was free, e.g. as an outgoing connection's ephemeral port): the test cannot listen there`,
+          { cause: error },
+        );
+      await new Promise((resolve) => setTimeout(resolve, PORT_RETRY_MS));
+    }
+  }
+}
 
 /** A loopback port that was free a moment ago: connecting to it is refused until something listens. */
 export async function closedPort(): Promise<number> {
@@ -27,7 +70,7 @@ export async function tcpCutter(port: number) {
     socket.on("error", () => {});
     socket.destroy();
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await listenOn(server, port);
   return {
     get connections() {
       return acceptedAt.length;
@@ -61,7 +104,7 @@ export async function tcpForwarder(port: number, target: string) {
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await listenOn(server, port);
   return {
     [Symbol.asyncDispose]: async () => {
       for (const socket of sockets) socket.destroy();

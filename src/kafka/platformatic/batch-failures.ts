@@ -2,8 +2,7 @@
  * How ProducePipeline words a batch's failure and its retries: the message of a broker's answer,
  * the retriable NotSentError of batches that were only not sent because an earlier one failed,
  * the failure of a batch no request carrying which was written (NeverSentBatch, which the producer turns into
- * the port's neverSent), that of a batch the broker refused unwritten (RefusedBatch: the port's refused) and the
- * throttle on retry warnings (an outage would otherwise flood the log).
+ * the port's neverSent) and that of a batch the broker refused unwritten (RefusedBatch: the port's refused).
  */
 import { protocolErrors, protocolErrorsCodesById } from "@platformatic/kafka";
 import { ConnectError, isRetriable, JavaException, RetriableError } from "../../errors.ts";
@@ -156,27 +155,4 @@ export function rewrapped(error: Error, mark?: "neverSent" | "refused"): Error {
           ? new RetriableError(error.message, { cause: error })
           : new ConnectError(error.message, { cause: error });
   return mark === "neverSent" ? markNeverSent(again) : mark === "refused" ? markRefused(again) : again;
-}
-
-/** At most one retry warning per `intervalMs` (one per outage episode, not one per batch). */
-export class RetryWarnings {
-  private last = Number.NEGATIVE_INFINITY;
-
-  constructor(
-    private readonly intervalMs: number,
-    private readonly onRetry: ((message: string) => void) | undefined,
-  ) {}
-
-  /** When a WARN may be logged next (never without a logger). */
-  get next(): number {
-    return this.onRetry ? this.last + this.intervalMs : Number.POSITIVE_INFINITY;
-  }
-
-  /** Logs `message` unless one was logged less than the interval before `now`; whether it logged. */
-  warn(now: number, message: () => string): boolean {
-    if (!this.onRetry || now - this.last < this.intervalMs) return false;
-    this.last = now;
-    this.onRetry(message());
-    return true;
-  }
 }

@@ -19,7 +19,6 @@ import {
   describeBatch,
   failureDetail,
   notSentAfter,
-  RetryWarnings,
   withExpiry,
 } from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
@@ -28,6 +27,7 @@ import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { requestNotWritten } from "./produce-transport.ts";
 import { ProducerRetries } from "./producer-retries.ts";
+import { RetryWarnings } from "./retry-warnings.ts";
 
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
 const RETRY_WARNING_INTERVAL_MS = 5_000;
@@ -62,7 +62,7 @@ export class BatchSettlement {
     /** retry.backoff.ms · 2^n, at most retry.backoff.max.ms, ±20 % jitter: Java's ExponentialBackoff.backoff(n) (KIP-580). */
     private readonly backoff: (n: number) => number,
   ) {
-    this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
+    this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry, wake);
     this.retryRun = new ProducerRetries(s.error);
   }
 
@@ -163,7 +163,12 @@ export class BatchSettlement {
     const answer = code > 0 && cause === undefined ? { code, message, topic: b.part.topic } : undefined;
     this.retryRun.batchRetried(b, now, detail(), cause, answer, sentAt);
     this.wake(b.retryAt);
-    this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
+    const attempt = b.attempts + 1;
+    // Held back by the budget (a WARN at startup, then the outage's first retry): written later while `b` is retried,
+    // saying how long ago the retry was.
+    const text = (at: number) =>
+      `${detail()}; ${how} (attempt ${attempt}) until delivery.timeout.ms${heldBack(at - now)}`;
+    this.retryWarnings.warn(now, text, () => !b.settled, "retry", b);
   }
 
   /**
@@ -291,10 +296,9 @@ export class BatchSettlement {
     // Settled by its pieces from now on (replace took it out of the queue; if that throws, `b` is failed instead).
     b.settled = true;
     this.retryRun.batchSettled(b);
-    this.retryWarnings.warn(
-      this.now(),
-      () => `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`,
-    );
+    const text = () =>
+      `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`;
+    this.retryWarnings.warn(this.now(), text);
   }
 
   /**
@@ -354,4 +358,9 @@ export class BatchSettlement {
     }
     if (earliest !== Number.POSITIVE_INFINITY) this.wake(earliest);
   }
+}
+
+/** What a retry WARN written `ms` after its retry (held back by the budget) adds: how long ago the retry was. */
+function heldBack(ms: number): string {
+  return ms >= 1_000 ? ` (retried ${Math.round(ms / 1_000)} s ago; held back by the one-WARN-per-interval budget)` : "";
 }

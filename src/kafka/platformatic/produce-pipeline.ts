@@ -38,6 +38,9 @@
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
  * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
+ * Those WARNs, a retry WARN the budget held back (RetryWarnings.writeHeld) and the expiry of batches not on the
+ * wire are done when the wake timer fires, also while a pump turn awaits metadata or a producer id from a broker that
+ * does not answer: a send is never silent past delivery.timeout.ms behind such a turn.
  */
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { notSent } from "../send-rejection.ts";
@@ -134,7 +137,7 @@ export class ProducePipeline {
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff);
     this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
     this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
-    this.timer = new WakeTimer(now, () => void this.pump());
+    this.timer = new WakeTimer(now, () => this.woken());
     this.unanswered = new UnansweredRequests({
       requestTimeoutMs: s.requestTimeoutMs ?? 30_000,
       address: (node) => transport.address?.(node),
@@ -339,6 +342,27 @@ export class ProducePipeline {
     }
   }
 
+  /**
+   * The wake timer fired: a delivery timeout, a retry's backoff or an unanswered request's grace is due. A pump turn
+   * awaiting metadata or a producer id (a broker that accepts connections but never answers: its client's retries)
+   * would hold them until it ends: the WARNs due and the expiry of the batches not on the wire (`settleDue`) are done
+   * now, so that no send waits silently past delivery.timeout.ms behind it; the rest at the turn after it.
+   */
+  private woken(): void {
+    if (this.pumping && !this.closed) this.settleDue(this.now());
+    void this.pump();
+  }
+
+  /**
+   * What is due at `now` whatever else a turn does: the unanswered requests' WARN, a retry WARN the budget held back,
+   * the batches past their deadline.
+   */
+  private settleDue(now: number): void {
+    this.unanswered.check(now);
+    this.settlement.retryWarnings.writeHeld(now);
+    this.settlement.expire(this.partitions.values(), now);
+  }
+
   private async pump(): Promise<void> {
     if (this.pumping) {
       this.again = true;
@@ -358,8 +382,7 @@ export class ProducePipeline {
   private async pumpOnce(): Promise<void> {
     if (this.closed) return;
     const now = this.now();
-    this.unanswered.check(now);
-    this.settlement.expire(this.partitions.values(), now);
+    this.settleDue(now);
     if (this.s.idempotent && this.id.producerId < 0n)
       try {
         await this.start(); // only without an id: a running producer's pump does not wait a turn

@@ -8,9 +8,9 @@ import { NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { unansweredRequestOf } from "../unanswered-request.ts";
-import { RetryWarnings } from "./batch-failures.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { appendAll, FakeBroker, settings, warmedUp } from "./produce-pipeline-test-support.ts";
+import { RetryWarnings } from "./retry-warnings.ts";
 import { UnansweredRequests } from "./unanswered-requests.ts";
 
 const SILENT = "Kafka broker 1 (127.0.0.1:9091) has not answered a produce request for 5 s (request.timeout.ms 30000)";
@@ -137,27 +137,79 @@ describe("UnansweredRequests on its own", () => {
       wakeAt: (at) => wakes.push(at),
       error: (message) => new Error(message),
     });
-
-  test("a WARN the retry warnings' budget dropped is written once the budget allows, the pump woken then", () => {
+  /** UnansweredRequests whose WARNs go through a 5 s budget: what it logged and when it asked to be woken. */
+  const budgeted = () => {
     const logged: string[] = [];
     const wakes: number[] = [];
-    const warnings = new RetryWarnings(5_000, (m) => logged.push(m));
-    const unanswered = requests(warnings, wakes);
+    const warnings = new RetryWarnings(
+      5_000,
+      (m) => logged.push(m),
+      (at) => wakes.push(at),
+    );
+    return { warnings, unanswered: requests(warnings, wakes), logged, wakes };
+  };
+
+  test("a WARN the retry warnings' budget held back is written once the budget allows, the pump woken then", () => {
+    const { warnings, unanswered, logged, wakes } = budgeted();
     warnings.warn(1_000, () => "a batch retried");
     unanswered.sent(1, 0);
     unanswered.check(RETRY_GRACE_MS);
     expect([logged, wakes]).toEqual([["a batch retried"], [RETRY_GRACE_MS, 6_000]]);
     unanswered.check(6_000);
+    warnings.writeHeld(6_000);
     expect(logged).toEqual([
       "a batch retried",
       "Kafka broker 1 (127.0.0.1:9091) has not answered a produce request for 6 s (request.timeout.ms 30000); waiting until request.timeout.ms",
     ]);
     unanswered.check(20_000);
+    warnings.writeHeld(20_000);
     expect(logged).toHaveLength(2);
   });
 
+  test("a WARN held back is not written once no request is unanswered RETRY_GRACE_MS", () => {
+    const { warnings, unanswered, logged } = budgeted();
+    warnings.warn(1_000, () => "a batch retried");
+    const request = unanswered.sent(1, 0);
+    unanswered.check(RETRY_GRACE_MS);
+    unanswered.answered(request);
+    unanswered.sent(1, 5_500);
+    warnings.writeHeld(6_000);
+    expect(logged).toEqual(["a batch retried"]);
+  });
+
+  test("a silent broker's WARN held back, then a retry WARN held back too: the broker's is written once the budget allows", () => {
+    const { warnings, unanswered, logged } = budgeted();
+    warnings.warn(3_000, () => "a retry at startup");
+    unanswered.sent(1, 0); // broker 1 never answers
+    unanswered.check(RETRY_GRACE_MS); // held back: the budget allows at 8 s
+    warnings.warn(7_000, () => "a batch retried on broker 2");
+    warnings.writeHeld(8_000);
+    expect(logged).toEqual([
+      "a retry at startup",
+      "Kafka broker 1 (127.0.0.1:9091) has not answered a produce request for 8 s (request.timeout.ms 30000); waiting until request.timeout.ms",
+    ]);
+    warnings.writeHeld(13_000);
+    expect(logged[2]).toBe("a batch retried on broker 2");
+  });
+
+  test("a held WARN dropped as its request is answered does not hide the next request's silence", () => {
+    const { warnings, unanswered, logged } = budgeted();
+    warnings.warn(1_000, () => "a batch retried");
+    const a = unanswered.sent(1, 0);
+    unanswered.sent(2, 4_000);
+    unanswered.check(RETRY_GRACE_MS); // A's WARN held back (the budget allows at 6 s)
+    unanswered.answered(a); // at 5.5 s
+    warnings.writeHeld(6_000); // B is 2 s old: A's WARN dropped
+    expect(logged).toEqual(["a batch retried"]);
+    unanswered.check(9_000);
+    expect(logged).toEqual([
+      "a batch retried",
+      "Kafka broker 2 (127.0.0.1:9092) has not answered a produce request for 5 s (request.timeout.ms 30000); waiting until request.timeout.ms",
+    ]);
+  });
+
   test("the failure is built once per request and whole second waited", () => {
-    const unanswered = requests(new RetryWarnings(5_000, undefined));
+    const unanswered = requests(new RetryWarnings(5_000, undefined, () => {}));
     const request = unanswered.sent(1, 0);
     const failure = unanswered.failure(RETRY_GRACE_MS);
     expect(unanswered.failure(RETRY_GRACE_MS + 999)).toBe(failure!);

@@ -9,8 +9,8 @@
 
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { unansweredText, withUnansweredRequest } from "../unanswered-request.ts";
-import type { RetryWarnings } from "./batch-failures.ts";
 import { type RequestOnWire, RequestsOnWire, type RequestsOnWireOptions } from "./requests-on-wire.ts";
+import type { RetryWarnings } from "./retry-warnings.ts";
 
 export interface UnansweredRequestsOptions extends RequestsOnWireOptions {
   readonly warnings: RetryWarnings;
@@ -22,8 +22,10 @@ export interface UnansweredRequestsOptions extends RequestsOnWireOptions {
 export class UnansweredRequests {
   private readonly onWire: RequestsOnWire<RequestOnWire>;
   /**
-   * When the last WARN was written: the requests sent before it (or at once) are of the silence it reported (however long they
-   * wait, and as each is answered the next oldest comes up), so one WARN a silence, not one a request.
+   * When the last WARN was written (one held back by the budget is not: it is dropped if its request is answered first,
+   * and the next silence must not hide behind it): the requests sent before it (or at once) are of the silence it
+   * reports (however long they wait, and as each is answered the next oldest comes up), so one WARN a silence, not one
+   * a request.
    */
   private warnedAt = Number.NEGATIVE_INFINITY;
   /**
@@ -46,7 +48,10 @@ export class UnansweredRequests {
     this.onWire.delete(request);
   }
 
-  /** Warns of the oldest request once it is RETRY_GRACE_MS old; else wakes the pump when it will be. */
+  /**
+   * Warns of the oldest request once it is RETRY_GRACE_MS old (through the retry warnings' budget); else wakes the pump
+   * when it will be.
+   */
   check(now: number): void {
     const oldest = this.onWire.oldest();
     if (!oldest || oldest.since <= this.warnedAt) return;
@@ -54,11 +59,19 @@ export class UnansweredRequests {
       this.o.wakeAt(oldest.since + RETRY_GRACE_MS);
       return;
     }
-    const what = this.onWire.describe(oldest, now);
-    const text = () => `${unansweredText(what, "a produce request")}; waiting until request.timeout.ms`;
-    // Not logged (the retry warnings' budget spent): tried again once it may be (a quiet source has no other turn).
-    if (this.o.warnings.warn(now, text)) this.warnedAt = now;
-    else this.o.wakeAt(this.o.warnings.next);
+    // Held back by the budget: offered again at each check until written (a quiet source has no other turn: the pump
+    // is woken when the budget allows), of the oldest request then, while one is still unanswered RETRY_GRACE_MS.
+    const text = (at: number) => {
+      this.warnedAt = at;
+      return `${unansweredText(this.onWire.describe(this.unanswered(at) ?? oldest, at), "a produce request")}; waiting until request.timeout.ms`;
+    };
+    this.o.warnings.warn(now, text, (at) => this.unanswered(at) !== undefined, "unanswered");
+  }
+
+  /** The oldest request on the wire if it is RETRY_GRACE_MS old at `now`. */
+  private unanswered(now: number): RequestOnWire | undefined {
+    const oldest = this.onWire.oldest();
+    return oldest && now - oldest.since >= RETRY_GRACE_MS ? oldest : undefined;
   }
 
   /**
@@ -66,8 +79,8 @@ export class UnansweredRequests {
    * read in that whole second); else undefined. None once closed (the pipeline sends nothing more).
    */
   failure(now: number): Error | undefined {
-    const oldest = this.onWire.oldest();
-    if (!oldest || now - oldest.since < RETRY_GRACE_MS) return undefined;
+    const oldest = this.unanswered(now);
+    if (!oldest) return undefined;
     const second = Math.floor((now - oldest.since) / 1000);
     if (this.last?.request !== oldest || this.last.second !== second) {
       const what = this.onWire.describe(oldest, now);
