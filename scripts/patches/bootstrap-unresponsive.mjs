@@ -7,15 +7,49 @@
 // connections, the kernel does, so every Metadata call, and every lookup of a consumer's group coordinator, went to it
 // first and waited request.timeout.ms (30 s) for nothing: a new sink joined no group, an ingest connector's producer
 // answered 503, while the other brokers were fine. Java's NetworkClient asks its least loaded node, one with a ready
-// connection first, never one whose connection just failed or timed out. Each client's connection pool now remembers
-// the brokers whose connection failed before it was set up (refused; a TLS or SASL failure, even after the broker sent
-// bytes), whose request timed out, or that cut a connection before answering on it, and offers them last for bootstrap
-// requests (still tried when the others fail to connect, and in turn when all are so remembered) until they answer:
-// on a connection open now, or on one that closed with none of its requests timed out.
+// connection first, never one whose connection just failed or timed out. The connection pools now remember, all of the
+// process's pools together (keyed by host:port), the brokers whose connection failed before it was set up (refused; a
+// TLS or SASL failure, even after the broker sent bytes), whose request timed out, or that cut a connection before
+// answering on it, and offer them last for bootstrap requests (still tried when the others fail to connect, and in turn
+// when all are so remembered, a lone broker too) until they answer a request on any connection of any pool: a client
+// made after another found a broker frozen asks the others at once, not after its own request.timeout.ms.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
 
 const POOL = "node_modules/@platformatic/kafka/dist/network/connection-pool.js";
 const CONNECTION = "node_modules/@platformatic/kafka/dist/network/connection.js";
+
+// The forms in which an earlier version of this file applied the patches changed since (`was`): each pool had its own
+// memory, cleared when a connection that had answered closed.
+const EARLIER_SHARED_SET = `        this.#connections = new Map();
+        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable
+        this.#connectionOptions = connectionOptions;`;
+const EARLIER_ORDER = `            callback = createPromisifiedCallback();
+        }
+        // edge-gateway patch: brokers that failed a connection or left a request unanswered last, as Java's leastLoadedNode,
+        // unless answering on a connection open now
+        const unresponsive = ({ host, port }) => {
+            const connection = this.#connections.get(\`\${host}:\${port}\`);
+            return this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`) && !(connection?.isConnected() && connection.edgeGatewayDataReceived);
+        };
+        brokers = [...brokers.filter(broker => !unresponsive(broker)), ...brokers.filter(unresponsive)];
+        connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`;
+const EARLIER_CLOSE = `        // edge-gateway patch: a request timed out (a frozen broker still accepts connections), a connection failed before
+        // it was set up (TCP, TLS, SASL: even once the broker sent bytes) or cut before the broker answered on it puts the
+        // broker last; a connection set up and closed after answers, none timed out, puts it back in line
+        let connected = false;
+        let timedOut = false;
+        connection.once('connect', () => {
+            connected = true;
+        });
+        connection.once('timeout', () => {
+            timedOut = true;
+            this.edgeGatewayUnresponsive.add(key);
+        });
+        // Remove stale connections from the pool
+        connection.once('close', () => {
+            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
+            else this.edgeGatewayUnresponsive.add(key);
+            this.emit('disconnect', eventPayload);`;
 
 export const bootstrapUnresponsivePatches = [
   {
@@ -29,12 +63,22 @@ export const bootstrapUnresponsivePatches = [
         this.#inflightRequests.delete(request.correlationId);`,
   },
   {
+    file: CONNECTION,
+    from: `            this.#inflightRequests.delete(correlationId);
+            const { apiKey, apiVersion, hasResponseHeaderTaggedFields, parser, callback, timedOut } = request;`,
+    to: `            this.#inflightRequests.delete(correlationId);
+            this.emit('edgeGatewayAnswer'); // edge-gateway patch: the broker answers, its pool offers it in line again
+            const { apiKey, apiVersion, hasResponseHeaderTaggedFields, parser, callback, timedOut } = request;`,
+  },
+  {
     file: POOL,
     from: `        this.#connections = new Map();
         this.#connectionOptions = connectionOptions;`,
     to: `        this.#connections = new Map();
-        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable
+        // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable; one set for every pool of the process
+        this.edgeGatewayUnresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set());
         this.#connectionOptions = connectionOptions;`,
+    was: [() => EARLIER_SHARED_SET],
   },
   {
     file: POOL,
@@ -43,14 +87,11 @@ export const bootstrapUnresponsivePatches = [
         connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`,
     to: `            callback = createPromisifiedCallback();
         }
-        // edge-gateway patch: brokers that failed a connection or left a request unanswered last, as Java's leastLoadedNode,
-        // unless answering on a connection open now
-        const unresponsive = ({ host, port }) => {
-            const connection = this.#connections.get(\`\${host}:\${port}\`);
-            return this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`) && !(connection?.isConnected() && connection.edgeGatewayDataReceived);
-        };
+        // edge-gateway patch: brokers that failed a connection or left a request unanswered last, as Java's leastLoadedNode
+        const unresponsive = ({ host, port }) => this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`);
         brokers = [...brokers.filter(broker => !unresponsive(broker)), ...brokers.filter(unresponsive)];
         connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`,
+    was: [() => EARLIER_ORDER],
   },
   {
     file: POOL,
@@ -69,7 +110,7 @@ export const bootstrapUnresponsivePatches = [
             this.emit('disconnect', eventPayload);`,
     to: `        // edge-gateway patch: a request timed out (a frozen broker still accepts connections), a connection failed before
         // it was set up (TCP, TLS, SASL: even once the broker sent bytes) or cut before the broker answered on it puts the
-        // broker last; a connection set up and closed after answers, none timed out, puts it back in line
+        // broker last; an answer on any connection of any pool puts it back in line
         let connected = false;
         let timedOut = false;
         connection.once('connect', () => {
@@ -79,10 +120,11 @@ export const bootstrapUnresponsivePatches = [
             timedOut = true;
             this.edgeGatewayUnresponsive.add(key);
         });
+        connection.on('edgeGatewayAnswer', () => this.edgeGatewayUnresponsive.delete(key));
         // Remove stale connections from the pool
         connection.once('close', () => {
-            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
-            else this.edgeGatewayUnresponsive.add(key);
+            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
             this.emit('disconnect', eventPayload);`,
+    was: [() => EARLIER_CLOSE],
   },
 ];

@@ -183,6 +183,55 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
     }
   });
 
+  // explore33 F1: each client learnt on its own that a broker was frozen, so a new ingest connector's first requests
+  // waited request.timeout.ms on it although another client of the process had found it frozen long before.
+  test("a client made after another found a broker unresponsive asks the other brokers first", async () => {
+    await using frozen = await recordingBroker({ hangUp: false });
+    await using answering = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [frozen, answering].map((b) => loopback(b.port));
+    const earlier = recordingPool();
+    const later = recordingPool();
+    try {
+      const timedOut = nextClose(earlier.pool, frozen.port);
+      expect(await askApiVersions(await earlier.pool.get(brokers[0]!))).toMatchObject({ message: "Request timed out" });
+      await timedOut;
+      expect((await later.pool.getFirstAvailable(brokers)).port).toBe(answering.port);
+      expect(later.connecting).toEqual([answering.port]);
+    } finally {
+      await earlier.pool.close();
+      await later.pool.close();
+    }
+  });
+
+  // The memory is the process's: an answer on a connection of any client, a long-lived one too, clears it.
+  test("a broker another client found unresponsive is asked first again once it answers any client", async () => {
+    const firstAnswers = { hangUp: false, answersApiVersions: true };
+    await using first = await recordingBroker(firstAnswers);
+    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [first, second].map((b) => loopback(b.port));
+    const longLived = recordingPool();
+    const timingOut = recordingPool();
+    const asking = recordingPool();
+    try {
+      const kept = await longLived.pool.get(brokers[0]!);
+      expect(await askApiVersions(kept)).toBeNull();
+      firstAnswers.answersApiVersions = false;
+      const timedOut = nextClose(timingOut.pool, first.port);
+      expect(await askApiVersions(await timingOut.pool.get(brokers[0]!))).toMatchObject({
+        message: "Request timed out",
+      });
+      await timedOut;
+      expect((await asking.pool.getFirstAvailable(brokers)).port).toBe(second.port);
+      expect((await longLived.pool.getFirstAvailable(brokers)).port).toBe(second.port);
+      firstAnswers.answersApiVersions = true;
+      expect(await askApiVersions(kept)).toBeNull();
+      expect((await asking.pool.getFirstAvailable(brokers)).port).toBe(first.port);
+      expect(asking.connecting).toEqual([second.port, first.port]);
+    } finally {
+      await Promise.all([longLived, timingOut, asking].map(({ pool }) => pool.close()));
+    }
+  });
+
   // A SASL_PLAINTEXT client of a TLS listener: the broker's TLS alert fails the SASL login, after it sent bytes.
   test("a broker whose connection failed in its setup after the broker sent bytes is offered last", async () => {
     const tlsAlert = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
