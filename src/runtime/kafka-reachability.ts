@@ -9,6 +9,11 @@
  * uplink coming later: Connect fails to start then ("Failed to connect to and describe Kafka
  * cluster"). Until the cluster was first reached, such a refusal stops probing and goes to
  * `onRefused` (main.ts stops the gateway with it); once it was reached, it is an outage like any.
+ *
+ * With several bootstrap servers one answering broker is enough: each is also asked on its own, in parallel with the
+ * lookup and as long, so a broker that accepts connections and never answers (a frozen JVM) listed first neither
+ * delays "Connected" nor reports the cluster unreachable (the lookup's client waits request.timeout.ms on it); once the
+ * cluster is reached, each broker that did not answer is named in a WARN of its own (explore33 F2).
  */
 import { messageOf } from "../errors.ts";
 import { isAccessError, KafkaAccessError } from "../kafka/access-errors.ts";
@@ -18,7 +23,10 @@ import type { Logger } from "../util/logger.ts";
 export interface KafkaReachabilityOptions {
   /** Asks the cluster for its id (the admin client's describeCluster). */
   readonly lookup: () => Promise<string>;
-  readonly bootstrap: string;
+  /** Asks one bootstrap server alone for the cluster id, on a client of its own (with several bootstrap servers). */
+  readonly lookupAt?: (broker: string) => Promise<string>;
+  /** bootstrap.servers */
+  readonly bootstrap: readonly string[];
   readonly log: Logger;
   /** Longest wait for one lookup. */
   readonly lookupTimeoutMs?: number;
@@ -69,18 +77,20 @@ export class KafkaReachability {
   }
 
   private async lookupOnce(): Promise<void> {
-    const timeoutMs = this.o.lookupTimeoutMs ?? 5000;
-    let cancel: (() => void) | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      const t = this.schedule(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      cancel = () => t.cancel();
-    });
+    const bootstrap = this.o.bootstrap.join(",");
+    const eachBroker = this.o.lookupAt && this.o.bootstrap.length > 1 ? this.askEachBroker(this.o.lookupAt) : null;
     try {
-      const id = await Promise.race([this.o.lookup(), timeout]);
-      if (this.reachable !== true) this.o.log.info(`Connected to Kafka cluster ${id} at ${this.o.bootstrap}`);
+      const lookup = this.timed(this.o.lookup());
+      const id = await (eachBroker ? Promise.any([lookup, ...eachBroker.map((b) => b.answer)]) : lookup);
+      if (this.reachable !== true) {
+        this.o.log.info(`Connected to Kafka cluster ${id} at ${bootstrap}`);
+        if (eachBroker) void this.warnUnanswered(eachBroker);
+      }
       this.clusterIdValue = id;
       this.reachable = true;
-    } catch (error) {
+    } catch (caught) {
+      // All failed: the lookup's error says why, as with one bootstrap server.
+      const error = caught instanceof AggregateError ? caught.errors[0] : caught;
       if (this.stopped) return;
       if (this.clusterIdValue === null && this.o.onRefused && refused(error)) {
         this.stopped = true;
@@ -89,16 +99,48 @@ export class KafkaReachability {
       }
       if (this.reachable !== false) {
         this.o.log.warn(
-          `Kafka at ${this.o.bootstrap} is not reachable (${messageOf(error)}); the gateway keeps running, connectors wait, and it connects when the broker appears`,
+          `Kafka at ${bootstrap} is not reachable (${messageOf(error)}); the gateway keeps running, connectors wait, and it connects when the broker appears`,
         );
       } else {
-        this.o.log.debug(`Kafka at ${this.o.bootstrap} is still not reachable: ${messageOf(error)}`);
+        this.o.log.debug(`Kafka at ${bootstrap} is still not reachable: ${messageOf(error)}`);
       }
       this.reachable = false;
       this.timer = this.schedule(() => void this.probe(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    }
+  }
+
+  /** Each bootstrap server asked on its own, within the lookup's time. */
+  private askEachBroker(lookupAt: (broker: string) => Promise<string>): { broker: string; answer: Promise<string> }[] {
+    return this.o.bootstrap.map((broker) => {
+      const answer = this.timed(lookupAt(broker));
+      answer.catch(() => {}); // awaited by Promise.any and warnUnanswered
+      return { broker, answer };
+    });
+  }
+
+  /** Once each bootstrap server answered or failed: a WARN for each that did not answer although the cluster did. */
+  private async warnUnanswered(brokers: { broker: string; answer: Promise<string> }[]): Promise<void> {
+    const settled = await Promise.allSettled(brokers.map((b) => b.answer));
+    settled.forEach((outcome, i) => {
+      if (outcome.status === "fulfilled" || this.stopped) return;
+      this.o.log.warn(
+        `Kafka broker ${brokers[i]!.broker} of bootstrap.servers did not answer (${messageOf(outcome.reason)}); the cluster answered through the others`,
+      );
+    });
+  }
+
+  /** `answer` rejected once lookupTimeoutMs has passed without it. */
+  private async timed(answer: Promise<string>): Promise<string> {
+    const timeoutMs = this.o.lookupTimeoutMs ?? 5000;
+    let timer: { cancel(): void } | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.schedule(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([answer, timeout]);
     } finally {
-      cancel?.();
+      timer?.cancel();
     }
   }
 
