@@ -18,39 +18,6 @@
 const POOL = "node_modules/@platformatic/kafka/dist/network/connection-pool.js";
 const CONNECTION = "node_modules/@platformatic/kafka/dist/network/connection.js";
 
-// The forms in which an earlier version of this file applied the patches changed since (`was`): each pool had its own
-// memory, cleared when a connection that had answered closed.
-const EARLIER_SHARED_SET = `        this.#connections = new Map();
-        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable
-        this.#connectionOptions = connectionOptions;`;
-const EARLIER_ORDER = `            callback = createPromisifiedCallback();
-        }
-        // edge-gateway patch: brokers that failed a connection or left a request unanswered last, as Java's leastLoadedNode,
-        // unless answering on a connection open now
-        const unresponsive = ({ host, port }) => {
-            const connection = this.#connections.get(\`\${host}:\${port}\`);
-            return this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`) && !(connection?.isConnected() && connection.edgeGatewayDataReceived);
-        };
-        brokers = [...brokers.filter(broker => !unresponsive(broker)), ...brokers.filter(unresponsive)];
-        connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`;
-const EARLIER_CLOSE = `        // edge-gateway patch: a request timed out (a frozen broker still accepts connections), a connection failed before
-        // it was set up (TCP, TLS, SASL: even once the broker sent bytes) or cut before the broker answered on it puts the
-        // broker last; a connection set up and closed after answers, none timed out, puts it back in line
-        let connected = false;
-        let timedOut = false;
-        connection.once('connect', () => {
-            connected = true;
-        });
-        connection.once('timeout', () => {
-            timedOut = true;
-            this.edgeGatewayUnresponsive.add(key);
-        });
-        // Remove stale connections from the pool
-        connection.once('close', () => {
-            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
-            else this.edgeGatewayUnresponsive.add(key);
-            this.emit('disconnect', eventPayload);`;
-
 export const bootstrapUnresponsivePatches = [
   {
     file: CONNECTION,
@@ -78,7 +45,15 @@ export const bootstrapUnresponsivePatches = [
         // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable; one set for every pool of the process
         this.edgeGatewayUnresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set());
         this.#connectionOptions = connectionOptions;`,
-    was: [() => EARLIER_SHARED_SET],
+    // Earlier, each pool had a memory of its own.
+    was: [
+      (to) =>
+        to.replace(
+          `        // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable; one set for every pool of the process
+        this.edgeGatewayUnresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set());`,
+          "        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable",
+        ),
+    ],
   },
   {
     file: POOL,
@@ -91,7 +66,20 @@ export const bootstrapUnresponsivePatches = [
         const unresponsive = ({ host, port }) => this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`);
         brokers = [...brokers.filter(broker => !unresponsive(broker)), ...brokers.filter(unresponsive)];
         connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`,
-    was: [() => EARLIER_ORDER],
+    // Earlier, a broker answering on the pool's connection open now was offered in line (its memory cleared on close).
+    was: [
+      (to) =>
+        to.replace(
+          `leastLoadedNode
+        const unresponsive = ({ host, port }) => this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`);`,
+          `leastLoadedNode,
+        // unless answering on a connection open now
+        const unresponsive = ({ host, port }) => {
+            const connection = this.#connections.get(\`\${host}:\${port}\`);
+            return this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`) && !(connection?.isConnected() && connection.edgeGatewayDataReceived);
+        };`,
+        ),
+    ],
   },
   {
     file: POOL,
@@ -125,6 +113,20 @@ export const bootstrapUnresponsivePatches = [
         connection.once('close', () => {
             if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
             this.emit('disconnect', eventPayload);`,
-    was: [() => EARLIER_CLOSE],
+    // Earlier, a connection that had answered cleared the memory when it closed, none of its requests timed out.
+    was: [
+      (to) =>
+        to
+          .replace(
+            "an answer on any connection of any pool puts it back in line",
+            "a connection set up and closed after answers, none timed out, puts it back in line",
+          )
+          .replace("        connection.on('edgeGatewayAnswer', () => this.edgeGatewayUnresponsive.delete(key));\n", "")
+          .replace(
+            "            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
+            `            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
+            else this.edgeGatewayUnresponsive.add(key);`,
+          ),
+    ],
   },
 ];
