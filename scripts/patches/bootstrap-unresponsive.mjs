@@ -1,7 +1,8 @@
 // @platformatic/kafka's bootstrap requests (Metadata, ApiVersions, FindCoordinator, InitProducerId …) past a broker
 // that does not answer: applied by scripts/patch-dependencies.mjs with the others. Its tests:
-// src/kafka/bootstrap-patches.test.ts (real listeners: refused, frozen, cut, answering in TLS) and
-// test/frozen-bootstrap-broker.test.ts (a frozen broker of a real cluster listed first).
+// src/kafka/bootstrap-patches.test.ts (real listeners: refused, frozen, cut, answering in TLS; two clients),
+// test/frozen-bootstrap-broker.test.ts (a frozen broker of a real cluster listed first) and
+// test/frozen-first-bootstrap-server.test.ts (a new ingest connector after the startup probe found one frozen).
 // The library took for each such request the first bootstrap broker it could connect to, starting from the first listed
 // (each request's first attempt; FindCoordinator's every attempt). A frozen broker (SIGSTOP, a hung JVM) still accepts
 // connections, the kernel does, so every Metadata call, and every lookup of a consumer's group coordinator, went to it
