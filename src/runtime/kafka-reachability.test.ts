@@ -147,11 +147,11 @@ describe("KafkaReachability with several bootstrap servers", () => {
     const { lines, logs } = logLines();
     const reachability = new KafkaReachability({
       // The lookup's client over every bootstrap server, as the gateway's, its request.timeout.ms past the probe's time.
-      lookup: () => clusterIdAt(kafka, {}, bootstrap.join(","), 4000),
-      lookupAt: (broker) => clusterIdAt(kafka, {}, broker, 2000),
+      lookup: () => clusterIdAt(kafka, {}, bootstrap.join(","), 6000),
+      lookupAt: (broker) => clusterIdAt(kafka, {}, broker, 3000),
       bootstrap,
       log: logs.get("io.edgegateway.Gateway"),
-      lookupTimeoutMs: 2000,
+      lookupTimeoutMs: 3000,
     });
     try {
       reachability.start();
@@ -159,7 +159,7 @@ describe("KafkaReachability with several bootstrap servers", () => {
       await waitFor(() => lines.length === 2, { what: "the WARN naming the frozen listener" });
       expect(lines).toEqual([
         `INFO Connected to Kafka cluster ${info.clusterId} at ${bootstrap.join(",")} (io.edgegateway.Gateway)`,
-        `WARN Kafka broker ${bootstrap[0]} of bootstrap.servers did not answer (no answer within 2000 ms); the cluster answered through the others (io.edgegateway.Gateway)`,
+        `WARN Kafka broker ${bootstrap[0]} of bootstrap.servers did not answer (no answer within 3000 ms); the cluster answered through the others (io.edgegateway.Gateway)`,
       ]);
     } finally {
       reachability.stop();
