@@ -250,7 +250,8 @@ export function startApp(options: AppOptions): App {
   herderRef = herder;
   const reachability = new KafkaReachability({
     lookup: () => worker.admin().then((a) => a.clusterId()),
-    lookupAt: (broker) => clusterIdAt(kafka, worker.clientProperties("admin"), broker, CLUSTER_ID_TIMEOUT_MS),
+    lookupAt: (broker, signal) =>
+      clusterIdAt(kafka, worker.clientProperties("admin"), broker, CLUSTER_ID_TIMEOUT_MS, signal),
     bootstrap: config["bootstrap.servers"],
     log: logs.get("io.edgegateway.Gateway"),
     lookupTimeoutMs: CLUSTER_ID_TIMEOUT_MS,

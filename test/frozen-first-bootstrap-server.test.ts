@@ -21,9 +21,7 @@ test("a frozen first bootstrap server: connected through the others at start, an
     "bootstrap.servers": `${frozenAt},${(await kafkaBroker()).bootstrap}`,
   });
   await using _gw = gw;
-  await gw.waitForOutput(
-    new RegExp(`WARN Kafka broker ${frozenAt} of bootstrap\\.servers did not answer \\(no answer within 5000 ms\\)`),
-  );
+  await gw.waitForOutput(new RegExp(`WARN Kafka broker ${frozenAt} of bootstrap\\.servers did not answer \\(`));
   expect(gw.output()).toContain("INFO Connected to Kafka cluster");
   expect(gw.output()).not.toContain("is not reachable");
 

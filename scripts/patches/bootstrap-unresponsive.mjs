@@ -19,6 +19,15 @@
 const POOL = "node_modules/@platformatic/kafka/dist/network/connection-pool.js";
 const CONNECTION = "node_modules/@platformatic/kafka/dist/network/connection.js";
 
+// An answer clears its broker from the memory, a Set lookup only while the memory holds any broker.
+const ANSWER =
+  "if (this.edgeGatewayUnresponsive?.size > 0) this.edgeGatewayUnresponsive.delete(this.edgeGatewayKey); // edge-gateway patch: the broker answers, every pool offers it in line again";
+const CONNECTION_KNOWS = `        connection.edgeGatewayUnresponsive = this.edgeGatewayUnresponsive; // edge-gateway patch: for its answers
+        connection.edgeGatewayKey = key;`;
+const ANSWER_LISTENER = "        connection.on('edgeGatewayAnswer', () => this.edgeGatewayUnresponsive.delete(key));";
+/** The pool's close patch as it was when each answer was an event the pool listened to. */
+const withAnswerListener = (to) => to.replace(CONNECTION_KNOWS, ANSWER_LISTENER);
+
 export const bootstrapUnresponsivePatches = [
   {
     file: CONNECTION,
@@ -35,8 +44,10 @@ export const bootstrapUnresponsivePatches = [
     from: `            this.#inflightRequests.delete(correlationId);
             const { apiKey, apiVersion, hasResponseHeaderTaggedFields, parser, callback, timedOut } = request;`,
     to: `            this.#inflightRequests.delete(correlationId);
-            this.emit('edgeGatewayAnswer'); // edge-gateway patch: the broker answers, its pool offers it in line again
+            ${ANSWER}
             const { apiKey, apiVersion, hasResponseHeaderTaggedFields, parser, callback, timedOut } = request;`,
+    // Earlier, every answer was an event its pool's listener cleared the memory on.
+    was: [(to) => to.replace(ANSWER, "this.emit('edgeGatewayAnswer'); // edge-gateway patch: the broker answers, its pool offers it in line again")],
   },
   {
     file: POOL,
@@ -109,20 +120,22 @@ export const bootstrapUnresponsivePatches = [
             timedOut = true;
             this.edgeGatewayUnresponsive.add(key);
         });
-        connection.on('edgeGatewayAnswer', () => this.edgeGatewayUnresponsive.delete(key));
+${CONNECTION_KNOWS}
         // Remove stale connections from the pool
         connection.once('close', () => {
             if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
             this.emit('disconnect', eventPayload);`,
-    // Earlier, a connection that had answered cleared the memory when it closed, none of its requests timed out.
+    // Earlier, an event on every answer cleared the memory (the pool's listener); before, a connection that had answered
+    // cleared it when it closed, none of its requests timed out.
     was: [
+      withAnswerListener,
       (to) =>
-        to
+        withAnswerListener(to)
           .replace(
             "an answer on any connection of any pool puts it back in line",
             "a connection set up and closed after answers, none timed out, puts it back in line",
           )
-          .replace("        connection.on('edgeGatewayAnswer', () => this.edgeGatewayUnresponsive.delete(key));\n", "")
+          .replace(`${ANSWER_LISTENER}\n`, "")
           .replace(
             "            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
             `            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import {
   Admin,
   apiVersionsV3,
@@ -9,6 +9,7 @@ import {
 } from "@platformatic/kafka";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { failureMessage } from "./platformatic/errors.ts";
+import { forgetUnresponsiveBrokers } from "./platformatic/unresponsive-brokers.ts";
 
 // Which bootstrap broker @platformatic/kafka asks a request of, and how often, as scripts/patches/api-versions-attempt.mjs,
 // bootstrap-unresponsive.mjs and find-coordinator-attempt.mjs patch it (applied by scripts/patch-dependencies.mjs),
@@ -16,6 +17,9 @@ import { failureMessage } from "./platformatic/errors.ts";
 
 /** Ample for an in-process broker to answer on two loaded cores; one that does not answer is waited for as long. */
 const requestTimeout = 2000;
+
+// The memory of unresponsive brokers is the process's: one test's is not the next's.
+beforeEach(forgetUnresponsiveBrokers);
 const loopback = (port: number) => ({ host: "127.0.0.1", port });
 
 /**

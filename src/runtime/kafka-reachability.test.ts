@@ -1,9 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { kafkaBroker } from "../../test/support/kafka.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { accessFailure } from "../kafka/access-errors.ts";
 import { clusterIdAt } from "../kafka/cluster-id-at.ts";
 import { PlatformaticPort } from "../kafka/platformatic/adapter.ts";
+import { forgetUnresponsiveBrokers } from "../kafka/platformatic/unresponsive-brokers.ts";
 import { LogManager } from "../util/logger.ts";
 import { KafkaReachability } from "./kafka-reachability.ts";
 
@@ -16,7 +17,7 @@ const logLines = () => {
 function harness(
   results: (string | Error | Promise<string>)[],
   onRefused?: (error: unknown) => void,
-  brokers?: { bootstrap: string[]; lookupAt: (broker: string) => Promise<string> },
+  brokers?: { bootstrap: string[]; lookupAt: (broker: string, signal: AbortSignal) => Promise<string> },
 ) {
   const { lines, logs } = logLines();
   const timers: { run: () => void; ms: number; cancelled: boolean }[] = [];
@@ -41,6 +42,11 @@ function harness(
   const lookupTimeouts = () => timers.filter((t) => !t.cancelled && t.ms === 5000);
   return { reachability, lines, retries, lookupTimeouts, calls: () => calls };
 }
+
+const refused = () =>
+  accessFailure("Failed to describe the Kafka cluster", "SASL_AUTHENTICATION_FAILED", "Authentication failed", null);
+
+beforeEach(forgetUnresponsiveBrokers);
 
 describe("KafkaReachability (issue 8 point 5)", () => {
   test("an unreachable broker is logged once, probed with backoff, and connected to when it appears", async () => {
@@ -68,9 +74,6 @@ describe("KafkaReachability (issue 8 point 5)", () => {
     expect(await h.reachability.clusterId()).toBe("cluster-2");
     expect(h.lines.some((l) => l.includes("not reachable"))).toBe(false);
   });
-
-  const refused = () =>
-    accessFailure("Failed to describe the Kafka cluster", "SASL_AUTHENTICATION_FAILED", "Authentication failed", null);
 
   test("credentials refused before the cluster was reached: onRefused, once, and no more probing", async () => {
     const seen: unknown[] = [];
@@ -139,30 +142,130 @@ describe("KafkaReachability with several bootstrap servers", () => {
     expect(h.retries().map((t) => t.ms)).toEqual([1000]);
   });
 
-  test("a frozen listener first, the real broker second: connected through the broker, the frozen one named", async () => {
+  test("a probe of one broker that gives up is aborted, and stop() aborts those still waiting", async () => {
+    const signals = new Map<string, AbortSignal>();
+    const h = harness([pending()], undefined, {
+      bootstrap: ["frozen:9092", "up:9092", "late:9092"],
+      lookupAt: (broker, signal) => {
+        signals.set(broker, signal);
+        return broker === "up:9092" ? Promise.resolve("cluster-5") : pending();
+      },
+    });
+    h.reachability.start();
+    expect(await h.reachability.clusterId()).toBe("cluster-5");
+    expect([...signals.values()].map((s) => s.aborted)).toEqual([false, false, false]);
+    // The frozen broker's probe gives up at its limit (the timers in the order made: lookup, frozen, up, late).
+    h.lookupTimeouts()[1]!.run();
+    expect(signals.get("frozen:9092")?.reason).toMatchObject({ message: "no answer within 5000 ms" });
+    expect(signals.get("late:9092")?.aborted).toBe(false);
+    h.reachability.stop();
+    expect(signals.get("late:9092")?.reason).toMatchObject({ message: "the gateway stops" });
+    expect(signals.get("up:9092")?.aborted).toBe(false);
+  });
+
+  // Review p3boot P3-4: the lookup's timeout was reported and probed again though a broker refused the worker's access.
+  test("no broker answering, one refusing the worker's credentials: onRefused with that refusal", async () => {
+    const seen: unknown[] = [];
+    const h = harness([new Error("no answer within 5000 ms")], (e) => seen.push(e), {
+      bootstrap: ["a:9092", "b:9092"],
+      lookupAt: async (broker) => Promise.reject(broker === "b:9092" ? refused() : new Error("a refused")),
+    });
+    h.reachability.start();
+    expect(await h.reachability.clusterId()).toBeNull();
+    expect(seen).toEqual([refused()]);
+    expect(h.lines).toEqual([]);
+    expect(h.retries()).toEqual([]);
+  });
+
+  // Review p3boot P3-7: bootstrap.servers listing brokers of two clusters went unnoticed.
+  test("brokers answering with different cluster ids: a WARN naming both, the lookup's id kept", async () => {
+    const ids: Record<string, string> = { "a:9092": "cluster-a", "b:9092": "cluster-b", "c:9092": "cluster-a" };
+    let answerLookup: (id: string) => void = () => {};
+    const lookup = new Promise<string>((resolve) => (answerLookup = resolve));
+    const h = harness([lookup], undefined, {
+      bootstrap: Object.keys(ids),
+      lookupAt: async (broker) => ids[broker]!,
+    });
+    h.reachability.start();
+    expect(await h.reachability.clusterId()).toBe("cluster-a");
+    answerLookup("cluster-b");
+    await waitFor(() => h.lines.length === 2);
+    expect(h.lines).toEqual([
+      "INFO Connected to Kafka cluster cluster-a at a:9092,b:9092,c:9092 (io.edgegateway.Gateway)",
+      "WARN Kafka brokers a:9092 and b:9092 of bootstrap.servers answered with different cluster ids (cluster-a, cluster-b): bootstrap.servers lists brokers of different clusters; the gateway uses cluster cluster-b (io.edgegateway.Gateway)",
+    ]);
+    expect(await h.reachability.clusterId()).toBe("cluster-b");
+  });
+
+  test("brokers answering with one cluster id: no WARN of cluster ids", async () => {
+    const h = harness(["cluster-6"], undefined, {
+      bootstrap: ["a:9092", "b:9092", "down:9092"],
+      lookupAt: async (broker) => (broker === "down:9092" ? Promise.reject(new Error("refused")) : "cluster-6"),
+    });
+    h.reachability.start();
+    expect(await h.reachability.clusterId()).toBe("cluster-6");
+    // Logged in one go with the comparison of the ids: once it is seen, an ids WARN would be too.
+    await waitFor(() => h.lines.length === 2);
+    expect(h.lines).toEqual([
+      "INFO Connected to Kafka cluster cluster-6 at a:9092,b:9092,down:9092 (io.edgegateway.Gateway)",
+      "WARN Kafka broker down:9092 of bootstrap.servers did not answer (refused); the cluster answered through the others (io.edgegateway.Gateway)",
+    ]);
+  });
+
+  /** A listener that accepts connections and never answers (a frozen broker), counting them and their closes. */
+  function frozenListener() {
+    const counts = { opened: 0, closed: 0 };
+    const listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { open: () => void counts.opened++, close: () => void counts.closed++, data: () => {} },
+    });
+    return { counts, at: `127.0.0.1:${listener.port}`, [Symbol.dispose]: () => listener.stop(true) };
+  }
+
+  /** KafkaReachability over a frozen listener and the suite's broker, each probed on a client of its own. */
+  async function overFrozenListener(frozenAt: string, lookupTimeoutMs: number) {
     const info = await kafkaBroker();
-    await using frozen = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
-    const bootstrap = [`127.0.0.1:${frozen.port}`, info.bootstrap];
+    const bootstrap = [frozenAt, info.bootstrap];
     const kafka = new PlatformaticPort();
     const { lines, logs } = logLines();
     const reachability = new KafkaReachability({
-      // The lookup's client over every bootstrap server, as the gateway's, its request.timeout.ms past the probe's time.
-      lookup: () => clusterIdAt(kafka, {}, bootstrap.join(","), 6000),
-      lookupAt: (broker) => clusterIdAt(kafka, {}, broker, 3000),
+      lookup: () => clusterIdAt(kafka, {}, info.bootstrap, lookupTimeoutMs),
+      lookupAt: (broker, signal) => clusterIdAt(kafka, {}, broker, lookupTimeoutMs, signal),
       bootstrap,
       log: logs.get("io.edgegateway.Gateway"),
-      lookupTimeoutMs: 3000,
+      lookupTimeoutMs,
     });
-    try {
-      reachability.start();
-      expect(await reachability.clusterId()).toBe(info.clusterId);
-      await waitFor(() => lines.length === 2, { what: "the WARN naming the frozen listener" });
-      expect(lines).toEqual([
-        `INFO Connected to Kafka cluster ${info.clusterId} at ${bootstrap.join(",")} (io.edgegateway.Gateway)`,
-        `WARN Kafka broker ${bootstrap[0]} of bootstrap.servers did not answer (no answer within 3000 ms); the cluster answered through the others (io.edgegateway.Gateway)`,
-      ]);
-    } finally {
-      reachability.stop();
-    }
+    return { info, bootstrap, lines, reachability, [Symbol.dispose]: () => reachability.stop() };
+  }
+
+  test("a frozen listener first, the real broker second: connected through the broker, the frozen one named", async () => {
+    using frozen = frozenListener();
+    // Ample for the broker to answer on loaded cores; the frozen listener's probe times out in its client at 9.5 s.
+    using probed = await overFrozenListener(frozen.at, 10_000);
+    probed.reachability.start();
+    expect(await probed.reachability.clusterId()).toBe(probed.info.clusterId);
+    await waitFor(() => probed.lines.length === 2, { what: "the WARN naming the frozen listener" });
+    expect(probed.lines[0]).toBe(
+      `INFO Connected to Kafka cluster ${probed.info.clusterId} at ${probed.bootstrap.join(",")} (io.edgegateway.Gateway)`,
+    );
+    expect(probed.lines[1]).toStartWith(`WARN Kafka broker ${frozen.at} of bootstrap.servers did not answer (`);
+    // One connection to it, no retries, closed.
+    await waitFor(() => frozen.counts.closed === 1, { what: "the probe's connection closed" });
+    expect(frozen.counts).toEqual({ opened: 1, closed: 1 });
+  });
+
+  // Review p3boot P3-6: the probe's client lived on after stop(), its requests waiting and retried.
+  test("stop() closes the client of a probe still waiting on a frozen listener", async () => {
+    using frozen = frozenListener();
+    // Long: the probe still waits when stop() comes, and would wait 29.5 s more.
+    using probed = await overFrozenListener(frozen.at, 30_000);
+    probed.reachability.start();
+    expect(await probed.reachability.clusterId()).toBe(probed.info.clusterId);
+    await waitFor(() => frozen.counts.opened === 1, { what: "the probe connected to the frozen listener" });
+    probed.reachability.stop();
+    await waitFor(() => frozen.counts.closed === 1, { what: "the probe's connection closed", timeoutMs: 10_000 });
+    expect(frozen.counts).toEqual({ opened: 1, closed: 1 });
+    expect(probed.lines).toHaveLength(1);
   });
 });

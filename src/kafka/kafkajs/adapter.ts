@@ -13,6 +13,8 @@ import { systemClock } from "../../util/clock.ts";
 import { type Logger, type LogManager, logManager } from "../../util/logger.ts";
 import { batchChecks } from "../batch-integrity.ts";
 import {
+  adminRetries,
+  CLIENT_RETRIES,
   type ConnectionSettings,
   connectionSettings,
   consumerSettings,
@@ -52,9 +54,6 @@ declare module "kafkajs" {
   }
 }
 
-/** kafkajs' retries of a request (its client's), short: the runtime retries sends, consumer starts and admin calls itself, and reports them. */
-const CLIENT_RETRIES = 3;
-
 /** How a client's kafkajs instance is made besides its properties. */
 interface ClientOptions {
   /** A task's `[connector|task-N]`, before each of its log lines. */
@@ -62,6 +61,8 @@ interface ClientOptions {
   readonly sockets?: ClosableSockets;
   /** retry.backoff.max.ms (producer and consumer settings; kafkajs' admin keeps Java's default, 1000). */
   readonly retryBackoffMaxMs?: number;
+  /** kafkajs' retries of a request (its client's): CLIENT_RETRIES unless fewer. */
+  readonly retries?: number;
 }
 
 export class KafkajsPort implements KafkaPort {
@@ -73,7 +74,7 @@ export class KafkajsPort implements KafkaPort {
   /** A kafkajs client. */
   private kafka(
     props: ClientProperties,
-    { logContext, sockets, retryBackoffMaxMs }: ClientOptions = {},
+    { logContext, sockets, retryBackoffMaxMs, retries = CLIENT_RETRIES }: ClientOptions = {},
   ): { kafka: Kafka; settings: ConnectionSettings; log: Logger } {
     const settings = connectionSettings(props);
     const clients = this.logs.get("org.apache.kafka.clients");
@@ -85,7 +86,7 @@ export class KafkajsPort implements KafkaPort {
       requestTimeout: settings.requestTimeoutMs,
       retry: {
         initialRetryTime: settings.retryBackoffMs,
-        retries: CLIENT_RETRIES,
+        retries,
         maxRetryTime: 5000,
         leaderlessMaxRetryTime: retryBackoffMaxMs,
       },
@@ -103,7 +104,7 @@ export class KafkajsPort implements KafkaPort {
   }
 
   async admin(properties: ClientProperties): Promise<KafkaAdmin> {
-    const { kafka } = this.kafka(properties);
+    const { kafka } = this.kafka(properties, { retries: adminRetries(properties) });
     const admin = kafka.admin();
     try {
       await admin.connect();
