@@ -60,6 +60,14 @@ async function adminOverFirstBroker(open: (socket: { end(): void }) => void) {
   };
 }
 
+/** A port nothing listens on any more: a connection to it is refused. */
+function refusedPort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
+  const { port } = listener;
+  listener.stop(true);
+  return port;
+}
+
 /** A connection pool recording the port of each broker it opens a connection to, in order. */
 function recordingPool(options: ConstructorParameters<typeof ConnectionPool>[1] = {}) {
   const pool = new ConnectionPool("c", { requestTimeout, ...options });
@@ -120,9 +128,7 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
   });
 
   test("a broker whose connection was refused is not tried first by the next request", async () => {
-    const refusing = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
-    const refused = refusing.port;
-    refusing.stop(true);
+    const refused = refusedPort();
     await using answering = await recordingBroker({ hangUp: false, answersApiVersions: true });
     const brokers = [refused, answering.port].map(loopback);
     const { pool, connecting } = recordingPool();
@@ -133,6 +139,22 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
       expect(connecting).toEqual([refused, answering.port]); // the open connection taken, no new one to the refusing
     } finally {
       await pool.close();
+    }
+  });
+
+  // Review p3boot P3-5: the memory is the process's, kept from one test to the next.
+  test("forgetUnresponsiveBrokers: a broker remembered is offered first again", async () => {
+    const refused = refusedPort();
+    await using answering = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [refused, answering.port].map(loopback);
+    const [before, after] = [recordingPool(), recordingPool()];
+    try {
+      await before.pool.getFirstAvailable(brokers);
+      forgetUnresponsiveBrokers();
+      await after.pool.getFirstAvailable(brokers);
+      expect(after.connecting).toEqual([refused, answering.port]);
+    } finally {
+      await Promise.all([before.pool.close(), after.pool.close()]);
     }
   });
 

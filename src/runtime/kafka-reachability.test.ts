@@ -154,7 +154,7 @@ describe("KafkaReachability with several bootstrap servers", () => {
     h.reachability.start();
     expect(await h.reachability.clusterId()).toBe("cluster-5");
     expect([...signals.values()].map((s) => s.aborted)).toEqual([false, false, false]);
-    // The frozen broker's probe gives up at its limit (the timers in the order made: lookup, frozen, up, late).
+    // The frozen broker's probe gives up at its limit (the timers still running: the lookup's, frozen's, late's).
     h.lookupTimeouts()[1]!.run();
     expect(signals.get("frozen:9092")?.reason).toMatchObject({ message: "no answer within 5000 ms" });
     expect(signals.get("late:9092")?.aborted).toBe(false);
