@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, KafkaError } from "../errors.ts";
-import { adminRetries, consumerSettings, parseBootstrap, producerSettings } from "./client-config.ts";
+import { consumerSettings, parseBootstrap, producerSettings } from "./client-config.ts";
 
 const pick = (props: Record<string, string>) => {
   const s = producerSettings(props);
@@ -214,19 +214,5 @@ describe("bootstrap.servers with credentials in a URL (secrets rule)", () => {
     ],
   ])("%s is refused without its password", (servers, message) => {
     expect(() => parseBootstrap(servers)).toThrow(message);
-  });
-});
-
-describe("adminRetries (an admin client's own retries of a request)", () => {
-  test.each([
-    ["unset: the client's short 3", {}, 3],
-    ["0: none (KafkaReachability's probe of one broker)", { retries: "0" }, 0],
-    ["Java's default: still at most 3 (the runtime retries admin calls itself)", { retries: "2147483647" }, 3],
-  ])("%s", (_, props, expected) => {
-    expect(adminRetries(props)).toBe(expected);
-  });
-
-  test("a negative count is refused as Kafka refuses it", () => {
-    expect(() => adminRetries({ retries: "-1" })).toThrow("Value must be at least 0");
   });
 });

@@ -158,14 +158,6 @@ export function checkSecurityAsKafka(props: ClientProperties): void {
 /** A client's own retries of a request, short: the runtime retries sends, consumer starts and admin calls itself. */
 export const CLIENT_RETRIES = 3;
 
-/**
- * An admin client's own retries of a request: its `retries` (Java's admin setting, 2^31-1 by default, bounded there by
- * default.api.timeout.ms), at most CLIENT_RETRIES. KafkaReachability's probe of one bootstrap server sets 0.
- */
-export function adminRetries(props: ClientProperties): number {
-  return Math.min(intProp(props, "retries", CLIENT_RETRIES, 0), CLIENT_RETRIES);
-}
-
 export function connectionSettings(props: ClientProperties): ConnectionSettings {
   const { tls, sasl } = securitySettings(props);
   return {

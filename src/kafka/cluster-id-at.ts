@@ -13,7 +13,8 @@ import type { ClientProperties, KafkaPort } from "./kafka-port.ts";
 const REQUEST_TIMEOUT_MARGIN_MS = 500;
 
 /**
- * `properties` (the worker's admin settings) with `broker` as the only bootstrap server, no retries, and request.timeout.ms
+ * `properties` (the worker's admin settings) with `broker` as the only bootstrap server, one try (`oneTry`: the client
+ * makes no retries whatever the settings' `retries`, which has no effect on admin clients), and request.timeout.ms
  * (and its connection's setup time) below `limitMs`; the client is closed once it answered or failed, or when `signal` aborts (then the call fails).
  */
 export async function clusterIdAt(
@@ -30,7 +31,6 @@ export async function clusterIdAt(
       "bootstrap.servers": broker,
       "request.timeout.ms": requestTimeoutMs,
       "socket.connection.setup.timeout.ms": requestTimeoutMs,
-      retries: "0",
     },
     { ...(signal ? { signal } : {}), oneTry: true },
   );

@@ -75,6 +75,17 @@ describe("KafkaReachability (issue 8 point 5)", () => {
     expect(h.lines.some((l) => l.includes("not reachable"))).toBe(false);
   });
 
+  // Review p3boot c P3-3: the INFO was logged after stop().
+  test("a lookup answered after stop(): no 'Connected' INFO", async () => {
+    let answer: (id: string) => void = () => {};
+    const h = harness([new Promise<string>((resolve) => (answer = resolve))]);
+    h.reachability.start();
+    h.reachability.stop();
+    answer("cluster-3");
+    expect(await h.reachability.clusterId()).toBeNull();
+    expect(h.lines).toEqual([]);
+  });
+
   test("credentials refused before the cluster was reached: onRefused, once, and no more probing", async () => {
     const seen: unknown[] = [];
     const h = harness([new Error("connect ECONNREFUSED"), refused()], (e) => seen.push(e));
@@ -189,10 +200,12 @@ describe("KafkaReachability with several bootstrap servers", () => {
     h.reachability.start();
     expect(await h.reachability.clusterId()).toBe("cluster-a");
     answerLookup("cluster-b");
-    await waitFor(() => h.lines.length === 2);
+    await waitFor(() => h.lines.length === 3);
+    // Review p3boot c P3-2: the INFO named cluster-a alone, the id not used.
     expect(h.lines).toEqual([
       "INFO Connected to Kafka cluster cluster-a at a:9092,b:9092,c:9092 (io.edgegateway.Gateway)",
       "WARN Kafka brokers a:9092 and b:9092 of bootstrap.servers answered with different cluster ids (cluster-a, cluster-b): bootstrap.servers lists brokers of different clusters; the gateway uses cluster cluster-b (io.edgegateway.Gateway)",
+      "INFO Using Kafka cluster cluster-b at a:9092,b:9092,c:9092, not cluster-a (io.edgegateway.Gateway)",
     ]);
     expect(await h.reachability.clusterId()).toBe("cluster-b");
   });

@@ -88,9 +88,10 @@ export class KafkaReachability {
     const eachBroker = this.o.lookupAt && this.o.bootstrap.length > 1 ? this.askEachBroker(this.o.lookupAt) : null;
     try {
       const id = await (eachBroker ? Promise.any([lookup, ...eachBroker.map((b) => b.answer)]) : lookup);
+      if (this.stopped) return;
       if (this.reachable !== true) {
         this.o.log.info(`Connected to Kafka cluster ${id} at ${bootstrap}`);
-        if (eachBroker) void this.checkBrokers(lookup, eachBroker);
+        if (eachBroker) void this.checkBrokers(lookup, eachBroker, id);
       }
       this.clusterIdValue = id;
       this.reachable = true;
@@ -133,9 +134,10 @@ export class KafkaReachability {
 
   /**
    * Once each bootstrap server answered or failed, the cluster reached: a WARN for each that did not answer, and one
-   * when brokers answered with different cluster ids; the lookup's id is kept when it answered.
+   * when brokers answered with different cluster ids; the lookup's id is kept when it answered, named at INFO when it is
+   * not the one the "Connected" INFO named (`announced`).
    */
-  private async checkBrokers(lookup: Promise<string>, brokers: BrokerAnswer[]): Promise<void> {
+  private async checkBrokers(lookup: Promise<string>, brokers: BrokerAnswer[], announced: string): Promise<void> {
     const [shared, ...settled] = await Promise.allSettled([lookup, ...brokers.map((b) => b.answer)]);
     if (this.stopped) return;
     if (shared?.status === "fulfilled") this.clusterIdValue = shared.value;
@@ -156,6 +158,8 @@ export class KafkaReachability {
         `Kafka brokers ${a[1]} and ${b[1]} of bootstrap.servers answered with different cluster ids (${a[0]}, ${b[0]}): bootstrap.servers lists brokers of different clusters; the gateway uses cluster ${this.clusterIdValue}`,
       );
     }
+    if (this.clusterIdValue !== announced)
+      this.o.log.info(`Using Kafka cluster ${this.clusterIdValue} at ${this.o.bootstrap.join(",")}, not ${announced}`);
   }
 
   /** `answer` rejected once lookupTimeoutMs has passed without it (after `onTimeout` with the same reason). */

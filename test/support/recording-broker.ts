@@ -66,6 +66,8 @@ export async function recordingBroker(options: {
   return {
     port: (server.address() as { port: number }).port,
     requests,
+    /** How many of its connections are open (a connection the client half-closed counts until it is closed). */
+    open: () => sockets.size,
     [Symbol.asyncDispose]: async () => {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));

@@ -9,11 +9,11 @@
  */
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
+import { ABORTED, abortable } from "../../util/async.ts";
 import { systemClock } from "../../util/clock.ts";
 import { type Logger, type LogManager, logManager } from "../../util/logger.ts";
 import { batchChecks } from "../batch-integrity.ts";
 import {
-  adminRetries,
   CLIENT_RETRIES,
   type ConnectionSettings,
   connectionSettings,
@@ -24,6 +24,7 @@ import {
 } from "../client-config.ts";
 import { ConsumerLog } from "../consumer-log.ts";
 import type {
+  CallBound,
   ClientProperties,
   ConsumerOptions,
   KafkaAdmin,
@@ -33,6 +34,7 @@ import type {
   ProducerOptions,
 } from "../kafka-port.ts";
 import { KafkajsAdmin } from "./admin.ts";
+import { AdminSockets } from "./admin-sockets.ts";
 import { clientLog, clientLogLimiter } from "./client-log.ts";
 import { ClosableSockets } from "./closable-sockets.ts";
 import { kafkajsCompression } from "./codecs.ts";
@@ -58,7 +60,7 @@ declare module "kafkajs" {
 interface ClientOptions {
   /** A task's `[connector|task-N]`, before each of its log lines. */
   readonly logContext?: string | undefined;
-  readonly sockets?: ClosableSockets;
+  readonly sockets?: ClosableSockets | AdminSockets;
   /** retry.backoff.max.ms (producer and consumer settings; kafkajs' admin keeps Java's default, 1000). */
   readonly retryBackoffMaxMs?: number;
   /** kafkajs' retries of a request (its client's): CLIENT_RETRIES unless fewer. */
@@ -103,13 +105,23 @@ export class KafkajsPort implements KafkaPort {
     return { kafka: new Kafka(config), settings, log };
   }
 
-  async admin(properties: ClientProperties): Promise<KafkaAdmin> {
-    const { kafka } = this.kafka(properties, { retries: adminRetries(properties) });
+  /**
+   * A connected admin client. Given `bound.oneTry` (a probe of one broker, clusterIdAt), its client makes no retries;
+   * `bound.signal` abandons the connect. A connect that failed or was abandoned leaves no connection open.
+   */
+  async admin(properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin> {
+    const sockets = new AdminSockets();
+    const { kafka } = this.kafka(properties, { sockets, retries: bound?.oneTry ? 0 : CLIENT_RETRIES });
     const admin = kafka.admin();
+    const signal = bound?.signal;
     try {
-      await admin.connect();
+      const connected = admin.connect();
+      if (signal && (await abortable(connected, signal)) === ABORTED) throw signal.reason;
+      await connected;
     } catch (error) {
-      throw wrap(error, "Failed to connect the admin client");
+      sockets.close();
+      await admin.disconnect().catch(() => undefined);
+      throw signal?.aborted ? error : wrap(error, "Failed to connect the admin client");
     }
     return new KafkajsAdmin(kafka, admin);
   }
