@@ -123,7 +123,7 @@ export class KafkajsPort implements KafkaPort {
       await admin.disconnect().catch(() => undefined);
       throw signal?.aborted ? error : wrap(error, "Failed to connect the admin client");
     }
-    return new KafkajsAdmin(kafka, admin);
+    return new KafkajsAdmin(kafka, admin, sockets);
   }
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {

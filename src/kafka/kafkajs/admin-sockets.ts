@@ -1,9 +1,9 @@
 /**
  * AdminSockets: the kafkajs socketFactory of one admin client (adapter.ts), whose connections are destroyed once its
- * connect failed or was abandoned (`close()`). kafkajs' disconnect only half-closes them (end), which a frozen broker (it
+ * connect failed or was abandoned, or once the admin is closed (`close()`; KafkajsAdmin.close after its disconnects). kafkajs' disconnect only half-closes them (end), which a frozen broker (it
  * accepts connections and never answers) never completes: each probe of such a broker held a connection open.
  */
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import type { ISocketFactory } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 
@@ -15,13 +15,16 @@ export class AdminSockets {
   constructor() {
     const make = defaultSocketFactory();
     this.factory = (args) => {
-      const socket = make(args);
-      // A retry under way when the connect was abandoned connects no further.
-      if (this.isClosed) queueMicrotask(() => socket.destroy());
-      else {
-        this.open.add(socket);
-        socket.once("close", () => this.open.delete(socket));
+      if (this.isClosed) {
+        // A retry under way when the connect was abandoned connects no further, and fails at once (an error kafkajs sees,
+        // after it attached its listeners): destroyed without one, each retry waited out its connection timeout.
+        const refused = new Socket();
+        queueMicrotask(() => refused.destroy(new Error("The admin client was closed: no new connection")));
+        return refused;
       }
+      const socket = make(args);
+      this.open.add(socket);
+      socket.once("close", () => this.open.delete(socket));
       return socket;
     };
   }
