@@ -25,6 +25,7 @@ import { IngestRouteTable } from "./ingest/route-table.ts";
 import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
 import { warnUnclaimedSpool } from "./ingest/spool/spool-unclaimed.ts";
 import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
+import { clusterIdAt } from "./kafka/cluster-id-at.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { type KafkaClientName, kafkaPorts } from "./kafka/kafka-ports.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
@@ -249,7 +250,9 @@ export function startApp(options: AppOptions): App {
   herderRef = herder;
   const reachability = new KafkaReachability({
     lookup: () => worker.admin().then((a) => a.clusterId()),
-    bootstrap: config["bootstrap.servers"].join(","),
+    lookupAt: (broker, signal) =>
+      clusterIdAt(kafka, worker.clientProperties("admin"), broker, CLUSTER_ID_TIMEOUT_MS, signal),
+    bootstrap: config["bootstrap.servers"],
     log: logs.get("io.edgegateway.Gateway"),
     lookupTimeoutMs: CLUSTER_ID_TIMEOUT_MS,
     ...(options.onKafkaRefused ? { onRefused: options.onKafkaRefused } : {}),

@@ -1,21 +1,32 @@
 // @platformatic/kafka's bootstrap requests (Metadata, ApiVersions, FindCoordinator, InitProducerId …) past a broker
 // that does not answer: applied by scripts/patch-dependencies.mjs with the others. Its tests:
-// src/kafka/bootstrap-patches.test.ts (real listeners: refused, frozen, cut, answering in TLS) and
-// test/frozen-bootstrap-broker.test.ts (a frozen broker of a real cluster listed first).
+// src/kafka/bootstrap-patches.test.ts (real listeners: refused, frozen, cut, answering in TLS; two clients),
+// test/frozen-bootstrap-broker.test.ts (a frozen broker of a real cluster listed first) and
+// test/frozen-first-bootstrap-server.test.ts (a new ingest connector after the startup probe found one frozen).
 // The library took for each such request the first bootstrap broker it could connect to, starting from the first listed
 // (each request's first attempt; FindCoordinator's every attempt). A frozen broker (SIGSTOP, a hung JVM) still accepts
 // connections, the kernel does, so every Metadata call, and every lookup of a consumer's group coordinator, went to it
 // first and waited request.timeout.ms (30 s) for nothing: a new sink joined no group, an ingest connector's producer
 // answered 503, while the other brokers were fine. Java's NetworkClient asks its least loaded node, one with a ready
-// connection first, never one whose connection just failed or timed out. Each client's connection pool now remembers
-// the brokers whose connection failed before it was set up (refused; a TLS or SASL failure, even after the broker sent
-// bytes), whose request timed out, or that cut a connection before answering on it, and offers them last for bootstrap
-// requests (still tried when the others fail to connect, and in turn when all are so remembered) until they answer:
-// on a connection open now, or on one that closed with none of its requests timed out.
+// connection first, never one whose connection just failed or timed out. The connection pools now remember, all of the
+// process's pools together (keyed by host:port), the brokers whose connection failed before it was set up (refused; a
+// TLS or SASL failure, even after the broker sent bytes), whose request timed out, or that cut a connection before
+// answering on it, and offer them last for bootstrap requests (still tried when the others fail to connect, and in turn
+// when all are so remembered, a lone broker too) until they answer a request on any connection of any pool: a client
+// made after another found a broker frozen asks the others at once, not after its own request.timeout.ms.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
 
 const POOL = "node_modules/@platformatic/kafka/dist/network/connection-pool.js";
 const CONNECTION = "node_modules/@platformatic/kafka/dist/network/connection.js";
+
+// An answer clears its broker from the memory, a Set lookup only while the memory holds any broker.
+const ANSWER =
+  "if (this.edgeGatewayUnresponsive?.size > 0) this.edgeGatewayUnresponsive.delete(this.edgeGatewayKey); // edge-gateway patch: the broker answers, every pool offers it in line again";
+const CONNECTION_KNOWS = `        connection.edgeGatewayUnresponsive = this.edgeGatewayUnresponsive; // edge-gateway patch: for its answers
+        connection.edgeGatewayKey = key;`;
+const ANSWER_LISTENER = "        connection.on('edgeGatewayAnswer', () => this.edgeGatewayUnresponsive.delete(key));";
+/** The pool's close patch as it was when each answer was an event the pool listened to. */
+const withAnswerListener = (to) => to.replace(CONNECTION_KNOWS, ANSWER_LISTENER);
 
 export const bootstrapUnresponsivePatches = [
   {
@@ -29,12 +40,32 @@ export const bootstrapUnresponsivePatches = [
         this.#inflightRequests.delete(request.correlationId);`,
   },
   {
+    file: CONNECTION,
+    from: `            this.#inflightRequests.delete(correlationId);
+            const { apiKey, apiVersion, hasResponseHeaderTaggedFields, parser, callback, timedOut } = request;`,
+    to: `            this.#inflightRequests.delete(correlationId);
+            ${ANSWER}
+            const { apiKey, apiVersion, hasResponseHeaderTaggedFields, parser, callback, timedOut } = request;`,
+    // Earlier, every answer was an event its pool's listener cleared the memory on.
+    was: [(to) => to.replace(ANSWER, "this.emit('edgeGatewayAnswer'); // edge-gateway patch: the broker answers, its pool offers it in line again")],
+  },
+  {
     file: POOL,
     from: `        this.#connections = new Map();
         this.#connectionOptions = connectionOptions;`,
     to: `        this.#connections = new Map();
-        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable
+        // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable; one set for every pool of the process
+        this.edgeGatewayUnresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set());
         this.#connectionOptions = connectionOptions;`,
+    // Earlier, each pool had a memory of its own.
+    was: [
+      (to) =>
+        to.replace(
+          `        // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable; one set for every pool of the process
+        this.edgeGatewayUnresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set());`,
+          "        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable",
+        ),
+    ],
   },
   {
     file: POOL,
@@ -43,14 +74,24 @@ export const bootstrapUnresponsivePatches = [
         connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`,
     to: `            callback = createPromisifiedCallback();
         }
-        // edge-gateway patch: brokers that failed a connection or left a request unanswered last, as Java's leastLoadedNode,
+        // edge-gateway patch: brokers that failed a connection or left a request unanswered last, as Java's leastLoadedNode
+        const unresponsive = ({ host, port }) => this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`);
+        brokers = [...brokers.filter(broker => !unresponsive(broker)), ...brokers.filter(unresponsive)];
+        connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`,
+    // Earlier, a broker answering on the pool's connection open now was offered in line (its memory cleared on close).
+    was: [
+      (to) =>
+        to.replace(
+          `leastLoadedNode
+        const unresponsive = ({ host, port }) => this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`);`,
+          `leastLoadedNode,
         // unless answering on a connection open now
         const unresponsive = ({ host, port }) => {
             const connection = this.#connections.get(\`\${host}:\${port}\`);
             return this.edgeGatewayUnresponsive.has(\`\${host}:\${port}\`) && !(connection?.isConnected() && connection.edgeGatewayDataReceived);
-        };
-        brokers = [...brokers.filter(broker => !unresponsive(broker)), ...brokers.filter(unresponsive)];
-        connectionsPoolGetsChannel.traceCallback(this.#getFirstAvailable, 3,`,
+        };`,
+        ),
+    ],
   },
   {
     file: POOL,
@@ -69,7 +110,7 @@ export const bootstrapUnresponsivePatches = [
             this.emit('disconnect', eventPayload);`,
     to: `        // edge-gateway patch: a request timed out (a frozen broker still accepts connections), a connection failed before
         // it was set up (TCP, TLS, SASL: even once the broker sent bytes) or cut before the broker answered on it puts the
-        // broker last; a connection set up and closed after answers, none timed out, puts it back in line
+        // broker last; an answer on any connection of any pool puts it back in line
         let connected = false;
         let timedOut = false;
         connection.once('connect', () => {
@@ -79,10 +120,27 @@ export const bootstrapUnresponsivePatches = [
             timedOut = true;
             this.edgeGatewayUnresponsive.add(key);
         });
+${CONNECTION_KNOWS}
         // Remove stale connections from the pool
         connection.once('close', () => {
-            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
-            else this.edgeGatewayUnresponsive.add(key);
+            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
             this.emit('disconnect', eventPayload);`,
+    // Earlier, an event on every answer cleared the memory (the pool's listener); before, a connection that had answered
+    // cleared it when it closed, none of its requests timed out.
+    was: [
+      withAnswerListener,
+      (to) =>
+        withAnswerListener(to)
+          .replace(
+            "an answer on any connection of any pool puts it back in line",
+            "a connection set up and closed after answers, none timed out, puts it back in line",
+          )
+          .replace(`${ANSWER_LISTENER}\n`, "")
+          .replace(
+            "            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
+            `            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
+            else this.edgeGatewayUnresponsive.add(key);`,
+          ),
+    ],
   },
 ];

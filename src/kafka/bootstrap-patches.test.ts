@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import {
   Admin,
   apiVersionsV3,
@@ -9,6 +9,7 @@ import {
 } from "@platformatic/kafka";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { failureMessage } from "./platformatic/errors.ts";
+import { forgetUnresponsiveBrokers } from "./platformatic/unresponsive-brokers.ts";
 
 // Which bootstrap broker @platformatic/kafka asks a request of, and how often, as scripts/patches/api-versions-attempt.mjs,
 // bootstrap-unresponsive.mjs and find-coordinator-attempt.mjs patch it (applied by scripts/patch-dependencies.mjs),
@@ -16,6 +17,9 @@ import { failureMessage } from "./platformatic/errors.ts";
 
 /** Ample for an in-process broker to answer on two loaded cores; one that does not answer is waited for as long. */
 const requestTimeout = 2000;
+
+// The memory of unresponsive brokers is the process's: one test's is not the next's.
+beforeEach(forgetUnresponsiveBrokers);
 const loopback = (port: number) => ({ host: "127.0.0.1", port });
 
 /**
@@ -54,6 +58,14 @@ async function adminOverFirstBroker(open: (socket: { end(): void }) => void) {
       await second[Symbol.asyncDispose]();
     },
   };
+}
+
+/** A port nothing listens on any more: a connection to it is refused. */
+function refusedPort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
+  const { port } = listener;
+  listener.stop(true);
+  return port;
 }
 
 /** A connection pool recording the port of each broker it opens a connection to, in order. */
@@ -116,9 +128,7 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
   });
 
   test("a broker whose connection was refused is not tried first by the next request", async () => {
-    const refusing = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } });
-    const refused = refusing.port;
-    refusing.stop(true);
+    const refused = refusedPort();
     await using answering = await recordingBroker({ hangUp: false, answersApiVersions: true });
     const brokers = [refused, answering.port].map(loopback);
     const { pool, connecting } = recordingPool();
@@ -129,6 +139,22 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
       expect(connecting).toEqual([refused, answering.port]); // the open connection taken, no new one to the refusing
     } finally {
       await pool.close();
+    }
+  });
+
+  // Review p3boot P3-5: the memory is the process's, kept from one test to the next.
+  test("forgetUnresponsiveBrokers: a broker remembered is offered first again", async () => {
+    const refused = refusedPort();
+    await using answering = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [refused, answering.port].map(loopback);
+    const [before, after] = [recordingPool(), recordingPool()];
+    try {
+      await before.pool.getFirstAvailable(brokers);
+      forgetUnresponsiveBrokers();
+      await after.pool.getFirstAvailable(brokers);
+      expect(after.connecting).toEqual([refused, answering.port]);
+    } finally {
+      await Promise.all([before.pool.close(), after.pool.close()]);
     }
   });
 
@@ -180,6 +206,55 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
       expect(connecting).toEqual([first.port, second.port, first.port, first.port]);
     } finally {
       await pool.close();
+    }
+  });
+
+  // explore33 F1: each client learnt on its own that a broker was frozen, so a new ingest connector's first requests
+  // waited request.timeout.ms on it although another client of the process had found it frozen long before.
+  test("a client made after another found a broker unresponsive asks the other brokers first", async () => {
+    await using frozen = await recordingBroker({ hangUp: false });
+    await using answering = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [frozen, answering].map((b) => loopback(b.port));
+    const earlier = recordingPool();
+    const later = recordingPool();
+    try {
+      const timedOut = nextClose(earlier.pool, frozen.port);
+      expect(await askApiVersions(await earlier.pool.get(brokers[0]!))).toMatchObject({ message: "Request timed out" });
+      await timedOut;
+      expect((await later.pool.getFirstAvailable(brokers)).port).toBe(answering.port);
+      expect(later.connecting).toEqual([answering.port]);
+    } finally {
+      await earlier.pool.close();
+      await later.pool.close();
+    }
+  });
+
+  // The memory is the process's: an answer on a connection of any client, a long-lived one too, clears it.
+  test("a broker another client found unresponsive is asked first again once it answers any client", async () => {
+    const firstAnswers = { hangUp: false, answersApiVersions: true };
+    await using first = await recordingBroker(firstAnswers);
+    await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const brokers = [first, second].map((b) => loopback(b.port));
+    const longLived = recordingPool();
+    const timingOut = recordingPool();
+    const asking = recordingPool();
+    try {
+      const kept = await longLived.pool.get(brokers[0]!);
+      expect(await askApiVersions(kept)).toBeNull();
+      firstAnswers.answersApiVersions = false;
+      const timedOut = nextClose(timingOut.pool, first.port);
+      expect(await askApiVersions(await timingOut.pool.get(brokers[0]!))).toMatchObject({
+        message: "Request timed out",
+      });
+      await timedOut;
+      expect((await asking.pool.getFirstAvailable(brokers)).port).toBe(second.port);
+      expect((await longLived.pool.getFirstAvailable(brokers)).port).toBe(second.port);
+      firstAnswers.answersApiVersions = true;
+      expect(await askApiVersions(kept)).toBeNull();
+      expect((await asking.pool.getFirstAvailable(brokers)).port).toBe(first.port);
+      expect(asking.connecting).toEqual([second.port, first.port]);
+    } finally {
+      await Promise.all([longLived, timingOut, asking].map(({ pool }) => pool.close()));
     }
   });
 

@@ -155,6 +155,9 @@ export function checkSecurityAsKafka(props: ClientProperties): void {
   if (protocol === "SSL" || protocol === "SASL_SSL") loadTlsMaterial(props);
 }
 
+/** A client's own retries of a request, short: the runtime retries sends, consumer starts and admin calls itself. */
+export const CLIENT_RETRIES = 3;
+
 export function connectionSettings(props: ClientProperties): ConnectionSettings {
   const { tls, sasl } = securitySettings(props);
   return {

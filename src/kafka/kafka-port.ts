@@ -297,6 +297,8 @@ export interface CallBound {
    * the call instead of default.api.timeout.ms.
    */
   remainingMs?(): number;
+  /** One try, none made again (a probe of one broker, clusterIdAt): the signal alone ends it early. */
+  readonly oneTry?: boolean;
 }
 
 export interface KafkaAdmin {

@@ -9,6 +9,13 @@
  * uplink coming later: Connect fails to start then ("Failed to connect to and describe Kafka
  * cluster"). Until the cluster was first reached, such a refusal stops probing and goes to
  * `onRefused` (main.ts stops the gateway with it); once it was reached, it is an outage like any.
+ *
+ * With several bootstrap servers one answering broker is enough: each is also asked on its own, in parallel with the
+ * lookup and as long, so a broker that accepts connections and never answers (a frozen JVM) listed first neither
+ * delays "Connected" nor reports the cluster unreachable (the lookup's client waits request.timeout.ms on it); once the
+ * cluster is reached, each broker that did not answer is named in a WARN of its own (explore33 F2), and brokers that
+ * answered with different cluster ids (bootstrap.servers listing brokers of different clusters) in one more; the cluster
+ * id is the lookup's when it answered. A probe of one broker ends (its client closed) when it gives up or at stop().
  */
 import { messageOf } from "../errors.ts";
 import { isAccessError, KafkaAccessError } from "../kafka/access-errors.ts";
@@ -18,7 +25,10 @@ import type { Logger } from "../util/logger.ts";
 export interface KafkaReachabilityOptions {
   /** Asks the cluster for its id (the admin client's describeCluster). */
   readonly lookup: () => Promise<string>;
-  readonly bootstrap: string;
+  /** Asks one bootstrap server alone for the cluster id, on a client of its own (with several bootstrap servers). */
+  readonly lookupAt?: (broker: string, signal: AbortSignal) => Promise<string>;
+  /** bootstrap.servers */
+  readonly bootstrap: readonly string[];
   readonly log: Logger;
   /** Longest wait for one lookup. */
   readonly lookupTimeoutMs?: number;
@@ -38,6 +48,8 @@ export class KafkaReachability {
   private timer: { cancel(): void } | null = null;
   private retryMs = FIRST_RETRY_MS;
   private stopped = false;
+  /** The probes of one broker in flight, aborted at stop(). */
+  private readonly brokerProbes = new Set<AbortController>();
 
   constructor(private readonly o: KafkaReachabilityOptions) {}
 
@@ -59,6 +71,7 @@ export class KafkaReachability {
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();
+    for (const probe of this.brokerProbes) probe.abort(new Error("the gateway stops"));
   }
 
   private probe(): Promise<void> {
@@ -69,18 +82,24 @@ export class KafkaReachability {
   }
 
   private async lookupOnce(): Promise<void> {
-    const timeoutMs = this.o.lookupTimeoutMs ?? 5000;
-    let cancel: (() => void) | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      const t = this.schedule(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      cancel = () => t.cancel();
-    });
+    const bootstrap = this.o.bootstrap.join(",");
+    const lookup = this.timed(this.o.lookup());
+    lookup.catch(() => {}); // awaited below and by checkBrokers
+    const eachBroker = this.o.lookupAt && this.o.bootstrap.length > 1 ? this.askEachBroker(this.o.lookupAt) : null;
     try {
-      const id = await Promise.race([this.o.lookup(), timeout]);
-      if (this.reachable !== true) this.o.log.info(`Connected to Kafka cluster ${id} at ${this.o.bootstrap}`);
+      const id = await (eachBroker ? Promise.any([lookup, ...eachBroker.map((b) => b.answer)]) : lookup);
+      if (this.stopped) return;
+      if (this.reachable !== true) {
+        this.o.log.info(`Connected to Kafka cluster ${id} at ${bootstrap}`);
+        if (eachBroker) void this.checkBrokers(lookup, eachBroker, id);
+      }
       this.clusterIdValue = id;
       this.reachable = true;
-    } catch (error) {
+    } catch (caught) {
+      // All failed: a refusal of the worker's access among them, else the lookup's error says why, as with one
+      // bootstrap server.
+      const errors: unknown[] = caught instanceof AggregateError ? caught.errors : [caught];
+      const error = errors.find(refused) ?? errors[0];
       if (this.stopped) return;
       if (this.clusterIdValue === null && this.o.onRefused && refused(error)) {
         this.stopped = true;
@@ -89,16 +108,75 @@ export class KafkaReachability {
       }
       if (this.reachable !== false) {
         this.o.log.warn(
-          `Kafka at ${this.o.bootstrap} is not reachable (${messageOf(error)}); the gateway keeps running, connectors wait, and it connects when the broker appears`,
+          `Kafka at ${bootstrap} is not reachable (${messageOf(error)}); the gateway keeps running, connectors wait, and it connects when the broker appears`,
         );
       } else {
-        this.o.log.debug(`Kafka at ${this.o.bootstrap} is still not reachable: ${messageOf(error)}`);
+        this.o.log.debug(`Kafka at ${bootstrap} is still not reachable: ${messageOf(error)}`);
       }
       this.reachable = false;
       this.timer = this.schedule(() => void this.probe(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    }
+  }
+
+  /** Each bootstrap server asked on its own, within the lookup's time; a probe that gives up is aborted. */
+  private askEachBroker(lookupAt: (broker: string, signal: AbortSignal) => Promise<string>): BrokerAnswer[] {
+    return this.o.bootstrap.map((broker) => {
+      const probe = new AbortController();
+      this.brokerProbes.add(probe);
+      const answer = this.timed(lookupAt(broker, probe.signal), (reason) => probe.abort(reason)).finally(() =>
+        this.brokerProbes.delete(probe),
+      );
+      answer.catch(() => {}); // awaited by Promise.any and checkBrokers
+      return { broker, answer };
+    });
+  }
+
+  /**
+   * Once each bootstrap server answered or failed, the cluster reached: a WARN for each that did not answer, and one
+   * when brokers answered with different cluster ids; the lookup's id is kept when it answered, named at INFO when it is
+   * not the one the "Connected" INFO named (`announced`).
+   */
+  private async checkBrokers(lookup: Promise<string>, brokers: BrokerAnswer[], announced: string): Promise<void> {
+    const [shared, ...settled] = await Promise.allSettled([lookup, ...brokers.map((b) => b.answer)]);
+    if (this.stopped) return;
+    if (shared?.status === "fulfilled") this.clusterIdValue = shared.value;
+    const firstById = new Map<string, string>();
+    settled.forEach((outcome, i) => {
+      const { broker } = brokers[i]!;
+      if (outcome.status === "fulfilled") {
+        if (!firstById.has(outcome.value)) firstById.set(outcome.value, broker);
+        return;
+      }
+      this.o.log.warn(
+        `Kafka broker ${broker} of bootstrap.servers did not answer (${messageOf(outcome.reason)}); the cluster answered through the others`,
+      );
+    });
+    const [a, b] = [...firstById];
+    if (a && b) {
+      this.o.log.warn(
+        `Kafka brokers ${a[1]} and ${b[1]} of bootstrap.servers answered with different cluster ids (${a[0]}, ${b[0]}): bootstrap.servers lists brokers of different clusters; the gateway uses cluster ${this.clusterIdValue}`,
+      );
+    }
+    if (this.clusterIdValue !== announced)
+      this.o.log.info(`Using Kafka cluster ${this.clusterIdValue} at ${this.o.bootstrap.join(",")}, not ${announced}`);
+  }
+
+  /** `answer` rejected once lookupTimeoutMs has passed without it (after `onTimeout` with the same reason). */
+  private async timed(answer: Promise<string>, onTimeout?: (reason: Error) => void): Promise<string> {
+    const timeoutMs = this.o.lookupTimeoutMs ?? 5000;
+    let timer: { cancel(): void } | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.schedule(() => {
+        const reason = new Error(`no answer within ${timeoutMs} ms`);
+        onTimeout?.(reason);
+        reject(reason);
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([answer, timeout]);
     } finally {
-      cancel?.();
+      timer?.cancel();
     }
   }
 
@@ -108,6 +186,11 @@ export class KafkaReachability {
     t.unref?.();
     return { cancel: () => clearTimeout(t) };
   }
+}
+
+interface BrokerAnswer {
+  readonly broker: string;
+  readonly answer: Promise<string>;
 }
 
 /** The broker refused the worker's credentials, or its certificate failed the worker's trust store (TLS). */

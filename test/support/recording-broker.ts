@@ -41,7 +41,9 @@ export async function recordingBroker(options: {
   const answers = typeof answersApiVersions === "function" ? answersApiVersions : () => answersApiVersions === true;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server = createServer({ allowHalfOpen: options.keepsHalfOpen === true }, (socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
@@ -66,6 +68,10 @@ export async function recordingBroker(options: {
   return {
     port: (server.address() as { port: number }).port,
     requests,
+    /** How many of its connections are open (a connection the client half-closed counts until it is closed). */
+    open: () => sockets.size,
+    /** How many connections it accepted in all. */
+    accepted: () => accepted,
     [Symbol.asyncDispose]: async () => {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));

@@ -9,10 +9,12 @@
  */
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
+import { ABORTED, abortable } from "../../util/async.ts";
 import { systemClock } from "../../util/clock.ts";
 import { type Logger, type LogManager, logManager } from "../../util/logger.ts";
 import { batchChecks } from "../batch-integrity.ts";
 import {
+  CLIENT_RETRIES,
   type ConnectionSettings,
   connectionSettings,
   consumerSettings,
@@ -22,6 +24,7 @@ import {
 } from "../client-config.ts";
 import { ConsumerLog } from "../consumer-log.ts";
 import type {
+  CallBound,
   ClientProperties,
   ConsumerOptions,
   KafkaAdmin,
@@ -31,6 +34,7 @@ import type {
   ProducerOptions,
 } from "../kafka-port.ts";
 import { KafkajsAdmin } from "./admin.ts";
+import { AdminSockets } from "./admin-sockets.ts";
 import { clientLog, clientLogLimiter } from "./client-log.ts";
 import { ClosableSockets } from "./closable-sockets.ts";
 import { kafkajsCompression } from "./codecs.ts";
@@ -52,16 +56,15 @@ declare module "kafkajs" {
   }
 }
 
-/** kafkajs' retries of a request (its client's), short: the runtime retries sends, consumer starts and admin calls itself, and reports them. */
-const CLIENT_RETRIES = 3;
-
 /** How a client's kafkajs instance is made besides its properties. */
 interface ClientOptions {
   /** A task's `[connector|task-N]`, before each of its log lines. */
   readonly logContext?: string | undefined;
-  readonly sockets?: ClosableSockets;
+  readonly sockets?: ClosableSockets | AdminSockets;
   /** retry.backoff.max.ms (producer and consumer settings; kafkajs' admin keeps Java's default, 1000). */
   readonly retryBackoffMaxMs?: number;
+  /** kafkajs' retries of a request (its client's): CLIENT_RETRIES unless fewer. */
+  readonly retries?: number;
 }
 
 export class KafkajsPort implements KafkaPort {
@@ -73,7 +76,7 @@ export class KafkajsPort implements KafkaPort {
   /** A kafkajs client. */
   private kafka(
     props: ClientProperties,
-    { logContext, sockets, retryBackoffMaxMs }: ClientOptions = {},
+    { logContext, sockets, retryBackoffMaxMs, retries = CLIENT_RETRIES }: ClientOptions = {},
   ): { kafka: Kafka; settings: ConnectionSettings; log: Logger } {
     const settings = connectionSettings(props);
     const clients = this.logs.get("org.apache.kafka.clients");
@@ -85,7 +88,7 @@ export class KafkajsPort implements KafkaPort {
       requestTimeout: settings.requestTimeoutMs,
       retry: {
         initialRetryTime: settings.retryBackoffMs,
-        retries: CLIENT_RETRIES,
+        retries,
         maxRetryTime: 5000,
         leaderlessMaxRetryTime: retryBackoffMaxMs,
       },
@@ -102,15 +105,25 @@ export class KafkajsPort implements KafkaPort {
     return { kafka: new Kafka(config), settings, log };
   }
 
-  async admin(properties: ClientProperties): Promise<KafkaAdmin> {
-    const { kafka } = this.kafka(properties);
+  /**
+   * A connected admin client. Given `bound.oneTry` (a probe of one broker, clusterIdAt), its client makes no retries;
+   * `bound.signal` abandons the connect. A connect that failed or was abandoned leaves no connection open.
+   */
+  async admin(properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin> {
+    const sockets = new AdminSockets();
+    const { kafka } = this.kafka(properties, { sockets, retries: bound?.oneTry ? 0 : CLIENT_RETRIES });
     const admin = kafka.admin();
+    const signal = bound?.signal;
     try {
-      await admin.connect();
+      const connected = admin.connect();
+      if (signal && (await abortable(connected, signal)) === ABORTED) throw signal.reason;
+      await connected;
     } catch (error) {
-      throw wrap(error, "Failed to connect the admin client");
+      sockets.close();
+      await admin.disconnect().catch(() => undefined);
+      throw signal?.aborted ? error : wrap(error, "Failed to connect the admin client");
     }
-    return new KafkajsAdmin(kafka, admin);
+    return new KafkajsAdmin(kafka, admin, sockets);
   }
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {

@@ -13,6 +13,7 @@ import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { DescribedMember, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
+import type { AdminSockets } from "./admin-sockets.ts";
 import { wrap } from "./errors.ts";
 import { kafkajsGroup } from "./join-preparation.ts";
 import { type BrokerLike, type ClusterLike, createCluster, groupByTopic, offsetDeleteRequest } from "./protocol.ts";
@@ -25,6 +26,8 @@ export class KafkajsAdmin implements KafkaAdmin {
   constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
+    /** Its client's connections: destroyed once closed (a frozen broker never completes kafkajs' half-close). */
+    private readonly sockets?: AdminSockets,
   ) {}
 
   /** kafkajs' cluster layer (a private factory on the Kafka object) for coordinator requests. */
@@ -231,5 +234,6 @@ export class KafkajsAdmin implements KafkaAdmin {
     await this.cluster?.disconnect();
     await (await this.autoCreating?.catch(() => undefined))?.disconnect();
     await this.admin.disconnect();
+    this.sockets?.close();
   }
 }

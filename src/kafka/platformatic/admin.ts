@@ -18,7 +18,7 @@ import { RetriableError } from "../../errors.ts";
 import { ABORTED, abortable, within } from "../../util/async.ts";
 import { kafkaClientBackoff, retry } from "../../util/backoff.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
-import { connectionSettings } from "../client-config.ts";
+import { CLIENT_RETRIES, connectionSettings } from "../client-config.ts";
 import { DEFAULT_API_TIMEOUT_MS } from "../client-retry.ts";
 import type {
   CallBound,
@@ -101,7 +101,7 @@ function retriedWithin<T>(
   return retry(tried, {
     signal,
     policy: (attempt) => kafkaClientBackoff(r.backoffMs, r.backoffMaxMs, attempt, Math.random),
-    maxAttempts: Number.POSITIVE_INFINITY,
+    maxAttempts: bound?.oneTry ? 1 : Number.POSITIVE_INFINITY,
     timeoutMs,
     clock: r.clock,
     classify: (error) => ({ retriable: retried(error) }),
@@ -330,11 +330,13 @@ const ORPHAN_REASON = "its task no longer runs";
  * A connected admin client from Kafka client properties. Given `bound` (a REST request's offsets read or change), the
  * connection is tried again while Kafka is not reached, as Java's admin client, which connects on its first call,
  * tries that call until its deadline: the library's 4 quick tries (about 1.5 s) answered 500 while a broker was down.
- * Without, one try (the library's 4), as before for the worker's other uses.
+ * Without, one try (the library's 4), as before for the worker's other uses; given `bound.oneTry`, one try (the library's
+ * client makes no retries; the admin settings' `retries` has no effect on admin clients) that its signal ends early (the
+ * client closed).
  */
 export async function connectPlatformaticAdmin(properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin> {
   const settings = connectionSettings(properties);
-  const admin = new Admin(baseOptions(settings));
+  const admin = new Admin({ ...baseOptions(settings), retries: bound?.oneTry ? 0 : CLIENT_RETRIES });
   const retrying: CoordinatorRetry = {
     backoffMs: settings.retryBackoffMs,
     backoffMaxMs: settings.retryBackoffMaxMs,

@@ -3,7 +3,7 @@
  * TLS, SASL). Used by the producer, admin and consumer of this adapter.
  */
 import type { BaseOptions } from "@platformatic/kafka";
-import { type ConnectionSettings, kafkaTlsOptions } from "../client-config.ts";
+import { CLIENT_RETRIES, type ConnectionSettings, kafkaTlsOptions } from "../client-config.ts";
 
 const SASL = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" } as const;
 
@@ -14,8 +14,7 @@ export function baseOptions(c: ConnectionSettings): BaseOptions {
     connectTimeout: c.connectionTimeoutMs,
     requestTimeout: c.requestTimeoutMs,
     timeout: c.requestTimeoutMs,
-    // Short: the runtime retries sends, consumer starts and admin calls itself, and reports them.
-    retries: 3,
+    retries: CLIENT_RETRIES,
     retryDelay: c.retryBackoffMs,
     ...(c.tls ? { tls: kafkaTlsOptions(c.tls) } : {}),
     ...(c.sasl
