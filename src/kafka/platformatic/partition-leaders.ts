@@ -181,10 +181,13 @@ export class PartitionLeaders {
    */
   async refresh(topics: readonly string[]): Promise<void> {
     const before = topics.map((t) => this.leaders.get(t));
+    // Only a refresh asked because of the stale mark clears it: one marked while another topic's refresh is awaited
+    // (the pipeline sends the other topics meanwhile) is left for the next turn, which asks every topic.
+    const stale = this.stale;
     let answered = false;
     try {
       await this.fetch(topics, true);
-      this.stale = false;
+      if (stale) this.stale = false;
       answered = true;
     } finally {
       this.backOff(topics, before, answered, true);

@@ -106,3 +106,101 @@ describe("ProducePipeline while a turn awaits metadata that never comes", () => 
     pipeline.close(new Error("closed"));
   });
 });
+
+/** A broker whose metadata for topic `held` (when set) answers only once `release` is called; counts those asks. */
+class HeldTopicBroker extends FakeBroker {
+  held: string | undefined;
+  heldAsks = 0;
+  /** The topics of each metadata ask. */
+  readonly asks: string[][] = [];
+  private readonly answer = Promise.withResolvers<void>();
+  release(): void {
+    this.answer.resolve();
+  }
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    this.asks.push([...topics]);
+    if (this.held !== undefined && (this.held === "*" || topics.includes(this.held))) {
+      this.heldAsks++;
+      await this.answer.promise;
+    }
+    return super.leaders(topics);
+  }
+}
+
+/** A pipeline on a HeldTopicBroker (topics of `partitions`) that wrote one batch to partition 0 of each of `warm` (their leaders known), its clock moved past the backoff after. */
+async function heldTopicPipeline(partitions: number, ...warm: string[]) {
+  const broker = new HeldTopicBroker(partitions);
+  let clock = 0;
+  const pipeline = new ProducePipeline(broker, settings(), () => clock);
+  await broker.deliverUntil(Promise.all(warm.map((t) => pipeline.append(t, 0, batch(0), 1))));
+  clock = 10; // past the backoff after the warm-up's leaders: the next turn may ask again
+  const topicsOf = (from: number) => broker.requests.slice(from).map((r) => r.batches.map((b) => b.topic));
+  return { broker, pipeline, topicsOf, at: (ms: number) => (clock = ms) };
+}
+
+describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Sender, which never waits for it)", () => {
+  test("a known topic's batches are sent meanwhile, those ready at the turn's start and those appended after, in order; the awaited topic's once its metadata answers", async () => {
+    const { broker, pipeline, topicsOf } = await heldTopicPipeline(1, "t");
+    broker.held = "u"; // a topic being created, or its metadata asked of a broker that does not answer
+    const awaited = pipeline.append("u", 0, batch(10), 1);
+    const first = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    expect(topicsOf(1)).toEqual([["t"]]);
+    const second = pipeline.append("t", 0, batch(2), 1); // appended while the turn is held
+    await waitFor(() => broker.requests.length === 3, { what: "the batch appended meanwhile to be sent" });
+    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]]]);
+    broker.deliver(1);
+    broker.deliver(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    broker.release();
+    await broker.deliverUntil(awaited);
+    expect(await awaited).toBe(0);
+    expect(topicsOf(3)).toEqual([["u"]]);
+    expect(Object.fromEntries(broker.logs)).toEqual({ "t-0": [0, 1, 2], "u-0": [10] });
+    pipeline.close(new Error("closed"));
+  });
+
+  test("after a leader moved (NOT_LEADER_OR_FOLLOWER: every topic asked again) nothing is sent until metadata answers", async () => {
+    const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(1, "t", "u");
+    broker.held = "*";
+    const retried = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(1, { "t-0": 6 }); // stale: the next turn asks every topic with batches to send
+    const other = pipeline.append("u", 0, batch(11), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    const third = pipeline.append("u", 0, batch(12), 1); // appended while the turn is held
+    await Promise.resolve(); // its pump (a microtask) has run
+    expect(broker.requests.length).toBe(2);
+    at(20); // the retry's backoff over
+    broker.release();
+    await broker.deliverUntil(Promise.all([retried, other, third]));
+    expect(await Promise.all([retried, other, third])).toEqual([1, 1, 2]);
+    expect(topicsOf(2).flat().sort()).toEqual(["t", "u", "u"]);
+    pipeline.close(new Error("closed"));
+  });
+
+  test("a leader moving meanwhile (NOT_LEADER_OR_FOLLOWER answered to a batch sent meanwhile) stops the sends meanwhile; its topic is asked again at the next turn", async () => {
+    const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(2, "t");
+    broker.held = "u";
+    const awaited = pipeline.append("u", 0, batch(10), 1);
+    const moved = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    expect(topicsOf(1)).toEqual([["t"]]);
+    broker.deliver(1, { "t-0": 6 });
+    const later = pipeline.append("t", 1, batch(2), 1); // another partition: sendable, but leadership may have moved
+    await Promise.resolve(); // its pump (a microtask) has run
+    expect(broker.requests.length).toBe(2);
+    const asked = broker.asks.length;
+    broker.release();
+    await waitFor(() => broker.requests.length === 3);
+    // The held turn's last pass sends to the leaders known, as a turn within the refresh backoff does; t-0's batch waits
+    // out its retry's backoff.
+    expect(topicsOf(2)).toEqual([["u", "t"]]);
+    at(20);
+    await broker.deliverUntil(Promise.all([awaited, moved, later]));
+    expect(await Promise.all([awaited, moved, later])).toEqual([0, 1, 0]);
+    expect(broker.asks.slice(asked)).toEqual([["t"]]);
+    expect(Object.fromEntries(broker.logs)).toEqual({ "t-0": [0, 1], "t-1": [2], "u-0": [10] });
+    pipeline.close(new Error("closed"));
+  });
+});
