@@ -188,7 +188,9 @@
 // last in scripts/patches/bootstrap-unresponsive.mjs (src/kafka/bootstrap-patches.test.ts,
 // test/frozen-bootstrap-broker.test.ts), its consumer's coordinator lookup that timed out no longer retried on its own
 // inside a group request's attempt in scripts/patches/find-coordinator-attempt.mjs (src/kafka/bootstrap-patches.test.ts,
-// src/kafka/platformatic/errors.test.ts).
+// src/kafka/platformatic/errors.test.ts), kafkajs' seed broker and bootstrap requests past a broker that failed a connection
+// or left a request unanswered in scripts/patches/kafkajs-seed-broker.mjs (src/kafka/kafkajs/seed-broker-patch.test.ts,
+// test/frozen-bootstrap-broker.test.ts).
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -198,6 +200,7 @@ import { findCoordinatorAttemptPatches } from "./patches/find-coordinator-attemp
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 import { kafkajsMovedLeaderProducePatches } from "./patches/kafkajs-moved-leader-produce.mjs";
+import { kafkajsSeedBrokerPatches } from "./patches/kafkajs-seed-broker.mjs";
 import { kafkajsUnansweredProducePatches } from "./patches/kafkajs-unanswered-produce.mjs";
 import { saslHandshakeTimeoutPatches } from "./patches/sasl-handshake-timeout.mjs";
 import { saslLoginClosedPatches } from "./patches/sasl-login-closed.mjs";
@@ -696,6 +699,7 @@ export function readRecordsBatches(reader) {`,
       runner = new Runner({`,
   },
   ...kafkajsLeaderPatches,
+  ...kafkajsSeedBrokerPatches,
   ...kafkajsUnansweredProducePatches,
   ...kafkajsMovedLeaderProducePatches,
   {

@@ -9,10 +9,20 @@ import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
 import { NO_COMPRESSION } from "../kafka/record-codecs.ts";
 import { NotSentError } from "../kafka/send-rejection.ts";
+import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { BatchResult } from "./send-coalescer.ts";
 import { SourceTaskSender } from "./source-task-sender.ts";
 import { outgoing, taskBasics } from "./task-test-support.ts";
+
+/** The senders' request limits: pipelined, any order, 5 requests in flight, records Kafka refuses rejected. */
+const LIMITS = {
+  keepOrder: false,
+  maxRequestBytes: 1_048_576,
+  maxInFlightBatches: 5,
+  maxInFlightBytes: 33_554_432,
+  rejectsRecords: true,
+} as const;
 
 /**
  * A sender over pipelining idempotent producers (5 in flight) on `broker`: the first made at once (`producer`), a new one
@@ -87,11 +97,7 @@ function senderOn(
     producer: async () => (connects++ === 0 ? first : connect()),
     ...(o.topicReady ? { topicCreator: { ensure: o.topicReady, close: async () => {} } } : {}),
     stopSignal: () => stop.signal,
-    keepOrder: false,
-    maxRequestBytes: 1_048_576,
-    maxInFlightBatches: 5,
-    maxInFlightBytes: 33_554_432,
-    rejectsRecords: true,
+    ...LIMITS,
   });
   return { sender, seen, producer: producers[0]!, producers, stop };
 }
@@ -310,5 +316,109 @@ describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, exp
     const outcomes = await settled(Promise.all([first, second, closed]), { what: "the sends and the close settled" });
     expect(outcomes.slice(0, 2).map((r) => Array.isArray(r))).toEqual([false, false]);
     expect([producers.length, broker.pending.length, broker.logs.get("t-0")]).toEqual([1, 1, ["W"]]);
+  });
+});
+
+describe("SourceTaskSender while its producer is still connecting (explore33 F3: a frozen first bootstrap broker)", () => {
+  test("a send held RETRY_GRACE_MS by the connection is the producer's retry, with one WARN, until the producer connects", async () => {
+    const broker = new HeldBroker();
+    const clock = new ManualClock();
+    const connection = Promise.withResolvers<KafkaProducer>();
+    const { producer } = senderOn(broker, true);
+    const lines: string[] = [];
+    const basics = taskBasics("all");
+    const sender = new SourceTaskSender({
+      ...basics,
+      log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
+      clock,
+      producer: () => connection.promise,
+      stopSignal: () => new AbortController().signal,
+      ...LIMITS,
+    });
+    const batch = sender.enqueue([outgoing("t", "A"), outgoing("t", "B")]);
+    await waitFor(() => clock.pending === 1, { what: "the send waiting for the connection" });
+    clock.advance(4_999);
+    expect(sender.sendRetry).toBeUndefined();
+    clock.advance(1);
+    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+    const message = "Kafka has not acknowledged a send of 2 records within 5 s: the producer is still connecting";
+    expect(sender.sendRetry).toEqual({ failure: new RetriableError(message), byProducer: true });
+    expect(lines.filter((l) => l.includes(message))).toEqual([
+      expect.stringContaining(`] WARN ${message}; the send waits for its connection (test)`),
+    ]);
+
+    // The connected producer sends them; the report is gone.
+    connection.resolve(producer);
+    await broker.answerUntil(batch);
+    expect(offsetsOf(await batch)).toEqual([0, 1]);
+    expect(sender.sendRetry).toBeUndefined();
+  });
+});
+
+/** A sender whose every connection waits for the test (`connections`), its log lines in `lines`, its backoffs on `clock`. */
+function senderConnectingOnCue() {
+  const clock = new ManualClock();
+  const connections: PromiseWithResolvers<KafkaProducer>[] = [];
+  const lines: string[] = [];
+  const stop = new AbortController();
+  const sender = new SourceTaskSender({
+    ...taskBasics("all"),
+    log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
+    clock,
+    producer: () => {
+      const connection = Promise.withResolvers<KafkaProducer>();
+      connections.push(connection);
+      return connection.promise;
+    },
+    stopSignal: () => stop.signal,
+    ...LIMITS,
+  });
+  return { sender, clock, connections, lines, stop };
+}
+
+describe("SourceTaskSender while every connection fails after 10 s (a frozen bootstrap broker, request.timeout.ms 10 s)", () => {
+  const held = "the producer is still connecting";
+  const heldTrace = {
+    failure: new RetriableError(`Kafka has not acknowledged a send of 1 records within 5 s: ${held}`),
+    byProducer: true,
+  };
+
+  test("one 'still connecting' WARN however often the recovery connects again (review-kjsseed P2: 331 in an hour); a failed connection leaves no trace", async () => {
+    const { sender, clock, connections, lines } = senderConnectingOnCue();
+    /** The `n`th connection (from 1) takes 10 s, then fails with `error`. */
+    const connectionFails = async (n: number, error: Error) => {
+      await waitFor(() => connections.length === n, { what: `connection ${n}` });
+      clock.advance(10_000);
+      connections[n - 1]!.reject(error);
+      await waitFor(() => clock.pending === 0, { what: `connection ${n} failed` });
+    };
+    const batch = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the first connection" });
+    clock.advance(5_000);
+    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+    expect(sender.sendRetry).toEqual(heldTrace);
+    for (let n = 1; n <= 6; n++) {
+      await connectionFails(n, new RetriableError(`connection ${n} timed out`));
+      await waitFor(() => clock.pending === 1, { what: "the recovery's backoff" });
+      clock.advance(1_000);
+    }
+    await connectionFails(7, new ConnectError("SASL authentication failed"));
+    expect(await settled(batch)).toMatchObject({ from: 0, failure: { error: expect.any(ConnectError) } });
+    expect(lines.filter((l) => l.includes(held))).toEqual([expect.stringContaining("WARN")]);
+    expect(lines.filter((l) => l.includes("Failed to send 1 records to Kafka, retrying")).length).toBeGreaterThan(0);
+    // The recovery gave up: the failed connection left no trace.
+    expect(sender.sendRetry).toBeUndefined();
+  });
+
+  test("a send held by the connection is reported until the task stops", async () => {
+    const { sender, clock, connections, stop } = senderConnectingOnCue();
+    const batch = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the first connection" });
+    clock.advance(5_000);
+    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+    expect(sender.sendRetry).toEqual(heldTrace);
+    stop.abort();
+    await waitFor(() => sender.sendRetry === undefined, { what: "the trace cleared on stop" });
+    expect(await settled(batch)).toEqual({ from: 0 }); // never sent
   });
 });

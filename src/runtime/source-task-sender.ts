@@ -8,13 +8,16 @@
  * (send-recovery.ts): retried while Kafka is unreachable (the task is not polled meanwhile: `retrying`), sent record
  * by record when Kafka rejects them for good. For a task that `commitsAnyOrder`, records Kafka wrote are handed out
  * (`handOut`) as the coalescer learns of them, the port's `onWritten` passed to each send of several records. While the producer retries a send on its own, its last failure is the
- * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled.
+ * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled; so
+ * is a send held RETRY_GRACE_MS by the producer's connection (`connectHeld`: a frozen bootstrap broker costs a client one
+ * request.timeout.ms), with one WARN until a producer connects: the producer's own retryFailure starts with its send, after the connection.
  * An abandoned task's producers are force-closed (`forceClose`): nothing of it reaches Kafka after its cancel.
  */
 import type { RecordRejection, SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord, SendOptions } from "../kafka/kafka-port.ts";
+import { RETRY_GRACE_MS } from "../kafka/retry-grace.ts";
 import { markNeverSent, NotSentError } from "../kafka/send-rejection.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
@@ -63,6 +66,13 @@ export interface SourceTaskSenderOptions {
 export class SourceTaskSender {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
+  /** A send waiting RETRY_GRACE_MS for the producer's connection, until it connects or fails (`heldByConnecting`). */
+  private connectHeld: RetriableError | undefined;
+  /**
+   * The held connection's WARN was logged since a producer last connected: logged once per outage, as the recovery's
+   * retries connect again (a connection that fails after request.timeout.ms each time would otherwise log one each try).
+   */
+  private connectWarned = false;
   private readonly topicsReady = new Map<string, Promise<void>>();
   /** Preparing and calling `producer.send` of pipelined requests, chained so sends keep their order. */
   private sending: Promise<unknown> = Promise.resolve();
@@ -154,7 +164,10 @@ export class SourceTaskSender {
   get sendRetry(): SendRetry | undefined {
     const byTask = this.recovery.retryFailure;
     if (byTask !== undefined) return { failure: byTask, byProducer: false };
-    const failure = this.producer?.retryFailure ?? this.retired.find((p) => p.retryFailure !== undefined)?.retryFailure;
+    const failure =
+      this.producer?.retryFailure ??
+      this.retired.find((p) => p.retryFailure !== undefined)?.retryFailure ??
+      this.connectHeld;
     return failure === undefined ? undefined : { failure, byProducer: true };
   }
 
@@ -232,12 +245,15 @@ export class SourceTaskSender {
       this.closeRetired();
       this.connecting ??= this.c.producer();
       const connecting = this.connecting;
+      const held = this.heldByConnecting(records.length);
       let producer: KafkaProducer | typeof ABORTED;
       try {
         producer = await abortable(connecting, this.c.stopSignal());
       } catch (error) {
         if (this.connecting === connecting) this.connecting = undefined;
         throw error;
+      } finally {
+        held.abort();
       }
       if (producer === ABORTED) {
         // Stopping while Kafka is unreachable: close the producer whenever it connects.
@@ -248,6 +264,7 @@ export class SourceTaskSender {
         return undefined;
       }
       this.producer = producer;
+      this.connectWarned = false;
       this.refusalsSeen = producer.refusals ?? 0;
       if (this.connecting === connecting) this.connecting = undefined;
       queueMicrotask(() => this.sends.wake()); // a pipelining producer takes more requests at once
@@ -265,6 +282,28 @@ export class SourceTaskSender {
       }
     }
     return this.producer;
+  }
+
+  /**
+   * A send of `count` records waits for the producer's connection: once it has for RETRY_GRACE_MS, `connectHeld` (the
+   * task's Degraded trace) until the returned controller aborts (connected, failed or stopping), and a WARN unless one
+   * was since a producer last connected (`connectWarned`).
+   */
+  private heldByConnecting(count: number): AbortController {
+    const ended = new AbortController();
+    ended.signal.addEventListener("abort", () => {
+      this.connectHeld = undefined;
+    });
+    this.c.clock.sleep(RETRY_GRACE_MS, ended.signal).then(() => {
+      if (ended.signal.aborted) return;
+      this.connectHeld = new RetriableError(
+        `Kafka has not acknowledged a send of ${count} records within ${RETRY_GRACE_MS / 1000} s: the producer is still connecting`,
+      );
+      if (this.connectWarned) return;
+      this.connectWarned = true;
+      this.c.log.warn(`${this.connectHeld.message}; the send waits for its connection`);
+    });
+    return ended;
   }
 
   /**

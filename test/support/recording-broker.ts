@@ -4,7 +4,9 @@
  * answers none: with `hangUp` it closes each connection after its first request, so a client
  * fails fast; with `answersApiVersions` it answers ApiVersions (in the version asked, listing
  * ApiVersions alone), the one request a broker answers before a SASL login, and no other: a client
- * gets past it and finds no other API to use. Tests use it to prove what a client puts on the wire.
+ * gets past it and finds no other API to use (a function: while it returns true, as a frozen broker that thaws); with
+ * `keepsHalfOpen` it never closes a connection the client half-closed (a frozen broker: its kernel acknowledges the
+ * client's FIN, the process never closes). Tests use it to prove what a client puts on the wire.
  */
 import { createServer, type Socket } from "node:net";
 
@@ -30,10 +32,16 @@ const apiVersionsAnswer = (correlationId: number, version: number) => {
   return answer;
 };
 
-export async function recordingBroker(options: { hangUp: boolean; answersApiVersions?: boolean }) {
+export async function recordingBroker(options: {
+  hangUp: boolean;
+  answersApiVersions?: boolean | (() => boolean);
+  keepsHalfOpen?: boolean;
+}) {
+  const { answersApiVersions } = options;
+  const answers = typeof answersApiVersions === "function" ? answersApiVersions : () => answersApiVersions === true;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const server = createServer({ allowHalfOpen: options.keepsHalfOpen === true }, (socket) => {
     sockets.add(socket);
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
@@ -48,7 +56,7 @@ export async function recordingBroker(options: { hangUp: boolean; answersApiVers
           apiKey: frame.readInt16BE(0),
           clientId: length < 0 ? null : frame.subarray(10, 10 + length).toString("utf8"),
         });
-        if (options.answersApiVersions && frame.readInt16BE(0) === 18)
+        if (frame.readInt16BE(0) === 18 && answers())
           socket.write(apiVersionsAnswer(frame.readInt32BE(4), frame.readInt16BE(2)));
         if (options.hangUp) socket.destroy();
       }

@@ -1,0 +1,154 @@
+// kafkajs' seed broker and bootstrap requests past a broker that does not answer: applied by scripts/patch-dependencies.mjs
+// with the others, as @platformatic/kafka's in bootstrap-unresponsive.mjs. Its tests: src/kafka/kafkajs/seed-broker-patch.test.ts
+// (real listeners: frozen, answering, thawed) and test/frozen-bootstrap-broker.test.ts (a frozen broker of a real cluster listed first).
+// kafkajs took a client's seed broker from bootstrap.servers in turn, from the first listed, and moved to the next only
+// when the connection failed. A frozen broker (SIGSTOP, a hung JVM) accepts connections, the kernel does: its ApiVersions
+// timed out, the retry found the seed still connected and went on without it, so every later request of the client
+// failed ("Broker not connected") while the broker stayed frozen. A seed whose ApiVersions timed out or whose connection
+// closed unanswered is now left as one that refused it, and each client remembers the brokers whose connection failed
+// (refused, timed out, a TLS or SASL failure) or whose request went unanswered (timed out, its connection lost), and asks
+// them last: the next seed is the next listed broker not so remembered, a Metadata request or a coordinator lookup asks
+// the others first (still asked when the others cannot be reached), as Java's NetworkClient asks its least loaded node,
+// until the broker answers a request again. A broker is remembered by the host:port it was reached at: its bootstrap.servers
+// entry and its advertised listener, when they differ (a DNS name and an IP, a load balancer), are two entries, so a
+// broker that failed as a seed is still asked first as a broker of the metadata (and the other way round) until it
+// fails there too. The seed left unanswered has its sockets destroyed: kafkajs' disconnect half-closes them (end), which
+// a frozen broker never completes, so each seed change held its connection open.
+// No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
+
+const BUILDER = "node_modules/kafkajs/src/cluster/connectionPoolBuilder.js";
+const BROKER_POOL = "node_modules/kafkajs/src/cluster/brokerPool.js";
+const BROKER = "node_modules/kafkajs/src/broker/index.js";
+
+export const kafkajsSeedBrokerPatches = [
+  {
+    file: BUILDER,
+    from: `  let index = 0
+
+  const isValidBroker`,
+    to: `  let index = 0
+  // edge-gateway patch: host:port of the brokers whose connection failed or whose request went unanswered, asked last
+  // (the seed, Metadata, coordinator lookups) until they answer: set by each pool's \`answered\`
+  const unresponsive = new Set()
+  const keyOf = broker => \`\${broker.split(':')[0]}:\${Number(broker.split(':')[1])}\`
+
+  const isValidBroker`,
+  },
+  {
+    file: BUILDER,
+    from: `        const randomBroker = list[index++ % list.length]`,
+    to: `        // edge-gateway patch: the next listed broker not unresponsive, else the next listed
+        const next = list.map((_, i) => list[(index + i) % list.length])
+        const randomBroker = next.find(broker => !unresponsive.has(keyOf(broker))) ?? next[0]
+        index += next.indexOf(randomBroker) + 1`,
+  },
+  {
+    file: BUILDER,
+    from: `      return new ConnectionPool({
+        host,`,
+    to: `      const pool = new ConnectionPool({ // edge-gateway patch: see \`answered\` below
+        host,`,
+  },
+  {
+    file: BUILDER,
+    from: `        reauthenticationThreshold,
+      })
+    },
+  }
+}`,
+    to: `        reauthenticationThreshold,
+      })
+      // edge-gateway patch: whether the broker answered a request (a broker's error too) or left it unanswered (its
+      // connection failed, the request timed out)
+      pool.brokerKey = \`\${host}:\${port}\`
+      pool.answered = answered => (answered ? unresponsive.delete(pool.brokerKey) : unresponsive.add(pool.brokerKey))
+      return pool
+    },
+    isUnresponsive: pool => unresponsive.has(pool.brokerKey), // edge-gateway patch
+  }
+}`,
+  },
+  {
+    file: BROKER,
+    from: `      await connection.authenticate()
+    } finally {
+      await this.lock.release()
+    }`,
+    to: `      await connection.authenticate()
+    } catch (e) {
+      this.connectionPool.answered?.(false) // edge-gateway patch: a connection that failed (TCP, TLS, SASL, ApiVersions)
+      throw e
+    } finally {
+      await this.lock.release()
+    }`,
+  },
+  {
+    file: BROKER,
+    from: `  async [PRIVATE.SEND_REQUEST](protocolRequest) {
+    try {
+      return await this.connectionPool.send(protocolRequest)
+    } catch (e) {`,
+    to: `  async [PRIVATE.SEND_REQUEST](protocolRequest) {
+    try {
+      const answer = await this.connectionPool.send(protocolRequest)
+      this.connectionPool.answered?.(true) // edge-gateway patch: back in line for bootstrap requests
+      return answer
+    } catch (e) {
+      // edge-gateway patch: a request timed out or its connection failed puts the broker last; an error answer is one
+      if (e.name === 'KafkaJSProtocolError') this.connectionPool.answered?.(true)
+      else if (e.name === 'KafkaJSRequestTimeoutError' || String(e.name).startsWith('KafkaJSConnection')) this.connectionPool.answered?.(false)`,
+  },
+  {
+    file: BROKER_POOL,
+    from: `      (this.seedBroker ? this.seedBroker.isConnected() : false)
+    )
+  }
+
+  async createSeedBroker() {`,
+    to: `      (this.seedBroker ? this.seedBroker.isConnected() : false)
+    )
+  }
+
+  // edge-gateway patch: a broker asked last for bootstrap requests (connectionPoolBuilder's \`unresponsive\`)
+  unresponsive(nodeId) {
+    return this.connectionPoolBuilder.isUnresponsive?.(this.brokers[nodeId].connectionPool) ?? false
+  }
+
+  // edge-gateway patch: node ids, those of brokers asked last at the end
+  inLine(nodeIds) {
+    return [...nodeIds.filter(id => !this.unresponsive(id)), ...nodeIds.filter(id => this.unresponsive(id))]
+  }
+
+  async createSeedBroker() {`,
+  },
+  {
+    file: BROKER_POOL,
+    from: `        if (e.name === 'KafkaJSConnectionError' || e.type === 'ILLEGAL_SASL_STATE') {
+          // Connection builder will always rotate the seed broker
+          await this.createSeedBroker()`,
+    // edge-gateway patch: a seed whose ApiVersions timed out (a frozen broker accepts connections) or whose connection
+    // closed unanswered is left too: kept, its retry found it connected and went on without its ApiVersions
+    to: `        const unanswered = e.name === 'KafkaJSRequestTimeoutError' || e.name === 'KafkaJSConnectionClosedError' // edge-gateway patch
+        if (e.name === 'KafkaJSConnectionError' || e.type === 'ILLEGAL_SASL_STATE' || unanswered) {
+          // Connection builder will always rotate the seed broker (edge-gateway patch: to one that answers first)
+          const left = unanswered ? this.seedBroker : undefined // edge-gateway patch
+          await this.createSeedBroker()
+          // edge-gateway patch: its disconnect half-closed its sockets (end), which a frozen broker never completes
+          left?.connectionPool.map(c => c.socket?.destroy())`,
+  },
+  {
+    file: BROKER_POOL,
+    from: `    const nodeIds = shuffle(keys(this.brokers))
+    const connectedBrokerId = nodeIds.find(nodeId => this.brokers[nodeId].isConnected())`,
+    to: `    // edge-gateway patch: brokers asked last (a frozen one stays connected) tried after the others
+    const nodeIds = this.inLine(shuffle(keys(this.brokers)))
+    const connectedBrokerId = nodeIds.find(nodeId => this.brokers[nodeId].isConnected() && !this.unresponsive(nodeId))`,
+  },
+  {
+    file: BROKER_POOL,
+    from: `    const brokers = shuffle(keys(this.brokers))
+    if (brokers.length === 0) {`,
+    to: `    const brokers = this.inLine(shuffle(keys(this.brokers))) // edge-gateway patch: those asked last at the end
+    if (brokers.length === 0) {`,
+  },
+];

@@ -1,0 +1,157 @@
+/**
+ * kafkajs' seed broker and bootstrap requests past a broker that does not answer, as scripts/patches/kafkajs-seed-broker.mjs
+ * patches them (applied by scripts/patch-dependencies.mjs), against real loopback listeners: a frozen broker (it accepts
+ * connections and answers nothing, as a SIGSTOPped one: the kernel accepts them) and brokers answering ApiVersions alone
+ * (test/support/recording-broker.ts). These fail when an install ran without the patch.
+ */
+import { describe, expect, test } from "bun:test";
+import { createRequire } from "node:module";
+import type { Socket } from "node:net";
+import { Kafka, logLevel } from "kafkajs";
+import defaultSocketFactory from "kafkajs/src/network/socketFactory";
+import { recordingBroker } from "../../../test/support/recording-broker.ts";
+
+const require = createRequire(import.meta.url);
+
+/** Ample for an in-process listener to answer on two loaded cores; a frozen one is waited for as long. */
+const requestTimeout = 1000;
+const API_VERSIONS = 18;
+const logger = { namespace: () => logger, debug() {}, info() {}, warn() {}, error() {} };
+
+interface Pool {
+  readonly port: number;
+}
+interface Broker {
+  readonly connectionPool: Pool;
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  apiVersions(): Promise<unknown>;
+}
+const connectionPoolBuilder = require("kafkajs/src/cluster/connectionPoolBuilder.js") as (options: object) => {
+  build(destination?: { host: string; port: number }): Promise<Pool>;
+};
+const BrokerOf = require("kafkajs/src/broker/index.js") as new (options: object) => Broker;
+const BrokerPool = require("kafkajs/src/cluster/brokerPool.js") as new (
+  options: object,
+) => {
+  brokers: Record<string, Broker>;
+  findConnectedBroker(): Promise<Broker>;
+  withBroker<T>(callback: (b: { nodeId: string; broker: Broker }) => Promise<T>): Promise<T>;
+};
+
+/** A client's connection pool builder over the brokers listening on `ports`, in that order (kafkajs' bootstrap list). */
+const builderOver = (...ports: number[]) =>
+  connectionPoolBuilder({
+    brokers: ports.map((port) => `127.0.0.1:${port}`),
+    clientId: "c",
+    socketFactory: defaultSocketFactory(),
+    requestTimeout,
+    connectionTimeout: requestTimeout,
+    logger,
+  });
+
+describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () => {
+  test("a client whose first seed broker leaves its ApiVersions unanswered connects to the next one, and closes the frozen one's connection", async () => {
+    await using frozen = await recordingBroker({ hangUp: false, keepsHalfOpen: true });
+    await using next = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const sockets: { port: number; socket: Socket }[] = [];
+    const socketFactory = defaultSocketFactory();
+    const kafka = new Kafka({
+      brokers: [frozen, next].map((b) => `127.0.0.1:${b.port}`),
+      requestTimeout,
+      connectionTimeout: requestTimeout,
+      retry: { retries: 2, initialRetryTime: 10 },
+      logLevel: logLevel.NOTHING,
+      socketFactory: (args) => {
+        const socket = socketFactory(args);
+        sockets.push({ port: args.port, socket });
+        return socket;
+      },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // Before: its retry found the frozen seed connected and went on without its ApiVersions; every later request
+      // failed "Broker not connected" and the next broker was never asked.
+      expect(frozen.requests.map((r) => r.apiKey)).toEqual([API_VERSIONS]);
+      expect(next.requests.map((r) => r.apiKey)).toEqual([API_VERSIONS]);
+      // Closed, not half-closed (kafkajs' disconnect ends the socket, a close a frozen broker never completes: each seed
+      // change held the connection open; review-kjsseed P3).
+      expect(sockets.filter((s) => s.port === frozen.port).map((s) => s.socket.destroyed)).toEqual([true]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  test("a broker that left a request unanswered is the client's seed last, until it answers again", async () => {
+    let thawed = false;
+    await using frozen = await recordingBroker({ hangUp: false, answersApiVersions: () => thawed });
+    await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const builder = builderOver(frozen.port, other.port);
+    /** Connects the client's next seed broker: which it is, and whether it answered its ApiVersions. */
+    const nextSeed = async (): Promise<[string, boolean]> => {
+      const broker = new BrokerOf({ connectionPool: await builder.build(), logger });
+      const name = broker.connectionPool.port === frozen.port ? "frozen" : "other";
+      try {
+        await broker.connect();
+        return [name, true];
+      } catch {
+        return [name, false];
+      } finally {
+        await broker.disconnect();
+      }
+    };
+    const seeds = [];
+    for (let i = 0; i < 4; i++) seeds.push(await nextSeed());
+    expect(seeds).toEqual([
+      ["frozen", false],
+      ["other", true],
+      ["other", true],
+      ["other", true],
+    ]);
+
+    // Thawed, it answers a request (as a broker of the metadata, asked directly): in line again.
+    thawed = true;
+    const known = new BrokerOf({
+      connectionPool: await builder.build({ host: "127.0.0.1", port: frozen.port }),
+      logger,
+    });
+    await known.connect();
+    await known.disconnect();
+    expect([await nextSeed(), await nextSeed()]).toEqual([
+      ["frozen", true],
+      ["other", true],
+    ]);
+  });
+});
+
+describe("kafkajs' bootstrap requests (scripts/patches/kafkajs-seed-broker.mjs)", () => {
+  test("a Metadata request and a coordinator lookup ask a connected broker whose request timed out last", async () => {
+    await using frozen = await recordingBroker({ hangUp: false });
+    await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const builder = builderOver(frozen.port, other.port);
+    const known = async (port: number) => {
+      // Versions known (from the seed): connecting opens the connection alone, as for any broker of the metadata.
+      const pool = await builder.build({ host: "127.0.0.1", port });
+      const broker = new BrokerOf({ connectionPool: pool, logger, versions: {} });
+      await broker.connect();
+      return broker;
+    };
+    const brokers = { 1: await known(frozen.port), 2: await known(other.port) };
+    try {
+      // The frozen broker's request times out; its connection stays open (the kernel accepts and keeps it).
+      expect(await brokers[1].apiVersions().catch((e: Error) => e.name)).toBe("KafkaJSRequestTimeoutError");
+      const pool = new BrokerPool({ connectionPoolBuilder: builder, logger, retry: { retries: 0 } });
+      pool.brokers = brokers;
+      // kafkajs shuffles the brokers: asked 20 times, the frozen one would come first about 10 times.
+      const asked: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        asked.push((await pool.findConnectedBroker()).connectionPool.port);
+        asked.push(await pool.withBroker(async ({ broker }) => broker.connectionPool.port));
+      }
+      expect(new Set(asked)).toEqual(new Set([other.port]));
+    } finally {
+      await Promise.all(Object.values(brokers).map((b) => b.disconnect()));
+    }
+  });
+});
