@@ -55,6 +55,55 @@ describe("RetryWarnings", () => {
     expect(logged).toEqual(["first", "later"]);
   });
 
+  test("each source holds its own: a retry does not replace a silent broker's WARN held back; the oldest goes first", () => {
+    const { warnings, logged, wakes } = budget();
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, () => "silent broker", undefined, "unanswered");
+    warnings.warn(2_000, () => "retry");
+    warnings.writeHeld(5_000);
+    expect([logged, wakes]).toEqual([
+      ["first", "silent broker"],
+      [5_000, 5_000, 10_000],
+    ]);
+    warnings.writeHeld(10_000);
+    expect(logged).toEqual(["first", "silent broker", "retry"]);
+  });
+
+  test("a WARN logged at once drops only its own source's WARN held back", () => {
+    const { warnings, logged } = budget();
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, () => "silent broker", undefined, "unanswered");
+    warnings.warn(5_000, () => "retry on time");
+    warnings.writeHeld(10_000);
+    expect(logged).toEqual(["first", "retry on time", "silent broker"]);
+  });
+
+  test("a batch still retried keeps its WARN held back when a later batch's, held in its place, settles first", () => {
+    const { warnings, logged } = budget();
+    let secondSettled = false;
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, () => "batch 1 retried");
+    warnings.warn(
+      2_000,
+      () => "batch 2 retried",
+      () => !secondSettled,
+    );
+    secondSettled = true;
+    warnings.writeHeld(5_000);
+    warnings.writeHeld(20_000);
+    expect(logged).toEqual(["first", "batch 1 retried"]);
+  });
+
+  test("of the batches whose WARNs were held back and still retried, the latest is written, once", () => {
+    const { warnings, logged } = budget();
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, () => "batch 1 retried");
+    warnings.warn(2_000, () => "batch 2 retried");
+    warnings.writeHeld(5_000);
+    warnings.writeHeld(20_000);
+    expect(logged).toEqual(["first", "batch 2 retried"]);
+  });
+
   test("without a logger nothing is held nor woken for", () => {
     const { warnings, wakes } = budget(false);
     warnings.warn(0, () => "first");

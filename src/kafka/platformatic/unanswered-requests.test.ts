@@ -179,6 +179,49 @@ describe("UnansweredRequests on its own", () => {
     expect(logged).toEqual(["a batch retried"]);
   });
 
+  test("a silent broker's WARN held back, then a retry WARN held back too: the broker's is written once the budget allows", () => {
+    const logged: string[] = [];
+    const warnings = new RetryWarnings(
+      5_000,
+      (m) => logged.push(m),
+      () => {},
+    );
+    const unanswered = requests(warnings);
+    warnings.warn(3_000, () => "a retry at startup");
+    unanswered.sent(1, 0); // broker 1 never answers
+    unanswered.check(RETRY_GRACE_MS); // held back: the budget allows at 8 s
+    warnings.warn(7_000, () => "a batch retried on broker 2");
+    warnings.writeHeld(8_000);
+    expect(logged).toEqual([
+      "a retry at startup",
+      "Kafka broker 1 (127.0.0.1:9091) has not answered a produce request for 8 s (request.timeout.ms 30000); waiting until request.timeout.ms",
+    ]);
+    warnings.writeHeld(13_000);
+    expect(logged[2]).toBe("a batch retried on broker 2");
+  });
+
+  test("a held WARN dropped as its request is answered does not hide the next request's silence", () => {
+    const logged: string[] = [];
+    const warnings = new RetryWarnings(
+      5_000,
+      (m) => logged.push(m),
+      () => {},
+    );
+    const unanswered = requests(warnings);
+    warnings.warn(1_000, () => "a batch retried");
+    const a = unanswered.sent(1, 0);
+    unanswered.sent(2, 4_000);
+    unanswered.check(RETRY_GRACE_MS); // A's WARN held back (the budget allows at 6 s)
+    unanswered.answered(a); // at 5.5 s
+    warnings.writeHeld(6_000); // B is 2 s old: A's WARN dropped
+    expect(logged).toEqual(["a batch retried"]);
+    unanswered.check(9_000);
+    expect(logged).toEqual([
+      "a batch retried",
+      "Kafka broker 2 (127.0.0.1:9092) has not answered a produce request for 5 s (request.timeout.ms 30000); waiting until request.timeout.ms",
+    ]);
+  });
+
   test("the failure is built once per request and whole second waited", () => {
     const unanswered = requests(new RetryWarnings(5_000, undefined, () => {}));
     const request = unanswered.sent(1, 0);

@@ -22,9 +22,10 @@ export interface UnansweredRequestsOptions extends RequestsOnWireOptions {
 export class UnansweredRequests {
   private readonly onWire: RequestsOnWire<RequestOnWire>;
   /**
-   * When the last WARN was given (written, or held back by the budget to be written later): the requests sent before it
-   * (or at once) are of the silence it reports (however long they wait, and as each is answered the next oldest comes
-   * up), so one WARN a silence, not one a request.
+   * When the last WARN was written (one held back by the budget is not: it is dropped if its request is answered first,
+   * and the next silence must not hide behind it): the requests sent before it (or at once) are of the silence it
+   * reports (however long they wait, and as each is answered the next oldest comes up), so one WARN a silence, not one
+   * a request.
    */
   private warnedAt = Number.NEGATIVE_INFINITY;
   /**
@@ -58,12 +59,13 @@ export class UnansweredRequests {
       this.o.wakeAt(oldest.since + RETRY_GRACE_MS);
       return;
     }
-    this.warnedAt = now;
-    // Held back by the budget: written once it allows (a quiet source has no other turn), of the oldest request then,
-    // while one is still unanswered RETRY_GRACE_MS.
-    const text = (at: number) =>
-      `${unansweredText(this.onWire.describe(this.unanswered(at) ?? oldest, at), "a produce request")}; waiting until request.timeout.ms`;
-    this.o.warnings.warn(now, text, (at) => this.unanswered(at) !== undefined);
+    // Held back by the budget: offered again at each check until written (a quiet source has no other turn: the pump
+    // is woken when the budget allows), of the oldest request then, while one is still unanswered RETRY_GRACE_MS.
+    const text = (at: number) => {
+      this.warnedAt = at;
+      return `${unansweredText(this.onWire.describe(this.unanswered(at) ?? oldest, at), "a produce request")}; waiting until request.timeout.ms`;
+    };
+    this.o.warnings.warn(now, text, (at) => this.unanswered(at) !== undefined, "unanswered");
   }
 
   /** The oldest request on the wire if it is RETRY_GRACE_MS old at `now`. */
