@@ -281,3 +281,26 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
     ]);
   });
 });
+
+describe("PartitionLeaders' stale mark", () => {
+  test("a refresh clears the mark it was asked for, not one set while it was awaited (another topic's leader moved meanwhile)", async () => {
+    let answer = Promise.withResolvers<void>();
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        await answer.promise;
+        return new Map(topics.map((t) => [t, [1]]));
+      },
+    };
+    const leaders = doublingLeaders(transport, () => 0);
+    const asked = leaders.refresh(["u"]);
+    leaders.stale = true; // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
+    answer.resolve();
+    await asked;
+    expect(leaders.stale).toBe(true);
+    answer = Promise.withResolvers<void>();
+    const again = leaders.refresh(["t", "u"]);
+    answer.resolve();
+    await again;
+    expect(leaders.stale).toBe(false);
+  });
+});

@@ -454,8 +454,9 @@ export class ProducePipeline {
 
   /**
    * Sends the ready batches of `partitions` whose leader is known, as requests to each leader; true when some has no
-   * leader known. A turn that awaits metadata calls it before, meanwhile (`sendBeside`) and after: a node noted more
-   * than once is drained if it took requests any of those times, as Java's Sender notes it at each of its polls.
+   * leader known. A turn that awaits metadata calls it before, meanwhile (`sendBeside`) and after: a node is noted at
+   * each, as by each of Java's Sender's polls; the last one's time, the turn's start, moves nothing back
+   * (NodeAvailability.noted).
    */
   private send(partitions: Iterable<PartitionBatches>, now: number): boolean {
     const { byNode, leaderless } = partitionsByLeader(partitions, this.leaders);
