@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { BatchSettlement } from "./batch-settlement.ts";
 import { type Batch, type BatchOutcome, PartitionBatches } from "./partition-batches.ts";
 import { batch, settings, splitter, testBatch } from "./produce-pipeline-test-support.ts";
+import { UnansweredRequests } from "./unanswered-requests.ts";
 
 /** A batch of two records of t-0 on the wire, the outcomes it settles with, and the settlement that settles it. */
 function onTheWire() {
@@ -90,6 +91,43 @@ describe("BatchSettlement's WARNs held back by the retry warnings' budget", () =
     settlement.succeed(b, 7);
     settlement.retryWarnings.writeHeld(at(5_000));
     expect([warnings, wakes]).toEqual([["an earlier retry"], [b.retryAt, 5_000]]);
+  });
+
+  test("a retry's, written once the budget allows, says how long ago the retry was", () => {
+    const { settlement, b, warnings, at } = budgetSpent();
+    at(1_000);
+    settlement.retry(b, 6, null);
+    settlement.retryWarnings.writeHeld(at(5_000));
+    expect(warnings).toEqual([
+      "an earlier retry",
+      "Kafka rejected 2 record(s) for t-0: NOT_LEADER_OR_FOLLOWER; retrying (attempt 2) until delivery.timeout.ms (retried 4 s ago; held back by the one-WARN-per-interval budget)",
+    ]);
+  });
+
+  test("a retry held back after a silent broker's WARN was: both are written, the broker's first", () => {
+    const { settlement, b, warnings, at } = budgetSpent();
+    const unanswered = new UnansweredRequests({
+      requestTimeoutMs: 30_000,
+      address: (node) => `127.0.0.1:${9090 + node}`,
+      warnings: settlement.retryWarnings,
+      wakeAt: () => {},
+      error: (message) => new Error(message),
+    });
+    unanswered.sent(2, 1_000); // broker 2 never answers
+    settlement.retryWarnings.warn(at(5_000), () => "a retry"); // the budget spent until 10 s
+    unanswered.check(at(6_000)); // held back
+    at(7_000);
+    settlement.retry(b, 6, null); // held back too, in its own slot
+    for (let t = 7_500; t <= 15_000; t += 500) {
+      unanswered.check(at(t));
+      settlement.retryWarnings.writeHeld(t);
+    }
+    expect(warnings).toEqual([
+      "an earlier retry",
+      "a retry",
+      "Kafka broker 2 (127.0.0.1:9092) has not answered a produce request for 9 s (request.timeout.ms 30000); waiting until request.timeout.ms",
+      "Kafka rejected 2 record(s) for t-0: NOT_LEADER_OR_FOLLOWER; retrying (attempt 2) until delivery.timeout.ms (retried 8 s ago; held back by the one-WARN-per-interval budget)",
+    ]);
   });
 
   test("a split's is written once the budget allows, not dropped", () => {

@@ -164,8 +164,10 @@ export class BatchSettlement {
     this.retryRun.batchRetried(b, now, detail(), cause, answer, sentAt);
     this.wake(b.retryAt);
     const attempt = b.attempts + 1;
-    // Held back by the budget (a WARN at startup, then the outage's first retry): written later while `b` is retried.
-    const text = () => `${detail()}; ${how} (attempt ${attempt}) until delivery.timeout.ms`;
+    // Held back by the budget (a WARN at startup, then the outage's first retry): written later while `b` is retried,
+    // saying how long ago the retry was.
+    const text = (at: number) =>
+      `${detail()}; ${how} (attempt ${attempt}) until delivery.timeout.ms${heldBack(at - now)}`;
     this.retryWarnings.warn(now, text, () => !b.settled);
   }
 
@@ -356,4 +358,9 @@ export class BatchSettlement {
     }
     if (earliest !== Number.POSITIVE_INFINITY) this.wake(earliest);
   }
+}
+
+/** What a retry WARN written `ms` after its retry (held back by the budget) adds: how long ago the retry was. */
+function heldBack(ms: number): string {
+  return ms >= 1_000 ? ` (retried ${Math.round(ms / 1_000)} s ago; held back by the one-WARN-per-interval budget)` : "";
 }

@@ -137,8 +137,8 @@ describe("UnansweredRequests on its own", () => {
       wakeAt: (at) => wakes.push(at),
       error: (message) => new Error(message),
     });
-
-  test("a WARN the retry warnings' budget held back is written once the budget allows, the pump woken then", () => {
+  /** UnansweredRequests whose WARNs go through a 5 s budget: what it logged and when it asked to be woken. */
+  const budgeted = () => {
     const logged: string[] = [];
     const wakes: number[] = [];
     const warnings = new RetryWarnings(
@@ -146,7 +146,11 @@ describe("UnansweredRequests on its own", () => {
       (m) => logged.push(m),
       (at) => wakes.push(at),
     );
-    const unanswered = requests(warnings, wakes);
+    return { warnings, unanswered: requests(warnings, wakes), logged, wakes };
+  };
+
+  test("a WARN the retry warnings' budget held back is written once the budget allows, the pump woken then", () => {
+    const { warnings, unanswered, logged, wakes } = budgeted();
     warnings.warn(1_000, () => "a batch retried");
     unanswered.sent(1, 0);
     unanswered.check(RETRY_GRACE_MS);
@@ -163,13 +167,7 @@ describe("UnansweredRequests on its own", () => {
   });
 
   test("a WARN held back is not written once no request is unanswered RETRY_GRACE_MS", () => {
-    const logged: string[] = [];
-    const warnings = new RetryWarnings(
-      5_000,
-      (m) => logged.push(m),
-      () => {},
-    );
-    const unanswered = requests(warnings);
+    const { warnings, unanswered, logged } = budgeted();
     warnings.warn(1_000, () => "a batch retried");
     const request = unanswered.sent(1, 0);
     unanswered.check(RETRY_GRACE_MS);
@@ -180,13 +178,7 @@ describe("UnansweredRequests on its own", () => {
   });
 
   test("a silent broker's WARN held back, then a retry WARN held back too: the broker's is written once the budget allows", () => {
-    const logged: string[] = [];
-    const warnings = new RetryWarnings(
-      5_000,
-      (m) => logged.push(m),
-      () => {},
-    );
-    const unanswered = requests(warnings);
+    const { warnings, unanswered, logged } = budgeted();
     warnings.warn(3_000, () => "a retry at startup");
     unanswered.sent(1, 0); // broker 1 never answers
     unanswered.check(RETRY_GRACE_MS); // held back: the budget allows at 8 s
@@ -201,13 +193,7 @@ describe("UnansweredRequests on its own", () => {
   });
 
   test("a held WARN dropped as its request is answered does not hide the next request's silence", () => {
-    const logged: string[] = [];
-    const warnings = new RetryWarnings(
-      5_000,
-      (m) => logged.push(m),
-      () => {},
-    );
-    const unanswered = requests(warnings);
+    const { warnings, unanswered, logged } = budgeted();
     warnings.warn(1_000, () => "a batch retried");
     const a = unanswered.sent(1, 0);
     unanswered.sent(2, 4_000);
