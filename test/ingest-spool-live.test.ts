@@ -12,15 +12,18 @@
  * - on the shared broker, a backlog spooled while Kafka was unreachable (a burst: 250 records a
  *   request), then the gateway stopped
  *   (SIGTERM) in the middle of its drain and killed (kill -9) in the middle of the next one.
+ * The two run at once (test.concurrent), each with its own gateway, topic and devices.
  */
 import { expect, test } from "bun:test";
 import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
 import { crashWorker } from "./support/ingest-load.ts";
 import { createTopic, createTopicsOn, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type LiveDevices, spoolDelivery, startLiveDevices } from "./support/live-devices.ts";
-import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
+import { outageIngestWorker, ownBrokersUntilFileEnds, readOwnTopic } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
+
+const startOwnBroker = ownBrokersUntilFileEnds();
 
 const NAME = "live";
 const PATH = "/ingest/live";
@@ -98,7 +101,7 @@ async function expectDelivered(
   return result;
 }
 
-test("devices keep posting through an outage, its drain, and a broker kill -9 in the middle of the drain: every acknowledged record once at least, in order per key", async () => {
+test.concurrent("devices keep posting through an outage, its drain, and a broker kill -9 in the middle of the drain: every acknowledged record once at least, in order per key", async () => {
   await using dir = await tempDir("ingest-spool-live-outage-");
   await using broker = await startOwnBroker(dir.file("kafka"));
   const topic = uniqueTopic("spool-live");
@@ -154,7 +157,7 @@ async function gatewayOn(dir: TempDir, kafka: "up" | "down"): Promise<Gateway> {
   return startGateway({ dir: dir.path, worker: await crashWorker(dir, kafka) });
 }
 
-test("devices keep posting while the gateway is stopped (SIGTERM) and killed (kill -9) in the middle of draining a backlog: every acknowledged record at least once, in order per key", async () => {
+test.concurrent("devices keep posting while the gateway is stopped (SIGTERM) and killed (kill -9) in the middle of draining a backlog: every acknowledged record at least once, in order per key", async () => {
   await using dir = await tempDir("ingest-spool-live-restart-");
   const topic = uniqueTopic("spool-live-restart");
   await createTopic(topic, 3);

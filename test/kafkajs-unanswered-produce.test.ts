@@ -5,15 +5,18 @@
  * thaws, when it appends the first and drops the retries as duplicates. Before, kafkajs gave the send up after its 3
  * retries, the runtime sent the records again on a new producer (a new producer id), and the thawed broker wrote them
  * twice. A send still unanswered at delivery.timeout.ms (5 s here) is given up then, as Java's producer expires a batch,
- * and the runtime sends it again on a new producer. The compiled binary when GATEWAY_BIN is set.
+ * and the runtime sends it again on a new producer. The compiled binary when GATEWAY_BIN is set. Each test has a broker
+ * of its own, so the three run at once (test.concurrent): most of their time is waiting on a frozen broker.
  */
 import { expect, test } from "bun:test";
 import { curlPost } from "./support/curl.ts";
 import { createIngestConnector, ingestUrlOf, startIngestGateway, tracedTask } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
-import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
+import { outageIngestWorker, ownBrokersUntilFileEnds, readOwnTopic } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
+
+const startOwnBroker = ownBrokersUntilFileEnds();
 
 /** kafkajs' line for an attempt at a send timing out from its 5th on: past the 3 retries it used to give a send up after. */
 const FIFTH_TIMEOUT = /Request Produce\(key: 0, version: \d+\) timed out \{.*"retryCount":([4-9]|\d{2,}),/;
@@ -60,7 +63,7 @@ async function writingGateway(dir: TempDir, worker: Record<string, string> = {})
   return { kafka, topic, gw, url, since: () => gw.output().slice(from) };
 }
 
-test("records whose Produce request the frozen broker left unanswered are written once, by the same producer", async () => {
+test.concurrent("records whose Produce request the frozen broker left unanswered are written once, by the same producer", async () => {
   await using dir = await tempDir("kafkajs-unanswered-produce-");
   const { kafka, topic, gw, url, since } = await writingGateway(dir);
   await using _kafka = kafka;
@@ -104,7 +107,7 @@ test("records whose Produce request the frozen broker left unanswered are writte
 const RECONNECTION_GIVEN_UP =
   /Failed to connect to seed broker, trying another broker from the list: .*"retryCount":3,/g;
 
-test("records whose connection the killed broker dropped, refused until it restarts, are written once, by the same producer", async () => {
+test.concurrent("records whose connection the killed broker dropped, refused until it restarts, are written once, by the same producer", async () => {
   await using dir = await tempDir("kafkajs-unanswered-killed-");
   const { kafka, topic, gw, url, since } = await writingGateway(dir);
   await using _kafka = kafka;
@@ -136,7 +139,7 @@ test("records whose connection the killed broker dropped, refused until it resta
   expect(since()).not.toMatch(GIVEN_UP);
 }, 240_000);
 
-test("a send still unanswered at delivery.timeout.ms is given up (Java's TimeoutException) and sent again on a new producer", async () => {
+test.concurrent("a send still unanswered at delivery.timeout.ms is given up (Java's TimeoutException) and sent again on a new producer", async () => {
   await using dir = await tempDir("kafkajs-delivery-timeout-");
   const { kafka, gw, url } = await writingGateway(dir, { "producer.delivery.timeout.ms": "5000" });
   await using _kafka = kafka;

@@ -6,16 +6,18 @@
  * nothing answered) there was no trace and no fetch failure logged for as long as request.timeout.ms and the
  * library's retries of it; now the trace names the broker that has not answered. kjsfetch2: with kafka.client=kafkajs
  * the whole cluster stopped showed no trace either; now it does, as the default client's, and a frozen broker is named
- * once request.timeout.ms fails the fetch it holds. The broker is the test's own
- * (startOwnBroker).
+ * once request.timeout.ms fails the fetch it holds. Each test has a broker of its own (startOwnBroker), so the four run
+ * at once (test.concurrent): most of each one's time is waiting on the broker's start, stop and restart.
  */
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { runningTask, startGateway, tracedTask } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
-import { startOwnBroker } from "./support/own-broker.ts";
+import { ownBrokersUntilFileEnds } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
+
+const startOwnBroker = ownBrokersUntilFileEnds();
 
 const FETCH_FAILURES = /Error (sending fetch request to node \d+|fetching metadata for the fetch requests): /g;
 
@@ -84,7 +86,7 @@ async function runningSink(dir: TempDir, client = "platformatic", worker: Record
   return { kafka, gw, produce, written, task, committed, deliversAgain };
 }
 
-test("a running sink whose whole cluster stops is Degraded until a fetch is answered, then delivers", async () => {
+test.concurrent("a running sink whose whole cluster stops is Degraded until a fetch is answered, then delivers", async () => {
   await using dir = await tempDir();
   const sink = await runningSink(dir);
   await using kafka = sink.kafka;
@@ -111,7 +113,7 @@ test("a running sink whose whole cluster stops is Degraded until a fetch is answ
   expect(gw.output()).toMatch(/(Fetch request to node \d+|Metadata for the fetch requests) answered again/);
 }, 300_000);
 
-test("kafka.client=kafkajs: a running sink whose whole cluster stops is Degraded until a fetch is answered, then delivers", async () => {
+test.concurrent("kafka.client=kafkajs: a running sink whose whole cluster stops is Degraded until a fetch is answered, then delivers", async () => {
   await using dir = await tempDir();
   const sink = await runningSink(dir, "kafkajs");
   await using kafka = sink.kafka;
@@ -129,7 +131,7 @@ test("kafka.client=kafkajs: a running sink whose whole cluster stops is Degraded
   await sink.deliversAgain(100_000);
 }, 300_000);
 
-test("a running sink whose broker freezes is Degraded, naming the broker that has not answered, until it answers", async () => {
+test.concurrent("a running sink whose broker freezes is Degraded, naming the broker that has not answered, until it answers", async () => {
   await using dir = await tempDir();
   const sink = await runningSink(dir);
   await using kafka = sink.kafka;
@@ -152,7 +154,7 @@ test("a running sink whose broker freezes is Degraded, naming the broker that ha
   await sink.deliversAgain(60_000);
 }, 300_000);
 
-test("kafka.client=kafkajs: a running sink whose broker freezes is Degraded, naming the broker, once request.timeout.ms fails its fetch", async () => {
+test.concurrent("kafka.client=kafkajs: a running sink whose broker freezes is Degraded, naming the broker, once request.timeout.ms fails its fetch", async () => {
   await using dir = await tempDir();
   // kafkajs reports a held Fetch once request.timeout.ms failed it: 10 s keeps the test short.
   const sink = await runningSink(dir, "kafkajs", {

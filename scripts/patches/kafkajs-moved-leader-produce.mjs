@@ -4,7 +4,7 @@
 // send that fails wrote), and with acks=0 each partition sent counts as answered (base offset -1). Applied after patch 20
 // (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps whole but for the signature that takes `answers`.
 // Its tests: src/kafka/kafkajs-produce-retry-patches.test.ts, src/kafka/kafkajs/send-outcome.test.ts (`answers`) and
-// test/kafkajs-moved-leader-produce.test.ts (three brokers).
+// test/keyless-leaderless-partition.test.ts (its second test, three brokers).
 
 /** The success of a broker's request as patch 20 left it (its `mayBeWritten`), before this patch took that text over. */
 const answeredPerBroker = () => `          responsePerBroker.set(broker, formattedResponse)

@@ -8,8 +8,8 @@
  * one that timed out (see `untilTestEnds`).
  */
 
-import { onTestFinished } from "bun:test";
-import { readFileSync } from "node:fs";
+import { afterAll, onTestFinished } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
@@ -39,7 +39,8 @@ function parseInfo(text: string): Record<string, string> {
   );
 }
 
-async function exited(pid: number): Promise<void> {
+/** Waits until process `pid` is gone (60 s at most). */
+export async function exited(pid: number): Promise<void> {
   await waitFor(
     () => {
       try {
@@ -75,8 +76,46 @@ export interface OwnBrokerOptions {
   readonly untilTestEnds?: boolean;
   /** A broker-only node joining the controller of another own broker (scripts/kafka's KAFKA_CONTROLLER). */
   readonly joins?: { readonly nodeId: number; readonly controller: string; readonly clusterId: string };
+  /** The cluster id a new controller node formats its log directory with (scripts/kafka's KAFKA_CLUSTER_ID). */
+  readonly clusterId?: string;
   /** More JVM options, after the defaults (a later -Xmx wins): a cluster's brokers run with small heaps. */
   readonly jvmOptions?: string;
+  /**
+   * Abandons the start when aborted before it ended: scripts/kafka and the broker it started are killed and
+   * startOwnBroker rejects (a cluster's node given a controller address its controller did not bind).
+   */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * SIGKILLs `start` (scripts/kafka start, the leader of a process group of its own) with what it runs, and the broker
+ * it started (setsid: a session of its own) found by its command line, which names `stateDir`'s server.properties
+ * from the moment it leaves start's group; waits until they are gone.
+ */
+async function abandonStart(start: { readonly pid: number; readonly exited: Promise<number> }, stateDir: string) {
+  try {
+    process.kill(-start.pid, "SIGKILL");
+  } catch {
+    // the group is gone already
+  }
+  await start.exited;
+  const properties = join(stateDir, "server.properties");
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (!args.includes(properties)) continue;
+    try {
+      process.kill(Number(entry), "SIGKILL");
+    } catch {
+      continue;
+    }
+    await exited(Number(entry));
+  }
 }
 
 /** SIGKILLs the process `pid()` names (undefined: none) when the running test ends; nothing outside `bun test` (bench/). */
@@ -91,8 +130,14 @@ function killAtTestEnd(pid: () => number | undefined): void {
   };
   try {
     onTestFinished(end);
-  } catch {
+  } catch (error) {
     // Not under `bun test` (a bench/ script): there is no test to end with; the script kills it.
+    if (/concurrent/.test(String(error))) {
+      throw new Error(
+        "a broker of the test's own started in a concurrent test (test.concurrent) cannot be killed when that test ends: start it with ownBrokersUntilFileEnds() or ownClustersUntilFileEnds(), which kill it when the file's tests have ended",
+        { cause: error },
+      );
+    }
   }
 }
 
@@ -119,16 +164,36 @@ export async function startOwnBroker(
           KAFKA_CONTROLLER: options.joins.controller,
           KAFKA_CLUSTER_ID: options.joins.clusterId,
         }
-      : {}),
+      : options.clusterId !== undefined
+        ? { KAFKA_CLUSTER_ID: options.clusterId }
+        : {}),
   };
-  const proc = Bun.spawn(["bash", script, "start"], { env, stdout: "pipe", stderr: "inherit" });
-  const out = await new Response(proc.stdout).text();
-  if ((await proc.exited) !== 0) throw new Error("scripts/kafka start failed for the test's own broker");
+  let pid = 0;
+  let alive = false; // `pid` runs (not yet seen to exit): only then may the test's end kill it
+  // Before the start: a concurrent test is refused before a broker runs that nothing would kill.
+  if (options.untilTestEnds !== false) killAtTestEnd(() => (alive ? pid : undefined));
+  // detached: a group of its own, killed whole when the start is abandoned.
+  const proc = Bun.spawn(["bash", script, "start"], { env, stdout: "pipe", stderr: "inherit", detached: true });
+  const { signal } = options;
+  let abandon = () => {};
+  const abandoned = new Promise<void>((resolve) => {
+    abandon = resolve;
+  });
+  signal?.addEventListener("abort", abandon, { once: true });
+  if (signal?.aborted) abandon();
+  const abandoning = abandoned.then(() => abandonStart(proc, stateDir));
+  const out = await Promise.race([new Response(proc.stdout).text(), abandoned.then(() => "")]);
+  const code = await proc.exited;
+  signal?.removeEventListener("abort", abandon); // once started, the broker is the test's to stop
+  if (signal?.aborted) {
+    await abandoning;
+    throw new Error(`the start of the test's own broker in ${stateDir} was abandoned: ${signal.reason}`);
+  }
+  if (code !== 0) throw new Error("scripts/kafka start failed for the test's own broker");
   const info = parseInfo(out);
   const bootstrap = info.bootstrap!;
-  let pid = Number(info.pid);
-  let alive = true; // `pid` runs (not yet seen to exit): only then may the test's end kill it
-  if (options.untilTestEnds !== false) killAtTestEnd(() => (alive ? pid : undefined));
+  pid = Number(info.pid);
+  alive = true;
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8")
     .split("\0")
     .filter((a) => a !== "");
@@ -190,6 +255,7 @@ export async function startOwnBroker(
     // The state dir goes with the test: no controlled shutdown to wait for (seconds on a busy
     // machine), and a broker the test left frozen (SIGSTOP) ends too.
     async [Symbol.asyncDispose]() {
+      if (!alive) return; // stopped or killed already: its pid may name another process by now
       try {
         await kill();
       } catch {
@@ -197,6 +263,33 @@ export async function startOwnBroker(
       }
     },
   };
+}
+
+/**
+ * `start` for a file whose tests run at once (test.concurrent), each on brokers of its own: bun refuses onTestFinished
+ * in a concurrent test, so what the function returned starts is disposed (its brokers killed) when the file's tests
+ * have ended (afterAll) instead of when its own test ends, also what a test that timed out left running or frozen.
+ * Called at the top level of the file.
+ */
+export function disposedAfterAll<A extends unknown[], T extends AsyncDisposable>(
+  start: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T> {
+  const started: T[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s[Symbol.asyncDispose]()));
+  });
+  return async (...args) => {
+    const s = await start(...args);
+    started.push(s);
+    return s;
+  };
+}
+
+/** `startOwnBroker` for a file whose tests run at once (see disposedAfterAll). */
+export function ownBrokersUntilFileEnds(): typeof startOwnBroker {
+  return disposedAfterAll((stateDir: string, extraProperties?: string, options?: OwnBrokerOptions) =>
+    startOwnBroker(stateDir, extraProperties, { ...options, untilTestEnds: false }),
+  );
 }
 
 /**
