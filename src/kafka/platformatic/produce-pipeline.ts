@@ -412,10 +412,8 @@ export class ProducePipeline {
       // As Java's Sender, which never waits for metadata: the ready batches of the topics not asked for (their leaders
       // known and not stale) go before the ask, which a broker that does not answer, or a topic being created, holds
       // for long, and while it is awaited (`pump`). Stale (a leader moved), every topic is asked for: nothing goes.
-      if (!this.leaders.stale) {
-        this.awaited = wanted;
-        this.sendBeside(wanted, now);
-      }
+      this.awaited = wanted;
+      this.sendBeside(wanted, now);
       try {
         await this.leaders.refresh([...wanted]);
         this.settlement.metadataHad();
@@ -434,8 +432,11 @@ export class ProducePipeline {
     // A partition without a leader has its own topic asked again (above), not every topic (stale: a forgotten topic's
     // neighbours would otherwise be asked with it, then each alone), at the turn the refresh backoff allows: the
     // pipeline wakes then, not every retry.backoff.ms once the backoff has grown.
-    if (this.send(this.partitions.values(), now))
-      this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
+    // At the time after the ask (the turn may have awaited it for long): a node noted then, taking requests, is
+    // available again (NodeAvailability.noted moves no time back).
+    const sentAt = this.now();
+    if (this.send(this.partitions.values(), sentAt))
+      this.wakeAt(this.leaders.refreshDeferredUntil(sentAt) ?? sentAt + this.s.retryBackoffMs);
   }
 
   /**
@@ -445,6 +446,8 @@ export class ProducePipeline {
    * their order and sequences.
    */
   private sendBeside(awaited: ReadonlySet<string>, now: number): void {
+    // Known limitation: one mark (even a timed-out request's, not a moved leader) stops these sends for the rest of
+    // the turn, however long the ask is held (Java's Sender would ask again and go on sending).
     if (this.leaders.stale) return;
     this.send(
       [...this.partitions.values()].filter((p) => !awaited.has(p.topic)),
@@ -455,8 +458,7 @@ export class ProducePipeline {
   /**
    * Sends the ready batches of `partitions` whose leader is known, as requests to each leader; true when some has no
    * leader known. A turn that awaits metadata calls it before, meanwhile (`sendBeside`) and after: a node is noted at
-   * each, as by each of Java's Sender's polls; the last one's time, the turn's start, moves nothing back
-   * (NodeAvailability.noted).
+   * each, as by each of Java's Sender's polls, at the time of each.
    */
   private send(partitions: Iterable<PartitionBatches>, now: number): boolean {
     const { byNode, leaderless } = partitionsByLeader(partitions, this.leaders);
