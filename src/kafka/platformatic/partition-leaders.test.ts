@@ -297,21 +297,6 @@ function heldAnswers(unknown: readonly string[] = []) {
 }
 
 describe("PartitionLeaders' stale mark", () => {
-  test("a refresh asked with the mark set clears it, not a mark set again while it was awaited", async () => {
-    const { held, leaders } = heldAnswers();
-    leaders.markStale();
-    const asked = leaders.refresh(["t", "u"]);
-    leaders.markStale(); // NOT_LEADER_OR_FOLLOWER for a batch sent before, answered meanwhile
-    held.answer.resolve();
-    await asked;
-    expect(leaders.stale).toBe(true);
-    held.answer = Promise.withResolvers<void>();
-    const again = leaders.refresh(["t", "u"]);
-    held.answer.resolve();
-    await again;
-    expect(leaders.stale).toBe(false);
-  });
-
   test("an unknown topic's refusal of the refresh clears the mark it was asked with, not one set while it was awaited", async () => {
     const { held, leaders } = heldAnswers(["u"]);
     leaders.markStale();
@@ -328,17 +313,19 @@ describe("PartitionLeaders' stale mark", () => {
     expect(leaders.stale).toBe(true);
   });
 
-  test("a refresh clears the mark it was asked for, not one set while it was awaited (another topic's leader moved meanwhile)", async () => {
-    const { held, leaders } = heldAnswers();
-    const asked = leaders.refresh(["u"]);
-    leaders.markStale(); // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
-    held.answer.resolve();
-    await asked;
-    expect(leaders.stale).toBe(true);
-    held.answer = Promise.withResolvers<void>();
-    const again = leaders.refresh(["t", "u"]);
-    held.answer.resolve();
-    await again;
-    expect(leaders.stale).toBe(false);
-  });
+  for (const markedBefore of [true, false])
+    test(`a refresh asked ${markedBefore ? "with the mark set (every topic)" : "for one topic (a leaderless partition)"} leaves a mark set while it was awaited (another topic's leader moved meanwhile); the next refresh clears it`, async () => {
+      const { held, leaders } = heldAnswers();
+      if (markedBefore) leaders.markStale();
+      const asked = leaders.refresh(markedBefore ? ["t", "u"] : ["u"]);
+      leaders.markStale(); // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
+      held.answer.resolve();
+      await asked;
+      expect(leaders.stale).toBe(true);
+      held.answer = Promise.withResolvers<void>();
+      const again = leaders.refresh(["t", "u"]);
+      held.answer.resolve();
+      await again;
+      expect(leaders.stale).toBe(false);
+    });
 });
