@@ -13,12 +13,16 @@ export class NodeAvailability {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** `node` had batches ready at `now`; `drained`: it took requests then. */
+  /**
+   * `node` had batches ready at `now`; `drained`: it took requests then. A time before one noted already moves
+   * neither back (a pump turn that awaited metadata sends at its start's time after batches went meanwhile).
+   */
   noted(node: number, now: number, drained: boolean): void {
     if (this.timeoutMs <= 0) return;
+    const drainedAt = this.drainedAt.get(node);
     // A broker first seen counts as drained now, as Java's NodeLatencyStats starts.
-    if (drained || !this.drainedAt.has(node)) this.drainedAt.set(node, now);
-    this.readyAt.set(node, now);
+    if (drainedAt === undefined || (drained && now > drainedAt)) this.drainedAt.set(node, now);
+    if (now > (this.readyAt.get(node) ?? Number.NEGATIVE_INFINITY)) this.readyAt.set(node, now);
   }
 
   /** `node` had batches but took none for more than the timeout (never with timeout 0). */

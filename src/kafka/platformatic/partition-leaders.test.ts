@@ -281,3 +281,51 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
     ]);
   });
 });
+
+/** Leaders whose metadata answers once the test resolves `answer` (each ask awaits the current one): `unknown` topics refused as unknown. */
+function heldAnswers(unknown: readonly string[] = []) {
+  const held = { answer: Promise.withResolvers<void>() };
+  const transport = {
+    leaders: async (topics: readonly string[]) => {
+      await held.answer.promise;
+      const refused = topics.find((t) => unknown.includes(t));
+      if (refused) throw Object.assign(new Error(`Unknown topic ${refused}.`), { code: "PLT_KFK_USER" });
+      return new Map(topics.map((t) => [t, [1]]));
+    },
+  };
+  return { held, leaders: doublingLeaders(transport, () => 0) };
+}
+
+describe("PartitionLeaders' stale mark", () => {
+  test("an unknown topic's refusal of the refresh clears the mark it was asked with, not one set while it was awaited", async () => {
+    const { held, leaders } = heldAnswers(["u"]);
+    leaders.markStale();
+    held.answer.resolve();
+    let error = await leaders.refresh(["u"]).catch((e: unknown) => e);
+    expect((await leaders.refused(["u"], error)).topics).toEqual(new Set(["u"]));
+    expect(leaders.stale).toBe(false);
+    held.answer = Promise.withResolvers<void>();
+    const asked = leaders.refresh(["u"]).catch((e: unknown) => e);
+    leaders.markStale(); // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
+    held.answer.resolve();
+    error = await asked;
+    await leaders.refused(["u"], error);
+    expect(leaders.stale).toBe(true);
+  });
+
+  for (const markedBefore of [true, false])
+    test(`a refresh asked ${markedBefore ? "with the mark set (every topic)" : "for one topic (a leaderless partition)"} leaves a mark set while it was awaited (another topic's leader moved meanwhile); the next refresh clears it`, async () => {
+      const { held, leaders } = heldAnswers();
+      if (markedBefore) leaders.markStale();
+      const asked = leaders.refresh(markedBefore ? ["t", "u"] : ["u"]);
+      leaders.markStale(); // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
+      held.answer.resolve();
+      await asked;
+      expect(leaders.stale).toBe(true);
+      held.answer = Promise.withResolvers<void>();
+      const again = leaders.refresh(["t", "u"]);
+      held.answer.resolve();
+      await again;
+      expect(leaders.stale).toBe(false);
+    });
+});

@@ -24,8 +24,15 @@ export class PartitionLeaders {
    * backoff while a partition of it has no leader (`backOff`).
    */
   private readonly refreshAt = new Map<string, number>();
-  /** Leadership may have moved: refresh before sending. */
-  stale = false;
+  /** Leadership may have moved: refresh before sending (`markStale`). */
+  private staleMark = false;
+  /**
+   * Marks set so far: an ask clears the mark only if none was set while it was awaited (a leader that moved meanwhile
+   * is asked at the next turn), as Java's Metadata.requestVersion.
+   */
+  private marks = 0;
+  /** `marks` when the last refresh was asked: `refused`, its failure's follow-up, clears only a mark set before. */
+  private refreshAskedAtMark = 0;
   /**
    * Refreshes in a row that failed, or were asked again because of an error and changed no leader of the topics they
    * asked. A simplification of Java's Metadata, which keeps two counters and backs off on the larger: failed updates
@@ -57,6 +64,21 @@ export class PartitionLeaders {
      */
     private readonly backoff: (n: number) => number,
   ) {}
+
+  /** Leadership may have moved (an error said so, or a connection was lost): refresh before sending. */
+  get stale(): boolean {
+    return this.staleMark;
+  }
+
+  markStale(): void {
+    this.staleMark = true;
+    this.marks++;
+  }
+
+  /** Clears the mark unless one was set since `mark` (`marks` when the ask began). */
+  private clearStale(mark: number): void {
+    if (this.marks === mark) this.staleMark = false;
+  }
 
   /** `topic`'s metadata is older than metadata.max.age.ms at `now`: refresh it before sending. */
   expired(topic: string, now: number): boolean {
@@ -181,10 +203,14 @@ export class PartitionLeaders {
    */
   async refresh(topics: readonly string[]): Promise<void> {
     const before = topics.map((t) => this.leaders.get(t));
+    // Asked with the mark set (every topic then), its answer clears it; not a mark set while it is awaited (another
+    // topic's leader moved: the pipeline sends the other topics meanwhile), left for the next turn, which asks all.
+    const mark = this.marks;
+    this.refreshAskedAtMark = mark;
     let answered = false;
     try {
       await this.fetch(topics, true);
-      this.stale = false;
+      this.clearStale(mark);
       answered = true;
     } finally {
       this.backOff(topics, before, answered, true);
@@ -243,7 +269,7 @@ export class PartitionLeaders {
       // Every other topic answered: the refresh is done, so the next turns ask only the forgotten topic, alone, after
       // the refresh backoff (not all of them together, then each alone). One refused for good (authorization) in
       // this pass is left stale and sent to its leader known: the produce answer fails its batches with the refusal.
-      if (unknown.othersAnswered) this.stale = false;
+      if (unknown.othersAnswered) this.clearStale(this.refreshAskedAtMark);
       return { topics: unknown.topics, error };
     }
     if (topics.length < 2) return all;

@@ -106,3 +106,148 @@ describe("ProducePipeline while a turn awaits metadata that never comes", () => 
     pipeline.close(new Error("closed"));
   });
 });
+
+/**
+ * A broker whose metadata for topic `held` (when set) answers only once `release` is called, refusing it then if it is
+ * `unknown` (deleted, never created); counts those asks.
+ */
+class HeldTopicBroker extends FakeBroker {
+  held: string | undefined;
+  unknown = false;
+  refusedAsks = 0;
+  heldAsks = 0;
+  /** The topics of each metadata ask. */
+  readonly asks: string[][] = [];
+  private readonly answer = Promise.withResolvers<void>();
+  release(): void {
+    this.answer.resolve();
+  }
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    this.asks.push([...topics]);
+    if (this.held !== undefined && (this.held === "*" || topics.includes(this.held))) {
+      this.heldAsks++;
+      await this.answer.promise;
+      if (this.unknown) {
+        this.refusedAsks++;
+        throw Object.assign(new Error(`Unknown topic ${this.held}.`), { code: "PLT_KFK_USER" });
+      }
+    }
+    return super.leaders(topics);
+  }
+}
+
+/** A pipeline on a HeldTopicBroker (topics of `partitions`) that wrote one batch to partition 0 of each of `warm` (their leaders known), its clock moved past the backoff after. */
+async function heldTopicPipeline(partitions: number, warm: readonly string[], s = settings()) {
+  const broker = new HeldTopicBroker(partitions);
+  let clock = 0;
+  const pipeline = new ProducePipeline(broker, s, () => clock);
+  await broker.deliverUntil(Promise.all(warm.map((t) => pipeline.append(t, 0, batch(0), 1))));
+  clock = 10; // past the backoff after the warm-up's leaders: the next turn may ask again
+  const topicsOf = (from: number) => broker.requests.slice(from).map((r) => r.batches.map((b) => b.topic));
+  return { broker, pipeline, topicsOf, at: (ms: number) => (clock = ms) };
+}
+
+describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Sender, which never waits for it)", () => {
+  test("a known topic's batches are sent meanwhile, those ready at the turn's start and those appended after, in order; the awaited topic's once its metadata answers", async () => {
+    const { broker, pipeline, topicsOf } = await heldTopicPipeline(1, ["t"]);
+    broker.held = "u"; // a topic being created, or its metadata asked of a broker that does not answer
+    const awaited = pipeline.append("u", 0, batch(10), 1);
+    const first = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    expect(topicsOf(1)).toEqual([["t"]]);
+    const second = pipeline.append("t", 0, batch(2), 1); // appended while the turn is held
+    await waitFor(() => broker.requests.length === 3, { what: "the batch appended meanwhile to be sent" });
+    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]]]);
+    broker.deliver(1);
+    broker.deliver(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    broker.release();
+    await broker.deliverUntil(awaited);
+    expect(await awaited).toBe(0);
+    expect(topicsOf(3)).toEqual([["u"]]);
+    expect(Object.fromEntries(broker.logs)).toEqual({ "t-0": [0, 1, 2], "u-0": [10] });
+    pipeline.close(new Error("closed"));
+  });
+
+  test("after a leader moved (NOT_LEADER_OR_FOLLOWER: every topic asked again) nothing is sent until metadata answers", async () => {
+    const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(1, ["t", "u", "v"]);
+    broker.held = "*";
+    const retried = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(1, { "t-0": 6 }); // stale: the next turn asks every topic with batches to send
+    const other = pipeline.append("u", 0, batch(11), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    // Appended while the turn is held, to a topic with its leader known and not asked for (no batch at the turn's start).
+    const third = pipeline.append("v", 0, batch(12), 1);
+    await Promise.resolve(); // its pump (a microtask) has run
+    expect(broker.requests.length).toBe(2);
+    at(20); // the retry's backoff over
+    broker.release();
+    await broker.deliverUntil(Promise.all([retried, other, third]));
+    expect(await Promise.all([retried, other, third])).toEqual([1, 1, 1]);
+    expect(topicsOf(2).flat().sort()).toEqual(["t", "u", "v"]);
+    pipeline.close(new Error("closed"));
+  });
+
+  test("a leader moving meanwhile (NOT_LEADER_OR_FOLLOWER answered to a batch sent meanwhile) stops the sends meanwhile; its topic is asked again at the next turn", async () => {
+    const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(2, ["t"]);
+    broker.held = "u";
+    const awaited = pipeline.append("u", 0, batch(10), 1);
+    const moved = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    expect(topicsOf(1)).toEqual([["t"]]);
+    broker.deliver(1, { "t-0": 6 });
+    const later = pipeline.append("t", 1, batch(2), 1); // another partition: sendable, but leadership may have moved
+    await Promise.resolve(); // its pump (a microtask) has run
+    expect(broker.requests.length).toBe(2);
+    const asked = broker.asks.length;
+    broker.release();
+    await waitFor(() => broker.requests.length === 3);
+    // The held turn's last pass sends to the leaders known, as a turn within the refresh backoff does; t-0's batch waits
+    // out its retry's backoff.
+    expect(topicsOf(2)).toEqual([["u", "t"]]);
+    at(20);
+    await broker.deliverUntil(Promise.all([awaited, moved, later]));
+    expect(await Promise.all([awaited, moved, later])).toEqual([0, 1, 0]);
+    expect(broker.asks.slice(asked)).toEqual([["t"]]);
+    expect(Object.fromEntries(broker.logs)).toEqual({ "t-0": [0, 1], "t-1": [2], "u-0": [10] });
+    pipeline.close(new Error("closed"));
+  });
+  test("a leader moving meanwhile, then the awaited topic refused as unknown: the moved leader's topic is asked again at the next turn", async () => {
+    const { broker, pipeline, at } = await heldTopicPipeline(1, ["t"]);
+    broker.held = "u";
+    broker.unknown = true;
+    const refused = pipeline.append("u", 0, batch(10), 1);
+    refused.catch(() => {}); // waits for metadata until the pipeline closes
+    const moved = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    broker.deliver(1, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER for t, sent meanwhile
+    const asked = broker.asks.length;
+    broker.release();
+    // Seen after a timer: the turn has handled the refusal (microtasks) by then, and waits out the refresh backoff.
+    await waitFor(() => broker.refusedAsks === 1, { what: "u's refusal" });
+    at(20); // the retry's and the refresh's backoff over
+    await broker.deliverUntil(moved);
+    expect(await moved).toBe(1);
+    expect(broker.asks.slice(asked).some((topics) => topics.includes("t"))).toBe(true);
+    pipeline.close(new Error("closed"));
+  });
+
+  test("a broker that took a request at the held turn's last pass is available again (noted at the time after the ask, not the turn's start)", async () => {
+    const { broker, pipeline, at } = await heldTopicPipeline(1, ["t"], settings({ availabilityTimeoutMs: 1000 }));
+    broker.held = "u";
+    const awaited = pipeline.append("u", 0, batch(10), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    broker.unreachable.add(1); // its connection lost
+    at(1500);
+    const meanwhile = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 2);
+    expect(pipeline.leaderUnavailable(1)).toBe(true); // noted meanwhile: ready, not drained since 0
+    broker.unreachable.delete(1); // the connection up again
+    broker.release();
+    await waitFor(() => broker.requests.length === 3, { what: "the awaited topic's batch sent at the last pass" });
+    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    await broker.deliverUntil(Promise.all([awaited, meanwhile]));
+    pipeline.close(new Error("closed"));
+  });
+});

@@ -37,6 +37,9 @@
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
+ * A turn that awaits a topic's metadata (one being created, a broker that does not answer) sends the other topics'
+ * ready batches before and while it waits, as Java's Sender, which never waits for metadata; not after a leader moved
+ * (stale: every topic is asked first, and a mark meanwhile stops those sends).
  * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
  * Those WARNs, a retry WARN the budget held back (RetryWarnings.writeHeld) and the expiry of batches not on the
  * wire are done when the wake timer fires, also while a pump turn awaits metadata or a producer id from a broker that
@@ -108,6 +111,8 @@ export class ProducePipeline {
   private readonly id: ProducerIdentity = { producerId: -1n, epoch: -1 };
   private pumping = false;
   private again = false;
+  /** The topics the turn awaits metadata for, when the others' batches may go meanwhile (`sendBeside`). */
+  private awaited: ReadonlySet<string> | undefined;
   private scheduled = false;
   private readonly timer: WakeTimer;
   private pending = 0;
@@ -366,6 +371,7 @@ export class ProducePipeline {
   private async pump(): Promise<void> {
     if (this.pumping) {
       this.again = true;
+      if (this.awaited && !this.closed) this.sendBeside(this.awaited, this.now());
       return;
     }
     this.pumping = true;
@@ -403,6 +409,11 @@ export class ProducePipeline {
     // Asked within the backoff already: the batches of partitions with a leader known go meanwhile, as Java's.
     if (deferredUntil !== undefined) this.wakeAt(deferredUntil);
     else if (wanted.size > 0) {
+      // As Java's Sender, which never waits for metadata: the ready batches of the topics not asked for (their leaders
+      // known and not stale) go before the ask, which a broker that does not answer, or a topic being created, holds
+      // for long, and while it is awaited (`pump`). Stale (a leader moved), every topic is asked for: nothing goes.
+      this.awaited = wanted;
+      this.sendBeside(wanted, now);
       try {
         await this.leaders.refresh([...wanted]);
         this.settlement.metadataHad();
@@ -414,13 +425,43 @@ export class ProducePipeline {
         this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics, epoch);
         // An unknown topic is forgotten (its batches wait for metadata): the other topics' are sent now.
         if (!isUnknownTopic(refused.error)) return;
+      } finally {
+        this.awaited = undefined;
       }
     } else this.settlement.metadataHad();
-    const { byNode, leaderless } = partitionsByLeader(this.partitions.values(), this.leaders);
     // A partition without a leader has its own topic asked again (above), not every topic (stale: a forgotten topic's
     // neighbours would otherwise be asked with it, then each alone), at the turn the refresh backoff allows: the
     // pipeline wakes then, not every retry.backoff.ms once the backoff has grown.
-    if (leaderless) this.wakeAt(this.leaders.refreshDeferredUntil(now) ?? now + this.s.retryBackoffMs);
+    // At the time after the ask (the turn may have awaited it for long): a node noted then, taking requests, is
+    // available again (NodeAvailability.noted moves no time back).
+    const sentAt = this.now();
+    if (this.send(this.partitions.values(), sentAt))
+      this.wakeAt(this.leaders.refreshDeferredUntil(sentAt) ?? sentAt + this.s.retryBackoffMs);
+  }
+
+  /**
+   * While a turn awaits metadata for `awaited` (its leaders known and not stale then): the ready batches of the other
+   * topics' partitions with a leader known, sent now (those without one, and any stale mark since, wait for the next
+   * turn: `again`). Synchronous, as `send`: no other turn's requests are built meanwhile, so a partition's batches keep
+   * their order and sequences.
+   */
+  private sendBeside(awaited: ReadonlySet<string>, now: number): void {
+    // Known limitation: one mark (even a timed-out request's, not a moved leader) stops these sends for the rest of
+    // the turn, however long the ask is held (Java's Sender would ask again and go on sending).
+    if (this.leaders.stale) return;
+    this.send(
+      [...this.partitions.values()].filter((p) => !awaited.has(p.topic)),
+      now,
+    );
+  }
+
+  /**
+   * Sends the ready batches of `partitions` whose leader is known, as requests to each leader; true when some has no
+   * leader known. A turn that awaits metadata calls it before, meanwhile (`sendBeside`) and after: a node is noted at
+   * each, as by each of Java's Sender's polls, at the time of each.
+   */
+  private send(partitions: Iterable<PartitionBatches>, now: number): boolean {
+    const { byNode, leaderless } = partitionsByLeader(partitions, this.leaders);
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
       // As Java's Sender: a node is noted only when a batch of it is ready, not one only waiting out its retry's
@@ -443,5 +484,6 @@ export class ProducePipeline {
       }
       if (ready) this.availability.noted(node, now, (sent || heldByWire) && this.transport.connected(node));
     }
+    return leaderless;
   }
 }
