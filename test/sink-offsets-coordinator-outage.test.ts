@@ -16,15 +16,20 @@
  * Kafka is not reached (here on the shared broker, through a port that cuts connections for a while), within the
  * request's deadline, as Java's admin client connects within its first call (review herdexec P2: it gave up after
  * the library's 4 quick tries, 500 at once).
+ * The four run at once (test.concurrent): the first three each on a broker of its own, stopped and started again on
+ * its port, which only that test listens on (the third's cutter too); the fourth on the shared broker through a port
+ * of its own (closedPort).
  */
 import { expect, test } from "bun:test";
 import { connectPlatformaticAdmin } from "../src/kafka/platformatic/admin.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { createTopic, createTopicsOn, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
-import { startOwnBroker } from "./support/own-broker.ts";
+import { ownBrokersUntilFileEnds } from "./support/own-broker.ts";
 import { closedPort, tcpCutter, tcpForwarder } from "./support/tcp-forwarder.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
+
+const startOwnBroker = ownBrokersUntilFileEnds();
 
 /**
  * A gateway on `bootstrap` with a STOPPED FileStreamSink connector `name` (with `config` on top) of the one-partition
@@ -75,7 +80,7 @@ function offsets(name: string, offset: number) {
 
 const altered = { message: "The offsets for this connector have been altered successfully" };
 
-test("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its group coordinator is back", async () => {
+test.concurrent("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its group coordinator is back", async () => {
   await using sink = await stoppedSinkOnOwnBroker("sink-offsets-outage");
   const { kafka, name, gw } = sink;
 
@@ -99,7 +104,7 @@ test("GET, PATCH and DELETE …/offsets of a sink connector answer 200 once its 
   expect((await gw.rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
 }, 180_000);
 
-test("a gateway stopped while an offsets change waits for its group coordinator exits before the coordinator is back", async () => {
+test.concurrent("a gateway stopped while an offsets change waits for its group coordinator exits before the coordinator is back", async () => {
   await using sink = await stoppedSinkOnOwnBroker("sink-offsets-outage-stop");
   const { kafka, name, gw } = sink;
 
@@ -112,7 +117,7 @@ test("a gateway stopped while an offsets change waits for its group coordinator 
   await alter;
 }, 120_000);
 
-test("while a sink's offsets PATCH waits for its group coordinator, another connector is created and paused", async () => {
+test.concurrent("while a sink's offsets PATCH waits for its group coordinator, another connector is created and paused", async () => {
   await using sink = await stoppedSinkOnOwnBroker("sink-offsets-outage-herder");
   const { dir, kafka, name, gw } = sink;
 
@@ -145,7 +150,7 @@ test("while a sink's offsets PATCH waits for its group coordinator, another conn
 
 // Review herdexec P2: the admin client's connection gave up after the library's 4 quick metadata tries (~1.5 s), so a
 // sink with admin.override.* (an admin client of its own per request) answered 500 at once while Kafka was not reached.
-test("a sink's GET and PATCH …/offsets with admin.override.* answer 200 once Kafka is reached, within their deadline", async () => {
+test.concurrent("a sink's GET and PATCH …/offsets with admin.override.* answer 200 once Kafka is reached, within their deadline", async () => {
   const kafka = await kafkaBroker();
   const name = uniqueTopic("sink-offsets-admin-connect");
   await createTopic(name, 1);

@@ -168,12 +168,17 @@ export function ownClustersUntilFileEnds(): typeof startOwnCluster {
   );
 }
 
-/** `partition`'s leader in the metadata of the cluster at `bootstrap` (-1: none), asked once, not retried. */
+/**
+ * `partition`'s leader in the metadata of the cluster at `bootstrap` (-1: none), asked once, not retried. kafkajs asks
+ * its second Metadata of any broker the first listed, a frozen one too (SIGSTOP, not yet fenced): 5 s, not its 30 s
+ * request timeout, before such a probe fails and its waitFor asks again (the fence of a frozen node took 34 s, not 4).
+ */
 export async function leaderOf(bootstrap: string, topic: string, partition: number): Promise<number> {
   const kafka = new Kafka({
     clientId: "leader-of",
     brokers: bootstrap.split(","),
     retry: { retries: 0 },
+    requestTimeout: 5_000,
     logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();
