@@ -37,8 +37,11 @@ export async function recordingBroker(options: {
   answersApiVersions?: boolean | (() => boolean);
   keepsHalfOpen?: boolean;
 }) {
-  const { answersApiVersions } = options;
-  const answers = typeof answersApiVersions === "function" ? answersApiVersions : () => answersApiVersions === true;
+  // Read at each request: a test may change the option (or give a function) while the broker runs.
+  const answers = () => {
+    const { answersApiVersions } = options;
+    return typeof answersApiVersions === "function" ? answersApiVersions() : answersApiVersions === true;
+  };
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   let accepted = 0;

@@ -7,6 +7,7 @@ import type { SourceMap } from "../../api/record.ts";
 import type { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import { RETRY_GRACE_MS } from "../../kafka/retry-grace.ts";
 import { awaitFailed, awaitStopped, stopAndAwait } from "../../runtime/task-test-support.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { getLogger, type Logger, LogManager } from "../../util/logger.ts";
@@ -60,8 +61,9 @@ describe("HttpIngestSourceTask on the source runtime", () => {
     }
     expect(kafka.records("t").length).toBe(15);
     expect(clock.now()).toBe(0);
-    // The only timers are the poll's maximum waits (each ended by a request); no back-off.
-    expect(clock.sleeps.filter((ms) => ms !== 1000)).toEqual([]);
+    // The only timers are the poll's maximum waits (each ended by a request) and the first send's watch on the
+    // producer's connection (RETRY_GRACE_MS, ended once it connected: the held-send trace); no back-off.
+    expect(clock.sleeps.filter((ms) => ms !== 1000)).toEqual([RETRY_GRACE_MS]);
     await stopAndAwait(task);
   });
 
