@@ -5,8 +5,8 @@
  * The client lives no longer than the probe: it makes no retries of its own, its request.timeout.ms ends a little
  * before the probe's limit (so a broker that does not answer has timed out in the library, and, with the default
  * client, is remembered by every client of the process, scripts/patches/bootstrap-unresponsive.mjs, before the probe
- * gives up on it; a kafkajs client remembers it alone), and it is closed
- * once the probe gave up (`signal`). One connection to a frozen broker per probe.
+ * gives up on it; a kafkajs client remembers it alone), and it is closed once the probe gave up (`signal`). One
+ * connection to a frozen broker per probe.
  */
 import type { ClientProperties, KafkaPort } from "./kafka-port.ts";
 
@@ -16,7 +16,8 @@ const REQUEST_TIMEOUT_MARGIN_MS = 500;
 /**
  * `properties` (the worker's admin settings) with `broker` as the only bootstrap server, one try (`oneTry`: the client
  * makes no retries whatever the settings' `retries`, which has no effect on admin clients), and request.timeout.ms
- * (and its connection's setup time) below `limitMs`; the client is closed once it answered or failed, or when `signal` aborts (then the call fails).
+ * (and its connection's setup time) below `limitMs`; the client is closed once it answered or failed, or when
+ * `signal` aborts (then the call fails).
  */
 export async function clusterIdAt(
   kafka: KafkaPort,
