@@ -1,4 +1,4 @@
-import { describe, expect, spyOn, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import {
   type Broker,
   type ClusterMetadata,
@@ -12,6 +12,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import type { TopicPartition } from "../../api/record.ts";
 import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
+import type { SetTimer } from "../../util/timer.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
@@ -87,6 +88,7 @@ function fetcherOf(
   topicLoss?: TopicLoss,
   backoff: { ms: number; maxMs?: number } = { ms: 1 },
   handlers = {} as ConsumerHandlers,
+  setTimer?: SetTimer,
 ) {
   const logged: string[] = [];
   const logs = new LogManager({ sink: (line) => void logged.push(line) });
@@ -99,7 +101,19 @@ function fetcherOf(
   const failures: unknown[] = [];
   const fail = (error: unknown) => void failures.push(error);
   const clock = new ManualClock();
-  const fetcher = new PartitionFetcher(consumer, handlers, settings, backoff.ms, fail, log, "c", {}, topicLoss, clock);
+  const fetcher = new PartitionFetcher(
+    consumer,
+    handlers,
+    settings,
+    backoff.ms,
+    fail,
+    log,
+    "c",
+    {},
+    topicLoss,
+    clock,
+    setTimer,
+  );
   return { fetcher, failures, logged, clock };
 }
 
@@ -117,20 +131,25 @@ function assignBothFromStart(fetcher: PartitionFetcher): void {
   fetcher.assign(partitions);
 }
 
-/** Stands in for setTimeout until `restore`: records each delay asked for; `fire` runs the oldest callback pending. */
-function manualTimers(fetcherTimer: (ms: number) => boolean = () => true) {
+/**
+ * The fetcher's retry timer, driven by the test: records each delay asked for; `fire` runs the oldest callback pending.
+ * Handed to the fetcher (`fetcherOf`), so no other module's timer is taken for its own (ci142, ci144: a test waited
+ * 20 s for exactly one pending timer while globalThis.setTimeout was replaced).
+ */
+function manualTimers() {
   const waits: number[] = [];
   const pending: (() => void)[] = [];
-  const real = globalThis.setTimeout;
-  const timers = spyOn(globalThis, "setTimeout");
-  timers.mockImplementation(((callback: () => void, ms: number) => {
-    // A timer not of the fetcher under test (`fetcherTimer` false: one an earlier test's client left) runs for real.
-    if (!fetcherTimer(ms)) return real(callback, ms);
+  const setTimer: SetTimer = (run, ms) => {
     waits.push(ms);
-    pending.push(callback);
-    return waits.length as unknown as ReturnType<typeof setTimeout>;
-  }) as typeof setTimeout);
-  return { waits, pending, fire: () => pending.shift()?.(), restore: () => timers.mockRestore() };
+    pending.push(run);
+    return {
+      cancel: () => {
+        const at = pending.indexOf(run);
+        if (at >= 0) pending.splice(at, 1);
+      },
+    };
+  };
+  return { waits, pending, setTimer, fire: () => pending.shift()?.() };
 }
 
 /** Whether each of `waits` is within ±20 % of retry.backoff.ms 100 doubling up to retry.backoff.max.ms 1000. */
@@ -255,7 +274,13 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
       return held();
     });
     const timers = manualTimers();
-    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    const { fetcher, failures, logged } = fetcherOf(
+      consumer,
+      undefined,
+      { ms: 100, maxMs: 1000 },
+      undefined,
+      timers.setTimer,
+    );
     try {
       assignBothFromStart(fetcher);
       for (let refused = 1; refused <= 6; refused++) {
@@ -270,7 +295,6 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
       await waitFor(() => fetches[1] === 7, { what: "broker 1 fetched from once back" });
     } finally {
       fetcher.stop();
-      timers.restore();
     }
     expect(failures).toEqual([]);
     expect(doublingTo1000(timers.waits)).toEqual(Array(6).fill(true));
@@ -302,7 +326,13 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
     };
     const { handlers, reports } = failingReports();
     const timers = manualTimers();
-    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, handlers);
+    const { fetcher, failures, logged } = fetcherOf(
+      consumer,
+      undefined,
+      { ms: 100, maxMs: 1000 },
+      handlers,
+      timers.setTimer,
+    );
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
@@ -315,7 +345,6 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       await waitFor(() => fetches.length === 3, { what: "the fetch after the answer" });
     } finally {
       fetcher.stop();
-      timers.restore();
     }
     expect(failures).toEqual([]);
     expect(reports).toEqual([
@@ -339,7 +368,7 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
     });
     const { handlers, reports } = failingReports();
     const timers = manualTimers();
-    const { fetcher } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
+    const { fetcher } = fetcherOf(consumer, undefined, { ms: 100 }, handlers, timers.setTimer);
     try {
       const partitions = [0, 1, 2].map((partition) => ({ topic: "t", partition }));
       for (const tp of partitions) fetcher.seek(tp, 0);
@@ -354,7 +383,6 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       expect(reports).toEqual(["Connection to 127.0.0.1:1 failed.", null]);
     } finally {
       fetcher.stop();
-      timers.restore();
     }
   });
   // ex31fetch review: the failure of a fetch sent before its partitions were paused or revoked must not report them.
@@ -366,7 +394,7 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
     });
     const { handlers, reports } = failingReports();
     const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100 }, handlers, timers.setTimer);
     try {
       assignBothFromStart(fetcher);
       await waitFor(() => refuse, { what: "the fetch sent" });
@@ -376,7 +404,6 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       await waitFor(() => timers.pending.length === 1, { what: "the fetch's failure taken" });
     } finally {
       fetcher.stop();
-      timers.restore();
     }
     expect({ reports, failures }).toEqual({ reports: [], failures: [] });
   });
@@ -548,7 +575,7 @@ describe("PartitionFetcher, a partition paused while it waits for an answer", ()
       return emptyAnswer(1);
     });
     const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, undefined, timers.setTimer);
     try {
       assignBothFromStart(fetcher);
       for (let refused = 1; refused <= 3; refused++) {
@@ -563,7 +590,6 @@ describe("PartitionFetcher, a partition paused while it waits for an answer", ()
       await waitFor(() => timers.pending.length === 1, { what: "the retry timer for t-1's leader" });
     } finally {
       fetcher.stop();
-      timers.restore();
     }
     expect(failures).toEqual([]);
     expect(fetches[1]).toBe(3);
@@ -577,7 +603,7 @@ describe("PartitionFetcher while a partition has no leader (retry.backoff.max.ms
   test("the waits before asking its metadata again double from retry.backoff.ms up to retry.backoff.max.ms, ±20 % jitter, as Java's", async () => {
     const { consumer, calls } = leaderlessOf({ t: 1 });
     const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, undefined, timers.setTimer);
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
@@ -588,7 +614,6 @@ describe("PartitionFetcher while a partition has no leader (retry.backoff.max.ms
       await waitFor(() => calls.length === 7, { what: "seven metadata looks" });
     } finally {
       fetcher.stop();
-      timers.restore();
     }
     expect(doublingTo1000(timers.waits.slice(0, 6))).toEqual(Array(6).fill(true));
     expect(failures).toEqual([]);
@@ -644,10 +669,14 @@ describe("PartitionFetcher, a partition without a committed offset and without a
         },
       },
     );
-    // Only its retry waits (retry.backoff.ms 100 doubling to 1000, ±20 %) are the test's to fire: ci142 once saw this
-    // test wait 20 s for exactly one pending timer, as if a timer of another source had been taken as the fetcher's.
-    const timers = manualTimers((ms) => ms >= 80 && ms <= 1000);
-    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 });
+    const timers = manualTimers();
+    const { fetcher, failures, logged } = fetcherOf(
+      consumer,
+      undefined,
+      { ms: 100, maxMs: 1000 },
+      undefined,
+      timers.setTimer,
+    );
     try {
       fetcher.seek({ topic: "t", partition: 1 }, 0);
       fetcher.assign([
@@ -662,7 +691,6 @@ describe("PartitionFetcher, a partition without a committed offset and without a
       }
     } finally {
       fetcher.stop();
-      timers.restore();
     }
     expect(failures).toEqual([]);
     expect(doublingTo1000(timers.waits)).toEqual(Array(6).fill(true));
@@ -695,7 +723,7 @@ describe("PartitionFetcher, a start position look-up without an answer", () => {
     );
     const timers = manualTimers();
     const { handlers, reports } = failingReports();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, handlers);
+    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, handlers, timers.setTimer);
     try {
       fetcher.assign([{ topic: "t", partition: 0 }]);
       for (let refused = 1; refused <= 3; refused++) {
@@ -709,7 +737,6 @@ describe("PartitionFetcher, a start position look-up without an answer", () => {
       await waitFor(() => counts.fetches === 1, { what: "t-0 fetched from its start position" });
     } finally {
       fetcher.stop();
-      timers.restore();
     }
     expect(failures).toEqual([]);
     expect(counts.listOffsets).toBe(4);
@@ -732,7 +759,7 @@ describe("PartitionFetcher stopped while a start position is looked up", () => {
       listCommittedOffsets: () => new Promise((resolve) => (answer = resolve)),
     } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
     const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer);
+    const { fetcher, failures } = fetcherOf(consumer, undefined, undefined, undefined, timers.setTimer);
     try {
       fetcher.assign([{ topic: "t", partition: 0 }]);
       await waitFor(() => answer, { what: "its committed offset asked" });
@@ -741,7 +768,6 @@ describe("PartitionFetcher stopped while a start position is looked up", () => {
       await waitFor(() => calls.length === 1, { what: "its leader looked up" });
       await new Promise((resolve) => setImmediate(resolve)); // the look-up's answer taken
     } finally {
-      timers.restore();
     }
     expect({ waits: timers.waits, cleared, failures }).toEqual({ waits: [], cleared: 0, failures: [] });
   });
@@ -758,7 +784,7 @@ describe("PartitionFetcher stopped while the metadata its fetches need is asked"
     };
     const { handlers, reports } = failingReports();
     const timers = manualTimers();
-    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100 }, handlers);
+    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100 }, handlers, timers.setTimer);
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
@@ -767,7 +793,6 @@ describe("PartitionFetcher stopped while the metadata its fetches need is asked"
       refuse!();
       await new Promise((resolve) => setImmediate(resolve)); // the look's failure taken
     } finally {
-      timers.restore();
     }
     expect({ logged, reports, failures, waits: timers.waits }).toEqual({
       logged: [],

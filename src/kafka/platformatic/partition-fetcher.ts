@@ -28,6 +28,7 @@ import type { ClusterMetadata, ConnectionOptions, Consumer } from "@platformatic
 import type { TopicPartition } from "../../api/record.ts";
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
+import { type SetTimer, unrefTimer } from "../../util/timer.ts";
 import { batchChecks } from "../batch-integrity.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
@@ -95,6 +96,8 @@ export class PartitionFetcher {
     private readonly topicLoss: TopicLoss = NO_TOPIC_LOSS,
     /** What a fetch's silence is measured and awaited on. */
     clock: Clock = systemClock,
+    /** What the retry waits run on (a test's own, so that no other module's timer is taken for them). */
+    private readonly setTimer: SetTimer = unrefTimer,
   ) {
     this.report = new FetchFailureReport({
       handlers,
@@ -190,7 +193,7 @@ export class PartitionFetcher {
   stop(): void {
     if (!this.stopped) this.pool.close().catch(() => undefined);
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.awaitingRetry.clear();
     this.retrying.clear();
     this.report.stop();
@@ -229,7 +232,7 @@ export class PartitionFetcher {
     if (back) this.wake();
   }
 
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<SetTimer> | undefined;
   /**
    * Partitions looked up or fetched again only after the retry timer, not at each pump, which would ask without
    * pause: those without a start position whose leader was unknown at their last lookup (Java's partitionsToRetry),
@@ -261,7 +264,7 @@ export class PartitionFetcher {
     const delay = growing
       ? kafkaClientBackoff(this.retryBackoffMs, retryBackoffMaxMs, this.retryWaits++, Math.random)
       : this.retryBackoffMs;
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.setTimer(() => {
       this.retryTimer = undefined;
       this.awaitingRetry.clear();
       this.wake();
