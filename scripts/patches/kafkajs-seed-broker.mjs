@@ -5,11 +5,15 @@
 // when the connection failed. A frozen broker (SIGSTOP, a hung JVM) accepts connections, the kernel does: its ApiVersions
 // timed out, the retry found the seed still connected and went on without it, so every later request of the client
 // failed ("Broker not connected") while the broker stayed frozen. A seed whose ApiVersions timed out or whose connection
-// closed unanswered is now left as one that refused it, and each client remembers the brokers whose connection failed
-// (refused, timed out, a TLS or SASL failure) or whose request went unanswered (timed out, its connection lost), and asks
-// them last: the next seed is the next listed broker not so remembered, a Metadata request or a coordinator lookup asks
-// the others first (still asked when the others cannot be reached), as Java's NetworkClient asks its least loaded node,
-// until the broker answers a request again. A broker is remembered by the host:port it was reached at: its bootstrap.servers
+// closed unanswered is now left as one that refused it, and the process remembers the brokers whose connection failed
+// (refused, timed out, a TLS or SASL failure) or whose request went unanswered (timed out, its connection lost), and its
+// clients ask them last (one memory for every kafkajs cluster, as @platformatic/kafka's pools share one in
+// bootstrap-unresponsive.mjs: the gateway's kafkajs consumer looks its topics up, waits for them, connects and finds its
+// start positions through four clusters of its own, and each one with a memory of its own waited out the frozen broker
+// again, four request.timeout.ms before its first delivery where the default client waits one): the next seed is the
+// next listed broker not so remembered, a Metadata request or a coordinator lookup asks the others first (still asked
+// when the others cannot be reached), as Java's NetworkClient asks its least loaded node, until the broker answers a
+// request of any client again. A broker is remembered by the host:port it was reached at: its bootstrap.servers
 // entry and its advertised listener, when they differ (a DNS name and an IP, a load balancer), are two entries, so a
 // broker that failed as a seed is still asked first as a broker of the metadata (and the other way round) until it
 // fails there too. The seed left unanswered has its sockets destroyed: kafkajs' disconnect half-closes them (end), which
@@ -28,11 +32,24 @@ export const kafkajsSeedBrokerPatches = [
   const isValidBroker`,
     to: `  let index = 0
   // edge-gateway patch: host:port of the brokers whose connection failed or whose request went unanswered, asked last
-  // (the seed, Metadata, coordinator lookups) until they answer: set by each pool's \`answered\`
-  const unresponsive = new Set()
+  // (the seed, Metadata, coordinator lookups) until they answer: set by each pool's \`answered\`; one set for every
+  // cluster of the process (a consumer's, its look-ups', an admin's), as @platformatic/kafka's pools share theirs
+  const unresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set())
   const keyOf = broker => \`\${broker.split(':')[0]}:\${Number(broker.split(':')[1])}\`
 
   const isValidBroker`,
+    // Earlier, each cluster (each connection pool builder) had a memory of its own: a consumer's start, whose
+    // look-ups are clusters of their own, waited out the frozen broker four times.
+    was: [
+      (to) =>
+        to.replace(
+          `: set by each pool's \`answered\`; one set for every
+  // cluster of the process (a consumer's, its look-ups', an admin's), as @platformatic/kafka's pools share theirs
+  const unresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set())`,
+          `: set by each pool's \`answered\`
+  const unresponsive = new Set()`,
+        ),
+    ],
   },
   {
     file: BUILDER,

@@ -83,6 +83,31 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     }
   });
 
+  test("a seed that left its ApiVersions unanswered is waited for once in the process, not once per client", async () => {
+    await using frozen = await recordingBroker({ hangUp: false, keepsHalfOpen: true });
+    await using next = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const client = () =>
+      new Kafka({
+        brokers: [frozen, next].map((b) => `127.0.0.1:${b.port}`),
+        requestTimeout,
+        connectionTimeout: requestTimeout,
+        retry: { retries: 2, initialRetryTime: 10 },
+        logLevel: logLevel.NOTHING,
+      });
+    // The gateway's kafkajs consumer looks its topics up, waits for them, connects and finds its start positions
+    // through clusters of its own (src/kafka/kafkajs/consumer.ts), each its own seed: two admin clients of one Kafka
+    // stand for them, and another Kafka for the gateway's other clients.
+    const kafka = client();
+    for (const k of [kafka, kafka, client()]) {
+      const admin = k.admin();
+      await admin.connect();
+      await admin.disconnect();
+    }
+    // Before: each cluster's seed was the first listed broker, its ApiVersions waited out three times.
+    expect(frozen.requests.map((r) => r.apiKey)).toEqual([API_VERSIONS]);
+    expect(next.requests.map((r) => r.apiKey)).toEqual([API_VERSIONS, API_VERSIONS, API_VERSIONS]);
+  });
+
   test("a broker that left a request unanswered is the client's seed last, until it answers again", async () => {
     let thawed = false;
     await using frozen = await recordingBroker({ hangUp: false, answersApiVersions: () => thawed });
