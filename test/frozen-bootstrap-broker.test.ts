@@ -9,7 +9,12 @@
  * timeout: the sink, RUNNING, never found its group's coordinator while the broker stayed frozen. kafkajs kept the
  * frozen broker as its seed once its ApiVersions timed out and failed every request after it ("Broker not connected"):
  * its sink delivered nothing, its ingest connector answered 503. Then the broker thaws: the sinks and the ingest
- * connectors go on.
+ * connectors go on. Each gateway reaches the frozen broker as its first bootstrap broker through a forwarder of its own,
+ * which tells its clients apart: the sink's consumer waits for it once (or not at all, when another client of the
+ * gateway found it frozen first) before its first delivery. Before, the kafkajs consumer's start waited for it four
+ * times (request.timeout.ms each: its topic look-up, its wait for the topics, its connect and its start positions are
+ * kafkajs clusters of their own, each of which remembered the brokers that did not answer for itself; the default
+ * client's waited once), so its first delivery took four times as long.
  */
 import { expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
@@ -18,6 +23,7 @@ import { createIngestConnector, startIngestGateway, taskState } from "./support/
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { type OwnBroker, outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
 import { groupCoordinatedBy, leaderOf, type OwnCluster, startOwnCluster } from "./support/own-cluster.ts";
+import { tcpForwarder } from "./support/tcp-forwarder.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -64,8 +70,11 @@ async function topicsOnNode2(cluster: OwnCluster, clients: readonly Client[]): P
  * key; a 500 says the record may still be written and holds the key, the same request then answered 409 until its fate
  * is known). A post not answered 200 throws its answer, which a timeout names.
  */
-async function frozenStart(bootstrap: string, thawed: OwnCluster, topics: ClientTopics) {
+async function frozenStart(thawed: OwnCluster, topics: ClientTopics) {
   const { client, sinkTopic, ingested, groupId } = topics;
+  const [controller, frozen, third] = thawed.nodes as [OwnBroker, OwnBroker, OwnBroker];
+  const frozenRelay = await tcpForwarder(0, frozen.bootstrap);
+  const bootstrap = [`127.0.0.1:${frozenRelay.port}`, controller.bootstrap, third.bootstrap].join(",");
   const dir = await tempDir(`frozen-bootstrap-${client}-`);
   const worker = { ...outageIngestWorker({ bootstrap }, dir.file("data")), "kafka.client": client };
   const { gw, ingest } = await startIngestGateway(dir, worker);
@@ -87,17 +96,24 @@ async function frozenStart(bootstrap: string, thawed: OwnCluster, topics: Client
     );
     acknowledged.push(n);
   };
+  let sinkAskedFrozen: number | undefined;
   return {
     gw,
     acknowledged,
+    /** How many times the sink's consumer had connected to the frozen broker when its first records were delivered. */
+    sinkAskedFrozen: () => sinkAskedFrozen,
+    /** The client id of each connection made to the frozen broker (through its forwarder), in order. */
+    frozenAskedBy: () => [...frozenRelay.clientIds],
     async phase(name: string, records: number) {
       await sink.sendAndDeliver(name);
+      sinkAskedFrozen ??= frozenRelay.clientIds.filter((id) => id === "connector-consumer-sink-0").length;
       for (let n = 0; n < records; n++) await ingestNext();
     },
     [Symbol.asyncDispose]: async () => {
       await sink[Symbol.asyncDispose]();
       await gw[Symbol.asyncDispose]();
       await dir[Symbol.asyncDispose]();
+      await frozenRelay[Symbol.asyncDispose]();
     },
   };
 }
@@ -121,12 +137,9 @@ test("new sinks and ingest connectors start while the first bootstrap broker is 
       timeoutMs: 60_000,
       what: "node 2 fenced: the partition led by another node",
     });
-    const bootstrap = [frozen, controller, third].map((n) => n.bootstrap).join(",");
     // Both gateways started together (each waits out the frozen broker's request.timeout.ms); disposed in reverse.
     await using started = new AsyncDisposableStack();
-    const starts = await Promise.allSettled(
-      [platformaticTopics!, kafkajsTopics!].map((t) => frozenStart(bootstrap, thawed, t)),
-    );
+    const starts = await Promise.allSettled([platformaticTopics!, kafkajsTopics!].map((t) => frozenStart(thawed, t)));
     for (const s of starts) if (s.status === "fulfilled") started.use(s.value);
     const gateways = starts.map((s) => {
       if (s.status === "rejected") throw s.reason;
@@ -134,6 +147,12 @@ test("new sinks and ingest connectors start while the first bootstrap broker is 
     });
     const [platformatic, kafkajs] = gateways as [(typeof gateways)[0], (typeof gateways)[0]];
     await Promise.all(gateways.map((g) => g.phase("frozen", 11)));
+    for (const g of gateways) {
+      // The forwarder tells the clients apart: the gateway's own, the first to look the cluster up, came through it.
+      expect(g.frozenAskedBy()).toContain("edge-gateway");
+      // Once, or not at all (another client of its gateway found the broker frozen first); kafkajs' four times before.
+      expect(g.sinkAskedFrozen()).toBeLessThanOrEqual(1);
+    }
 
     process.kill(frozen.pid, "SIGCONT");
     await Promise.all(gateways.map((g) => g.phase("thawed", 10)));

@@ -32,6 +32,20 @@ const apiVersionsAnswer = (correlationId: number, version: number) => {
   return answer;
 };
 
+/**
+ * The API key and client id of the request whose frame (without its size prefix) starts `frame`: request header v1/v2
+ * (api_key, api_version, correlation_id, client_id), as far as the frame holds them; undefined before its client id.
+ */
+export function requestHeaderOf(frame: Buffer): RecordedRequest | undefined {
+  if (frame.length < 10) return undefined;
+  const length = frame.readInt16BE(8);
+  if (frame.length < 10 + Math.max(length, 0)) return undefined;
+  return {
+    apiKey: frame.readInt16BE(0),
+    clientId: length < 0 ? null : frame.subarray(10, 10 + length).toString("utf8"),
+  };
+}
+
 export async function recordingBroker(options: {
   hangUp: boolean;
   answersApiVersions?: boolean | (() => boolean);
@@ -56,11 +70,7 @@ export async function recordingBroker(options: {
       while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
         const frame = pending.subarray(4, 4 + pending.readInt32BE(0));
         pending = pending.subarray(4 + frame.length);
-        const length = frame.readInt16BE(8);
-        requests.push({
-          apiKey: frame.readInt16BE(0),
-          clientId: length < 0 ? null : frame.subarray(10, 10 + length).toString("utf8"),
-        });
+        requests.push(requestHeaderOf(frame)!);
         if (frame.readInt16BE(0) === 18 && answers())
           socket.write(apiVersionsAnswer(frame.readInt32BE(4), frame.readInt16BE(2)));
         if (options.hangUp) socket.destroy();

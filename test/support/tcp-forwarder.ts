@@ -2,9 +2,11 @@
  * A loopback port nothing listens on (yet), a listener there that cuts every connection it accepts
  * (Kafka not reached, and the test sees each try), and a TCP forwarder that later listens there and
  * passes every connection to `target` ("host:port"): "Kafka comes back" for a client pointed at
- * the port. Both wait for their port while something else holds it (`listenOn`).
+ * the port; the forwarder also says which Kafka clients came through it. Both wait for their port while something else
+ * holds it (`listenOn`).
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { requestHeaderOf } from "./recording-broker.ts";
 
 /** How long a listener waits for its port to be free (EADDRINUSE) before it gives up. */
 const PORT_WAIT_MS = 30_000;
@@ -83,7 +85,11 @@ export async function tcpCutter(port: number) {
   };
 }
 
-/** Listens on 127.0.0.1:`port` and forwards each connection to `target`. */
+/**
+ * Listens on 127.0.0.1:`port` (0: a free one, `port` says which) and forwards each connection to `target`;
+ * `clientIds` holds the client id of each connection's first Kafka request (request header v1/v2), in the order they
+ * came: which clients asked the broker behind it.
+ */
 export async function tcpForwarder(port: number, target: string) {
   const [host, targetPort] = [
     target.slice(0, target.lastIndexOf(":")),
@@ -95,10 +101,20 @@ export async function tcpForwarder(port: number, target: string) {
     socket.on("error", () => socket.destroy());
     socket.on("close", () => sockets.delete(socket));
   };
+  const clientIds: (string | null)[] = [];
   const server = createServer((client) => {
     const upstream = connect(targetPort, host);
     track(client);
     track(upstream);
+    let first = Buffer.alloc(0);
+    const readFirst = (chunk: Buffer) => {
+      first = Buffer.concat([first, chunk]);
+      const header = first.length >= 4 ? requestHeaderOf(first.subarray(4)) : undefined;
+      if (header === undefined) return;
+      clientIds.push(header.clientId);
+      client.off("data", readFirst);
+    };
+    client.on("data", readFirst);
     client.pipe(upstream);
     upstream.pipe(client);
     client.on("close", () => upstream.destroy());
@@ -106,6 +122,8 @@ export async function tcpForwarder(port: number, target: string) {
   });
   await listenOn(server, port);
   return {
+    port: (server.address() as { port: number }).port,
+    clientIds,
     [Symbol.asyncDispose]: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
