@@ -6,8 +6,8 @@
 // timed out, the retry found the seed still connected and went on without it, so every later request of the client
 // failed ("Broker not connected") while the broker stayed frozen. A seed whose ApiVersions timed out or whose connection
 // closed unanswered is now left as one that refused it, and the process remembers the brokers whose connection failed
-// (refused, timed out, a TLS or SASL failure) or whose request went unanswered (timed out, its connection lost), and its
-// clients ask them last (one memory for every kafkajs cluster, as @platformatic/kafka's pools share one in
+// by their doing (refused, reset or closed by the broker, timed out) or whose request went unanswered (timed out, its
+// connection lost), and its clients ask them last (one memory for every kafkajs cluster, as @platformatic/kafka's pools share one in
 // bootstrap-unresponsive.mjs: the gateway's kafkajs consumer looks its topics up, waits for them, connects and finds its
 // start positions through four clusters of its own, and each one with a memory of its own waited out the frozen broker
 // again, four request.timeout.ms before its first delivery where the default client waits one): the next seed is the
@@ -16,13 +16,44 @@
 // request of any client again. A broker is remembered by the host:port it was reached at: its bootstrap.servers
 // entry and its advertised listener, when they differ (a DNS name and an IP, a load balancer), are two entries, so a
 // broker that failed as a seed is still asked first as a broker of the metadata (and the other way round) until it
-// fails there too. The seed left unanswered has its sockets destroyed: kafkajs' disconnect half-closes them (end), which
+// fails there too. A failure of the client's own is no broker's: a socket refused by the gateway (a forcibly closed
+// producer's, EPRODUCERSTOPPED; a closed admin's, EADMINCLOSED), "Not connected" after the client's own disconnect, a
+// TLS certificate, TLS handshake or SASL failure (one connector's wrong settings) mark no broker for the other clients.
+// The seed left unanswered has its sockets destroyed: kafkajs' disconnect half-closes them (end), which
 // a frozen broker never completes, so each seed change held its connection open.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
 
 const BUILDER = "node_modules/kafkajs/src/cluster/connectionPoolBuilder.js";
 const BROKER_POOL = "node_modules/kafkajs/src/cluster/brokerPool.js";
 const BROKER = "node_modules/kafkajs/src/broker/index.js";
+
+/** Which failures mark a broker for every client (connectionPoolBuilder.js, beside the memory). */
+const BROKERS_DOING = `  // edge-gateway patch: whether a failure is the broker's doing, which puts it last for every client: a request or a
+  // connection's setup left unanswered, its connection refused, reset or closed by the broker. A client's own is not: a
+  // socket the gateway refused (EPRODUCERSTOPPED, EADMINCLOSED), "Not connected" after the client's own disconnect, a TLS
+  // certificate or SASL failure, a TLS handshake cut by the listener (a PLAINTEXT one: the client's settings are wrong)
+  const PEER_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']
+  const brokersDoing = e =>
+    e.name === 'KafkaJSRequestTimeoutError' ||
+    e.name === 'KafkaJSConnectionClosedError' ||
+    (e.name === 'KafkaJSConnectionError' &&
+      (e.message === 'Connection timeout' ||
+        e.message === 'Connection closed by the server' ||
+        (PEER_CODES.includes(e.code) && !String(e.message).includes('before secure TLS connection was established'))))`;
+
+/** The memory's form before failures of the client's own were told apart: any failure marked the broker. */
+const anyFailureForm = (to) =>
+  to.replace(`${BROKERS_DOING}\n`, "").replace("each pool's `answered` and `failed`;", "each pool's `answered`;");
+
+/** The form before that: each cluster (each connection pool builder) had a memory of its own. */
+const ownMemoryForm = (to) =>
+  to.replace(
+    `: set by each pool's \`answered\`; one set for every
+  // cluster of the process (a consumer's, its look-ups', an admin's), as @platformatic/kafka's pools share theirs
+  const unresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set())`,
+    `: set by each pool's \`answered\`
+  const unresponsive = new Set()`,
+  );
 
 export const kafkajsSeedBrokerPatches = [
   {
@@ -32,24 +63,16 @@ export const kafkajsSeedBrokerPatches = [
   const isValidBroker`,
     to: `  let index = 0
   // edge-gateway patch: host:port of the brokers whose connection failed or whose request went unanswered, asked last
-  // (the seed, Metadata, coordinator lookups) until they answer: set by each pool's \`answered\`; one set for every
+  // (the seed, Metadata, coordinator lookups) until they answer: set by each pool's \`answered\` and \`failed\`; one set for every
   // cluster of the process (a consumer's, its look-ups', an admin's), as @platformatic/kafka's pools share theirs
   const unresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set())
   const keyOf = broker => \`\${broker.split(':')[0]}:\${Number(broker.split(':')[1])}\`
+${BROKERS_DOING}
 
   const isValidBroker`,
-    // Earlier, each cluster (each connection pool builder) had a memory of its own: a consumer's start, whose
-    // look-ups are clusters of their own, waited out the frozen broker four times.
-    was: [
-      (to) =>
-        to.replace(
-          `: set by each pool's \`answered\`; one set for every
-  // cluster of the process (a consumer's, its look-ups', an admin's), as @platformatic/kafka's pools share theirs
-  const unresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set())`,
-          `: set by each pool's \`answered\`
-  const unresponsive = new Set()`,
-        ),
-    ],
+    // Earlier, any failure marked the broker, a client's own too; before that, each cluster had a memory of its own: a
+    // consumer's start, whose look-ups are clusters of their own, waited out the frozen broker four times.
+    was: [anyFailureForm, (to) => ownMemoryForm(anyFailureForm(to))],
   },
   {
     file: BUILDER,
@@ -75,15 +98,30 @@ export const kafkajsSeedBrokerPatches = [
 }`,
     to: `        reauthenticationThreshold,
       })
-      // edge-gateway patch: whether the broker answered a request (a broker's error too) or left it unanswered (its
-      // connection failed, the request timed out)
+      // edge-gateway patch: the broker answered a request (a broker's error too): back in line for every client; a
+      // request or connection failed: last for every client when it is the broker's doing (brokersDoing)
       pool.brokerKey = \`\${host}:\${port}\`
-      pool.answered = answered => (answered ? unresponsive.delete(pool.brokerKey) : unresponsive.add(pool.brokerKey))
+      pool.answered = () => unresponsive.delete(pool.brokerKey)
+      pool.failed = e => brokersDoing(e) && unresponsive.add(pool.brokerKey)
       return pool
     },
     isUnresponsive: pool => unresponsive.has(pool.brokerKey), // edge-gateway patch
   }
 }`,
+    was: [
+      (to) =>
+        to.replace(
+          `      // edge-gateway patch: the broker answered a request (a broker's error too): back in line for every client; a
+      // request or connection failed: last for every client when it is the broker's doing (brokersDoing)
+      pool.brokerKey = \`\${host}:\${port}\`
+      pool.answered = () => unresponsive.delete(pool.brokerKey)
+      pool.failed = e => brokersDoing(e) && unresponsive.add(pool.brokerKey)`,
+          `      // edge-gateway patch: whether the broker answered a request (a broker's error too) or left it unanswered (its
+      // connection failed, the request timed out)
+      pool.brokerKey = \`\${host}:\${port}\`
+      pool.answered = answered => (answered ? unresponsive.delete(pool.brokerKey) : unresponsive.add(pool.brokerKey))`,
+        ),
+    ],
   },
   {
     file: BROKER,
@@ -93,11 +131,12 @@ export const kafkajsSeedBrokerPatches = [
     }`,
     to: `      await connection.authenticate()
     } catch (e) {
-      this.connectionPool.answered?.(false) // edge-gateway patch: a connection that failed (TCP, TLS, SASL, ApiVersions)
+      this.connectionPool.failed?.(e) // edge-gateway patch: a connection that failed (TCP, TLS, SASL, ApiVersions)
       throw e
     } finally {
       await this.lock.release()
     }`,
+    was: [(to) => to.replace("this.connectionPool.failed?.(e)", "this.connectionPool.answered?.(false)")],
   },
   {
     file: BROKER,
@@ -108,12 +147,31 @@ export const kafkajsSeedBrokerPatches = [
     to: `  async [PRIVATE.SEND_REQUEST](protocolRequest) {
     try {
       const answer = await this.connectionPool.send(protocolRequest)
-      this.connectionPool.answered?.(true) // edge-gateway patch: back in line for bootstrap requests
+      this.connectionPool.answered?.() // edge-gateway patch: back in line for bootstrap requests
+      return answer
+    } catch (e) {
+      // edge-gateway patch: an error answer is an answer; a request timed out or its connection failed puts the broker
+      // last when it is the broker's doing (connectionPoolBuilder's brokersDoing)
+      if (e.name === 'KafkaJSProtocolError') this.connectionPool.answered?.()
+      else this.connectionPool.failed?.(e)`,
+    was: [
+      (to) =>
+        to.replace(
+          `      this.connectionPool.answered?.() // edge-gateway patch: back in line for bootstrap requests
+      return answer
+    } catch (e) {
+      // edge-gateway patch: an error answer is an answer; a request timed out or its connection failed puts the broker
+      // last when it is the broker's doing (connectionPoolBuilder's brokersDoing)
+      if (e.name === 'KafkaJSProtocolError') this.connectionPool.answered?.()
+      else this.connectionPool.failed?.(e)`,
+          `      this.connectionPool.answered?.(true) // edge-gateway patch: back in line for bootstrap requests
       return answer
     } catch (e) {
       // edge-gateway patch: a request timed out or its connection failed puts the broker last; an error answer is one
       if (e.name === 'KafkaJSProtocolError') this.connectionPool.answered?.(true)
       else if (e.name === 'KafkaJSRequestTimeoutError' || String(e.name).startsWith('KafkaJSConnection')) this.connectionPool.answered?.(false)`,
+        ),
+    ],
   },
   {
     file: BROKER_POOL,

@@ -5,7 +5,7 @@
  * went on after a stop). The frozen broker here closes a connection the client half-closed; that kafkajs' are destroyed,
  * not half-closed, is admin-sockets.test.ts'.
  */
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { kafkaBroker } from "../../test/support/kafka.ts";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -13,7 +13,9 @@ import { LogManager } from "../util/logger.ts";
 import { clusterIdAt } from "./cluster-id-at.ts";
 import type { KafkaPort } from "./kafka-port.ts";
 import { KafkajsPort } from "./kafkajs/adapter.ts";
+import { forgetUnresponsiveKafkajsBrokers } from "./kafkajs/unresponsive-brokers.ts";
 import { PlatformaticPort } from "./platformatic/adapter.ts";
+import { forgetUnresponsiveBrokers } from "./platformatic/unresponsive-brokers.ts";
 
 const quiet = new LogManager({ sink: () => {} });
 const clients: [string, () => KafkaPort][] = [
@@ -21,6 +23,13 @@ const clients: [string, () => KafkaPort][] = [
   ["kafkajs", () => new KafkajsPort(quiet)],
 ];
 const loopback = (port: number) => `127.0.0.1:${port}`;
+
+// Each client's memory of the brokers that did not answer is the process's: one test's frozen listener (its port reused)
+// would order the brokers of the next.
+beforeEach(() => {
+  forgetUnresponsiveBrokers();
+  forgetUnresponsiveKafkajsBrokers();
+});
 /** The probe's outcome: its cluster id, or its error's message. */
 const outcome = (probe: Promise<string>) =>
   probe.then(

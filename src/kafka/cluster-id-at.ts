@@ -3,10 +3,10 @@
  * bootstrap server (wired by app.ts), so one that does not answer is told apart from the others.
  *
  * The client lives no longer than the probe: it makes no retries of its own, its request.timeout.ms ends a little
- * before the probe's limit (so a broker that does not answer has timed out in the library, and, with the default
- * client, is remembered by every client of the process, scripts/patches/bootstrap-unresponsive.mjs, before the probe
- * gives up on it; a kafkajs client remembers it alone), and it is closed once the probe gave up (`signal`). One
- * connection to a frozen broker per probe.
+ * before the probe's limit (so a broker that does not answer has timed out in the library, and is remembered by every
+ * client of the process before the probe gives up on it: scripts/patches/bootstrap-unresponsive.mjs with the default
+ * client, scripts/patches/kafkajs-seed-broker.mjs with kafkajs), and it is closed once the probe gave up (`signal`).
+ * One connection to a frozen broker per probe.
  */
 import type { ClientProperties, KafkaPort } from "./kafka-port.ts";
 

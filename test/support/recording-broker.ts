@@ -6,7 +6,9 @@
  * ApiVersions alone), the one request a broker answers before a SASL login, and no other: a client
  * gets past it and finds no other API to use (a function: while it returns true, as a frozen broker that thaws); with
  * `keepsHalfOpen` it never closes a connection the client half-closed (a frozen broker: its kernel acknowledges the
- * client's FIN, the process never closes). Tests use it to prove what a client puts on the wire.
+ * client's FIN, the process never closes); with `saslMechanisms` its ApiVersions answer lists SaslHandshake too, which it
+ * answers with those mechanisms (a client asking another one fails its authentication). Tests use it to prove what a
+ * client puts on the wire.
  */
 import { createServer, type Socket } from "node:net";
 
@@ -20,11 +22,32 @@ export interface RecordedRequest {
  * api_keys [18, 0, 3], throttle_time_ms 0; from v3 on (flexible) the array's length is a varint of length + 1 and
  * each entry and the body end with an empty tagged-field section.
  */
-const apiVersionsAnswer = (correlationId: number, version: number) => {
+const apiVersionsAnswer = (correlationId: number, version: number, sasl: boolean) => {
   const flexible = version >= 3;
+  // ApiVersions v0 to v3 and, with `sasl`, SaslHandshake v0 to v1: api_key, min_version, max_version.
+  const apis = [[0, 18, 0, 0, 0, 3], ...(sasl ? [[0, 17, 0, 0, 0, 1]] : [])];
   const body = flexible
-    ? Buffer.from([0, 0, 2, 0, 18, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0])
-    : Buffer.from([0, 0, 0, 0, 0, 1, 0, 18, 0, 0, 0, 3, ...(version >= 1 ? [0, 0, 0, 0] : [])]);
+    ? Buffer.from([0, 0, apis.length + 1, ...apis.flatMap((api) => [...api, 0]), 0, 0, 0, 0, 0])
+    : Buffer.from([0, 0, 0, 0, 0, apis.length, ...apis.flat(), ...(version >= 1 ? [0, 0, 0, 0] : [])]);
+  return framed(correlationId, body);
+};
+
+/** A SaslHandshake answer (v0 and v1 alike): error_code 0, the mechanisms enabled. */
+const saslHandshakeAnswer = (correlationId: number, mechanisms: readonly string[]) => {
+  const names = mechanisms.map((name) => Buffer.from(name, "utf8"));
+  const body = Buffer.alloc(6 + names.reduce((size, name) => size + 2 + name.length, 0));
+  body.writeInt32BE(names.length, 2);
+  let at = 6;
+  for (const name of names) {
+    body.writeInt16BE(name.length, at);
+    name.copy(body, at + 2);
+    at += 2 + name.length;
+  }
+  return framed(correlationId, body);
+};
+
+/** `body` after its size and a response header v0 (its correlation id). */
+const framed = (correlationId: number, body: Buffer) => {
   const answer = Buffer.alloc(8 + body.length);
   answer.writeInt32BE(4 + body.length, 0);
   answer.writeInt32BE(correlationId, 4);
@@ -50,6 +73,7 @@ export async function recordingBroker(options: {
   hangUp: boolean;
   answersApiVersions?: boolean | (() => boolean);
   keepsHalfOpen?: boolean;
+  saslMechanisms?: readonly string[];
 }) {
   // Read at each request: a test may change the option (or give a function) while the broker runs.
   const answers = () => {
@@ -71,8 +95,11 @@ export async function recordingBroker(options: {
         const frame = pending.subarray(4, 4 + pending.readInt32BE(0));
         pending = pending.subarray(4 + frame.length);
         requests.push(requestHeaderOf(frame)!);
+        const { saslMechanisms } = options;
         if (frame.readInt16BE(0) === 18 && answers())
-          socket.write(apiVersionsAnswer(frame.readInt32BE(4), frame.readInt16BE(2)));
+          socket.write(apiVersionsAnswer(frame.readInt32BE(4), frame.readInt16BE(2), saslMechanisms !== undefined));
+        if (frame.readInt16BE(0) === 17 && saslMechanisms)
+          socket.write(saslHandshakeAnswer(frame.readInt32BE(4), saslMechanisms));
         if (options.hangUp) socket.destroy();
       }
     });

@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import type { ISocketFactory } from "kafkajs";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { AdminSockets } from "./admin-sockets.ts";
+import { ADMIN_CLOSED, AdminSockets } from "./admin-sockets.ts";
 
 // A frozen broker never completes a half-close (kafkajs' disconnect): AdminSockets' close destroys the connections.
 const connect = (sockets: AdminSockets, port: number) =>
@@ -13,12 +13,20 @@ test("close destroys the connections open, and each one asked for afterwards", a
   await using frozen = await recordingBroker({ hangUp: false, keepsHalfOpen: true });
   const sockets = new AdminSockets();
   const open = connect(sockets, frozen.port);
+  // With an error kafkajs sees (it listens for one as here): a request waiting on the connection fails at once, with a
+  // code that says the failure is the client's own, not the broker's (scripts/patches/kafkajs-seed-broker.mjs).
+  const destroyedWith = new Promise<NodeJS.ErrnoException>((resolve) => open.once("error", resolve));
   await waitFor(() => frozen.open() === 1, { what: "the connection accepted" });
   sockets.close();
   expect({ destroyed: open.destroyed, closed: sockets.closed }).toEqual({ destroyed: true, closed: true });
+  expect((await destroyedWith).code).toBe(ADMIN_CLOSED);
   const later = connect(sockets, frozen.port);
   // It fails at once, with an error kafkajs sees (a retry does not wait out its connection timeout), and connects nowhere.
-  const failed = await new Promise<Error>((resolve) => later.once("error", resolve));
-  expect([failed.message, later.destroyed]).toEqual(["The admin client was closed: no new connection", true]);
+  const failed = await new Promise<NodeJS.ErrnoException>((resolve) => later.once("error", resolve));
+  expect([failed.message, failed.code, later.destroyed]).toEqual([
+    "The admin client was closed: no new connection",
+    ADMIN_CLOSED,
+    true,
+  ]);
   expect(frozen.accepted()).toBe(1);
 });

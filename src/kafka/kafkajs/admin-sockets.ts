@@ -7,6 +7,14 @@ import { Socket } from "node:net";
 import type { ISocketFactory } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 
+/**
+ * The code of the error of a socket the closed admin refused or destroyed: a failure of the client's own, which marks no
+ * broker as unanswering for the other clients (scripts/patches/kafkajs-seed-broker.mjs, its brokersDoing).
+ */
+export const ADMIN_CLOSED = "EADMINCLOSED";
+
+const closedError = (message: string) => Object.assign(new Error(message), { code: ADMIN_CLOSED });
+
 export class AdminSockets {
   private readonly open = new Set<Socket>();
   private isClosed = false;
@@ -19,7 +27,7 @@ export class AdminSockets {
         // A retry under way when the connect was abandoned connects no further, and fails at once (an error kafkajs sees,
         // after it attached its listeners): destroyed without one, each retry waited out its connection timeout.
         const refused = new Socket();
-        queueMicrotask(() => refused.destroy(new Error("The admin client was closed: no new connection")));
+        queueMicrotask(() => refused.destroy(closedError("The admin client was closed: no new connection")));
         return refused;
       }
       const socket = make(args);
@@ -29,10 +37,13 @@ export class AdminSockets {
     };
   }
 
-  /** Destroys every connection open, and each one opened from now on. */
+  /**
+   * Destroys every connection open, and each one opened from now on. A request still waiting on one fails at once with
+   * the closed admin's error: destroyed without one, it waited out its request timeout, a timeout of the broker's.
+   */
   close(): void {
     this.isClosed = true;
-    for (const socket of this.open) socket.destroy();
+    for (const socket of this.open) socket.destroy(closedError("The admin client was closed"));
     this.open.clear();
   }
 

@@ -107,3 +107,10 @@ declare module "kafkajs/src/network/socketFactory" {
   /** kafkajs' default: net.connect, or tls.connect with `ssl`, with TCP keep-alive. */
   export default function defaultSocketFactory(): ISocketFactory;
 }
+declare module "kafkajs/src/network/connectionPool" {
+  /** kafkajs' pool of a broker's two connections; scripts/patches/kafkajs-seed-broker.mjs keeps the process's memory on it. */
+  export default class ConnectionPool {
+    /** host:port of the brokers whose kafkajs requests went unanswered, asked last (the seed broker patch). */
+    static edgeGatewayUnresponsive?: Set<string>;
+  }
+}

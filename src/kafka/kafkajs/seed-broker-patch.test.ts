@@ -4,12 +4,16 @@
  * connections and answers nothing, as a SIGSTOPped one: the kernel accepts them) and brokers answering ApiVersions alone
  * (test/support/recording-broker.ts). These fail when an install ran without the patch.
  */
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
 import type { Socket } from "node:net";
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { ADMIN_CLOSED, AdminSockets } from "./admin-sockets.ts";
+import { ClosableSockets } from "./closable-sockets.ts";
+import { forgetUnresponsiveKafkajsBrokers, unresponsiveKafkajsBrokers } from "./unresponsive-brokers.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -49,6 +53,51 @@ const builderOver = (...ports: number[]) =>
     connectionTimeout: requestTimeout,
     logger,
   });
+
+/**
+ * Connects a client's next seed broker, built by `builder`: whether it is the broker listening on `frozenPort`, and
+ * whether it answered its ApiVersions.
+ */
+const nextSeed = async (builder: ReturnType<typeof builderOver>, frozenPort: number): Promise<[string, boolean]> => {
+  const broker = new BrokerOf({ connectionPool: await builder.build(), logger });
+  const name = broker.connectionPool.port === frozenPort ? "frozen" : "other";
+  try {
+    await broker.connect();
+    return [name, true];
+  } catch {
+    return [name, false];
+  } finally {
+    await broker.disconnect();
+  }
+};
+
+/** A kafkajs client over the brokers listening on `ports`, in that order, which makes no retries unless told. */
+const clientOver = (ports: number[], config: Partial<KafkaConfig> = {}) =>
+  new Kafka({
+    brokers: ports.map((port) => `127.0.0.1:${port}`),
+    requestTimeout,
+    connectionTimeout: requestTimeout,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+    ...config,
+  });
+
+/** Whether an admin client of `kafka` connects: "connected", or its last try's error's code, else its error's name. */
+const adminConnects = async (kafka: Kafka) => {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    return "connected";
+  } catch (error) {
+    const failed = error as Error & { cause?: { code?: string } };
+    return failed.cause?.code ?? failed.name;
+  } finally {
+    await admin.disconnect();
+  }
+};
+
+// The process's memory outlives a test (scripts run many files in one process; a port may be reused).
+beforeEach(forgetUnresponsiveKafkajsBrokers);
 
 describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () => {
   test("a client whose first seed broker leaves its ApiVersions unanswered connects to the next one, and closes the frozen one's connection", async () => {
@@ -113,21 +162,8 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     await using frozen = await recordingBroker({ hangUp: false, answersApiVersions: () => thawed });
     await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
     const builder = builderOver(frozen.port, other.port);
-    /** Connects the client's next seed broker: which it is, and whether it answered its ApiVersions. */
-    const nextSeed = async (): Promise<[string, boolean]> => {
-      const broker = new BrokerOf({ connectionPool: await builder.build(), logger });
-      const name = broker.connectionPool.port === frozen.port ? "frozen" : "other";
-      try {
-        await broker.connect();
-        return [name, true];
-      } catch {
-        return [name, false];
-      } finally {
-        await broker.disconnect();
-      }
-    };
     const seeds = [];
-    for (let i = 0; i < 4; i++) seeds.push(await nextSeed());
+    for (let i = 0; i < 4; i++) seeds.push(await nextSeed(builder, frozen.port));
     expect(seeds).toEqual([
       ["frozen", false],
       ["other", true],
@@ -143,14 +179,100 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     });
     await known.connect();
     await known.disconnect();
-    expect([await nextSeed(), await nextSeed()]).toEqual([
+    expect([await nextSeed(builder, frozen.port), await nextSeed(builder, frozen.port)]).toEqual([
       ["frozen", true],
       ["other", true],
     ]);
   });
+
+  test("an answer to one client puts the broker back in line for the others", async () => {
+    let thawed = false;
+    await using frozen = await recordingBroker({ hangUp: false, answersApiVersions: () => thawed });
+    await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    // Three clients, each with a pool builder of its own: the first meets the broker frozen, the second leaves it.
+    const [first, second, third] = [0, 1, 2].map(() => builderOver(frozen.port, other.port));
+    expect(await nextSeed(first!, frozen.port)).toEqual(["frozen", false]);
+    expect(await nextSeed(second!, frozen.port)).toEqual(["other", true]);
+
+    // Thawed, it answers the first client (as a broker of its metadata, asked directly).
+    thawed = true;
+    const known = new BrokerOf({ connectionPool: await first!.build({ host: "127.0.0.1", port: frozen.port }), logger });
+    await known.connect();
+    await known.disconnect();
+    expect(await nextSeed(third!, frozen.port)).toEqual(["frozen", true]);
+  });
+
+  // Review kjsfirst P3-1: the memory is the process's, kept from one test to the next.
+  test("forgetUnresponsiveKafkajsBrokers: a broker remembered is a client's first seed again", async () => {
+    await using hangsUp = await recordingBroker({ hangUp: true });
+    await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const seedOfNewClient = () => nextSeed(builderOver(hangsUp.port, other.port), hangsUp.port);
+    expect(await seedOfNewClient()).toEqual(["frozen", false]);
+    expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${hangsUp.port}`]);
+    expect(await seedOfNewClient()).toEqual(["other", true]);
+    forgetUnresponsiveKafkajsBrokers();
+    expect(await seedOfNewClient()).toEqual(["frozen", false]);
+  });
+
+  // Review kjsfirst P2: any failure marked the broker for every client, a client's own too; a new client with [frozen,
+  // healthy] then waited out the frozen broker again.
+  const closedProducer = () => {
+    const sockets = new ClosableSockets();
+    sockets.close();
+    return { socketFactory: sockets.factory };
+  };
+  const closedAdmin = () => {
+    const sockets = new AdminSockets();
+    sockets.close();
+    return { socketFactory: sockets.factory };
+  };
+  const saslRefused = () => ({ sasl: { mechanism: "scram-sha-256", username: "u", password: "p" } as const });
+  test.each([
+    ["a forcibly closed producer's sockets refused by the gateway", closedProducer, "EPRODUCERSTOPPED"],
+    ["a closed admin's sockets refused by the gateway", closedAdmin, "EADMINCLOSED"],
+    ["an authentication failure (a SASL mechanism the broker does not offer)", saslRefused, "KafkaJSSASLAuthenticationError"],
+  ])("a client's own failure leaves the other clients' order as it was: %s", async (_, settings, failure) => {
+    await using frozen = await recordingBroker({ hangUp: false, keepsHalfOpen: true });
+    await using healthy = await recordingBroker({ hangUp: false, answersApiVersions: true, saslMechanisms: ["PLAIN"] });
+    const both = [frozen.port, healthy.port];
+    expect(await adminConnects(clientOver(both, { retry: { retries: 2, initialRetryTime: 10 } }))).toBe("connected");
+    expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${frozen.port}`]);
+
+    expect(await adminConnects(clientOver([healthy.port], settings()))).toBe(failure);
+    expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${frozen.port}`]);
+    // A new client goes past the frozen broker at once: its ApiVersions is not asked of it again.
+    expect(await adminConnects(clientOver(both))).toBe("connected");
+    expect(frozen.requests.map((r) => r.apiKey)).toEqual([API_VERSIONS]);
+  });
 });
 
 describe("kafkajs' bootstrap requests (scripts/patches/kafkajs-seed-broker.mjs)", () => {
+  // Review kjsfirst P2: destroyed without an error, the request waited out its timeout, a timeout of the broker's.
+  test("a request on a connection a closed admin destroyed fails at once, and marks no broker", async () => {
+    await using silent = await recordingBroker({ hangUp: false });
+    const sockets = new AdminSockets();
+    const builder = connectionPoolBuilder({
+      brokers: [`127.0.0.1:${silent.port}`],
+      clientId: "c",
+      socketFactory: sockets.factory,
+      requestTimeout,
+      connectionTimeout: requestTimeout,
+      logger,
+    });
+    const pool = await builder.build({ host: "127.0.0.1", port: silent.port });
+    const broker = new BrokerOf({ connectionPool: pool, logger, versions: {} });
+    await broker.connect();
+    try {
+      const asked = broker.apiVersions().catch((e: Error & { code?: string }) => [e.name, e.code]);
+      await waitFor(() => silent.requests.length === 1, { what: "the request sent" });
+      sockets.close();
+      expect(await asked).toEqual(["KafkaJSConnectionError", ADMIN_CLOSED]);
+      expect(unresponsiveKafkajsBrokers()).toEqual([]);
+    } finally {
+      await broker.disconnect();
+    }
+  });
+
   test("a Metadata request and a coordinator lookup ask a connected broker whose request timed out last", async () => {
     await using frozen = await recordingBroker({ hangUp: false });
     await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
