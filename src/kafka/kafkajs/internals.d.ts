@@ -108,9 +108,10 @@ declare module "kafkajs/src/network/socketFactory" {
   export default function defaultSocketFactory(): ISocketFactory;
 }
 declare module "kafkajs/src/network/connectionPool" {
-  /** kafkajs' pool of a broker's two connections; scripts/patches/kafkajs-seed-broker.mjs keeps the process's memory on it. */
-  export default class ConnectionPool {
+  /** kafkajs' pool of a broker's two connections (its class); scripts/patches/kafkajs-seed-broker.mjs keeps the process's memory on it. */
+  const ConnectionPool: {
     /** host:port of the brokers whose kafkajs requests went unanswered, asked last (the seed broker patch). */
-    static edgeGatewayUnresponsive?: Set<string>;
-  }
+    edgeGatewayUnresponsive?: Set<string>;
+  };
+  export default ConnectionPool;
 }

@@ -196,7 +196,10 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
 
     // Thawed, it answers the first client (as a broker of its metadata, asked directly).
     thawed = true;
-    const known = new BrokerOf({ connectionPool: await first!.build({ host: "127.0.0.1", port: frozen.port }), logger });
+    const known = new BrokerOf({
+      connectionPool: await first!.build({ host: "127.0.0.1", port: frozen.port }),
+      logger,
+    });
     await known.connect();
     await known.disconnect();
     expect(await nextSeed(third!, frozen.port)).toEqual(["frozen", true]);
@@ -230,7 +233,11 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
   test.each([
     ["a forcibly closed producer's sockets refused by the gateway", closedProducer, "EPRODUCERSTOPPED"],
     ["a closed admin's sockets refused by the gateway", closedAdmin, "EADMINCLOSED"],
-    ["an authentication failure (a SASL mechanism the broker does not offer)", saslRefused, "KafkaJSSASLAuthenticationError"],
+    [
+      "an authentication failure (a SASL mechanism the broker does not offer)",
+      saslRefused,
+      "KafkaJSSASLAuthenticationError",
+    ],
   ])("a client's own failure leaves the other clients' order as it was: %s", async (_, settings, failure) => {
     await using frozen = await recordingBroker({ hangUp: false, keepsHalfOpen: true });
     await using healthy = await recordingBroker({ hangUp: false, answersApiVersions: true, saslMechanisms: ["PLAIN"] });
