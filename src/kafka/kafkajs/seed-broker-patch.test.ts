@@ -2,14 +2,22 @@
  * kafkajs' seed broker and bootstrap requests past a broker that does not answer, as scripts/patches/kafkajs-seed-broker.mjs
  * patches them (applied by scripts/patch-dependencies.mjs), against real loopback listeners: a frozen broker (it accepts
  * connections and answers nothing, as a SIGSTOPped one: the kernel accepts them) and brokers answering ApiVersions alone
- * (test/support/recording-broker.ts). These fail when an install ran without the patch.
+ * (test/support/recording-broker.ts). The process remembers such brokers for all its kafkajs clients, and only failures of
+ * the broker's doing: a client's own (sockets the gateway refused, its own disconnect, a certificate it does not trust, a
+ * TLS handshake cut by a PLAINTEXT listener, a SASL mechanism the broker does not offer) leave the others' order as it
+ * was. These fail when an install ran without the patch.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Socket } from "node:net";
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+import { makeRsaCert } from "../../../test/support/tls.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ADMIN_CLOSED, AdminSockets } from "./admin-sockets.ts";
 import { ClosableSockets } from "./closable-sockets.ts";
@@ -55,12 +63,12 @@ const builderOver = (...ports: number[]) =>
   });
 
 /**
- * Connects a client's next seed broker, built by `builder`: whether it is the broker listening on `frozenPort`, and
+ * Connects a client's next seed broker, built by `builder`: whether it is the broker listening on `firstPort`, and
  * whether it answered its ApiVersions.
  */
-const nextSeed = async (builder: ReturnType<typeof builderOver>, frozenPort: number): Promise<[string, boolean]> => {
+const nextSeed = async (builder: ReturnType<typeof builderOver>, firstPort: number): Promise<[string, boolean]> => {
   const broker = new BrokerOf({ connectionPool: await builder.build(), logger });
-  const name = broker.connectionPool.port === frozenPort ? "frozen" : "other";
+  const name = broker.connectionPool.port === firstPort ? "first" : "other";
   try {
     await broker.connect();
     return [name, true];
@@ -165,7 +173,7 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     const seeds = [];
     for (let i = 0; i < 4; i++) seeds.push(await nextSeed(builder, frozen.port));
     expect(seeds).toEqual([
-      ["frozen", false],
+      ["first", false],
       ["other", true],
       ["other", true],
       ["other", true],
@@ -180,7 +188,7 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     await known.connect();
     await known.disconnect();
     expect([await nextSeed(builder, frozen.port), await nextSeed(builder, frozen.port)]).toEqual([
-      ["frozen", true],
+      ["first", true],
       ["other", true],
     ]);
   });
@@ -191,7 +199,7 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
     // Three clients, each with a pool builder of its own: the first meets the broker frozen, the second leaves it.
     const [first, second, third] = [0, 1, 2].map(() => builderOver(frozen.port, other.port));
-    expect(await nextSeed(first!, frozen.port)).toEqual(["frozen", false]);
+    expect(await nextSeed(first!, frozen.port)).toEqual(["first", false]);
     expect(await nextSeed(second!, frozen.port)).toEqual(["other", true]);
 
     // Thawed, it answers the first client (as a broker of its metadata, asked directly).
@@ -202,7 +210,7 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     });
     await known.connect();
     await known.disconnect();
-    expect(await nextSeed(third!, frozen.port)).toEqual(["frozen", true]);
+    expect(await nextSeed(third!, frozen.port)).toEqual(["first", true]);
   });
 
   // Review kjsfirst P3-1: the memory is the process's, kept from one test to the next.
@@ -210,11 +218,11 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     await using hangsUp = await recordingBroker({ hangUp: true });
     await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
     const seedOfNewClient = () => nextSeed(builderOver(hangsUp.port, other.port), hangsUp.port);
-    expect(await seedOfNewClient()).toEqual(["frozen", false]);
+    expect(await seedOfNewClient()).toEqual(["first", false]);
     expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${hangsUp.port}`]);
     expect(await seedOfNewClient()).toEqual(["other", true]);
     forgetUnresponsiveKafkajsBrokers();
-    expect(await seedOfNewClient()).toEqual(["frozen", false]);
+    expect(await seedOfNewClient()).toEqual(["first", false]);
   });
 
   // Review kjsfirst P2: any failure marked the broker for every client, a client's own too; a new client with [frozen,
@@ -230,6 +238,45 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     return { socketFactory: sockets.factory };
   };
   const saslRefused = () => ({ sasl: { mechanism: "scram-sha-256", username: "u", password: "p" } as const });
+  test("a refused connection is the broker's doing: it is the other clients' seed last", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port: refused } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    expect(await nextSeed(builderOver(refused, other.port), refused)).toEqual(["first", false]);
+    expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${refused}`]);
+    expect(await nextSeed(builderOver(refused, other.port), refused)).toEqual(["other", true]);
+  });
+
+  test("a TLS handshake a PLAINTEXT listener cut (the client's settings are wrong) marks no broker", async () => {
+    // As Kafka's PLAINTEXT listener: it reads the ClientHello as the size of a request too large to take and closes.
+    const plaintext = createServer((socket) => socket.once("data", () => socket.destroy()));
+    await new Promise<void>((resolve) => plaintext.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = plaintext.address() as AddressInfo;
+      expect(await adminConnects(clientOver([port], { ssl: true }))).toBe("ECONNRESET");
+      expect(unresponsiveKafkajsBrokers()).toEqual([]);
+    } finally {
+      await new Promise((resolve) => plaintext.close(resolve));
+    }
+  });
+
+  test("a broker certificate the client does not trust (its settings are wrong) marks no broker", async () => {
+    await using dir = await tempDir("kjs-untrusted-");
+    await makeRsaCert(dir.path, "broker", "127.0.0.1");
+    const [key, cert] = ["broker.key", "broker.pem"].map((name) => readFileSync(join(dir.path, name)));
+    const tls = createTlsServer({ key, cert }, (socket) => socket.on("error", () => {}));
+    await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = tls.address() as AddressInfo;
+      expect(await adminConnects(clientOver([port], { ssl: true }))).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
+      expect(unresponsiveKafkajsBrokers()).toEqual([]);
+    } finally {
+      await new Promise((resolve) => tls.close(resolve));
+    }
+  });
+
   test.each([
     ["a forcibly closed producer's sockets refused by the gateway", closedProducer, "EPRODUCERSTOPPED"],
     ["a closed admin's sockets refused by the gateway", closedAdmin, "EADMINCLOSED"],
@@ -278,6 +325,18 @@ describe("kafkajs' bootstrap requests (scripts/patches/kafkajs-seed-broker.mjs)"
     } finally {
       await broker.disconnect();
     }
+  });
+
+  // Review kjsfirst P2: a client's own disconnect failed its request "Not connected", which marked the broker.
+  test("a request failed by the client's own disconnect marks no broker", async () => {
+    await using healthy = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const pool = await builderOver(healthy.port).build({ host: "127.0.0.1", port: healthy.port });
+    const broker = new BrokerOf({ connectionPool: pool, logger, versions: {} });
+    await broker.connect();
+    const asked = broker.apiVersions().catch((e: Error) => [e.name, e.message]);
+    await broker.disconnect();
+    expect(await asked).toEqual(["KafkaJSConnectionError", "Not connected"]);
+    expect(unresponsiveKafkajsBrokers()).toEqual([]);
   });
 
   test("a Metadata request and a coordinator lookup ask a connected broker whose request timed out last", async () => {
