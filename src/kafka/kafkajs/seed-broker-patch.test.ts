@@ -10,7 +10,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { type AddressInfo, createServer, type Socket } from "node:net";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
@@ -102,6 +102,15 @@ const adminConnects = async (kafka: Kafka) => {
   } finally {
     await admin.disconnect();
   }
+};
+
+/** `server` listening on a free loopback port (`port`), closed when disposed. */
+const listening = async (server: Server) => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 };
 
 // The process's memory outlives a test (scripts run many files in one process; a port may be reused).
@@ -239,10 +248,10 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
   };
   const saslRefused = () => ({ sasl: { mechanism: "scram-sha-256", username: "u", password: "p" } as const });
   test("a refused connection is the broker's doing: it is the other clients' seed last", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const { port: refused } = closed.address() as AddressInfo;
-    await new Promise((resolve) => closed.close(resolve));
+    const refused = await (async () => {
+      await using closed = await listening(createServer());
+      return closed.port;
+    })();
     await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
     expect(await nextSeed(builderOver(refused, other.port), refused)).toEqual(["first", false]);
     expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${refused}`]);
@@ -251,30 +260,18 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
 
   test("a TLS handshake a PLAINTEXT listener cut (the client's settings are wrong) marks no broker", async () => {
     // As Kafka's PLAINTEXT listener: it reads the ClientHello as the size of a request too large to take and closes.
-    const plaintext = createServer((socket) => socket.once("data", () => socket.destroy()));
-    await new Promise<void>((resolve) => plaintext.listen(0, "127.0.0.1", resolve));
-    try {
-      const { port } = plaintext.address() as AddressInfo;
-      expect(await adminConnects(clientOver([port], { ssl: true }))).toBe("ECONNRESET");
-      expect(unresponsiveKafkajsBrokers()).toEqual([]);
-    } finally {
-      await new Promise((resolve) => plaintext.close(resolve));
-    }
+    await using plaintext = await listening(createServer((socket) => socket.once("data", () => socket.destroy())));
+    expect(await adminConnects(clientOver([plaintext.port], { ssl: true }))).toBe("ECONNRESET");
+    expect(unresponsiveKafkajsBrokers()).toEqual([]);
   });
 
   test("a broker certificate the client does not trust (its settings are wrong) marks no broker", async () => {
     await using dir = await tempDir("kjs-untrusted-");
     await makeRsaCert(dir.path, "broker", "127.0.0.1");
     const [key, cert] = ["broker.key", "broker.pem"].map((name) => readFileSync(join(dir.path, name)));
-    const tls = createTlsServer({ key, cert }, (socket) => socket.on("error", () => {}));
-    await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve));
-    try {
-      const { port } = tls.address() as AddressInfo;
-      expect(await adminConnects(clientOver([port], { ssl: true }))).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
-      expect(unresponsiveKafkajsBrokers()).toEqual([]);
-    } finally {
-      await new Promise((resolve) => tls.close(resolve));
-    }
+    await using tls = await listening(createTlsServer({ key, cert }, (socket) => socket.on("error", () => {})));
+    expect(await adminConnects(clientOver([tls.port], { ssl: true }))).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
+    expect(unresponsiveKafkajsBrokers()).toEqual([]);
   });
 
   test.each([
