@@ -26,9 +26,32 @@
 const BUILDER = "node_modules/kafkajs/src/cluster/connectionPoolBuilder.js";
 const BROKER_POOL = "node_modules/kafkajs/src/cluster/brokerPool.js";
 const BROKER = "node_modules/kafkajs/src/broker/index.js";
+const CONNECTION = "node_modules/kafkajs/src/network/connection.js";
 
 /** Which failures mark a broker for every client (connectionPoolBuilder.js, beside the memory). */
 const BROKERS_DOING = `  // edge-gateway patch: whether a failure is the broker's doing, which puts it last for every client: a request or a
+  // connection's setup left unanswered, its connection refused or its name unresolved (every client of the process gets
+  // the same DNS answer), its connection reset or closed by it before it answered on that connection (\`afterAnswer\`:
+  // a live broker closing it, a SASL listener refusing a client without SASL; one that shut down refuses the next
+  // connect). A SASL failure is its cause's (a SaslAuthenticate timed out, not a refused login). A client's own is not: a
+  // socket the gateway refused (EPRODUCERSTOPPED, EADMINCLOSED), "Not connected" after the client's own disconnect, a TLS
+  // certificate, a TLS handshake cut by the listener (a PLAINTEXT one: the client's settings are wrong)
+  const PEER_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']
+  const brokersDoing = e =>
+    e.name === 'KafkaJSSASLAuthenticationError'
+      ? e.cause != null && brokersDoing(e.cause)
+      : e.name === 'KafkaJSRequestTimeoutError' ||
+        (!e.afterAnswer &&
+          (e.name === 'KafkaJSConnectionClosedError' ||
+            (e.name === 'KafkaJSConnectionError' &&
+              (e.message === 'Connection timeout' ||
+                (PEER_CODES.includes(e.code) && !String(e.message).includes('before secure TLS connection was established'))))))`;
+
+/** The classification before a SASL failure's cause, a closed connection after an answer and names unresolved counted. */
+const unclassifiedSaslForm = (to) =>
+  to.replace(
+    BROKERS_DOING,
+    `  // edge-gateway patch: whether a failure is the broker's doing, which puts it last for every client: a request or a
   // connection's setup left unanswered, its connection refused, reset or closed by the broker. A client's own is not: a
   // socket the gateway refused (EPRODUCERSTOPPED, EADMINCLOSED), "Not connected" after the client's own disconnect, a TLS
   // certificate or SASL failure, a TLS handshake cut by the listener (a PLAINTEXT one: the client's settings are wrong)
@@ -39,7 +62,8 @@ const BROKERS_DOING = `  // edge-gateway patch: whether a failure is the broker'
     (e.name === 'KafkaJSConnectionError' &&
       (e.message === 'Connection timeout' ||
         e.message === 'Connection closed by the server' ||
-        (PEER_CODES.includes(e.code) && !String(e.message).includes('before secure TLS connection was established'))))`;
+        (PEER_CODES.includes(e.code) && !String(e.message).includes('before secure TLS connection was established'))))`,
+  );
 
 /** The memory's form before failures of the client's own were told apart: any failure marked the broker. */
 const anyFailureForm = (to) =>
@@ -72,7 +96,7 @@ ${BROKERS_DOING}
   const isValidBroker`,
     // Earlier, any failure marked the broker, a client's own too; before that, each cluster had a memory of its own: a
     // consumer's start, whose look-ups are clusters of their own, waited out the frozen broker four times.
-    was: [anyFailureForm, (to) => ownMemoryForm(anyFailureForm(to))],
+    was: [unclassifiedSaslForm, anyFailureForm, (to) => ownMemoryForm(anyFailureForm(to))],
   },
   {
     file: BUILDER,
@@ -172,6 +196,31 @@ ${BROKERS_DOING}
       else if (e.name === 'KafkaJSRequestTimeoutError' || String(e.name).startsWith('KafkaJSConnection')) this.connectionPool.answered?.(false)`,
         ),
     ],
+  },
+  {
+    // A connection closed or failed after the broker answered on it (onData's \`dataReceived\`, tls-answer.mjs): a live
+    // broker's doing, which marks no broker (brokersDoing).
+    file: CONNECTION,
+    from: `          this.rejectRequests(
+            new KafkaJSConnectionClosedError('Closed connection', {
+              host: this.host,
+              port: this.port,
+            })
+          )`,
+    to: `          const closed = new KafkaJSConnectionClosedError('Closed connection', {
+            host: this.host,
+            port: this.port,
+          })
+          closed.afterAnswer = dataReceived // edge-gateway patch: the broker answered on it (kafkajs-seed-broker.mjs)
+          this.rejectRequests(closed)`,
+  },
+  {
+    file: CONNECTION,
+    from: `        this.logError(error.message, { stack: e.stack })
+        this.rejectRequests(error)`,
+    to: `        this.logError(error.message, { stack: e.stack })
+        error.afterAnswer = dataReceived // edge-gateway patch: the broker answered on it (kafkajs-seed-broker.mjs)
+        this.rejectRequests(error)`,
   },
   {
     file: BROKER_POOL,

@@ -6,9 +6,11 @@
  * ApiVersions alone), the one request a broker answers before a SASL login, and no other: a client
  * gets past it and finds no other API to use (a function: while it returns true, as a frozen broker that thaws); with
  * `keepsHalfOpen` it never closes a connection the client half-closed (a frozen broker: its kernel acknowledges the
- * client's FIN, the process never closes); with `saslMechanisms` its ApiVersions answer lists SaslHandshake too, which it
- * answers with those mechanisms (a client asking another one fails its authentication). Tests use it to prove what a
- * client puts on the wire.
+ * client's FIN, the process never closes); with `sasl` it is a SASL listener: its ApiVersions answer lists SaslHandshake,
+ * SaslAuthenticate and Metadata v0 too, it answers SaslHandshake with `sasl.mechanisms` (a client asking another one fails its
+ * authentication), refuses each login (`login: "refused"`: SASL_AUTHENTICATION_FAILED) or leaves it unanswered (a broker
+ * frozen in the exchange), and closes the connection at any other request, as Kafka's SASL listener does to a client
+ * without SASL settings. Tests use it to prove what a client puts on the wire.
  */
 import { createServer, type Socket } from "node:net";
 
@@ -24,8 +26,9 @@ export interface RecordedRequest {
  */
 const apiVersionsAnswer = (correlationId: number, version: number, sasl: boolean) => {
   const flexible = version >= 3;
-  // ApiVersions v0 to v3 and, with `sasl`, SaslHandshake v0 to v1: api_key, min_version, max_version.
-  const apis = [[0, 18, 0, 0, 0, 3], ...(sasl ? [[0, 17, 0, 0, 0, 1]] : [])];
+  // ApiVersions v0 to v3 and, with `sasl`, SaslHandshake and SaslAuthenticate v0 to v1 and Metadata v0 (a request to
+  // close the connection at): api_key, min_version, max_version.
+  const apis = [[0, 18, 0, 0, 0, 3], ...(sasl ? [[0, 17, 0, 0, 0, 1], [0, 36, 0, 0, 0, 1], [0, 3, 0, 0, 0, 0]] : [])];
   const body = flexible
     ? Buffer.from([0, 0, apis.length + 1, ...apis.flatMap((api) => [...api, 0]), 0, 0, 0, 0, 0])
     : Buffer.from([0, 0, 0, 0, 0, apis.length, ...apis.flat(), ...(version >= 1 ? [0, 0, 0, 0] : [])]);
@@ -45,6 +48,13 @@ const saslHandshakeAnswer = (correlationId: number, mechanisms: readonly string[
   }
   return framed(correlationId, body);
 };
+
+/**
+ * A SaslAuthenticate answer refusing the login (v0 and v1): error_code SASL_AUTHENTICATION_FAILED (58), a null
+ * error_message, empty auth_bytes and, from v1 on, session_lifetime_ms 0.
+ */
+const loginRefusedAnswer = (correlationId: number, version: number) =>
+  framed(correlationId, Buffer.from([0, 58, 0xff, 0xff, 0, 0, 0, 0, ...(version >= 1 ? [0, 0, 0, 0, 0, 0, 0, 0] : [])]));
 
 /** `body` after its size and a response header v0 (its correlation id). */
 const framed = (correlationId: number, body: Buffer) => {
@@ -73,7 +83,7 @@ export async function recordingBroker(options: {
   hangUp: boolean;
   answersApiVersions?: boolean | (() => boolean);
   keepsHalfOpen?: boolean;
-  saslMechanisms?: readonly string[];
+  sasl?: { readonly mechanisms: readonly string[]; readonly login: "refused" | "unanswered" };
 }) {
   // Read at each request: a test may change the option (or give a function) while the broker runs.
   const answers = () => {
@@ -95,11 +105,12 @@ export async function recordingBroker(options: {
         const frame = pending.subarray(4, 4 + pending.readInt32BE(0));
         pending = pending.subarray(4 + frame.length);
         requests.push(requestHeaderOf(frame)!);
-        const { saslMechanisms } = options;
-        if (frame.readInt16BE(0) === 18 && answers())
-          socket.write(apiVersionsAnswer(frame.readInt32BE(4), frame.readInt16BE(2), saslMechanisms !== undefined));
-        if (frame.readInt16BE(0) === 17 && saslMechanisms)
-          socket.write(saslHandshakeAnswer(frame.readInt32BE(4), saslMechanisms));
+        const { sasl } = options;
+        const [apiKey, version, correlationId] = [frame.readInt16BE(0), frame.readInt16BE(2), frame.readInt32BE(4)];
+        if (apiKey === 18 && answers()) socket.write(apiVersionsAnswer(correlationId, version, sasl !== undefined));
+        if (apiKey === 17 && sasl) socket.write(saslHandshakeAnswer(correlationId, sasl.mechanisms));
+        if (apiKey === 36 && sasl?.login === "refused") socket.write(loginRefusedAnswer(correlationId, version));
+        if (sasl && ![17, 18, 36].includes(apiKey)) socket.destroy();
         if (options.hangUp) socket.destroy();
       }
     });

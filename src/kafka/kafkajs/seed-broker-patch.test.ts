@@ -13,7 +13,7 @@ import { createRequire } from "node:module";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
-import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
+import { type Admin, Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
 import { tempDir } from "../../../test/support/temp-dir.ts";
@@ -51,16 +51,19 @@ const BrokerPool = require("kafkajs/src/cluster/brokerPool.js") as new (
   withBroker<T>(callback: (b: { nodeId: string; broker: Broker }) => Promise<T>): Promise<T>;
 };
 
-/** A client's connection pool builder over the brokers listening on `ports`, in that order (kafkajs' bootstrap list). */
-const builderOver = (...ports: number[]) =>
+/** A client's connection pool builder over `brokers` (host:port), in that order (kafkajs' bootstrap list). */
+const builderOf = (brokers: string[]) =>
   connectionPoolBuilder({
-    brokers: ports.map((port) => `127.0.0.1:${port}`),
+    brokers,
     clientId: "c",
     socketFactory: defaultSocketFactory(),
     requestTimeout,
     connectionTimeout: requestTimeout,
     logger,
   });
+
+/** A client's connection pool builder over the brokers listening on `ports`, in that order. */
+const builderOver = (...ports: number[]) => builderOf(ports.map((port) => `127.0.0.1:${port}`));
 
 /**
  * Connects a client's next seed broker, built by `builder`: whether it is the broker listening on `firstPort`, and
@@ -90,15 +93,19 @@ const clientOver = (ports: number[], config: Partial<KafkaConfig> = {}) =>
     ...config,
   });
 
-/** Whether an admin client of `kafka` connects: "connected", or its last try's error's code, else its error's name. */
-const adminConnects = async (kafka: Kafka) => {
+/**
+ * Whether an admin client of `kafka` connects (and then, given `then`, makes that request): "connected", or its last
+ * try's error's type (a broker's error answer) or code, else its error's name.
+ */
+const adminConnects = async (kafka: Kafka, then?: (admin: Admin) => Promise<unknown>) => {
   const admin = kafka.admin();
   try {
     await admin.connect();
+    await then?.(admin);
     return "connected";
   } catch (error) {
-    const failed = error as Error & { cause?: { code?: string } };
-    return failed.cause?.code ?? failed.name;
+    const failed = error as Error & { cause?: { type?: string; code?: string } };
+    return failed.cause?.type ?? failed.cause?.code ?? failed.name;
   } finally {
     await admin.disconnect();
   }
@@ -246,7 +253,6 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     sockets.close();
     return { socketFactory: sockets.factory };
   };
-  const saslRefused = () => ({ sasl: { mechanism: "scram-sha-256", username: "u", password: "p" } as const });
   test("a refused connection is the broker's doing: it is the other clients' seed last", async () => {
     const refused = await (async () => {
       await using closed = await listening(createServer());
@@ -274,26 +280,63 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     expect(unresponsiveKafkajsBrokers()).toEqual([]);
   });
 
+  const saslRefused = () => ({ sasl: { mechanism: "scram-sha-256", username: "u", password: "p" } as const });
+  const loginRefused = () => ({ sasl: { mechanism: "plain", username: "u", password: "p" } as const });
+  const withoutSasl = () => ({});
+  const listTopics = (admin: Admin) => admin.listTopics();
   test.each([
-    ["a forcibly closed producer's sockets refused by the gateway", closedProducer, "EPRODUCERSTOPPED"],
-    ["a closed admin's sockets refused by the gateway", closedAdmin, "EADMINCLOSED"],
+    ["a forcibly closed producer's sockets refused by the gateway", closedProducer, undefined, "EPRODUCERSTOPPED"],
+    ["a closed admin's sockets refused by the gateway", closedAdmin, undefined, "EADMINCLOSED"],
     [
       "an authentication failure (a SASL mechanism the broker does not offer)",
       saslRefused,
+      undefined,
       "KafkaJSSASLAuthenticationError",
     ],
-  ])("a client's own failure leaves the other clients' order as it was: %s", async (_, settings, failure) => {
+    // Review kjsfirst-c P3-1: a SASL failure is classified by its cause; a refused login's is the broker's answer.
+    ["a login the broker refused", loginRefused, undefined, "SASL_AUTHENTICATION_FAILED"],
+    // Review kjsfirst-c P2: a client without SASL settings has its ApiVersions answered, then the SASL listener closes
+    // the connection at its Metadata request; the close marked a healthy broker for every client.
+    [
+      "a connection the broker closed after answering on it (a client without SASL settings at a SASL listener)",
+      withoutSasl,
+      listTopics,
+      "KafkaJSConnectionClosedError",
+    ],
+  ])("a client's own failure leaves the other clients' order as it was: %s", async (_, settings, then, failure) => {
     await using frozen = await recordingBroker({ hangUp: false, keepsHalfOpen: true });
-    await using healthy = await recordingBroker({ hangUp: false, answersApiVersions: true, saslMechanisms: ["PLAIN"] });
+    const sasl = { mechanisms: ["PLAIN"], login: "refused" } as const;
+    await using healthy = await recordingBroker({ hangUp: false, answersApiVersions: true, sasl });
     const both = [frozen.port, healthy.port];
     expect(await adminConnects(clientOver(both, { retry: { retries: 2, initialRetryTime: 10 } }))).toBe("connected");
     expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${frozen.port}`]);
 
-    expect(await adminConnects(clientOver([healthy.port], settings()))).toBe(failure);
+    expect(await adminConnects(clientOver([healthy.port], settings()), then)).toBe(failure);
     expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${frozen.port}`]);
     // A new client goes past the frozen broker at once: its ApiVersions is not asked of it again.
     expect(await adminConnects(clientOver(both))).toBe("connected");
     expect(frozen.requests.map((r) => r.apiKey)).toEqual([API_VERSIONS]);
+  });
+
+  // Review kjsfirst-c P3-1: wrapped as a SASL failure, a login the broker left unanswered marked no broker.
+  test("a broker that leaves a SASL login unanswered (frozen in the exchange) is the other clients' seed last", async () => {
+    const sasl = { mechanisms: ["PLAIN"], login: "unanswered" } as const;
+    await using frozenInLogin = await recordingBroker({ hangUp: false, answersApiVersions: true, sasl });
+    await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const client = clientOver([frozenInLogin.port], loginRefused());
+    expect(await adminConnects(client)).toBe("KafkaJSSASLAuthenticationError");
+    expect(unresponsiveKafkajsBrokers()).toEqual([`127.0.0.1:${frozenInLogin.port}`]);
+    expect(await nextSeed(builderOver(frozenInLogin.port, other.port), frozenInLogin.port)).toEqual(["other", true]);
+  });
+
+  // Review kjsfirst-c P3-2: every client of the process gets the same DNS answer.
+  test("a name that does not resolve is the other clients' seed last", async () => {
+    await using other = await recordingBroker({ hangUp: false, answersApiVersions: true });
+    const unresolved = "broker.unresolvable.invalid:9092"; // RFC 6761: .invalid never resolves
+    const builder = () => builderOf([unresolved, `127.0.0.1:${other.port}`]);
+    expect(await nextSeed(builder(), 9092)).toEqual(["first", false]);
+    expect(unresponsiveKafkajsBrokers()).toEqual([unresolved]);
+    expect(await nextSeed(builder(), 9092)).toEqual(["other", true]);
   });
 });
 
