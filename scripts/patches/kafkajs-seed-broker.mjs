@@ -6,8 +6,8 @@
 // timed out, the retry found the seed still connected and went on without it, so every later request of the client
 // failed ("Broker not connected") while the broker stayed frozen. A seed whose ApiVersions timed out or whose connection
 // closed unanswered is now left as one that refused it, and the process remembers the brokers whose connection failed
-// by their doing (refused, reset or closed by the broker, timed out) or whose request went unanswered (timed out, its
-// connection lost), and its clients ask them last (one memory for every kafkajs cluster, as @platformatic/kafka's pools share one in
+// by their doing (refused, its name unresolved, timed out, reset or closed by the broker before it answered on it) or
+// whose request or SASL login went unanswered (timed out, its connection lost), and its clients ask them last (one memory for every kafkajs cluster, as @platformatic/kafka's pools share one in
 // bootstrap-unresponsive.mjs: the gateway's kafkajs consumer looks its topics up, waits for them, connects and finds its
 // start positions through four clusters of its own, and each one with a memory of its own waited out the frozen broker
 // again, four request.timeout.ms before its first delivery where the default client waits one): the next seed is the
@@ -18,7 +18,10 @@
 // broker that failed as a seed is still asked first as a broker of the metadata (and the other way round) until it
 // fails there too. A failure of the client's own is no broker's: a socket refused by the gateway (a forcibly closed
 // producer's, EPRODUCERSTOPPED; a closed admin's, EADMINCLOSED), "Not connected" after the client's own disconnect, a
-// TLS certificate, TLS handshake or SASL failure (one connector's wrong settings) mark no broker for the other clients.
+// TLS certificate, TLS handshake or SASL failure (one connector's wrong settings, a refused login), a connection the
+// broker closed after answering on it (a SASL listener closing a client without SASL settings; a broker that shut down
+// refuses the next connection) mark no broker for the other clients. A TLS listener that accepts and closes before the
+// handshake (a load balancer without a healthy backend) is not remembered: it looks like a PLAINTEXT listener.
 // The seed left unanswered has its sockets destroyed: kafkajs' disconnect half-closes them (end), which
 // a frozen broker never completes, so each seed change held its connection open.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).

@@ -28,7 +28,16 @@ const apiVersionsAnswer = (correlationId: number, version: number, sasl: boolean
   const flexible = version >= 3;
   // ApiVersions v0 to v3 and, with `sasl`, SaslHandshake and SaslAuthenticate v0 to v1 and Metadata v0 (a request to
   // close the connection at): api_key, min_version, max_version.
-  const apis = [[0, 18, 0, 0, 0, 3], ...(sasl ? [[0, 17, 0, 0, 0, 1], [0, 36, 0, 0, 0, 1], [0, 3, 0, 0, 0, 0]] : [])];
+  const apis = [
+    [0, 18, 0, 0, 0, 3],
+    ...(sasl
+      ? [
+          [0, 17, 0, 0, 0, 1],
+          [0, 36, 0, 0, 0, 1],
+          [0, 3, 0, 0, 0, 0],
+        ]
+      : []),
+  ];
   const body = flexible
     ? Buffer.from([0, 0, apis.length + 1, ...apis.flatMap((api) => [...api, 0]), 0, 0, 0, 0, 0])
     : Buffer.from([0, 0, 0, 0, 0, apis.length, ...apis.flat(), ...(version >= 1 ? [0, 0, 0, 0] : [])]);
@@ -54,7 +63,10 @@ const saslHandshakeAnswer = (correlationId: number, mechanisms: readonly string[
  * error_message, empty auth_bytes and, from v1 on, session_lifetime_ms 0.
  */
 const loginRefusedAnswer = (correlationId: number, version: number) =>
-  framed(correlationId, Buffer.from([0, 58, 0xff, 0xff, 0, 0, 0, 0, ...(version >= 1 ? [0, 0, 0, 0, 0, 0, 0, 0] : [])]));
+  framed(
+    correlationId,
+    Buffer.from([0, 58, 0xff, 0xff, 0, 0, 0, 0, ...(version >= 1 ? [0, 0, 0, 0, 0, 0, 0, 0] : [])]),
+  );
 
 /** `body` after its size and a response header v0 (its correlation id). */
 const framed = (correlationId: number, body: Buffer) => {

@@ -1,9 +1,12 @@
 import { expect, test } from "bun:test";
 import type { Socket } from "node:net";
-import type { ISocketFactory } from "kafkajs";
+import { type ISocketFactory, Kafka, logLevel } from "kafkajs";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { ADMIN_CLOSED, AdminSockets } from "./admin-sockets.ts";
+import { LogManager } from "../../util/logger.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { ADMIN_CLOSED, ADMIN_CLOSED_MESSAGE, AdminSockets } from "./admin-sockets.ts";
+import { clientLog, clientLogLimiter } from "./client-log.ts";
 
 // A frozen broker never completes a half-close (kafkajs' disconnect): AdminSockets' close destroys the connections.
 const connect = (sockets: AdminSockets, port: number) =>
@@ -29,4 +32,34 @@ test("close destroys the connections open, and each one asked for afterwards", a
     true,
   ]);
   expect(frozen.accepted()).toBe(1);
+});
+
+// Review kjsfirst-c P3-4: each connection the close destroyed logged "Connection error: The admin client was closed",
+// a stack with it.
+test("a closed admin client's connections, destroyed by its close, log no line", async () => {
+  // A frozen broker that answers ApiVersions (all an admin's connect asks): it keeps the half-closed connection open.
+  await using frozen = await recordingBroker({ hangUp: false, answersApiVersions: true, keepsHalfOpen: true });
+  const lines: string[] = [];
+  const log = new LogManager({ rootLevel: "DEBUG", sink: (line) => lines.push(line) }).get("org.apache.kafka.clients");
+  const sockets = new AdminSockets();
+  const made: Socket[] = [];
+  let failed = 0;
+  // As the adapter makes an admin client's (adapter.ts).
+  const kafka = new Kafka({
+    brokers: [`127.0.0.1:${frozen.port}`],
+    logLevel: logLevel.WARN,
+    logCreator: () => clientLog(log, clientLogLimiter(new ManualClock()), () => sockets.closed),
+    socketFactory: (args) => {
+      const socket = sockets.factory(args) as Socket;
+      made.push(socket);
+      socket.on("error", () => failed++); // after kafkajs' listener, which logs the error
+      return socket;
+    },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.disconnect();
+  sockets.close();
+  await waitFor(() => made.length > 0 && failed === made.length, { what: "each connection's error seen by kafkajs" });
+  expect(lines.filter((line) => line.includes(ADMIN_CLOSED_MESSAGE))).toEqual([]);
 });

@@ -13,6 +13,9 @@ import defaultSocketFactory from "kafkajs/src/network/socketFactory";
  */
 export const ADMIN_CLOSED = "EADMINCLOSED";
 
+/** The start of that error's message, which kafkajs' log line of it repeats (client-log.ts leaves such lines out). */
+export const ADMIN_CLOSED_MESSAGE = "The admin client was closed";
+
 const closedError = (message: string) => Object.assign(new Error(message), { code: ADMIN_CLOSED });
 
 export class AdminSockets {
@@ -27,7 +30,7 @@ export class AdminSockets {
         // A retry under way when the connect was abandoned connects no further, and fails at once (an error kafkajs sees,
         // after it attached its listeners): destroyed without one, each retry waited out its connection timeout.
         const refused = new Socket();
-        queueMicrotask(() => refused.destroy(closedError("The admin client was closed: no new connection")));
+        queueMicrotask(() => refused.destroy(closedError(`${ADMIN_CLOSED_MESSAGE}: no new connection`)));
         return refused;
       }
       const socket = make(args);
@@ -43,7 +46,7 @@ export class AdminSockets {
    */
   close(): void {
     this.isClosed = true;
-    for (const socket of this.open) socket.destroy(closedError("The admin client was closed"));
+    for (const socket of this.open) socket.destroy(closedError(ADMIN_CLOSED_MESSAGE));
     this.open.clear();
   }
 

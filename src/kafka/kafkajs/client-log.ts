@@ -6,12 +6,14 @@
  * ECONNREFUSED 127.0.0.1:9092` a few times a second through a broker outage, from every client)
  * is logged at WARN once a minute, saying how many more there were; the others at DEBUG. Every line of a client
  * closed forcefully (an abandoned source task's producer: kafkajs still retries its send, and each connection it asks
- * for fails) is DEBUG: nothing of it is wrong any more.
+ * for fails) is DEBUG: nothing of it is wrong any more. A closed admin client's connections, destroyed by its close
+ * (admin-sockets.ts), each log their error with a stack: those lines are left out.
  */
 import { type LogEntry, logLevel } from "kafkajs";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
+import { ADMIN_CLOSED_MESSAGE } from "./admin-sockets.ts";
 
 /**
  * kafkajs's WARN when a heartbeat finds the group rebalancing (a member joined or left): an ordinary
@@ -25,6 +27,9 @@ const REBALANCING = "The group is rebalancing, re-joining";
  * to node 1:`, AbstractCoordinator's `Group coordinator … is unavailable or invalid …`), so INFO here too.
  */
 const UNANSWERED = ["Error sending fetch request to node ", "Group coordinator "];
+
+/** kafkajs' line for each connection of an admin client its close destroyed, or refused afterwards (admin-sockets.ts). */
+const ADMIN_CLOSED_LINE = `Connection error: ${ADMIN_CLOSED_MESSAGE}`;
 
 /** How often one kind of kafkajs WARN line is logged at WARN. */
 export const CLIENT_WARN_INTERVAL_MS = 60_000;
@@ -40,6 +45,7 @@ export function clientLog(
 ): (entry: LogEntry) => void {
   return (entry) => {
     const { message, ...rest } = entry.log;
+    if (entry.namespace === "Connection" && message.startsWith(ADMIN_CLOSED_LINE)) return;
     const line = `${entry.namespace ? `[${entry.namespace}] ` : ""}${message}`;
     const text = `${line} ${JSON.stringify(rest)}`;
     const expected =
