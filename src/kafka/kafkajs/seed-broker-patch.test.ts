@@ -4,8 +4,9 @@
  * connections and answers nothing, as a SIGSTOPped one: the kernel accepts them) and brokers answering ApiVersions alone
  * (test/support/recording-broker.ts). The process remembers such brokers for all its kafkajs clients, and only failures of
  * the broker's doing: a client's own (sockets the gateway refused, its own disconnect, a certificate it does not trust, a
- * TLS handshake cut by a PLAINTEXT listener, a SASL mechanism the broker does not offer) leave the others' order as it
- * was. These fail when an install ran without the patch.
+ * TLS handshake cut by a PLAINTEXT listener, a SASL mechanism the broker does not offer, a refused login, a connection a
+ * SASL listener closed after answering on it) leave the others' order as it was. These fail when an install ran without
+ * the patch.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
