@@ -222,7 +222,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     broker.secondBack = true;
     expect(await turn(1500)).toBe(5);
     // t-0's batch of that turn went before the ask (its leader known); this one once the ask found its leader.
-    await broker.deliverUntil(second);
+    await broker.deliverUntil(second!);
     expect(await second).toBe(0);
     expect(await turn(1599)).toBe(5);
     expect(await turn(1600)).toBe(6);
