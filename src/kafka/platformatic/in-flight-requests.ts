@@ -95,7 +95,8 @@ export class InFlightRequests {
       else if (verdict === "refused") settlement.refuse(b, code, a?.errorMessage, id.epoch);
       else if (verdict === "fatal") settlement.reject(b, code, a?.errorMessage);
       else {
-        if (verdict === "retry-after-metadata") this.leaders.markStale({ topic: b.part.topic, partition: b.part.partition });
+        // Its leader moved (as far as this answer says): only this partition waits for new metadata.
+        if (verdict === "retry-after-metadata") this.leaders.markStale(b.part);
         settlement.retry(b, code, a?.errorMessage);
       }
     }

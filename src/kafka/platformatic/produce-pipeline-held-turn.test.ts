@@ -135,8 +135,7 @@ class HeldTopicBroker extends FakeBroker {
       }
     }
     const known = await super.leaders(topics);
-    for (const [topic, node] of this.ledBy) if (known.has(topic)) known.set(topic, known.get(topic)!.map(() => node));
-    return known;
+    return new Map([...known].map(([t, leaders]) => [t, leaders.map((l) => this.ledBy.get(t) ?? l)]));
   }
 }
 
