@@ -15,7 +15,12 @@
  * never. A `reconnect` opens a new connection while the older ones still answer what they carry (a
  * client whose pool replaced a connection it still reads). A request may fail before it is written
  * (`produce` rejects at once, marked requestNotWritten as PlatformaticTransport marks a refused connection), and
- * metadata may fail (retriably).
+ * metadata may fail (retriably) or be held until the driver releases it (`releaseMetadata`: a broker that does not
+ * answer it, a topic being created).
+ *
+ * Topics (`t` by default; the Topology can name more) have as many partitions each, led by brokers 1 to `nodes` in turn;
+ * every broker's requests go over the same connections (a cut fails those of every broker on it), and the model counts
+ * each broker's requests not answered yet (`mostOpen`: the most there ever were at once).
  */
 import { NetworkError } from "@platformatic/kafka";
 import {
@@ -54,10 +59,19 @@ export interface Faults {
    * (until 0115b83; the pipeline must not depend on it).
    */
   readonly answersOutOfOrder: number;
+  /** A metadata request is held until the driver releases it (per chance). */
+  readonly holdMetadata?: number;
+}
+
+/** The topics and brokers of the model (one topic `t`, one broker, by default). */
+export interface Topology {
+  readonly topics: readonly string[];
+  readonly nodes: number;
 }
 
 /** One batch of a request, as the broker read it. */
 interface WireBatch {
+  readonly topic: string;
   readonly partition: number;
   readonly labels: readonly number[];
   readonly epoch: number;
@@ -65,6 +79,7 @@ interface WireBatch {
 }
 
 export interface ModelRequest {
+  readonly node: number;
   readonly batches: readonly WireBatch[];
   /** The broker's answers once it handled the request. */
   handled: PartitionAnswer[] | undefined;
@@ -84,7 +99,7 @@ function labelsOf(records: Buffer): number[] {
 }
 
 export class ModelBroker implements ProduceTransport {
-  /** Per partition: the labels written, in log order. */
+  /** Per partition (`slot`): the labels written, in log order. */
   readonly logs: number[][];
   /** Labels of records the broker refuses (INVALID_RECORD, with their batch). */
   readonly invalid = new Set<number>();
@@ -96,6 +111,14 @@ export class ModelBroker implements ProduceTransport {
   readonly answered: number[] = [];
   /** The connection of the request just written breaks (at the driver's next step). */
   cutDue: ModelRequest[] | undefined;
+  /** Per broker: its requests written and not answered (nor failed) yet. */
+  private readonly open = new Map<number, number>();
+  /** The most requests a broker had not answered at once. */
+  mostOpen = 0;
+  /** Requests written while a metadata request was held. */
+  sentWhileHeld = 0;
+  /** The metadata requests held (`holdMetadata`), each answered by calling it. */
+  private readonly heldAsks: (() => void)[] = [];
   private readonly states: (ProducerState | undefined)[];
 
   constructor(
@@ -104,9 +127,28 @@ export class ModelBroker implements ProduceTransport {
     private readonly faults: Faults,
     /** Told what happens (a failing seed's story). */
     private readonly trace?: (line: string) => void,
+    private readonly topology: Topology = { topics: ["t"], nodes: 1 },
   ) {
-    this.logs = Array.from({ length: partitions }, () => []);
-    this.states = Array.from({ length: partitions }, () => undefined);
+    const slots = partitions * topology.topics.length;
+    this.logs = Array.from({ length: slots }, () => []);
+    this.states = Array.from({ length: slots }, () => undefined);
+  }
+
+  /** Where a partition's log and producer state are kept (`logs`). */
+  slot(topic: string, partition: number): number {
+    return this.topology.topics.indexOf(topic) * this.partitions + partition;
+  }
+
+  /** Metadata requests held, not answered yet. */
+  get heldMetadata(): number {
+    return this.heldAsks.length;
+  }
+
+  /** The held metadata requests answer. */
+  releaseMetadata(): boolean {
+    this.trace?.(`${this.heldAsks.length} metadata requests answer`);
+    for (const answer of this.heldAsks.splice(0)) answer();
+    return true;
   }
 
   /** Requests written and not answered yet, on every live connection. */
@@ -121,7 +163,13 @@ export class ModelBroker implements ProduceTransport {
       this.trace?.("metadata fails");
       throw new NetworkError("Connection closed");
     }
-    return new Map(topics.map((t) => [t, Array.from({ length: this.partitions }, () => 1)]));
+    if (this.faults.holdMetadata && this.random() < this.faults.holdMetadata) {
+      this.trace?.(`metadata for ${topics.join()} held`);
+      await new Promise<void>((resolve) => this.heldAsks.push(resolve));
+    }
+    const { nodes } = this.topology;
+    const leaders = (t: string) => Array.from({ length: this.partitions }, (_, p) => 1 + (this.slot(t, p) % nodes));
+    return new Map(topics.map((t) => [t, leaders(t)]));
   }
 
   async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
@@ -136,9 +184,10 @@ export class ModelBroker implements ProduceTransport {
     return true;
   }
 
-  produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
     // What the broker reads is the bytes as written now (a later stamp must not change them).
     const read = batches.map((b) => ({
+      topic: b.topic,
       partition: b.partition,
       labels: labelsOf(b.records),
       epoch: b.records.readInt16BE(51),
@@ -150,8 +199,25 @@ export class ModelBroker implements ProduceTransport {
     }
     const { promise, resolve, reject } = Promise.withResolvers<readonly PartitionAnswer[]>();
     const connection = this.live.length - 1;
-    this.trace?.(`written on connection ${connection}: ${JSON.stringify(read)}`);
-    this.live[connection]!.push({ batches: read, handled: undefined, resolve, reject });
+    this.trace?.(`written on connection ${connection} to ${node}: ${JSON.stringify(read)}`);
+    const open = (this.open.get(node) ?? 0) + 1;
+    this.open.set(node, open);
+    this.mostOpen = Math.max(this.mostOpen, open);
+    if (this.heldAsks.length > 0) this.sentWhileHeld++;
+    const closed = () => this.open.set(node, this.open.get(node)! - 1);
+    this.live[connection]!.push({
+      node,
+      batches: read,
+      handled: undefined,
+      resolve: (answers) => {
+        closed();
+        resolve(answers);
+      },
+      reject: (error) => {
+        closed();
+        reject(error);
+      },
+    });
     if (this.random() < this.faults.cutAfterWrite) this.cutDue = this.live[connection];
     return promise;
   }
@@ -240,18 +306,20 @@ export class ModelBroker implements ProduceTransport {
   private handle(r: ModelRequest): void {
     r.handled = r.batches.map((b) => {
       const a = this.append(b);
-      this.trace?.(`  ${JSON.stringify(b)} -> ${a.errorCode} ${a.baseOffset}; log ${this.logs[b.partition]!.join()}`);
+      const log = this.logs[this.slot(b.topic, b.partition)]!;
+      this.trace?.(`  ${JSON.stringify(b)} -> ${a.errorCode} ${a.baseOffset}; log ${log.join()}`);
       return a;
     });
   }
 
   private answer(b: WireBatch, errorCode: number, baseOffset: number): PartitionAnswer {
-    return { topic: "t", partition: b.partition, errorCode, baseOffset };
+    return { topic: b.topic, partition: b.partition, errorCode, baseOffset };
   }
 
   private append(b: WireBatch): PartitionAnswer {
     if (b.labels.some((l) => this.invalid.has(l))) return this.answer(b, INVALID_RECORD, -1);
-    const log = this.logs[b.partition]!;
+    const slot = this.slot(b.topic, b.partition);
+    const log = this.logs[slot]!;
     const last = b.sequence + b.labels.length - 1;
     const write = (state: ProducerState) => {
       const offset = log.length;
@@ -262,10 +330,10 @@ export class ModelBroker implements ProduceTransport {
       if (state.cached.length > CACHED_BATCHES) state.cached.shift();
       return this.answer(b, 0, offset);
     };
-    const state = this.states[b.partition];
+    const state = this.states[slot];
     if (!state) {
       const fresh: ProducerState = { epoch: b.epoch, lastSequence: last, cached: [] };
-      this.states[b.partition] = fresh;
+      this.states[slot] = fresh;
       return write(fresh);
     }
     if (b.epoch < state.epoch) return this.answer(b, INVALID_PRODUCER_EPOCH, -1);
