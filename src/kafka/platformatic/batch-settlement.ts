@@ -45,6 +45,8 @@ export class BatchSettlement {
   refusals = 0;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   private lastError: string | undefined;
+  /** Metadata asks have failed (retriably) since metadata was last had: their one WARN was given (or is held). */
+  private metadataWarned = false;
   /** The producer's retry WARNs, one per RETRY_WARNING_INTERVAL_MS at most (UnansweredRequests' too). */
   readonly retryWarnings: RetryWarnings;
   private readonly retryRun: ProducerRetries;
@@ -79,12 +81,14 @@ export class BatchSettlement {
   /** Metadata and a producer id were had: the expiry message and the run of retries no longer name their failure. */
   metadataHad(): void {
     this.lastError = undefined;
+    this.metadataWarned = false;
     this.retryRun.metadataHad();
   }
 
   /**
    * Metadata or a producer id could not be had: a retriable error is kept for the expiry message
-   * and tried again after retry.backoff.ms; any other (an authorization failure, …) fails the
+   * and tried again after retry.backoff.ms; metadata's for `topics` gives one WARN a run of such failures (until
+   * metadata is had), through the retry WARNs' budget (`metadataWarning`); any other (an authorization failure, …) fails the
    * batches not on the wire at once (of `topics`, or all), with the cause. A refusal of `topics`
    * (TOPIC_AUTHORIZATION_FAILED) fails only their batches, each partition's as `refuseQueued`
    * says, and the producer goes on (`epoch`: the producer's), as Java's fails only that topic's sends.
@@ -101,6 +105,7 @@ export class BatchSettlement {
     if (isRetriable(error) || isUnknownTopic(error)) {
       this.lastError = message;
       this.retryRun.metadataFailed(now, message, error);
+      if (topics && isRetriable(error)) this.metadataWarning(topics, now);
       this.wake(now + this.s.retryBackoffMs);
       return;
     }
@@ -121,6 +126,21 @@ export class BatchSettlement {
     // Only when some were failed: with only batches on the wire left, the pump would ask the same topics
     // again at once, in a loop until they are answered; their answers wake it instead.
     if (topics && failed) this.wake(now);
+  }
+
+  /**
+   * The first retriable failure of a metadata ask for `topics` since metadata was last had: one WARN, naming them and
+   * the error (the expiry message's text), as the batches waiting for it may not fail for delivery.timeout.ms; held
+   * back by the budget while the failures go on, it is written once the budget allows, naming the latest error.
+   */
+  private metadataWarning(topics: ReadonlySet<string>, now: number): void {
+    if (this.metadataWarned) return;
+    this.metadataWarned = true;
+    const names = [...topics];
+    const named = names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", ");
+    const text = (at: number) =>
+      `${this.lastError}; ${names.length > 1 ? "topics" : "topic"} ${named} asked again until delivery.timeout.ms${heldBack(at - now)}`;
+    this.retryWarnings.warn(now, text, () => this.metadataWarned, "metadata");
   }
 
   succeed(b: Batch, baseOffset: number): void {
