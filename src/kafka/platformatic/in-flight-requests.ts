@@ -96,7 +96,8 @@ export class InFlightRequests {
       else if (verdict === "fatal") settlement.reject(b, code, a?.errorMessage);
       else {
         // Its leader moved (as far as this answer says): only this partition waits for new metadata.
-        if (verdict === "retry-after-metadata") this.leaders.markStale(b.part);
+        const { topic, partition } = b.part;
+        if (verdict === "retry-after-metadata") this.leaders.markStale({ topic, partition });
         settlement.retry(b, code, a?.errorMessage);
       }
     }

@@ -308,6 +308,16 @@ describe("ProducePipeline: a batch that may be in the log goes again while the b
   });
 });
 
+/** Every kind of broker fault at once, some of each. */
+const MIXED_FAULTS: Faults = {
+  failBeforeWrite: 0.1,
+  cutAfterWrite: 0.1,
+  metadataFailure: 0.05,
+  reconnect: 0.3,
+  notLeader: 0.5,
+  answersOutOfOrder: 0.3,
+};
+
 describe("ProducePipeline against a broker whose connections break (seeded random runs)", () => {
   // About a millisecond of CPU a run; the budgets are for a loaded machine.
   test("lost answers and refused batches, answers handled out of order: never fails, each batch written once in order or refused alone", async () => {
@@ -356,15 +366,7 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
   // withdraw2: a caller takes back batches queued, never stamped (an ingest request that timed out during an outage);
   // one taken back is never written, and the partition's later batches still land once each, in order.
   test("also batches taken back while queued: none of them is in the log, the others are, once each in order", async () => {
-    const faults = {
-      failBeforeWrite: 0.1,
-      cutAfterWrite: 0.1,
-      metadataFailure: 0.05,
-      reconnect: 0.3,
-      notLeader: 0.5,
-      answersOutOfOrder: 0.3,
-      withdraw: 0.1,
-    };
+    const faults = { ...MIXED_FAULTS, withdraw: 0.1 };
     const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0 };
     expect(await fuzz(300, faults, seen)).toEqual([]);
     expect(seen.withdrawn).toBeGreaterThan(100);
@@ -374,16 +376,7 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
   // (NOT_LEADER_OR_FOLLOWER) and connections break: the partitions no stale mark is about go meanwhile; each batch is
   // still written once, in order, with at most max.in.flight requests to a broker.
   test("also three topics on two brokers with metadata held: batches go beside the held ask, each written once in order", async () => {
-    const faults = {
-      failBeforeWrite: 0.1,
-      cutAfterWrite: 0.1,
-      metadataFailure: 0.05,
-      reconnect: 0.3,
-      notLeader: 0.5,
-      answersOutOfOrder: 0.3,
-      holdMetadata: 0.5,
-      topology: { topics: ["t", "u", "v"], nodes: 2 },
-    };
+    const faults = { ...MIXED_FAULTS, holdMetadata: 0.5, topology: { topics: ["t", "u", "v"], nodes: 2 } };
     const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0 };
     expect(await fuzz(300, faults, seen)).toEqual([]);
     expect(seen.sentWhileHeld).toBeGreaterThan(300);
