@@ -2,6 +2,7 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { type Consumer, MultipleErrors, ResponseError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
+import { watchIntervalMs } from "../subscription-change.ts";
 import { metadataOf, metadataRefused } from "./metadata-test-support.ts";
 import { type SubscriptionWatch, watchSubscription } from "./subscription-watch.ts";
 
@@ -14,6 +15,9 @@ function tracking(fake: LibraryConsumer, tracked: string[], topics: object = {})
   }) as unknown as LibraryConsumer;
 }
 
+/** The watches' metadata.max.age.ms: no look comes from the interval within a test. */
+const METADATA_MAX_AGE_MS = 2 ** 31 - 1;
+
 /**
  * watchSubscription of `w.topics` (all joined) on `w.consumer`, for a member that does not lead the group and
  * stays current, whose rejoin does nothing, whose recovery gives up and whose crash throws, with no look at an
@@ -22,7 +26,7 @@ function tracking(fake: LibraryConsumer, tracked: string[], topics: object = {})
 function watching(w: Partial<SubscriptionWatch> & Pick<SubscriptionWatch, "consumer"> & { topics: string[] }) {
   const watcher = watchSubscription({
     connection: {} as ConnectionSettings,
-    settings: { metadataMaxAgeMs: 2 ** 31 - 1, allowAutoTopicCreation: false } as ConsumerSettings,
+    settings: { metadataMaxAgeMs: METADATA_MAX_AGE_MS, allowAutoTopicCreation: false } as ConsumerSettings,
     joined: new Set(w.topics),
     assigned: () => undefined,
     current: () => true,
@@ -168,12 +172,14 @@ describe("platformatic watchSubscription", () => {
         reached = false;
       },
     });
-    // The wait's tries, 100 ms apart, made at once; the looks' own timers counted.
+    // The wait's tries, 100 ms apart, made at once; the looks' own timers (the watch interval) counted, no other
+    // module's (a timer an earlier test's client left runs as it asked).
     const timer = globalThis.setTimeout;
+    const lookInterval = watchIntervalMs(METADATA_MAX_AGE_MS);
     let scheduled = 0;
     const timers = spyOn(globalThis, "setTimeout").mockImplementation(((callback: () => void, ms: number) => {
       if (ms === 100) return timer(callback, 0);
-      scheduled++;
+      if (ms === lookInterval) scheduled++;
       return timer(callback, ms);
     }) as typeof setTimeout);
     let rejoins = 0;
