@@ -417,7 +417,7 @@ export class ProducePipeline {
       this.sendBeside(now);
       try {
         await this.leaders.refresh([...wanted]);
-        this.settlement.metadataHad();
+        this.settlement.metadataAnswered();
       } catch (error) {
         // Only the topics refused fail (each asked alone): the others' batches go on.
         const refused = await this.leaders.refused([...wanted], error);
