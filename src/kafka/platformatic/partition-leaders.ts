@@ -5,12 +5,11 @@
  * broker that failed as a whole (a lost connection, a timed-out request); each mark says which partition or broker it
  * is about (`markStale`, `marked`). The pipeline refreshes it before it sends again, not sooner than a backoff after
  * the last refresh's answer (meanwhile it sends to the leaders known): retry.backoff.ms, doubling up to
- * retry.backoff.max.ms with ±20 % jitter
- * while refreshes fail or, asked again because of an error, change no leader (a broker the gateway cannot reach
- * that the cluster still lists as leader), as Java's Metadata.timeToAllowUpdate (KIP-580); and a topic's once it
- * is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions added to a topic are then
- * used by the partitioner. That one is asked in the background (`renew`): sends go on to the leaders known
- * meanwhile, as Java's, unless it refuses the topic for good (authorization).
+ * retry.backoff.max.ms with ±20 % jitter while refreshes fail or, asked again because of an error, change no leader (a
+ * broker the gateway cannot reach that the cluster still lists as leader), as Java's Metadata.timeToAllowUpdate
+ * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions
+ * added to a topic are then used by the partitioner. That one is asked in the background (`renew`): sends go on to the
+ * leaders known meanwhile, as Java's, unless it refuses the topic for good (authorization).
  */
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
