@@ -40,7 +40,12 @@
  * A turn that awaits metadata (a topic being created, a leader moved, a broker that does not answer) sends the ready
  * batches of the partitions with a leader known before and while it waits, as Java's Sender, which never waits for
  * metadata; not those a stale mark not cleared yet is about (a partition answered NOT_LEADER_OR_FOLLOWER, or led by a
- * broker whose request failed as a whole: PartitionLeaders.marked): they wait for the next turn's refresh.
+ * broker whose request failed as a whole: PartitionLeaders.marked): they wait while the ask is awaited, no longer. The
+ * turn's last send, once the ask answered (a mark set meanwhile is still set) or failed for an unknown topic, and a turn
+ * within the refresh backoff (which asks nothing) send the ready batches of every partition with a leader known,
+ * marked or not, to that leader, as Java's Sender: a leader that moved costs a round trip (NOT_LEADER_OR_FOLLOWER or a
+ * failed request, the batch retried), nothing is lost. After an ask that failed otherwise the turn sends nothing more;
+ * the next, within the refresh backoff, sends as said.
  * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
  * Those WARNs, a retry WARN the budget held back (RetryWarnings.writeHeld) and the expiry of batches not on the
  * wire are done when the wake timer fires, also while a pump turn awaits metadata or a producer id from a broker that
@@ -444,10 +449,11 @@ export class ProducePipeline {
    * While a turn awaits metadata: the ready batches of the partitions with a leader known, sent now, but for those a
    * stale mark not cleared yet is about (PartitionLeaders.marked: the partition was answered NOT_LEADER_OR_FOLLOWER, or
    * a request to its leader as known now failed as a whole, before the ask or since): those, and the ones without a
-   * leader, wait for the next turn (`again`), which refreshes first. One broker's lost connection stops only the
-   * partitions it leads, however long the ask is held. Java's Sender goes on sending those too (to the leader known,
-   * once their retry's backoff is over). Synchronous, as `send`: no other turn's requests are built meanwhile, so a
-   * partition's batches keep their order and sequences.
+   * leader, wait until the ask is over (`again`). Then the turn's last send or, within the refresh backoff, the next
+   * turn sends the marked ones to their leader known (see the header); only one whose leader is not known waits for a
+   * refresh. One broker's lost connection stops only the partitions it leads while the ask is held;
+   * Java's Sender goes on sending those too (to the leader known, once their retry's backoff is over). Synchronous, as
+   * `send`: no other turn's requests are built meanwhile, so a partition's batches keep their order and sequences.
    */
   private sendBeside(now: number): void {
     const { leaders } = this;
