@@ -20,7 +20,12 @@
  *
  * Topics (`t` by default; the Topology can name more) have as many partitions each, led by brokers 1 to `nodes` in turn;
  * every broker's requests go over the same connections (a cut fails those of every broker on it), and the model counts
- * each broker's requests not answered yet (`mostOpen`: the most there ever were at once).
+ * each broker's requests not answered yet (`mostOpen`: the most there ever were at once). With `moves`, leaders move: a
+ * request answered NOT_LEADER_OR_FOLLOWER (`notLeader`) moves its partitions' leader to the next broker, metadata
+ * tells of a move only per chance (a lagging cluster), and a broker answers NOT_LEADER_OR_FOLLOWER for a partition it
+ * does not lead; the model counts the requests written during a metadata ask that carry a partition answered
+ * NOT_LEADER_OR_FOLLOWER since the last ask begun after such an answer (`sentMarkedDuringAsk`: the pipeline's stale
+ * mark about it holds them back until then).
  */
 import { NetworkError } from "@platformatic/kafka";
 import {
@@ -67,6 +72,8 @@ export interface Faults {
 export interface Topology {
   readonly topics: readonly string[];
   readonly nodes: number;
+  /** Leaders move on NOT_LEADER_OR_FOLLOWER (see the header). */
+  readonly moves?: boolean;
 }
 
 /** One batch of a request, as the broker read it. */
@@ -119,6 +126,18 @@ export class ModelBroker implements ProduceTransport {
   sentWhileHeld = 0;
   /** The metadata requests held (`holdMetadata`), each answered by calling it. */
   private readonly heldAsks: (() => void)[] = [];
+  /** Per partition (`slot`): its leader now, and the one metadata answers (`moves`: lagging). */
+  private readonly leaderOf: number[];
+  private readonly published: number[];
+  /** Metadata asks begun so far, and those not answered (nor failed) yet. */
+  private asksBegun = 0;
+  private asking = 0;
+  /** Partitions (`slot`) answered NOT_LEADER_OR_FOLLOWER, with `asksBegun` then, until an ask begun after answers. */
+  private readonly answeredNotLeader = new Map<number, number>();
+  /** Requests sent (written or failing before) during an ask carrying a partition of `answeredNotLeader`. */
+  sentMarkedDuringAsk = 0;
+  /** Leaders moved (`moves`). */
+  moved = 0;
   private readonly states: (ProducerState | undefined)[];
 
   constructor(
@@ -132,6 +151,8 @@ export class ModelBroker implements ProduceTransport {
     const slots = partitions * topology.topics.length;
     this.logs = Array.from({ length: slots }, () => []);
     this.states = Array.from({ length: slots }, () => undefined);
+    this.leaderOf = Array.from({ length: slots }, (_, slot) => 1 + (slot % topology.nodes));
+    this.published = [...this.leaderOf];
   }
 
   /** Where a partition's log and producer state are kept (`logs`). */
@@ -159,17 +180,28 @@ export class ModelBroker implements ProduceTransport {
   }
 
   async leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>> {
-    if (refresh && this.random() < this.faults.metadataFailure) {
-      this.trace?.("metadata fails");
-      throw new NetworkError("Connection closed");
+    const begun = ++this.asksBegun;
+    this.asking++;
+    try {
+      if (refresh && this.random() < this.faults.metadataFailure) {
+        this.trace?.("metadata fails");
+        throw new NetworkError("Connection closed");
+      }
+      if (this.faults.holdMetadata && this.random() < this.faults.holdMetadata) {
+        this.trace?.(`metadata for ${topics.join()} held`);
+        await new Promise<void>((resolve) => this.heldAsks.push(resolve));
+      }
+      if (this.topology.moves)
+        for (let slot = 0; slot < this.leaderOf.length; slot++)
+          if (this.random() < 0.6) this.published[slot] = this.leaderOf[slot]!;
+      // As the pipeline's refresh clears every stale mark set before it began (whatever topics it asked).
+      for (const [slot, asks] of this.answeredNotLeader) if (asks < begun) this.answeredNotLeader.delete(slot);
+      const leaders = (t: string) =>
+        Array.from({ length: this.partitions }, (_, p) => this.published[this.slot(t, p)]!);
+      return new Map(topics.map((t) => [t, leaders(t)]));
+    } finally {
+      this.asking--;
     }
-    if (this.faults.holdMetadata && this.random() < this.faults.holdMetadata) {
-      this.trace?.(`metadata for ${topics.join()} held`);
-      await new Promise<void>((resolve) => this.heldAsks.push(resolve));
-    }
-    const { nodes } = this.topology;
-    const leaders = (t: string) => Array.from({ length: this.partitions }, (_, p) => 1 + (this.slot(t, p) % nodes));
-    return new Map(topics.map((t) => [t, leaders(t)]));
   }
 
   async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
@@ -193,6 +225,10 @@ export class ModelBroker implements ProduceTransport {
       epoch: b.records.readInt16BE(51),
       sequence: b.records.readInt32BE(53),
     }));
+    if (this.asking > 0 && read.some((b) => this.answeredNotLeader.has(this.slot(b.topic, b.partition)))) {
+      this.trace?.("  sent during an ask, carrying a partition answered NOT_LEADER_OR_FOLLOWER before it");
+      this.sentMarkedDuringAsk++;
+    }
     if (this.random() < this.faults.failBeforeWrite) {
       this.trace?.(`fails before it is written: ${JSON.stringify(read)}`);
       return Promise.reject(markRequestNotWritten(new NetworkError("Connection refused")));
@@ -251,7 +287,7 @@ export class ModelBroker implements ProduceTransport {
       for (const a of answers) this.answered.push(a.errorCode);
       this.trace?.(`answered: ${JSON.stringify(answers.map((a) => [a.partition, a.errorCode, a.baseOffset]))}`);
       let late = burst > 1 ? Math.floor(this.random() * 3) : 0;
-      const deliver = () => (late-- > 0 ? queueMicrotask(deliver) : head.resolve(answers));
+      const deliver = () => (late-- > 0 ? queueMicrotask(deliver) : this.deliver(head, answers));
       deliver();
     }
     return true;
@@ -264,8 +300,26 @@ export class ModelBroker implements ProduceTransport {
     if (!head || head.handled) return false;
     connection!.shift();
     this.trace?.(`answered NOT_LEADER_OR_FOLLOWER: ${JSON.stringify(head.batches)}`);
-    head.resolve(head.batches.map((b) => this.answer(b, NOT_LEADER_OR_FOLLOWER, -1)));
+    for (const b of head.batches) {
+      const slot = this.slot(b.topic, b.partition);
+      if (!this.topology.moves || this.leaderOf[slot] !== head.node) continue;
+      this.leaderOf[slot] = 1 + (head.node % this.topology.nodes);
+      this.moved++;
+      this.trace?.(`  ${b.topic}-${b.partition}'s leader moves to ${this.leaderOf[slot]}`);
+    }
+    this.deliver(
+      head,
+      head.batches.map((b) => this.answer(b, NOT_LEADER_OR_FOLLOWER, -1)),
+    );
     return true;
+  }
+
+  /** `r`'s answers reach the pipeline (a NOT_LEADER_OR_FOLLOWER among them is noted: `sentMarkedDuringAsk`). */
+  private deliver(r: ModelRequest, answers: PartitionAnswer[]): void {
+    for (const a of answers)
+      if (a.errorCode === NOT_LEADER_OR_FOLLOWER)
+        this.answeredNotLeader.set(this.slot(a.topic, a.partition), this.asksBegun);
+    r.resolve(answers);
   }
 
   /** New requests go on a new connection; the older ones go on answering theirs. */
@@ -305,7 +359,8 @@ export class ModelBroker implements ProduceTransport {
 
   private handle(r: ModelRequest): void {
     r.handled = r.batches.map((b) => {
-      const a = this.append(b);
+      const leads = !this.topology.moves || this.leaderOf[this.slot(b.topic, b.partition)] === r.node;
+      const a = leads ? this.append(b) : this.answer(b, NOT_LEADER_OR_FOLLOWER, -1);
       const log = this.logs[this.slot(b.topic, b.partition)]!;
       this.trace?.(`  ${JSON.stringify(b)} -> ${a.errorCode} ${a.baseOffset}; log ${log.join()}`);
       return a;

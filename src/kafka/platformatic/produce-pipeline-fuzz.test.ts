@@ -14,9 +14,12 @@
  * the first batch expired) check that no batch failed as never sent or not sent (NeverSentBatch, NotSentError) is in the log, that no record is
  * in it twice, and that the acknowledged ones are there. Runs that take batches back (ProducePipeline.withdraw, of a
  * pending batch picked at random) check that each one taken back failed as never sent and is in no log. Runs over three
- * topics led by two brokers, whose metadata is held until the driver releases it, check besides that no broker ever had
- * more than max.in.flight requests unanswered, and count the requests sent beside a held ask. A directed test pins the case the runs found: a
- * batch that may be in the log must still be among the broker's last 5 when it goes again.
+ * topics led by two brokers, whose metadata is held until the driver releases it and whose leaders move on
+ * NOT_LEADER_OR_FOLLOWER (metadata telling of it late), check besides that no broker ever had more than max.in.flight
+ * requests unanswered and that no request sent during a metadata ask carries a partition answered
+ * NOT_LEADER_OR_FOLLOWER before it (its stale mark holds it back), and count the requests sent beside a held ask. A
+ * directed test pins the case the runs found: a batch that may be in the log must still be among the broker's last 5
+ * when it goes again.
  *
  * Each run is deterministic: the pipeline's clock stands still but for those jumps (retry.backoff.ms 0), its work
  * runs in microtasks, and the model broker's choices come from the seed. A failing run names its seed and
@@ -97,6 +100,8 @@ interface Seen {
   withdrawn: number;
   /** Requests written while a metadata request was held. */
   sentWhileHeld: number;
+  /** Leaders moved (Topology.moves). */
+  moved: number;
 }
 
 /** One seeded run; what went wrong, or undefined. `trace` is told its story. */
@@ -176,6 +181,9 @@ async function run(
         if (!Object.is(pipeline.queuedBatches(topic, p), 0))
           return `${topic}-${p}: ${pipeline.queuedBatches(topic, p)} queued`;
     if (broker.mostOpen > s.maxInFlight) return `${broker.mostOpen} requests on the wire to one broker at once`;
+    if (broker.sentMarkedDuringAsk > 0)
+      return `${broker.sentMarkedDuringAsk} requests sent during a metadata ask carried a partition answered NOT_LEADER_OR_FOLLOWER before it`;
+    if (seen) seen.moved += broker.moved;
     if (seen) seen.sentWhileHeld += broker.sentWhileHeld;
     if (seen) seen.neverSent += appends.filter((a) => a.outcome instanceof NeverSentBatch).length;
     if (seen) seen.withdrawn += appends.filter((a) => a.withdrawn).length;
@@ -357,7 +365,7 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
       answersOutOfOrder: 0.3,
       expiry: 0.004,
     };
-    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0 };
+    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0, moved: 0 };
     expect(await fuzz(300, faults, seen)).toEqual([]);
     expect(seen.expired).toBeGreaterThan(30);
     expect(seen.neverSent).toBeGreaterThan(30);
@@ -367,19 +375,22 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
   // one taken back is never written, and the partition's later batches still land once each, in order.
   test("also batches taken back while queued: none of them is in the log, the others are, once each in order", async () => {
     const faults = { ...MIXED_FAULTS, withdraw: 0.1 };
-    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0 };
+    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0, moved: 0 };
     expect(await fuzz(300, faults, seen)).toEqual([]);
     expect(seen.withdrawn).toBeGreaterThan(100);
   }, 30_000);
 
-  // stalemark: three topics led by two brokers, metadata held (a broker that does not answer it) while leaders move
-  // (NOT_LEADER_OR_FOLLOWER) and connections break: the partitions no stale mark is about go meanwhile; each batch is
-  // still written once, in order, with at most max.in.flight requests to a broker.
-  test("also three topics on two brokers with metadata held: batches go beside the held ask, each written once in order", async () => {
-    const faults = { ...MIXED_FAULTS, holdMetadata: 0.5, topology: { topics: ["t", "u", "v"], nodes: 2 } };
-    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0 };
+  // stalemark: three topics led by two brokers, metadata held (a broker that does not answer it, or tells of a moved
+  // leader late) while leaders move (NOT_LEADER_OR_FOLLOWER) and connections break: the partitions no stale mark is
+  // about go meanwhile, none answered NOT_LEADER_OR_FOLLOWER before the ask; each batch is still written once, in
+  // order, with at most max.in.flight requests to a broker.
+  test("also three topics on two brokers with metadata held while leaders move: batches go beside the held ask, not those whose leader moved, each written once in order", async () => {
+    const topology = { topics: ["t", "u", "v"], nodes: 2, moves: true };
+    const faults = { ...MIXED_FAULTS, holdMetadata: 0.5, topology };
+    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0, moved: 0 };
     expect(await fuzz(300, faults, seen)).toEqual([]);
     expect(seen.sentWhileHeld).toBeGreaterThan(300);
+    expect(seen.moved).toBeGreaterThan(200);
   }, 30_000);
 
   test("also a new connection while an older one still answers", async () => {
