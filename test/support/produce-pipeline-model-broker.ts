@@ -15,7 +15,17 @@
  * never. A `reconnect` opens a new connection while the older ones still answer what they carry (a
  * client whose pool replaced a connection it still reads). A request may fail before it is written
  * (`produce` rejects at once, marked requestNotWritten as PlatformaticTransport marks a refused connection), and
- * metadata may fail (retriably).
+ * metadata may fail (retriably) or be held until the driver releases it (`releaseMetadata`: a broker that does not
+ * answer it, a topic being created).
+ *
+ * Topics (`t` by default; the Topology can name more) have as many partitions each, led by brokers 1 to `nodes` in turn;
+ * every broker's requests go over the same connections (a cut fails those of every broker on it), and the model counts
+ * each broker's requests not answered yet (`mostOpen`: the most there ever were at once). With `moves`, leaders move: a
+ * request answered NOT_LEADER_OR_FOLLOWER (`notLeader`) moves its partitions' leader to the next broker, metadata
+ * tells of a move only per chance (a lagging cluster), and a broker answers NOT_LEADER_OR_FOLLOWER for a partition it
+ * does not lead; the model counts the requests written during a metadata ask that carry a partition answered
+ * NOT_LEADER_OR_FOLLOWER since the last ask begun after such an answer (`sentMarkedDuringAsk`: the pipeline's stale
+ * mark about it holds them back until then).
  */
 import { NetworkError } from "@platformatic/kafka";
 import {
@@ -54,10 +64,21 @@ export interface Faults {
    * (until 0115b83; the pipeline must not depend on it).
    */
   readonly answersOutOfOrder: number;
+  /** A metadata request is held until the driver releases it (per chance). */
+  readonly holdMetadata?: number;
+}
+
+/** The topics and brokers of the model (one topic `t`, one broker, by default). */
+export interface Topology {
+  readonly topics: readonly string[];
+  readonly nodes: number;
+  /** Leaders move on NOT_LEADER_OR_FOLLOWER (see the header). */
+  readonly moves?: boolean;
 }
 
 /** One batch of a request, as the broker read it. */
 interface WireBatch {
+  readonly topic: string;
   readonly partition: number;
   readonly labels: readonly number[];
   readonly epoch: number;
@@ -65,6 +86,7 @@ interface WireBatch {
 }
 
 export interface ModelRequest {
+  readonly node: number;
   readonly batches: readonly WireBatch[];
   /** The broker's answers once it handled the request. */
   handled: PartitionAnswer[] | undefined;
@@ -84,7 +106,7 @@ function labelsOf(records: Buffer): number[] {
 }
 
 export class ModelBroker implements ProduceTransport {
-  /** Per partition: the labels written, in log order. */
+  /** Per partition (`slot`): the labels written, in log order. */
   readonly logs: number[][];
   /** Labels of records the broker refuses (INVALID_RECORD, with their batch). */
   readonly invalid = new Set<number>();
@@ -96,6 +118,26 @@ export class ModelBroker implements ProduceTransport {
   readonly answered: number[] = [];
   /** The connection of the request just written breaks (at the driver's next step). */
   cutDue: ModelRequest[] | undefined;
+  /** Per broker: its requests written and not answered (nor failed) yet. */
+  private readonly open = new Map<number, number>();
+  /** The most requests a broker had not answered at once. */
+  mostOpen = 0;
+  /** Requests written while a metadata request was held. */
+  sentWhileHeld = 0;
+  /** The metadata requests held (`holdMetadata`), each answered by calling it. */
+  private readonly heldAsks: (() => void)[] = [];
+  /** Per partition (`slot`): its leader now, and the one metadata answers (`moves`: lagging). */
+  private readonly leaderOf: number[];
+  private readonly published: number[];
+  /** Metadata asks begun so far, and those not answered (nor failed) yet. */
+  private asksBegun = 0;
+  private asking = 0;
+  /** Partitions (`slot`) answered NOT_LEADER_OR_FOLLOWER, with `asksBegun` then, until an ask begun after answers. */
+  private readonly answeredNotLeader = new Map<number, number>();
+  /** Requests sent (written or failing before) during an ask carrying a partition of `answeredNotLeader`. */
+  sentMarkedDuringAsk = 0;
+  /** Leaders moved (`moves`). */
+  moved = 0;
   private readonly states: (ProducerState | undefined)[];
 
   constructor(
@@ -104,9 +146,30 @@ export class ModelBroker implements ProduceTransport {
     private readonly faults: Faults,
     /** Told what happens (a failing seed's story). */
     private readonly trace?: (line: string) => void,
+    private readonly topology: Topology = { topics: ["t"], nodes: 1 },
   ) {
-    this.logs = Array.from({ length: partitions }, () => []);
-    this.states = Array.from({ length: partitions }, () => undefined);
+    const slots = partitions * topology.topics.length;
+    this.logs = Array.from({ length: slots }, () => []);
+    this.states = Array.from({ length: slots }, () => undefined);
+    this.leaderOf = Array.from({ length: slots }, (_, slot) => 1 + (slot % topology.nodes));
+    this.published = [...this.leaderOf];
+  }
+
+  /** Where a partition's log and producer state are kept (`logs`). */
+  slot(topic: string, partition: number): number {
+    return this.topology.topics.indexOf(topic) * this.partitions + partition;
+  }
+
+  /** Metadata requests held, not answered yet. */
+  get heldMetadata(): number {
+    return this.heldAsks.length;
+  }
+
+  /** The held metadata requests answer. */
+  releaseMetadata(): boolean {
+    this.trace?.(`${this.heldAsks.length} metadata requests answer`);
+    for (const answer of this.heldAsks.splice(0)) answer();
+    return true;
   }
 
   /** Requests written and not answered yet, on every live connection. */
@@ -117,11 +180,28 @@ export class ModelBroker implements ProduceTransport {
   }
 
   async leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>> {
-    if (refresh && this.random() < this.faults.metadataFailure) {
-      this.trace?.("metadata fails");
-      throw new NetworkError("Connection closed");
+    const begun = ++this.asksBegun;
+    this.asking++;
+    try {
+      if (refresh && this.random() < this.faults.metadataFailure) {
+        this.trace?.("metadata fails");
+        throw new NetworkError("Connection closed");
+      }
+      if (this.faults.holdMetadata && this.random() < this.faults.holdMetadata) {
+        this.trace?.(`metadata for ${topics.join()} held`);
+        await new Promise<void>((resolve) => this.heldAsks.push(resolve));
+      }
+      if (this.topology.moves)
+        for (let slot = 0; slot < this.leaderOf.length; slot++)
+          if (this.random() < 0.6) this.published[slot] = this.leaderOf[slot]!;
+      // As the pipeline's refresh clears every stale mark set before it began (whatever topics it asked).
+      for (const [slot, asks] of this.answeredNotLeader) if (asks < begun) this.answeredNotLeader.delete(slot);
+      const leaders = (t: string) =>
+        Array.from({ length: this.partitions }, (_, p) => this.published[this.slot(t, p)]!);
+      return new Map(topics.map((t) => [t, leaders(t)]));
+    } finally {
+      this.asking--;
     }
-    return new Map(topics.map((t) => [t, Array.from({ length: this.partitions }, () => 1)]));
   }
 
   async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
@@ -136,22 +216,44 @@ export class ModelBroker implements ProduceTransport {
     return true;
   }
 
-  produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
     // What the broker reads is the bytes as written now (a later stamp must not change them).
     const read = batches.map((b) => ({
+      topic: b.topic,
       partition: b.partition,
       labels: labelsOf(b.records),
       epoch: b.records.readInt16BE(51),
       sequence: b.records.readInt32BE(53),
     }));
+    if (this.asking > 0 && read.some((b) => this.answeredNotLeader.has(this.slot(b.topic, b.partition)))) {
+      this.trace?.("  sent during an ask, carrying a partition answered NOT_LEADER_OR_FOLLOWER before it");
+      this.sentMarkedDuringAsk++;
+    }
     if (this.random() < this.faults.failBeforeWrite) {
       this.trace?.(`fails before it is written: ${JSON.stringify(read)}`);
       return Promise.reject(markRequestNotWritten(new NetworkError("Connection refused")));
     }
     const { promise, resolve, reject } = Promise.withResolvers<readonly PartitionAnswer[]>();
     const connection = this.live.length - 1;
-    this.trace?.(`written on connection ${connection}: ${JSON.stringify(read)}`);
-    this.live[connection]!.push({ batches: read, handled: undefined, resolve, reject });
+    this.trace?.(`written on connection ${connection} to ${node}: ${JSON.stringify(read)}`);
+    const open = (this.open.get(node) ?? 0) + 1;
+    this.open.set(node, open);
+    this.mostOpen = Math.max(this.mostOpen, open);
+    if (this.heldAsks.length > 0) this.sentWhileHeld++;
+    const closed = () => this.open.set(node, this.open.get(node)! - 1);
+    this.live[connection]!.push({
+      node,
+      batches: read,
+      handled: undefined,
+      resolve: (answers) => {
+        closed();
+        resolve(answers);
+      },
+      reject: (error) => {
+        closed();
+        reject(error);
+      },
+    });
     if (this.random() < this.faults.cutAfterWrite) this.cutDue = this.live[connection];
     return promise;
   }
@@ -185,7 +287,7 @@ export class ModelBroker implements ProduceTransport {
       for (const a of answers) this.answered.push(a.errorCode);
       this.trace?.(`answered: ${JSON.stringify(answers.map((a) => [a.partition, a.errorCode, a.baseOffset]))}`);
       let late = burst > 1 ? Math.floor(this.random() * 3) : 0;
-      const deliver = () => (late-- > 0 ? queueMicrotask(deliver) : head.resolve(answers));
+      const deliver = () => (late-- > 0 ? queueMicrotask(deliver) : this.deliver(head, answers));
       deliver();
     }
     return true;
@@ -198,8 +300,26 @@ export class ModelBroker implements ProduceTransport {
     if (!head || head.handled) return false;
     connection!.shift();
     this.trace?.(`answered NOT_LEADER_OR_FOLLOWER: ${JSON.stringify(head.batches)}`);
-    head.resolve(head.batches.map((b) => this.answer(b, NOT_LEADER_OR_FOLLOWER, -1)));
+    for (const b of head.batches) {
+      const slot = this.slot(b.topic, b.partition);
+      if (!this.topology.moves || this.leaderOf[slot] !== head.node) continue;
+      this.leaderOf[slot] = 1 + (head.node % this.topology.nodes);
+      this.moved++;
+      this.trace?.(`  ${b.topic}-${b.partition}'s leader moves to ${this.leaderOf[slot]}`);
+    }
+    this.deliver(
+      head,
+      head.batches.map((b) => this.answer(b, NOT_LEADER_OR_FOLLOWER, -1)),
+    );
     return true;
+  }
+
+  /** `r`'s answers reach the pipeline (a NOT_LEADER_OR_FOLLOWER among them is noted: `sentMarkedDuringAsk`). */
+  private deliver(r: ModelRequest, answers: PartitionAnswer[]): void {
+    for (const a of answers)
+      if (a.errorCode === NOT_LEADER_OR_FOLLOWER)
+        this.answeredNotLeader.set(this.slot(a.topic, a.partition), this.asksBegun);
+    r.resolve(answers);
   }
 
   /** New requests go on a new connection; the older ones go on answering theirs. */
@@ -239,19 +359,22 @@ export class ModelBroker implements ProduceTransport {
 
   private handle(r: ModelRequest): void {
     r.handled = r.batches.map((b) => {
-      const a = this.append(b);
-      this.trace?.(`  ${JSON.stringify(b)} -> ${a.errorCode} ${a.baseOffset}; log ${this.logs[b.partition]!.join()}`);
+      const leads = !this.topology.moves || this.leaderOf[this.slot(b.topic, b.partition)] === r.node;
+      const a = leads ? this.append(b) : this.answer(b, NOT_LEADER_OR_FOLLOWER, -1);
+      const log = this.logs[this.slot(b.topic, b.partition)]!;
+      this.trace?.(`  ${JSON.stringify(b)} -> ${a.errorCode} ${a.baseOffset}; log ${log.join()}`);
       return a;
     });
   }
 
   private answer(b: WireBatch, errorCode: number, baseOffset: number): PartitionAnswer {
-    return { topic: "t", partition: b.partition, errorCode, baseOffset };
+    return { topic: b.topic, partition: b.partition, errorCode, baseOffset };
   }
 
   private append(b: WireBatch): PartitionAnswer {
     if (b.labels.some((l) => this.invalid.has(l))) return this.answer(b, INVALID_RECORD, -1);
-    const log = this.logs[b.partition]!;
+    const slot = this.slot(b.topic, b.partition);
+    const log = this.logs[slot]!;
     const last = b.sequence + b.labels.length - 1;
     const write = (state: ProducerState) => {
       const offset = log.length;
@@ -262,10 +385,10 @@ export class ModelBroker implements ProduceTransport {
       if (state.cached.length > CACHED_BATCHES) state.cached.shift();
       return this.answer(b, 0, offset);
     };
-    const state = this.states[b.partition];
+    const state = this.states[slot];
     if (!state) {
       const fresh: ProducerState = { epoch: b.epoch, lastSequence: last, cached: [] };
-      this.states[b.partition] = fresh;
+      this.states[slot] = fresh;
       return write(fresh);
     }
     if (b.epoch < state.epoch) return this.answer(b, INVALID_PRODUCER_EPOCH, -1);

@@ -45,6 +45,8 @@ export class BatchSettlement {
   refusals = 0;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   private lastError: string | undefined;
+  /** Metadata asks have failed (retriably) since one last answered: their one WARN was given (or is held). */
+  private metadataWarned = false;
   /** The producer's retry WARNs, one per RETRY_WARNING_INTERVAL_MS at most (UnansweredRequests' too). */
   readonly retryWarnings: RetryWarnings;
   private readonly retryRun: ProducerRetries;
@@ -76,15 +78,26 @@ export class BatchSettlement {
     return this.retryRun.failure(this.now(), pending);
   }
 
-  /** Metadata and a producer id were had: the expiry message and the run of retries no longer name their failure. */
+  /**
+   * No batch waits for metadata or a producer id (had, or none to ask for): the expiry message and the run of retries
+   * no longer name their failure. The run of failed metadata asks and its one WARN go on until an ask answers
+   * (`metadataAnswered`): a turn with only batches on the wire (on their way to a broker that fails them) is no answer.
+   */
   metadataHad(): void {
     this.lastError = undefined;
     this.retryRun.metadataHad();
   }
 
+  /** A metadata ask answered: as `metadataHad`, and the next retriable failure of one gives its WARN again. */
+  metadataAnswered(): void {
+    this.metadataWarned = false;
+    this.metadataHad();
+  }
+
   /**
    * Metadata or a producer id could not be had: a retriable error is kept for the expiry message
-   * and tried again after retry.backoff.ms; any other (an authorization failure, …) fails the
+   * and tried again after retry.backoff.ms; metadata's for `topics` gives one WARN a run of such failures (until
+   * an ask answers), through the retry WARNs' budget (`metadataWarning`); any other (an authorization failure, …) fails the
    * batches not on the wire at once (of `topics`, or all), with the cause. A refusal of `topics`
    * (TOPIC_AUTHORIZATION_FAILED) fails only their batches, each partition's as `refuseQueued`
    * says, and the producer goes on (`epoch`: the producer's), as Java's fails only that topic's sends.
@@ -101,6 +114,7 @@ export class BatchSettlement {
     if (isRetriable(error) || isUnknownTopic(error)) {
       this.lastError = message;
       this.retryRun.metadataFailed(now, message, error);
+      if (topics && isRetriable(error)) this.metadataWarning(topics, now);
       this.wake(now + this.s.retryBackoffMs);
       return;
     }
@@ -121,6 +135,21 @@ export class BatchSettlement {
     // Only when some were failed: with only batches on the wire left, the pump would ask the same topics
     // again at once, in a loop until they are answered; their answers wake it instead.
     if (topics && failed) this.wake(now);
+  }
+
+  /**
+   * The first retriable failure of a metadata ask for `topics` since one last answered: one WARN, naming them and
+   * the error (the expiry message's text), as the batches waiting for it may not fail for delivery.timeout.ms; held
+   * back by the budget while the failures go on, it is written once the budget allows, naming the latest error.
+   */
+  private metadataWarning(topics: ReadonlySet<string>, now: number): void {
+    if (this.metadataWarned) return;
+    this.metadataWarned = true;
+    const names = [...topics];
+    const named = names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", ");
+    const text = (at: number) =>
+      `${this.lastError}; ${names.length > 1 ? "topics" : "topic"} ${named} asked again until delivery.timeout.ms${heldBack(at - now, "asked")}`;
+    this.retryWarnings.warn(now, text, () => this.metadataWarned, "metadata");
   }
 
   succeed(b: Batch, baseOffset: number): void {
@@ -360,7 +389,10 @@ export class BatchSettlement {
   }
 }
 
-/** What a retry WARN written `ms` after its retry (held back by the budget) adds: how long ago the retry was. */
-function heldBack(ms: number): string {
-  return ms >= 1_000 ? ` (retried ${Math.round(ms / 1_000)} s ago; held back by the one-WARN-per-interval budget)` : "";
+/**
+ * What a WARN written `ms` after its retry (or metadata ask: `done` "asked") adds when the budget held it back: how long
+ * ago that was.
+ */
+function heldBack(ms: number, done = "retried"): string {
+  return ms >= 1_000 ? ` (${done} ${Math.round(ms / 1_000)} s ago; held back by the one-WARN-per-interval budget)` : "";
 }

@@ -95,7 +95,9 @@ export class InFlightRequests {
       else if (verdict === "refused") settlement.refuse(b, code, a?.errorMessage, id.epoch);
       else if (verdict === "fatal") settlement.reject(b, code, a?.errorMessage);
       else {
-        if (verdict === "retry-after-metadata") this.leaders.markStale();
+        // Its leader moved (as far as this answer says): only this partition waits for new metadata.
+        const { topic, partition } = b.part;
+        if (verdict === "retry-after-metadata") this.leaders.markStale({ topic, partition });
         settlement.retry(b, code, a?.errorMessage);
       }
     }
@@ -105,7 +107,7 @@ export class InFlightRequests {
   /** `sentAt`: when the request went; its batches' run of retries counts from it (UnansweredRequests reported it until now). */
   private onRequestFailed(node: number, batches: Batch[], error: unknown, sentAt: number): void {
     this.perNode.set(node, (this.perNode.get(node) ?? 1) - 1);
-    this.leaders.markStale();
+    this.leaders.markStale({ node });
     const wentOut = !requestNotWritten(error);
     for (const b of batches) {
       b.wentOut ||= wentOut;

@@ -299,14 +299,14 @@ function heldAnswers(unknown: readonly string[] = []) {
 describe("PartitionLeaders' stale mark", () => {
   test("an unknown topic's refusal of the refresh clears the mark it was asked with, not one set while it was awaited", async () => {
     const { held, leaders } = heldAnswers(["u"]);
-    leaders.markStale();
+    leaders.markStale({ node: 2 });
     held.answer.resolve();
     let error = await leaders.refresh(["u"]).catch((e: unknown) => e);
     expect((await leaders.refused(["u"], error)).topics).toEqual(new Set(["u"]));
     expect(leaders.stale).toBe(false);
     held.answer = Promise.withResolvers<void>();
     const asked = leaders.refresh(["u"]).catch((e: unknown) => e);
-    leaders.markStale(); // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
+    leaders.markStale({ topic: "t", partition: 0 }); // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
     held.answer.resolve();
     error = await asked;
     await leaders.refused(["u"], error);
@@ -316,9 +316,9 @@ describe("PartitionLeaders' stale mark", () => {
   for (const markedBefore of [true, false])
     test(`a refresh asked ${markedBefore ? "with the mark set (every topic)" : "for one topic (a leaderless partition)"} leaves a mark set while it was awaited (another topic's leader moved meanwhile); the next refresh clears it`, async () => {
       const { held, leaders } = heldAnswers();
-      if (markedBefore) leaders.markStale();
+      if (markedBefore) leaders.markStale({ node: 1 });
       const asked = leaders.refresh(markedBefore ? ["t", "u"] : ["u"]);
-      leaders.markStale(); // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
+      leaders.markStale({ topic: "t", partition: 0 }); // NOT_LEADER_OR_FOLLOWER for a batch of t, sent meanwhile
       held.answer.resolve();
       await asked;
       expect(leaders.stale).toBe(true);
@@ -328,4 +328,30 @@ describe("PartitionLeaders' stale mark", () => {
       await again;
       expect(leaders.stale).toBe(false);
     });
+
+  test("a mark is about a broker (its partitions as led now) or a partition; an answer clears those set before its ask, not those set while it was awaited", async () => {
+    const transport = {
+      leaders: async (topics: readonly string[]) => new Map(topics.map((t) => [t, t === "b" ? [2, 1] : [1, 2]])),
+    };
+    const { held, leaders } = heldAnswers();
+    const known = doublingLeaders(transport, () => 0);
+    await known.refresh(["a", "b"]); // a: [1, 2], b: [2, 1]
+    const marked = () => ["a", "b"].flatMap((t) => [0, 1].filter((p) => known.marked(t, p)).map((p) => `${t}-${p}`));
+    expect([known.stale, marked()]).toEqual([false, []]);
+    known.markStale({ node: 2 }); // a request to broker 2 failed as a whole
+    expect([known.stale, marked()]).toEqual([true, ["a-1", "b-0"]]);
+    known.markStale({ topic: "a", partition: 0 }); // NOT_LEADER_OR_FOLLOWER for a-0 (led by 1)
+    expect(marked()).toEqual(["a-0", "a-1", "b-0"]);
+    await known.refresh(["a", "b"]);
+    expect([known.stale, marked()]).toEqual([false, []]);
+    // Per mark: one set before the ask is cleared by its answer, one set while it was awaited is not.
+    leaders.markStale({ node: 1 });
+    const asked = leaders.refresh(["t"]);
+    leaders.markStale({ topic: "u", partition: 0 });
+    held.answer.resolve();
+    await asked;
+    expect([leaders.stale, leaders.marked("t", 0), leaders.marked("u", 0)]).toEqual([true, false, true]);
+    await leaders.refresh(["t", "u"]);
+    expect([leaders.stale, leaders.marked("u", 0)]).toEqual([false, false]);
+  });
 });

@@ -1,14 +1,15 @@
 /**
  * PartitionLeaders: what the producer pipeline (ProducePipeline) knows of the cluster: each topic's
  * partition count and the leader of each partition, from metadata through the ProduceTransport.
- * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
- * it before it sends again, not sooner than a backoff after the last refresh's answer (meanwhile it
- * sends to the leaders known): retry.backoff.ms, doubling up to retry.backoff.max.ms with ±20 % jitter
- * while refreshes fail or, asked again because of an error, change no leader (a broker the gateway cannot reach
- * that the cluster still lists as leader), as Java's Metadata.timeToAllowUpdate (KIP-580); and a topic's once it
- * is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions added to a topic are then
- * used by the partitioner. That one is asked in the background (`renew`): sends go on to the leaders known
- * meanwhile, as Java's, unless it refuses the topic for good (authorization).
+ * Marked stale by errors that say leadership moved (a partition answered NOT_LEADER_OR_FOLLOWER, …) or a request to a
+ * broker that failed as a whole (a lost connection, a timed-out request); each mark says which partition or broker it
+ * is about (`markStale`, `marked`). The pipeline refreshes it before it sends again, not sooner than a backoff after
+ * the last refresh's answer (meanwhile it sends to the leaders known): retry.backoff.ms, doubling up to
+ * retry.backoff.max.ms with ±20 % jitter while refreshes fail or, asked again because of an error, change no leader (a
+ * broker the gateway cannot reach that the cluster still lists as leader), as Java's Metadata.timeToAllowUpdate
+ * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions
+ * added to a topic are then used by the partitioner. That one is asked in the background (`renew`): sends go on to the
+ * leaders known meanwhile, as Java's, unless it refuses the topic for good (authorization).
  */
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
@@ -17,6 +18,9 @@ import type { ProduceTransport } from "./produce-transport.ts";
 /** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
 const METADATA_ATTEMPTS = 30;
 
+/** What a stale mark is about: a broker whose request failed as a whole, or a partition whose leader moved. */
+export type StaleMark = { readonly node: number } | { readonly topic: string; readonly partition: number };
+
 export class PartitionLeaders {
   private readonly leaders = new Map<string, readonly number[]>();
   /**
@@ -24,14 +28,16 @@ export class PartitionLeaders {
    * backoff while a partition of it has no leader (`backOff`).
    */
   private readonly refreshAt = new Map<string, number>();
-  /** Leadership may have moved: refresh before sending (`markStale`). */
-  private staleMark = false;
+  /** Brokers a request to failed as a whole (`markStale`), each with the number of its latest mark (`marks`). */
+  private readonly markedNodes = new Map<number, number>();
+  /** Partitions (topic, then partition) answered that their leader moved, each with its latest mark's number. */
+  private readonly markedPartitions = new Map<string, Map<number, number>>();
   /**
-   * Marks set so far: an ask clears the mark only if none was set while it was awaited (a leader that moved meanwhile
-   * is asked at the next turn), as Java's Metadata.requestVersion.
+   * Marks set so far, numbering them: an ask clears the marks set before it began, not those set while it was awaited
+   * (a leader that moved meanwhile is asked at the next turn), as Java's Metadata.requestVersion.
    */
   private marks = 0;
-  /** `marks` when the last refresh was asked: `refused`, its failure's follow-up, clears only a mark set before. */
+  /** `marks` when the last refresh was asked: `refused`, its failure's follow-up, clears only the marks set before. */
   private refreshAskedAtMark = 0;
   /**
    * Refreshes in a row that failed, or were asked again because of an error and changed no leader of the topics they
@@ -65,19 +71,36 @@ export class PartitionLeaders {
     private readonly backoff: (n: number) => number,
   ) {}
 
-  /** Leadership may have moved (an error said so, or a connection was lost): refresh before sending. */
+  /** Leadership may have moved (an error said so, or a connection was lost): some mark is set, refresh before sending. */
   get stale(): boolean {
-    return this.staleMark;
+    return this.markedNodes.size > 0 || this.markedPartitions.size > 0;
   }
 
-  markStale(): void {
-    this.staleMark = true;
-    this.marks++;
+  /**
+   * Leadership may have moved: broker `node`'s request failed as a whole (a lost connection, a timed-out request), or
+   * `partition` of `topic` was answered that its leader moved. Set until a refresh asked after it answers.
+   */
+  markStale(about: StaleMark): void {
+    const mark = ++this.marks;
+    if ("node" in about) return void this.markedNodes.set(about.node, mark);
+    const ofTopic = this.markedPartitions.get(about.topic) ?? new Map<number, number>();
+    ofTopic.set(about.partition, mark);
+    this.markedPartitions.set(about.topic, ofTopic);
   }
 
-  /** Clears the mark unless one was set since `mark` (`marks` when the ask began). */
+  /** A mark set and not cleared yet is about the partition, or about its leader as known now. */
+  marked(topic: string, partition: number): boolean {
+    if (this.markedPartitions.get(topic)?.has(partition)) return true;
+    return this.markedNodes.size > 0 && this.markedNodes.has(this.leader(topic, partition));
+  }
+
+  /** Clears the marks set up to `mark` (`marks` when the ask began), not those set since. */
   private clearStale(mark: number): void {
-    if (this.marks === mark) this.staleMark = false;
+    for (const [node, at] of this.markedNodes) if (at <= mark) this.markedNodes.delete(node);
+    for (const [topic, ofTopic] of this.markedPartitions) {
+      for (const [partition, at] of ofTopic) if (at <= mark) ofTopic.delete(partition);
+      if (ofTopic.size === 0) this.markedPartitions.delete(topic);
+    }
   }
 
   /** `topic`'s metadata is older than metadata.max.age.ms at `now`: refresh it before sending. */
@@ -203,8 +226,9 @@ export class PartitionLeaders {
    */
   async refresh(topics: readonly string[]): Promise<void> {
     const before = topics.map((t) => this.leaders.get(t));
-    // Asked with the mark set (every topic then), its answer clears it; not a mark set while it is awaited (another
-    // topic's leader moved: the pipeline sends the other topics meanwhile), left for the next turn, which asks all.
+    // Asked with marks set (every topic then), its answer clears them; not a mark set while it is awaited (another
+    // topic's leader moved, a broker's request failed: the pipeline sends the rest meanwhile), left for the next turn,
+    // which asks all.
     const mark = this.marks;
     this.refreshAskedAtMark = mark;
     let answered = false;

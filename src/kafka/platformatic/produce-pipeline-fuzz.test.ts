@@ -13,8 +13,13 @@
  * partitioner's) is that of its queue. Runs whose clock jumps past delivery.timeout.ms (the pipeline then fails with
  * the first batch expired) check that no batch failed as never sent or not sent (NeverSentBatch, NotSentError) is in the log, that no record is
  * in it twice, and that the acknowledged ones are there. Runs that take batches back (ProducePipeline.withdraw, of a
- * pending batch picked at random) check that each one taken back failed as never sent and is in no log. A directed test pins the case the runs found: a
- * batch that may be in the log must still be among the broker's last 5 when it goes again.
+ * pending batch picked at random) check that each one taken back failed as never sent and is in no log. Runs over three
+ * topics led by two brokers, whose metadata is held until the driver releases it and whose leaders move on
+ * NOT_LEADER_OR_FOLLOWER (metadata telling of it late), check besides that no broker ever had more than max.in.flight
+ * requests unanswered and that no request sent during a metadata ask carries a partition answered
+ * NOT_LEADER_OR_FOLLOWER before it (its stale mark holds it back), and count the requests sent beside a held ask. A
+ * directed test pins the case the runs found: a batch that may be in the log must still be among the broker's last 5
+ * when it goes again.
  *
  * Each run is deterministic: the pipeline's clock stands still but for those jumps (retry.backoff.ms 0), its work
  * runs in microtasks, and the model broker's choices come from the seed. A failing run names its seed and
@@ -22,7 +27,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";
-import { type Faults, ModelBroker } from "../../../test/support/produce-pipeline-model-broker.ts";
+import { type Faults, ModelBroker, type Topology } from "../../../test/support/produce-pipeline-model-broker.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { NeverSentBatch } from "./batch-failures.ts";
 import type { Batch, BatchOutcome, PartitionBatches } from "./partition-batches.ts";
@@ -34,6 +39,7 @@ const OUTSTANDING = 8;
 const MAX_STEPS = 20_000;
 
 interface Append {
+  readonly topic: string;
   readonly partition: number;
   readonly labels: number[];
   readonly invalid: boolean;
@@ -53,22 +59,27 @@ async function settle(): Promise<void> {
  * Whether a partition's count of bytes or records not on the wire (kept as batches come and go, for the partitioner)
  * differs from those of its queue's batches not on the wire, read from the queue (the pipeline's partitions through a cast).
  */
-function queuedBytesDrift(pipeline: ProducePipeline, partitions: number): string | undefined {
+function queuedBytesDrift(
+  pipeline: ProducePipeline,
+  topics: readonly string[],
+  partitions: number,
+): string | undefined {
   const { byTopic } = pipeline as unknown as { byTopic: Map<string, PartitionBatches[]> };
-  for (let p = 0; p < partitions; p++) {
-    const part = byTopic.get("t")?.[p];
-    let bytes = 0;
-    let records = 0;
-    for (const b of part?.queue ?? [])
-      if (b.state !== "inflight") {
-        bytes += b.records.length;
-        records += b.count;
-      }
-    if ((part?.queuedBytes ?? 0) !== bytes)
-      return `partition ${p}: ${part?.queuedBytes} bytes counted not on the wire, ${bytes} in its queue`;
-    if ((part?.queuedRecords ?? 0) !== records)
-      return `partition ${p}: ${part?.queuedRecords} records counted not on the wire, ${records} in its queue`;
-  }
+  for (const topic of topics)
+    for (let p = 0; p < partitions; p++) {
+      const part = byTopic.get(topic)?.[p];
+      let bytes = 0;
+      let records = 0;
+      for (const b of part?.queue ?? [])
+        if (b.state !== "inflight") {
+          bytes += b.records.length;
+          records += b.count;
+        }
+      if ((part?.queuedBytes ?? 0) !== bytes)
+        return `${topic}-${p}: ${part?.queuedBytes} bytes counted not on the wire, ${bytes} in its queue`;
+      if ((part?.queuedRecords ?? 0) !== records)
+        return `${topic}-${p}: ${part?.queuedRecords} records counted not on the wire, ${records} in its queue`;
+    }
   return undefined;
 }
 
@@ -77,7 +88,7 @@ function queuedBytesDrift(pipeline: ProducePipeline, partitions: number): string
  * delivery.timeout.ms (the batches not acknowledged by then expire, and the pipeline fails with the first); `withdraw`,
  * the chance that the caller asks to take back a pending batch (ProducePipeline.withdraw).
  */
-type RunFaults = Faults & { readonly expiry?: number; readonly withdraw?: number };
+type RunFaults = Faults & { readonly expiry?: number; readonly withdraw?: number; readonly topology?: Topology };
 
 /** What the runs met, so that a test can tell its invariants were exercised. */
 interface Seen {
@@ -87,6 +98,10 @@ interface Seen {
   neverSent: number;
   /** Batches taken back. */
   withdrawn: number;
+  /** Requests written while a metadata request was held. */
+  sentWhileHeld: number;
+  /** Leaders moved (Topology.moves). */
+  moved: number;
 }
 
 /** One seeded run; what went wrong, or undefined. `trace` is told its story. */
@@ -99,7 +114,8 @@ async function run(
   const { random } = prng(seed);
   const partitions = 1 + Math.floor(random() * 3);
   const total = 10 + Math.floor(random() * 50);
-  const broker = new ModelBroker(partitions, random, faults, trace);
+  const { topics } = faults.topology ?? { topics: ["t"] };
+  const broker = new ModelBroker(partitions, random, faults, trace, faults.topology);
   let now = 0;
   const s = settings({ retryBackoffMs: 0 });
   const pipeline = new ProducePipeline(broker, s, () => now);
@@ -115,6 +131,7 @@ async function run(
       let acted = true;
       const roll = random();
       if (broker.cutDue) broker.cut(broker.cutDue);
+      else if (broker.heldMetadata > 0 && (broker.pending === 0 || random() < 0.05)) acted = broker.releaseMetadata();
       else if (faults.expiry && random() < faults.expiry) {
         now += s.deliveryTimeoutMs;
         trace?.(`the clock jumps to ${now}`);
@@ -126,14 +143,17 @@ async function run(
         trace?.(`withdraw ${a ? appends.indexOf(a) : "none"}: ${acted ? "taken back" : "not taken back"}`);
       } else if (appends.length < total && pending < OUTSTANDING && roll < 0.35) {
         const labels = Array.from({ length: 1 + Math.floor(random() * 3) }, () => label++);
-        const a: Append = { partition: Math.floor(random() * partitions), labels, invalid: random() < 0.12 };
+        const topic = topics.length > 1 ? topics[Math.floor(random() * topics.length)]! : "t";
+        const a: Append = { topic, partition: Math.floor(random() * partitions), labels, invalid: random() < 0.12 };
         if (a.invalid) broker.invalid.add(labels[0]!);
         appends.push(a);
-        trace?.(`append ${appends.length - 1} to ${a.partition}: ${labels.join()}${a.invalid ? " (refused)" : ""}`);
+        trace?.(
+          `append ${appends.length - 1} to ${topic}-${a.partition}: ${labels.join()}${a.invalid ? " (refused)" : ""}`,
+        );
         const outcome = (o: BatchOutcome | Error) => {
           a.outcome = o;
         };
-        const appended = pipeline.appendBatch("t", a.partition, batch(...labels), labels.length);
+        const appended = pipeline.appendBatch(topic, a.partition, batch(...labels), labels.length);
         if (appended.batch) a.batch = appended.batch;
         appended.outcome.then(outcome, outcome);
       } else if (roll < 0.45) acted = broker.processNext();
@@ -146,7 +166,7 @@ async function run(
       const failure = pipeline.failure?.message;
       if (failure && (now === 0 || !failure.includes("delivery.timeout.ms elapsed")))
         return `the pipeline failed: ${failure}`;
-      const drift = queuedBytesDrift(pipeline, partitions);
+      const drift = queuedBytesDrift(pipeline, topics, partitions);
       if (drift) return `step ${steps}: ${drift}`;
       if (acted || broker.pending > 0 || (appends.length < total && pending < OUTSTANDING)) idle = 0;
       else if (++idle > 30) return "stuck: batches pending, nothing on the wire";
@@ -156,9 +176,15 @@ async function run(
     while (broker.processStale()) {}
     // Every batch settled: the partitioner's counts of queued bytes (kept as batches come and go) are back at 0.
     // Object.is: a count gone below 0 by less than batch.size reads -0.
-    for (let p = 0; p < partitions; p++)
-      if (!Object.is(pipeline.queuedBatches("t", p), 0))
-        return `partition ${p}: ${pipeline.queuedBatches("t", p)} queued`;
+    for (const topic of topics)
+      for (let p = 0; p < partitions; p++)
+        if (!Object.is(pipeline.queuedBatches(topic, p), 0))
+          return `${topic}-${p}: ${pipeline.queuedBatches(topic, p)} queued`;
+    if (broker.mostOpen > s.maxInFlight) return `${broker.mostOpen} requests on the wire to one broker at once`;
+    if (broker.sentMarkedDuringAsk > 0)
+      return `${broker.sentMarkedDuringAsk} requests sent during a metadata ask carried a partition answered NOT_LEADER_OR_FOLLOWER before it`;
+    if (seen) seen.moved += broker.moved;
+    if (seen) seen.sentWhileHeld += broker.sentWhileHeld;
     if (seen) seen.neverSent += appends.filter((a) => a.outcome instanceof NeverSentBatch).length;
     if (seen) seen.withdrawn += appends.filter((a) => a.withdrawn).length;
     if (!pipeline.failure) return check(appends, broker);
@@ -173,7 +199,7 @@ async function run(
 function check(appends: readonly Append[], broker: ModelBroker): string | undefined {
   if (broker.answered.includes(47)) return "INVALID_PRODUCER_EPOCH answered";
   for (const [i, a] of appends.entries()) {
-    const log = broker.logs[a.partition]!;
+    const log = broker.logs[broker.slot(a.topic, a.partition)]!;
     const at = log.indexOf(a.labels[0]!);
     if (a.withdrawn) {
       if (!(a.outcome instanceof NeverSentBatch)) return `append ${i} (taken back) settled with ${String(a.outcome)}`;
@@ -190,10 +216,12 @@ function check(appends: readonly Append[], broker: ModelBroker): string | undefi
     if (a.outcome !== at) return `append ${i} acknowledged at ${String(a.outcome)}, in the log at ${at}`;
     if (log.slice(at, at + a.labels.length).join() !== a.labels.join()) return `append ${i} is not whole in the log`;
   }
-  for (let p = 0; p < broker.logs.length; p++) {
-    const log = broker.logs[p]!;
-    const expected = appends.filter((a) => a.partition === p && !a.invalid && !a.withdrawn).flatMap((a) => a.labels);
-    if (log.join() !== expected.join()) return `partition ${p}: log ${log.join()}, expected ${expected.join()}`;
+  for (let slot = 0; slot < broker.logs.length; slot++) {
+    const log = broker.logs[slot]!;
+    const expected = appends
+      .filter((a) => broker.slot(a.topic, a.partition) === slot && !a.invalid && !a.withdrawn)
+      .flatMap((a) => a.labels);
+    if (log.join() !== expected.join()) return `log ${slot}: ${log.join()}, expected ${expected.join()}`;
   }
   return undefined;
 }
@@ -215,7 +243,7 @@ function checkAfterExpiry(appends: readonly Append[], broker: ModelBroker): stri
       if (a.labels.some((l) => written.has(l))) return `append ${i} failed as ${a.outcome.name} but is in the log`;
     } else if (a.withdrawn) return `append ${i} (taken back) settled with ${String(a.outcome)}`;
     else if (!(a.outcome instanceof Error)) {
-      const log = broker.logs[a.partition]!;
+      const log = broker.logs[broker.slot(a.topic, a.partition)]!;
       const at = log.indexOf(a.labels[0]!);
       if (a.outcome !== at) return `append ${i} acknowledged at ${String(a.outcome)}, in the log at ${at}`;
       if (log.slice(at, at + a.labels.length).join() !== a.labels.join()) return `append ${i} is not whole in the log`;
@@ -288,6 +316,16 @@ describe("ProducePipeline: a batch that may be in the log goes again while the b
   });
 });
 
+/** Every kind of broker fault at once, some of each. */
+const MIXED_FAULTS: Faults = {
+  failBeforeWrite: 0.1,
+  cutAfterWrite: 0.1,
+  metadataFailure: 0.05,
+  reconnect: 0.3,
+  notLeader: 0.5,
+  answersOutOfOrder: 0.3,
+};
+
 describe("ProducePipeline against a broker whose connections break (seeded random runs)", () => {
   // About a millisecond of CPU a run; the budgets are for a loaded machine.
   test("lost answers and refused batches, answers handled out of order: never fails, each batch written once in order or refused alone", async () => {
@@ -327,7 +365,7 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
       answersOutOfOrder: 0.3,
       expiry: 0.004,
     };
-    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0 };
+    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0, moved: 0 };
     expect(await fuzz(300, faults, seen)).toEqual([]);
     expect(seen.expired).toBeGreaterThan(30);
     expect(seen.neverSent).toBeGreaterThan(30);
@@ -336,18 +374,23 @@ describe("ProducePipeline against a broker whose connections break (seeded rando
   // withdraw2: a caller takes back batches queued, never stamped (an ingest request that timed out during an outage);
   // one taken back is never written, and the partition's later batches still land once each, in order.
   test("also batches taken back while queued: none of them is in the log, the others are, once each in order", async () => {
-    const faults = {
-      failBeforeWrite: 0.1,
-      cutAfterWrite: 0.1,
-      metadataFailure: 0.05,
-      reconnect: 0.3,
-      notLeader: 0.5,
-      answersOutOfOrder: 0.3,
-      withdraw: 0.1,
-    };
-    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0 };
+    const faults = { ...MIXED_FAULTS, withdraw: 0.1 };
+    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0, moved: 0 };
     expect(await fuzz(300, faults, seen)).toEqual([]);
     expect(seen.withdrawn).toBeGreaterThan(100);
+  }, 30_000);
+
+  // stalemark: three topics led by two brokers, metadata held (a broker that does not answer it, or tells of a moved
+  // leader late) while leaders move (NOT_LEADER_OR_FOLLOWER) and connections break: the partitions no stale mark is
+  // about go meanwhile, none answered NOT_LEADER_OR_FOLLOWER before the ask; each batch is still written once, in
+  // order, with at most max.in.flight requests to a broker.
+  test("also three topics on two brokers with metadata held while leaders move: batches go beside the held ask, not those whose leader moved, each written once in order", async () => {
+    const topology = { topics: ["t", "u", "v"], nodes: 2, moves: true };
+    const faults = { ...MIXED_FAULTS, holdMetadata: 0.5, topology };
+    const seen: Seen = { expired: 0, neverSent: 0, withdrawn: 0, sentWhileHeld: 0, moved: 0 };
+    expect(await fuzz(300, faults, seen)).toEqual([]);
+    expect(seen.sentWhileHeld).toBeGreaterThan(300);
+    expect(seen.moved).toBeGreaterThan(200);
   }, 30_000);
 
   test("also a new connection while an older one still answers", async () => {

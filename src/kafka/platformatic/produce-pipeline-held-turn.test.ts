@@ -109,10 +109,12 @@ describe("ProducePipeline while a turn awaits metadata that never comes", () => 
 
 /**
  * A broker whose metadata for topic `held` (when set) answers only once `release` is called, refusing it then if it is
- * `unknown` (deleted, never created); counts those asks.
+ * `unknown` (deleted, never created); counts those asks. Every partition of a topic is led by broker 1 unless
+ * `ledBy` says otherwise.
  */
 class HeldTopicBroker extends FakeBroker {
   held: string | undefined;
+  readonly ledBy = new Map<string, number>();
   unknown = false;
   refusedAsks = 0;
   heldAsks = 0;
@@ -132,13 +134,23 @@ class HeldTopicBroker extends FakeBroker {
         throw Object.assign(new Error(`Unknown topic ${this.held}.`), { code: "PLT_KFK_USER" });
       }
     }
-    return super.leaders(topics);
+    const known = await super.leaders(topics);
+    return new Map([...known].map(([t, leaders]) => [t, leaders.map((l) => this.ledBy.get(t) ?? l)]));
   }
 }
 
-/** A pipeline on a HeldTopicBroker (topics of `partitions`) that wrote one batch to partition 0 of each of `warm` (their leaders known), its clock moved past the backoff after. */
-async function heldTopicPipeline(partitions: number, warm: readonly string[], s = settings()) {
+/**
+ * A pipeline on a HeldTopicBroker (topics of `partitions`, led by the brokers `ledBy` says, else 1) that wrote one batch
+ * to partition 0 of each of `warm` (their leaders known), its clock moved past the backoff after.
+ */
+async function heldTopicPipeline(
+  partitions: number,
+  warm: readonly string[],
+  s = settings(),
+  ledBy: Record<string, number> = {},
+) {
   const broker = new HeldTopicBroker(partitions);
+  for (const [topic, node] of Object.entries(ledBy)) broker.ledBy.set(topic, node);
   let clock = 0;
   const pipeline = new ProducePipeline(broker, s, () => clock);
   await broker.deliverUntil(Promise.all(warm.map((t) => pipeline.append(t, 0, batch(0), 1))));
@@ -169,7 +181,7 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
     pipeline.close(new Error("closed"));
   });
 
-  test("after a leader moved (NOT_LEADER_OR_FOLLOWER: every topic asked again) nothing is sent until metadata answers", async () => {
+  test("after a leader moved (NOT_LEADER_OR_FOLLOWER: every topic asked again) only the moved partition waits for metadata; the others go meanwhile", async () => {
     const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(1, ["t", "u", "v"]);
     broker.held = "*";
     const retried = pipeline.append("t", 0, batch(1), 1);
@@ -177,19 +189,26 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
     broker.deliver(1, { "t-0": 6 }); // stale: the next turn asks every topic with batches to send
     const other = pipeline.append("u", 0, batch(11), 1);
     await waitFor(() => broker.heldAsks === 1);
+    at(20); // t-0's retry's backoff over: its batch is held back by the mark alone
+    expect(broker.asks.at(-1)!.sort()).toEqual(["t", "u"]);
+    expect(topicsOf(2)).toEqual([["u"]]); // sent before the ask: its partition and leader not marked
     // Appended while the turn is held, to a topic with its leader known and not asked for (no batch at the turn's start).
     const third = pipeline.append("v", 0, batch(12), 1);
-    await Promise.resolve(); // its pump (a microtask) has run
-    expect(broker.requests.length).toBe(2);
-    at(20); // the retry's backoff over
+    await waitFor(() => broker.requests.length === 4);
+    expect(topicsOf(3)).toEqual([["v"]]);
+    broker.deliver(2);
+    broker.deliver(3);
+    expect(await Promise.all([other, third])).toEqual([1, 1]);
+    expect(broker.requests.length).toBe(4); // t-0 waits for the ask's answer, however long it is held
     broker.release();
-    await broker.deliverUntil(Promise.all([retried, other, third]));
-    expect(await Promise.all([retried, other, third])).toEqual([1, 1, 1]);
-    expect(topicsOf(2).flat().sort()).toEqual(["t", "u", "v"]);
+    await broker.deliverUntil(retried);
+    expect(await retried).toBe(1);
+    expect(topicsOf(4)).toEqual([["t"]]);
+    expect(Object.fromEntries(broker.logs)).toEqual({ "t-0": [0, 1], "u-0": [0, 11], "v-0": [0, 12] });
     pipeline.close(new Error("closed"));
   });
 
-  test("a leader moving meanwhile (NOT_LEADER_OR_FOLLOWER answered to a batch sent meanwhile) stops the sends meanwhile; its topic is asked again at the next turn", async () => {
+  test("a leader moving meanwhile (NOT_LEADER_OR_FOLLOWER answered to a batch sent meanwhile) stops that partition's sends meanwhile, not its neighbours'; its topic is asked again at the next turn", async () => {
     const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(2, ["t"]);
     broker.held = "u";
     const awaited = pipeline.append("u", 0, batch(10), 1);
@@ -197,22 +216,58 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
     await waitFor(() => broker.heldAsks === 1);
     expect(topicsOf(1)).toEqual([["t"]]);
     broker.deliver(1, { "t-0": 6 });
-    const later = pipeline.append("t", 1, batch(2), 1); // another partition: sendable, but leadership may have moved
-    await Promise.resolve(); // its pump (a microtask) has run
-    expect(broker.requests.length).toBe(2);
+    const later = pipeline.append("t", 1, batch(2), 1); // another partition, its leader not marked: sent meanwhile
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(2);
+    expect(await later).toBe(0);
+    at(20); // t-0's retry's backoff over: its batch is held back by the mark alone
+    const next = pipeline.append("t", 1, batch(3), 1);
+    await waitFor(() => broker.requests.length === 4);
+    const partitionsOf = (i: number) => broker.requests[i]!.batches.map((b) => `${b.topic}-${b.partition}`);
+    expect([partitionsOf(2), partitionsOf(3)]).toEqual([["t-1"], ["t-1"]]);
     const asked = broker.asks.length;
     broker.release();
-    await waitFor(() => broker.requests.length === 3);
-    // The held turn's last pass sends to the leaders known, as a turn within the refresh backoff does; t-0's batch waits
-    // out its retry's backoff.
-    expect(topicsOf(2)).toEqual([["u", "t"]]);
-    at(20);
-    await broker.deliverUntil(Promise.all([awaited, moved, later]));
-    expect(await Promise.all([awaited, moved, later])).toEqual([0, 1, 0]);
+    await waitFor(() => broker.requests.length === 5);
+    // The held turn's last pass sends to the leaders known, as a turn within the refresh backoff does.
+    expect(partitionsOf(4)).toEqual(["t-0", "u-0"]);
+    await broker.deliverUntil(Promise.all([awaited, moved, next]));
+    expect(await Promise.all([awaited, moved, next])).toEqual([0, 1, 1]);
+    expect(broker.asks.length).toBe(asked); // the mark outlived the ask held: the next turn asks
+    at(40); // the refresh backoff over
+    const after = pipeline.append("t", 1, batch(4), 1);
+    await broker.deliverUntil(after);
     expect(broker.asks.slice(asked)).toEqual([["t"]]);
-    expect(Object.fromEntries(broker.logs)).toEqual({ "t-0": [0, 1], "t-1": [2], "u-0": [10] });
+    expect(Object.fromEntries(broker.logs)).toEqual({ "t-0": [0, 1], "t-1": [2, 3, 4], "u-0": [10] });
     pipeline.close(new Error("closed"));
   });
+
+  test("a request to broker 2 failing as a whole meanwhile (its connection lost) stops the sends of the partitions it leads, not those of broker 1", async () => {
+    const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(1, ["b", "c"], settings(), { b: 2 });
+    broker.held = "a"; // a topic being created
+    const awaited = pipeline.append("a", 0, batch(10), 1);
+    const lost = pipeline.append("b", 0, batch(1), 1);
+    await waitFor(() => broker.heldAsks === 1);
+    expect(broker.requests.slice(2).map((r) => [r.node, r.batches.map((b) => b.topic)])).toEqual([[2, ["b"]]]);
+    broker.requests[2]!.failWith(Object.assign(new Error("Connection closed"), { retriable: true }));
+    const behind = pipeline.append("b", 0, batch(2), 1);
+    const healthy = pipeline.append("c", 0, batch(3), 1);
+    await waitFor(() => broker.requests.length === 4, { what: "c's batch sent while a's metadata is held" });
+    expect([broker.requests[3]!.node, topicsOf(3)]).toEqual([1, [["c"]]]);
+    broker.deliver(3);
+    expect(await healthy).toBe(1);
+    at(20); // b-0's retry's backoff over: its batches are held back by the mark alone
+    const more = pipeline.append("c", 0, batch(4), 1);
+    await waitFor(() => broker.requests.length === 5);
+    expect(topicsOf(4)).toEqual([["c"]]);
+    broker.deliver(4);
+    expect(await more).toBe(2);
+    broker.release();
+    await broker.deliverUntil(Promise.all([awaited, lost, behind]));
+    expect(await Promise.all([awaited, lost, behind])).toEqual([0, 1, 2]);
+    expect(Object.fromEntries(broker.logs)).toEqual({ "a-0": [10], "b-0": [0, 1, 2], "c-0": [0, 3, 4] });
+    pipeline.close(new Error("closed"));
+  });
+
   test("a leader moving meanwhile, then the awaited topic refused as unknown: the moved leader's topic is asked again at the next turn", async () => {
     const { broker, pipeline, at } = await heldTopicPipeline(1, ["t"]);
     broker.held = "u";

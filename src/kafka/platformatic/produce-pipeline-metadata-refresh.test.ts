@@ -221,7 +221,9 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 400 ms
     broker.secondBack = true;
     expect(await turn(1500)).toBe(5);
-    expect(await second).toBe(0); // written with t-0's batch of that turn
+    // t-0's batch of that turn went before the ask (its leader known); this one once the ask found its leader.
+    await broker.deliverUntil(second!);
+    expect(await second).toBe(0);
     expect(await turn(1599)).toBe(5);
     expect(await turn(1600)).toBe(6);
     pipeline.close(new Error("closed"));
@@ -236,7 +238,9 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 400 ms
     broker.leaderBack = true;
     expect(await turn(1500)).toBe(5);
-    expect(await waiting).toBe(0); // written with t-0's batch of that turn
+    // t-0's batch of that turn went before the ask (its leader known); this one once the ask found its leader.
+    await broker.deliverUntil(waiting);
+    expect(await waiting).toBe(0);
     // Its leader lost again: NOT_LEADER_OR_FOLLOWER asks for leaders again, retry.backoff.ms after the last answer.
     broker.leaderBack = false;
     const again = pipeline.append("t", 1, batch(-2), 1);

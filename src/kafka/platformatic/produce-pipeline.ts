@@ -37,9 +37,15 @@
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
- * A turn that awaits a topic's metadata (one being created, a broker that does not answer) sends the other topics'
- * ready batches before and while it waits, as Java's Sender, which never waits for metadata; not after a leader moved
- * (stale: every topic is asked first, and a mark meanwhile stops those sends).
+ * A turn that awaits metadata (a topic being created, a leader moved, a broker that does not answer) sends the ready
+ * batches of the partitions with a leader known before and while it waits, as Java's Sender, which never waits for
+ * metadata; not those a stale mark not cleared yet is about (a partition answered NOT_LEADER_OR_FOLLOWER, or led by a
+ * broker whose request failed as a whole: PartitionLeaders.marked): they wait while the ask is awaited, no longer. The
+ * turn's last send, once the ask answered (a mark set meanwhile is still set) or failed for an unknown topic, and a turn
+ * within the refresh backoff (which asks nothing) send the ready batches of every partition with a leader known,
+ * marked or not, to that leader, as Java's Sender: a leader that moved costs a round trip (NOT_LEADER_OR_FOLLOWER or a
+ * failed request, the batch retried), nothing is lost. After an ask that failed otherwise the turn sends nothing more;
+ * the next, within the refresh backoff, sends as said.
  * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
  * Those WARNs, a retry WARN the budget held back (RetryWarnings.writeHeld) and the expiry of batches not on the
  * wire are done when the wake timer fires, also while a pump turn awaits metadata or a producer id from a broker that
@@ -111,8 +117,8 @@ export class ProducePipeline {
   private readonly id: ProducerIdentity = { producerId: -1n, epoch: -1 };
   private pumping = false;
   private again = false;
-  /** The topics the turn awaits metadata for, when the others' batches may go meanwhile (`sendBeside`). */
-  private awaited: ReadonlySet<string> | undefined;
+  /** The turn awaits metadata: the batches of partitions with a leader known, not marked stale, go meanwhile (`sendBeside`). */
+  private held = false;
   private scheduled = false;
   private readonly timer: WakeTimer;
   private pending = 0;
@@ -371,7 +377,7 @@ export class ProducePipeline {
   private async pump(): Promise<void> {
     if (this.pumping) {
       this.again = true;
-      if (this.awaited && !this.closed) this.sendBeside(this.awaited, this.now());
+      if (this.held && !this.closed) this.sendBeside(this.now());
       return;
     }
     this.pumping = true;
@@ -409,14 +415,14 @@ export class ProducePipeline {
     // Asked within the backoff already: the batches of partitions with a leader known go meanwhile, as Java's.
     if (deferredUntil !== undefined) this.wakeAt(deferredUntil);
     else if (wanted.size > 0) {
-      // As Java's Sender, which never waits for metadata: the ready batches of the topics not asked for (their leaders
-      // known and not stale) go before the ask, which a broker that does not answer, or a topic being created, holds
-      // for long, and while it is awaited (`pump`). Stale (a leader moved), every topic is asked for: nothing goes.
-      this.awaited = wanted;
-      this.sendBeside(wanted, now);
+      // As Java's Sender, which never waits for metadata: the ready batches of the partitions with a leader known go
+      // before the ask, which a broker that does not answer, or a topic being created, holds for long, and while it is
+      // awaited (`pump`); stale (every topic asked), not those a mark is about (`sendBeside`).
+      this.held = true;
+      this.sendBeside(now);
       try {
         await this.leaders.refresh([...wanted]);
-        this.settlement.metadataHad();
+        this.settlement.metadataAnswered();
       } catch (error) {
         // Only the topics refused fail (each asked alone): the others' batches go on.
         const refused = await this.leaders.refused([...wanted], error);
@@ -426,7 +432,7 @@ export class ProducePipeline {
         // An unknown topic is forgotten (its batches wait for metadata): the other topics' are sent now.
         if (!isUnknownTopic(refused.error)) return;
       } finally {
-        this.awaited = undefined;
+        this.held = false;
       }
     } else this.settlement.metadataHad();
     // A partition without a leader has its own topic asked again (above), not every topic (stale: a forgotten topic's
@@ -440,19 +446,19 @@ export class ProducePipeline {
   }
 
   /**
-   * While a turn awaits metadata for `awaited` (its leaders known and not stale then): the ready batches of the other
-   * topics' partitions with a leader known, sent now (those without one, and any stale mark since, wait for the next
-   * turn: `again`). Synchronous, as `send`: no other turn's requests are built meanwhile, so a partition's batches keep
-   * their order and sequences.
+   * While a turn awaits metadata: the ready batches of the partitions with a leader known, sent now, but for those a
+   * stale mark not cleared yet is about (PartitionLeaders.marked: the partition was answered NOT_LEADER_OR_FOLLOWER, or
+   * a request to its leader as known now failed as a whole, before the ask or since): those, and the ones without a
+   * leader, wait until the ask is over (`again`). Then the turn's last send or, within the refresh backoff, the next
+   * turn sends the marked ones to their leader known (see the header); only one whose leader is not known waits for a
+   * refresh. One broker's lost connection stops only the partitions it leads while the ask is held;
+   * Java's Sender goes on sending those too (to the leader known, once their retry's backoff is over). Synchronous, as
+   * `send`: no other turn's requests are built meanwhile, so a partition's batches keep their order and sequences.
    */
-  private sendBeside(awaited: ReadonlySet<string>, now: number): void {
-    // Known limitation: one mark (even a timed-out request's, not a moved leader) stops these sends for the rest of
-    // the turn, however long the ask is held (Java's Sender would ask again and go on sending).
-    if (this.leaders.stale) return;
-    this.send(
-      [...this.partitions.values()].filter((p) => !awaited.has(p.topic)),
-      now,
-    );
+  private sendBeside(now: number): void {
+    const { leaders } = this;
+    const parts = [...this.partitions.values()];
+    this.send(leaders.stale ? parts.filter((p) => !leaders.marked(p.topic, p.partition)) : parts, now);
   }
 
   /**

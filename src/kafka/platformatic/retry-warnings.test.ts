@@ -85,6 +85,17 @@ describe("RetryWarnings", () => {
     expect(logged).toEqual(["first", "silent broker", "retry"]);
   });
 
+  test("a failed metadata ask's WARN held back replaces the one held before it: its slot is as old as the latest", () => {
+    const { warnings, logged } = budget();
+    warnings.warn(0, () => "first");
+    warnings.warn(1_000, () => "metadata asked at 1000", undefined, "metadata");
+    warnings.warn(2_000, () => "retry");
+    warnings.warn(3_000, () => "metadata asked at 3000", undefined, "metadata");
+    warnings.writeHeld(5_000);
+    warnings.writeHeld(10_000);
+    expect(logged).toEqual(["first", "retry", "metadata asked at 3000"]);
+  });
+
   test("a WARN logged at once drops only its own source's WARN held back", () => {
     const { warnings, logged } = budget();
     warnings.warn(0, () => "first");

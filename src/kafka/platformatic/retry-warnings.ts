@@ -1,17 +1,20 @@
 /**
- * RetryWarnings: the throttle on ProducePipeline's retry WARNs (BatchSettlement's retries and splits,
- * UnansweredRequests' silent broker): at most one per interval, one per outage episode rather than one per batch. A WARN
+ * RetryWarnings: the throttle on ProducePipeline's retry WARNs (BatchSettlement's retries, splits and metadata asks that
+ * failed, UnansweredRequests' silent broker): at most one per interval, one per outage episode rather than one per batch. A WARN
  * the budget holds back is not dropped: it is written once the budget allows (the pipeline is woken then and calls
  * `writeHeld`), while it still holds; the next retry may not come for long (a pump turn waiting for metadata a frozen
- * broker holds). Each source ("retry", "unanswered") holds its own: a retry does not hide a silent broker's WARN, nor
+ * broker holds). Each source ("retry", "unanswered", "metadata") holds its own: a retry does not hide a silent broker's WARN, nor
  * the reverse; of those held the oldest is written first, one an interval (a WARN due at once when the budget allows is
  * written then, ahead of an older held one: UnansweredRequests' check runs before `writeHeld`). A batch's retries hold
  * one WARN (keyed by the batch, its latest), and nothing held is looked at until the interval allows a WARN: a wide
  * outage retrying thousands of batches costs a map entry per batch, not a scan per retry or per pump turn.
  */
 
-/** Who gives a WARN: BatchSettlement's retries and splits, or UnansweredRequests' silent broker. */
-export type WarningSource = "retry" | "unanswered";
+/**
+ * Who gives a WARN: BatchSettlement's retries and splits, its metadata asks that failed, or UnansweredRequests' silent
+ * broker.
+ */
+export type WarningSource = "retry" | "unanswered" | "metadata";
 
 /** A WARN the budget held back: its text as of when it is written, and whether it still holds then. */
 interface HeldWarning {
@@ -24,7 +27,7 @@ interface HeldWarning {
 /**
  * A source's WARNs held back since `since`. The retry source keeps each batch's (a batch still retried is not hidden
  * by a later one that settles first; the latest that still holds is written); the silent broker's is offered again at
- * each check, the same silence, so its latest replaces it.
+ * each check, the same silence, so its latest replaces it, as a failed metadata ask's (one per run of failures).
  */
 interface HeldSlot {
   /** By what it is of (a batch: its latest retry's; a split's or a silence's its own), oldest first. */
@@ -68,7 +71,7 @@ export class RetryWarnings {
       slot = { warnings: new Map(), pruneAt: 64 };
       this.held.set(source, slot);
     }
-    if (source === "unanswered") slot.warnings.clear();
+    if (source !== "retry") slot.warnings.clear();
     slot.warnings.delete(of);
     slot.warnings.set(of, { at: now, text, holds });
     if (slot.warnings.size >= slot.pruneAt) {

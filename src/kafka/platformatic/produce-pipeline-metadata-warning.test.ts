@@ -1,0 +1,155 @@
+/**
+ * ProducePipeline when its metadata ask fails retriably (Kafka not reached, a broker that refuses the connection): the
+ * batches waiting for it may not fail for delivery.timeout.ms (120 s by default), and no request is on the wire to
+ * warn of: one WARN names the topics and the error, through the retry WARNs' budget, not one per retry.
+ */
+import { describe, expect, test } from "bun:test";
+import { NetworkError } from "@platformatic/kafka";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { ProducePipeline } from "./produce-pipeline.ts";
+import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+
+/** A broker whose metadata fails with `failing` while it is set; counts the asks. */
+class FlakyMetadata extends FakeBroker {
+  failing: Error | undefined;
+  calls = 0;
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    this.calls++;
+    if (this.failing) throw this.failing;
+    return super.leaders(topics);
+  }
+}
+
+/** As FlakyMetadata, with two partitions of each topic: partition 0 led by broker 1, partition 1 by broker 2. */
+class TwoLeaders extends FlakyMetadata {
+  constructor() {
+    super(2);
+  }
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    await super.leaders(topics);
+    return new Map(topics.map((t) => [t, [1, 2]]));
+  }
+}
+
+const refused = () => new NetworkError("Connection to 127.0.0.1:9 failed.", { canRetry: true });
+
+describe("ProducePipeline when a metadata ask fails retriably", () => {
+  test("one WARN names the topics and the error, not one per retry, also past the budget's interval; another once metadata was had and fails again", async () => {
+    const broker = new FlakyMetadata();
+    broker.failing = refused();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ retryBackoffMs: 10, onRetry: (m) => warnings.push(m) });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const sent = ["t", "u"].map((t) => pipeline.append(t, 0, batch(0), 1));
+    await waitFor(() => broker.calls === 1);
+    expect(warnings).toEqual([
+      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topics t, u asked again until delivery.timeout.ms",
+    ]);
+    // Asked again after each backoff, also once the budget would allow another WARN: still the one.
+    for (const at of [100, 6_000, 12_000]) {
+      const calls = broker.calls;
+      now = at;
+      await waitFor(() => broker.calls > calls, { what: `metadata asked again at ${at}` });
+    }
+    expect(warnings.length).toBe(1);
+    broker.failing = undefined;
+    now = 20_000;
+    await broker.deliverUntil(Promise.all(sent));
+    // Had, then failing again: a new run of failures, its own WARN.
+    broker.failing = refused();
+    now = 30_000;
+    const later = pipeline.append("v", 0, batch(1), 1);
+    await waitFor(() => warnings.length === 2, { what: "the second run's WARN" });
+    expect(warnings[1]).toBe(
+      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topic v asked again until delivery.timeout.ms",
+    );
+    pipeline.close(new Error("closed"));
+    await later.catch(() => undefined);
+  });
+
+  test("requests to the leader failing too: one WARN for as long as no ask answers, not one per turn with only batches on the wire; another once one answered and they fail again", async () => {
+    // t-0 is led by broker 1, whose requests fail as a whole; t-1 by broker 2, which answers. The turn that a broker-2
+    // answer runs while t-0's batch is on its way to broker 1 has nothing to ask for: no answer to a metadata ask.
+    const broker = new TwoLeaders();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ retryBackoffMs: 10, retryBackoffMaxMs: 10, onRetry: (m) => warnings.push(`${now} ${m}`) });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const metadataWarnings = () => warnings.filter((w) => w.includes("Could not get metadata"));
+    const open = (node: number) => broker.requests.filter((r) => r.node === node && !r.delivered);
+    const failBroker1 = () => {
+      for (const r of open(1)) {
+        r.delivered = true;
+        r.failWith(new NetworkError("Connection closed", { canRetry: true }));
+      }
+    };
+    // Both partitions written once: their leaders are known.
+    await broker.deliverUntil(Promise.all([0, 1].map((p) => pipeline.append("t", p, batch(p), 1))));
+    broker.failing = refused();
+    now = 100; // past the refresh backoff of the ask that learnt the leaders
+    const stuck = pipeline.append("t", 0, batch(10), 1);
+    let beside = pipeline.append("t", 1, batch(11), 1);
+    /** Runs of the outage until `until`: t-0's batch goes to broker 1 and fails; t-1's are written meanwhile. */
+    const outage = async (until: number) => {
+      while (now < until) {
+        await waitFor(() => open(1).length > 0 && open(2).length > 0, { intervalMs: 1, what: `requests at ${now}` });
+        for (const r of open(2)) broker.deliver(broker.requests.indexOf(r));
+        await beside;
+        const calls = broker.calls;
+        now += 50; // broker 1 fails the request 50 ms after it went, past the refresh backoff: the turn after asks
+        failBroker1();
+        await waitFor(() => broker.calls > calls, { intervalMs: 1, what: `the ask after the failure at ${now}` });
+        beside = pipeline.append("t", 1, batch(11), 1);
+        now += 250; // past every backoff: the next turn asks again, and the one within its backoff sends t-0 again
+      }
+    };
+    await outage(16_000);
+    // Held back by the budget (the retry's WARN just before), then written once it allowed: the only one in 16 s.
+    expect(metadataWarnings()).toEqual([
+      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (asked 5 s ago; held back by the one-WARN-per-interval budget)",
+    ]);
+    // Broker 1 answers again: the batches are written (sent without an ask, within its backoff). The next send asks
+    // first (the mark is still set), and the ask answers. Then the outage comes back: a new run, its own WARN.
+    broker.failing = undefined;
+    await broker.deliverUntil(Promise.all([stuck, beside]));
+    now += 250;
+    const calls = broker.calls;
+    await broker.deliverUntil(pipeline.append("t", 0, batch(20), 1));
+    expect(broker.calls).toBe(calls + 1);
+    broker.failing = refused();
+    const again = pipeline.append("t", 0, batch(21), 1);
+    beside = pipeline.append("t", 1, batch(22), 1);
+    await outage(21_000);
+    expect(metadataWarnings()).toEqual([
+      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (asked 5 s ago; held back by the one-WARN-per-interval budget)",
+      "20450 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (asked 4 s ago; held back by the one-WARN-per-interval budget)",
+    ]);
+    pipeline.close(new Error("closed"));
+    await Promise.all([again, beside].map((p) => p.catch(() => undefined)));
+  });
+
+  test("held back by the budget (a retry WARN just before), it is written once the budget allows while a batch still waits for metadata", async () => {
+    const broker = new FlakyMetadata();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ retryBackoffMs: 10, onRetry: (m) => warnings.push(m) });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const warm = pipeline.append("t", 0, batch(0), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: a retry WARN at 0, and every topic asked again
+    await waitFor(() => warnings.length === 1);
+    broker.failing = refused();
+    now = 1_000; // the retry's and the refresh's backoff over: the ask fails within the budget's 5 s
+    const waiting = pipeline.append("u", 0, batch(1), 1); // its leader not known: it waits for metadata
+    await waitFor(() => broker.calls >= 2);
+    expect(warnings.length).toBe(1);
+    now = 5_000;
+    await waitFor(() => warnings.length === 2, { what: "the held WARN" });
+    expect(warnings[1]).toBe(
+      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topics t, u asked again until delivery.timeout.ms (asked 4 s ago; held back by the one-WARN-per-interval budget)",
+    );
+    pipeline.close(new Error("closed"));
+    await Promise.all([warm, waiting].map((p) => p.catch(() => undefined)));
+  });
+});
