@@ -9,11 +9,18 @@
 // first and waited request.timeout.ms (30 s) for nothing: a new sink joined no group, an ingest connector's producer
 // answered 503, while the other brokers were fine. Java's NetworkClient asks its least loaded node, one with a ready
 // connection first, never one whose connection just failed or timed out. The connection pools now remember, all of the
-// process's pools together (keyed by host:port), the brokers whose connection failed before it was set up (refused; a
-// TLS or SASL failure, even after the broker sent bytes), whose request timed out, or that cut a connection before
-// answering on it, and offer them last for bootstrap requests (still tried when the others fail to connect, and in turn
-// when all are so remembered, a lone broker too) until they answer a request on any connection of any pool: a client
-// made after another found a broker frozen asks the others at once, not after its own request.timeout.ms.
+// process's pools together (keyed by host:port), the brokers whose failure was their doing: a connection refused, its
+// name unresolved (ENOTFOUND, EAI_AGAIN: every client of the process gets the same DNS answer), its setup or a request
+// left unanswered (a connection, SASL exchange or request timed out), its connection reset or closed by the broker
+// before the broker answered on it, and offer them last for bootstrap requests (still tried when the others fail to
+// connect, and in turn when all are so remembered, a lone broker too) until they answer a request on any connection of
+// any pool: a client made after another found a broker frozen asks the others at once, not after its own
+// request.timeout.ms. A failure of one client's own settings marks no broker for the others (as kafkajs' in
+// kafkajs-seed-broker.mjs): a refused login (SASL_AUTHENTICATION_FAILED, ILLEGAL_SASL_STATE, UNSUPPORTED_SASL_MECHANISM),
+// a TLS certificate failure, a TLS handshake a PLAINTEXT listener cut ("before secure TLS connection was established"),
+// an answer in TLS to a client without TLS, a connection closed after the broker answered on it (a SASL listener
+// closing a client without SASL settings) or closed by the client itself. A TLS listener that accepts and closes before
+// the handshake (a load balancer without a healthy backend) is not remembered: it looks like a PLAINTEXT listener.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
 
 const POOL = "node_modules/@platformatic/kafka/dist/network/connection-pool.js";
@@ -28,7 +35,69 @@ const ANSWER_LISTENER = "        connection.on('edgeGatewayAnswer', () => this.e
 /** The pool's close patch as it was when each answer was an event the pool listened to. */
 const withAnswerListener = (to) => to.replace(CONNECTION_KNOWS, ANSWER_LISTENER);
 
+/** Whether a connection's failure is the broker's doing (connection-pool.js, beside the pool). */
+const BROKERS_DOING = `// edge-gateway patch: whether a connection's failure is the broker's doing, which puts it last for every pool of the
+// process: its setup left unanswered (a connection, SASL exchange or request timed out), its connection refused or its
+// name unresolved, reset or closed by it before it answered on that connection (\`answered\`). A client's own settings'
+// are not: a refused login (its answer), a TLS certificate, a TLS handshake cut by a PLAINTEXT listener, an answer in TLS
+const EDGE_GATEWAY_PEER_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN'];
+function edgeGatewayBrokersDoing(error, answered) {
+    const chain = [];
+    for (let e = error; e != null && chain.length < 8; e = e.cause) chain.push(e);
+    if (chain.some(e => e.code === 'PLT_KFK_TIMEOUT')) return true;
+    const cause = chain.at(-1);
+    if (answered || cause == null) return false;
+    if (EDGE_GATEWAY_PEER_CODES.includes(cause.code)) return !String(cause.message).includes('before secure TLS connection was established');
+    return cause.code === 'PLT_KFK_NETWORK' && String(cause.message).includes('closed');
+}`;
+
+/**
+ * The pool's close patch before failures of a client's own were told apart: a failed setup (even once the broker sent
+ * bytes: a TLS alert, a refused login) or a close before an answer, a close by the client too, marked the broker.
+ */
+const ANY_FAILURE_CLOSE = `        // edge-gateway patch: a request timed out (a frozen broker still accepts connections), a connection failed before
+        // it was set up (TCP, TLS, SASL: even once the broker sent bytes) or cut before the broker answered on it puts the
+        // broker last; an answer on any connection of any pool puts it back in line
+        let connected = false;
+        let timedOut = false;
+        connection.once('connect', () => {
+            connected = true;
+        });
+        connection.once('timeout', () => {
+            timedOut = true;
+            this.edgeGatewayUnresponsive.add(key);
+        });
+${CONNECTION_KNOWS}
+        // Remove stale connections from the pool
+        connection.once('close', () => {
+            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
+            this.emit('disconnect', eventPayload);`;
+/** Its forms before that. */
+const anyFailureCloseWas = [
+  withAnswerListener,
+  (to) =>
+    withAnswerListener(to)
+      .replace(
+        "an answer on any connection of any pool puts it back in line",
+        "a connection set up and closed after answers, none timed out, puts it back in line",
+      )
+      .replace(`${ANSWER_LISTENER}\n`, "")
+      .replace(
+        "            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
+        `            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
+            else this.edgeGatewayUnresponsive.add(key);`,
+      ),
+];
+
 export const bootstrapUnresponsivePatches = [
+  {
+    file: POOL,
+    from: `let currentInstance = 0;
+export class ConnectionPool extends TypedEventEmitter {`,
+    to: `let currentInstance = 0;
+${BROKERS_DOING}
+export class ConnectionPool extends TypedEventEmitter {`,
+  },
   {
     file: CONNECTION,
     from: `    #onRequestTimeout(request) {
@@ -99,48 +168,44 @@ export const bootstrapUnresponsivePatches = [
                 this.#connections.delete(key);
                 this.emit('failed', eventPayload);`,
     to: `            if (error) {
-                this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
+                if (edgeGatewayBrokersDoing(error, connection.edgeGatewayDataReceived)) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
                 this.#connections.delete(key);
                 this.emit('failed', eventPayload);`,
+    // Earlier, any failure of a connection's setup marked its broker.
+    was: [
+      (to) =>
+        to.replace(
+          "if (edgeGatewayBrokersDoing(error, connection.edgeGatewayDataReceived)) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
+          "this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
+        ),
+    ],
   },
   {
     file: POOL,
     from: `        // Remove stale connections from the pool
         connection.once('close', () => {
             this.emit('disconnect', eventPayload);`,
-    to: `        // edge-gateway patch: a request timed out (a frozen broker still accepts connections), a connection failed before
-        // it was set up (TCP, TLS, SASL: even once the broker sent bytes) or cut before the broker answered on it puts the
-        // broker last; an answer on any connection of any pool puts it back in line
+    to: `        // edge-gateway patch: a request or the connection's setup timed out (a frozen broker still accepts connections) or
+        // a connection set up and cut by the broker before it answered on it puts the broker last (a failed setup: see
+        // edgeGatewayBrokersDoing), not one the client closed; an answer on any connection of any pool puts it back in line
         let connected = false;
-        let timedOut = false;
+        let closing = false;
         connection.once('connect', () => {
             connected = true;
         });
+        connection.once('closing', () => {
+            closing = true;
+        });
         connection.once('timeout', () => {
-            timedOut = true;
             this.edgeGatewayUnresponsive.add(key);
         });
 ${CONNECTION_KNOWS}
         // Remove stale connections from the pool
         connection.once('close', () => {
-            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
+            if (connected && !connection.edgeGatewayDataReceived && !closing) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
             this.emit('disconnect', eventPayload);`,
-    // Earlier, an event on every answer cleared the memory (the pool's listener); before, a connection that had answered
-    // cleared it when it closed, none of its requests timed out.
-    was: [
-      withAnswerListener,
-      (to) =>
-        withAnswerListener(to)
-          .replace(
-            "an answer on any connection of any pool puts it back in line",
-            "a connection set up and closed after answers, none timed out, puts it back in line",
-          )
-          .replace(`${ANSWER_LISTENER}\n`, "")
-          .replace(
-            "            if (!connected || !connection.edgeGatewayDataReceived || timedOut) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
-            `            if (connected && connection.edgeGatewayDataReceived && !timedOut) this.edgeGatewayUnresponsive.delete(key); // edge-gateway patch
-            else this.edgeGatewayUnresponsive.add(key);`,
-          ),
-    ],
+    // Earlier, any failure marked the broker; before, an event on every answer cleared the memory (the pool's listener);
+    // before that, a connection that had answered cleared it when it closed, none of its requests timed out.
+    was: [() => ANY_FAILURE_CLOSE, ...anyFailureCloseWas.map((form) => () => form(ANY_FAILURE_CLOSE))],
   },
 ];
