@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import {
   Admin,
   apiVersionsV3,
@@ -6,10 +7,12 @@ import {
   ConnectionPool,
   Consumer,
   type ConsumerOptions,
+  metadataV12,
 } from "@platformatic/kafka";
+import { type KafkaInfo, kafkaBroker } from "../../test/support/kafka.ts";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { failureMessage } from "./platformatic/errors.ts";
-import { forgetUnresponsiveBrokers } from "./platformatic/unresponsive-brokers.ts";
+import { forgetUnresponsiveBrokers, unresponsiveBrokers } from "./platformatic/unresponsive-brokers.ts";
 
 // Which bootstrap broker @platformatic/kafka asks a request of, and how often, as scripts/patches/api-versions-attempt.mjs,
 // bootstrap-unresponsive.mjs and find-coordinator-attempt.mjs patch it (applied by scripts/patch-dependencies.mjs),
@@ -258,34 +261,205 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
     }
   });
 
-  // A SASL_PLAINTEXT client of a TLS listener: the broker's TLS alert fails the SASL login, after it sent bytes.
-  test("a broker whose connection failed in its setup after the broker sent bytes is offered last", async () => {
+  // A SASL_PLAINTEXT client of a TLS listener: the broker's TLS alert fails the SASL login. The client's settings are
+  // wrong, not the broker: an earlier form of the patch marked it for every client of the process.
+  test("a broker answering a client without TLS in TLS (the client's settings are wrong) marks no broker", async () => {
     const tlsAlert = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
     await using tls = Bun.listen({
       hostname: "127.0.0.1",
       port: 0,
       socket: { data: (socket) => void socket.end(tlsAlert) },
     });
-    await using cutting = Bun.listen({
-      hostname: "127.0.0.1",
-      port: 0,
-      socket: { open: (s) => void s.end(), data: () => {} },
-    });
-    const brokers = [tls.port, cutting.port].map(loopback);
-    const { pool, connecting } = recordingPool({ sasl: { mechanism: "PLAIN", username: "u", password: "p" } });
+    const { pool } = recordingPool({ sasl: { mechanism: "PLAIN", username: "u", password: "p" } });
     try {
       const closed = nextClose(pool, tls.port);
-      expect(await pool.get(brokers[0]!).catch((e: Error) => e.message)).toBe(
-        `Connection to 127.0.0.1:${tls.port} failed.`,
+      expect(await pool.get(loopback(tls.port)).catch((e: Error) => failureMessage(e, "Failed"))).toContain(
+        "the broker answered in TLS",
       );
       await closed;
-      expect(await pool.getFirstAvailable(brokers).catch((e: Error) => e.message)).toBe(
-        "Cannot connect to any broker.",
-      );
-      expect(connecting).toEqual([tls.port, cutting.port, tls.port]);
+      expect(unresponsiveBrokers()).toEqual([]);
     } finally {
       await pool.close();
     }
+  });
+});
+
+// A connector's wrong settings (a wrong password, TLS at a PLAINTEXT listener) marked a healthy broker for every client
+// of the process: with a frozen broker also remembered, the two tied and another client asked the frozen one first,
+// waiting out its request.timeout.ms. The real broker's listeners tell what the library reports in each case.
+describe("which failures mark a broker for every client (scripts/patches/bootstrap-unresponsive.mjs)", () => {
+  type PoolOptions = ConstructorParameters<typeof ConnectionPool>[1];
+  const login = (password: string) => ({ sasl: { mechanism: "PLAIN" as const, username: "gateway", password } });
+  const trusted = async () => ({ tls: { ca: readFileSync((await kafkaBroker()).sslCa) } });
+  const address = (hostPort: string) => ({
+    host: hostPort.slice(0, hostPort.lastIndexOf(":")),
+    port: Number(hostPort.slice(hostPort.lastIndexOf(":") + 1)),
+  });
+
+  /** A broker another client found frozen (its ApiVersions timed out): remembered. */
+  async function frozenRemembered() {
+    const frozen = await recordingBroker({ hangUp: false });
+    const { pool } = recordingPool();
+    try {
+      const closed = nextClose(pool, frozen.port);
+      expect(await askApiVersions(await pool.get(loopback(frozen.port)))).toMatchObject({
+        message: "Request timed out",
+      });
+      await closed;
+    } finally {
+      await pool.close();
+    }
+    expect(unresponsiveBrokers()).toEqual([`127.0.0.1:${frozen.port}`]);
+    return frozen;
+  }
+
+  test.each<
+    [
+      string,
+      (k: KafkaInfo) => string,
+      () => Promise<PoolOptions>,
+      (pool: ConnectionPool, broker: { host: string; port: number }) => Promise<string>,
+      () => Promise<PoolOptions>,
+    ]
+  >([
+    [
+      "a wrong SASL password at the SASL listener",
+      (k) => k.bootstrapSasl,
+      async () => login("not-the-password"),
+      async (pool, broker) =>
+        pool.get(broker).then(
+          () => "connected",
+          (e: Error) => failureMessage(e, "Failed"),
+        ),
+      async () => login("gateway-secret"),
+    ],
+    [
+      "no SASL settings at the SASL listener (closed after its ApiVersions answer)",
+      (k) => k.bootstrapSasl,
+      async () => ({}),
+      async (pool, broker) => {
+        const connection = await pool.get(broker);
+        expect(await askApiVersions(connection)).toBeNull();
+        const closed = nextClose(pool, broker.port);
+        const failure = await new Promise<unknown>((resolve) =>
+          metadataV12.api(connection, [], false, false, (e: unknown) => resolve(e)),
+        );
+        await closed;
+        return failureMessage(failure, "Failed");
+      },
+      async () => login("gateway-secret"),
+    ],
+    [
+      "a SASL login at the PLAINTEXT listener",
+      (k) => k.bootstrap,
+      async () => login("gateway-secret"),
+      async (pool, broker) =>
+        pool.get(broker).then(
+          () => "connected",
+          (e: Error) => failureMessage(e, "Failed"),
+        ),
+      async () => ({}),
+    ],
+    [
+      "TLS at the PLAINTEXT listener",
+      (k) => k.bootstrap,
+      trusted,
+      async (pool, broker) =>
+        pool.get(broker).then(
+          () => "connected",
+          (e: Error) => failureMessage(e, "Failed"),
+        ),
+      async () => ({}),
+    ],
+    [
+      "a certificate the client does not trust at the TLS listener",
+      (k) => k.bootstrapSsl,
+      async () => ({ tls: {} }),
+      async (pool, broker) =>
+        pool.get(broker).then(
+          () => "connected",
+          (e: Error) => failureMessage(e, "Failed"),
+        ),
+      trusted,
+    ],
+  ])(
+    "%s marks no broker: another client over [frozen, that broker] asks that broker first",
+    async (_, listener, wrong, fail, right) => {
+      await using frozen = await frozenRemembered();
+      const healthy = address(listener(await kafkaBroker()));
+      const misconfigured = recordingPool(await wrong());
+      try {
+        expect(await fail(misconfigured.pool, healthy)).toStartWith("Failed: ");
+      } finally {
+        await misconfigured.pool.close();
+      }
+      expect(unresponsiveBrokers()).toEqual([`127.0.0.1:${frozen.port}`]);
+      const other = recordingPool(await right());
+      try {
+        expect((await other.pool.getFirstAvailable([loopback(frozen.port), healthy])).port).toBe(healthy.port);
+        expect(other.connecting).toEqual([healthy.port]);
+      } finally {
+        await other.pool.close();
+      }
+    },
+  );
+
+  test.each<
+    [string, () => Promise<{ broker: { host: string; port: number }; options?: PoolOptions } & AsyncDisposable>]
+  >([
+    ["refused", async () => ({ broker: loopback(refusedPort()), [Symbol.asyncDispose]: async () => {} })],
+    [
+      "unresolvable (ENOTFOUND)",
+      async () => ({ broker: { host: "unresolvable.invalid", port: 9092 }, [Symbol.asyncDispose]: async () => {} }),
+    ],
+    [
+      "cut before answering",
+      async () => {
+        const cutting = await recordingBroker({ hangUp: true });
+        return {
+          broker: loopback(cutting.port),
+          options: login("p"),
+          [Symbol.asyncDispose]: () => cutting[Symbol.asyncDispose](),
+        };
+      },
+    ],
+    [
+      "leaving its SASL login unanswered",
+      async () => {
+        const frozenInLogin = await recordingBroker({
+          hangUp: false,
+          answersApiVersions: true,
+          sasl: { mechanisms: ["PLAIN"], login: "unanswered" },
+        });
+        return {
+          broker: loopback(frozenInLogin.port),
+          options: login("p"),
+          [Symbol.asyncDispose]: () => frozenInLogin[Symbol.asyncDispose](),
+        };
+      },
+    ],
+  ])("a broker %s is remembered", async (_, make) => {
+    await using failing = await make();
+    const { pool } = recordingPool(failing.options);
+    try {
+      expect(
+        await pool.get(failing.broker).then(
+          () => "connected",
+          (e: Error) => failureMessage(e, "Failed"),
+        ),
+      ).toStartWith("Failed: ");
+      expect(unresponsiveBrokers()).toEqual([`${failing.broker.host}:${failing.broker.port}`]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a connection the client closed before the broker answered on it marks no broker", async () => {
+    await using silent = await recordingBroker({ hangUp: false });
+    const { pool } = recordingPool();
+    await pool.get(loopback(silent.port));
+    await pool.close();
+    expect(unresponsiveBrokers()).toEqual([]);
   });
 });
 
