@@ -296,6 +296,13 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
     port: Number(hostPort.slice(hostPort.lastIndexOf(":") + 1)),
   });
 
+  /** How `pool`'s connection to `broker` failed ("connected" when it did not). */
+  const connectFailure = (pool: ConnectionPool, broker: { host: string; port: number }) =>
+    pool.get(broker).then(
+      () => "connected",
+      (e: Error) => failureMessage(e, "Failed"),
+    );
+
   /** A broker another client found frozen (its ApiVersions timed out): remembered. */
   async function frozenRemembered() {
     const frozen = await recordingBroker({ hangUp: false });
@@ -326,11 +333,7 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
       "a wrong SASL password at the SASL listener",
       (k) => k.bootstrapSasl,
       async () => login("not-the-password"),
-      async (pool, broker) =>
-        pool.get(broker).then(
-          () => "connected",
-          (e: Error) => failureMessage(e, "Failed"),
-        ),
+      connectFailure,
       async () => login("gateway-secret"),
     ],
     [
@@ -353,33 +356,15 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
       "a SASL login at the PLAINTEXT listener",
       (k) => k.bootstrap,
       async () => login("gateway-secret"),
-      async (pool, broker) =>
-        pool.get(broker).then(
-          () => "connected",
-          (e: Error) => failureMessage(e, "Failed"),
-        ),
+      connectFailure,
       async () => ({}),
     ],
-    [
-      "TLS at the PLAINTEXT listener",
-      (k) => k.bootstrap,
-      trusted,
-      async (pool, broker) =>
-        pool.get(broker).then(
-          () => "connected",
-          (e: Error) => failureMessage(e, "Failed"),
-        ),
-      async () => ({}),
-    ],
+    ["TLS at the PLAINTEXT listener", (k) => k.bootstrap, trusted, connectFailure, async () => ({})],
     [
       "a certificate the client does not trust at the TLS listener",
       (k) => k.bootstrapSsl,
       async () => ({ tls: {} }),
-      async (pool, broker) =>
-        pool.get(broker).then(
-          () => "connected",
-          (e: Error) => failureMessage(e, "Failed"),
-        ),
+      connectFailure,
       trusted,
     ],
   ])(
@@ -404,50 +389,36 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
     },
   );
 
+  /** A recording broker with these options, reached by a SASL client. */
+  const saslClientOf = async (options: Parameters<typeof recordingBroker>[0]) => {
+    const broker = await recordingBroker(options);
+    return {
+      broker: loopback(broker.port),
+      options: login("p"),
+      [Symbol.asyncDispose]: () => broker[Symbol.asyncDispose](),
+    };
+  };
+  const nothingToStop = { [Symbol.asyncDispose]: async () => {} };
+
   test.each<
     [string, () => Promise<{ broker: { host: string; port: number }; options?: PoolOptions } & AsyncDisposable>]
   >([
-    ["refused", async () => ({ broker: loopback(refusedPort()), [Symbol.asyncDispose]: async () => {} })],
+    ["refused", async () => ({ broker: loopback(refusedPort()), ...nothingToStop })],
     [
       "unresolvable (ENOTFOUND)",
-      async () => ({ broker: { host: "unresolvable.invalid", port: 9092 }, [Symbol.asyncDispose]: async () => {} }),
+      async () => ({ broker: { host: "unresolvable.invalid", port: 9092 }, ...nothingToStop }),
     ],
-    [
-      "cut before answering",
-      async () => {
-        const cutting = await recordingBroker({ hangUp: true });
-        return {
-          broker: loopback(cutting.port),
-          options: login("p"),
-          [Symbol.asyncDispose]: () => cutting[Symbol.asyncDispose](),
-        };
-      },
-    ],
+    ["cut before answering", () => saslClientOf({ hangUp: true })],
     [
       "leaving its SASL login unanswered",
-      async () => {
-        const frozenInLogin = await recordingBroker({
-          hangUp: false,
-          answersApiVersions: true,
-          sasl: { mechanisms: ["PLAIN"], login: "unanswered" },
-        });
-        return {
-          broker: loopback(frozenInLogin.port),
-          options: login("p"),
-          [Symbol.asyncDispose]: () => frozenInLogin[Symbol.asyncDispose](),
-        };
-      },
+      () =>
+        saslClientOf({ hangUp: false, answersApiVersions: true, sasl: { mechanisms: ["PLAIN"], login: "unanswered" } }),
     ],
   ])("a broker %s is remembered", async (_, make) => {
     await using failing = await make();
     const { pool } = recordingPool(failing.options);
     try {
-      expect(
-        await pool.get(failing.broker).then(
-          () => "connected",
-          (e: Error) => failureMessage(e, "Failed"),
-        ),
-      ).toStartWith("Failed: ");
+      expect(await connectFailure(pool, failing.broker)).toStartWith("Failed: ");
       expect(unresponsiveBrokers()).toEqual([`${failing.broker.host}:${failing.broker.port}`]);
     } finally {
       await pool.close();
