@@ -37,19 +37,33 @@ const withAnswerListener = (to) => to.replace(CONNECTION_KNOWS, ANSWER_LISTENER)
 
 /** Whether a connection's failure is the broker's doing (connection-pool.js, beside the pool). */
 const BROKERS_DOING = `// edge-gateway patch: whether a connection's failure is the broker's doing, which puts it last for every pool of the
-// process: its setup left unanswered (a connection, SASL exchange or request timed out), its connection refused or its
-// name unresolved, reset or closed by it before it answered on that connection (\`answered\`). A client's own settings'
-// are not: a refused login (its answer), a TLS certificate, a TLS handshake cut by a PLAINTEXT listener, an answer in TLS
+// process: its setup left unanswered (a connection, TLS handshake, SASL exchange or request timed out: a TimeoutError,
+// whose instances carry the code PLT_KFK_NETWORK, its class PLT_KFK_TIMEOUT), its connection refused or its name
+// unresolved, reset or closed by it before it answered on that connection (\`answered\`). A failure of the client's own
+// settings is not: a refused login (its answer), a TLS certificate (a TLS alert), a TLS handshake cut by a PLAINTEXT
+// listener, an answer in TLS.
 const EDGE_GATEWAY_PEER_CODES = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN'];
 function edgeGatewayBrokersDoing(error, answered) {
     const chain = [];
     for (let e = error; e != null && chain.length < 8; e = e.cause) chain.push(e);
-    if (chain.some(e => e.code === 'PLT_KFK_TIMEOUT')) return true;
+    if (chain.some(e => e.constructor?.code === 'PLT_KFK_TIMEOUT')) return true;
     const cause = chain.at(-1);
     if (answered || cause == null) return false;
     if (EDGE_GATEWAY_PEER_CODES.includes(cause.code)) return !String(cause.message).includes('before secure TLS connection was established');
     return cause.code === 'PLT_KFK_NETWORK' && String(cause.message).includes('closed');
 }`;
+
+/** BROKERS_DOING as it was when a timeout was told by its instance's code (never PLT_KFK_TIMEOUT). */
+const BROKERS_DOING_BY_INSTANCE_CODE = BROKERS_DOING.replace(
+  `its setup left unanswered (a connection, TLS handshake, SASL exchange or request timed out: a TimeoutError,
+// whose instances carry the code PLT_KFK_NETWORK, its class PLT_KFK_TIMEOUT), its connection refused or its name
+// unresolved, reset or closed by it before it answered on that connection (\`answered\`). A failure of the client's own
+// settings is not: a refused login (its answer), a TLS certificate (a TLS alert), a TLS handshake cut by a PLAINTEXT
+// listener, an answer in TLS.`,
+  `its setup left unanswered (a connection, SASL exchange or request timed out), its connection refused or its
+// name unresolved, reset or closed by it before it answered on that connection (\`answered\`). A client's own settings'
+// are not: a refused login (its answer), a TLS certificate, a TLS handshake cut by a PLAINTEXT listener, an answer in TLS`,
+).replace("e.constructor?.code === 'PLT_KFK_TIMEOUT'", "e.code === 'PLT_KFK_TIMEOUT'");
 
 /**
  * The pool's close patch before failures of a client's own were told apart: a failed setup (even once the broker sent
@@ -97,6 +111,8 @@ export class ConnectionPool extends TypedEventEmitter {`,
     to: `let currentInstance = 0;
 ${BROKERS_DOING}
 export class ConnectionPool extends TypedEventEmitter {`,
+    // Earlier, a timeout was told by its instance's code, which is PLT_KFK_NETWORK: a connection's own timer was missed.
+    was: [(to) => to.replace(BROKERS_DOING, BROKERS_DOING_BY_INSTANCE_CODE)],
   },
   {
     file: CONNECTION,
@@ -187,7 +203,9 @@ export class ConnectionPool extends TypedEventEmitter {`,
             this.emit('disconnect', eventPayload);`,
     to: `        // edge-gateway patch: a request or the connection's setup timed out (a frozen broker still accepts connections) or
         // a connection set up and cut by the broker before it answered on it puts the broker last (a failed setup: see
-        // edgeGatewayBrokersDoing), not one the client closed; an answer on any connection of any pool puts it back in line
+        // edgeGatewayBrokersDoing), not one the client closed nor one failed by a socket error of the client's own (an
+        // mTLS listener's alert for a missing certificate, TLS 1.3: after the handshake); an answer on any connection of
+        // any pool puts it back in line
         let connected = false;
         let closing = false;
         connection.once('connect', () => {
@@ -202,10 +220,26 @@ export class ConnectionPool extends TypedEventEmitter {`,
 ${CONNECTION_KNOWS}
         // Remove stale connections from the pool
         connection.once('close', () => {
-            if (connected && !connection.edgeGatewayDataReceived && !closing) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
+            const socketError = connection.edgeGatewaySocketError; // edge-gateway patch
+            if (connected && !closing && (socketError ? edgeGatewayBrokersDoing(socketError, connection.edgeGatewayDataReceived) : !connection.edgeGatewayDataReceived)) this.edgeGatewayUnresponsive.add(key);
             this.emit('disconnect', eventPayload);`,
-    // Earlier, any failure marked the broker; before, an event on every answer cleared the memory (the pool's listener);
-    // before that, a connection that had answered cleared it when it closed, none of its requests timed out.
-    was: [() => ANY_FAILURE_CLOSE, ...anyFailureCloseWas.map((form) => () => form(ANY_FAILURE_CLOSE))],
+    // Earlier, a close after a socket error marked the broker like any other before an answer; before, any failure
+    // marked it; before, an event on every answer cleared the memory (the pool's listener); before that, a connection
+    // that had answered cleared it when it closed, none of its requests timed out.
+    was: [
+      (to) =>
+        to
+          .replace(
+            `not one the client closed nor one failed by a socket error of the client's own (an
+        // mTLS listener's alert for a missing certificate, TLS 1.3: after the handshake); an answer on any connection of
+        // any pool puts it back in line`,
+            "not one the client closed; an answer on any connection of any pool puts it back in line",
+          )
+          .replace(
+            `            const socketError = connection.edgeGatewaySocketError; // edge-gateway patch
+            if (connected && !closing && (socketError ? edgeGatewayBrokersDoing(socketError, connection.edgeGatewayDataReceived) : !connection.edgeGatewayDataReceived)) this.edgeGatewayUnresponsive.add(key);`,
+            "            if (connected && !connection.edgeGatewayDataReceived && !closing) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
+          ),
+      () => ANY_FAILURE_CLOSE, ...anyFailureCloseWas.map((form) => () => form(ANY_FAILURE_CLOSE))],
   },
 ];

@@ -9,6 +9,7 @@ import {
   type ConsumerOptions,
   metadataV12,
 } from "@platformatic/kafka";
+import { mtlsBroker } from "../../test/support/broker-mtls.ts";
 import { type KafkaInfo, kafkaBroker } from "../../test/support/kafka.ts";
 import { recordingBroker } from "../../test/support/recording-broker.ts";
 import { failureMessage } from "./platformatic/errors.ts";
@@ -323,7 +324,7 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
   test.each<
     [
       string,
-      (k: KafkaInfo) => string,
+      (k: KafkaInfo) => string | Promise<string>,
       () => Promise<PoolOptions>,
       (pool: ConnectionPool, broker: { host: string; port: number }) => Promise<string>,
       () => Promise<PoolOptions>,
@@ -336,8 +337,10 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
       connectFailure,
       async () => login("gateway-secret"),
     ],
+    // A regression guard: it passes without the patch's close rule too, since Kafka answers the ApiVersions before it
+    // closes the connection (an answer before the close marks no broker).
     [
-      "no SASL settings at the SASL listener (closed after its ApiVersions answer)",
+      "no SASL settings at the SASL listener (a guard: closed after its ApiVersions answer)",
       (k) => k.bootstrapSasl,
       async () => ({}),
       async (pool, broker) => {
@@ -367,11 +370,30 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
       connectFailure,
       trusted,
     ],
+    // TLS 1.3: the handshake completes before the listener checks the client's certificate; its alert then fails the
+    // first request as a socket error, no answer received.
+    [
+      "no client certificate at the mTLS listener",
+      async () => (await mtlsBroker()).mtls.bootstrap,
+      trusted,
+      async (pool, broker) => {
+        const closed = nextClose(pool, broker.port);
+        const failure = await askApiVersions(await pool.get(broker));
+        await closed;
+        return failureMessage(failure, "Failed");
+      },
+      async () => {
+        const { mtls } = await mtlsBroker();
+        return {
+          tls: { ...(await trusted()).tls, cert: readFileSync(mtls.clientCert), key: readFileSync(mtls.clientKey) },
+        };
+      },
+    ],
   ])(
     "%s marks no broker: another client over [frozen, that broker] asks that broker first",
     async (_, listener, wrong, fail, right) => {
       await using frozen = await frozenRemembered();
-      const healthy = address(listener(await kafkaBroker()));
+      const healthy = address(await listener(await kafkaBroker()));
       const misconfigured = recordingPool(await wrong());
       try {
         expect(await fail(misconfigured.pool, healthy)).toStartWith("Failed: ");
@@ -389,12 +411,12 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
     },
   );
 
-  /** A recording broker with these options, reached by a SASL client. */
-  const saslClientOf = async (options: Parameters<typeof recordingBroker>[0]) => {
+  /** A recording broker with these options, reached by a client with `client` (a SASL login by default). */
+  const clientOf = async (options: Parameters<typeof recordingBroker>[0], client: PoolOptions = login("p")) => {
     const broker = await recordingBroker(options);
     return {
       broker: loopback(broker.port),
-      options: login("p"),
+      options: client,
       [Symbol.asyncDispose]: () => broker[Symbol.asyncDispose](),
     };
   };
@@ -408,11 +430,17 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
       "unresolvable (ENOTFOUND)",
       async () => ({ broker: { host: "unresolvable.invalid", port: 9092 }, ...nothingToStop }),
     ],
-    ["cut before answering", () => saslClientOf({ hangUp: true })],
+    ["cut before answering", () => clientOf({ hangUp: true })],
     [
       "leaving its SASL login unanswered",
-      () =>
-        saslClientOf({ hangUp: false, answersApiVersions: true, sasl: { mechanisms: ["PLAIN"], login: "unanswered" } }),
+      () => clientOf({ hangUp: false, answersApiVersions: true, sasl: { mechanisms: ["PLAIN"], login: "unanswered" } }),
+    ],
+    // The connection's own timer (connectTimeout, below request.timeout.ms) fires first: its TimeoutError's code is
+    // PLT_KFK_NETWORK, its class's PLT_KFK_TIMEOUT.
+    ["silent at a TLS handshake", () => clientOf({ hangUp: false }, { tls: {}, connectTimeout: requestTimeout / 2 })],
+    [
+      "silent at a SASL login (connectTimeout below request.timeout.ms)",
+      () => clientOf({ hangUp: false }, { ...login("p"), connectTimeout: requestTimeout / 2 }),
     ],
   ])("a broker %s is remembered", async (_, make) => {
     await using failing = await make();
@@ -420,6 +448,21 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
     try {
       expect(await connectFailure(pool, failing.broker)).toStartWith("Failed: ");
       expect(unresponsiveBrokers()).toEqual([`${failing.broker.host}:${failing.broker.port}`]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a broker that cuts a connection set up before answering on it is remembered", async () => {
+    await using cutting = await recordingBroker({ hangUp: true });
+    const { pool } = recordingPool();
+    try {
+      const closed = nextClose(pool, cutting.port);
+      expect(await askApiVersions(await pool.get(loopback(cutting.port)))).toMatchObject({
+        message: "Connection closed",
+      });
+      await closed;
+      expect(unresponsiveBrokers()).toEqual([`127.0.0.1:${cutting.port}`]);
     } finally {
       await pool.close();
     }
