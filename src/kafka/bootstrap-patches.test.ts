@@ -304,22 +304,22 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
       (e: Error) => failureMessage(e, "Failed"),
     );
 
-  /** A broker another client found frozen (its ApiVersions timed out): remembered. */
-  async function frozenRemembered() {
-    const frozen = await recordingBroker({ hangUp: false });
+  /** A recording broker (`hangUp`) whose ApiVersions on a connection set up failed with `failure`: remembered. */
+  async function rememberedAfterApiVersions(hangUp: boolean, failure: string) {
+    const broker = await recordingBroker({ hangUp });
     const { pool } = recordingPool();
     try {
-      const closed = nextClose(pool, frozen.port);
-      expect(await askApiVersions(await pool.get(loopback(frozen.port)))).toMatchObject({
-        message: "Request timed out",
-      });
+      const closed = nextClose(pool, broker.port);
+      expect(await askApiVersions(await pool.get(loopback(broker.port)))).toMatchObject({ message: failure });
       await closed;
     } finally {
       await pool.close();
     }
-    expect(unresponsiveBrokers()).toEqual([`127.0.0.1:${frozen.port}`]);
-    return frozen;
+    expect(unresponsiveBrokers()).toEqual([`127.0.0.1:${broker.port}`]);
+    return broker;
   }
+  /** A broker another client found frozen (its ApiVersions timed out). */
+  const frozenRemembered = () => rememberedAfterApiVersions(false, "Request timed out");
 
   test.each<
     [
@@ -454,18 +454,7 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
   });
 
   test("a broker that cuts a connection set up before answering on it is remembered", async () => {
-    await using cutting = await recordingBroker({ hangUp: true });
-    const { pool } = recordingPool();
-    try {
-      const closed = nextClose(pool, cutting.port);
-      expect(await askApiVersions(await pool.get(loopback(cutting.port)))).toMatchObject({
-        message: "Connection closed",
-      });
-      await closed;
-      expect(unresponsiveBrokers()).toEqual([`127.0.0.1:${cutting.port}`]);
-    } finally {
-      await pool.close();
-    }
+    await using _cutting = await rememberedAfterApiVersions(true, "Connection closed");
   });
 
   test("a connection the client closed before the broker answered on it marks no broker", async () => {
