@@ -94,6 +94,20 @@ export class PartitionLeaders {
     return this.markedNodes.size > 0 && this.markedNodes.has(this.leader(topic, partition));
   }
 
+  /**
+   * The known topics a mark is about: a marked partition's, and each that a marked broker leads a partition of. An ask
+   * made with marks set asks them too, though no batch of theirs waits: its answer clears the marks, so a topic it
+   * left out would keep the leader a mark said may have moved (Java refreshes every known topic).
+   */
+  markedTopics(): string[] {
+    if (!this.stale) return [];
+    return [...this.leaders]
+      .filter(
+        ([topic, leaders]) => this.markedPartitions.has(topic) || leaders.some((node) => this.markedNodes.has(node)),
+      )
+      .map(([topic]) => topic);
+  }
+
   /** Clears the marks set up to `mark` (`marks` when the ask began), not those set since. */
   private clearStale(mark: number): void {
     for (const [node, at] of this.markedNodes) if (at <= mark) this.markedNodes.delete(node);

@@ -409,6 +409,8 @@ export class ProducePipeline {
       if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
       else if (this.leaders.expired(topic, now)) aged.add(topic);
     }
+    // Asked with marks set: the topics they are about too (the answer clears them; see PartitionLeaders.markedTopics).
+    if (wanted.size > 0) for (const topic of this.leaders.markedTopics()) wanted.add(topic);
     for (const topic of wanted) aged.delete(topic);
     if (aged.size > 0) this.leaders.renew([...aged], now);
     const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
