@@ -88,10 +88,12 @@ export class BatchSettlement {
     this.retryRun.metadataHad();
   }
 
-  /** A metadata ask answered: as `metadataHad`, and the next retriable failure of one gives its WARN again. */
+  /**
+   * A metadata ask answered (any: a turn's, a background one's, one refusing a topic as unknown): the run of failed
+   * asks is over, the next retriable failure of one gives its WARN again.
+   */
   metadataAnswered(): void {
     this.metadataWarned = false;
-    this.metadataHad();
   }
 
   /**

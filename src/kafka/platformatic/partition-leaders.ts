@@ -69,6 +69,11 @@ export class PartitionLeaders {
      * (KIP-580).
      */
     private readonly backoff: (n: number) => number,
+    /**
+     * A metadata ask answered: with leaders, or refusing a topic (unknown, not authorized): any ask, foreground or in
+     * the background (`renew`, `count`, `refused`'s), not one that failed retriably.
+     */
+    private readonly answered: () => void = () => {},
   ) {}
 
   /** Leadership may have moved (an error said so, or a connection was lost): some mark is set, refresh before sending. */
@@ -355,7 +360,15 @@ export class PartitionLeaders {
 
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
     const at = this.now();
-    for (const [t, l] of await this.transport.leaders(topics, force)) {
+    let answer: Map<string, readonly number[]>;
+    try {
+      answer = await this.transport.leaders(topics, force);
+    } catch (error) {
+      if (isUnknownTopic(error) || refusedTopics(error) !== undefined) this.answered();
+      throw error;
+    }
+    this.answered();
+    for (const [t, l] of answer) {
       this.leaders.set(t, l);
       // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
       const leaderless = l.includes(-1);

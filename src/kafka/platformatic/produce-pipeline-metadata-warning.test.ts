@@ -4,7 +4,7 @@
  * warn of: one WARN names the topics and the error, through the retry WARNs' budget, not one per retry.
  */
 import { describe, expect, test } from "bun:test";
-import { NetworkError } from "@platformatic/kafka";
+import { NetworkError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
@@ -151,5 +151,61 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     );
     pipeline.close(new Error("closed"));
     await Promise.all([warm, waiting].map((p) => p.catch(() => undefined)));
+  });
+
+  test("a run ended by an ask answering that the topic is unknown: the next run of failures gives its own WARN (review markcover 2)", async () => {
+    const broker = new FlakyMetadata();
+    broker.failing = refused();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ retryBackoffMs: 10, onRetry: (m) => warnings.push(m) });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const waiting = pipeline.append("t", 0, batch(0), 1);
+    await waitFor(() => warnings.length === 1);
+    // The cluster answers again, that t is unknown (deleted): its batch waits for metadata, t asked alone.
+    broker.failing = new UserError("Unknown topic t.");
+    const calls = broker.calls;
+    now = 100;
+    await waitFor(() => broker.calls > calls, { what: "the ask answered 'Unknown topic'" });
+    await new Promise((resolve) => setImmediate(resolve)); // its answer taken
+    broker.failing = refused();
+    now = 10_000; // past the budget's interval
+    await waitFor(() => warnings.length === 2, { what: "the second run's WARN" });
+    expect(warnings[1]).toBe(
+      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms",
+    );
+    pipeline.close(new Error("closed"));
+    await waiting.catch(() => undefined);
+  });
+
+  test("a run ended by a background ask answering (a connection closed: its broker's topics asked again): the next run of failures gives its own WARN (review markcover 2)", async () => {
+    const broker = new FlakyMetadata();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ retryBackoffMs: 10, onRetry: (m) => warnings.push(m) });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const metadataWarnings = () => warnings.filter((w) => w.includes("Could not get metadata"));
+    await broker.deliverUntil(pipeline.append("t", 0, batch(0), 1)); // t's leader known: broker 1
+    broker.failing = refused();
+    now = 100;
+    const taken = pipeline.appendBatch("u", 0, batch(1), 1);
+    await waitFor(() => metadataWarnings().length === 1);
+    expect(pipeline.withdraw(taken.batch!)).toBe(true); // no batch waits for metadata: no turn asks
+    await taken.outcome.catch(() => undefined);
+    broker.failing = undefined;
+    now = 10_000; // past the refresh backoff
+    const calls = broker.calls;
+    pipeline.disconnected(1); // t asked in the background; it answers
+    expect(broker.calls).toBe(calls + 1);
+    await new Promise((resolve) => setImmediate(resolve)); // its answer taken
+    broker.failing = refused();
+    now = 20_000; // past the refresh backoff after that answer
+    const waiting = pipeline.append("v", 0, batch(2), 1);
+    await waitFor(() => metadataWarnings().length === 2, { what: "the second run's WARN" });
+    expect(metadataWarnings()[1]).toBe(
+      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topic v asked again until delivery.timeout.ms",
+    );
+    pipeline.close(new Error("closed"));
+    await waiting.catch(() => undefined);
   });
 });

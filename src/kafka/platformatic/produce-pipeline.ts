@@ -145,7 +145,9 @@ export class ProducePipeline {
     const random = s.random ?? Math.random;
     const backoff = (n: number) => kafkaClientBackoff(s.retryBackoffMs, maxMs, n, random);
     const maxAgeMs = s.metadataMaxAgeMs ?? 300_000;
-    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff);
+    // Any metadata answer ends the run of failed asks (its one WARN): the next failure gives another.
+    const answered = () => this.settlement.metadataAnswered();
+    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff, answered);
     this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
     this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => this.woken());
@@ -424,7 +426,7 @@ export class ProducePipeline {
       this.sendBeside(now);
       try {
         await this.leaders.refresh([...wanted]);
-        this.settlement.metadataAnswered();
+        this.settlement.metadataHad();
       } catch (error) {
         // Only the topics refused fail (each asked alone): the others' batches go on.
         const refused = await this.leaders.refused([...wanted], error);
