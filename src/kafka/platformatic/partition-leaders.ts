@@ -100,16 +100,14 @@ export class PartitionLeaders {
   }
 
   /**
-   * The known topics a mark is about: a marked partition's, and each that a marked broker leads a partition of. An ask
-   * made with marks set asks them too, though no batch of theirs waits: its answer clears the marks, so a topic it
-   * left out would keep the leader a mark said may have moved (Java refreshes every known topic).
+   * The known topics a marked broker leads a partition of. An ask made with a broker mark set asks them too, though no
+   * batch of theirs waits: its answer clears the mark, so a topic it left out would keep the leader the mark said may
+   * have moved, and its next batch would go there without an ask (Java refreshes every known topic).
    */
   markedTopics(): string[] {
-    if (!this.stale) return [];
+    if (this.markedNodes.size === 0) return [];
     return [...this.leaders]
-      .filter(
-        ([topic, leaders]) => this.markedPartitions.has(topic) || leaders.some((node) => this.markedNodes.has(node)),
-      )
+      .filter(([, leaders]) => leaders.some((node) => this.markedNodes.has(node)))
       .map(([topic]) => topic);
   }
 
@@ -352,7 +350,8 @@ export class PartitionLeaders {
     return { topics: failed, error: cause, othersAnswered };
   }
 
-  private forget(topic: string): void {
+  /** Forgets `topic` (refused for good): its next send asks for it again, in the foreground. */
+  forget(topic: string): void {
     this.leaders.delete(topic);
     this.refreshAt.delete(topic);
     this.retrying.delete(topic);
