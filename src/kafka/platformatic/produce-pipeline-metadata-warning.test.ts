@@ -156,56 +156,70 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
   test("a run ended by an ask answering that the topic is unknown: the next run of failures gives its own WARN (review markcover 2)", async () => {
     const broker = new FlakyMetadata();
     broker.failing = refused();
-    let now = 0;
-    const warnings: string[] = [];
-    const s = settings({ retryBackoffMs: 10, onRetry: (m) => warnings.push(m) });
-    const pipeline = new ProducePipeline(broker, s, () => now);
+    const { pipeline, warnings, at } = clockedPipeline(broker);
     const waiting = pipeline.append("t", 0, batch(0), 1);
-    await waitFor(() => warnings.length === 1);
+    await waitFor(() => warnings().length === 1);
     // The cluster answers again, that t is unknown (deleted): its batch waits for metadata, t asked alone.
     broker.failing = new UserError("Unknown topic t.");
     const calls = broker.calls;
-    now = 100;
+    at(100);
     await waitFor(() => broker.calls > calls, { what: "the ask answered 'Unknown topic'" });
     await new Promise((resolve) => setImmediate(resolve)); // its answer taken
     broker.failing = refused();
-    now = 10_000; // past the budget's interval
-    await waitFor(() => warnings.length === 2, { what: "the second run's WARN" });
-    expect(warnings[1]).toBe(
-      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms",
-    );
+    at(10_000); // past the budget's interval
+    await secondRunWarned(warnings, "t");
     pipeline.close(new Error("closed"));
     await waiting.catch(() => undefined);
   });
 
   test("a run ended by a background ask answering (a connection closed: its broker's topics asked again): the next run of failures gives its own WARN (review markcover 2)", async () => {
     const broker = new FlakyMetadata();
-    let now = 0;
-    const warnings: string[] = [];
-    const s = settings({ retryBackoffMs: 10, onRetry: (m) => warnings.push(m) });
-    const pipeline = new ProducePipeline(broker, s, () => now);
-    const metadataWarnings = () => warnings.filter((w) => w.includes("Could not get metadata"));
+    const { pipeline, warnings, at } = clockedPipeline(broker);
     await broker.deliverUntil(pipeline.append("t", 0, batch(0), 1)); // t's leader known: broker 1
     broker.failing = refused();
-    now = 100;
+    at(100);
     const taken = pipeline.appendBatch("u", 0, batch(1), 1);
-    await waitFor(() => metadataWarnings().length === 1);
+    await waitFor(() => warnings().length === 1);
     expect(pipeline.withdraw(taken.batch!)).toBe(true); // no batch waits for metadata: no turn asks
     await taken.outcome.catch(() => undefined);
     broker.failing = undefined;
-    now = 10_000; // past the refresh backoff
+    at(10_000); // past the refresh backoff
     const calls = broker.calls;
     pipeline.disconnected(1); // t asked in the background; it answers
     expect(broker.calls).toBe(calls + 1);
     await new Promise((resolve) => setImmediate(resolve)); // its answer taken
     broker.failing = refused();
-    now = 20_000; // past the refresh backoff after that answer
+    at(20_000); // past the refresh backoff after that answer
     const waiting = pipeline.append("v", 0, batch(2), 1);
-    await waitFor(() => metadataWarnings().length === 2, { what: "the second run's WARN" });
-    expect(metadataWarnings()[1]).toBe(
-      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topic v asked again until delivery.timeout.ms",
-    );
+    await secondRunWarned(warnings, "v");
     pipeline.close(new Error("closed"));
     await waiting.catch(() => undefined);
   });
 });
+
+/** A pipeline over `broker` on a clock the test sets (`at`), retry.backoff.ms 10; `warnings`: its metadata WARNs. */
+function clockedPipeline(broker: FlakyMetadata) {
+  let now = 0;
+  const all: string[] = [];
+  const pipeline = new ProducePipeline(
+    broker,
+    settings({ retryBackoffMs: 10, onRetry: (m) => all.push(m) }),
+    () => now,
+  );
+  const warnings = () => all.filter((w) => w.includes("Could not get metadata"));
+  return {
+    pipeline,
+    warnings,
+    at: (ms: number) => {
+      now = ms;
+    },
+  };
+}
+
+/** Metadata failing again after the first run ended: a second WARN, for `topic`, once it is written. */
+async function secondRunWarned(warnings: () => string[], topic: string): Promise<void> {
+  await waitFor(() => warnings().length === 2, { what: "the second run's WARN" });
+  expect(warnings()[1]).toBe(
+    `Could not get metadata: Connection to 127.0.0.1:9 failed.; topic ${topic} asked again until delivery.timeout.ms`,
+  );
+}
