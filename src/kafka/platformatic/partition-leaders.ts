@@ -4,8 +4,8 @@
  * Marked stale by errors that say leadership moved (a partition answered NOT_LEADER_OR_FOLLOWER, …) or a request to a
  * broker that failed as a whole (a lost connection, a timed-out request); each mark says which partition or broker it
  * is about (`markStale`, `marked`); an ask made with a broker marked asks every known topic that broker leads
- * (`markedTopics`), as its answer clears the mark. The pipeline refreshes it before it sends again, not sooner than a backoff after
- * the last refresh's answer (meanwhile it sends to the leaders known): retry.backoff.ms, doubling up to
+ * (`markedTopics`), as its answer clears the mark. The pipeline refreshes it before it sends again, not sooner than a
+ * backoff after the last refresh's answer (meanwhile it sends to the leaders known): retry.backoff.ms, doubling up to
  * retry.backoff.max.ms with ±20 % jitter while refreshes fail or, asked again because of an error, change no leader (a
  * broker the gateway cannot reach that the cluster still lists as leader), as Java's Metadata.timeToAllowUpdate
  * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions
