@@ -411,7 +411,7 @@ export class ProducePipeline {
       if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
       else if (this.leaders.expired(topic, now)) aged.add(topic);
     }
-    // Asked with a broker mark set: the topics that broker leads too (the answer clears it; PartitionLeaders.markedTopics).
+    // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics).
     const extra = new Set(wanted.size > 0 ? this.leaders.markedTopics().filter((t) => !wanted.has(t)) : []);
     for (const topic of extra) wanted.add(topic);
     for (const topic of wanted) aged.delete(topic);
