@@ -151,7 +151,7 @@ export class BatchSettlement {
     const named = names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", ");
     // The latest failure's text while one is kept; else (a turn with nothing to ask cleared it, the run not over) this one's.
     const text = (at: number) =>
-      `${this.lastError ?? message}; ${names.length > 1 ? "topics" : "topic"} ${named} asked again until delivery.timeout.ms${heldBack(at - now, "first failed")}`;
+      `${this.lastError ?? message}; ${names.length > 1 ? "topics" : "topic"} ${named} asked again until delivery.timeout.ms${heldBack(at - now, "first asked")}`;
     this.retryWarnings.warn(now, text, () => this.metadataWarned, "metadata");
   }
 
@@ -393,7 +393,7 @@ export class BatchSettlement {
 }
 
 /**
- * What a WARN written `ms` after its retry (or metadata ask: `done` "asked") adds when the budget held it back: how long
+ * What a WARN written `ms` after its retry (or a run's first failed metadata ask: `done` "first asked") adds when the budget held it back: how long
  * ago that was.
  */
 function heldBack(ms: number, done = "retried"): string {

@@ -107,7 +107,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     await outage(16_000);
     // Held back by the budget (the retry's WARN just before), then written once it allowed: the only one in 16 s.
     expect(metadataWarnings()).toEqual([
-      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first failed 5 s ago; held back by the one-WARN-per-interval budget)",
+      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 5 s ago; held back by the one-WARN-per-interval budget)",
     ]);
     // Broker 1 answers again: the batches are written (sent without an ask, within its backoff). The next send asks
     // first (the mark is still set), and the ask answers. Then the outage comes back: a new run, its own WARN.
@@ -122,8 +122,8 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     beside = pipeline.append("t", 1, batch(22), 1);
     await outage(21_000);
     expect(metadataWarnings()).toEqual([
-      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first failed 5 s ago; held back by the one-WARN-per-interval budget)",
-      "20450 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first failed 4 s ago; held back by the one-WARN-per-interval budget)",
+      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 5 s ago; held back by the one-WARN-per-interval budget)",
+      "20450 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 4 s ago; held back by the one-WARN-per-interval budget)",
     ]);
     pipeline.close(new Error("closed"));
     await Promise.all([again, beside].map((p) => p.catch(() => undefined)));
@@ -166,7 +166,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     const later = pipeline.append("t", 1, batch(13), 1);
     await waitFor(() => warnings.some((w) => w.includes("asked again")), { what: "the held metadata WARN" });
     expect(warnings.filter((w) => w.includes("asked again"))).toEqual([
-      `${now} Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first failed 10 s ago; held back by the one-WARN-per-interval budget)`,
+      `${now} Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 10 s ago; held back by the one-WARN-per-interval budget)`,
     ]);
     pipeline.close(new Error("closed"));
     await later.catch(() => undefined);
@@ -190,7 +190,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     now = 5_000;
     await waitFor(() => warnings.length === 2, { what: "the held WARN" });
     expect(warnings[1]).toBe(
-      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topics t, u asked again until delivery.timeout.ms (first failed 4 s ago; held back by the one-WARN-per-interval budget)",
+      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topics t, u asked again until delivery.timeout.ms (first asked 4 s ago; held back by the one-WARN-per-interval budget)",
     );
     pipeline.close(new Error("closed"));
     await Promise.all([warm, waiting].map((p) => p.catch(() => undefined)));
