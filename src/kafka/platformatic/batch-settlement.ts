@@ -88,10 +88,12 @@ export class BatchSettlement {
     this.retryRun.metadataHad();
   }
 
-  /** A metadata ask answered: as `metadataHad`, and the next retriable failure of one gives its WARN again. */
+  /**
+   * A metadata ask answered (any: a turn's, a background one's, one refusing a topic as unknown): the run of failed
+   * asks is over, the next retriable failure of one gives its WARN again.
+   */
   metadataAnswered(): void {
     this.metadataWarned = false;
-    this.metadataHad();
   }
 
   /**
@@ -114,7 +116,7 @@ export class BatchSettlement {
     if (isRetriable(error) || isUnknownTopic(error)) {
       this.lastError = message;
       this.retryRun.metadataFailed(now, message, error);
-      if (topics && isRetriable(error)) this.metadataWarning(topics, now);
+      if (topics && isRetriable(error)) this.metadataWarning(topics, message, now);
       this.wake(now + this.s.retryBackoffMs);
       return;
     }
@@ -142,13 +144,14 @@ export class BatchSettlement {
    * the error (the expiry message's text), as the batches waiting for it may not fail for delivery.timeout.ms; held
    * back by the budget while the failures go on, it is written once the budget allows, naming the latest error.
    */
-  private metadataWarning(topics: ReadonlySet<string>, now: number): void {
+  private metadataWarning(topics: ReadonlySet<string>, message: string, now: number): void {
     if (this.metadataWarned) return;
     this.metadataWarned = true;
     const names = [...topics];
     const named = names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", ");
+    // The latest failure's text while one is kept; else (a turn with nothing to ask cleared it, the run not over) this one's.
     const text = (at: number) =>
-      `${this.lastError}; ${names.length > 1 ? "topics" : "topic"} ${named} asked again until delivery.timeout.ms${heldBack(at - now, "asked")}`;
+      `${this.lastError ?? message}; ${names.length > 1 ? "topics" : "topic"} ${named} asked again until delivery.timeout.ms${heldBack(at - now, "first asked")}`;
     this.retryWarnings.warn(now, text, () => this.metadataWarned, "metadata");
   }
 
@@ -390,7 +393,7 @@ export class BatchSettlement {
 }
 
 /**
- * What a WARN written `ms` after its retry (or metadata ask: `done` "asked") adds when the budget held it back: how long
+ * What a WARN written `ms` after its retry (or a run's first failed metadata ask: `done` "first asked") adds when the budget held it back: how long
  * ago that was.
  */
 function heldBack(ms: number, done = "retried"): string {

@@ -3,8 +3,9 @@
  * partition count and the leader of each partition, from metadata through the ProduceTransport.
  * Marked stale by errors that say leadership moved (a partition answered NOT_LEADER_OR_FOLLOWER, …) or a request to a
  * broker that failed as a whole (a lost connection, a timed-out request); each mark says which partition or broker it
- * is about (`markStale`, `marked`). The pipeline refreshes it before it sends again, not sooner than a backoff after
- * the last refresh's answer (meanwhile it sends to the leaders known): retry.backoff.ms, doubling up to
+ * is about (`markStale`, `marked`); an ask made with a broker marked asks every known topic that broker leads
+ * (`markedTopics`), as its answer clears the mark. The pipeline refreshes it before it sends again, not sooner than a
+ * backoff after the last refresh's answer (meanwhile it sends to the leaders known): retry.backoff.ms, doubling up to
  * retry.backoff.max.ms with ±20 % jitter while refreshes fail or, asked again because of an error, change no leader (a
  * broker the gateway cannot reach that the cluster still lists as leader), as Java's Metadata.timeToAllowUpdate
  * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions
@@ -69,6 +70,11 @@ export class PartitionLeaders {
      * (KIP-580).
      */
     private readonly backoff: (n: number) => number,
+    /**
+     * A metadata ask answered: with leaders, or refusing a topic (unknown, not authorized): any ask, foreground or in
+     * the background (`renew`, `count`, `refused`'s), not one that failed retriably.
+     */
+    private readonly answered: () => void = () => {},
   ) {}
 
   /** Leadership may have moved (an error said so, or a connection was lost): some mark is set, refresh before sending. */
@@ -92,6 +98,18 @@ export class PartitionLeaders {
   marked(topic: string, partition: number): boolean {
     if (this.markedPartitions.get(topic)?.has(partition)) return true;
     return this.markedNodes.size > 0 && this.markedNodes.has(this.leader(topic, partition));
+  }
+
+  /**
+   * The known topics a marked broker leads a partition of. An ask made with a broker mark set asks them too, though no
+   * batch of theirs waits: its answer clears the mark, so a topic it left out would keep the leader the mark said may
+   * have moved, and its next batch would go there without an ask (Java refreshes every known topic).
+   */
+  markedTopics(): string[] {
+    if (this.markedNodes.size === 0) return [];
+    return [...this.leaders]
+      .filter(([, leaders]) => leaders.some((node) => this.markedNodes.has(node)))
+      .map(([topic]) => topic);
   }
 
   /** Clears the marks set up to `mark` (`marks` when the ask began), not those set since. */
@@ -333,7 +351,8 @@ export class PartitionLeaders {
     return { topics: failed, error: cause, othersAnswered };
   }
 
-  private forget(topic: string): void {
+  /** Forgets `topic` (refused for good): its next send asks for it again, in the foreground. */
+  forget(topic: string): void {
     this.leaders.delete(topic);
     this.refreshAt.delete(topic);
     this.retrying.delete(topic);
@@ -341,7 +360,15 @@ export class PartitionLeaders {
 
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
     const at = this.now();
-    for (const [t, l] of await this.transport.leaders(topics, force)) {
+    let answer: Map<string, readonly number[]>;
+    try {
+      answer = await this.transport.leaders(topics, force);
+    } catch (error) {
+      if (isUnknownTopic(error) || refusedTopics(error) !== undefined) this.answered();
+      throw error;
+    }
+    this.answered();
+    for (const [t, l] of answer) {
       this.leaders.set(t, l);
       // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
       const leaderless = l.includes(-1);

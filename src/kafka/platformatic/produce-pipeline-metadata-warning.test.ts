@@ -4,7 +4,7 @@
  * warn of: one WARN names the topics and the error, through the retry WARNs' budget, not one per retry.
  */
 import { describe, expect, test } from "bun:test";
-import { NetworkError } from "@platformatic/kafka";
+import { NetworkError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
@@ -107,7 +107,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     await outage(16_000);
     // Held back by the budget (the retry's WARN just before), then written once it allowed: the only one in 16 s.
     expect(metadataWarnings()).toEqual([
-      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (asked 5 s ago; held back by the one-WARN-per-interval budget)",
+      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 5 s ago; held back by the one-WARN-per-interval budget)",
     ]);
     // Broker 1 answers again: the batches are written (sent without an ask, within its backoff). The next send asks
     // first (the mark is still set), and the ask answers. Then the outage comes back: a new run, its own WARN.
@@ -122,11 +122,54 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     beside = pipeline.append("t", 1, batch(22), 1);
     await outage(21_000);
     expect(metadataWarnings()).toEqual([
-      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (asked 5 s ago; held back by the one-WARN-per-interval budget)",
-      "20450 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (asked 4 s ago; held back by the one-WARN-per-interval budget)",
+      "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 5 s ago; held back by the one-WARN-per-interval budget)",
+      "20450 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 4 s ago; held back by the one-WARN-per-interval budget)",
     ]);
     pipeline.close(new Error("closed"));
     await Promise.all([again, beside].map((p) => p.catch(() => undefined)));
+  });
+
+  test("held back, then written after a turn with nothing to ask (which forgets the latest failure): it names the run's failure (review fixrounds P2-1)", async () => {
+    const broker = new TwoLeaders();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ retryBackoffMs: 10, retryBackoffMaxMs: 10, onRetry: (m) => warnings.push(`${now} ${m}`) });
+    const pipeline = new ProducePipeline(broker, s, () => now);
+    const open = (node: number) => broker.requests.filter((r) => r.node === node && !r.delivered);
+    const deliverOpen = (nodes: number[]) => {
+      for (const r of nodes.flatMap(open)) broker.deliver(broker.requests.indexOf(r));
+    };
+    await broker.deliverUntil(Promise.all([0, 1].map((p) => pipeline.append("t", p, batch(p), 1))));
+    broker.failing = refused();
+    now = 100;
+    const resent = pipeline.append("t", 0, batch(10), 1);
+    let beside = pipeline.append("t", 1, batch(11), 1);
+    await waitFor(() => open(1).length > 0 && open(2).length > 0, { what: "t-0 and t-1 sent" });
+    deliverOpen([2]);
+    await beside;
+    // Broker 1 fails t-0's request as a whole (a retry WARN); the ask after it fails: its WARN held by the budget.
+    const calls = broker.calls;
+    now += 50;
+    for (const r of open(1)) {
+      r.delivered = true;
+      r.failWith(new NetworkError("Connection closed", { canRetry: true }));
+    }
+    await waitFor(() => broker.calls > calls, { what: "the ask after the failure" });
+    // Within its backoff t-0 goes again and is written, with t-1's next: a turn with nothing to ask, no ask answered.
+    now += 250;
+    beside = pipeline.append("t", 1, batch(12), 1);
+    await waitFor(() => open(1).length > 0 && open(2).length > 0, { what: "t-0 sent again beside t-1" });
+    deliverOpen([2, 1]);
+    await Promise.all([beside, resent]);
+    // Past the budget's interval the next turn writes the held WARN.
+    now += 10_000;
+    const later = pipeline.append("t", 1, batch(13), 1);
+    await waitFor(() => warnings.some((w) => w.includes("asked again")), { what: "the held metadata WARN" });
+    expect(warnings.filter((w) => w.includes("asked again"))).toEqual([
+      `${now} Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 10 s ago; held back by the one-WARN-per-interval budget)`,
+    ]);
+    pipeline.close(new Error("closed"));
+    await later.catch(() => undefined);
   });
 
   test("held back by the budget (a retry WARN just before), it is written once the budget allows while a batch still waits for metadata", async () => {
@@ -147,9 +190,79 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     now = 5_000;
     await waitFor(() => warnings.length === 2, { what: "the held WARN" });
     expect(warnings[1]).toBe(
-      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topics t, u asked again until delivery.timeout.ms (asked 4 s ago; held back by the one-WARN-per-interval budget)",
+      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topics t, u asked again until delivery.timeout.ms (first asked 4 s ago; held back by the one-WARN-per-interval budget)",
     );
     pipeline.close(new Error("closed"));
     await Promise.all([warm, waiting].map((p) => p.catch(() => undefined)));
   });
+
+  test("a run ended by an ask answering that the topic is unknown: the next run of failures gives its own WARN (review markcover 2)", async () => {
+    const broker = new FlakyMetadata();
+    broker.failing = refused();
+    const { pipeline, warnings, at } = clockedPipeline(broker);
+    const waiting = pipeline.append("t", 0, batch(0), 1);
+    await waitFor(() => warnings().length === 1);
+    // The cluster answers again, that t is unknown (deleted): its batch waits for metadata, t asked alone.
+    broker.failing = new UserError("Unknown topic t.");
+    const calls = broker.calls;
+    at(100);
+    await waitFor(() => broker.calls > calls, { what: "the ask answered 'Unknown topic'" });
+    await new Promise((resolve) => setImmediate(resolve)); // its answer taken
+    broker.failing = refused();
+    at(10_000); // past the budget's interval
+    await secondRunWarned(warnings, "t");
+    pipeline.close(new Error("closed"));
+    await waiting.catch(() => undefined);
+  });
+
+  test("a run ended by a background ask answering (a connection closed: its broker's topics asked again): the next run of failures gives its own WARN (review markcover 2)", async () => {
+    const broker = new FlakyMetadata();
+    const { pipeline, warnings, at } = clockedPipeline(broker);
+    await broker.deliverUntil(pipeline.append("t", 0, batch(0), 1)); // t's leader known: broker 1
+    broker.failing = refused();
+    at(100);
+    const taken = pipeline.appendBatch("u", 0, batch(1), 1);
+    await waitFor(() => warnings().length === 1);
+    expect(pipeline.withdraw(taken.batch!)).toBe(true); // no batch waits for metadata: no turn asks
+    await taken.outcome.catch(() => undefined);
+    broker.failing = undefined;
+    at(10_000); // past the refresh backoff
+    const calls = broker.calls;
+    pipeline.disconnected(1); // t asked in the background; it answers
+    expect(broker.calls).toBe(calls + 1);
+    await new Promise((resolve) => setImmediate(resolve)); // its answer taken
+    broker.failing = refused();
+    at(20_000); // past the refresh backoff after that answer
+    const waiting = pipeline.append("v", 0, batch(2), 1);
+    await secondRunWarned(warnings, "v");
+    pipeline.close(new Error("closed"));
+    await waiting.catch(() => undefined);
+  });
 });
+
+/** A pipeline over `broker` on a clock the test sets (`at`), retry.backoff.ms 10; `warnings`: its metadata WARNs. */
+function clockedPipeline(broker: FlakyMetadata) {
+  let now = 0;
+  const all: string[] = [];
+  const pipeline = new ProducePipeline(
+    broker,
+    settings({ retryBackoffMs: 10, onRetry: (m) => all.push(m) }),
+    () => now,
+  );
+  const warnings = () => all.filter((w) => w.includes("Could not get metadata"));
+  return {
+    pipeline,
+    warnings,
+    at: (ms: number) => {
+      now = ms;
+    },
+  };
+}
+
+/** Metadata failing again after the first run ended: a second WARN, for `topic`, once it is written. */
+async function secondRunWarned(warnings: () => string[], topic: string): Promise<void> {
+  await waitFor(() => warnings().length === 2, { what: "the second run's WARN" });
+  expect(warnings()[1]).toBe(
+    `Could not get metadata: Connection to 127.0.0.1:9 failed.; topic ${topic} asked again until delivery.timeout.ms`,
+  );
+}

@@ -56,7 +56,7 @@ import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement, DEFAULT_BATCH_BYTES } from "./batch-settlement.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
-import { isUnknownTopic } from "./errors.ts";
+import { isUnknownTopic, retriable } from "./errors.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import { NodeAvailability } from "./node-availability.ts";
 import {
@@ -145,7 +145,9 @@ export class ProducePipeline {
     const random = s.random ?? Math.random;
     const backoff = (n: number) => kafkaClientBackoff(s.retryBackoffMs, maxMs, n, random);
     const maxAgeMs = s.metadataMaxAgeMs ?? 300_000;
-    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff);
+    // Any metadata answer ends the run of failed asks (its one WARN): the next failure gives another.
+    const answered = () => this.settlement.metadataAnswered();
+    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff, answered);
     this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
     this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => this.woken());
@@ -409,6 +411,9 @@ export class ProducePipeline {
       if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
       else if (this.leaders.expired(topic, now)) aged.add(topic);
     }
+    // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics).
+    const extra = new Set(wanted.size > 0 ? this.leaders.markedTopics().filter((t) => !wanted.has(t)) : []);
+    for (const topic of extra) wanted.add(topic);
     for (const topic of wanted) aged.delete(topic);
     if (aged.size > 0) this.leaders.renew([...aged], now);
     const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
@@ -422,15 +427,21 @@ export class ProducePipeline {
       this.sendBeside(now);
       try {
         await this.leaders.refresh([...wanted]);
-        this.settlement.metadataAnswered();
+        this.settlement.metadataHad();
       } catch (error) {
         // Only the topics refused fail (each asked alone): the others' batches go on.
         const refused = await this.leaders.refused([...wanted], error);
         const what = "Could not get metadata";
         const { epoch } = this.id;
         this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics, epoch);
+        // Refused for good, only topics asked because of a broker mark (none of their batches waits): forgotten, as a
+        // background ask's refusal (their next send asks again, and fails); the other topics' batches are sent now, and
+        // the next ask, without them, clears the mark.
+        const onlyExtra =
+          !retriable(error) && refused.topics.size > 0 && [...refused.topics].every((t) => extra.has(t));
+        if (onlyExtra) for (const t of refused.topics) this.leaders.forget(t);
         // An unknown topic is forgotten (its batches wait for metadata): the other topics' are sent now.
-        if (!isUnknownTopic(refused.error)) return;
+        else if (!isUnknownTopic(refused.error)) return;
       } finally {
         this.held = false;
       }
