@@ -2,9 +2,10 @@
  * kafkajs' seed broker and bootstrap requests past a broker that does not answer, as scripts/patches/kafkajs-seed-broker.mjs
  * patches them (applied by scripts/patch-dependencies.mjs), against real loopback listeners: a frozen broker (it accepts
  * connections and answers nothing, as a SIGSTOPped one: the kernel accepts them) and brokers answering ApiVersions alone
- * (test/support/recording-broker.ts). The process remembers such brokers for all its kafkajs clients, and only failures of
- * the broker's doing: a client's own (sockets the gateway refused, its own disconnect, a certificate it does not trust, a
- * TLS handshake cut by a PLAINTEXT listener, a SASL mechanism the broker does not offer, a refused login, a connection a
+ * (test/support/recording-broker.ts), and the shared test broker's mTLS listener. The process remembers such brokers for
+ * all its kafkajs clients, and only failures of the broker's doing: a client's own (sockets the gateway refused, its own
+ * disconnect, a certificate it does not trust, no client certificate at an mTLS listener, a TLS handshake cut by a
+ * PLAINTEXT listener, a SASL mechanism the broker does not offer, a refused login, a connection a
  * SASL listener closed after answering on it) leave the others' order as it was. These fail when an install ran without
  * the patch.
  */
@@ -13,9 +14,10 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { createServer as createTlsServer } from "node:tls";
+import { type ConnectionOptions, createServer as createTlsServer } from "node:tls";
 import { type Admin, Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import defaultSocketFactory from "kafkajs/src/network/socketFactory";
+import { mtlsBroker } from "../../../test/support/broker-mtls.ts";
 import { recordingBroker } from "../../../test/support/recording-broker.ts";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { makeRsaCert } from "../../../test/support/tls.ts";
@@ -279,6 +281,28 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
     await using tls = await listening(createTlsServer({ key, cert }, (socket) => socket.on("error", () => {})));
     expect(await adminConnects(clientOver([tls.port], { ssl: true }))).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
     expect(unresponsiveKafkajsBrokers()).toEqual([]);
+  });
+
+  // A regression guard: it passes without a fix. With TLS 1.3 the handshake completes before the listener checks the
+  // client's certificate; its alert then fails the ApiVersions as a socket error, no answer received (the default
+  // client's side marked the healthy broker so). kafkajs reports it as a KafkaJSConnectionError whose code names the
+  // alert (ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE, under TLS 1.2 too), no peer's code: the client's own failure.
+  test("no client certificate at the shared broker's mTLS listener (the client's settings are wrong) marks no broker", async () => {
+    const { info, mtls } = await mtlsBroker();
+    const mtlsClient = (ssl: ConnectionOptions) =>
+      new Kafka({
+        brokers: [mtls.bootstrap],
+        requestTimeout,
+        connectionTimeout: requestTimeout,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+        ssl: { ca: [readFileSync(info.sslCa)], ...ssl },
+      });
+    expect(await adminConnects(mtlsClient({}))).toBe("ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE");
+    expect(unresponsiveKafkajsBrokers()).toEqual([]);
+    // The broker is healthy: a client with its certificate connects.
+    const [cert, key] = [mtls.clientCert, mtls.clientKey].map((file) => readFileSync(file));
+    expect(await adminConnects(mtlsClient({ cert, key }))).toBe("connected");
   });
 
   const saslRefused = () => ({ sasl: { mechanism: "scram-sha-256", username: "u", password: "p" } as const });
