@@ -152,6 +152,16 @@ function manualTimers() {
   return { waits, pending, setTimer, fire: () => pending.shift()?.() };
 }
 
+/** `fetcherOf` with its retry timer the test's own (`timers`: `manualTimers`). */
+function timedFetcherOf(
+  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  backoff?: { ms: number; maxMs?: number },
+  handlers?: ConsumerHandlers,
+) {
+  const timers = manualTimers();
+  return { ...fetcherOf(consumer, undefined, backoff, handlers, timers.setTimer), timers };
+}
+
 /** Whether each of `waits` is within ±20 % of retry.backoff.ms 100 doubling up to retry.backoff.max.ms 1000. */
 function doublingTo1000(waits: readonly number[]): boolean[] {
   return waits.map((w, i) => {
@@ -273,14 +283,7 @@ describe("PartitionFetcher, a broker that stops while it is fetched from", () =>
       if (refusing) throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
       return held();
     });
-    const timers = manualTimers();
-    const { fetcher, failures, logged } = fetcherOf(
-      consumer,
-      undefined,
-      { ms: 100, maxMs: 1000 },
-      undefined,
-      timers.setTimer,
-    );
+    const { fetcher, failures, logged, timers } = timedFetcherOf(consumer, { ms: 100, maxMs: 1000 });
     try {
       assignBothFromStart(fetcher);
       for (let refused = 1; refused <= 6; refused++) {
@@ -325,14 +328,7 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       return metadata(options);
     };
     const { handlers, reports } = failingReports();
-    const timers = manualTimers();
-    const { fetcher, failures, logged } = fetcherOf(
-      consumer,
-      undefined,
-      { ms: 100, maxMs: 1000 },
-      handlers,
-      timers.setTimer,
-    );
+    const { fetcher, failures, logged, timers } = timedFetcherOf(consumer, { ms: 100, maxMs: 1000 }, handlers);
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
@@ -367,8 +363,7 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
     });
     const { handlers, reports } = failingReports();
-    const timers = manualTimers();
-    const { fetcher } = fetcherOf(consumer, undefined, { ms: 100 }, handlers, timers.setTimer);
+    const { fetcher, timers } = timedFetcherOf(consumer, { ms: 100 }, handlers);
     try {
       const partitions = [0, 1, 2].map((partition) => ({ topic: "t", partition }));
       for (const tp of partitions) fetcher.seek(tp, 0);
@@ -393,8 +388,7 @@ describe("PartitionFetcher, a cluster whose every broker is down", () => {
       throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
     });
     const { handlers, reports } = failingReports();
-    const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100 }, handlers, timers.setTimer);
+    const { fetcher, failures, timers } = timedFetcherOf(consumer, { ms: 100 }, handlers);
     try {
       assignBothFromStart(fetcher);
       await waitFor(() => refuse, { what: "the fetch sent" });
@@ -574,8 +568,7 @@ describe("PartitionFetcher, a partition paused while it waits for an answer", ()
       if (node === 1) throw new NetworkError("Connection to 127.0.0.1:1 failed.", { canRetry: true });
       return emptyAnswer(1);
     });
-    const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, undefined, timers.setTimer);
+    const { fetcher, failures, timers } = timedFetcherOf(consumer, { ms: 100, maxMs: 1000 });
     try {
       assignBothFromStart(fetcher);
       for (let refused = 1; refused <= 3; refused++) {
@@ -602,8 +595,7 @@ describe("PartitionFetcher, a partition paused while it waits for an answer", ()
 describe("PartitionFetcher while a partition has no leader (retry.backoff.max.ms, KIP-580)", () => {
   test("the waits before asking its metadata again double from retry.backoff.ms up to retry.backoff.max.ms, ±20 % jitter, as Java's", async () => {
     const { consumer, calls } = leaderlessOf({ t: 1 });
-    const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, undefined, timers.setTimer);
+    const { fetcher, failures, timers } = timedFetcherOf(consumer, { ms: 100, maxMs: 1000 });
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
@@ -669,14 +661,7 @@ describe("PartitionFetcher, a partition without a committed offset and without a
         },
       },
     );
-    const timers = manualTimers();
-    const { fetcher, failures, logged } = fetcherOf(
-      consumer,
-      undefined,
-      { ms: 100, maxMs: 1000 },
-      undefined,
-      timers.setTimer,
-    );
+    const { fetcher, failures, logged, timers } = timedFetcherOf(consumer, { ms: 100, maxMs: 1000 });
     try {
       fetcher.seek({ topic: "t", partition: 1 }, 0);
       fetcher.assign([
@@ -721,9 +706,8 @@ describe("PartitionFetcher, a start position look-up without an answer", () => {
         },
       },
     );
-    const timers = manualTimers();
     const { handlers, reports } = failingReports();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, { ms: 100, maxMs: 1000 }, handlers, timers.setTimer);
+    const { fetcher, failures, timers } = timedFetcherOf(consumer, { ms: 100, maxMs: 1000 }, handlers);
     try {
       fetcher.assign([{ topic: "t", partition: 0 }]);
       for (let refused = 1; refused <= 3; refused++) {
@@ -758,8 +742,7 @@ describe("PartitionFetcher stopped while a start position is looked up", () => {
       clearMetadata: () => void cleared++,
       listCommittedOffsets: () => new Promise((resolve) => (answer = resolve)),
     } as unknown as Consumer<Buffer, Buffer, Buffer, Buffer>;
-    const timers = manualTimers();
-    const { fetcher, failures } = fetcherOf(consumer, undefined, undefined, undefined, timers.setTimer);
+    const { fetcher, failures, timers } = timedFetcherOf(consumer);
     try {
       fetcher.assign([{ topic: "t", partition: 0 }]);
       await waitFor(() => answer, { what: "its committed offset asked" });
@@ -783,8 +766,7 @@ describe("PartitionFetcher stopped while the metadata its fetches need is asked"
       throw metadataRefused();
     };
     const { handlers, reports } = failingReports();
-    const timers = manualTimers();
-    const { fetcher, failures, logged } = fetcherOf(consumer, undefined, { ms: 100 }, handlers, timers.setTimer);
+    const { fetcher, failures, logged, timers } = timedFetcherOf(consumer, { ms: 100 }, handlers);
     try {
       fetcher.seek({ topic: "t", partition: 0 }, 0);
       fetcher.assign([{ topic: "t", partition: 0 }]);
