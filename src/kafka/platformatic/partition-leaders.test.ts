@@ -369,7 +369,7 @@ function answering(outcome: () => Error | undefined) {
 
 // Tests of existing behaviour: what ends the pipeline's run of failed metadata asks (and its one WARN).
 describe("PartitionLeaders' answered (a metadata ask answered)", () => {
-  test.each([
+  test.each<[string, number, () => Error | undefined]>([
     ["leaders", 1, () => undefined],
     ["'Unknown topic' (deleted, or auto-creation off)", 1, () => new UserError("Unknown topic t.")],
     ["TOPIC_AUTHORIZATION_FAILED (the library's answer)", 1, () => metadataRefusing(["t"], new Set(["t"]))],
@@ -388,7 +388,7 @@ describe("PartitionLeaders' answered (a metadata ask answered)", () => {
       0,
       () => metadataRefusing(["t"], new Set(["t"]), LEADER_NOT_AVAILABLE),
     ],
-  ] as const)("an ask met with %s: called %i time(s)", async (_, times, outcome) => {
+  ])("an ask met with %s: called %i time(s)", async (_, times, outcome) => {
     const { counted, leaders } = answering(outcome);
     await leaders.refresh(["t"]).catch(() => undefined);
     expect(counted.answered).toBe(times);
