@@ -413,11 +413,9 @@ export class ProducePipeline {
     }
     const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
     // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics), though no
-    // batch of theirs waits. Looked for only when the ask goes (markedTopics scans every known topic; a turn within the
-    // refresh backoff asks nothing): they never decide whether a turn asks, only a topic `wanted` does. None of them is
-    // also aged: a topic is aged only on a turn without a mark (with one, each topic with a batch not on the wire is
-    // wanted), they are looked for only with a broker mark; one that were would be asked and not renewed in the
-    // background (`aged.delete`), not left out of both.
+    // batch of theirs waits. Looked for only when the ask goes (markedTopics scans every known topic): they never decide
+    // whether a turn asks. None is aged too: with a mark set each topic with a batch not on the wire is wanted, none aged;
+    // one that were would be asked and not renewed in the background (`aged.delete`), never left out of both.
     const ask = deferredUntil === undefined && wanted.size > 0;
     const extra = new Set(ask ? this.leaders.markedTopics().filter((t) => !wanted.has(t)) : []);
     const asked = extra.size > 0 ? new Set([...wanted, ...extra]) : wanted;
