@@ -411,15 +411,14 @@ export class ProducePipeline {
       if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
       else if (this.leaders.expired(topic, now)) aged.add(topic);
     }
+    for (const topic of wanted) aged.delete(topic);
     const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
     // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics), though no
-    // batch of theirs waits. Looked for only when the ask goes (markedTopics scans every known topic): they never decide
-    // whether a turn asks. None is aged too: with a mark set each topic with a batch not on the wire is wanted, none aged;
-    // one that were would be asked and not renewed in the background (`aged.delete`), never left out of both.
+    // batch of theirs waits; looked for only when the ask goes (markedTopics scans every known topic). None is aged: a
+    // mark set makes every topic with a batch not on the wire wanted (stale).
     const ask = deferredUntil === undefined && wanted.size > 0;
     const extra = new Set(ask ? this.leaders.markedTopics().filter((t) => !wanted.has(t)) : []);
     const asked = extra.size > 0 ? new Set([...wanted, ...extra]) : wanted;
-    for (const topic of asked) aged.delete(topic);
     if (aged.size > 0) this.leaders.renew([...aged], now);
     // Asked within the backoff already: the batches of partitions with a leader known go meanwhile, as Java's.
     if (deferredUntil !== undefined) this.wakeAt(deferredUntil);
