@@ -47,6 +47,30 @@ const EARLIER_REFRESH = `      // One that fails is asked again after the next f
       await this.cluster.refreshMetadata().catch(() => {})
 `;
 
+/** The WARN before it named the partitions (097fedfd to 3fead778). */
+const unnamedPartitionsWarn = (to) =>
+  to.replace(
+    `        const partitions = unanswered.topicPartitions ? \` for partition \${unanswered.topicPartitions.join(', ')}\` : ''
+        this.logger.warn(\`Received unknown topic or partition error in fetch\${partitions} from`,
+    "        this.logger.warn(`Received unknown topic or partition error in fetch from",
+  );
+/** The refresh before only a failure on the topic failed the fetch (097fedfd): any failure of it did. */
+const anyRefreshFailure = (to) =>
+  to.replace(
+    `      // one that fails on its topic fails the fetch (a deleted topic: the consumer fails and its task starts one
+      // without it), as kafkajs did; kafkajs' retries wrap that error, so its causes are searched
+      await this.cluster.refreshMetadata().catch((refreshError) => {
+        if (unanswered.type !== 'UNKNOWN_TOPIC_OR_PARTITION') return
+        for (let c = refreshError, depth = 0; c && depth < 8; c = c.cause, depth++) {
+          if (c.type === 'UNKNOWN_TOPIC_OR_PARTITION' || c.type === 'TOPIC_AUTHORIZATION_FAILED') throw refreshError
+        }
+      })`,
+    `      // it fails the fetch (a deleted topic: the consumer fails and its task starts one without it), as kafkajs did
+      await this.cluster.refreshMetadata().catch((refreshError) => {
+        if (unanswered.type === 'UNKNOWN_TOPIC_OR_PARTITION') throw refreshError
+      })`,
+  );
+
 export const kafkajsFetchPatches = [
   {
     file: "node_modules/kafkajs/src/protocol/requests/fetch/v0/response.js",
@@ -148,7 +172,11 @@ ${UNKNOWN_PARTITION_REFRESH}      return
     }
 
 `,
-    was: [(to) => to.replace(UNKNOWN_PARTITION_WARN, "").replace(UNKNOWN_PARTITION_REFRESH, EARLIER_REFRESH)],
+    was: [
+      (to) => to.replace(UNKNOWN_PARTITION_WARN, "").replace(UNKNOWN_PARTITION_REFRESH, EARLIER_REFRESH),
+      unnamedPartitionsWarn,
+      (to) => anyRefreshFailure(unnamedPartitionsWarn(to)),
+    ],
   },
   {
     file: CONSUMER_GROUP,
