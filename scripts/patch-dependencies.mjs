@@ -624,7 +624,8 @@ ${READ_BY_DECODER}    const recordsReader = Reader.from(records);
     return batch;
 }
 export function readRecordsBatches(reader) {`,
-    was: [earlierForm],
+    // 7cf4e827's: the views already, the decoder's own records not yet
+    was: [earlierForm, (to) => to.replace(READ_BY_DECODER, "")],
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
