@@ -97,9 +97,8 @@ const unansweredError = (e, moved) => {`,
     .replace("    if (moved.includes(c.type)) return c", "    if (LEADER_MOVED_ERRORS.includes(c.type)) return c")
     .replace("    if (UNANSWERED_ERRORS.includes(c.name))", "    if (UNANSWERED_FETCH_ERRORS.includes(c.name))");
 const STOPPING = "    this.stopping = new AbortController() // edge-gateway patch: aborted by its runner's stop, ending a fetch's backoff\n";
-const sleptFetch = (to) =>
-  to.replace(
-    `      const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
+/** How recoverFromFetch logs and waits out a fetch without an answer, then asks for metadata. */
+const FETCH_WAIT = `      const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
       ${UNKNOWN_PARTITION_WARN}if (LEADER_MOVED_ERRORS.includes(unanswered.type)) {
         // DEBUG, as Java's FetchCollector logs an answer from a leader that moved ('Error in fetch for partition …')
         this.logger.debug(\`Error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
@@ -110,7 +109,10 @@ const sleptFetch = (to) =>
       // Cut short by the runner's stop, which waits for this fetch (a consumer's close): no metadata is asked then
       await backoff(backoffMs, undefined, { signal: this.stopping.signal }).catch(() => {})
       if (this.stopping.signal.aborted) return
-${UNKNOWN_PARTITION_REFRESH}`,
+${UNKNOWN_PARTITION_REFRESH}`;
+const sleptFetch = (to) =>
+  to.replace(
+    FETCH_WAIT,
     `      // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
       this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, {
         groupId: this.groupId,
@@ -211,18 +213,7 @@ const PRIVATE = {`,
       const waits = (this.unansweredFetches.get(nodeId) || 0) + 1
       this.unansweredFetches.set(nodeId, waits)
       const backoffMs = this.cluster.brokerPool.leaderlessBackoff(waits)
-      const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
-      ${UNKNOWN_PARTITION_WARN}if (LEADER_MOVED_ERRORS.includes(unanswered.type)) {
-        // DEBUG, as Java's FetchCollector logs an answer from a leader that moved ('Error in fetch for partition …')
-        this.logger.debug(\`Error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
-      } else {
-        // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
-        this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, context)
-      }
-      // Cut short by the runner's stop, which waits for this fetch (a consumer's close): no metadata is asked then
-      await backoff(backoffMs, undefined, { signal: this.stopping.signal }).catch(() => {})
-      if (this.stopping.signal.aborted) return
-${UNKNOWN_PARTITION_REFRESH}      return
+${FETCH_WAIT}      return
     }
 
 `,
