@@ -5,8 +5,9 @@
  * the patched files of node_modules alone) stands for a developer's; the pristine files are this checkout's installed
  * ones with every patch's `to` put back to its `from`, last patch first.
  * scripts/patches/released-forms.json records, per patch (its file and the hash of its `from`), the hash of every text
- * the patch was released in: a patch whose `to` changes fails here until its new text is recorded, and then until its
- * earlier text is one of its `was` forms (so is a `was` form removed).
+ * the patch was released in, each of them its `to` or a `was` form: a patch whose `to` changes fails here until its new
+ * text is recorded, and then until its earlier text is one of its `was` forms (so does a `was` form removed). Texts
+ * released under a `from` that changed since are kept only as the `was` forms of the patch now covering that spot.
  */
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
@@ -94,22 +95,27 @@ describe("scripts/patch-dependencies.mjs's upgrades", () => {
   });
 
   test("every text a patch was released in is its `to` or one of its `was` forms (scripts/patches/released-forms.json)", () => {
-    const current = new Map(
-      patches.map((p) => [key(p), new Set([p.to, ...(p.was ?? []).map((form) => form(p.to))].map(hash))]),
-    );
+    const textsOf = (p: Patch) => [p.to, ...(p.was ?? []).map((form) => form(p.to))].map(hash);
+    const current = new Map(patches.map((p) => [key(p), new Set(textsOf(p))]));
+    /** The patch a key names, for the messages: its index and its `from`'s first line. */
+    const named = new Map(patches.map((p, i) => [key(p), `patch ${i} (${p.from.trimStart().split("\n")[0]})`]));
     const recorded = Object.entries(released).flatMap(([file, byFrom]) =>
       Object.entries(byFrom).map(([fromHash, hashes]): [string, string[]] => [`${file} ${fromHash}`, hashes]),
     );
-    // A patch whose `from` changed is recorded under its earlier one: its earlier texts must still upgrade.
+    // A patch whose `from` changes has a new key: its recorded hashes move under it, each earlier text kept as a `was`
+    // form of the patch that now covers that spot (a key no patch has fails here).
     expect(recorded.filter(([k]) => !current.has(k)).map(([k]) => k)).toEqual([]);
     const unknown = recorded.flatMap(([k, hashes]) =>
-      hashes.filter((h) => !current.get(k)?.has(h)).map((h) => `${k}: ${h}`),
+      hashes.filter((h) => !current.get(k)?.has(h)).map((h) => `${named.get(k)} ${k}: ${h} (no longer a was form)`),
     );
     expect(unknown).toEqual([]);
+    // Every form is recorded too: a `was` form added without its hash could later be removed unnoticed.
     const recordedKeys = new Map(recorded);
-    const unrecorded = patches
-      .filter((p) => !recordedKeys.get(key(p))?.includes(hash(p.to)))
-      .map((p) => `${key(p)}: ${hash(p.to)}`);
+    const unrecorded = patches.flatMap((p) =>
+      textsOf(p)
+        .filter((h) => !recordedKeys.get(key(p))?.includes(h))
+        .map((h) => `${named.get(key(p))} ${key(p)}: ${h} (not in released-forms.json)`),
+    );
     expect(unrecorded).toEqual([]);
   });
 });
