@@ -324,19 +324,11 @@ async function brokerMarked(broker: MovingLeaderBroker, topics: readonly string[
 describe("ProducePipeline after a request to a broker failed as a whole (a mark about the broker)", () => {
   test("the ask it makes covers every known topic that broker leads, not only those with a batch waiting: a topic left out is not sent to the old leader without an ask (review markcover 1)", async () => {
     const broker = new MovingLeaderBroker();
-    let clock = 0;
-    const pipeline = new ProducePipeline(broker, settings(), () => clock);
-    // a and b both led by broker 2, both written once.
-    await broker.deliverUntil(Promise.all(["a", "b"].map((t) => pipeline.append(t, 0, batch(0), 1))));
-    clock = 10; // past the refresh backoff
+    // a and b both led by broker 2, both written once; a's next batch failed with broker 2's connection.
+    const { clock, pipeline, moved, sent } = await brokerMarked(broker, ["a", "b"], 10);
     broker.leader = 3; // both leaders move
-    const sent = broker.requests.length;
-    const moved = pipeline.append("a", 0, batch(1), 1);
-    await waitFor(() => broker.requests.length === sent + 1);
     const asked = broker.asks.length;
-    broker.requests[sent]!.failWith(new NetworkError("Connection closed", { canRetry: true })); // marks broker 2
-    await new Promise((resolve) => setImmediate(resolve)); // the failure taken: a's batch waits out its retry's backoff
-    clock = 20; // that and the refresh backoff over: the next turn asks, with only a's batch waiting
+    clock.now = 200; // the retry's and the refresh's backoff over: the next turn asks, with only a's batch waiting
     await waitFor(() => broker.requests.length === sent + 2, { what: "a's batch sent again after the ask" });
     expect(broker.asks.slice(asked)).toEqual([["a", "b"]]);
     expect(broker.requests[sent + 1]!.node).toBe(3);
@@ -353,19 +345,11 @@ describe("ProducePipeline after a request to a broker failed as a whole (a mark 
 
   test("a topic asked only because its broker is marked, refused for good: forgotten, the other topics' batches go on (not held every turn)", async () => {
     const broker = new MovingLeaderBroker();
-    let clock = 0;
-    const pipeline = new ProducePipeline(broker, settings(), () => clock);
-    await broker.deliverUntil(Promise.all(["a", "x"].map((t) => pipeline.append(t, 0, batch(0), 1))));
-    clock = 10;
+    const { clock, pipeline, moved, sent } = await brokerMarked(broker, ["a", "x"], 10);
     broker.leader = 3;
     broker.refused.add("x"); // its ACL removed; no batch of it waits
-    const sent = broker.requests.length;
-    const moved = pipeline.append("a", 0, batch(1), 1);
-    await waitFor(() => broker.requests.length === sent + 1);
     const asked = broker.asks.length;
-    broker.requests[sent]!.failWith(new NetworkError("Connection closed", { canRetry: true })); // marks broker 2
-    await new Promise((resolve) => setImmediate(resolve));
-    clock = 20;
+    clock.now = 200;
     await waitFor(() => broker.requests.length === sent + 2, { what: "a's batch sent again after the ask" });
     // Refused: each asked alone; x forgotten. An ask without it (a's, once more at most) clears the mark.
     expect(broker.asks.slice(asked, asked + 3)).toEqual([["a", "x"], ["a"], ["x"]]);
@@ -374,7 +358,7 @@ describe("ProducePipeline after a request to a broker failed as a whole (a mark 
     broker.deliver(sent + 1);
     expect(await moved).toBe(1);
     expect(pipeline.partitionLeaders("x")).toBeUndefined(); // forgotten: its next send asks, and fails
-    clock = 10_000; // past the refresh backoff
+    clock.now = 10_000; // past the refresh backoff
     const refused = await pipeline.append("x", 0, batch(1), 1).catch((e: Error) => e.message);
     expect(refused).toContain("Could not get metadata");
     pipeline.close(new Error("closed"));
