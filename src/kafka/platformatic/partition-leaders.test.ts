@@ -355,3 +355,82 @@ describe("PartitionLeaders' stale mark", () => {
     expect([leaders.stale, leaders.marked("u", 0)]).toEqual([false, false]);
   });
 });
+
+describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Java's ProducerMetadata, KIP-526)", () => {
+  /** Leaders of t and u (both led by broker 1), metadata.max.idle.ms 5000, learnt at 0; `busy` topics have a batch queued. */
+  async function idleCluster() {
+    const state = { now: 0, busy: new Set<string>() };
+    const asked: string[][] = [];
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        asked.push([...topics]);
+        return new Map(topics.map((t) => [t, [1]]));
+      },
+    };
+    const idleness = { maxIdleMs: 5000, inUse: (t: string) => state.busy.has(t) };
+    const leaders = new PartitionLeaders(
+      transport as unknown as ProduceTransport,
+      100,
+      (m) => new Error(m),
+      300_000,
+      () => state.now,
+      () => 100,
+      () => {},
+      idleness,
+    );
+    await leaders.refresh(["t", "u"]);
+    asked.splice(0);
+    return { state, asked, leaders };
+  }
+
+  test("is not asked again when a connection to its leader is lost, and is forgotten: its next send asks for it as for a new topic", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    state.now = 4999;
+    leaders.sending("u", state.now);
+    state.now = 5000; // t: idle since 0
+    leaders.lost(1, state.now);
+    await waitFor(() => asked.length === 1);
+    expect(asked).toEqual([["u"]]);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, 1]);
+    expect(await leaders.count("t")).toBe(1); // asked in the foreground, as a new topic
+    expect(asked).toEqual([["u"], ["t"]]);
+  });
+
+  test("is not among the topics a broker mark asks for (markedTopics)", async () => {
+    const { state, leaders } = await idleCluster();
+    leaders.sending("u", 1000);
+    state.now = 5999;
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["u"]);
+    state.now = 6000;
+    expect(leaders.markedTopics()).toEqual([]);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
+  });
+
+  test("one with a batch waiting or on the wire, or named by a send waiting to be admitted, is kept and asked", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    state.busy.add("t");
+    const release = leaders.hold(["u"]);
+    state.now = 10_000;
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["t", "u"]);
+    leaders.lost(1, state.now);
+    await waitFor(() => asked.length === 1);
+    expect(asked).toEqual([["t", "u"]]);
+    state.busy.delete("t");
+    release();
+    state.now = 20_000; // the ask answered at 10 000 does not count as a send
+    expect(leaders.markedTopics()).toEqual([]);
+  });
+
+  test("the pipeline's sweep forgets every idle topic, at most once per metadata.max.idle.ms", async () => {
+    const { state, leaders } = await idleCluster();
+    leaders.sweep(0); // the first sweep: nothing idle yet; the next is due at 5000
+    leaders.sending("u", 0);
+    state.now = 5000;
+    leaders.sweep(4999);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([1, 1]);
+    leaders.sweep(5000);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
+  });
+});

@@ -11,6 +11,9 @@
  * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions
  * added to a topic are then used by the partitioner. That one is asked in the background (`renew`): sends go on to the
  * leaders known meanwhile, as Java's, unless it refuses the topic for good (authorization).
+ * A topic not sent to for metadata.max.idle.ms is forgotten (`idle`), as Java's ProducerMetadata (KIP-526): a lost
+ * connection's ask or one made with a broker marked (asked allowing auto-creation) would otherwise ask forever a topic
+ * an operator deleted since, and re-create it; its next send asks for it again, in the foreground, as for a new topic.
  */
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
@@ -58,6 +61,12 @@ export class PartitionLeaders {
   private readonly renewing = new Set<string>();
   /** When the pipeline may ask for leaders again (`refresh`). */
   private refreshAllowedAt = Number.NEGATIVE_INFINITY;
+  /** When each known topic was last sent to (a pipeline turn with a batch of it to send: `sending`), or learnt. */
+  private readonly sentAt = new Map<string, number>();
+  /** Topics a send names while it waits to be admitted (`hold`), each with the number of such sends. */
+  private readonly held = new Map<string, number>();
+  /** When the next sweep for idle topics is due (`sweep`). */
+  private sweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -75,6 +84,11 @@ export class PartitionLeaders {
      * the background (`renew`, `count`, `refused`'s), not one that failed retriably.
      */
     private readonly answered: () => void = () => {},
+    /**
+     * metadata.max.idle.ms, and whether a topic has a batch waiting or on the wire (the pipeline's queues): such a
+     * topic is never forgotten as idle.
+     */
+    private readonly idleness: IdleTopics = { maxIdleMs: 300_000, inUse: () => false },
   ) {}
 
   /** Leadership may have moved (an error said so, or a connection was lost): some mark is set, refresh before sending. */
@@ -107,8 +121,9 @@ export class PartitionLeaders {
    */
   markedTopics(): string[] {
     if (this.markedNodes.size === 0) return [];
+    const now = this.now();
     return [...this.leaders]
-      .filter(([, leaders]) => leaders.some((node) => this.markedNodes.has(node)))
+      .filter(([topic, leaders]) => leaders.some((node) => this.markedNodes.has(node)) && !this.forgotIdle(topic, now))
       .map(([topic]) => topic);
   }
 
@@ -169,7 +184,7 @@ export class PartitionLeaders {
    */
   lost(node: number, now: number): void {
     const topics = [...this.leaders]
-      .filter(([topic, leaders]) => leaders.includes(node) && !this.renewing.has(topic))
+      .filter(([topic, leaders]) => leaders.includes(node) && !this.renewing.has(topic) && !this.forgotIdle(topic, now))
       .map(([topic]) => topic);
     if (topics.length === 0) return;
     for (const t of topics) this.retrying.add(t);
@@ -351,11 +366,61 @@ export class PartitionLeaders {
     return { topics: failed, error: cause, othersAnswered };
   }
 
-  /** Forgets `topic` (refused for good): its next send asks for it again, in the foreground. */
+  /**
+   * Forgets `topic` (refused for good, or idle): its next send asks for it again, in the foreground. A stale mark about
+   * one of its partitions goes too: without a leader known, its next batch asks anyway.
+   */
   forget(topic: string): void {
     this.leaders.delete(topic);
     this.refreshAt.delete(topic);
     this.retrying.delete(topic);
+    this.markedPartitions.delete(topic);
+    this.sentAt.delete(topic);
+  }
+
+  /** A pipeline turn at `now` has a batch of `topic` to send: it is not idle (per turn and partition, not per record). */
+  sending(topic: string, now: number): void {
+    this.sentAt.set(topic, now);
+  }
+
+  /**
+   * `topics`, named by a send that waits to be admitted behind another, are not forgotten until the returned function
+   * is called: the send checked them known, and places its records by the partition count known then.
+   */
+  hold(topics: Iterable<string>): () => void {
+    const named = [...topics];
+    for (const t of named) this.held.set(t, (this.held.get(t) ?? 0) + 1);
+    return () => {
+      for (const t of named) {
+        const n = this.held.get(t)! - 1;
+        if (n === 0) this.held.delete(t);
+        else this.held.set(t, n);
+      }
+    };
+  }
+
+  /**
+   * Forgets the topics idle at `now` (see `idle`), at most once per metadata.max.idle.ms: the pipeline calls it each
+   * turn, so the known topics stay bounded with dynamic topics (REST Proxy ingest to many, sinks routed by SMTs) at
+   * the cost of one walk over them per metadata.max.idle.ms. The asks made without a batch waiting (`lost`,
+   * `markedTopics`) check each topic they would ask as they walk them anyway, so none asks an idle topic between sweeps.
+   */
+  sweep(now: number): void {
+    if (now < this.sweepAt) return;
+    this.sweepAt = now + this.idleness.maxIdleMs;
+    for (const topic of [...this.leaders.keys()]) this.forgotIdle(topic, now);
+  }
+
+  /**
+   * `topic` was not sent to for metadata.max.idle.ms, no batch of it waits or is on the wire, no send waiting to be
+   * admitted names it and no background ask of it is under way: forgotten (true), as Java's ProducerMetadata.retainTopic.
+   */
+  private forgotIdle(topic: string, now: number): boolean {
+    const at = this.sentAt.get(topic);
+    if (at !== undefined && now - at < this.idleness.maxIdleMs) return false;
+    if (this.held.has(topic) || this.renewing.has(topic) || this.idleness.inUse(topic)) return false;
+    this.forget(topic);
+    return true;
   }
 
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
@@ -370,6 +435,8 @@ export class PartitionLeaders {
     this.answered();
     for (const [t, l] of answer) {
       this.leaders.set(t, l);
+      // Learnt now (asked for a send, as Java's ProducerMetadata.add): idle from now until a turn sends it.
+      if (!this.sentAt.has(t)) this.sentAt.set(t, at);
       // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
       const leaderless = l.includes(-1);
       this.refreshAt.set(t, at + (leaderless ? this.backoff(this.attempts) : this.maxAgeMs));
@@ -377,6 +444,12 @@ export class PartitionLeaders {
       else this.retrying.delete(t);
     }
   }
+}
+
+/** metadata.max.idle.ms, and whether a topic has a batch waiting or on the wire (never forgotten then). */
+export interface IdleTopics {
+  readonly maxIdleMs: number;
+  readonly inUse: (topic: string) => boolean;
 }
 
 /** The same leader for every partition, and as many partitions (both unknown counts as the same). */

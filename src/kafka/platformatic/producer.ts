@@ -133,6 +133,8 @@ export class PlatformaticProducer implements KafkaProducer {
     if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) {
       return this.admit(records, since, onWritten, withdrawal);
     }
+    // Checked known above: not forgotten as idle (metadata.max.idle.ms) while this send waits to be admitted.
+    const release = this.pipeline.holdTopics(new Set(records.map((r) => r.topic)));
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
@@ -166,6 +168,7 @@ export class PlatformaticProducer implements KafkaProducer {
         ? this.admit(records, since, onWritten, withdrawal)
         : this.admitUnrefused(records, refusals, since),
     );
+    void result.then(release, release);
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
     void tail.then(() => {
@@ -431,6 +434,7 @@ export async function connectPlatformaticProducer(
     retryBackoffMs: c.retryBackoffMs,
     retryBackoffMaxMs: p.retryBackoffMaxMs,
     metadataMaxAgeMs: p.metadataMaxAgeMs,
+    metadataMaxIdleMs: p.metadataMaxIdleMs,
     availabilityTimeoutMs: p.availabilityTimeoutMs,
     keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
     error: (message, retriable, cause) =>
