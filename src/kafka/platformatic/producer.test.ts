@@ -656,3 +656,40 @@ describe("PlatformaticProducer", () => {
     });
   });
 });
+
+describe("PlatformaticProducer: a topic idle past metadata.max.idle.ms (5 s here) sent to while another send waits for metadata", () => {
+  /** A GatedBroker (metadata of `new` gated) that, once `holding`, holds the answer to requests of topic `slow` until `held`. */
+  class SlowTopicBroker extends GatedBroker {
+    holding = false;
+    readonly held = Promise.withResolvers<void>();
+    override async produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
+      if (this.holding && batches.some((b) => b.topic === "slow")) await this.held.promise;
+      return super.produce(node, batches);
+    }
+  }
+  const keyed = (topic: string, key: string): ProducerRecord => ({
+    ...record(topic, 0, key),
+    partition: null,
+    key: new TextEncoder().encode(key),
+  });
+  const KEYS = ["a", "b", "c", "d", "e", "f", "g", "h"];
+
+  test("its records keep their key's partition: it is not forgotten between the send's check and its admission", async () => {
+    const broker = new SlowTopicBroker(new Set(["new"]));
+    const clock = { now: 0 };
+    const producer = testProducer(broker, { error: plainError, now: () => clock.now, metadataMaxIdleMs: 5000 });
+    const before = (await producer.send(KEYS.map((k) => keyed("old", k)))).map((m) => m.partition);
+    expect(new Set(before)).toEqual(new Set([0, 1])); // the keys spread over both partitions
+    await producer.send([record("slow", 0, "s0")]);
+    broker.holding = true;
+    const slow = producer.send([record("slow", 0, "s1")]); // on the wire until released
+    clock.now = 6000; // old: idle since 0
+    const waiting = producer.send([record("new", 0, "n")]); // waits for new's metadata
+    const again = producer.send(KEYS.map((k) => keyed("old", k))); // old known now: admitted after it
+    broker.held.resolve();
+    await slow; // its answer's pipeline turn sweeps the idle topics (old among them, unless held)
+    broker.gate.resolve();
+    await waiting;
+    expect((await again).map((m) => m.partition)).toEqual(before);
+  });
+});
