@@ -186,36 +186,42 @@ describe("PartitionLeaders: topics renewed for their age, one after the other", 
   });
 });
 
-describe("PartitionLeaders: a broker's connection closed (lost)", () => {
-  /** A cluster whose brokers lead partitions as `answer` says, asked for metadata at `now`. */
-  function cluster() {
-    const state = {
-      answer: new Map<string, number[]>([
-        ["t", [1, 2, 3]],
-        ["u", [1, 2]],
-      ]),
-      now: 0,
-    };
-    const asked: string[][] = [];
-    const transport = {
-      leaders: async (topics: readonly string[]) => {
-        asked.push([...topics]);
-        return new Map(topics.map((t) => [t, state.answer.get(t)!]));
-      },
-    };
-    const leaders = new PartitionLeaders(
-      transport as unknown as ProduceTransport,
-      100,
-      (m) => new Error(m),
-      300_000,
-      () => state.now,
-      () => 100,
-    );
-    return { state, asked, leaders };
-  }
+/**
+ * Leaders of a cluster whose brokers lead partitions as `state.answer` says (t: 1, 2, 3; u: 1, 2), asked for metadata
+ * at `state.now`, recording each ask; metadata.max.idle.ms `maxIdleMs`, `state.busy` topics having a batch queued.
+ */
+function ledCluster(maxIdleMs = 300_000) {
+  const state = {
+    answer: new Map<string, number[]>([
+      ["t", [1, 2, 3]],
+      ["u", [1, 2]],
+    ]),
+    now: 0,
+    busy: new Set<string>(),
+  };
+  const asked: string[][] = [];
+  const transport = {
+    leaders: async (topics: readonly string[]) => {
+      asked.push([...topics]);
+      return new Map(topics.map((t) => [t, state.answer.get(t)!]));
+    },
+  };
+  const leaders = new PartitionLeaders(
+    transport as unknown as ProduceTransport,
+    100,
+    (m) => new Error(m),
+    300_000,
+    () => state.now,
+    () => 100,
+    () => {},
+    { maxIdleMs, inUse: (t) => state.busy.has(t) },
+  );
+  return { state, asked, leaders };
+}
 
+describe("PartitionLeaders: a broker's connection closed (lost)", () => {
   test("the topics that broker leads a partition of are asked again at once: its partitions are seen without a leader before a send", async () => {
-    const { state, asked, leaders } = cluster();
+    const { state, asked, leaders } = ledCluster();
     await leaders.refresh(["t", "u"]);
     state.now = 100; // the refresh backoff passed
     state.answer.set("t", [1, 2, -1]); // broker 3 stopped
@@ -227,7 +233,7 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
   });
 
   test("connections closing while the refresh they asked for is under way ask once, not once each", async () => {
-    const { state, asked, leaders } = cluster();
+    const { state, asked, leaders } = ledCluster();
     await leaders.refresh(["t", "u"]);
     state.now = 100;
     state.answer.set("t", [-1, 2, 3]); // broker 1 stopped: its connections close one after the other
@@ -269,7 +275,7 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
   });
 
   test("within the refresh backoff: not asked now; expired once the backoff allows, so its next send asks", async () => {
-    const { state, asked, leaders } = cluster();
+    const { state, asked, leaders } = ledCluster();
     await leaders.refresh(["t", "u"]);
     state.now = 50;
     leaders.lost(3, state.now);
@@ -357,30 +363,12 @@ describe("PartitionLeaders' stale mark", () => {
 });
 
 describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Java's ProducerMetadata, KIP-526)", () => {
-  /** Leaders of t and u (both led by broker 1), metadata.max.idle.ms 5000, learnt at 0; `busy` topics have a batch queued. */
+  /** ledCluster's leaders with metadata.max.idle.ms 5000, t and u learnt at 0. */
   async function idleCluster() {
-    const state = { now: 0, busy: new Set<string>() };
-    const asked: string[][] = [];
-    const transport = {
-      leaders: async (topics: readonly string[]) => {
-        asked.push([...topics]);
-        return new Map(topics.map((t) => [t, [1]]));
-      },
-    };
-    const idleness = { maxIdleMs: 5000, inUse: (t: string) => state.busy.has(t) };
-    const leaders = new PartitionLeaders(
-      transport as unknown as ProduceTransport,
-      100,
-      (m) => new Error(m),
-      300_000,
-      () => state.now,
-      () => 100,
-      () => {},
-      idleness,
-    );
-    await leaders.refresh(["t", "u"]);
-    asked.splice(0);
-    return { state, asked, leaders };
+    const known = ledCluster(5000);
+    await known.leaders.refresh(["t", "u"]);
+    known.asked.splice(0);
+    return known;
   }
 
   test("is not asked again when a connection to its leader is lost, and is forgotten: its next send asks for it as for a new topic", async () => {
@@ -391,8 +379,8 @@ describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Jav
     leaders.lost(1, state.now);
     await waitFor(() => asked.length === 1);
     expect(asked).toEqual([["u"]]);
-    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, 1]);
-    expect(await leaders.count("t")).toBe(1); // asked in the foreground, as a new topic
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, 2]);
+    expect(await leaders.count("t")).toBe(3); // asked in the foreground, as a new topic
     expect(asked).toEqual([["u"], ["t"]]);
   });
 
@@ -429,7 +417,7 @@ describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Jav
     leaders.sending("u", 0);
     state.now = 5000;
     leaders.sweep(4999);
-    expect([leaders.known("t"), leaders.known("u")]).toEqual([1, 1]);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([3, 2]);
     leaders.sweep(5000);
     expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
   });
