@@ -11,7 +11,7 @@
  * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions
  * added to a topic are then used by the partitioner. That one is asked in the background (`renew`): sends go on to the
  * leaders known meanwhile, as Java's, unless it refuses the topic for good (authorization).
- * A topic not sent to for metadata.max.idle.ms is forgotten (`idle`), as Java's ProducerMetadata (KIP-526): a lost
+ * A topic not sent to for metadata.max.idle.ms is forgotten (`sweep`), as Java's ProducerMetadata (KIP-526): a lost
  * connection's ask or one made with a broker marked (asked allowing auto-creation) would otherwise ask forever a topic
  * an operator deleted since, and re-create it; its next send asks for it again, in the foreground, as for a new topic.
  */
@@ -400,7 +400,7 @@ export class PartitionLeaders {
   }
 
   /**
-   * Forgets the topics idle at `now` (see `idle`), at most once per metadata.max.idle.ms: the pipeline calls it each
+   * Forgets the topics idle at `now` (`forgotIdle`), at most once per metadata.max.idle.ms: the pipeline calls it each
    * turn, so the known topics stay bounded with dynamic topics (REST Proxy ingest to many, sinks routed by SMTs) at
    * the cost of one walk over them per metadata.max.idle.ms. The asks made without a batch waiting (`lost`,
    * `markedTopics`) check each topic they would ask as they walk them anyway, so none asks an idle topic between sweeps.
