@@ -288,6 +288,67 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
   });
 });
 
+describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Java's ProducerMetadata, KIP-526)", () => {
+  /** ledCluster's leaders with metadata.max.idle.ms 5000, t and u learnt at 0. */
+  async function idleCluster() {
+    const known = ledCluster(5000);
+    await known.leaders.refresh(["t", "u"]);
+    known.asked.splice(0);
+    return known;
+  }
+
+  test("is not asked again when a connection to its leader is lost, and is forgotten: its next send asks for it as for a new topic", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    state.now = 4999;
+    leaders.sending("u", state.now);
+    state.now = 5000; // t: idle since 0
+    leaders.lost(1, state.now);
+    await waitFor(() => asked.length === 1);
+    expect(asked).toEqual([["u"]]);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, 2]);
+    expect(await leaders.count("t")).toBe(3); // asked in the foreground, as a new topic
+    expect(asked).toEqual([["u"], ["t"]]);
+  });
+
+  test("is not among the topics a broker mark asks for (markedTopics)", async () => {
+    const { state, leaders } = await idleCluster();
+    leaders.sending("u", 1000);
+    state.now = 5999;
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["u"]);
+    state.now = 6000;
+    expect(leaders.markedTopics()).toEqual([]);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
+  });
+
+  test("one with a batch waiting or on the wire, or named by a send waiting to be admitted, is kept and asked", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    state.busy.add("t");
+    const release = leaders.hold(["u"]);
+    state.now = 10_000;
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["t", "u"]);
+    leaders.lost(1, state.now);
+    await waitFor(() => asked.length === 1);
+    expect(asked).toEqual([["t", "u"]]);
+    state.busy.delete("t");
+    release();
+    state.now = 20_000; // the ask answered at 10 000 does not count as a send
+    expect(leaders.markedTopics()).toEqual([]);
+  });
+
+  test("the pipeline's sweep forgets every idle topic, at most once per metadata.max.idle.ms", async () => {
+    const { state, leaders } = await idleCluster();
+    leaders.sweep(0); // the first sweep: nothing idle yet; the next is due at 5000
+    leaders.sending("u", 0);
+    state.now = 5000;
+    leaders.sweep(4999);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([3, 2]);
+    leaders.sweep(5000);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
+  });
+});
+
 /** Leaders whose metadata answers once the test resolves `answer` (each ask awaits the current one): `unknown` topics refused as unknown. */
 function heldAnswers(unknown: readonly string[] = []) {
   const held = { answer: Promise.withResolvers<void>() };
@@ -359,66 +420,5 @@ describe("PartitionLeaders' stale mark", () => {
     expect([leaders.stale, leaders.marked("t", 0), leaders.marked("u", 0)]).toEqual([true, false, true]);
     await leaders.refresh(["t", "u"]);
     expect([leaders.stale, leaders.marked("u", 0)]).toEqual([false, false]);
-  });
-});
-
-describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Java's ProducerMetadata, KIP-526)", () => {
-  /** ledCluster's leaders with metadata.max.idle.ms 5000, t and u learnt at 0. */
-  async function idleCluster() {
-    const known = ledCluster(5000);
-    await known.leaders.refresh(["t", "u"]);
-    known.asked.splice(0);
-    return known;
-  }
-
-  test("is not asked again when a connection to its leader is lost, and is forgotten: its next send asks for it as for a new topic", async () => {
-    const { state, asked, leaders } = await idleCluster();
-    state.now = 4999;
-    leaders.sending("u", state.now);
-    state.now = 5000; // t: idle since 0
-    leaders.lost(1, state.now);
-    await waitFor(() => asked.length === 1);
-    expect(asked).toEqual([["u"]]);
-    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, 2]);
-    expect(await leaders.count("t")).toBe(3); // asked in the foreground, as a new topic
-    expect(asked).toEqual([["u"], ["t"]]);
-  });
-
-  test("is not among the topics a broker mark asks for (markedTopics)", async () => {
-    const { state, leaders } = await idleCluster();
-    leaders.sending("u", 1000);
-    state.now = 5999;
-    leaders.markStale({ node: 1 });
-    expect(leaders.markedTopics()).toEqual(["u"]);
-    state.now = 6000;
-    expect(leaders.markedTopics()).toEqual([]);
-    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
-  });
-
-  test("one with a batch waiting or on the wire, or named by a send waiting to be admitted, is kept and asked", async () => {
-    const { state, asked, leaders } = await idleCluster();
-    state.busy.add("t");
-    const release = leaders.hold(["u"]);
-    state.now = 10_000;
-    leaders.markStale({ node: 1 });
-    expect(leaders.markedTopics()).toEqual(["t", "u"]);
-    leaders.lost(1, state.now);
-    await waitFor(() => asked.length === 1);
-    expect(asked).toEqual([["t", "u"]]);
-    state.busy.delete("t");
-    release();
-    state.now = 20_000; // the ask answered at 10 000 does not count as a send
-    expect(leaders.markedTopics()).toEqual([]);
-  });
-
-  test("the pipeline's sweep forgets every idle topic, at most once per metadata.max.idle.ms", async () => {
-    const { state, leaders } = await idleCluster();
-    leaders.sweep(0); // the first sweep: nothing idle yet; the next is due at 5000
-    leaders.sending("u", 0);
-    state.now = 5000;
-    leaders.sweep(4999);
-    expect([leaders.known("t"), leaders.known("u")]).toEqual([3, 2]);
-    leaders.sweep(5000);
-    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
   });
 });
