@@ -215,6 +215,11 @@ export class ProducePipeline {
     return this.leaders.recount(topic);
   }
 
+  /** Forgets the topics idle past metadata.max.idle.ms when a sweep is due (PartitionLeaders.sweep: one comparison). */
+  forgetIdleTopics(): void {
+    this.leaders.sweep(this.now());
+  }
+
   /** Keeps `topics` known while a send naming them waits to be admitted (PartitionLeaders.hold). */
   holdTopics(topics: Iterable<string>): () => void {
     return this.leaders.hold(topics);

@@ -120,6 +120,8 @@ export class PlatformaticProducer implements KafkaProducer {
     if (failed) return Promise.reject(markNeverSent(notSent(failed)));
     if (this.closing) return Promise.reject(markNeverSent(new ConnectError("The producer is closed")));
     if (records.length === 0) return Promise.resolve([]);
+    // A topic idle past metadata.max.idle.ms is forgotten before it is checked known: asked again first, as a new one.
+    this.pipeline.forgetIdleTopics();
     const unknown = new Set<string>();
     /** Topics a record names a partition of beyond the count known: partitions added since? Asked again first. */
     const grown = new Set<string>();
