@@ -174,7 +174,8 @@ describe("PartitionLeaders: topics renewed for their age, one after the other", 
 
 /**
  * Leaders of a cluster whose brokers lead partitions as `state.answer` says (t: 1, 2, 3; u: 1, 2), asked for metadata
- * at `state.now`, recording each ask; metadata.max.idle.ms `maxIdleMs`, `state.busy` topics having a batch queued.
+ * at `state.now`, recording each ask, answering once `state.held` settles (if set); metadata.max.idle.ms `maxIdleMs`,
+ * `state.busy` topics having a batch queued.
  */
 function ledCluster(maxIdleMs = 300_000) {
   const state = {
@@ -184,11 +185,13 @@ function ledCluster(maxIdleMs = 300_000) {
     ]),
     now: 0,
     busy: new Set<string>(),
+    held: undefined as Promise<void> | undefined,
   };
   const asked: string[][] = [];
   const transport = {
     leaders: async (topics: readonly string[]) => {
       asked.push([...topics]);
+      if (state.held) await state.held;
       return new Map(topics.map((t) => [t, state.answer.get(t)!]));
     },
   };
@@ -323,6 +326,32 @@ describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Jav
     expect(leaders.markedTopics()).toEqual([]);
   });
 
+  test("one sent to before it was known (a batch waiting for its metadata) is idle from when it is learnt", async () => {
+    const { state, leaders } = ledCluster(5000);
+    leaders.sending("t", 0);
+    state.now = 10_000;
+    expect(await leaders.count("t")).toBe(3);
+    state.now = 12_000;
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["t"]);
+  });
+
+  test("one asked in the background when a sweep finds it idle is kept until answered, then forgotten: the answer does not learn it again as new", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    leaders.sweep(0); // the next is due at 5000
+    state.now = 4000;
+    const answer = Promise.withResolvers<void>();
+    state.held = answer.promise;
+    leaders.lost(1, state.now); // t and u, not idle yet: asked in the background
+    state.now = 6000;
+    leaders.sweep(state.now);
+    answer.resolve();
+    await waitFor(() => leaders.refreshDeferredUntil(state.now) !== undefined); // answered
+    expect(asked).toEqual([["t", "u"]]);
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual([]);
+  });
+
   test("the pipeline's sweep forgets every idle topic, at most once per metadata.max.idle.ms", async () => {
     const { state, leaders } = await idleCluster();
     leaders.sweep(0); // the first sweep: nothing idle yet; the next is due at 5000
@@ -381,6 +410,28 @@ describe("PartitionLeaders' stale mark", () => {
       await again;
       expect(leaders.stale).toBe(false);
     });
+
+  test("a refusal for good naming the refused topic clears the marks the refresh was asked with once the others answer, or when it asked that topic alone; not when their ask fails", async () => {
+    const refused = new Set(["refused"]);
+    let othersFail = false;
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        if (topics.some((t) => refused.has(t))) throw metadataRefusing(topics, refused);
+        if (othersFail) throw new NetworkError("Connection closed", { canRetry: true });
+        return new Map(topics.map((t) => [t, [1]]));
+      },
+    };
+    const leaders = doublingLeaders(transport, () => 0);
+    const refreshMarked = async (topics: readonly string[]) => {
+      leaders.markStale({ node: 1 });
+      const error = await leaders.refresh(topics).catch((e: unknown) => e);
+      return [[...(await leaders.refused(topics, error)).topics], leaders.stale];
+    };
+    expect(await refreshMarked(["a", "refused"])).toEqual([["refused"], false]);
+    expect(await refreshMarked(["refused"])).toEqual([["refused"], false]);
+    othersFail = true;
+    expect(await refreshMarked(["a", "refused"])).toEqual([["refused"], true]);
+  });
 
   test("a mark is about a broker (its partitions as led now) or a partition; an answer clears those set before its ask, not those set while it was awaited", async () => {
     const transport = {

@@ -312,8 +312,8 @@ export class PartitionLeaders {
    * unknown ones are named and forgotten, so their partitions have no leader and their batches wait for
    * metadata, as Java's producer; the others' answers are kept and their batches go on. A refusal for good
    * (TOPIC_AUTHORIZATION_FAILED): the answer names the refused ones: the others are asked again
-   * together, in one request (their answers kept; one that fails leaves them stale, asked again at the
-   * next turn). When it does not, each is asked alone (the others' answers are kept) and only the
+   * together, in one request (their answers kept and the marks the refresh was asked with cleared, as when
+   * the others answered an unknown topic's; one that fails leaves them stale, asked again at the next turn). When it does not, each is asked alone (the others' answers are kept) and only the
    * refused ones are named, with their own error; all of them when that cannot tell.
    */
   async refused(topics: readonly string[], error: unknown): Promise<{ topics: ReadonlySet<string>; error: unknown }> {
@@ -329,13 +329,20 @@ export class PartitionLeaders {
       if (unknown.othersAnswered) this.clearStale(this.refreshAskedAtMark);
       return { topics: unknown.topics, error };
     }
-    if (topics.length < 2) return all;
     const named = refusedTopics(error);
     if (named !== undefined) {
       const rest = topics.filter((t) => !named.has(t));
-      if (rest.length > 0) await this.fetch(rest, true).catch(() => undefined);
+      const othersAnswered =
+        rest.length === 0 ||
+        (await this.fetch(rest, true).then(
+          () => true,
+          () => false,
+        ));
+      // As for an unknown topic: the refresh is done, its marks cleared (the next turn does not ask every topic again).
+      if (othersAnswered) this.clearStale(this.refreshAskedAtMark);
       return { topics: named, error };
     }
+    if (topics.length < 2) return all;
     const refused = await this.askEachAlone(topics, (e) => !retriable(e) && !isUnknownTopic(e));
     return refused.topics.size > 0 ? refused : all;
   }
@@ -378,9 +385,12 @@ export class PartitionLeaders {
     this.sentAt.delete(topic);
   }
 
-  /** A pipeline turn at `now` has a batch of `topic` to send: it is not idle (per turn and partition, not per record). */
+  /**
+   * A pipeline turn at `now` has a batch of `topic` to send: it is not idle (per turn and partition, not per record).
+   * Recorded for a known topic only: one not learnt yet is idle from when it is (`fetch`).
+   */
   sending(topic: string, now: number): void {
-    this.sentAt.set(topic, now);
+    if (this.leaders.has(topic)) this.sentAt.set(topic, now);
   }
 
   /**
@@ -400,10 +410,13 @@ export class PartitionLeaders {
   }
 
   /**
-   * Forgets the topics idle at `now` (`forgotIdle`), at most once per metadata.max.idle.ms: the pipeline calls it each
-   * turn, so the known topics stay bounded with dynamic topics (REST Proxy ingest to many, sinks routed by SMTs) at
-   * the cost of one walk over them per metadata.max.idle.ms. The asks made without a batch waiting (`lost`,
-   * `markedTopics`) check each topic they would ask as they walk them anyway, so none asks an idle topic between sweeps.
+   * Forgets the topics idle at `now` (`forgotIdle`), at most once per metadata.max.idle.ms (one walk over the known
+   * topics; a call before it is due is one comparison): the pipeline calls it each turn, the producer at each send
+   * before it checks the send's topics known, so a topic is forgotten between metadata.max.idle.ms and twice that after
+   * its last send, and a send after that asks for it first. What is forgotten is this object's own: the pipeline's
+   * partitions and the sticky partitioner keep an entry for every topic ever sent to. The asks made without a batch
+   * waiting (`lost`, `markedTopics`) check each topic they would ask as they walk them anyway, so none asks an idle
+   * topic between sweeps.
    */
   sweep(now: number): void {
     if (now < this.sweepAt) return;
@@ -413,7 +426,9 @@ export class PartitionLeaders {
 
   /**
    * `topic` was not sent to for metadata.max.idle.ms, no batch of it waits or is on the wire, no send waiting to be
-   * admitted names it and no background ask of it is under way: forgotten (true), as Java's ProducerMetadata.retainTopic.
+   * admitted names it and no background ask of it is under way (its answer would learn it again, idle only from that
+   * ask: a lost connection would ask it for another metadata.max.idle.ms): forgotten (true), as Java's
+   * ProducerMetadata.retainTopic.
    */
   private forgotIdle(topic: string, now: number): boolean {
     const at = this.sentAt.get(topic);
@@ -434,9 +449,9 @@ export class PartitionLeaders {
     }
     this.answered();
     for (const [t, l] of answer) {
-      this.leaders.set(t, l);
       // Learnt now (asked for a send, as Java's ProducerMetadata.add): idle from now until a turn sends it.
-      if (!this.sentAt.has(t)) this.sentAt.set(t, at);
+      if (!this.leaders.has(t)) this.sentAt.set(t, at);
+      this.leaders.set(t, l);
       // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
       const leaderless = l.includes(-1);
       this.refreshAt.set(t, at + (leaderless ? this.backoff(this.attempts) : this.maxAgeMs));
