@@ -57,7 +57,9 @@ describe("a topic deleted after the producer last sent to it", () => {
       what: "the broker closing the gateway's idle connections",
       timeoutMs: 60_000,
     });
-    // A record of the other topic, written after: any ask the lost connection made was answered before it.
+    // A record of the other topic, written after the connections closed: the gateway reconnected and sent since, so the
+    // asks their closing started (the deleted topic among them without metadata.max.idle.ms) had time to reach the
+    // broker. Not ensured: the check below could run before such an ask's auto-creation.
     const after = await fetch(route.url, {
       method: "POST",
       headers: { "Content-Type": "application/json" },

@@ -39,7 +39,8 @@ describe("ProducePipeline: a topic not sent to for metadata.max.idle.ms", () => 
     const marked = pipeline.append("busy", 0, batch(2), 1);
     await waitFor(() => broker.requests.length > requests);
     broker.requests[requests]!.failWith(new NetworkError("Connection closed", { canRetry: true }));
-    await new Promise((resolve) => setImmediate(resolve)); // the failure taken: the batch waits out its retry's backoff
+    // The failure taken: the batch is off the wire, waiting out its retry's backoff.
+    await waitFor(() => pipeline.queuedBatches("busy", 0) === 1);
     clock.now = 7000; // that and the refresh backoff over: the next send's turn asks, with only busy's batches waiting
     const next = pipeline.append("busy", 0, batch(3), 1);
     await broker.deliverUntil(Promise.all([marked, next]));
