@@ -352,6 +352,25 @@ describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Jav
     expect(leaders.markedTopics()).toEqual([]);
   });
 
+  test("one a foreground ask asks beside others (a broker mark's) when a sweep finds it idle is kept until answered, then forgotten (review idle2 P3-1)", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    leaders.sweep(0); // the next is due at 5000
+    state.now = 4900;
+    leaders.sending("t", state.now);
+    leaders.markStale({ node: 1 });
+    const answer = Promise.withResolvers<void>();
+    state.held = answer.promise;
+    const refreshed = leaders.refresh(["t", ...leaders.markedTopics().filter((x) => x !== "t")]); // u asked beside t
+    state.now = 6000;
+    leaders.sweep(state.now); // as a send's: u idle since 0, but asked
+    expect(leaders.known("u")).toBe(2);
+    answer.resolve();
+    await refreshed;
+    expect(asked).toEqual([["t", "u"]]);
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["t"]); // u forgotten now: its answer did not learn it again as new
+  });
+
   test("the pipeline's sweep forgets every idle topic, at most once per metadata.max.idle.ms", async () => {
     const { state, leaders } = await idleCluster();
     leaders.sweep(0); // the first sweep: nothing idle yet; the next is due at 5000

@@ -65,6 +65,11 @@ export class PartitionLeaders {
   private readonly sentAt = new Map<string, number>();
   /** Topics a send names while it waits to be admitted (`hold`), each with the number of such sends. */
   private readonly held = new Map<string, number>();
+  /**
+   * Topics an ask under way asks for (foreground or background, `fetch`), each with the number of such asks: not
+   * forgotten as idle meanwhile (`forgotIdle`).
+   */
+  private readonly asking = new Map<string, number>();
   /** When the next sweep for idle topics is due (`sweep`). */
   private sweepAt = Number.NEGATIVE_INFINITY;
 
@@ -313,8 +318,9 @@ export class PartitionLeaders {
    * metadata, as Java's producer; the others' answers are kept and their batches go on. A refusal for good
    * (TOPIC_AUTHORIZATION_FAILED): the answer names the refused ones: the others are asked again
    * together, in one request (their answers kept and the marks the refresh was asked with cleared, as when
-   * the others answered an unknown topic's; one that fails leaves them stale, asked again at the next turn). When it does not, each is asked alone (the others' answers are kept) and only the
-   * refused ones are named, with their own error; all of them when that cannot tell.
+   * the others answered an unknown topic's; one that fails leaves them stale, asked again at the next turn).
+   * When it does not, each is asked alone (the others' answers are kept) and only the refused ones are
+   * named, with their own error; all of them when that cannot tell.
    */
   async refused(topics: readonly string[], error: unknown): Promise<{ topics: ReadonlySet<string>; error: unknown }> {
     const all = { topics: new Set(topics), error };
@@ -398,15 +404,7 @@ export class PartitionLeaders {
    * is called: the send checked them known, and places its records by the partition count known then.
    */
   hold(topics: Iterable<string>): () => void {
-    const named = [...topics];
-    for (const t of named) this.held.set(t, (this.held.get(t) ?? 0) + 1);
-    return () => {
-      for (const t of named) {
-        const n = this.held.get(t)! - 1;
-        if (n === 0) this.held.delete(t);
-        else this.held.set(t, n);
-      }
-    };
+    return counted(this.held, topics);
   }
 
   /**
@@ -426,14 +424,14 @@ export class PartitionLeaders {
 
   /**
    * `topic` was not sent to for metadata.max.idle.ms, no batch of it waits or is on the wire, no send waiting to be
-   * admitted names it and no background ask of it is under way (its answer would learn it again, idle only from that
-   * ask: a lost connection would ask it for another metadata.max.idle.ms): forgotten (true), as Java's
-   * ProducerMetadata.retainTopic.
+   * admitted names it and no ask of it is under way (a background one, or a foreground one that asks it beside others:
+   * its answer would learn it again, idle only from that ask, and a lost connection would ask it for another
+   * metadata.max.idle.ms): forgotten (true), as Java's ProducerMetadata.retainTopic.
    */
   private forgotIdle(topic: string, now: number): boolean {
     const at = this.sentAt.get(topic);
     if (at !== undefined && now - at < this.idleness.maxIdleMs) return false;
-    if (this.held.has(topic) || this.renewing.has(topic) || this.idleness.inUse(topic)) return false;
+    if (this.held.has(topic) || this.asking.has(topic) || this.idleness.inUse(topic)) return false;
     this.forget(topic);
     return true;
   }
@@ -441,11 +439,14 @@ export class PartitionLeaders {
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
     const at = this.now();
     let answer: Map<string, readonly number[]>;
+    const asked = counted(this.asking, topics);
     try {
       answer = await this.transport.leaders(topics, force);
     } catch (error) {
       if (isUnknownTopic(error) || refusedTopics(error) !== undefined) this.answered();
       throw error;
+    } finally {
+      asked();
     }
     this.answered();
     for (const [t, l] of answer) {
@@ -465,6 +466,19 @@ export class PartitionLeaders {
 export interface IdleTopics {
   readonly maxIdleMs: number;
   readonly inUse: (topic: string) => boolean;
+}
+
+/** Counts `topics` once more in `counts` until the returned function is called (a topic counted 0 times is absent). */
+function counted(counts: Map<string, number>, topics: Iterable<string>): () => void {
+  const named = [...topics];
+  for (const t of named) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return () => {
+    for (const t of named) {
+      const n = counts.get(t)! - 1;
+      if (n === 0) counts.delete(t);
+      else counts.set(t, n);
+    }
+  };
 }
 
 /** The same leader for every partition, and as many partitions (both unknown counts as the same). */
