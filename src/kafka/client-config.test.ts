@@ -117,6 +117,14 @@ describe("producerSettings (Kafka's producer rules)", () => {
     );
   });
 
+  test("metadata.max.idle.ms: 300000 by default, at least 5000 (Java's ProducerConfig)", () => {
+    expect(producerSettings({}).metadataMaxIdleMs).toBe(300_000);
+    expect(producerSettings({ "metadata.max.idle.ms": " 5000 " }).metadataMaxIdleMs).toBe(5000);
+    expect(() => producerSettings({ "metadata.max.idle.ms": "4999" })).toThrow(
+      "Invalid value 4999 for configuration metadata.max.idle.ms: Value must be at least 5000",
+    );
+  });
+
   test("delivery.timeout.ms below linger.ms + request.timeout.ms: an error when set (KafkaProducer's configureDeliveryTimeout), raised when not", () => {
     let thrown: unknown;
     try {

@@ -47,6 +47,8 @@ export interface ProducerSettings {
   deliveryTimeoutMs: number;
   retries: number;
   metadataMaxAgeMs: number;
+  /** metadata.max.idle.ms: a topic not sent to this long is forgotten (asked again in the foreground at its next send). */
+  metadataMaxIdleMs: number;
   /** retry.backoff.max.ms: the longest wait between metadata refreshes that find a partition without a leader. */
   retryBackoffMaxMs: number;
 }
@@ -217,6 +219,8 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000, 0),
+    // Kafka 4.3.1's ProducerConfig range: at least 5000.
+    metadataMaxIdleMs: intProp(props, "metadata.max.idle.ms", 300_000, 5000),
     retryBackoffMaxMs: intProp(props, "retry.backoff.max.ms", 1000, 0),
   };
 }

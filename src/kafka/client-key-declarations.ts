@@ -137,8 +137,9 @@ export const DECLARED: readonly Declared[] = [
   {
     keys: "metadata.max.idle.ms",
     types: ["producer"],
-    effect: "by design",
-    note: "a topic's metadata is kept while the producer lives",
+    effect: "honoured",
+    note: "a topic not sent to this long (no batch of it waiting or on the wire) is forgotten, as Java's (KIP-526): its metadata is no longer asked in the background (after a lost connection or a broker's failed request), so a topic deleted since is not created again by auto-creation; its next send asks for it again first",
+    kafkajs: { effect: "by design", note: "a topic's metadata is kept while the producer lives" },
   },
   // Producer
   {

@@ -31,6 +31,7 @@ describe("client-key-effects (what each Kafka 4.3.1 client key does in this gate
     expect(effect("consumer", "client.rack")).toBe("ignored");
     expect(effect("consumer", "metadata.max.age.ms")).toBe("honoured");
     expect(effect("producer", "metadata.max.age.ms")).toBe("honoured");
+    expect(effect("producer", "metadata.max.idle.ms")).toBe("honoured");
     expect(effect("consumer", "sasl.oauthbearer.token.endpoint.url")).toBe("not applicable");
     expect(effect("admin", "sasl.login.class")).toBe("ignored");
     expect(effect("admin", "retries")).toBe("ignored");

@@ -172,36 +172,45 @@ describe("PartitionLeaders: topics renewed for their age, one after the other", 
   });
 });
 
-describe("PartitionLeaders: a broker's connection closed (lost)", () => {
-  /** A cluster whose brokers lead partitions as `answer` says, asked for metadata at `now`. */
-  function cluster() {
-    const state = {
-      answer: new Map<string, number[]>([
-        ["t", [1, 2, 3]],
-        ["u", [1, 2]],
-      ]),
-      now: 0,
-    };
-    const asked: string[][] = [];
-    const transport = {
-      leaders: async (topics: readonly string[]) => {
-        asked.push([...topics]);
-        return new Map(topics.map((t) => [t, state.answer.get(t)!]));
-      },
-    };
-    const leaders = new PartitionLeaders(
-      transport as unknown as ProduceTransport,
-      100,
-      (m) => new Error(m),
-      300_000,
-      () => state.now,
-      () => 100,
-    );
-    return { state, asked, leaders };
-  }
+/**
+ * Leaders of a cluster whose brokers lead partitions as `state.answer` says (t: 1, 2, 3; u: 1, 2), asked for metadata
+ * at `state.now`, recording each ask, answering once `state.held` settles (if set); metadata.max.idle.ms `maxIdleMs`,
+ * `state.busy` topics having a batch queued.
+ */
+function ledCluster(maxIdleMs = 300_000) {
+  const state = {
+    answer: new Map<string, number[]>([
+      ["t", [1, 2, 3]],
+      ["u", [1, 2]],
+    ]),
+    now: 0,
+    busy: new Set<string>(),
+    held: undefined as Promise<void> | undefined,
+  };
+  const asked: string[][] = [];
+  const transport = {
+    leaders: async (topics: readonly string[]) => {
+      asked.push([...topics]);
+      if (state.held) await state.held;
+      return new Map(topics.map((t) => [t, state.answer.get(t)!]));
+    },
+  };
+  const leaders = new PartitionLeaders(
+    transport as unknown as ProduceTransport,
+    100,
+    (m) => new Error(m),
+    300_000,
+    () => state.now,
+    () => 100,
+    () => {},
+    { maxIdleMs, inUse: (t) => state.busy.has(t) },
+  );
+  return { state, asked, leaders };
+}
 
+describe("PartitionLeaders: a broker's connection closed (lost)", () => {
   test("the topics that broker leads a partition of are asked again at once: its partitions are seen without a leader before a send", async () => {
-    const { state, asked, leaders } = cluster();
+    const { state, asked, leaders } = ledCluster();
     await leaders.refresh(["t", "u"]);
     state.now = 100; // the refresh backoff passed
     state.answer.set("t", [1, 2, -1]); // broker 3 stopped
@@ -213,7 +222,7 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
   });
 
   test("connections closing while the refresh they asked for is under way ask once, not once each", async () => {
-    const { state, asked, leaders } = cluster();
+    const { state, asked, leaders } = ledCluster();
     await leaders.refresh(["t", "u"]);
     state.now = 100;
     state.answer.set("t", [-1, 2, 3]); // broker 1 stopped: its connections close one after the other
@@ -255,7 +264,7 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
   });
 
   test("within the refresh backoff: not asked now; expired once the backoff allows, so its next send asks", async () => {
-    const { state, asked, leaders } = cluster();
+    const { state, asked, leaders } = ledCluster();
     await leaders.refresh(["t", "u"]);
     state.now = 50;
     leaders.lost(3, state.now);
@@ -265,6 +274,112 @@ describe("PartitionLeaders: a broker's connection closed (lost)", () => {
       true,
       false,
     ]);
+  });
+});
+
+describe("PartitionLeaders: a topic not sent to for metadata.max.idle.ms (as Java's ProducerMetadata, KIP-526)", () => {
+  /** ledCluster's leaders with metadata.max.idle.ms 5000, t and u learnt at 0. */
+  async function idleCluster() {
+    const known = ledCluster(5000);
+    await known.leaders.refresh(["t", "u"]);
+    known.asked.splice(0);
+    return known;
+  }
+
+  test("is not asked again when a connection to its leader is lost, and is forgotten: its next send asks for it as for a new topic", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    state.now = 4999;
+    leaders.sending("u", state.now);
+    state.now = 5000; // t: idle since 0
+    leaders.lost(1, state.now);
+    await waitFor(() => asked.length === 1);
+    expect(asked).toEqual([["u"]]);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, 2]);
+    expect(await leaders.count("t")).toBe(3); // asked in the foreground, as a new topic
+    expect(asked).toEqual([["u"], ["t"]]);
+  });
+
+  test("is not among the topics a broker mark asks for (markedTopics)", async () => {
+    const { state, leaders } = await idleCluster();
+    leaders.sending("u", 1000);
+    state.now = 5999;
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["u"]);
+    state.now = 6000;
+    expect(leaders.markedTopics()).toEqual([]);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
+  });
+
+  test("one with a batch waiting or on the wire, or named by a send waiting to be admitted, is kept and asked", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    state.busy.add("t");
+    const release = leaders.hold(["u"]);
+    state.now = 10_000;
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["t", "u"]);
+    leaders.lost(1, state.now);
+    await waitFor(() => asked.length === 1);
+    expect(asked).toEqual([["t", "u"]]);
+    state.busy.delete("t");
+    release();
+    state.now = 20_000; // the ask answered at 10 000 does not count as a send
+    expect(leaders.markedTopics()).toEqual([]);
+  });
+
+  test("one sent to before it was known (a batch waiting for its metadata) is idle from when it is learnt", async () => {
+    const { state, leaders } = ledCluster(5000);
+    leaders.sending("t", 0);
+    state.now = 10_000;
+    expect(await leaders.count("t")).toBe(3);
+    state.now = 12_000;
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["t"]);
+  });
+
+  test("one asked in the background when a sweep finds it idle is kept until answered, then forgotten: the answer does not learn it again as new", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    leaders.sweep(0); // the next is due at 5000
+    state.now = 4000;
+    const answer = Promise.withResolvers<void>();
+    state.held = answer.promise;
+    leaders.lost(1, state.now); // t and u, not idle yet: asked in the background
+    state.now = 6000;
+    leaders.sweep(state.now);
+    answer.resolve();
+    await waitFor(() => leaders.refreshDeferredUntil(state.now) !== undefined); // answered
+    expect(asked).toEqual([["t", "u"]]);
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual([]);
+  });
+
+  test("one a foreground ask asks beside others (a broker mark's) when a sweep finds it idle is kept until answered, then forgotten (review idle2 P3-1)", async () => {
+    const { state, asked, leaders } = await idleCluster();
+    leaders.sweep(0); // the next is due at 5000
+    state.now = 4900;
+    leaders.sending("t", state.now);
+    leaders.markStale({ node: 1 });
+    const answer = Promise.withResolvers<void>();
+    state.held = answer.promise;
+    const refreshed = leaders.refresh(["t", ...leaders.markedTopics().filter((x) => x !== "t")]); // u asked beside t
+    state.now = 6000;
+    leaders.sweep(state.now); // as a send's: u idle since 0, but asked
+    expect(leaders.known("u")).toBe(2);
+    answer.resolve();
+    await refreshed;
+    expect(asked).toEqual([["t", "u"]]);
+    leaders.markStale({ node: 1 });
+    expect(leaders.markedTopics()).toEqual(["t"]); // u forgotten now: its answer did not learn it again as new
+  });
+
+  test("the pipeline's sweep forgets every idle topic, at most once per metadata.max.idle.ms", async () => {
+    const { state, leaders } = await idleCluster();
+    leaders.sweep(0); // the first sweep: nothing idle yet; the next is due at 5000
+    leaders.sending("u", 0);
+    state.now = 5000;
+    leaders.sweep(4999);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([3, 2]);
+    leaders.sweep(5000);
+    expect([leaders.known("t"), leaders.known("u")]).toEqual([undefined, undefined]);
   });
 });
 
@@ -314,6 +429,28 @@ describe("PartitionLeaders' stale mark", () => {
       await again;
       expect(leaders.stale).toBe(false);
     });
+
+  test("a refusal for good naming the refused topic clears the marks the refresh was asked with once the others answer, or when it asked that topic alone; not when their ask fails", async () => {
+    const refused = new Set(["refused"]);
+    let othersFail = false;
+    const transport = {
+      leaders: async (topics: readonly string[]) => {
+        if (topics.some((t) => refused.has(t))) throw metadataRefusing(topics, refused);
+        if (othersFail) throw new NetworkError("Connection closed", { canRetry: true });
+        return new Map(topics.map((t) => [t, [1]]));
+      },
+    };
+    const leaders = doublingLeaders(transport, () => 0);
+    const refreshMarked = async (topics: readonly string[]) => {
+      leaders.markStale({ node: 1 });
+      const error = await leaders.refresh(topics).catch((e: unknown) => e);
+      return [[...(await leaders.refused(topics, error)).topics], leaders.stale];
+    };
+    expect(await refreshMarked(["a", "refused"])).toEqual([["refused"], false]);
+    expect(await refreshMarked(["refused"])).toEqual([["refused"], false]);
+    othersFail = true;
+    expect(await refreshMarked(["a", "refused"])).toEqual([["refused"], true]);
+  });
 
   test("a mark is about a broker (its partitions as led now) or a partition; an answer clears those set before its ask, not those set while it was awaited", async () => {
     const transport = {

@@ -11,6 +11,9 @@
  * (KIP-580); and a topic's once it is older than metadata.max.age.ms (`expired`), as Java's producer does: partitions
  * added to a topic are then used by the partitioner. That one is asked in the background (`renew`): sends go on to the
  * leaders known meanwhile, as Java's, unless it refuses the topic for good (authorization).
+ * A topic not sent to for metadata.max.idle.ms is forgotten (`sweep`), as Java's ProducerMetadata (KIP-526): a lost
+ * connection's ask or one made with a broker marked (asked allowing auto-creation) would otherwise ask forever a topic
+ * an operator deleted since, and re-create it; its next send asks for it again, in the foreground, as for a new topic.
  */
 import { missingTopicText, withMissingTopics } from "../missing-topic.ts";
 import { isUnknownTopic, refusedTopics, retriable } from "./errors.ts";
@@ -58,6 +61,17 @@ export class PartitionLeaders {
   private readonly renewing = new Set<string>();
   /** When the pipeline may ask for leaders again (`refresh`). */
   private refreshAllowedAt = Number.NEGATIVE_INFINITY;
+  /** When each known topic was last sent to (a pipeline turn with a batch of it to send: `sending`), or learnt. */
+  private readonly sentAt = new Map<string, number>();
+  /** Topics a send names while it waits to be admitted (`hold`), each with the number of such sends. */
+  private readonly held = new Map<string, number>();
+  /**
+   * Topics an ask under way asks for (foreground or background, `fetch`), each with the number of such asks: not
+   * forgotten as idle meanwhile (`forgotIdle`).
+   */
+  private readonly asking = new Map<string, number>();
+  /** When the next sweep for idle topics is due (`sweep`). */
+  private sweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -75,6 +89,11 @@ export class PartitionLeaders {
      * the background (`renew`, `count`, `refused`'s), not one that failed retriably.
      */
     private readonly answered: () => void = () => {},
+    /**
+     * metadata.max.idle.ms, and whether a topic has a batch waiting or on the wire (the pipeline's queues): such a
+     * topic is never forgotten as idle.
+     */
+    private readonly idleness: IdleTopics = { maxIdleMs: 300_000, inUse: () => false },
   ) {}
 
   /** Leadership may have moved (an error said so, or a connection was lost): some mark is set, refresh before sending. */
@@ -107,8 +126,9 @@ export class PartitionLeaders {
    */
   markedTopics(): string[] {
     if (this.markedNodes.size === 0) return [];
+    const now = this.now();
     return [...this.leaders]
-      .filter(([, leaders]) => leaders.some((node) => this.markedNodes.has(node)))
+      .filter(([topic, leaders]) => leaders.some((node) => this.markedNodes.has(node)) && !this.forgotIdle(topic, now))
       .map(([topic]) => topic);
   }
 
@@ -169,7 +189,7 @@ export class PartitionLeaders {
    */
   lost(node: number, now: number): void {
     const topics = [...this.leaders]
-      .filter(([topic, leaders]) => leaders.includes(node) && !this.renewing.has(topic))
+      .filter(([topic, leaders]) => leaders.includes(node) && !this.renewing.has(topic) && !this.forgotIdle(topic, now))
       .map(([topic]) => topic);
     if (topics.length === 0) return;
     for (const t of topics) this.retrying.add(t);
@@ -297,9 +317,10 @@ export class PartitionLeaders {
    * unknown ones are named and forgotten, so their partitions have no leader and their batches wait for
    * metadata, as Java's producer; the others' answers are kept and their batches go on. A refusal for good
    * (TOPIC_AUTHORIZATION_FAILED): the answer names the refused ones: the others are asked again
-   * together, in one request (their answers kept; one that fails leaves them stale, asked again at the
-   * next turn). When it does not, each is asked alone (the others' answers are kept) and only the
-   * refused ones are named, with their own error; all of them when that cannot tell.
+   * together, in one request (their answers kept and the marks the refresh was asked with cleared, as when
+   * the others answered an unknown topic's; one that fails leaves them stale, asked again at the next turn).
+   * When it does not, each is asked alone (the others' answers are kept) and only the refused ones are
+   * named, with their own error; all of them when that cannot tell.
    */
   async refused(topics: readonly string[], error: unknown): Promise<{ topics: ReadonlySet<string>; error: unknown }> {
     const all = { topics: new Set(topics), error };
@@ -314,13 +335,20 @@ export class PartitionLeaders {
       if (unknown.othersAnswered) this.clearStale(this.refreshAskedAtMark);
       return { topics: unknown.topics, error };
     }
-    if (topics.length < 2) return all;
     const named = refusedTopics(error);
     if (named !== undefined) {
       const rest = topics.filter((t) => !named.has(t));
-      if (rest.length > 0) await this.fetch(rest, true).catch(() => undefined);
+      const othersAnswered =
+        rest.length === 0 ||
+        (await this.fetch(rest, true).then(
+          () => true,
+          () => false,
+        ));
+      // As for an unknown topic: the refresh is done, its marks cleared (the next turn does not ask every topic again).
+      if (othersAnswered) this.clearStale(this.refreshAskedAtMark);
       return { topics: named, error };
     }
+    if (topics.length < 2) return all;
     const refused = await this.askEachAlone(topics, (e) => !retriable(e) && !isUnknownTopic(e));
     return refused.topics.size > 0 ? refused : all;
   }
@@ -351,24 +379,79 @@ export class PartitionLeaders {
     return { topics: failed, error: cause, othersAnswered };
   }
 
-  /** Forgets `topic` (refused for good): its next send asks for it again, in the foreground. */
+  /**
+   * Forgets `topic` (refused for good, or idle): its next send asks for it again, in the foreground. A stale mark about
+   * one of its partitions goes too: without a leader known, its next batch asks anyway.
+   */
   forget(topic: string): void {
     this.leaders.delete(topic);
     this.refreshAt.delete(topic);
     this.retrying.delete(topic);
+    this.markedPartitions.delete(topic);
+    this.sentAt.delete(topic);
+  }
+
+  /**
+   * A pipeline turn at `now` has a batch of `topic` to send: it is not idle (per turn and partition, not per record).
+   * Recorded for a known topic only: one not learnt yet is idle from when it is (`fetch`).
+   */
+  sending(topic: string, now: number): void {
+    if (this.leaders.has(topic)) this.sentAt.set(topic, now);
+  }
+
+  /**
+   * `topics`, named by a send that waits to be admitted behind another, are not forgotten until the returned function
+   * is called: the send checked them known, and places its records by the partition count known then.
+   */
+  hold(topics: Iterable<string>): () => void {
+    return counted(this.held, topics);
+  }
+
+  /**
+   * Forgets the topics idle at `now` (`forgotIdle`), at most once per metadata.max.idle.ms (one walk over the known
+   * topics; a call before it is due is one comparison): the pipeline calls it each turn, the producer at each send
+   * before it checks the send's topics known, so a topic is forgotten between metadata.max.idle.ms and twice that after
+   * its last send, and a send after that asks for it first. What is forgotten is this object's own: the pipeline's
+   * partitions and the sticky partitioner keep an entry for every topic ever sent to. The asks made without a batch
+   * waiting (`lost`, `markedTopics`) check each topic they would ask as they walk them anyway, so none asks an idle
+   * topic between sweeps.
+   */
+  sweep(now: number): void {
+    if (now < this.sweepAt) return;
+    this.sweepAt = now + this.idleness.maxIdleMs;
+    for (const topic of [...this.leaders.keys()]) this.forgotIdle(topic, now);
+  }
+
+  /**
+   * `topic` was not sent to for metadata.max.idle.ms, no batch of it waits or is on the wire, no send waiting to be
+   * admitted names it and no ask of it is under way (a background one, or a foreground one that asks it beside others:
+   * its answer would learn it again, idle only from that ask, and a lost connection would ask it for another
+   * metadata.max.idle.ms): forgotten (true), as Java's ProducerMetadata.retainTopic.
+   */
+  private forgotIdle(topic: string, now: number): boolean {
+    const at = this.sentAt.get(topic);
+    if (at !== undefined && now - at < this.idleness.maxIdleMs) return false;
+    if (this.held.has(topic) || this.asking.has(topic) || this.idleness.inUse(topic)) return false;
+    this.forget(topic);
+    return true;
   }
 
   private async fetch(topics: readonly string[], force: boolean): Promise<void> {
     const at = this.now();
     let answer: Map<string, readonly number[]>;
+    const asked = counted(this.asking, topics);
     try {
       answer = await this.transport.leaders(topics, force);
     } catch (error) {
       if (isUnknownTopic(error) || refusedTopics(error) !== undefined) this.answered();
       throw error;
+    } finally {
+      asked();
     }
     this.answered();
     for (const [t, l] of answer) {
+      // Learnt now (asked for a send, as Java's ProducerMetadata.add): idle from now until a turn sends it.
+      if (!this.leaders.has(t)) this.sentAt.set(t, at);
       this.leaders.set(t, l);
       // A partition without a leader: asked again after the refresh backoff (see backOff; refresh and renew count it).
       const leaderless = l.includes(-1);
@@ -377,6 +460,25 @@ export class PartitionLeaders {
       else this.retrying.delete(t);
     }
   }
+}
+
+/** metadata.max.idle.ms, and whether a topic has a batch waiting or on the wire (never forgotten then). */
+export interface IdleTopics {
+  readonly maxIdleMs: number;
+  readonly inUse: (topic: string) => boolean;
+}
+
+/** Counts `topics` once more in `counts` until the returned function is called (a topic counted 0 times is absent). */
+function counted(counts: Map<string, number>, topics: Iterable<string>): () => void {
+  const named = [...topics];
+  for (const t of named) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return () => {
+    for (const t of named) {
+      const n = counts.get(t)! - 1;
+      if (n === 0) counts.delete(t);
+      else counts.set(t, n);
+    }
+  };
 }
 
 /** The same leader for every partition, and as many partitions (both unknown counts as the same). */

@@ -384,6 +384,15 @@ describe("ProducePipeline after a request to a broker failed as a whole (a mark 
     expect(pipeline.partitionLeaders("x")).toBeUndefined(); // forgotten: its next send asks, and fails
     expect(pipeline.partitionLeaders("b")).toEqual([3]);
     expect(pipeline.failure).toBeUndefined();
+    // The others' answer cleared the mark: b's next batch goes to its new leader without another ask.
+    clock.now = 1_000;
+    const askedBefore = broker.asks.length;
+    const next = pipeline.append("b", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === sent + 3);
+    expect(broker.asks.length).toBe(askedBefore);
+    expect(broker.requests[sent + 2]!.node).toBe(3);
+    broker.deliver(sent + 2);
+    expect(await next).toBe(1);
     clock.now = 10_000;
     const refused = await pipeline.append("x", 0, batch(1), 1).catch((e: Error) => e.message);
     expect(refused).toContain("Could not get metadata");

@@ -95,6 +95,8 @@ export interface PipelineSettings {
   readonly random?: () => number;
   /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
   readonly metadataMaxAgeMs?: number;
+  /** metadata.max.idle.ms: a topic not sent to this long is forgotten (PartitionLeaders; default 5 min). */
+  readonly metadataMaxIdleMs?: number;
   /**
    * partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement
    * (0: off).
@@ -147,7 +149,10 @@ export class ProducePipeline {
     const maxAgeMs = s.metadataMaxAgeMs ?? 300_000;
     // Any metadata answer ends the run of failed asks (its one WARN): the next failure gives another.
     const answered = () => this.settlement.metadataAnswered();
-    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff, answered);
+    // A topic with a batch in its partitions' queues (waiting, or on the wire) is never forgotten as idle.
+    const inUse = (topic: string) => this.byTopic.get(topic)?.some((part) => part.queue.length > 0) ?? false;
+    const idleness = { maxIdleMs: s.metadataMaxIdleMs ?? 300_000, inUse };
+    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff, answered, idleness);
     this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
     this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => this.woken());
@@ -208,6 +213,16 @@ export class ProducePipeline {
   /** Asks the cluster again how many partitions `topic` has (some were added since it was known). */
   recountPartitions(topic: string): Promise<void> {
     return this.leaders.recount(topic);
+  }
+
+  /** Forgets the topics idle past metadata.max.idle.ms when a sweep is due (PartitionLeaders.sweep: one comparison). */
+  forgetIdleTopics(): void {
+    this.leaders.sweep(this.now());
+  }
+
+  /** Keeps `topics` known while a send naming them waits to be admitted (PartitionLeaders.hold). */
+  holdTopics(topics: Iterable<string>): () => void {
+    return this.leaders.hold(topics);
   }
 
   /** Knows `topic` already (its partitions can be chosen without a metadata call). */
@@ -403,11 +418,13 @@ export class ProducePipeline {
       } catch (error) {
         return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
       }
+    this.leaders.sweep(now);
     const wanted = new Set<string>();
     const aged = new Set<string>();
     for (const part of this.partitions.values()) {
       if (!unsent(part)) continue;
       const { topic } = part;
+      this.leaders.sending(topic, now);
       if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
       else if (this.leaders.expired(topic, now)) aged.add(topic);
     }

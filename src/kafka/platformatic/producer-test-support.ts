@@ -23,6 +23,8 @@ export interface TestProducerOptions {
   readonly onClose?: (pipeline: ProducePipeline, admitted: Promise<unknown>, force: boolean) => Promise<void>;
   /** The pipeline's clock (default performance.now). */
   readonly now?: () => number;
+  /** metadata.max.idle.ms (default 300000). */
+  readonly metadataMaxIdleMs?: number;
 }
 
 export function testProducer(transport: ProduceTransport, options: TestProducerOptions = {}): PlatformaticProducer {
@@ -32,6 +34,7 @@ export function testProducer(transport: ProduceTransport, options: TestProducerO
     {
       keepOrderAfterRefusal: options.keepOrderAfterRefusal ?? false,
       ...(options.batchBytes ? { batchBytes: options.batchBytes } : {}),
+      ...(options.metadataMaxIdleMs ? { metadataMaxIdleMs: options.metadataMaxIdleMs } : {}),
       idempotent,
       maxInFlight: 5,
       maxRequestBytes: 1_048_576,

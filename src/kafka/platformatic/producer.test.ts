@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ProtocolError, UserError } from "@platformatic/kafka";
+import { murmur2, ProtocolError, UserError } from "@platformatic/kafka";
 import { settled, waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable, RetriableError } from "../../errors.ts";
 import { recordRejectionOf } from "../../runtime/record-rejection.ts";
@@ -654,5 +654,67 @@ describe("PlatformaticProducer", () => {
       await producer.close();
       expect(neverSent(await rejection(producer.send([record("t", 0, "a")])))).toBe(true);
     });
+  });
+});
+
+describe("PlatformaticProducer: a topic idle past metadata.max.idle.ms (5 s here)", () => {
+  /** A GatedBroker (metadata of `new` gated) that, once `holding`, holds the answer to requests of topic `slow` until `held`. */
+  class SlowTopicBroker extends GatedBroker {
+    holding = false;
+    readonly held = Promise.withResolvers<void>();
+    override async produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
+      if (this.holding && batches.some((b) => b.topic === "slow")) await this.held.promise;
+      return super.produce(node, batches);
+    }
+  }
+  const keyed = (topic: string, key: string): ProducerRecord => ({
+    ...record(topic, 0, key),
+    partition: null,
+    key: new TextEncoder().encode(key),
+  });
+  const KEYS = ["a", "b", "c", "d", "e", "f", "g", "h"];
+
+  test("sent to while another send waits for metadata, its records keep their key's partition: it is not forgotten between the send's check and its admission", async () => {
+    const broker = new SlowTopicBroker(new Set(["new"]));
+    const clock = { now: 0 };
+    const producer = testProducer(broker, { error: plainError, now: () => clock.now, metadataMaxIdleMs: 5000 });
+    const before = (await producer.send(KEYS.map((k) => keyed("old", k)))).map((m) => m.partition);
+    expect(new Set(before)).toEqual(new Set([0, 1])); // the keys spread over both partitions
+    await producer.send([record("slow", 0, "s0")]);
+    broker.holding = true;
+    const slow = producer.send([record("slow", 0, "s1")]); // on the wire until released
+    clock.now = 4000; // old: not idle yet
+    const waiting = producer.send([record("new", 0, "n")]); // waits for new's metadata
+    const again = producer.send(KEYS.map((k) => keyed("old", k))); // old known now: admitted after it
+    clock.now = 6000; // old: idle since 0
+    broker.held.resolve();
+    await slow; // its answer's pipeline turn sweeps the idle topics (old among them, unless held)
+    broker.gate.resolve();
+    await waiting;
+    expect((await again).map((m) => m.partition)).toEqual(before);
+  });
+
+  /** Metadata of `old` with `partitions` of them (every one led by broker 1), of the other topics as GatedBroker's. */
+  class GrowingBroker extends GatedBroker {
+    partitions = 1;
+    override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+      const answer = await super.leaders(topics);
+      if (answer.has("old")) answer.set("old", new Array<number>(this.partitions).fill(1));
+      return answer;
+    }
+  }
+
+  test("a wholly idle producer's next send asks for it first: keyed records go to the partitions added since", async () => {
+    const broker = new GrowingBroker(new Set());
+    const clock = { now: 0 };
+    const producer = testProducer(broker, { error: plainError, now: () => clock.now, metadataMaxIdleMs: 5000 });
+    const first = await producer.send(KEYS.map((k) => keyed("old", k)));
+    expect(new Set(first.map((m) => m.partition))).toEqual(new Set([0]));
+    broker.partitions = 8;
+    clock.now = 3_600_000; // no send, no pipeline turn since
+    const after = await producer.send(KEYS.map((k) => keyed("old", k)));
+    const byKey = KEYS.map((k) => (murmur2(Buffer.from(k)) & 0x7fffffff) % 8);
+    expect(after.map((m) => m.partition)).toEqual(byKey);
+    expect(new Set(byKey).size).toBeGreaterThan(1);
   });
 });

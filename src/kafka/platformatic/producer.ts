@@ -120,6 +120,8 @@ export class PlatformaticProducer implements KafkaProducer {
     if (failed) return Promise.reject(markNeverSent(notSent(failed)));
     if (this.closing) return Promise.reject(markNeverSent(new ConnectError("The producer is closed")));
     if (records.length === 0) return Promise.resolve([]);
+    // A topic idle past metadata.max.idle.ms is forgotten before it is checked known: asked again first, as a new one.
+    this.pipeline.forgetIdleTopics();
     const unknown = new Set<string>();
     /** Topics a record names a partition of beyond the count known: partitions added since? Asked again first. */
     const grown = new Set<string>();
@@ -133,6 +135,8 @@ export class PlatformaticProducer implements KafkaProducer {
     if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) {
       return this.admit(records, since, onWritten, withdrawal);
     }
+    // Checked known above: not forgotten as idle (metadata.max.idle.ms) while this send waits to be admitted.
+    const release = this.pipeline.holdTopics(new Set(records.map((r) => r.topic)));
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
@@ -166,6 +170,7 @@ export class PlatformaticProducer implements KafkaProducer {
         ? this.admit(records, since, onWritten, withdrawal)
         : this.admitUnrefused(records, refusals, since),
     );
+    void result.then(release, release);
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
     void tail.then(() => {
@@ -431,6 +436,7 @@ export async function connectPlatformaticProducer(
     retryBackoffMs: c.retryBackoffMs,
     retryBackoffMaxMs: p.retryBackoffMaxMs,
     metadataMaxAgeMs: p.metadataMaxAgeMs,
+    metadataMaxIdleMs: p.metadataMaxIdleMs,
     availabilityTimeoutMs: p.availabilityTimeoutMs,
     keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
     error: (message, retriable, cause) =>
