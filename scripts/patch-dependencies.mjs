@@ -174,7 +174,9 @@
 // insertion's `from` spans the point it inserts at): a patch edited without a `was` form then fails the install on a
 // file an earlier form patched, instead of inserting its text a second time.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
-// src/kafka/dependency-patches.test.ts fails if a patch is lost. kafkajs' patches 12 to 14 are in
+// src/kafka/dependency-patches.test.ts fails if a patch is lost; test/scripts-patch-dependencies-upgrade.test.ts upgrades
+// an install from each `was` form and fails when a text a patch was released in (scripts/patches/released-forms.json,
+// hashes: record a patch's new text there) is neither its `to` nor a `was` form. kafkajs' patches 12 to 14 are in
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
 // scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 20 and 21 in
 // scripts/patches/kafkajs-unanswered-produce.mjs and scripts/patches/kafkajs-moved-leader-produce.mjs (both:
@@ -624,7 +626,8 @@ ${READ_BY_DECODER}    const recordsReader = Reader.from(records);
     return batch;
 }
 export function readRecordsBatches(reader) {`,
-    was: [earlierForm],
+    // 7cf4e827's: the views already, the decoder's own records not yet
+    was: [earlierForm, (to) => to.replace(READ_BY_DECODER, "")],
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/records.js",

@@ -103,6 +103,20 @@ const anyFailureCloseWas = [
       ),
 ];
 
+/** The close patch's first form (059697cf, b8afd26f): a connection closed after answers, none timed out, cleared the memory. */
+const TIMED_OUT_CLOSE = `        // edge-gateway patch: a request timed out (a frozen broker still accepts connections) or a connection cut before
+        // the broker answered on it puts the broker last; one closed after answers, none timed out, back in line
+        let timedOut = false;
+        connection.once('timeout', () => {
+            timedOut = true;
+            this.edgeGatewayUnresponsive.add(key);
+        });
+        // Remove stale connections from the pool
+        connection.once('close', () => {
+            if (timedOut || !connection.edgeGatewayDataReceived) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch
+            else this.edgeGatewayUnresponsive.delete(key);
+            this.emit('disconnect', eventPayload);`;
+
 export const bootstrapUnresponsivePatches = [
   {
     file: POOL,
@@ -150,6 +164,10 @@ export class ConnectionPool extends TypedEventEmitter {`,
         this.edgeGatewayUnresponsive = (ConnectionPool.edgeGatewayUnresponsive ??= new Set());`,
           "        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see getFirstAvailable",
         ),
+      // its first form (059697cf, b8afd26f) named #get
+      () => `        this.#connections = new Map();
+        this.edgeGatewayUnresponsive = new Set(); // edge-gateway patch: host:port of brokers offered last, see #get
+        this.#connectionOptions = connectionOptions;`,
     ],
   },
   {
@@ -240,6 +258,9 @@ ${CONNECTION_KNOWS}
             if (connected && !closing && (socketError ? edgeGatewayBrokersDoing(socketError, connection.edgeGatewayDataReceived) : !connection.edgeGatewayDataReceived)) this.edgeGatewayUnresponsive.add(key);`,
             "            if (connected && !connection.edgeGatewayDataReceived && !closing) this.edgeGatewayUnresponsive.add(key); // edge-gateway patch",
           ),
-      () => ANY_FAILURE_CLOSE, ...anyFailureCloseWas.map((form) => () => form(ANY_FAILURE_CLOSE))],
+      () => ANY_FAILURE_CLOSE,
+      ...anyFailureCloseWas.map((form) => () => form(ANY_FAILURE_CLOSE)),
+      () => TIMED_OUT_CLOSE,
+    ],
   },
 ];

@@ -16,6 +16,10 @@
 
 const CONSUMER = "node_modules/@platformatic/kafka/dist/clients/consumer/consumer.js";
 
+// The first form of these patches (f0d5c1a8) passed the lookup's \`retries\` (0 inside a group request's attempt) where
+// \`shouldSkipRetry\` is passed now, and did not name the lookup in its error.
+const retriesForm = (to) => to.replace("shouldSkipRetry)", "retries)");
+
 export const findCoordinatorAttemptPatches = [
   {
     file: CONSUMER,
@@ -33,16 +37,25 @@ const edgeGatewayTimedOut = error => error instanceof TimeoutError ||
         if (this.#coordinatorId !== null) {`,
     to: `    #findGroupCoordinator(callback, shouldSkipRetry) { // edge-gateway patch: a group request's attempt passes it
         if (this.#coordinatorId !== null) {`,
+    was: [
+      (to) =>
+        to.replace(
+          "(callback, shouldSkipRetry) { // edge-gateway patch: a group request's attempt passes it",
+          "(callback, retries) { // edge-gateway patch: 0 inside a group request's attempt",
+        ),
+    ],
   },
   {
     file: CONSUMER,
     from: `        consumerGroupChannel.traceCallback(this.#performFindGroupCoordinator, 0, createDiagnosticContext({ client: this, operation: 'findGroupCoordinator' }), this, callback);`,
     to: `        consumerGroupChannel.traceCallback(this.#performFindGroupCoordinator, 0, createDiagnosticContext({ client: this, operation: 'findGroupCoordinator' }), this, callback, shouldSkipRetry);`,
+    was: [retriesForm],
   },
   {
     file: CONSUMER,
     from: `    #performFindGroupCoordinator(callback) {`,
     to: `    #performFindGroupCoordinator(callback, shouldSkipRetry) {`,
+    was: [retriesForm],
   },
   {
     file: CONSUMER,
@@ -65,6 +78,12 @@ const edgeGatewayTimedOut = error => error instanceof TimeoutError ||
                 this.#coordinatorId = groupInfo.nodeId;
                 deduplicateCallback(null, this.#coordinatorId);
             }, 0, [], shouldSkipRetry);`,
+    was: [
+      (to) =>
+        to
+          .replace("                    error.edgeGatewayOperation = 'findGroupCoordinator'; // edge-gateway patch: named in a group request's error\n", "")
+          .replace("}, 0, [], shouldSkipRetry);", "}, 0, [], undefined, retries);"),
+    ],
   },
   {
     file: CONSUMER,
@@ -78,5 +97,12 @@ const edgeGatewayTimedOut = error => error instanceof TimeoutError ||
         }, (error, result) => {
             callback(this.#handleError(error), result);
         }, 0, [], () => this[kClosed]);`,
+    was: [
+      (to) =>
+        to.replace(
+          "}, edgeGatewayTimedOut); // edge-gateway patch: a lookup that timed out is retried by this request's attempts alone",
+          "}, 0); // edge-gateway patch: no retries of its own, the group request's attempt is retried",
+        ),
+    ],
   },
 ];

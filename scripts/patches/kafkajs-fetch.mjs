@@ -47,6 +47,82 @@ const EARLIER_REFRESH = `      // One that fails is asked again after the next f
       await this.cluster.refreshMetadata().catch(() => {})
 `;
 
+/** The WARN before it named the partitions (097fedfd to 3fead778). */
+const unnamedPartitionsWarn = (to) =>
+  to.replace(
+    `        const partitions = unanswered.topicPartitions ? \` for partition \${unanswered.topicPartitions.join(', ')}\` : ''
+        this.logger.warn(\`Received unknown topic or partition error in fetch\${partitions} from`,
+    "        this.logger.warn(`Received unknown topic or partition error in fetch from",
+  );
+/** The refresh before only a failure on the topic failed the fetch (097fedfd): any failure of it did. */
+const anyRefreshFailure = (to) =>
+  to.replace(
+    `      // one that fails on its topic fails the fetch (a deleted topic: the consumer fails and its task starts one
+      // without it), as kafkajs did; kafkajs' retries wrap that error, so its causes are searched
+      await this.cluster.refreshMetadata().catch((refreshError) => {
+        if (unanswered.type !== 'UNKNOWN_TOPIC_OR_PARTITION') return
+        for (let c = refreshError, depth = 0; c && depth < 8; c = c.cause, depth++) {
+          if (c.type === 'UNKNOWN_TOPIC_OR_PARTITION' || c.type === 'TOPIC_AUTHORIZATION_FAILED') throw refreshError
+        }
+      })`,
+    `      // it fails the fetch (a deleted topic: the consumer fails and its task starts one without it), as kafkajs did
+      await this.cluster.refreshMetadata().catch((refreshError) => {
+        if (unanswered.type === 'UNKNOWN_TOPIC_OR_PARTITION') throw refreshError
+      })`,
+  );
+
+// The first forms of these patches (7bff13f5: fetches only; 93a93a35: heartbeats too), which kafkajs' own sleep waited
+// out (no backoff ended by the runner's stop), which logged a fetch from a leader that moved at WARN, and whose
+// WARN for a coordinator named its broker id.
+const UNKNOWN_PARTITION_FAILS = (to) => to.replace(", 'UNKNOWN_TOPIC_OR_PARTITION']", "]");
+const sleptForm = (to) => UNKNOWN_PARTITION_FAILS(to).replace("const { setTimeout: backoff } = require('timers/promises')\n", "");
+const fetchesOnlyForm = (to) =>
+  sleptForm(to)
+    .replace(
+      `// edge-gateway patch: what a request without an answer (its broker stopped, killed or unreachable while still listed)
+// fails with, or one sent to a broker that no longer serves it (moved: its error types); kafkajs' retries wrap it, so
+// its causes are searched. A connection error carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a
+// refused TLS handshake) is no such failure.
+const UNANSWERED_ERRORS =`,
+      `// edge-gateway patch: what a fetch without an answer (its broker stopped, killed or unreachable while still listed) or
+// from a leader that moved fails with; kafkajs' retries wrap it, so its causes are searched. A connection error
+// carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a refused TLS handshake) is no such failure.
+const UNANSWERED_FETCH_ERRORS =`,
+    )
+    .replace(
+      `const COORDINATOR_MOVED_ERRORS = ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE']
+const unansweredError = (e, moved) => {`,
+      "const unansweredFetchError = e => {",
+    )
+    .replace("    if (moved.includes(c.type)) return c", "    if (LEADER_MOVED_ERRORS.includes(c.type)) return c")
+    .replace("    if (UNANSWERED_ERRORS.includes(c.name))", "    if (UNANSWERED_FETCH_ERRORS.includes(c.name))");
+const STOPPING = "    this.stopping = new AbortController() // edge-gateway patch: aborted by its runner's stop, ending a fetch's backoff\n";
+/** How recoverFromFetch logs and waits out a fetch without an answer, then asks for metadata. */
+const FETCH_WAIT = `      const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
+      ${UNKNOWN_PARTITION_WARN}if (LEADER_MOVED_ERRORS.includes(unanswered.type)) {
+        // DEBUG, as Java's FetchCollector logs an answer from a leader that moved ('Error in fetch for partition …')
+        this.logger.debug(\`Error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
+      } else {
+        // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
+        this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, context)
+      }
+      // Cut short by the runner's stop, which waits for this fetch (a consumer's close): no metadata is asked then
+      await backoff(backoffMs, undefined, { signal: this.stopping.signal }).catch(() => {})
+      if (this.stopping.signal.aborted) return
+${UNKNOWN_PARTITION_REFRESH}`;
+const sleptFetch = (to) =>
+  to.replace(
+    FETCH_WAIT,
+    `      // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
+      this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, {
+        groupId: this.groupId,
+        memberId: this.memberId,
+        backoffMs,
+      })
+      await sleep(backoffMs)
+${EARLIER_REFRESH}`,
+  );
+
 export const kafkajsFetchPatches = [
   {
     file: "node_modules/kafkajs/src/protocol/requests/fetch/v0/response.js",
@@ -82,7 +158,7 @@ const unansweredError = (e, moved) => {
 const { setTimeout: backoff } = require('timers/promises')
 
 const PRIVATE = {`,
-    was: [(to) => to.replace(", 'UNKNOWN_TOPIC_OR_PARTITION']", "]")],
+    was: [UNKNOWN_PARTITION_FAILS, sleptForm, fetchesOnlyForm],
   },
   {
     file: CONSUMER_GROUP,
@@ -93,6 +169,10 @@ const PRIVATE = {`,
     this.unansweredHeartbeats = 0 // edge-gateway patch: those in a row
     this.stopping = new AbortController() // edge-gateway patch: aborted by its runner's stop, ending a fetch's backoff
     this.offsetManager = null`,
+    was: [
+      (to) => to.replace(STOPPING, ""),
+      (to) => to.replace(STOPPING, "").replace("    this.unansweredHeartbeats = 0 // edge-gateway patch: those in a row\n", ""),
+    ],
   },
   {
     file: CONSUMER_GROUP,
@@ -133,22 +213,17 @@ const PRIVATE = {`,
       const waits = (this.unansweredFetches.get(nodeId) || 0) + 1
       this.unansweredFetches.set(nodeId, waits)
       const backoffMs = this.cluster.brokerPool.leaderlessBackoff(waits)
-      const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
-      ${UNKNOWN_PARTITION_WARN}if (LEADER_MOVED_ERRORS.includes(unanswered.type)) {
-        // DEBUG, as Java's FetchCollector logs an answer from a leader that moved ('Error in fetch for partition …')
-        this.logger.debug(\`Error in fetch from node \${nodeId}: \${unanswered.message}\`, context)
-      } else {
-        // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's FetchSessionHandler
-        this.logger.warn(\`Error sending fetch request to node \${nodeId}: \${unanswered.message}\`, context)
-      }
-      // Cut short by the runner's stop, which waits for this fetch (a consumer's close): no metadata is asked then
-      await backoff(backoffMs, undefined, { signal: this.stopping.signal }).catch(() => {})
-      if (this.stopping.signal.aborted) return
-${UNKNOWN_PARTITION_REFRESH}      return
+${FETCH_WAIT}      return
     }
 
 `,
-    was: [(to) => to.replace(UNKNOWN_PARTITION_WARN, "").replace(UNKNOWN_PARTITION_REFRESH, EARLIER_REFRESH)],
+    was: [
+      (to) => to.replace(UNKNOWN_PARTITION_WARN, "").replace(UNKNOWN_PARTITION_REFRESH, EARLIER_REFRESH),
+      unnamedPartitionsWarn,
+      (to) => anyRefreshFailure(unnamedPartitionsWarn(to)),
+      sleptFetch,
+      (to) => sleptFetch(to).replace("unansweredError(e, LEADER_MOVED_ERRORS)", "unansweredFetchError(e)"),
+    ],
   },
   {
     file: CONSUMER_GROUP,
@@ -180,6 +255,16 @@ ${UNKNOWN_PARTITION_REFRESH}      return
         }
         this.unansweredHeartbeats = 0
         this.instrumentationEmitter.emit(HEARTBEAT, payload)`,
+    was: [
+      (to) =>
+        to.replace(
+          `          // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's AbstractCoordinator, whose coordinator
+          // node carries Integer.MAX_VALUE - its broker id
+          this.logger.warn(\`Group coordinator \${host}:\${port} (id: \${2147483647 - this.coordinator.nodeId})`,
+          `          // WARN for kafkajs' log level; the gateway logs it at INFO, as Java's AbstractCoordinator
+          this.logger.warn(\`Group coordinator \${host}:\${port} (id: \${this.coordinator.nodeId})`,
+        ),
+    ],
   },
   {
     file: "node_modules/kafkajs/src/consumer/runner.js",

@@ -82,6 +82,44 @@ const ownMemoryForm = (to) =>
   const unresponsive = new Set()`,
   );
 
+/** The pool's form when \`answered\` took whether the broker answered (no \`failed\`: any failure marked it). */
+const answeredOrNotForm = (to) =>
+  to.replace(
+    `      // edge-gateway patch: the broker answered a request (a broker's error too): back in line for every client; a
+      // request or connection failed: last for every client when it is the broker's doing (brokersDoing)
+      pool.brokerKey = \`\${host}:\${port}\`
+      pool.answered = () => unresponsive.delete(pool.brokerKey)
+      pool.failed = e => brokersDoing(e) && unresponsive.add(pool.brokerKey)`,
+    `      // edge-gateway patch: whether the broker answered a request (a broker's error too) or left it unanswered (its
+      // connection failed, the request timed out)
+      pool.brokerKey = \`\${host}:\${port}\`
+      pool.answered = answered => (answered ? unresponsive.delete(pool.brokerKey) : unresponsive.add(pool.brokerKey))`,
+  );
+
+/** The form before that (its first, 232fff69): the pool's host:port key built at each call. */
+const keyAtEachCallForm = (to) =>
+  to
+    .replace(
+      `      pool.brokerKey = \`\${host}:\${port}\`
+      pool.answered = answered => (answered ? unresponsive.delete(pool.brokerKey) : unresponsive.add(pool.brokerKey))`,
+      `      pool.answered = answered => (answered ? unresponsive.delete(\`\${host}:\${port}\`) : unresponsive.add(\`\${host}:\${port}\`))`,
+    )
+    .replace(
+      "isUnresponsive: pool => unresponsive.has(pool.brokerKey),",
+      "isUnresponsive: ({ host, port }) => unresponsive.has(\`\${host}:\${port}\`),",
+    );
+
+/** The seed's retry before the seed left unanswered had its sockets destroyed (its first form, 232fff69). */
+const seedKeptOpenForm = (to) =>
+  to
+    .replace("          const left = unanswered ? this.seedBroker : undefined // edge-gateway patch\n", "")
+    .replace(
+      `
+          // edge-gateway patch: its disconnect half-closed its sockets (end), which a frozen broker never completes
+          left?.connectionPool.map(c => c.socket?.destroy())`,
+      "",
+    );
+
 export const kafkajsSeedBrokerPatches = [
   {
     file: BUILDER,
@@ -135,20 +173,8 @@ ${BROKERS_DOING}
     isUnresponsive: pool => unresponsive.has(pool.brokerKey), // edge-gateway patch
   }
 }`,
-    was: [
-      (to) =>
-        to.replace(
-          `      // edge-gateway patch: the broker answered a request (a broker's error too): back in line for every client; a
-      // request or connection failed: last for every client when it is the broker's doing (brokersDoing)
-      pool.brokerKey = \`\${host}:\${port}\`
-      pool.answered = () => unresponsive.delete(pool.brokerKey)
-      pool.failed = e => brokersDoing(e) && unresponsive.add(pool.brokerKey)`,
-          `      // edge-gateway patch: whether the broker answered a request (a broker's error too) or left it unanswered (its
-      // connection failed, the request timed out)
-      pool.brokerKey = \`\${host}:\${port}\`
-      pool.answered = answered => (answered ? unresponsive.delete(pool.brokerKey) : unresponsive.add(pool.brokerKey))`,
-        ),
-    ],
+    // Earlier, \`answered\` took whether the broker answered; before that, the pool's key was built at each call.
+    was: [answeredOrNotForm, (to) => keyAtEachCallForm(answeredOrNotForm(to))],
   },
   {
     file: BROKER,
@@ -262,6 +288,7 @@ ${BROKERS_DOING}
           await this.createSeedBroker()
           // edge-gateway patch: its disconnect half-closed its sockets (end), which a frozen broker never completes
           left?.connectionPool.map(c => c.socket?.destroy())`,
+    was: [seedKeptOpenForm],
   },
   {
     file: BROKER_POOL,

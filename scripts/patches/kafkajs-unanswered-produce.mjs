@@ -9,6 +9,49 @@ const withoutAnswers = (to) =>
     .replace("  // edge-gateway patch: `answers`: patch 21 (kafkajs-moved-leader-produce.mjs)\n", "")
     .replace("topicMessages, answers })", "topicMessages })");
 
+// The forms before a stopped producer ended the send and a send that may have been written was retried past kafkajs'
+// own retries when Kafka was not reached (9f1af29f to ac8c33db): no \`stopped\`, \`unreached\`, \`stillWriting\`; before
+// a failed request of several partitions counted as maybe written: \`mayHaveAppended(e)\`.
+const STOPPED_AND_UNREACHED = `
+// edge-gateway patch: the producer was stopped (the adapter's ClosableSockets refuse its connections with this code at
+// its forced close or a send's delivery timeout): the send ends, whatever it may have written
+const stopped = e => {
+  for (let c = e, depth = 0; c && depth < 8; c = c.cause, depth++) if (c.code === 'EPRODUCERSTOPPED') return true
+  return false
+}
+
+// edge-gateway patch: Kafka not reached: kafkajs' connect or metadata gave its retries up (not retriable), or a connection
+// failed
+const unreached = e =>
+  e.name === 'KafkaJSNumberOfRetriesExceeded' || String(e.name).startsWith('KafkaJSConnection')
+`;
+const STOPPED = `        if (stopped(e)) {
+          bail(e)
+          return true
+        }
+`;
+const STILL_WRITING = `      // edge-gateway patch: Kafka not reached after a request of the send may have been written (its broker crashed or
+      // restarts: the connection lost, then refused): the send is retried, as Java's accumulator keeps its batch, until
+      // the caller's delivery timeout, rather than given up when kafkajs' connect gives its own retries up
+      const stillWriting = e =>
+        mayBeWritten && e.retriable === false && unreached(e) ? new KafkaJSError(e, { cause: e }) : e
+`;
+const onePartitionForm = (to) =>
+  withoutAnswers(to)
+    .replace(STOPPED_AND_UNREACHED, "")
+    .replace(
+      `(all but REQUEST_TIMED_OUT and NOT_ENOUGH_REPLICAS_AFTER_APPEND) to a request of one partition
+// (kafkajs throws the first failed partition's error: the request's other partitions may have been appended), nor when
+// its connection was refused; a request timed out or a connection lost with it may have been
+const mayHaveAppended = (e, partitions) =>`,
+      `(all but REQUEST_TIMED_OUT and NOT_ENOUGH_REPLICAS_AFTER_APPEND), nor when its connection was
+// refused; a request timed out or a connection lost with it may have been
+const mayHaveAppended = e =>`,
+    )
+    .replace(" || partitions > 1", "");
+const notStoppedForm = (to) =>
+  to.replace(STOPPED, "").replace(STILL_WRITING, "").replace("throw stillWriting(e)", "throw e");
+
 export const kafkajsUnansweredProducePatches = [
   {
     file: "node_modules/kafkajs/src/producer/index.js",
@@ -22,6 +65,7 @@ export const kafkajsUnansweredProducePatches = [
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
     from: `const { KafkaJSMetadataNotLoaded } = require('../errors')`,
     to: `const { KafkaJSError, KafkaJSMetadataNotLoaded, KafkaJSNumberOfRetriesExceeded } = require('../errors') // edge-gateway patch`,
+    was: [(to) => to.replace("KafkaJSError, ", "")],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
@@ -55,7 +99,7 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
   // edge-gateway patch: \`answers\`: patch 21 (kafkajs-moved-leader-produce.mjs)
   return async ({ acks, timeout, compression, topicMessages, answers }) => {
     let mayBeWritten = false // edge-gateway patch`,
-    was: [withoutAnswers],
+    was: [withoutAnswers, onePartitionForm],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
@@ -65,6 +109,12 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
             const partitionCount = topicData.reduce((n, { partitions }) => n + partitions.length, 0) // edge-gateway patch
             mayBeWritten = mayBeWritten || mayHaveAppended(e, partitionCount) // edge-gateway patch
             topicData.forEach(({ topic, partitions }) => {`,
+    was: [
+      (to) =>
+        to
+          .replace("            const partitionCount = topicData.reduce((n, { partitions }) => n + partitions.length, 0) // edge-gateway patch\n", "")
+          .replace("mayHaveAppended(e, partitionCount)", "mayHaveAppended(e)"),
+    ],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
@@ -74,6 +124,23 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
         if (givenUp(e)) return // edge-gateway patch
         if (stillWriting(e) !== e) throw stillWriting(e) // edge-gateway patch
         if (e.name === 'KafkaJSConnectionClosedError') {`,
+    // Earlier, no \`stillWriting\`; before that (9f1af29f), the send was given up here alone.
+    was: [
+      (to) => to.replace("        if (stillWriting(e) !== e) throw stillWriting(e) // edge-gateway patch\n", ""),
+      (to) =>
+        to.replace(
+          `        if (givenUp(e)) return // edge-gateway patch
+        if (stillWriting(e) !== e) throw stillWriting(e) // edge-gateway patch
+`,
+          `        // edge-gateway patch: given up as the retrier gives up, and only then, when nothing of it may be written: sent
+        // again on a new producer, it is not written twice
+        if (!mayBeWritten && e.retriable !== false && retryCount >= unwrittenRetries) {
+          bail(new KafkaJSNumberOfRetriesExceeded(e, { retryCount, retryTime, cause: e.cause || e }))
+          return
+        }
+`,
+        ),
+    ],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",
@@ -102,6 +169,8 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
         if (givenUp(e)) return
         throw stillWriting(e)
       }`,
+    // Earlier, the form of 61a26d7d (\`retryCount < unwrittenRetries\`) and of ac8c33db.
+    was: [(to) => notStoppedForm(to).replace("!(retryCount >= unwrittenRetries)", "retryCount < unwrittenRetries"), notStoppedForm],
   },
   {
     file: "node_modules/kafkajs/src/producer/sendMessages.js",

@@ -1,23 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { NetworkError, ProtocolError, ResponseError } from "@platformatic/kafka";
+import { MultipleErrors, NetworkError, ProtocolError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { metadataRefused, metadataRefusing } from "./metadata-test-support.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
-
-const METADATA = 3;
-const TOPIC_AUTHORIZATION_FAILED = 29;
-
-/**
- * The library's error for a Metadata answer (v12) refusing `refused` among `topics`, each with its own
- * error code (as metadata-v12.js builds it: one ProtocolError per topic, by its place in the answer).
- */
-function refusal(topics: readonly string[], refused: ReadonlySet<string>): ResponseError {
-  const answer = topics.map((name) => ({ name, errorCode: refused.has(name) ? TOPIC_AUTHORIZATION_FAILED : 0 }));
-  const errors = Object.fromEntries(
-    topics.flatMap((t, i) => (refused.has(t) ? [[`/topics/${i}`, [TOPIC_AUTHORIZATION_FAILED, null]]] : [])),
-  ) as Record<string, [number, null]>;
-  return new ResponseError(METADATA, 12, errors, { topics: answer });
-}
 
 /** PartitionLeaders over a cluster that refuses the topics in `refused` (in an answer naming them, or a bare error), counting requests. */
 function cluster(refused: Set<string>, named = true) {
@@ -26,7 +12,7 @@ function cluster(refused: Set<string>, named = true) {
     leaders: async (topics: readonly string[]) => {
       asked.push([...topics]);
       if (topics.some((t) => refused.has(t)))
-        throw named ? refusal(topics, refused) : new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
+        throw named ? metadataRefusing(topics, refused) : new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
       return new Map(topics.map((t) => [t, [1]]));
     },
   } as unknown as ProduceTransport;
@@ -420,5 +406,128 @@ describe("PartitionLeaders' stale mark", () => {
     expect([leaders.stale, leaders.marked("t", 0), leaders.marked("u", 0)]).toEqual([true, false, true]);
     await leaders.refresh(["t", "u"]);
     expect([leaders.stale, leaders.marked("u", 0)]).toEqual([false, false]);
+  });
+});
+
+/** LEADER_NOT_AVAILABLE: a topic being created (a retry cures it). */
+const LEADER_NOT_AVAILABLE = 5;
+
+/** Leaders over a cluster whose every metadata ask has `outcome` (an error thrown, or leaders), counting `answered`. */
+function answering(outcome: () => Error | undefined) {
+  const counted = { answered: 0 };
+  const transport = {
+    leaders: async (topics: readonly string[]) => {
+      const error = outcome();
+      if (error) throw error;
+      return new Map(topics.map((t) => [t, [1]]));
+    },
+  };
+  const leaders = new PartitionLeaders(
+    transport as unknown as ProduceTransport,
+    100,
+    (m) => new Error(m),
+    1000,
+    () => 0,
+    () => 100,
+    () => counted.answered++,
+  );
+  return { counted, leaders };
+}
+
+// Tests of existing behaviour: what ends the pipeline's run of failed metadata asks (and its one WARN).
+describe("PartitionLeaders' answered (a metadata ask answered)", () => {
+  test.each<[string, number, () => Error | undefined]>([
+    ["leaders", 1, () => undefined],
+    ["'Unknown topic' (deleted, or auto-creation off)", 1, () => new UserError("Unknown topic t.")],
+    ["TOPIC_AUTHORIZATION_FAILED (the library's answer)", 1, () => metadataRefusing(["t"], new Set(["t"]))],
+    [
+      "TOPIC_AUTHORIZATION_FAILED after a retriable attempt (the library's MultipleErrors, the answer last)",
+      1,
+      () =>
+        new MultipleErrors("metadata failed 2 times.", [
+          new NetworkError("Connection to 127.0.0.1:9092 failed.", { canRetry: true }),
+          metadataRefusing(["t"], new Set(["t"])),
+        ]),
+    ],
+    ["a retriable failure: Kafka not reached (the library's retries ran out)", 0, metadataRefused],
+    [
+      "a retriable failure: LEADER_NOT_AVAILABLE (a topic being created)",
+      0,
+      () => metadataRefusing(["t"], new Set(["t"]), LEADER_NOT_AVAILABLE),
+    ],
+  ])("an ask met with %s: called %i time(s)", async (_, times, outcome) => {
+    const { counted, leaders } = answering(outcome);
+    await leaders.refresh(["t"]).catch(() => undefined);
+    expect(counted.answered).toBe(times);
+  });
+
+  test("also by a background ask (renew) and the partition count's (count); by each answer of a refusal's follow-up asks", async () => {
+    let error: Error | undefined;
+    const { counted, leaders } = answering(() => error);
+    leaders.renew(["t"], 0);
+    await waitFor(() => counted.answered === 1, { what: "the background ask's answer" });
+    expect(await leaders.count("u")).toBe(1);
+    expect(counted.answered).toBe(2);
+    // One topic of two refused: its answer, then the other topic's, asked again alone.
+    error = metadataRefusing(["t", "x"], new Set(["x"]));
+    const refusal = await leaders.refresh(["t", "x"]).catch((e: unknown) => e);
+    error = undefined;
+    expect((await leaders.refused(["t", "x"], refusal)).topics).toEqual(new Set(["x"]));
+    expect(counted.answered).toBe(4);
+  });
+});
+
+/** Leaders knowing a: [1, 2], b: [3], c: [2] (partition leaders by broker). */
+async function knownLeaders() {
+  const held = { answer: Promise.resolve() };
+  const layout = new Map([
+    ["a", [1, 2]],
+    ["b", [3]],
+    ["c", [2]],
+  ]);
+  const transport = {
+    leaders: async (topics: readonly string[]) => {
+      await held.answer;
+      return new Map(topics.map((t) => [t, layout.get(t)!]));
+    },
+  };
+  const leaders = doublingLeaders(transport, () => 0);
+  await leaders.refresh(["a", "b", "c"]);
+  return { held, leaders };
+}
+
+// Tests of existing behaviour: the topics an ask made with a broker mark set asks too.
+describe("PartitionLeaders.markedTopics", () => {
+  test("the known topics a marked broker leads a partition of, no other: none for a broker that leads nothing known, nor once forgotten", async () => {
+    const { leaders } = await knownLeaders();
+    expect(leaders.markedTopics()).toEqual([]);
+    leaders.markStale({ node: 2 });
+    expect(leaders.markedTopics()).toEqual(["a", "c"]);
+    leaders.markStale({ node: 4 });
+    expect(leaders.markedTopics()).toEqual(["a", "c"]);
+    leaders.markStale({ node: 3 });
+    expect(leaders.markedTopics()).toEqual(["a", "b", "c"]);
+    leaders.forget("c");
+    expect(leaders.markedTopics()).toEqual(["a", "b"]);
+  });
+
+  test("a partition's mark (NOT_LEADER_OR_FOLLOWER) does not widen the ask: stale, no topic listed", async () => {
+    const { leaders } = await knownLeaders();
+    leaders.markStale({ topic: "a", partition: 1 });
+    expect([leaders.stale, leaders.marked("a", 1), leaders.markedTopics()]).toEqual([true, true, []]);
+  });
+
+  test("cleared by the answer of an ask made after the mark; a mark set while an ask was awaited stays", async () => {
+    const { held, leaders } = await knownLeaders();
+    leaders.markStale({ node: 2 });
+    await leaders.refresh(["a"]);
+    expect([leaders.stale, leaders.markedTopics()]).toEqual([false, []]);
+    const awaited = Promise.withResolvers<void>();
+    held.answer = awaited.promise;
+    const asked = leaders.refresh(["b"]);
+    leaders.markStale({ node: 2 }); // a request to broker 2 failed while the ask was awaited
+    awaited.resolve();
+    await asked;
+    expect(leaders.markedTopics()).toEqual(["a", "c"]);
   });
 });

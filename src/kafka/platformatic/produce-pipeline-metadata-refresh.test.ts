@@ -1,6 +1,8 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import { NetworkError, ProtocolError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { metadataRefusing } from "./metadata-test-support.ts";
+import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
@@ -288,13 +290,35 @@ describe("ProducePipeline.disconnected (a connection to a broker closed)", () =>
 class MovingLeaderBroker extends FakeBroker {
   leader = 2;
   readonly asks: string[][] = [];
-  /** Topics whose metadata is refused for good (TOPIC_AUTHORIZATION_FAILED, the answer not carried). */
+  /** Topics whose metadata is refused for good (TOPIC_AUTHORIZATION_FAILED), in the library's answer when `carried`. */
   readonly refused = new Set<string>();
+  constructor(private readonly carried = false) {
+    super();
+  }
   override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
     this.asks.push([...topics]);
-    if (topics.some((t) => this.refused.has(t))) throw new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
+    if (topics.some((t) => this.refused.has(t)))
+      throw this.carried ? metadataRefusing(topics, this.refused) : new ProtocolError("TOPIC_AUTHORIZATION_FAILED");
     return new Map(topics.map((t) => [t, [this.leader]]));
   }
+}
+
+/**
+ * A pipeline over `broker` (retry.backoff.ms 100) whose topics `topics` are written once at 0, so their leader (broker
+ * 2) is known and the refresh backoff runs to 100; then, at `at`, a batch of the first topic sent to broker 2 and its
+ * request failing as a whole (a mark about broker 2), the turn after it taken.
+ */
+async function brokerMarked(broker: MovingLeaderBroker, topics: readonly string[], at: number) {
+  const clock = { now: 0 };
+  const pipeline = new ProducePipeline(broker, settings({ retryBackoffMs: 100 }), () => clock.now);
+  await broker.deliverUntil(Promise.all(topics.map((t) => pipeline.append(t, 0, batch(0), 1))));
+  clock.now = at;
+  const sent = broker.requests.length;
+  const moved = pipeline.append(topics[0]!, 0, batch(1), 1);
+  await waitFor(() => broker.requests.length === sent + 1);
+  broker.requests[sent]!.failWith(new NetworkError("Connection closed", { canRetry: true }));
+  await new Promise((resolve) => setImmediate(resolve)); // the failure taken: its batch waits out its retry's backoff
+  return { clock, pipeline, moved, sent };
 }
 
 describe("ProducePipeline after a request to a broker failed as a whole (a mark about the broker)", () => {
@@ -354,5 +378,54 @@ describe("ProducePipeline after a request to a broker failed as a whole (a mark 
     const refused = await pipeline.append("x", 0, batch(1), 1).catch((e: Error) => e.message);
     expect(refused).toContain("Could not get metadata");
     pipeline.close(new Error("closed"));
+  });
+
+  test("a topic asked only because its broker is marked, refused for good in the library's answer (a ResponseError naming it): forgotten; the others asked again together, once, not each alone; their batches go on", async () => {
+    // Existing behaviour, with the error as the library builds it (metadataRefusing), not a bare ProtocolError.
+    const broker = new MovingLeaderBroker(true);
+    const { clock, pipeline, moved, sent } = await brokerMarked(broker, ["a", "b", "x"], 10);
+    broker.leader = 3;
+    broker.refused.add("x"); // its ACL removed; no batch of it waits
+    const asked = broker.asks.length;
+    clock.now = 200; // the retry's and the refresh's backoff over: the next turn asks
+    await waitFor(() => broker.requests.length === sent + 2, { what: "a's batch sent again after the ask" });
+    expect(broker.asks.slice(asked, asked + 2)).toEqual([
+      ["a", "b", "x"],
+      ["a", "b"],
+    ]);
+    expect(broker.asks.slice(asked + 2).every((topics) => topics.join() === "a,b")).toBe(true);
+    expect(broker.requests[sent + 1]!.node).toBe(3);
+    broker.deliver(sent + 1);
+    expect(await moved).toBe(1);
+    expect(pipeline.partitionLeaders("x")).toBeUndefined(); // forgotten: its next send asks, and fails
+    expect(pipeline.partitionLeaders("b")).toEqual([3]);
+    expect(pipeline.failure).toBeUndefined();
+    clock.now = 10_000;
+    const refused = await pipeline.append("x", 0, batch(1), 1).catch((e: Error) => e.message);
+    expect(refused).toContain("Could not get metadata");
+    pipeline.close(new Error("closed"));
+  });
+
+  test("a turn within the refresh backoff, which asks nothing, does not look for the marked broker's topics (markedTopics scans every known topic); the turn that asks does, once", async () => {
+    const looked = spyOn(PartitionLeaders.prototype, "markedTopics");
+    const deferral = spyOn(PartitionLeaders.prototype, "refreshDeferredUntil");
+    try {
+      const broker = new MovingLeaderBroker();
+      // At 50, within the refresh backoff (to 100): the turn after the failure is deferred, a's batch waiting for the ask.
+      const { clock, pipeline, moved, sent } = await brokerMarked(broker, ["a", "b"], 50);
+      expect(deferral.mock.results.some((r) => r.value === 100)).toBe(true);
+      expect(looked).toHaveBeenCalledTimes(1); // by the first ask's turn, at 0 (no mark then)
+      const asked = broker.asks.length;
+      clock.now = 200; // the retry's and the refresh's backoff over: the next turn asks, b too
+      await waitFor(() => broker.requests.length === sent + 2, { what: "a's batch sent again after the ask" });
+      expect(broker.asks.slice(asked)).toEqual([["a", "b"]]);
+      expect(looked).toHaveBeenCalledTimes(2);
+      broker.deliver(sent + 1);
+      expect(await moved).toBe(1);
+      pipeline.close(new Error("closed"));
+    } finally {
+      looked.mockRestore();
+      deferral.mockRestore();
+    }
   });
 });

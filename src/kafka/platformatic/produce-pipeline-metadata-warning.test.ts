@@ -9,12 +9,14 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
 
-/** A broker whose metadata fails with `failing` while it is set; counts the asks. */
+/** A broker whose metadata fails with `failing` while it is set; counts the asks, records their topics. */
 class FlakyMetadata extends FakeBroker {
   failing: Error | undefined;
   calls = 0;
+  readonly asks: string[][] = [];
   override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
     this.calls++;
+    this.asks.push([...topics]);
     if (this.failing) throw this.failing;
     return super.leaders(topics);
   }
@@ -235,6 +237,32 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     at(20_000); // past the refresh backoff after that answer
     const waiting = pipeline.append("v", 0, batch(2), 1);
     await secondRunWarned(warnings, "v");
+    pipeline.close(new Error("closed"));
+    await waiting.catch(() => undefined);
+  });
+});
+
+describe("ProducePipeline when a metadata ask made with a broker mark fails retriably", () => {
+  test("its WARN names the topics whose batches wait, not those asked only because the marked broker leads them", async () => {
+    const broker = new FlakyMetadata();
+    const { pipeline, warnings, at } = clockedPipeline(broker);
+    // t and u led by broker 1, written once.
+    await broker.deliverUntil(Promise.all(["t", "u"].map((t) => pipeline.append(t, 0, batch(0), 1))));
+    at(100); // past the refresh backoff
+    const sent = broker.requests.length;
+    const waiting = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === sent + 1);
+    broker.failing = refused();
+    const asked = broker.asks.length;
+    // Broker 1's request fails as a whole (a mark about broker 1, and a retry WARN): the ask after it, t and u, fails.
+    broker.requests[sent]!.failWith(new NetworkError("Connection closed", { canRetry: true }));
+    await waitFor(() => broker.asks.length > asked, { what: "the ask after the failure" });
+    expect(broker.asks[asked]).toEqual(["t", "u"]);
+    at(5_100); // its WARN held back by the budget (the retry's just before), written once it allows
+    await waitFor(() => warnings().length === 1, { what: "the metadata WARN" });
+    expect(warnings()).toEqual([
+      "Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 5 s ago; held back by the one-WARN-per-interval budget)",
+    ]);
     pipeline.close(new Error("closed"));
     await waiting.catch(() => undefined);
   });

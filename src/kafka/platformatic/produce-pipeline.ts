@@ -423,29 +423,34 @@ export class ProducePipeline {
       if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
       else if (this.leaders.expired(topic, now)) aged.add(topic);
     }
-    // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics).
-    const extra = new Set(wanted.size > 0 ? this.leaders.markedTopics().filter((t) => !wanted.has(t)) : []);
-    for (const topic of extra) wanted.add(topic);
     for (const topic of wanted) aged.delete(topic);
-    if (aged.size > 0) this.leaders.renew([...aged], now);
     const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
+    // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics), though no
+    // batch of theirs waits; looked for only when the ask goes (markedTopics scans every known topic). None is aged: a
+    // mark set makes every topic with a batch not on the wire wanted (stale).
+    const ask = deferredUntil === undefined && wanted.size > 0;
+    const extra = new Set(ask ? this.leaders.markedTopics().filter((t) => !wanted.has(t)) : []);
+    const asked = extra.size > 0 ? new Set([...wanted, ...extra]) : wanted;
+    if (aged.size > 0) this.leaders.renew([...aged], now);
     // Asked within the backoff already: the batches of partitions with a leader known go meanwhile, as Java's.
     if (deferredUntil !== undefined) this.wakeAt(deferredUntil);
-    else if (wanted.size > 0) {
+    else if (ask) {
       // As Java's Sender, which never waits for metadata: the ready batches of the partitions with a leader known go
       // before the ask, which a broker that does not answer, or a topic being created, holds for long, and while it is
       // awaited (`pump`); stale (every topic asked), not those a mark is about (`sendBeside`).
       this.held = true;
       this.sendBeside(now);
       try {
-        await this.leaders.refresh([...wanted]);
+        await this.leaders.refresh([...asked]);
         this.settlement.metadataHad();
       } catch (error) {
         // Only the topics refused fail (each asked alone): the others' batches go on.
-        const refused = await this.leaders.refused([...wanted], error);
+        const refused = await this.leaders.refused([...asked], error);
         const what = "Could not get metadata";
         const { epoch } = this.id;
-        this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, refused.topics, epoch);
+        // Failed retriably (all asked again): its WARN names the topics whose batches wait, not the extra ones.
+        const topics = retriable(refused.error) ? wanted : refused.topics;
+        this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, topics, epoch);
         // Refused for good, only topics asked because of a broker mark (none of their batches waits): forgotten, as a
         // background ask's refusal (their next send asks again, and fails); the other topics' batches are sent now, and
         // the next ask, without them, clears the mark.
