@@ -101,7 +101,7 @@ export const kafkajsIdleTopicsPatches = [
     from: `        this.targetTopics.add(topic)
       }`,
     to: `        this.targetTopics.add(topic)
-        this.targetTopicsSentAt.set(topic, Date.now()) // edge-gateway patch: its last send
+        if (this.metadataMaxIdle != null) this.targetTopicsSentAt.set(topic, Date.now()) // edge-gateway patch: last send
       }`,
   },
 ];

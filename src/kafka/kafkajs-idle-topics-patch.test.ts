@@ -1,7 +1,8 @@
 /**
  * kafkajs' producer cluster forgetting idle topics, as scripts/patches/kafkajs-idle-topics.mjs patches it (22 of
  * scripts/patch-dependencies.mjs): a topic not sent to for metadataMaxIdle (metadata.max.idle.ms) is no longer asked for,
- * so auto-creation cannot bring it back once deleted. These fail when an install ran without the patch.
+ * so auto-creation cannot bring it back once deleted. The first and third fail when an install ran without the patch;
+ * the others guard against forgetting too much.
  */
 import { afterEach, beforeEach, describe, expect, mock, spyOn, test } from "bun:test";
 import { createRequire } from "node:module";
