@@ -125,6 +125,10 @@
 //      which records were written; with acks=0, where no answer comes, each partition counts as answered once sent
 //      (base offset -1), as Java's producer counts an acks=0 batch done once it is sent, so such a send is not sent
 //      again whole (scripts/patches/kafkajs-moved-leader-produce.mjs).
+//  22. its producer's cluster kept every topic it ever sent to and asked for all of them, allowing auto-creation, at
+//      every metadata refresh, so a topic an operator deleted was created again at its next refresh for another topic;
+//      a topic not sent to for metadata.max.idle.ms is dropped before it asks, as Java's ProducerMetadata (KIP-526)
+//      (scripts/patches/kafkajs-idle-topics.mjs).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -180,7 +184,8 @@
 // scripts/patches/kafkajs-leaders.mjs (their tests: src/kafka/kafkajs-leader-patches.test.ts), 16 and 17 in
 // scripts/patches/kafkajs-fetch.mjs (src/kafka/kafkajs-fetch-patches.test.ts), 20 and 21 in
 // scripts/patches/kafkajs-unanswered-produce.mjs and scripts/patches/kafkajs-moved-leader-produce.mjs (both:
-// src/kafka/kafkajs-produce-retry-patches.test.ts), 19 and @platformatic/kafka's TLS answer in
+// src/kafka/kafkajs-produce-retry-patches.test.ts), 22 in scripts/patches/kafkajs-idle-topics.mjs
+// (src/kafka/kafkajs-idle-topics-patch.test.ts, test/producer-idle-topic-not-recreated.test.ts), 19 and @platformatic/kafka's TLS answer in
 // scripts/patches/tls-answer.mjs (test/kafka-listener-tls-plaintext-client.test.ts), its connection closed in a SASL login
 // in scripts/patches/sasl-login-closed.mjs (test/kafka-sasl-interrupted.test.ts), its SaslHandshake timed out in
 // scripts/patches/sasl-handshake-timeout.mjs and its ApiVersions retried inside another request's attempt (retried by
@@ -200,6 +205,7 @@ import { apiVersionsAttemptPatches } from "./patches/api-versions-attempt.mjs";
 import { bootstrapUnresponsivePatches } from "./patches/bootstrap-unresponsive.mjs";
 import { findCoordinatorAttemptPatches } from "./patches/find-coordinator-attempt.mjs";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
+import { kafkajsIdleTopicsPatches } from "./patches/kafkajs-idle-topics.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 import { kafkajsMovedLeaderProducePatches } from "./patches/kafkajs-moved-leader-produce.mjs";
 import { kafkajsSeedBrokerPatches } from "./patches/kafkajs-seed-broker.mjs";
@@ -705,6 +711,7 @@ export function readRecordsBatches(reader) {`,
   ...kafkajsSeedBrokerPatches,
   ...kafkajsUnansweredProducePatches,
   ...kafkajsMovedLeaderProducePatches,
+  ...kafkajsIdleTopicsPatches,
   {
     file: "node_modules/kafkajs/src/consumer/offsetManager/index.js",
     from: `    if (!this.coordinator.isConnected()) {

@@ -139,7 +139,10 @@ export const DECLARED: readonly Declared[] = [
     types: ["producer"],
     effect: "honoured",
     note: "a topic not sent to this long (no batch of it waiting or on the wire) is forgotten, as Java's (KIP-526): its metadata is no longer asked in the background (after a lost connection or a broker's failed request), so a topic deleted since is not created again by auto-creation; its next send asks for it again first",
-    kafkajs: { effect: "by design", note: "a topic's metadata is kept while the producer lives" },
+    kafkajs: {
+      effect: "honoured",
+      note: "forgotten at the producer's next send or metadata refresh (metadata.max.age.ms passed on a send, a failed request, a lost connection), also while a send to it is on the wire or waiting to retry, as Java's: that send's retry asks for it again",
+    },
   },
   // Producer
   {

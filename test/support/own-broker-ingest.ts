@@ -2,7 +2,7 @@
  * A kafka-mode HttpIngestSource route "devices" on a gateway of the test's own broker, for the tests that freeze that
  * broker (SIGSTOP) under ingest (test/hung-leader-degraded.test.ts, test/ingest-stop-silent-broker.test.ts): a new
  * topic of `partitions`, the gateway on `dir`, the connector created and its route answering (one warm-up record,
- * `{"id":"warm-up"}`, written before the test's).
+ * `{"id":"warm-up"}`, written before the test's). `worker`: more worker keys (`kafka.client`), `config`: the connector's.
  */
 import { expect } from "bun:test";
 import { type Gateway, startIngestGateway } from "./gateway.ts";
@@ -22,14 +22,14 @@ export interface OwnBrokerIngest {
 export async function startOwnBrokerIngest(
   dir: TempDir,
   kafka: OwnBroker,
-  o: { topicPrefix: string; partitions: number; config?: Record<string, string> },
+  o: { topicPrefix: string; partitions: number; config?: Record<string, string>; worker?: Record<string, string> },
 ): Promise<OwnBrokerIngest> {
   const topic = uniqueTopic(o.topicPrefix);
   const admin = kafka.client().admin();
   await admin.connect();
   await createTopicsOn(admin, [{ topic, numPartitions: o.partitions }]);
   await admin.disconnect();
-  const { gw, ingest } = await startIngestGateway(dir, { "bootstrap.servers": kafka.bootstrap });
+  const { gw, ingest } = await startIngestGateway(dir, { "bootstrap.servers": kafka.bootstrap, ...o.worker });
   try {
     const config = {
       "connector.class": "HttpIngestSource",

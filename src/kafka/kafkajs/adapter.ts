@@ -54,6 +54,10 @@ declare module "kafkajs" {
     /** A producer's retries of a send nothing of which may have been written yet (dependency patch 20). */
     unwrittenRetries?: number;
   }
+  interface ProducerConfig {
+    /** metadata.max.idle.ms: a topic not sent to this long is no longer asked for (dependency patch 22). */
+    metadataMaxIdle?: number;
+  }
 }
 
 /** How a client's kafkajs instance is made besides its properties. */
@@ -145,6 +149,8 @@ export class KafkajsPort implements KafkaPort {
       maxInFlightRequests: settings.idempotent ? 1 : settings.maxInFlight,
       allowAutoTopicCreation: true,
       metadataMaxAge: settings.metadataMaxAgeMs, // partitions added to a topic are used once older
+      // A topic not sent to this long is no longer asked for, allowing auto-creation: deleted, it is not created again.
+      metadataMaxIdle: settings.metadataMaxIdleMs,
       createPartitioner: pinningPartitioner,
       // A send a Produce request of which may have been written is retried with its sequences (producer.ts) up to Java's
       // `retries` (its default, 2^31-1, as kafkajs' unbounded count), until delivery.timeout.ms: given up after the
