@@ -24,7 +24,7 @@ import {
 import { splitBatch } from "./batch-split.ts";
 import { failureMessage, retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
-import type { PipelineSettings } from "./produce-pipeline.ts";
+import type { PipelineSettings } from "./pipeline-settings.ts";
 import { requestNotWritten } from "./produce-transport.ts";
 import { ProducerRetries } from "./producer-retries.ts";
 import { RetryWarnings } from "./retry-warnings.ts";

@@ -3,7 +3,7 @@ import { NetworkError, ProtocolError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { metadataRefusing } from "./metadata-test-support.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
-import type { PipelineSettings } from "./produce-pipeline.ts";
+import type { PipelineSettings } from "./pipeline-settings.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
 import { WakeTimer } from "./wake-timer.ts";

@@ -3,7 +3,7 @@
  * failure, which the source task shows as its Degraded trace; before it a task read RUNNING without a
  * trace until delivery.timeout.ms. Only once the run of retries is RETRY_GRACE_MS old (a leader move's
  * single retry is not shown); cleared once the retried batches are written or failed for good.
- * Metadata not to be had: produce-pipeline.test.ts ("when metadata cannot be had").
+ * Metadata not to be had: turn-metadata.test.ts ("when metadata cannot be had").
  */
 import { describe, expect, test } from "bun:test";
 import { MultipleErrors, NetworkError } from "@platformatic/kafka";

@@ -6,7 +6,8 @@
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { cutRuns } from "./batch-split.ts";
 import type { Batch, PartitionBatches, SplitRecords } from "./partition-batches.ts";
-import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
+import type { PipelineSettings } from "./pipeline-settings.ts";
+import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 

@@ -37,15 +37,8 @@
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
- * A turn that awaits metadata (a topic being created, a leader moved, a broker that does not answer) sends the ready
- * batches of the partitions with a leader known before and while it waits, as Java's Sender, which never waits for
- * metadata; not those a stale mark not cleared yet is about (a partition answered NOT_LEADER_OR_FOLLOWER, or led by a
- * broker whose request failed as a whole: PartitionLeaders.marked): they wait while the ask is awaited, no longer. The
- * turn's last send, once the ask answered (a mark set meanwhile is still set) or failed for an unknown topic, and a turn
- * within the refresh backoff (which asks nothing) send the ready batches of every partition with a leader known,
- * marked or not, to that leader, as Java's Sender: a leader that moved costs a round trip (NOT_LEADER_OR_FOLLOWER or a
- * failed request, the batch retried), nothing is lost. After an ask that failed otherwise the turn sends nothing more;
- * the next, within the refresh backoff, sends as said.
+ * A turn's metadata step (the topics it asks, the ready batches it sends while the ask is awaited, what a refusal fails)
+ * is TurnMetadata's (turn-metadata.ts).
  * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
  * Those WARNs, a retry WARN the budget held back (RetryWarnings.writeHeld) and the expiry of batches not on the
  * wire are done when the wake timer fires, also while a pump turn awaits metadata or a producer id from a broker that
@@ -56,7 +49,6 @@ import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement, DEFAULT_BATCH_BYTES } from "./batch-settlement.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
-import { isUnknownTopic, retriable } from "./errors.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import { NodeAvailability } from "./node-availability.ts";
 import {
@@ -67,48 +59,12 @@ import {
   type SplitRecords,
 } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
-import { nextRequest, partitionsByLeader, unsent } from "./produce-requests.ts";
+import type { PipelineSettings } from "./pipeline-settings.ts";
+import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
+import { TurnMetadata } from "./turn-metadata.ts";
 import { UnansweredRequests } from "./unanswered-requests.ts";
 import { WakeTimer } from "./wake-timer.ts";
-
-export interface PipelineSettings {
-  readonly idempotent: boolean;
-  /** Requests on the wire per broker, at most. */
-  readonly maxInFlight: number;
-  readonly maxRequestBytes: number;
-  /** batch.size: the most bytes of a piece when a batch too large for the broker is split (default 16384). */
-  readonly batchBytes?: number;
-  /** Bytes on the wire at once, over all brokers (buffer.memory); one larger request goes alone. */
-  readonly maxInFlightBytes?: number;
-  readonly deliveryTimeoutMs: number;
-  /** request.timeout.ms, as a request not answered yet names it (default 30000). */
-  readonly requestTimeoutMs?: number;
-  readonly retries: number;
-  readonly retryBackoffMs: number;
-  /**
-   * retry.backoff.max.ms: how long the waits that start at retry.backoff.ms grow, at most (default 1000): a batch's
-   * before each of its retries (BatchSettlement) and the one between leader refreshes (PartitionLeaders).
-   */
-  readonly retryBackoffMaxMs?: number;
-  /** The jitter's source of those waits (tests pass a constant). */
-  readonly random?: () => number;
-  /** metadata.max.age.ms: a topic's partitions and leaders asked again once older (default 5 min). */
-  readonly metadataMaxAgeMs?: number;
-  /** metadata.max.idle.ms: a topic not sent to this long is forgotten (PartitionLeaders; default 5 min). */
-  readonly metadataMaxIdleMs?: number;
-  /**
-   * partitioner.availability.timeout.ms: a broker that took no batch this long is left out of keyless placement
-   * (0: off).
-   */
-  readonly availabilityTimeoutMs?: number;
-  /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
-  readonly keepOrderAfterRefusal?: boolean;
-  /** Builds the error a batch fails with (the adapter's error vocabulary). */
-  readonly error: (message: string, retriable: boolean, cause?: unknown) => Error;
-  /** Told about a batch that goes again (a warning for the log, as Java's Sender writes one). */
-  readonly onRetry?: (message: string) => void;
-}
 
 export class ProducePipeline {
   private readonly partitions = new Map<string, PartitionBatches>();
@@ -119,8 +75,6 @@ export class ProducePipeline {
   private readonly id: ProducerIdentity = { producerId: -1n, epoch: -1 };
   private pumping = false;
   private again = false;
-  /** The turn awaits metadata: the batches of partitions with a leader known, not marked stale, go meanwhile (`sendBeside`). */
-  private held = false;
   private scheduled = false;
   private readonly timer: WakeTimer;
   private pending = 0;
@@ -129,6 +83,7 @@ export class ProducePipeline {
   private readonly settlement: BatchSettlement;
   private readonly availability: NodeAvailability;
   private readonly unanswered: UnansweredRequests;
+  private readonly metadata: TurnMetadata;
   /**
    * Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps),
    * sequence.
@@ -173,6 +128,8 @@ export class ProducePipeline {
       this.unanswered,
       now,
     );
+    const send = (parts: Iterable<PartitionBatches>, at: number) => this.send(parts, at);
+    this.metadata = new TurnMetadata(this.partitions, this.leaders, this.settlement, this.id, this.wakeAt, send);
   }
 
   /** Set once a batch failed for good: no new batch is taken. */
@@ -394,7 +351,7 @@ export class ProducePipeline {
   private async pump(): Promise<void> {
     if (this.pumping) {
       this.again = true;
-      if (this.held && !this.closed) this.sendBeside(this.now());
+      if (this.metadata.held && !this.closed) this.metadata.sendBeside(this.now());
       return;
     }
     this.pumping = true;
@@ -418,57 +375,9 @@ export class ProducePipeline {
       } catch (error) {
         return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
       }
-    this.leaders.sweep(now);
-    const wanted = new Set<string>();
-    const aged = new Set<string>();
-    for (const part of this.partitions.values()) {
-      if (!unsent(part)) continue;
-      const { topic } = part;
-      this.leaders.sending(topic, now);
-      if (this.leaders.stale || this.leaders.leader(topic, part.partition) < 0) wanted.add(topic);
-      else if (this.leaders.expired(topic, now)) aged.add(topic);
-    }
-    for (const topic of wanted) aged.delete(topic);
-    const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
-    // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics), though no
-    // batch of theirs waits; looked for only when the ask goes (markedTopics scans every known topic). None is aged: a
-    // mark set makes every topic with a batch not on the wire wanted (stale).
-    const ask = deferredUntil === undefined && wanted.size > 0;
-    const extra = new Set(ask ? this.leaders.markedTopics().filter((t) => !wanted.has(t)) : []);
-    const asked = extra.size > 0 ? new Set([...wanted, ...extra]) : wanted;
-    if (aged.size > 0) this.leaders.renew([...aged], now);
-    // Asked within the backoff already: the batches of partitions with a leader known go meanwhile, as Java's.
-    if (deferredUntil !== undefined) this.wakeAt(deferredUntil);
-    else if (ask) {
-      // As Java's Sender, which never waits for metadata: the ready batches of the partitions with a leader known go
-      // before the ask, which a broker that does not answer, or a topic being created, holds for long, and while it is
-      // awaited (`pump`); stale (every topic asked), not those a mark is about (`sendBeside`).
-      this.held = true;
-      this.sendBeside(now);
-      try {
-        await this.leaders.refresh([...asked]);
-        this.settlement.metadataHad();
-      } catch (error) {
-        // Only the topics refused fail (each asked alone): the others' batches go on.
-        const refused = await this.leaders.refused([...asked], error);
-        const what = "Could not get metadata";
-        const { epoch } = this.id;
-        // Failed retriably (all asked again): its WARN names the topics whose batches wait, not the extra ones.
-        const topics = retriable(refused.error) ? wanted : refused.topics;
-        this.settlement.cannotSend(this.partitions.values(), refused.error, now, what, topics, epoch);
-        // Refused for good, only topics asked because of a broker mark (none of their batches waits): forgotten, as a
-        // background ask's refusal (their next send asks again, and fails); the other topics' batches are sent now, and
-        // the next ask, without them, clears the mark.
-        const onlyExtra =
-          !retriable(error) && refused.topics.size > 0 && [...refused.topics].every((t) => extra.has(t));
-        if (onlyExtra) for (const t of refused.topics) this.leaders.forget(t);
-        // An unknown topic is forgotten (its batches wait for metadata): the other topics' are sent now.
-        else if (!isUnknownTopic(refused.error)) return;
-      } finally {
-        this.held = false;
-      }
-    } else this.settlement.metadataHad();
-    // A partition without a leader has its own topic asked again (above), not every topic (stale: a forgotten topic's
+    const asking = this.metadata.refresh(now);
+    if (asking && !(await asking)) return;
+    // A partition without a leader has its own topic asked again (TurnMetadata.refresh), not every topic (stale: a forgotten topic's
     // neighbours would otherwise be asked with it, then each alone), at the turn the refresh backoff allows: the
     // pipeline wakes then, not every retry.backoff.ms once the backoff has grown.
     // At the time after the ask (the turn may have awaited it for long): a node noted then, taking requests, is
@@ -479,24 +388,8 @@ export class ProducePipeline {
   }
 
   /**
-   * While a turn awaits metadata: the ready batches of the partitions with a leader known, sent now, but for those a
-   * stale mark not cleared yet is about (PartitionLeaders.marked: the partition was answered NOT_LEADER_OR_FOLLOWER, or
-   * a request to its leader as known now failed as a whole, before the ask or since): those, and the ones without a
-   * leader, wait until the ask is over (`again`). Then the turn's last send or, within the refresh backoff, the next
-   * turn sends the marked ones to their leader known (see the header); only one whose leader is not known waits for a
-   * refresh. One broker's lost connection stops only the partitions it leads while the ask is held;
-   * Java's Sender goes on sending those too (to the leader known, once their retry's backoff is over). Synchronous, as
-   * `send`: no other turn's requests are built meanwhile, so a partition's batches keep their order and sequences.
-   */
-  private sendBeside(now: number): void {
-    const { leaders } = this;
-    const parts = [...this.partitions.values()];
-    this.send(leaders.stale ? parts.filter((p) => !leaders.marked(p.topic, p.partition)) : parts, now);
-  }
-
-  /**
    * Sends the ready batches of `partitions` whose leader is known, as requests to each leader; true when some has no
-   * leader known. A turn that awaits metadata calls it before, meanwhile (`sendBeside`) and after: a node is noted at
+   * leader known. A turn that awaits metadata calls it before, meanwhile (TurnMetadata.sendBeside) and after: a node is noted at
    * each, as by each of Java's Sender's polls, at the time of each.
    */
   private send(partitions: Iterable<PartitionBatches>, now: number): boolean {

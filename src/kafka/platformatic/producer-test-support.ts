@@ -6,7 +6,8 @@
  */
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { NO_COMPRESSION } from "../record-codecs.ts";
-import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
+import type { PipelineSettings } from "./pipeline-settings.ts";
+import { ProducePipeline } from "./produce-pipeline.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
 import { StickyPartitioner } from "./sticky-partitioner.ts";

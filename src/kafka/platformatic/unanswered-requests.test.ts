@@ -8,7 +8,7 @@ import { NetworkError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { unansweredRequestOf } from "../unanswered-request.ts";
-import type { PipelineSettings } from "./produce-pipeline.ts";
+import type { PipelineSettings } from "./pipeline-settings.ts";
 import { appendAll, FakeBroker, settings, warmedUp } from "./produce-pipeline-test-support.ts";
 import { RetryWarnings } from "./retry-warnings.ts";
 import { UnansweredRequests } from "./unanswered-requests.ts";
