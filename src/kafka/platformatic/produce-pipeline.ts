@@ -37,8 +37,8 @@
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
- * A turn's metadata step (the topics it asks, the ready batches it sends while the ask is awaited, what a refusal fails)
- * is TurnMetadata's (turn-metadata.ts).
+ * A turn's metadata step (the topics it asks, the ready batches it sends while the ask is awaited, what a refusal
+ * fails) is TurnMetadata's (turn-metadata.ts).
  * A request a broker has not answered for RETRY_GRACE_MS is `retryFailure` too, and one WARN (unanswered-requests.ts).
  * Those WARNs, a retry WARN the budget held back (RetryWarnings.writeHeld) and the expiry of batches not on the
  * wire are done when the wake timer fires, also while a pump turn awaits metadata or a producer id from a broker that
@@ -377,9 +377,9 @@ export class ProducePipeline {
       }
     const asking = this.metadata.refresh(now);
     if (asking && !(await asking)) return;
-    // A partition without a leader has its own topic asked again (TurnMetadata.refresh), not every topic (stale: a forgotten topic's
-    // neighbours would otherwise be asked with it, then each alone), at the turn the refresh backoff allows: the
-    // pipeline wakes then, not every retry.backoff.ms once the backoff has grown.
+    // A partition without a leader has its own topic asked again (TurnMetadata.refresh), not every topic (stale: a
+    // forgotten topic's neighbours would otherwise be asked with it, then each alone), at the turn the refresh backoff
+    // allows: the pipeline wakes then, not every retry.backoff.ms once the backoff has grown.
     // At the time after the ask (the turn may have awaited it for long): a node noted then, taking requests, is
     // available again (NodeAvailability.noted moves no time back).
     const sentAt = this.now();
@@ -389,8 +389,8 @@ export class ProducePipeline {
 
   /**
    * Sends the ready batches of `partitions` whose leader is known, as requests to each leader; true when some has no
-   * leader known. A turn that awaits metadata calls it before, meanwhile (TurnMetadata.sendBeside) and after: a node is noted at
-   * each, as by each of Java's Sender's polls, at the time of each.
+   * leader known. A turn that awaits metadata calls it before, meanwhile (TurnMetadata.sendBeside) and after: a node is
+   * noted at each, as by each of Java's Sender's polls, at the time of each.
    */
   private send(partitions: Iterable<PartitionBatches>, now: number): boolean {
     const { byNode, leaderless } = partitionsByLeader(partitions, this.leaders);

@@ -5,8 +5,9 @@
  *
  * The topics a turn asks are those with a batch not on the wire whose partition has no leader known, or every such
  * topic while a stale mark is set (PartitionLeaders.stale), and, with a broker mark set, the topics that broker leads
- * though none of their batches waits (its answer clears the mark). A topic only past metadata.max.age.ms is renewed in
- * the background (PartitionLeaders.renew). Within the refresh backoff nothing is asked: the pipeline wakes when it ends.
+ * though none of their batches waits (its answer clears the mark). A topic only past metadata.max.age.ms is renewed
+ * in the background (PartitionLeaders.renew). Within the refresh backoff nothing is asked: the pipeline wakes when it
+ * ends.
  * A topic metadata refuses fails its batches not on the wire (BatchSettlement.cannotSend); the other topics go on.
  *
  * A turn that awaits metadata (a topic being created, a leader moved, a broker that does not answer) sends the ready
@@ -89,7 +90,7 @@ export class TurnMetadata {
     this.send(leaders.stale ? parts.filter((p) => !leaders.marked(p.topic, p.partition)) : parts, now);
   }
 
-  /** Asks `asked` (`wanted` and the `extra` topics of a broker mark), sending beside it; false: the turn sends no more. */
+  /** Asks `asked` (`wanted`, and `extra`: a broker mark's topics), sending beside it; false: the turn sends no more. */
   private async ask(
     asked: ReadonlySet<string>,
     wanted: ReadonlySet<string>,
