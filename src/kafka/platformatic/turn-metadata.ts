@@ -8,7 +8,9 @@
  * though none of their batches waits (its answer clears the mark). A topic only past metadata.max.age.ms is renewed
  * in the background (PartitionLeaders.renew). Within the refresh backoff nothing is asked: the pipeline wakes when it
  * ends.
- * A topic metadata refuses fails its batches not on the wire (BatchSettlement.cannotSend); the other topics go on.
+ * A failed ask is BatchSettlement.cannotSend's to settle: a topic refused (TOPIC_AUTHORIZATION_FAILED) fails its
+ * batches not on the wire while the other topics go on; an unknown topic, or a retriable failure, is asked again; any
+ * other error fails the pipeline.
  *
  * A turn that awaits metadata (a topic being created, a leader moved, a broker that does not answer) sends the ready
  * batches of the partitions with a leader known before and while it waits, as Java's Sender, which never waits for
