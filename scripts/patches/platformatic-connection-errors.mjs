@@ -3,7 +3,8 @@
 // requests in flight with a bare "Connection closed"; the socket's error is kept as their cause, so the gateway names
 // the refused handshake (src/kafka/access-errors.ts), and the broker as theirs, so a connection Kafka cut is named
 // (src/kafka/platformatic/errors.ts), as is the broker of a request made on a connection already closed and of a
-// request that timed out. Only before the broker's first bytes, as Java's SslTransportLayer (POST_HANDSHAKE): an alert
+// request that timed out (that of a connection closed while a request waited for it to be ready: sasl-login-closed.mjs).
+// Only before the broker's first bytes, as Java's SslTransportLayer (POST_HANDSHAKE): an alert
 // on a connection that carried answers (a corrupted record: bad_record_mac) is a lost connection. Their tests:
 // src/kafka/dependency-patches.test.ts ("@platformatic/kafka patch"), src/kafka/platformatic/errors.test.ts and
 // test/kafka-broker-mtls.test.ts.
