@@ -5,23 +5,21 @@
  * batches): several requests in flight per broker (max.in.flight.requests.per.connection, at most
  * 5 when idempotent, as Java's), records of each partition written in call order, each once.
  *
- * Partitions are chosen here, so each record's offset is known (base offset of its partition's
- * batch + its position there): keyed records by Java's murmur2 (`(murmur2(key) & 0x7fffffff) %
- * partitions`, as Kafka's default partitioner), records without a key to one partition until about
- * batch.size bytes went there, among the partitions with a leader (StickyPartitioner, as Java's built-in
- * partitioner). Partition counts and leaders come
- * from metadata, fetched when a topic is first seen; sends are admitted in call order (a send
- * waiting for a new topic's metadata holds back the sends after it).
+ * Partitions are chosen here, so each record's offset is known (base offset of its partition's batch + its position
+ * there): keyed records by Java's murmur2 (`(murmur2(key) & 0x7fffffff) % partitions`, as Kafka's default partitioner),
+ * records without a key to one partition until about batch.size bytes went there, among the partitions with a leader
+ * (StickyPartitioner, as Java's built-in partitioner). Partition counts and leaders come from metadata, fetched when a
+ * topic is first seen; sends are admitted in call order (a send waiting for a new topic's metadata holds back the sends
+ * after it).
  *
- * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
- * one failed for good. A send of several partitions with `SendOptions.onWritten` tells the partitions
- * written while another is still pending (a partition without a leader, until delivery.timeout.ms),
- * on the event loop's next turn if the send has not settled by then. A batch the broker refused for good fails alone and the producer goes on
- * (ProducePipeline, as Java's). So do the records of a topic whose metadata Kafka refuses for good
- * (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED, …): as Java's waitOnMetadata fails each such
- * record's send, they fail (never sent), the send's other records are written (PartlyWritten), and
- * later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails the
- * producer: the send's other topics' records are not written ahead of those sent again.
+ * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and one failed for good.
+ * A send of several partitions with `SendOptions.onWritten` tells the partitions written while another is still pending
+ * (a partition without a leader, until delivery.timeout.ms), on the event loop's next turn if the send has not settled
+ * by then. A batch the broker refused for good fails alone and the producer goes on (ProducePipeline, as Java's). So do
+ * the records of a topic whose metadata Kafka refuses for good (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED,
+ * …): as Java's waitOnMetadata fails each such record's send, they fail (never sent), the send's other records are
+ * written (PartlyWritten), and later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails
+ * the producer: the send's other topics' records are not written ahead of those sent again.
  *
  * A send made with `WithdrawableSendOptions.withdrawKey` may have records given back (`withdraw`, send-withdrawals.ts):
  * a batch of only records asked that no request ever carried (ProducePipeline.withdraw); their metadata is null.
