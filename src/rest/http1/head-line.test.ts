@@ -50,7 +50,7 @@ describe("checkRequestLine and requestLine", () => {
     expect(requestLine(line, 0, line.length, check)).toEqual({ method: "get", target: "/a?b", version: "http/1.1" });
   });
 
-  test.each([
+  test.each<[string, 400 | 505, string]>([
     ["GET", 400, "No URI"],
     ["GET ", 400, "No URI"],
     ["GET /x", 505, "HTTP/0.9 not supported"],
