@@ -50,6 +50,13 @@ interface Batch {
   readonly value: string;
 }
 
+/** What the fake brokers read of kafkajs' Produce request. */
+interface ProduceRequest {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly topicData: { topic: string; partitions: { partition: number; firstSequence: number; messages: any[] }[] }[];
+}
+
 /**
  * Kafka as two brokers (node n at broker-n:9092, node 1 the seed broker): node 1 leads topic t, node 2 topic u, each with
  * the partition count `partitions` gives (which a test may raise). A broker drops a batch of an idempotent producer's
@@ -101,18 +108,10 @@ function fakeKafka(partitions: Record<string, number>, firstAnswer?: Gate) {
       asked.push(topics);
       return metadata(topics);
     },
-    async produce({
-      producerId,
-      producerEpoch,
-      topicData,
-    }: {
-      producerId: number;
-      producerEpoch: number;
-      topicData: any[];
-    }) {
+    async produce({ producerId, producerEpoch, topicData }: ProduceRequest) {
       const topics = topicData.map(({ topic, partitions }) => ({
         topicName: topic,
-        partitions: partitions.map(({ partition, firstSequence, messages }: any) =>
+        partitions: partitions.map(({ partition, firstSequence, messages }) =>
           append(topic, partition, { producerId, producerEpoch, firstSequence, value: String(messages[0].value) }),
         ),
       }));
