@@ -1,6 +1,26 @@
-// kafkajs' patches 16 and 17 of scripts/patch-dependencies.mjs, whose header explains them and which applies them with
-// the others: a fetch, or a heartbeat, without an answer is made again after a backoff (the heartbeat's to the group's
-// coordinator looked up again), its consumer staying in its group. Their tests: src/kafka/kafkajs-fetch-patches.test.ts.
+// kafkajs' patches 16 and 17, applied by scripts/patch-dependencies.mjs with the others: a fetch, or a heartbeat,
+// without an answer is made again after a backoff (the heartbeat's to the group's coordinator looked up again), its
+// consumer staying in its group. Their tests: src/kafka/kafkajs-fetch-patches.test.ts.
+//  16. its consumer's fetch without an answer (a broker stopped, killed or unreachable while still listed as a leader:
+//      a refused or closed connection, a request timeout, a broker gone from the metadata) was retried by its runner a
+//      few times, then failed the consumer: its task restarted it, the group rebalanced and records were delivered
+//      again; a fetch answered by a leader that moved (NOT_LEADER_OR_FOLLOWER …) asked for metadata and rejoined the
+//      group (a rebalance, the group's leader's at least). Both are made again after the retry backoff, with fresh
+//      metadata, the member staying in its group, as Java's consumer: retry.backoff.ms doubling with each such fetch
+//      from the node in a row up to retry.backoff.max.ms, ±20 % jitter (KIP-580: patch 12's backoff); the consumer's
+//      stop cuts that wait short (its runner waits for the fetch). Other errors (a refused TLS handshake,
+//      authentication) still fail it. A fetch answered UNKNOWN_TOPIC_OR_PARTITION (a leader that does not know the
+//      partition yet) asked for metadata and rejoined the group too; it is made again after the backoff with fresh
+//      metadata, as Java's Fetcher only asks for a metadata update (its WARN naming the partitions), unless that
+//      metadata fails on its topic (deleted, no longer authorized): the fetch fails then, as before (its task starts a
+//      consumer without that topic); metadata that fails otherwise is asked again after the next fetch without an
+//      answer; metadata without a partition assigned to the member (its topic re-created with fewer) rejoins, as Java's
+//      consumer on a metadata change.
+//  17. its consumer's heartbeat to a group coordinator that did not answer (its broker stopped or killed) was retried
+//      by its runner a few times, then failed the consumer, and one answered NOT_COORDINATOR (the broker back, the
+//      group's coordinator now another) rejoined the group. The coordinator is looked up again, as Java's
+//      markCoordinatorUnknown, and the next heartbeat goes to the one found after the same backoff, the member staying
+//      in its group; its offset manager's commits go there too.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at): a patch edited without a
 // `was` form then fails the install on a file an earlier form patched, instead of inserting its text a second time.
 

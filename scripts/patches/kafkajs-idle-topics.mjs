@@ -1,5 +1,6 @@
 // kafkajs' producer forgetting the topics it has not sent to for metadata.max.idle.ms: applied by
-// scripts/patch-dependencies.mjs with the others. Its tests: src/kafka/kafkajs-idle-topics-patch.test.ts and
+// scripts/patch-dependencies.mjs with the others. Its tests: src/kafka/kafkajs-idle-topics-patch.test.ts (the Cluster),
+// src/kafka/kafkajs-idle-topics-send.test.ts (through kafkajs' send code) and
 // test/producer-idle-topic-not-recreated.test.ts (kafka.client=kafkajs).
 // kafkajs' cluster kept every topic a producer ever sent to (`targetTopics`, which only grew) and asked for all of them,
 // allowing auto-creation, at every metadata refresh (metadataMaxAge passed on a send, a failed request, a lost

@@ -1,5 +1,29 @@
-// kafkajs' patches for a partition without a leader: 12 to 14 of scripts/patch-dependencies.mjs, whose header explains
-// each and which applies them with the others. Their tests: src/kafka/kafkajs-leader-patches.test.ts.
+// kafkajs' patches 12 to 14, for a partition without a leader, applied by scripts/patch-dependencies.mjs with the
+// others. Their tests: src/kafka/kafkajs-leader-patches.test.ts.
+//  12. its Metadata answer failed whole when one partition of it carried an error (LEADER_NOT_AVAILABLE: its only
+//      replica's broker is down; REPLICA_NOT_AVAILABLE: a follower is), so a producer wrote nothing to the topic and a
+//      consumer of it could not start; as Java's Metadata, such an answer is used (that partition's leader -1: keyless
+//      records go to the partitions with a leader, kafkajs' partitioner picks among those, and a consumer fetches the
+//      others); topic-level errors still fail it. While a partition of it has no leader the metadata is asked again
+//      after the retry backoff, not metadataMaxAge: retry.backoff.ms (initialRetryTime) doubling with each such answer
+//      in a row up to retry.backoff.max.ms (the retry option leaderlessMaxRetryTime), ±20 % jitter, as Java's Metadata
+//      backs off after a partition error (KIP-580), so the partition is written and fetched again soon after its
+//      leader is back, and a partition that stays offline has each client ask about once a second, not ten times.
+//      kafkajs' admin.createTopics({ waitForLeaders: true }) waits no more for leaders since: it asked again while the
+//      Metadata answer failed with LEADER_NOT_AVAILABLE; the gateway passes false (src/kafka/kafkajs/admin.ts), and
+//      tests wait for leaders themselves (test/support/kafka.ts' createTopicsOn).
+//  13. its consumer looked up the start offset (ListOffsets) of every assigned partition without a committed offset
+//      at once, from their leaders: one without a leader (-1 since patch 12) failed the look-up of all of them, and
+//      the fetch that made it asked for metadata and made it again at once, over and over. Such a partition is left
+//      out until it has a leader (not fetched meanwhile: its offset stays unresolved), as Java's consumer resets each
+//      partition's position on its own; the others start. Meanwhile kafkajs asks the coordinator for that partition's
+//      committed offset (OffsetFetch) before every fetch, as it does for any unresolved partition: one request per
+//      fetch while the leader is away, which the sink's position() look-up of it bounds (it fails the task after
+//      default.api.timeout.ms, 60 s: src/runtime/assigned-position.ts).
+//  14. its producer sent a record for a partition without a leader (-1 since patch 12: a keyed record, or one put there
+//      before the producer knew) to broker -1, which failed with "Broker -1 not found in the cached metadata" and
+//      asked for no metadata; it fails with LEADER_NOT_AVAILABLE instead, as Java's producer names it, so kafkajs asks
+//      for metadata again before each retry of the send.
 
 /** The line after which the broker pool's leaderless backoff goes, and the one it goes before (its patch spans both). */
 const RETRIER = `    this.retrier = createRetry(assign({}, retry))

@@ -1,8 +1,20 @@
-// kafkajs' patch 21 of scripts/patch-dependencies.mjs, whose header explains it and which applies it with the others: a
-// send's retry sends every partition not answered yet to its leader, also one that moved to a broker that answered an
-// earlier attempt, with the sequences its failed request gave back; each answer goes to the caller's `answers` too (what a
-// send that fails wrote), and with acks=0 each partition sent counts as answered (base offset -1). Applied after patch 20
-// (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps whole but for the signature that takes `answers`.
+// kafkajs' patch 21, applied by scripts/patch-dependencies.mjs with the others.
+//  21. its producer kept each broker's answer over a send's retries and asked again only the brokers without one: a
+//      partition whose leader moved (its broker killed) to a broker that had answered an earlier attempt of the send was
+//      left out of the retry, although the request to its old leader may have written it; the adapter reported its
+//      records not written and the runtime sent them again on a new producer: written twice (explore32 F1). Each
+//      partition's answer is kept now, and a retry sends every partition not answered yet to its leader, with the
+//      sequences its failed request gave back (20), so the broker drops a copy it has, as Java's producer retries a
+//      batch. An attempt also ends only once each of its requests has settled (with the first failure in time, as
+//      before): ended at the first that failed, the next attempt sent the partitions of one still in flight again (a
+//      leader waiting for its replicas), with the next sequences, and the broker appended them as new records. A
+//      caller may give sendBatch an array (`answers`) that gets each partition's answer as it comes, so a send that
+//      fails after some partitions were answered (out of retries or of delivery.timeout.ms, the producer closed) says
+//      which records were written; with acks=0, where no answer comes, each partition counts as answered once sent
+//      (base offset -1), as Java's producer counts an acks=0 batch done once it is sent, so such a send is not sent
+//      again whole.
+// Applied after patch 20 (scripts/patches/kafkajs-unanswered-produce.mjs), whose text it keeps whole but for the
+// signature that takes `answers`.
 // Its tests: src/kafka/kafkajs-produce-retry-patches.test.ts, src/kafka/kafkajs/send-outcome.test.ts (`answers`) and
 // test/keyless-leaderless-partition.test.ts (its second test, three brokers).
 

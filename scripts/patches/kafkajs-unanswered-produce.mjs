@@ -1,6 +1,19 @@
-// kafkajs' patch 20 of scripts/patch-dependencies.mjs, whose header explains it and which applies it with the others: a
-// send that may have been written is retried by the same producer, with its sequences. Its tests:
-// src/kafka/kafkajs-produce-retry-patches.test.ts. Its mark of a request answered (`mayBeWritten = true`) is applied with
+// kafkajs' patch 20, applied by scripts/patch-dependencies.mjs with the others: a send that may have been written is
+// retried by the same producer, with its sequences. Its tests: src/kafka/kafkajs-produce-retry-patches.test.ts.
+//  20. its producer gave a send up after its retries (the gateway's client: 3) although a Produce request of it may have
+//      been written (it timed out, its connection was lost, the broker answered REQUEST_TIMED_OUT while it waited for
+//      the replicas): the runtime sent the records again on a new producer (a new producer id), so the broker could
+//      not drop the copy as a duplicate and they were written twice (explore31 F1). kafkajs' retries keep the send's
+//      producer id and sequences (a failed request's sequences are given back before the retry), so such a send is
+//      retried now up to the producer's retries, until the adapter's delivery.timeout.ms
+//      (src/kafka/kafkajs/producer.ts), also when Kafka is not reached afterwards (a single broker crashed or
+//      restarting: kafkajs' reconnection, or its metadata refresh after a failed request, gives its own retries up,
+//      which ended the send), and when another broker's
+//      request of it was answered or an error answered a request of several partitions (kafkajs throws the first failed
+//      partition's, the others may be appended); one nothing of which may be written is still given up after
+//      `unwrittenRetries` (a retry option), as before, and a stopped producer's send (its connections refused with
+//      EPRODUCERSTOPPED: src/kafka/kafkajs/closable-sockets.ts) ends at once.
+// Its mark of a request answered (`mayBeWritten = true`) is applied with
 // patch 21 (scripts/patches/kafkajs-moved-leader-produce.mjs), which rewrote that text.
 
 /** The form patch 20's signature was applied in before patch 21 took the caller's `answers`. */

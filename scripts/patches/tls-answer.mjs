@@ -1,6 +1,16 @@
-// The patches for a client without TLS answered in TLS (patch 19 of scripts/patch-dependencies.mjs for kafkajs, and
-// @platformatic/kafka's "Broker requires TLS." in its header), which applies them with the others. Their tests:
+// The patches for a client without TLS answered in TLS, kafkajs' patch 19 and @platformatic/kafka's "Broker requires
+// TLS.", applied by scripts/patch-dependencies.mjs with the others. Their tests:
 // test/kafka-listener-tls-plaintext-client.test.ts (real brokers) and src/kafka/dependency-patches.test.ts.
+//  19. its connection without TLS (security.protocol=PLAINTEXT) to a TLS listener read the broker's alert as the size
+//      of an answer (336 MB) and waited for it until the broker closed the connection ("Closed connection"); a TLS
+//      record as a connection's first bytes now fails it at once as a lost connection (retried, as Java's client
+//      retries the disconnection) whose message says the listener may be TLS.
+// @platformatic/kafka's connection without TLS that read a TLS record (a TLS listener's alert) failed
+// with a UserError ("Broker requires TLS."), which no retry cures, so a task failed for good; Java's
+// client retries it as a disconnection: it is a retriable NetworkError now, which says the listener may be TLS. Before
+// a SASL login (SASL_PLAINTEXT) the probe of SaslAuthenticate's version met that error, which the library ignored, and
+// its SaslHandshake on the closed socket failed the connection as "Cannot find a suitable SASL mechanism.": the
+// probe's lost connection fails it now, with the TLS answer's message.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at): a patch edited without a
 // `was` form then fails the install on a file an earlier form patched, instead of inserting its text a second time.
 

@@ -5,7 +5,7 @@
  * look for (a transformation routing records there). Neither client library names it: the default
  * says "Received response with error while executing API Metadata(v12)", kafkajs "The request
  * attempted to perform an operation on an invalid topic".
- * Used by both adapters' producers (platformatic/producer.ts, kafkajs/producer.ts).
+ * Used by both adapters' producers (platformatic/metadata-refusals.ts, kafkajs/producer.ts).
  */
 import { JavaException } from "../errors.ts";
 import { brokerRefusal } from "./kafka-exception-classes.ts";

@@ -49,7 +49,7 @@ export class PlatformaticPort implements KafkaPort {
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
     // Each part loads on first use (a gateway without source connectors needs no producer code).
-    const { connectPlatformaticProducer } = await import("./producer.ts");
+    const { connectPlatformaticProducer } = await import("./producer-connection.ts");
     const { clientId } = connectionSettings(properties);
     const log = this.logs
       .get("org.apache.kafka.clients.producer")

@@ -5,65 +5,53 @@
  * batches): several requests in flight per broker (max.in.flight.requests.per.connection, at most
  * 5 when idempotent, as Java's), records of each partition written in call order, each once.
  *
- * Partitions are chosen here, so each record's offset is known (base offset of its partition's
- * batch + its position there): keyed records by Java's murmur2 (`(murmur2(key) & 0x7fffffff) %
- * partitions`, as Kafka's default partitioner), records without a key to one partition until about
- * batch.size bytes went there, among the partitions with a leader (StickyPartitioner, as Java's built-in
- * partitioner). Partition counts and leaders come
- * from metadata, fetched when a topic is first seen; sends are admitted in call order (a send
- * waiting for a new topic's metadata holds back the sends after it).
+ * Partitions are chosen here, so each record's offset is known (base offset of its partition's batch + its position
+ * there): keyed records by Java's murmur2 (`(murmur2(key) & 0x7fffffff) % partitions`, as Kafka's default partitioner),
+ * records without a key to one partition until about batch.size bytes went there, among the partitions with a leader
+ * (StickyPartitioner, as Java's built-in partitioner). Partition counts and leaders come from metadata, fetched when a
+ * topic is first seen; sends are admitted in call order (a send waiting for a new topic's metadata holds back the sends
+ * after it).
  *
- * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
- * one failed for good. A send of several partitions with `SendOptions.onWritten` tells the partitions
- * written while another is still pending (a partition without a leader, until delivery.timeout.ms),
- * on the event loop's next turn if the send has not settled by then. A batch the broker refused for good fails alone and the producer goes on
- * (ProducePipeline, as Java's). So do the records of a topic whose metadata Kafka refuses for good
- * (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED, …): as Java's waitOnMetadata fails each such
- * record's send, they fail (never sent), the send's other records are written (PartlyWritten), and
- * later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails the
- * producer: the send's other topics' records are not written ahead of those sent again.
+ * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and one failed for good.
+ * A send of several partitions with `SendOptions.onWritten` tells the partitions written while another is still pending
+ * (a partition without a leader, until delivery.timeout.ms), on the event loop's next turn if the send has not settled
+ * by then. A batch the broker refused for good fails alone and the producer goes on (ProducePipeline, as Java's). So do
+ * the records of a topic whose metadata Kafka refuses for good (INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED,
+ * …): as Java's waitOnMetadata fails each such record's send, they fail (never sent), the send's other records are
+ * written (PartlyWritten), and later sends go on. Any other metadata failure (Kafka unreachable, a failed login) fails
+ * the producer: the send's other topics' records are not written ahead of those sent again.
  *
  * A send made with `WithdrawableSendOptions.withdrawKey` may have records given back (`withdraw`, send-withdrawals.ts):
  * a batch of only records asked that no request ever carried (ProducePipeline.withdraw); their metadata is null.
  *
  * `close` gives the batches in flight request.timeout.ms, then fails the rest; `forceClose` (an abandoned source task's,
  * as Connect's cancel closes with Duration.ZERO) fails them all at once and sends nothing more.
+ *
+ * Built and connected by connectPlatformaticProducer (producer-connection.ts, which also closes the connections).
+ * metadata-refusals.ts tells which metadata failures refuse a topic alone.
  */
-import { murmur2, Producer } from "@platformatic/kafka";
-import { ConnectError, isRetriable, messageOf, RetriableError } from "../../errors.ts";
+import { murmur2 } from "@platformatic/kafka";
+import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
 import { getLogger } from "../../util/logger.ts";
-import { isAccessError, KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
-import { connectionSettings, type ProducerSettings, producerSettings } from "../client-config.ts";
-import { withInvalidTopics } from "../invalid-topics.ts";
+import type { ProducerSettings } from "../client-config.ts";
 import type {
-  ClientProperties,
   KafkaProducer,
   ProducedMetadata,
-  ProducerOptions,
   ProducerRecord,
   SendOptions,
   WithdrawableSendOptions,
 } from "../kafka-port.ts";
-import {
-  kafkaErrorOf,
-  markNeverSent,
-  NotSentError,
-  neverSent,
-  notSent,
-  refused,
-  writtenRecords,
-} from "../send-rejection.ts";
+import { markNeverSent, NotSentError, neverSent, notSent, refused, writtenRecords } from "../send-rejection.ts";
 import { NeverSentBatch, RefusedBatch, rewrapped } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
-import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
+import { metadataFailure, topicRefusal } from "./metadata-refusals.ts";
 import { partitionKey } from "./partition-batches.ts";
-import { ProducePipeline } from "./produce-pipeline.ts";
-import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
+import type { ProducePipeline } from "./produce-pipeline.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 import { checkPartition, checkTimestamp } from "./record-checks.ts";
 import { type SendWithdrawal, SendWithdrawals } from "./send-withdrawals.ts";
-import { recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
+import { recordBytes, type StickyPartitioner } from "./sticky-partitioner.ts";
 
 const toBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -380,111 +368,6 @@ export class PlatformaticProducer implements KafkaProducer {
     this.closed ??= forced;
     forced.catch(() => undefined);
   }
-}
-
-/** The failure of a send because `topic`'s metadata was not had: a topic refused names itself (as Java's). */
-function metadataFailure(error: unknown, topic: string): Error {
-  const what = "Failed to send records to Kafka";
-  const failure = withInvalidTopics(wrap(error, what), what, [topic]);
-  return failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : failure;
-}
-
-/**
- * A metadata failure that refuses the topic for good (the broker's answer for it: INVALID_TOPIC_EXCEPTION,
- * TOPIC_AUTHORIZATION_FAILED, …), not the client (a failed login) nor Kafka unreachable (retriable).
- */
-function topicRefusal(failure: Error): boolean {
-  const kafkaError = kafkaErrorOf(failure);
-  if (kafkaError === undefined || isRetriable(failure)) return false;
-  // Java fails fast only on INVALID_TOPIC_EXCEPTION, TOPIC_AUTHORIZATION_FAILED (others time out after max.block.ms).
-  return kafkaError === "TOPIC_AUTHORIZATION_FAILED" || !isAccessError(kafkaError);
-}
-
-/** A connected producer from Kafka client properties (idempotent ones have their producer id). */
-export async function connectPlatformaticProducer(
-  properties: ClientProperties,
-  onRetry?: (message: string) => void,
-  producerOptions: ProducerOptions = {},
-): Promise<KafkaProducer> {
-  requireFramedSend(); // before anything connects: one clear error, not every request failing
-  const p = producerSettings(properties);
-  const c = connectionSettings(properties);
-  const options = baseOptions(c);
-  const client = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...options, autocreateTopics: true });
-  const transport = new PlatformaticTransport(
-    client,
-    c.clientId,
-    {
-      connectTimeout: c.connectionTimeoutMs,
-      requestTimeout: c.requestTimeoutMs,
-      maxInflights: p.maxInFlight,
-      ...(options.tls ? { tls: options.tls } : {}),
-      ...(options.sasl ? { sasl: options.sasl } : {}),
-    },
-    p.acks,
-    p.requestTimeoutMs,
-  );
-  const pipeline = new ProducePipeline(transport, {
-    idempotent: p.idempotent,
-    maxInFlight: p.maxInFlight,
-    maxRequestBytes: p.maxRequestBytes,
-    batchBytes: p.batchBytes,
-    maxInFlightBytes: p.bufferMemory,
-    deliveryTimeoutMs: p.deliveryTimeoutMs,
-    requestTimeoutMs: p.requestTimeoutMs,
-    retries: p.retries,
-    retryBackoffMs: c.retryBackoffMs,
-    retryBackoffMaxMs: p.retryBackoffMaxMs,
-    metadataMaxAgeMs: p.metadataMaxAgeMs,
-    metadataMaxIdleMs: p.metadataMaxIdleMs,
-    availabilityTimeoutMs: p.availabilityTimeoutMs,
-    keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
-    error: (message, retriable, cause) =>
-      retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
-    ...(onRetry ? { onRetry } : {}),
-  });
-  transport.onDisconnect((node) => pipeline.disconnected(node));
-  /** Closes the connections, once however often asked (a forced close during a graceful one). */
-  let disconnected: Promise<void> | undefined;
-  const disconnect = (graceMs?: number) =>
-    (disconnected ??= (async () => {
-      await transport.close(graceMs).catch(() => undefined);
-      await client.close().catch(() => undefined);
-    })());
-  const close = async (admitted: Promise<unknown> = Promise.resolve(), force = false) => {
-    if (force) return disconnect(0);
-    // Java's close(): what is in flight or being admitted gets its chance (bounded), then the rest fails.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      admitted.then(() => pipeline.drained()),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, c.requestTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    pipeline.close(new ConnectError("The producer was closed before the records were acknowledged"));
-    await disconnect();
-  };
-  try {
-    // Connects, authenticates and (idempotent) gets a producer id now, as kafkajs' connect() does.
-    await client.metadata({ topics: [] });
-    if (p.idempotent) await pipeline.start();
-  } catch (error) {
-    await close().catch(() => undefined);
-    throw wrap(error, "Failed to connect the producer");
-  }
-  return new PlatformaticProducer(
-    pipeline,
-    p.maxInFlight,
-    p.idempotent,
-    p.compression,
-    close,
-    new StickyPartitioner(p.batchBytes, {
-      ignoresKeys: p.ignoreKeys,
-      adaptive: p.adaptivePartitioning,
-      load: pipeline,
-    }),
-  );
 }
 
 /** The records of one partition group Kafka acknowledged at `value` (its base offset, or each record's): for onWritten. */

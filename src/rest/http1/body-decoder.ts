@@ -15,7 +15,8 @@
  * bytes from its first `;` or whitespace on, and every trailer byte, against its request header
  * limit (8 KiB) together with the head's: past it, the framing is broken too.
  */
-import { CNTL, MAX_HEAD_BYTES, TCHAR } from "./request-head.ts";
+import { CNTL, TCHAR } from "./http-tokens.ts";
+import { MAX_HEAD_BYTES } from "./request-head.ts";
 
 export interface Decoded {
   /** Body bytes found in this input (views into it). */

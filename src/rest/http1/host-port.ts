@@ -1,7 +1,7 @@
 /**
  * The Host field as Apache Kafka Connect's server (Jetty 12's HostPort, which its parser builds for
  * the first Host field) accepts it; anything else is `400 Bad HostPort`. Called by
- * `request-head.ts` for each request's Host.
+ * `completed-field.ts` for each request's first Host field.
  *
  * Jetty's rules, as observed on Connect 4.3.1 (test/fixtures/connect-rest/user-info.json): a
  * bracketed IPv6 literal (Java's `InetAddress` literal syntax, a numeric zone allowed) with an
