@@ -1,7 +1,7 @@
 /**
- * PipelineSettings: what a ProducePipeline is made with, built by producer.ts from the producer's resolved options (the
- * defaults named here are applied where each is read). Read by ProducePipeline and BatchSettlement; tests build them
- * with produce-pipeline-test-support.ts's `settings`.
+ * PipelineSettings: what a ProducePipeline is made with, built by producer-connection.ts (connectPlatformaticProducer)
+ * from the producer's resolved options (the defaults named here are applied where each is read). Read by
+ * ProducePipeline and BatchSettlement; tests build them with produce-pipeline-test-support.ts's `settings`.
  */
 export interface PipelineSettings {
   readonly idempotent: boolean;

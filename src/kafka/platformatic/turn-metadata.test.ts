@@ -377,3 +377,40 @@ describe("ProducePipeline (metadata.max.age.ms, the refresh not answered)", () =
     },
   );
 });
+
+/** A broker whose metadata fails with `failing` while it is set, counting the asks. */
+class FlakyMetadata extends FakeBroker {
+  failing: Error | undefined;
+  asks = 0;
+  override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    this.asks++;
+    if (this.failing) throw this.failing;
+    return super.leaders(topics);
+  }
+}
+
+describe("ProducePipeline when a turn's ask fails retriably", () => {
+  test("the turn sends nothing more: a batch whose partition was answered NOT_LEADER_OR_FOLLOWER goes to its leader known at the next turn, not in the one whose ask failed", async () => {
+    const broker = new FlakyMetadata();
+    const clock = { now: 0 };
+    const pipeline = await warmedUp(broker, settings({ retryBackoffMs: 100 }), () => clock.now); // refresh backoff to 100
+    clock.now = 10;
+    const written = pipeline.append("t", 0, batch(1), 1);
+    await waitFor(() => broker.requests.length === 1);
+    clock.now = 50;
+    broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: t-0 marked, its batch retried after 150
+    await new Promise((resolve) => setImmediate(resolve)); // the turn after it: within the refresh backoff, it asks nothing
+    const asks = broker.asks;
+    broker.failing = new NetworkError("Connection closed", { canRetry: true });
+    clock.now = 200; // both backoffs over: the next turn asks, and the ask fails
+    await waitFor(() => broker.asks > asks, { what: "the ask of the turn after the backoffs" });
+    await new Promise((resolve) => setImmediate(resolve)); // that turn over
+    expect(broker.requests.length).toBe(1);
+    // The next turn, within the refresh backoff the failure started, sends it to its leader known.
+    await waitFor(() => broker.requests.length === 2, { what: "the batch sent by the next turn" });
+    expect(broker.requests[1]!.node).toBe(1);
+    broker.deliver(1);
+    expect(await written).toBe(0);
+    pipeline.close(new Error("closed"));
+  });
+});

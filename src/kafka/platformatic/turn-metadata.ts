@@ -15,9 +15,9 @@
  * A turn that awaits metadata (a topic being created, a leader moved, a broker that does not answer) sends the ready
  * batches of the partitions with a leader known before and while it waits, as Java's Sender, which never waits for
  * metadata; not those a stale mark not cleared yet is about (a partition answered NOT_LEADER_OR_FOLLOWER, or led by a
- * broker whose request failed as a whole: PartitionLeaders.marked): they wait while the ask is awaited, no longer. The
- * turn's last send, once the ask answered (a mark set meanwhile is still set) or failed for an unknown topic, and a turn
- * within the refresh backoff (which asks nothing) send the ready batches of every partition with a leader known,
+ * broker whose request failed as a whole: PartitionLeaders.marked): they wait while the ask is awaited, no longer.
+ * The turn's last send, once the ask answered (a mark set meanwhile is still set) or failed for an unknown topic, and a
+ * turn within the refresh backoff (which asks nothing) send the ready batches of every partition with a leader known,
  * marked or not, to that leader, as Java's Sender: a leader that moved costs a round trip (NOT_LEADER_OR_FOLLOWER or a
  * failed request, the batch retried), nothing is lost. After an ask that failed otherwise the turn sends nothing more;
  * the next, within the refresh backoff, sends as said.
@@ -30,8 +30,8 @@ import type { PartitionLeaders } from "./partition-leaders.ts";
 import { unsent } from "./produce-requests.ts";
 
 export class TurnMetadata {
-  /** The turn awaits metadata: the batches of partitions with a leader known, not marked stale, go meanwhile (`sendBeside`). */
-  held = false;
+  /** The turn awaits metadata: the batches of partitions with a leader known, not marked stale, go meanwhile. */
+  private asking = false;
 
   constructor(
     /** The pipeline's partitions, by key. */
@@ -44,6 +44,11 @@ export class TurnMetadata {
     /** The pipeline's send: the ready batches of `partitions` with a leader known, to it; true when some has none. */
     private readonly send: (partitions: Iterable<PartitionBatches>, now: number) => boolean,
   ) {}
+
+  /** The turn awaits metadata: `pump` sends beside it (`sendBeside`). */
+  get held(): boolean {
+    return this.asking;
+  }
 
   /**
    * The turn's metadata at `now`: undefined when nothing is asked (the turn sends at once), else the ask, which sends
@@ -62,9 +67,9 @@ export class TurnMetadata {
     }
     for (const topic of wanted) aged.delete(topic);
     const deferredUntil = wanted.size > 0 ? this.leaders.refreshDeferredUntil(now) : undefined;
-    // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics), though no
-    // batch of theirs waits; looked for only when the ask goes (markedTopics scans every known topic). None is aged: a
-    // mark set makes every topic with a batch not on the wire wanted (stale).
+    // Asked with a broker mark set: the topics that broker leads too (its answer clears the mark; markedTopics), though
+    // no batch of theirs waits; looked for only when the ask goes (markedTopics scans every known topic). None is aged:
+    // a mark set makes every topic with a batch not on the wire wanted (stale).
     const ask = deferredUntil === undefined && wanted.size > 0;
     const extra = new Set(ask ? this.leaders.markedTopics().filter((t) => !wanted.has(t)) : []);
     const asked = extra.size > 0 ? new Set([...wanted, ...extra]) : wanted;
@@ -102,7 +107,7 @@ export class TurnMetadata {
     // As Java's Sender, which never waits for metadata: the ready batches of the partitions with a leader known go
     // before the ask, which a broker that does not answer, or a topic being created, holds for long, and while it is
     // awaited (`pump`); stale (every topic asked), not those a mark is about (`sendBeside`).
-    this.held = true;
+    this.asking = true;
     this.sendBeside(now);
     try {
       await this.leaders.refresh([...asked]);
@@ -123,7 +128,7 @@ export class TurnMetadata {
       // An unknown topic is forgotten (its batches wait for metadata): the other topics' are sent now.
       else if (!isUnknownTopic(refused.error)) return false;
     } finally {
-      this.held = false;
+      this.asking = false;
     }
     return true;
   }
