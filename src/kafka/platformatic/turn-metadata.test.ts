@@ -31,6 +31,20 @@ async function warmedTopics(
   return pipeline;
 }
 
+/** `broker`'s metadata refusing topic "refused" (TOPIC_AUTHORIZATION_FAILED) while `refusing` (an ACL removed). */
+function refusingTopic(broker: FakeBroker, refusing: boolean): { refusing: boolean } {
+  const acl = { refusing };
+  const answer = broker.leaders.bind(broker);
+  broker.leaders = (ts) =>
+    acl.refusing && ts.includes("refused")
+      ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"))
+      : answer(ts);
+  return acl;
+}
+
+/** A send's outcome as a string (its offsets) or its error. */
+const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
+
 describe("ProducePipeline when metadata cannot be had", () => {
   test("a non-retriable metadata error (TOPIC_AUTHORIZATION_FAILED) fails the topic's batches at once, with the cause; the producer goes on", async () => {
     const pipeline = new ProducePipeline(new NoMetadata(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")), settings());
@@ -202,11 +216,7 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     const broker = new FakeBroker(1);
     const topics = ["refused", "allowed"];
     const pipeline = await warmedTopics(broker, settings(), topics);
-    const answer = broker.leaders.bind(broker);
-    let refusing = true;
-    broker.leaders = (ts) =>
-      refusing && ts.includes("refused") ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")) : answer(ts);
-    const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
+    const acl = refusingTopic(broker, true);
     // refused-0: batch 1 sent (sequence 1), batch 2 queued behind it; allowed-0: batches 1 and 2.
     const sent = settled(pipeline.append("refused", 0, batch(1), 1));
     const allowed = [settled(pipeline.append("allowed", 0, batch(1), 1))];
@@ -230,7 +240,7 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     await broker.deliverUntil(Promise.all(allowed));
     expect(await Promise.all(allowed)).toEqual(["1", "2", "3"]);
     expect(broker.logs.get("allowed-0")).toEqual([0, 1, 2, 3]);
-    refusing = false; // the ACL given back: the refused partition goes on at its next epoch, from sequence 0
+    acl.refusing = false; // the ACL given back: the refused partition goes on at its next epoch, from sequence 0
     const again = settled(pipeline.append("refused", 0, batch(4), 1));
     await broker.deliverUntil(again);
     expect(await again).toBe("1");
@@ -242,23 +252,19 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
   test("the refused batch that took a sequence behind one still on the wire: the one ahead is written once; the partition takes the next epoch only then (refuse's gap), nothing written twice", async () => {
     const broker = new FakeBroker(1);
     const pipeline = await warmedTopics(broker, settings(), ["refused"]);
-    const answer = broker.leaders.bind(broker);
-    let refusing = false;
-    broker.leaders = (ts) =>
-      refusing && ts.includes("refused") ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")) : answer(ts);
-    const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
+    const acl = refusingTopic(broker, false);
     const ahead = settled(pipeline.append("refused", 0, batch(1), 1));
     await waitFor(() => broker.requests.length === 2);
     const behind = settled(pipeline.append("refused", 0, batch(2), 1));
     await waitFor(() => broker.requests.length === 3);
-    refusing = true;
+    acl.refusing = true;
     broker.deliver(2, { "refused-0": 6 }); // NOT_LEADER_OR_FOLLOWER: the foreground refresh is refused
     const refusal = (await behind) as Error;
     expect(kafkaErrorOf(refusal)).toBe("TOPIC_AUTHORIZATION_FAILED");
     expect(pipeline.failure).toBeUndefined();
     broker.deliver(1);
     expect(await ahead).toBe("1");
-    refusing = false;
+    acl.refusing = false;
     const again = settled(pipeline.append("refused", 0, batch(3), 1));
     await broker.deliverUntil(again);
     expect(await again).toBe("2");
@@ -271,18 +277,12 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     async (keepOrderAfterRefusal) => {
       const broker = new FakeBroker(1);
       const pipeline = await warmedTopics(broker, settings({ keepOrderAfterRefusal }), ["refused"]);
-      const answer = broker.leaders.bind(broker);
-      let refusing = false;
-      broker.leaders = (ts) =>
-        refusing && ts.includes("refused")
-          ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"))
-          : answer(ts);
-      const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: Error) => e);
+      const acl = refusingTopic(broker, false);
       const ahead = settled(pipeline.append("refused", 0, batch(1), 1));
       await waitFor(() => broker.requests.length === 2);
       const behind = settled(pipeline.append("refused", 0, batch(2), 1));
       await waitFor(() => broker.requests.length === 3);
-      refusing = true;
+      acl.refusing = true;
       // Both written, both answers lost (a connection dropped): batch 1 waits for a retry, refused metadata.
       for (const index of [1, 2]) broker.handle(broker.requests[index]!);
       broker.requests[1]!.delivered = true;
@@ -292,7 +292,7 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
       expect(refusal).not.toBeInstanceOf(RefusedBatch); // may have been written
       broker.requests[2]!.delivered = true;
       broker.requests[2]!.failWith(new NetworkError("Connection closed"));
-      refusing = false; // the ACL given back before batch 2 is settled
+      acl.refusing = false; // the ACL given back before batch 2 is settled
       const outcome = await Promise.race([behind, broker.deliverUntil(behind).then(() => behind)]);
       expect(outcome).not.toBeInstanceOf(NotSentError); // it was written: the caller would send it again
       expect(broker.logs.get("refused-0")).toEqual([0, 1, 2]);
@@ -343,14 +343,11 @@ describe("ProducePipeline (a topic refused while its batch is on the wire)", () 
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0);
     expect(await first).toBe(0);
-    const answer = broker.leaders.bind(broker);
-    let refusing = true;
-    broker.leaders = (ts) =>
-      refusing && ts.includes("refused") ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")) : answer(ts);
+    const acl = refusingTopic(broker, true);
     clock = 1000; // "refused" is asked again in the background (and forgotten) while its batch is on the wire
     const onWire = pipeline.append("refused", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 2 && pipeline.knownPartitionCount("refused") === undefined);
-    refusing = false;
+    acl.refusing = false;
     ticking = true;
     broker.deliver(1, { "refused-0": 6 });
     await broker.deliverUntil(onWire);
