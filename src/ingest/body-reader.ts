@@ -117,6 +117,12 @@ async function drained(body: ReadableStream<Uint8Array> | null, size: number, li
   }
 }
 
+/** The 415 of a body with a Content-Encoding other than identity, or undefined. */
+export function refusedEncoding(request: Request): IngestError | undefined {
+  const encoding = request.headers.get("content-encoding");
+  return encoding !== null && !isIdentity(encoding) ? unsupportedEncoding(encoding) : undefined;
+}
+
 /** `identity`, or an empty value (no coding), in any case and with white space around it. */
 function isIdentity(encoding: string): boolean {
   const value = encoding.trim().toLowerCase();

@@ -25,13 +25,14 @@ import {
 import { IngestExchange } from "./ingest-exchange.ts";
 import { REST_PROXY_LABELS, UNMATCHED_LABEL } from "./ingest-metrics.ts";
 import type { IngestApp, IngestEnv, IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
-import type { RecordOutcome } from "./ingest-record.ts";
+import { type RecordOutcome, shownOutcomes } from "./ingest-record.ts";
 import { nativeRoute } from "./native-route.ts";
 import type { IngestConnection, IngestShape, PeerAddressLookup } from "./request-context.ts";
 import { PlainConnection } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
 import { type IngestRoute, suspendedMessage } from "./route-table.ts";
+import { createStreamPipeline, streamEnd } from "./v3-record-stream.ts";
 
 /** Counts a finished request in the metrics; returns its answer. */
 function finished(deps: IngestHandlerDeps, label: string, context: IngestExchange, response: Response): Response {
@@ -193,12 +194,6 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
   };
 }
 
-/** The outcomes as the client sees them: a failed record's message hidden (it may quote a config value). */
-function shownOutcomes(outcomes: RecordOutcome[], hide: (text: string) => string): RecordOutcome[] {
-  if (!outcomes.some((o) => o.kind === "failed")) return outcomes;
-  return outcomes.map((o) => (o.kind === "failed" ? { ...o, message: hide(o.message) } : o));
-}
-
 function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string {
   if (shape === "native") return route?.settings.path ?? UNMATCHED_LABEL;
   return shape === "v2" ? REST_PROXY_LABELS.v2 : shape === "v3" ? REST_PROXY_LABELS.v3 : REST_PROXY_LABELS.v3Batch;
@@ -232,6 +227,12 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     } catch (error) {
       response = failed(label, error);
     }
+    // A v3 stream is answered at once and counted when it ends (its duration, its records).
+    const ended = streamEnd(response);
+    if (ended) {
+      void ended.then(() => finish(label, context, response));
+      return response;
+    }
     return finish(label, context, response);
   };
 
@@ -251,7 +252,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   app.get("/openapi.json", (c) => (deps.openApi ? c.json(deps.openApi()) : notFound()));
   app.get("/health", (c) => c.json({ status: "healthy" }));
 
-  for (const route of restProxyRoutes(deps, pipeline)) {
+  for (const route of restProxyRoutes(deps, pipeline, createStreamPipeline(deps, deadlines))) {
     app.on(route.method, route.path, async (c) => {
       const context = contextOf(c.req.raw, c.env?.connection);
       return measured(route.shape, undefined, context, () => route.handle(context, c.req.param()));

@@ -117,3 +117,9 @@ export interface IngestSubmission {
 export interface LateOutcomes {
   settled(outcomes: RecordOutcome[]): void;
 }
+
+/** The outcomes as the client sees them: a failed record's message hidden (it may quote a config value). */
+export function shownOutcomes(outcomes: RecordOutcome[], hide: (text: string) => string): RecordOutcome[] {
+  if (!outcomes.some((o) => o.kind === "failed")) return outcomes;
+  return outcomes.map((o) => (o.kind === "failed" ? { ...o, message: hide(o.message) } : o));
+}

@@ -24,7 +24,7 @@ export interface JsonBodyText {
 export type RefuseText = (encoding: string) => Error;
 
 /** The encoding of a JSON body by its first bytes (Jackson's), and the byte order mark's length. */
-function detected(b: Uint8Array): { encoding: string; skip: number } {
+export function detected(b: Uint8Array): { encoding: string; skip: number } {
   if (b.length >= 4) {
     const quad = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
     if (quad === 0x0000feff) return { encoding: "UTF-32BE", skip: 4 };
@@ -51,7 +51,7 @@ function detected(b: Uint8Array): { encoding: string; skip: number } {
 }
 
 /** UTF-32 code units as text; null when one is no Unicode scalar value or the length is no multiple of 4. */
-function utf32(bytes: Uint8Array, littleEndian: boolean): string | null {
+export function utf32(bytes: Uint8Array, littleEndian: boolean): string | null {
   if (bytes.length % 4 !== 0) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const points: number[] = [];

@@ -34,6 +34,7 @@ import {
 import { RecordError } from "./rest-proxy-v3-fields.ts";
 import type { IngestRoute } from "./route-table.ts";
 import { ownerNotServing } from "./topic-owner.ts";
+import { isStreamed, type StreamPipeline } from "./v3-record-stream.ts";
 
 export interface RestProxyRoute {
   readonly method: "POST";
@@ -77,7 +78,7 @@ function withKnownPartitions(parsed: V3Parsed, count: number): V3Parsed {
   return { records, items };
 }
 
-export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): RestProxyRoute[] {
+export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline, stream: StreamPipeline): RestProxyRoute[] {
   /**
    * The partition count of `topic` for a request naming partitions up to `highest` (one that says
    * `highest` does not exist was looked up after the request arrived: partition-counts.ts); when
@@ -165,16 +166,22 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     if (mediaType(context.request.headers.get("content-type")) !== "application/json") throw unsupportedMediaType();
     const { route, target } = routeFor(topic, batch ? "v3-batch" : "v3");
     const reportContext = { clusterId: params.cluster_id!, topic };
+    // Each record naming a partition the topic lacks fails alone (its own report), as REST Proxy.
+    const known = async (read: V3Parsed) => {
+      const highest = highestNamedPartition(read.records);
+      const count = highest === null ? undefined : await partitionCount(route, topic, highest);
+      return count === undefined ? read : withKnownPartitions(read, count);
+    };
     const streaming = (context.request.headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
+    // Streaming mode streams (v3-record-stream.ts), but for a request whose answer an Idempotency-Key keeps.
+    if (streaming && !batch && isStreamed(context.request, route, deps.idempotency !== undefined))
+      return stream(context, route, target, reportContext, known);
     return pipeline(context, route, target, {
       parse: async (body) => {
         const read = batch
           ? parseV3Batch(route.settings, context.request, body, context.receivedAt, context.stampedBytes)
           : parseV3Records(route.settings, context.request, body, context.receivedAt, context.stampedBytes);
-        // Each record naming a partition the topic lacks fails alone (its own report), as REST Proxy.
-        const highest = highestNamedPartition(read.records);
-        const count = highest === null ? undefined : await partitionCount(route, topic, highest);
-        const parsed = count === undefined ? read : withKnownPartitions(read, count);
+        const parsed = await known(read);
         return {
           records: parsed.records,
           respond: (outcomes) =>

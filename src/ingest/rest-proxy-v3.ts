@@ -8,9 +8,11 @@
  * ingest.max.record.bytes; 40402 naming a partition the topic lacks, 40401 when the topic does not
  * exist), the others are written, as
  * REST Proxy produces each streamed record or batch entry on its own. The whole body is read first
- * (bounded by ingest.max.body.bytes), then answered.
+ * (bounded by ingest.max.body.bytes), then answered; a chunked `…/records` request is streamed
+ * instead (v3-record-stream.ts), except with an Idempotency-Key.
  */
 import * as v from "valibot";
+import { jsonDeeperThan, tooDeepMessage } from "../api/data/json-depth.ts";
 import { exactMember, exactReading, jsonDataElement } from "./exact-json-data.ts";
 import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
@@ -127,14 +129,16 @@ export function failedItem(id: string | undefined, error: RecordError): V3Item {
   return { ok: false, id, status: error.status, errorCode: error.errorCode, message: error.message };
 }
 
-const notText = (encoding: string) => new IngestError(400, 400, `Bad Request: the body is not ${encoding} JSON`);
+/** What a body that is not text in `encoding` answers. */
+export const bodyNotText = (encoding: string) =>
+  new IngestError(400, 400, `Bad Request: the body is not ${encoding} JSON`);
 
 /**
  * The body as text (UTF-8, UTF-16 or UTF-32, told apart as Jackson does: json-body-text.ts),
  * checked against `ingest.max.json.depth` before anything parses it.
  */
 function bodyText(body: Uint8Array, maxDepth: number): string {
-  return depthChecked(jacksonBodyText(body, notText).text, maxDepth);
+  return depthChecked(jacksonBodyText(body, bodyNotText).text, maxDepth);
 }
 
 /** Reads `…/records` bodies: concatenated JSON objects. */
@@ -146,17 +150,42 @@ export function parseV3Records(
   stamped = 0,
 ): V3Parsed {
   const texts = concatenatedJsonTexts(bodyText(body, settings.limits.maxJsonDepth));
-  if (texts.length === 0) throw new IngestError(400, 400, "Bad Request: Request body is empty. Data is required.");
+  if (texts.length === 0) throw emptyBody();
   if (texts.length > settings.limits.maxRecords)
     throw new IngestError(
       422,
       ErrorCodes.INVALID_PAYLOAD,
       `The request holds more than ${settings.limits.maxRecords} records (ingest.max.records)`,
     );
+  return parseV3Texts(settings, request, texts, receivedAt, stamped);
+}
+
+/** What a `…/records` request without a record answers. */
+export function emptyBody(): IngestError {
+  return new IngestError(400, 400, "Bad Request: Request body is empty. Data is required.");
+}
+
+/**
+ * Reads the texts of `…/records` records (as split from the body: concatenatedJsonTexts, or
+ * JsonStreamSplitter in streaming mode), each on its own: one that cannot be read is its own
+ * error report. `checkDepth`: each text is checked against ingest.max.json.depth (a streamed
+ * record; a whole body was checked at once).
+ */
+export function parseV3Texts(
+  settings: IngestRouteSettings,
+  request: Request,
+  texts: readonly string[],
+  receivedAt: number,
+  stamped = 0,
+  checkDepth = false,
+): V3Parsed {
+  const maxDepth = settings.limits.maxJsonDepth;
   const base = restProxyHeaders(settings, request, receivedAt, texts.length, stamped);
   const records: IngestRecord[] = [];
   const items: V3Item[] = texts.map((text) => {
     try {
+      if (checkDepth && jsonDeeperThan(text, maxDepth))
+        throw new RecordError(tooDeepMessage("The record", maxDepth, "ingest.max.json.depth"));
       let raw: unknown;
       try {
         raw = JSON.parse(text);
@@ -227,7 +256,7 @@ export function parseV3Batch(
   return { records, items };
 }
 
-interface ReportContext {
+export interface ReportContext {
   readonly clusterId: string;
   readonly topic: string;
 }
@@ -279,10 +308,14 @@ export function v3RecordsResponse(
     const one = report(c, parsed, parsed.items[0]!, outcomes);
     return new Response(one.json, { status: one.status, headers });
   }
-  return new Response(parsed.items.map((item) => report(c, parsed, item, outcomes).json).join(""), {
-    status: 200,
-    headers,
-  });
+  return new Response(v3Reports(c, parsed, outcomes), { status: 200, headers });
+}
+
+/** The concatenated delivery reports of `parsed`'s records (streaming mode). */
+export function v3Reports(c: ReportContext, parsed: V3Parsed, outcomes: readonly RecordOutcome[]): string {
+  let out = "";
+  for (const item of parsed.items) out += report(c, parsed, item, outcomes).json;
+  return out;
 }
 
 /** `…/records:batch` answer: 207 with successes and failures. */

@@ -53,6 +53,8 @@ export interface IngestLimits {
   readonly maxRecordHeaders: number;
   /** How far ahead of the gateway's clock a client's timestamp may be (ingest.timestamp.max.future.ms). */
   readonly maxFutureTimestampMs: number;
+  /** How long a REST Proxy v3 streaming request may stay open (ingest.streaming.max.duration.ms). */
+  readonly streamMaxDurationMs: number;
 }
 
 export interface IngestRouteSettings {

@@ -222,6 +222,7 @@ export function routeSettings(
       v3BatchMaxEntries: config["ingest.rest.proxy.batch.max.entries"],
       maxRecordHeaders: config["ingest.max.record.headers"],
       maxFutureTimestampMs: config["ingest.timestamp.max.future.ms"],
+      streamMaxDurationMs: config["ingest.streaming.max.duration.ms"],
     },
     idempotencyWindowMs: config["ingest.idempotency.window.ms"],
   };

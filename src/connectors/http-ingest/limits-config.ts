@@ -61,6 +61,13 @@ export const ingestLimitsConfigDef = defineConfig({
     group: LIMITS,
     validators: [check.atLeast(1)],
   }),
+  "ingest.streaming.max.duration.ms": key.long({
+    doc: 'How long a REST Proxy v3 streaming request (a chunked POST …/records: records written as they come, each delivery report sent as soon as it and the records before it settle) may stay open (REST Proxy\'s streaming.connection.max.duration.ms). Then the gateway reads no more of it, answers the records it read, sends the report {"error_code":408,"message":"Streaming connection open for longer than allowed"} and ends the stream. A stream also ends (a 408 report) when no byte of it arrives for ingest.request.timeout.ms.',
+    default: 86_400_000,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
   "ingest.max.concurrent.requests": key.int({
     doc: "Requests handled at once on this route; more get 503 with Retry-After.",
     default: 1024,

@@ -9,7 +9,7 @@
  *                            ◀──────────────────── response finished ─────────────────┘
  *
  * A phase that outlives its deadline destroys the socket (the handler of a request whose body was
- * cut off sees the body stream fail). `handling` (the handler and the response) has no phase
+ * cut off sees the body stream fail), but for a body whose answer has begun (a v3 stream: handling). `handling` (the handler and the response) has no phase
  * deadline: ingest.request.timeout.ms bounds the handler. Pipelined requests overlap (up to
  * PIPELINE_DEPTH answers, response-gate.ts): the connection counts its answers in flight and is
  * idle (and closed by `closeWhen`) only when none is left, so an answer finishing while others are
@@ -247,7 +247,13 @@ export class ConnectionGuard {
     t.timer = undefined;
     const ms = this.deadline(phase);
     if (phase === "handling" || ms <= 0) return;
-    t.timer = setTimeout(() => this.destroy(socket, phase), ms);
+    t.timer = setTimeout(() => {
+      // A full-duplex answer under way while its body still arrives (REST Proxy v3 streaming mode,
+      // v3-record-stream.ts): the handler bounds it (ingest.request.timeout.ms between bytes,
+      // ingest.streaming.max.duration.ms in all), not the body deadline.
+      if (phase === "body" && t.arriving?.headersSent) this.enter(socket, t, "handling");
+      else this.destroy(socket, phase);
+    }, ms);
     t.timer.unref?.();
   }
 

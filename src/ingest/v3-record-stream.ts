@@ -1,0 +1,376 @@
+/**
+ * V3RecordStream: REST Proxy v3 streaming mode (shared/rest-proxy-api.md §2), a chunked
+ * `POST /v3/clusters/{cluster_id}/topics/{topic}/records` read and answered as it goes. The REST
+ * Proxy v3 route (rest-proxy-routes.ts) hands a chunked request without an Idempotency-Key to the
+ * stream pipeline here; everything else takes the whole-body pipeline (ingest-handler.ts).
+ *
+ * Admission is the pipeline's: route open with a task, authenticate, authorize, a concurrency slot
+ * (ingest.max.concurrent.requests) and a body reservation (ingest.request.bodies.max.bytes); an
+ * error before that is answered with its own status. Then 200 at once, and:
+ *   - each JSON value, as soon as its text is complete in the body read so far (json-stream-
+ *     splitter.ts), is read as the whole-body path reads it (parseV3Texts: the same per-record
+ *     reports). The values completed by one read of the body are submitted together (one
+ *     submission: they share produce batches, as a whole body's records do);
+ *   - each record's delivery report is written as soon as it and every earlier record settled, in
+ *     order (a chain of the submissions' outcomes);
+ *   - the stream ends with one last error report (after the reports of the records read before,
+ *     which settle first) when the body is not JSON text (400), a value starts with `}` `]` or `,`
+ *     (400: the rest of the stream is one malformed value, as a whole body's rest is), a value's text
+ *     passes ingest.max.body.bytes characters (413), no byte arrives for ingest.request.timeout.ms
+ *     (408), the stream is open for ingest.streaming.max.duration.ms (408, REST Proxy's "Streaming
+ *     connection open for longer than allowed"), or the route is paused, stopped or reconfigured
+ *     (503: the connector's suspended message). A stream without a record ends with the whole-body
+ *     path's "Request body is empty" report.
+ *
+ * Bounds: a value's text (ingest.max.body.bytes characters), the records submitted and not settled
+ * (ingest.max.records: the body is not read further until earlier records settle), the reports not
+ * yet read by the client (REPORTS_BUFFERED_BYTES: likewise), each submission's wait for Kafka
+ * (ingest.request.timeout.ms: records not sent by then are withdrawn and report 503).
+ *
+ * A client that goes away: the body's read fails, nothing more is read, records already submitted
+ * are still written (their submissions are not tied to the client: at least once, as documented),
+ * and the slot, the reservation, the timers and the route listener are released once they settle.
+ * `streamEnd(response)` is when the stream ended: the request's metrics (duration, records and
+ * bytes accepted) are counted then.
+ */
+import { isPromise } from "../util/async.ts";
+import { refusedEncoding } from "./body-reader.ts";
+import { ErrorCodes, errorBody, IngestError, reportInternalError, unavailable } from "./ingest-error.ts";
+import type { IngestExchange } from "./ingest-exchange.ts";
+import type { IngestHandlerDeps } from "./ingest-pipeline-contract.ts";
+import { type IngestRecord, type RecordOutcome, shownOutcomes } from "./ingest-record.ts";
+import { JsonStreamSplitter } from "./json-stream-splitter.ts";
+import { JsonStreamText, StreamNotText } from "./json-stream-text.ts";
+import type { IngestIdentity, IngestTarget } from "./request-context.ts";
+import type { RequestDeadlines } from "./request-deadlines.ts";
+import { bodyNotText, emptyBody, parseV3Texts, type ReportContext, type V3Parsed, v3Reports } from "./rest-proxy-v3.ts";
+import { type IngestRoute, suspendedMessage } from "./route-table.ts";
+
+/** Reports written and not yet read by the client beyond which the body is not read further. */
+export const REPORTS_BUFFERED_BYTES = 1 << 20;
+
+/** REST Proxy's report at streaming.connection.max.duration.ms (StreamingResponse). */
+export const STREAM_DURATION_MESSAGE = "Streaming connection open for longer than allowed";
+
+/** What a request's records are checked against: their partitions (the route's partition-count check). */
+export type KnownPartitions = (parsed: V3Parsed) => Promise<V3Parsed>;
+
+/** Runs a v3 streaming request once its route and target are known; throws IngestError before admission. */
+export type StreamPipeline = (
+  context: IngestExchange,
+  route: IngestRoute,
+  target: IngestTarget,
+  report: ReportContext,
+  known: KnownPartitions,
+) => Promise<Response>;
+
+/** When each stream's response ended (the request's metrics are counted then). */
+const ends = new WeakMap<Response, Promise<void>>();
+
+/** When `response`'s stream ended, if it is a v3 stream's. */
+export function streamEnd(response: Response): Promise<void> | undefined {
+  return ends.get(response);
+}
+
+/**
+ * Whether a chunked request to the v3 `…/records` route is streamed: unless it has an Idempotency-Key
+ * the route honours (`guarded`: the worker keeps keys), whose answer must be replayable whole.
+ */
+export function isStreamed(request: Request, route: IngestRoute, guarded: boolean): boolean {
+  return !(guarded && route.settings.idempotencyWindowMs > 0 && request.headers.has("idempotency-key"));
+}
+
+export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): StreamPipeline {
+  return async (context, route, target, report, known) => {
+    const { limits } = route.settings;
+    if (route.state !== "open") throw unavailable(suspendedMessage(route.connector), limits.retryAfterSeconds);
+    if (route.writers.length === 0)
+      throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
+    const pre = context.preauthenticated;
+    const authenticated =
+      pre !== undefined && pre.stages === route.stages ? pre.identity : route.stages.authenticate(context);
+    const identity = isPromise(authenticated) ? await authenticated : authenticated;
+    const authorized = route.stages.authorize(identity, target);
+    if (isPromise(authorized)) await authorized;
+    const refused = refusedEncoding(context.request);
+    if (refused) throw refused;
+    const requests = route.requests;
+    if (requests.inFlight >= limits.maxConcurrentRequests)
+      throw unavailable(
+        `Too many concurrent requests on ${route.settings.path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
+        limits.retryAfterSeconds,
+      );
+    const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
+    requests.inFlight++;
+    const stream = new V3RecordStream(deps, deadlines, context, route, target, identity, report, known);
+    const done = stream.run().finally(() => {
+      requests.inFlight--;
+      deps.bodies?.release(reserved, route);
+    });
+    ends.set(stream.response, done);
+    return stream.response;
+  };
+}
+
+/**
+ * How a stream ends early: its last report; `stop` (the rest of the body is one malformed value,
+ * already reported); `gone` (the client left: nothing more is written).
+ */
+type Ending = IngestError | "stop" | "gone";
+
+class V3RecordStream {
+  readonly response: Response;
+  private readonly splitter = new JsonStreamSplitter();
+  private readonly text = new JsonStreamText();
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private out!: ReadableStreamDefaultController<Uint8Array>;
+  private readonly encoder = new TextEncoder();
+  /** Settles once every submission so far settled and its reports were written. */
+  private tail: Promise<void> = Promise.resolve();
+  /** Records read and not yet reported. */
+  private unsettled = 0;
+  private values = 0;
+  private ending: Ending | null = null;
+  /** Resolves a wait for the client to read reports (`room`). */
+  private pulled: (() => void) | null = null;
+  private readonly stampedBytes: number;
+  private readonly hide: (text: string) => string;
+
+  constructor(
+    private readonly deps: IngestHandlerDeps,
+    private readonly deadlines: RequestDeadlines,
+    private readonly context: IngestExchange,
+    private readonly route: IngestRoute,
+    private readonly target: IngestTarget,
+    private readonly identity: IngestIdentity,
+    private readonly report: ReportContext,
+    private readonly known: KnownPartitions,
+  ) {
+    this.reader = (
+      context.request.body ?? new ReadableStream<Uint8Array>()
+    ).getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    this.stampedBytes = route.stages.stampedBytes ? route.stages.stampedBytes(identity) : 0;
+    this.hide = (text) => deps.redact(text, route.connector);
+    this.response = new Response(
+      new ReadableStream<Uint8Array>(
+        {
+          start: (controller) => {
+            this.out = controller;
+          },
+          pull: () => this.wake(),
+          cancel: () => this.end("gone"),
+        },
+        { highWaterMark: REPORTS_BUFFERED_BYTES, size: (chunk) => chunk?.byteLength ?? 0 },
+      ),
+      { status: 200, headers: { "Content-Type": "application/json" } },
+    );
+  }
+
+  /** Reads the body to its end (or the stream's), then writes the last reports and ends the response. */
+  async run(): Promise<void> {
+    const { limits } = this.route.settings;
+    const lifetime = new AbortController();
+    void this.deps.clock.sleep(limits.streamMaxDurationMs, lifetime.signal).then(() => {
+      if (!lifetime.signal.aborted) this.end(new IngestError(408, ErrorCodes.REQUEST_TIMEOUT, STREAM_DURATION_MESSAGE));
+    });
+    const unsubscribe = this.deps.routes.onChange(() => {
+      if (this.route.state !== "open" || !this.deps.routes.routes().includes(this.route))
+        this.end(unavailable(suspendedMessage(this.route.connector), limits.retryAfterSeconds));
+    });
+    try {
+      await this.readBody();
+      await this.tail;
+      const ending = this.ending;
+      if (ending instanceof IngestError) this.write(errorBody(ending.errorCode, this.hide(ending.message)));
+    } catch (error) {
+      reportInternalError(this.deps, this.route.settings.path, error);
+    } finally {
+      lifetime.abort();
+      unsubscribe();
+      this.wake();
+      if (this.ending !== "gone") {
+        try {
+          this.out.close();
+        } catch {
+          // the client cancelled the response meanwhile
+        }
+      }
+      if (this.context.request.signal.aborted) this.deps.metrics.requestUnanswered(this.route.connector);
+    }
+  }
+
+  /** Ends the stream early (the first reason stays): nothing more of the body is read. */
+  private end(reason: Ending): void {
+    if (this.ending === null || reason === "gone") this.ending = reason;
+    this.wake();
+    void this.reader.cancel().catch(() => undefined);
+  }
+
+  private wake(): void {
+    const pulled = this.pulled;
+    this.pulled = null;
+    pulled?.();
+  }
+
+  private async readBody(): Promise<void> {
+    const limits = this.route.settings.limits;
+    for (;;) {
+      await this.room();
+      if (this.ending !== null) return;
+      let chunk: { done: boolean; value?: Uint8Array };
+      try {
+        chunk = await this.bounded(this.reader.read(), "No byte of the stream arrived");
+      } catch {
+        this.end("gone");
+        return;
+      }
+      if (this.ending !== null) return;
+      try {
+        if (chunk.done) {
+          this.split(this.text.end());
+          const last = this.splitter.end();
+          if (last !== null) this.submit([last]);
+          if (this.values === 0) this.end(emptyBody());
+          return;
+        }
+        if (!this.split(this.text.push(chunk.value ?? new Uint8Array(0)))) return;
+      } catch (error) {
+        if (!(error instanceof StreamNotText)) throw error;
+        this.end(bodyNotText(error.encoding));
+        return;
+      }
+      if (this.splitter.pendingLength > limits.maxBodyBytes) {
+        this.end(
+          new IngestError(
+            413,
+            ErrorCodes.PAYLOAD_TOO_LARGE,
+            `A record of the stream is longer than the limit of ${limits.maxBodyBytes} bytes (ingest.max.body.bytes)`,
+          ),
+        );
+        return;
+      }
+    }
+  }
+
+  /** Submits the values `text` completes; false when the rest of the stream cannot be split (it ended). */
+  private split(text: string): boolean {
+    if (text.length === 0) return true;
+    const { texts, broken } = this.splitter.push(text);
+    if (broken !== null) texts.push(broken);
+    if (texts.length > 0) this.submit(texts);
+    if (broken === null) return true;
+    this.end("stop");
+    return false;
+  }
+
+  /** `waiting`, after which the stream ends (408) if it took ingest.request.timeout.ms: the client sent or read nothing. */
+  private async bounded<T>(waiting: Promise<T>, what: string): Promise<T> {
+    const timeoutMs = this.route.settings.limits.requestTimeoutMs;
+    const idle = new AbortController();
+    void this.deps.clock.sleep(timeoutMs, idle.signal).then(() => {
+      if (!idle.signal.aborted)
+        this.end(
+          new IngestError(
+            408,
+            ErrorCodes.REQUEST_TIMEOUT,
+            `${what} within ${timeoutMs} ms (ingest.request.timeout.ms)`,
+          ),
+        );
+    });
+    try {
+      return await waiting;
+    } finally {
+      idle.abort();
+    }
+  }
+
+  /** Waits while the client has not read the reports written, or too many records are unsettled. */
+  private async room(): Promise<void> {
+    const max = this.route.settings.limits.maxRecords;
+    while (this.ending === null) {
+      if (this.unsettled >= max) await this.tail;
+      else if ((this.out.desiredSize ?? 1) <= 0)
+        await this.bounded(
+          new Promise<void>((resolve) => {
+            this.pulled = resolve;
+          }),
+          "The client did not read the stream's reports",
+        );
+      else return;
+    }
+  }
+
+  private write(text: string): void {
+    if (this.ending === "gone" || text.length === 0) return;
+    try {
+      this.out.enqueue(this.encoder.encode(text));
+    } catch {
+      // the client cancelled the response: its cancel ends the stream
+    }
+  }
+
+  /** Submits `texts` as one request's records; their reports follow every earlier one's. */
+  private submit(texts: string[]): void {
+    this.values += texts.length;
+    this.unsettled += texts.length;
+    const reports = this.reports(texts);
+    this.tail = Promise.all([this.tail, reports]).then(([, text]) => {
+      this.unsettled -= texts.length;
+      this.write(text);
+    });
+  }
+
+  /** The reports of `texts` once their records settled; never rejects (a failure is each one's report). */
+  private async reports(texts: string[]): Promise<string> {
+    const { route, target, identity } = this;
+    const { limits } = route.settings;
+    try {
+      const receivedAt = this.deps.clock.now();
+      const read = parseV3Texts(route.settings, this.context.request, texts, receivedAt, this.stampedBytes, true);
+      const parsed = await this.known(read);
+      if (parsed.records.length === 0) return v3Reports(this.report, parsed, []);
+      let bytes = 0;
+      for (const t of texts) bytes += Buffer.byteLength(t);
+      const limited = route.stages.limit(identity, target, bytes);
+      if (isPromise(limited)) await limited;
+      const stamped = route.stages.stamp
+        ? route.stages.stamp(identity, parsed.records, route.settings)
+        : parsed.records;
+      const writer = route.writer();
+      if (!writer || route.state !== "open")
+        throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
+      const outcomes = await this.submitted(writer, stamped);
+      this.accepted(outcomes, stamped);
+      return v3Reports(this.report, parsed, shownOutcomes(outcomes, this.hide));
+    } catch (error) {
+      if (!(error instanceof IngestError)) {
+        reportInternalError(this.deps, route.settings.path, error);
+        return errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, "Internal Server Error").repeat(texts.length);
+      }
+      return errorBody(error.errorCode, this.hide(error.message)).repeat(texts.length);
+    }
+  }
+
+  /** The records' outcomes; their wait for Kafka is bounded by ingest.request.timeout.ms, not tied to the client. */
+  private async submitted(
+    writer: NonNullable<ReturnType<IngestRoute["writer"]>>,
+    records: readonly IngestRecord[],
+  ): Promise<RecordOutcome[]> {
+    const signal = this.deadlines.start(this.route.settings.limits.requestTimeoutMs);
+    try {
+      return await writer.submit({ topic: this.target.topic, records, signal });
+    } finally {
+      signal.end();
+    }
+  }
+
+  private accepted(outcomes: readonly RecordOutcome[], records: readonly IngestRecord[]): void {
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      if (o.kind === "written" || o.kind === "spooled") {
+        this.context.acceptedRecords++;
+        this.context.acceptedBytes += records[i]!.bytes;
+      }
+    }
+  }
+}

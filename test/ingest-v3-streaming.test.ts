@@ -1,0 +1,173 @@
+/**
+ * REST Proxy v3 streaming mode that streams (shared/rest-proxy-api.md §2), on the whole gateway
+ * (the compiled binary when GATEWAY_BIN is set) and the real broker: a client on a raw socket
+ * writes records to one chunked `POST …/records` and reads each delivery report before it writes
+ * the next, over the http and the https ingest listener; records sent together; a bad record and
+ * a body that is no JSON mid-stream; a client that goes away mid-stream (every acknowledged record
+ * is in Kafka, the slot is freed, the gateway serves on); the stream's duration limit and its idle
+ * limit (408 reports).
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { curlPost } from "./support/curl.ts";
+import { createIngestConnector, INGEST_WORKER } from "./support/gateway.ts";
+import { createTopic, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
+import { makeTls, type TlsFiles } from "./support/tls.ts";
+import { V3StreamClient } from "./support/v3-stream-client.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const T_STREAM = uniqueTopic("v3-stream");
+const T_GONE = uniqueTopic("v3-stream-gone");
+const T_LIMITS = uniqueTopic("v3-stream-limits");
+
+let tls: TlsFiles;
+const suite = suiteGateway(async (dir) => {
+  tls = await makeTls(dir.path);
+  return {
+    ...INGEST_WORKER,
+    "ingest.listeners": "http://127.0.0.1:0,https://127.0.0.1:0",
+    "ingest.listeners.https.ssl.keystore.location": tls.serverPem,
+  };
+});
+
+const record = (data: string) => JSON.stringify({ value: { type: "STRING", data } });
+const values = (records: { value: Buffer | null }[]) => records.map((r) => r.value?.toString("utf8"));
+
+describe("REST Proxy v3 streaming mode", () => {
+  let https = "";
+
+  beforeAll(async () => {
+    for (const topic of [T_STREAM, T_GONE, T_LIMITS]) await createTopic(topic, 1);
+    await createIngestConnector(suite.gw, "stream", { "ingest.path": "/ingest/stream", "kafka.topic": T_STREAM });
+    await createIngestConnector(suite.gw, "gone", {
+      "ingest.path": "/ingest/gone",
+      "kafka.topic": T_GONE,
+      "ingest.max.concurrent.requests": "1",
+    });
+    await createIngestConnector(suite.gw, "limits", {
+      "ingest.path": "/ingest/limits",
+      "kafka.topic": T_LIMITS,
+      "ingest.streaming.max.duration.ms": "3000",
+      "ingest.request.timeout.ms": "1500",
+    });
+    https = (await suite.gw.waitForOutput(/Ingest listener open at (https:\/\/\S+?)\/?\s/))[1]!;
+  }, 60_000);
+
+  test("each record's report arrives before the next record is written, over http and https", async () => {
+    for (const [base, ca, tag] of [
+      [suite.ingest, undefined, "http"],
+      [https, readFileSync(tls.caCert, "utf8"), "https"],
+    ] as const) {
+      const client = await V3StreamClient.open(`${base}/v3/clusters/c/topics/${T_STREAM}/records`, ca);
+      for (let i = 0; i < 3; i++) {
+        client.write(record(`${tag}-${i}`));
+        const reports = await client.reportsUntil(i + 1);
+        expect(reports[i]).toMatchObject({ error_code: 200, partition_id: 0 });
+      }
+      expect(await client.status()).toBe(200);
+      expect(client.headers.toLowerCase()).toContain("content-type: application/json");
+      client.end();
+      expect((await client.finished()).length).toBe(3);
+    }
+    const written = await readTopic(T_STREAM, 6);
+    expect(values(written)).toEqual(
+      ["http-0", "http-1", "http-2", "https-0", "https-1", "https-2"].map((v) => JSON.stringify(v)),
+    );
+  }, 60_000);
+
+  test("records in one chunk get their reports in order; a bad record fails alone; a body that is no JSON ends the stream", async () => {
+    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_STREAM}/records`);
+    client.write(`${record("a")}\n${record("b")}${record("c")}`);
+    expect((await client.reportsUntil(3)).map((r) => [r.error_code, r.offset])).toEqual([
+      [200, 6],
+      [200, 7],
+      [200, 8],
+    ]);
+    // As the whole-body path: a record that cannot be read has its own report, exactly.
+    client.write(`{"value":{"type":"BINARY","data":"1"}}${record("d")}`);
+    const [bad, d] = (await client.reportsUntil(5)).slice(3);
+    expect(bad).toEqual({ error_code: 400, message: "Bad Request: data=1 is not a base64 string." });
+    expect(d).toMatchObject({ error_code: 200, offset: 9 });
+    // A record whose text begins a half-written record, then a stray `}`: the rest is one malformed value.
+    client.write(`${record("e")}}{"value":`);
+    const reports = await client.finished();
+    expect(reports.length).toBe(7);
+    expect(reports[5]).toMatchObject({ error_code: 200, offset: 10 });
+    expect(reports[6]!.error_code).toBe(400);
+    expect(reports[6]!.message).toStartWith("Bad Request: malformed JSON: ");
+    expect(values(await readTopic(T_STREAM, 11)).slice(6)).toEqual(
+      ["a", "b", "c", "d", "e"].map((v) => JSON.stringify(v)),
+    );
+  }, 60_000);
+
+  test("a client that goes away mid-stream: its acknowledged records are in Kafka, its slot is freed, the gateway serves on", async () => {
+    const url = `${suite.ingest}/v3/clusters/c/topics/${T_GONE}/records`;
+    const client = await V3StreamClient.open(url);
+    client.write(record("g1"));
+    client.write(record("g2"));
+    const acknowledged = await client.reportsUntil(2);
+    expect(acknowledged.map((r) => r.error_code)).toEqual([200, 200]);
+    // Its one slot (ingest.max.concurrent.requests=1) is held while the stream is open.
+    const refused = await curlPost(url, record("refused"), "application/json");
+    expect(refused.status).toBe(503);
+    client.write(`${record("g3")}{"value":{"type":"STRING","da`);
+    client.destroy();
+    const after = await waitFor(
+      async () => {
+        const r = await curlPost(url, record("after"), "application/json");
+        return r.status === 200 ? r : undefined;
+      },
+      { what: "the slot back" },
+    );
+    expect(after.json()).toMatchObject({ error_code: 200 });
+    // g3 was submitted before the client left: it may be written too (at least once).
+    const written = values(await readTopic(T_GONE, after.json().offset + 1));
+    expect(written.slice(0, 2)).toEqual(['"g1"', '"g2"']);
+    expect(written.at(-1)).toBe('"after"');
+    expect(written.length === 3 || written[2] === '"g3"').toBe(true);
+  }, 60_000);
+
+  test("a stream idle for ingest.request.timeout.ms ends with a 408 report after its records' reports", async () => {
+    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_LIMITS}/records`);
+    client.write(record("idle"));
+    const reports = await client.finished();
+    expect(reports).toEqual([
+      expect.objectContaining({ error_code: 200, offset: 0 }),
+      { error_code: 408, message: "No byte of the stream arrived within 1500 ms (ingest.request.timeout.ms)" },
+    ]);
+  }, 60_000);
+
+  test("a stream open for ingest.streaming.max.duration.ms ends with REST Proxy's 408 report", async () => {
+    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_LIMITS}/records`);
+    let sent = 0;
+    // Bytes keep coming (never idle) until the stream ends: white space between records.
+    const keepAlive = setInterval(() => client.write(sent++ % 2 === 0 ? " " : record(`k${sent}`)), 200);
+    try {
+      const reports = await client.finished();
+      expect(reports.at(-1)).toEqual({ error_code: 408, message: "Streaming connection open for longer than allowed" });
+      expect(reports.slice(0, -1).every((r) => r.error_code === 200)).toBe(true);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }, 60_000);
+
+  test("a record not sent chunked keeps its own answer", async () => {
+    const one = await curlPost(
+      `${suite.ingest}/v3/clusters/c/topics/${T_STREAM}/records`,
+      record("whole"),
+      "application/json",
+    );
+    expect(one.status).toBe(200);
+    expect(one.json()).toMatchObject({ error_code: 200, offset: 11 });
+    const bad = await curlPost(
+      `${suite.ingest}/v3/clusters/c/topics/${T_STREAM}/records`,
+      '{"value":{"type":"BINARY","data":"1"}}',
+      "application/json",
+    );
+    expect([bad.status, bad.body]).toEqual([
+      400,
+      '{"error_code":400,"message":"Bad Request: data=1 is not a base64 string."}',
+    ]);
+  }, 60_000);
+});
