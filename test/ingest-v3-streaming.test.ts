@@ -28,6 +28,8 @@ const suite = suiteGateway(async (dir) => {
     ...INGEST_WORKER,
     "ingest.listeners": "http://127.0.0.1:0,https://127.0.0.1:0",
     "ingest.listeners.https.ssl.keystore.location": tls.serverPem,
+    // Shorter than a stream lives: a body still arriving while its answer streams is the handler's to bound.
+    "ingest.listeners.https.request.body.timeout.ms": "1000",
   };
 });
 
@@ -138,17 +140,23 @@ describe("REST Proxy v3 streaming mode", () => {
     ]);
   }, 60_000);
 
-  test("a stream open for ingest.streaming.max.duration.ms ends with REST Proxy's 408 report", async () => {
-    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_LIMITS}/records`);
-    let sent = 0;
-    // Bytes keep coming (never idle) until the stream ends: white space between records.
-    const keepAlive = setInterval(() => client.write(sent++ % 2 === 0 ? " " : record(`k${sent}`)), 200);
-    try {
-      const reports = await client.finished();
+  test("a stream open for ingest.streaming.max.duration.ms ends with REST Proxy's 408 report, over http and https (past the https body deadline)", async () => {
+    const streams = [suite.ingest, https].map(async (base) => {
+      const ca = base === https ? readFileSync(tls.caCert, "utf8") : undefined;
+      const client = await V3StreamClient.open(`${base}/v3/clusters/c/topics/${T_LIMITS}/records`, ca);
+      let sent = 0;
+      // Bytes keep coming (never idle) until the stream ends: white space between records.
+      const keepAlive = setInterval(() => client.write(sent++ % 2 === 0 ? " " : record(`k${sent}`)), 200);
+      try {
+        return await client.finished();
+      } finally {
+        clearInterval(keepAlive);
+      }
+    });
+    for (const reports of await Promise.all(streams)) {
       expect(reports.at(-1)).toEqual({ error_code: 408, message: "Streaming connection open for longer than allowed" });
+      expect(reports.length).toBeGreaterThan(2);
       expect(reports.slice(0, -1).every((r) => r.error_code === 200)).toBe(true);
-    } finally {
-      clearInterval(keepAlive);
     }
   }, 60_000);
 

@@ -6,7 +6,7 @@ function utf32(text: string, littleEndian: boolean, bom: boolean): Uint8Array {
   const points = [...(bom ? "\ufeff" : ""), ...text].map((c) => c.codePointAt(0)!);
   const out = new Uint8Array(points.length * 4);
   const view = new DataView(out.buffer);
-  points.forEach((p, i) => view.setUint32(i * 4, p, littleEndian));
+  for (let i = 0; i < points.length; i++) view.setUint32(i * 4, points[i]!, littleEndian);
   return out;
 }
 
