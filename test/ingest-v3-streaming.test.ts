@@ -20,6 +20,14 @@ import { waitFor } from "./support/wait-for.ts";
 const T_STREAM = uniqueTopic("v3-stream");
 const T_GONE = uniqueTopic("v3-stream-gone");
 const T_LIMITS = uniqueTopic("v3-stream-limits");
+const T_PAUSE = uniqueTopic("v3-stream-pause");
+
+/** A sample of the gateway's /metrics for the v3 records route; 0 when absent. */
+async function v3Metric(name: string, labels = ""): Promise<number> {
+  const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name}{route="/v3/…/records"${labels}}`));
+  return line ? Number(line.split(" ").at(-1)) : 0;
+}
 
 let tls: TlsFiles;
 const suite = suiteGateway(async (dir) => {
@@ -40,7 +48,8 @@ describe("REST Proxy v3 streaming mode", () => {
   let https = "";
 
   beforeAll(async () => {
-    for (const topic of [T_STREAM, T_GONE, T_LIMITS]) await createTopic(topic, 1);
+    for (const topic of [T_STREAM, T_GONE, T_LIMITS, T_PAUSE]) await createTopic(topic, 1);
+    await createIngestConnector(suite.gw, "pause", { "ingest.path": "/ingest/pause", "kafka.topic": T_PAUSE });
     await createIngestConnector(suite.gw, "stream", { "ingest.path": "/ingest/stream", "kafka.topic": T_STREAM });
     await createIngestConnector(suite.gw, "gone", {
       "ingest.path": "/ingest/gone",
@@ -160,6 +169,33 @@ describe("REST Proxy v3 streaming mode", () => {
     }
   }, 60_000);
 
+  test("a stream counts as one request in flight while open, and its records when it ends", async () => {
+    const accepted = await v3Metric("ingest_records_accepted_total");
+    const answered = await v3Metric("ingest_requests_total", ',status_class="2xx"');
+    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_STREAM}/records`);
+    client.write(record("m1") + record("m2"));
+    await client.reportsUntil(2);
+    expect(await v3Metric("ingest_requests_in_flight")).toBe(1);
+    client.end();
+    await client.finished();
+    await waitFor(async () => (await v3Metric("ingest_requests_in_flight")) === 0, {
+      what: "the stream counted as ended",
+    });
+    expect(await v3Metric("ingest_records_accepted_total")).toBe(accepted + 2);
+    expect(await v3Metric("ingest_requests_total", ',status_class="2xx"')).toBe(answered + 1);
+  }, 60_000);
+
+  test("pausing the connector ends an open stream with its 503 report, after the reports of its records", async () => {
+    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_PAUSE}/records`);
+    client.write(record("p1"));
+    await client.reportsUntil(1);
+    expect((await suite.gw.rest.put("/connectors/pause/pause")).status).toBe(202);
+    const reports = await client.finished();
+    expect(reports.map((r) => r.error_code)).toEqual([200, 503]);
+    expect(reports[1]!.message).toBe("The ingest connector pause is paused or restarting");
+    expect(values(await readTopic(T_PAUSE, 1))).toEqual(['"p1"']);
+  }, 60_000);
+
   test("a record not sent chunked keeps its own answer", async () => {
     const one = await curlPost(
       `${suite.ingest}/v3/clusters/c/topics/${T_STREAM}/records`,
@@ -167,7 +203,7 @@ describe("REST Proxy v3 streaming mode", () => {
       "application/json",
     );
     expect(one.status).toBe(200);
-    expect(one.json()).toMatchObject({ error_code: 200, offset: 11 });
+    expect(one.json()).toMatchObject({ error_code: 200, topic_name: T_STREAM, partition_id: 0 });
     const bad = await curlPost(
       `${suite.ingest}/v3/clusters/c/topics/${T_STREAM}/records`,
       '{"value":{"type":"BINARY","data":"1"}}',
