@@ -278,6 +278,8 @@ export function openApiDocument(routes: readonly IngestRoute[]): Record<string, 
       post: {
         operationId: "produceRecord",
         summary: "REST Proxy v3 produce: one record, or concatenated records (streaming: one delivery report each)",
+        description:
+          "Streaming mode (Transfer-Encoding: chunked, no Idempotency-Key): 200 at once, then each record's delivery report as soon as it and every earlier record settled, in order, while the client goes on sending; an error that ends the stream is its last report. ingest.max.body.bytes bounds each record's text; ingest.streaming.max.duration.ms the stream.",
         parameters: [cluster, topicName, idempotencyKey],
         requestBody: { required: true, content: { "application/json": json("V3ProduceRequest") } },
         responses: {
