@@ -48,20 +48,16 @@ describe("REST Proxy v3 streaming mode", () => {
   let https = "";
 
   beforeAll(async () => {
-    for (const topic of [T_STREAM, T_GONE, T_LIMITS, T_PAUSE]) await createTopic(topic, 1);
-    await createIngestConnector(suite.gw, "pause", { "ingest.path": "/ingest/pause", "kafka.topic": T_PAUSE });
-    await createIngestConnector(suite.gw, "stream", { "ingest.path": "/ingest/stream", "kafka.topic": T_STREAM });
-    await createIngestConnector(suite.gw, "gone", {
-      "ingest.path": "/ingest/gone",
-      "kafka.topic": T_GONE,
-      "ingest.max.concurrent.requests": "1",
-    });
-    await createIngestConnector(suite.gw, "limits", {
-      "ingest.path": "/ingest/limits",
-      "kafka.topic": T_LIMITS,
-      "ingest.streaming.max.duration.ms": "3000",
-      "ingest.request.timeout.ms": "1500",
-    });
+    const connectors: [string, string, Record<string, string>][] = [
+      ["stream", T_STREAM, {}],
+      ["pause", T_PAUSE, {}],
+      ["gone", T_GONE, { "ingest.max.concurrent.requests": "1" }],
+      ["limits", T_LIMITS, { "ingest.streaming.max.duration.ms": "3000", "ingest.request.timeout.ms": "1500" }],
+    ];
+    for (const [name, topic, keys] of connectors) {
+      await createTopic(topic, 1);
+      await createIngestConnector(suite.gw, name, { "ingest.path": `/ingest/${name}`, "kafka.topic": topic, ...keys });
+    }
     https = (await suite.gw.waitForOutput(/Ingest listener open at (https:\/\/\S+?)\/?\s/))[1]!;
   }, 60_000);
 

@@ -31,7 +31,8 @@ import type { IngestConnection, IngestShape, PeerAddressLookup } from "./request
 import { PlainConnection } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
-import { type IngestRoute, suspendedMessage } from "./route-table.ts";
+import { busyRoute, closedRoute } from "./route-admission.ts";
+import type { IngestRoute } from "./route-table.ts";
 import { createStreamPipeline, streamEnd } from "./v3-record-stream.ts";
 
 /** Counts a finished request in the metrics; returns its answer. */
@@ -72,9 +73,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
     const hide = (text: string) => deps.redact(text, route.connector);
     try {
       const { limits } = route.settings;
-      if (route.state !== "open") throw unavailable(suspendedMessage(route.connector), limits.retryAfterSeconds);
-      if (route.writers.length === 0)
-        throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
+      if (route.state !== "open" || route.writers.length === 0) throw closedRoute(route);
       // Authentication first: a client that is not let in never holds one of the route's slots.
       const pre = context.preauthenticated;
       const authenticated =
@@ -83,11 +82,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       const authorized = route.stages.authorize(identity, target);
       if (isPromise(authorized)) await authorized;
       const requests = route.requests;
-      if (requests.inFlight >= limits.maxConcurrentRequests)
-        throw unavailable(
-          `Too many concurrent requests on ${route.settings.path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
-          limits.retryAfterSeconds,
-        );
+      if (requests.inFlight >= limits.maxConcurrentRequests) throw busyRoute(route);
       requests.inFlight++;
       // ingest.request.timeout.ms covers the whole request from here: the body's arrival (408 when
       // it is late, so a slow body cannot hold the slot) and then Kafka's acknowledgement.

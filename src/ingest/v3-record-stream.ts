@@ -44,6 +44,7 @@ import { JsonStreamText, StreamNotText } from "./json-stream-text.ts";
 import type { IngestIdentity, IngestTarget } from "./request-context.ts";
 import type { RequestDeadlines } from "./request-deadlines.ts";
 import { bodyNotText, emptyBody, parseV3Texts, type ReportContext, type V3Parsed, v3Reports } from "./rest-proxy-v3.ts";
+import { busyRoute, closedRoute, identityOn } from "./route-admission.ts";
 import { type IngestRoute, suspendedMessage } from "./route-table.ts";
 
 /** Reports written and not yet read by the client beyond which the body is not read further. */
@@ -82,24 +83,14 @@ export function isStreamed(request: Request, route: IngestRoute, guarded: boolea
 
 export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): StreamPipeline {
   return async (context, route, target, report, known) => {
-    const { limits } = route.settings;
-    if (route.state !== "open") throw unavailable(suspendedMessage(route.connector), limits.retryAfterSeconds);
-    if (route.writers.length === 0)
-      throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
-    const pre = context.preauthenticated;
-    const authenticated =
-      pre !== undefined && pre.stages === route.stages ? pre.identity : route.stages.authenticate(context);
-    const identity = isPromise(authenticated) ? await authenticated : authenticated;
-    const authorized = route.stages.authorize(identity, target);
-    if (isPromise(authorized)) await authorized;
+    if (route.state !== "open" || route.writers.length === 0) throw closedRoute(route);
+    // As the whole-body pipeline: a client that is not let in never holds one of the route's slots.
+    const identity = await identityOn(context, route);
+    await route.stages.authorize(identity, target);
     const refused = refusedEncoding(context.request);
     if (refused) throw refused;
     const requests = route.requests;
-    if (requests.inFlight >= limits.maxConcurrentRequests)
-      throw unavailable(
-        `Too many concurrent requests on ${route.settings.path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
-        limits.retryAfterSeconds,
-      );
+    if (requests.inFlight >= route.settings.limits.maxConcurrentRequests) throw busyRoute(route);
     const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
     requests.inFlight++;
     const stream = new V3RecordStream(deps, deadlines, context, route, target, identity, report, known);
@@ -323,7 +314,6 @@ class V3RecordStream {
   /** The reports of `texts` once their records settled; never rejects (a failure is each one's report). */
   private async reports(texts: string[]): Promise<string> {
     const { route, target, identity } = this;
-    const { limits } = route.settings;
     try {
       const receivedAt = this.deps.clock.now();
       const read = parseV3Texts(route.settings, this.context.request, texts, receivedAt, this.stampedBytes, true);
@@ -337,8 +327,7 @@ class V3RecordStream {
         ? route.stages.stamp(identity, parsed.records, route.settings)
         : parsed.records;
       const writer = route.writer();
-      if (!writer || route.state !== "open")
-        throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
+      if (!writer || route.state !== "open") throw closedRoute(route);
       const outcomes = await this.submitted(writer, stamped);
       this.accepted(outcomes, stamped);
       return v3Reports(this.report, parsed, shownOutcomes(outcomes, this.hide));
