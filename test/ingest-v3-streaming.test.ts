@@ -14,13 +14,14 @@ import { createIngestConnector, INGEST_WORKER } from "./support/gateway.ts";
 import { createTopic, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { makeTls, type TlsFiles } from "./support/tls.ts";
-import { V3StreamClient } from "./support/v3-stream-client.ts";
+import { splitReports, V3StreamClient } from "./support/v3-stream-client.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const T_STREAM = uniqueTopic("v3-stream");
 const T_GONE = uniqueTopic("v3-stream-gone");
 const T_LIMITS = uniqueTopic("v3-stream-limits");
 const T_PAUSE = uniqueTopic("v3-stream-pause");
+const T_SPOOL = uniqueTopic("v3-stream-spool");
 
 /** A sample of the gateway's /metrics for the v3 records route; 0 when absent. */
 async function v3Metric(name: string, labels = ""): Promise<number> {
@@ -51,6 +52,7 @@ describe("REST Proxy v3 streaming mode", () => {
     const connectors: [string, string, Record<string, string>][] = [
       ["stream", T_STREAM, {}],
       ["pause", T_PAUSE, {}],
+      ["spooled", T_SPOOL, { "ingest.ack.mode": "spool" }],
       ["gone", T_GONE, { "ingest.max.concurrent.requests": "1" }],
       ["limits", T_LIMITS, { "ingest.streaming.max.duration.ms": "3000", "ingest.request.timeout.ms": "1500" }],
     ];
@@ -190,6 +192,34 @@ describe("REST Proxy v3 streaming mode", () => {
     expect(reports.map((r) => r.error_code)).toEqual([200, 503]);
     expect(reports[1]!.message).toBe("The ingest connector pause is paused or restarting");
     expect(values(await readTopic(T_PAUSE, 1))).toEqual(['"p1"']);
+  }, 60_000);
+
+  test("in spool mode each record's report arrives once it is spooled, before the next is written; Kafka gets them all", async () => {
+    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_SPOOL}/records`);
+    for (let i = 0; i < 2; i++) {
+      client.write(record(`s${i}`));
+      expect((await client.reportsUntil(i + 1))[i]).toMatchObject({ error_code: 200, topic_name: T_SPOOL });
+    }
+    client.end();
+    expect((await client.finished()).length).toBe(2);
+    expect(values(await readTopic(T_SPOOL, 2))).toEqual(['"s0"', '"s1"']);
+  }, 60_000);
+
+  test("a chunked request with an Idempotency-Key is read whole and its answer replayed, not streamed", async () => {
+    const url = `${suite.ingest}/v3/clusters/c/topics/${T_STREAM}/records`;
+    const send = () =>
+      curlPost(url, record("keyed-1") + record("keyed-2"), "application/json", {
+        "Transfer-Encoding": "chunked",
+        "Idempotency-Key": "v3-stream-keyed",
+      });
+    const first = await send();
+    expect(first.status).toBe(200);
+    const offsets = splitReports(first.body).map((r) => r.offset);
+    expect(offsets.length).toBe(2);
+    const again = await send();
+    expect([again.status, again.body]).toEqual([200, first.body]);
+    const written = values(await readTopic(T_STREAM, offsets[1]! + 1));
+    expect(written.filter((v) => v?.startsWith('"keyed-'))).toEqual(['"keyed-1"', '"keyed-2"']);
   }, 60_000);
 
   test("a record not sent chunked keeps its own answer", async () => {
