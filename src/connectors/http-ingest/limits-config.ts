@@ -13,7 +13,7 @@ const LIMITS = "Limits";
 
 export const ingestLimitsConfigDef = defineConfig({
   "ingest.max.body.bytes": key.int({
-    doc: "Largest request body accepted; larger ones get 413 without the rest being read. The header values every record of a request repeats (the key header, allow-listed headers, a stamped content type, the stamped identity: ingest.identity.header and ingest.identity.key) count against it too, once per record (413).",
+    doc: "Largest request body accepted; larger ones get 413 without the rest being read. The header values every record of a request repeats (the key header, allow-listed headers, a stamped content type, the stamped identity: ingest.identity.header and ingest.identity.key) count against it too, once per record (413). A REST Proxy v3 stream (a chunked POST …/records) is not bounded in all: this bounds each of its records' text, a longer one ends the stream with a 413 report.",
     default: 1_048_576,
     importance: "MEDIUM",
     group: LIMITS,
@@ -55,7 +55,7 @@ export const ingestLimitsConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "ingest.request.timeout.ms": key.int({
-    doc: "How long a request may take from the start of its body to Kafka's acknowledgement of its records. A body not received by then is 408 (the connection closes); records not yet sent by then are withdrawn and the request answers 503; records already sent answer 500 (they may still be written); a request with an Idempotency-Key then keeps its key held (a retry is 409) until those records settle: written, its answer is replayed; not written, the key is released.",
+    doc: "How long a request may take from the start of its body to Kafka's acknowledgement of its records. A body not received by then is 408 (the connection closes); records not yet sent by then are withdrawn and the request answers 503; records already sent answer 500 (they may still be written); a request with an Idempotency-Key then keeps its key held (a retry is 409) until those records settle: written, its answer is replayed; not written, the key is released. A REST Proxy v3 stream (a chunked POST …/records) ends with a 408 report when no byte of it arrives (or the client reads none of its reports) for this long; each of its records waits for Kafka this long at most, as a request's do.",
     default: 30_000,
     importance: "MEDIUM",
     group: LIMITS,
