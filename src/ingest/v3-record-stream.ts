@@ -94,7 +94,7 @@ export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: Request
     const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
     requests.inFlight++;
     const stream = new V3RecordStream(deps, deadlines, context, route, target, identity, report, known);
-    const done = stream.run().finally(() => {
+    const done = stream.run(() => {
       requests.inFlight--;
       deps.bodies?.release(reserved, route);
     });
@@ -157,8 +157,11 @@ class V3RecordStream {
     );
   }
 
-  /** Reads the body to its end (or the stream's), then writes the last reports and ends the response. */
-  async run(): Promise<void> {
+  /**
+   * Reads the body to its end (or the stream's), then writes the last reports and ends the response;
+   * `release` (the slot, the reservation) runs before the response ends.
+   */
+  async run(release: () => void): Promise<void> {
     const { limits } = this.route.settings;
     const lifetime = new AbortController();
     void this.deps.clock.sleep(limits.streamMaxDurationMs, lifetime.signal).then(() => {
@@ -178,6 +181,7 @@ class V3RecordStream {
     } finally {
       lifetime.abort();
       unsubscribe();
+      release();
       this.wake();
       if (this.ending !== "gone") {
         try {

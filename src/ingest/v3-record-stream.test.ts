@@ -1,0 +1,144 @@
+import { describe, expect, test } from "bun:test";
+import { ManualClock } from "../util/manual-clock.ts";
+import type { RecordOutcome } from "./ingest-record.ts";
+import { passThroughStages } from "./request-context.ts";
+import { IngestRouteTable } from "./route-table.ts";
+import { testIngestApp, testSettings } from "./test-support.ts";
+
+/** Connector `c` serving topic `t` over REST Proxy; each submission written at once (offsets go on). */
+function gateway(connector: Record<string, string> = {}) {
+  const routes = new IngestRouteTable();
+  routes.open("c", testSettings({ "ingest.rest.proxy.enable": "true", ...connector }), passThroughStages);
+  const submissions: number[] = [];
+  let offset = 0;
+  routes.attach("c", {
+    pending: 0,
+    submit: async ({ records }) => {
+      submissions.push(records.length);
+      return records.map(
+        (): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 }),
+      );
+    },
+    withdrawQueued: () => undefined,
+  });
+  const clock = new ManualClock(1_700_000_000_000);
+  const app = testIngestApp(routes, { clock });
+  return { routes, app, clock, submissions, route: () => routes.byTopic("t")! };
+}
+
+/** A streamed request the test writes to, its answer read as it comes. */
+async function stream(app: ReturnType<typeof gateway>["app"]) {
+  const body = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = body.writable.getWriter();
+  const request = new Request("http://gateway/v3/clusters/k/topics/t/records", {
+    method: "POST",
+    body: body.readable,
+    headers: { "Content-Type": "application/json", "Transfer-Encoding": "chunked" },
+    duplex: "half",
+  } as RequestInit);
+  const response = await app.fetch(request, {});
+  const reader = response.body!.getReader();
+  let text = "";
+  const decoder = new TextDecoder();
+  return {
+    response,
+    write: (chunk: string | Uint8Array) =>
+      writer.write(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk),
+    end: () => writer.close(),
+    /** Reads until the answer holds `count` reports (or ends); returns them. */
+    async reports(
+      count = Number.POSITIVE_INFINITY,
+    ): Promise<{ error_code: number; message?: string; offset?: number }[]> {
+      for (;;) {
+        const reports = text
+          .split(/(?=\{"error_code":)/)
+          .filter((t) => t !== "")
+          .map((t) => JSON.parse(t));
+        if (reports.length >= count) return reports;
+        const { done, value } = await reader.read();
+        if (done) return reports;
+        text += decoder.decode(value);
+      }
+    },
+  };
+}
+
+const record = (data: string) => JSON.stringify({ value: { type: "STRING", data } });
+
+describe("V3RecordStream", () => {
+  test("answers 200 at once and reports each record as it completes; records read together are submitted together", async () => {
+    const g = gateway();
+    const s = await stream(g.app);
+    expect(s.response.status).toBe(200);
+    expect(s.response.headers.get("content-type")).toBe("application/json");
+    await s.write(record("a").slice(0, 10));
+    await s.write(record("a").slice(10));
+    expect((await s.reports(1)).map((r) => r.offset)).toEqual([0]);
+    await s.write(record("b") + record("c"));
+    expect((await s.reports(3)).map((r) => r.offset)).toEqual([0, 1, 2]);
+    expect(g.route().requests.inFlight).toBe(1);
+    await s.end();
+    expect((await s.reports()).length).toBe(3);
+    expect(g.submissions).toEqual([1, 2]);
+    expect(g.route().requests.inFlight).toBe(0);
+  });
+
+  test("a record's text longer than ingest.max.body.bytes ends the stream with a 413 report after the earlier records'", async () => {
+    const g = gateway({ "ingest.max.body.bytes": "100" });
+    const s = await stream(g.app);
+    await s.write(`${record("ok")}{"value":{"type":"STRING","data":"${"x".repeat(120)}`);
+    expect(await s.reports()).toEqual([
+      expect.objectContaining({ error_code: 200, offset: 0 }),
+      {
+        error_code: 413,
+        message: "A record of the stream is longer than the limit of 100 bytes (ingest.max.body.bytes)",
+      },
+    ]);
+    expect(g.route().requests.inFlight).toBe(0);
+  });
+
+  test("a UTF-16 stream is read as Jackson reads it, a character split between chunks included", async () => {
+    const g = gateway();
+    const s = await stream(g.app);
+    const utf16 = Buffer.from(record("é€") + record("z"), "utf16le");
+    await s.write(utf16.subarray(0, 5));
+    await s.write(utf16.subarray(5));
+    await s.end();
+    expect((await s.reports()).map((r) => r.error_code)).toEqual([200, 200]);
+  });
+
+  test("a stream without a record ends with the whole-body path's empty-body report", async () => {
+    const g = gateway();
+    const s = await stream(g.app);
+    await s.write("  \n");
+    await s.end();
+    expect(await s.reports()).toEqual([
+      { error_code: 400, message: "Bad Request: Request body is empty. Data is required." },
+    ]);
+  });
+
+  test("no byte for ingest.request.timeout.ms ends the stream with a 408 report; its slot is freed", async () => {
+    const g = gateway({ "ingest.request.timeout.ms": "5000" });
+    const s = await stream(g.app);
+    await s.write(record("a"));
+    await s.reports(1);
+    g.clock.advance(5000);
+    expect((await s.reports()).at(-1)).toEqual({
+      error_code: 408,
+      message: "No byte of the stream arrived within 5000 ms (ingest.request.timeout.ms)",
+    });
+    expect(g.route().requests.inFlight).toBe(0);
+  });
+
+  test("a paused connector ends the stream with its 503 report", async () => {
+    const g = gateway();
+    const s = await stream(g.app);
+    await s.write(record("a"));
+    await s.reports(1);
+    g.routes.suspend("c");
+    expect((await s.reports()).at(-1)).toEqual({
+      error_code: 503,
+      message: "The ingest connector c is paused or restarting",
+    });
+  });
+});
