@@ -35,7 +35,14 @@
  */
 import { isPromise } from "../util/async.ts";
 import { refusedEncoding } from "./body-reader.ts";
-import { ErrorCodes, errorBody, IngestError, reportInternalError, unavailable } from "./ingest-error.ts";
+import {
+  ErrorCodes,
+  errorBody,
+  INTERNAL_ERROR_MESSAGE,
+  IngestError,
+  reportInternalError,
+  unavailable,
+} from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestHandlerDeps } from "./ingest-pipeline-contract.ts";
 import { type IngestRecord, type RecordOutcome, shownOutcomes } from "./ingest-record.ts";
@@ -91,9 +98,9 @@ export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: Request
     if (refused) throw refused;
     const requests = route.requests;
     if (requests.inFlight >= route.settings.limits.maxConcurrentRequests) throw busyRoute(route);
+    const stream = new V3RecordStream(deps, deadlines, context, route, target, identity, report, known);
     const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
     requests.inFlight++;
-    const stream = new V3RecordStream(deps, deadlines, context, route, target, identity, report, known);
     const done = stream.run(() => {
       requests.inFlight--;
       deps.bodies?.release(reserved, route);
@@ -178,17 +185,16 @@ class V3RecordStream {
       if (ending instanceof IngestError) this.write(errorBody(ending.errorCode, this.hide(ending.message)));
     } catch (error) {
       reportInternalError(this.deps, this.route.settings.path, error);
+      this.write(errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE));
     } finally {
       lifetime.abort();
       unsubscribe();
       release();
       this.wake();
-      if (this.ending !== "gone") {
-        try {
-          this.out.close();
-        } catch {
-          // the client cancelled the response meanwhile
-        }
+      try {
+        this.out.close();
+      } catch {
+        // the client cancelled the response meanwhile
       }
       if (this.context.request.signal.aborted) this.deps.metrics.requestUnanswered(this.route.connector);
     }
@@ -338,7 +344,7 @@ class V3RecordStream {
     } catch (error) {
       if (!(error instanceof IngestError)) {
         reportInternalError(this.deps, route.settings.path, error);
-        return errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, "Internal Server Error").repeat(texts.length);
+        return errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE).repeat(texts.length);
       }
       return errorBody(error.errorCode, this.hide(error.message)).repeat(texts.length);
     }
