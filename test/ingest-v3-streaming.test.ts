@@ -2,7 +2,7 @@
  * REST Proxy v3 streaming mode that streams (shared/rest-proxy-api.md §2), on the whole gateway
  * (the compiled binary when GATEWAY_BIN is set) and the real broker: a client on a raw socket
  * writes records to one chunked `POST …/records` and reads each delivery report before it writes
- * the next, over the http and the https ingest listener; records sent together; a bad record and
+ * the next, over the http and the mTLS https ingest listener; records sent together; a bad record and
  * a body that is no JSON mid-stream; a client that goes away mid-stream (every acknowledged record
  * is in Kafka, the slot is freed, the gateway serves on); the stream's duration limit and its idle
  * limit (408 reports).
@@ -37,9 +37,18 @@ const suite = suiteGateway(async (dir) => {
     ...INGEST_WORKER,
     "ingest.listeners": "http://127.0.0.1:0,https://127.0.0.1:0",
     "ingest.listeners.https.ssl.keystore.location": tls.serverPem,
+    "ingest.listeners.https.ssl.truststore.location": tls.caCert,
+    "ingest.listeners.https.ssl.client.auth": "required",
     // Shorter than a stream lives: a body still arriving while its answer streams is the handler's to bound.
     "ingest.listeners.https.request.body.timeout.ms": "1000",
   };
+});
+
+/** The https listener asks for a client certificate (mTLS): the test's client has one. */
+const clientTls = () => ({
+  ca: readFileSync(tls.caCert, "utf8"),
+  cert: readFileSync(tls.clientCert, "utf8"),
+  key: readFileSync(tls.clientKey, "utf8"),
 });
 
 const record = (data: string) => JSON.stringify({ value: { type: "STRING", data } });
@@ -63,10 +72,10 @@ describe("REST Proxy v3 streaming mode", () => {
     https = (await suite.gw.waitForOutput(/Ingest listener open at (https:\/\/\S+?)\/?\s/))[1]!;
   }, 60_000);
 
-  test("each record's report arrives before the next record is written, over http and https", async () => {
+  test("each record's report arrives before the next record is written, over http and mTLS https", async () => {
     for (const [base, ca, tag] of [
       [suite.ingest, undefined, "http"],
-      [https, readFileSync(tls.caCert, "utf8"), "https"],
+      [https, clientTls(), "https"],
     ] as const) {
       const client = await V3StreamClient.open(`${base}/v3/clusters/c/topics/${T_STREAM}/records`, ca);
       for (let i = 0; i < 3; i++) {
@@ -147,10 +156,12 @@ describe("REST Proxy v3 streaming mode", () => {
     ]);
   }, 60_000);
 
-  test("a stream open for ingest.streaming.max.duration.ms ends with REST Proxy's 408 report, over http and https (past the https body deadline)", async () => {
+  test("a stream open for ingest.streaming.max.duration.ms ends with REST Proxy's 408 report, over http and mTLS https (past the https body deadline)", async () => {
     const streams = [suite.ingest, https].map(async (base) => {
-      const ca = base === https ? readFileSync(tls.caCert, "utf8") : undefined;
-      const client = await V3StreamClient.open(`${base}/v3/clusters/c/topics/${T_LIMITS}/records`, ca);
+      const client = await V3StreamClient.open(
+        `${base}/v3/clusters/c/topics/${T_LIMITS}/records`,
+        base === https ? clientTls() : undefined,
+      );
       let sent = 0;
       // Bytes keep coming (never idle) until the stream ends: white space between records.
       const keepAlive = setInterval(() => client.write(sent++ % 2 === 0 ? " " : record(`k${sent}`)), 200);

@@ -8,6 +8,13 @@ import { type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { settled, waitFor } from "./wait-for.ts";
 
+/** PEM texts of an https client: the CA it trusts, its certificate and key. */
+export interface ClientTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
 export interface StreamReport {
   readonly error_code: number;
   readonly message?: string;
@@ -34,13 +41,13 @@ export class V3StreamClient {
     socket.on("error", () => undefined);
   }
 
-  /** Opens `url` (http or https; `ca` trusted for https) and sends the request head. */
-  static async open(url: string, ca?: string): Promise<V3StreamClient> {
+  /** Opens `url` (http or https: with `tls`, the CA to trust and the client certificate) and sends the request head. */
+  static async open(url: string, tls?: ClientTls): Promise<V3StreamClient> {
     const u = new URL(url);
     const port = Number(u.port);
     const socket =
       u.protocol === "https:"
-        ? tlsConnect({ host: u.hostname, port, ca, servername: "localhost" })
+        ? tlsConnect({ host: u.hostname, port, ...tls, servername: "localhost" })
         : tcpConnect({ host: u.hostname, port });
     await new Promise<void>((resolve, reject) => {
       socket.once(u.protocol === "https:" ? "secureConnect" : "connect", () => resolve());
