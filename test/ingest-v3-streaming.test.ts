@@ -5,7 +5,8 @@
  * the next, over the http and the mTLS https ingest listener; records sent together; a bad record and
  * a body that is no JSON mid-stream; a client that goes away mid-stream (every acknowledged record
  * is in Kafka, the slot is freed, the gateway serves on); the stream's duration limit and its idle
- * limit (408 reports).
+ * limit (408 reports); its metrics; a pause ending it; spool mode; and what stays whole-body (an
+ * Idempotency-Key, a record not sent chunked).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
