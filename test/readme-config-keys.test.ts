@@ -49,6 +49,7 @@ const NOT_KEYS: Record<string, string> = {
   "claim.fleet": "an ingest.acl.allow attribute condition",
   "ingest.identity": "the record header an ingest route adds",
   "http.client": "Python's module",
+  "streaming.connection.max.duration.ms": "Confluent REST Proxy's key, named as the peer's",
   "components.schemas": "a part of the OpenAPI document",
   "transforms.ab.type": "the README's example of a key name a 2-character secret alias stands in",
   "connection.password":

@@ -6,7 +6,8 @@
  * README's quoting; its exit code must be 0, the status and answer the README shows (`# → 200 {…}`)
  * must match (offsets and timestamps as numbers), and every record must reach Kafka as the README
  * says (keys, content-type header, one copy for the retried Idempotency-Key). The v2 command with
- * its topic replaced by one no connector names must get the 404 the README quotes.
+ * its topic replaced by one no connector names must get the 404 the README quotes. The v3 streaming
+ * command (its own block) gets a report per record.
  *
  * Substitutions, the only ones a shared test machine needs: `localhost:8083` → the test's REST
  * address, `localhost:8080` → its ingest address (both on port 0), and the topic `telemetry` (in
@@ -161,5 +162,23 @@ describe("README: device ingest", () => {
       { key: '"dev-1"', value: '{"t":21.5}', headers: {} },
       { key: null, value: '"My first message"', headers: {} },
     ]);
+  });
+
+  test("the v3 streaming command gets one report per record, and the records reach Kafka", async () => {
+    const [command, ...more] = await splitCommands(block("REST Proxy v3 streaming mode streams", "ingest"));
+    expect(more).toEqual([]);
+    const result = await run(command!);
+    expect(result.statuses).toEqual([200]);
+    const reports = result.output
+      .split(/(?=\{"error_code":)/)
+      .filter((text) => text.trim() !== "")
+      .map((text) => JSON.parse(text) as { error_code: number; topic_name: string; offset: number });
+    expect(reports.map((r) => [r.error_code, r.topic_name])).toEqual([
+      [200, topic],
+      [200, topic],
+      [200, topic],
+    ]);
+    const records = await readTopic(topic, reports[2]!.offset + 1);
+    expect(records.slice(-3).map((r) => r.value?.toString())).toEqual(['{"t":1}', '{"t":2}', '{"t":3}']);
   });
 });

@@ -27,7 +27,7 @@ import type { RouteRequests } from "./route-table.ts";
 
 export const ingestBodyBudgetConfigDef = defineConfig({
   "ingest.request.bodies.max.bytes": key.long({
-    doc: "Most bytes of request bodies all the ingest listeners receive at once (each request reserves its Content-Length, or its route's ingest.max.body.bytes when chunked, while its body is read); a request that would pass it gets 503 with Retry-After (its route's ingest.retry.after.seconds) before its body is read, unless no body is being received. While the listeners serve more than one route, one route may hold at most half of it (one body of its ingest.max.body.bytes when that is larger) unless it holds nothing, so slow uploads on one route leave the other half to the others. Bounds the memory that slow or stalled uploads can hold (each route allows ingest.max.concurrent.requests bodies of ingest.max.body.bytes). 0: no limit.",
+    doc: "Most bytes of request bodies all the ingest listeners receive at once (each request reserves its Content-Length, or its route's ingest.max.body.bytes when chunked, while its body is read; a REST Proxy v3 stream for its life); a request that would pass it gets 503 with Retry-After (its route's ingest.retry.after.seconds) before its body is read, unless no body is being received. While the listeners serve more than one route, one route may hold at most half of it (one body of its ingest.max.body.bytes when that is larger) unless it holds nothing, so slow uploads on one route leave the other half to the others. Bounds the memory that slow or stalled uploads can hold (each route allows ingest.max.concurrent.requests bodies of ingest.max.body.bytes). 0: no limit.",
     default: 268_435_456,
     importance: "MEDIUM",
     group: "Ingest",
