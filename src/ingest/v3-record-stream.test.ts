@@ -97,6 +97,23 @@ describe("V3RecordStream", () => {
     expect(g.route().requests.inFlight).toBe(0);
   });
 
+  test("records read together are submitted ingest.max.records at a time, their reports in order", async () => {
+    const g = gateway({ "ingest.max.records": "2" });
+    const s = await stream(g.app);
+    await s.write(["a", "b", "c", "d", "e"].map(record).join(""));
+    await s.end();
+    expect((await s.reports()).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4]);
+    expect(g.submissions).toEqual([2, 2, 1]);
+  });
+
+  test("a record whose whole text arrives at once but is longer than ingest.max.body.bytes ends the stream with the 413", async () => {
+    const g = gateway({ "ingest.max.body.bytes": "100" });
+    const s = await stream(g.app);
+    await s.write(`${record("ok")}${record("y".repeat(120))}${record("after")}`);
+    expect((await s.reports()).map((r) => r.error_code)).toEqual([200, 413]);
+    expect(g.submissions).toEqual([1]);
+  });
+
   test("a UTF-16 stream is read as Jackson reads it, a character split between chunks included", async () => {
     const g = gateway();
     const s = await stream(g.app);

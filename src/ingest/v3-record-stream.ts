@@ -10,7 +10,8 @@
  *   - each JSON value, as soon as its text is complete in the body read so far (json-stream-
  *     splitter.ts), is read as the whole-body path reads it (parseV3Texts: the same per-record
  *     reports). The values completed by one read of the body are submitted together (one
- *     submission: they share produce batches, as a whole body's records do);
+ *     submission of ingest.max.records at most: they share produce batches, as a whole body's
+ *     records do);
  *   - each record's delivery report is written as soon as it and every earlier record settled, in
  *     order (a chain of the submissions' outcomes);
  *   - the stream ends with one last error report (after the reports of the records read before,
@@ -241,27 +242,28 @@ class V3RecordStream {
         return;
       }
       if (this.splitter.pendingLength > limits.maxBodyBytes) {
-        this.end(
-          new IngestError(
-            413,
-            ErrorCodes.PAYLOAD_TOO_LARGE,
-            `A record of the stream is longer than the limit of ${limits.maxBodyBytes} bytes (ingest.max.body.bytes)`,
-          ),
-        );
+        this.end(tooLongRecord(limits.maxBodyBytes));
         return;
       }
     }
   }
 
-  /** Submits the values `text` completes; false when the rest of the stream cannot be split (it ended). */
+  /**
+   * Submits the values `text` completes, at most ingest.max.records a submission (the queue limits
+   * rely on it); false when the stream ended: a value longer than ingest.max.body.bytes (the ones
+   * before it are submitted), or the rest of the stream cannot be split.
+   */
   private split(text: string): boolean {
     if (text.length === 0) return true;
     const { texts, broken } = this.splitter.push(text);
     if (broken !== null) texts.push(broken);
-    if (texts.length > 0) this.submit(texts);
-    if (broken === null) return true;
-    this.end("stop");
-    return false;
+    const { maxBodyBytes, maxRecords } = this.route.settings.limits;
+    const long = texts.findIndex((t) => t.length > maxBodyBytes);
+    const taken = long < 0 ? texts : texts.slice(0, long);
+    for (let at = 0; at < taken.length; at += maxRecords) this.submit(taken.slice(at, at + maxRecords));
+    if (long >= 0) this.end(tooLongRecord(maxBodyBytes));
+    else if (broken !== null) this.end("stop");
+    return long < 0 && broken === null;
   }
 
   /** `waiting`, after which the stream ends (408) if it took ingest.request.timeout.ms: the client sent or read nothing. */
@@ -372,4 +374,13 @@ class V3RecordStream {
       }
     }
   }
+}
+
+/** What ends a stream whose record's text passes ingest.max.body.bytes (each record's bound, not the stream's). */
+function tooLongRecord(limit: number): IngestError {
+  return new IngestError(
+    413,
+    ErrorCodes.PAYLOAD_TOO_LARGE,
+    `A record of the stream is longer than the limit of ${limit} bytes (ingest.max.body.bytes)`,
+  );
 }
