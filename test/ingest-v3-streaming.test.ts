@@ -252,4 +252,21 @@ describe("REST Proxy v3 streaming mode", () => {
       '{"error_code":400,"message":"Bad Request: data=1 is not a base64 string."}',
     ]);
   }, 60_000);
+
+  // Last: it stops the suite's gateway.
+  test("stopping the gateway ends an open stream with a 503 report after its records' reports, not at the drain's end", async () => {
+    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_STREAM}/records`);
+    client.write(record("before-stop"));
+    await client.reportsUntil(1);
+    const stopping = suite.gw.stop(20_000);
+    const reports = await client.finished();
+    expect(reports).toEqual([
+      expect.objectContaining({ error_code: 200, topic_name: T_STREAM }),
+      {
+        error_code: 503,
+        message: "The gateway is stopping; send the rest of the stream again once it is back",
+      },
+    ]);
+    expect(await stopping).toBe(0);
+  }, 60_000);
 });

@@ -247,7 +247,8 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   app.get("/openapi.json", (c) => (deps.openApi ? c.json(deps.openApi()) : notFound()));
   app.get("/health", (c) => c.json({ status: "healthy" }));
 
-  for (const route of restProxyRoutes(deps, pipeline, createStreamPipeline(deps, deadlines))) {
+  const streams = createStreamPipeline(deps, deadlines);
+  for (const route of restProxyRoutes(deps, pipeline, streams.pipeline)) {
     app.on(route.method, route.path, async (c) => {
       const context = contextOf(c.req.raw, c.env?.connection);
       return measured(route.shape, undefined, context, () => route.handle(context, c.req.param()));
@@ -282,6 +283,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   };
 
   return {
+    stopping: streams.stopping,
     fetch: (request, env) => {
       const bare = bareTarget(request);
       if (bare) return bare;

@@ -86,4 +86,9 @@ export interface IngestApp {
    * (`serve` without the path match; the route is looked up again: it may have gone since).
    */
   servePath(path: string, request: Request, server: PeerAddressLookup): Response | Promise<Response>;
+  /**
+   * The listeners stop: open REST Proxy v3 streams read no more and end once their records settled,
+   * with a 503 report (v3-record-stream.ts), rather than hold the drain until it closes them.
+   */
+  stopping?(): void;
 }

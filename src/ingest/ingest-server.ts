@@ -182,6 +182,7 @@ export class IngestServer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    this.o.app.stopping?.();
     const servers = this.servers.splice(0);
     const drainMs = this.o.drainMs ?? 0;
     const reason = "The gateway stopped before Kafka acknowledged the record";

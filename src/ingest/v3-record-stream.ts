@@ -89,8 +89,19 @@ export function isStreamed(request: Request, route: IngestRoute, guarded: boolea
   return !(guarded && route.settings.idempotencyWindowMs > 0 && request.headers.has("idempotency-key"));
 }
 
-export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): StreamPipeline {
-  return async (context, route, target, report, known) => {
+/** The stream pipeline, and the end of every stream open (the listeners stop). */
+export interface V3Streams {
+  readonly pipeline: StreamPipeline;
+  /** Ends every open stream: nothing more is read, its records settle, then its 503 report. */
+  stopping(): void;
+}
+
+/** What a stream open when the listeners stop ends with. */
+export const STOPPING_MESSAGE = "The gateway is stopping; send the rest of the stream again once it is back";
+
+export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): V3Streams {
+  const open = new Set<V3RecordStream>();
+  const pipeline: StreamPipeline = async (context, route, target, report, known) => {
     if (route.state !== "open" || route.writers.length === 0) throw closedRoute(route);
     // As the whole-body pipeline: a client that is not let in never holds one of the route's slots.
     const identity = await identityOn(context, route);
@@ -102,12 +113,20 @@ export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: Request
     const stream = new V3RecordStream(deps, deadlines, context, route, target, identity, report, known);
     const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
     requests.inFlight++;
+    open.add(stream);
     const done = stream.run(() => {
+      open.delete(stream);
       requests.inFlight--;
       deps.bodies?.release(reserved, route);
     });
     ends.set(stream.response, done);
     return stream.response;
+  };
+  return {
+    pipeline,
+    stopping: () => {
+      for (const stream of open) stream.stop(STOPPING_MESSAGE);
+    },
   };
 }
 
@@ -199,6 +218,11 @@ class V3RecordStream {
       }
       if (this.context.request.signal.aborted) this.deps.metrics.requestUnanswered(this.route.connector);
     }
+  }
+
+  /** Ends the stream with a 503 report `message` (the listeners stop). */
+  stop(message: string): void {
+    this.end(unavailable(message, this.route.settings.limits.retryAfterSeconds));
   }
 
   /** Ends the stream early (the first reason stays): nothing more of the body is read. */
