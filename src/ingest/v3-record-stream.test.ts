@@ -1,14 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { ManualClock } from "../util/manual-clock.ts";
+import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
-import { passThroughStages } from "./request-context.ts";
+import { type IngestStages, passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { testIngestApp, testSettings } from "./test-support.ts";
 
 /** Connector `c` serving topic `t` over REST Proxy; each submission written at once (offsets go on). */
-function gateway(connector: Record<string, string> = {}) {
+function gateway(connector: Record<string, string> = {}, stages: IngestStages = passThroughStages) {
   const routes = new IngestRouteTable();
-  routes.open("c", testSettings({ "ingest.rest.proxy.enable": "true", ...connector }), passThroughStages);
+  routes.open("c", testSettings({ "ingest.rest.proxy.enable": "true", ...connector }), stages);
   const submissions: number[] = [];
   let offset = 0;
   routes.attach("c", {
@@ -112,6 +113,34 @@ describe("V3RecordStream", () => {
     await s.write(`${record("ok")}${record("y".repeat(120))}${record("after")}`);
     expect((await s.reports()).map((r) => r.error_code)).toEqual([200, 413]);
     expect(g.submissions).toEqual([1]);
+  });
+
+  test("the route's quota is asked for each submission's bytes; a refused submission's records each report it, the stream goes on", async () => {
+    const asked: number[] = [];
+    const g = gateway(
+      {},
+      {
+        ...passThroughStages,
+        limit: (_identity, _target, bytes) => {
+          asked.push(bytes);
+          if (asked.length === 2) throw new IngestError(429, ErrorCodes.TOO_MANY_REQUESTS, "Too many requests");
+        },
+      },
+    );
+    const s = await stream(g.app);
+    await s.write(record("a"));
+    await s.reports(1);
+    await s.write(record("b") + record("c"));
+    await s.reports(3);
+    await s.write(record("d"));
+    await s.end();
+    expect((await s.reports()).map((r) => [r.error_code, r.offset])).toEqual([
+      [200, 0],
+      [42901, undefined],
+      [42901, undefined],
+      [200, 1],
+    ]);
+    expect(asked).toEqual([record("a").length, 2 * record("b").length, record("d").length]);
   });
 
   test("a UTF-16 stream is read as Jackson reads it, a character split between chunks included", async () => {
