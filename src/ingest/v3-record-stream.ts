@@ -253,7 +253,7 @@ class V3RecordStream {
       if (this.ending !== null) return;
       try {
         if (chunk.done) {
-          this.split(this.text.end());
+          if (!this.split(this.text.end())) return;
           const last = this.splitter.end();
           if (last !== null) this.submit([last]);
           if (this.values === 0) this.end(emptyBody());
