@@ -1,12 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { nativeKey, requestHeaders } from "../../ingest/record-builder.ts";
-import {
-  headerNameClashes,
-  headerNameProblems,
-  httpIngestConfig,
-  keyFieldPathProblems,
-  routeSettings,
-} from "./config.ts";
+import { headerNameProblems, httpIngestConfig, keyFieldPathProblems, routeSettings } from "./config.ts";
 import { httpIngestSource } from "./index.ts";
 
 const pathErrors = (path: string) =>
@@ -129,54 +123,5 @@ describe("ingest.key.field paths jsonpath-plus cannot read (auditingest F8, F9)"
   test("only with ingest.key.source=field", () => {
     const parsed = httpIngestConfig.parse({ "ingest.path": "/p", "kafka.topic": "t", "ingest.key.field": "$[" });
     expect(keyFieldPathProblems(parsed)).toEqual([]);
-  });
-});
-
-describe("a Kafka header two of the route's header keys write (auditingest F14)", () => {
-  const clashes = (config: Record<string, string>) =>
-    headerNameClashes(httpIngestConfig.parse({ "ingest.path": "/p", "kafka.topic": "t", ...config }));
-
-  test.each([
-    [
-      { "ingest.headers.allowlist": "X-Site:site", "ingest.headers.static": "site=a" },
-      "ingest.headers.static",
-      "site",
-      "ingest.headers.allowlist",
-    ],
-    [{ "ingest.headers.static": "tag=a,tag=b" }, "ingest.headers.static", "tag", "ingest.headers.static"],
-    // Raw bodies carry their content type in content-type when ingest.headers.content.type is empty.
-    [
-      { "ingest.headers.static": "content-type=forced" },
-      "ingest.headers.content.type",
-      "content-type",
-      "ingest.headers.static",
-    ],
-    [
-      { "ingest.headers.content.type": "ct", "ingest.headers.receive.timestamp": "ct" },
-      "ingest.headers.receive.timestamp",
-      "ct",
-      "ingest.headers.content.type",
-    ],
-  ])("%p is refused on %s", (config, key, name, earlier) => {
-    expect(clashes(config)).toEqual([
-      {
-        key,
-        message: `The Kafka header ${name} is also written by ${earlier}: each record would carry it twice; give it one source`,
-      },
-    ]);
-    expect(
-      httpIngestSource().validationOnly!({ "ingest.path": "/p", "kafka.topic": "t", ...config }).map((p) => p.key),
-    ).toEqual([key]);
-  });
-
-  test("distinct names, other cases and the identity header (which replaces its namesakes) are no clash", () => {
-    expect(
-      clashes({
-        "ingest.headers.allowlist": "X-Site,x-site:site2,X-Who:ingest.identity",
-        "ingest.headers.static": "Site=a,gateway=edge-1",
-        "ingest.headers.content.type": "ct",
-        "ingest.headers.receive.timestamp": "received-at",
-      }),
-    ).toEqual([]);
   });
 });

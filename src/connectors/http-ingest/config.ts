@@ -269,39 +269,3 @@ export function keyFieldPathProblems(parsed: HttpIngestConfig): ConfigProblem[] 
     ? []
     : [{ key: "ingest.key.field", message: `Invalid value ${path} for configuration ingest.key.field: ${problem}` }];
 }
-
-/**
- * Kafka header names the gateway would write twice on a record: an allow-list rename, a static
- * header, the content-type header (`content-type` on raw bodies when ingest.headers.content.type is
- * empty) and the receive-timestamp header each add theirs, so two of them naming one header gave
- * records both (a consumer's lastHeader reading the other's value). Each clash is reported on the
- * key of its later source. Refused by validation, only a WARN at start: a stored config writes both,
- * as it did. (The identity header replaces any other of its name: no clash.)
- */
-export function headerNameClashes(parsed: HttpIngestConfig): ConfigProblem[] {
-  const sources: [key: string, name: string][] = [
-    ...parsed["ingest.headers.allowlist"].map((entry): [string, string] => {
-      const i = entry.indexOf(":");
-      return ["ingest.headers.allowlist", (i < 0 ? entry : entry.slice(i + 1)).trim()];
-    }),
-    ...parsed["ingest.headers.static"].map((entry): [string, string] => [
-      "ingest.headers.static",
-      entry.slice(0, entry.indexOf("=")).trim(),
-    ]),
-    ["ingest.headers.content.type", parsed["ingest.headers.content.type"] || "content-type"],
-    ["ingest.headers.receive.timestamp", parsed["ingest.headers.receive.timestamp"]],
-  ];
-  const firstKey = new Map<string, string>();
-  const problems: ConfigProblem[] = [];
-  for (const [key, name] of sources) {
-    if (name === "") continue;
-    const earlier = firstKey.get(name);
-    if (earlier === undefined) firstKey.set(name, key);
-    else
-      problems.push({
-        key,
-        message: `The Kafka header ${name} is also written by ${earlier}: each record would carry it twice; give it one source`,
-      });
-  }
-  return problems;
-}

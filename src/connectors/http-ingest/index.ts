@@ -14,7 +14,6 @@ import {
   HTTP_INGEST_ALIASES,
   HTTP_INGEST_CONNECTOR,
   HTTP_INGEST_TASK,
-  headerNameClashes,
   headerNameProblems,
   httpIngestConfig,
   keyFieldPathProblems,
@@ -45,15 +44,13 @@ export function httpIngestSource(
     // (its large requests wait for an empty queue; its credential headers are not copied; a header
     // no request carries is never read; an ambiguous ACL entry matches the name in every
     // authentication method's namespace, as it did; a topic name Kafka refuses fails its sends, as it did;
-    // an ingest.key.field filter gives a null key where it failed the request; a header two sources
-    // name is written twice, as it was).
+    // an ingest.key.field filter gives a null key where it failed the request).
     validationOnly: (config) => {
       const parsed = httpIngestConfig.parse(config);
       return [
         ...requestFitsQueueProblems(parsed),
         ...credentialHeaderProblems(parsed),
         ...headerNameProblems(parsed),
-        ...headerNameClashes(parsed),
         ...keyFieldPathProblems(parsed),
         ...aclAmbiguityProblems(parsed),
         ...topicNameProblems("kafka.topic", [parsed["kafka.topic"]], { empty: false }),
