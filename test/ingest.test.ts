@@ -390,7 +390,7 @@ describe("device ingest", () => {
     );
     expect([v3TooMany.status, v3TooMany.body]).toEqual([
       422,
-      '{"error_code":42208,"message":"The request holds more than 3 records (ingest.max.records)"}',
+      '{"error_code":42208,"message":"Batch must contain between 1 and 3 entries"}',
     ]);
     expect((await curl(`${suite.ingest}/ingest/bad`)).status).toBe(405);
     expect(await endOffsets(T_BAD)).toBe(before);

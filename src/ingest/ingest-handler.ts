@@ -85,7 +85,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       if (requests.inFlight >= limits.maxConcurrentRequests)
         throw unavailable(
           // The connector's, not only its path's: REST Proxy requests for its topics share the slots.
-          `Too many concurrent requests for the ingest connector ${route.connector}, on ${route.settings.path} and its REST Proxy topics together (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
+          `Too many concurrent requests for the ingest connector ${route.connector}, on ${route.settings.path}${route.settings.restProxyTopics.length > 0 ? " and its REST Proxy topics together" : ""} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
           limits.retryAfterSeconds,
         );
       requests.inFlight++;

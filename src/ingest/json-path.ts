@@ -13,8 +13,10 @@ import { invalidValueError } from "../util/invalid-value.ts";
 export type JsonPathGetter = (document: unknown) => unknown;
 
 /** Compiles `path`, or throws a ConfigError naming `configKey`. Missing values read as undefined. */
-export function compileJsonPath(path: string, configKey: string): JsonPathGetter {
-  const segments = memberPathSegments(path.trim());
+export function compileJsonPath(configured: string, configKey: string): JsonPathGetter {
+  // Trimmed as validation reads it (a trailing space matched nothing).
+  const path = configured.trim();
+  const segments = memberPathSegments(path);
   if (segments) {
     return (document) => {
       let current: unknown = document;

@@ -111,7 +111,7 @@ describe("REST Proxy v3 records", () => {
     const settings = testSettings({ "ingest.max.records": "2" });
     const body = '{"entries":[{"id":"a"},{"id":"b"},{"id":"c"}]}';
     const parse = () => parseV3Batch(settings, post(body, "application/json"), bytes(body), 0);
-    expect(parse).toThrow("The request holds more than 2 records (ingest.max.records)");
+    expect(parse).toThrow("Batch must contain between 1 and 2 entries");
     expect(() => parse()).toThrow(expect.objectContaining({ status: 422, errorCode: 42208 }));
     const two = '{"entries":[{"id":"a"},{"id":"b"}]}';
     expect(parseV3Batch(settings, post(two, "application/json"), bytes(two), 0).records).toHaveLength(2);

@@ -13,12 +13,19 @@ import { JSONPath } from "jsonpath-plus";
  */
 export function jsonPathProblem(path: string): string | undefined {
   if (!path.startsWith("$")) return "A JSONPath expression must start with $";
+  // Brackets inside a quoted name (`$['a]b']`) are the name's.
   let depth = 0;
-  for (const c of path) {
-    if (c === "[") depth++;
-    else if (c === "]" && --depth < 0) break;
+  let quote = "";
+  for (let i = 0; i < path.length && depth >= 0; i++) {
+    const c = path[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "[") depth++;
+    else if (c === "]") depth--;
   }
-  if (depth !== 0) return "Unbalanced brackets in the JSONPath expression";
+  if (depth !== 0 || quote) return "Unbalanced brackets in the JSONPath expression";
   try {
     // Evaluating against {} may not reach a filter or script segment, which the runtime refuses.
     const refused = JSONPath.toPathArray(path)

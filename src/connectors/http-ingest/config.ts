@@ -5,6 +5,7 @@
  */
 
 import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
+import { memberPathSegments } from "../../api/data/json-member-path.ts";
 import { isHeaderName } from "../../http/header-value.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
@@ -261,11 +262,16 @@ export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
  */
 export function keyFieldPathProblems(parsed: HttpIngestConfig): ConfigProblem[] {
   const path = parsed["ingest.key.field"]?.trim();
-  if (parsed["ingest.key.source"] !== "field" || !path) return [];
-  // jsonpath-plus reads a path without `$` from the root (`deviceId` is `$.deviceId`), as it always did.
-  const rooted = path.startsWith("$") ? path : path.startsWith("[") ? `$${path}` : `$.${path}`;
-  const problem = jsonPathProblem(rooted);
-  return problem === undefined
-    ? []
-    : [{ key: "ingest.key.field", message: `Invalid value ${path} for configuration ingest.key.field: ${problem}` }];
+  // A plain member path (quoted names may hold brackets or `?(`) is read directly (json-path.ts).
+  if (parsed["ingest.key.source"] !== "field" || !path || memberPathSegments(path)) return [];
+  // jsonpath-plus reads a path starting with a member name from the root (`deviceId` is
+  // `$.deviceId`), as it always did; one starting with `.` or `[` matches nothing.
+  const problem = /^[.[]/.test(path)
+    ? "A JSONPath expression must start with $ or a member name"
+    : jsonPathProblem(path.startsWith("$") ? path : `$.${path}`);
+  if (problem === undefined) return [];
+  const message = `Invalid value ${path} for configuration ingest.key.field: ${problem}`;
+  // A stored filter no longer fails its requests with 500: a record reaching it gets a null key.
+  const runsAs = problem.startsWith("Filter") ? "gives a record reaching its filter a null key" : undefined;
+  return [{ key: "ingest.key.field", message, ...(runsAs && { runsAs }) }];
 }
