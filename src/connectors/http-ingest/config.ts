@@ -4,8 +4,8 @@
  * request path needs (src/ingest/route-settings.ts).
  */
 
-import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { memberPathSegments } from "../../api/data/json-member-path.ts";
+import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { isHeaderName } from "../../http/header-value.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
