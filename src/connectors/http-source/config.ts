@@ -6,9 +6,11 @@
  * Rules across keys are in config-rules.ts; the TLS keys are declared in tls-keys.ts, castorm's
  * timestamp parser keys in timestamp-keys.ts.
  */
+
+import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { backoffAtLeastOne, backoffMs } from "../../http/backoff-ceiling.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
-import { jsonPathProblem, nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
+import { nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
 import { recordTimestampKeys } from "./record-timestamp.ts";
 import { timestampKeys } from "./timestamp-keys.ts";
 import { tlsKeys } from "./tls-keys.ts";
