@@ -13,10 +13,10 @@
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
  * / ignore → the poll stops at the failed page, whose earlier pages are never delivered again). After
- * a failure that may pass (408, 429, 5xx, too large, unreadable; also a 408, 429 or 5xx outside the
- * error codes, a warning) every scheduled poll retries that page; another 4xx, or another status
- * outside the error codes (a warning), ends the poll there as a pagination stop does, the offset
- * moving to the best reached (poll-run.ts afterFailedPage).
+ * a failure that may pass (408, 429, 5xx, too large, unreadable, a redirect not followed; also a 408,
+ * 429 or 5xx outside the error codes, a warning) every scheduled poll retries that page; another
+ * 4xx, or another status outside the error codes (a warning), ends the poll there as a pagination
+ * stop does, the offset moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
  * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
  * scheduled poll retries the page, as after a 503, and so it does after the token endpoint refused
@@ -28,7 +28,7 @@
 import type { Config, SourceOffsetUpdate, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
+import { HttpRedirectError, type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
 import { TokenRequestError } from "../../http/token-request-errors.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -286,7 +286,10 @@ export class HttpSourceTask implements SourceTask {
       // An unreachable server fails the task only with behavior.on.error=fail: else the next
       // scheduled poll retries the page, as after a 503 (an edge device's link comes back).
       const unreachable = error instanceof UnreachableError && this.behavior !== "fail";
-      if (error instanceof HttpResponseTooLargeError || undecodable(error) || unreachable) {
+      // A redirect not followed (a loop, a Location that is no URL, https → http as a captive portal
+      // answers) is the API's answer, unusable as an unreadable body is: behavior.on.error decides.
+      const refused = error instanceof HttpRedirectError || error instanceof HttpResponseTooLargeError;
+      if (refused || undecodable(error) || unreachable) {
         this.pageFailed(run, (error as Error).message, { error: true, passing: true });
         return [];
       }
