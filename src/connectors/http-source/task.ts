@@ -252,7 +252,7 @@ export class HttpSourceTask implements SourceTask {
    * error codes, always a warning). Unless it fails the task, the run waits to retry that page at
    * the next scheduled poll or ends here (afterFailedPage; `passing`: it may pass).
    */
-  private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean }): void {
+  private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean; kind?: string }): void {
     if (o.error && this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
     const retry = afterFailedPage(o.passing) === "retry";
     run.suspended = retry;
@@ -271,7 +271,7 @@ export class HttpSourceTask implements SourceTask {
         : undefined;
     if (message === undefined) return;
     // A page retried at every poll (an API down for days) warns at once, then once a minute.
-    if (retry) warnLimited(this.log, this.repeated, `page ${reason}`, message);
+    if (retry) warnLimited(this.log, this.repeated, `page ${o.kind ?? reason}`, message);
     else this.log.warn(message);
   }
 
@@ -299,7 +299,13 @@ export class HttpSourceTask implements SourceTask {
       // decides, and with log / ignore every poll retries the page (a client secret being rotated, an
       // endpoint misconfigured for a while), instead of failing the task whatever behavior.on.error.
       if (error instanceof TokenRequestError && this.behavior !== "fail") {
-        this.pageFailed(run, `${method} ${redactUrl(url)} not sent: ${error.message}`, { error: true, passing: true });
+        // One kind of WARN per page: an endpoint's error_description may carry a trace id and a time (Entra ID's do).
+        const kind = `${method} ${redactUrl(url)} not sent: no token`;
+        this.pageFailed(run, `${method} ${redactUrl(url)} not sent: ${error.message}`, {
+          error: true,
+          passing: true,
+          kind,
+        });
         return [];
       }
       throw error;
@@ -314,7 +320,9 @@ export class HttpSourceTask implements SourceTask {
       // newest-first API's offset past its unread pages). A spent rate limit is no error even under
       // behavior.on.error=fail: the API says when to ask again.
       const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);
-      this.pageFailed(run, reason, { error: this.errorResponse(response), passing });
+      // The kind of WARN is the request and its status: an error body's request id or time differs each time.
+      const kind = `HTTP ${response.status} from ${method} ${redactUrl(url)}`;
+      this.pageFailed(run, reason, { error: this.errorResponse(response), passing, kind });
       return [];
     }
     let page: PageContent;
