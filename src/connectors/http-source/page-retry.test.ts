@@ -604,3 +604,27 @@ describe("an OAuth2 token endpoint refusing the client with a trace id in its er
     expect(skipped[1]).toMatch(/\(and 11 more like it in the last 6\d s, not logged\)/);
   });
 });
+
+describe("an API answering 404 at every poll, behavior.on.error=log", () => {
+  test("the WARN that ends each poll: at once, then at most once a minute", async () => {
+    using server = api(
+      () => new Response(`{"error":"not found","request_id":"${crypto.randomUUID()}"}`, { status: 404 }),
+    );
+    const stop = new AbortController();
+    const clock = new (class extends FastForwardClock {
+      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        await super.sleep(ms, signal);
+        if (this.current >= Date.UTC(2026, 0, 1) + 90_000) stop.abort();
+      }
+    })();
+    const h = await startTask(
+      { "http.url": `${server.base}/items`, "http.timer.interval.ms": "5000", "behavior.on.error": "log" },
+      { clock },
+    );
+    while (!stop.signal.aborted) expect(await h.task.poll(stop.signal)).toBeNull();
+    const ended = h.logs.filter((l) => l.includes(" WARN ") && l.includes("the poll ends here"));
+    expect(server.seen.length).toBe(18);
+    expect(ended.length).toBe(2);
+    expect(ended[1]).toMatch(/\(and 11 more like it in the last 6\d s, not logged\)/);
+  });
+});

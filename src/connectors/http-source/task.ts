@@ -270,9 +270,9 @@ export class HttpSourceTask implements SourceTask {
         ? `${reason}; skipped (behavior.on.error=log), ${then}`
         : undefined;
     if (message === undefined) return;
-    // A page retried at every poll (an API down for days) warns at once, then once a minute.
-    if (retry) warnLimited(this.log, this.repeated, `page ${o.kind ?? reason}`, message);
-    else this.log.warn(message);
+    // A page retried at every poll (an API down for days), or a poll ending at the same answer each
+    // time (a 404 for good), warns at once, then once a minute.
+    warnLimited(this.log, this.repeated, `page ${o.kind ?? reason}`, message);
   }
 
   /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */
