@@ -231,16 +231,6 @@ describe("README: HTTP source worked example", () => {
     const url = `${github.base}/repos/apache/kafka/events`;
     const body = JSON.parse(substitute(edit![1]!, [['"url":"…"', `"url":${JSON.stringify(url)}`]]));
     expect((await gw.rest.put("/connectors/github-events-source/stop")).status).toBe(204);
-    // The example keeps no offset (http.offset.mode NONE), which refuses one: the edit is of a
-    // TIMESTAMP offset, so the stopped connector is given one first (it stays stopped).
-    const none = await gw.rest.request("PATCH", "/connectors/github-events-source/offsets", body);
-    expect({ status: none.status, message: none.body?.message }).toEqual({
-      status: 500,
-      message: expect.stringContaining("http.offset.mode is NONE, which keeps no offset"),
-    });
-    const current = (await gw.rest.get<Record<string, string>>("/connectors/github-events-source/config")).body;
-    const timestamped = { ...current, "http.offset.mode": "TIMESTAMP", "http.offset.field": "created_at" };
-    expect((await gw.rest.put("/connectors/github-events-source/config", timestamped)).status).toBe(200);
     const patched = await gw.rest.request("PATCH", "/connectors/github-events-source/offsets", body);
     expect({ status: patched.status, body: patched.body }).toEqual({
       status: 200,

@@ -185,10 +185,9 @@ describe("the source partition is http.url with its secrets redacted (the endpoi
 describe("HttpSourceConnector.alterOffsets: only the connector's own partition", () => {
   const url = "https://api.example.com/items?token=SECRET&since=${offset}";
   const alter = (partitionUrl: string, offset: SourceMap | null = { offset: "5" }, configured = url) =>
-    new HttpSourceConnector().alterOffsets(
-      { "http.url": configured, "kafka.topic": "t", "http.offset.mode": "CURSOR", "http.offset.field": "id" },
-      [{ partition: { url: partitionUrl }, offset }],
-    );
+    new HttpSourceConnector().alterOffsets({ "http.url": configured, "kafka.topic": "t" }, [
+      { partition: { url: partitionUrl }, offset },
+    ]);
   const refusal = "Partition objects should contain the key 'url' with the connector's URL";
 
   test("the current key and each earlier version's key are accepted", () => {
@@ -206,28 +205,5 @@ describe("HttpSourceConnector.alterOffsets: only the connector's own partition",
 
   test("http.url with a config provider reference is not checked: the task's key is the resolved URL's", () => {
     expect(alter("http://other", { offset: "5" }, "${file:/secrets/api.properties:url}")).toBe(true);
-  });
-});
-
-// auditsrc F2: NONE keeps no offset, so one written through PATCH …/offsets would never be read.
-describe("HttpSourceConnector.alterOffsets with http.offset.mode=NONE", () => {
-  const url = "https://api.example.com/items?since=${offset}";
-  const alter = (offset: SourceMap | null) =>
-    new HttpSourceConnector().alterOffsets({ "http.url": url, "kafka.topic": "t" }, [
-      { partition: { url: offsetKey(url) }, offset },
-    ]);
-
-  test("an offset value is refused, saying why", () => {
-    expect(() => alter({ offset: "2024-05-01T00:00:00Z" })).toThrow(
-      "http.offset.mode is NONE, which keeps no offset: the 'offset' \"2024-05-01T00:00:00Z\" would not be read (${offset} is http.initial.offset); set http.offset.mode first, or write null",
-    );
-  });
-
-  test.each([
-    ["a null offset value with a poll time", { offset: null, poll_time: 5 }],
-    ["an empty one, as earlier releases stored", { offset: "" }],
-    ["a removal", null],
-  ])("%s is accepted", (_what, offset) => {
-    expect(alter(offset)).toBe(true);
   });
 });

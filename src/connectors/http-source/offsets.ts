@@ -255,11 +255,6 @@ export function validateAlteredOffsets(
       throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
     if (offset === null) continue;
     const decoded = decodeOffset(offset);
-    // NONE keeps no offset (restore.ts): a value written here would never be read.
-    if (mode === "NONE" && decoded.offset !== null && decoded.offset !== "")
-      throw new ConnectError(
-        `http.offset.mode is NONE, which keeps no offset: the 'offset' ${JSON.stringify(decoded.offset)} would not be read (\${offset} is http.initial.offset); set http.offset.mode first, or write null`,
-      );
     if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && read(decoded.offset) === null)
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (${form}) as http.offset.mode=TIMESTAMP needs`,
