@@ -4,8 +4,7 @@
  * versioned and each version frozen (offset-key.ts): the masking of logs may change, a key never does.
  *
  * Stored offset (every record carries one; the runtime commits the last acknowledged):
- *   `offset`     the offset the current poll started from (between polls: the next poll's offset);
- *                null with http.offset.mode=NONE, which keeps none (restore.ts)
+ *   `offset`     the offset the current poll started from (between polls: the next poll's offset)
  *   `poll_time`  when that poll started (epoch ms): the schedule resumes from it after a restart
  *   `offset_seen` TIMESTAMP with http.record.key.field: fingerprints of the keys of the records
  *                delivered whose field is the offset's own instant (see `isNewRecord`); absent

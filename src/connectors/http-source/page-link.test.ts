@@ -78,9 +78,9 @@ describe("the stored offset keeps no secret of http.url (review P2.6)", () => {
     expect(ids(delivered)).toEqual([10, 11, 20, 21, 30, 31]);
     for (const r of delivered) expect(JSON.stringify(r.sourceOffset)).not.toContain("OLD-KEY-1");
     expect(delivered[2]!.sourceOffset).toEqual({
-      offset: null,
+      offset: "",
       poll_time: expect.any(Number),
-      next_offset: null,
+      next_offset: "",
       page_link: "?page=2",
       page_link_params: ["api_key"],
       skip: 1,

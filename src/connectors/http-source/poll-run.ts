@@ -268,21 +268,20 @@ export async function pageRecords(
     });
   // Every record says where to resume; on the poll's last page, the last one carries the poll's
   // final offset instead (later elements of the page, skipped as not new, still count towards it).
-  const kept = keptOffset(o.mode);
   const records = await slicer.map(fresh, (f) =>
     record(
       f,
       encodeOffset({
-        offset: kept(run.offset),
+        offset: run.offset,
         seen: run.offsetSeen,
         pollTime: run.started.wall,
-        resume: { nextOffset: kept(f.best), nextSeen: f.bestSeen, page: run.page, skip: f.index + 1 },
+        resume: { nextOffset: f.best, nextSeen: f.bestSeen, page: run.page, skip: f.index + 1 },
       }),
     ),
   );
   const last = fresh.at(-1);
   const final =
-    last && (() => record(last, encodeOffset({ offset: kept(best), seen: bestSeen, pollTime: run.started.wall })));
+    last && (() => record(last, encodeOffset({ offset: best, seen: bestSeen, pollTime: run.started.wall })));
   return { records, best, bestSeen, final };
 }
 
@@ -297,15 +296,6 @@ export function finishPage(run: Run, made: MadeRecords, last: boolean): SourceRe
 }
 
 /** The offset a run that ended commits: its best, without a page to resume. */
-export function finalOffset(run: Run, mode: OffsetMode): SourceMap {
-  return encodeOffset({ offset: keptOffset(mode)(run.best), seen: run.bestSeen, pollTime: run.started.wall });
+export function finalOffset(run: Run): SourceMap {
+  return encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.started.wall });
 }
-
-/**
- * The offset value stored: NONE keeps none (null; its `${offset}` is http.initial.offset as configured
- * at each start, restore.ts), so a connector moved to TIMESTAMP or CURSOR starts from its http.initial.offset.
- */
-const keptOffset =
-  (mode: OffsetMode) =>
-  (value: OffsetValue): OffsetValue =>
-    mode === "NONE" ? null : value;

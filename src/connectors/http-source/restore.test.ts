@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { sourcePartition } from "./offsets.ts";
-import { api, commit, recordIds, startTask } from "./test-support.ts";
+import { api, recordIds, startTask } from "./test-support.ts";
 
 const EVENTS = [1, 2, 3, 4].map((id) => ({ id, ts: `2026-01-0${id}T00:00:00Z` }));
 
@@ -57,22 +57,6 @@ describe("HttpSourceTask restoring an offset no record reached", () => {
     expect(recordIds(await h.collect(1))).toEqual([4]);
     expect(server.seen.map((s) => s.query.since)).toEqual(["2026-01-03T00:00:00Z"]);
     h.task.stop();
-  });
-
-  test("a connector that polled in NONE mode with an http.initial.offset, moved to TIMESTAMP, starts from its new one", async () => {
-    using server = sinceApi();
-    const none = config(server.base, { "http.initial.offset": "2026-01-01T00:00:00Z" });
-    const before = await startTask(none);
-    const delivered = await before.collect(3);
-    expect(recordIds(delivered)).toEqual([2, 3, 4]);
-    expect(delivered.at(-1)!.sourceOffset).toEqual({ offset: null, poll_time: expect.any(Number) });
-    commit(before, delivered);
-    before.task.stop();
-    const moved = { ...none, ...timestamp, "http.initial.offset": "2026-01-03T00:00:00Z" };
-    const after = await startTask(moved, { offsets: before.offsets });
-    expect(recordIds(await after.collect(1, 70))).toEqual([4]);
-    expect(server.seen.map((s) => s.query.since)).toEqual(["2026-01-01T00:00:00Z", "2026-01-03T00:00:00Z"]);
-    after.task.stop();
   });
 
   test("a poll interrupted in NONE mode resumes in TIMESTAMP mode after its records, from http.initial.offset", async () => {

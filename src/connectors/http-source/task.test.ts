@@ -29,12 +29,12 @@ describe("HttpSourceTask", () => {
       expect(ids(records)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(server.seen.map((s) => s.query.page ?? "1")).toEqual(["1", "2", "3"]);
       expect(records[1]!.sourceOffset).toEqual({
-        offset: null,
+        offset: "",
         poll_time: h.clock.current,
-        next_offset: null,
+        next_offset: "",
         skip: 2,
       });
-      expect(records[5]!.sourceOffset).toEqual({ offset: null, poll_time: records[0]!.sourceOffset!.poll_time });
+      expect(records[5]!.sourceOffset).toEqual({ offset: "", poll_time: records[0]!.sourceOffset!.poll_time });
       expect(records[0]!.sourcePartition).toEqual({ url: `${server.base}/events` });
       expect(records[0]!.topic).toBe("events");
       expect(records[0]!.key).toBeNull();
