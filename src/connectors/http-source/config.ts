@@ -134,7 +134,7 @@ export const httpSourceConfig = defineConfig({
     group: G.offset,
   }),
   "http.initial.offset": key.string({
-    doc: 'The offset before the first record (what `${offset}` is until then). With http.offset.mode=TIMESTAMP, a timestamp (ISO-8601 such as `2024-01-01T00:00:00Z`, or epoch seconds or milliseconds): records not newer are skipped; validation refuses a text that names no instant. A stored offset no record reached (`""` or null, as NONE mode stores) counts as none: this one is used. With NONE, `${offset}` is always this one.',
+    doc: "The offset before the first record (what `${offset}` is until then). With http.offset.mode=TIMESTAMP, a timestamp (ISO-8601 such as `2024-01-01T00:00:00Z`, or epoch seconds or milliseconds): records not newer are skipped; validation refuses a text that names no instant.",
     default: "",
     group: G.offset,
   }),

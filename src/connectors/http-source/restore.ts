@@ -7,14 +7,7 @@ import type { SourceMap } from "../../api/record.ts";
 import type { Moment } from "../../util/clock.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { withOffset } from "./offset-template.ts";
-import {
-  decodeOffset,
-  type OffsetMode,
-  type OffsetValue,
-  type Seen,
-  type StoredOffset,
-  withoutSeen,
-} from "./offsets.ts";
+import { decodeOffset, type OffsetMode, type OffsetValue, type Seen, withoutSeen } from "./offsets.ts";
 import { describePage, otherPagination, type PaginationSettings } from "./pagination.ts";
 import { type Run, resumedRun } from "./poll-run.ts";
 
@@ -34,14 +27,9 @@ export function restoredState(
   mode: OffsetMode,
   now: Moment,
 ): Restored {
-  const initial = c["http.initial.offset"];
-  if (stored === null) return { offset: initial, offsetSeen: null, pollTime: undefined };
+  if (stored === null) return { offset: c["http.initial.offset"], offsetSeen: null, pollTime: undefined };
   // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
-  const decoded = fromInitial(
-    c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored)),
-    mode,
-    initial,
-  );
+  const decoded = c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
   const at = { offset: decoded.offset, offsetSeen: decoded.seen ?? null, pollTime: decoded.pollTime };
   if (!decoded.resume) return at;
   const base = withOffset(c["http.url"], decoded.offset, "url");
@@ -62,18 +50,4 @@ export function restoredState(
   }
   const text = `Resuming the interrupted poll at ${describePage(run.page)} after ${run.skip} records`;
   return { ...at, run, note: { level: "info", text } };
-}
-
-/**
- * An offset no record reached is http.initial.offset as configured now: with NONE every stored offset
- * (NONE keeps none: `${offset}` is http.initial.offset), else an empty or null one, as NONE stores
- * (auditsrc F2: a connector moved from NONE to TIMESTAMP ignored its http.initial.offset and read the
- * API's whole history; one in NONE mode kept sending the http.initial.offset it was created with).
- */
-function fromInitial(o: StoredOffset, mode: OffsetMode, initial: string): StoredOffset {
-  const unreached = (v: OffsetValue) => mode === "NONE" || v === null || v === "";
-  const resume =
-    o.resume && unreached(o.resume.nextOffset) ? { ...o.resume, nextOffset: initial, nextSeen: null } : o.resume;
-  const at = unreached(o.offset) ? { ...o, offset: initial, seen: null } : o;
-  return resume === o.resume ? at : { ...at, resume };
 }
