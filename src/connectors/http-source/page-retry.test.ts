@@ -4,6 +4,16 @@ import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { api, FastForwardClock, recordIds as ids, linkPagedSince, startTask } from "./test-support.ts";
 
+/** A fast-forward clock that aborts `stop` once `afterMs` have passed on it (a task's runtime stopping it). */
+function clockStopping(stop: AbortController, afterMs: number): FastForwardClock {
+  return new (class extends FastForwardClock {
+    override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+      await super.sleep(ms, signal);
+      if (this.current >= Date.UTC(2026, 0, 1) + afterMs) stop.abort();
+    }
+  })();
+}
+
 /**
  * The document's complete example: a newest-first events API (GitHub) with Link pages, polled with
  * a TIMESTAMP offset; page 2 answers `failure` once. All four events must arrive, page 2 asked twice.
@@ -366,12 +376,7 @@ describe("an API unreachable for minutes, behavior.on.error=log", () => {
     gone.stop(true);
     // The task's runtime stops it once 150 s have passed on its clock (one poll spans many pages).
     const stop = new AbortController();
-    const clock = new (class extends FastForwardClock {
-      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-        await super.sleep(ms, signal);
-        if (this.current >= Date.UTC(2026, 0, 1) + 150_000) stop.abort();
-      }
-    })();
+    const clock = clockStopping(stop, 150_000);
     const h = await startTask(
       {
         "http.url": url,
@@ -537,12 +542,7 @@ describe("an API answering 503 with a request id in its error body, behavior.on.
     let n = 0;
     using server = api(() => new Response(`{"error":"unavailable","request_id":"req-${++n}"}`, { status: 503 }));
     const stop = new AbortController();
-    const clock = new (class extends FastForwardClock {
-      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-        await super.sleep(ms, signal);
-        if (this.current >= Date.UTC(2026, 0, 1) + 90_000) stop.abort();
-      }
-    })();
+    const clock = clockStopping(stop, 90_000);
     const h = await startTask(
       {
         "http.url": `${server.base}/items`,
@@ -576,12 +576,7 @@ describe("an OAuth2 token endpoint refusing the client with a trace id in its er
         : Response.json([]),
     );
     const stop = new AbortController();
-    const clock = new (class extends FastForwardClock {
-      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-        await super.sleep(ms, signal);
-        if (this.current >= Date.UTC(2026, 0, 1) + 90_000) stop.abort();
-      }
-    })();
+    const clock = clockStopping(stop, 90_000);
     const h = await startTask(
       {
         "http.url": `${server.base}/items`,
@@ -611,12 +606,7 @@ describe("an API answering 404 at every poll, behavior.on.error=log", () => {
       () => new Response(`{"error":"not found","request_id":"${crypto.randomUUID()}"}`, { status: 404 }),
     );
     const stop = new AbortController();
-    const clock = new (class extends FastForwardClock {
-      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-        await super.sleep(ms, signal);
-        if (this.current >= Date.UTC(2026, 0, 1) + 90_000) stop.abort();
-      }
-    })();
+    const clock = clockStopping(stop, 90_000);
     const h = await startTask(
       { "http.url": `${server.base}/items`, "http.timer.interval.ms": "5000", "behavior.on.error": "log" },
       { clock },
