@@ -78,13 +78,6 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
     maxSet: true,
   });
   if (backoff) out.push(backoff);
-  if (c["http.ssl.enabled"]) {
-    if (!c["http.ssl.truststore.location"] && !c["http.ssl.keystore.location"])
-      out.push({
-        key: "http.ssl.truststore.location",
-        message: "http.ssl.enabled=true needs a trust store or a key store",
-      });
-  }
   if (c["http.request.body"] && upper(c["http.method"]) === "GET")
     out.push({ key: "http.request.body", message: "A GET request cannot carry a body; use POST, PUT or PATCH" });
   const headers = c["http.headers"];
