@@ -4,7 +4,8 @@
  * and the zone (`Z`, `+02:00`, `-0500`; none: UTC, castorm's parser zone, not the host's: a local
  * reading moved the instants by the host's offset and made a DST gap's hour one with the next). An ISO-8601
  * text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
- * the ninth are dropped. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
+ * the ninth are dropped; a day the month does not have (`2024-02-30`) is no timestamp, as Java's
+ * Instant.parse refuses it, where Date.parse rolls it over. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
  * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
  * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) that names a
  * date (a year of four digits or more and a month, by name or in a numeric date) counts to the millisecond, without a
@@ -34,6 +35,19 @@ const MONTH =
   /(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])|(?<!\d)\d{1,4}([-/.])\d{1,2}\1\d{1,4}(?!\d)/i;
 /** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
 const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
+
+/** The date of an ISO-8601 text (`2024-02-29T…`), which Date.parse reads rolling an impossible day over. */
+const ISO_DATE = /^\s*(\d{4})-(\d{2})-(\d{2})(?![\d-])/;
+
+/** Whether an ISO-8601 text's date is one the calendar has (Java's Instant.parse refuses `2024-02-30`), or it has none. */
+function calendarDate(text: string): boolean {
+  const date = ISO_DATE.exec(text);
+  if (!date) return true;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(year, month, 0);
+  return month >= 1 && month <= 12 && day >= 1 && day <= lastDay.getUTCDate();
+}
 
 /** `digits` read as a fraction of a unit of `scale` nanoseconds (truncated to whole nanoseconds). */
 function fraction(digits: string, scale: bigint): bigint {
@@ -66,6 +80,7 @@ export function epochNanos(value: OffsetValue, zone: Zone = UTC): bigint | null 
   const whole = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
   const zoneless = ZONELESS.exec(whole);
   if (!zoneless && !(YEAR.test(whole) && MONTH.test(whole))) return null;
+  if (!calendarDate(whole)) return null;
   // Any other text without a zone (`2024/01/01 10:00:00`, RFC 1123 without GMT) is UTC too, not the host's time.
   const named = !zoneless && ZONE.test(whole);
   const parsed = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : named ? whole : `${whole} GMT`);
