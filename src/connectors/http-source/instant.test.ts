@@ -39,6 +39,10 @@ describe("epochNanos", () => {
     ["2024-04-31 10:00:00", null],
     ["2024-12-31T23:59:59Z", at("2024-12-31T23:59:59Z")],
     ["2024-00-10T00:00:00Z", null],
+    // Java's ZonedDateTime.toString: the offset names the instant (auditsrc P3d: no timestamp before).
+    ["2024-06-01T10:00:00Z[UTC]", at("2024-06-01T10:00:00Z")],
+    ["2024-06-01T12:00:00.5+02:00[Europe/Paris]", at("2024-06-01T10:00:00Z") + 500_000_000n],
+    ["2024-06-01T10:00:00[Europe/Paris]", null],
     ["", null],
     [null, null],
   ] as const)("%p is %p ns", (value, ns) => {
