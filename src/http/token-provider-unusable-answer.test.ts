@@ -50,6 +50,16 @@ describe("TokenProvider with a token endpoint whose answer is unusable", () => {
       "HTTP 200 with Content-Type application/vnd.token+json and no access_token in it",
     ],
     [
+      "an access_token holding CR LF (auditsrc: it failed the request with an unclassified error)",
+      () => Response.json({ access_token: "s3cr3t-value\r\nX-Injected: 1" }),
+      "HTTP 200 with Content-Type application/json and an access_token that is not printable ASCII (RFC 6750 Bearer token)",
+    ],
+    [
+      "an access_token beyond ASCII",
+      () => Response.json({ access_token: "s3cr3t-value-\u20ac" }),
+      "HTTP 200 with Content-Type application/json and an access_token that is not printable ASCII (RFC 6750 Bearer token)",
+    ],
+    [
       "a body that does not decompress as its Content-Encoding says",
       () =>
         new Response("plain, not gzip", {

@@ -182,6 +182,13 @@ export class TokenProvider {
     if (typeof fields.access_token !== "string" || fields.access_token === "") {
       throw unusableAnswer(this.o.tokenUrl, `${answered} and no access_token in it`, this.o.endpointName);
     }
+    // A Bearer token is printable ASCII (RFC 6750 §2.1); one with a control character cannot go in
+    // a header (sending it failed the request with an unclassified error), nor is one with another
+    // character a Bearer token.
+    if (/[^\x20-\x7e]/.test(fields.access_token)) {
+      const why = `${answered} and an access_token that is not printable ASCII (RFC 6750 Bearer token)`;
+      throw unusableAnswer(this.o.tokenUrl, why, this.o.endpointName);
+    }
     return {
       token: fields.access_token,
       renewal: renewalOf(fields.access_token, fields.expires_in, requestedAt, this.o.expiryReductionMs),

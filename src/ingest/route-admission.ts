@@ -18,9 +18,11 @@ export function closedRoute(route: IngestRoute): IngestError {
 
 /** 503 for a route whose ingest.max.concurrent.requests are all taken. */
 export function busyRoute(route: IngestRoute): IngestError {
-  const { limits, path } = route.settings;
+  const { limits, path, restProxyTopics } = route.settings;
+  // The connector's, not only its path's: REST Proxy requests for its topics share the slots.
+  const shared = restProxyTopics.length > 0 ? " and its REST Proxy topics together" : "";
   return unavailable(
-    `Too many concurrent requests on ${path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
+    `Too many concurrent requests for the ingest connector ${route.connector}, on ${path}${shared} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
     limits.retryAfterSeconds,
   );
 }
