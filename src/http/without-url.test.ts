@@ -22,4 +22,17 @@ describe("withoutUrl", () => {
     expect(error.message).toBe(`failed fetching "${shown}"`);
     expect(shown).not.toContain("s3cret");
   });
+
+  // auditsink F1: Bun quotes the URL without its user info (`Malformed_HTTP_Response fetching "…"`), so with
+  // user info in the configured URL its query secrets stayed in the task trace and the logs.
+  test("hides the query secrets of a URL with user info, which the runtime quotes without it", () => {
+    const url = "http://bob:pw@api.example:8080/a%20b/x?api_key=s3cret#frag";
+    const error = withoutUrl(
+      new TypeError('Malformed_HTTP_Response fetching "http://api.example:8080/a%20b/x?api_key=s3cret#frag".'),
+      url,
+      redactUrl(url),
+    ) as Error;
+    expect(error.message).toBe(`Malformed_HTTP_Response fetching "${redactUrl(url)}".`);
+    expect(error.stack).not.toContain("s3cret");
+  });
 });
