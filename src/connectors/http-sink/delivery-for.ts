@@ -14,6 +14,7 @@ import { HttpDelivery } from "./delivery.ts";
 import type { PauseGate } from "./pause-gate.ts";
 import type { SinkSettings } from "./settings.ts";
 import type { SinkMetrics } from "./sink-metrics.ts";
+import { UrlTemplate } from "./url-template.ts";
 
 export interface DeliveryDependencies {
   readonly clock: Clock;
@@ -59,6 +60,7 @@ export function deliveryFor(s: SinkSettings, valueContentType: string, deps: Del
       tokens: tokens || undefined,
       logRequests: s.logRequests,
       urls: [s.encoder.url, ...(s.oidc ? [s.oidc.tokenUrl] : [])],
+      fixedUrl: !new UrlTemplate(s.encoder.url).templated,
     },
     client,
     deps.clock,

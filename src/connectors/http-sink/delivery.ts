@@ -35,6 +35,7 @@ import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
+import { HttpRedirectError } from "../../http/redirects.ts";
 import { classifiedStatus, classifyError, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
 import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
@@ -63,6 +64,11 @@ export interface DeliverySettings {
   readonly logRequests: boolean;
   /** Configured URLs whose password and key-like query values are masked in answers (SecretMask). */
   readonly urls?: readonly string[];
+  /**
+   * The url has no placeholder: every request goes to it, so a redirect not followed (another origin,
+   * https → http, too many hops) would meet every record alike and fails the task instead of the records.
+   */
+  readonly fixedUrl?: boolean;
 }
 
 export interface OutgoingRequest {
@@ -96,11 +102,12 @@ class RetriableStatus extends RetriableError {
 
 export type DeliveryOutcome =
   | { readonly kind: "delivered"; readonly status: number }
-  /** The endpoint refused the records (a non-retriable status, a redirect not followed): errors.tolerance. */
+  /** The endpoint refused the records (a non-retriable status, a redirect not followed from a templated url): errors.tolerance. */
   | { readonly kind: "rejected"; readonly error: Error }
   /**
    * Not the records' fault: the endpoint unreachable or answering a retriable status after every
-   * attempt, refusing the credentials (401, 407), or the token endpoint refusing us. The task fails.
+   * attempt, refusing the credentials (401, 407), redirecting a fixed url where the sink may not follow, or the
+   * token endpoint refusing us. The task fails.
    */
   | { readonly kind: "fatal"; readonly error: Error }
   | { readonly kind: "aborted" };
@@ -215,7 +222,10 @@ export class HttpDelivery {
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
       const message = `${request.method ?? this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
       const failure = new ConnectError(message, { cause: error });
-      // A redirect the sink may not follow is about where these records would go: errors.tolerance.
+      // A redirect the sink may not follow: with placeholders in url it is about where these records would go
+      // (errors.tolerance); at a fixed url the endpoint moved (an http → https upgrade), which no record causes:
+      // reported, every record would go to the dead letter queue (or be skipped) and be committed.
+      if (error instanceof HttpRedirectError && this.s.fixedUrl) return { kind: "fatal", error: failure };
       return isRetriable(error) ? { kind: "fatal", error: failure } : { kind: "rejected", error: failure };
     } finally {
       // Delivered, failed for good or abandoned: this request's part of the Degraded trace ends.

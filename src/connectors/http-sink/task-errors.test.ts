@@ -57,7 +57,8 @@ describe("HttpSinkTask errors", () => {
       await using server = endpoint();
       server.answer((r) => {
         if (r.path === "/moved") return new Response(null, { status: 308, headers: { location: "/v2" } });
-        if (r.path === "/away") return new Response(null, { status: 307, headers: { location: elsewhere.url("/x") } });
+        if (r.path.startsWith("/away/"))
+          return new Response(null, { status: 307, headers: { location: elsewhere.url("/x") } });
         return new Response("ok");
       });
       const headers = { "sink.header.X-Api-Key": "KEY-SECRET", "sink.batch.max-size": "1" };
@@ -66,11 +67,30 @@ describe("HttpSinkTask errors", () => {
       await waitFor(() => server.received.some((r) => r.path === "/v2"));
       expect(server.received.at(-1)).toMatchObject({ method: "POST", body: '[{"n":1}]' });
       expect(server.received.at(-1)!.headers["x-api-key"]).toBe("KEY-SECRET");
-      await using away = harness({ url: server.url("/away"), ...fast, ...headers });
+      // A url with a placeholder: the redirect is about where this record would go, so the record is reported.
+      await using away = harness({ url: server.url("/away/${partition}"), ...fast, ...headers });
       await away.task.put([record(0, 1, { n: 2 })]);
       await waitFor(() => away.errant.length === 1);
       expect(away.errant[0]!.error.message).toContain("to another origin");
       expect(away.errant[0]!.error.message).not.toContain("SECRET");
+      expect(away.raised).toEqual([]);
+      expect(elsewhere.received).toEqual([]);
+    });
+
+    // auditsink F3: at a fixed url every record met the redirect (the endpoint moved, an http → https upgrade), and
+    // errors.tolerance=all sent the whole stream to the dead letter queue (or skipped it) and committed it.
+    test("at a fixed url to another origin, the task fails: no record is reported, none committed", async () => {
+      await using elsewhere = endpoint();
+      await using server = endpoint();
+      server.answer(() => new Response(null, { status: 301, headers: { location: elsewhere.url("/x") } }));
+      await using h = harness({ url: server.url("/x"), ...fast, "sink.batch.max-size": "1" });
+      await h.task.put([record(0, 4, { n: 1 })]);
+      await waitFor(() => h.raised.length === 1);
+      expect(h.raised[0]!.message).toBe(
+        `POST ${server.url("/x")} failed after 1 attempt(s): POST ${server.url("/x")}: HTTP 301 to another origin (${new URL(elsewhere.url("/x")).origin}) would send the request body there: not followed`,
+      );
+      expect(h.errant).toEqual([]);
+      expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 5 }])).toThrow(h.raised[0]!.message);
       expect(elsewhere.received).toEqual([]);
     });
   });
