@@ -381,6 +381,17 @@ describe("device ingest", () => {
       "application/json",
     );
     expect([v3Batch.status, v3Batch.json().error_code]).toEqual([422, 42208]);
+    // ingest.max.records bounds records:batch entries too (auditingest F1: all 4 were written, 207).
+    const entries = [1, 2, 3, 4].map((id) => ({ id: String(id), value: { type: "JSON", data: id } }));
+    const v3TooMany = await curlPost(
+      `${suite.ingest}/v3/clusters/c/topics/${T_BAD}/records:batch`,
+      JSON.stringify({ entries }),
+      "application/json",
+    );
+    expect([v3TooMany.status, v3TooMany.body]).toEqual([
+      422,
+      '{"error_code":42208,"message":"Batch must contain between 1 and 3 entries"}',
+    ]);
     expect((await curl(`${suite.ingest}/ingest/bad`)).status).toBe(405);
     expect(await endOffsets(T_BAD)).toBe(before);
     // The task is still running after all of that.

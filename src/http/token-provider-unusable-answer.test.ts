@@ -57,13 +57,14 @@ describe("TokenProvider with a token endpoint whose answer is unusable", () => {
         }),
       "its body does not decompress as its Content-Encoding says",
     ],
-    // auditsink F2: fetch refused such a token in every request's Authorization, failing the records (errors.tolerance).
-    ...["line\r\nX-Injected: 1", "nul\u0000s3cr3t-value", "wide\u0100s3cr3t-value"].map(
+    // auditsink F2 / auditsrc F3: fetch refused such a token in every request's Authorization, failing the
+    // sink's records (errors.tolerance) and the source's request with an unclassified error.
+    ...["line\r\nX-Injected: 1", "nul\u0000s3cr3t-value", "wide\u0100s3cr3t-value", "euro-\u20acs3cr3t-value"].map(
       (token) =>
         [
           `an access_token no header can carry (${JSON.stringify(token)})`,
           () => Response.json({ access_token: token, expires_in: 3600 }),
-          "HTTP 200 with Content-Type application/json and an access_token no HTTP header can carry (a control character or a character above U+00FF)",
+          "HTTP 200 with Content-Type application/json and an access_token that is not printable ASCII (RFC 6750 Bearer token)",
         ] as const,
     ),
   ])("%s: reached, the answer is unusable, not retried", async (_name, respond, detail) => {

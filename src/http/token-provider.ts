@@ -182,13 +182,12 @@ export class TokenProvider {
     if (typeof fields.access_token !== "string" || fields.access_token === "") {
       throw unusableAnswer(this.o.tokenUrl, `${answered} and no access_token in it`, this.o.endpointName);
     }
-    // Sent as `Authorization: Bearer <token>`: one fetch refuses would fail each request as if its records were at fault.
-    if (!HEADER_VALUE.test(fields.access_token)) {
-      throw unusableAnswer(
-        this.o.tokenUrl,
-        `${answered} and an access_token no HTTP header can carry (a control character or a character above U+00FF)`,
-        this.o.endpointName,
-      );
+    // A Bearer token is printable ASCII (RFC 6750 §2.1); one with a control character cannot go in
+    // a header (sending it failed the request with an unclassified error), nor is one with another
+    // character a Bearer token.
+    if (/[^\x20-\x7e]/.test(fields.access_token)) {
+      const why = `${answered} and an access_token that is not printable ASCII (RFC 6750 Bearer token)`;
+      throw unusableAnswer(this.o.tokenUrl, why, this.o.endpointName);
     }
     return {
       token: fields.access_token,
@@ -196,9 +195,6 @@ export class TokenProvider {
     };
   }
 }
-
-/** RFC 9110's field-value characters (VCHAR, SP, HTAB, obs-text): what a header can carry. */
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** The shortest lifetime that counts (see the header): one under it is taken as not given. */
 const MIN_TOKEN_LIFETIME_MS = 1000;

@@ -155,7 +155,17 @@ describe("ingest.max.concurrent.requests", () => {
     const app = testIngestApp(routes);
     const running = [app.fetch(post("{}", "application/json"), {}), app.fetch(post("{}", "application/json"), {})];
     await bothSubmitted.promise;
-    expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(503); // the limit holds
+    const refused = await app.fetch(post("{}", "application/json"), {}); // the limit holds
+    expect([refused.status, refused.headers.get("Retry-After"), await refused.json()]).toEqual([
+      503,
+      "5",
+      {
+        error_code: 503,
+        // It names the connector: a REST Proxy client posting to /topics/… never saw /ingest/t (auditingest F12).
+        message:
+          "Too many concurrent requests for the ingest connector c, on /ingest/t and its REST Proxy topics together (ingest.max.concurrent.requests=2)",
+      },
+    ]);
     routes.open("c", settings, passThroughStages); // reopened under load
     expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(503); // still two running
     gate.resolve();

@@ -84,7 +84,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       const requests = route.requests;
       if (requests.inFlight >= limits.maxConcurrentRequests)
         throw unavailable(
-          `Too many concurrent requests on ${route.settings.path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
+          // The connector's, not only its path's: REST Proxy requests for its topics share the slots.
+          `Too many concurrent requests for the ingest connector ${route.connector}, on ${route.settings.path}${route.settings.restProxyTopics.length > 0 ? " and its REST Proxy topics together" : ""} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
           limits.retryAfterSeconds,
         );
       requests.inFlight++;

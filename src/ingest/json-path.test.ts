@@ -15,4 +15,11 @@ describe("compileJsonPath (ingest.key.field)", () => {
     }
     expect(compileJsonPath("$.constructor", "k")(JSON.parse('{"constructor":"c"}'))).toBe("c");
   });
+
+  test("a filter a stored config still has matches nothing: a null key, not a failed request (auditingest F8)", () => {
+    const read = compileJsonPath("$.items[?(@.x)].id", "k");
+    expect(read({ items: [{ x: 1, id: "i1" }] })).toBeUndefined();
+    expect(read({ other: 1 })).toBeUndefined();
+    expect(compileJsonPath("$..id", "k")({ b: { id: "deep" } })).toBe("deep");
+  });
 });

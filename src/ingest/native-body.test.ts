@@ -170,6 +170,35 @@ describe("parseNativeBody", () => {
   });
 });
 
+describe("ingest.max.record.bytes of a single JSON document (auditingest F10)", () => {
+  // Under a JSON converter the white space around the document is not written: it does not count,
+  // as it does not around an array element or an NDJSON line. A raw converter writes the body as sent.
+  test.each([
+    [{}, "{}"],
+    [{ "ingest.key.source": "field", "ingest.key.field": "$.k" }, "{}"],
+  ])("%p: a document of the limit with white space around it is taken, its size the document's", (config) => {
+    const doc = '{"k":"12345"}';
+    const [record] = parse(
+      { ...config, "ingest.max.record.bytes": String(doc.length) },
+      `  ${doc}\n\n`,
+      "application/json",
+    );
+    expect((record!.value as JsonText).text).toBe(doc);
+    expect(record!.bytes).toBe(doc.length);
+    expect(() =>
+      parse({ ...config, "ingest.max.record.bytes": String(doc.length - 1) }, doc, "application/json"),
+    ).toThrow(`Record 0 is ${doc.length} bytes`);
+  });
+
+  test("a ByteArrayConverter route writes, and counts, the body as sent", () => {
+    const body = ' {"k":1} ';
+    const config = { "ingest.max.record.bytes": String(body.length - 1) };
+    expect(() => parse(config, body, "application/json", {}, { value: "ByteArrayConverter" })).toThrow(
+      `Record 0 is ${body.length} bytes`,
+    );
+  });
+});
+
 describe("NDJSON blank lines (P3.12)", () => {
   test("are skipped in one pass, with no string made per blank line; line numbers count them", () => {
     const blanks = "\n \r\n\t\n".repeat(50_000);

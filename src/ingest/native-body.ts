@@ -209,9 +209,14 @@ function oneDocument(
   receivedAt: number,
   contentType: string | null,
   doc: unknown,
-  source: string,
-  bytes: Uint8Array | undefined,
+  body: string,
+  bodyBytes: Uint8Array | undefined,
 ): IngestRecord[] {
+  // A JSON converter writes the document without the white space around it (jsonValue): that is
+  // its size for ingest.max.record.bytes, as for an array element or an NDJSON line. Raw
+  // converters write the body as sent.
+  const source = settings.valueFormat === "json" ? body.trim() : body;
+  const bytes = source.length === body.length ? bodyBytes : undefined;
   const headers = requestHeaders(settings, request, receivedAt, contentType, false);
   const copied = copiedHeaderBytes(settings, request, true, contentType);
   if (settings.valueFormat !== "json" || settings.key.source === "field")

@@ -100,7 +100,9 @@ export const V3BatchRequest = jsonObject({
   entries: v.pipe(
     v.array(V3BatchEntry),
     v.minLength(1),
-    v.description("At most ingest.rest.proxy.batch.max.entries (default 10) entries, ids distinct"),
+    v.description(
+      "At most ingest.rest.proxy.batch.max.entries (default 10) and ingest.max.records entries, ids distinct",
+    ),
   ),
 });
 

@@ -107,6 +107,16 @@ describe("REST Proxy v3 records", () => {
     expect(parse('{"entries":[{"id":""}]}')).toThrow("1-80 characters");
   });
 
+  test("records:batch: more entries than ingest.max.records is 422 (42208) and nothing is read (auditingest F1)", () => {
+    const settings = testSettings({ "ingest.max.records": "2" });
+    const body = '{"entries":[{"id":"a"},{"id":"b"},{"id":"c"}]}';
+    const parse = () => parseV3Batch(settings, post(body, "application/json"), bytes(body), 0);
+    expect(parse).toThrow("Batch must contain between 1 and 2 entries");
+    expect(() => parse()).toThrow(expect.objectContaining({ status: 422, errorCode: 42208 }));
+    const two = '{"entries":[{"id":"a"},{"id":"b"}]}';
+    expect(parseV3Batch(settings, post(two, "application/json"), bytes(two), 0).records).toHaveLength(2);
+  });
+
   describe("client timestamps (P1.1: the broker would refuse them, failing the task)", () => {
     const HOUR = 3_600_000;
     const read = (settings: ReturnType<typeof testSettings>, timestamp: string, receivedAt = T) => {

@@ -199,7 +199,8 @@ export function parseV3Batch(
   const shape = v.safeParse(v.object({ entries: v.array(v.unknown()) }), doc);
   if (!shape.success) throw new IngestError(422, ErrorCodes.BATCH_VALIDATION, issueMessage(shape.issues));
   const entries = shape.output.entries;
-  const max = settings.limits.v3BatchMaxEntries;
+  // ingest.max.records bounds every request's records, a batch's entries too (the queue limits rely on it).
+  const max = Math.min(settings.limits.v3BatchMaxEntries, settings.limits.maxRecords);
   if (entries.length === 0 || entries.length > max)
     throw new IngestError(422, ErrorCodes.BATCH_VALIDATION, `Batch must contain between 1 and ${max} entries`);
   const ids = entries.map((e) => (e && typeof e === "object" ? (e as { id?: unknown }).id : undefined));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { nativeKey, requestHeaders } from "../../ingest/record-builder.ts";
-import { headerNameProblems, httpIngestConfig, routeSettings } from "./config.ts";
+import { headerNameProblems, httpIngestConfig, keyFieldPathProblems, routeSettings } from "./config.ts";
 import { httpIngestSource } from "./index.ts";
 
 const pathErrors = (path: string) =>
@@ -81,5 +81,66 @@ describe("names a request cannot carry (ingest hunt, P3)", () => {
     const request = new Request("http://gw/p", { method: "POST", headers: { "X-Site": "north", "X-A": "a" } });
     expect(requestHeaders(settings, request, 1, null, false)).toEqual([["X-Site", "north"]]);
     expect(nativeKey(settings, request, { kind: "json", value: {} })).toBeNull();
+  });
+});
+
+describe("ingest.key.field paths jsonpath-plus cannot read (auditingest F8, F9)", () => {
+  const problems = (field: string) =>
+    keyFieldPathProblems(
+      httpIngestConfig.parse({
+        "ingest.path": "/p",
+        "kafka.topic": "t",
+        "ingest.key.source": "field",
+        "ingest.key.field": field,
+      }),
+    );
+
+  test.each([
+    // Every request whose records had `items` answered 500.
+    ["$.items[?(@.x)].id", "Filter and script expressions such as [?(@.x)] are not evaluated"],
+    ["$.a[(@.length-1)]", "Filter and script expressions such as [(@.length-1)] are not evaluated"],
+    // Read as `$`: each record's whole value was its key.
+    ["$[", "Unbalanced brackets in the JSONPath expression"],
+    ["$.a[0", "Unbalanced brackets in the JSONPath expression"],
+    ["$..['a]", "Unbalanced brackets in the JSONPath expression"],
+    // jsonpath-plus matches nothing with these: every record had a null key.
+    [".id", "A JSONPath expression must start with $ or a member name"],
+    ["..id", "A JSONPath expression must start with $ or a member name"],
+    ["[0]", "A JSONPath expression must start with $ or a member name"],
+  ])("%s is refused by validation, on ingest.key.field", (field, message) => {
+    expect(problems(field)).toEqual([
+      expect.objectContaining({
+        key: "ingest.key.field",
+        message: expect.stringContaining(`Invalid value ${field} for configuration ingest.key.field: ${message}`),
+      }),
+    ]);
+    const config = { "ingest.path": "/p", "kafka.topic": "t", "ingest.key.source": "field", "ingest.key.field": field };
+    expect(httpIngestSource().validationOnly!(config).map((p) => p.key)).toEqual(["ingest.key.field"]);
+  });
+
+  test("a stored filter starts with a WARN saying a record reaching it gets a null key; other problems run as before", () => {
+    expect(problems("$.items[?(@.x)].id")[0]!.runsAs).toBe("gives a record reaching its filter a null key");
+    expect(problems("$[")[0]).not.toHaveProperty("runsAs");
+  });
+
+  // Brackets and `?(` inside quoted names are the names' (read directly: json-member-path.ts).
+  test.each([
+    "$.deviceId",
+    "deviceId",
+    "$['device-id']",
+    "$..id",
+    "$.items[*].id",
+    "$.a[0]",
+    "$['a]b']",
+    "$['unit[']",
+    "$['?(x)']",
+    "$..['a]b']",
+  ])("%s is accepted", (field) => {
+    expect(problems(field)).toEqual([]);
+  });
+
+  test("only with ingest.key.source=field", () => {
+    const parsed = httpIngestConfig.parse({ "ingest.path": "/p", "kafka.topic": "t", "ingest.key.field": "$[" });
+    expect(keyFieldPathProblems(parsed)).toEqual([]);
   });
 });

@@ -4,6 +4,8 @@
  * request path needs (src/ingest/route-settings.ts).
  */
 
+import { memberPathSegments } from "../../api/data/json-member-path.ts";
+import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { isHeaderName } from "../../http/header-value.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
@@ -96,7 +98,7 @@ export const httpIngestConfig = defineConfig({
     group: KEYS,
   }),
   "ingest.key.field": key.string({
-    doc: 'JSONPath of the key inside each JSON record (ingest.key.source=field), e.g. $.deviceId or $.meta.id. A string there is the key; a number, object or array is the key as sent: its compact JSON with numbers as spelled (`3.0`, `1.50`, every digit of a long id), members in the order sent (integer-like names such as `"10"` included) and strings re-escaped (`"\\u00e9"` is `"é"`). With a JsonConverter key it is read as Jackson\'s LinkedHashMap under a transformation or a schemas.enable=true key envelope, so an object spelled `1.50` or `1.5` is there one key; a StringConverter or ByteArrayConverter key is the text, two keys for those two spellings. A record without it has a null key.',
+    doc: 'JSONPath of the key inside each JSON record (ingest.key.source=field), e.g. $.deviceId or $.meta.id. A string there is the key; a number, object or array is the key as sent: its compact JSON with numbers as spelled (`3.0`, `1.50`, every digit of a long id), members in the order sent (integer-like names such as `"10"` included) and strings re-escaped (`"\\u00e9"` is `"é"`). With a JsonConverter key it is read as Jackson\'s LinkedHashMap under a transformation or a schemas.enable=true key envelope, so an object spelled `1.50` or `1.5` is there one key; a StringConverter or ByteArrayConverter key is the text, two keys for those two spellings. A record without it has a null key. Filter and script segments ([?(…)], [(…)]) are not evaluated and refused, as are unbalanced brackets.',
     default: null,
     importance: "LOW",
     group: KEYS,
@@ -250,4 +252,26 @@ export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
       message: `ingest.key.header must be an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~); got '${keyHeader}'`,
     });
   return problems;
+}
+
+/**
+ * An `ingest.key.field` jsonpath-plus cannot read as written: a filter or script segment (never
+ * evaluated: a record reaching it failed its whole request with 500) or unbalanced brackets (`$[`
+ * was read as `$`, each whole record its own key). Refused by validation, only a WARN at start: a
+ * stored config runs as before, except that a record reaching a filter gets a null key (json-path.ts).
+ */
+export function keyFieldPathProblems(parsed: HttpIngestConfig): ConfigProblem[] {
+  const path = parsed["ingest.key.field"]?.trim();
+  // A plain member path (quoted names may hold brackets or `?(`) is read directly (json-path.ts).
+  if (parsed["ingest.key.source"] !== "field" || !path || memberPathSegments(path)) return [];
+  // jsonpath-plus reads a path starting with a member name from the root (`deviceId` is
+  // `$.deviceId`), as it always did; one starting with `.` or `[` matches nothing.
+  const problem = /^[.[]/.test(path)
+    ? "A JSONPath expression must start with $ or a member name"
+    : jsonPathProblem(path.startsWith("$") ? path : `$.${path}`);
+  if (problem === undefined) return [];
+  const message = `Invalid value ${path} for configuration ingest.key.field: ${problem}`;
+  // A stored filter no longer fails its requests with 500: a record reaching it gets a null key.
+  const runsAs = problem.startsWith("Filter") ? "gives a record reaching its filter a null key" : undefined;
+  return [{ key: "ingest.key.field", message, ...(runsAs && { runsAs }) }];
 }

@@ -16,6 +16,7 @@ import {
   HTTP_INGEST_TASK,
   headerNameProblems,
   httpIngestConfig,
+  keyFieldPathProblems,
 } from "./config.ts";
 import { type HttpIngestServices, HttpIngestSourceConnector, validateHttpIngest } from "./connector.ts";
 import { credentialHeaderProblems } from "./credential-headers.ts";
@@ -42,13 +43,15 @@ export function httpIngestSource(
     // Refused by validation, only a WARN at start: a config stored before the rule still works
     // (its large requests wait for an empty queue; its credential headers are not copied; a header
     // no request carries is never read; an ambiguous ACL entry matches the name in every
-    // authentication method's namespace, as it did; a topic name Kafka refuses fails its sends, as it did).
+    // authentication method's namespace, as it did; a topic name Kafka refuses fails its sends, as it did;
+    // an ingest.key.field filter gives a null key where it failed the request).
     validationOnly: (config) => {
       const parsed = httpIngestConfig.parse(config);
       return [
         ...requestFitsQueueProblems(parsed),
         ...credentialHeaderProblems(parsed),
         ...headerNameProblems(parsed),
+        ...keyFieldPathProblems(parsed),
         ...aclAmbiguityProblems(parsed),
         ...topicNameProblems("kafka.topic", [parsed["kafka.topic"]], { empty: false }),
         ...topicNameProblems("ingest.rest.proxy.topics", parsed["ingest.rest.proxy.topics"], { empty: true }),

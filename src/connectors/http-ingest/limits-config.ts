@@ -20,7 +20,7 @@ export const ingestLimitsConfigDef = defineConfig({
     validators: [check.atLeast(1)],
   }),
   "ingest.max.records": key.int({
-    doc: "Most records in one request; more get 422.",
+    doc: "Most records in one request (array elements, NDJSON lines, REST Proxy v2 records, v3 records streamed in one request and records:batch entries); more get 422.",
     default: 10_000,
     importance: "MEDIUM",
     group: LIMITS,

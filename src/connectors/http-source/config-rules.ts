@@ -2,6 +2,8 @@
  * The HTTP source's rules across keys (Connect's `Connector.validate`): what one key cannot check
  * alone, each reported on the key at fault, and the TLS material a parsed config asks for.
  */
+
+import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { ConfigError } from "../../errors.ts";
 import { backoffCeilingProblem, configuredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
 import type { ClientTls } from "../../http/http-client.ts";
@@ -10,7 +12,7 @@ import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { invalidValue } from "../../util/invalid-value.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
-import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
+import { cronProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
@@ -76,13 +78,6 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
     maxSet: true,
   });
   if (backoff) out.push(backoff);
-  if (c["http.ssl.enabled"]) {
-    if (!c["http.ssl.truststore.location"] && !c["http.ssl.keystore.location"])
-      out.push({
-        key: "http.ssl.truststore.location",
-        message: "http.ssl.enabled=true needs a trust store or a key store",
-      });
-  }
   if (c["http.request.body"] && upper(c["http.method"]) === "GET")
     out.push({ key: "http.request.body", message: "A GET request cannot carry a body; use POST, PUT or PATCH" });
   const headers = c["http.headers"];

@@ -6,9 +6,11 @@
  * Rules across keys are in config-rules.ts; the TLS keys are declared in tls-keys.ts, castorm's
  * timestamp parser keys in timestamp-keys.ts.
  */
+
+import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { backoffAtLeastOne, backoffMs } from "../../http/backoff-ceiling.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
-import { jsonPathProblem, nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
+import { nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
 import { recordTimestampKeys } from "./record-timestamp.ts";
 import { timestampKeys } from "./timestamp-keys.ts";
 import { tlsKeys } from "./tls-keys.ts";
@@ -245,7 +247,7 @@ export const httpSourceConfig = defineConfig({
     group: G.errors,
   }),
   "behavior.on.error": key.string({
-    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. After a 401, 408, 429, 5xx, a 403 saying the rate limit is spent (http.rate.limit.header at 0, or a Retry-After; such a 429 or 403 is a wait even with `fail`), a response too large or an unreadable body every scheduled poll retries the failed page; another 4xx ends the poll there as the end of pagination does (the offset moves to the one its delivered records reached). The poll's earlier pages are never delivered again. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures (and an unreachable OAuth2 token endpoint) that outlast the retries, and an OAuth2 token endpoint refusing the credentials (a 4xx) or answering without a usable token (a 2xx not JSON, without access_token or with one no HTTP header can carry, a body that does not decompress or is larger than http.response.max.bytes, a 3xx: token requests do not follow redirects), fail the task with `fail`; with `log` or `ignore` every scheduled poll retries the page (asking for a token again).",
+    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. After a 401, 408, 429, 5xx, a 403 saying the rate limit is spent (http.rate.limit.header at 0, or a Retry-After; such a 429 or 403 is a wait even with `fail`), a response too large, an unreadable body or a redirect not followed (a loop, https → http) every scheduled poll retries the failed page; another 4xx ends the poll there as the end of pagination does (the offset moves to the one its delivered records reached). The poll's earlier pages are never delivered again. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures (and an unreachable OAuth2 token endpoint) that outlast the retries, and an OAuth2 token endpoint refusing the credentials (a 4xx) or answering without a usable token (a 2xx not JSON, without access_token or with one that is not printable ASCII, a body that does not decompress or is larger than http.response.max.bytes, a 3xx: token requests do not follow redirects), fail the task with `fail`; with `log` or `ignore` every scheduled poll retries the page (asking for a token again).",
     default: null,
     group: G.errors,
     recommended: [...BEHAVIORS],

@@ -32,6 +32,17 @@ describe("epochNanos", () => {
     ["1 2 3", null],
     ["March 2021", at("2021-03-01T00:00:00Z")],
     ["2024.01.31", at("2024-01-31T00:00:00Z")],
+    // Days the month does not have: Date.parse rolled them over (2024-03-01), Java's Instant.parse refuses them.
+    ["2024-02-29T10:00:00Z", at("2024-02-29T10:00:00Z")],
+    ["2024-02-30T10:00:00Z", null],
+    ["2023-02-29", null],
+    ["2024-04-31 10:00:00", null],
+    ["2024-12-31T23:59:59Z", at("2024-12-31T23:59:59Z")],
+    ["2024-00-10T00:00:00Z", null],
+    // Java's ZonedDateTime.toString: the offset names the instant (auditsrc P3d: no timestamp before).
+    ["2024-06-01T10:00:00Z[UTC]", at("2024-06-01T10:00:00Z")],
+    ["2024-06-01T12:00:00.5+02:00[Europe/Paris]", at("2024-06-01T10:00:00Z") + 500_000_000n],
+    ["2024-06-01T10:00:00[Europe/Paris]", null],
     ["", null],
     [null, null],
   ] as const)("%p is %p ns", (value, ns) => {

@@ -4,7 +4,9 @@
  * and the zone (`Z`, `+02:00`, `-0500`; none: UTC, castorm's parser zone, not the host's: a local
  * reading moved the instants by the host's offset and made a DST gap's hour one with the next). An ISO-8601
  * text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
- * the ninth are dropped. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
+ * the ninth are dropped; Java's ZonedDateTime text (`…Z[UTC]`, `…+01:00[Europe/Paris]`) by its
+ * offset; a day the month does not have (`2024-02-30`) is no timestamp, as Java's
+ * Instant.parse refuses it, where Date.parse rolls it over. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
  * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
  * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) that names a
  * date (a year of four digits or more and a month, by name or in a numeric date) counts to the millisecond, without a
@@ -35,6 +37,25 @@ const MONTH =
 /** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
 const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
 
+/**
+ * Java's ZonedDateTime text (`2024-01-01T10:00:00Z[UTC]`, `…+01:00[Europe/Paris]`): the region in
+ * brackets after the offset, which names the instant alone.
+ */
+const REGION_AFTER_OFFSET = /^(.*\d(?:z|[+-]\d{2}(?::?\d{2})?))\[[^\]\s]+\]\s*$/i;
+
+/** The date of an ISO-8601 text (`2024-02-29T…`), which Date.parse reads rolling an impossible day over. */
+const ISO_DATE = /^\s*(\d{4})-(\d{2})-(\d{2})(?![\d-])/;
+
+/** Whether an ISO-8601 text's date is one the calendar has (Java's Instant.parse refuses `2024-02-30`), or it has none. */
+function calendarDate(text: string): boolean {
+  const date = ISO_DATE.exec(text);
+  if (!date) return true;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(year, month, 0);
+  return month >= 1 && month <= 12 && day >= 1 && day <= lastDay.getUTCDate();
+}
+
 /** `digits` read as a fraction of a unit of `scale` nanoseconds (truncated to whole nanoseconds). */
 function fraction(digits: string, scale: bigint): bigint {
   if (digits === "") return 0n;
@@ -53,19 +74,21 @@ function epochNumber(sign: string, whole: string, frac: string | undefined): big
 /** Epoch nanoseconds of a TIMESTAMP offset value, or null when it is not a timestamp. */
 export function epochNanos(value: OffsetValue, zone: Zone = UTC): bigint | null {
   if (value === null) return null;
-  const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value;
-  if (text.trim() === "") return null;
-  const decimal = DECIMAL.exec(text);
+  const given = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value;
+  if (given.trim() === "") return null;
+  const decimal = DECIMAL.exec(given);
   if (decimal) return epochNumber(decimal[1]!, decimal[2]!, decimal[3]);
   if (typeof value === "number") {
     // Exponent notation (beyond 10^21 or below 10^-6): as precise as the number is.
     const ms = Math.abs(value) < 1e11 ? value * 1000 : value;
     return BigInt(Math.trunc(ms)) * NS_PER_MS;
   }
+  const text = given.includes("[") ? (REGION_AFTER_OFFSET.exec(given)?.[1] ?? given) : given;
   const timeFraction = TIME_FRACTION.exec(text);
   const whole = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
   const zoneless = ZONELESS.exec(whole);
   if (!zoneless && !(YEAR.test(whole) && MONTH.test(whole))) return null;
+  if (!calendarDate(whole)) return null;
   // Any other text without a zone (`2024/01/01 10:00:00`, RFC 1123 without GMT) is UTC too, not the host's time.
   const named = !zoneless && ZONE.test(whole);
   const parsed = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : named ? whole : `${whole} GMT`);

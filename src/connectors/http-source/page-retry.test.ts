@@ -4,6 +4,16 @@ import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { api, FastForwardClock, recordIds as ids, linkPagedSince, startTask } from "./test-support.ts";
 
+/** A fast-forward clock that aborts `stop` once `afterMs` have passed on it (a task's runtime stopping it). */
+function clockStopping(stop: AbortController, afterMs: number): FastForwardClock {
+  return new (class extends FastForwardClock {
+    override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+      await super.sleep(ms, signal);
+      if (this.current >= Date.UTC(2026, 0, 1) + afterMs) stop.abort();
+    }
+  })();
+}
+
 /**
  * The document's complete example: a newest-first events API (GitHub) with Link pages, polled with
  * a TIMESTAMP offset; page 2 answers `failure` once. All four events must arrive, page 2 asked twice.
@@ -366,12 +376,7 @@ describe("an API unreachable for minutes, behavior.on.error=log", () => {
     gone.stop(true);
     // The task's runtime stops it once 150 s have passed on its clock (one poll spans many pages).
     const stop = new AbortController();
-    const clock = new (class extends FastForwardClock {
-      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-        await super.sleep(ms, signal);
-        if (this.current >= Date.UTC(2026, 0, 1) + 150_000) stop.abort();
-      }
-    })();
+    const clock = clockStopping(stop, 150_000);
     const h = await startTask(
       {
         "http.url": url,
@@ -527,5 +532,89 @@ describe("the HTTP source's Degraded trace names what follows the retries, as be
     );
     expect(retry!.split(url)).toHaveLength(2);
     expect(retry).not.toContain("Is the computer");
+  });
+});
+
+// auditsrc F4: the WARN of a page retried at every poll was limited per text, its error body included,
+// so an API whose error body carries a request id or a time (most clouds' do) logged one at every poll.
+describe("an API answering 503 with a request id in its error body, behavior.on.error=log", () => {
+  test("the page's WARN is one kind: at once, then at most once a minute with the count not logged", async () => {
+    let n = 0;
+    using server = api(() => new Response(`{"error":"unavailable","request_id":"req-${++n}"}`, { status: 503 }));
+    const stop = new AbortController();
+    const clock = clockStopping(stop, 90_000);
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/items`,
+        "http.timer.interval.ms": "5000",
+        "http.retry.max.attempts": "1",
+        "behavior.on.error": "log",
+      },
+      { clock },
+    );
+    while (!stop.signal.aborted) expect(await h.task.poll(stop.signal)).toBeNull();
+    const skipped = h.logs.filter((l) => l.includes(" WARN ") && l.includes("skipped (behavior.on.error=log)"));
+    // 18 polls 5 s apart: at 0 and 60 s, the second with the count of those not logged.
+    expect(server.seen.length).toBe(18);
+    expect(skipped.length).toBe(2);
+    expect(skipped[0]).toContain(
+      "HTTP 503 from GET " + server.base + '/items: {"error":"unavailable","request_id":"req-1"}',
+    );
+    expect(skipped[1]).toMatch(/\(and 11 more like it in the last 6\d s, not logged\)/);
+  });
+});
+
+describe("an OAuth2 token endpoint refusing the client with a trace id in its error_description, behavior.on.error=log", () => {
+  test("the page's WARN is one kind: at once, then at most once a minute", async () => {
+    let n = 0;
+    using server = api((_req, url) =>
+      url.pathname === "/token"
+        ? Response.json(
+            { error: "invalid_client", error_description: `AADSTS7000215: Invalid client secret. Trace ID: t-${++n}` },
+            { status: 401 },
+          )
+        : Response.json([]),
+    );
+    const stop = new AbortController();
+    const clock = clockStopping(stop, 90_000);
+    const h = await startTask(
+      {
+        "http.url": `${server.base}/items`,
+        "http.auth.type": "OAUTH2",
+        "http.oauth2.token.url": `${server.base}/token`,
+        "http.oauth2.client.id": "gateway",
+        "http.oauth2.client.secret": "rotated-away",
+        "http.timer.interval.ms": "5000",
+        "behavior.on.error": "log",
+      },
+      { clock },
+    );
+    while (!stop.signal.aborted) expect(await h.task.poll(stop.signal)).toBeNull();
+    const skipped = h.logs.filter((l) => l.includes(" WARN ") && l.includes("skipped (behavior.on.error=log)"));
+    expect(n).toBe(18);
+    expect(skipped.length).toBe(2);
+    expect(skipped[0]).toContain(
+      "answered HTTP 401 (invalid_client: AADSTS7000215: Invalid client secret. Trace ID: t-1)",
+    );
+    expect(skipped[1]).toMatch(/\(and 11 more like it in the last 6\d s, not logged\)/);
+  });
+});
+
+describe("an API answering 404 at every poll, behavior.on.error=log", () => {
+  test("the WARN that ends each poll: at once, then at most once a minute", async () => {
+    using server = api(
+      () => new Response(`{"error":"not found","request_id":"${crypto.randomUUID()}"}`, { status: 404 }),
+    );
+    const stop = new AbortController();
+    const clock = clockStopping(stop, 90_000);
+    const h = await startTask(
+      { "http.url": `${server.base}/items`, "http.timer.interval.ms": "5000", "behavior.on.error": "log" },
+      { clock },
+    );
+    while (!stop.signal.aborted) expect(await h.task.poll(stop.signal)).toBeNull();
+    const ended = h.logs.filter((l) => l.includes(" WARN ") && l.includes("the poll ends here"));
+    expect(server.seen.length).toBe(18);
+    expect(ended.length).toBe(2);
+    expect(ended[1]).toMatch(/\(and 11 more like it in the last 6\d s, not logged\)/);
   });
 });

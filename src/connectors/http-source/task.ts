@@ -13,10 +13,10 @@
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
  * / ignore → the poll stops at the failed page, whose earlier pages are never delivered again). After
- * a failure that may pass (408, 429, 5xx, too large, unreadable; also a 408, 429 or 5xx outside the
- * error codes, a warning) every scheduled poll retries that page; another 4xx, or another status
- * outside the error codes (a warning), ends the poll there as a pagination stop does, the offset
- * moving to the best reached (poll-run.ts afterFailedPage).
+ * a failure that may pass (408, 429, 5xx, too large, unreadable, a redirect not followed; also a 408,
+ * 429 or 5xx outside the error codes, a warning) every scheduled poll retries that page; another
+ * 4xx, or another status outside the error codes (a warning), ends the poll there as a pagination
+ * stop does, the offset moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
  * http.retry.max.attempts fail the task with behavior.on.error=fail; with log / ignore every
  * scheduled poll retries the page, as after a 503, and so it does after the token endpoint refused
@@ -28,7 +28,7 @@
 import type { Config, SourceOffsetUpdate, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
+import { HttpRedirectError, type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
 import { TokenRequestError } from "../../http/token-request-errors.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -251,7 +251,7 @@ export class HttpSourceTask implements SourceTask {
    * error codes, always a warning). Unless it fails the task, the run waits to retry that page at
    * the next scheduled poll or ends here (afterFailedPage; `passing`: it may pass).
    */
-  private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean }): void {
+  private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean; kind?: string }): void {
     if (o.error && this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
     const retry = afterFailedPage(o.passing) === "retry";
     run.suspended = retry;
@@ -269,9 +269,9 @@ export class HttpSourceTask implements SourceTask {
         ? `${reason}; skipped (behavior.on.error=log), ${then}`
         : undefined;
     if (message === undefined) return;
-    // A page retried at every poll (an API down for days) warns at once, then once a minute.
-    if (retry) warnLimited(this.log, this.repeated, `page ${reason}`, message);
-    else this.log.warn(message);
+    // A page retried at every poll (an API down for days), or a poll ending at the same answer each
+    // time (a 404 for good), warns at once, then once a minute.
+    warnLimited(this.log, this.repeated, `page ${o.kind ?? reason}`, message);
   }
 
   /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */
@@ -286,7 +286,10 @@ export class HttpSourceTask implements SourceTask {
       // An unreachable server fails the task only with behavior.on.error=fail: else the next
       // scheduled poll retries the page, as after a 503 (an edge device's link comes back).
       const unreachable = error instanceof UnreachableError && this.behavior !== "fail";
-      if (error instanceof HttpResponseTooLargeError || undecodable(error) || unreachable) {
+      // A redirect not followed (a loop, a Location that is no URL, https → http as a captive portal
+      // answers) is the API's answer, unusable as an unreadable body is: behavior.on.error decides.
+      const refused = error instanceof HttpRedirectError || error instanceof HttpResponseTooLargeError;
+      if (refused || undecodable(error) || unreachable) {
         this.pageFailed(run, (error as Error).message, { error: true, passing: true });
         return [];
       }
@@ -295,7 +298,13 @@ export class HttpSourceTask implements SourceTask {
       // decides, and with log / ignore every poll retries the page (a client secret being rotated, an
       // endpoint misconfigured for a while), instead of failing the task whatever behavior.on.error.
       if (error instanceof TokenRequestError && this.behavior !== "fail") {
-        this.pageFailed(run, `${method} ${redactUrl(url)} not sent: ${error.message}`, { error: true, passing: true });
+        // One kind of WARN per page: an endpoint's error_description may carry a trace id and a time (Entra ID's do).
+        const kind = `${method} ${redactUrl(url)} not sent: no token`;
+        this.pageFailed(run, `${method} ${redactUrl(url)} not sent: ${error.message}`, {
+          error: true,
+          passing: true,
+          kind,
+        });
         return [];
       }
       throw error;
@@ -310,7 +319,9 @@ export class HttpSourceTask implements SourceTask {
       // newest-first API's offset past its unread pages). A spent rate limit is no error even under
       // behavior.on.error=fail: the API says when to ask again.
       const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);
-      this.pageFailed(run, reason, { error: this.errorResponse(response), passing });
+      // The kind of WARN is the request and its status: an error body's request id or time differs each time.
+      const kind = `HTTP ${response.status} from ${method} ${redactUrl(url)}`;
+      this.pageFailed(run, reason, { error: this.errorResponse(response), passing, kind });
       return [];
     }
     let page: PageContent;

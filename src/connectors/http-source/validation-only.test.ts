@@ -34,7 +34,8 @@ describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
       (c) => c.value?.name === "http.initial.offset",
     )?.value?.errors;
 
-  test.each(["2024-13-01T00:00:00Z", "yesterday"])(
+  // auditsrc P3b: 2024-02-30 was read as 2024-03-01.
+  test.each(["2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-04-31", "yesterday"])(
     "%p, which names no instant, is refused by validation (the REST offsets API refuses it too)",
     (initial) => {
       expect(errorsOf("TIMESTAMP", initial)).toEqual([

@@ -9,6 +9,7 @@
  * backoff-ceiling.ts). Used by index.ts.
  */
 
+import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { authorizationClash } from "../../http/authorization-clash.ts";
 import { backoffFloorProblems, configuredBackoff } from "../../http/backoff-ceiling.ts";
 import { basicUserProblem } from "../../http/basic-credentials.ts";
@@ -17,7 +18,7 @@ import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { hasPlaceholder } from "../../util/placeholders.ts";
 import { httpSourceConfig } from "./config.ts";
-import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
+import { isDefinitePath } from "./config-checks.ts";
 import { BACKOFF_KEYS } from "./config-rules.ts";
 import { parseHeaders } from "./headers.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";

@@ -98,6 +98,13 @@ describe("parseRequestHead", () => {
     test.each([
       ["HTTP/1.1 with Connection: close", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", false],
       ["HTTP/1.1", "GET / HTTP/1.1\r\nHost: h\r\n\r\n", true],
+      [
+        "HTTP/1.1 with tokens in optional white space",
+        "GET / HTTP/1.1\r\nHost: h\r\nConnection: x,\t close \t\r\n\r\n",
+        false,
+      ],
+      // Only SP and HTAB are optional white space: a token ending in NBSP (0xA0, obs-text) is not "close".
+      ["HTTP/1.1 with close and NBSP", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\xa0\r\n\r\n", true],
       ["HTTP/1.0", "GET / HTTP/1.0\r\n\r\n", false],
       ["HTTP/1.0 with keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true],
       [

@@ -241,6 +241,15 @@ export function parseRequestHead(
   }
 }
 
+/** A list element without its optional white space (RFC 9110 5.6.1: SP and HTAB only, as Jetty's QuotedCSV). */
+function trimOws(token: string): string {
+  let from = 0;
+  let to = token.length;
+  while (from < to && (token[from] === " " || token[from] === "\t")) from++;
+  while (to > from && (token[to - 1] === " " || token[to - 1] === "\t")) to--;
+  return token.slice(from, to);
+}
+
 function framing(line: RequestLine, headers: [string, string][], seen: FieldsSeen, size: number): HeadResult {
   const target = { kind: "target", method: line.method, target: line.target, version: line.version } as const;
   let contentLength = 0;
@@ -286,7 +295,7 @@ function framing(line: RequestLine, headers: [string, string][], seen: FieldsSee
   if (seen.transferEncoding && !seen.chunked) return fail(400, "Bad Transfer-Encoding, chunked not last", target);
   // Jetty reads a chunked body whatever the version (HTTP/1.0 too: listener-corners.json).
   const chunked = seen.transferEncoding;
-  const tokens = connection.split(",").map((t) => t.trim());
+  const tokens = connection.split(",").map(trimOws);
   // An HTTP/1.0 message with Transfer-Encoding has faulty framing (RFC 9112 6.1): the connection
   // is not reused, or a chunked body would be read as the next request (smuggling).
   const keepAlive = version === "HTTP/1.1" ? !tokens.includes("close") : tokens.includes("keep-alive") && !chunked;
