@@ -1,15 +1,16 @@
 /**
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
  * A status is an error when the sink.error.code lists say so (classifiedStatus); else it is delivered.
- * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried on the
- * shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is longer, so
+ * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505, and a redirect not
+ * followed for a reason no record causes: taskRedirect) are retried on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is longer, so
  * `0` or a past date does not retry at once), capped at sink.retry.after.max.ms. With OIDC, a 401
  * invalidates the token and the request is sent once more with a fresh one, without counting as an
  * attempt (as TokenRenewal allows: not at every request while fresh tokens are refused too). When
- * the attempts run out, or the endpoint refuses the credentials (401, 407), the outcome is "fatal":
- * the endpoint is at fault, not the records, so they never go to errors.tolerance (Connect's sinks
- * throw then; the task fails and a restart redelivers them). A retry's WARN is logged at most once a
- * minute per URL and failure (the next one says how many were not). Each attempt is measured and, with
+ * the attempts run out (an endpoint unavailable, or still redirecting where the client may not
+ * follow), or the endpoint refuses the credentials (401, 407), the outcome is "fatal": the endpoint
+ * is at fault, not the records, so they never go to errors.tolerance (Connect's sinks throw then; the
+ * task fails and a restart redelivers them). A retry's WARN is logged at most once a minute per URL
+ * and failure (the next one says how many were not). Each attempt is measured and, with
  * `sink.request-callback=slf4j-logger`, logged at DEBUG (bodies at TRACE), never its headers.
  *
  * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's sink,
@@ -65,8 +66,8 @@ export interface DeliverySettings {
   /** Configured URLs whose password and key-like query values are masked in answers (SecretMask). */
   readonly urls?: readonly string[];
   /**
-   * The url has no placeholder: every request goes to it, so a redirect not followed (another origin,
-   * https → http, too many hops) would meet every record alike and fails the task instead of the records.
+   * The url has no placeholder: every request goes to it, so even a redirect refused for its chain alone
+   * (too many hops, a Location that is not a URL) would meet every record alike (see taskRedirect).
    */
   readonly fixedUrl?: boolean;
 }
@@ -102,12 +103,15 @@ class RetriableStatus extends RetriableError {
 
 export type DeliveryOutcome =
   | { readonly kind: "delivered"; readonly status: number }
-  /** The endpoint refused the records (a non-retriable status, a redirect not followed from a templated url): errors.tolerance. */
+  /**
+   * The endpoint refused the records (a non-retriable status, a redirect chain of a templated url's path that is
+   * not followed: too many hops, a Location that is not a URL): errors.tolerance.
+   */
   | { readonly kind: "rejected"; readonly error: Error }
   /**
    * Not the records' fault: the endpoint unreachable or answering a retriable status after every
-   * attempt, refusing the credentials (401, 407), redirecting a fixed url where the sink may not follow, or the
-   * token endpoint refusing us. The task fails.
+   * attempt, refusing the credentials (401, 407), redirecting where the sink may not follow for a reason no record
+   * causes (taskRedirect) at every attempt, or the token endpoint refusing us. The task fails.
    */
   | { readonly kind: "fatal"; readonly error: Error }
   | { readonly kind: "aborted" };
@@ -190,7 +194,8 @@ export class HttpDelivery {
               error instanceof RetriableStatus
                 ? retryAfterMs(error.response, this.clock.now())
                 : classifyError(error).delayMs;
-            const retriable = error instanceof RetriableStatus || isRetriable(error);
+            // A refused redirect no record causes is the endpoint's answer, retried as a retriable status is.
+            const retriable = error instanceof RetriableStatus || isRetriable(error) || this.taskRedirect(error);
             return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },
           onRetry: (error, attempt, delayMs) => {
@@ -222,15 +227,25 @@ export class HttpDelivery {
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
       const message = `${request.method ?? this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
       const failure = new ConnectError(message, { cause: error });
-      // A redirect the sink may not follow: with placeholders in url it is about where these records would go
-      // (errors.tolerance); at a fixed url the endpoint moved (an http → https upgrade), which no record causes:
-      // reported, every record would go to the dead letter queue (or be skipped) and be committed.
-      if (error instanceof HttpRedirectError && this.s.fixedUrl) return { kind: "fatal", error: failure };
-      return isRetriable(error) ? { kind: "fatal", error: failure } : { kind: "rejected", error: failure };
+      return isRetriable(error) || this.taskRedirect(error)
+        ? { kind: "fatal", error: failure }
+        : { kind: "rejected", error: failure };
     } finally {
       // Delivered, failed for good or abandoned: this request's part of the Degraded trace ends.
       this.degradation.settled(sending);
     }
+  }
+
+  /**
+   * A redirect the client refused that no record causes, so it fails the task (after sink.retry.*) and never
+   * reaches errors.tolerance, where every record would go to the dead letter queue (or be skipped) and be
+   * committed. A refusal about the target's origin (another origin with a body, https → http, a scheme other
+   * than http or https) never depends on the record: placeholders are only allowed in the url's path and query,
+   * so every record's request has the configured origin. A refusal about the chain alone (too many hops, a
+   * Location that is not a URL) may be one path's, so it stays the records' when the url has placeholders.
+   */
+  private taskRedirect(error: unknown): boolean {
+    return error instanceof HttpRedirectError && (error.about === "origin" || this.s.fixedUrl === true);
   }
 
   /**
