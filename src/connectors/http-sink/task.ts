@@ -118,7 +118,7 @@ export class HttpSinkTask implements SinkTask {
     this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
     this.backpressure = new Backpressure(this.context, s.maxBuffered, s.maxBufferedBytes, this.log);
-    this.delivery = deliveryFor(s, this.encoder.valueContentType(!s.singleBodies), {
+    this.delivery = deliveryFor(s, this.encoder, {
       clock: this.clock,
       log: this.log,
       metrics: this.metrics,
