@@ -2,8 +2,9 @@
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
  * A status is an error when the sink.error.code lists say so (classifiedStatus); else it is delivered.
  * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505, and a redirect not
- * followed for a reason no record causes: taskRedirect) are retried on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is longer, so
- * `0` or a past date does not retry at once), capped at sink.retry.after.max.ms. With OIDC, a 401
+ * followed for a reason no record causes: taskRedirect) are retried on the shared backoff; a Retry-After
+ * on 429/503 is a least wait (the computed delay when that is longer, so `0` or a past date does not
+ * retry at once), capped at sink.retry.after.max.ms. With OIDC, a 401
  * invalidates the token and the request is sent once more with a fresh one, without counting as an
  * attempt (as TokenRenewal allows: not at every request while fresh tokens are refused too). When
  * the attempts run out (an endpoint unavailable, or still redirecting where the client may not
@@ -240,8 +241,8 @@ export class HttpDelivery {
    * A redirect the client refused that no record causes, so it fails the task (after sink.retry.*) and never
    * reaches errors.tolerance, where every record would go to the dead letter queue (or be skipped) and be
    * committed. A refusal about the target's origin (another origin with a body, https → http, a scheme other
-   * than http or https) never depends on the record: placeholders are only allowed in the url's path and query,
-   * so every record's request has the configured origin. A refusal about the chain alone (too many hops, a
+   * than http or https) never depends on the record: placeholders are only allowed in the url's path, query or
+   * fragment, so every record's request starts at the configured origin. A refusal about the chain alone (too many hops, a
    * Location that is not a URL) may be one path's, so it stays the records' when the url has placeholders.
    */
   private taskRedirect(error: unknown): boolean {
