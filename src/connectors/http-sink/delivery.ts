@@ -238,12 +238,13 @@ export class HttpDelivery {
   }
 
   /**
-   * A redirect the client refused that no record causes, so it fails the task (after sink.retry.*) and never
-   * reaches errors.tolerance, where every record would go to the dead letter queue (or be skipped) and be
-   * committed. A refusal about the target's origin (another origin with a body, https → http, a scheme other
-   * than http or https) never depends on the record: placeholders are only allowed in the url's path, query or
-   * fragment, so every record's request starts at the configured origin. A refusal about the chain alone (too many hops, a
-   * Location that is not a URL) may be one path's, so it stays the records' when the url has placeholders.
+   * A redirect the client refused that no record causes, so it fails the task (after sink.retry.*) and
+   * never reaches errors.tolerance, where every record would go to the dead letter queue (or be skipped)
+   * and be committed. A refusal about the target's origin (another origin with a body, https → http, a
+   * scheme other than http or https) never depends on the record: placeholders are only allowed in the
+   * url's path, query or fragment, so every record's request starts at the configured origin. A refusal
+   * about the chain alone (too many hops, a Location that is not a URL) may be one path's, so it stays
+   * the records' when the url has placeholders.
    */
   private taskRedirect(error: unknown): boolean {
     return error instanceof HttpRedirectError && (error.about === "origin" || this.s.fixedUrl === true);
