@@ -52,6 +52,8 @@ describe("HttpClient redirects", () => {
       if (path.startsWith(`/${status}/same`)) return redirect(status, "/final");
       if (path.startsWith(`/${status}/away`)) return redirect(status, `http://localhost:${b.port}/steal?x=1`);
       if (path === "/loop") return redirect(302, "/loop");
+      if (path === "/ftp") return redirect(302, "ftp://files.example/x");
+      if (path === "/bad-location") return redirect(302, "http://[oops/x");
       if (path === "/no-location") return new Response("moved", { status: 302 });
       return undefined;
     });
@@ -123,6 +125,7 @@ describe("HttpClient redirects", () => {
           .catch((e) => e);
         expect(error).toBeInstanceOf(HttpRedirectError);
         expect(error.message).toContain(`another origin (http://localhost:${b.port})`);
+        expect(error.about).toBe("origin");
         expect(error.message).not.toContain("SECRET");
         expect(error.message).not.toContain("/steal");
         expect(seenB).toEqual([]);
@@ -150,6 +153,18 @@ describe("HttpClient redirects", () => {
     const error = await client.request({ method: "GET", url: `${a.url}loop` }).catch((e) => e);
     expect(error).toBeInstanceOf(HttpRedirectError);
     expect(error.message).toContain("more than 20 redirects");
+    expect(error.about).toBe("path");
+  });
+
+  // What the HTTP sink tells apart: a refusal about where the chain leads, or about this chain alone.
+  test.each([
+    ["/ftp", "which is not http or https", "origin"],
+    ["/bad-location", "with a Location that is not a URL", "path"],
+  ])("a redirect from %s is refused (%s), about its %s", async (path, text, about) => {
+    const error = await client.request({ method: "GET", url: `${a.url}${path.slice(1)}` }).catch((e) => e);
+    expect(error).toBeInstanceOf(HttpRedirectError);
+    expect(error.message).toContain(text);
+    expect(error.about).toBe(about);
   });
 
   test("a 3xx without Location is the response", async () => {
@@ -203,6 +218,7 @@ describe("HttpClient redirects", () => {
         .catch((e) => e);
       expect(error).toBeInstanceOf(HttpRedirectError);
       expect(error.message).toContain("https → http");
+      expect(error.about).toBe("origin");
       expect(seenB).toEqual([]);
     });
   });

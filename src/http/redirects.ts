@@ -33,9 +33,22 @@ export interface Hop {
   readonly body: string | Uint8Array | undefined;
 }
 
+/**
+ * What a refused redirect is about: `origin`, where it leads (another origin with a body, https → http, a
+ * scheme other than http or https), which the request's origin alone decides; `path`, this one chain (more
+ * than `MAX_REDIRECTS` hops, a Location that is not a URL), which another path of the same origin may not meet.
+ */
+export type RedirectRefusal = "origin" | "path";
+
 /** A redirect that is not followed (another origin with a body, https → http, too many hops). */
 export class HttpRedirectError extends ConnectError {
   override name = "HttpRedirectError";
+  constructor(
+    message: string,
+    readonly about: RedirectRefusal,
+  ) {
+    super(message);
+  }
 }
 
 /** The origin only (never the path or query, which may carry credentials), for messages. */
@@ -57,19 +70,22 @@ export function nextHop(
   what: string,
 ): Hop | undefined {
   if (!REDIRECT_STATUSES.has(status) || location === null) return undefined;
-  if (redirects >= MAX_REDIRECTS) throw new HttpRedirectError(`${what}: more than ${MAX_REDIRECTS} redirects`);
+  if (redirects >= MAX_REDIRECTS) throw new HttpRedirectError(`${what}: more than ${MAX_REDIRECTS} redirects`, "path");
   const from = new URL(current.url);
   let to: URL;
   try {
     to = new URL(location, from);
   } catch {
-    throw new HttpRedirectError(`${what}: HTTP ${status} with a Location that is not a URL`);
+    throw new HttpRedirectError(`${what}: HTTP ${status} with a Location that is not a URL`, "path");
   }
   if (to.protocol !== "http:" && to.protocol !== "https:") {
-    throw new HttpRedirectError(`${what}: HTTP ${status} to ${originOf(to)}, which is not http or https`);
+    throw new HttpRedirectError(`${what}: HTTP ${status} to ${originOf(to)}, which is not http or https`, "origin");
   }
   if (from.protocol === "https:" && to.protocol === "http:") {
-    throw new HttpRedirectError(`${what}: HTTP ${status} from https to ${originOf(to)}: not followed (https → http)`);
+    throw new HttpRedirectError(
+      `${what}: HTTP ${status} from https to ${originOf(to)}: not followed (https → http)`,
+      "origin",
+    );
   }
   const toGet = status === 303 && current.method !== "HEAD";
   const method = toGet ? "GET" : current.method;
@@ -80,6 +96,7 @@ export function nextHop(
     if (body !== undefined) {
       throw new HttpRedirectError(
         `${what}: HTTP ${status} to another origin (${originOf(to)}) would send the request body there: not followed`,
+        "origin",
       );
     }
     headers = new Headers(own);

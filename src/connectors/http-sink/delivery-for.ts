@@ -2,9 +2,9 @@
  * The HttpDelivery an HTTP sink task's settings describe (HttpSinkTask.start builds it once): the
  * endpoint's HTTP client (its TLS: trusted certificates, client certificate), the OIDC token
  * provider with the token endpoint's own client when its TLS differs (always verified:
- * tokenEndpointTls), and the default Content-Type (the value converter's for one value or for a
+ * tokenEndpointTls), the default Content-Type (the value converter's for one value or for a
  * batch's array: RecordEncoder.valueContentType), which sink.header.Content-Type or a CloudEvents
- * record's content-type overrides.
+ * record's content-type overrides, and whether the url is fixed (the encoder's parsed template).
  */
 import { HttpClient } from "../../http/http-client.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
@@ -12,6 +12,7 @@ import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { HttpDelivery } from "./delivery.ts";
 import type { PauseGate } from "./pause-gate.ts";
+import type { RecordEncoder } from "./record-encoder.ts";
 import type { SinkSettings } from "./settings.ts";
 import type { SinkMetrics } from "./sink-metrics.ts";
 
@@ -25,7 +26,7 @@ export interface DeliveryDependencies {
   readonly gate: PauseGate;
 }
 
-export function deliveryFor(s: SinkSettings, valueContentType: string, deps: DeliveryDependencies): HttpDelivery {
+export function deliveryFor(s: SinkSettings, encoder: RecordEncoder, deps: DeliveryDependencies): HttpDelivery {
   const clientWith = (tls: SinkSettings["tls"]) =>
     new HttpClient({
       connectTimeoutMs: s.timeoutMs,
@@ -45,7 +46,7 @@ export function deliveryFor(s: SinkSettings, valueContentType: string, deps: Del
       clock: deps.clock,
       timeoutMs: s.timeoutMs,
     });
-  const contentType: [string, string] = ["Content-Type", valueContentType];
+  const contentType: [string, string] = ["Content-Type", encoder.valueContentType(!s.singleBodies)];
   return new HttpDelivery(
     {
       method: s.method,
@@ -59,6 +60,7 @@ export function deliveryFor(s: SinkSettings, valueContentType: string, deps: Del
       tokens: tokens || undefined,
       logRequests: s.logRequests,
       urls: [s.encoder.url, ...(s.oidc ? [s.oidc.tokenUrl] : [])],
+      fixedUrl: !encoder.templatedUrl,
     },
     client,
     deps.clock,

@@ -1,15 +1,17 @@
 /**
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
  * A status is an error when the sink.error.code lists say so (classifiedStatus); else it is delivered.
- * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried on the
- * shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is longer, so
- * `0` or a past date does not retry at once), capped at sink.retry.after.max.ms. With OIDC, a 401
+ * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505, and a redirect not
+ * followed for a reason no record causes: taskRedirect) are retried on the shared backoff; a Retry-After
+ * on 429/503 is a least wait (the computed delay when that is longer, so `0` or a past date does not
+ * retry at once), capped at sink.retry.after.max.ms. With OIDC, a 401
  * invalidates the token and the request is sent once more with a fresh one, without counting as an
  * attempt (as TokenRenewal allows: not at every request while fresh tokens are refused too). When
- * the attempts run out, or the endpoint refuses the credentials (401, 407), the outcome is "fatal":
- * the endpoint is at fault, not the records, so they never go to errors.tolerance (Connect's sinks
- * throw then; the task fails and a restart redelivers them). A retry's WARN is logged at most once a
- * minute per URL and failure (the next one says how many were not). Each attempt is measured and, with
+ * the attempts run out (an endpoint unavailable, or still redirecting where the client may not
+ * follow), or the endpoint refuses the credentials (401, 407), the outcome is "fatal": the endpoint
+ * is at fault, not the records, so they never go to errors.tolerance (Connect's sinks throw then; the
+ * task fails and a restart redelivers them). A retry's WARN is logged at most once a minute per URL
+ * and failure (the next one says how many were not). Each attempt is measured and, with
  * `sink.request-callback=slf4j-logger`, logged at DEBUG (bodies at TRACE), never its headers.
  *
  * A 2xx is delivered once its head came, its body still arriving at the timeout or not: as getindata's sink,
@@ -35,6 +37,7 @@ import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
+import { HttpRedirectError } from "../../http/redirects.ts";
 import { classifiedStatus, classifyError, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
 import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
@@ -63,6 +66,11 @@ export interface DeliverySettings {
   readonly logRequests: boolean;
   /** Configured URLs whose password and key-like query values are masked in answers (SecretMask). */
   readonly urls?: readonly string[];
+  /**
+   * The url has no placeholder: every request goes to it, so even a redirect refused for its chain alone
+   * (too many hops, a Location that is not a URL) would meet every record alike (see taskRedirect).
+   */
+  readonly fixedUrl?: boolean;
 }
 
 export interface OutgoingRequest {
@@ -96,11 +104,15 @@ class RetriableStatus extends RetriableError {
 
 export type DeliveryOutcome =
   | { readonly kind: "delivered"; readonly status: number }
-  /** The endpoint refused the records (a non-retriable status, a redirect not followed): errors.tolerance. */
+  /**
+   * The endpoint refused the records (a non-retriable status, a redirect chain of a templated url's path that is
+   * not followed: too many hops, a Location that is not a URL): errors.tolerance.
+   */
   | { readonly kind: "rejected"; readonly error: Error }
   /**
    * Not the records' fault: the endpoint unreachable or answering a retriable status after every
-   * attempt, refusing the credentials (401, 407), or the token endpoint refusing us. The task fails.
+   * attempt, refusing the credentials (401, 407), redirecting where the sink may not follow for a reason no record
+   * causes (taskRedirect) at every attempt, or the token endpoint refusing us. The task fails.
    */
   | { readonly kind: "fatal"; readonly error: Error }
   | { readonly kind: "aborted" };
@@ -183,7 +195,8 @@ export class HttpDelivery {
               error instanceof RetriableStatus
                 ? retryAfterMs(error.response, this.clock.now())
                 : classifyError(error).delayMs;
-            const retriable = error instanceof RetriableStatus || isRetriable(error);
+            // A refused redirect no record causes is the endpoint's answer, retried as a retriable status is.
+            const retriable = error instanceof RetriableStatus || isRetriable(error) || this.taskRedirect(error);
             return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },
           onRetry: (error, attempt, delayMs) => {
@@ -215,12 +228,26 @@ export class HttpDelivery {
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
       const message = `${request.method ?? this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
       const failure = new ConnectError(message, { cause: error });
-      // A redirect the sink may not follow is about where these records would go: errors.tolerance.
-      return isRetriable(error) ? { kind: "fatal", error: failure } : { kind: "rejected", error: failure };
+      return isRetriable(error) || this.taskRedirect(error)
+        ? { kind: "fatal", error: failure }
+        : { kind: "rejected", error: failure };
     } finally {
       // Delivered, failed for good or abandoned: this request's part of the Degraded trace ends.
       this.degradation.settled(sending);
     }
+  }
+
+  /**
+   * A redirect the client refused that no record causes, so it fails the task (after sink.retry.*) and
+   * never reaches errors.tolerance, where every record would go to the dead letter queue (or be skipped)
+   * and be committed. A refusal about the target's origin (another origin with a body, https → http, a
+   * scheme other than http or https) never depends on the record: placeholders are only allowed in the
+   * url's path, query or fragment, so every record's request starts at the configured origin. A refusal
+   * about the chain alone (too many hops, a Location that is not a URL) may be one path's, so it stays
+   * the records' when the url has placeholders.
+   */
+  private taskRedirect(error: unknown): boolean {
+    return error instanceof HttpRedirectError && (error.about === "origin" || this.s.fixedUrl === true);
   }
 
   /**

@@ -116,6 +116,11 @@ export class RecordEncoder {
     this.valueCharset = s.utf8Values === true ? batchValueCharset(converters.value) : null;
   }
 
+  /** The url has a placeholder, so requests of different records may go to different URLs. */
+  get templatedUrl(): boolean {
+    return this.template.templated;
+  }
+
   /** The Content-Type of one value (single mode) or of a batch's array of values. */
   valueContentType(batch: boolean): string {
     return contentTypeOf(this.converters.valueClass, this.converters.value, batch);

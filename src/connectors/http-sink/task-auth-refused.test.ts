@@ -66,6 +66,36 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
     expect(h.raised[0]!.message).toBe(`HTTP 401 from POST ${server.url()} after 1 attempt(s): wrong audience`);
   });
 
+  // auditsink F2: fetch refused a token with a control character in each request, which the sink took as its records'
+  // fault (errors.tolerance=all: every record to the dead letter queue, and committed); one from U+0080 to U+00FF
+  // was sent. The token endpoint's answer is unusable: the task fails before any request.
+  test.each([
+    ["a control character", "nul\u0000"],
+    ["a character from U+0080 to U+00FF", "caf\u00e9-"],
+  ])(
+    "OIDC: a token with %s fails the task (errors.tolerance=all): nothing sent, reported or committed",
+    async (_, prefix) => {
+      await using tokens = tokenEndpoint(prefix);
+      await using server = endpoint();
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "security.oidc.token.request": "grant_type=client_credentials",
+        "security.oidc.token.endpoint.url": tokens.url,
+        "errors.tolerance": "all",
+      });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => h.raised.length === 1);
+      await h.task.idle();
+      expect(h.raised[0]!.message).toBe(
+        `the OIDC token endpoint ${tokens.url} was reached, but its answer is not a token response: HTTP 200 with Content-Type application/json and an access_token that is not printable ASCII (RFC 6750 Bearer token)`,
+      );
+      expect(server.received).toEqual([]);
+      expect(h.errant).toEqual([]);
+      expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toThrow(h.raised[0]!.message);
+    },
+  );
+
   test("OIDC: a renewed token that was accepted is renewed again on a later 401", async () => {
     await using tokens = tokenEndpoint();
     await using server = endpoint();

@@ -52,12 +52,11 @@ describe("HttpSinkTask errors", () => {
 
   // Review finding P2.4: fetch followed a 307 and re-posted the records with every header to the other host.
   describe("when the endpoint redirects", () => {
-    test("to its own origin, the records follow; to another origin, they are reported and nothing reaches it", async () => {
-      await using elsewhere = endpoint();
+    test("to its own origin, the records follow; a loop from a templated url's path reports its records", async () => {
       await using server = endpoint();
       server.answer((r) => {
         if (r.path === "/moved") return new Response(null, { status: 308, headers: { location: "/v2" } });
-        if (r.path === "/away") return new Response(null, { status: 307, headers: { location: elsewhere.url("/x") } });
+        if (r.path.startsWith("/loop/")) return new Response(null, { status: 302, headers: { location: r.path } });
         return new Response("ok");
       });
       const headers = { "sink.header.X-Api-Key": "KEY-SECRET", "sink.batch.max-size": "1" };
@@ -66,11 +65,68 @@ describe("HttpSinkTask errors", () => {
       await waitFor(() => server.received.some((r) => r.path === "/v2"));
       expect(server.received.at(-1)).toMatchObject({ method: "POST", body: '[{"n":1}]' });
       expect(server.received.at(-1)!.headers["x-api-key"]).toBe("KEY-SECRET");
-      await using away = harness({ url: server.url("/away"), ...fast, ...headers });
-      await away.task.put([record(0, 1, { n: 2 })]);
-      await waitFor(() => away.errant.length === 1);
-      expect(away.errant[0]!.error.message).toContain("to another origin");
-      expect(away.errant[0]!.error.message).not.toContain("SECRET");
+      // Too many hops is about this record's path (another partition's may not loop): the record is reported, at once.
+      await using loop = harness({ url: server.url("/loop/${partition}"), ...fast, ...headers });
+      await loop.task.put([record(0, 1, { n: 2 })]);
+      await waitFor(() => loop.errant.length === 1);
+      expect(loop.errant[0]!.error.message).toBe(
+        `POST ${server.url("/loop/0")} failed after 1 attempt(s): POST ${server.url("/loop/0")}: more than 20 redirects`,
+      );
+      expect(loop.raised).toEqual([]);
+    });
+
+    // auditsink F3 and its review (P1, P2): a refusal about the origin never depends on the record (no placeholder
+    // may be in the host, port or user info), nor does any refusal at a fixed url; errors.tolerance=all sent the
+    // whole stream to the dead letter queue (or skipped it) and committed it. It is retried as a 503 is.
+    const elsewhereStatus = (url: string) => new Response(null, { status: 307, headers: { location: url } });
+    test.each([
+      ["to another origin from a templated url", "/away/${partition}", "/away/0", "another origin"],
+      ["to another origin at a fixed url", "/away", "/away", "another origin"],
+      ["in a loop at a fixed url", "/loop", "/loop", "loop"],
+    ])(
+      "%s, the task fails after sink.retry.max-attempts: no record reported, none committed",
+      async (_, path, sent, kind) => {
+        await using elsewhere = endpoint();
+        await using server = endpoint();
+        server.answer((r) =>
+          kind === "loop"
+            ? new Response(null, { status: 302, headers: { location: r.path } })
+            : elsewhereStatus(elsewhere.url("/x")),
+        );
+        await using h = harness({ url: server.url(path), ...fast, "sink.retry.max-attempts": "2" });
+        await h.task.put([record(0, 4, { n: 1 })]);
+        await waitFor(() => h.raised.length === 1);
+        await h.task.idle();
+        const refusal =
+          kind === "loop"
+            ? "more than 20 redirects"
+            : `HTTP 307 to another origin (${new URL(elsewhere.url("/x")).origin}) would send the request body there: not followed`;
+        expect(h.raised[0]!.message).toBe(
+          `POST ${server.url(sent)} failed after 2 attempt(s): POST ${server.url(sent)}: ${refusal}`,
+        );
+        expect(h.errant).toEqual([]);
+        expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 5 }])).toThrow(h.raised[0]!.message);
+        expect(
+          h.lines.some((l) => l.includes(`(attempt 1 of 2): POST ${server.url(sent)}: ${refusal}; retrying`)),
+        ).toBe(true);
+        expect(elsewhere.received).toEqual([]);
+      },
+    );
+
+    test("a redirect to another origin that passes is retried, then the records are delivered", async () => {
+      await using elsewhere = endpoint();
+      await using server = endpoint();
+      server.answer((_, n) => (n === 1 ? elsewhereStatus(elsewhere.url("/x")) : new Response("ok")));
+      await using h = harness({ url: server.url("/in"), ...fast, "sink.retry.max-attempts": "2" });
+      await h.task.put([record(0, 4, { n: 1 })]);
+      await waitFor(() => server.received.length === 2);
+      await h.task.idle();
+      expect(server.received.map((r) => r.body)).toEqual(['[{"n":1}]', '[{"n":1}]']);
+      expect(h.raised).toEqual([]);
+      expect(h.errant).toEqual([]);
+      expect(h.task.preCommit([{ topic: "orders", partition: 0, offset: 5 }])).toEqual([
+        { topic: "orders", partition: 0, offset: 5 },
+      ]);
       expect(elsewhere.received).toEqual([]);
     });
   });

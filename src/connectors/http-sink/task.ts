@@ -9,9 +9,11 @@
  * records: delivered, or reported through the errant record reporter (errors.tolerance: dead
  * letter queue or task failure). A batch the endpoint rejects with
  * a non-retriable status is re-sent record by record, so one poison record does not take its
- * neighbours to the DLQ. An endpoint that stays unavailable or refuses the credentials (401, 407)
- * fails the task instead (a "fatal" outcome): its records are never reported, nor committed (they
- * stay pending in the buffer, as those of a request whose report threw).
+ * neighbours to the DLQ. An endpoint that stays unavailable, refuses the credentials (401, 407), or
+ * keeps redirecting where the client may not follow for a reason no record causes (another origin,
+ * https → http; any refused redirect at a url without placeholders: HttpDelivery.taskRedirect) fails
+ * the task instead (a "fatal" outcome): its records are never reported, nor committed (they stay
+ * pending in the buffer, as those of a request whose report threw).
  *
  * Guarantees: records of one partition are in at most one request at a time, in offset order;
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
@@ -116,7 +118,7 @@ export class HttpSinkTask implements SinkTask {
     this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
     this.backpressure = new Backpressure(this.context, s.maxBuffered, s.maxBufferedBytes, this.log);
-    this.delivery = deliveryFor(s, this.encoder.valueContentType(!s.singleBodies), {
+    this.delivery = deliveryFor(s, this.encoder, {
       clock: this.clock,
       log: this.log,
       metrics: this.metrics,
