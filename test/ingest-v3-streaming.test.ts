@@ -23,6 +23,7 @@ const T_GONE = uniqueTopic("v3-stream-gone");
 const T_LIMITS = uniqueTopic("v3-stream-limits");
 const T_PAUSE = uniqueTopic("v3-stream-pause");
 const T_SPOOL = uniqueTopic("v3-stream-spool");
+const T_TASKS = uniqueTopic("v3-stream-tasks");
 
 /** A sample of the gateway's /metrics for the v3 records route; 0 when absent. */
 async function v3Metric(name: string, labels = ""): Promise<number> {
@@ -64,6 +65,7 @@ describe("REST Proxy v3 streaming mode", () => {
       ["pause", T_PAUSE, {}],
       ["spooled", T_SPOOL, { "ingest.ack.mode": "spool" }],
       ["gone", T_GONE, { "ingest.max.concurrent.requests": "1" }],
+      ["tasks", T_TASKS, { "tasks.max": "2" }],
       ["limits", T_LIMITS, { "ingest.streaming.max.duration.ms": "3000", "ingest.request.timeout.ms": "1500" }],
     ];
     for (const [name, topic, keys] of connectors) {
@@ -118,6 +120,27 @@ describe("REST Proxy v3 streaming mode", () => {
     expect(values(await readTopic(T_STREAM, 11)).slice(6)).toEqual(
       ["a", "b", "c", "d", "e"].map((v) => JSON.stringify(v)),
     );
+  }, 60_000);
+
+  test("with tasks.max=2 a stream's records reach Kafka in the stream's order, many records read at once or one", async () => {
+    const client = await V3StreamClient.open(`${suite.ingest}/v3/clusters/c/topics/${T_TASKS}/records`);
+    // 300 records then 1, 20 times: a task holding the many (route.writer's fill-first bound) does not
+    // send the one after them to the other task's producer.
+    const sent: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      let many = "";
+      for (let i = 0; i < 300; i++) {
+        sent.push(`r${sent.length}`);
+        many += record(sent.at(-1)!);
+      }
+      client.write(many);
+      sent.push(`r${sent.length}`);
+      client.write(record(sent.at(-1)!));
+    }
+    client.end();
+    const reports = await client.finished();
+    expect(reports.filter((r) => r.error_code === 200).length).toBe(sent.length);
+    expect(values(await readTopic(T_TASKS, sent.length))).toEqual(sent.map((v) => JSON.stringify(v)));
   }, 60_000);
 
   test("a client that goes away mid-stream: its acknowledged records are in Kafka, its slot is freed, the gateway serves on", async () => {

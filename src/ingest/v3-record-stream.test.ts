@@ -1,30 +1,67 @@
 import { describe, expect, test } from "bun:test";
 import { ManualClock } from "../util/manual-clock.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
+import type { IngestHandlerDeps } from "./ingest-pipeline-contract.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
 import { type IngestStages, passThroughStages } from "./request-context.ts";
-import { IngestRouteTable } from "./route-table.ts";
+import { IngestRouteTable, type IngestWriter } from "./route-table.ts";
 import { testIngestApp, testSettings } from "./test-support.ts";
 
-/** Connector `c` serving topic `t` over REST Proxy; each submission written at once (offsets go on). */
-function gateway(connector: Record<string, string> = {}, stages: IngestStages = passThroughStages) {
-  const routes = new IngestRouteTable();
-  routes.open("c", testSettings({ "ingest.rest.proxy.enable": "true", ...connector }), stages);
-  const submissions: number[] = [];
+/** A task's writer writing each submission at once (offsets go on); `values` in the order it took them. */
+function writtenAtOnce(submissions: number[] = []) {
+  const values: unknown[] = [];
   let offset = 0;
-  routes.attach("c", {
+  const writer = {
     pending: 0,
     submit: async ({ records }) => {
       submissions.push(records.length);
+      for (const r of records) values.push(r.value);
       return records.map(
         (): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 }),
       );
     },
     withdrawQueued: () => undefined,
-  });
+  } satisfies IngestWriter & { pending: number };
+  return { writer, values };
+}
+
+/** Connector `c` serving topic `t` over REST Proxy, one task writing each submission at once. */
+function gateway(
+  connector: Record<string, string> = {},
+  stages: IngestStages = passThroughStages,
+  deps: Partial<IngestHandlerDeps> = {},
+) {
+  const routes = new IngestRouteTable();
+  routes.open("c", testSettings({ "ingest.rest.proxy.enable": "true", ...connector }), stages);
+  const submissions: number[] = [];
+  const { writer, values } = writtenAtOnce(submissions);
+  routes.attach("c", writer);
   const clock = new ManualClock(1_700_000_000_000);
-  const app = testIngestApp(routes, { clock });
-  return { routes, app, clock, submissions, route: () => routes.byTopic("t")! };
+  const app = testIngestApp(routes, { clock, ...deps });
+  return { routes, app, clock, submissions, values, route: () => routes.byTopic("t")! };
+}
+
+/** A streamed request whose body is `chunks`, each given when the gateway reads; `pulled(n)` when it asks for the n-th (from 0). */
+async function pulledStream(app: ReturnType<typeof gateway>["app"], chunks: string[], pulled: (n: number) => void) {
+  let n = 0;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull: (controller) => {
+        pulled(n);
+        if (n < chunks.length) controller.enqueue(new TextEncoder().encode(chunks[n]!));
+        else controller.close();
+        n++;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const request = new Request("http://gateway/v3/clusters/k/topics/t/records", {
+    method: "POST",
+    body,
+    headers: { "Content-Type": "application/json", "Transfer-Encoding": "chunked" },
+    duplex: "half",
+  } as RequestInit);
+  return app.fetch(request, {});
 }
 
 /** A streamed request the test writes to, its answer read as it comes. */
@@ -174,6 +211,44 @@ describe("V3RecordStream", () => {
       message: "No byte of the stream arrived within 5000 ms (ingest.request.timeout.ms)",
     });
     expect(g.route().requests.inFlight).toBe(0);
+  });
+
+  test("records reach the writer in the stream's order though the first waits for its partition look-up", async () => {
+    let answer: ((count: number) => void) | undefined;
+    const g = gateway({}, passThroughStages, {
+      partitions: () =>
+        new Promise<number>((resolve) => {
+          answer = resolve;
+        }),
+    });
+    const a = `{"partition_id":0,"value":{"type":"STRING","data":"A"}}`;
+    // The look-up of A's partition is answered once the body after B is asked for: B was read and submitted.
+    const response = await pulledStream(g.app, [a, record("B")], (n) => {
+      if (n === 2) answer?.(1);
+    });
+    const text = await response.text();
+    expect(text.split(/(?=\{"error_code":)/).map((t) => JSON.parse(t).offset)).toEqual([0, 1]);
+    expect(g.values).toEqual(["A", "B"]);
+  });
+
+  test("a stream's records go to one task while it runs, though route.writer() would pick another; to the next once it detached", async () => {
+    const g = gateway();
+    const second = writtenAtOnce();
+    g.routes.attach("c", second.writer);
+    const s = await stream(g.app);
+    await s.write(record("a"));
+    await s.reports(1);
+    const first = g.route().writers[0]! as { pending: number };
+    first.pending = 1_000_000;
+    expect(g.route().writer()).toBe(second.writer);
+    await s.write(record("b"));
+    await s.reports(2);
+    expect(g.values).toEqual(["a", "b"]);
+    g.routes.detach("c", g.route().writers[0]!);
+    await s.write(record("c"));
+    await s.end();
+    expect((await s.reports()).map((r) => r.error_code)).toEqual([200, 200, 200]);
+    expect(second.values).toEqual(["c"]);
   });
 
   test("a paused connector ends the stream with its 503 report", async () => {

@@ -11,7 +11,9 @@
  *     splitter.ts), is read as the whole-body path reads it (parseV3Texts: the same per-record
  *     reports). The values completed by one read of the body are submitted together (one
  *     submission of ingest.max.records at most: they share produce batches, as a whole body's
- *     records do);
+ *     records do). Each submission goes to the writer once the one before was handed over, and
+ *     every one to the same task while it runs (its producer keeps their order): the records reach
+ *     Kafka in the stream's order;
  *   - each record's delivery report is written as soon as it and every earlier record settled, in
  *     order (a chain of the submissions' outcomes);
  *   - the stream ends with one last error report (after the reports of the records read before,
@@ -53,7 +55,7 @@ import type { IngestIdentity, IngestTarget } from "./request-context.ts";
 import type { RequestDeadlines } from "./request-deadlines.ts";
 import { bodyNotText, emptyBody, parseV3Texts, type ReportContext, type V3Parsed, v3Reports } from "./rest-proxy-v3.ts";
 import { busyRoute, closedRoute, identityOn } from "./route-admission.ts";
-import { type IngestRoute, suspendedMessage } from "./route-table.ts";
+import { type IngestRoute, type IngestWriter, suspendedMessage } from "./route-table.ts";
 
 /** Reports written and not yet read by the client beyond which the body is not read further. */
 export const REPORTS_BUFFERED_BYTES = 1 << 20;
@@ -145,6 +147,14 @@ class V3RecordStream {
   private readonly encoder = new TextEncoder();
   /** Settles once every submission so far settled and its reports were written. */
   private tail: Promise<void> = Promise.resolve();
+  /**
+   * Settles once the last submission's records were handed to the writer (or failed before): the next
+   * one's turn, so records reach Kafka in the stream's order though a partition look-up or a quota
+   * makes one submission wait.
+   */
+  private handedOver: Promise<void> = Promise.resolve();
+  /** The task this stream's records go to: one task's producer keeps their order (chosen again once it detached). */
+  private writer: IngestWriter | undefined;
   /** Records read and not yet reported. */
   private unsettled = 0;
   private values = 0;
@@ -340,19 +350,28 @@ class V3RecordStream {
   private submit(texts: string[]): void {
     this.values += texts.length;
     this.unsettled += texts.length;
-    const reports = this.reports(texts);
+    const turn = this.handedOver;
+    let handOver!: () => void;
+    this.handedOver = new Promise<void>((resolve) => {
+      handOver = resolve;
+    });
+    const reports = this.reports(texts, turn, handOver);
     this.tail = Promise.all([this.tail, reports]).then(([, text]) => {
       this.unsettled -= texts.length;
       this.write(text);
     });
   }
 
-  /** The reports of `texts` once their records settled; never rejects (a failure is each one's report). */
-  private async reports(texts: string[]): Promise<string> {
+  /**
+   * The reports of `texts` once their records settled; never rejects (a failure is each one's report).
+   * Their records go to the writer once `turn` (the earlier submission's hand-off) settled, then `handOver`.
+   */
+  private async reports(texts: string[], turn: Promise<void>, handOver: () => void): Promise<string> {
     const { route, target, identity } = this;
     try {
       const receivedAt = this.deps.clock.now();
       const read = parseV3Texts(route.settings, this.context.request, texts, receivedAt, this.stampedBytes, true);
+      await turn;
       const parsed = await this.known(read);
       if (parsed.records.length === 0) return v3Reports(this.report, parsed, []);
       let bytes = 0;
@@ -362,9 +381,11 @@ class V3RecordStream {
       const stamped = route.stages.stamp
         ? route.stages.stamp(identity, parsed.records, route.settings)
         : parsed.records;
-      const writer = route.writer();
+      const writer = this.chosenWriter();
       if (!writer || route.state !== "open") throw closedRoute(route);
-      const outcomes = await this.submitted(writer, stamped);
+      const submitted = this.submitted(writer, stamped);
+      handOver();
+      const outcomes = await submitted;
       this.accepted(outcomes, stamped);
       return v3Reports(this.report, parsed, shownOutcomes(outcomes, this.hide));
     } catch (error) {
@@ -373,14 +394,19 @@ class V3RecordStream {
         return errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE).repeat(texts.length);
       }
       return errorBody(error.errorCode, this.hide(error.message)).repeat(texts.length);
+    } finally {
+      handOver();
     }
   }
 
+  /** The stream's task: chosen once (route.writer), again only when it detached (earlier records were handed over). */
+  private chosenWriter(): IngestWriter | undefined {
+    if (this.writer === undefined || !this.route.writers.includes(this.writer)) this.writer = this.route.writer();
+    return this.writer;
+  }
+
   /** The records' outcomes; their wait for Kafka is bounded by ingest.request.timeout.ms, not tied to the client. */
-  private async submitted(
-    writer: NonNullable<ReturnType<IngestRoute["writer"]>>,
-    records: readonly IngestRecord[],
-  ): Promise<RecordOutcome[]> {
+  private async submitted(writer: IngestWriter, records: readonly IngestRecord[]): Promise<RecordOutcome[]> {
     const signal = this.deadlines.start(this.route.settings.limits.requestTimeoutMs);
     try {
       return await writer.submit({ topic: this.target.topic, records, signal });
