@@ -72,11 +72,27 @@ describe("JsonStreamSplitter", () => {
     expect(splitter.end()).toBeNull();
   });
 
-  test("a value pushed a character at a time is scanned once (linear, not quadratic)", () => {
-    const splitter = new JsonStreamSplitter();
-    const big = `{"data":"${"x".repeat(200_000)}"}`;
-    let texts: string[] = [];
-    for (const c of big) texts = splitter.push(c).texts;
-    expect(texts).toEqual([big]);
-  });
+  test.each([
+    ["a string value", `{"data":"${"x".repeat(20_000)}"}`],
+    ["a scalar", "1".repeat(20_000)],
+    ["nested arrays", `${"[".repeat(5_000)}${"]".repeat(5_000)}`],
+  ])(
+    "each character of %s pushed one at a time is examined a bounded number of times, as when it comes whole",
+    (_, value) => {
+      const whole = new JsonStreamSplitter();
+      const atOnce = [...whole.push(`${value} `).texts];
+      const splitter = new JsonStreamSplitter();
+      const texts: string[] = [];
+      // Stopped once past the bound: re-reading every piece held at each push is quadratic.
+      const bound = 2 * whole.examined + 4;
+      for (const c of `${value} `) {
+        texts.push(...splitter.push(c).texts);
+        if (splitter.examined > bound) break;
+      }
+      expect(splitter.examined).toBeLessThanOrEqual(bound);
+      expect(whole.examined).toBeLessThanOrEqual(2 * (value.length + 1));
+      expect(texts).toEqual([value]);
+      expect(atOnce).toEqual([value]);
+    },
+  );
 });

@@ -6,8 +6,10 @@
  * strings do not count), a string at its closing quote, any other scalar at the next white space
  * or structural character (or at the end of the stream).
  *
- * The scan is incremental: text pushed is looked at once, so a value arriving a byte at a time costs
- * no more than one arriving whole. What it cannot split is told, as the whole-body split tells it:
+ * The scan is incremental: each push's text is scanned once, on from where the last push left the
+ * scan, and a value's pieces are held as they came and joined once when it completes, so a value
+ * arriving a character at a time costs a bounded amount of work a character (`examined`), as one
+ * arriving whole does. What it cannot split is told, as the whole-body split tells it:
  * a value that starts with `}`, `]` or `,` makes the rest of the stream one malformed text
  * (`broken`); a value still open at the end is returned by `end` (parsing it reports the error).
  */
@@ -31,35 +33,35 @@ function isJsonWhitespace(c: number): boolean {
 }
 
 export class JsonStreamSplitter {
-  /** The text of the value being read (from its first character), not yet complete. */
-  private pending = "";
-  /** Where the scan of `pending` goes on. */
-  private at = 0;
+  /** The text of the value being read (from its first character) as it came, not yet complete: joined once it is. */
+  private pieces: string[] = [];
+  private held = 0;
   private kind: Kind = Kind.None;
   private depth = 0;
   private inString = false;
   private escaped = false;
+  /** Characters looked at (scanned, or copied into a value's text) so far: the work, for tests to bound. */
+  examined = 0;
 
   /** Characters held for a value not yet complete: bounded by the caller (a record's text limit). */
   get pendingLength(): number {
-    return this.pending.length;
+    return this.held;
   }
 
   /** Splits `text`, appended to what came before; values completed by it are returned in order. */
   push(text: string): SplitTexts {
     const texts: string[] = [];
-    let buf = this.pending + text;
-    let i = this.at;
+    // Where the current value's text begins in `text` (0 when it began in an earlier push).
+    let start = 0;
+    let i = 0;
     for (;;) {
       if (this.kind === Kind.None) {
-        while (i < buf.length && isJsonWhitespace(buf.charCodeAt(i))) i++;
-        if (i === buf.length) {
-          this.reset("");
-          return { texts, broken: null };
-        }
-        buf = buf.slice(i);
-        i = 0;
-        const first = buf[0]!;
+        const from = i;
+        while (i < text.length && isJsonWhitespace(text.charCodeAt(i))) i++;
+        this.examined += i - from;
+        if (i === text.length) return { texts, broken: null };
+        start = i;
+        const first = text[i]!;
         if (first === "{" || first === "[") {
           this.kind = Kind.Container;
           this.depth = 0;
@@ -67,55 +69,63 @@ export class JsonStreamSplitter {
           this.kind = Kind.String;
           this.inString = true;
           this.escaped = false;
-          i = 1;
-        } else if (SCALAR_END.test(first)) {
-          this.reset("");
-          return { texts, broken: buf };
-        } else this.kind = Kind.Scalar;
+          i++;
+        } else if (SCALAR_END.test(first)) return { texts, broken: text.slice(i) };
+        else this.kind = Kind.Scalar;
       }
-      const end = this.scan(buf, i);
+      const end = this.scan(text, i);
       if (end < 0) {
-        this.pending = buf;
-        this.at = buf.length;
+        if (start < text.length) {
+          this.pieces.push(start === 0 ? text : text.slice(start));
+          this.held += text.length - start;
+        }
         return { texts, broken: null };
       }
-      texts.push(buf.slice(0, end));
+      texts.push(this.completed(text.slice(start, end)));
       this.kind = Kind.None;
-      buf = buf.slice(end);
-      i = 0;
+      start = i = end;
     }
   }
 
   /** The end of the stream: the value still open (its text, to be parsed as the last one), or null. */
   end(): string | null {
-    const rest = this.pending;
-    this.reset("");
+    const rest = this.completed("");
     return rest.length > 0 ? rest : null;
   }
 
-  private reset(pending: string): void {
-    this.pending = pending;
-    this.at = 0;
+  /** The text of the value `last` completes: the pieces held before it and `last`, joined once. */
+  private completed(last: string): string {
+    let text = last;
+    if (this.pieces.length > 0) {
+      this.pieces.push(last);
+      text = this.pieces.join("");
+      this.examined += text.length;
+      this.pieces = [];
+      this.held = 0;
+    }
     this.kind = Kind.None;
     this.depth = 0;
     this.inString = false;
     this.escaped = false;
+    return text;
   }
 
-  /** End (exclusive) of the current value in `buf`, scanning on from `i`; -1 when not there yet. */
-  private scan(buf: string, i: number): number {
+  /** End (exclusive) of the current value in `text`, scanning on from `from`; -1 when not there yet. */
+  private scan(text: string, from: number): number {
+    let i = from;
     if (this.kind === Kind.Scalar) {
-      while (i < buf.length && !SCALAR_END.test(buf[i]!)) i++;
-      return i < buf.length ? i : -1;
+      while (i < text.length && !SCALAR_END.test(text[i]!)) i++;
+      this.examined += i - from;
+      return i < text.length ? i : -1;
     }
-    for (; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (c === 0x5c /* \ */) this.escaped = true;
         else if (c === 0x22 /* " */) {
           this.inString = false;
-          if (this.kind === Kind.String) return i + 1;
+          if (this.kind === Kind.String) return this.scanned(from, i + 1);
         }
         continue;
       }
@@ -125,9 +135,15 @@ export class JsonStreamSplitter {
       } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) this.depth++;
       else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
         this.depth--;
-        if (this.depth === 0) return i + 1;
+        if (this.depth === 0) return this.scanned(from, i + 1);
       }
     }
+    this.examined += i - from;
     return -1;
+  }
+
+  private scanned(from: number, end: number): number {
+    this.examined += end - from;
+    return end;
   }
 }

@@ -251,6 +251,27 @@ describe("V3RecordStream", () => {
     expect(second.values).toEqual(["c"]);
   });
 
+  test("one idle timer a stream, not one a read: it ends the stream ingest.request.timeout.ms after the last byte", async () => {
+    const g = gateway({ "ingest.request.timeout.ms": "5000" });
+    const s = await stream(g.app);
+    for (const c of record("x".repeat(200))) await s.write(c);
+    await s.reports(1);
+    // The stream's duration, its idle watch and the submission's deadline (request-deadlines.ts).
+    expect(g.clock.sleeps.length).toBe(3);
+    g.clock.advance(3000);
+    await s.write(record("late"));
+    await s.reports(2);
+    // 5000 ms after the stream began, 2000 after its last byte: it goes on.
+    g.clock.advance(2000);
+    await s.write(record("later"));
+    expect((await s.reports(3)).at(-1)).toMatchObject({ error_code: 200 });
+    g.clock.advance(5000);
+    expect((await s.reports()).at(-1)).toEqual({
+      error_code: 408,
+      message: "No byte of the stream arrived within 5000 ms (ingest.request.timeout.ms)",
+    });
+  });
+
   test("a paused connector ends the stream with its 503 report", async () => {
     const g = gateway();
     const s = await stream(g.app);

@@ -155,6 +155,9 @@ class V3RecordStream {
   private handedOver: Promise<void> = Promise.resolve();
   /** The task this stream's records go to: one task's producer keeps their order (chosen again once it detached). */
   private writer: IngestWriter | undefined;
+  /** What the stream waits for from the client (to send, to read), since `idleSince`; null when not waiting. */
+  private waitingFor: string | null = null;
+  private idleSince = 0;
   /** Records read and not yet reported. */
   private unsettled = 0;
   private values = 0;
@@ -204,6 +207,7 @@ class V3RecordStream {
     void this.deps.clock.sleep(limits.streamMaxDurationMs, lifetime.signal).then(() => {
       if (!lifetime.signal.aborted) this.end(new IngestError(408, ErrorCodes.REQUEST_TIMEOUT, STREAM_DURATION_MESSAGE));
     });
+    void this.watchIdle(lifetime.signal);
     const unsubscribe = this.deps.routes.onChange(() => {
       if (this.route.state !== "open" || !this.deps.routes.routes().includes(this.route))
         this.end(unavailable(suspendedMessage(this.route.connector), limits.retryAfterSeconds));
@@ -255,7 +259,7 @@ class V3RecordStream {
       if (this.ending !== null) return;
       let chunk: { done: boolean; value?: Uint8Array };
       try {
-        chunk = await this.bounded(this.reader.read(), "No byte of the stream arrived");
+        chunk = await this.clientWait(this.reader.read(), "No byte of the stream arrived");
       } catch {
         this.end("gone");
         return;
@@ -300,12 +304,30 @@ class V3RecordStream {
     return long < 0 && broken === null;
   }
 
-  /** `waiting`, after which the stream ends (408) if it took ingest.request.timeout.ms: the client sent or read nothing. */
-  private async bounded<T>(waiting: Promise<T>, what: string): Promise<T> {
+  /** `waiting` for the client (to send or read), `what` it is for the idle watch (`watchIdle`). */
+  private async clientWait<T>(waiting: Promise<T>, what: string): Promise<T> {
+    this.idleSince = this.deps.clock.now();
+    this.waitingFor = what;
+    try {
+      return await waiting;
+    } finally {
+      this.waitingFor = null;
+    }
+  }
+
+  /**
+   * Ends the stream (408) once it waited ingest.request.timeout.ms for the client, who sent or read
+   * nothing meanwhile: one timer a stream (not one a read), checked against when the wait began.
+   */
+  private async watchIdle(signal: AbortSignal): Promise<void> {
     const timeoutMs = this.route.settings.limits.requestTimeoutMs;
-    const idle = new AbortController();
-    void this.deps.clock.sleep(timeoutMs, idle.signal).then(() => {
-      if (!idle.signal.aborted)
+    let wait = timeoutMs;
+    for (;;) {
+      await this.deps.clock.sleep(wait, signal);
+      if (signal.aborted || this.ending !== null) return;
+      const what = this.waitingFor;
+      const idle = this.deps.clock.now() - this.idleSince;
+      if (what !== null && idle >= timeoutMs) {
         this.end(
           new IngestError(
             408,
@@ -313,11 +335,9 @@ class V3RecordStream {
             `${what} within ${timeoutMs} ms (ingest.request.timeout.ms)`,
           ),
         );
-    });
-    try {
-      return await waiting;
-    } finally {
-      idle.abort();
+        return;
+      }
+      wait = what === null ? timeoutMs : timeoutMs - idle;
     }
   }
 
@@ -327,7 +347,7 @@ class V3RecordStream {
     while (this.ending === null) {
       if (this.unsettled >= max) await this.tail;
       else if ((this.out.desiredSize ?? 1) <= 0)
-        await this.bounded(
+        await this.clientWait(
           new Promise<void>((resolve) => {
             this.pulled = resolve;
           }),
