@@ -168,8 +168,9 @@ export function emptyBody(): IngestError {
 /**
  * Reads the texts of `…/records` records (as split from the body: concatenatedJsonTexts, or
  * JsonStreamSplitter in streaming mode), each on its own: one that cannot be read is its own
- * error report. `checkDepth`: each text is checked against ingest.max.json.depth (a streamed
- * record; a whole body was checked at once).
+ * error report. `streamed` (a stream's records, v3-record-stream.ts): each text is checked against
+ * ingest.max.json.depth (a whole body was checked at once), and the header values the records carry
+ * are not checked for these texts together: the stream bounds each record's text with them.
  */
 export function parseV3Texts(
   settings: IngestRouteSettings,
@@ -177,14 +178,14 @@ export function parseV3Texts(
   texts: readonly string[],
   receivedAt: number,
   stamped = 0,
-  checkDepth = false,
+  streamed = false,
 ): V3Parsed {
   const maxDepth = settings.limits.maxJsonDepth;
-  const base = restProxyHeaders(settings, request, receivedAt, texts.length, stamped);
+  const base = restProxyHeaders(settings, request, receivedAt, streamed ? 1 : texts.length, stamped);
   const records: IngestRecord[] = [];
   const items: V3Item[] = texts.map((text) => {
     try {
-      if (checkDepth && jsonDeeperThan(text, maxDepth))
+      if (streamed && jsonDeeperThan(text, maxDepth))
         throw new RecordError(tooDeepMessage("The record", maxDepth, "ingest.max.json.depth"));
       let raw: unknown;
       try {

@@ -272,6 +272,38 @@ describe("V3RecordStream", () => {
     });
   });
 
+  test("the header values each record carries bound each record, however many records one read completes", async () => {
+    const stamping: IngestStages = { ...passThroughStages, stampedBytes: () => 100 };
+    const records = Array.from({ length: 11 }, (_, i) => record(`r${i}`));
+    const answers: unknown[] = [];
+    for (const together of [true, false]) {
+      const g = gateway({ "ingest.max.body.bytes": "1000" }, stamping);
+      const s = await stream(g.app);
+      if (together) await s.write(records.join(""));
+      else
+        for (const [i, r] of records.entries()) {
+          await s.write(r);
+          await s.reports(i + 1);
+        }
+      await s.end();
+      answers.push(await s.reports());
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    expect((answers[0] as { error_code: number }[]).map((r) => r.error_code)).toEqual(records.map(() => 200));
+    // A record whose text and the 100 bytes it carries pass the limit ends the stream.
+    const g = gateway({ "ingest.max.body.bytes": "1000" }, stamping);
+    const s = await stream(g.app);
+    await s.write(record("a") + record("y".repeat(1000 - 100 - record("").length + 1)));
+    expect(await s.reports()).toEqual([
+      expect.objectContaining({ error_code: 200 }),
+      {
+        error_code: 413,
+        message:
+          "A record of the stream, with the 100 bytes of header values each record carries, is longer than the limit of 1000 bytes (ingest.max.body.bytes)",
+      },
+    ]);
+  });
+
   test("a paused connector ends the stream with its 503 report", async () => {
     const g = gateway();
     const s = await stream(g.app);

@@ -51,6 +51,7 @@ import type { IngestHandlerDeps } from "./ingest-pipeline-contract.ts";
 import { type IngestRecord, type RecordOutcome, shownOutcomes } from "./ingest-record.ts";
 import { JsonStreamSplitter } from "./json-stream-splitter.ts";
 import { JsonStreamText, StreamNotText } from "./json-stream-text.ts";
+import { copiedHeaderBytes } from "./record-builder.ts";
 import type { IngestIdentity, IngestTarget } from "./request-context.ts";
 import type { RequestDeadlines } from "./request-deadlines.ts";
 import { bodyNotText, emptyBody, parseV3Texts, type ReportContext, type V3Parsed, v3Reports } from "./rest-proxy-v3.ts";
@@ -165,6 +166,8 @@ class V3RecordStream {
   /** Resolves a wait for the client to read reports (`room`). */
   private pulled: (() => void) | null = null;
   private readonly stampedBytes: number;
+  /** Bytes each record carries of the request's header values and the stamped identity (checkCopiedHeaders). */
+  private readonly copiedBytes: number;
   private readonly hide: (text: string) => string;
 
   constructor(
@@ -181,6 +184,7 @@ class V3RecordStream {
       context.request.body ?? new ReadableStream<Uint8Array>()
     ).getReader() as ReadableStreamDefaultReader<Uint8Array>;
     this.stampedBytes = route.stages.stampedBytes ? route.stages.stampedBytes(identity) : 0;
+    this.copiedBytes = copiedHeaderBytes(route.settings, context.request, false) + this.stampedBytes;
     this.hide = (text) => deps.redact(text, route.connector);
     this.response = new Response(
       new ReadableStream<Uint8Array>(
@@ -279,8 +283,8 @@ class V3RecordStream {
         this.end(bodyNotText(error.encoding));
         return;
       }
-      if (this.splitter.pendingLength > limits.maxBodyBytes) {
-        this.end(tooLongRecord(limits.maxBodyBytes));
+      if (this.splitter.pendingLength > limits.maxBodyBytes - this.copiedBytes) {
+        this.end(tooLongRecord(limits.maxBodyBytes, this.copiedBytes));
         return;
       }
     }
@@ -296,10 +300,10 @@ class V3RecordStream {
     const { texts, broken } = this.splitter.push(text);
     if (broken !== null) texts.push(broken);
     const { maxBodyBytes, maxRecords } = this.route.settings.limits;
-    const long = texts.findIndex((t) => t.length > maxBodyBytes);
+    const long = texts.findIndex((t) => t.length > maxBodyBytes - this.copiedBytes);
     const taken = long < 0 ? texts : texts.slice(0, long);
     for (let at = 0; at < taken.length; at += maxRecords) this.submit(taken.slice(at, at + maxRecords));
-    if (long >= 0) this.end(tooLongRecord(maxBodyBytes));
+    if (long >= 0) this.end(tooLongRecord(maxBodyBytes, this.copiedBytes));
     else if (broken !== null) this.end("stop");
     return long < 0 && broken === null;
   }
@@ -446,11 +450,16 @@ class V3RecordStream {
   }
 }
 
-/** What ends a stream whose record's text passes ingest.max.body.bytes (each record's bound, not the stream's). */
-function tooLongRecord(limit: number): IngestError {
+/**
+ * What ends a stream whose record's text, with the `copied` bytes of header values each record carries
+ * (checkCopiedHeaders: a stream's records are bounded one by one, not by how many one read completed),
+ * passes ingest.max.body.bytes (each record's bound, not the stream's).
+ */
+function tooLongRecord(limit: number, copied: number): IngestError {
+  const what = copied > 0 ? `, with the ${copied} bytes of header values each record carries,` : "";
   return new IngestError(
     413,
     ErrorCodes.PAYLOAD_TOO_LARGE,
-    `A record of the stream is longer than the limit of ${limit} bytes (ingest.max.body.bytes)`,
+    `A record of the stream${what} is longer than the limit of ${limit} bytes (ingest.max.body.bytes)`,
   );
 }
