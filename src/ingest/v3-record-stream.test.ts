@@ -144,6 +144,14 @@ describe("V3RecordStream", () => {
     expect(g.submissions).toEqual([2, 2, 1]);
   });
 
+  test("a record's text is bounded in UTF-8 bytes, as a whole body is: a record of 1000 characters and 3000 bytes passes a limit of 2000", async () => {
+    const g = gateway({ "ingest.max.body.bytes": "2000", "ingest.max.record.bytes": "100000" });
+    const s = await stream(g.app);
+    await s.write(record("ok") + record("€".repeat(1000 - record("").length)));
+    expect((await s.reports()).map((r) => r.error_code)).toEqual([200, 413]);
+    expect(g.submissions).toEqual([1]);
+  });
+
   test("a record whose whole text arrives at once but is longer than ingest.max.body.bytes ends the stream with the 413", async () => {
     const g = gateway({ "ingest.max.body.bytes": "100" });
     const s = await stream(g.app);

@@ -19,13 +19,14 @@
  *   - the stream ends with one last error report (after the reports of the records read before,
  *     which settle first) when the body is not JSON text (400), a value starts with `}` `]` or `,`
  *     (400: the rest of the stream is one malformed value, as a whole body's rest is), a value's text
- *     passes ingest.max.body.bytes characters (413), no byte arrives for ingest.request.timeout.ms
- *     (408), the stream is open for ingest.streaming.max.duration.ms (408, REST Proxy's "Streaming
- *     connection open for longer than allowed"), or the route is paused, stopped or reconfigured
- *     (503: the connector's suspended message). A stream without a record ends with the whole-body
+ *     with the header values each record carries passes ingest.max.body.bytes UTF-8 bytes (413), no
+ *     byte arrives for ingest.request.timeout.ms (408), the stream is open for
+ *     ingest.streaming.max.duration.ms (408, REST Proxy's "Streaming connection open for longer
+ *     than allowed"), or the route is paused, stopped or reconfigured (503: the connector's
+ *     suspended message). A stream without a record ends with the whole-body
  *     path's "Request body is empty" report.
  *
- * Bounds: a value's text (ingest.max.body.bytes characters), the records submitted and not settled
+ * Bounds: a value's text (ingest.max.body.bytes), the records submitted and not settled
  * (ingest.max.records: the body is not read further until earlier records settle), the reports not
  * yet read by the client (REPORTS_BUFFERED_BYTES: likewise), each submission's wait for Kafka
  * (ingest.request.timeout.ms: records not sent by then are withdrawn and report 503).
@@ -300,7 +301,8 @@ class V3RecordStream {
     const { texts, broken } = this.splitter.push(text);
     if (broken !== null) texts.push(broken);
     const { maxBodyBytes, maxRecords } = this.route.settings.limits;
-    const long = texts.findIndex((t) => t.length > maxBodyBytes - this.copiedBytes);
+    // In UTF-8 bytes, as a whole body's are counted (a value still pending is bounded in characters, fewer).
+    const long = texts.findIndex((t) => Buffer.byteLength(t) > maxBodyBytes - this.copiedBytes);
     const taken = long < 0 ? texts : texts.slice(0, long);
     for (let at = 0; at < taken.length; at += maxRecords) this.submit(taken.slice(at, at + maxRecords));
     if (long >= 0) this.end(tooLongRecord(maxBodyBytes, this.copiedBytes));
