@@ -312,6 +312,44 @@ describe("V3RecordStream", () => {
     ]);
   });
 
+  test("a stream whose records are not yet settled is not idle: ingest.request.timeout.ms counts from the last report", async () => {
+    const g = gateway({ "ingest.request.timeout.ms": "5000" });
+    // Each submission settles when the test says so; `taken` resolves once the writer has it.
+    const settle: (() => void)[] = [];
+    let taken = Promise.withResolvers<void>();
+    const slow: IngestWriter = {
+      pending: 0,
+      submit: ({ records }) =>
+        new Promise<RecordOutcome[]>((resolve) => {
+          settle.push(() =>
+            resolve(records.map(() => ({ kind: "written", topic: "t", partition: 0, offset: 7, timestamp: 1 }))),
+          );
+          taken.resolve();
+        }),
+      withdrawQueued: () => undefined,
+    };
+    g.routes.detach("c", g.route().writers[0]!);
+    g.routes.attach("c", slow);
+    const s = await stream(g.app);
+    await s.write(record("a"));
+    await taken.promise;
+    taken = Promise.withResolvers<void>();
+    // The client waits for the report before it sends more: Kafka took 6 s.
+    g.clock.advance(6000);
+    settle[0]!();
+    await s.reports(1);
+    g.clock.advance(4000);
+    await s.write(record("b"));
+    await taken.promise;
+    settle[1]!();
+    expect((await s.reports(2)).map((r) => r.error_code)).toEqual([200, 200]);
+    g.clock.advance(5000);
+    expect((await s.reports()).at(-1)).toEqual({
+      error_code: 408,
+      message: "No byte of the stream arrived within 5000 ms (ingest.request.timeout.ms)",
+    });
+  });
+
   test("a paused connector ends the stream with its 503 report", async () => {
     const g = gateway();
     const s = await stream(g.app);

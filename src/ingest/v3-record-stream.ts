@@ -65,6 +65,9 @@ export const REPORTS_BUFFERED_BYTES = 1 << 20;
 /** REST Proxy's report at streaming.connection.max.duration.ms (StreamingResponse). */
 export const STREAM_DURATION_MESSAGE = "Streaming connection open for longer than allowed";
 
+/** What a stream waits for while it reads the body (ingest.request.timeout.ms, once its records settled). */
+const NO_BYTE = "No byte of the stream arrived";
+
 /** What a request's records are checked against: their partitions (the route's partition-count check). */
 export type KnownPartitions = (parsed: V3Parsed) => Promise<V3Parsed>;
 
@@ -264,7 +267,7 @@ class V3RecordStream {
       if (this.ending !== null) return;
       let chunk: { done: boolean; value?: Uint8Array };
       try {
-        chunk = await this.clientWait(this.reader.read(), "No byte of the stream arrived");
+        chunk = await this.clientWait(this.reader.read(), NO_BYTE);
       } catch {
         this.end("gone");
         return;
@@ -331,7 +334,8 @@ class V3RecordStream {
     for (;;) {
       await this.deps.clock.sleep(wait, signal);
       if (signal.aborted || this.ending !== null) return;
-      const what = this.waitingFor;
+      // A client waiting for its records' reports before it sends more is not idle.
+      const what = this.waitingFor === NO_BYTE && this.unsettled > 0 ? null : this.waitingFor;
       const idle = this.deps.clock.now() - this.idleSince;
       if (what !== null && idle >= timeoutMs) {
         this.end(
@@ -384,6 +388,7 @@ class V3RecordStream {
     const reports = this.reports(texts, turn, handOver);
     this.tail = Promise.all([this.tail, reports]).then(([, text]) => {
       this.unsettled -= texts.length;
+      if (this.unsettled === 0 && this.waitingFor === NO_BYTE) this.idleSince = this.deps.clock.now();
       this.write(text);
     });
   }
