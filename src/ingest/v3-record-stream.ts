@@ -227,6 +227,8 @@ class V3RecordStream {
       if (ending instanceof IngestError) this.write(errorBody(ending.errorCode, this.hide(ending.message)));
     } catch (error) {
       reportInternalError(this.deps, this.route.settings.path, error);
+      // The reports of the records read before come first (the chain never rejects).
+      await this.tail;
       this.write(errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE));
     } finally {
       lifetime.abort();
