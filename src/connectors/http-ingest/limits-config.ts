@@ -13,14 +13,14 @@ const LIMITS = "Limits";
 
 export const ingestLimitsConfigDef = defineConfig({
   "ingest.max.body.bytes": key.int({
-    doc: "Largest request body accepted; larger ones get 413 without the rest being read. The header values every record of a request repeats (the key header, allow-listed headers, a stamped content type, the stamped identity: ingest.identity.header and ingest.identity.key) count against it too, once per record (413). A REST Proxy v3 stream (a chunked POST …/records) is not bounded in all: this bounds each of its records' text, a longer one ends the stream with a 413 report.",
+    doc: "Largest request body accepted; larger ones get 413 without the rest being read. The header values every record of a request repeats (the key header, allow-listed headers, a stamped content type, the stamped identity: ingest.identity.header and ingest.identity.key) count against it too, once per record (413). A REST Proxy v3 stream (a chunked POST …/records without an Idempotency-Key the connector honours) is not bounded in all: this bounds each of its records' text (in UTF-8 bytes, with the header values it carries), a longer one ends the stream with a 413 report. A chunked one with such a key is read whole and bounded as any body.",
     default: 1_048_576,
     importance: "MEDIUM",
     group: LIMITS,
     validators: [check.atLeast(1)],
   }),
   "ingest.max.records": key.int({
-    doc: "Most records in one request (array elements, NDJSON lines, REST Proxy v2 records, v3 records of a request not sent chunked and records:batch entries); more get 422. A REST Proxy v3 stream (a chunked POST …/records) is not bounded in all: this bounds its records read and not yet settled.",
+    doc: "Most records in one request (array elements, NDJSON lines, REST Proxy v2 records, v3 records of a request not sent chunked, or sent chunked with an Idempotency-Key the connector honours, and records:batch entries); more get 422. A REST Proxy v3 stream (a chunked POST …/records without such a key) is not bounded in all: this bounds its records read and not yet settled.",
     default: 10_000,
     importance: "MEDIUM",
     group: LIMITS,
