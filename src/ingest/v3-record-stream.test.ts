@@ -284,8 +284,10 @@ describe("V3RecordStream", () => {
     const stamping: IngestStages = { ...passThroughStages, stampedBytes: () => 100 };
     const records = Array.from({ length: 11 }, (_, i) => record(`r${i}`));
     const answers: unknown[] = [];
+    // ingest.max.records 5: 5 records of 100 header bytes fit ingest.max.body.bytes (amplifiedHeaders).
+    const limits = { "ingest.max.body.bytes": "1000", "ingest.max.records": "5" };
     for (const together of [true, false]) {
-      const g = gateway({ "ingest.max.body.bytes": "1000" }, stamping);
+      const g = gateway(limits, stamping);
       const s = await stream(g.app);
       if (together) await s.write(records.join(""));
       else
@@ -299,7 +301,7 @@ describe("V3RecordStream", () => {
     expect(answers[0]).toEqual(answers[1]);
     expect((answers[0] as { error_code: number }[]).map((r) => r.error_code)).toEqual(records.map(() => 200));
     // A record whose text and the 100 bytes it carries pass the limit ends the stream.
-    const g = gateway({ "ingest.max.body.bytes": "1000" }, stamping);
+    const g = gateway(limits, stamping);
     const s = await stream(g.app);
     await s.write(record("a") + record("y".repeat(1000 - 100 - record("").length + 1)));
     expect(await s.reports()).toEqual([
@@ -310,6 +312,23 @@ describe("V3RecordStream", () => {
           "A record of the stream, with the 100 bytes of header values each record carries, is longer than the limit of 1000 bytes (ingest.max.body.bytes)",
       },
     ]);
+  });
+
+  // Review v3stream2 P2: a 4 KB stream of `{}` with a 15,000-byte allow-listed header wrote 30 MB of header values.
+  test("header values a whole body of ingest.max.records records could not carry each are 413 before the stream opens", async () => {
+    const stamping: IngestStages = { ...passThroughStages, stampedBytes: () => 101 };
+    const g = gateway({ "ingest.max.body.bytes": "1000", "ingest.max.records": "10" }, stamping);
+    const s = await stream(g.app);
+    expect(s.response.status).toBe(413);
+    expect(await s.reports()).toEqual([
+      {
+        error_code: 413,
+        message:
+          "Each record of the stream would carry 101 bytes of its header values (key, allow-listed headers, stamped content type and identity), over the 100 bytes a record of a whole body of ingest.max.records (10) records may carry within ingest.max.body.bytes (1000); nothing was written",
+      },
+    ]);
+    expect(g.route().requests.inFlight).toBe(0);
+    expect(g.submissions).toEqual([]);
   });
 
   test("a stream whose records are not yet settled is not idle: ingest.request.timeout.ms counts from the last report", async () => {

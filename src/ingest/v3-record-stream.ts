@@ -117,7 +117,14 @@ export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: Request
     if (refused) throw refused;
     const requests = route.requests;
     if (requests.inFlight >= route.settings.limits.maxConcurrentRequests) throw busyRoute(route);
-    const stream = new V3RecordStream(deps, deadlines, context, route, target, identity, report, known);
+    const stamped = route.stages.stampedBytes ? route.stages.stampedBytes(identity) : 0;
+    const copied = copiedHeaderBytes(route.settings, context.request, false) + stamped;
+    const amplified = amplifiedHeaders(route.settings.limits, copied);
+    if (amplified) throw amplified;
+    const stream = new V3RecordStream(deps, deadlines, context, route, target, identity, report, known, {
+      stamped,
+      copied,
+    });
     const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
     requests.inFlight++;
     open.add(stream);
@@ -183,12 +190,13 @@ class V3RecordStream {
     private readonly identity: IngestIdentity,
     private readonly report: ReportContext,
     private readonly known: KnownPartitions,
+    headerBytes: { readonly stamped: number; readonly copied: number },
   ) {
     this.reader = (
       context.request.body ?? new ReadableStream<Uint8Array>()
     ).getReader() as ReadableStreamDefaultReader<Uint8Array>;
-    this.stampedBytes = route.stages.stampedBytes ? route.stages.stampedBytes(identity) : 0;
-    this.copiedBytes = copiedHeaderBytes(route.settings, context.request, false) + this.stampedBytes;
+    this.stampedBytes = headerBytes.stamped;
+    this.copiedBytes = headerBytes.copied;
     this.hide = (text) => deps.redact(text, route.connector);
     this.response = new Response(
       new ReadableStream<Uint8Array>(
@@ -464,6 +472,21 @@ class V3RecordStream {
  * (checkCopiedHeaders: a stream's records are bounded one by one, not by how many one read completed),
  * passes ingest.max.body.bytes (each record's bound, not the stream's).
  */
+/**
+ * 413 before the stream is answered when the header values each record carries (`copied`, the stamped
+ * identity's included) exceed what each record of a whole body of ingest.max.records records may carry
+ * (checkCopiedHeaders): a stream of tiny records would otherwise multiply them without bound (a 4 KB
+ * stream of `{}` writing 30 MB of header values).
+ */
+function amplifiedHeaders(limits: { maxBodyBytes: number; maxRecords: number }, copied: number): IngestError | null {
+  if (copied * limits.maxRecords <= limits.maxBodyBytes) return null;
+  return new IngestError(
+    413,
+    ErrorCodes.PAYLOAD_TOO_LARGE,
+    `Each record of the stream would carry ${copied} bytes of its header values (key, allow-listed headers, stamped content type and identity), over the ${Math.floor(limits.maxBodyBytes / limits.maxRecords)} bytes a record of a whole body of ingest.max.records (${limits.maxRecords}) records may carry within ingest.max.body.bytes (${limits.maxBodyBytes}); nothing was written`,
+  );
+}
+
 function tooLongRecord(limit: number, copied: number): IngestError {
   const what = copied > 0 ? `, with the ${copied} bytes of header values each record carries,` : "";
   return new IngestError(

@@ -13,7 +13,7 @@ const LIMITS = "Limits";
 
 export const ingestLimitsConfigDef = defineConfig({
   "ingest.max.body.bytes": key.int({
-    doc: "Largest request body accepted; larger ones get 413 without the rest being read. The header values every record of a request repeats (the key header, allow-listed headers, a stamped content type, the stamped identity: ingest.identity.header and ingest.identity.key) count against it too, once per record (413). A REST Proxy v3 stream (a chunked POST …/records without an Idempotency-Key the connector honours) is not bounded in all: this bounds each of its records' text (in UTF-8 bytes, with the header values it carries), a longer one ends the stream with a 413 report. A chunked one with such a key is read whole and bounded as any body.",
+    doc: "Largest request body accepted; larger ones get 413 without the rest being read. The header values every record of a request repeats (the key header, allow-listed headers, a stamped content type, the stamped identity: ingest.identity.header and ingest.identity.key) count against it too, once per record (413). A REST Proxy v3 stream (a chunked POST …/records without an Idempotency-Key the connector honours) is not bounded in all: this bounds each of its records' text (in UTF-8 bytes, with the header values it carries), a longer one ends the stream with a 413 report; header values over ingest.max.body.bytes / ingest.max.records a record are 413 before the stream opens. A chunked one with such a key is read whole and bounded as any body.",
     default: 1_048_576,
     importance: "MEDIUM",
     group: LIMITS,
