@@ -5,8 +5,10 @@
  * stream pipeline here; everything else takes the whole-body pipeline (ingest-handler.ts).
  *
  * Admission is the pipeline's: route open with a task, authenticate, authorize, a concurrency slot
- * (ingest.max.concurrent.requests) and a body reservation (ingest.request.bodies.max.bytes); an
- * error before that is answered with its own status. Then 200 at once, and:
+ * (ingest.max.concurrent.requests), header values each record carries within what a record of a
+ * whole body of ingest.max.records records may carry (amplifiedHeaders) and a body reservation
+ * (ingest.request.bodies.max.bytes); an error before that is answered with its own status. Then 200
+ * at once, and:
  *   - each JSON value, as soon as its text is complete in the body read so far (json-stream-
  *     splitter.ts), is read as the whole-body path reads it (parseV3Texts: the same per-record
  *     reports). The values completed by one read of the body are submitted together (one
