@@ -77,19 +77,24 @@ describe("JsonStreamSplitter", () => {
     ["a scalar", "1".repeat(20_000)],
     ["nested arrays", `${"[".repeat(5_000)}${"]".repeat(5_000)}`],
   ])(
-    "each character of %s pushed one at a time is examined a bounded number of times, as when it comes whole",
+    "each character of %s pushed one at a time is examined O(log n) times, and held in O(log n) strings",
     (_, value) => {
       const whole = new JsonStreamSplitter();
       const atOnce = [...whole.push(`${value} `).texts];
       const splitter = new JsonStreamSplitter();
       const texts: string[] = [];
       // Stopped once past the bound: re-reading every piece held at each push is quadratic.
-      const bound = 2 * whole.examined + 4;
+      const log = Math.ceil(Math.log2(value.length + 1));
+      const bound = (log + 2) * whole.examined + 4;
+      let pieces = 0;
       for (const c of `${value} `) {
         texts.push(...splitter.push(c).texts);
+        pieces = Math.max(pieces, splitter.pendingPieces);
         if (splitter.examined > bound) break;
       }
       expect(splitter.examined).toBeLessThanOrEqual(bound);
+      // One string a character held 40x the value's size in memory (a chunked body of 1-byte chunks).
+      expect(pieces).toBeLessThanOrEqual(log + 1);
       expect(whole.examined).toBeLessThanOrEqual(2 * (value.length + 1));
       expect(texts).toEqual([value]);
       expect(atOnce).toEqual([value]);
