@@ -32,13 +32,15 @@ async function warmedTopics(
 }
 
 /** `broker`'s metadata refusing topic "refused" (TOPIC_AUTHORIZATION_FAILED) while `refusing` (an ACL removed). */
-function refusingTopic(broker: FakeBroker, refusing: boolean): { refusing: boolean } {
-  const acl = { refusing };
+function refusingTopic(broker: FakeBroker, refusing: boolean): { refusing: boolean; readonly asked: string[][] } {
+  const acl = { refusing, asked: [] as string[][] };
   const answer = broker.leaders.bind(broker);
-  broker.leaders = (ts) =>
-    acl.refusing && ts.includes("refused")
+  broker.leaders = (ts) => {
+    acl.asked.push([...ts]);
+    return acl.refusing && ts.includes("refused")
       ? Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"))
       : answer(ts);
+  };
   return acl;
 }
 
@@ -167,13 +169,7 @@ describe("ProducePipeline (metadata.max.age.ms, one topic of several refused)", 
       return sent.all;
     };
     expect(await sendBoth(0)).toEqual(["0", "0"]);
-    const answer = broker.leaders.bind(broker);
-    const asked: string[][] = [];
-    broker.leaders = (topics) => {
-      asked.push([...topics]);
-      if (topics.includes("refused")) return Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"));
-      return answer(topics);
-    };
+    const { asked } = refusingTopic(broker, true);
     clock = 1000;
     expect(await sendBoth(10)).toEqual(["1", "1"]); // to the leaders known while the refresh is out
     await waitFor(() => asked.length === 3);
@@ -190,13 +186,7 @@ describe("ProducePipeline (leadership moved, one topic of several refused)", () 
     const broker = new FakeBroker(1);
     const topics = ["refused", "allowed"];
     const pipeline = await warmedTopics(broker, settings(), topics);
-    const answer = broker.leaders.bind(broker);
-    const asked: string[][] = [];
-    broker.leaders = (ts) => {
-      asked.push([...ts]);
-      if (ts.includes("refused")) return Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"));
-      return answer(ts);
-    };
+    const { asked } = refusingTopic(broker, true);
     const sends = topics.map((t) =>
       pipeline.append(t, 0, batch(1), 1).then(String, (e: Error) => `failed: ${e.message}`),
     );
