@@ -41,7 +41,11 @@ describe("a poll whose last page has no new record (review: restart re-ran finis
     expect(h.task.updateOffsets()).toEqual([
       {
         partition: { url: `${server.base}/events` },
-        offset: { offset: "2024-01-04T00:00:00Z", poll_time: records[0]!.sourceOffset!.poll_time },
+        offset: {
+          offset: "2024-01-04T00:00:00Z",
+          offset_mode: "TIMESTAMP",
+          poll_time: records[0]!.sourceOffset!.poll_time,
+        },
       },
     ]);
     expect(h.task.updateOffsets()).toBeNull();
@@ -75,7 +79,10 @@ describe("a poll without new records (sourcehunt P3: a restart polled off schedu
     expect(at).toHaveLength(2);
     const update = h.task.updateOffsets();
     expect(update).toEqual([
-      { partition: first[0]!.sourcePartition!, offset: { offset: "2024-01-01T00:00:00Z", poll_time: at[1] } },
+      {
+        partition: first[0]!.sourcePartition!,
+        offset: { offset: "2024-01-01T00:00:00Z", offset_mode: "TIMESTAMP", poll_time: at[1] },
+      },
     ]);
     h.offsets.set(JSON.stringify(update![0]!.partition), { ...update![0]!.offset });
     h.task.stop();

@@ -218,7 +218,7 @@ describe("HttpSourceTask with an offset under an earlier key", () => {
     expect(h.task.updateOffsets([])).toEqual([
       {
         partition: sourcePartition(c["http.url"]),
-        offset: { offset: "2024-05-01T00:00:00Z", poll_time: Date.UTC(2026, 0, 1) },
+        offset: { offset: "2024-05-01T00:00:00Z", offset_mode: "TIMESTAMP", poll_time: Date.UTC(2026, 0, 1) },
       },
       { partition: { url: offsetKeyV2(c["http.url"]) }, offset: null },
       { partition: { url: offsetKeyV1(c["http.url"]) }, offset: null },

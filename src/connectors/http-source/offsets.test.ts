@@ -38,6 +38,7 @@ describe("TIMESTAMP records at the offset's own instant (review P1.3, re-review 
     expect(ids(first)).toEqual([1, 2]);
     expect(first.at(-1)!.sourceOffset).toEqual({
       offset: T2,
+      offset_mode: "TIMESTAMP",
       offset_seen: [expect.any(String)],
       poll_time: expect.any(Number),
     });
@@ -96,7 +97,7 @@ describe("TIMESTAMP records at the offset's own instant (review P1.3, re-review 
     const first = await h.collect(2);
     expect(ids(first)).toEqual([1, 2]);
     expect(first.map((r) => r.key)).toEqual([null, null]);
-    expect(first.at(-1)!.sourceOffset).toEqual({ offset: T2, poll_time: expect.any(Number) });
+    expect(first.at(-1)!.sourceOffset).toEqual({ offset: T2, offset_mode: "TIMESTAMP", poll_time: expect.any(Number) });
     events.push({ id: 3, ts: T2 }, { id: 4, ts: "2024-06-01T10:00:02Z" });
     expect(ids(await h.collect(2, 100))).toEqual([4]);
   });

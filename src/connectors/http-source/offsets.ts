@@ -6,6 +6,9 @@
  * Stored offset (every record carries one; the runtime commits the last acknowledged):
  *   `offset`     the offset the current poll started from (between polls: the next poll's offset)
  *   `poll_time`  when that poll started (epoch ms): the schedule resumes from it after a restart
+ *   `offset_mode` the http.offset.mode it was written under: an offset NONE wrote is the offset it
+ *                sent, no position reached (restore.ts); absent in offsets of earlier versions and in
+ *                ones set through REST without it, which are positions as before
  *   `offset_seen` TIMESTAMP with http.record.key.field: fingerprints of the keys of the records
  *                delivered whose field is the offset's own instant (see `isNewRecord`); absent
  *                without a key field, when unknown (offsets of earlier versions, http.initial.offset,
@@ -13,6 +16,8 @@
  * and, while a poll is between pages (the record is not the poll's last):
  *   `next_offset` the offset the poll will end with, as far as it got (`next_seen`: as offset_seen)
  *   `skip`       how many records of the record's page are already delivered
+ *   `page_offset` the offset the poll started from: the page and skip are resumed only by a poll that
+ *                starts from it again (restore.ts; absent in offsets of earlier versions)
  *   the page's pagination state: `page_position` (OFFSET), `page_cursor` (CURSOR), or `page_link`
  *                and `page_link_params` (LINK_HEADER, page-link.ts); none for a poll's first page
  * so a restart mid-poll refetches that page, skips what Kafka has, and goes on with the next pages
@@ -65,6 +70,8 @@ export const MAX_SEEN = 1000;
 
 export interface StoredOffset {
   readonly offset: OffsetValue;
+  /** The mode it was written under; undefined when unknown (earlier versions, REST). */
+  readonly mode?: OffsetMode;
   readonly seen?: Seen;
   readonly pollTime?: number;
   /** Present while a poll is between pages. */
@@ -73,6 +80,8 @@ export interface StoredOffset {
     readonly nextSeen?: Seen;
     readonly page: StoredPage;
     readonly skip: number;
+    /** The offset the page's poll started from; undefined when unknown (earlier versions, REST). */
+    readonly pageOffset?: OffsetValue;
   };
 }
 
@@ -82,6 +91,7 @@ export function sourcePartition(url: string): SourceMap {
 
 export function encodeOffset(o: StoredOffset): SourceMap {
   const out: Record<string, unknown> = { offset: o.offset };
+  if (o.mode !== undefined) out.offset_mode = o.mode;
   if (o.seen) out.offset_seen = o.seen;
   if (o.pollTime !== undefined) out.poll_time = o.pollTime;
   if (o.resume) {
@@ -93,6 +103,7 @@ export function encodeOffset(o: StoredOffset): SourceMap {
     if (page.link !== undefined) out.page_link = page.link;
     if (page.linkParams !== undefined) out.page_link_params = [...page.linkParams];
     out.skip = o.resume.skip;
+    if (o.resume.pageOffset !== undefined) out.page_offset = o.resume.pageOffset;
   }
   return out;
 }
@@ -105,6 +116,16 @@ function offsetValue(value: unknown, name: string): OffsetValue {
   if (typeof n === "number" && Number.isFinite(n)) return n;
   if (typeof value === "bigint") return value.toString();
   throw new ConnectError(`The '${name}' of an HTTP source offset must be a string, a number or null`);
+}
+
+const OFFSET_MODES: readonly OffsetMode[] = ["NONE", "TIMESTAMP", "CURSOR"];
+
+function offsetMode(value: unknown): OffsetMode | undefined {
+  if (value === null || value === undefined) return undefined;
+  const mode = typeof value === "string" ? (value.toUpperCase() as OffsetMode) : undefined;
+  if (mode === undefined || !OFFSET_MODES.includes(mode))
+    throw new ConnectError("The 'offset_mode' of an HTTP source offset must be NONE, TIMESTAMP or CURSOR");
+  return mode;
 }
 
 function nonNegativeInt(value: unknown, name: string): number {
@@ -131,8 +152,10 @@ export function decodeOffset(map: SourceMap): StoredOffset {
   const offset = offsetValue(map.offset, "offset");
   const pollTime = map.poll_time === undefined ? undefined : nonNegativeInt(map.poll_time, "poll_time");
   const seen = map.offset_seen == null ? null : texts(map.offset_seen, "offset_seen");
+  const mode = offsetMode(map.offset_mode);
+  const at = { offset, ...(mode ? { mode } : {}), seen, pollTime };
   const legacy = map.page_url !== undefined && map.page_url !== null;
-  if (!legacy && (map.skip === undefined || map.skip === null)) return { offset, seen, pollTime };
+  if (!legacy && (map.skip === undefined || map.skip === null)) return at;
   if (legacy && typeof map.page_url !== "string")
     throw new ConnectError("The 'page_url' of an HTTP source offset must be a string");
   const page: StoredPage = {
@@ -143,16 +166,20 @@ export function decodeOffset(map: SourceMap): StoredOffset {
     ...(legacy ? { legacyUrl: map.page_url as string } : {}),
   };
   return {
-    offset,
-    seen,
-    pollTime,
+    ...at,
     resume: {
       nextOffset: offsetValue(map.next_offset, "next_offset"),
       nextSeen: map.next_seen == null ? null : texts(map.next_seen, "next_seen"),
       page,
       skip: map.skip === undefined ? 0 : nonNegativeInt(map.skip, "skip"),
+      ...(map.page_offset !== undefined ? { pageOffset: offsetValue(map.page_offset, "page_offset") } : {}),
     },
   };
+}
+
+/** Whether two offsets are the same value (a long integer read back as its digits is its number). */
+export function sameOffset(a: OffsetValue, b: OffsetValue): boolean {
+  return a === b || (a !== null && b !== null && String(a) === String(b));
 }
 
 /**

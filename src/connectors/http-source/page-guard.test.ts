@@ -109,7 +109,7 @@ describe("HttpSourceTask pagination that does not advance (review P2.5)", () => 
       h.logs.filter((l) => l.includes("Pagination reached http.pagination.max.pages (3): the poll ends here")),
     ).toHaveLength(1);
     // The poll's last record carries its final offset.
-    expect(records.at(-1)!.sourceOffset).toEqual({ offset: "", poll_time: expect.any(Number) });
+    expect(records.at(-1)!.sourceOffset).toEqual({ offset: "", offset_mode: "NONE", poll_time: expect.any(Number) });
   });
 
   test("http.pagination.max.pages defaults to 10000 and must be positive", () => {

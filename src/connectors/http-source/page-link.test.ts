@@ -79,11 +79,13 @@ describe("the stored offset keeps no secret of http.url (review P2.6)", () => {
     for (const r of delivered) expect(JSON.stringify(r.sourceOffset)).not.toContain("OLD-KEY-1");
     expect(delivered[2]!.sourceOffset).toEqual({
       offset: "",
+      offset_mode: "NONE",
       poll_time: expect.any(Number),
       next_offset: "",
       page_link: "?page=2",
       page_link_params: ["api_key"],
       skip: 1,
+      page_offset: "",
     });
     commit(before, delivered.slice(0, 3)); // acknowledged up to the first record of page 2
     before.task.stop();

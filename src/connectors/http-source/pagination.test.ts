@@ -113,7 +113,7 @@ describe("HttpSourceTask with a Link header to another origin", () => {
     );
     expect(h.logs.join("\n")).not.toContain("link-secret-1");
     // The poll ended: its last record carries the poll's final offset, no page to resume.
-    expect(records[0]!.sourceOffset).toEqual({ offset: "", poll_time: expect.any(Number) });
+    expect(records[0]!.sourceOffset).toEqual({ offset: "", offset_mode: "NONE", poll_time: expect.any(Number) });
   });
 });
 

@@ -35,7 +35,11 @@ describe("HttpSourceTask after a failed page with behavior.on.error=log|ignore (
         // The poll after the resumed one starts anew from the offset it reached.
         ["1", "2024-01-03T00:00:00Z"],
       ]);
-      expect(records.at(-1)!.sourceOffset).toEqual({ offset: "2024-01-03T00:00:00Z", poll_time: started + 60000 });
+      expect(records.at(-1)!.sourceOffset).toEqual({
+        offset: "2024-01-03T00:00:00Z",
+        offset_mode: "TIMESTAMP",
+        poll_time: started + 60000,
+      });
       expect(h.logs.some((l) => l.includes("HTTP 503") && l.includes("retries this page"))).toBe(behavior === "log");
     },
   );

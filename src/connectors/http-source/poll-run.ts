@@ -273,15 +273,15 @@ export async function pageRecords(
       f,
       encodeOffset({
         offset: run.offset,
+        mode: o.mode,
         seen: run.offsetSeen,
         pollTime: run.started.wall,
-        resume: { nextOffset: f.best, nextSeen: f.bestSeen, page: run.page, skip: f.index + 1 },
+        resume: { nextOffset: f.best, nextSeen: f.bestSeen, page: run.page, skip: f.index + 1, pageOffset: run.offset },
       }),
     ),
   );
   const last = fresh.at(-1);
-  const final =
-    last && (() => record(last, encodeOffset({ offset: best, seen: bestSeen, pollTime: run.started.wall })));
+  const final = last && (() => record(last, finalOffset({ best, bestSeen, started: run.started }, o.mode)));
   return { records, best, bestSeen, final };
 }
 
@@ -295,7 +295,7 @@ export function finishPage(run: Run, made: MadeRecords, last: boolean): SourceRe
   return records;
 }
 
-/** The offset a run that ended commits: its best, without a page to resume. */
-export function finalOffset(run: Run): SourceMap {
-  return encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.started.wall });
+/** The offset a run that ended commits: its best, without a page to resume (`mode`: http.offset.mode). */
+export function finalOffset(run: Pick<Run, "best" | "bestSeen" | "started">, mode: OffsetMode): SourceMap {
+  return encodeOffset({ offset: run.best, mode, seen: run.bestSeen, pollTime: run.started.wall });
 }

@@ -2,12 +2,27 @@
  * Where a starting task takes up from its stored source offset: the offset and the keys seen at
  * it, the last poll time (for the schedule), and the interrupted poll to resume, if the offset was
  * stored in the middle of one (offsets.ts). Used by HttpSourceTask.start.
+ *
+ * An offset written under http.offset.mode=NONE is the offset that mode sent, not a position
+ * reached: every mode starts from http.initial.offset as configured now (NONE included, so an
+ * edit of it takes effect). An interrupted poll is resumed only when it was written under the
+ * current mode and started from the offset the task starts from now: its page and skip count
+ * belong to that start offset, and on another they would skip records never delivered (and deliver
+ * others again). Offsets without these marks (earlier versions, REST) are positions, resumed as before.
  */
 import type { SourceMap } from "../../api/record.ts";
 import type { Moment } from "../../util/clock.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { withOffset } from "./offset-template.ts";
-import { decodeOffset, type OffsetMode, type OffsetValue, type Seen, withoutSeen } from "./offsets.ts";
+import {
+  decodeOffset,
+  type OffsetMode,
+  type OffsetValue,
+  type Seen,
+  type StoredOffset,
+  sameOffset,
+  withoutSeen,
+} from "./offsets.ts";
 import { describePage, otherPagination, type PaginationSettings } from "./pagination.ts";
 import { type Run, resumedRun } from "./poll-run.ts";
 
@@ -20,6 +35,23 @@ export interface Restored {
   readonly note?: { readonly level: "info" | "warn"; readonly text: string };
 }
 
+/** The stored offset as the task reads it now: one NONE wrote starts from http.initial.offset. */
+function startingOffset(stored: SourceMap, c: HttpSourceConfig): StoredOffset {
+  // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
+  const decoded = c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
+  return decoded.mode === "NONE" ? { ...decoded, offset: c["http.initial.offset"], seen: null } : decoded;
+}
+
+/** Why the interrupted poll is not this task's to resume; undefined when it is. */
+function otherPoll(decoded: StoredOffset, mode: OffsetMode): string | undefined {
+  if (decoded.mode !== undefined && decoded.mode !== mode)
+    return `it ran with http.offset.mode=${decoded.mode}, now ${mode}`;
+  const from = decoded.resume?.pageOffset;
+  if (from !== undefined && !sameOffset(from, decoded.offset))
+    return "it started from another offset than the next poll's (http.initial.offset or the stored offset was edited)";
+  return undefined;
+}
+
 export function restoredState(
   stored: SourceMap | null,
   c: HttpSourceConfig,
@@ -28,16 +60,21 @@ export function restoredState(
   now: Moment,
 ): Restored {
   if (stored === null) return { offset: c["http.initial.offset"], offsetSeen: null, pollTime: undefined };
-  // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
-  const decoded = c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
+  const decoded = startingOffset(stored, c);
   const at = { offset: decoded.offset, offsetSeen: decoded.seen ?? null, pollTime: decoded.pollTime };
   if (!decoded.resume) return at;
+  // Its pages are delivered again from the first: duplicates, never a skip count on another poll.
+  const other = otherPoll(decoded, mode);
+  if (other !== undefined) {
+    const text = `Not resuming the interrupted poll: ${other}; the next poll starts over on its first page`;
+    return { ...at, note: { level: "warn", text } };
+  }
   const base = withOffset(c["http.url"], decoded.offset, "url");
   // The pagination changed: the poll starts over from its start offset, its records delivered again
   // (from next_offset, a newest-first API's unread older pages would be skipped past).
-  const other = otherPagination(pagination, base, decoded.resume.page);
-  if (other !== undefined) {
-    const text = `Not resuming the interrupted poll: ${other}; the next poll starts over from its start offset`;
+  const changed = otherPagination(pagination, base, decoded.resume.page);
+  if (changed !== undefined) {
+    const text = `Not resuming the interrupted poll: ${changed}; the next poll starts over from its start offset`;
     return { ...at, note: { level: "warn", text } };
   }
   const run = resumedRun(decoded, decoded.resume, base, pagination, now);

@@ -30,11 +30,17 @@ describe("HttpSourceTask", () => {
       expect(server.seen.map((s) => s.query.page ?? "1")).toEqual(["1", "2", "3"]);
       expect(records[1]!.sourceOffset).toEqual({
         offset: "",
+        offset_mode: "NONE",
         poll_time: h.clock.current,
         next_offset: "",
         skip: 2,
+        page_offset: "",
       });
-      expect(records[5]!.sourceOffset).toEqual({ offset: "", poll_time: records[0]!.sourceOffset!.poll_time });
+      expect(records[5]!.sourceOffset).toEqual({
+        offset: "",
+        offset_mode: "NONE",
+        poll_time: records[0]!.sourceOffset!.poll_time,
+      });
       expect(records[0]!.sourcePartition).toEqual({ url: `${server.base}/events` });
       expect(records[0]!.topic).toBe("events");
       expect(records[0]!.key).toBeNull();

@@ -239,7 +239,8 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private endRun(run: Run): void {
-    if (!run.last?.final) this.final.ended(run.last?.record ?? this.lastDelivered, finalOffset(run));
+    if (!run.last?.final)
+      this.final.ended(run.last?.record ?? this.lastDelivered, finalOffset(run, this.pageOptions.mode));
     this.offset = run.best;
     this.offsetSeen = run.bestSeen;
     this.run = undefined;
