@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
-import { startApi } from "./support/http-api.ts";
+import { startApi, type TestApi } from "./support/http-api.ts";
 import { kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -25,53 +25,64 @@ async function gatewayIn(dir: { path: string; file(name: string): string }) {
 
 const sinceOf = (s: { url: URL }) => s.url.searchParams.get("since");
 
-describe("HTTP source offsets across edits of http.offset.mode and http.initial.offset", () => {
-  test("NONE sends an edited http.initial.offset; switched to TIMESTAMP, its first request carries the new initial offset", async () => {
-    await using dir = await tempDir();
-    using api = startApi(() => Response.json([{ id: "e1", at: T(2030) }]));
-    await using gw = await gatewayIn(dir);
-    const base = {
-      "connector.class": "HttpSource",
-      "http.url": `${api.base}/events?since=\${offset}`,
-      "kafka.topic": uniqueTopic("mode-switch"),
-      "http.timer.interval.ms": "500",
-      "http.response.records.path": "$[*]",
-    };
-    /** The offsets sent since request `from`, from the first that sent `first` on. */
-    const sentFrom = (from: number, first: string) => {
+/** A NONE connector that sent and stored `since=2020`, on a gateway with an API answering one record of 2030. */
+async function noneConnector(dir: { path: string; file(name: string): string }, api: TestApi) {
+  const gw = await gatewayIn(dir);
+  const base = {
+    "connector.class": "HttpSource",
+    "http.url": `${api.base}/events?since=\${offset}`,
+    "kafka.topic": uniqueTopic("mode-switch"),
+    "http.timer.interval.ms": "500",
+    "http.response.records.path": "$[*]",
+  };
+  const offsetOf = async () => (await gw.rest.get("/connectors/switch/offsets")).body.offsets?.[0]?.offset;
+  const created = await gw.rest.post("/connectors", {
+    name: "switch",
+    config: { ...base, "http.initial.offset": T(2020) },
+  });
+  expect(created.status).toBe(201);
+  await waitFor(async () => (await offsetOf())?.offset_mode === "NONE", { what: "NONE's offset stored" });
+  expect((await offsetOf()).offset).toBe(T(2020));
+  /** PUTs the connector's config (`edit` on the NONE one); the `since` each request sent from the new task's first on. */
+  const edit = async (config: Record<string, string>, first: string) => {
+    const from = api.seen.length;
+    expect((await gw.rest.put("/connectors/switch/config", { ...base, ...config })).status).toBe(200);
+    await waitFor(() => api.seen.slice(from).some((s) => sinceOf(s) === first), {
+      what: `a request with since=${first}`,
+    });
+    // The old task's last requests may come after the PUT, never after the new task's first.
+    return () => {
       const sent = api.seen.slice(from).map(sinceOf);
       return sent.slice(sent.indexOf(first));
     };
-    const offsetOf = async () => (await gw.rest.get("/connectors/switch/offsets")).body.offsets?.[0]?.offset;
-    const created = await gw.rest.post("/connectors", {
-      name: "switch",
-      config: { ...base, "http.initial.offset": T(2020) },
-    });
-    expect(created.status).toBe(201);
-    await waitFor(async () => (await offsetOf())?.offset_mode === "NONE", { what: "NONE's offset stored" });
-    expect((await offsetOf()).offset).toBe(T(2020));
+  };
+  return { gw, edit, offsetOf };
+}
 
-    let from = api.seen.length;
-    expect((await gw.rest.put("/connectors/switch/config", { ...base, "http.initial.offset": T(2021) })).status).toBe(
-      200,
-    );
-    await waitFor(() => api.seen.slice(from).some((s) => sinceOf(s) === T(2021)), {
-      what: "a request with the edited http.initial.offset",
-    });
-    // Before: the restarted task went on sending the offset NONE had stored. (The old task's last
-    // requests may come after the edit, none after the new task's first.)
-    expect(new Set(sentFrom(from, T(2021)))).toEqual(new Set([T(2021)]));
+describe("HTTP source offsets across edits of http.offset.mode and http.initial.offset", () => {
+  test("NONE with an edited http.initial.offset sends the new one", async () => {
+    await using dir = await tempDir();
+    using api = startApi(() => Response.json([{ id: "e1", at: T(2030) }]));
+    const { gw, edit, offsetOf } = await noneConnector(dir, api);
+    await using _gw = gw;
+    // Before: the restarted task went on sending the offset NONE had stored, until it was removed through REST.
+    const sent = await edit({ "http.initial.offset": T(2021) }, T(2021));
     await waitFor(async () => (await offsetOf())?.offset === T(2021), { what: "the edited offset stored" });
+    expect(new Set(sent())).toEqual(new Set([T(2021)]));
+    expect(await gw.stop()).toBe(0);
+  }, 120_000);
 
-    from = api.seen.length;
+  test("NONE switched to TIMESTAMP: its first request carries TIMESTAMP's http.initial.offset", async () => {
+    await using dir = await tempDir();
+    using api = startApi(() => Response.json([{ id: "e1", at: T(2030) }]));
+    const { gw, edit, offsetOf } = await noneConnector(dir, api);
+    await using _gw = gw;
     const timestamp = { "http.offset.mode": "TIMESTAMP", "http.offset.field": "at", "http.initial.offset": T(2025) };
-    expect((await gw.rest.put("/connectors/switch/config", { ...base, ...timestamp })).status).toBe(200);
-    await waitFor(() => api.seen.slice(from).some((s) => sinceOf(s) === T(2025)), {
-      what: "a request with TIMESTAMP's http.initial.offset",
-    });
+    const sent = await edit(timestamp, T(2025));
     // TIMESTAMP tracks its position: the record's instant is the next poll's offset.
-    await waitFor(() => api.seen.slice(from).some((s) => sinceOf(s) === T(2030)), { what: "a poll from the record" });
-    expect(new Set(sentFrom(from, T(2025)))).toEqual(new Set([T(2025), T(2030)]));
+    await waitFor(() => sent().includes(T(2030)), { what: "a poll from the record's instant" });
+    expect(sent()[0]).toBe(T(2025));
+    expect(new Set(sent())).toEqual(new Set([T(2025), T(2030)]));
     await waitFor(async () => (await offsetOf())?.offset_mode === "TIMESTAMP", { what: "TIMESTAMP's offset stored" });
     expect(await gw.stop()).toBe(0);
   }, 120_000);
