@@ -115,7 +115,6 @@ describe("HTTP source offsets across edits of http.offset.mode and http.initial.
         "http.initial.offset": T(2029),
         "http.retry.max.attempts": "1",
         "behavior.on.error": "log",
-        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "false",
       },
