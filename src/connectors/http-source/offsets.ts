@@ -33,6 +33,7 @@
 import { JavaDouble } from "../../api/data/java-double.ts";
 import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
+import { OFFSET_MODES } from "./config.ts";
 import { epochNanos } from "./instant.ts";
 import { EARLIER_OFFSET_KEYS, offsetKey } from "./offset-key.ts";
 import type { InstantReader } from "./timestamp-reader.ts";
@@ -118,12 +119,10 @@ function offsetValue(value: unknown, name: string): OffsetValue {
   throw new ConnectError(`The '${name}' of an HTTP source offset must be a string, a number or null`);
 }
 
-const OFFSET_MODES: readonly OffsetMode[] = ["NONE", "TIMESTAMP", "CURSOR"];
-
 function offsetMode(value: unknown): OffsetMode | undefined {
   if (value === null || value === undefined) return undefined;
-  const mode = typeof value === "string" ? (value.toUpperCase() as OffsetMode) : undefined;
-  if (mode === undefined || !OFFSET_MODES.includes(mode))
+  const mode = OFFSET_MODES.find((m) => typeof value === "string" && m === value.toUpperCase());
+  if (mode === undefined)
     throw new ConnectError("The 'offset_mode' of an HTTP source offset must be NONE, TIMESTAMP or CURSOR");
   return mode;
 }
