@@ -208,3 +208,30 @@ describe("HttpSourceConnector.alterOffsets: only the connector's own partition",
     expect(alter("http://other", { offset: "5" }, "${file:/secrets/api.properties:url}")).toBe(true);
   });
 });
+
+// Review nonets-b P2-2: an offset marked with another mode was accepted, then read as none (GET's output
+// PATCHed back under TIMESTAMP with its `offset` edited: the edit lost, the task on http.initial.offset).
+describe("HttpSourceConnector.alterOffsets of an offset written under another http.offset.mode", () => {
+  const url = "https://api.example.com/items?since=${offset}";
+  const alter = (offset: SourceMap, mode: string) =>
+    new HttpSourceConnector().alterOffsets(
+      { "http.url": url, "kafka.topic": "t", "http.offset.mode": mode, "http.offset.field": "at" },
+      [{ partition: { url: offsetKey(url) }, offset }],
+    );
+
+  test("is refused, saying to leave out offset_mode, before the offset's form is checked", () => {
+    for (const offset of ["2030-01-01T00:00:00Z", "nope"])
+      expect(() => alter({ offset, offset_mode: "NONE" }, "TIMESTAMP")).toThrow(
+        "The 'offset_mode' NONE of an HTTP source offset is not http.offset.mode=TIMESTAMP: the offset was written under NONE; leave out offset_mode to set a position for TIMESTAMP",
+      );
+    expect(() => alter({ offset: "7", offset_mode: "TIMESTAMP" }, "cursor")).toThrow(
+      "The 'offset_mode' TIMESTAMP of an HTTP source offset is not http.offset.mode=CURSOR",
+    );
+  });
+
+  test("its own mode, in any case, or none is accepted", () => {
+    expect(alter({ offset: "2030-01-01T00:00:00Z", offset_mode: "timestamp" }, "TIMESTAMP")).toBe(true);
+    expect(alter({ offset: "2030-01-01T00:00:00Z" }, "TIMESTAMP")).toBe(true);
+    expect(alter({ offset: "x", offset_mode: "NONE" }, "NONE")).toBe(true);
+  });
+});

@@ -154,7 +154,12 @@ export function decodeOffset(map: SourceMap): StoredOffset {
   const mode = offsetMode(map.offset_mode);
   const at = { offset, ...(mode ? { mode } : {}), seen, pollTime };
   const legacy = map.page_url !== undefined && map.page_url !== null;
-  if (!legacy && (map.skip === undefined || map.skip === null)) return at;
+  if (!legacy && (map.skip === undefined || map.skip === null)) {
+    // page_offset is the start offset of an interrupted poll: without its skip count there is none.
+    if (map.page_offset !== undefined && map.page_offset !== null)
+      throw new ConnectError("The 'page_offset' of an HTTP source offset needs the 'skip' of its interrupted poll");
+    return at;
+  }
   if (legacy && typeof map.page_url !== "string")
     throw new ConnectError("The 'page_url' of an HTTP source offset must be a string");
   const page: StoredPage = {
@@ -280,6 +285,11 @@ export function validateAlteredOffsets(
       throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
     if (offset === null) continue;
     const decoded = decodeOffset(offset);
+    // Refused, not ignored: a task reads an offset written under another mode as none (restore.ts).
+    if (decoded.mode !== undefined && decoded.mode !== mode)
+      throw new ConnectError(
+        `The 'offset_mode' ${decoded.mode} of an HTTP source offset is not http.offset.mode=${mode}: the offset was written under ${decoded.mode}; leave out offset_mode to set a position for ${mode}`,
+      );
     if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && read(decoded.offset) === null)
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (${form}) as http.offset.mode=TIMESTAMP needs`,

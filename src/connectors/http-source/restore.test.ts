@@ -84,10 +84,24 @@ describe("restoredState of an offset written under http.offset.mode=NONE", () =>
     expect(r).toEqual({
       offset: NEW,
       offsetSeen: null,
-      pollTime: POLL_TIME,
+      // Review nonets-b P3: at once, as a resumed poll (not at the next scheduled poll).
+      pollTime: undefined,
       resumed: undefined,
       note: expect.stringContaining("Not resuming the interrupted poll: it started from another offset"),
     });
+  });
+
+  // Review nonets-b P2-1: PATCHed without page_offset, the poll's start was taken for the new initial offset.
+  test("NONE's interrupted poll without page_offset (PATCHed) is not resumed on an edited http.initial.offset", () => {
+    const stored = midPoll(OLD, { offset_mode: "NONE", next_offset: OLD });
+    const r = restore(stored, "NONE", NEW);
+    expect({ offset: r.offset, pollTime: r.pollTime, resumed: r.resumed }).toEqual({
+      offset: NEW,
+      pollTime: undefined,
+      resumed: undefined,
+    });
+    expect(r.note).toContain("it started from another offset");
+    expect(restore(stored, "NONE", OLD).resumed).toEqual(resumedFrom(OLD, OLD));
   });
 
   test.each(["TIMESTAMP", "CURSOR"] as const)(
@@ -136,8 +150,34 @@ describe("restoredState of a tracked position", () => {
     expect(r.note).toContain("it ran with http.offset.mode=TIMESTAMP, now CURSOR");
   });
 
-  test("a TIMESTAMP offset read by NONE is sent as it is (as before)", () => {
-    expect(restore({ offset: OLD, offset_mode: "TIMESTAMP" }, "NONE", NEW).offset).toBe(OLD);
+  // Review nonets-b P2-3: the first start after the switch sent the stored position, the next http.initial.offset.
+  test.each(["TIMESTAMP", "CURSOR"] as const)(
+    "a %s offset read by NONE: http.initial.offset, as NONE's own",
+    (mode) => {
+      const stored = { offset: OLD, offset_mode: mode, offset_seen: ["x"], poll_time: POLL_TIME };
+      expect(restore(stored, "NONE", NEW)).toEqual({
+        offset: NEW,
+        offsetSeen: null,
+        pollTime: POLL_TIME,
+        resumed: undefined,
+        note: undefined,
+      });
+    },
+  );
+
+  test("an interrupted poll of another pagination starts over at once from its start offset", () => {
+    const { page_position: _, ...stored } = midPoll(OLD, {
+      offset_mode: "TIMESTAMP",
+      page_offset: OLD,
+      page_cursor: "c",
+    });
+    const r = restore(stored, "TIMESTAMP", NEW);
+    expect({ offset: r.offset, pollTime: r.pollTime, resumed: r.resumed }).toEqual({
+      offset: OLD,
+      pollTime: undefined,
+      resumed: undefined,
+    });
+    expect(r.note).toContain("the stored page is of CURSOR pagination");
   });
 });
 
@@ -172,6 +212,13 @@ describe("decodeOffset of offset_mode and page_offset", () => {
       skip: 1,
       pageOffset: null,
     });
+  });
+
+  test("refuses a page_offset without skip: it is the start of an interrupted poll", () => {
+    expect(() => decodeOffset({ offset: "a", page_offset: "a" })).toThrow(
+      "The 'page_offset' of an HTTP source offset needs the 'skip' of its interrupted poll",
+    );
+    expect(decodeOffset({ offset: "a", page_offset: null })).toEqual({ offset: "a", seen: null });
   });
 
   test.each([["FOO"], [3]])("refuses the offset_mode %p", (mode) => {

@@ -35,19 +35,26 @@ export interface Restored {
   readonly note?: { readonly level: "info" | "warn"; readonly text: string };
 }
 
-/** The stored offset as the task reads it now: one NONE wrote starts from http.initial.offset. */
-function startingOffset(stored: SourceMap, c: HttpSourceConfig): StoredOffset {
+/**
+ * The stored offset as a task of `mode` reads it now: one NONE wrote, and under NONE any marked with
+ * the mode it was written under, start from http.initial.offset (NONE's offset is what it sent, and
+ * NONE sends http.initial.offset as configured now). `pollStart` is the start offset of the
+ * interrupted poll: its page_offset, else the stored offset (a mid-poll offset is its poll's start).
+ */
+function startingOffset(stored: SourceMap, c: HttpSourceConfig, mode: OffsetMode) {
   // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
   const decoded = c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
-  return decoded.mode === "NONE" ? { ...decoded, offset: c["http.initial.offset"], seen: null } : decoded;
+  const pollStart = decoded.resume?.pageOffset ?? decoded.offset;
+  const initial = decoded.mode === "NONE" || (mode === "NONE" && decoded.mode !== undefined);
+  const at: StoredOffset = initial ? { ...decoded, offset: c["http.initial.offset"], seen: null } : decoded;
+  return { decoded: at, pollStart };
 }
 
 /** Why the interrupted poll is not this task's to resume; undefined when it is. */
-function otherPoll(decoded: StoredOffset, mode: OffsetMode): string | undefined {
+function otherPoll(decoded: StoredOffset, pollStart: OffsetValue, mode: OffsetMode): string | undefined {
   if (decoded.mode !== undefined && decoded.mode !== mode)
     return `it ran with http.offset.mode=${decoded.mode}, now ${mode}`;
-  const from = decoded.resume?.pageOffset;
-  if (from !== undefined && !sameOffset(from, decoded.offset))
+  if (!sameOffset(pollStart, decoded.offset))
     return "it started from another offset than the next poll's (http.initial.offset or the stored offset was edited)";
   return undefined;
 }
@@ -60,14 +67,15 @@ export function restoredState(
   now: Moment,
 ): Restored {
   if (stored === null) return { offset: c["http.initial.offset"], offsetSeen: null, pollTime: undefined };
-  const decoded = startingOffset(stored, c);
+  const { decoded, pollStart } = startingOffset(stored, c, mode);
   const at = { offset: decoded.offset, offsetSeen: decoded.seen ?? null, pollTime: decoded.pollTime };
   if (!decoded.resume) return at;
   // Its pages are delivered again from the first: duplicates, never a skip count on another poll.
-  const other = otherPoll(decoded, mode);
+  // Not resumed: the poll starts over at once, as a resumed one goes on at once (an edit takes effect with the restart).
+  const other = otherPoll(decoded, pollStart, mode);
   if (other !== undefined) {
     const text = `Not resuming the interrupted poll: ${other}; the next poll starts over on its first page`;
-    return { ...at, note: { level: "warn", text } };
+    return { ...at, pollTime: undefined, note: { level: "warn", text } };
   }
   const base = withOffset(c["http.url"], decoded.offset, "url");
   // The pagination changed: the poll starts over from its start offset, its records delivered again
@@ -75,7 +83,7 @@ export function restoredState(
   const changed = otherPagination(pagination, base, decoded.resume.page);
   if (changed !== undefined) {
     const text = `Not resuming the interrupted poll: ${changed}; the next poll starts over from its start offset`;
-    return { ...at, note: { level: "warn", text } };
+    return { ...at, pollTime: undefined, note: { level: "warn", text } };
   }
   const run = resumedRun(decoded, decoded.resume, base, pagination, now);
   if ("stop" in run) {
