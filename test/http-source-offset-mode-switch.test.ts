@@ -4,7 +4,9 @@
  * stored is the offset it sent, so a NONE connector with an edited http.initial.offset sends the new
  * one, and one switched to TIMESTAMP starts from its new http.initial.offset (before, both went on
  * from the offset NONE stored until it was removed through REST); a TIMESTAMP poll interrupted
- * between pages is resumed at its page, each record in Kafka once.
+ * between pages is resumed at its page, each record in Kafka once; one whose start offset was
+ * edited (a PATCH of `offset`, a PUT of http.initial.offset) starts over at once on its first page
+ * from the new one, no record lost.
  */
 import { describe, expect, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
@@ -43,20 +45,91 @@ async function noneConnector(dir: { path: string; file(name: string): string }, 
   expect(created.status).toBe(201);
   await waitFor(async () => (await offsetOf())?.offset_mode === "NONE", { what: "NONE's offset stored" });
   expect((await offsetOf()).offset).toBe(T(2020));
-  /** PUTs the connector's config (`edit` on the NONE one); the `since` each request sent from the new task's first on. */
+  /**
+   * PUTs the connector's config (`edit` on the NONE one): the `since` of each request from the PUT
+   * on (`all`), and from the new task's first on (`sent`).
+   */
   const edit = async (config: Record<string, string>, first: string) => {
     const from = api.seen.length;
     expect((await gw.rest.put("/connectors/switch/config", { ...base, ...config })).status).toBe(200);
     await waitFor(() => api.seen.slice(from).some((s) => sinceOf(s) === first), {
       what: `a request with since=${first}`,
     });
+    const all = () => api.seen.slice(from).map(sinceOf);
     // The old task's last requests may come after the PUT, never after the new task's first.
-    return () => {
-      const sent = api.seen.slice(from).map(sinceOf);
-      return sent.slice(sent.indexOf(first));
-    };
+    return { all, sent: () => all().slice(all().indexOf(first)) };
   };
   return { gw, edit, offsetOf };
+}
+
+const NAME = "mid-poll";
+const EVENTS = [1, 2, 3, 4, 5, 6].map((n) => ({ id: `e${n}`, at: `2030-01-0${n}T00:00:00Z` }));
+const pageOf = (s: { url: URL }) => [sinceOf(s), s.url.searchParams.get("offset")];
+const idsIn = async (topic: string) => (await readAll(topic)).map((r) => JSON.parse(r.value!.toString()).id);
+
+/**
+ * A connector of `mode` whose first poll from 2029 waits between pages: an API answering the events
+ * after `since`, two a page, whose third page fails until `heal()`; its second page's offset committed.
+ */
+async function midPoll(dir: { path: string; file(name: string): string }, mode: "NONE" | "TIMESTAMP") {
+  let failing = true;
+  const api = startApi((req) => {
+    const offset = Number(req.url.searchParams.get("offset"));
+    if (offset === 4 && failing) return new Response("busy", { status: 503 });
+    const since = Date.parse(sinceOf(req) ?? "");
+    return Response.json(EVENTS.filter((e) => !(Date.parse(e.at) <= since)).slice(offset, offset + 2));
+  });
+  const topic = uniqueTopic("mid-poll");
+  const gw = await gatewayIn(dir);
+  const config = {
+    "connector.class": "HttpSource",
+    "http.url": `${api.base}/events?since=\${offset}`,
+    "kafka.topic": topic,
+    // One poll an hour: the waiting poll asks its failed page again only then; a restarted one goes at once.
+    "http.timer.interval.ms": "3600000",
+    "http.response.records.path": "$[*]",
+    "http.pagination.type": "OFFSET",
+    "http.pagination.limit.value": "2",
+    "http.offset.mode": mode,
+    ...(mode === "TIMESTAMP" ? { "http.offset.field": "at" } : {}),
+    "http.initial.offset": T(2029),
+    "http.retry.max.attempts": "1",
+    "behavior.on.error": "log",
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter.schemas.enable": "false",
+  };
+  expect((await gw.rest.post("/connectors", { name: NAME, config })).status).toBe(201);
+  await readTopic(topic, 4, 60_000);
+  const stored = await waitFor(
+    async () => {
+      const at = (await gw.rest.get(`/connectors/${NAME}/offsets`)).body.offsets?.[0];
+      return at?.offset?.page_position === 2 && at.offset.skip === 2 ? at : undefined;
+    },
+    { what: "the second page's last record's offset committed" },
+  );
+  return {
+    api,
+    gw,
+    topic,
+    config,
+    partition: stored.partition,
+    offset: stored.offset,
+    heal: () => {
+      failing = false;
+    },
+    [Symbol.asyncDispose]: async () => {
+      await gw[Symbol.asyncDispose]();
+      api[Symbol.dispose]();
+    },
+  };
+}
+
+/** Stops the connector (`PUT …/stop`) and waits until it is STOPPED, as an offsets PATCH needs. */
+async function stop(gw: Awaited<ReturnType<typeof gatewayIn>>) {
+  expect((await gw.rest.put(`/connectors/${NAME}/stop`)).status).toBe(204);
+  await waitFor(async () => (await gw.rest.get(`/connectors/${NAME}/status`)).body.connector?.state === "STOPPED", {
+    what: "the connector STOPPED",
+  });
 }
 
 describe("HTTP source offsets across edits of http.offset.mode and http.initial.offset", () => {
@@ -66,7 +139,7 @@ describe("HTTP source offsets across edits of http.offset.mode and http.initial.
     const { gw, edit, offsetOf } = await noneConnector(dir, api);
     await using _gw = gw;
     // Before: the restarted task went on sending the offset NONE had stored, until it was removed through REST.
-    const sent = await edit({ "http.initial.offset": T(2021) }, T(2021));
+    const { sent } = await edit({ "http.initial.offset": T(2021) }, T(2021));
     await waitFor(async () => (await offsetOf())?.offset === T(2021), { what: "the edited offset stored" });
     expect(new Set(sent())).toEqual(new Set([T(2021)]));
     expect(await gw.stop()).toBe(0);
@@ -78,10 +151,15 @@ describe("HTTP source offsets across edits of http.offset.mode and http.initial.
     const { gw, edit, offsetOf } = await noneConnector(dir, api);
     await using _gw = gw;
     const timestamp = { "http.offset.mode": "TIMESTAMP", "http.offset.field": "at", "http.initial.offset": T(2025) };
-    const sent = await edit(timestamp, T(2025));
+    const { all, sent } = await edit(timestamp, T(2025));
     // TIMESTAMP tracks its position: the record's instant is the next poll's offset.
     await waitFor(() => sent().includes(T(2030)), { what: "a poll from the record's instant" });
-    expect(sent()[0]).toBe(T(2025));
+    // Before the new task's first request, only the NONE task's (since=2020): none from another start.
+    expect(
+      all()
+        .slice(0, all().indexOf(T(2025)))
+        .filter((since) => since !== T(2020)),
+    ).toEqual([]);
     expect(new Set(sent())).toEqual(new Set([T(2025), T(2030)]));
     await waitFor(async () => (await offsetOf())?.offset_mode === "TIMESTAMP", { what: "TIMESTAMP's offset stored" });
     expect(await gw.stop()).toBe(0);
@@ -89,66 +167,87 @@ describe("HTTP source offsets across edits of http.offset.mode and http.initial.
 
   test("a TIMESTAMP poll interrupted between pages resumes at its page after a restart, each record once", async () => {
     await using dir = await tempDir();
-    const events = [1, 2, 3, 4, 5, 6].map((n) => ({ id: `e${n}`, at: `2030-01-0${n}T00:00:00Z` }));
-    let failing = true;
-    using api = startApi((req) => {
-      const offset = Number(req.url.searchParams.get("offset"));
-      // The poll's third page fails until the restart: the poll waits at it, its second page's records committed.
-      if (offset === 4 && failing) return new Response("busy", { status: 503 });
-      return Response.json(events.slice(offset, offset + 2));
-    });
-    const topic = uniqueTopic("mid-poll");
-    await using gw = await gatewayIn(dir);
-    const created = await gw.rest.post("/connectors", {
-      name: "mid-poll",
-      config: {
-        "connector.class": "HttpSource",
-        "http.url": `${api.base}/events?since=\${offset}`,
-        "kafka.topic": topic,
-        // One poll an hour: the waiting poll asks its failed page again only then, and a resumed one at once.
-        "http.timer.interval.ms": "3600000",
-        "http.response.records.path": "$[*]",
-        "http.pagination.type": "OFFSET",
-        "http.pagination.limit.value": "2",
-        "http.offset.mode": "TIMESTAMP",
-        "http.offset.field": "at",
-        "http.initial.offset": T(2029),
-        "http.retry.max.attempts": "1",
-        "behavior.on.error": "log",
-        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-        "value.converter.schemas.enable": "false",
-      },
-    });
-    expect(created.status).toBe(201);
-    await readTopic(topic, 4, 60_000);
-    await waitFor(
-      async () => {
-        const offset = (await gw.rest.get("/connectors/mid-poll/offsets")).body.offsets?.[0]?.offset;
-        return offset?.page_position === 2 && offset?.skip === 2 ? offset : undefined;
-      },
-      { what: "the second page's last record's offset committed" },
-    );
-    expect((await gw.rest.get("/connectors/mid-poll/offsets")).body.offsets[0].offset).toEqual({
+    await using m = await midPoll(dir, "TIMESTAMP");
+    expect(m.offset).toEqual({
       offset: T(2029),
       offset_mode: "TIMESTAMP",
       poll_time: expect.any(Number),
-      next_offset: events[3]!.at,
+      next_offset: EVENTS[3]!.at,
       page_position: 2,
       skip: 2,
       page_offset: T(2029),
     });
-    failing = false;
-    const from = api.seen.length;
-    expect((await gw.rest.post("/connectors/mid-poll/restart?includeTasks=true")).status).toBe(202);
-    await readTopic(topic, 6, 60_000);
-    await waitFor(() => api.seen.length - from >= 3, { what: "the resumed poll's pages" });
-    expect(api.seen.slice(from, from + 3).map((s) => [sinceOf(s), s.url.searchParams.get("offset")])).toEqual([
+    m.heal();
+    const from = m.api.seen.length;
+    expect((await m.gw.rest.post(`/connectors/${NAME}/restart?includeTasks=true`)).status).toBe(202);
+    await readTopic(m.topic, 6, 60_000);
+    await waitFor(() => m.api.seen.length - from >= 3, { what: "the resumed poll's pages" });
+    expect(m.api.seen.slice(from, from + 3).map(pageOf)).toEqual([
       [T(2029), "2"],
       [T(2029), "4"],
       [T(2029), "6"],
     ]);
-    const got = (await readAll(topic)).map((r) => JSON.parse(r.value!.toString()).id);
-    expect(got).toEqual(events.map((e) => e.id));
-    expect(await gw.stop()).toBe(0);
+    expect(await idsIn(m.topic)).toEqual(EVENTS.map((e) => e.id));
+    expect(await m.gw.stop()).toBe(0);
   }, 120_000);
+});
+
+// The bug class of the first revert: a skip count carried over to another start offset skipped e5 and e6.
+describe("an HTTP source poll interrupted between pages whose start offset was edited", () => {
+  test("TIMESTAMP, GET's offset PATCHed with `offset` edited: the poll starts over at once on its first page from the edit", async () => {
+    await using dir = await tempDir();
+    await using m = await midPoll(dir, "TIMESTAMP");
+    await stop(m.gw);
+    const patched = await m.gw.rest.patch(`/connectors/${NAME}/offsets`, {
+      offsets: [{ partition: m.partition, offset: { ...m.offset, offset: EVENTS[1]!.at } }],
+    });
+    expect(patched.status).toBe(200);
+    m.heal();
+    const from = m.api.seen.length;
+    expect((await m.gw.rest.put(`/connectors/${NAME}/resume`)).status).toBe(202);
+    // e3..e6 again from the edit (after e2): duplicates of e3 and e4, none lost.
+    await readTopic(m.topic, 8, 60_000);
+    expect(m.api.seen.slice(from, from + 3).map(pageOf)).toEqual([
+      [EVENTS[1]!.at, "0"],
+      [EVENTS[1]!.at, "2"],
+      [EVENTS[1]!.at, "4"],
+    ]);
+    expect(await idsIn(m.topic)).toEqual(["e1", "e2", "e3", "e4", "e3", "e4", "e5", "e6"]);
+    expect(m.gw.output()).toContain("Not resuming the interrupted poll: it started from another offset");
+    expect(await m.gw.stop()).toBe(0);
+  }, 120_000);
+
+  // Review nonets-b P2-1: PATCHed without page_offset, the old skip count was applied on the new start.
+  test.each([
+    ["as stored", false],
+    ["PATCHed without page_offset", true],
+  ])(
+    "NONE, http.initial.offset edited by PUT, its offset %s: the poll starts over at once from the new one",
+    async (_, patch) => {
+      await using dir = await tempDir();
+      await using m = await midPoll(dir, "NONE");
+      if (patch) {
+        await stop(m.gw);
+        const { page_offset: _start, ...offset } = m.offset;
+        const patched = await m.gw.rest.patch(`/connectors/${NAME}/offsets`, {
+          offsets: [{ partition: m.partition, offset }],
+        });
+        expect(patched.status).toBe(200);
+      }
+      m.heal();
+      const from = m.api.seen.length;
+      const edited = { ...m.config, "http.initial.offset": EVENTS[1]!.at };
+      expect((await m.gw.rest.put(`/connectors/${NAME}/config`, edited)).status).toBe(200);
+      if (patch) expect((await m.gw.rest.put(`/connectors/${NAME}/resume`)).status).toBe(202);
+      await readTopic(m.topic, 8, 60_000);
+      expect(m.api.seen.slice(from, from + 3).map(pageOf)).toEqual([
+        [EVENTS[1]!.at, "0"],
+        [EVENTS[1]!.at, "2"],
+        [EVENTS[1]!.at, "4"],
+      ]);
+      expect(await idsIn(m.topic)).toEqual(["e1", "e2", "e3", "e4", "e3", "e4", "e5", "e6"]);
+      expect(await m.gw.stop()).toBe(0);
+    },
+    120_000,
+  );
 });
