@@ -124,6 +124,20 @@ async function midPoll(dir: { path: string; file(name: string): string }, mode: 
   };
 }
 
+/**
+ * Awaits the poll started over on its first page from e2's instant (the requests from `from` on):
+ * e3..e6 again after the first poll's e1..e4, duplicates of e3 and e4, none lost.
+ */
+async function startedOverFromE2(m: Awaited<ReturnType<typeof midPoll>>, from: number) {
+  await readTopic(m.topic, 8, 60_000);
+  expect(m.api.seen.slice(from, from + 3).map(pageOf)).toEqual([
+    [EVENTS[1]!.at, "0"],
+    [EVENTS[1]!.at, "2"],
+    [EVENTS[1]!.at, "4"],
+  ]);
+  expect(await idsIn(m.topic)).toEqual(["e1", "e2", "e3", "e4", "e3", "e4", "e5", "e6"]);
+}
+
 /** Stops the connector (`PUT …/stop`) and waits until it is STOPPED, as an offsets PATCH needs. */
 async function stop(gw: Awaited<ReturnType<typeof gatewayIn>>) {
   expect((await gw.rest.put(`/connectors/${NAME}/stop`)).status).toBe(204);
@@ -205,14 +219,7 @@ describe("an HTTP source poll interrupted between pages whose start offset was e
     m.heal();
     const from = m.api.seen.length;
     expect((await m.gw.rest.put(`/connectors/${NAME}/resume`)).status).toBe(202);
-    // e3..e6 again from the edit (after e2): duplicates of e3 and e4, none lost.
-    await readTopic(m.topic, 8, 60_000);
-    expect(m.api.seen.slice(from, from + 3).map(pageOf)).toEqual([
-      [EVENTS[1]!.at, "0"],
-      [EVENTS[1]!.at, "2"],
-      [EVENTS[1]!.at, "4"],
-    ]);
-    expect(await idsIn(m.topic)).toEqual(["e1", "e2", "e3", "e4", "e3", "e4", "e5", "e6"]);
+    await startedOverFromE2(m, from);
     expect(m.gw.output()).toContain("Not resuming the interrupted poll: it started from another offset");
     expect(await m.gw.stop()).toBe(0);
   }, 120_000);
@@ -239,13 +246,7 @@ describe("an HTTP source poll interrupted between pages whose start offset was e
       const edited = { ...m.config, "http.initial.offset": EVENTS[1]!.at };
       expect((await m.gw.rest.put(`/connectors/${NAME}/config`, edited)).status).toBe(200);
       if (patch) expect((await m.gw.rest.put(`/connectors/${NAME}/resume`)).status).toBe(202);
-      await readTopic(m.topic, 8, 60_000);
-      expect(m.api.seen.slice(from, from + 3).map(pageOf)).toEqual([
-        [EVENTS[1]!.at, "0"],
-        [EVENTS[1]!.at, "2"],
-        [EVENTS[1]!.at, "4"],
-      ]);
-      expect(await idsIn(m.topic)).toEqual(["e1", "e2", "e3", "e4", "e3", "e4", "e5", "e6"]);
+      await startedOverFromE2(m, from);
       expect(await m.gw.stop()).toBe(0);
     },
     120_000,

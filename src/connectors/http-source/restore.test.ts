@@ -44,6 +44,15 @@ const midPoll = (from: string, extra: SourceMap = {}): SourceMap => ({
   skip: 2,
   ...extra,
 });
+/** Asserts that the interrupted poll starts over at once on its first page from `offset` (a WARN saying why). */
+function expectStartedOver(r: ReturnType<typeof restore>, offset: string, why: string) {
+  expect({ offset: r.offset, pollTime: r.pollTime, resumed: r.resumed }).toEqual({
+    offset,
+    pollTime: undefined,
+    resumed: undefined,
+  });
+  expect(r.note).toContain(`Not resuming the interrupted poll: ${why}`);
+}
 const resumedFrom = (from: string, best = NEXT) => ({
   url: `http://api.test/e?since=${from.replaceAll(":", "%3A")}&offset=2&limit=2`,
   skip: 2,
@@ -94,13 +103,7 @@ describe("restoredState of an offset written under http.offset.mode=NONE", () =>
   // Review nonets-b P2-1: PATCHed without page_offset, the poll's start was taken for the new initial offset.
   test("NONE's interrupted poll without page_offset (PATCHed) is not resumed on an edited http.initial.offset", () => {
     const stored = midPoll(OLD, { offset_mode: "NONE", next_offset: OLD });
-    const r = restore(stored, "NONE", NEW);
-    expect({ offset: r.offset, pollTime: r.pollTime, resumed: r.resumed }).toEqual({
-      offset: NEW,
-      pollTime: undefined,
-      resumed: undefined,
-    });
-    expect(r.note).toContain("it started from another offset");
+    expectStartedOver(restore(stored, "NONE", NEW), NEW, "it started from another offset");
     expect(restore(stored, "NONE", OLD).resumed).toEqual(resumedFrom(OLD, OLD));
   });
 
@@ -171,13 +174,7 @@ describe("restoredState of a tracked position", () => {
       page_offset: OLD,
       page_cursor: "c",
     });
-    const r = restore(stored, "TIMESTAMP", NEW);
-    expect({ offset: r.offset, pollTime: r.pollTime, resumed: r.resumed }).toEqual({
-      offset: OLD,
-      pollTime: undefined,
-      resumed: undefined,
-    });
-    expect(r.note).toContain("the stored page is of CURSOR pagination");
+    expectStartedOver(restore(stored, "TIMESTAMP", NEW), OLD, "the stored page is of CURSOR pagination");
   });
 });
 
