@@ -3,7 +3,8 @@
  * with GATEWAY_BIN) against a loopback API and the shared broker: an offset http.offset.mode=NONE
  * stored is the offset it sent, so a NONE connector with an edited http.initial.offset sends the new
  * one, and one switched to TIMESTAMP starts from its new http.initial.offset (before, both went on
- * from the offset NONE stored until it was removed through REST); a TIMESTAMP poll interrupted
+ * from the offset NONE stored until it was removed through REST), as does one switched from TIMESTAMP
+ * to NONE and back (NONE's poll overwrote the position); a TIMESTAMP poll interrupted
  * between pages is resumed at its page, each record in Kafka once; one whose start offset was
  * edited (a PATCH of `offset`, a PUT of http.initial.offset) starts over at once on its first page
  * from the new one, no record lost.
@@ -27,8 +28,13 @@ async function gatewayIn(dir: { path: string; file(name: string): string }) {
 
 const sinceOf = (s: { url: URL }) => s.url.searchParams.get("since");
 
-/** A NONE connector that sent and stored `since=2020`, on a gateway with an API answering one record of 2030. */
-async function noneConnector(dir: { path: string; file(name: string): string }, api: TestApi) {
+const TIMESTAMP = { "http.offset.mode": "TIMESTAMP", "http.offset.field": "at", "http.initial.offset": T(2025) };
+
+/**
+ * On a gateway with an API answering one record of 2030: a NONE connector that sent and stored
+ * `since=2020`, or (`timestamp`) a TIMESTAMP one from 2025 that stored the record's instant.
+ */
+async function switchConnector(dir: { path: string; file(name: string): string }, api: TestApi, timestamp = false) {
   const gw = await gatewayIn(dir);
   const base = {
     "connector.class": "HttpSource",
@@ -40,11 +46,12 @@ async function noneConnector(dir: { path: string; file(name: string): string }, 
   const offsetOf = async () => (await gw.rest.get("/connectors/switch/offsets")).body.offsets?.[0]?.offset;
   const created = await gw.rest.post("/connectors", {
     name: "switch",
-    config: { ...base, "http.initial.offset": T(2020) },
+    config: { ...base, ...(timestamp ? TIMESTAMP : { "http.initial.offset": T(2020) }) },
   });
   expect(created.status).toBe(201);
-  await waitFor(async () => (await offsetOf())?.offset_mode === "NONE", { what: "NONE's offset stored" });
-  expect((await offsetOf()).offset).toBe(T(2020));
+  const [mode, offset] = timestamp ? ["TIMESTAMP", T(2030)] : ["NONE", T(2020)];
+  await waitFor(async () => (await offsetOf())?.offset_mode === mode, { what: `${mode}'s offset stored` });
+  await waitFor(async () => (await offsetOf())?.offset === offset, { what: `the offset ${offset} stored` });
   /**
    * PUTs the connector's config (`edit` on the NONE one): the `since` of each request from the PUT
    * on (`all`), and from the new task's first on (`sent`).
@@ -150,7 +157,7 @@ describe("HTTP source offsets across edits of http.offset.mode and http.initial.
   test("NONE with an edited http.initial.offset sends the new one", async () => {
     await using dir = await tempDir();
     using api = startApi(() => Response.json([{ id: "e1", at: T(2030) }]));
-    const { gw, edit, offsetOf } = await noneConnector(dir, api);
+    const { gw, edit, offsetOf } = await switchConnector(dir, api);
     await using _gw = gw;
     // Before: the restarted task went on sending the offset NONE had stored, until it was removed through REST.
     const { sent } = await edit({ "http.initial.offset": T(2021) }, T(2021));
@@ -162,10 +169,9 @@ describe("HTTP source offsets across edits of http.offset.mode and http.initial.
   test("NONE switched to TIMESTAMP: its first request carries TIMESTAMP's http.initial.offset", async () => {
     await using dir = await tempDir();
     using api = startApi(() => Response.json([{ id: "e1", at: T(2030) }]));
-    const { gw, edit, offsetOf } = await noneConnector(dir, api);
+    const { gw, edit, offsetOf } = await switchConnector(dir, api);
     await using _gw = gw;
-    const timestamp = { "http.offset.mode": "TIMESTAMP", "http.offset.field": "at", "http.initial.offset": T(2025) };
-    const { all, sent } = await edit(timestamp, T(2025));
+    const { all, sent } = await edit(TIMESTAMP, T(2025));
     // TIMESTAMP tracks its position: the record's instant is the next poll's offset.
     await waitFor(() => sent().includes(T(2030)), { what: "a poll from the record's instant" });
     // Before the new task's first request, only the NONE task's (since=2020): none from another start.
@@ -176,6 +182,22 @@ describe("HTTP source offsets across edits of http.offset.mode and http.initial.
     ).toEqual([]);
     expect(new Set(sent())).toEqual(new Set([T(2025), T(2030)]));
     await waitFor(async () => (await offsetOf())?.offset_mode === "TIMESTAMP", { what: "TIMESTAMP's offset stored" });
+    expect(await gw.stop()).toBe(0);
+  }, 120_000);
+
+  // Review nonets-b P2-3: the first start after the switch sent the stored TIMESTAMP offset, the next one NONE's.
+  test("TIMESTAMP switched to NONE sends NONE's http.initial.offset; switched back, it starts from TIMESTAMP's", async () => {
+    await using dir = await tempDir();
+    using api = startApi(() => Response.json([{ id: "e1", at: T(2030) }]));
+    const { gw, edit, offsetOf } = await switchConnector(dir, api, true);
+    await using _gw = gw;
+    const none = await edit({ "http.initial.offset": T(2021) }, T(2021));
+    await waitFor(async () => (await offsetOf())?.offset_mode === "NONE", { what: "NONE's offset stored" });
+    expect(new Set(none.sent())).toEqual(new Set([T(2021)]));
+    // NONE's poll overwrote the tracked position (README): TIMESTAMP starts over from its http.initial.offset.
+    const back = await edit(TIMESTAMP, T(2025));
+    await waitFor(() => back.sent().includes(T(2030)), { what: "a poll from the record's instant" });
+    expect(new Set(back.sent())).toEqual(new Set([T(2025), T(2030)]));
     expect(await gw.stop()).toBe(0);
   }, 120_000);
 
