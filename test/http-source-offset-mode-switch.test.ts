@@ -234,6 +234,14 @@ describe("an HTTP source poll interrupted between pages whose start offset was e
     await using dir = await tempDir();
     await using m = await midPoll(dir, "TIMESTAMP");
     await stop(m.gw);
+    // Review nonets-b P2-2: one marked with another mode was accepted, then read as none (the edit lost).
+    const other = await m.gw.rest.patch(`/connectors/${NAME}/offsets`, {
+      offsets: [{ partition: m.partition, offset: { ...m.offset, offset: EVENTS[1]!.at, offset_mode: "NONE" } }],
+    });
+    expect({ status: other.status, message: other.body.message }).toEqual({
+      status: 500,
+      message: expect.stringContaining("leave out offset_mode to set a position for TIMESTAMP"),
+    });
     const patched = await m.gw.rest.patch(`/connectors/${NAME}/offsets`, {
       offsets: [{ partition: m.partition, offset: { ...m.offset, offset: EVENTS[1]!.at } }],
     });
