@@ -5,8 +5,9 @@
  *
  * An offset written under http.offset.mode=NONE is the offset that mode sent, not a position
  * reached: every mode starts from http.initial.offset as configured now (NONE included, so an
- * edit of it takes effect). An interrupted poll is resumed only when it was written under the
- * current mode and started from the offset the task starts from now: its page and skip count
+ * edit of it takes effect), and NONE does from any offset marked with the mode it was written
+ * under. An interrupted poll is resumed only when it was written under the current mode and
+ * started (page_offset, else its stored offset) from the offset the task starts from now: its page and skip count
  * belong to that start offset, and on another they would skip records never delivered (and deliver
  * others again). Offsets without these marks (earlier versions, REST) are positions, resumed as before.
  */
