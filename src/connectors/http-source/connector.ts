@@ -58,7 +58,8 @@ export class HttpSourceConnector implements SourceConnector {
   alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
     const mode = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase() as OffsetMode;
     const { read, form } = readingOf(config);
-    validateAlteredOffsets(mode, offsets, read, form);
+    const initial = javaTrim(config["http.initial.offset"] ?? "");
+    validateAlteredOffsets(mode, offsets, read, form, hasConfigVariable(initial) ? undefined : initial);
     const url = config["http.url"];
     // The task's key is that of the resolved URL: a config provider reference in it is not checked.
     if (url !== undefined && !hasConfigVariable(url)) validateAlteredPartitions(javaTrim(url), offsets);

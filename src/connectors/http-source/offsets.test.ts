@@ -213,9 +213,15 @@ describe("HttpSourceConnector.alterOffsets: only the connector's own partition",
 // PATCHed back under TIMESTAMP with its `offset` edited: the edit lost, the task on http.initial.offset).
 describe("HttpSourceConnector.alterOffsets of an offset written under another http.offset.mode", () => {
   const url = "https://api.example.com/items?since=${offset}";
-  const alter = (offset: SourceMap, mode: string) =>
+  const alter = (offset: SourceMap, mode: string, initial = "x") =>
     new HttpSourceConnector().alterOffsets(
-      { "http.url": url, "kafka.topic": "t", "http.offset.mode": mode, "http.offset.field": "at" },
+      {
+        "http.url": url,
+        "kafka.topic": "t",
+        "http.offset.mode": mode,
+        "http.offset.field": "at",
+        "http.initial.offset": initial,
+      },
       [{ partition: { url: offsetKey(url) }, offset }],
     );
 
@@ -229,9 +235,25 @@ describe("HttpSourceConnector.alterOffsets of an offset written under another ht
     );
   });
 
-  test("its own mode, in any case, or none is accepted", () => {
+  test("its own mode, in any case, or none is accepted (NONE's with http.initial.offset as offset)", () => {
     expect(alter({ offset: "2030-01-01T00:00:00Z", offset_mode: "timestamp" }, "TIMESTAMP")).toBe(true);
     expect(alter({ offset: "2030-01-01T00:00:00Z" }, "TIMESTAMP")).toBe(true);
-    expect(alter({ offset: "x", offset_mode: "NONE" }, "NONE")).toBe(true);
+    expect(alter({ offset: "x", offset_mode: "NONE" }, "NONE", " x ")).toBe(true);
+    expect(alter({ offset: "y" }, "NONE")).toBe(true);
+  });
+
+  // Review nonets-c P2-2: accepted, then ignored (a task of NONE reads it as http.initial.offset).
+  test("NONE's with another offset than http.initial.offset is refused, saying what to do instead", () => {
+    for (const offset of [
+      { offset: "y", offset_mode: "NONE" },
+      { offset: null, offset_mode: "none" },
+    ])
+      expect(() => alter(offset, "NONE")).toThrow(
+        `The 'offset' ${JSON.stringify(offset.offset)} with 'offset_mode' NONE is not http.initial.offset ("x"): under NONE it would be ignored; leave out offset_mode to send this offset at the next poll, or edit http.initial.offset to send it at every poll`,
+      );
+  });
+
+  test("NONE's with a config provider reference in http.initial.offset is not compared (its value is the resolved one)", () => {
+    expect(alter({ offset: "y", offset_mode: "NONE" }, "NONE", "${file:/secrets/api.properties:since}")).toBe(true);
   });
 });

@@ -273,12 +273,16 @@ export function withoutSeen(stored: StoredOffset): StoredOffset {
   return { ...stored, seen: null, ...(stored.resume ? { resume: { ...stored.resume, nextSeen: null } } : {}) };
 }
 
-/** Checks offsets written through the REST API (the connector's alterOffsets). */
+/**
+ * Checks offsets written through the REST API (the connector's alterOffsets). `initial` is
+ * http.initial.offset, undefined when unknown (a config provider reference in it).
+ */
 export function validateAlteredOffsets(
   mode: OffsetMode,
   offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
   read: InstantReader = epochNanos,
   form = "ISO-8601 or epoch",
+  initial?: string,
 ): void {
   for (const { partition, offset } of offsets) {
     if (!(PARTITION_URL in partition) || typeof partition[PARTITION_URL] !== "string")
@@ -289,6 +293,11 @@ export function validateAlteredOffsets(
     if (decoded.mode !== undefined && decoded.mode !== mode)
       throw new ConnectError(
         `The 'offset_mode' ${decoded.mode} of an HTTP source offset is not http.offset.mode=${mode}: the offset was written under ${decoded.mode}; leave out offset_mode to set a position for ${mode}`,
+      );
+    // Refused, not ignored: an offset marked NONE is what NONE sent, replaced by http.initial.offset (restore.ts).
+    if (decoded.mode === "NONE" && initial !== undefined && !sameOffset(decoded.offset, initial))
+      throw new ConnectError(
+        `The 'offset' ${JSON.stringify(decoded.offset)} with 'offset_mode' NONE is not http.initial.offset (${JSON.stringify(initial)}): under NONE it would be ignored; leave out offset_mode to send this offset at the next poll, or edit http.initial.offset to send it at every poll`,
       );
     if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && read(decoded.offset) === null)
       throw new ConnectError(
