@@ -4,13 +4,14 @@ import { checkedConfig } from "./config-rules.ts";
 import { decodeOffset, type OffsetMode } from "./offsets.ts";
 import { paginationSettings } from "./pagination.ts";
 import { restoredState } from "./restore.ts";
+import { firstPoll, scheduleOf } from "./schedule.ts";
 
 const POLL_TIME = Date.UTC(2026, 0, 1);
 const now = { wall: POLL_TIME + 1000, monotonic: 5000 };
 
-/** What a task of `mode` with `initial` restores from `stored`, an OFFSET-paginated poll by timestamp `ts`. */
-function restore(stored: SourceMap | null, mode: OffsetMode, initial: string) {
-  const c = checkedConfig({
+/** The config of a task of `mode` with `initial`, an OFFSET-paginated poll by timestamp `ts`. */
+function configOf(mode: OffsetMode, initial: string, extra: Record<string, string> = {}) {
+  return checkedConfig({
     "connector.class": "io.confluent.connect.http.HttpSourceConnector",
     "http.url": "http://api.test/e?since=${offset}",
     "kafka.topic": "t",
@@ -21,12 +22,19 @@ function restore(stored: SourceMap | null, mode: OffsetMode, initial: string) {
     "http.initial.offset": initial,
     "http.pagination.type": "OFFSET",
     "http.pagination.limit.value": "2",
+    ...extra,
   });
+}
+
+/** What a task of `mode` with `initial` restores from `stored`. */
+function restore(stored: SourceMap | null, mode: OffsetMode, initial: string) {
+  const c = configOf(mode, initial);
   const r = restoredState(stored, c, paginationSettings(c), mode, now);
   return {
     offset: r.offset,
     offsetSeen: r.offsetSeen,
     pollTime: r.pollTime,
+    ...(r.startsOver && { startsOver: r.startsOver }),
     resumed: r.run && { url: r.run.page.url, skip: r.run.skip, offset: r.run.offset, best: r.run.best },
     note: r.note?.text,
   };
@@ -46,9 +54,9 @@ const midPoll = (from: string, extra: SourceMap = {}): SourceMap => ({
 });
 /** Asserts that the interrupted poll starts over at once on its first page from `offset` (a WARN saying why). */
 function expectStartedOver(r: ReturnType<typeof restore>, offset: string, why: string) {
-  expect({ offset: r.offset, pollTime: r.pollTime, resumed: r.resumed }).toEqual({
+  expect({ offset: r.offset, startsOver: r.startsOver, resumed: r.resumed }).toEqual({
     offset,
-    pollTime: undefined,
+    startsOver: true,
     resumed: undefined,
   });
   expect(r.note).toContain(`Not resuming the interrupted poll: ${why}`);
@@ -93,8 +101,9 @@ describe("restoredState of an offset written under http.offset.mode=NONE", () =>
     expect(r).toEqual({
       offset: NEW,
       offsetSeen: null,
+      pollTime: POLL_TIME,
       // Review nonets-b P3: at once, as a resumed poll (not at the next scheduled poll).
-      pollTime: undefined,
+      startsOver: true,
       resumed: undefined,
       note: expect.stringContaining("Not resuming the interrupted poll: it started from another offset"),
     });
@@ -144,6 +153,18 @@ describe("restoredState of a tracked position", () => {
     expect(r.offset).toBe(NEW);
     expect(r.resumed).toBeUndefined();
     expect(r.note).toContain("it started from another offset");
+  });
+
+  // Review nonets-c P3-1: page_offset null was taken for an absent one, the stored (edited) offset for the poll's start.
+  test("a poll started from a null offset (page_offset null) is not resumed on an offset edited since", () => {
+    const stored = midPoll(NEW, { offset_mode: "TIMESTAMP", page_offset: null });
+    expectStartedOver(restore(stored, "TIMESTAMP", OLD), NEW, "it started from another offset");
+    expect(restore({ ...stored, offset: null }, "TIMESTAMP", OLD).resumed).toEqual({
+      url: "http://api.test/e?since=&offset=2&limit=2",
+      skip: 2,
+      offset: null,
+      best: NEXT,
+    });
   });
 
   test("a TIMESTAMP poll interrupted mid-poll is not resumed by CURSOR: its stored offset on the first page", () => {
@@ -222,5 +243,41 @@ describe("decodeOffset of offset_mode and page_offset", () => {
     expect(() => decodeOffset({ offset: "a", offset_mode: mode })).toThrow(
       "The 'offset_mode' of an HTTP source offset must be NONE, TIMESTAMP or CURSOR",
     );
+  });
+});
+
+// Review nonets-c P2-1: a cron schedule waited a whole period (the next fire time) for a poll started over.
+describe("the first poll of a task whose interrupted poll starts over", () => {
+  const at = (iso: string, monotonic: number) => ({ wall: Date.parse(iso), monotonic });
+  /** The first poll time of a task restarted at `restart` whose poll, interrupted, started from OLD. */
+  function firstPollOf(timer: Record<string, string>, restart: { wall: number; monotonic: number }) {
+    const stored = midPoll(OLD, {
+      offset_mode: "TIMESTAMP",
+      page_offset: OLD,
+      poll_time: Date.parse("2026-01-01T02:00:00Z"),
+    });
+    const c = configOf("TIMESTAMP", NEW, timer);
+    // The stored offset edited (PATCH): the poll starts over from the edit.
+    const r = restoredState({ ...stored, offset: NEW }, c, paginationSettings(c), "TIMESTAMP", restart);
+    return firstPoll(scheduleOf(c), restart, r);
+  }
+
+  test("a daily cron schedule polls at once, not at the next fire time", () => {
+    const cron = { "http.timer.type": "cron", "http.timer.cron.expression": "0 0 2 * * ?" };
+    const due = firstPollOf(cron, at("2026-01-02T10:00:00Z", 7000));
+    expect(new Date(due).toISOString()).toBe("2026-01-02T10:00:00.000Z");
+  });
+
+  test("an interval schedule polls at once, not an interval after the interrupted poll", () => {
+    const interval = { "http.timer.interval.ms": "3600000" };
+    expect(firstPollOf(interval, at("2026-01-01T02:10:00Z", 7000))).toBe(7000);
+  });
+
+  test("a poll not interrupted keeps its schedule: the next fire time after the stored poll time's", () => {
+    const c = configOf("TIMESTAMP", NEW, { "http.timer.type": "cron", "http.timer.cron.expression": "0 0 2 * * ?" });
+    const restart = at("2026-01-01T10:00:00Z", 7000);
+    const stored = { offset: OLD, offset_mode: "TIMESTAMP", poll_time: Date.parse("2026-01-01T02:00:00Z") };
+    const r = restoredState(stored, c, paginationSettings(c), "TIMESTAMP", restart);
+    expect(new Date(firstPoll(scheduleOf(c), restart, r)).toISOString()).toBe("2026-01-02T02:00:00.000Z");
   });
 });

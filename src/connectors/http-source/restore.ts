@@ -31,6 +31,8 @@ export interface Restored {
   readonly offset: OffsetValue;
   readonly offsetSeen: Seen;
   readonly pollTime: number | undefined;
+  /** The interrupted poll starts over on its first page: at once, as a resumed one goes on at once (schedule.ts firstPoll). */
+  readonly startsOver?: true;
   readonly run?: Run;
   /** What to log about the interrupted poll. */
   readonly note?: { readonly level: "info" | "warn"; readonly text: string };
@@ -45,7 +47,9 @@ export interface Restored {
 function startingOffset(stored: SourceMap, c: HttpSourceConfig, mode: OffsetMode) {
   // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
   const decoded = c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
-  const pollStart = decoded.resume?.pageOffset ?? decoded.offset;
+  // A page_offset of null is a poll started from a null offset, not an absent one.
+  const pageOffset = decoded.resume?.pageOffset;
+  const pollStart = pageOffset !== undefined ? pageOffset : decoded.offset;
   const initial = decoded.mode === "NONE" || (mode === "NONE" && decoded.mode !== undefined);
   const at: StoredOffset = initial ? { ...decoded, offset: c["http.initial.offset"], seen: null } : decoded;
   return { decoded: at, pollStart };
@@ -76,7 +80,7 @@ export function restoredState(
   const other = otherPoll(decoded, pollStart, mode);
   if (other !== undefined) {
     const text = `Not resuming the interrupted poll: ${other}; the next poll starts over on its first page`;
-    return { ...at, pollTime: undefined, note: { level: "warn", text } };
+    return { ...at, startsOver: true, note: { level: "warn", text } };
   }
   const base = withOffset(c["http.url"], decoded.offset, "url");
   // The pagination changed: the poll starts over from its start offset, its records delivered again
@@ -84,7 +88,7 @@ export function restoredState(
   const changed = otherPagination(pagination, base, decoded.resume.page);
   if (changed !== undefined) {
     const text = `Not resuming the interrupted poll: ${changed}; the next poll starts over from its start offset`;
-    return { ...at, pollTime: undefined, note: { level: "warn", text } };
+    return { ...at, startsOver: true, note: { level: "warn", text } };
   }
   const run = resumedRun(decoded, decoded.resume, base, pagination, now);
   if ("stop" in run) {

@@ -3,7 +3,8 @@
  * the previous poll's start (a poll that overruns is followed at once). `cron`: the next fire time
  * of a Quartz-style expression in its time zone (croner). A restarted task continues from the last
  * poll time stored with the offset; without one, an interval schedule polls at once and a cron
- * schedule waits for its next fire time.
+ * schedule waits for its next fire time. An interrupted poll that starts over (restore.ts) does so
+ * at once on either, as a resumed one goes on at once.
  *
  * An interval's poll times are on the task clock's monotonic reading, so a step of the host's clock
  * neither delays nor hastens a poll; cron fire times are wall-clock instants by nature, and follow
@@ -21,6 +22,17 @@ export interface Schedule {
   next(started: Moment): number;
   /** The clock's reading poll times are on. */
   now(clock: Clock): number;
+  /** `moment` on that reading. */
+  at(moment: Moment): number;
+}
+
+/** The first poll time of a task starting `now` (restore.ts's Restored): at once for a poll started over. */
+export function firstPoll(
+  schedule: Schedule,
+  now: Moment,
+  restored: { readonly pollTime: number | undefined; readonly startsOver?: true },
+): number {
+  return restored.startsOver ? schedule.at(now) : schedule.first(now, restored.pollTime);
 }
 
 export function intervalSchedule(intervalMs: number): Schedule {
@@ -29,6 +41,7 @@ export function intervalSchedule(intervalMs: number): Schedule {
       now.monotonic + (last === undefined ? 0 : Math.min(Math.max(0, last + intervalMs - now.wall), intervalMs)),
     next: (started) => started.monotonic + intervalMs,
     now: (clock) => monotonicNow(clock),
+    at: (moment) => moment.monotonic,
   };
 }
 
@@ -40,6 +53,7 @@ export function cronSchedule(expression: string, timezone: string): Schedule {
       last === undefined ? after(now) : Math.max(now, Math.min(after(last), after(now))),
     next: (started) => after(started.wall),
     now: (clock) => clock.now(),
+    at: (moment) => moment.wall,
   };
 }
 

@@ -76,7 +76,7 @@ import {
 import { ReadyRecords } from "./ready-records.ts";
 import { ResponseFormatError } from "./records.ts";
 import { restoredState } from "./restore.ts";
-import { type Schedule, scheduleOf } from "./schedule.ts";
+import { firstPoll, type Schedule, scheduleOf } from "./schedule.ts";
 import { ignoredTlsWarning } from "./tls-keys.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
@@ -163,7 +163,7 @@ export class HttpSourceTask implements SourceTask {
     this.offsetSeen = r.offsetSeen;
     this.run = r.run;
     if (r.note) this.log[r.note.level](r.note.text);
-    this.due = this.schedule.first(now, r.pollTime);
+    this.due = firstPoll(this.schedule, now, r);
   }
 
   /**
