@@ -61,6 +61,7 @@ export function deliveryFor(s: SinkSettings, encoder: RecordEncoder, deps: Deliv
       logRequests: s.logRequests,
       urls: [s.encoder.url, ...(s.oidc ? [s.oidc.tokenUrl] : [])],
       fixedUrl: !encoder.templatedUrl,
+      showUrl: s.showUrl,
     },
     client,
     deps.clock,

@@ -9,6 +9,7 @@ import { configuredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts
 import { basicToken } from "../../http/basic-credentials.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
+import { type ShowUrl, urlShownFor } from "../../http/shown-url.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
 import { HEADER_FAMILY, httpSinkConfig } from "./config.ts";
@@ -21,6 +22,8 @@ export type NullValues = "ignore" | "send" | "delete" | "fail";
 
 export interface SinkSettings {
   readonly encoder: EncoderSettings;
+  /** How messages show the url (shown-url.ts: origin and `/…` when it came through a config provider). */
+  readonly showUrl: ShowUrl;
   readonly limits: BufferLimits;
   /** Single mode (or CloudEvents binary mode): one record per request, the body is its value. */
   readonly singleBodies: boolean;
@@ -80,7 +83,8 @@ export function authorizationValue(value: string, raw: boolean): string {
 
 export const BACKOFF_KEYS = { initial: "sink.retry.backoff.initial.ms", max: "sink.retry.backoff.max.ms" } as const;
 
-export function sinkSettings(config: Config): SinkSettings {
+/** `providedKeys`: the task context's (PluginContext.providedKeys), for how messages show the url. */
+export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>): SinkSettings {
   const c = httpSinkConfig.parse(config);
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
   const cloudEvents = c["sink.cloudevents.binary"];
@@ -117,9 +121,12 @@ export function sinkSettings(config: Config): SinkSettings {
   const tokenUrl = c["security.oidc.token.endpoint.url"];
   const retries = c["sink.retry.max-attempts"];
   const backoff = runningBackoff(configuredBackoff(BACKOFF_KEYS, c, httpSinkConfig.canonical(config)));
+  const showUrl = urlShownFor(httpSinkConfig.asWritten(config, "url"), providedKeys);
   return {
+    showUrl,
     encoder: {
       url: c.url,
+      showUrl,
       forwardKeyHeader: c["sink.forward.key.header"],
       forwardHeaders: c["sink.forward.headers"],
       forwardHeadersPrefix: c["sink.forward.headers.prefix"],

@@ -13,15 +13,10 @@
  */
 import { ConnectError } from "../../errors.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
-import {
-  type ClientTls,
-  HttpClient,
-  type HttpResponse,
-  HttpTransportError,
-  redactUrl as redacted,
-} from "../../http/http-client.ts";
+import { type ClientTls, HttpClient, type HttpResponse, HttpTransportError } from "../../http/http-client.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
 import { classifiedStatus, retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
+import type { ShowUrl } from "../../http/shown-url.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -97,6 +92,8 @@ export interface PageFetcherOptions {
    * as its behavior.on.error says: the Degraded trace names what follows the retries.
    */
   readonly failsAfterRetries: (response: HttpResponse | undefined) => boolean;
+  /** How messages show a request's URL (shown-url.ts), the client's messages too. */
+  readonly showUrl: ShowUrl;
 }
 
 const RETRIED = "the request is retried (http.retry.max.attempts)";
@@ -115,6 +112,7 @@ export function pageFetcherOf(
   metrics: HttpSourceMetrics,
   warnings: RepeatLimiter,
   failsAfterRetries: PageFetcherOptions["failsAfterRetries"],
+  showUrl: ShowUrl,
 ): PageFetcher {
   const clientWith = (tls: ClientTls | undefined) =>
     new HttpClient({
@@ -143,6 +141,7 @@ export function pageFetcherOf(
     metrics,
     warnings,
     failsAfterRetries,
+    showUrl,
   });
 }
 
@@ -169,9 +168,9 @@ const FAILURE_WORDS: Readonly<Record<string, string>> = {
  * Why a request got no response, without repeating the request the message is about: the
  * transport error's own message starts with the same method and URL.
  */
-function failureReason(error: Error, req: PageRequest): string {
+function failureReason(error: Error, req: PageRequest, showUrl: ShowUrl): string {
   if (!(error instanceof HttpTransportError)) return error.message;
-  const prefix = `${req.method} ${redacted(req.url)} `;
+  const prefix = `${req.method} ${showUrl(req.url)} `;
   const rest = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
   const m = /^failed \((\w+)\): (.*)$/s.exec(rest);
   return m && FAILURE_WORDS[m[1]!] ? `${FAILURE_WORDS[m[1]!]} (${m[2]})` : rest;
@@ -191,7 +190,7 @@ export class PageFetcher {
       let response = await this.send(req, signal);
       if (response.status === 401 && this.lastAuth !== undefined && this.o.auth.rejected(this.lastAuth)) {
         this.o.log.info(
-          `${req.method} ${redacted(req.url)} answered 401: renewing the credentials and trying once more`,
+          `${req.method} ${this.o.showUrl(req.url)} answered 401: renewing the credentials and trying once more`,
         );
         response = await this.send(req, signal);
       }
@@ -204,7 +203,7 @@ export class PageFetcher {
       if (undecodable(error)) throw error;
       if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
         throw new UnreachableError(
-          `${req.method} ${redacted(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req)}`,
+          `${req.method} ${this.o.showUrl(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req, this.o.showUrl)}`,
           { cause: error },
         );
       throw error;
@@ -281,7 +280,7 @@ export class PageFetcher {
         });
         this.lastAuth = auth;
         const headers: [string, string][] = auth ? [...req.headers, auth] : [...req.headers];
-        return { method: req.method, url: req.url, headers, body: req.body };
+        return { method: req.method, url: req.url, headers, body: req.body, showUrl: this.o.showUrl };
       },
       {
         policy: this.o.policy,
@@ -298,7 +297,7 @@ export class PageFetcher {
             if (waitMs !== undefined) {
               const until = new Date(clock.now() + waitMs).toISOString();
               this.waits.waiting(
-                `${req.method} ${redacted(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
+                `${req.method} ${this.o.showUrl(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
                 waitMs,
                 clock,
               );
@@ -319,13 +318,13 @@ export class PageFetcher {
             outcome && typeof outcome === "object" && "status" in outcome ? (outcome as HttpResponse) : undefined;
           const what = response ? `HTTP ${response.status}` : attemptFailureText(outcome);
           const after = this.o.failsAfterRetries(response) ? AFTER_RETRIES.fails : AFTER_RETRIES.nextPoll;
-          this.degradation.retrying(request, `${req.method} ${redacted(req.url)}`, what, after);
+          this.degradation.retrying(request, `${req.method} ${this.o.showUrl(req.url)}`, what, after);
           // An API down for days is retried every poll: the first WARN at once, then one a minute.
           warnLimited(
             this.o.log,
             this.o.warnings,
-            `retry ${req.method} ${redacted(req.url)} ${what}`,
-            `${req.method} ${redacted(req.url)} attempt ${attempt + 1} of ${this.o.maxAttempts} failed (${what}); retrying in ${delayMs} ms`,
+            `retry ${req.method} ${this.o.showUrl(req.url)} ${what}`,
+            `${req.method} ${this.o.showUrl(req.url)} attempt ${attempt + 1} of ${this.o.maxAttempts} failed (${what}); retrying in ${delayMs} ms`,
           );
         },
       },
