@@ -1,0 +1,121 @@
+/**
+ * An HTTP connector's URL given through a config provider is shown as its origin and `/…` wherever
+ * the gateway shows it (http/shown-url.ts), on the real binary and broker: a webhook URL carrying
+ * its secret as a path segment (Slack's `/services/T0/B0/<secret>`) never reaches the log, a task's
+ * status trace or the dead letter queue's headers; a literal URL still shows as before. The sink's
+ * url holds `${topic}`, so the URL requested is not the provider's value itself (the value the
+ * logs hide as a held secret): only this policy keeps its path out.
+ */
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { startFileProviderGateway } from "./support/gateway.ts";
+import { startApi } from "./support/http-api.ts";
+import { createTopic, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const SECRET = "Xk9hookS3cretSegment";
+const LITERAL = "literalHookSegment";
+
+describe("HTTP URLs given through a config provider", () => {
+  test("show as their origin and /… in the log, status traces, DLQ headers and REST; literal URLs as before", async () => {
+    await using dir = await tempDir();
+    // The hook's first hop redirects (307 keeps the body) to the path with `/v2`, which refuses the records.
+    using api = startApi((req) =>
+      req.url.pathname.endsWith("/v2")
+        ? new Response(JSON.stringify({ error: "no such channel" }), { status: 400 })
+        : new Response(null, { status: 307, headers: { location: `${req.url.pathname}/v2` } }),
+    );
+    const hook = (segment: string) => `${api.base}/services/T0/B0/${segment}/\${topic}`;
+    const secrets = dir.file("hooks.properties");
+    writeFileSync(secrets, `slack=${hook(SECRET)}\nsource=${api.base}/api/${SECRET}/events\n`);
+    await using gw = await startFileProviderGateway(dir, { "log.level": "DEBUG" });
+    const topic = uniqueTopic("url-provider");
+    await createTopic(topic);
+    await produce(topic, [{ value: JSON.stringify({ n: 1 }) }]);
+    const [provided, failing, literal, source] = ["provided", "failing", "literal", "source"].map((n) =>
+      uniqueTopic(`url-provider-${n}`),
+    );
+    const sink = (url: string, more: Record<string, string>) => ({
+      "connector.class": "HttpSink",
+      topics: topic,
+      url,
+      "consumer.override.auto.offset.reset": "earliest",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+      "sink.retry.max-attempts": "1",
+      ...more,
+    });
+    const dlq = (name: string) => ({
+      "errors.tolerance": "all",
+      "errors.log.enable": "true",
+      "errors.log.include.messages": "true",
+      "errors.deadletterqueue.topic.name": `${name}-dlq`,
+      "errors.deadletterqueue.topic.replication.factor": "1",
+      "errors.deadletterqueue.context.headers.enable": "true",
+    });
+    for (const [name, config] of [
+      [provided, sink(`\${file:${secrets}:slack}`, dlq(provided))],
+      // errors.tolerance=none: the refusal fails the task, its trace quoting the request.
+      [failing, sink(`\${file:${secrets}:slack}`, {})],
+      [literal, sink(hook(LITERAL), dlq(literal))],
+      [
+        source,
+        {
+          "connector.class": "HttpSource",
+          "http.url": `\${file:${secrets}:source}`,
+          "kafka.topic": topic,
+          "http.timer.interval.ms": "60000",
+          "http.retry.max.attempts": "1",
+          "behavior.on.error": "fail",
+        },
+      ],
+    ] as const) {
+      const created = await gw.rest.post("/connectors", { name, config });
+      expect(created.status).toBe(201);
+    }
+
+    const headersOf = async (name: string) => {
+      const [dead] = await readTopic(`${name}-dlq`, 1);
+      return Object.fromEntries(Object.entries(dead!.headers).map(([k, v]) => [k, String(v)]));
+    };
+    const providedHeaders = await headersOf(provided);
+    const literalHeaders = await headersOf(literal);
+    const trace = (name: string) =>
+      waitFor(async () => {
+        const r = await gw.rest.get(`/connectors/${name}/status`);
+        return r.body.tasks?.[0]?.state === "FAILED" ? (r.body.tasks[0].trace as string) : undefined;
+      });
+    const [failingTrace, sourceTrace] = await Promise.all([trace(failing), trace(source)]);
+
+    expect(providedHeaders["__connect.errors.exception.message"]).toStartWith(
+      `HTTP 400 from POST ${api.base}/… after 1 attempt(s)`,
+    );
+    expect(failingTrace).toContain(`HTTP 400 from POST ${api.base}/…`);
+    expect(sourceTrace).toContain(`from GET ${api.base}/…`);
+    // A literal URL is shown as it was (redactUrl: nothing in it looks like a key).
+    expect(literalHeaders["__connect.errors.exception.message"]).toStartWith(
+      `HTTP 400 from POST ${api.base}/services/T0/B0/${LITERAL}/${topic} after 1 attempt(s)`,
+    );
+    // The records did reach the secret URL, redirect and all: only what is shown changed.
+    expect(api.seen.some((r) => r.url.pathname === `/services/T0/B0/${SECRET}/${topic}/v2`)).toBe(true);
+    expect(api.seen.some((r) => r.url.pathname === `/api/${SECRET}/events`)).toBe(true);
+
+    const rest = await Promise.all(
+      [provided, failing, source].flatMap((name) => [
+        gw.rest.get(`/connectors/${name}/status`),
+        gw.rest.get(`/connectors/${name}`),
+        gw.rest.get(`/connectors/${name}/tasks`),
+      ]),
+    );
+    const shown = [
+      JSON.stringify(providedHeaders),
+      failingTrace,
+      sourceTrace,
+      ...rest.map((r) => r.text),
+      gw.output(),
+    ];
+    for (const text of shown) expect(text).not.toContain(SECRET);
+    expect(gw.output()).toContain(LITERAL);
+  });
+});
