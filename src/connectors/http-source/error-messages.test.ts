@@ -57,6 +57,29 @@ describe("HttpSourceTask error messages", () => {
     h.task.stop();
   });
 
+  test("http.url from a config provider: the failure and the log show its origin and /… only, however it fails", async () => {
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = closed.port;
+    closed.stop(true);
+    const cases = [
+      [`${server.base}/down?hook=s3cretPathSegment`, `HTTP 503 from GET ${server.base}/… after 2 attempts: maintenance`],
+      [
+        `http://127.0.0.1:${port}/events/s3cretPathSegment`,
+        `GET http://127.0.0.1:${port}/… failed after 2 attempts: connection refused or host unreachable`,
+      ],
+    ] as const;
+    for (const [url, shown] of cases) {
+      const h = await startTask(
+        { "http.url": url, "http.retry.max.attempts": "2", "http.retry.backoff.ms": "1" },
+        { providedKeys: new Set(["http.url"]) },
+      );
+      const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
+      expect((error as Error).message).toStartWith(shown);
+      expect(`${(error as Error).stack}\n${h.logs.join("\n")}`).not.toContain("s3cretPathSegment");
+      h.task.stop();
+    }
+  });
+
   test("a records path with nothing to select from is a WARN naming the path and the request, once per episode", async () => {
     const h = await startTask({
       "http.url": `${server.base}/flaky?token=s3cr3t`,
