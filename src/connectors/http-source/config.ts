@@ -35,7 +35,7 @@ const G = {
 
 export const httpSourceConfig = defineConfig({
   "http.url": key.string({
-    doc: "The URL to poll. `${offset}` is replaced by the current offset (URL-encoded).",
+    doc: "The URL to poll. `${offset}` is replaced by the current offset (URL-encoded). Given through a config provider (wholly or in part), it is shown in logs, status traces and errors as its origin followed by `/…`, path and query hidden.",
     importance: "HIGH",
     group: G.request,
     validators: [validUrl],
