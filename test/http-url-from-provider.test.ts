@@ -33,9 +33,10 @@ describe("HTTP URLs given through a config provider", () => {
     const topic = uniqueTopic("url-provider");
     await createTopic(topic);
     await produce(topic, [{ value: JSON.stringify({ n: 1 }) }]);
-    const [provided, failing, literal, source] = ["provided", "failing", "literal", "source"].map((n) =>
-      uniqueTopic(`url-provider-${n}`),
-    );
+    const provided = uniqueTopic("url-provider-provided");
+    const failing = uniqueTopic("url-provider-failing");
+    const literal = uniqueTopic("url-provider-literal");
+    const source = uniqueTopic("url-provider-source");
     const sink = (url: string, more: Record<string, string>) => ({
       "connector.class": "HttpSink",
       topics: topic,
@@ -108,13 +109,7 @@ describe("HTTP URLs given through a config provider", () => {
         gw.rest.get(`/connectors/${name}/tasks`),
       ]),
     );
-    const shown = [
-      JSON.stringify(providedHeaders),
-      failingTrace,
-      sourceTrace,
-      ...rest.map((r) => r.text),
-      gw.output(),
-    ];
+    const shown = [JSON.stringify(providedHeaders), failingTrace, sourceTrace, ...rest.map((r) => r.text), gw.output()];
     for (const text of shown) expect(text).not.toContain(SECRET);
     expect(gw.output()).toContain(LITERAL);
   });

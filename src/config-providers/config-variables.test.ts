@@ -3,8 +3,8 @@ import { allTexts } from "../../test/support/all-texts.ts";
 import {
   configVariables,
   hasConfigVariable,
-  keysWithConfigVariables,
   isWholeConfigVariable,
+  keysWithConfigVariables,
   replaceConfigVariables,
 } from "./config-variables.ts";
 

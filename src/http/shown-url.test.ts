@@ -57,6 +57,8 @@ describe("HttpClient with a request's showUrl", () => {
     const url = `http://127.0.0.1:${server.port}/services/s3cretSegment`;
     const error = await new HttpClient().request({ method: "GET", url, showUrl: originOnly }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpRedirectError);
-    expect((error as Error).message).toBe(`GET http://127.0.0.1:${server.port}/…: more than ${MAX_REDIRECTS} redirects`);
+    expect((error as Error).message).toBe(
+      `GET http://127.0.0.1:${server.port}/…: more than ${MAX_REDIRECTS} redirects`,
+    );
   });
 });

@@ -36,10 +36,10 @@
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import type { HttpClient, HttpResponse } from "../../http/http-client.ts";
-import type { ShowUrl } from "../../http/shown-url.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
 import { HttpRedirectError } from "../../http/redirects.ts";
 import { classifiedStatus, classifyError, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
+import type { ShowUrl } from "../../http/shown-url.ts";
 import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";

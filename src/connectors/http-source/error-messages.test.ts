@@ -62,7 +62,10 @@ describe("HttpSourceTask error messages", () => {
     const port = closed.port;
     closed.stop(true);
     const cases = [
-      [`${server.base}/down?hook=s3cretPathSegment`, `HTTP 503 from GET ${server.base}/… after 2 attempts: maintenance`],
+      [
+        `${server.base}/down?hook=s3cretPathSegment`,
+        `HTTP 503 from GET ${server.base}/… after 2 attempts: maintenance`,
+      ],
       [
         `http://127.0.0.1:${port}/events/s3cretPathSegment`,
         `GET http://127.0.0.1:${port}/… failed after 2 attempts: connection refused or host unreachable`,

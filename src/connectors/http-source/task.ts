@@ -353,7 +353,9 @@ export class HttpSourceTask implements SourceTask {
     }
     if (json !== undefined) this.warnings.observe(`${method} ${this.showUrl(url)}`, json, page);
     else if (response.status !== 204)
-      this.log.debug(`${method} ${this.showUrl(url)}: HTTP ${response.status} with an empty body, a page without records`);
+      this.log.debug(
+        `${method} ${this.showUrl(url)}: HTTP ${response.status} with an empty body, a page without records`,
+      );
     // Everything slow is done before the run or its trail change: a stop or a pause in the middle
     // of it leaves both as they were, and the page is read again.
     const digest = await pageDigest(response.body, page.elements, this.pagination.type === "OFFSET", slicer);
