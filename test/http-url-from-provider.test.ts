@@ -20,10 +20,11 @@ const LITERAL = "literalHookSegment";
 describe("HTTP URLs given through a config provider", () => {
   test("show as their origin and /… in the log, status traces, DLQ headers and REST; literal URLs as before", async () => {
     await using dir = await tempDir();
-    // The hook's first hop redirects (307 keeps the body) to the path with `/v2`, which refuses the records.
+    // The hook's first hop redirects (307 keeps the body) to the path with `/v2`, which refuses the
+    // records quoting the path, as error pages do.
     using api = startApi((req) =>
       req.url.pathname.endsWith("/v2")
-        ? new Response(JSON.stringify({ error: "no such channel" }), { status: 400 })
+        ? new Response(JSON.stringify({ error: "no such channel", path: req.url.pathname }), { status: 400 })
         : new Response(null, { status: 307, headers: { location: `${req.url.pathname}/v2` } }),
     );
     const hook = (segment: string) => `${api.base}/services/T0/B0/${segment}/\${topic}`;
@@ -91,6 +92,10 @@ describe("HTTP URLs given through a config provider", () => {
 
     expect(providedHeaders["__connect.errors.exception.message"]).toStartWith(
       `HTTP 400 from POST ${api.base}/… after 1 attempt(s)`,
+    );
+    // The answer's echo of the secret path segment is hidden too.
+    expect(providedHeaders["__connect.errors.http.response.body"]).toBe(
+      `{"error":"no such channel","path":"/services/T0/B0/[hidden]/${topic}/v2"}`,
     );
     expect(failingTrace).toContain(`HTTP 400 from POST ${api.base}/…`);
     expect(sourceTrace).toContain(`from GET ${api.base}/…`);

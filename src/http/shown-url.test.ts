@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { HttpClient, HttpTransportError, redactUrl } from "./http-client.ts";
 import { HttpRedirectError, MAX_REDIRECTS } from "./redirects.ts";
-import { originOnly, urlShownFor } from "./shown-url.ts";
+import { echoedUrlParts, originOnly, urlShownFor } from "./shown-url.ts";
 
 const SLACK = "https://hooks.slack.com/services/T0000/B0000/XXXXsecretXXXX";
 
@@ -17,6 +17,26 @@ describe("originOnly", () => {
     ["mailto:someone@s3cret.example", "[hidden]"],
   ])("%s shows as %s", (url, shown) => {
     expect(originOnly(url)).toBe(shown);
+  });
+});
+
+describe("echoedUrlParts", () => {
+  test.each([
+    // A segment under 16 characters alone is ordinary text to an answer: only the whole path is hidden.
+    [SLACK, ["/services/T0000/B0000/XXXXsecretXXXX"]],
+    [
+      "https://h.example/hooks/0123456789abcdef0123?key=v",
+      ["/hooks/0123456789abcdef0123?key=v", "0123456789abcdef0123"],
+    ],
+    ["https://h.example/a/b", []],
+    ["https://h.example/events/${topic}/0123456789abcdef0123", ["0123456789abcdef0123"]],
+    [
+      "https://h.example/x/%C3%A4%C3%A4%C3%A4%C3%A4%C3%A4%C3%A4",
+      ["/x/%C3%A4%C3%A4%C3%A4%C3%A4%C3%A4%C3%A4", "%C3%A4%C3%A4%C3%A4%C3%A4%C3%A4%C3%A4"],
+    ],
+    ["not a url", []],
+  ])("of %s: %j", (url, parts) => {
+    expect(echoedUrlParts(url)).toEqual(parts);
   });
 });
 

@@ -36,6 +36,35 @@ export function originOnly(url: string): string {
   return parsed.host ? `${parsed.protocol}//${parsed.host}${HIDDEN_PATH}` : HIDDEN;
 }
 
+/** Path segments this long or longer are token-like: shorter ones are too likely an answer's ordinary words. */
+const SEGMENT_MIN_LENGTH = 16;
+
+/**
+ * What an answer may echo of a URL from a config provider, to hide in the response text messages
+ * quote (an error page quoting the request line: `no route for POST /services/T0/B0/XXXX`): its
+ * path with its query, and each path segment of 16 characters or more; none holding a `${…}`
+ * placeholder (filled per request). Not a URL: nothing.
+ */
+export function echoedUrlParts(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const parts = [`${parsed.pathname}${parsed.search}`, ...parsed.pathname.split("/")];
+  const decoded = parts.map((part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  });
+  return [...new Set([...parts, ...decoded])].filter(
+    (part) => part.length >= SEGMENT_MIN_LENGTH && !part.includes("${") && !part.includes("$%7B"),
+  );
+}
+
 /**
  * How messages show the URL a config key gives: `originOnly` when its raw value holds a config
  * provider reference (`providedKeys`: PluginContext.providedKeys, the runtime's), else redactUrl.

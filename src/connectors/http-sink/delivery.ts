@@ -74,6 +74,8 @@ export interface DeliverySettings {
   readonly fixedUrl?: boolean;
   /** How messages show a request's URL (shown-url.ts), the client's messages too. */
   readonly showUrl: ShowUrl;
+  /** What answers may echo of a url from a config provider, masked too (shown-url.ts echoedUrlParts). */
+  readonly echoedUrlParts?: readonly string[];
 }
 
 export interface OutgoingRequest {
@@ -155,7 +157,7 @@ export class HttpDelivery {
     private readonly signal: AbortSignal,
     private readonly gate: PauseGate,
   ) {
-    this.mask = new SecretMask(s.headers, s.urls);
+    this.mask = new SecretMask(s.headers, s.urls, s.echoedUrlParts);
     this.retryWarnings = taskWarnings(clock);
     this.degradation = new EndpointDegradation(
       clock,

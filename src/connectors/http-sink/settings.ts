@@ -24,6 +24,8 @@ export interface SinkSettings {
   readonly encoder: EncoderSettings;
   /** How messages show the url (shown-url.ts: origin and `/…` when it came through a config provider). */
   readonly showUrl: ShowUrl;
+  /** The url came through a config provider (wholly or in part): its path is a secret. */
+  readonly urlFromProvider: boolean;
   readonly limits: BufferLimits;
   /** Single mode (or CloudEvents binary mode): one record per request, the body is its value. */
   readonly singleBodies: boolean;
@@ -121,9 +123,11 @@ export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>)
   const tokenUrl = c["security.oidc.token.endpoint.url"];
   const retries = c["sink.retry.max-attempts"];
   const backoff = runningBackoff(configuredBackoff(BACKOFF_KEYS, c, httpSinkConfig.canonical(config)));
-  const showUrl = urlShownFor(httpSinkConfig.asWritten(config, "url"), providedKeys);
+  const urlKey = httpSinkConfig.asWritten(config, "url");
+  const showUrl = urlShownFor(urlKey, providedKeys);
   return {
     showUrl,
+    urlFromProvider: providedKeys?.has(urlKey) === true,
     encoder: {
       url: c.url,
       showUrl,

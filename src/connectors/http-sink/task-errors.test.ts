@@ -58,7 +58,7 @@ describe("HttpSinkTask errors", () => {
         await using server = endpoint();
         server.answer((r) =>
           r.path.endsWith("/v2")
-            ? new Response(JSON.stringify({ error: "channel archived" }), { status: 410 })
+            ? new Response(`no channel at ${r.path}`, { status: 410 })
             : new Response(null, { status: 307, headers: { location: `${r.path}/v2` } }),
         );
         const url = server.url(`/services/${SECRET}/\${topic}`);
@@ -67,7 +67,7 @@ describe("HttpSinkTask errors", () => {
         await waitFor(() => h.errant.length === 1);
         const origin = server.url("/…");
         expect(h.errant[0]!.error.message).toBe(
-          `HTTP 410 from POST ${origin} after 1 attempt(s): {"error":"channel archived"}`,
+          `HTTP 410 from POST ${origin} after 1 attempt(s): no channel at /services/T0/B0/[hidden]/orders/v2`,
         );
         expect(server.received.map((r) => r.path)).toEqual([
           `/services/${SECRET}/orders`,

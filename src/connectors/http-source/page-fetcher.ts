@@ -16,7 +16,7 @@ import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type ClientTls, HttpClient, type HttpResponse, HttpTransportError } from "../../http/http-client.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
 import { classifiedStatus, retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
-import type { ShowUrl } from "../../http/shown-url.ts";
+import { echoedUrlParts, type ShowUrl } from "../../http/shown-url.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -94,6 +94,8 @@ export interface PageFetcherOptions {
   readonly failsAfterRetries: (response: HttpResponse | undefined) => boolean;
   /** How messages show a request's URL (shown-url.ts), the client's messages too. */
   readonly showUrl: ShowUrl;
+  /** http.url came through a config provider: what an answer echoes of a request's path is hidden too. */
+  readonly urlFromProvider?: boolean;
 }
 
 const RETRIED = "the request is retried (http.retry.max.attempts)";
@@ -113,6 +115,7 @@ export function pageFetcherOf(
   warnings: RepeatLimiter,
   failsAfterRetries: PageFetcherOptions["failsAfterRetries"],
   showUrl: ShowUrl,
+  urlFromProvider: boolean,
 ): PageFetcher {
   const clientWith = (tls: ClientTls | undefined) =>
     new HttpClient({
@@ -142,6 +145,7 @@ export function pageFetcherOf(
     warnings,
     failsAfterRetries,
     showUrl,
+    urlFromProvider,
   });
 }
 
@@ -230,7 +234,13 @@ export class PageFetcher {
    */
   echoedSecrets(req: PageRequest): string[] {
     const auth = this.lastAuth ? headerSecrets([this.lastAuth]) : [];
-    const secrets = [...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets];
+    const secrets = [
+      ...urlSecrets(req.url),
+      ...(this.o.urlFromProvider ? echoedUrlParts(req.url) : []),
+      ...headerSecrets(req.headers),
+      ...auth,
+      ...this.o.auth.secrets,
+    ];
     return withSecretForms(secrets, MIN_SECRET_LENGTH);
   }
   /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */

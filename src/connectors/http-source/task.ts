@@ -145,6 +145,7 @@ export class HttpSourceTask implements SourceTask {
       this.repeated,
       (response) => this.failsAfterRetries(response),
       this.showUrl,
+      this.context.providedKeys?.has("http.url") === true,
     );
     for (const warning of [ignoredTlsWarning(config, c["http.ssl.enabled"]), inertOffsetKeysWarning(c)])
       if (warning) this.log.warn(warning);
