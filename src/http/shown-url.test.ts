@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { traceOf } from "../errors.ts";
 import { HttpClient, HttpTransportError, redactUrl } from "./http-client.ts";
 import { HttpRedirectError, MAX_REDIRECTS } from "./redirects.ts";
 import { echoedUrlParts, originOnly, urlShownFor } from "./shown-url.ts";
@@ -63,7 +64,8 @@ describe("HttpClient with a request's showUrl", () => {
       .request({ method: "POST", url, showUrl: originOnly })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpTransportError);
-    const text = `${(error as Error).message}\n${(error as Error).stack}\n${String((error as Error).cause)}`;
+    // The status trace's text, causes included (Bun's own error carries the URL it fetched).
+    const text = traceOf(error);
     expect(text).toContain(`POST http://127.0.0.1:${port}/… failed`);
     expect(text).not.toContain("s3cretSegment");
   });
