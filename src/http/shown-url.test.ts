@@ -27,7 +27,13 @@ describe("echoedUrlParts", () => {
     [SLACK, ["/services/T0000/B0000/XXXXsecretXXXX"]],
     [
       "https://h.example/hooks/0123456789abcdef0123?key=v",
-      ["/hooks/0123456789abcdef0123?key=v", "0123456789abcdef0123"],
+      // The path alone too: an answer may quote it without the query.
+      ["/hooks/0123456789abcdef0123?key=v", "/hooks/0123456789abcdef0123", "0123456789abcdef0123"],
+    ],
+    // Decoded, this segment is a media type any answer may name (`application/vnd.api+json`): only as sent.
+    [
+      "https://h.example/a/application%2Fvnd.api%2Bjson",
+      ["/a/application%2Fvnd.api%2Bjson", "application%2Fvnd.api%2Bjson"],
     ],
     ["https://h.example/a/b", []],
     ["https://h.example/events/${topic}/0123456789abcdef0123", ["0123456789abcdef0123"]],

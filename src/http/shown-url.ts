@@ -42,8 +42,9 @@ const SEGMENT_MIN_LENGTH = 16;
 /**
  * What an answer may echo of a URL from a config provider, to hide in the response text messages
  * quote (an error page quoting the request line: `no route for POST /services/T0/B0/XXXX`): its
- * path with its query, and each path segment of 16 characters or more; none holding a `${…}`
- * placeholder (filled per request). Not a URL: nothing.
+ * path with its query, its path alone, and each path segment, of 16 characters or more (each also
+ * decoded, unless that adds a `/`); none holding a `${…}` placeholder (filled per request).
+ * Not a URL: nothing.
  */
 export function echoedUrlParts(url: string): string[] {
   let parsed: URL;
@@ -52,14 +53,18 @@ export function echoedUrlParts(url: string): string[] {
   } catch {
     return [];
   }
-  const parts = [`${parsed.pathname}${parsed.search}`, ...parsed.pathname.split("/")];
-  const decoded = parts.map((part) => {
-    try {
-      return decodeURIComponent(part);
-    } catch {
-      return part;
-    }
-  });
+  const parts = [`${parsed.pathname}${parsed.search}`, parsed.pathname, ...parsed.pathname.split("/")];
+  // A part whose decoded form gains a `/` (`application%2Fjson`) is not added decoded: that form
+  // is ordinary text (a Content-Type every answer may name).
+  const decoded = parts
+    .filter((part) => !/%2f/i.test(part))
+    .map((part) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        return part;
+      }
+    });
   return [...new Set([...parts, ...decoded])].filter(
     (part) => part.length >= SEGMENT_MIN_LENGTH && !part.includes("${") && !part.includes("$%7B"),
   );
@@ -70,5 +75,10 @@ export function echoedUrlParts(url: string): string[] {
  * provider reference (`providedKeys`: PluginContext.providedKeys, the runtime's), else redactUrl.
  */
 export function urlShownFor(key: string, providedKeys: ReadonlySet<string> | undefined): ShowUrl {
-  return providedKeys?.has(key) ? originOnly : redactUrl;
+  return shownUrl(providedKeys?.has(key) === true);
+}
+
+/** How messages show a URL that came through a config provider (`originOnly`) or not (redactUrl). */
+export function shownUrl(fromProvider: boolean): ShowUrl {
+  return fromProvider ? originOnly : redactUrl;
 }

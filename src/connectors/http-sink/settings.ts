@@ -8,7 +8,7 @@ import type { Config } from "../../api/connector.ts";
 import { configuredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
 import { basicToken } from "../../http/basic-credentials.ts";
 import type { ClientTls } from "../../http/http-client.ts";
-import { type ShowUrl, urlShownFor } from "../../http/shown-url.ts";
+import { shownUrl } from "../../http/shown-url.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
@@ -22,9 +22,10 @@ export type NullValues = "ignore" | "send" | "delete" | "fail";
 
 export interface SinkSettings {
   readonly encoder: EncoderSettings;
-  /** How messages show the url (shown-url.ts: origin and `/…` when it came through a config provider). */
-  readonly showUrl: ShowUrl;
-  /** The url came through a config provider (wholly or in part): its path is a secret. */
+  /**
+   * The url came through a config provider (wholly or in part): its path is a secret, shown as
+   * `shownUrl` says (shown-url.ts: origin and `/…`), and hidden where an answer echoes it.
+   */
   readonly urlFromProvider: boolean;
   readonly limits: BufferLimits;
   /** Single mode (or CloudEvents binary mode): one record per request, the body is its value. */
@@ -124,13 +125,12 @@ export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>)
   const retries = c["sink.retry.max-attempts"];
   const backoff = runningBackoff(configuredBackoff(BACKOFF_KEYS, c, httpSinkConfig.canonical(config)));
   const urlKey = httpSinkConfig.asWritten(config, "url");
-  const showUrl = urlShownFor(urlKey, providedKeys);
+  const urlFromProvider = providedKeys?.has(urlKey) === true;
   return {
-    showUrl,
-    urlFromProvider: providedKeys?.has(urlKey) === true,
+    urlFromProvider,
     encoder: {
       url: c.url,
-      showUrl,
+      showUrl: shownUrl(urlFromProvider),
       forwardKeyHeader: c["sink.forward.key.header"],
       forwardHeaders: c["sink.forward.headers"],
       forwardHeadersPrefix: c["sink.forward.headers.prefix"],

@@ -108,15 +108,18 @@ const AFTER_RETRIES = {
 /** The PageFetcher a parsed config asks for: its HTTP client, TLS, authentication, retries and rate limits. */
 export function pageFetcherOf(
   c: HttpSourceConfig,
-  connector: string,
-  clock: Clock,
-  log: Logger,
-  metrics: HttpSourceMetrics,
-  warnings: RepeatLimiter,
-  failsAfterRetries: PageFetcherOptions["failsAfterRetries"],
-  showUrl: ShowUrl,
-  urlFromProvider: boolean,
+  {
+    connector,
+    ...task
+  }: Pick<
+    PageFetcherOptions,
+    "clock" | "log" | "metrics" | "warnings" | "failsAfterRetries" | "showUrl" | "urlFromProvider"
+  > & {
+    /** The connector's name, whose throttle the requests share. */
+    readonly connector: string;
+  },
 ): PageFetcher {
+  const { clock } = task;
   const clientWith = (tls: ClientTls | undefined) =>
     new HttpClient({
       connectTimeoutMs: c["http.connect.timeout.ms"],
@@ -131,8 +134,6 @@ export function pageFetcherOf(
     client,
     // The token endpoint is always verified (token-endpoint-tls.ts): its own client, never the API's trust-all.
     auth: authenticator(c, clientWith(tokenEndpointTls(tls)), clock),
-    clock,
-    log,
     policy: { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"] },
     maxAttempts: c["http.retry.max.attempts"],
     throttle: connectorThrottle(connector, c["http.throttle.max.requests"], c["http.throttle.window.ms"]),
@@ -141,11 +142,7 @@ export function pageFetcherOf(
       c["http.rate.limit.reset.header"],
       c["http.throttle.window.ms"],
     ),
-    metrics,
-    warnings,
-    failsAfterRetries,
-    showUrl,
-    urlFromProvider,
+    ...task,
   });
 }
 

@@ -136,17 +136,16 @@ export class HttpSourceTask implements SourceTask {
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.repeated = taskWarnings(this.clock);
-    this.fetcher = pageFetcherOf(
-      c,
-      name,
-      this.clock,
-      this.log,
-      this.metrics,
-      this.repeated,
-      (response) => this.failsAfterRetries(response),
-      this.showUrl,
-      this.context.providedKeys?.has("http.url") === true,
-    );
+    this.fetcher = pageFetcherOf(c, {
+      connector: name,
+      clock: this.clock,
+      log: this.log,
+      metrics: this.metrics,
+      warnings: this.repeated,
+      failsAfterRetries: (response) => this.failsAfterRetries(response),
+      showUrl: this.showUrl,
+      urlFromProvider: this.context.providedKeys?.has("http.url") === true,
+    });
     for (const warning of [ignoredTlsWarning(config, c["http.ssl.enabled"]), inertOffsetKeysWarning(c)])
       if (warning) this.log.warn(warning);
     if (!c["http.ssl.verification.enabled"])
