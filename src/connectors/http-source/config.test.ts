@@ -145,7 +145,11 @@ describe("offsets", () => {
   // back, such a partition (or link) is none the task reads.
   test("alterOffsets refuses a partition url or page_link GET …/offsets showed with [hidden], for http.url from a config provider", () => {
     const connector = new HttpSourceConnector();
-    const config = { ...base, "http.url": "${file:/etc/api.properties:url}", "http.offset.mode": "SIMPLE_INCREMENTING" };
+    const config = {
+      ...base,
+      "http.url": "${file:/etc/api.properties:url}",
+      "http.offset.mode": "SIMPLE_INCREMENTING",
+    };
     const resolved = { url: "https://api.example/v1/events?api_key=***" };
     expect(connector.alterOffsets(config, [{ partition: resolved, offset: { offset: "2" } }])).toBe(true);
     for (const [partition, offset] of [
