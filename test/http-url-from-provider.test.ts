@@ -118,4 +118,76 @@ describe("HTTP URLs given through a config provider", () => {
     for (const text of shown) expect(text).not.toContain(SECRET);
     expect(gw.output()).toContain(LITERAL);
   });
+
+  // review urlsecret P2-1: the offsets partition is keyed by the URL with its user info and key-like
+  // query values masked, so it is not the provider's value itself (shown as its reference): it
+  // showed the path, and so did a stored next page's link. Sent back, such a partition is refused.
+  test("GET …/offsets hides the path of a provider's http.url in the partition and page_link; PATCH refuses them", async () => {
+    await using dir = await tempDir();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first page links to another path, whose answer waits: the poll's mid-poll state is stored.
+    using api = startApi(async (req) => {
+      if (req.url.pathname.endsWith("/page2")) {
+        await released;
+        return Response.json([]);
+      }
+      return Response.json([{ n: 1 }], { headers: { link: `</api/${SECRET}/page2>; rel="next"` } });
+    });
+    const withQuery = `${api.base}/api/${SECRET}/events?api_key=k3yValueNotShown`;
+    const withUser = `${api.base.replace("://", "://reader:pa55wordNotShown@")}/api/${SECRET}/users`;
+    const secrets = dir.file("source.properties");
+    writeFileSync(secrets, `query=${withQuery}\nuser=${withUser}\n`);
+    await using gw = await startFileProviderGateway(dir, { "offset.flush.interval.ms": "200" });
+    const topic = uniqueTopic("url-provider-offsets");
+    await createTopic(topic);
+    const cases = [
+      { name: uniqueTopic("url-provider-query"), key: "query", url: `${api.base}[hidden]?api_key=***` },
+      { name: uniqueTopic("url-provider-user"), key: "user", url: `${api.base.replace("://", "://***@")}[hidden]` },
+    ];
+    for (const { name, key } of cases) {
+      const config = {
+        "connector.class": "HttpSource",
+        "http.url": `\${file:${secrets}:${key}}`,
+        "kafka.topic": topic,
+        "http.timer.interval.ms": "60000",
+        "http.response.records.path": "$[*]",
+        "http.pagination.type": "LINK_HEADER",
+      };
+      expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+    }
+    const read = await Promise.all(
+      cases.map(({ name }) =>
+        waitFor(async () => {
+          const r = await gw.rest.get(`/connectors/${name}/offsets`);
+          return r.body.offsets?.[0]?.offset?.page_link !== undefined ? r : undefined;
+        }),
+      ),
+    );
+    expect(
+      read.map((r) =>
+        r.body.offsets.map((o: { partition: unknown; offset: { page_link: unknown } }) => [
+          o.partition,
+          o.offset.page_link,
+        ]),
+      ),
+    ).toEqual(cases.map(({ url }) => [[{ url }, "/api/[hidden]/page2"]]));
+    for (const r of read) expect(r.text).not.toContain(SECRET);
+
+    release();
+    for (const [i, { name }] of cases.entries()) {
+      expect((await gw.rest.put(`/connectors/${name}/stop`)).status).toBe(204);
+      await waitFor(async () => (await gw.rest.get(`/connectors/${name}/status`)).body.connector.state === "STOPPED");
+      // Pasted back as read, the partition would be one the task never reads.
+      const patched = await gw.rest.patch(`/connectors/${name}/offsets`, { offsets: read[i]!.body.offsets });
+      expect({ status: patched.status, message: patched.body.message }).toEqual({
+        status: 500,
+        message:
+          "A partition's 'url' or its offset's 'page_link' holds [hidden]: GET /connectors/{name}/offsets hides the path of an http.url given through a config provider, so what it shows is not a URL the task reads. To reset this connector's offsets, use DELETE /connectors/{name}/offsets",
+      });
+    }
+    expect(gw.output()).not.toContain(SECRET);
+  });
 });
