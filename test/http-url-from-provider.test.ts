@@ -128,13 +128,15 @@ describe("HTTP URLs given through a config provider", () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    // The first page links to another path, whose answer waits: the poll's mid-poll state is stored.
+    // The first page links to another path, whose page links to a third that answers once released:
+    // the state of the poll between pages (the second page's link) is stored.
     using api = startApi(async (req) => {
-      if (req.url.pathname.endsWith("/page2")) {
+      if (req.url.pathname.endsWith("/page3")) {
         await released;
         return Response.json([]);
       }
-      return Response.json([{ n: 1 }], { headers: { link: `</api/${SECRET}/page2>; rel="next"` } });
+      const next = req.url.pathname.endsWith("/page2") ? "page3" : "page2";
+      return Response.json([{ n: 1 }], { headers: { link: `</api/${SECRET}/${next}>; rel="next"` } });
     });
     const withQuery = `${api.base}/api/${SECRET}/events?api_key=k3yValueNotShown`;
     const withUser = `${api.base.replace("://", "://reader:pa55wordNotShown@")}/api/${SECRET}/users`;
