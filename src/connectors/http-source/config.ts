@@ -113,7 +113,7 @@ export const httpSourceConfig = defineConfig({
     group: G.schedule,
   }),
   "http.timer.cron.timezone": key.string({
-    doc: "Time zone of the cron expression (IANA name).",
+    doc: "Time zone of the cron expression (IANA name). Across a DST change, as in Quartz: a local time the zone skips does not fire that day, one it repeats fires once, at its second (standard-time) instant.",
     default: "UTC",
     group: G.schedule,
     validators: [validTimezone],
