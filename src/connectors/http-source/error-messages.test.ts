@@ -16,6 +16,8 @@ const server = api((_req, url) => {
   if (url.pathname === "/null") return Response.json({ items: null });
   if (url.pathname === "/scalar")
     return new Response(`{"items": ${url.searchParams.get("n") ? "12345678901234567890" : '"none"'}}`);
+  if (url.pathname === "/slashed")
+    return Response.json({ items: [{ id: 1, ts: "2024-01-01T00:00:00Z" }, { id: 2, ts: "01/02/2024" }] });
   if (url.pathname === "/no-cursor") return Response.json({ items: [{ id: 1 }, { id: 2, next: "c2" }, { id: 3 }] });
   return Response.json({ items: [] });
 });
@@ -107,6 +109,23 @@ describe("HttpSourceTask error messages", () => {
     expect(await h.collect(3)).toHaveLength(3);
     expect(warnings(h.logs)).toEqual([
       `http.offset.field next gives no string or number in 2 of 3 records of GET ${server.base}/no-cursor?c=: they do not move the cursor (if the last records lack it, the next poll starts from the same cursor and fetches them again)`,
+    ]);
+    h.task.stop();
+  });
+
+  test("TIMESTAMP records whose field is no timestamp are a WARN; a numeric date with the year last says how to read it (srcp3)", async () => {
+    const h = await startTask({
+      "http.url": `${server.base}/slashed`,
+      "http.response.records.path": "$.items[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+    });
+    const records = await h.collect(2);
+    // Delivered, and the offset stays the timestamp: 01/02/2024 is not read as January 2.
+    expect(records.map((r) => r.value)).toHaveLength(2);
+    expect(records.at(-1)!.sourceOffset!.offset).toBe("2024-01-01T00:00:00Z");
+    expect(warnings(h.logs)).toEqual([
+      `http.offset.field ts is no timestamp (ISO-8601 or epoch) in 1 of 2 records of GET ${server.base}/slashed, such as "01/02/2024": they are delivered at every poll and do not move the offset; a numeric date with the year last is read only with http.response.record.timestamp.parser.pattern (dd/MM/yyyy or MM/dd/yyyy, which the text does not say)`,
     ]);
     h.task.stop();
   });

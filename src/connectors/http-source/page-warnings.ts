@@ -3,7 +3,9 @@
  * otherwise pass unnoticed: `http.response.records.path` finds nothing to select in the response
  * (its array, or whatever it selects from, is absent or a plain value: an API answering an error
  * document with 200, or a path that does not match the API), and `http.offset.field` gives no string or number for
- * some records (with CURSOR the offset never moves past them: each poll fetches them again). One
+ * some records (with CURSOR the offset never moves past them: each poll fetches them again), or, with
+ * TIMESTAMP, a text that is no timestamp as the offset is read (`n/a`, a numeric date with the year last
+ * such as `01/02/2024` without a pattern: instant.ts; such records are delivered at every poll). One
  * WARN per episode: said when a condition starts, again only after a page without it. Used by
  * HttpSourceTask after each page it reads.
  */
@@ -11,6 +13,7 @@
 import { JsonNumberText } from "../../api/data/json-reader.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { PageContent, PageRecordsOptions } from "./poll-run.ts";
+import { hasYearLastDate } from "./instant.ts";
 import { selectAll } from "./records.ts";
 
 /** Whatever `path` selects its records from: the path without a trailing `[*]` or `.*`. */
@@ -50,8 +53,11 @@ function nullThere(json: unknown, path: string): boolean {
   }
 }
 
+/** Characters of a field's text a WARN shows. */
+const MAX_SHOWN = 40;
+
 export class PageWarnings {
-  private readonly ongoing = new Set<"records" | "offset">();
+  private readonly ongoing = new Set<"records" | "offset" | "timestamp">();
 
   constructor(
     private readonly o: PageRecordsOptions,
@@ -80,9 +86,34 @@ export class PageWarnings {
             : "they do not move the offset"
         }`,
     );
+    const untimed = this.untimed(page);
+    this.episode(
+      "timestamp",
+      untimed.count > 0,
+      () =>
+        `http.offset.field ${field} is no timestamp (${this.o.instantForm ?? "ISO-8601 or epoch"}) in ${untimed.count} of ${page.elements.length} records of ${where}, such as ${JSON.stringify(untimed.first?.slice(0, MAX_SHOWN))}: they are delivered at every poll and do not move the offset${
+          hasYearLastDate(untimed.first ?? "")
+            ? "; a numeric date with the year last is read only with http.response.record.timestamp.parser.pattern (dd/MM/yyyy or MM/dd/yyyy, which the text does not say)"
+            : ""
+        }`,
+    );
   }
 
-  private episode(kind: "records" | "offset", holds: boolean, message: () => string): void {
+  /** With TIMESTAMP, the records whose offset field is a text or number that is no timestamp: how many, and the first. */
+  private untimed(page: PageContent): { count: number; first?: string } {
+    const read = this.o.instant;
+    if (this.o.mode !== "TIMESTAMP" || read === undefined) return { count: 0 };
+    let count = 0;
+    let first: string | undefined;
+    for (const value of page.values)
+      if (value !== null && read(value) === null) {
+        count++;
+        first ??= String(value);
+      }
+    return { count, first };
+  }
+
+  private episode(kind: "records" | "offset" | "timestamp", holds: boolean, message: () => string): void {
     if (!holds) {
       this.ongoing.delete(kind);
       return;

@@ -34,7 +34,7 @@ import {
   type SelectedRecord,
   selectRecords,
 } from "./records.ts";
-import { type InstantReader, instantReader } from "./timestamp-reader.ts";
+import { type InstantReader, instantReader, timestampForm } from "./timestamp-reader.ts";
 
 export interface Run {
   /** When the poll started, or resumed after a failed page (its wall time is stored with the offsets). */
@@ -124,6 +124,8 @@ export interface PageRecordsOptions {
   readonly clock: Clock;
   /** How TIMESTAMP offsets are read (castorm's timestamp parser keys); unset: instant.ts's reading. */
   readonly instant?: InstantReader;
+  /** The texts `instant` reads, in words (timestampForm), for the WARN about those it does not. */
+  readonly instantForm?: string;
   /** castorm's timestamp pointer and order direction: records' Kafka timestamps (else the poll's time) and order. */
   readonly recordTimes?: RecordTimes | undefined;
 }
@@ -140,6 +142,7 @@ export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecor
     topic: c["kafka.topic"],
     clock,
     instant,
+    instantForm: timestampForm(c),
     recordTimes: recordTimesOf(c, instant),
   };
 }
