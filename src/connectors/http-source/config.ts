@@ -267,12 +267,12 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.rate.limit.header": key.string({
-    doc: "Response header with the requests remaining. At 0 (a number ≤ 0; another value is ignored) the next request waits for the reset, and a 429 or 403 that carries it (GitHub's 403) is retried by the next scheduled poll rather than taken as a refusal; another status that carries it follows behavior.on.error. The default is the de facto standard of GitHub and many APIs; empty: no rate-limit header is read.",
+    doc: "Response header with the requests remaining. At 0 (a number ≤ 0; another value is ignored) the next request waits for the reset, and a 429 or 403 that carries it (GitHub's 403) is retried by the next scheduled poll rather than taken as a refusal; another status that carries it follows behavior.on.error. The default is the de facto standard of GitHub and many APIs; empty: no rate-limit header is read. An HTTP header name (an RFC 9110 token: no space or colon), else refused by validation; a config stored before that rule starts with a WARN and reads no such header.",
     default: "X-RateLimit-Remaining",
     group: G.rate,
   }),
   "http.rate.limit.reset.header": key.string({
-    doc: "Response header with the reset time: epoch seconds (GitHub's `X-RateLimit-Reset`), epoch milliseconds, or seconds from now when small. Without it (or empty) the wait is http.throttle.window.ms.",
+    doc: "Response header with the reset time: epoch seconds (GitHub's `X-RateLimit-Reset`), epoch milliseconds, or seconds from now when small. Without it (or empty) the wait is http.throttle.window.ms. An HTTP header name (an RFC 9110 token), as http.rate.limit.header.",
     default: "X-RateLimit-Reset",
     group: G.rate,
   }),
