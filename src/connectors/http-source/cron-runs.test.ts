@@ -40,7 +40,12 @@ describe("cronRuns across daylight saving time changes, as Quartz's CronExpressi
     // Asked during the first 02:15 (CEST), Quartz reads it as 02:15 CET: the next run is 03:00 CET.
     ["0 0 * * * ?", "Europe/Berlin", "2024-10-27T00:15:00Z", ["2024-10-27T02:00:00.000Z"]],
     // America/Santiago, 2024-09-08: midnight becomes 01:00. A daily midnight run skips that day.
-    ["0 0 0 * * ?", "America/Santiago", "2024-09-07T02:00:00Z", ["2024-09-07T04:00:00.000Z", "2024-09-09T03:00:00.000Z"]],
+    [
+      "0 0 0 * * ?",
+      "America/Santiago",
+      "2024-09-07T02:00:00Z",
+      ["2024-09-07T04:00:00.000Z", "2024-09-09T03:00:00.000Z"],
+    ],
     // Australia/Lord_Howe, 2024-10-06: 02:00 becomes 02:30 (a 30-minute change).
     [
       "15 5,20,35,50 * * * ?",

@@ -17,7 +17,12 @@ const server = api((_req, url) => {
   if (url.pathname === "/scalar")
     return new Response(`{"items": ${url.searchParams.get("n") ? "12345678901234567890" : '"none"'}}`);
   if (url.pathname === "/slashed")
-    return Response.json({ items: [{ id: 1, ts: "2024-01-01T00:00:00Z" }, { id: 2, ts: "01/02/2024" }] });
+    return Response.json({
+      items: [
+        { id: 1, ts: "2024-01-01T00:00:00Z" },
+        { id: 2, ts: "01/02/2024" },
+      ],
+    });
   if (url.pathname === "/no-cursor") return Response.json({ items: [{ id: 1 }, { id: 2, next: "c2" }, { id: 3 }] });
   return Response.json({ items: [] });
 });

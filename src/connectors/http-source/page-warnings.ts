@@ -12,8 +12,8 @@
 
 import { JsonNumberText } from "../../api/data/json-reader.ts";
 import type { Logger } from "../../util/logger.ts";
-import type { PageContent, PageRecordsOptions } from "./poll-run.ts";
 import { hasYearLastDate } from "./instant.ts";
+import type { PageContent, PageRecordsOptions } from "./poll-run.ts";
 import { selectAll } from "./records.ts";
 
 /** Whatever `path` selects its records from: the path without a trailing `[*]` or `.*`. */

@@ -100,7 +100,10 @@ export function offsetMsAt(zone: Zone, ms: number): number {
  */
 export function instantsOfLocal(localMs: number, zone: Zone): number[] {
   if ("offsetSeconds" in zone) return [localMs - zone.offsetSeconds * 1000];
-  const offsets = new Set([regionOffsetMs(zone.region, localMs - DAY_MS), regionOffsetMs(zone.region, localMs + DAY_MS)]);
+  const offsets = new Set([
+    regionOffsetMs(zone.region, localMs - DAY_MS),
+    regionOffsetMs(zone.region, localMs + DAY_MS),
+  ]);
   return [...offsets]
     .filter((o) => regionOffsetMs(zone.region, localMs - o) === o)
     .map((o) => localMs - o)
