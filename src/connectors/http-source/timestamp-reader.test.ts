@@ -24,6 +24,7 @@ describe("instantReader (castorm's timestamp parser keys)", () => {
     expect(iso(read("2024-07-01T10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
     expect(iso(read("2024/07/01 10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
     expect(iso(read("2024-07-01T10:00:00Z"))).toBe("2024-07-01T10:00:00.000Z");
+    expect(iso(read("2024-07-01T10:00:00 UTC"))).toBe("2024-07-01T10:00:00.000Z");
     expect(iso(read("Mon, 01 Jul 2024 10:00:00 GMT"))).toBe("2024-07-01T10:00:00.000Z");
   });
 
