@@ -52,14 +52,15 @@ describe("epochNanos", () => {
 
 describe("the forms read without a timestamp parser pattern (srcp3)", () => {
   test.each([
-    // A numeric date with the year last: Date.parse reads it month first (January 2); most of the world
-    // means day first (1 February). No timestamp, so a pattern (dd/MM/yyyy, MM/dd/yyyy) has to say.
-    ["01/02/2024", null],
-    ["1/2/2024 10:00", null],
-    ["01.02.2024", null],
-    ["01-02-2024", null],
-    ["12/31/2024", null],
-    ["01/02/2024 10:00:00 GMT", null],
+    // A numeric date with the year last: month first, as Date.parse reads it and earlier releases did
+    // (page-warnings.ts says so once; the pattern key reads it day first). No month 31: no timestamp.
+    ["01/02/2024", at("2024-01-02T00:00:00Z")],
+    ["1/2/2024 10:00", at("2024-01-02T10:00:00Z")],
+    ["01.02.2024", at("2024-01-02T00:00:00Z")],
+    ["01-02-2024", at("2024-01-02T00:00:00Z")],
+    ["12/31/2024", at("2024-12-31T00:00:00Z")],
+    ["01/02/2024 10:00:00 GMT", at("2024-01-02T10:00:00Z")],
+    ["31/12/2024", null],
     // The year first: read as ISO-8601's order.
     ["2024/01/02", at("2024-01-02T00:00:00Z")],
     ["2024.01.02 03:04", at("2024-01-02T03:04:00Z")],
@@ -74,6 +75,15 @@ describe("the forms read without a timestamp parser pattern (srcp3)", () => {
     ["2024-01-02T03:04:05.250 UTC", at("2024-01-02T03:04:05Z") + 250_000_000n],
     ["2024-01-02T03:04:05 +02:00", at("2024-01-02T01:04:05Z")],
     ["2024-01-02 03:04:05 UTC", at("2024-01-02T03:04:05Z")],
+    // A numeric offset of one or two digits alone is hours, also after a space; `+2:30` hours and minutes.
+    ["2024-01-02T03:04:05 +2", at("2024-01-02T01:04:05Z")],
+    ["2024-01-02T03:04:05 -2", at("2024-01-02T05:04:05Z")],
+    ["2024-01-02T03:04:05 +02", at("2024-01-02T01:04:05Z")],
+    ["2024-01-02T03:04:05.5 +2", at("2024-01-02T01:04:05Z") + 500_000_000n],
+    ["2024-01-02T03:04:05 +2:30", at("2024-01-02T00:34:05Z")],
+    ["2024-01-02 03:04:05 +2", at("2024-01-02T01:04:05Z")],
+    ["2024/01/02 03:04:05 +2", at("2024-01-02T01:04:05Z")],
+    ["Jan 2, 2024 03:04:05 -2", at("2024-01-02T05:04:05Z")],
   ] as const)("%p is %p ns", (value, ns) => {
     expect(epochNanos(value)).toBe(ns);
   });
@@ -104,6 +114,7 @@ describe("a timestamp without a zone is UTC (castorm's parser zone), whatever th
       const ten = at("2024-01-01T10:00:00Z");
       for (const text of [
         "2024/01/01 10:00:00",
+        "01/01/2024 10:00:00",
         "Jan 1, 2024 10:00:00",
         "Mon, 01 Jan 2024 10:00:00",
         "2024/01/01 10:00:00.250",

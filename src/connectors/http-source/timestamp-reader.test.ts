@@ -15,8 +15,8 @@ describe("instantReader (castorm's timestamp parser keys)", () => {
     const read = readerOf({});
     expect(iso(read("2024-01-01T10:00:00"))).toBe("2024-01-01T10:00:00.000Z");
     expect(iso(read(1704103200))).toBe("2024-01-01T10:00:00.000Z");
-    // A numeric date with the year last says not whether the day or the month is first: no timestamp.
-    expect(read("01/07/2024 10:00:00")).toBeNull();
+    // A numeric date with the year last: month first, as earlier releases read it (a WARN says so once).
+    expect(iso(read("01/07/2024 10:00:00"))).toBe("2024-01-07T10:00:00.000Z");
   });
 
   test("the zone alone: zone-less texts in it, a zone the text names kept", () => {
@@ -67,8 +67,7 @@ describe("instantReader (castorm's timestamp parser keys)", () => {
 
   test("TIMESTAMP offsets compare by it: a record after the offset in the pattern's reading is new", () => {
     const read = readerOf({ "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm:ss" });
-    // Day first: 03/06 (June 3rd) is before 02/07 (July 2nd). Without the pattern neither is a timestamp
-    // (Date.parse read March 6th and February 7th): the record is delivered, as one without the field.
+    // Day first: 03/06 (June 3rd) is before 02/07 (July 2nd); Date.parse reads March 6th and February 7th.
     expect(isNewRecord("TIMESTAMP", "02/07/2024 00:00:00", "03/06/2024 00:00:00", null, undefined, read)).toBe(false);
     expect(isNewRecord("TIMESTAMP", "02/07/2024 00:00:00", "03/06/2024 00:00:00")).toBe(true);
   });
