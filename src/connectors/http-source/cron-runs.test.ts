@@ -55,7 +55,12 @@ describe("cronRuns across daylight saving time changes, as Quartz's CronExpressi
       ["2024-10-05T15:20:15.000Z", "2024-10-05T15:35:15.000Z", "2024-10-05T15:50:15.000Z", "2024-10-05T16:05:15.000Z"],
     ],
     // Daily at 02:15, which 2024-10-06 has not: no run that day (croner ran at 02:30, 15:30Z).
-    ["0 15 2 * * ?", "Australia/Lord_Howe", "2024-10-05T12:00:00Z", ["2024-10-06T15:15:00.000Z", "2024-10-07T15:15:00.000Z"]],
+    [
+      "0 15 2 * * ?",
+      "Australia/Lord_Howe",
+      "2024-10-05T12:00:00Z",
+      ["2024-10-06T15:15:00.000Z", "2024-10-07T15:15:00.000Z"],
+    ],
     // The last day minus 1 at 02:30 (L-1) on a spring-forward day (Berlin, 2024-03-30 is not; 2025-03-30 is): skipped.
     ["0 30 2 L-1 * ?", "Europe/Berlin", "2025-03-01T00:00:00Z", ["2025-04-29T00:30:00.000Z"]],
   ])("%s in %s after %s", (expression, timezone, from, expected) => {

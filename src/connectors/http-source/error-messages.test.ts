@@ -12,7 +12,9 @@ const server = api((_req, url) => {
   if (url.pathname === "/down") return new Response("maintenance", { status: 503 });
   // An error document twice, records once, then an error document and records by turns.
   if (url.pathname === "/flaky")
-    return Response.json(++flaky === 3 || (flaky > 4 && flaky % 2 === 0) ? { items: [{ id: 3 }] } : { error: "maintenance" });
+    return Response.json(
+      ++flaky === 3 || (flaky > 4 && flaky % 2 === 0) ? { items: [{ id: 3 }] } : { error: "maintenance" },
+    );
   if (url.pathname === "/null") return Response.json({ items: null });
   if (url.pathname === "/scalar")
     return new Response(`{"items": ${url.searchParams.get("n") ? "12345678901234567890" : '"none"'}}`);
