@@ -130,12 +130,12 @@ export class HttpSourceTask implements SourceTask {
     // Every counter shows from the start, at 0, so dashboards and rate() see the series.
     for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
     this.pageOptions = pageRecordsOptions(c, this.clock);
-    this.warnings = new PageWarnings(this.pageOptions, this.log);
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.repeated = taskWarnings(this.clock);
+    this.warnings = new PageWarnings(this.pageOptions, this.log, this.repeated);
     this.fetcher = pageFetcherOf(c, {
       connector: name,
       clock: this.clock,
