@@ -30,7 +30,7 @@ export interface SplitTexts {
 const Kind = { None: 0, Container: 1, String: 2, Scalar: 3 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
-/** Characters that end a scalar (the whole-body split's `/[\s,\]}[{"]/`). */
+/** Characters that end a scalar (as `valueEnd` of json-text.ts, which splits array elements, reads them). */
 const SCALAR_END = /[\s,\]}[{"]/;
 
 function isJsonWhitespace(c: number): boolean {

@@ -53,3 +53,9 @@ describe("jsonPathProblem (review P3.9)", () => {
     else expect(found).toStartWith("Filter and script expressions such as [(@.x)]");
   });
 });
+
+describe("jsonPathProblem: text jsonpath-plus reads as no segment (review grammar P3-1)", () => {
+  test.each(["$[(@.x)]1", "$[0][(@.x)]1"])("%s is refused with a message naming the problem", (path) => {
+    expect(jsonPathProblem(path)).toBe("Invalid JSONPath expression: a segment could not be read");
+  });
+});

@@ -23,7 +23,11 @@ export function jsonPathProblem(path: string): string | undefined {
   if (depth !== 0 || !closed) return "Unbalanced brackets in the JSONPath expression";
   try {
     // Evaluating against {} may not reach a filter or script segment, which the runtime refuses.
-    const refused = JSONPath.toPathArray(path)
+    const segments: unknown[] = JSONPath.toPathArray(path);
+    // jsonpath-plus gives a null segment for text it cannot read (`$[(@.x)]1`).
+    if (segments.some((segment) => typeof segment !== "string"))
+      return "Invalid JSONPath expression: a segment could not be read";
+    const refused = (segments as string[])
       .flatMap(unionMembers)
       .find((segment) => /^\s*\??\(/.test(segment));
     if (refused !== undefined)
