@@ -27,9 +27,7 @@ export function jsonPathProblem(path: string): string | undefined {
     // jsonpath-plus gives a null segment for text it cannot read (`$[(@.x)]1`).
     if (segments.some((segment) => typeof segment !== "string"))
       return "Invalid JSONPath expression: a segment could not be read";
-    const refused = (segments as string[])
-      .flatMap(unionMembers)
-      .find((segment) => /^\s*\??\(/.test(segment));
+    const refused = (segments as string[]).flatMap(unionMembers).find((segment) => /^\s*\??\(/.test(segment));
     if (refused !== undefined)
       return `Filter and script expressions such as [${refused.trim()}] are not evaluated (no expression in a config runs code); select with names, indexes, slices, * or .. only`;
     JSONPath({ path, json: {}, eval: false, wrap: true });
