@@ -16,7 +16,7 @@ import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type ClientTls, HttpClient, type HttpResponse, HttpTransportError } from "../../http/http-client.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
 import { classifiedStatus, retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
-import { echoedUrlParts, type ShowUrl } from "../../http/shown-url.ts";
+import { echoedUrlParts, type ShowUrl, shownUrl } from "../../http/shown-url.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -92,10 +92,11 @@ export interface PageFetcherOptions {
    * as its behavior.on.error says: the Degraded trace names what follows the retries.
    */
   readonly failsAfterRetries: (response: HttpResponse | undefined) => boolean;
-  /** How messages show a request's URL (shown-url.ts), the client's messages too. */
-  readonly showUrl: ShowUrl;
-  /** http.url came through a config provider: what an answer echoes of a request's path is hidden too. */
-  readonly urlFromProvider?: boolean;
+  /**
+   * http.url came through a config provider: messages (the client's too) show a request's URL as its
+   * origin only and what an answer echoes of its path is hidden (shown-url.ts); else redactUrl.
+   */
+  readonly urlFromProvider: boolean;
 }
 
 const RETRIED = "the request is retried (http.retry.max.attempts)";
@@ -111,10 +112,7 @@ export function pageFetcherOf(
   {
     connector,
     ...task
-  }: Pick<
-    PageFetcherOptions,
-    "clock" | "log" | "metrics" | "warnings" | "failsAfterRetries" | "showUrl" | "urlFromProvider"
-  > & {
+  }: Pick<PageFetcherOptions, "clock" | "log" | "metrics" | "warnings" | "failsAfterRetries" | "urlFromProvider"> & {
     /** The connector's name, whose throttle the requests share. */
     readonly connector: string;
   },
@@ -179,9 +177,12 @@ function failureReason(error: Error, req: PageRequest, showUrl: ShowUrl): string
 
 export class PageFetcher {
   private readonly waits: RateLimitWaitLog;
+  /** How messages show a request's URL (shown-url.ts), the client's messages too. */
+  private readonly showUrl: ShowUrl;
 
   constructor(private readonly o: PageFetcherOptions) {
     this.waits = new RateLimitWaitLog(o.log);
+    this.showUrl = shownUrl(o.urlFromProvider);
     this.degradation = new EndpointDegradation(o.clock, AFTER_RETRIES.nextPoll);
   }
 
@@ -191,7 +192,7 @@ export class PageFetcher {
       let response = await this.send(req, signal);
       if (response.status === 401 && this.lastAuth !== undefined && this.o.auth.rejected(this.lastAuth)) {
         this.o.log.info(
-          `${req.method} ${this.o.showUrl(req.url)} answered 401: renewing the credentials and trying once more`,
+          `${req.method} ${this.showUrl(req.url)} answered 401: renewing the credentials and trying once more`,
         );
         response = await this.send(req, signal);
       }
@@ -204,7 +205,7 @@ export class PageFetcher {
       if (undecodable(error)) throw error;
       if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
         throw new UnreachableError(
-          `${req.method} ${this.o.showUrl(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req, this.o.showUrl)}`,
+          `${req.method} ${this.showUrl(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req, this.showUrl)}`,
           { cause: error },
         );
       throw error;
@@ -287,7 +288,7 @@ export class PageFetcher {
         });
         this.lastAuth = auth;
         const headers: [string, string][] = auth ? [...req.headers, auth] : [...req.headers];
-        return { method: req.method, url: req.url, headers, body: req.body, showUrl: this.o.showUrl };
+        return { method: req.method, url: req.url, headers, body: req.body, showUrl: this.showUrl };
       },
       {
         policy: this.o.policy,
@@ -304,7 +305,7 @@ export class PageFetcher {
             if (waitMs !== undefined) {
               const until = new Date(clock.now() + waitMs).toISOString();
               this.waits.waiting(
-                `${req.method} ${this.o.showUrl(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
+                `${req.method} ${this.showUrl(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
                 waitMs,
                 clock,
               );
@@ -325,13 +326,13 @@ export class PageFetcher {
             outcome && typeof outcome === "object" && "status" in outcome ? (outcome as HttpResponse) : undefined;
           const what = response ? `HTTP ${response.status}` : attemptFailureText(outcome);
           const after = this.o.failsAfterRetries(response) ? AFTER_RETRIES.fails : AFTER_RETRIES.nextPoll;
-          this.degradation.retrying(request, `${req.method} ${this.o.showUrl(req.url)}`, what, after);
+          this.degradation.retrying(request, `${req.method} ${this.showUrl(req.url)}`, what, after);
           // An API down for days is retried every poll: the first WARN at once, then one a minute.
           warnLimited(
             this.o.log,
             this.o.warnings,
-            `retry ${req.method} ${this.o.showUrl(req.url)} ${what}`,
-            `${req.method} ${this.o.showUrl(req.url)} attempt ${attempt + 1} of ${this.o.maxAttempts} failed (${what}); retrying in ${delayMs} ms`,
+            `retry ${req.method} ${this.showUrl(req.url)} ${what}`,
+            `${req.method} ${this.showUrl(req.url)} attempt ${attempt + 1} of ${this.o.maxAttempts} failed (${what}); retrying in ${delayMs} ms`,
           );
         },
       },

@@ -29,7 +29,7 @@ import type { Config, SourceOffsetUpdate, SourceTask, SourceTaskContext } from "
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { HttpRedirectError, type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
-import { type ShowUrl, urlShownFor } from "../../http/shown-url.ts";
+import { type ShowUrl, shownUrl } from "../../http/shown-url.ts";
 import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
 import { TokenRequestError } from "../../http/token-request-errors.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -122,7 +122,8 @@ export class HttpSourceTask implements SourceTask {
   async start(config: Config): Promise<void> {
     const c = checkedConfig(config);
     this.c = c;
-    this.showUrl = urlShownFor("http.url", this.context.providedKeys);
+    const urlFromProvider = this.context.providedKeys?.has("http.url") === true;
+    this.showUrl = shownUrl(urlFromProvider);
     const name = config.name ?? "http-source";
     this.log = this.context.logger;
     this.clock = this.context.clock;
@@ -143,8 +144,7 @@ export class HttpSourceTask implements SourceTask {
       metrics: this.metrics,
       warnings: this.repeated,
       failsAfterRetries: (response) => this.failsAfterRetries(response),
-      showUrl: this.showUrl,
-      urlFromProvider: this.context.providedKeys?.has("http.url") === true,
+      urlFromProvider,
     });
     for (const warning of [ignoredTlsWarning(config, c["http.ssl.enabled"]), inertOffsetKeysWarning(c)])
       if (warning) this.log.warn(warning);
