@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { traceOf } from "../errors.ts";
 import { HttpClient, HttpTransportError, redactUrl } from "./http-client.ts";
 import { HttpRedirectError, MAX_REDIRECTS } from "./redirects.ts";
-import { echoedUrlParts, originOnly, urlShownFor } from "./shown-url.ts";
+import { echoedUrlParts, originOnly, shownUrl } from "./shown-url.ts";
 
 const SLACK = "https://hooks.slack.com/services/T0000/B0000/XXXXsecretXXXX";
 
@@ -47,15 +47,15 @@ describe("echoedUrlParts", () => {
   });
 });
 
-describe("urlShownFor", () => {
-  test("a key whose raw value held a config provider reference shows its origin only", () => {
-    expect(urlShownFor("url", new Set(["url"]))(SLACK)).toBe("https://hooks.slack.com/…");
+describe("shownUrl", () => {
+  test("a URL that came through a config provider shows its origin only", () => {
+    expect(shownUrl(true)(SLACK)).toBe("https://hooks.slack.com/…");
   });
 
   test("a literal URL shows as redactUrl shows it", () => {
     const url = "https://h.example/hook/T0?api_key=k3y&page=2";
-    expect(urlShownFor("url", new Set(["other"]))(url)).toBe(redactUrl(url));
-    expect(urlShownFor("url", undefined)(url)).toBe("https://h.example/hook/T0?api_key=***&page=2");
+    expect(shownUrl(false)(url)).toBe(redactUrl(url));
+    expect(shownUrl(false)(url)).toBe("https://h.example/hook/T0?api_key=***&page=2");
   });
 });
 

@@ -71,14 +71,9 @@ export function echoedUrlParts(url: string): string[] {
 }
 
 /**
- * How messages show the URL a config key gives: `originOnly` when its raw value holds a config
- * provider reference (`providedKeys`: PluginContext.providedKeys, the runtime's), else redactUrl.
+ * How messages show a URL that came through a config provider (`originOnly`: its key's raw value
+ * held a reference, PluginContext.providedKeys) or not (redactUrl).
  */
-export function urlShownFor(key: string, providedKeys: ReadonlySet<string> | undefined): ShowUrl {
-  return shownUrl(providedKeys?.has(key) === true);
-}
-
-/** How messages show a URL that came through a config provider (`originOnly`) or not (redactUrl). */
 export function shownUrl(fromProvider: boolean): ShowUrl {
   return fromProvider ? originOnly : redactUrl;
 }
