@@ -266,6 +266,14 @@ describe("an HTTP source poll interrupted between pages whose start offset was e
       if (patch) {
         await stop(m.gw);
         const { page_offset: _start, ...offset } = m.offset;
+        // Review nonets-c P2-2: one marked NONE with another offset than http.initial.offset was accepted, then ignored.
+        const ignored = await m.gw.rest.patch(`/connectors/${NAME}/offsets`, {
+          offsets: [{ partition: m.partition, offset: { ...offset, offset: EVENTS[1]!.at } }],
+        });
+        expect({ status: ignored.status, message: ignored.body.message }).toEqual({
+          status: 500,
+          message: expect.stringContaining("with 'offset_mode' NONE is not http.initial.offset"),
+        });
         const patched = await m.gw.rest.patch(`/connectors/${NAME}/offsets`, {
           offsets: [{ partition: m.partition, offset }],
         });
