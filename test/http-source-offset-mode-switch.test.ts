@@ -7,7 +7,7 @@
  * to NONE and back (NONE's poll overwrote the position); a TIMESTAMP poll interrupted
  * between pages is resumed at its page, each record in Kafka once; one whose start offset was
  * edited (a PATCH of `offset`, a PUT of http.initial.offset) starts over at once on its first page
- * from the new one, no record lost.
+ * from the new one, on an interval or a cron schedule, no record lost.
  */
 import { describe, expect, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
@@ -255,12 +255,19 @@ describe("an HTTP source poll interrupted between pages whose start offset was e
   }, 120_000);
 
   // Review nonets-b P2-1: PATCHed without page_offset, the old skip count was applied on the new start.
+  // Review nonets-c P2-1: on a cron schedule, the poll started over waited for the next fire time.
+  const dailyCron = {
+    "http.timer.type": "cron",
+    // Daily, 12 hours from now: a poll due at its fire time would not come within the test.
+    "http.timer.cron.expression": `0 0 ${(new Date().getUTCHours() + 12) % 24} * * ?`,
+  };
   test.each([
-    ["as stored", false],
-    ["PATCHed without page_offset", true],
+    ["as stored", false, {}],
+    ["PATCHed without page_offset", true, {}],
+    ["as stored, switched to a daily cron schedule", false, dailyCron],
   ])(
     "NONE, http.initial.offset edited by PUT, its offset %s: the poll starts over at once from the new one",
-    async (_, patch) => {
+    async (_, patch, timer) => {
       await using dir = await tempDir();
       await using m = await midPoll(dir, "NONE");
       if (patch) {
@@ -281,7 +288,7 @@ describe("an HTTP source poll interrupted between pages whose start offset was e
       }
       m.heal();
       const from = m.api.seen.length;
-      const edited = { ...m.config, "http.initial.offset": EVENTS[1]!.at };
+      const edited = { ...m.config, ...timer, "http.initial.offset": EVENTS[1]!.at };
       expect((await m.gw.rest.put(`/connectors/${NAME}/config`, edited)).status).toBe(200);
       if (patch) expect((await m.gw.rest.put(`/connectors/${NAME}/resume`)).status).toBe(202);
       await startedOverFromE2(m, from);
