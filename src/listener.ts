@@ -82,6 +82,15 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/**
+ * Whether two listeners would bind the same socket: the same port (not 0, a port chosen at bind) on
+ * the same host, or on any host when either takes every interface (`[::]` is dual-stack).
+ */
+function sameAddress(a: Listener, b: Listener): boolean {
+  if (a.port === 0 || a.port !== b.port) return false;
+  return ANY_HOSTS.has(a.host) || ANY_HOSTS.has(b.host) || a.host.toLowerCase() === b.host.toLowerCase();
+}
+
 /** The REST, admin and ingest listeners of the worker config; throws ConfigError on a bad one or a clash. */
 export function workerListeners(
   listeners: readonly string[],
@@ -97,10 +106,8 @@ export function workerListeners(
     configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");
   const adminListeners = admin?.map((l) => parseListener("admin.listeners", l));
   const ingestListeners = ingest?.map((l) => parseListener("ingest.listeners", l)) ?? null;
-  for (const ingest of ingestListeners ?? []) {
-    const clash = [...restListeners, ...(adminListeners ?? [])].find(
-      (l) => l.port !== 0 && l.port === ingest.port && (l.host === ingest.host || l.host === "" || ingest.host === ""),
-    );
+  for (const [i, ingest] of (ingestListeners ?? []).entries()) {
+    const clash = [...restListeners, ...(adminListeners ?? [])].find((l) => sameAddress(l, ingest));
     if (clash)
       configError(
         "ingest.listeners",
@@ -108,6 +115,19 @@ export function workerListeners(
           "ingest.listeners",
           ingest.uri,
           `the ingest listener must not share a port with the REST listener ${clash.uri}`,
+        ),
+      );
+    // Bound twice, the second would fail as "in use by another process", naming neither entry.
+    const twice = ingestListeners!.slice(0, i).find((l) => sameAddress(l, ingest));
+    if (twice)
+      configError(
+        "ingest.listeners",
+        invalidValue(
+          "ingest.listeners",
+          ingest.uri,
+          twice.uri === ingest.uri
+            ? "the listener is listed twice"
+            : `the listener takes the same port as the ingest listener ${twice.uri}`,
         ),
       );
   }

@@ -51,7 +51,7 @@ const ownWorkerConfig = defineConfig({
     displayName: "Admin listeners",
   }),
   "ingest.listeners": key.list({
-    doc: "Ingest listeners (devices POST records here; the REST API is never served on them), comma-separated protocol://host:port URIs (http or https; https takes its key store from ingest.listeners.https.ssl.*). Unset: http://:8080, opened when the first HttpIngestSource connector starts. Empty: no ingest listener.",
+    doc: "Ingest listeners (devices POST records here; the REST API is never served on them), comma-separated protocol://host:port URIs (http or https; https takes its key store from ingest.listeners.https.ssl.*). Unset: http://:8080, opened when the first HttpIngestSource connector starts. Empty: no ingest listener. Two entries on the same port (the same URI twice, the same host, or one of them on every interface) are refused at start, naming the repeated one, as is one on the port of a REST or admin listener.",
     default: null,
     importance: "HIGH",
     group: "Ingest",
