@@ -16,7 +16,10 @@ function refusal(rest: string[], admin: string[] | null, ingest: string[] | null
 describe("workerListeners", () => {
   describe("when ingest.listeners names the same listener twice", () => {
     test.each([
-      [["http://:9080", "http://:9080"], "Invalid value http://:9080 for configuration ingest.listeners: the listener is listed twice"],
+      [
+        ["http://:9080", "http://:9080"],
+        "Invalid value http://:9080 for configuration ingest.listeners: the listener is listed twice",
+      ],
       [
         ["http://127.0.0.1:9080", "https://127.0.0.1:9080"],
         "Invalid value https://127.0.0.1:9080 for configuration ingest.listeners: the listener takes the same port as the ingest listener http://127.0.0.1:9080",

@@ -241,7 +241,10 @@ export class IngestServer {
     const plainFetch = (request: Request, srv: Server<undefined>) => app.serve(request, srv);
     const heldFetch = (request: Request, srv: Server<undefined>) =>
       heldRequest(request, srv, hold ?? idle, idle, () => app.serve(request, srv));
-    const handlers = () => ({ routes: this.postRoutes(hold, idle), fetch: hold === undefined ? plainFetch : heldFetch });
+    const handlers = () => ({
+      routes: this.postRoutes(hold, idle),
+      fetch: hold === undefined ? plainFetch : heldFetch,
+    });
     const hostname = listener.host === "" ? "0.0.0.0" : listener.host;
     const bind = (port: number, largestRouteLimit: number) =>
       Bun.serve({

@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { systemClock } from "../util/clock.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
-import { LISTENER_IDLE_SECONDS, requestIdleSeconds } from "./request-idle-hold.ts";
 import { passThroughStages } from "./request-context.ts";
+import { LISTENER_IDLE_SECONDS, requestIdleSeconds } from "./request-idle-hold.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { startedIngestServer, testIngestApp, testSettings } from "./test-support.ts";
 
@@ -67,90 +67,80 @@ function heldRoute(timeoutMs: number) {
 describe("IngestServer with a route whose ingest.request.timeout.ms outlasts Bun's idle limit", () => {
   // Bun's limit counts while a body is still arriving (bytes from the client do not reset it): a
   // body stalled past it was cut there, unanswered, where the gateway's deadline answers 408.
-  test(
-    "a body stalled past the listener's idle limit is answered 408 at ingest.request.timeout.ms",
-    async () => {
-      const { routes } = heldRoute(15_000);
-      // A listener idle limit of 8 s (Bun's timer ticks every 4 s: it fires 8 to 12 s in) keeps the
-      // test short; the deadline runs on the system clock, as Bun's timer does.
-      const app = testIngestApp(routes, { clock: systemClock });
-      const server = startedIngestServer(app, routes, { idleSeconds: 8 });
-      try {
-        const device = client(Number(new URL(server.urls[0]!).port));
-        device.socket.write('POST /a HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a"');
-        await device.closed;
-        expect(device.text()).toStartWith("HTTP/1.1 408 ");
-      } finally {
-        await server.stop();
-      }
-    },
-    60_000,
-  );
+  test("a body stalled past the listener's idle limit is answered 408 at ingest.request.timeout.ms", async () => {
+    const { routes } = heldRoute(15_000);
+    // A listener idle limit of 8 s (Bun's timer ticks every 4 s: it fires 8 to 12 s in) keeps the
+    // test short; the deadline runs on the system clock, as Bun's timer does.
+    const app = testIngestApp(routes, { clock: systemClock });
+    const server = startedIngestServer(app, routes, { idleSeconds: 8 });
+    try {
+      const device = client(Number(new URL(server.urls[0]!).port));
+      device.socket.write(
+        'POST /a HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a"',
+      );
+      await device.closed;
+      expect(device.text()).toStartWith("HTTP/1.1 408 ");
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 
-  test(
-    "an idle REST Proxy v3 stream ends with the gateway's 408 report at ingest.request.timeout.ms",
-    async () => {
-      const { routes, acknowledge } = heldRoute(15_000);
+  test("an idle REST Proxy v3 stream ends with the gateway's 408 report at ingest.request.timeout.ms", async () => {
+    const { routes, acknowledge } = heldRoute(15_000);
+    acknowledge();
+    const app = testIngestApp(routes, { clock: systemClock });
+    const server = startedIngestServer(app, routes, { idleSeconds: 8 });
+    try {
+      const device = client(Number(new URL(server.urls[0]!).port));
+      const record = '{"value":{"type":"JSON","data":1}}';
+      device.socket.write(
+        `POST /v3/clusters/k/topics/ta/records HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${record.length.toString(16)}\r\n${record}\r\n`,
+      );
+      // Its report, then nothing from either side until the gateway's deadline.
+      await device.closed;
+      expect(device.text()).toContain('"error_code":200');
+      expect(device.text()).toContain(
+        '{"error_code":408,"message":"No byte of the stream arrived within 15000 ms (ingest.request.timeout.ms)"}',
+      );
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  test("with no Bun limit (a deadline past 255 s), a connection idles out at the listener's limit once answered", async () => {
+    const { routes, submitted, acknowledge } = heldRoute(300_000);
+    const server = startedIngestServer(testIngestApp(routes), routes, { idleSeconds: 8 });
+    try {
+      const port = Number(new URL(server.urls[0]!).port);
+      const device = client(port);
+      device.socket.write(
+        'POST /a HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
+      );
+      await submitted;
       acknowledge();
-      const app = testIngestApp(routes, { clock: systemClock });
-      const server = startedIngestServer(app, routes, { idleSeconds: 8 });
-      try {
-        const device = client(Number(new URL(server.urls[0]!).port));
-        const record = '{"value":{"type":"JSON","data":1}}';
-        device.socket.write(
-          `POST /v3/clusters/k/topics/ta/records HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${record.length.toString(16)}\r\n${record}\r\n`,
-        );
-        // Its report, then nothing from either side until the gateway's deadline.
-        await device.closed;
-        expect(device.text()).toContain('"error_code":200');
-        expect(device.text()).toContain('{"error_code":408,"message":"No byte of the stream arrived within 15000 ms (ingest.request.timeout.ms)"}');
-      } finally {
-        await server.stop();
-      }
-    },
-    60_000,
-  );
+      // Kept alive after its answer: closed by the listener's idle limit, which the request's hold no longer lifts.
+      await device.closed;
+      expect(device.text()).toStartWith("HTTP/1.1 200 OK\r\n");
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 
-  test(
-    "with no Bun limit (a deadline past 255 s), a connection idles out at the listener's limit once answered",
-    async () => {
-      const { routes, submitted, acknowledge } = heldRoute(300_000);
-      const server = startedIngestServer(testIngestApp(routes), routes, { idleSeconds: 8 });
-      try {
-        const port = Number(new URL(server.urls[0]!).port);
-        const device = client(port);
-        device.socket.write('POST /a HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}');
-        await submitted;
-        acknowledge();
-        // Kept alive after its answer: closed by the listener's idle limit, which the request's hold no longer lifts.
-        await device.closed;
-        expect(device.text()).toStartWith("HTTP/1.1 200 OK\r\n");
-      } finally {
-        await server.stop();
-      }
-    },
-    60_000,
-  );
-
-  test(
-    "with no Bun limit, a connection idles out at the listener's limit once its REST Proxy v3 stream ended",
-    async () => {
-      const { routes, acknowledge } = heldRoute(300_000);
-      acknowledge();
-      const server = startedIngestServer(testIngestApp(routes), routes, { idleSeconds: 8 });
-      try {
-        const device = client(Number(new URL(server.urls[0]!).port));
-        const record = '{"value":{"type":"JSON","data":1}}';
-        device.socket.write(
-          `POST /v3/clusters/k/topics/ta/records HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${record.length.toString(16)}\r\n${record}\r\n0\r\n\r\n`,
-        );
-        await device.closed;
-        expect(device.text()).toContain('"error_code":200');
-        expect(device.text()).toEndWith("\r\n0\r\n\r\n");
-      } finally {
-        await server.stop();
-      }
-    },
-    60_000,
-  );
+  test("with no Bun limit, a connection idles out at the listener's limit once its REST Proxy v3 stream ended", async () => {
+    const { routes, acknowledge } = heldRoute(300_000);
+    acknowledge();
+    const server = startedIngestServer(testIngestApp(routes), routes, { idleSeconds: 8 });
+    try {
+      const device = client(Number(new URL(server.urls[0]!).port));
+      const record = '{"value":{"type":"JSON","data":1}}';
+      device.socket.write(
+        `POST /v3/clusters/k/topics/ta/records HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${record.length.toString(16)}\r\n${record}\r\n0\r\n\r\n`,
+      );
+      await device.closed;
+      expect(device.text()).toContain('"error_code":200');
+      expect(device.text()).toEndWith("\r\n0\r\n\r\n");
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });

@@ -5,8 +5,9 @@
  * ingest.timestamp.max.future.ms). A problem with one record throws RecordError, which the parser
  * turns into that record's own report (400 unless it says otherwise) while the others are written.
  */
-import { CONTROL_CHARACTER } from "./kafka-header-name.ts";
+
 import type { IngestHeaderValue } from "./ingest-record.ts";
+import { CONTROL_CHARACTER } from "./kafka-header-name.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -49,9 +49,21 @@ describe("names a request cannot carry (ingest hunt, P3)", () => {
 
   // ingestp3: a Kafka header name no client could look up was stamped on every record.
   test.each([
-    ["ingest.headers.allowlist", "X-A:\u0007bell", "Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got 'X-A:\u0007bell'"],
-    ["ingest.headers.receive.timestamp", "received\nat", 'Invalid value received\nat for configuration ingest.headers.receive.timestamp: the Kafka header name "received\\nat" contains a control character (empty for none)'],
-    ["ingest.headers.content.type", "ct\u007f", 'Invalid value ct\u007f for configuration ingest.headers.content.type: the Kafka header name "ct\u007f" contains a control character (empty for none)'],
+    [
+      "ingest.headers.allowlist",
+      "X-A:\u0007bell",
+      "Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got 'X-A:\u0007bell'",
+    ],
+    [
+      "ingest.headers.receive.timestamp",
+      "received\nat",
+      'Invalid value received\nat for configuration ingest.headers.receive.timestamp: the Kafka header name "received\\nat" contains a control character (empty for none)',
+    ],
+    [
+      "ingest.headers.content.type",
+      "ct\u007f",
+      'Invalid value ct\u007f for configuration ingest.headers.content.type: the Kafka header name "ct\u007f" contains a control character (empty for none)',
+    ],
   ])("%s=%p is a validation problem of that key", (key, value, message) => {
     expect(problems({ [key]: value })).toEqual([{ key, message }]);
   });
