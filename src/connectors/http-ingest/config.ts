@@ -94,7 +94,7 @@ export const httpIngestConfig = defineConfig({
     recommended: ["none", "header", "field"],
   }),
   "ingest.key.header": key.string({
-    doc: "The request header holding the record key (ingest.key.source=header). Sent twice, the key is both values joined with \", \" (the listeners join repeated headers, as the Fetch API does).",
+    doc: 'The request header holding the record key (ingest.key.source=header). Sent twice, the key is both values joined with ", " (the listeners join repeated headers, as the Fetch API does).',
     default: "X-Kafka-Key",
     importance: "LOW",
     group: KEYS,
