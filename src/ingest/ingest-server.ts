@@ -33,7 +33,7 @@ import type { Logger } from "../util/logger.ts";
 import { clockTimer } from "../util/timer.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import { nativePaths } from "./native-paths.ts";
-import { heldRequest, LISTENER_IDLE_SECONDS, largestRequestTimeout, requestIdleSeconds } from "./request-idle-hold.ts";
+import { heldRequest, LISTENER_IDLE_SECONDS, requestIdleSeconds } from "./request-idle-hold.ts";
 import type { IngestRouteTable } from "./route-table.ts";
 import { loadIngestTls } from "./tls/ingest-tls-config.ts";
 import { startTlsFrontEnd } from "./tls/tls-front-end.ts";
@@ -73,12 +73,12 @@ export function bunBodyLimit(largestRouteLimit: number): number {
   return 2 * largestRouteLimit + 1_048_576;
 }
 
-/** The largest `ingest.max.body.bytes` of the open routes; null when none is open. */
-export function largestBodyLimit(routes: IngestRouteTable): number | null {
+/** The largest of a limit (`ingest.max.body.bytes`, `ingest.request.timeout.ms` …) of the open routes; null when none is open. */
+export function largestLimit(routes: IngestRouteTable, limit: "maxBodyBytes" | "requestTimeoutMs"): number | null {
   let largest: number | null = null;
   for (const route of routes.routes()) {
-    const limit = route.settings.limits.maxBodyBytes;
-    if (largest === null || limit > largest) largest = limit;
+    const value = route.settings.limits[limit];
+    if (largest === null || value > largest) largest = value;
   }
   return largest;
 }
@@ -236,7 +236,7 @@ export class IngestServer {
     }
     const idle = this.o.idleSeconds ?? LISTENER_IDLE_SECONDS;
     // Bun's idle limit per request while a route's deadline outlasts the listener's (request-idle-hold.ts).
-    let hold = requestIdleSeconds(largestRequestTimeout(this.o.routes), idle);
+    let hold = requestIdleSeconds(largestLimit(this.o.routes, "requestTimeoutMs"), idle);
     // The server, not a connection object: one is made only if a stage asks for the peer address.
     const plainFetch = (request: Request, srv: Server<undefined>) => app.serve(request, srv);
     const heldFetch = (request: Request, srv: Server<undefined>) =>
@@ -254,7 +254,7 @@ export class IngestServer {
         maxRequestBodySize: bunBodyLimit(largestRouteLimit),
         idleTimeout: idle,
       });
-    let limit = largestBodyLimit(this.o.routes) ?? DEFAULT_BODY_LIMIT;
+    let limit = largestLimit(this.o.routes, "maxBodyBytes") ?? DEFAULT_BODY_LIMIT;
     let server: Server<undefined>;
     try {
       server = bind(listener.port, limit);
@@ -273,8 +273,8 @@ export class IngestServer {
     // Bun's router follows the route table: a connector's path is matched natively from when its
     // route opens until it is gone (requests in between keep the listener's fetch path).
     const unsubscribe = this.o.routes.onChange(() => {
-      hold = requestIdleSeconds(largestRequestTimeout(this.o.routes), idle);
-      const largest = largestBodyLimit(this.o.routes);
+      hold = requestIdleSeconds(largestLimit(this.o.routes, "requestTimeoutMs"), idle);
+      const largest = largestLimit(this.o.routes, "maxBodyBytes");
       if (largest === null || largest === limit) {
         server.reload(handlers());
         return;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { connect, type Socket } from "node:net";
+import { connect } from "node:net";
 import { systemClock } from "../util/clock.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
 import { passThroughStages } from "./request-context.ts";
@@ -27,19 +27,13 @@ describe("requestIdleSeconds", () => {
   });
 });
 
-/** A connection to `port` that records what it receives and when it closed. */
-function client(port: number): { socket: Socket; text: () => string; closed: Promise<void> } {
-  let text = "";
-  const socket = connect(port, "127.0.0.1");
-  socket.on("data", (chunk) => {
-    text += chunk.toString();
-  });
-  const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
-  return { socket, text: () => text, closed };
-}
-
-/** A route table with route `/a` open, ingest.request.timeout.ms `timeoutMs`, and a task whose records wait for `acknowledge`. */
-function heldRoute(timeoutMs: number) {
+/**
+ * Sends `raw` on a connection of its own to a listener whose Bun idle limit is 8 s (Bun's timer
+ * ticks every 4 s: it fires 8 to 12 s in; short enough for a test), route `/a` open with
+ * ingest.request.timeout.ms `timeoutMs` and records written at once; what the connection received
+ * once it closed. The gateway's deadlines run on the system clock, as Bun's timer does.
+ */
+async function answerOf(timeoutMs: number, raw: string): Promise<string> {
   const routes = new IngestRouteTable();
   const settings = testSettings({
     "ingest.path": "/a",
@@ -48,99 +42,55 @@ function heldRoute(timeoutMs: number) {
     "ingest.rest.proxy.enable": "true",
   });
   routes.open("a", settings, passThroughStages);
-  const submitted = Promise.withResolvers<void>();
-  const acknowledged = Promise.withResolvers<void>();
   routes.attach("a", {
     pending: 0,
-    submit: async (submission: IngestSubmission): Promise<RecordOutcome[]> => {
-      submitted.resolve();
-      await acknowledged.promise;
-      return submission.records.map(() => ({ kind: "written", topic: "ta", partition: 0, offset: 0, timestamp: 1 }));
-    },
+    submit: async (submission: IngestSubmission): Promise<RecordOutcome[]> =>
+      submission.records.map(() => ({ kind: "written", topic: "ta", partition: 0, offset: 0, timestamp: 1 })),
     withdrawQueued: () => undefined,
   });
-  return { routes, submitted: submitted.promise, acknowledge: () => acknowledged.resolve() };
+  const server = startedIngestServer(testIngestApp(routes, { clock: systemClock }), routes, { idleSeconds: 8 });
+  try {
+    let text = "";
+    const socket = connect(Number(new URL(server.urls[0]!).port), "127.0.0.1", () => socket.write(raw));
+    socket.on("data", (chunk) => {
+      text += chunk.toString();
+    });
+    await new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    return text;
+  } finally {
+    await server.stop();
+  }
 }
 
-// ingestp3: Bun's idleTimeout (120 s, counted from the server's last write) cut a request waiting
-// longer than that, with ingest.request.timeout.ms above it, before the gateway answered it.
+const POST_A = "POST /a HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n";
+const RECORD = '{"value":{"type":"JSON","data":1}}';
+const V3_STREAM = `POST /v3/clusters/k/topics/ta/records HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${RECORD.length.toString(16)}\r\n${RECORD}\r\n`;
+
+// ingestp3: Bun's idleTimeout (120 s) counts from the server's last write, also while a body is
+// arriving (bytes from the client do not reset it): a request whose body stalled, or a v3 stream
+// sending nothing, was cut there unanswered when ingest.request.timeout.ms was set above it.
 describe("IngestServer with a route whose ingest.request.timeout.ms outlasts Bun's idle limit", () => {
-  // Bun's limit counts while a body is still arriving (bytes from the client do not reset it): a
-  // body stalled past it was cut there, unanswered, where the gateway's deadline answers 408.
   test("a body stalled past the listener's idle limit is answered 408 at ingest.request.timeout.ms", async () => {
-    const { routes } = heldRoute(15_000);
-    // A listener idle limit of 8 s (Bun's timer ticks every 4 s: it fires 8 to 12 s in) keeps the
-    // test short; the deadline runs on the system clock, as Bun's timer does.
-    const app = testIngestApp(routes, { clock: systemClock });
-    const server = startedIngestServer(app, routes, { idleSeconds: 8 });
-    try {
-      const device = client(Number(new URL(server.urls[0]!).port));
-      device.socket.write(
-        'POST /a HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a"',
-      );
-      await device.closed;
-      expect(device.text()).toStartWith("HTTP/1.1 408 ");
-    } finally {
-      await server.stop();
-    }
+    expect(await answerOf(15_000, `${POST_A}{"a"`)).toStartWith("HTTP/1.1 408 ");
   }, 60_000);
 
   test("an idle REST Proxy v3 stream ends with the gateway's 408 report at ingest.request.timeout.ms", async () => {
-    const { routes, acknowledge } = heldRoute(15_000);
-    acknowledge();
-    const app = testIngestApp(routes, { clock: systemClock });
-    const server = startedIngestServer(app, routes, { idleSeconds: 8 });
-    try {
-      const device = client(Number(new URL(server.urls[0]!).port));
-      const record = '{"value":{"type":"JSON","data":1}}';
-      device.socket.write(
-        `POST /v3/clusters/k/topics/ta/records HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${record.length.toString(16)}\r\n${record}\r\n`,
-      );
-      // Its report, then nothing from either side until the gateway's deadline.
-      await device.closed;
-      expect(device.text()).toContain('"error_code":200');
-      expect(device.text()).toContain(
-        '{"error_code":408,"message":"No byte of the stream arrived within 15000 ms (ingest.request.timeout.ms)"}',
-      );
-    } finally {
-      await server.stop();
-    }
+    // Its record's report, then nothing from either side until the gateway's deadline.
+    const answer = await answerOf(15_000, V3_STREAM);
+    expect(answer).toContain('"error_code":200');
+    expect(answer).toContain(
+      '{"error_code":408,"message":"No byte of the stream arrived within 15000 ms (ingest.request.timeout.ms)"}',
+    );
   }, 60_000);
 
+  // Kept alive after its answer: the connection closes only if the listener's idle limit is back.
   test("with no Bun limit (a deadline past 255 s), a connection idles out at the listener's limit once answered", async () => {
-    const { routes, submitted, acknowledge } = heldRoute(300_000);
-    const server = startedIngestServer(testIngestApp(routes), routes, { idleSeconds: 8 });
-    try {
-      const port = Number(new URL(server.urls[0]!).port);
-      const device = client(port);
-      device.socket.write(
-        'POST /a HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
-      );
-      await submitted;
-      acknowledge();
-      // Kept alive after its answer: closed by the listener's idle limit, which the request's hold no longer lifts.
-      await device.closed;
-      expect(device.text()).toStartWith("HTTP/1.1 200 OK\r\n");
-    } finally {
-      await server.stop();
-    }
+    expect(await answerOf(300_000, `${POST_A}{"a":1}`)).toStartWith("HTTP/1.1 200 OK\r\n");
   }, 60_000);
 
   test("with no Bun limit, a connection idles out at the listener's limit once its REST Proxy v3 stream ended", async () => {
-    const { routes, acknowledge } = heldRoute(300_000);
-    acknowledge();
-    const server = startedIngestServer(testIngestApp(routes), routes, { idleSeconds: 8 });
-    try {
-      const device = client(Number(new URL(server.urls[0]!).port));
-      const record = '{"value":{"type":"JSON","data":1}}';
-      device.socket.write(
-        `POST /v3/clusters/k/topics/ta/records HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${record.length.toString(16)}\r\n${record}\r\n0\r\n\r\n`,
-      );
-      await device.closed;
-      expect(device.text()).toContain('"error_code":200');
-      expect(device.text()).toEndWith("\r\n0\r\n\r\n");
-    } finally {
-      await server.stop();
-    }
+    const answer = await answerOf(300_000, `${V3_STREAM}0\r\n\r\n`);
+    expect(answer).toContain('"error_code":200');
+    expect(answer).toEndWith("\r\n0\r\n\r\n");
   }, 60_000);
 });

@@ -14,7 +14,6 @@
  * plain listener while a route's deadline needs it (none with the defaults: no call per request).
  */
 import type { Server } from "bun";
-import type { IngestRouteTable } from "./route-table.ts";
 import { streamEnd } from "./v3-record-stream.ts";
 
 /** Bun's idle limit of a plain listener's connections (seconds): between requests, and for requests without a hold. */
@@ -34,16 +33,6 @@ export function requestIdleSeconds(largestMs: number | null, idleSeconds = LISTE
   const seconds = Math.ceil(largestMs / 1000) + MARGIN_SECONDS;
   if (seconds <= idleSeconds) return undefined;
   return seconds > BUN_MAX_IDLE_SECONDS ? 0 : seconds;
-}
-
-/** The largest ingest.request.timeout.ms of the open routes; null when none is open. */
-export function largestRequestTimeout(routes: IngestRouteTable): number | null {
-  let largest: number | null = null;
-  for (const route of routes.routes()) {
-    const ms = route.settings.limits.requestTimeoutMs;
-    if (largest === null || ms > largest) largest = ms;
-  }
-  return largest;
 }
 
 /**
