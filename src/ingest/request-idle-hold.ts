@@ -14,6 +14,7 @@
  * plain listener while a route's deadline needs it (none with the defaults: no call per request).
  */
 import type { Server } from "bun";
+import { isPromise } from "../util/async.ts";
 import { streamEnd } from "./v3-record-stream.ts";
 
 /** Bun's idle limit of a plain listener's connections (seconds): between requests, and for requests without a hold. */
@@ -59,9 +60,9 @@ export function heldRequest(
     return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   const answer = handle();
-  if (!(answer instanceof Promise)) return release(answer);
+  if (!isPromise(answer)) return release(answer);
   return answer.then(release, (error: unknown) => {
-    server.timeout(request, idleSeconds);
+    restore();
     throw error;
   });
 }
