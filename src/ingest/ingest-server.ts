@@ -22,7 +22,8 @@
  * the largest limit changes the listener is opened again on the same address: the old socket
  * stops accepting (requests in flight finish on it) and the new one is bound in the same tick.
  * Bun's idle limit (120 s) is lifted per request while a route's ingest.request.timeout.ms
- * outlasts it (request-idle-hold.ts), so the gateway's deadline, with its answer, ends a request.
+ * outlasts it, and for a v3 stream once admitted (request-idle-hold.ts), so the gateway's deadline,
+ * with its answer, ends a request.
  */
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
@@ -33,7 +34,7 @@ import type { Logger } from "../util/logger.ts";
 import { clockTimer } from "../util/timer.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import { nativePaths } from "./native-paths.ts";
-import { heldRequest, LISTENER_IDLE_SECONDS, requestIdleSeconds } from "./request-idle-hold.ts";
+import { heldRequest, idleLimited, LISTENER_IDLE_SECONDS, requestIdleSeconds } from "./request-idle-hold.ts";
 import type { IngestRouteTable } from "./route-table.ts";
 import { loadIngestTls } from "./tls/ingest-tls-config.ts";
 import { startTlsFrontEnd } from "./tls/tls-front-end.ts";
@@ -247,13 +248,16 @@ export class IngestServer {
     });
     const hostname = listener.host === "" ? "0.0.0.0" : listener.host;
     const bind = (port: number, largestRouteLimit: number) =>
-      Bun.serve({
-        hostname,
-        port,
-        ...handlers(),
-        maxRequestBodySize: bunBodyLimit(largestRouteLimit),
-        idleTimeout: idle,
-      });
+      idleLimited(
+        Bun.serve({
+          hostname,
+          port,
+          ...handlers(),
+          maxRequestBodySize: bunBodyLimit(largestRouteLimit),
+          idleTimeout: idle,
+        }),
+        idle,
+      );
     let limit = largestLimit(this.o.routes, "maxBodyBytes") ?? DEFAULT_BODY_LIMIT;
     let server: Server<undefined>;
     try {
