@@ -52,8 +52,36 @@ describe("workerListeners", () => {
     expect(refusal(["http://0.0.0.0:8083"], null, ["http://127.0.0.1:8083"])).toBe(
       "Invalid value http://127.0.0.1:8083 for configuration ingest.listeners: the ingest listener must not share a port with the REST listener http://0.0.0.0:8083",
     );
+    // ingestp3-b: a clash with an admin listener was reported as one with "the REST listener".
     expect(refusal(["http://127.0.0.1:8083"], ["http://127.0.0.1:8084"], ["http://:8084"])).toBe(
-      "Invalid value http://:8084 for configuration ingest.listeners: the ingest listener must not share a port with the REST listener http://127.0.0.1:8084",
+      "Invalid value http://:8084 for configuration ingest.listeners: the ingest listener must not share a port with the admin listener http://127.0.0.1:8084",
     );
+  });
+
+  // ingestp3-b: 0.0.0.0 (or an empty host) is every IPv4 interface only, [::] every interface.
+  describe("which hosts of one port clash", () => {
+    test.each([
+      ["http://0.0.0.0:8083", "http://127.0.0.1:8083"],
+      ["http://:8083", "http://10.1.2.3:8083"],
+      ["http://0.0.0.0:8083", "http://gw.example:8083"],
+      ["http://0.0.0.0:8083", "http://:8083"],
+      ["http://[::]:8083", "http://[::1]:8083"],
+      ["http://[::]:8083", "http://127.0.0.1:8083"],
+      ["http://127.0.0.1:8083", "http://[0:0:0:0:0:0:0:0]:8083"],
+      ["http://localhost:8083", "http://127.0.0.1:8083"],
+      ["http://[::1]:8083", "http://[::1]:8083"],
+    ])("REST %p and ingest %p clash", (rest, ingest) => {
+      expect(refusal([rest], null, [ingest])).toStartWith(`Invalid value ${ingest} for configuration ingest.listeners`);
+    });
+
+    test.each([
+      ["http://0.0.0.0:8083", "http://[::1]:8083"],
+      ["http://:8083", "http://[fe80::1]:8083"],
+      ["http://[::1]:8083", "http://0.0.0.0:8083"],
+      ["http://127.0.0.1:8083", "http://[::1]:8083"],
+      ["http://localhost:8083", "http://127.0.0.2:8083"],
+    ])("REST %p and ingest %p are both opened", (rest, ingest) => {
+      expect(refusal([rest], null, [ingest])).toBe(undefined);
+    });
   });
 });
