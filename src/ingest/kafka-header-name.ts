@@ -2,8 +2,9 @@
  * The rule for a Kafka header name the gateway writes or accepts: not empty (white space alone
  * counts as empty) and no control character (C0 or DEL: such a name breaks logs and text protocols
  * downstream). Kafka itself takes any string; these are names no client could sensibly look up.
- * Used by the connector's validation (allow-list rename targets, ingest.headers.content.type,
- * ingest.headers.receive.timestamp) and by REST Proxy v3 record headers (rest-proxy-v3-fields.ts).
+ * Used by the connector's validation (allow-list rename targets, ingest.headers.static names,
+ * ingest.headers.content.type, ingest.headers.receive.timestamp) and by REST Proxy v3 record
+ * headers (rest-proxy-v3-fields.ts).
  */
 
 /** C0 controls and DEL. */

@@ -54,6 +54,12 @@ describe("names a request cannot carry (ingest hunt, P3)", () => {
       "X-A:\u0007bell",
       "Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got 'X-A:\u0007bell'",
     ],
+    // ingestp3-b: a static header's name skipped the rule.
+    [
+      "ingest.headers.static",
+      "a\u0001b=x",
+      "Each entry must be name=value, name not empty, without control characters; got 'a\u0001b=x'",
+    ],
     [
       "ingest.headers.receive.timestamp",
       "received\nat",

@@ -113,7 +113,7 @@ export const httpIngestConfig = defineConfig({
     validators: [keyValueList(":", "Name or Name:kafka-name")],
   }),
   "ingest.headers.static": key.list({
-    doc: "Headers added to every record, as name=value entries; the name and the value are trimmed of white space at both ends (a value cannot begin or end with a space), as Kafka reads name:value maps.",
+    doc: "Headers added to every record, as name=value entries; the name and the value are trimmed of white space at both ends (a value cannot begin or end with a space), as Kafka reads name:value maps. Validation refuses a name of only white space or with a control character, as for an allow-list rename.",
     default: [],
     importance: "LOW",
     group: KEYS,
@@ -236,8 +236,9 @@ export function routeSettings(
 /**
  * Header names no request can carry (a space, a control character: routeSettings leaves them out,
  * so the header is never copied and the key never read), and Kafka header names no client could
- * look up (kafka-header-name.ts): allow-list renames, ingest.headers.content.type and
- * ingest.headers.receive.timestamp empty after trimming or with a control character. Refused by validation,
+ * look up (kafka-header-name.ts): allow-list renames, ingest.headers.static names,
+ * ingest.headers.content.type and ingest.headers.receive.timestamp empty after trimming or with a
+ * control character. Refused by validation,
  * only a WARN at start (`validationOnly`): a config stored before the rule still starts.
  */
 export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
@@ -249,6 +250,15 @@ export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
       problems.push({
         key: "ingest.headers.allowlist",
         message: `Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got '${entry}'`,
+      });
+  }
+  for (const entry of parsed["ingest.headers.static"]) {
+    const i = entry.indexOf("=");
+    // No name at all is the key's own validator's (keyValueList).
+    if (i > 0 && kafkaHeaderNameProblem(entry.slice(0, i)) !== undefined)
+      problems.push({
+        key: "ingest.headers.static",
+        message: `Each entry must be name=value, name not empty, without control characters; got '${entry}'`,
       });
   }
   for (const key of ["ingest.headers.content.type", "ingest.headers.receive.timestamp"] as const) {
