@@ -133,14 +133,11 @@ export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: Request
     // Its own idle watch and ingest.streaming.max.duration.ms end it, not Bun's idle limit, which
     // counts from the last report written (request-idle-hold.ts).
     const restoreIdle = context.liftIdleLimit();
-    const done = stream.run(
-      () => {
-        open.delete(stream);
-        requests.inFlight--;
-        deps.bodies?.release(reserved, route);
-      },
-      restoreIdle,
-    );
+    const done = stream.run(() => {
+      open.delete(stream);
+      requests.inFlight--;
+      deps.bodies?.release(reserved, route);
+    }, restoreIdle);
     ends.set(stream.response, done);
     return stream.response;
   };
