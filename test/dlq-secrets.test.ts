@@ -157,8 +157,8 @@ describe("dead letter queue context headers", () => {
     expect(traces[0]).toContain('"authorization":"[hidden]"');
     expect(traces[0]).toContain('"x-api-key":"[hidden]"');
     expect(traces[1]).toContain('"x-api-key":"[hidden]"');
-    // The URL composed around the value is a resolved value whole (README: composed values).
-    expect(traces[1]).toContain("HTTP 400 from GET [hidden]:");
+    // A URL composed around a provider value shows its origin only (http/shown-url.ts).
+    expect(traces[1]).toContain(`HTTP 400 from GET ${echo.base}/…:`);
     for (const shown of [JSON.stringify(headers), ...traces, gw.output()]) {
       expect(shown).not.toContain(MARK);
       expect(shown).not.toContain(basic.slice(0, 12));

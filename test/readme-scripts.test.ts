@@ -40,10 +40,10 @@ describe("README: the first block", () => {
     }).toEqual({ listeners: "http://127.0.0.1:8083", dataDir: "./data", bootstrap: undefined });
     expect(runScriptText).toContain("No bootstrap.servers configured: starting a local Kafka broker");
     expect(tests).toBe(
-      'run every test against a real Kafka broker (2 parallel shards); ends with "N passed, N failed"',
+      'run every test against a real Kafka broker (3 parallel shards); ends with "N passed, N failed"',
     );
     const testScript = readFileSync(join(REPO, "scripts/test"), "utf8");
-    expect(testScript).toContain("shards=${TEST_SHARDS:-2}");
+    expect(testScript).toContain("shards=${TEST_SHARDS:-3}");
     // Its last words, before the exit status.
     expect(testScript.trimEnd().split("\n").slice(-2)).toEqual([
       'echo "$passed passed, $failed failed"',

@@ -25,6 +25,13 @@ export interface PluginContext {
   readonly logger: Logger;
   /** The worker's clock: read time and sleep through it, so tests can drive time. */
   readonly clock: Clock;
+  /**
+   * Gateway extension (Connect has none): the keys of the config this instance got whose raw value
+   * held a config provider reference (`${file:…}`, `${env:…}`), wholly or in part. The user kept
+   * those values out of the config: a plugin that shows such a value (an endpoint URL in its
+   * messages) shows it hidden (http/shown-url.ts). Absent: none is known.
+   */
+  readonly providedKeys?: ReadonlySet<string>;
 }
 
 export interface ConnectorContext extends PluginContext {

@@ -16,7 +16,7 @@
  * both in response-body.ts). The errors are in http-errors.ts.
  * Redirects are followed by the client (redirects.ts): the caller's headers and the request body
  * never go to another origin. URLs in messages have their credentials and secret-looking query
- * values redacted.
+ * values redacted, or are shown as the request's `showUrl` says (shown-url.ts).
  */
 import { timerMs } from "../util/clock.ts";
 import { secretQueryName } from "../util/secret-query-name.ts";
@@ -58,6 +58,11 @@ export interface HttpRequest {
    * neither fails the exchange nor fills memory.
    */
   readonly bodyPrefixBytes?: number;
+  /**
+   * How this request's messages show its URL and each redirect hop's (shown-url.ts: a URL from a
+   * config provider as its origin and `/…`); default redactUrl.
+   */
+  readonly showUrl?: (url: string) => string;
 }
 
 export interface HttpResponse {
@@ -194,7 +199,8 @@ export class HttpClient {
     let connectTimer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => controller.abort();
     req.signal?.addEventListener("abort", onAbort, { once: true });
-    const target = redactUrl(req.url);
+    const show = req.showUrl ?? redactUrl;
+    const target = show(req.url);
     const what = `${req.method} ${target}`;
     let encoding: string | null = null;
     let hopUrl = req.url;
@@ -255,7 +261,7 @@ export class HttpClient {
       if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
       const failure = transportFailureOf(error);
       // Bun's message may quote the URL, query secrets included (`ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>"`).
-      const cause = withoutUrl(error, hopUrl, redactUrl(hopUrl));
+      const cause = withoutUrl(error, hopUrl, show(hopUrl));
       // Bun says "Does the server speak TLS on this port?" also of a server that refused the handshake.
       const refusal = isBunHandshakeFailure(error)
         ? await diagnoseHandshake(hopUrl, this.tls, Math.min(this.connectTimeoutMs, 5_000))

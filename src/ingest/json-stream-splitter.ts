@@ -1,20 +1,23 @@
 /**
  * JsonStreamSplitter: concatenated JSON values (`{…}{…}`, `{…}\n{…}`) split as their text arrives,
- * for REST Proxy v3 streaming mode (v3-record-stream.ts). Each value's text is returned as soon as
- * it is complete in the text pushed so far, exactly as `concatenatedJsonTexts` (json-text.ts) splits
- * a whole body: an object or array ends at the bracket closing its first one (brackets inside
- * strings do not count), a string at its closing quote, any other scalar at the next white space
- * or structural character (or at the end of the stream).
+ * for REST Proxy v3 streaming mode (v3-record-stream.ts) and, pushed a whole body at once, for the
+ * whole-body split (`concatenatedJsonTexts`, json-text.ts): one grammar for both. Each value's text
+ * is returned as soon as it is complete in the text pushed so far: an object or array ends at the
+ * bracket closing its first one (brackets inside strings do not count), a string at its closing
+ * quote, any other scalar at the next white space or structural character (or at the end of the
+ * stream).
  *
  * The scan is incremental: each push's text is scanned once, on from where the last push left the
- * scan, and a value's pieces are held as they came and joined when it completes; a piece no longer
- * than the one after it is joined with it at once (a binary counter), so a value that arrives a
- * character at a time (a chunked body of 1-byte chunks) is held in O(log n) strings, not one string
- * a character (tens of bytes each: 40x its size in memory), each character copied O(log n) times
- * (`examined`), not re-read at every push. What it cannot split is told, as the whole-body split tells it:
- * a value that starts with `}`, `]` or `,` makes the rest of the stream one malformed text
- * (`broken`); a value still open at the end is returned by `end` (parsing it reports the error).
+ * scan (a string's text skipped with indexOf, as the depth check skips it: json-depth.ts), and a
+ * value's pieces are held as they came and joined when it completes; a piece no longer than the one
+ * after it is joined with it at once (a binary counter), so a value that arrives a character at a
+ * time (a chunked body of 1-byte chunks) is held in O(log n) strings, not one string a character
+ * (tens of bytes each: 40x its size in memory), each character copied O(log n) times (`examined`),
+ * not re-read at every push. What it cannot split is told: a value that starts with `}`, `]` or `,`
+ * makes the rest of the stream one malformed text (`broken`); a value still open at the end is
+ * returned by `end` (parsing it reports the error).
  */
+import { backslashesBefore, unescapedQuote } from "../api/data/json-depth.ts";
 
 /** What `push` found: the values completed, and the rest of the stream when it cannot be split. */
 export interface SplitTexts {
@@ -27,7 +30,7 @@ export interface SplitTexts {
 const Kind = { None: 0, Container: 1, String: 2, Scalar: 3 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
-/** Characters that end a scalar (the whole-body split's `/[\s,\]}[{"]/`). */
+/** Characters that end a scalar (as `valueEnd` of json-text.ts, which splits array elements, reads them). */
 const SCALAR_END = /[\s,\]}[{"]/;
 
 function isJsonWhitespace(c: number): boolean {
@@ -68,16 +71,16 @@ export class JsonStreamSplitter {
         this.examined += i - from;
         if (i === text.length) return { texts, broken: null };
         start = i;
-        const first = text[i]!;
-        if (first === "{" || first === "[") {
+        const first = text.charCodeAt(i);
+        if (first === 0x7b /* { */ || first === 0x5b /* [ */) {
           this.kind = Kind.Container;
           this.depth = 0;
-        } else if (first === '"') {
+        } else if (first === 0x22 /* " */) {
           this.kind = Kind.String;
           this.inString = true;
           this.escaped = false;
           i++;
-        } else if (SCALAR_END.test(first)) return { texts, broken: text.slice(i) };
+        } else if (SCALAR_END.test(text[i]!)) return { texts, broken: text.slice(i) };
         else this.kind = Kind.Scalar;
       }
       const end = this.scan(text, i);
@@ -88,7 +91,8 @@ export class JsonStreamSplitter {
         }
         return { texts, broken: null };
       }
-      texts.push(this.completed(text.slice(start, end)));
+      const last = text.slice(start, end);
+      texts.push(this.pieces.length === 0 ? last : this.completed(last));
       this.kind = Kind.None;
       start = i = end;
     }
@@ -114,15 +118,13 @@ export class JsonStreamSplitter {
 
   /** The text of the value `last` completes: the pieces held before it and `last`, joined once. */
   private completed(last: string): string {
-    let text = last;
-    if (this.pieces.length > 0) {
-      this.pieces.push(last);
-      text = this.pieces.join("");
-      this.examined += text.length;
-      this.pieces = [];
-      this.held = 0;
-    }
     this.kind = Kind.None;
+    if (this.pieces.length === 0) return last;
+    this.pieces.push(last);
+    const text = this.pieces.join("");
+    this.examined += text.length;
+    this.pieces = [];
+    this.held = 0;
     this.depth = 0;
     this.inString = false;
     this.escaped = false;
@@ -132,37 +134,52 @@ export class JsonStreamSplitter {
   /** End (exclusive) of the current value in `text`, scanning on from `from`; -1 when not there yet. */
   private scan(text: string, from: number): number {
     let i = from;
+    const length = text.length;
     if (this.kind === Kind.Scalar) {
-      while (i < text.length && !SCALAR_END.test(text[i]!)) i++;
+      while (i < length && !SCALAR_END.test(text[i]!)) i++;
       this.examined += i - from;
-      return i < text.length ? i : -1;
+      return i < length ? i : -1;
     }
-    for (; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === 0x5c /* \ */) this.escaped = true;
-        else if (c === 0x22 /* " */) {
-          this.inString = false;
-          if (this.kind === Kind.String) return this.scanned(from, i + 1);
-        }
-        continue;
-      }
-      if (c === 0x22) {
-        this.inString = true;
+    if (i >= length) return -1;
+    let end = -1;
+    if (this.inString) {
+      // The string this push resumes inside: after the character an escape left pending, to its quote.
+      if (this.escaped) {
         this.escaped = false;
-      } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) this.depth++;
-      else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-        this.depth--;
-        if (this.depth === 0) return this.scanned(from, i + 1);
+        i++;
       }
+      i = this.stringEnd(text, i);
+      if (this.kind === Kind.String && !this.inString) end = i;
     }
+    let depth = this.depth;
+    if (end < 0)
+      while (i < length) {
+        const c = text.charCodeAt(i++);
+        // A string's text is skipped with indexOf, not read a character at a time.
+        if (c === 0x22 /* " */) {
+          const quote = unescapedQuote(text, i);
+          i = quote < 0 ? this.stringEnd(text, i) : quote + 1;
+        } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
+        else if ((c === 0x7d /* } */ || c === 0x5d) /* ] */ && --depth === 0) {
+          end = i;
+          break;
+        }
+      }
+    this.depth = depth;
     this.examined += i - from;
-    return -1;
+    return end;
   }
 
-  private scanned(from: number, end: number): number {
-    this.examined += end - from;
-    return end;
+  /**
+   * The end (after its closing quote) of the string `from` is inside (not escaped), or `text.length`
+   * when it does not close in `text`: then the string stays open, escaped when `text` ends with an
+   * odd run of backslashes.
+   */
+  private stringEnd(text: string, from: number): number {
+    const quote = from < text.length ? unescapedQuote(text, from) : -1;
+    this.inString = quote < 0;
+    if (quote >= 0) return quote + 1;
+    this.escaped = backslashesBefore(text, text.length, from) % 2 === 1;
+    return text.length;
   }
 }

@@ -30,6 +30,19 @@ describe("json-text", () => {
       `{"c":"x`,
     ]);
   });
+
+  test.each([
+    [' "s" 12 true{"a":[1]}null ', ['"s"', "12", "true", '{"a":[1]}', "null"]],
+    ['{"a":1} }{"b":2}', ['{"a":1}', '}{"b":2}']],
+    ['{"a":1},{"b":2}', ['{"a":1}', ',{"b":2}']],
+    [String.raw`{"a":"\\"}"b\""`, [String.raw`{"a":"\\"}`, String.raw`"b\""`]],
+    [" \r\n\t ", []],
+  ])(
+    "concatenated values of %p split into %p (a stray `}`, `]` or `,` starts the last, broken, text)",
+    (body, texts) => {
+      expect(concatenatedJsonTexts(body)).toEqual(texts);
+    },
+  );
 });
 
 describe("ingest.max.json.depth: every body shape is checked before it is parsed (P1.2)", () => {

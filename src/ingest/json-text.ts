@@ -6,6 +6,7 @@
  */
 import { closingQuote, jsonDeeperThan, tooDeepMessage } from "../api/data/json-depth.ts";
 import { badRequest } from "./ingest-error.ts";
+import { JsonStreamSplitter } from "./json-stream-splitter.ts";
 
 /**
  * `text`, or IngestError 400 when it nests arrays and objects deeper than `max`
@@ -72,20 +73,15 @@ export function arrayElementTexts(text: string): string[] {
 }
 
 /**
- * Splits concatenated JSON values (`{…}{…}`, `{…}\n{…}`) into their texts. A trailing fragment
- * that does not end is returned as the last element, so parsing it reports the error.
+ * Splits concatenated JSON values (`{…}{…}`, `{…}\n{…}`) into their texts: the whole body pushed
+ * through the streaming split (JsonStreamSplitter), so both read one grammar. A trailing fragment
+ * that does not end, or the rest from a value that starts with `}`, `]` or `,`, is returned as the
+ * last element, so parsing it reports the error.
  */
 export function concatenatedJsonTexts(text: string): string[] {
-  const out: string[] = [];
-  let i = skipWhitespace(text, 0);
-  while (i < text.length) {
-    const end = valueEnd(text, i);
-    if (end < 0 || end === i) {
-      out.push(text.slice(i));
-      break;
-    }
-    out.push(text.slice(i, end));
-    i = skipWhitespace(text, end);
-  }
-  return out;
+  const splitter = new JsonStreamSplitter();
+  const { texts, broken } = splitter.push(text);
+  const rest = broken ?? splitter.end();
+  if (rest !== null) texts.push(rest);
+  return texts;
 }

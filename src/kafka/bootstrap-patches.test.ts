@@ -21,6 +21,8 @@ import { forgetUnresponsiveBrokers, unresponsiveBrokers } from "./platformatic/u
 
 /** Ample for an in-process broker to answer on two loaded cores; one that does not answer is waited for as long. */
 const requestTimeout = 2000;
+/** For a client that talks only to brokers that never answer: nothing has to arrive in time, so it waits briefly. */
+const silentTimeout = 100;
 
 // The memory of unresponsive brokers is the process's: one test's is not the next's.
 beforeEach(forgetUnresponsiveBrokers);
@@ -219,7 +221,7 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
     await using frozen = await recordingBroker({ hangUp: false });
     await using answering = await recordingBroker({ hangUp: false, answersApiVersions: true });
     const brokers = [frozen, answering].map((b) => loopback(b.port));
-    const earlier = recordingPool();
+    const earlier = recordingPool({ requestTimeout: silentTimeout }); // asks the frozen broker alone
     const later = recordingPool();
     try {
       const timedOut = nextClose(earlier.pool, frozen.port);
@@ -240,7 +242,7 @@ describe("bootstrap brokers that do not answer offered last (scripts/patches/boo
     await using second = await recordingBroker({ hangUp: false, answersApiVersions: true });
     const brokers = [first, second].map((b) => loopback(b.port));
     const longLived = recordingPool();
-    const timingOut = recordingPool();
+    const timingOut = recordingPool({ requestTimeout: silentTimeout }); // asks the broker only while it answers nothing
     const asking = recordingPool();
     try {
       const kept = await longLived.pool.get(brokers[0]!);
@@ -305,9 +307,9 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
     );
 
   /** A recording broker (`hangUp`) whose ApiVersions on a connection set up failed with `failure`: remembered. */
-  async function rememberedAfterApiVersions(hangUp: boolean, failure: string) {
+  async function rememberedAfterApiVersions(hangUp: boolean, failure: string, options: PoolOptions = {}) {
     const broker = await recordingBroker({ hangUp });
-    const { pool } = recordingPool();
+    const { pool } = recordingPool(options);
     try {
       const closed = nextClose(pool, broker.port);
       expect(await askApiVersions(await pool.get(loopback(broker.port)))).toMatchObject({ message: failure });
@@ -319,7 +321,8 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
     return broker;
   }
   /** A broker another client found frozen (its ApiVersions timed out). */
-  const frozenRemembered = () => rememberedAfterApiVersions(false, "Request timed out");
+  const frozenRemembered = () =>
+    rememberedAfterApiVersions(false, "Request timed out", { requestTimeout: silentTimeout });
 
   test.each<
     [
@@ -421,6 +424,7 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
     };
   };
   const nothingToStop = { [Symbol.asyncDispose]: async () => {} };
+  const silentConnect = { requestTimeout: 2 * silentTimeout, connectTimeout: silentTimeout };
 
   test.each<
     [string, () => Promise<{ broker: { host: string; port: number }; options?: PoolOptions } & AsyncDisposable>]
@@ -437,10 +441,10 @@ describe("which failures mark a broker for every client (scripts/patches/bootstr
     ],
     // The connection's own timer (connectTimeout, below request.timeout.ms) fires first: its TimeoutError's code is
     // PLT_KFK_NETWORK, its class's PLT_KFK_TIMEOUT.
-    ["silent at a TLS handshake", () => clientOf({ hangUp: false }, { tls: {}, connectTimeout: requestTimeout / 2 })],
+    ["silent at a TLS handshake", () => clientOf({ hangUp: false }, { tls: {}, ...silentConnect })],
     [
       "silent at a SASL login (connectTimeout below request.timeout.ms)",
-      () => clientOf({ hangUp: false }, { ...login("p"), connectTimeout: requestTimeout / 2 }),
+      () => clientOf({ hangUp: false }, { ...login("p"), ...silentConnect }),
     ],
   ])("a broker %s is remembered", async (_, make) => {
     await using failing = await make();
@@ -525,7 +529,7 @@ describe("a consumer's coordinator lookup (scripts/patches/find-coordinator-atte
   ])("a group request's attempt does not retry a lookup that timed out in %s", async (_, options, cause) => {
     await using frozen = await recordingBroker({ hangUp: false });
     // Nothing is answered: a short request.timeout.ms keeps the test short.
-    await using group = countingConsumer(frozen.port, { ...options, requestTimeout: 500 });
+    await using group = countingConsumer(frozen.port, { ...options, requestTimeout: silentTimeout });
     const failure = await group.listCommits();
     expect(group.lookups()).toBe(3);
     expect(failureMessage(failure, "Failed")).toBe(

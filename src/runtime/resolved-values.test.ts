@@ -166,6 +166,29 @@ describe("ResolvedValues", () => {
     expect(trace.hide("secret-topic")).toBe("[hidden]");
   });
 
+  // review urlsecret P2-1: GET …/offsets showed the path of a provider's http.url in the partition
+  // keyed by it with its query masked, and in a stored next page's link.
+  test("a URL value's path is hidden in texts made from it: its key with the query masked, a link to the next page", () => {
+    const url = "https://api.example/v1/Xk9pathS3cretSegment/events?api_key=k3yValue";
+    const values = ResolvedValues.from({ "http.url": "${file:/s:u}" }, { "http.url": url }, [url]);
+    expect(values.hide(url)).toBe("${file:/s:u}");
+    expect(
+      values.hideDeep<unknown>({
+        partition: { url: "https://api.example/v1/Xk9pathS3cretSegment/events?api_key=***" },
+        offset: { page_link: "https://api.example/v1/Xk9pathS3cretSegment/page2?after=7" },
+      }),
+    ).toEqual({
+      partition: { url: "https://api.example[hidden]?api_key=***" },
+      offset: { page_link: "https://api.example/v1/[hidden]/page2?after=7" },
+    });
+    // So does a status trace quoting it (redaction).
+    expect(
+      values
+        .redaction((text) => text, { references: false })
+        .hide("GET https://api.example/v1/Xk9pathS3cretSegment/events failed"),
+    ).toBe("GET https://api.example[hidden] failed");
+  });
+
   test("a config without provider values hides nothing", () => {
     expect(ResolvedValues.from({ a: "b" }, { a: "b" }, []).hide("b")).toBe("b");
   });

@@ -19,11 +19,15 @@
  * (the config's own `a,b,${env:T}` makes no secret of `a`; an element glued to a resolved value
  * comes as a value of its own, config-transformer.ts): a short resolved part glued to the
  * config's letters is no whole token, and the composed value shows as the client's raw text where
- * it is the whole text.
+ * it is the whole text. A value that is a URL hides its path parts as well (shown-url.ts
+ * `echoedUrlParts`: its path, with and without the query, and its long segments), so a text made
+ * from it that is not the value itself (an HTTP source's offsets partition keyed by the URL with its
+ * query masked, a next page's link) shows none of its path.
  */
 import type { Config } from "../api/connector.ts";
 import type { ConfigProvider } from "../config-providers/config-provider.ts";
 import { resolveConfig } from "../config-providers/config-transformer.ts";
+import { echoedUrlParts } from "../http/shown-url.ts";
 import { HIDDEN } from "../util/logger.ts";
 import type { Remembered, SecretHolder } from "../util/resolved-secrets.ts";
 import { withSecretForms } from "../util/secret-forms.ts";
@@ -202,7 +206,12 @@ export class ResolvedValues {
     composedValues: readonly string[] = [],
   ): ResolvedValues {
     if (providerValues.length === 0 && composedValues.length === 0) return ResolvedValues.none;
-    const values = [...composedValues, ...providerValues].flatMap((value) => secretsOf(value, true));
+    // A URL's path parts too (shown-url.ts): a key made from it (an HTTP source's offsets partition,
+    // its query masked) or a link it led to shows without them.
+    const values = [...composedValues, ...providerValues].flatMap((value) => [
+      ...secretsOf(value, true),
+      ...echoedUrlParts(value),
+    ]);
     const elements = providerValues.flatMap(elementsOf);
     // A key whose resolved value differs from its raw one holds a reference that resolved.
     const references = new Map<string, string>();

@@ -32,6 +32,7 @@ import type { ConnectorTaskId } from "./worker-task.ts";
 export interface SinkTaskContextOptions {
   readonly id: ConnectorTaskId;
   readonly config: SinkTaskContext["config"];
+  readonly providedKeys?: SinkTaskContext["providedKeys"];
   /** The task's logger, named for its class. */
   readonly logger: Logger;
   readonly clock: Clock;
@@ -95,6 +96,7 @@ export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContex
   };
   return {
     config: c.config,
+    ...(c.providedKeys ? { providedKeys: c.providedKeys } : {}),
     logger: c.logger,
     clock: c.clock,
     offset: (offsets) => {

@@ -87,6 +87,7 @@ export async function initializeAndStartSourceTask(
   };
   o.task.initialize({
     config: o.config,
+    ...(o.providedKeys ? { providedKeys: o.providedKeys } : {}),
     offsetStorageReader: reader,
     logger: log.named(o.taskClass),
     clock,

@@ -280,3 +280,27 @@ describe("a sink task's consumer subscription", () => {
     expect(asked[0]?.topicsPattern).toBe("in-[0-9]+");
   });
 });
+
+describe("a task's providedKeys (PluginContext.providedKeys)", () => {
+  test.each([
+    ["sink", sink],
+    ["source", source],
+  ])("a %s task is told the keys whose raw value holds a config provider reference", async (_, config) => {
+    await using w = await inProcessWorker();
+    // As the HTTP connectors do: the task gets the connector's config.
+    let connectorConfig: Config = {};
+    w.scripted.script = {
+      start: (c) => {
+        connectorConfig = c;
+      },
+      taskConfigs: () => [connectorConfig],
+    };
+    const created = await w.rest("POST", "/connectors", {
+      name: "p",
+      config: config({ "hook.url": "https://h.example/services/${env:HOOK}", "plain.url": "https://h.example/x" }),
+    });
+    expect(created.status).toBe(201);
+    await awaitTask0(w, "p", "RUNNING");
+    expect(w.scripted.taskContexts[0]!.providedKeys).toEqual(new Set(["hook.url"]));
+  });
+});

@@ -8,6 +8,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
+import { keysWithConfigVariables } from "../config-providers/config-variables.ts";
 import { ConfigError, KafkaError } from "../errors.ts";
 import { taskClassListHint } from "../kafka/client-class-hints.ts";
 import { checkClientClasses, checkClientConfigValues } from "../kafka/client-classes.ts";
@@ -93,6 +94,7 @@ export async function buildTask(
     log: taskLog,
     taskClass: descriptor.taskClass,
     config: taskConfig,
+    providedKeys: keysWithConfigVariables(rawTaskConfig),
     converters,
     transformations,
     offsetFlushIntervalMs: deps.config["offset.flush.interval.ms"],

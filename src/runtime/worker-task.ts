@@ -60,6 +60,8 @@ export interface WorkerTaskOptions {
   readonly log: Logger;
   readonly taskClass: string;
   readonly config: Readonly<Record<string, string>>;
+  /** The keys of `config` whose raw value held a config provider reference (PluginContext.providedKeys). */
+  readonly providedKeys?: ReadonlySet<string>;
   readonly converters: RecordConverters;
   readonly transformations: TransformationChain;
   readonly operator: RetryWithToleranceOperator;

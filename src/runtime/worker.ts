@@ -9,6 +9,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import { clientProperties } from "../client-properties.ts";
+import { keysWithConfigVariables } from "../config-providers/config-variables.ts";
 import {
   type ConnectorClientConfigOverridePolicy,
   connectorClientOverrides,
@@ -225,6 +226,7 @@ export class Worker {
         {
           logger: this.deps.logs.get(descriptor.className).withContext(`[${name}|worker]`),
           clock: this.deps.clock,
+          providedKeys: keysWithConfigVariables(rawConfig),
           requestTaskReconfiguration,
           raiseError: (error) => owned.current?.fail(error),
           offsetStorageReader: { offset: async (p) => this.deps.offsets.get(name, p) },

@@ -15,22 +15,19 @@ export function jsonPathProblem(path: string): string | undefined {
   if (!path.startsWith("$")) return "A JSONPath expression must start with $";
   // Brackets inside a quoted name (`$['a]b']`) are the name's.
   let depth = 0;
-  let quote = "";
-  for (let i = 0; i < path.length && depth >= 0; i++) {
-    const c = path[i];
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = "";
-    } else if (c === "'" || c === '"') quote = c;
-    else if (c === "[") depth++;
+  const closed = outsideQuotes(path, (c) => {
+    if (c === "[") depth++;
     else if (c === "]") depth--;
-  }
-  if (depth !== 0 || quote) return "Unbalanced brackets in the JSONPath expression";
+    return depth >= 0;
+  });
+  if (depth !== 0 || !closed) return "Unbalanced brackets in the JSONPath expression";
   try {
     // Evaluating against {} may not reach a filter or script segment, which the runtime refuses.
-    const refused = JSONPath.toPathArray(path)
-      .flatMap(unionMembers)
-      .find((segment) => /^\s*\??\(/.test(segment));
+    const segments: unknown[] = JSONPath.toPathArray(path);
+    // jsonpath-plus gives a null segment for text it cannot read (`$[(@.x)]1`).
+    if (segments.some((segment) => typeof segment !== "string"))
+      return "Invalid JSONPath expression: a segment could not be read";
+    const refused = (segments as string[]).flatMap(unionMembers).find((segment) => /^\s*\??\(/.test(segment));
     if (refused !== undefined)
       return `Filter and script expressions such as [${refused.trim()}] are not evaluated (no expression in a config runs code); select with names, indexes, slices, * or .. only`;
     JSONPath({ path, json: {}, eval: false, wrap: true });
@@ -54,23 +51,36 @@ function unionMembers(segment: string): string[] {
 /** `segment` split at the commas outside quotes and parentheses; undefined when a quote does not close. */
 function splitUnion(segment: string): string[] | undefined {
   const out: string[] = [];
-  let quote = "";
   let depth = 0;
   let start = 0;
-  for (let i = 0; i < segment.length; i++) {
-    const c = segment[i]!;
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = "";
-    } else if (c === "'" || c === '"') quote = c;
-    else if (c === "(") depth++;
+  const closed = outsideQuotes(segment, (c, i) => {
+    if (c === "(") depth++;
     else if (c === ")") depth--;
     else if (c === "," && depth === 0) {
       out.push(segment.slice(start, i));
       start = i + 1;
     }
-  }
-  if (quote) return undefined;
+    return true;
+  });
+  if (!closed) return undefined;
   out.push(segment.slice(start));
   return out;
+}
+
+/**
+ * Walks `text`, handing `visit` each character outside quotes (`'…'` or `"…"`, where a backslash
+ * escapes the next character; the quotes themselves are not handed over) with its index, until
+ * `visit` answers false. Whether every quote opened before the walk ended was closed.
+ */
+function outsideQuotes(text: string, visit: (c: string, i: number) => boolean): boolean {
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (!visit(c, i)) break;
+  }
+  return quote === "";
 }

@@ -40,7 +40,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       validators: [check.oneOfIgnoreCase(["json", "raw"])],
     }),
     url: key.string({
-      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` in its path, query or fragment (never its host, port or user info: a record would choose where the credentials go) are replaced per record (URL-encoded; a string key is its text, a bytes key its unpadded base64url, a number or boolean key its text (`42`, `2.0`, `true`), another key what the key converter writes, base64url when not UTF-8); records are only batched together when their URL is the same. A record whose values would make a path segment `.`, `..` or empty, or the URL invalid, is a data error (errors.tolerance).",
+      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` in its path, query or fragment (never its host, port or user info: a record would choose where the credentials go) are replaced per record (URL-encoded; a string key is its text, a bytes key its unpadded base64url, a number or boolean key its text (`42`, `2.0`, `true`), another key what the key converter writes, base64url when not UTF-8); records are only batched together when their URL is the same. A record whose values would make a path segment `.`, `..` or empty, or the URL invalid, is a data error (errors.tolerance). Given through a config provider (wholly or in part: a webhook URL whose path is its secret), it is shown in logs, status traces, errors and dead letter queue headers as its origin followed by `/…`, path and query hidden.",
       importance: "HIGH",
       group: CONNECTION,
       width: "LONG",

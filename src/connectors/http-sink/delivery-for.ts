@@ -7,6 +7,7 @@
  * record's content-type overrides, and whether the url is fixed (the encoder's parsed template).
  */
 import { HttpClient } from "../../http/http-client.ts";
+import { echoedUrlParts, shownUrl } from "../../http/shown-url.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
@@ -61,6 +62,8 @@ export function deliveryFor(s: SinkSettings, encoder: RecordEncoder, deps: Deliv
       logRequests: s.logRequests,
       urls: [s.encoder.url, ...(s.oidc ? [s.oidc.tokenUrl] : [])],
       fixedUrl: !encoder.templatedUrl,
+      showUrl: shownUrl(s.urlFromProvider),
+      echoedUrlParts: s.urlFromProvider ? echoedUrlParts(s.encoder.url) : [],
     },
     client,
     deps.clock,

@@ -35,10 +35,11 @@
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
-import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
+import type { HttpClient, HttpResponse } from "../../http/http-client.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
 import { HttpRedirectError } from "../../http/redirects.ts";
 import { classifiedStatus, classifyError, isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
+import type { ShowUrl } from "../../http/shown-url.ts";
 import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
@@ -71,6 +72,10 @@ export interface DeliverySettings {
    * (too many hops, a Location that is not a URL) would meet every record alike (see taskRedirect).
    */
   readonly fixedUrl?: boolean;
+  /** How messages show a request's URL (shown-url.ts), the client's messages too. */
+  readonly showUrl: ShowUrl;
+  /** What answers may echo of a url from a config provider, masked too (shown-url.ts echoedUrlParts). */
+  readonly echoedUrlParts?: readonly string[];
 }
 
 export interface OutgoingRequest {
@@ -152,7 +157,7 @@ export class HttpDelivery {
     private readonly signal: AbortSignal,
     private readonly gate: PauseGate,
   ) {
-    this.mask = new SecretMask(s.headers, s.urls);
+    this.mask = new SecretMask(s.headers, s.urls, s.echoedUrlParts);
     this.retryWarnings = taskWarnings(clock);
     this.degradation = new EndpointDegradation(
       clock,
@@ -200,7 +205,7 @@ export class HttpDelivery {
             return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },
           onRetry: (error, attempt, delayMs) => {
-            const target = `${request.method ?? this.s.method} ${redactUrl(request.url)}`;
+            const target = `${request.method ?? this.s.method} ${this.s.showUrl(request.url)}`;
             const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : attemptFailureText(error);
             this.degradation.retrying(sending, target, what);
             // An endpoint down for hours (sink.retry.max-attempts=-1): the first WARN at once, then one a minute per kind.
@@ -226,7 +231,7 @@ export class HttpDelivery {
         return refusesCredentials(error.status) ? { kind: "fatal", error } : { kind: "rejected", error };
       }
       if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
-      const message = `${request.method ?? this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
+      const message = `${request.method ?? this.s.method} ${this.s.showUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
       const failure = new ConnectError(message, { cause: error });
       return isRetriable(error) || this.taskRedirect(error)
         ? { kind: "fatal", error: failure }
@@ -263,7 +268,7 @@ export class HttpDelivery {
     if ((!redirect && classified < 400) || this.warnedStatuses.has(status)) return;
     this.warnedStatuses.add(status);
     const asClassified = classified === status ? "" : ` (outside 100..599: read as ${classified}, as RFC 9110 says)`;
-    const from = `HTTP ${status} from ${request.method ?? this.s.method} ${redactUrl(request.url)}${asClassified}`;
+    const from = `HTTP ${status} from ${request.method ?? this.s.method} ${this.s.showUrl(request.url)}${asClassified}`;
     const excludedBy = this.s.errorStatuses.excludedBy(classified);
     const klass = Math.floor(classified / 100);
     const steps: string[] = [];
@@ -355,6 +360,7 @@ export class HttpDelivery {
         timeoutMs: this.s.timeoutMs,
         signal,
         bodyPrefixBytes: RESPONSE_BYTES_KEPT,
+        showUrl: this.s.showUrl,
       });
       this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(classifiedStatus(response.status)) });
       this.metrics.latency.observe(response.durationMs / 1000);
@@ -373,7 +379,7 @@ export class HttpDelivery {
 
   private logExchange(request: OutgoingRequest, response: HttpResponse): void {
     if (!this.s.logRequests || !this.log.isEnabled("DEBUG")) return;
-    const line = `${request.method ?? this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
+    const line = `${request.method ?? this.s.method} ${this.s.showUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
     if (this.log.isEnabled("TRACE")) {
       this.log.trace(
         `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${this.mask.apply(decoder.decode(response.body), response.truncated)}`,
@@ -387,7 +393,7 @@ export class HttpDelivery {
     const excerpt = excerptOf(response.body, (text, cut) => this.mask.apply(text, cut), response.truncated);
     return new HttpStatusError(
       response.status,
-      `HTTP ${response.status} from ${request.method ?? this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,
+      `HTTP ${response.status} from ${request.method ?? this.s.method} ${this.s.showUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,
       excerpt,
     );
   }

@@ -185,14 +185,7 @@ export class RecordBuffer {
 
   /** The request is done (delivered or reported): its lanes are idle again. */
   complete(request: TakenRequest): void {
-    this.inFlightCount -= request.records.length;
-    this.heldBytes -= request.held;
-    for (const key of request.lanes) {
-      const lane = this.lanes.get(key);
-      if (lane?.inFlight?.request !== request) continue;
-      lane.inFlight = undefined;
-      if (lane.head >= lane.queue.length) this.lanes.delete(key);
-    }
+    this.release(request, () => {});
   }
 
   /**
@@ -203,12 +196,7 @@ export class RecordBuffer {
    * idle again.
    */
   requeue(request: TakenRequest, undone = 0): void {
-    this.inFlightCount -= request.records.length;
-    this.heldBytes -= request.held;
-    for (const key of request.lanes) {
-      const lane = this.lanes.get(key);
-      if (lane?.inFlight?.request !== request) continue;
-      lane.inFlight = undefined;
+    this.release(request, (lane, key) => {
       const back = request.records.slice(undone).filter((r) => r.tp === key);
       lane.queue.splice(0, lane.head, ...back);
       lane.head = 0;
@@ -218,6 +206,21 @@ export class RecordBuffer {
         this.heldBytes += r.held;
       }
       this.waitingCount += back.length;
+    });
+  }
+
+  /**
+   * Ends `request`: its records are no longer in flight nor held, and each lane it still owns is
+   * idle again, after `idle` has put back into it what goes back (a lane left empty is dropped).
+   */
+  private release(request: TakenRequest, idle: (lane: Lane, key: string) => void): void {
+    this.inFlightCount -= request.records.length;
+    this.heldBytes -= request.held;
+    for (const key of request.lanes) {
+      const lane = this.lanes.get(key);
+      if (lane?.inFlight?.request !== request) continue;
+      lane.inFlight = undefined;
+      idle(lane, key);
       if (lane.head >= lane.queue.length) this.lanes.delete(key);
     }
   }

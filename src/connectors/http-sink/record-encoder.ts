@@ -20,6 +20,7 @@ import { RecordHeaders } from "../../api/record-headers.ts";
 import { type Charset, charsetForName } from "../../converters/charset.ts";
 import { DataError } from "../../errors.ts";
 import { headerValueOf, isHeaderName } from "../../http/header-value.ts";
+import type { ShowUrl } from "../../http/shown-url.ts";
 import { batchValueCharset, charsetNameOf, contentTypeOf } from "./content-type.ts";
 import { keyText as recordKeyText } from "./key-text.ts";
 import { recordWeight } from "./record-weight.ts";
@@ -27,6 +28,8 @@ import { UrlTemplate } from "./url-template.ts";
 
 export interface EncoderSettings {
   readonly url: string;
+  /** How messages show the url (a record's values making it invalid); default redactUrl. */
+  readonly showUrl?: ShowUrl;
   readonly forwardKeyHeader: string;
   /** Kafka header names to forward; `*` for all. */
   readonly forwardHeaders: readonly string[];
@@ -108,7 +111,7 @@ export class RecordEncoder {
     /** The monotonic clock's reading (`enqueuedAt`). */
     private readonly now: () => number,
   ) {
-    this.template = new UrlTemplate(s.url);
+    this.template = new UrlTemplate(s.url, s.showUrl);
     this.forwardAll = s.forwardHeaders.includes("*");
     this.forwardNames = new Set(s.forwardHeaders);
     this.perRecordHeaders = s.forwardKeyHeader !== "" || s.forwardHeaders.length > 0 || s.cloudEvents !== null;

@@ -9,7 +9,8 @@
  * `Bearer x`) the part after it is masked, so the answer still says which scheme was refused; of Basic credentials
  * also their decoded `user:password`. The last few OIDC tokens used are remembered and masked too,
  * and so are the secrets of the configured URLs (`urlSecrets`: the user info's password, key-like
- * query values), which an endpoint quoting the request line or its Authorization would show.
+ * query values), which an endpoint quoting the request line or its Authorization would show; of a
+ * url from a config provider, its path (shown-url.ts echoedUrlParts).
  * Each is masked in every form an answer can quote it in (util/secret-forms.ts: JSON-escaped,
  * percent-encoded). A masked secret shows as `[hidden]`, the logger's marker (util/logger.ts HIDDEN). Text cut short
  * (a body prefix: the read stopped at the request timeout or a byte limit) may end inside a secret:
@@ -31,10 +32,15 @@ export class SecretMask {
   /** Each remembered token's forms (secret-forms.ts), the token itself first. */
   private readonly tokens: string[][] = [];
 
-  constructor(headers: readonly (readonly [string, string])[], urls: readonly string[] = []) {
+  constructor(
+    headers: readonly (readonly [string, string])[],
+    urls: readonly string[] = [],
+    /** More text to hide: the parts of a url from a config provider an answer may echo (shown-url.ts echoedUrlParts). */
+    more: readonly string[] = [],
+  ) {
     const secrets = headers.filter(([name]) => isSecretHeader(name)).flatMap(([, value]) => secretsOf(value));
     // The longer first: a secret inside another (a password in its Basic pair) goes with it.
-    this.fixed = withSecretForms([...secrets, ...urls.flatMap(urlSecrets)], MIN_LENGTH).sort(
+    this.fixed = withSecretForms([...secrets, ...urls.flatMap(urlSecrets), ...more], MIN_LENGTH).sort(
       (a, b) => b.length - a.length,
     );
   }

@@ -8,6 +8,7 @@ import type { Config } from "../../api/connector.ts";
 import { configuredBackoff, runningBackoff } from "../../http/backoff-ceiling.ts";
 import { basicToken } from "../../http/basic-credentials.ts";
 import type { ClientTls } from "../../http/http-client.ts";
+import { shownUrl } from "../../http/shown-url.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
@@ -21,6 +22,11 @@ export type NullValues = "ignore" | "send" | "delete" | "fail";
 
 export interface SinkSettings {
   readonly encoder: EncoderSettings;
+  /**
+   * The url came through a config provider (wholly or in part): its path is a secret, shown as
+   * `shownUrl` says (shown-url.ts: origin and `/…`), and hidden where an answer echoes it.
+   */
+  readonly urlFromProvider: boolean;
   readonly limits: BufferLimits;
   /** Single mode (or CloudEvents binary mode): one record per request, the body is its value. */
   readonly singleBodies: boolean;
@@ -80,7 +86,8 @@ export function authorizationValue(value: string, raw: boolean): string {
 
 export const BACKOFF_KEYS = { initial: "sink.retry.backoff.initial.ms", max: "sink.retry.backoff.max.ms" } as const;
 
-export function sinkSettings(config: Config): SinkSettings {
+/** `providedKeys`: the task context's (PluginContext.providedKeys), for how messages show the url. */
+export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>): SinkSettings {
   const c = httpSinkConfig.parse(config);
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
   const cloudEvents = c["sink.cloudevents.binary"];
@@ -117,9 +124,13 @@ export function sinkSettings(config: Config): SinkSettings {
   const tokenUrl = c["security.oidc.token.endpoint.url"];
   const retries = c["sink.retry.max-attempts"];
   const backoff = runningBackoff(configuredBackoff(BACKOFF_KEYS, c, httpSinkConfig.canonical(config)));
+  const urlKey = httpSinkConfig.asWritten(config, "url");
+  const urlFromProvider = providedKeys?.has(urlKey) === true;
   return {
+    urlFromProvider,
     encoder: {
       url: c.url,
+      showUrl: shownUrl(urlFromProvider),
       forwardKeyHeader: c["sink.forward.key.header"],
       forwardHeaders: c["sink.forward.headers"],
       forwardHeadersPrefix: c["sink.forward.headers.prefix"],

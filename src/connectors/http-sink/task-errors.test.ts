@@ -50,6 +50,45 @@ describe("HttpSinkTask errors", () => {
     });
   });
 
+  describe("when its url came through a config provider", () => {
+    const SECRET = "T0/B0/s3cretHookSegment";
+    test.each(["url", "flink.connector.http.url"])(
+      "set as %s, messages and log lines show the url's origin and /… only; a redirect hop's too",
+      async (key) => {
+        await using server = endpoint();
+        server.answer((r) =>
+          r.path.endsWith("/v2")
+            ? new Response(`no channel at ${r.path}`, { status: 410 })
+            : new Response(null, { status: 307, headers: { location: `${r.path}/v2` } }),
+        );
+        const url = server.url(`/services/${SECRET}/\${topic}`);
+        await using h = harness({ [key]: url, ...fast }, { context: { providedKeys: new Set([key]) } });
+        await h.task.put([record(0, 0, { x: 1 })]);
+        await waitFor(() => h.errant.length === 1);
+        const origin = server.url("/…");
+        expect(h.errant[0]!.error.message).toBe(
+          `HTTP 410 from POST ${origin} after 1 attempt(s): no channel at /services/T0/B0/[hidden]/orders/v2`,
+        );
+        expect(server.received.map((r) => r.path)).toEqual([
+          `/services/${SECRET}/orders`,
+          `/services/${SECRET}/orders/v2`,
+        ]);
+        expect(h.lines.join("\n")).toContain(`POST ${origin} → 410`);
+        expect(h.lines.join("\n")).not.toContain("s3cretHookSegment");
+      },
+    );
+
+    test("another key's reference leaves the url shown as before", async () => {
+      await using server = endpoint();
+      server.answer(() => new Response("gone", { status: 410 }));
+      const url = server.url(`/services/${SECRET}`);
+      await using h = harness({ url, ...fast }, { context: { providedKeys: new Set(["sink.header.X-Api-Key"]) } });
+      await h.task.put([record(0, 0, { x: 1 })]);
+      await waitFor(() => h.errant.length === 1);
+      expect(h.errant[0]!.error.message).toBe(`HTTP 410 from POST ${url} after 1 attempt(s): gone`);
+    });
+  });
+
   // Review finding P2.4: fetch followed a 307 and re-posted the records with every header to the other host.
   describe("when the endpoint redirects", () => {
     test("to its own origin, the records follow; a loop from a templated url's path reports its records", async () => {

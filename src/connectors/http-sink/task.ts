@@ -104,7 +104,7 @@ export class HttpSinkTask implements SinkTask {
   start(config: Readonly<Record<string, string>>): void {
     this.log = this.context.logger;
     this.clock = this.context.clock;
-    this.settings = sinkSettings(config);
+    this.settings = sinkSettings(config, this.context.providedKeys);
     const s = this.settings;
     for (const warning of s.warnings) this.log.warn(warning);
     if (s.allowSelfSigned) {

@@ -163,7 +163,7 @@ export interface HarnessOptions {
   readonly assignment?: TopicPartition[];
   readonly rootLevel?: "DEBUG" | "TRACE" | "INFO";
   /** The runtime's side of the context, instead of the recording one. */
-  readonly context?: Partial<Pick<SinkTaskContext, "assignment" | "pause" | "resume">>;
+  readonly context?: Partial<Pick<SinkTaskContext, "assignment" | "pause" | "resume" | "providedKeys">>;
 }
 
 /** An HttpSinkTask started with `config` in a recording context. */

@@ -12,6 +12,7 @@
  */
 import { DataError } from "../../errors.ts";
 import { redactUrl } from "../../http/http-client.ts";
+import type { ShowUrl } from "../../http/shown-url.ts";
 
 export type Placeholder = "topic" | "partition" | "key";
 
@@ -27,7 +28,10 @@ export class UrlTemplate {
   /** The indexes of the path segments (split at `/`) that hold a placeholder. */
   private readonly templatedSegments: readonly number[];
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly showUrl: ShowUrl = redactUrl,
+  ) {
     this.templated = PLACEHOLDER_TEST.test(url);
     const queryOrFragment = url.search(/[?#]/);
     this.pathEnd = queryOrFragment < 0 ? url.length : queryOrFragment;
@@ -56,7 +60,7 @@ export class UrlTemplate {
     });
     this.checkSegments(url);
     if (!URL.canParse(url)) {
-      throw new DataError(`The URL filled in with the record's values is not a valid URL: ${redactUrl(this.url)}`);
+      throw new DataError(`The URL filled in with the record's values is not a valid URL: ${this.showUrl(this.url)}`);
     }
     return url;
   }

@@ -140,6 +140,27 @@ describe("offsets", () => {
     expect(() => connector.alterOffsets(config, [{ partition, offset: { position: 1 } }])).toThrow(/'offset'/);
     expect(() => connector.alterOffsets(config, [{ partition: {}, offset: { offset: "1" } }])).toThrow(/'url'/);
   });
+
+  // review urlsecret P2-1: GET …/offsets hides the path of an http.url from a config provider; sent
+  // back, such a partition (or link) is none the task reads.
+  test("alterOffsets refuses a partition url or page_link GET …/offsets showed with [hidden], for http.url from a config provider", () => {
+    const connector = new HttpSourceConnector();
+    const config = {
+      ...base,
+      "http.url": "${file:/etc/api.properties:url}",
+      "http.offset.mode": "SIMPLE_INCREMENTING",
+    };
+    const resolved = { url: "https://api.example/v1/events?api_key=***" };
+    expect(connector.alterOffsets(config, [{ partition: resolved, offset: { offset: "2" } }])).toBe(true);
+    for (const [partition, offset] of [
+      [{ url: "https://api.example[hidden]?api_key=***" }, { offset: "2" }],
+      [{ url: "https://api.example[hidden]?api_key=***" }, null],
+      [resolved, { offset: "2", page_link: "https://api.example/v1/[hidden]/page2" }],
+    ] as const)
+      expect(() => connector.alterOffsets(config, [{ partition, offset }])).toThrow(
+        /holds \[hidden\]: GET \/connectors\/\{name\}\/offsets hides the path of an http\.url given through a config provider/,
+      );
+  });
 });
 
 describe("HTTP source retry backoff and its ceiling", () => {

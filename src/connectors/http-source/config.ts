@@ -35,7 +35,7 @@ const G = {
 
 export const httpSourceConfig = defineConfig({
   "http.url": key.string({
-    doc: "The URL to poll. `${offset}` is replaced by the current offset (URL-encoded).",
+    doc: "The URL to poll. `${offset}` is replaced by the current offset (URL-encoded). Given through a config provider (wholly or in part), it is shown in logs, status traces and errors as its origin followed by `/…`, path and query hidden.",
     importance: "HIGH",
     group: G.request,
     validators: [validUrl],
@@ -113,7 +113,7 @@ export const httpSourceConfig = defineConfig({
     group: G.schedule,
   }),
   "http.timer.cron.timezone": key.string({
-    doc: "Time zone of the cron expression (IANA name).",
+    doc: "Time zone of the cron expression (IANA name). Across a DST change, as in Quartz: a local time the zone skips does not fire that day, one it repeats fires once, at its second (standard-time) instant.",
     default: "UTC",
     group: G.schedule,
     validators: [validTimezone],
@@ -126,7 +126,7 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(OFFSET_MODES)],
   }),
   "http.record.key.field": key.string({
-    doc: "The record field that identifies a record, also its Kafka record key, as a string: a string field's text, a number's value (`1.50` is `1.5`), an object's or array's compact JSON text with the members in the API's order and the numbers as spelled (strings re-escaped: `\\u00e9` is `é`); a boolean or null field gives no key; an object or array nested more than 1000 levels deep makes the page unreadable (behavior.on.error decides). The field: a name, a dotted path (`meta.id`) or a JSONPath (`$.meta.id`). With http.offset.mode=TIMESTAMP, the records delivered at the offset's own instant are remembered by this key, so those the API answers again are not repeated, even when their text changes, and one added at that instant is delivered. Unset: records have no key, and records at the offset's own instant are skipped.",
+    doc: "The record field that identifies a record, also its Kafka record key, as a string: a string field's text, a number's value (`1.50` is `1.5`; one beyond a double, `1e999999`, its text as sent), an object's or array's compact JSON text with the members in the API's order and the numbers as spelled (strings re-escaped: `\\u00e9` is `é`); a boolean or null field gives no key; an object or array nested more than 1000 levels deep makes the page unreadable (behavior.on.error decides). The field: a name, a dotted path (`meta.id`) or a JSONPath (`$.meta.id`). With http.offset.mode=TIMESTAMP, the records delivered at the offset's own instant are remembered by this key, so those the API answers again are not repeated, even when their text changes, and one added at that instant is delivered. Unset: records have no key, and records at the offset's own instant are skipped.",
     default: null,
     group: G.offset,
   }),
@@ -267,12 +267,12 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.rate.limit.header": key.string({
-    doc: "Response header with the requests remaining. At 0 (a number ≤ 0; another value is ignored) the next request waits for the reset, and a 429 or 403 that carries it (GitHub's 403) is retried by the next scheduled poll rather than taken as a refusal; another status that carries it follows behavior.on.error. The default is the de facto standard of GitHub and many APIs; empty: no rate-limit header is read.",
+    doc: "Response header with the requests remaining. At 0 (a number ≤ 0; another value is ignored) the next request waits for the reset, and a 429 or 403 that carries it (GitHub's 403) is retried by the next scheduled poll rather than taken as a refusal; another status that carries it follows behavior.on.error. The default is the de facto standard of GitHub and many APIs; empty: no rate-limit header is read. An HTTP header name (an RFC 9110 token: no space or colon), else refused by validation; a config stored before that rule starts with a WARN and reads no such header.",
     default: "X-RateLimit-Remaining",
     group: G.rate,
   }),
   "http.rate.limit.reset.header": key.string({
-    doc: "Response header with the reset time: epoch seconds (GitHub's `X-RateLimit-Reset`), epoch milliseconds, or seconds from now when small. Without it (or empty) the wait is http.throttle.window.ms.",
+    doc: "Response header with the reset time: epoch seconds (GitHub's `X-RateLimit-Reset`), epoch milliseconds, or seconds from now when small. Without it (or empty) the wait is http.throttle.window.ms. An HTTP header name (an RFC 9110 token), as http.rate.limit.header.",
     default: "X-RateLimit-Reset",
     group: G.rate,
   }),

@@ -2,7 +2,8 @@
  * HttpSourceConnector: checks the config (per key and across keys) and runs one task, since one
  * endpoint is polled by one schedule (`tasks.max` above 1 still yields one task). `alterOffsets`
  * accepts offsets of the shape offsets.ts documents, checked against the configured offset mode, for
- * its own partition (the key of http.url, current or earlier).
+ * its own partition (the key of http.url, current or earlier); with http.url from a config provider,
+ * any partition but one whose URL GET …/offsets showed with its path hidden.
  */
 import type { Config, ConnectorContext, SourceConnector } from "../../api/connector.ts";
 import { javaTrim } from "../../api/data/java-text.ts";
@@ -14,7 +15,7 @@ import { castormKeyWarnings } from "./castorm-keys.ts";
 import { httpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { compactSplitNames } from "./headers.ts";
-import { type OffsetMode, validateAlteredOffsets, validateAlteredPartitions } from "./offsets.ts";
+import { type OffsetMode, refuseHiddenUrls, validateAlteredOffsets, validateAlteredPartitions } from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
 import { type InstantReader, instantReader, timestampForm } from "./timestamp-reader.ts";
 import { unknownKeysWarning } from "./unknown-keys.ts";
@@ -60,8 +61,10 @@ export class HttpSourceConnector implements SourceConnector {
     const { read, form } = readingOf(config);
     validateAlteredOffsets(mode, offsets, read, form);
     const url = config["http.url"];
-    // The task's key is that of the resolved URL: a config provider reference in it is not checked.
-    if (url !== undefined && !hasConfigVariable(url)) validateAlteredPartitions(javaTrim(url), offsets);
+    // The task's key is that of the resolved URL: a config provider reference in it is not checked,
+    // but a partition shown with its path hidden is refused.
+    if (url !== undefined && hasConfigVariable(url)) refuseHiddenUrls(offsets);
+    else if (url !== undefined) validateAlteredPartitions(javaTrim(url), offsets);
     return true;
   }
 }

@@ -10,12 +10,26 @@ import { api, startTask } from "./test-support.ts";
 let flaky = 0;
 const server = api((_req, url) => {
   if (url.pathname === "/down") return new Response("maintenance", { status: 503 });
-  // An error document twice, records once, then error documents again.
+  // An error document twice, records once, then an error document and records by turns.
   if (url.pathname === "/flaky")
-    return Response.json(++flaky === 3 ? { items: [{ id: 3 }] } : { error: "maintenance" });
+    return Response.json(
+      ++flaky === 3 || (flaky > 4 && flaky % 2 === 0) ? { items: [{ id: 3 }] } : { error: "maintenance" },
+    );
   if (url.pathname === "/null") return Response.json({ items: null });
   if (url.pathname === "/scalar")
     return new Response(`{"items": ${url.searchParams.get("n") ? "12345678901234567890" : '"none"'}}`);
+  if (url.pathname === "/slashed")
+    return Response.json({
+      items: [
+        { id: 1, ts: "2024-01-01T00:00:00Z" },
+        { id: 2, ts: "31/12/2024" },
+      ],
+    });
+  // A paginated API whose last page is empty: each poll starts the first page's episode again.
+  if (url.pathname === "/paged")
+    return url.searchParams.get("page") === "2"
+      ? Response.json({ items: [] })
+      : Response.json({ items: [{ id: 1, ts: "n/a" }] }, { headers: { Link: `</paged?page=2>; rel="next"` } });
   if (url.pathname === "/no-cursor") return Response.json({ items: [{ id: 1 }, { id: 2, next: "c2" }, { id: 3 }] });
   return Response.json({ items: [] });
 });
@@ -57,15 +71,44 @@ describe("HttpSourceTask error messages", () => {
     h.task.stop();
   });
 
-  test("a records path with nothing to select from is a WARN naming the path and the request, once per episode", async () => {
+  test("http.url from a config provider: the failure and the log show its origin and /… only, however it fails", async () => {
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = closed.port;
+    closed.stop(true);
+    const cases = [
+      [
+        `${server.base}/down?hook=s3cretPathSegment`,
+        `HTTP 503 from GET ${server.base}/… after 2 attempts: maintenance`,
+      ],
+      [
+        `http://127.0.0.1:${port}/events/s3cretPathSegment`,
+        `GET http://127.0.0.1:${port}/… failed after 2 attempts: connection refused or host unreachable`,
+      ],
+    ] as const;
+    for (const [url, shown] of cases) {
+      const h = await startTask(
+        { "http.url": url, "http.retry.max.attempts": "2", "http.retry.backoff.ms": "1" },
+        { providedKeys: new Set(["http.url"]) },
+      );
+      const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
+      expect((error as Error).message).toStartWith(shown);
+      expect(`${(error as Error).stack}\n${h.logs.join("\n")}`).not.toContain("s3cretPathSegment");
+      h.task.stop();
+    }
+  });
+
+  test("a records path with nothing to select from is a WARN naming the path and the request, once per episode and at most once a minute", async () => {
     const h = await startTask({
       "http.url": `${server.base}/flaky?token=s3cr3t`,
       "http.response.records.path": "$.items[*]",
-      "http.timer.interval.ms": "1000",
+      "http.timer.interval.ms": "15000",
     });
+    // Episodes start at the polls at 0 s, 45 s (not logged: a minute has not passed since the last WARN) and 90 s.
     while (flaky < 4) await h.task.poll(signal);
     const missing = `http.response.records.path $.items[*] selects nothing in the response of GET ${server.base}/flaky?token=***: the response has nothing at $.items (an error document answered with a success status, or a path that does not fit the API?); the page has no records`;
-    expect(warnings(h.logs)).toEqual([missing, missing]);
+    expect(warnings(h.logs)).toEqual([missing]);
+    while (flaky < 7) await h.task.poll(signal);
+    expect(warnings(h.logs)).toEqual([missing, `${missing} (and 1 more like it in the last 90 s, not logged)`]);
     h.task.stop();
   });
 
@@ -107,6 +150,52 @@ describe("HttpSourceTask error messages", () => {
     expect(await h.collect(3)).toHaveLength(3);
     expect(warnings(h.logs)).toEqual([
       `http.offset.field next gives no string or number in 2 of 3 records of GET ${server.base}/no-cursor?c=: they do not move the cursor (if the last records lack it, the next poll starts from the same cursor and fetches them again)`,
+    ]);
+    h.task.stop();
+  });
+
+  test("TIMESTAMP records whose field is no timestamp are a WARN; a numeric date with the year last says how to read it, by whether a pattern is set", async () => {
+    const unread = `records of GET ${server.base}/slashed, such as "31/12/2024": they are delivered at every poll and do not move the offset`;
+    for (const [pattern, said] of [
+      [
+        undefined,
+        `http.offset.field ts is no timestamp (ISO-8601 or epoch) in 1 of 2 ${unread}; without http.response.record.timestamp.parser.pattern a numeric date with the year last is read month first (MM/dd/yyyy): set it to the API's form (dd/MM/yyyy for the day first)`,
+      ],
+      [
+        "MM/dd/yyyy",
+        `http.offset.field ts is no timestamp (epoch milliseconds or the pattern "MM/dd/yyyy" (EpochMillisOrDelegateTimestampParser), or ISO-8601) in 1 of 2 ${unread}; does http.response.record.timestamp.parser.pattern fit the API's text, the day or the month first?`,
+      ],
+    ] as const) {
+      const h = await startTask({
+        "http.url": `${server.base}/slashed`,
+        "http.response.records.path": "$.items[*]",
+        "http.offset.mode": "TIMESTAMP",
+        "http.offset.field": "ts",
+        ...(pattern ? { "http.response.record.timestamp.parser.pattern": pattern } : {}),
+      });
+      const records = await h.collect(2);
+      // Delivered, and the offset stays the timestamp.
+      expect(records.map((r) => r.value)).toHaveLength(2);
+      expect(records.at(-1)!.sourceOffset!.offset).toBe("2024-01-01T00:00:00Z");
+      expect(warnings(h.logs)).toEqual([said]);
+      h.task.stop();
+    }
+  });
+
+  test("a paginated API whose last page is empty: the next polls do not repeat the WARN within a minute", async () => {
+    const h = await startTask({
+      "http.url": `${server.base}/paged`,
+      "http.response.records.path": "$.items[*]",
+      "http.pagination.type": "LINK_HEADER",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.timer.interval.ms": "1000",
+    });
+    const first = server.seen.length;
+    // Three polls of two pages each.
+    while (server.seen.length < first + 6) await h.task.poll(signal);
+    expect(warnings(h.logs)).toEqual([
+      `http.offset.field ts is no timestamp (ISO-8601 or epoch) in 1 of 1 records of GET ${server.base}/paged, such as "n/a": they are delivered at every poll and do not move the offset`,
     ]);
     h.task.stop();
   });

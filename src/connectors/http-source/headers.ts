@@ -34,6 +34,11 @@ const FIELD_VALUE = /^[\t\x20-\x7e\xa0-\xff]*$/;
 
 export type HeaderList = [string, string][];
 
+/** Whether `name` is an HTTP header name: an RFC 9110 token (fetch's Headers refuses any other). */
+export function isHeaderName(name: string): boolean {
+  return TOKEN.test(name);
+}
+
 /** The headers in order; throws with a readable message on a segment without `Name:`. */
 export function parseHeaders(text: string): HeaderList {
   if (text.trim() === "") return [];

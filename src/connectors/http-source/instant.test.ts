@@ -50,6 +50,45 @@ describe("epochNanos", () => {
   });
 });
 
+describe("the forms read without a timestamp parser pattern (srcp3)", () => {
+  test.each([
+    // A numeric date with the year last: month first, as Date.parse reads it and earlier releases did
+    // (page-warnings.ts says so once; the pattern key reads it day first). No month 31: no timestamp.
+    ["01/02/2024", at("2024-01-02T00:00:00Z")],
+    ["1/2/2024 10:00", at("2024-01-02T10:00:00Z")],
+    ["01.02.2024", at("2024-01-02T00:00:00Z")],
+    ["01-02-2024", at("2024-01-02T00:00:00Z")],
+    ["12/31/2024", at("2024-12-31T00:00:00Z")],
+    ["01/02/2024 10:00:00 GMT", at("2024-01-02T10:00:00Z")],
+    ["31/12/2024", null],
+    // The year first: read as ISO-8601's order.
+    ["2024/01/02", at("2024-01-02T00:00:00Z")],
+    ["2024.01.02 03:04", at("2024-01-02T03:04:00Z")],
+    // Month names and ISO without seconds or with a space.
+    ["Tue Jan 02 2024", at("2024-01-02T00:00:00Z")],
+    ["02 Jan 2024", at("2024-01-02T00:00:00Z")],
+    ["2024-01-02 03:04", at("2024-01-02T03:04:00Z")],
+    // An ISO date-time with a zone after a space (Date.parse reads only the form with a space for the T).
+    ["2024-01-02T03:04:05 UTC", at("2024-01-02T03:04:05Z")],
+    ["2024-01-02T03:04:05 GMT", at("2024-01-02T03:04:05Z")],
+    ["2024-01-02T03:04:05 Z", at("2024-01-02T03:04:05Z")],
+    ["2024-01-02T03:04:05.250 UTC", at("2024-01-02T03:04:05Z") + 250_000_000n],
+    ["2024-01-02T03:04:05 +02:00", at("2024-01-02T01:04:05Z")],
+    ["2024-01-02 03:04:05 UTC", at("2024-01-02T03:04:05Z")],
+    // A numeric offset of one or two digits alone is hours, also after a space; `+2:30` hours and minutes.
+    ["2024-01-02T03:04:05 +2", at("2024-01-02T01:04:05Z")],
+    ["2024-01-02T03:04:05 -2", at("2024-01-02T05:04:05Z")],
+    ["2024-01-02T03:04:05 +02", at("2024-01-02T01:04:05Z")],
+    ["2024-01-02T03:04:05.5 +2", at("2024-01-02T01:04:05Z") + 500_000_000n],
+    ["2024-01-02T03:04:05 +2:30", at("2024-01-02T00:34:05Z")],
+    ["2024-01-02 03:04:05 +2", at("2024-01-02T01:04:05Z")],
+    ["2024/01/02 03:04:05 +2", at("2024-01-02T01:04:05Z")],
+    ["Jan 2, 2024 03:04:05 -2", at("2024-01-02T05:04:05Z")],
+  ] as const)("%p is %p ns", (value, ns) => {
+    expect(epochNanos(value)).toBe(ns);
+  });
+});
+
 describe("a timestamp without a zone is UTC (castorm's parser zone), whatever the host's TZ", () => {
   /** Runs `body` with the process in `zone` (a DST zone one hour east of UTC in winter). */
   async function inZone(zone: string, body: () => Promise<void> | void) {

@@ -11,9 +11,14 @@
  * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) that names a
  * date (a year of four digits or more and a month, by name or in a numeric date) counts to the millisecond, without a
  * zone in UTC as well: Date.parse also reads `page 3` (2001-03-01) or `token-2024`, which are no timestamps
- * (an opaque CURSOR page of them compared as instants). A text without a zone is read in `zone` instead when
+ * (an opaque CURSOR page of them compared as instants). A numeric date with the year last (`01/02/2024`,
+ * `01.02.2024`, `01-02-2024`) is read as Date.parse reads it, month first (January 2), where much of the
+ * world means day first: page-warnings.ts says so (hasYearLastDate), and castorm's pattern key
+ * (`dd/MM/yyyy`) reads it day first (timestamp-reader.ts). An ISO-8601 date and time
+ * followed by a zone after a space (`2024-01-02T03:04:05 UTC`, `… GMT`, `… Z`, `… +02:00`, `… +2`) is read as the
+ * same text with a space for the `T` (Date.parse reads that form only). A text without a zone is read in `zone` instead when
  * one is given (castorm's `http.response.record.timestamp.parser.zone`, timestamp-reader.ts).
- * Used by offsets.ts and timestamp-reader.ts.
+ * Used by offsets.ts, timestamp-reader.ts and page-warnings.ts.
  */
 import type { OffsetValue } from "./offsets.ts";
 import { instantOfLocal, UTC, type Zone } from "./zone-id.ts";
@@ -26,14 +31,19 @@ const DECIMAL = /^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$/;
 const ZONELESS = /^\s*(\d{4}-\d{2}-\d{2})[T\s](\d{2}:\d{2}(?::\d{2})?)\s*$/i;
 /**
  * A zone in a text Date.parse reads (JavaScriptCore's legacy forms): `Z`, `GMT`, `UTC`, `UT`, a US
- * zone (`EST` … `PDT`), or a numeric offset after the time of day (`10:00:00 -0500`).
+ * zone (`EST` … `PDT`), or a numeric offset after the time of day (`10:00:00 -0500`, `+02:00`, `+2`:
+ * one or two digits alone are hours, as Date.parse reads them).
  */
 const ZONE =
-  /(?:^|[\s\d(])(?:z|gmt|utc|ut|[ecmp][sd]t)(?=$|[\s+\-)])|\d:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?\s*)?[+-]\d{2}(?::?\d{2})?(?!\d)/i;
+  /(?:^|[\s\d(])(?:z|gmt|utc|ut|[ecmp][sd]t)(?=$|[\s+\-)])|\d:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?\s*)?[+-]\d{1,2}(?::?\d{2})?(?!\d)/i;
 /** A year of four digits or more and a month (its name, or a numeric date such as `2024/01/31`, `01.31.2024`): a date Date.parse may read. */
 const YEAR = /(?<!\d)\d{4,6}(?!\d)/;
 const MONTH =
   /(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])|(?<!\d)\d{1,4}([-/.])\d{1,2}\1\d{1,4}(?!\d)/i;
+/** A numeric date with the year last (`01/02/2024`, `1.2.2024`): day or month first, which the text does not say. */
+const YEAR_LAST = /(?<![\d./-])\d{1,2}([-/.])\d{1,2}\1\d{4,}(?!\d)/;
+/** An ISO-8601 date, `T`, a time of day and, after white space, more (a zone): Date.parse reads it with a space for the `T`. */
+const T_BEFORE_SPACED_ZONE = /^(\s*\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?\s+\S)/i;
 /** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
 const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
 
@@ -71,6 +81,11 @@ function epochNumber(sign: string, whole: string, frac: string | undefined): big
   return sign === "-" ? -ns : ns;
 }
 
+/** Whether `text` holds a numeric date with the year last, which the reading below takes month first (page-warnings.ts says so). */
+export function hasYearLastDate(text: string): boolean {
+  return YEAR_LAST.test(text);
+}
+
 /** Epoch nanoseconds of a TIMESTAMP offset value, or null when it is not a timestamp. */
 export function epochNanos(value: OffsetValue, zone: Zone = UTC): bigint | null {
   if (value === null) return null;
@@ -85,7 +100,8 @@ export function epochNanos(value: OffsetValue, zone: Zone = UTC): bigint | null 
   }
   const text = given.includes("[") ? (REGION_AFTER_OFFSET.exec(given)?.[1] ?? given) : given;
   const timeFraction = TIME_FRACTION.exec(text);
-  const whole = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
+  const unfractioned = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
+  const whole = unfractioned.replace(T_BEFORE_SPACED_ZONE, "$1 $2");
   const zoneless = ZONELESS.exec(whole);
   if (!zoneless && !(YEAR.test(whole) && MONTH.test(whole))) return null;
   if (!calendarDate(whole)) return null;

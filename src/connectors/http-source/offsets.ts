@@ -28,6 +28,7 @@
 import { JavaDouble } from "../../api/data/java-double.ts";
 import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
+import { HIDDEN } from "../../util/logger.ts";
 import { epochNanos } from "./instant.ts";
 import { EARLIER_OFFSET_KEYS, offsetKey } from "./offset-key.ts";
 import type { InstantReader } from "./timestamp-reader.ts";
@@ -275,4 +276,18 @@ export function validateAlteredPartitions(
   for (const { partition, offset } of offsets)
     if (offset !== null && !keys.has(partition[PARTITION_URL] as string))
       throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
+}
+
+/**
+ * Refuses offsets a client read from GET …/offsets with part of an http.url given through a config
+ * provider hidden (ResolvedValues: its partition `url` or a stored `page_link` holding `[hidden]`)
+ * and sent back: such a partition is not one the task reads, such a link not one it can follow.
+ */
+export function refuseHiddenUrls(offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): void {
+  const hidden = (value: unknown) => typeof value === "string" && value.includes(HIDDEN);
+  for (const { partition, offset } of offsets)
+    if (hidden(partition[PARTITION_URL]) || hidden(offset?.page_link))
+      throw new ConnectError(
+        `A partition's '${PARTITION_URL}' or its offset's 'page_link' holds ${HIDDEN}: GET /connectors/{name}/offsets hides the path of an http.url given through a config provider, so what it shows is not a URL the task reads. To reset this connector's offsets, use DELETE /connectors/{name}/offsets`,
+      );
 }

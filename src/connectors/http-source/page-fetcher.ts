@@ -13,15 +13,10 @@
  */
 import { ConnectError } from "../../errors.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
-import {
-  type ClientTls,
-  HttpClient,
-  type HttpResponse,
-  HttpTransportError,
-  redactUrl as redacted,
-} from "../../http/http-client.ts";
+import { type ClientTls, HttpClient, type HttpResponse, HttpTransportError } from "../../http/http-client.ts";
 import { attemptFailureText } from "../../http/network-exception.ts";
 import { classifiedStatus, retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
+import { echoedUrlParts, type ShowUrl, shownUrl } from "../../http/shown-url.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-request-errors.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -97,6 +92,11 @@ export interface PageFetcherOptions {
    * as its behavior.on.error says: the Degraded trace names what follows the retries.
    */
   readonly failsAfterRetries: (response: HttpResponse | undefined) => boolean;
+  /**
+   * http.url came through a config provider: messages (the client's too) show a request's URL as its
+   * origin only and what an answer echoes of its path is hidden (shown-url.ts); else redactUrl.
+   */
+  readonly urlFromProvider: boolean;
 }
 
 const RETRIED = "the request is retried (http.retry.max.attempts)";
@@ -109,13 +109,15 @@ const AFTER_RETRIES = {
 /** The PageFetcher a parsed config asks for: its HTTP client, TLS, authentication, retries and rate limits. */
 export function pageFetcherOf(
   c: HttpSourceConfig,
-  connector: string,
-  clock: Clock,
-  log: Logger,
-  metrics: HttpSourceMetrics,
-  warnings: RepeatLimiter,
-  failsAfterRetries: PageFetcherOptions["failsAfterRetries"],
+  {
+    connector,
+    ...task
+  }: Pick<PageFetcherOptions, "clock" | "log" | "metrics" | "warnings" | "failsAfterRetries" | "urlFromProvider"> & {
+    /** The connector's name, whose throttle the requests share. */
+    readonly connector: string;
+  },
 ): PageFetcher {
+  const { clock } = task;
   const clientWith = (tls: ClientTls | undefined) =>
     new HttpClient({
       connectTimeoutMs: c["http.connect.timeout.ms"],
@@ -130,8 +132,6 @@ export function pageFetcherOf(
     client,
     // The token endpoint is always verified (token-endpoint-tls.ts): its own client, never the API's trust-all.
     auth: authenticator(c, clientWith(tokenEndpointTls(tls)), clock),
-    clock,
-    log,
     policy: { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"] },
     maxAttempts: c["http.retry.max.attempts"],
     throttle: connectorThrottle(connector, c["http.throttle.max.requests"], c["http.throttle.window.ms"]),
@@ -140,9 +140,7 @@ export function pageFetcherOf(
       c["http.rate.limit.reset.header"],
       c["http.throttle.window.ms"],
     ),
-    metrics,
-    warnings,
-    failsAfterRetries,
+    ...task,
   });
 }
 
@@ -169,9 +167,9 @@ const FAILURE_WORDS: Readonly<Record<string, string>> = {
  * Why a request got no response, without repeating the request the message is about: the
  * transport error's own message starts with the same method and URL.
  */
-function failureReason(error: Error, req: PageRequest): string {
+function failureReason(error: Error, req: PageRequest, showUrl: ShowUrl): string {
   if (!(error instanceof HttpTransportError)) return error.message;
-  const prefix = `${req.method} ${redacted(req.url)} `;
+  const prefix = `${req.method} ${showUrl(req.url)} `;
   const rest = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
   const m = /^failed \((\w+)\): (.*)$/s.exec(rest);
   return m && FAILURE_WORDS[m[1]!] ? `${FAILURE_WORDS[m[1]!]} (${m[2]})` : rest;
@@ -179,9 +177,12 @@ function failureReason(error: Error, req: PageRequest): string {
 
 export class PageFetcher {
   private readonly waits: RateLimitWaitLog;
+  /** How messages show a request's URL (shown-url.ts), the client's messages too. */
+  private readonly showUrl: ShowUrl;
 
   constructor(private readonly o: PageFetcherOptions) {
     this.waits = new RateLimitWaitLog(o.log);
+    this.showUrl = shownUrl(o.urlFromProvider);
     this.degradation = new EndpointDegradation(o.clock, AFTER_RETRIES.nextPoll);
   }
 
@@ -191,7 +192,7 @@ export class PageFetcher {
       let response = await this.send(req, signal);
       if (response.status === 401 && this.lastAuth !== undefined && this.o.auth.rejected(this.lastAuth)) {
         this.o.log.info(
-          `${req.method} ${redacted(req.url)} answered 401: renewing the credentials and trying once more`,
+          `${req.method} ${this.showUrl(req.url)} answered 401: renewing the credentials and trying once more`,
         );
         response = await this.send(req, signal);
       }
@@ -204,7 +205,7 @@ export class PageFetcher {
       if (undecodable(error)) throw error;
       if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
         throw new UnreachableError(
-          `${req.method} ${redacted(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req)}`,
+          `${req.method} ${this.showUrl(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req, this.showUrl)}`,
           { cause: error },
         );
       throw error;
@@ -231,7 +232,13 @@ export class PageFetcher {
    */
   echoedSecrets(req: PageRequest): string[] {
     const auth = this.lastAuth ? headerSecrets([this.lastAuth]) : [];
-    const secrets = [...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets];
+    const secrets = [
+      ...urlSecrets(req.url),
+      ...(this.o.urlFromProvider ? echoedUrlParts(req.url) : []),
+      ...headerSecrets(req.headers),
+      ...auth,
+      ...this.o.auth.secrets,
+    ];
     return withSecretForms(secrets, MIN_SECRET_LENGTH);
   }
   /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */
@@ -281,7 +288,7 @@ export class PageFetcher {
         });
         this.lastAuth = auth;
         const headers: [string, string][] = auth ? [...req.headers, auth] : [...req.headers];
-        return { method: req.method, url: req.url, headers, body: req.body };
+        return { method: req.method, url: req.url, headers, body: req.body, showUrl: this.showUrl };
       },
       {
         policy: this.o.policy,
@@ -298,7 +305,7 @@ export class PageFetcher {
             if (waitMs !== undefined) {
               const until = new Date(clock.now() + waitMs).toISOString();
               this.waits.waiting(
-                `${req.method} ${redacted(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
+                `${req.method} ${this.showUrl(req.url)} answered HTTP ${response.status} with ${this.o.gate.header}: 0 (the rate limit is spent); requests wait ${Math.ceil(waitMs / 1000)} s, until ${until}`,
                 waitMs,
                 clock,
               );
@@ -319,13 +326,13 @@ export class PageFetcher {
             outcome && typeof outcome === "object" && "status" in outcome ? (outcome as HttpResponse) : undefined;
           const what = response ? `HTTP ${response.status}` : attemptFailureText(outcome);
           const after = this.o.failsAfterRetries(response) ? AFTER_RETRIES.fails : AFTER_RETRIES.nextPoll;
-          this.degradation.retrying(request, `${req.method} ${redacted(req.url)}`, what, after);
+          this.degradation.retrying(request, `${req.method} ${this.showUrl(req.url)}`, what, after);
           // An API down for days is retried every poll: the first WARN at once, then one a minute.
           warnLimited(
             this.o.log,
             this.o.warnings,
-            `retry ${req.method} ${redacted(req.url)} ${what}`,
-            `${req.method} ${redacted(req.url)} attempt ${attempt + 1} of ${this.o.maxAttempts} failed (${what}); retrying in ${delayMs} ms`,
+            `retry ${req.method} ${this.showUrl(req.url)} ${what}`,
+            `${req.method} ${this.showUrl(req.url)} attempt ${attempt + 1} of ${this.o.maxAttempts} failed (${what}); retrying in ${delayMs} ms`,
           );
         },
       },

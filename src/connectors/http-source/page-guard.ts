@@ -15,6 +15,7 @@
  */
 import { JsonText } from "../../api/data/json-text.ts";
 import { redactUrl } from "../../http/http-client.ts";
+import type { ShowUrl } from "../../http/shown-url.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { PageState } from "./offsets.ts";
 import type { PaginationStop } from "./pagination.ts";
@@ -99,9 +100,10 @@ export function unfollowedPage(
   current: PageState,
   next: PageState,
   maxPages: number,
+  showUrl: ShowUrl = redactUrl,
 ): string | undefined {
   if (trail.visited.has(next.url) || (next.cursor !== undefined && next.cursor === current.cursor))
-    return `Pagination does not advance (${redactUrl(next.url)} again)`;
+    return `Pagination does not advance (${showUrl(next.url)} again)`;
   if (trail.pages >= maxPages) return `Pagination reached http.pagination.max.pages (${maxPages})`;
   return undefined;
 }
@@ -126,19 +128,20 @@ export function afterPage(
   current: PageState,
   offered: PageState | PaginationStop | null,
   maxPages: number,
+  showUrl: ShowUrl = redactUrl,
 ): AfterPage {
   const repeated = repeatedPage(trail, url, digest);
   const notes: { level: "info" | "warn"; text: string }[] = [];
   let next = offered && "stop" in offered ? null : offered;
   if (offered && "stop" in offered)
     notes.push({ level: "warn", text: `Pagination ends: ${offered.stop}; the poll ends here` });
-  const unfollowed = next && unfollowedPage(trail, current, next, maxPages);
+  const unfollowed = next && unfollowedPage(trail, current, next, maxPages, showUrl);
   if (unfollowed) {
     notes.push({ level: "warn", text: `${unfollowed}: the poll ends here` });
     next = null;
   }
   if (repeated === undefined) return { next, deliver: true, notes };
-  const where = `${repeated} (${redactUrl(url)}): its records are not delivered again`;
+  const where = `${repeated} (${showUrl(url)}): its records are not delivered again`;
   if (next && trail.repeats === 1)
     return {
       next,

@@ -3,13 +3,21 @@
  * otherwise pass unnoticed: `http.response.records.path` finds nothing to select in the response
  * (its array, or whatever it selects from, is absent or a plain value: an API answering an error
  * document with 200, or a path that does not match the API), and `http.offset.field` gives no string or number for
- * some records (with CURSOR the offset never moves past them: each poll fetches them again). One
- * WARN per episode: said when a condition starts, again only after a page without it. Used by
- * HttpSourceTask after each page it reads.
+ * some records (with CURSOR the offset never moves past them: each poll fetches them again), or, with
+ * TIMESTAMP, a text that is no timestamp as the offset is read (`n/a`, `31/12/2024` without a pattern:
+ * such records are delivered at every poll). One WARN per episode: said when a condition starts, again
+ * only after a page without it, and each kind at most once a minute (the task's RepeatLimiter: a
+ * paginated API whose last page is empty ends an episode at every poll), saying how many were not
+ * logged. And once a task run, with TIMESTAMP read without castorm's parser keys: the offset field
+ * holds a numeric date with the year last (`12/31/2024`), which instant.ts reads month first, so the
+ * operator of an API that means day first learns to set the pattern. Used by HttpSourceTask after each
+ * page it reads.
  */
 
 import { JsonNumberText } from "../../api/data/json-reader.ts";
 import type { Logger } from "../../util/logger.ts";
+import { type RepeatLimiter, warnLimited } from "../../util/repeat-limiter.ts";
+import { hasYearLastDate } from "./instant.ts";
 import type { PageContent, PageRecordsOptions } from "./poll-run.ts";
 import { selectAll } from "./records.ts";
 
@@ -50,12 +58,23 @@ function nullThere(json: unknown, path: string): boolean {
   }
 }
 
+/** Characters of a field's text a WARN shows. */
+const MAX_SHOWN = 40;
+const PATTERN_KEY = "http.response.record.timestamp.parser.pattern";
+
+type Kind = "records" | "offset" | "timestamp" | "month-first";
+
+/** `text` as a WARN shows it: quoted, at most MAX_SHOWN characters. */
+const shown = (text: string | undefined) => JSON.stringify(text?.slice(0, MAX_SHOWN));
+
 export class PageWarnings {
-  private readonly ongoing = new Set<"records" | "offset">();
+  private readonly ongoing = new Set<Kind>();
 
   constructor(
     private readonly o: PageRecordsOptions,
     private readonly log: Logger,
+    /** The task's repeated WARNs (`taskWarnings`): each kind here at most once a minute. */
+    private readonly repeated: RepeatLimiter,
   ) {}
 
   /** After reading a page of the request `where` (method and redacted URL) whose JSON is `json`. */
@@ -80,15 +99,61 @@ export class PageWarnings {
             : "they do not move the offset"
         }`,
     );
+    const untimed = this.untimed(page);
+    this.episode(
+      "timestamp",
+      untimed.count > 0,
+      () =>
+        `http.offset.field ${field} is no timestamp (${this.o.instantForm ?? "ISO-8601 or epoch"}) in ${untimed.count} of ${page.elements.length} records of ${where}, such as ${shown(untimed.first)}: they are delivered at every poll and do not move the offset${
+          !hasYearLastDate(untimed.first ?? "")
+            ? ""
+            : this.o.parserKeys
+              ? `; does ${PATTERN_KEY} fit the API's text, the day or the month first?`
+              : `; without ${PATTERN_KEY} a numeric date with the year last is read month first (MM/dd/yyyy): set it to the API's form (dd/MM/yyyy for the day first)`
+        }`,
+    );
+    const monthFirst = this.monthFirst(page);
+    this.episode(
+      "month-first",
+      monthFirst !== undefined,
+      () =>
+        `http.offset.field ${field} holds a numeric date with the year last, such as ${shown(monthFirst)} in a record of ${where}: without ${PATTERN_KEY} it is read month first (MM/dd/yyyy); if the API means the day first, set ${PATTERN_KEY} to its form (dd/MM/yyyy, dd/MM/yyyy HH:mm:ss). Said once a task run`,
+      false,
+    );
   }
 
-  private episode(kind: "records" | "offset", holds: boolean, message: () => string): void {
+  /** With TIMESTAMP read without parser keys, the first offset field text holding a numeric date with the year last that was read (month first). */
+  private monthFirst(page: PageContent): string | undefined {
+    const read = this.o.instant;
+    if (this.o.mode !== "TIMESTAMP" || read === undefined || this.o.parserKeys || this.ongoing.has("month-first"))
+      return undefined;
+    return page.values.find(
+      (value): value is string => typeof value === "string" && hasYearLastDate(value) && read(value) !== null,
+    );
+  }
+
+  /** With TIMESTAMP, the records whose offset field is a text or number that is no timestamp: how many, and the first. */
+  private untimed(page: PageContent): { count: number; first?: string } {
+    const read = this.o.instant;
+    if (this.o.mode !== "TIMESTAMP" || read === undefined) return { count: 0 };
+    let count = 0;
+    let first: string | undefined;
+    for (const value of page.values)
+      if (value !== null && read(value) === null) {
+        count++;
+        first ??= String(value);
+      }
+    return { count, first };
+  }
+
+  /** A WARN when `kind` starts to hold; `ends`: false for one that is said once a task run. */
+  private episode(kind: Kind, holds: boolean, message: () => string, ends = true): void {
     if (!holds) {
-      this.ongoing.delete(kind);
+      if (ends) this.ongoing.delete(kind);
       return;
     }
     if (this.ongoing.has(kind)) return;
     this.ongoing.add(kind);
-    this.log.warn(message());
+    warnLimited(this.log, this.repeated, `page warning ${kind}`, message());
   }
 }

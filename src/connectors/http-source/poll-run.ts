@@ -34,7 +34,7 @@ import {
   type SelectedRecord,
   selectRecords,
 } from "./records.ts";
-import { type InstantReader, instantReader } from "./timestamp-reader.ts";
+import { type InstantReader, instantReader, parserKeysForm, timestampForm } from "./timestamp-reader.ts";
 
 export interface Run {
   /** When the poll started, or resumed after a failed page (its wall time is stored with the offsets). */
@@ -124,6 +124,10 @@ export interface PageRecordsOptions {
   readonly clock: Clock;
   /** How TIMESTAMP offsets are read (castorm's timestamp parser keys); unset: instant.ts's reading. */
   readonly instant?: InstantReader;
+  /** The texts `instant` reads, in words (timestampForm), for the WARN about those it does not. */
+  readonly instantForm?: string;
+  /** Whether castorm's parser keys read TIMESTAMP offsets (else instant.ts, which reads `12/31/2024` month first). */
+  readonly parserKeys?: boolean;
   /** castorm's timestamp pointer and order direction: records' Kafka timestamps (else the poll's time) and order. */
   readonly recordTimes?: RecordTimes | undefined;
 }
@@ -140,6 +144,8 @@ export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecor
     topic: c["kafka.topic"],
     clock,
     instant,
+    instantForm: timestampForm(c),
+    parserKeys: parserKeysForm(c) !== undefined,
     recordTimes: recordTimesOf(c, instant),
   };
 }

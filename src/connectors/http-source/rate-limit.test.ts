@@ -121,6 +121,19 @@ describe("RateLimitGate and a remaining-requests header that is not one number",
   });
 });
 
+describe("RateLimitGate with a header key that is no header name (a config stored before validation refused it)", () => {
+  test("reads no header: the response is not failed by fetch's Headers, and requests do not wait", async () => {
+    const clock = new ManualClock(START);
+    const gate = new RateLimitGate("X RateLimit Remaining", "Reset:", 5000);
+    const headers = new Headers({ "X-RateLimit-Remaining": "0" });
+    expect(gate.header).toBeNull();
+    expect(gate.spent(headers)).toBe(false);
+    expect(gate.observe(headers, clock)).toBeUndefined();
+    await gate.wait(clock, new AbortController().signal);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
+
 describe("RateLimitWaitLog", () => {
   /** A log of waits over a manual clock; `lines` are the levels and messages logged. */
   function waitLog() {

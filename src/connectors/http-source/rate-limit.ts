@@ -21,6 +21,7 @@
  */
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { isHeaderName } from "./headers.ts";
 
 export class RequestThrottle {
   private readonly starts: number[] = [];
@@ -88,13 +89,23 @@ export const MAX_RESET_WAIT_MS = 24 * 3_600_000;
 
 export class RateLimitGate {
   private until = 0;
+  private readonly remainingHeader: string | null;
+  private readonly resetHeader: string | null;
 
+  /**
+   * A header key that is no header name (`X Rate`: validation refuses it, a config stored before
+   * starts with a WARN, validation-only.ts) is as unset: fetch's Headers throws on it, which failed
+   * every page whose status the gate reads.
+   */
   constructor(
-    private readonly remainingHeader: string | null,
-    private readonly resetHeader: string | null,
+    remainingHeader: string | null,
+    resetHeader: string | null,
     /** Wait when the server says 0 remain but gives no reset time. */
     private readonly fallbackMs: number,
-  ) {}
+  ) {
+    this.remainingHeader = remainingHeader && isHeaderName(remainingHeader) ? remainingHeader : null;
+    this.resetHeader = resetHeader && isHeaderName(resetHeader) ? resetHeader : null;
+  }
 
   /**
    * Reads the limit headers of a response that arrived now. Returns the wait in ms when they start

@@ -21,6 +21,19 @@ describe("recordKeys (http.record.key.field)", () => {
       ]);
   });
 
+  test("a number beyond a double (1e999999, Infinity to JSON.parse) is its text as sent, not no key (srcp3)", async () => {
+    const doc = page('[{"id":1e999999},{"id":-1E+400},{"id":{"n":1e999999}},{"id":2.5e3},{"id":"1e999999"}]');
+    const slicer = new Slicer();
+    const records = await selectRecords(doc, "$[*]", slicer);
+    expect(await recordKeys(doc, records, "id", slicer)).toEqual([
+      "1e999999",
+      "-1E+400",
+      '{"n":1e999999}',
+      "2500",
+      "1e999999",
+    ]);
+  });
+
   test("an object or array nested more than 1000 levels deep is a ResponseFormatError (behavior.on.error decides); 1000 levels is a key", async () => {
     const nested = (depth: number) => `${"[".repeat(depth)}1.50${"]".repeat(depth)}`;
     const slicer = new Slicer();

@@ -1,7 +1,7 @@
 /**
  * The Kafka keys of a page's records (`http.record.key.field`), which also identify them at a
  * TIMESTAMP offset's own instant (offsets.ts): a string field is its text, a number its exact
- * value's text (exact-offsets.ts), an object or array its compact JSON text with the members in the
+ * value's text (exact-offsets.ts; one beyond a double, `1e999999`, its text as sent), an object or array its compact JSON text with the members in the
  * API's order and numbers as spelled (strings re-escaped as JSON.stringify writes them:
  * api/data/json-as-sent.ts), as the ingest connector's `ingest.key.field` makes a key of one.
  * Anything else (missing, null, a boolean) gives no key. An object or array nested more than
@@ -42,6 +42,17 @@ function structuredKeyText(record: SelectedRecord, found: object, field: string)
 }
 
 /**
+ * The key of a record whose field is a number beyond a double (`1e999999`, which the fast parse
+ * reads as Infinity, a value no offset holds): the number's text as the API sent it, read again
+ * exactly from the record's text, as Connect's JsonConverter keeps a BigDecimal's digits.
+ */
+function overflowKeyText(record: SelectedRecord, field: string): string | undefined {
+  const text = record.value instanceof JsonText ? record.value.text : undefined;
+  const exact = text === undefined ? undefined : fieldAt(readJsonText(text, true), field);
+  return exact instanceof JsonNumberText ? exact.source : undefined;
+}
+
+/**
  * The keys of `elements`, the page `doc`'s records, by `field`; undefined for a record without one.
  * Throws a ResponseFormatError for an object or array key nested too deep.
  */
@@ -55,6 +66,8 @@ export async function recordKeys(
   const values = await exactFieldValues(doc, elements, field, slicer, found);
   return slicer.map(elements, (element, i) => {
     const value = found[i];
-    return isStructured(value) ? structuredKeyText(element, value, field) : keyText(values[i]!);
+    if (isStructured(value)) return structuredKeyText(element, value, field);
+    if (typeof value === "number" && !Number.isFinite(value)) return overflowKeyText(element, field);
+    return keyText(values[i]!);
   });
 }

@@ -39,30 +39,32 @@ describe("cron schedule across daylight saving time (Europe/Berlin, 2026)", () =
     return out.map(iso);
   };
 
-  test("a daily 02:30 polls once each day: at 03:00 on the day 02:30 does not exist (Quartz skips that day), at the first 02:30 on the day it comes twice", () => {
+  // Quartz's CronExpression.getTimeAfter (cron-runs.ts): a local time the zone skips does not fire,
+  // a repeated one fires at its standard-time instant only.
+  test("a daily 02:30 is skipped on the day 02:30 does not exist, and polls at the second 02:30 on the day it comes twice", () => {
     expect(polls("0 30 2 * * ?", "2026-03-28T00:00:00Z", 3)).toEqual([
       "2026-03-28T01:30:00.000Z",
-      "2026-03-29T01:00:00.000Z",
       "2026-03-30T00:30:00.000Z",
+      "2026-03-31T00:30:00.000Z",
     ]);
     expect(polls("0 30 2 * * ?", "2026-10-24T00:00:00Z", 3)).toEqual([
       "2026-10-24T00:30:00.000Z",
-      "2026-10-25T00:30:00.000Z",
+      "2026-10-25T01:30:00.000Z",
       "2026-10-26T01:30:00.000Z",
     ]);
   });
 
-  test("an hourly schedule polls every hour there is: none skipped in spring, both 02:00 in autumn", () => {
+  test("an hourly schedule polls every hour there is in spring, and once at 02:00 (standard time) in autumn", () => {
     expect(polls("0 0 * * * ?", "2026-03-28T23:30:00Z", 3)).toEqual([
       "2026-03-29T00:00:00.000Z",
       "2026-03-29T01:00:00.000Z",
       "2026-03-29T02:00:00.000Z",
     ]);
     expect(polls("0 0 * * * ?", "2026-10-24T23:30:00Z", 4)).toEqual([
-      "2026-10-25T00:00:00.000Z",
       "2026-10-25T01:00:00.000Z",
       "2026-10-25T02:00:00.000Z",
       "2026-10-25T03:00:00.000Z",
+      "2026-10-25T04:00:00.000Z",
     ]);
   });
 });

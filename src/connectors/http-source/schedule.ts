@@ -1,7 +1,7 @@
 /**
  * When polls start. `interval`: a fixed rate, one poll every `http.timer.interval.ms` measured from
  * the previous poll's start (a poll that overruns is followed at once). `cron`: the next fire time
- * of a Quartz-style expression in its time zone (croner). A restarted task continues from the last
+ * of a Quartz-style expression in its time zone, across DST changes as Quartz (cron-runs.ts). A restarted task continues from the last
  * poll time stored with the offset; without one, an interval schedule polls at once and a cron
  * schedule waits for its next fire time.
  *

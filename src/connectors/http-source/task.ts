@@ -29,6 +29,7 @@ import type { Config, SourceOffsetUpdate, SourceTask, SourceTaskContext } from "
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { HttpRedirectError, type HttpResponse, HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
+import { type ShowUrl, shownUrl } from "../../http/shown-url.ts";
 import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
 import { TokenRequestError } from "../../http/token-request-errors.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -84,6 +85,8 @@ const MAX_IDLE_WAIT_MS = 1000;
 export class HttpSourceTask implements SourceTask {
   private context!: SourceTaskContext;
   private c!: HttpSourceConfig;
+  /** How messages show a request's URL: hidden past its origin when http.url came through a config provider. */
+  private showUrl: ShowUrl = redactUrl;
   private log!: Logger;
   private clock!: Clock;
   private metrics!: HttpSourceMetrics;
@@ -119,6 +122,8 @@ export class HttpSourceTask implements SourceTask {
   async start(config: Config): Promise<void> {
     const c = checkedConfig(config);
     this.c = c;
+    const urlFromProvider = this.context.providedKeys?.has("http.url") === true;
+    this.showUrl = shownUrl(urlFromProvider);
     const name = config.name ?? "http-source";
     this.log = this.context.logger;
     this.clock = this.context.clock;
@@ -126,15 +131,21 @@ export class HttpSourceTask implements SourceTask {
     // Every counter shows from the start, at 0, so dashboards and rate() see the series.
     for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
     this.pageOptions = pageRecordsOptions(c, this.clock);
-    this.warnings = new PageWarnings(this.pageOptions, this.log);
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.repeated = taskWarnings(this.clock);
-    this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics, this.repeated, (response) =>
-      this.failsAfterRetries(response),
-    );
+    this.warnings = new PageWarnings(this.pageOptions, this.log, this.repeated);
+    this.fetcher = pageFetcherOf(c, {
+      connector: name,
+      clock: this.clock,
+      log: this.log,
+      metrics: this.metrics,
+      warnings: this.repeated,
+      failsAfterRetries: (response) => this.failsAfterRetries(response),
+      urlFromProvider,
+    });
     for (const warning of [ignoredTlsWarning(config, c["http.ssl.enabled"]), inertOffsetKeysWarning(c)])
       if (warning) this.log.warn(warning);
     if (!c["http.ssl.verification.enabled"])
@@ -299,8 +310,8 @@ export class HttpSourceTask implements SourceTask {
       // endpoint misconfigured for a while), instead of failing the task whatever behavior.on.error.
       if (error instanceof TokenRequestError && this.behavior !== "fail") {
         // One kind of WARN per page: an endpoint's error_description may carry a trace id and a time (Entra ID's do).
-        const kind = `${method} ${redactUrl(url)} not sent: no token`;
-        this.pageFailed(run, `${method} ${redactUrl(url)} not sent: ${error.message}`, {
+        const kind = `${method} ${this.showUrl(url)} not sent: no token`;
+        this.pageFailed(run, `${method} ${this.showUrl(url)} not sent: ${error.message}`, {
           error: true,
           passing: true,
           kind,
@@ -313,14 +324,14 @@ export class HttpSourceTask implements SourceTask {
     if (status !== "ok") {
       const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
       const body = bodySnippet(response.body, this.fetcher.echoedSecrets(request));
-      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${body}`;
+      const reason = `HTTP ${response.status} from ${method} ${this.showUrl(url)}${tries}: ${body}`;
       // A 401, 408, 429 or 5xx outside the error codes may pass too, and so does a 429 or 403 saying the
       // rate limit is spent (GitHub's 403): the page is retried, not skipped (ending the poll there would move a
       // newest-first API's offset past its unread pages). A spent rate limit is no error even under
       // behavior.on.error=fail: the API says when to ask again.
       const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);
       // The kind of WARN is the request and its status: an error body's request id or time differs each time.
-      const kind = `HTTP ${response.status} from ${method} ${redactUrl(url)}`;
+      const kind = `HTTP ${response.status} from ${method} ${this.showUrl(url)}`;
       this.pageFailed(run, reason, { error: this.errorResponse(response), passing, kind });
       return [];
     }
@@ -334,20 +345,22 @@ export class HttpSourceTask implements SourceTask {
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       const why = withoutEchoes(error.message, this.fetcher.echoedSecrets(request));
-      this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${why}`, {
+      this.pageFailed(run, `Unreadable response from ${method} ${this.showUrl(url)}: ${why}`, {
         error: true,
         passing: true,
       });
       return [];
     }
-    if (json !== undefined) this.warnings.observe(`${method} ${redactUrl(url)}`, json, page);
+    if (json !== undefined) this.warnings.observe(`${method} ${this.showUrl(url)}`, json, page);
     else if (response.status !== 204)
-      this.log.debug(`${method} ${redactUrl(url)}: HTTP ${response.status} with an empty body, a page without records`);
+      this.log.debug(
+        `${method} ${this.showUrl(url)}: HTTP ${response.status} with an empty body, a page without records`,
+      );
     // Everything slow is done before the run or its trail change: a stop or a pause in the middle
     // of it leaves both as they were, and the page is read again.
     const digest = await pageDigest(response.body, page.elements, this.pagination.type === "OFFSET", slicer);
     const made = await pageRecords(run, page, this.pageOptions, slicer);
-    const after = afterPage(run.trail, url, digest, run.page, next, this.pagination.maxPages);
+    const after = afterPage(run.trail, url, digest, run.page, next, this.pagination.maxPages, this.showUrl);
     for (const note of after.notes) this.log[note.level](note.text);
     const records = after.deliver ? finishPage(run, made, after.next === null) : [];
     this.metrics.records.inc({}, records.length);

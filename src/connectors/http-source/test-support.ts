@@ -44,7 +44,12 @@ export interface TaskHarness {
 
 export async function startTask(
   config: Record<string, string>,
-  o: { clock?: FastForwardClock; offsets?: Map<string, Record<string, unknown>> } = {},
+  o: {
+    clock?: FastForwardClock;
+    offsets?: Map<string, Record<string, unknown>>;
+    /** The keys whose raw value held a config provider reference (PluginContext.providedKeys). */
+    providedKeys?: ReadonlySet<string>;
+  } = {},
 ): Promise<TaskHarness> {
   const clock = o.clock ?? new FastForwardClock();
   const logs: string[] = [];
@@ -59,6 +64,7 @@ export async function startTask(
     logger: manager.get("io.confluent.connect.http.HttpSourceTask").withContext("[test-source|task-0]"),
     clock,
     pluginMetrics: metrics,
+    ...(o.providedKeys ? { providedKeys: o.providedKeys } : {}),
   });
   await task.start(full);
   const signal = new AbortController().signal;

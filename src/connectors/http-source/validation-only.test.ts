@@ -257,3 +257,23 @@ describe("http.retry.backoff.ms and http.retry.backoff.max.ms of 0", () => {
     expect(outcome()).toBe(expected);
   });
 });
+
+describe("rate-limit header keys that are no HTTP header name (srcp3)", () => {
+  test.each([
+    ["http.rate.limit.header", "X RateLimit Remaining"],
+    ["http.rate.limit.header", "X-RateLimit-Remaining:"],
+    ["http.rate.limit.reset.header", "Reset(s)"],
+    ["http.rate.limit.reset.header", "Zurücksetzen"],
+  ])("%s=%p is refused by validation in Connect's words; a stored config still starts", (key, name) => {
+    expect(errorsOn(key, { [key]: name })).toEqual([
+      `Invalid value ${name} for configuration ${key}: Not an HTTP header name: an RFC 9110 token, of letters, digits and ! # $ % & ' * + - . ^ _ \` | ~ (no space or colon)`,
+    ]);
+    const stored = { ...base, [key]: name };
+    expect(checkedConfig(stored)[key as "http.rate.limit.header"]).toBe(name);
+    expect(httpSource.validate?.(stored)).toEqual([]);
+  });
+
+  test.each(["X-RateLimit-Remaining", "ratelimit-remaining", "X_Quota!", ""])("%p is accepted", (name) => {
+    expect(errorsOn("http.rate.limit.header", { "http.rate.limit.header": name })).toEqual([]);
+  });
+});

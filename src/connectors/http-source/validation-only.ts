@@ -6,7 +6,7 @@
  * that names no instant, OFFSET pagination that cannot pass its first page, an Authorization header
  * that http.auth.type sends too, a status code not in decimal digits, a Basic user name holding
  * `:`, a kafka.topic Kafka refuses as a topic name, a retry backoff of 0 (runs as 1 ms:
- * backoff-ceiling.ts). Used by index.ts.
+ * backoff-ceiling.ts), a rate-limit header key that is no header name (runs as unset). Used by index.ts.
  */
 
 import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
@@ -16,11 +16,12 @@ import { basicUserProblem } from "../../http/basic-credentials.ts";
 import { topicNameProblems } from "../../kafka/topic-name.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { invalidValue } from "../../util/invalid-value.ts";
 import { hasPlaceholder } from "../../util/placeholders.ts";
-import { httpSourceConfig } from "./config.ts";
+import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { isDefinitePath } from "./config-checks.ts";
 import { BACKOFF_KEYS } from "./config-rules.ts";
-import { parseHeaders } from "./headers.ts";
+import { isHeaderName, parseHeaders } from "./headers.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
 import { recordTimestampProblems } from "./record-timestamp.ts";
 import { timestampKeyProblems } from "./timestamp-keys.ts";
@@ -133,6 +134,23 @@ function basicUserProblems(raw: RawConfig): ConfigProblem[] {
   return [{ key: "http.auth.user", message }];
 }
 
+const RATE_LIMIT_HEADER_KEYS = ["http.rate.limit.header", "http.rate.limit.reset.header"] as const;
+
+/**
+ * The rate-limit header keys name response headers: RFC 9110 tokens (empty: none is read). Another
+ * text (`X Rate`, `X-Rate:`) names no header; fetch's Headers threw on it at every response, which
+ * failed the page. A stored config starts with the key as unset (rate-limit.ts).
+ */
+function rateLimitHeaderProblems(c: HttpSourceConfig): ConfigProblem[] {
+  return RATE_LIMIT_HEADER_KEYS.flatMap((key) => {
+    const name = c[key];
+    if (!name || isHeaderName(name)) return [];
+    const reason =
+      "Not an HTTP header name: an RFC 9110 token, of letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ (no space or colon)";
+    return [{ key, message: invalidValue(key, name, reason) }];
+  });
+}
+
 /** Every validation-only rule (the descriptor's `validationOnly`). */
 export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
@@ -147,5 +165,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...recordTimestampProblems(c),
     ...topicNameProblems("kafka.topic", [c["kafka.topic"]], { empty: false }),
     ...backoffFloorProblems(BACKOFF_KEYS, configuredBackoff(BACKOFF_KEYS, c, raw)),
+    ...rateLimitHeaderProblems(c),
   ];
 }

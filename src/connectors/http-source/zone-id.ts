@@ -89,15 +89,33 @@ function regionOffsetMs(region: string, ms: number): number {
   return local.getTime() - (at.getTime() - at.getUTCMilliseconds());
 }
 
+/** The offset in milliseconds of `zone` at the instant `ms`. */
+export function offsetMsAt(zone: Zone, ms: number): number {
+  return "offsetSeconds" in zone ? zone.offsetSeconds * 1000 : regionOffsetMs(zone.region, ms);
+}
+
+/**
+ * The instants (epoch milliseconds, ascending) whose local date and time in `zone` is `localMs`
+ * (its fields read as UTC's): one, two in an overlap (a clock set back), none in a gap.
+ */
+export function instantsOfLocal(localMs: number, zone: Zone): number[] {
+  if ("offsetSeconds" in zone) return [localMs - zone.offsetSeconds * 1000];
+  const offsets = new Set([
+    regionOffsetMs(zone.region, localMs - DAY_MS),
+    regionOffsetMs(zone.region, localMs + DAY_MS),
+  ]);
+  return [...offsets]
+    .filter((o) => regionOffsetMs(zone.region, localMs - o) === o)
+    .map((o) => localMs - o)
+    .sort((a, b) => a - b);
+}
+
 /**
  * The instant (epoch milliseconds) of the local date and time `localMs` (its fields read as UTC's)
  * in `zone`, as Java's ZonedDateTime.ofLocal: the earlier offset in an overlap, moved on by the gap in a gap.
  */
 export function instantOfLocal(localMs: number, zone: Zone): number {
   if ("offsetSeconds" in zone) return localMs - zone.offsetSeconds * 1000;
-  const before = regionOffsetMs(zone.region, localMs - DAY_MS);
-  const after = regionOffsetMs(zone.region, localMs + DAY_MS);
-  const valid = [before, after].filter((o) => regionOffsetMs(zone.region, localMs - o) === o);
-  if (valid.length === 0) return localMs - before;
-  return localMs - Math.max(...valid);
+  const valid = instantsOfLocal(localMs, zone);
+  return valid[0] ?? localMs - regionOffsetMs(zone.region, localMs - DAY_MS);
 }

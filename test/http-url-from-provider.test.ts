@@ -1,0 +1,195 @@
+/**
+ * An HTTP connector's URL given through a config provider is shown as its origin and `/…` wherever
+ * the gateway shows it (http/shown-url.ts), on the real binary and broker: a webhook URL carrying
+ * its secret as a path segment (Slack's `/services/T0/B0/<secret>`) never reaches the log, a task's
+ * status trace or the dead letter queue's headers; a literal URL still shows as before. The sink's
+ * url holds `${topic}`, so the URL requested is not the provider's value itself (the value the
+ * logs hide as a held secret): only this policy keeps its path out.
+ */
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { startFileProviderGateway } from "./support/gateway.ts";
+import { startApi } from "./support/http-api.ts";
+import { createTopic, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const SECRET = "Xk9hookS3cretSegment";
+const LITERAL = "literalHookSegment";
+
+describe("HTTP URLs given through a config provider", () => {
+  test("show as their origin and /… in the log, status traces, DLQ headers and REST; literal URLs as before", async () => {
+    await using dir = await tempDir();
+    // The hook's first hop redirects (307 keeps the body) to the path with `/v2`, which refuses the
+    // records quoting the path, as error pages do.
+    using api = startApi((req) =>
+      req.url.pathname.endsWith("/v2")
+        ? new Response(JSON.stringify({ error: "no such channel", path: req.url.pathname }), { status: 400 })
+        : new Response(null, { status: 307, headers: { location: `${req.url.pathname}/v2` } }),
+    );
+    const hook = (segment: string) => `${api.base}/services/T0/B0/${segment}/\${topic}`;
+    const secrets = dir.file("hooks.properties");
+    writeFileSync(secrets, `slack=${hook(SECRET)}\nsource=${api.base}/api/${SECRET}/events\n`);
+    await using gw = await startFileProviderGateway(dir, { "log.level": "DEBUG" });
+    const topic = uniqueTopic("url-provider");
+    await createTopic(topic);
+    await produce(topic, [{ value: JSON.stringify({ n: 1 }) }]);
+    const provided = uniqueTopic("url-provider-provided");
+    const failing = uniqueTopic("url-provider-failing");
+    const literal = uniqueTopic("url-provider-literal");
+    const source = uniqueTopic("url-provider-source");
+    const sink = (url: string, more: Record<string, string>) => ({
+      "connector.class": "HttpSink",
+      topics: topic,
+      url,
+      "consumer.override.auto.offset.reset": "earliest",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+      "sink.retry.max-attempts": "1",
+      ...more,
+    });
+    const dlq = (name: string) => ({
+      "errors.tolerance": "all",
+      "errors.log.enable": "true",
+      "errors.log.include.messages": "true",
+      "errors.deadletterqueue.topic.name": `${name}-dlq`,
+      "errors.deadletterqueue.topic.replication.factor": "1",
+      "errors.deadletterqueue.context.headers.enable": "true",
+    });
+    for (const [name, config] of [
+      [provided, sink(`\${file:${secrets}:slack}`, dlq(provided))],
+      // errors.tolerance=none: the refusal fails the task, its trace quoting the request.
+      [failing, sink(`\${file:${secrets}:slack}`, {})],
+      [literal, sink(hook(LITERAL), dlq(literal))],
+      [
+        source,
+        {
+          "connector.class": "HttpSource",
+          "http.url": `\${file:${secrets}:source}`,
+          "kafka.topic": topic,
+          "http.timer.interval.ms": "60000",
+          "http.retry.max.attempts": "1",
+          "behavior.on.error": "fail",
+        },
+      ],
+    ] as const) {
+      const created = await gw.rest.post("/connectors", { name, config });
+      expect(created.status).toBe(201);
+    }
+
+    const headersOf = async (name: string) => {
+      const [dead] = await readTopic(`${name}-dlq`, 1);
+      return Object.fromEntries(Object.entries(dead!.headers).map(([k, v]) => [k, String(v)]));
+    };
+    const providedHeaders = await headersOf(provided);
+    const literalHeaders = await headersOf(literal);
+    const trace = (name: string) =>
+      waitFor(async () => {
+        const r = await gw.rest.get(`/connectors/${name}/status`);
+        return r.body.tasks?.[0]?.state === "FAILED" ? (r.body.tasks[0].trace as string) : undefined;
+      });
+    const [failingTrace, sourceTrace] = await Promise.all([trace(failing), trace(source)]);
+
+    expect(providedHeaders["__connect.errors.exception.message"]).toStartWith(
+      `HTTP 400 from POST ${api.base}/… after 1 attempt(s)`,
+    );
+    // The answer's echo of the secret path segment is hidden too.
+    expect(providedHeaders["__connect.errors.http.response.body"]).toBe(
+      `{"error":"no such channel","path":"/services/T0/B0/[hidden]/${topic}/v2"}`,
+    );
+    expect(failingTrace).toContain(`HTTP 400 from POST ${api.base}/…`);
+    expect(sourceTrace).toContain(`from GET ${api.base}/…`);
+    // A literal URL is shown as it was (redactUrl: nothing in it looks like a key).
+    expect(literalHeaders["__connect.errors.exception.message"]).toStartWith(
+      `HTTP 400 from POST ${api.base}/services/T0/B0/${LITERAL}/${topic} after 1 attempt(s)`,
+    );
+    // The records did reach the secret URL, redirect and all: only what is shown changed.
+    expect(api.seen.some((r) => r.url.pathname === `/services/T0/B0/${SECRET}/${topic}/v2`)).toBe(true);
+    expect(api.seen.some((r) => r.url.pathname === `/api/${SECRET}/events`)).toBe(true);
+
+    const rest = await Promise.all(
+      [provided, failing, source].flatMap((name) => [
+        gw.rest.get(`/connectors/${name}/status`),
+        gw.rest.get(`/connectors/${name}`),
+        gw.rest.get(`/connectors/${name}/tasks`),
+      ]),
+    );
+    const shown = [JSON.stringify(providedHeaders), failingTrace, sourceTrace, ...rest.map((r) => r.text), gw.output()];
+    for (const text of shown) expect(text).not.toContain(SECRET);
+    expect(gw.output()).toContain(LITERAL);
+  });
+
+  // review urlsecret P2-1: the offsets partition is keyed by the URL with its user info and key-like
+  // query values masked, so it is not the provider's value itself (shown as its reference): it
+  // showed the path, and so did a stored next page's link. Sent back, such a partition is refused.
+  test("GET …/offsets hides the path of a provider's http.url in the partition and page_link; PATCH refuses them", async () => {
+    await using dir = await tempDir();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first page links to another path, whose page links to a third that answers once released:
+    // the state of the poll between pages (the second page's link) is stored.
+    using api = startApi(async (req) => {
+      if (req.url.pathname.endsWith("/page3")) {
+        await released;
+        return Response.json([]);
+      }
+      const next = req.url.pathname.endsWith("/page2") ? "page3" : "page2";
+      return Response.json([{ n: 1 }], { headers: { link: `</api/${SECRET}/${next}>; rel="next"` } });
+    });
+    const withQuery = `${api.base}/api/${SECRET}/events?api_key=k3yValueNotShown`;
+    const withUser = `${api.base.replace("://", "://reader:pa55wordNotShown@")}/api/${SECRET}/users`;
+    const secrets = dir.file("source.properties");
+    writeFileSync(secrets, `query=${withQuery}\nuser=${withUser}\n`);
+    await using gw = await startFileProviderGateway(dir, { "offset.flush.interval.ms": "200" });
+    const topic = uniqueTopic("url-provider-offsets");
+    await createTopic(topic);
+    const cases = [
+      { name: uniqueTopic("url-provider-query"), key: "query", url: `${api.base}[hidden]?api_key=***` },
+      { name: uniqueTopic("url-provider-user"), key: "user", url: `${api.base.replace("://", "://***@")}[hidden]` },
+    ];
+    for (const { name, key } of cases) {
+      const config = {
+        "connector.class": "HttpSource",
+        "http.url": `\${file:${secrets}:${key}}`,
+        "kafka.topic": topic,
+        "http.timer.interval.ms": "60000",
+        "http.response.records.path": "$[*]",
+        "http.pagination.type": "LINK_HEADER",
+      };
+      expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+    }
+    const read = await Promise.all(
+      cases.map(({ name }) =>
+        waitFor(async () => {
+          const r = await gw.rest.get(`/connectors/${name}/offsets`);
+          return r.body.offsets?.[0]?.offset?.page_link !== undefined ? r : undefined;
+        }),
+      ),
+    );
+    expect(
+      read.map((r) =>
+        r.body.offsets.map((o: { partition: unknown; offset: { page_link: unknown } }) => [
+          o.partition,
+          o.offset.page_link,
+        ]),
+      ),
+    ).toEqual(cases.map(({ url }) => [[{ url }, "/api/[hidden]/page2"]]));
+    for (const r of read) expect(r.text).not.toContain(SECRET);
+
+    release();
+    for (const [i, { name }] of cases.entries()) {
+      expect((await gw.rest.put(`/connectors/${name}/stop`)).status).toBe(204);
+      await waitFor(async () => (await gw.rest.get(`/connectors/${name}/status`)).body.connector.state === "STOPPED");
+      // Pasted back as read, the partition would be one the task never reads.
+      const patched = await gw.rest.patch(`/connectors/${name}/offsets`, { offsets: read[i]!.body.offsets });
+      expect({ status: patched.status, message: patched.body.message }).toEqual({
+        status: 500,
+        message:
+          "A partition's 'url' or its offset's 'page_link' holds [hidden]: GET /connectors/{name}/offsets hides the path of an http.url given through a config provider, so what it shows is not a URL the task reads. To reset this connector's offsets, use DELETE /connectors/{name}/offsets",
+      });
+    }
+    expect(gw.output()).not.toContain(SECRET);
+  });
+});
