@@ -33,8 +33,13 @@ export function parseListener(keyName: string, uri: string): Listener {
   return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
 }
 
+/** Hosts that mean every IPv4 interface (an empty host is bound as 0.0.0.0). */
+const IPV4_ANY_HOSTS = new Set(["", "0.0.0.0"]);
+/** Hosts that mean every interface, IPv4 ones included (dual stack). */
+const IPV6_ANY_HOSTS = new Set(["::", "0:0:0:0:0:0:0:0"]);
+
 /** Hosts that mean every interface. */
-const ANY_HOSTS = new Set(["", "0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
+const ANY_HOSTS = new Set([...IPV4_ANY_HOSTS, ...IPV6_ANY_HOSTS]);
 
 /**
  * Where this host reaches the first of `listeners` (a `listeners` value, as `CONNECT_LISTENERS`
@@ -82,6 +87,27 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** The address a listener's host is bound on, as far as a clash goes: Bun binds `localhost` to 127.0.0.1. */
+function boundHost(host: string): string {
+  const h = host.toLowerCase();
+  return h === "localhost" ? "127.0.0.1" : h;
+}
+
+/**
+ * Whether two listeners would bind the same socket: the same port (not 0, a port chosen at bind) on
+ * the same host; on any host when either is `[::]` (dual stack); on an IPv4 address or a host name
+ * when either is `0.0.0.0` or empty (every IPv4 interface: an IPv6 address such as `[::1]` is apart).
+ */
+function sameAddress(a: Listener, b: Listener): boolean {
+  if (a.port === 0 || a.port !== b.port) return false;
+  const x = boundHost(a.host);
+  const y = boundHost(b.host);
+  if (IPV6_ANY_HOSTS.has(x) || IPV6_ANY_HOSTS.has(y)) return true;
+  if (IPV4_ANY_HOSTS.has(x)) return !y.includes(":");
+  if (IPV4_ANY_HOSTS.has(y)) return !x.includes(":");
+  return x === y;
+}
+
 /** The REST, admin and ingest listeners of the worker config; throws ConfigError on a bad one or a clash. */
 export function workerListeners(
   listeners: readonly string[],
@@ -97,17 +123,29 @@ export function workerListeners(
     configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");
   const adminListeners = admin?.map((l) => parseListener("admin.listeners", l));
   const ingestListeners = ingest?.map((l) => parseListener("ingest.listeners", l)) ?? null;
-  for (const ingest of ingestListeners ?? []) {
-    const clash = [...restListeners, ...(adminListeners ?? [])].find(
-      (l) => l.port !== 0 && l.port === ingest.port && (l.host === ingest.host || l.host === "" || ingest.host === ""),
-    );
+  for (const [i, ingest] of (ingestListeners ?? []).entries()) {
+    const rest = restListeners.find((l) => sameAddress(l, ingest));
+    const clash = rest ?? adminListeners?.find((l) => sameAddress(l, ingest));
     if (clash)
       configError(
         "ingest.listeners",
         invalidValue(
           "ingest.listeners",
           ingest.uri,
-          `the ingest listener must not share a port with the REST listener ${clash.uri}`,
+          `the ingest listener must not share a port with the ${rest ? "REST" : "admin"} listener ${clash.uri}`,
+        ),
+      );
+    // Bound twice, the second would fail as "in use by another process", naming neither entry.
+    const twice = ingestListeners!.slice(0, i).find((l) => sameAddress(l, ingest));
+    if (twice)
+      configError(
+        "ingest.listeners",
+        invalidValue(
+          "ingest.listeners",
+          ingest.uri,
+          twice.uri === ingest.uri
+            ? "the listener is listed twice"
+            : `the listener takes the same port as the ingest listener ${twice.uri}`,
         ),
       );
   }

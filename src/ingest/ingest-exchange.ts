@@ -23,6 +23,7 @@ import type {
 } from "./request-context.ts";
 import { PLAIN_CONNECTION, PlainConnection } from "./request-context.ts";
 import type { RequestAbort } from "./request-deadlines.ts";
+import { liftedIdleLimit } from "./request-idle-hold.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 import type { IngestWriter } from "./route-table.ts";
 
@@ -75,6 +76,15 @@ export class IngestExchange implements IngestRequestContext, IngestSubmission, P
   get connection(): IngestConnection {
     this.given ??= this.server ? new PlainConnection(this.server, this.request) : PLAIN_CONNECTION;
     return this.given;
+  }
+
+  /**
+   * Lifts Bun's idle limit of an admitted v3 stream's request on a plain listener (request-idle-hold.ts);
+   * what sets it back, with the stream's last chunk.
+   */
+  liftIdleLimit(): (() => void) | undefined {
+    const server = this.server ?? (this.given instanceof PlainConnection ? this.given.server : undefined);
+    return liftedIdleLimit(this.request, server);
   }
 
   /** A native-path body parsed into `records`: the exchange is its ParsedRequest. */

@@ -21,6 +21,9 @@
  * `server.reload` does not change Bun's limit (Bun 1.4 reloads routes and handlers only), so when
  * the largest limit changes the listener is opened again on the same address: the old socket
  * stops accepting (requests in flight finish on it) and the new one is bound in the same tick.
+ * Bun's idle limit (120 s) is lifted per request while a route's ingest.request.timeout.ms
+ * outlasts it, and for a v3 stream once admitted (request-idle-hold.ts), so the gateway's deadline,
+ * with its answer, ends a request.
  */
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
@@ -31,6 +34,7 @@ import type { Logger } from "../util/logger.ts";
 import { clockTimer } from "../util/timer.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import { nativePaths } from "./native-paths.ts";
+import { heldRequest, idleLimited, LISTENER_IDLE_SECONDS, requestIdleSeconds } from "./request-idle-hold.ts";
 import type { IngestRouteTable } from "./route-table.ts";
 import { loadIngestTls } from "./tls/ingest-tls-config.ts";
 import { startTlsFrontEnd } from "./tls/tls-front-end.ts";
@@ -53,6 +57,8 @@ export interface IngestServerOptions {
   readonly drainMs?: number;
   /** What the drain's give-up waits on (`stop`); the system clock by default. */
   readonly clock?: Clock;
+  /** Bun's idle limit of a plain listener's connections, in seconds (request-idle-hold.ts); 120 by default. */
+  readonly idleSeconds?: number;
 }
 
 /** Bun's body limit while no route is open (the default of ingest.max.body.bytes). */
@@ -68,12 +74,12 @@ export function bunBodyLimit(largestRouteLimit: number): number {
   return 2 * largestRouteLimit + 1_048_576;
 }
 
-/** The largest `ingest.max.body.bytes` of the open routes; null when none is open. */
-export function largestBodyLimit(routes: IngestRouteTable): number | null {
+/** The largest of a limit (`ingest.max.body.bytes`, `ingest.request.timeout.ms` …) of the open routes; null when none is open. */
+export function largestLimit(routes: IngestRouteTable, limit: "maxBodyBytes" | "requestTimeoutMs"): number | null {
   let largest: number | null = null;
   for (const route of routes.routes()) {
-    const limit = route.settings.limits.maxBodyBytes;
-    if (largest === null || limit > largest) largest = limit;
+    const value = route.settings.limits[limit];
+    if (largest === null || value > largest) largest = value;
   }
   return largest;
 }
@@ -229,19 +235,30 @@ export class IngestServer {
         stop: (drainMs) => front.stop(drainMs),
       };
     }
+    const idle = this.o.idleSeconds ?? LISTENER_IDLE_SECONDS;
+    // Bun's idle limit per request while a route's deadline outlasts the listener's (request-idle-hold.ts).
+    let hold = requestIdleSeconds(largestLimit(this.o.routes, "requestTimeoutMs"), idle);
     // The server, not a connection object: one is made only if a stage asks for the peer address.
-    const fetch = (request: Request, srv: Server<undefined>) => app.serve(request, srv);
+    const plainFetch = (request: Request, srv: Server<undefined>) => app.serve(request, srv);
+    const heldFetch = (request: Request, srv: Server<undefined>) =>
+      heldRequest(request, srv, hold ?? idle, idle, () => app.serve(request, srv));
+    const handlers = () => ({
+      routes: this.postRoutes(hold, idle),
+      fetch: hold === undefined ? plainFetch : heldFetch,
+    });
     const hostname = listener.host === "" ? "0.0.0.0" : listener.host;
     const bind = (port: number, largestRouteLimit: number) =>
-      Bun.serve({
-        hostname,
-        port,
-        routes: this.postRoutes(),
-        fetch,
-        maxRequestBodySize: bunBodyLimit(largestRouteLimit),
-        idleTimeout: 120,
-      });
-    let limit = largestBodyLimit(this.o.routes) ?? DEFAULT_BODY_LIMIT;
+      idleLimited(
+        Bun.serve({
+          hostname,
+          port,
+          ...handlers(),
+          maxRequestBodySize: bunBodyLimit(largestRouteLimit),
+          idleTimeout: idle,
+        }),
+        idle,
+      );
+    let limit = largestLimit(this.o.routes, "maxBodyBytes") ?? DEFAULT_BODY_LIMIT;
     let server: Server<undefined>;
     try {
       server = bind(listener.port, limit);
@@ -260,9 +277,10 @@ export class IngestServer {
     // Bun's router follows the route table: a connector's path is matched natively from when its
     // route opens until it is gone (requests in between keep the listener's fetch path).
     const unsubscribe = this.o.routes.onChange(() => {
-      const largest = largestBodyLimit(this.o.routes);
+      hold = requestIdleSeconds(largestLimit(this.o.routes, "requestTimeoutMs"), idle);
+      const largest = largestLimit(this.o.routes, "maxBodyBytes");
       if (largest === null || largest === limit) {
-        server.reload({ routes: this.postRoutes(), fetch });
+        server.reload(handlers());
         return;
       }
       const previous = server;
@@ -301,11 +319,17 @@ export class IngestServer {
    * is matched natively rather than by its URL in JavaScript; every other method, a path with a
    * trailing slash or percent-encoded, and every other path go to the listener's fetch handler.
    */
-  private postRoutes(): Record<string, PostRoute> {
+  private postRoutes(hold: number | undefined, idle: number): Record<string, PostRoute> {
     const app = this.o.app;
     const routes: Record<string, PostRoute> = {};
     for (const path of nativePaths(this.o.routes))
-      routes[path] = { POST: (request, server) => app.servePath(path, request, server) };
+      routes[path] =
+        hold === undefined
+          ? { POST: (request, server) => app.servePath(path, request, server) }
+          : {
+              POST: (request, server) =>
+                heldRequest(request, server, hold, idle, () => app.servePath(path, request, server)),
+            };
     return routes;
   }
 }

@@ -41,3 +41,18 @@ test("an ingest.key.field object keeps the order sent, integer-like names too, w
     '{"schema":null,"payload":{"b":1.5,"a":2}}',
   );
 });
+
+// ingestp3: neither listener keeps a header's repetitions apart (the plain one's Bun.serve keeps no
+// list of header lines; the https one appends each line to a Fetch Headers), so the key is both
+// values joined, as the README says.
+test("a key header sent twice is one key, both values joined with ', '", () => {
+  const settings = testSettings(
+    { "ingest.key.source": "header" },
+    { key: "org.apache.kafka.connect.storage.StringConverter" },
+  );
+  const headers = new Headers();
+  headers.append("X-Kafka-Key", "a");
+  headers.append("x-kafka-key", "b");
+  const request = new Request("http://gateway/ingest/t", { method: "POST", body: "{}", headers });
+  expect(nativeKey(settings, request, { kind: "json", value: {} })).toBe("a, b");
+});

@@ -98,7 +98,8 @@ export class PlainConnection implements IngestConnection {
   private address: string | null | undefined;
 
   constructor(
-    private readonly server: PeerAddressLookup,
+    /** The listener's Bun server (also what a v3 stream's idle limit is lifted on: request-idle-hold.ts). */
+    readonly server: PeerAddressLookup,
     private readonly request: Request,
   ) {}
 

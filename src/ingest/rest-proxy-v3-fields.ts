@@ -5,7 +5,9 @@
  * ingest.timestamp.max.future.ms). A problem with one record throws RecordError, which the parser
  * turns into that record's own report (400 unless it says otherwise) while the others are written.
  */
+
 import type { IngestHeaderValue } from "./ingest-record.ts";
+import { CONTROL_CHARACTER } from "./kafka-header-name.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -40,9 +42,6 @@ function headerValue(value: string | null | undefined): IngestHeaderValue {
   }
 }
 
-/** C0 controls and DEL: a header name with one would break logs and text protocols downstream. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /**
  * A record's own headers: names validated (non-empty, no control characters), at most
  * ingest.max.record.headers of them, those named like a header the gateway stamps dropped (so a
@@ -61,7 +60,7 @@ export function clientHeaders(
   const out: (readonly [string, IngestHeaderValue])[] = [];
   for (const { name, value } of headers) {
     if (name === "") throw new RecordError("Bad Request: a header name must not be empty");
-    if (CONTROL.test(name))
+    if (CONTROL_CHARACTER.test(name))
       throw new RecordError(`Bad Request: header name ${JSON.stringify(name)} contains a control character`);
     const decoded = headerValue(value);
     if (!stamped.has(name.toLowerCase())) out.push([name, decoded]);

@@ -130,11 +130,14 @@ export function createStreamPipeline(deps: IngestHandlerDeps, deadlines: Request
     const reserved = deps.bodies ? deps.bodies.reserve(context.request, route) : 0;
     requests.inFlight++;
     open.add(stream);
+    // Its own idle watch and ingest.streaming.max.duration.ms end it, not Bun's idle limit, which
+    // counts from the last report written (request-idle-hold.ts).
+    const restoreIdle = context.liftIdleLimit();
     const done = stream.run(() => {
       open.delete(stream);
       requests.inFlight--;
       deps.bodies?.release(reserved, route);
-    });
+    }, restoreIdle);
     ends.set(stream.response, done);
     return stream.response;
   };
@@ -217,9 +220,10 @@ class V3RecordStream {
 
   /**
    * Reads the body to its end (or the stream's), then writes the last reports and ends the response;
-   * `release` (the slot, the reservation) runs before the response ends.
+   * `release` (the slot, the reservation) runs before the response ends, `lastChunk` (Bun's idle
+   * limit set back) just before, while the request is still Bun's.
    */
-  async run(release: () => void): Promise<void> {
+  async run(release: () => void, lastChunk: (() => void) | undefined): Promise<void> {
     const { limits } = this.route.settings;
     const lifetime = new AbortController();
     void this.deps.clock.sleep(limits.streamMaxDurationMs, lifetime.signal).then(() => {
@@ -245,6 +249,7 @@ class V3RecordStream {
       unsubscribe();
       release();
       this.wake();
+      lastChunk?.();
       try {
         this.out.close();
       } catch {

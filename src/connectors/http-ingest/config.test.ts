@@ -47,6 +47,49 @@ describe("names a request cannot carry (ingest hunt, P3)", () => {
     expect(problems({ "ingest.headers.allowlist": allowlist }).map((p) => p.key)).toEqual([key]);
   });
 
+  // ingestp3: a Kafka header name no client could look up was stamped on every record.
+  test.each([
+    [
+      "ingest.headers.allowlist",
+      "X-A:\u0007bell",
+      "Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got 'X-A:\u0007bell'",
+    ],
+    // ingestp3-b: a static header's name skipped the rule.
+    [
+      "ingest.headers.static",
+      "a\u0001b=x",
+      "Each entry must be name=value, name not empty, without control characters; got 'a\u0001b=x'",
+    ],
+    [
+      "ingest.headers.receive.timestamp",
+      "received\nat",
+      'Invalid value received\nat for configuration ingest.headers.receive.timestamp: the Kafka header name "received\\nat" contains a control character (empty for none)',
+    ],
+    [
+      "ingest.headers.content.type",
+      "ct\u007f",
+      'Invalid value ct\u007f for configuration ingest.headers.content.type: the Kafka header name "ct\u007f" contains a control character (empty for none)',
+    ],
+  ])("%s=%p is a validation problem of that key", (key, value, message) => {
+    expect(problems({ [key]: value })).toEqual([{ key, message }]);
+  });
+
+  test("the content-type and receive-timestamp names: empty (or white space) is none; others are taken trimmed", () => {
+    expect(problems({ "ingest.headers.content.type": "  ", "ingest.headers.receive.timestamp": "" })).toEqual([]);
+    const settings = routeSettings(
+      httpIngestConfig.parse({
+        "ingest.path": "/p",
+        "kafka.topic": "t",
+        "ingest.headers.content.type": " ct ",
+        "ingest.headers.receive.timestamp": "received-at",
+      }),
+      undefined,
+      undefined,
+    );
+    expect([settings.headers.contentType, settings.headers.receivedAt]).toEqual(["ct", "received-at"]);
+    expect(settings.headers.stamped.has("ct")).toBe(true);
+  });
+
   test("a key header with a space is a problem; valid names are none", () => {
     expect(problems({ "ingest.key.header": "Bad Header" }).map((p) => p.key)).toEqual(["ingest.key.header"]);
     expect(
@@ -142,5 +185,28 @@ describe("ingest.key.field paths jsonpath-plus cannot read (auditingest F8, F9)"
   test("only with ingest.key.source=field", () => {
     const parsed = httpIngestConfig.parse({ "ingest.path": "/p", "kafka.topic": "t", "ingest.key.field": "$[" });
     expect(keyFieldPathProblems(parsed)).toEqual([]);
+  });
+});
+
+// ingestp3: the name was trimmed and the value not, so `env = prod` stamped env=" prod".
+describe("ingest.headers.static", () => {
+  test("name and value are trimmed, as Kafka reads a name:value map; spaces inside are kept", () => {
+    const parsed = httpIngestConfig.parse({
+      "ingest.path": "/p",
+      "kafka.topic": "t",
+      "ingest.headers.static": "env = prod , site=north pole,empty=",
+    });
+    const settings = routeSettings(parsed, undefined, undefined);
+    expect(settings.headers.static).toEqual([
+      ["env", "prod"],
+      ["site", "north pole"],
+      ["empty", ""],
+    ]);
+    const request = new Request("http://gw/p", { method: "POST" });
+    expect(requestHeaders(settings, request, 1, null, false)).toEqual([
+      ["env", "prod"],
+      ["site", "north pole"],
+      ["empty", ""],
+    ]);
   });
 });

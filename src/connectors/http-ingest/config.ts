@@ -8,10 +8,12 @@ import { memberPathSegments } from "../../api/data/json-member-path.ts";
 import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { isHeaderName } from "../../http/header-value.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
+import { kafkaHeaderNameProblem } from "../../ingest/kafka-header-name.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { invalidValue } from "../../util/invalid-value.ts";
 import { allowlistSource, isCredentialHeader } from "./credential-headers.ts";
 import { ingestLimitsConfigDef } from "./limits-config.ts";
 
@@ -92,7 +94,7 @@ export const httpIngestConfig = defineConfig({
     recommended: ["none", "header", "field"],
   }),
   "ingest.key.header": key.string({
-    doc: "The request header holding the record key (ingest.key.source=header).",
+    doc: 'The request header holding the record key (ingest.key.source=header). Sent twice, the key is both values joined with ", " (the listeners join repeated headers, as the Fetch API does).',
     default: "X-Kafka-Key",
     importance: "LOW",
     group: KEYS,
@@ -111,20 +113,20 @@ export const httpIngestConfig = defineConfig({
     validators: [keyValueList(":", "Name or Name:kafka-name")],
   }),
   "ingest.headers.static": key.list({
-    doc: "Headers added to every record, as name=value entries.",
+    doc: "Headers added to every record, as name=value entries; the name and the value are trimmed of white space at both ends (a value cannot begin or end with a space), as Kafka reads name:value maps. Validation refuses a name of only white space or with a control character, as for an allow-list rename.",
     default: [],
     importance: "LOW",
     group: KEYS,
     validators: [keyValueList("=", "name=value")],
   }),
   "ingest.headers.content.type": key.string({
-    doc: "Header name for the request's Content-Type on JSON records; empty for none. Raw (non-JSON) bodies always carry their content type in this header (content-type when empty).",
+    doc: "Header name for the request's Content-Type on JSON records; empty for none. Raw (non-JSON) bodies always carry their content type in this header (content-type when empty). Validation refuses a name of only white space or with a control character, as for an allow-list rename.",
     default: "",
     importance: "LOW",
     group: KEYS,
   }),
   "ingest.headers.receive.timestamp": key.string({
-    doc: "Header name for the time the gateway received the request (ms since epoch, decimal text); empty for none.",
+    doc: "Header name for the time the gateway received the request (ms since epoch, decimal text); empty for none. Validation refuses a name of only white space or with a control character, as for an allow-list rename.",
     default: "",
     importance: "LOW",
     group: KEYS,
@@ -205,9 +207,10 @@ export function routeSettings(
           const from = allowlistSource(entry);
           return { from: from.toLowerCase(), to: i < 0 ? from : entry.slice(i + 1).trim() };
         }),
+      // Name and value trimmed, as Kafka's CSV maps are read (Utils.parseCsvMap): `env = prod` is env=prod.
       static: config["ingest.headers.static"].map((entry) => {
         const i = entry.indexOf("=");
-        return [entry.slice(0, i).trim(), entry.slice(i + 1)] as const;
+        return [entry.slice(0, i).trim(), entry.slice(i + 1).trim()] as const;
       }),
       contentType: config["ingest.headers.content.type"] || null,
       receivedAt: config["ingest.headers.receive.timestamp"] || null,
@@ -232,7 +235,10 @@ export function routeSettings(
 
 /**
  * Header names no request can carry (a space, a control character: routeSettings leaves them out,
- * so the header is never copied and the key never read) and allow-list renames to an empty Kafka header name. Refused by validation,
+ * so the header is never copied and the key never read), and Kafka header names no client could
+ * look up (kafka-header-name.ts): allow-list renames, ingest.headers.static names,
+ * ingest.headers.content.type and ingest.headers.receive.timestamp empty after trimming or with a
+ * control character. Refused by validation,
  * only a WARN at start (`validationOnly`): a config stored before the rule still starts.
  */
 export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
@@ -240,11 +246,25 @@ export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
   for (const entry of parsed["ingest.headers.allowlist"]) {
     const i = entry.indexOf(":");
     const from = (i < 0 ? entry : entry.slice(0, i)).trim();
-    if (!isHeaderName(from) || (i > 0 && entry.slice(i + 1).trim() === ""))
+    if (!isHeaderName(from) || (i > 0 && kafkaHeaderNameProblem(entry.slice(i + 1)) !== undefined))
       problems.push({
         key: "ingest.headers.allowlist",
-        message: `Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty; got '${entry}'`,
+        message: `Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got '${entry}'`,
       });
+  }
+  for (const entry of parsed["ingest.headers.static"]) {
+    const i = entry.indexOf("=");
+    // No name at all is the key's own validator's (keyValueList).
+    if (i > 0 && kafkaHeaderNameProblem(entry.slice(0, i)) !== undefined)
+      problems.push({
+        key: "ingest.headers.static",
+        message: `Each entry must be name=value, name not empty, without control characters; got '${entry}'`,
+      });
+  }
+  for (const key of ["ingest.headers.content.type", "ingest.headers.receive.timestamp"] as const) {
+    const name = parsed[key];
+    const problem = name === "" ? undefined : kafkaHeaderNameProblem(name);
+    if (problem !== undefined) problems.push({ key, message: invalidValue(key, name, `${problem} (empty for none)`) });
   }
   const keyHeader = parsed["ingest.key.header"];
   if (keyHeader !== null && !isHeaderName(keyHeader))
