@@ -70,6 +70,8 @@ describe("workerListeners", () => {
       ["http://127.0.0.1:8083", "http://[0:0:0:0:0:0:0:0]:8083"],
       ["http://localhost:8083", "http://127.0.0.1:8083"],
       ["http://[::1]:8083", "http://[::1]:8083"],
+      ["http://0.0.0.0:8083", "http://[::ffff:127.0.0.1]:8083"],
+      ["http://127.0.0.1:8083", "http://[::FFFF:127.0.0.1]:8083"],
     ])("REST %p and ingest %p clash", (rest, ingest) => {
       expect(refusal([rest], null, [ingest])).toStartWith(`Invalid value ${ingest} for configuration ingest.listeners`);
     });

@@ -87,15 +87,19 @@ export function isLoopbackHost(host: string): boolean {
   return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-/** The address a listener's host is bound on, as far as a clash goes: Bun binds `localhost` to 127.0.0.1. */
+/**
+ * The address a listener's host is bound on, as far as a clash goes: Bun binds `localhost` to
+ * 127.0.0.1, and an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) on its IPv4 address.
+ */
 function boundHost(host: string): string {
   const h = host.toLowerCase();
-  return h === "localhost" ? "127.0.0.1" : h;
+  if (h === "localhost") return "127.0.0.1";
+  return /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1] ?? h;
 }
 
 /**
  * Whether two listeners would bind the same socket: the same port (not 0, a port chosen at bind) on
- * the same host; on any host when either is `[::]` (dual stack); on an IPv4 address or a host name
+ * the same host; on any host when either is `[::]` (dual stack); on an IPv4 address (an IPv4-mapped one too) or a host name
  * when either is `0.0.0.0` or empty (every IPv4 interface: an IPv6 address such as `[::1]` is apart).
  */
 function sameAddress(a: Listener, b: Listener): boolean {

@@ -13,6 +13,11 @@ export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 /** Why `name` cannot be a Kafka header name the gateway writes; undefined when it can. */
 export function kafkaHeaderNameProblem(name: string): string | undefined {
   if (name.trim() === "") return "a Kafka header name must not be empty or only white space";
-  if (CONTROL_CHARACTER.test(name)) return `the Kafka header name ${JSON.stringify(name)} contains a control character`;
+  if (CONTROL_CHARACTER.test(name)) return `the Kafka header name ${quotedText(name)} contains a control character`;
   return undefined;
+}
+
+/** `text` quoted with its control characters escaped (JSON's, and DEL, which JSON leaves as is), for a message. */
+export function quotedText(text: string): string {
+  return JSON.stringify(text).replace(/\u007f/g, "\\u007f");
 }

@@ -48,8 +48,8 @@ const IDLE_SECONDS = 4;
 /**
  * Sends `raw` on a connection of its own to a listener whose Bun idle limit is IDLE_SECONDS, route
  * `/a` open with ingest.request.timeout.ms `timeoutMs` (and `more` settings) and records written at
- * once, then, with `drip`, one byte of whitespace every IDLE_SECONDS / 2 s while the connection is
- * open; what the connection received once it closed. The gateway's deadlines run on the system
+ * once, then, with `drip`, one byte of whitespace every IDLE_SECONDS / 4 s (a stall of the loaded
+ * test host does not reach the routes' 3 s idle watch) while the connection is open; what the connection received once it closed. The gateway's deadlines run on the system
  * clock, as Bun's timer does.
  */
 async function answerOf(
@@ -81,7 +81,7 @@ async function answerOf(
     const socket = connect(Number(new URL(server.urls[0]!).port), "127.0.0.1", () => {
       socket.write(raw);
       // A chunk of one space: whitespace between the stream's JSON values.
-      if (drip) dripping = setInterval(() => socket.write("1\r\n \r\n"), (IDLE_SECONDS / 2) * 1000);
+      if (drip) dripping = setInterval(() => socket.write("1\r\n \r\n"), (IDLE_SECONDS / 4) * 1000);
     });
     socket.on("data", (chunk) => {
       text += chunk.toString();

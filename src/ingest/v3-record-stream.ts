@@ -226,15 +226,18 @@ class V3RecordStream {
   async run(release: () => void, lastChunk: (() => void) | undefined): Promise<void> {
     const { limits } = this.route.settings;
     const lifetime = new AbortController();
-    void this.deps.clock.sleep(limits.streamMaxDurationMs, lifetime.signal).then(() => {
-      if (!lifetime.signal.aborted) this.end(new IngestError(408, ErrorCodes.REQUEST_TIMEOUT, STREAM_DURATION_MESSAGE));
-    });
-    void this.watchIdle(lifetime.signal);
-    const unsubscribe = this.deps.routes.onChange(() => {
-      if (this.route.state !== "open" || !this.deps.routes.routes().includes(this.route))
-        this.end(unavailable(suspendedMessage(this.route.connector), limits.retryAfterSeconds));
-    });
+    let unsubscribe = () => {};
     try {
+      // Inside the try: whatever throws, the finally below gives the limits and the slot back.
+      void this.deps.clock.sleep(limits.streamMaxDurationMs, lifetime.signal).then(() => {
+        if (!lifetime.signal.aborted)
+          this.end(new IngestError(408, ErrorCodes.REQUEST_TIMEOUT, STREAM_DURATION_MESSAGE));
+      });
+      void this.watchIdle(lifetime.signal);
+      unsubscribe = this.deps.routes.onChange(() => {
+        if (this.route.state !== "open" || !this.deps.routes.routes().includes(this.route))
+          this.end(unavailable(suspendedMessage(this.route.connector), limits.retryAfterSeconds));
+      });
       await this.readBody();
       await this.tail;
       const ending = this.ending;

@@ -52,13 +52,13 @@ describe("names a request cannot carry (ingest hunt, P3)", () => {
     [
       "ingest.headers.allowlist",
       "X-A:\u0007bell",
-      "Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got 'X-A:\u0007bell'",
+      'Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got "X-A:\\u0007bell"',
     ],
     // ingestp3-b: a static header's name skipped the rule.
     [
       "ingest.headers.static",
       "a\u0001b=x",
-      "Each entry must be name=value, name not empty, without control characters; got 'a\u0001b=x'",
+      'Each entry must be name=value, name not empty, without control characters; got the name "a\\u0001b"',
     ],
     [
       "ingest.headers.receive.timestamp",
@@ -68,7 +68,7 @@ describe("names a request cannot carry (ingest hunt, P3)", () => {
     [
       "ingest.headers.content.type",
       "ct\u007f",
-      'Invalid value ct\u007f for configuration ingest.headers.content.type: the Kafka header name "ct\u007f" contains a control character (empty for none)',
+      'Invalid value ct\u007f for configuration ingest.headers.content.type: the Kafka header name "ct\\u007f" contains a control character (empty for none)',
     ],
   ])("%s=%p is a validation problem of that key", (key, value, message) => {
     expect(problems({ [key]: value })).toEqual([{ key, message }]);

@@ -8,7 +8,7 @@ import { memberPathSegments } from "../../api/data/json-member-path.ts";
 import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { isHeaderName } from "../../http/header-value.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
-import { kafkaHeaderNameProblem } from "../../ingest/kafka-header-name.ts";
+import { kafkaHeaderNameProblem, quotedText } from "../../ingest/kafka-header-name.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
@@ -249,7 +249,7 @@ export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
     if (!isHeaderName(from) || (i > 0 && kafkaHeaderNameProblem(entry.slice(i + 1)) !== undefined))
       problems.push({
         key: "ingest.headers.allowlist",
-        message: `Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got '${entry}'`,
+        message: `Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty, without control characters; got ${quotedText(entry)}`,
       });
   }
   for (const entry of parsed["ingest.headers.static"]) {
@@ -258,7 +258,7 @@ export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
     if (i > 0 && kafkaHeaderNameProblem(entry.slice(0, i)) !== undefined)
       problems.push({
         key: "ingest.headers.static",
-        message: `Each entry must be name=value, name not empty, without control characters; got '${entry}'`,
+        message: `Each entry must be name=value, name not empty, without control characters; got the name ${quotedText(entry.slice(0, i))}`,
       });
   }
   for (const key of ["ingest.headers.content.type", "ingest.headers.receive.timestamp"] as const) {
@@ -270,7 +270,7 @@ export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
   if (keyHeader !== null && !isHeaderName(keyHeader))
     problems.push({
       key: "ingest.key.header",
-      message: `ingest.key.header must be an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~); got '${keyHeader}'`,
+      message: `ingest.key.header must be an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~); got ${quotedText(keyHeader)}`,
     });
   return problems;
 }
