@@ -27,6 +27,7 @@ import { decodeJwt } from "jose";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
 import { basicCredentials } from "./basic-credentials.ts";
+import { echoedUrlParts, originOnly, type ShowUrl } from "./shown-url.ts";
 import {
   contentTypeOf,
   refusal,
@@ -36,7 +37,6 @@ import {
   type TokenEndpointName,
   unusableAnswer,
 } from "./token-request-errors.ts";
-import { echoedUrlParts, originOnly, type ShowUrl } from "./shown-url.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
 export interface TokenHttpClient {

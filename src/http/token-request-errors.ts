@@ -65,10 +65,9 @@ export function requestFailure(
     return unusableAnswer(endpoint, `its body is larger than the limit of ${error.limit} bytes`, name);
   }
   const why = unreachable(error, timeoutMs);
-  return new RetriableTokenRequestError(
-    `Could not reach the ${name} ${endpoint}${why ? ` (${why})` : ""}`,
-    { cause: error },
-  );
+  return new RetriableTokenRequestError(`Could not reach the ${name} ${endpoint}${why ? ` (${why})` : ""}`, {
+    cause: error,
+  });
 }
 
 /**
