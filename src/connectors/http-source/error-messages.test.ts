@@ -132,7 +132,10 @@ describe("HttpSourceTask error messages", () => {
       );
       const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
       expect((error as Error).message).toStartWith(shown);
-      const seen = `${(error as Error).stack}\n${(error as Error).cause}\n${h.logs.join("\n")}`;
+      // The whole cause chain: the HttpClient's transport error names the request's URL too.
+      const chain: string[] = [];
+      for (let e: unknown = error; e instanceof Error; e = e.cause) chain.push(`${e.stack}`);
+      const seen = `${chain.join("\n")}\n${h.logs.join("\n")}`;
       expect(seen).not.toContain("s3cretTenantSegment");
       h.task.stop();
     }
