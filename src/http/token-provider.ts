@@ -27,11 +27,13 @@ import { decodeJwt } from "jose";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
 import { basicCredentials } from "./basic-credentials.ts";
+import { echoedUrlParts, originOnly, type ShowUrl } from "./shown-url.ts";
 import {
   contentTypeOf,
   refusal,
   requestFailure,
   sentSecrets,
+  shownTokenEndpoint,
   type TokenEndpointName,
   unusableAnswer,
 } from "./token-request-errors.ts";
@@ -46,6 +48,7 @@ export interface TokenHttpClient {
     timeoutMs?: number;
     signal?: AbortSignal;
     followRedirects?: boolean;
+    showUrl?: ShowUrl;
   }): Promise<TokenResponse>;
 }
 
@@ -70,6 +73,11 @@ export interface TokenProviderOptions {
   readonly timeoutMs?: number;
   /** How errors name the endpoint, in the connector's vocabulary; default "OIDC token endpoint" (the HTTP sink's). */
   readonly endpointName?: TokenEndpointName;
+  /**
+   * `tokenUrl`'s key held a config provider reference (PluginContext.providedKeys): messages show
+   * its origin only, and what an error description echoes of its path is hidden (shown-url.ts).
+   */
+  readonly urlFromProvider?: boolean;
 }
 
 /** When a cached token is renewed: after `at` (null: never, the response said nothing about expiry) on the `on` clock. */
@@ -91,9 +99,12 @@ export class TokenProvider {
   private fetches = 0;
   /** The token68 of `basicAuth`. */
   private readonly basic: string | undefined;
+  /** The endpoint as messages show it (shownTokenEndpoint). */
+  private readonly endpoint: string;
 
   constructor(private readonly o: TokenProviderOptions) {
     this.basic = o.basicAuth ? basicCredentials(o.basicAuth.user, o.basicAuth.password) : undefined;
+    this.endpoint = shownTokenEndpoint(o.tokenUrl, o.urlFromProvider === true);
   }
 
   /** How many token requests were sent (for metrics and tests). */
@@ -158,15 +169,18 @@ export class TokenProvider {
         timeoutMs,
         // A redirect would carry the client credentials elsewhere: the configured URL must be the endpoint.
         followRedirects: false,
+        ...(this.o.urlFromProvider ? { showUrl: originOnly } : {}),
       });
     } catch (error) {
-      throw requestFailure(error, this.o.tokenUrl, timeoutMs, this.o.endpointName);
+      throw requestFailure(error, this.endpoint, timeoutMs, this.o.endpointName);
     }
     if (response.status < 200 || response.status >= 300) {
+      const sent = sentSecrets(body, basic, this.o.basicAuth?.password);
+      const echoed = this.o.urlFromProvider ? echoedUrlParts(this.o.tokenUrl) : [];
       throw refusal(
         response,
-        this.o.tokenUrl,
-        sentSecrets(body, basic, this.o.basicAuth?.password),
+        this.endpoint,
+        [...sent, ...echoed].sort((a, b) => b.length - a.length),
         this.o.clock.now(),
         this.o.endpointName,
       );
@@ -176,18 +190,18 @@ export class TokenProvider {
     try {
       parsed = JSON.parse(decoder.decode(response.body));
     } catch {
-      throw unusableAnswer(this.o.tokenUrl, `${answered} and a body that is not JSON`, this.o.endpointName);
+      throw unusableAnswer(this.endpoint, `${answered} and a body that is not JSON`, this.o.endpointName);
     }
     const fields = (parsed ?? {}) as { access_token?: unknown; expires_in?: unknown };
     if (typeof fields.access_token !== "string" || fields.access_token === "") {
-      throw unusableAnswer(this.o.tokenUrl, `${answered} and no access_token in it`, this.o.endpointName);
+      throw unusableAnswer(this.endpoint, `${answered} and no access_token in it`, this.o.endpointName);
     }
     // A Bearer token is printable ASCII (RFC 6750 §2.1); one with a control character cannot go in
     // a header (sending it failed the request with an unclassified error), nor is one with another
     // character a Bearer token.
     if (/[^\x20-\x7e]/.test(fields.access_token)) {
       const why = `${answered} and an access_token that is not printable ASCII (RFC 6750 Bearer token)`;
-      throw unusableAnswer(this.o.tokenUrl, why, this.o.endpointName);
+      throw unusableAnswer(this.endpoint, why, this.o.endpointName);
     }
     return {
       token: fields.access_token,

@@ -2,8 +2,8 @@
  * The errors of an OAuth2/OIDC token request (TokenProvider, token-provider.ts) and their words:
  * what a caller's retries read (RetriableTokenRequestError, with a 429 or 503 answer's Retry-After
  * as `retryAfterMs`, a least wait as an API response's in src/http/retry-policy.ts) and what an
- * operator reads in a status trace. A message names the endpoint without user info, query or
- * fragment, quotes only the OAuth2 `error` and `error_description` of an answer, with what the
+ * operator reads in a status trace. A message names the endpoint as `shownTokenEndpoint` shows it
+ * (without user info, query or fragment; its origin only when it came through a config provider), quotes only the OAuth2 `error` and `error_description` of an answer, with what the
  * request sent as credentials hidden where the description echoes it, and never the access token.
  */
 import { ConnectError, RetriableError } from "../errors.ts";
@@ -13,6 +13,7 @@ import { withSecretForms } from "../util/secret-forms.ts";
 import { classifiedStatus } from "./classified-status.ts";
 import { formDecoded } from "./form-value.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
+import { originOnly } from "./shown-url.ts";
 
 /**
  * The token endpoint was reached but gave no token: it refused the request (a 4xx other than 429),
@@ -38,46 +39,45 @@ const decoder = new TextDecoder();
 export type TokenEndpointName = "OIDC token endpoint" | "OAuth2 token endpoint";
 const DEFAULT_NAME: TokenEndpointName = "OIDC token endpoint";
 
-/** The endpoint at `tokenUrl` was reached, but its answer is no token response (`detail` says why). */
+/** The `endpoint` (shownTokenEndpoint) was reached, but its answer is no token response (`detail` says why). */
 export function unusableAnswer(
-  tokenUrl: string,
+  endpoint: string,
   detail: string,
   name: TokenEndpointName = DEFAULT_NAME,
 ): TokenRequestError {
   return new TokenRequestError(
-    `the ${name} ${shownEndpoint(tokenUrl)} was reached, but its answer is not a token response: ${detail}`,
+    `the ${name} ${endpoint} was reached, but its answer is not a token response: ${detail}`,
   );
 }
 
-/** A token request to `tokenUrl` that got no answer it could read (`error`, from the HttpClient). */
+/** A token request to `endpoint` (shownTokenEndpoint) that got no answer it could read (`error`, from the HttpClient). */
 export function requestFailure(
   error: unknown,
-  tokenUrl: string,
+  endpoint: string,
   timeoutMs: number,
   name: TokenEndpointName = DEFAULT_NAME,
 ): ConnectError {
   // Reached, but the answer cannot be read: it would be as unusable again, so not retried.
   if (error instanceof HttpTransportError && error.failure === "decode") {
-    return unusableAnswer(tokenUrl, "its body does not decompress as its Content-Encoding says", name);
+    return unusableAnswer(endpoint, "its body does not decompress as its Content-Encoding says", name);
   }
   if (error instanceof HttpResponseTooLargeError) {
-    return unusableAnswer(tokenUrl, `its body is larger than the limit of ${error.limit} bytes`, name);
+    return unusableAnswer(endpoint, `its body is larger than the limit of ${error.limit} bytes`, name);
   }
   const why = unreachable(error, timeoutMs);
-  return new RetriableTokenRequestError(
-    `Could not reach the ${name} ${shownEndpoint(tokenUrl)}${why ? ` (${why})` : ""}`,
-    { cause: error },
-  );
+  return new RetriableTokenRequestError(`Could not reach the ${name} ${endpoint}${why ? ` (${why})` : ""}`, {
+    cause: error,
+  });
 }
 
 /**
- * The error for a non-2xx answer of the endpoint at `tokenUrl`: retriable for 429 and 5xx (with a
+ * The error for a non-2xx answer of the `endpoint` (shownTokenEndpoint): retriable for 429 and 5xx (with a
  * 429's or 503's Retry-After, read at `now`), a TokenRequestError for another status, `sent`
  * (sentSecrets) hidden in what it quotes.
  */
 export function refusal(
   response: { readonly status: number; readonly headers: Headers; readonly body: Uint8Array },
-  tokenUrl: string,
+  endpoint: string,
   sent: readonly string[],
   now: number,
   name: TokenEndpointName = DEFAULT_NAME,
@@ -86,7 +86,7 @@ export function refusal(
   const status = classifiedStatus(response.status);
   const detail = oauthError(response.body, sent);
   const redirect = status >= 300 && status < 400 ? " (token requests do not follow redirects)" : "";
-  const message = `the ${name} ${shownEndpoint(tokenUrl)} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
+  const message = `the ${name} ${endpoint} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
   if (status === 429 || status >= 500) {
     const retriable = new RetriableTokenRequestError(message);
     const after =
@@ -137,10 +137,13 @@ function oauthError(body: Uint8Array, hidden: readonly string[]): string | undef
 }
 
 /**
- * The token endpoint without user info, query or fragment, for messages: stricter than
- * http-client's `redactUrl`, since a token URL's query is likely to carry credentials.
+ * The token endpoint as messages show it: its origin followed by `/…` when its key came through a
+ * config provider (`fromProvider`, PluginContext.providedKeys: shown-url.ts's originOnly, as the
+ * connectors' own URLs), else without user info, query or fragment (stricter than http-client's
+ * `redactUrl`, since a token URL's query is likely to carry credentials).
  */
-function shownEndpoint(url: string): string {
+export function shownTokenEndpoint(url: string, fromProvider: boolean): string {
+  if (fromProvider) return originOnly(url);
   try {
     const u = new URL(url);
     u.username = "";

@@ -41,6 +41,7 @@ export function deliveryFor(s: SinkSettings, encoder: RecordEncoder, deps: Deliv
     s.oidc &&
     new TokenProvider({
       tokenUrl: s.oidc.tokenUrl,
+      urlFromProvider: s.oidc.tokenUrlFromProvider,
       form: s.oidc.form,
       expiryReductionMs: s.oidc.expiryReductionMs,
       client: s.oidc.tls === s.tls ? client : clientWith(s.oidc.tls),

@@ -134,6 +134,7 @@ describe("Flink HTTP connector document: sink options", () => {
     expect(errorsOf(config)).toEqual([]);
     expect(sinkSettings(config).oidc).toEqual({
       tokenUrl: "http://127.0.0.1/token",
+      tokenUrlFromProvider: false,
       form: "grant_type=client_credentials&client_id=c&client_secret=s",
       expiryReductionMs: 1000,
       tls: undefined,

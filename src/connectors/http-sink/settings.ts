@@ -56,6 +56,8 @@ export interface SinkSettings {
   readonly oidc:
     | {
         readonly tokenUrl: string;
+        /** Its key came through a config provider: token errors show its origin only. */
+        readonly tokenUrlFromProvider: boolean;
         readonly form: string;
         readonly expiryReductionMs: number;
         /** The token endpoint's TLS (tokenEndpointTls: always verified; system roots plus security.cert.server, as Flink's default Java client). */
@@ -86,7 +88,7 @@ export function authorizationValue(value: string, raw: boolean): string {
 
 export const BACKOFF_KEYS = { initial: "sink.retry.backoff.initial.ms", max: "sink.retry.backoff.max.ms" } as const;
 
-/** `providedKeys`: the task context's (PluginContext.providedKeys), for how messages show the url. */
+/** `providedKeys`: the task context's (PluginContext.providedKeys), for how messages show the url and the token endpoint. */
 export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>): SinkSettings {
   const c = httpSinkConfig.parse(config);
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
@@ -168,6 +170,8 @@ export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>)
       tokenRequest && tokenUrl
         ? {
             tokenUrl,
+            tokenUrlFromProvider:
+              providedKeys?.has(httpSinkConfig.asWritten(config, "security.oidc.token.endpoint.url")) === true,
             form: tokenRequest.value(),
             expiryReductionMs: parseDurationMs(c["security.oidc.token.expiry.reduction"]) ?? 1000,
             tls: tokenEndpointTls(tls),

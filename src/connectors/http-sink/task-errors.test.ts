@@ -78,6 +78,53 @@ describe("HttpSinkTask errors", () => {
       },
     );
 
+    test.each(["security.oidc.token.endpoint.url", "flink.connector.http.security.oidc.token.endpoint.url"])(
+      "set as %s, the token endpoint's refusal and the log show its origin and /… only",
+      async (key) => {
+        await using tokens = endpoint();
+        tokens.answer((r) =>
+          Response.json({ error: "invalid_client", error_description: `no client at ${r.path}` }, { status: 400 }),
+        );
+        await using server = endpoint();
+        await using h = harness(
+          {
+            url: server.url(),
+            ...fast,
+            "security.oidc.token.request": "grant_type=client_credentials",
+            [key]: tokens.url(`/tenants/${SECRET}/token`),
+          },
+          { context: { providedKeys: new Set([key]) } },
+        );
+        await h.task.put([record(0, 0, { x: 1 })]);
+        await waitFor(() => h.raised.length === 1);
+        expect(h.raised[0]!.message).toBe(
+          `the OIDC token endpoint ${tokens.url("/…")} answered HTTP 400 (invalid_client: no client at [hidden])`,
+        );
+        expect(server.received).toEqual([]);
+        expect(h.lines.join("\n")).not.toContain("s3cretHookSegment");
+      },
+    );
+
+    test("a literal token endpoint url is shown with its path, as before", async () => {
+      await using tokens = endpoint();
+      tokens.answer(() => Response.json({ error: "invalid_client" }, { status: 400 }));
+      await using server = endpoint();
+      await using h = harness(
+        {
+          url: server.url(),
+          ...fast,
+          "security.oidc.token.request": "grant_type=client_credentials",
+          "security.oidc.token.endpoint.url": tokens.url("/tenants/t1/token"),
+        },
+        { context: { providedKeys: new Set(["url"]) } },
+      );
+      await h.task.put([record(0, 0, { x: 1 })]);
+      await waitFor(() => h.raised.length === 1);
+      expect(h.raised[0]!.message).toBe(
+        `the OIDC token endpoint ${tokens.url("/tenants/t1/token")} answered HTTP 400 (invalid_client)`,
+      );
+    });
+
     test("another key's reference leaves the url shown as before", async () => {
       await using server = endpoint();
       server.answer(() => new Response("gone", { status: 410 }));

@@ -34,7 +34,7 @@ function basic(user: string, password: string): Authenticator {
   return { header: async () => ["Authorization", value], rejected: () => false, tokenFetches: 0, secrets };
 }
 
-function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenticator {
+function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock, urlFromProvider: boolean): Authenticator {
   const id = c["http.oauth2.client.id"] ?? "";
   const secret = c["http.oauth2.client.secret"]?.value() ?? "";
   const inBody = c["http.oauth2.client.auth.mode"].toLowerCase() === "body";
@@ -53,6 +53,7 @@ function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenti
     clock,
     timeoutMs: c["http.request.timeout.ms"],
     endpointName: "OAuth2 token endpoint",
+    urlFromProvider,
   });
   return {
     header: async (signal) => ["Authorization", `Bearer ${await provider.token(signal)}`],
@@ -68,12 +69,18 @@ function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenti
   };
 }
 
-export function authenticator(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenticator {
+/** `tokenUrlFromProvider`: http.oauth2.token.url came through a config provider (token errors show its origin only). */
+export function authenticator(
+  c: HttpSourceConfig,
+  client: HttpClient,
+  clock: Clock,
+  tokenUrlFromProvider = false,
+): Authenticator {
   switch (c["http.auth.type"].toUpperCase()) {
     case "BASIC":
       return basic(c["http.auth.user"] ?? "", c["http.auth.password"]?.value() ?? "");
     case "OAUTH2":
-      return oauth2(c, client, clock);
+      return oauth2(c, client, clock, tokenUrlFromProvider);
     default:
       return none;
   }

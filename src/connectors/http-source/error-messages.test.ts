@@ -97,6 +97,68 @@ describe("HttpSourceTask error messages", () => {
     }
   });
 
+  test("http.oauth2.token.url from a config provider: token errors and the log show its origin and /… only", async () => {
+    const tokens = api(() =>
+      Response.json(
+        { error: "invalid_client", error_description: "no client at /tenants/s3cretTenantSegment/token" },
+        { status: 400 },
+      ),
+    );
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = closed.port;
+    closed.stop(true);
+    const cases = [
+      [
+        `${tokens.base}/tenants/s3cretTenantSegment/token`,
+        `the OAuth2 token endpoint ${tokens.base}/… answered HTTP 400 (invalid_client: no client at [hidden])`,
+      ],
+      [
+        `http://127.0.0.1:${port}/tenants/s3cretTenantSegment/token`,
+        `GET ${server.base}/… failed after 1 attempts: Could not reach the OAuth2 token endpoint http://127.0.0.1:${port}/… (connection refused or host unreachable)`,
+      ],
+    ] as const;
+    for (const [tokenUrl, shown] of cases) {
+      const h = await startTask(
+        {
+          "http.url": `${server.base}/e/s3cretPathSegment`,
+          "http.auth.type": "OAUTH2",
+          "http.oauth2.token.url": tokenUrl,
+          "http.oauth2.client.id": "gw",
+          "http.oauth2.client.secret": "client-secret-1",
+          "http.retry.max.attempts": "1",
+          "http.retry.backoff.ms": "1",
+        },
+        { providedKeys: new Set(["http.url", "http.oauth2.token.url"]) },
+      );
+      const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
+      expect((error as Error).message).toStartWith(shown);
+      // The whole cause chain: the HttpClient's transport error names the request's URL too.
+      const chain: string[] = [];
+      for (let e: unknown = error; e instanceof Error; e = e.cause) chain.push(`${e.stack}`);
+      const seen = `${chain.join("\n")}\n${h.logs.join("\n")}`;
+      expect(seen).not.toContain("s3cretTenantSegment");
+      h.task.stop();
+    }
+    tokens.stop(true);
+  });
+
+  test("a literal http.oauth2.token.url shows its path in token errors, its query left out", async () => {
+    const tokens = api(() => Response.json({ error: "invalid_client" }, { status: 400 }));
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.auth.type": "OAUTH2",
+      "http.oauth2.token.url": `${tokens.base}/tenants/t1/token?key=s3cr3t`,
+      "http.oauth2.client.id": "gw",
+      "http.oauth2.client.secret": "client-secret-1",
+    });
+    const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toStartWith(
+      `the OAuth2 token endpoint ${tokens.base}/tenants/t1/token answered HTTP 400 (invalid_client)`,
+    );
+    h.task.stop();
+    tokens.stop(true);
+  });
+
   test("a records path with nothing to select from is a WARN naming the path and the request, once per episode and at most once a minute", async () => {
     const h = await startTask({
       "http.url": `${server.base}/flaky?token=s3cr3t`,

@@ -111,10 +111,13 @@ export function pageFetcherOf(
   c: HttpSourceConfig,
   {
     connector,
+    tokenUrlFromProvider,
     ...task
   }: Pick<PageFetcherOptions, "clock" | "log" | "metrics" | "warnings" | "failsAfterRetries" | "urlFromProvider"> & {
     /** The connector's name, whose throttle the requests share. */
     readonly connector: string;
+    /** http.oauth2.token.url came through a config provider: token errors show its origin only. */
+    readonly tokenUrlFromProvider: boolean;
   },
 ): PageFetcher {
   const { clock } = task;
@@ -131,7 +134,7 @@ export function pageFetcherOf(
   return new PageFetcher({
     client,
     // The token endpoint is always verified (token-endpoint-tls.ts): its own client, never the API's trust-all.
-    auth: authenticator(c, clientWith(tokenEndpointTls(tls)), clock),
+    auth: authenticator(c, clientWith(tokenEndpointTls(tls)), clock, tokenUrlFromProvider),
     policy: { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"] },
     maxAttempts: c["http.retry.max.attempts"],
     throttle: connectorThrottle(connector, c["http.throttle.max.requests"], c["http.throttle.window.ms"]),

@@ -145,6 +145,7 @@ export class HttpSourceTask implements SourceTask {
       warnings: this.repeated,
       failsAfterRetries: (response) => this.failsAfterRetries(response),
       urlFromProvider,
+      tokenUrlFromProvider: this.context.providedKeys?.has("http.oauth2.token.url") === true,
     });
     for (const warning of [ignoredTlsWarning(config, c["http.ssl.enabled"]), inertOffsetKeysWarning(c)])
       if (warning) this.log.warn(warning);
