@@ -187,7 +187,7 @@ describe("HTTP URLs given through a config provider", () => {
       expect({ status: patched.status, message: patched.body.message }).toEqual({
         status: 500,
         message:
-          "A partition's 'url' or its offset's 'page_link' holds [hidden]: GET /connectors/{name}/offsets hides the path of an http.url given through a config provider, so what it shows is not a URL the task reads. To reset this connector's offsets, use DELETE /connectors/{name}/offsets",
+          "A partition's 'url' or a value of its offset holds [hidden]: GET /connectors/{name}/offsets hides what came through a config provider (the path of an http.url given so), so what it shows is not what the task stored. To reset this connector's offsets, use DELETE /connectors/{name}/offsets",
       });
     }
     expect(gw.output()).not.toContain(SECRET);

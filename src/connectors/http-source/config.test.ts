@@ -156,12 +156,34 @@ describe("offsets", () => {
       [{ url: "https://api.example[hidden]?api_key=***" }, { offset: "2" }],
       [{ url: "https://api.example[hidden]?api_key=***" }, null],
       [resolved, { offset: "2", page_link: "https://api.example/v1/[hidden]/page2" }],
+      // review final47 P3-3: any value of the offset (a CURSOR offset that is a URL from a provider).
+      [resolved, { offset: "https://api.example[hidden]?page=7" }],
     ] as const)
-      expect(() => connector.alterOffsets(config, [{ partition, offset }])).toThrow(
-        /holds \[hidden\]: GET \/connectors\/\{name\}\/offsets hides the path of an http\.url given through a config provider/,
-      );
+      expect(() => connector.alterOffsets(config, [{ partition, offset }])).toThrow(HIDDEN_REFUSAL);
+  });
+
+  // review final47 P3-1/P3-2: refused first, whatever http.url holds (a literal one can show a path
+  // part of another key's provider value), before the offset_mode checks it would otherwise meet.
+  test("alterOffsets refuses [hidden] first, with a literal http.url too", () => {
+    const connector = new HttpSourceConnector();
+    const config = { ...base, "http.url": "https://api.example/v1/events", "http.initial.offset": "a" };
+    const partition = { url: "https://api.example/v1/[hidden]/events" };
+    expect(() => connector.alterOffsets(config, [{ partition, offset: { offset: "b", offset_mode: "NONE" } }])).toThrow(
+      HIDDEN_REFUSAL,
+    );
+  });
+
+  // review final47: http.offset.mode given through a config provider is the task's to read resolved.
+  test("alterOffsets does not compare offset_mode with an http.offset.mode given through a config provider", () => {
+    const connector = new HttpSourceConnector();
+    const config = { ...base, "http.offset.mode": "${file:/etc/s.properties:mode}" };
+    const partition = { url: base["http.url"] };
+    expect(connector.alterOffsets(config, [{ partition, offset: { offset: "x", offset_mode: "CURSOR" } }])).toBe(true);
   });
 });
+
+const HIDDEN_REFUSAL =
+  /holds \[hidden\]: GET \/connectors\/\{name\}\/offsets hides what came through a config provider/;
 
 describe("HTTP source retry backoff and its ceiling", () => {
   const backoff = (extra: Record<string, string>) => {

@@ -57,15 +57,17 @@ export class HttpSourceConnector implements SourceConnector {
   }
 
   alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
-    const mode = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase() as OffsetMode;
+    // First: what GET hid is no value the task stored, whatever else the offsets hold.
+    refuseHiddenUrls(offsets);
+    const modeText = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase();
+    // A config provider reference is checked by the task, which reads it resolved.
+    const mode = hasConfigVariable(modeText) ? undefined : (modeText as OffsetMode);
     const { read, form } = readingOf(config);
     const initial = javaTrim(config["http.initial.offset"] ?? "");
     validateAlteredOffsets(mode, offsets, read, form, hasConfigVariable(initial) ? undefined : initial);
     const url = config["http.url"];
-    // The task's key is that of the resolved URL: a config provider reference in it is not checked,
-    // but a partition shown with its path hidden is refused.
-    if (url !== undefined && hasConfigVariable(url)) refuseHiddenUrls(offsets);
-    else if (url !== undefined) validateAlteredPartitions(javaTrim(url), offsets);
+    // The task's key is that of the resolved URL: a config provider reference in it is not checked.
+    if (url !== undefined && !hasConfigVariable(url)) validateAlteredPartitions(javaTrim(url), offsets);
     return true;
   }
 }

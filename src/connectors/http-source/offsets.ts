@@ -279,7 +279,7 @@ export function withoutSeen(stored: StoredOffset): StoredOffset {
  * http.initial.offset, undefined when unknown (a config provider reference in it).
  */
 export function validateAlteredOffsets(
-  mode: OffsetMode,
+  mode: OffsetMode | undefined,
   offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
   read: InstantReader = epochNanos,
   form = "ISO-8601 or epoch",
@@ -291,7 +291,7 @@ export function validateAlteredOffsets(
     if (offset === null) continue;
     const decoded = decodeOffset(offset);
     // Refused, not ignored: a task reads an offset written under another mode as none (restore.ts).
-    if (decoded.mode !== undefined && decoded.mode !== mode)
+    if (mode !== undefined && decoded.mode !== undefined && decoded.mode !== mode)
       throw new ConnectError(
         `The 'offset_mode' ${decoded.mode} of an HTTP source offset is not http.offset.mode=${mode}: the offset was written under ${decoded.mode}; leave out offset_mode to set a position for ${mode}`,
       );
@@ -324,15 +324,16 @@ export function validateAlteredPartitions(
 }
 
 /**
- * Refuses offsets a client read from GET …/offsets with part of an http.url given through a config
- * provider hidden (ResolvedValues: its partition `url` or a stored `page_link` holding `[hidden]`)
- * and sent back: such a partition is not one the task reads, such a link not one it can follow.
+ * Refuses offsets a client read from GET …/offsets with part of a value given through a config
+ * provider hidden (ResolvedValues: the path of an http.url, of a token URL, a secret) and sent back:
+ * a partition `url` or an offset value holding `[hidden]` is not what the task stored (a partition it
+ * reads, a link it can follow, an offset it can send).
  */
 export function refuseHiddenUrls(offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): void {
   const hidden = (value: unknown) => typeof value === "string" && value.includes(HIDDEN);
   for (const { partition, offset } of offsets)
-    if (hidden(partition[PARTITION_URL]) || hidden(offset?.page_link))
+    if (hidden(partition[PARTITION_URL]) || Object.values(offset ?? {}).some(hidden))
       throw new ConnectError(
-        `A partition's '${PARTITION_URL}' or its offset's 'page_link' holds ${HIDDEN}: GET /connectors/{name}/offsets hides the path of an http.url given through a config provider, so what it shows is not a URL the task reads. To reset this connector's offsets, use DELETE /connectors/{name}/offsets`,
+        `A partition's '${PARTITION_URL}' or a value of its offset holds ${HIDDEN}: GET /connectors/{name}/offsets hides what came through a config provider (the path of an http.url given so), so what it shows is not what the task stored. To reset this connector's offsets, use DELETE /connectors/{name}/offsets`,
       );
 }
