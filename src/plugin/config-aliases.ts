@@ -59,8 +59,8 @@ export class AliasedConfigDef<T = Record<string, unknown>> extends ConfigDef<T> 
    * key as written (`… (set as flink.connector.http.sink.request.batch.size)`), so the user finds
    * it. The answer keeps the declared names (Connect's ConfigInfos shape).
    */
-  override validate(raw: RawConfig): Map<string, KeyValidation> {
-    const results = super.validate(this.canonical(raw));
+  override validate(raw: RawConfig, providedKeys?: ReadonlySet<string>): Map<string, KeyValidation> {
+    const results = super.validate(this.canonical(raw), this.canonicalKeys(raw, providedKeys));
     for (const [name, written] of this.writtenAs(raw)) {
       const result = results.get(name);
       if (result && result.errors.length > 0)
@@ -137,8 +137,16 @@ export class AliasedConfigDef<T = Record<string, unknown>> extends ConfigDef<T> 
     return out;
   }
 
-  override parse(raw: RawConfig): T {
-    return super.parse(this.canonical(raw));
+  override parse(raw: RawConfig, providedKeys?: ReadonlySet<string>): T {
+    return super.parse(this.canonical(raw), this.canonicalKeys(raw, providedKeys));
+  }
+
+  /** `keys` (as written in `raw`) with each aliased key under its declared name, as `canonical` folds them. */
+  private canonicalKeys(raw: RawConfig, keys: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
+    if (!keys) return undefined;
+    const out = new Set(keys);
+    for (const [name, written] of this.writtenAs(raw)) if (keys.has(written)) out.add(name);
+    return out;
   }
 }
 

@@ -67,8 +67,12 @@ export class ConfigDef<T = Record<string, unknown>> {
     return this.byName.get(name);
   }
 
-  /** Validates every declared key; the map keeps declaration order. Never throws. */
-  validate(raw: RawConfig): Map<string, KeyValidation> {
+  /**
+   * Validates every declared key; the map keeps declaration order. Never throws. `providedKeys`:
+   * the keys whose raw value held a config provider reference, their messages showing the value as
+   * the key's `showProvided` says.
+   */
+  validate(raw: RawConfig, providedKeys?: ReadonlySet<string>): Map<string, KeyValidation> {
     const out = new Map<string, KeyValidation>();
     for (const k of this.keys) {
       const input = raw[k.name];
@@ -76,18 +80,20 @@ export class ConfigDef<T = Record<string, unknown>> {
       // not "missing"), and its validators see null.
       out.set(
         k.name,
-        input === null ? { value: null, errors: nullValidationErrors(k) } : validateKey(k, input, true).result,
+        input === null
+          ? { value: null, errors: nullValidationErrors(k) }
+          : validateKey(k, input, { validating: true, provided: providedKeys?.has(k.name) === true }).result,
       );
     }
     return out;
   }
 
-  /** Parses every declared key or throws a ConfigError naming each invalid key. */
-  parse(raw: RawConfig): T {
+  /** Parses every declared key or throws a ConfigError naming each invalid key (`providedKeys` as for `validate`). */
+  parse(raw: RawConfig, providedKeys?: ReadonlySet<string>): T {
     const values: Record<string, unknown> = {};
     const errors = new Map<string, string[]>();
     for (const k of this.keys) {
-      const { result, value } = validateKey(k, raw[k.name]);
+      const { result, value } = validateKey(k, raw[k.name], { provided: providedKeys?.has(k.name) === true });
       if (result.errors.length > 0) errors.set(k.name, result.errors);
       else values[k.name] = value;
     }
@@ -136,7 +142,7 @@ export function defineConfig<K extends Record<string, ConfigKey<unknown>>>(keys:
 function validateKey(
   k: NamedKey,
   raw: string | null | undefined,
-  validating = false,
+  { validating = false, provided = false }: { validating?: boolean; provided?: boolean } = {},
 ): { result: KeyValidation; value: unknown } {
   let input = raw;
   if (input === undefined || input === null) {
@@ -156,7 +162,8 @@ function validateKey(
   if (!parsed.success) {
     const typed = (parsed as { typed?: boolean }).typed;
     // Connect prints the raw text for parse failures and the parsed value (Java's toString) for validators.
-    const shown = !typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output);
+    const shownValue = !typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output);
+    const shown = provided && k.meta.showProvided ? k.meta.showProvided(String(input)) : shownValue;
     // Credentials of a URL hidden in verbatim reasons too (invalidValue hides them in its own).
     const reasons = parsed.issues.map((issue) =>
       issue.expected === VERBATIM_ISSUE
@@ -174,7 +181,13 @@ function validateKey(
     const failure = runValidator(validate, parsed.output);
     if (failure)
       errors.push(
-        failure.verbatim ? failure.reason : invalidValue(k.meta.validatorName ?? k.name, value, failure.reason),
+        failure.verbatim
+          ? failure.reason
+          : invalidValue(
+              k.meta.validatorName ?? k.name,
+              provided && k.meta.showProvided ? k.meta.showProvided(String(input)) : value,
+              failure.reason,
+            ),
       );
   }
   return { result: { value, errors }, value: parsed.output };

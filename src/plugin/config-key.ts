@@ -45,6 +45,12 @@ export interface ConnectKeyMeta {
    * `validationOnly` WARNs about it then). Checked on each key alone, so two such values are two errors.
    */
   readonly validationOnly?: readonly Validator<never>[];
+  /**
+   * How a message quoting the value shows it when the value came through a config provider (its
+   * raw value held a reference: PluginContext.providedKeys), e.g. an endpoint URL as its origin
+   * only (http/shown-url.ts). Unset: as a literal value.
+   */
+  readonly showProvided?: (value: string) => string;
 }
 
 /** A secret value. It prints as `[hidden]` everywhere; only `value()` reveals it. */
@@ -78,6 +84,8 @@ export interface KeyOptions {
   dependents?: string[];
   recommended?: string[];
   internal?: boolean;
+  /** How a message shows a value given through a config provider (ConnectKeyMeta.showProvided). */
+  showProvided?: (value: string) => string;
 }
 
 /**
@@ -121,6 +129,7 @@ function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: 
     internal: options.internal ?? false,
     validators: (options.validators ?? []) as Validator<never>[],
     ...(options.validationOnly ? { validationOnly: options.validationOnly as Validator<never>[] } : {}),
+    ...(options.showProvided ? { showProvided: options.showProvided } : {}),
   };
   const checks = (options.validators ?? []).map((validate) =>
     v.rawCheck<T>(({ dataset, addIssue }) => {

@@ -17,11 +17,13 @@ export function warnValidationOnlyProblems(
   name: string,
   config: Config,
   log: Logger,
+  /** The keys whose raw value held a config provider reference (PluginContext.providedKeys). */
+  providedKeys?: ReadonlySet<string>,
 ): void {
   if (!descriptor.validationOnly) return;
   let problems: ReadonlyArray<ConfigProblem>;
   try {
-    problems = descriptor.validationOnly(config);
+    problems = descriptor.validationOnly(config, providedKeys);
   } catch (error) {
     if (!(error instanceof ConfigError))
       log.warn(`Connector ${name}: its stored config could not be checked against the rules validation applies`, error);

@@ -54,6 +54,8 @@ export function validateConnectorConfig(
   converterDefaults?: ConverterDefaults,
   policy: ConnectorClientConfigOverridePolicy = ConnectorClientConfigOverridePolicy.ALL,
   workerClients?: WorkerClientProperties,
+  /** The keys whose raw value held a config provider reference: their messages show them as the plugin says. */
+  providedKeys?: ReadonlySet<string>,
 ): { infos: ConfigInfos; connector: ConnectorDescriptor } {
   const connectorClass = config["connector.class"];
   if (connectorClass === undefined || connectorClass === null) {
@@ -178,7 +180,7 @@ export function validateConnectorConfig(
 
   // Connector's own keys follow the framework keys (keys the framework defines keep their place).
   const connectorDef = connector.config as ConfigDef;
-  for (const [name, result] of connectorDef.validate(config)) if (!results.has(name)) results.set(name, result);
+  for (const [name, result] of connectorDef.validate(config, providedKeys)) if (!results.has(name)) results.set(name, result);
   const def = frameworkDef.concat(connectorDef);
   const groups = [...groupsOf(frameworkDef)];
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
@@ -217,7 +219,7 @@ export function validateConnectorConfig(
   if ((connector.validate || connector.validationOnly) && ownKeysValid) {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     // Validation-only rules first; a key one of them faults gets no other cross-key problem.
-    const validationOnly = connector.validationOnly?.(present) ?? [];
+    const validationOnly = connector.validationOnly?.(present, providedKeys) ?? [];
     const faulted = new Set(validationOnly.map((p) => p.key));
     const rest = (connector.validate?.(present) ?? []).filter((p) => !faulted.has(p.key));
     for (const problem of [...validationOnly, ...rest]) {

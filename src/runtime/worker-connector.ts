@@ -81,6 +81,8 @@ export class WorkerConnector {
   /** Calls into the connector's code not yet returned (an asynchronous start or stop): it may still log. */
   private inFlight = 0;
   private readonly onReturned: (() => void)[] = [];
+  /** The config's keys given through a config provider (PluginContext.providedKeys), for its WARNs. */
+  private readonly providedKeys: ReadonlySet<string> | undefined;
 
   constructor(
     readonly name: string,
@@ -91,6 +93,7 @@ export class WorkerConnector {
     log: Logger,
     private readonly options: WorkerConnectorOptions,
   ) {
+    this.providedKeys = context.providedKeys;
     this.log = log.withContext(`[${name}|worker]`);
     this.connector = descriptor.create();
     this.connector.initialize?.(context as never);
@@ -169,7 +172,7 @@ export class WorkerConnector {
     this.announcedPaused = false;
     if (!this.storedConfigChecked) {
       this.storedConfigChecked = true;
-      warnValidationOnlyProblems(this.descriptor, this.name, this.config, this.log);
+      warnValidationOnlyProblems(this.descriptor, this.name, this.config, this.log, this.providedKeys);
     }
     let result: unknown;
     try {

@@ -6,6 +6,7 @@
  * connector (validation at start) and the task (settings).
  */
 import { backoffAtLeastOne, backoffMs } from "../../http/backoff-ceiling.ts";
+import { originOnly } from "../../http/shown-url.ts";
 import { AliasedConfigDef } from "../../plugin/config-aliases.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import * as checks from "./config-checks.ts";
@@ -45,6 +46,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: CONNECTION,
       width: "LONG",
       validators: [checks.httpUrl],
+      showProvided: originOnly,
     }),
     "insert-method": key.string({
       doc: "The HTTP method of the requests: POST or PUT.",
@@ -261,10 +263,11 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: SECURITY,
     }),
     "security.oidc.token.endpoint.url": key.string({
-      doc: "OIDC bearer authentication: the token endpoint (http or https) the token request is posted to.",
+      doc: "OIDC bearer authentication: the token endpoint (http or https) the token request is posted to. Given through a config provider (wholly or in part), messages show it as its origin followed by `/…`, path and query hidden.",
       default: null,
       importance: "MEDIUM",
       group: SECURITY,
+      showProvided: originOnly,
     }),
     "security.oidc.token.expiry.reduction": key.string({
       doc: "OIDC: a new token is requested once the current time is later than the token's expiry minus this duration (at most half the token's lifetime). The expiry comes from `expires_in`, else the JWT's `exp`; a lifetime under 1 s counts as none given, so with `expires_in: 0` a JWT's `exp` at least 1 s away still gives it, and a token with neither is kept until a 401. A Flink duration: a number of ms, or one with a unit (`1 s`, `500 ms`, `2 min`, `1 h`, `1500 µs`, `10 ns`).",

@@ -15,13 +15,15 @@ import { unknownKeysWarning } from "./unknown-keys.ts";
 export class HttpSinkConnector implements SinkConnector {
   private config: Config = {};
   private log: Logger | undefined;
+  private providedKeys: ReadonlySet<string> | undefined;
 
   initialize(context: ConnectorContext): void {
     this.log = context.logger;
+    this.providedKeys = context.providedKeys;
   }
 
   start(config: Config): void {
-    httpSinkConfig.parse(config);
+    httpSinkConfig.parse(config, this.providedKeys);
     const format = formatOf(config);
     const valueConverter = config["value.converter"]?.trim();
     if (format !== null && valueConverter) {

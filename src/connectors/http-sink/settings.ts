@@ -90,7 +90,7 @@ export const BACKOFF_KEYS = { initial: "sink.retry.backoff.initial.ms", max: "si
 
 /** `providedKeys`: the task context's (PluginContext.providedKeys), for how messages show the url and the token endpoint. */
 export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>): SinkSettings {
-  const c = httpSinkConfig.parse(config);
+  const c = httpSinkConfig.parse(config, providedKeys);
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
   const cloudEvents = c["sink.cloudevents.binary"];
   const headers: [string, string][] = [];

@@ -15,7 +15,7 @@
 
 import { authorizationClash } from "../../http/authorization-clash.ts";
 import { backoffCeilingProblem, backoffFloorProblems, configuredBackoff } from "../../http/backoff-ceiling.ts";
-import { redactUrl } from "../../http/http-client.ts";
+import { shownUrl } from "../../http/shown-url.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { invalidValue } from "../../util/invalid-value.ts";
@@ -25,8 +25,8 @@ import { BACKOFF_KEYS } from "./settings.ts";
 
 const OIDC_PAIR = "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url";
 
-export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
-  const c = httpSinkConfig.parse(raw);
+export function sinkValidationOnly(raw: RawConfig, providedKeys?: ReadonlySet<string>): ConfigProblem[] {
+  const c = httpSinkConfig.parse(raw, providedKeys);
   const problems: ConfigProblem[] = [];
   const check = <T>(key: string, value: T, shown: string, validate: (value: T) => string | undefined) => {
     const reason = validate(value);
@@ -42,8 +42,16 @@ export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
     headerNamePrefix,
   );
   const tokenUrl = c["security.oidc.token.endpoint.url"];
-  // Its user info and key-like query values hidden: the message is also logged at start.
-  check("security.oidc.token.endpoint.url", tokenUrl, redactUrl(tokenUrl ?? "null"), tokenEndpointUrl);
+  // The message is also logged at start: one given through a config provider shows its origin only
+  // (shown-url.ts), a literal one with its user info and key-like query values hidden.
+  const tokenUrlFromProvider =
+    providedKeys?.has(httpSinkConfig.asWritten(raw, "security.oidc.token.endpoint.url")) === true;
+  check(
+    "security.oidc.token.endpoint.url",
+    tokenUrl,
+    shownUrl(tokenUrlFromProvider)(tokenUrl ?? "null"),
+    tokenEndpointUrl,
+  );
   // An empty value is no value: OIDC is off unless both are given (crossKeyErrors refuses a missing one at start).
   const noRequest = (c["security.oidc.token.request"]?.value() ?? "") === "";
   if (noRequest !== ((tokenUrl ?? "") === "") && !problems.some((p) => p.key === "security.oidc.token.endpoint.url"))

@@ -115,8 +115,8 @@ function shownValue(c: HttpSourceConfig, k: string): unknown {
  * A stored 0 runs as 1 ms (runningBackoff; validation refuses it: validation-only.ts).
  * "Unset" is the raw map without the key, so the defaults stay the declared ones.
  */
-export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
-  const c = httpSourceConfig.parse(raw);
+export function parseHttpSourceConfig(raw: RawConfig, providedKeys?: ReadonlySet<string>): HttpSourceConfig {
+  const c = httpSourceConfig.parse(raw, providedKeys);
   const { initialMs, maxMs } = runningBackoff(configuredBackoff(BACKOFF_KEYS, c, raw));
   return { ...c, "http.retry.backoff.ms": initialMs, "http.retry.backoff.max.ms": maxMs };
 }
@@ -127,8 +127,8 @@ export const BACKOFF_KEYS = { initial: "http.retry.backoff.ms", max: "http.retry
  * The config a connector or task starts with (checked per key and across keys), or a ConfigError
  * naming each key at fault. The validation-only rules (validation-only.ts) are not checked here.
  */
-export function checkedConfig(config: RawConfig): HttpSourceConfig {
-  const c = parseHttpSourceConfig(config);
+export function checkedConfig(config: RawConfig, providedKeys?: ReadonlySet<string>): HttpSourceConfig {
+  const c = parseHttpSourceConfig(config, providedKeys);
   const problems = crossKeyErrors(c);
   if (problems.length > 0)
     throw new ConfigError(

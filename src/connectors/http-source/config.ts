@@ -9,6 +9,7 @@
 
 import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { backoffAtLeastOne, backoffMs } from "../../http/backoff-ceiling.ts";
+import { originOnly } from "../../http/shown-url.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
 import { recordTimestampKeys } from "./record-timestamp.ts";
@@ -39,6 +40,7 @@ export const httpSourceConfig = defineConfig({
     importance: "HIGH",
     group: G.request,
     validators: [validUrl],
+    showProvided: originOnly,
   }),
   "http.method": key.string({
     doc: "The HTTP method.",
@@ -204,6 +206,7 @@ export const httpSourceConfig = defineConfig({
     doc: "OAUTH2: the token endpoint.",
     default: null,
     group: G.auth,
+    showProvided: originOnly,
   }),
   "http.oauth2.client.id": key.string({ doc: "OAUTH2: the client id.", default: null, group: G.auth }),
   "http.oauth2.client.secret": key.password({ doc: "OAUTH2: the client secret.", default: null, group: G.auth }),

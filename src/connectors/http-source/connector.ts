@@ -33,13 +33,15 @@ function readingOf(config: Config): { read?: InstantReader; form?: string } {
 export class HttpSourceConnector implements SourceConnector {
   private config: Config = {};
   private logger: Logger | undefined;
+  private providedKeys: ReadonlySet<string> | undefined;
 
   initialize(context: ConnectorContext): void {
     this.logger = context.logger;
+    this.providedKeys = context.providedKeys;
   }
 
   start(config: Config): void {
-    checkedConfig(config);
+    checkedConfig(config, this.providedKeys);
     this.config = config;
     warnCompactSplits(config["http.headers"] ?? "", this.logger);
     for (const warning of castormKeyWarnings(config)) this.logger?.warn(warning);

@@ -120,7 +120,7 @@ export class HttpSourceTask implements SourceTask {
   }
 
   async start(config: Config): Promise<void> {
-    const c = checkedConfig(config);
+    const c = checkedConfig(config, this.context.providedKeys);
     this.c = c;
     const urlFromProvider = this.context.providedKeys?.has("http.url") === true;
     this.showUrl = shownUrl(urlFromProvider);
