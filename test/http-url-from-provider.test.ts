@@ -4,7 +4,9 @@
  * its secret as a path segment (Slack's `/services/T0/B0/<secret>`) never reaches the log, a task's
  * status trace or the dead letter queue's headers; a literal URL still shows as before. The sink's
  * url holds `${topic}`, so the URL requested is not the provider's value itself (the value the
- * logs hide as a held secret): only this policy keeps its path out.
+ * logs hide as a held secret): only this policy keeps its path out. Validation messages quoting
+ * such a URL show it so too (secretp4): config/validate answers, the WARN a stored config breaking
+ * a validation-only rule logs at start, a start failure's trace and log.
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -191,5 +193,100 @@ describe("HTTP URLs given through a config provider", () => {
       });
     }
     expect(gw.output()).not.toContain(SECRET);
+  });
+
+  // secretp4: the sink's token endpoint rule quoted the value through redactUrl (path included),
+  // and so did the url keys' own validators; the log hides a provider's value only where it is
+  // quoted as resolved, which a URL with user info (masked in the message) is not.
+  test("an invalid URL from a provider shows its origin only in validation messages, the start WARN and a failed start", async () => {
+    await using dir = await tempDir();
+    const secrets = dir.file("idp.properties");
+    const valid = `http://127.0.0.1:9/oauth2/${SECRET}/token`;
+    const invalid = `ftp://client:pa55@idp.example:2121/oauth2/${SECRET}/token`;
+    const shown = "ftp://idp.example:2121/…";
+    const keys = ["token", "sink", "source"];
+    const write = (url: string) => writeFileSync(secrets, keys.map((k) => `${k}=${url}\n`).join(""));
+    write(valid);
+    await using gw = await startFileProviderGateway(dir);
+    const topic = uniqueTopic("url-provider-invalid");
+    await createTopic(topic);
+    const ref = (k: string) => `\${file:${secrets}:${k}}`;
+    const sink = (more: Record<string, string>) => ({
+      "connector.class": "HttpSink",
+      topics: topic,
+      url: "http://127.0.0.1:9/hook",
+      ...more,
+    });
+    const oidc = (url: string) => ({
+      "security.oidc.token.request": "grant_type=client_credentials",
+      "security.oidc.token.endpoint.url": url,
+    });
+    const source = {
+      "connector.class": "HttpSource",
+      "kafka.topic": topic,
+      "http.url": ref("source"),
+      "http.timer.interval.ms": "600000",
+    };
+    const configs = {
+      [`${topic}-token`]: sink(oidc(ref("token"))),
+      [`${topic}-sink`]: sink({ url: ref("sink") }),
+      [`${topic}-source`]: source,
+    };
+    for (const [name, config] of Object.entries(configs))
+      expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+
+    write(invalid);
+    /** Every REST answer read: none may show the path. */
+    const texts: string[] = [];
+    const validate = async (plugin: string, config: Record<string, string>, key: string) => {
+      const r = await gw.rest.put(`/connector-plugins/${plugin}/config/validate`, { name: "v", ...config });
+      texts.push(r.text);
+      return r.body.configs.find((c: { value: { name: string } }) => c.value.name === key).value.errors;
+    };
+    const literal = "ftp://idp.example:2121/oauth2/literalTokenSegment/token";
+    expect({
+      token: await validate("HttpSink", sink(oidc(ref("token"))), "security.oidc.token.endpoint.url"),
+      literal: await validate("HttpSink", sink(oidc(literal)), "security.oidc.token.endpoint.url"),
+      sink: await validate("HttpSink", sink({ url: ref("sink") }), "url"),
+      source: await validate("HttpSource", source, "http.url"),
+    }).toEqual({
+      token: [
+        `Invalid value ${shown} for configuration security.oidc.token.endpoint.url: The URL must use http or https`,
+      ],
+      // A literal URL shows as before (redactUrl: nothing in it looks like a key).
+      literal: [
+        `Invalid value ${literal} for configuration security.oidc.token.endpoint.url: The URL must use http or https`,
+      ],
+      sink: [`Invalid value ${shown} for configuration url: The URL must use http or https`],
+      source: [`Invalid value ${shown} for configuration http.url: Must be an http or https URL`],
+    });
+
+    // Restarted, each resolves the provider's new value: the stored token URL breaks a
+    // validation-only rule (a WARN, and it runs), the url keys fail their connector's start.
+    for (const name of Object.keys(configs))
+      expect((await gw.rest.post(`/connectors/${name}/restart?includeTasks=true`)).status).toBe(202);
+    const [warning] = await gw.waitForOutput(
+      new RegExp(`WARN .*Connector ${topic}-token: security\\.oidc\\.token\\.endpoint\\.url runs as before.*`),
+    );
+    expect(warning).toContain(
+      `Invalid value ${shown} for configuration security.oidc.token.endpoint.url: The URL must use http or https`,
+    );
+    const traces = await Promise.all(
+      [`${topic}-sink`, `${topic}-source`].map((name) =>
+        waitFor(async () => {
+          const r = await gw.rest.get(`/connectors/${name}/status`);
+          texts.push(r.text);
+          return r.body.connector?.state === "FAILED" ? (r.body.connector.trace as string) : undefined;
+        }),
+      ),
+    );
+    expect(traces.map((trace) => trace.split("\n", 1)[0])).toEqual([
+      `org.apache.kafka.common.config.ConfigException: Invalid value ${shown} for configuration url: The URL must use http or https`,
+      `org.apache.kafka.common.config.ConfigException: Invalid value ${shown} for configuration http.url: Must be an http or https URL`,
+    ]);
+    await gw.waitForOutput(new RegExp(`Connector ${topic}-source failed`));
+    for (const name of Object.keys(configs)) texts.push((await gw.rest.get(`/connectors/${name}/status`)).text);
+    for (const text of [...texts, gw.output()]) expect(text).not.toContain(SECRET);
+    expect(gw.output()).toContain(`Invalid value ${shown} for configuration http.url`);
   });
 });
