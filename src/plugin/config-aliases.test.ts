@@ -88,3 +88,34 @@ describe("AliasedConfigDef", () => {
     });
   });
 });
+
+// secretp4: a value given through a config provider is quoted as the key's showProvided says,
+// under whichever spelling it was written.
+describe("a value given through a config provider", () => {
+  const urls = new AliasedConfigDef(
+    defineConfig({
+      endpoint: key.string({
+        doc: "Endpoint",
+        default: null,
+        validators: [(value) => (value?.startsWith("http") === false ? "Not http" : undefined)],
+        showProvided: () => "<provided>",
+      }),
+    }),
+    ["flink."],
+  );
+
+  test.each([
+    ["endpoint", "Invalid value <provided> for configuration endpoint: Not http"],
+    ["flink.endpoint", "Invalid value <provided> for configuration endpoint: Not http (set as flink.endpoint)"],
+  ])("set as %s, is shown as showProvided says in validation and parsing", (written, expected) => {
+    const raw = { [written]: "ftp://h/secret" };
+    expect(urls.validate(raw, new Set([written])).get("endpoint")?.errors).toEqual([expected]);
+    expect(() => urls.parse(raw, new Set([written]))).toThrow("Invalid value <provided> for configuration endpoint");
+  });
+
+  test("a literal value is quoted as it is", () => {
+    expect(urls.validate({ endpoint: "ftp://h/secret" }, new Set(["other"])).get("endpoint")?.errors).toEqual([
+      "Invalid value ftp://h/secret for configuration endpoint: Not http",
+    ]);
+  });
+});

@@ -106,3 +106,42 @@ describe("sink.header.Authorization with OIDC", () => {
     expect(validationErrors({ "sink.header.Authorization": "u:p" })).toEqual([]);
   });
 });
+
+// secretp4: the rule quoted a token endpoint URL given through a config provider through redactUrl,
+// its path (where an IdP may carry a tenant secret) and all, in config/validate and the start WARN.
+describe("an invalid OIDC token endpoint URL", () => {
+  const url = "ftp://client:pa55@idp.example:2121/oauth2/Xk9tenantS3cretSegment/token?client_secret=zz";
+  const problem = (key: string, provided: ReadonlySet<string> | undefined) =>
+    httpSink
+      .validationOnly?.({ ...base, "security.oidc.token.request": "grant_type=x", [key]: url }, provided)
+      .map((p) => p.message);
+  const message = (shown: string) =>
+    `Invalid value ${shown} for configuration security.oidc.token.endpoint.url: The URL must use http or https`;
+
+  test.each(["security.oidc.token.endpoint.url", "flink.connector.http.security.oidc.token.endpoint.url"])(
+    "%s given through a config provider shows its origin only",
+    (key) => {
+      expect(problem(key, new Set([key]))).toEqual([
+        `${message("ftp://idp.example:2121/…")}${key.startsWith("flink.") ? ` (set as ${key})` : ""}`,
+      ]);
+    },
+  );
+
+  test("a literal one shows as redactUrl shows it: user info and key-like query values hidden", () => {
+    expect(problem("security.oidc.token.endpoint.url", new Set(["url"]))).toEqual([
+      message("ftp://***@idp.example:2121/oauth2/Xk9tenantS3cretSegment/token?client_secret=***"),
+    ]);
+  });
+
+  test("one given through a provider that is not a URL shows nothing of it", () => {
+    const key = "security.oidc.token.endpoint.url";
+    expect(
+      httpSink.validationOnly?.(
+        { ...base, "security.oidc.token.request": "grant_type=x", [key]: "idp.example/oauth2/Xk9tenantS3cret" },
+        new Set([key]),
+      ),
+    ).toEqual([
+      { key, message: "Invalid value [hidden] for configuration security.oidc.token.endpoint.url: Not a valid URL" },
+    ]);
+  });
+});
