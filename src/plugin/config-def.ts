@@ -162,8 +162,9 @@ function validateKey(
   if (!parsed.success) {
     const typed = (parsed as { typed?: boolean }).typed;
     // Connect prints the raw text for parse failures and the parsed value (Java's toString) for validators.
-    const shownValue = !typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output);
-    const shown = provided && k.meta.showProvided ? k.meta.showProvided(String(input)) : shownValue;
+    const shown =
+      providedShown(k, input, provided) ??
+      (!typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output));
     // Credentials of a URL hidden in verbatim reasons too (invalidValue hides them in its own).
     const reasons = parsed.issues.map((issue) =>
       issue.expected === VERBATIM_ISSUE
@@ -183,14 +184,15 @@ function validateKey(
       errors.push(
         failure.verbatim
           ? failure.reason
-          : invalidValue(
-              k.meta.validatorName ?? k.name,
-              provided && k.meta.showProvided ? k.meta.showProvided(String(input)) : value,
-              failure.reason,
-            ),
+          : invalidValue(k.meta.validatorName ?? k.name, providedShown(k, input, provided) ?? value, failure.reason),
       );
   }
   return { result: { value, errors }, value: parsed.output };
+}
+
+/** How a message quotes `input` given through a config provider, when its key says (`showProvided`). */
+function providedShown(k: NamedKey, input: string, provided: boolean): string | undefined {
+  return provided && k.meta.showProvided ? k.meta.showProvided(input) : undefined;
 }
 
 function nullValidationErrors(k: NamedKey): string[] {

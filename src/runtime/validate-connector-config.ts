@@ -180,7 +180,8 @@ export function validateConnectorConfig(
 
   // Connector's own keys follow the framework keys (keys the framework defines keep their place).
   const connectorDef = connector.config as ConfigDef;
-  for (const [name, result] of connectorDef.validate(config, providedKeys)) if (!results.has(name)) results.set(name, result);
+  for (const [name, result] of connectorDef.validate(config, providedKeys))
+    if (!results.has(name)) results.set(name, result);
   const def = frameworkDef.concat(connectorDef);
   const groups = [...groupsOf(frameworkDef)];
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
