@@ -9,11 +9,14 @@ import { loadPemFiles } from "../../http/tls-material.ts";
 import type { RawConfig, Validator } from "../../plugin/config-def.ts";
 import { parseStatusCodes } from "./status-codes.ts";
 
-/** `${topic}`, `${partition}` and `${key}` are the only placeholders; the rest must be a URL. */
+/**
+ * `${topic}`, `${partition}` and `${key}` are the only placeholders; the rest must be a URL. No
+ * reason quotes any of the URL: one given through a config provider is shown as its origin only
+ * (showProvided), and a reason is not masked.
+ */
 export const httpUrl: Validator<string | null> = (url) => {
   if (url === null || url === "") return url === "" ? "String may not be empty" : undefined;
-  const unknown = unknownPlaceholder(url);
-  if (unknown) return `Unknown placeholder ${unknown}; use \${topic}, \${partition} or \${key}`;
+  if (hasUnknownPlaceholder(url)) return UNKNOWN_PLACEHOLDER;
   if (/\$\{(topic|partition|key)\}/.test(authorityOf(url))) {
     return "${topic}, ${partition} and ${key} are only allowed in the path, query or fragment: in the host, port or user info a record would choose where the request and its credentials go";
   }
@@ -28,18 +31,21 @@ export const httpUrl: Validator<string | null> = (url) => {
 
 const PLACEHOLDERS = new Set(["topic", "partition", "key"]);
 
+/** Names no placeholder: that is the URL's text (httpUrl). */
+export const UNKNOWN_PLACEHOLDER = "Unknown placeholder in the URL; use ${topic}, ${partition} or ${key}";
+
 /**
- * The first closed `${…}` that is not one of the placeholders, scanning once (a pattern for it
+ * Whether a closed `${…}` is not one of the placeholders, scanning once (a pattern for it
  * rescanned the rest of the URL from every unclosed `${`: minutes for a 1 MB value).
  */
-function unknownPlaceholder(url: string): string | undefined {
+function hasUnknownPlaceholder(url: string): boolean {
   for (let at = url.indexOf("${"); at >= 0; ) {
     const close = url.indexOf("}", at + 2);
-    if (close < 0) return undefined;
-    if (!PLACEHOLDERS.has(url.slice(at + 2, close))) return url.slice(at, close + 1);
+    if (close < 0) return false;
+    if (!PLACEHOLDERS.has(url.slice(at + 2, close))) return true;
     at = url.indexOf("${", close + 1);
   }
-  return undefined;
+  return false;
 }
 
 /**
