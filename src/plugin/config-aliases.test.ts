@@ -119,3 +119,25 @@ describe("a value given through a config provider", () => {
     ]);
   });
 });
+
+// secretp4-b P3-3: whether a declared key came through a provider is decided on the key as written.
+describe("isProvided", () => {
+  const urls = new AliasedConfigDef(defineConfig({ endpoint: key.string({ doc: "Endpoint", default: null }) }), [
+    "flink.",
+  ]);
+
+  test.each([
+    [{ endpoint: "x" }, ["endpoint"], true],
+    [{ "flink.endpoint": "x" }, ["flink.endpoint"], true],
+    [{ "flink.endpoint": "x" }, ["endpoint"], false],
+    // The declared spelling wins: the alias given through a provider is not the value used.
+    [{ endpoint: "x", "flink.endpoint": "y" }, ["flink.endpoint"], false],
+    [{ endpoint: "x" }, [], false],
+  ])("%p with %p given through a provider: %p", (raw, keys, expected) => {
+    expect(urls.isProvided(raw, "endpoint", new Set(keys))).toBe(expected);
+  });
+
+  test("no provided keys known: not provided", () => {
+    expect(urls.isProvided({ endpoint: "x" }, "endpoint", undefined)).toBe(false);
+  });
+});

@@ -126,6 +126,14 @@ export class AliasedConfigDef<T = Record<string, unknown>> extends ConfigDef<T> 
     return this.writtenAs(raw).get(name) ?? name;
   }
 
+  /**
+   * Whether declared key `name` came through a config provider: the key as written in `raw` is one
+   * of `providedKeys` (PluginContext.providedKeys, keys as written).
+   */
+  isProvided(raw: RawConfig, name: string, providedKeys: ReadonlySet<string> | undefined): boolean {
+    return providedKeys?.has(this.asWritten(raw, name)) === true;
+  }
+
   /** Declared keys not set under their own name but under another spelling, with the key as written. */
   private writtenAs(raw: RawConfig): Map<string, string> {
     const out = new Map<string, string>();

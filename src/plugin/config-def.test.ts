@@ -169,3 +169,59 @@ describe("ConfigDef", () => {
     expect(def.validate({ topic: "t", secret: "s3cr3t" }).get("secret")?.value).toBe("[hidden]");
   });
 });
+
+// secretp4-b P3-2: a value given through a config provider is quoted as its key's showProvided
+// says in every kind of message: a parse failure, a validator's and a validation-only validator's.
+describe("a key declaring showProvided", () => {
+  const shown = (value: string) => `<${value.length} chars>`;
+  const provided = defineConfig({
+    port: key.int({ doc: "Port", default: 80, validators: [check.atLeast(1)], showProvided: shown }),
+    endpoint: key.string({
+      doc: "Endpoint",
+      default: null,
+      validationOnly: [(value: string | null) => (value?.startsWith("https:") === false ? "Not https" : undefined)],
+      showProvided: shown,
+    }),
+  });
+  const errors = (raw: Record<string, string>, keys: ReadonlySet<string>) =>
+    [...provided.validate(raw, keys).values()].flatMap((r) => r.errors);
+
+  test("a value that does not parse, given through a provider, is quoted as showProvided says", () => {
+    expect(errors({ port: "eighty/Xs3cret" }, new Set(["port"]))).toEqual([
+      "Invalid value <14 chars> for configuration port: Not a number of type INT",
+      "Invalid value null for configuration port: Value must be non-null",
+    ]);
+    expect(() => provided.parse({ port: "eighty/Xs3cret" }, new Set(["port"]))).toThrow(
+      "Invalid value <14 chars> for configuration port: Not a number of type INT",
+    );
+  });
+
+  test("a value a validator refuses, given through a provider, is quoted as showProvided says", () => {
+    expect(errors({ port: "0" }, new Set(["port"]))).toEqual([
+      "Invalid value <1 chars> for configuration port: Value must be at least 1",
+    ]);
+  });
+
+  test("a value a validation-only validator refuses, given through a provider, is quoted as showProvided says", () => {
+    expect(errors({ endpoint: "http://h/Xs3cret" }, new Set(["endpoint"]))).toEqual([
+      "Invalid value <16 chars> for configuration endpoint: Not https",
+    ]);
+    // Parsing does not run it.
+    expect(provided.parse({ endpoint: "http://h/Xs3cret" }, new Set(["endpoint"])).endpoint).toBe("http://h/Xs3cret");
+  });
+
+  test("literal values are quoted as they are", () => {
+    expect(errors({ port: "eighty/Xs3cret", endpoint: "http://h/Xs3cret" }, new Set(["other"]))).toEqual([
+      "Invalid value eighty/Xs3cret for configuration port: Not a number of type INT",
+      "Invalid value null for configuration port: Value must be non-null",
+      "Invalid value http://h/Xs3cret for configuration endpoint: Not https",
+    ]);
+  });
+
+  test("providedShown quotes as validate does: showProvided for a provided value, else nothing", () => {
+    expect(provided.providedShown("endpoint", "http://h/Xs3cret", true)).toBe("<16 chars>");
+    expect(provided.providedShown("endpoint", "http://h/Xs3cret", false)).toBeUndefined();
+    expect(def.providedShown("file", "/etc/x", true)).toBeUndefined();
+    expect(provided.providedShown("undeclared", "x", true)).toBeUndefined();
+  });
+});

@@ -68,6 +68,16 @@ export class ConfigDef<T = Record<string, unknown>> {
   }
 
   /**
+   * How a message quotes `value`, key `name`'s, when it came through a config provider
+   * (`provided`) and the key says how (`showProvided`); otherwise undefined: quote it as a literal.
+   * Also what `validate` and `parse` quote.
+   */
+  providedShown(name: string, value: string, provided: boolean): string | undefined {
+    const k = this.byName.get(name);
+    return k === undefined ? undefined : providedShown(k, value, provided);
+  }
+
+  /**
    * Validates every declared key; the map keeps declaration order. Never throws. `providedKeys`:
    * the keys whose raw value held a config provider reference, their messages showing the value as
    * the key's `showProvided` says.

@@ -126,8 +126,7 @@ export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>)
   const tokenUrl = c["security.oidc.token.endpoint.url"];
   const retries = c["sink.retry.max-attempts"];
   const backoff = runningBackoff(configuredBackoff(BACKOFF_KEYS, c, httpSinkConfig.canonical(config)));
-  const urlKey = httpSinkConfig.asWritten(config, "url");
-  const urlFromProvider = providedKeys?.has(urlKey) === true;
+  const urlFromProvider = httpSinkConfig.isProvided(config, "url", providedKeys);
   return {
     urlFromProvider,
     encoder: {
@@ -170,8 +169,7 @@ export function sinkSettings(config: Config, providedKeys?: ReadonlySet<string>)
       tokenRequest && tokenUrl
         ? {
             tokenUrl,
-            tokenUrlFromProvider:
-              providedKeys?.has(httpSinkConfig.asWritten(config, "security.oidc.token.endpoint.url")) === true,
+            tokenUrlFromProvider: httpSinkConfig.isProvided(config, "security.oidc.token.endpoint.url", providedKeys),
             form: tokenRequest.value(),
             expiryReductionMs: parseDurationMs(c["security.oidc.token.expiry.reduction"]) ?? 1000,
             tls: tokenEndpointTls(tls),

@@ -15,7 +15,7 @@
 
 import { authorizationClash } from "../../http/authorization-clash.ts";
 import { backoffCeilingProblem, backoffFloorProblems, configuredBackoff } from "../../http/backoff-ceiling.ts";
-import { shownUrl } from "../../http/shown-url.ts";
+import { redactUrl } from "../../http/http-client.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { invalidValue } from "../../util/invalid-value.ts";
@@ -41,15 +41,16 @@ export function sinkValidationOnly(raw: RawConfig, providedKeys?: ReadonlySet<st
     c["sink.forward.headers.prefix"],
     headerNamePrefix,
   );
-  const tokenUrl = c["security.oidc.token.endpoint.url"];
-  // The message is also logged at start: one given through a config provider shows its origin only
-  // (shown-url.ts), a literal one with its user info and key-like query values hidden.
-  const tokenUrlFromProvider =
-    providedKeys?.has(httpSinkConfig.asWritten(raw, "security.oidc.token.endpoint.url")) === true;
+  const tokenUrlKey = "security.oidc.token.endpoint.url";
+  const tokenUrl = c[tokenUrlKey];
+  // The message is also logged at start: one given through a config provider shows as the key's
+  // showProvided says, a literal one with its user info and key-like query values hidden.
+  const fromProvider = httpSinkConfig.isProvided(raw, tokenUrlKey, providedKeys);
+  const shownTokenUrl = tokenUrl ?? "null";
   check(
-    "security.oidc.token.endpoint.url",
+    tokenUrlKey,
     tokenUrl,
-    shownUrl(tokenUrlFromProvider)(tokenUrl ?? "null"),
+    httpSinkConfig.providedShown(tokenUrlKey, shownTokenUrl, fromProvider) ?? redactUrl(shownTokenUrl),
     tokenEndpointUrl,
   );
   // An empty value is no value: OIDC is off unless both are given (crossKeyErrors refuses a missing one at start).
