@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { ConnectError } from "../../errors.ts";
 import { builtInRegistry } from "../../plugins.ts";
 import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
+import { httpSinkConfig } from "../http-sink/config.ts";
 import { httpSourceConfig } from "./config.ts";
 import { checkedConfig, crossKeyErrors, parseHttpSourceConfig, tlsMaterialOf } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
@@ -260,5 +261,35 @@ describe("credentials in an invalid http.url (secrets rule)", () => {
         [...((thrown as ConnectError & { errors?: Map<string, string[]> }).errors ?? [])],
       ]),
     ).not.toMatch(/s3cret|t0ken/);
+  });
+});
+
+// secretp4-b P3-5: http.oauth2.token.url declared showProvided though no message quoted it; its doc
+// did not say how its token errors show one given through a provider.
+describe("http.oauth2.token.url given through a config provider", () => {
+  const oauth2 = {
+    ...base,
+    "http.auth.type": "OAUTH2",
+    "http.oauth2.client.id": "c",
+    "http.oauth2.token.url": "ftp://idp.example/tenants/Xs3cretTenant/token",
+  };
+
+  test("its check quotes nothing of it, at start and in validation", () => {
+    let message = "";
+    try {
+      checkedConfig(oauth2, new Set(["http.oauth2.token.url"]));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("http.oauth2.token.url: Must be an http or https URL");
+    expect(message).not.toContain("idp.example");
+    expect(problems(oauth2)).toEqual([{ key: "http.oauth2.token.url", message: "Must be an http or https URL" }]);
+  });
+
+  test("its doc says how messages show it, as the sink's token endpoint's does", () => {
+    const sentence =
+      "Given through a config provider (wholly or in part), messages show it as its origin followed by `/…`, path and query hidden.";
+    expect(httpSourceConfig.get("http.oauth2.token.url")?.doc).toEndWith(sentence);
+    expect(httpSinkConfig.get("security.oidc.token.endpoint.url")?.doc).toContain(sentence);
   });
 });

@@ -203,10 +203,9 @@ export const httpSourceConfig = defineConfig({
   }),
   "http.auth.password": key.password({ doc: "BASIC: the password.", default: null, group: G.auth }),
   "http.oauth2.token.url": key.string({
-    doc: "OAUTH2: the token endpoint.",
+    doc: "OAUTH2: the token endpoint. Given through a config provider (wholly or in part), messages show it as its origin followed by `/…`, path and query hidden.",
     default: null,
     group: G.auth,
-    showProvided: originOnly,
   }),
   "http.oauth2.client.id": key.string({ doc: "OAUTH2: the client id.", default: null, group: G.auth }),
   "http.oauth2.client.secret": key.password({ doc: "OAUTH2: the client secret.", default: null, group: G.auth }),
