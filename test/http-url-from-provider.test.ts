@@ -234,6 +234,11 @@ describe("HTTP URLs given through a config provider", () => {
     };
     for (const [name, config] of Object.entries(configs))
       expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+    // Started on the valid value, so the restarts below resolve the new one.
+    for (const name of Object.keys(configs))
+      await waitFor(async () =>
+        (await gw.rest.get(`/connectors/${name}/status`)).body.tasks?.[0]?.state === "RUNNING" ? true : undefined,
+      );
 
     write(invalid);
     /** Every REST answer read: none may show the path. */
@@ -259,6 +264,27 @@ describe("HTTP URLs given through a config provider", () => {
       ],
       sink: [`Invalid value ${shown} for configuration url: The URL must use http or https`],
       source: [`Invalid value ${shown} for configuration http.url: Must be an http or https URL`],
+    });
+
+    // A task restarted alone resolves the new value: the sink's task fails its start.
+    expect((await gw.rest.post(`/connectors/${topic}-sink/tasks/0/restart`)).status).toBe(204);
+    const taskTrace = await waitFor(async () => {
+      const r = await gw.rest.get(`/connectors/${topic}-sink/status`);
+      texts.push(r.text);
+      return r.body.tasks?.[0]?.state === "FAILED" ? (r.body.tasks[0].trace as string) : undefined;
+    });
+    expect(taskTrace).toContain(`Invalid value ${shown} for configuration url: The URL must use http or https`);
+    // A PUT over an existing connector is validated first: refused, with the message as validation shows it.
+    const put = await gw.rest.put(`/connectors/${topic}-token/config`, {
+      ...configs[`${topic}-token`],
+      "sink.retry.max-attempts": "2",
+    });
+    texts.push(put.text);
+    expect({ status: put.status, message: put.body.message }).toEqual({
+      status: 400,
+      message: expect.stringContaining(
+        `Invalid value ${shown} for configuration security.oidc.token.endpoint.url: The URL must use http or https`,
+      ),
     });
 
     // Restarted, each resolves the provider's new value: the stored token URL breaks a
