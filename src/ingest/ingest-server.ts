@@ -226,6 +226,7 @@ export class IngestServer {
         load: () => loadIngestTls(this.o.originals, listener.uri),
         handler: (request, connection) => app.fetch(request, { connection }),
         logger: this.o.log,
+        requestTimeoutMs: () => largestLimit(this.o.routes, "requestTimeoutMs"),
       });
       return {
         url: front.url,

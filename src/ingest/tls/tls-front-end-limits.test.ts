@@ -24,7 +24,17 @@ afterAll(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-function frontEnd(extra: Record<string, string>): TlsFrontEnd & AsyncDisposable {
+/** Answers with the request's body as it arrives (a full-duplex answer, as a REST Proxy v3 stream's). */
+const echo = (request: Request) => new Response(request.body);
+
+function frontEnd(
+  extra: Record<string, string>,
+  handler: (request: Request) => Response | Promise<Response> = async (request) => {
+    if (request.body) await request.arrayBuffer();
+    const url = new URL(request.url);
+    return new Response(`path=${url.pathname}${url.search}`);
+  },
+): TlsFrontEnd & AsyncDisposable {
   const props = {
     "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
     "ingest.listeners.https.ssl.truststore.location": pki.caCert,
@@ -35,11 +45,7 @@ function frontEnd(extra: Record<string, string>): TlsFrontEnd & AsyncDisposable 
   const fe = startTlsFrontEnd({
     host: "127.0.0.1",
     port: 0,
-    handler: async (request) => {
-      if (request.body) await request.arrayBuffer();
-      const url = new URL(request.url);
-      return new Response(`path=${url.pathname}${url.search}`);
-    },
+    handler,
     load: () => loadIngestTls(props),
   });
   return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
@@ -109,6 +115,37 @@ describe("TlsFrontEnd connection bounds", () => {
     socket.write("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\nabc");
     await closed(socket);
     expect(fe.connectionsClosed.get("body")).toBe(1);
+  });
+
+  test("a body whose answer has begun (a full-duplex v3 stream) is not cut at request.body.timeout.ms", async () => {
+    await using fe = frontEnd({ "ingest.listeners.https.request.body.timeout.ms": "200" }, echo);
+    using socket = await secured(fe);
+    let received = "";
+    socket.on("data", (d: Buffer) => {
+      received += d.toString("latin1");
+    });
+    const ended = closed(socket);
+    socket.write("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    // One byte at a time, each once the last came back, until the body has been arriving for 3 deadlines.
+    const start = performance.now();
+    let sent = 0;
+    while (performance.now() - start < 600) {
+      socket.write("1\r\nx\r\n");
+      sent++;
+      await waitFor(() => received.split("x").length > sent || socket.destroyed, { what: "the byte echoed" });
+      if (socket.destroyed) break;
+    }
+    socket.write("0\r\n\r\n");
+    await ended;
+    expect({
+      status: received.slice(0, 12),
+      echoed: received.split("x").length - 1,
+      closed: fe.connectionsClosed.get("body"),
+    }).toEqual({
+      status: "HTTP/1.1 200",
+      echoed: sent,
+      closed: undefined,
+    });
   });
 
   test("complete requests on one keep-alive connection are served whatever the deadlines", async () => {
