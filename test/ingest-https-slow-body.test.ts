@@ -8,22 +8,13 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { parseResponse } from "./fixtures/connect-rest/raw-http.ts";
-import { type DevicePki, makeDevicePki } from "./support/device-pki.ts";
 import { createIngestConnector } from "./support/gateway.ts";
+import { httpsIngestSuite } from "./support/https-ingest-suite.ts";
 import { uniqueTopic } from "./support/kafka.ts";
-import { suiteGateway } from "./support/suite-gateway.ts";
 import { tlsClient } from "./support/tls-client.ts";
 
 const PATH = "/ingest/slow";
-let pki: DevicePki;
-const suite = suiteGateway(async (dir) => {
-  pki = await makeDevicePki(dir.path);
-  return {
-    "ingest.listeners": "https://127.0.0.1:0",
-    "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
-    "ingest.listeners.https.request.body.timeout.ms": "300",
-  };
-});
+const suite = httpsIngestSuite({ "ingest.listeners.https.request.body.timeout.ms": "300" });
 
 beforeAll(async () => {
   await createIngestConnector(suite.gw, "slow-https", {
@@ -35,7 +26,7 @@ beforeAll(async () => {
 
 describe("a stalled body on the https ingest listener", () => {
   test("is 408 at the route's ingest.request.timeout.ms, not cut unanswered at the body timeout", async () => {
-    using client = await tlsClient(Number(new URL(suite.ingest).port), pki.caCert);
+    using client = await tlsClient(suite.port, suite.pki.caCert);
     client.socket.write(
       `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":`,
     );

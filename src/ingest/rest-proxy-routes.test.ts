@@ -47,37 +47,28 @@ async function produce(path: string, contentType: string, body: string) {
   return { status: response.status, type: response.headers.get("content-type"), body: await response.text() };
 }
 
+/** What each shape's request sends: its Content-Type and body. */
+const REQUESTS = {
+  v2: ["application/vnd.kafka.json.v2+json", '{"records":[{"value":1}]}'],
+  v3: ["application/json", '{"value":{"type":"JSON","data":1}}'],
+  batch: ["application/json", '{"entries":[{"id":"1","value":{"type":"JSON","data":1}}]}'],
+} as const;
+
 describe("REST Proxy produce paths", () => {
   test.each([
-    ["/topics/t", 200, V2],
-    ["/topics/t/", 200, V2],
-    ["/topics/t/partitions/0", 200, V2],
-    ["/topics/t/partitions/0/", 200, V2],
-    ["/topics/t//", 404, NOT_FOUND],
-    ["/topics/t/partitions/0//", 404, NOT_FOUND],
-  ])("v2 %s is %d", async (path, status, answer) => {
-    expect(await produce(path, "application/vnd.kafka.json.v2+json", '{"records":[{"value":1}]}')).toEqual({
-      status,
-      ...answer,
-    });
-  });
-
-  test.each([
-    ["/v3/clusters/k/topics/t/records", 200, V3],
-    ["/v3/clusters/k/topics/t/records/", 200, V3],
-    ["/v3/clusters/k/topics/t/records//", 404, NOT_FOUND],
-  ])("v3 %s is %d", async (path, status, answer) => {
-    expect(await produce(path, "application/json", '{"value":{"type":"JSON","data":1}}')).toEqual({
-      status,
-      ...answer,
-    });
-  });
-
-  test.each([
-    ["/v3/clusters/k/topics/t/records:batch", 207, V3_BATCH],
-    ["/v3/clusters/k/topics/t/records:batch/", 207, V3_BATCH],
-  ])("v3 batch %s is %d", async (path, status, answer) => {
-    const body = '{"entries":[{"id":"1","value":{"type":"JSON","data":1}}]}';
-    expect(await produce(path, "application/json", body)).toEqual({ status, ...answer });
+    ["/topics/t", "v2", 200, V2],
+    ["/topics/t/", "v2", 200, V2],
+    ["/topics/t/partitions/0", "v2", 200, V2],
+    ["/topics/t/partitions/0/", "v2", 200, V2],
+    ["/topics/t//", "v2", 404, NOT_FOUND],
+    ["/topics/t/partitions/0//", "v2", 404, NOT_FOUND],
+    ["/v3/clusters/k/topics/t/records", "v3", 200, V3],
+    ["/v3/clusters/k/topics/t/records/", "v3", 200, V3],
+    ["/v3/clusters/k/topics/t/records//", "v3", 404, NOT_FOUND],
+    ["/v3/clusters/k/topics/t/records:batch", "batch", 207, V3_BATCH],
+    ["/v3/clusters/k/topics/t/records:batch/", "batch", 207, V3_BATCH],
+  ] as const)("%s (%s) is %d", async (path, shape, status, answer) => {
+    const [contentType, body] = REQUESTS[shape];
+    expect(await produce(path, contentType, body)).toEqual({ status, ...answer });
   });
 });
