@@ -34,6 +34,8 @@ function frontEnd(
     const url = new URL(request.url);
     return new Response(`path=${url.pathname}${url.search}`);
   },
+  /** The routes' largest ingest.request.timeout.ms (TlsFrontEndOptions.requestTimeoutMs); none by default. */
+  requestTimeoutMs: number | null = null,
 ): TlsFrontEnd & AsyncDisposable {
   const props = {
     "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
@@ -47,6 +49,7 @@ function frontEnd(
     port: 0,
     handler,
     load: () => loadIngestTls(props),
+    requestTimeoutMs: () => requestTimeoutMs,
   });
   return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
 }
@@ -144,6 +147,41 @@ describe("TlsFrontEnd connection bounds", () => {
     }).toEqual({
       status: "HTTP/1.1 200",
       echoed: sent,
+      closed: undefined,
+    });
+  });
+
+  // ingestp4: the body deadline cut an ingest request's body before its ingest.request.timeout.ms could answer 408.
+  test.each([
+    ["the routes' largest ingest.request.timeout.ms plus the margin", 0],
+    ["no limit when that is past a timer's range", 2 ** 31 - 1],
+  ])("a body arriving slowly is not cut at request.body.timeout.ms below %s", async (_, requestTimeoutMs) => {
+    let arrived = 0;
+    const reading = async (request: Request) => {
+      for await (const chunk of request.body!) arrived += chunk.length;
+      return new Response(`read ${arrived}`);
+    };
+    await using fe = frontEnd({ "ingest.listeners.https.request.body.timeout.ms": "200" }, reading, requestTimeoutMs);
+    using socket = await secured(fe);
+    socket.write("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+    // One byte at a time, each once the handler read the last, until the body has been arriving for 3 deadlines.
+    const start = performance.now();
+    let sent = 0;
+    while (performance.now() - start < 600 && !socket.destroyed) {
+      socket.write("1\r\nx\r\n");
+      sent++;
+      await waitFor(() => arrived === sent || socket.destroyed, { what: "the byte read" });
+    }
+    const answer = Promise.race([response(socket), closed(socket).then(() => "closed unanswered")]);
+    socket.write("0\r\n\r\n");
+    const text = await answer;
+    expect({
+      status: text.slice(0, 12),
+      read: /read (\d+)/.exec(text)?.[1],
+      closed: fe.connectionsClosed.get("body"),
+    }).toEqual({
+      status: "HTTP/1.1 200",
+      read: String(sent),
       closed: undefined,
     });
   });
