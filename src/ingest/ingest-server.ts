@@ -220,20 +220,28 @@ export class IngestServer {
   private serve(listener: Listener): OpenListener {
     const app = this.o.app;
     if (listener.protocol === "https") {
+      // Read when a body starts: kept with the route table rather than computed per request.
+      let requestTimeoutMs = largestLimit(this.o.routes, "requestTimeoutMs");
       const front = startTlsFrontEnd({
         host: listener.host,
         port: listener.port,
         load: () => loadIngestTls(this.o.originals, listener.uri),
         handler: (request, connection) => app.fetch(request, { connection }),
         logger: this.o.log,
-        requestTimeoutMs: () => largestLimit(this.o.routes, "requestTimeoutMs"),
+        requestTimeoutMs: () => requestTimeoutMs,
+      });
+      const unsubscribe = this.o.routes.onChange(() => {
+        requestTimeoutMs = largestLimit(this.o.routes, "requestTimeoutMs");
       });
       return {
         url: front.url,
         handshakeFailures: front.handshakeFailures,
         connectionsClosed: front.connectionsClosed,
         crlNextUpdate: front.crlNextUpdate,
-        stop: (drainMs) => front.stop(drainMs),
+        stop: (drainMs) => {
+          unsubscribe();
+          return front.stop(drainMs);
+        },
       };
     }
     const idle = this.o.idleSeconds ?? LISTENER_IDLE_SECONDS;
