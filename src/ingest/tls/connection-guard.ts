@@ -11,7 +11,7 @@
  * A phase that outlives its deadline destroys the socket (the handler of a request whose body was
  * cut off sees the body stream fail), but for a body whose answer has begun (a v3 stream: handling).
  * The body deadline is never shorter than the routes' largest ingest.request.timeout.ms plus
- * BODY_DEADLINE_MARGIN_MS (`bodyFloorMs`): that deadline bounds an ingest request's body, answered
+ * BODY_DEADLINE_MARGIN_MS (`bodyFloorMs`, body-deadline.ts): that deadline bounds an ingest request's body, answered
  * 408 in REST Proxy's error shape, as on the plain listener (cutting the connection first left the
  * device without an answer: ingestp4). `handling` (the handler and the response) has no phase
  * deadline: ingest.request.timeout.ms bounds the handler. Pipelined requests overlap (up to
@@ -42,7 +42,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { MAX_TIMER_MS } from "../../util/clock.ts";
+import { bodyDeadlineMs } from "./body-deadline.ts";
 
 /** The worker keys ingest.listeners.https.{handshake,idle,request.headers,request.body,write.stall}.timeout.ms and max.connections[.per.ip]. */
 export interface ConnectionLimits {
@@ -59,13 +59,6 @@ export interface ConnectionLimits {
 }
 
 type Phase = "accepted" | "idle" | "headers" | "body" | "handling";
-
-/**
- * How much later than the routes' largest ingest.request.timeout.ms a body is cut: the handler's
- * deadline starts once the client is authenticated, after the headers (as the plain listener's
- * hold, request-idle-hold.ts).
- */
-export const BODY_DEADLINE_MARGIN_MS = 10_000;
 
 interface Tracked {
   phase: Phase;
@@ -97,7 +90,7 @@ export class ConnectionGuard {
 
   /**
    * `bodyFloorMs`: the routes' largest ingest.request.timeout.ms now (null: no route open), below
-   * which (plus BODY_DEADLINE_MARGIN_MS) a body is not cut.
+   * which (plus BODY_DEADLINE_MARGIN_MS, body-deadline.ts) a body is not cut.
    */
   constructor(
     private readonly limits: ConnectionLimits,
@@ -284,14 +277,8 @@ export class ConnectionGuard {
         return this.limits.idleTimeoutMs;
       case "headers":
         return this.limits.headersTimeoutMs;
-      case "body": {
-        const ms = this.limits.bodyTimeoutMs;
-        const floor = this.bodyFloorMs();
-        if (ms <= 0 || floor === null) return ms;
-        const held = floor + BODY_DEADLINE_MARGIN_MS;
-        // Past a timer's range: no limit, as the plain listener past Bun's largest idle limit.
-        return held > MAX_TIMER_MS ? 0 : Math.max(ms, held);
-      }
+      case "body":
+        return bodyDeadlineMs(this.limits.bodyTimeoutMs, this.bodyFloorMs());
       case "handling":
         return 0;
     }

@@ -154,7 +154,7 @@ describe("TlsFrontEnd connection bounds", () => {
   // ingestp4: the body deadline cut an ingest request's body before its ingest.request.timeout.ms could answer 408.
   test.each([
     ["the routes' largest ingest.request.timeout.ms plus the margin", 0],
-    ["no limit when that is past a timer's range", 2 ** 31 - 1],
+    ["a timer's largest delay when that is past it", 2 ** 31 - 1],
   ])("a body arriving slowly is not cut at request.body.timeout.ms below %s", async (_, requestTimeoutMs) => {
     let arrived = 0;
     const reading = async (request: Request) => {
