@@ -41,9 +41,6 @@ const suite = suiteGateway(async (dir) => {
     "ingest.listeners.https.ssl.keystore.location": tls.serverPem,
     "ingest.listeners.https.ssl.truststore.location": tls.caCert,
     "ingest.listeners.https.ssl.client.auth": "required",
-    // Raised to the routes' largest ingest.request.timeout.ms plus 10 s (connection-guard.ts): that a
-    // stream whose answer has begun outlives it is src/ingest/tls/tls-front-end-limits.test.ts's.
-    "ingest.listeners.https.request.body.timeout.ms": "1000",
   };
 });
 
