@@ -118,7 +118,11 @@ describe("IngestServer", () => {
     const open = (connector: string, ms: number) =>
       routes.open(
         connector,
-        testSettings({ "ingest.path": `/${connector}`, "kafka.topic": connector, "ingest.request.timeout.ms": `${ms}` }),
+        testSettings({
+          "ingest.path": `/${connector}`,
+          "kafka.topic": connector,
+          "ingest.request.timeout.ms": `${ms}`,
+        }),
         passThroughStages,
       );
     open("a", 60_000);

@@ -3,13 +3,14 @@
  * them (rest-proxy-routes.ts; ingestp4: they were the gateway's 404); two slashes are a 404.
  */
 import { describe, expect, test } from "bun:test";
+import { IngestMetrics } from "./ingest-metrics.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { testIngestApp, testSettings } from "./test-support.ts";
 
 /** Connector `c` serving topic `t` over REST Proxy, every write acknowledged at partition 0, offset 0. */
-function app() {
+function app(metrics = new IngestMetrics()) {
   const routes = new IngestRouteTable();
   routes.open("c", testSettings({ "ingest.rest.proxy.enable": "true" }), passThroughStages);
   routes.attach("c", {
@@ -18,7 +19,7 @@ function app() {
       records.map((): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: 0, timestamp: 1 })),
     withdrawQueued: () => undefined,
   });
-  return testIngestApp(routes, { partitions: async () => 1 });
+  return testIngestApp(routes, { partitions: async () => 1, metrics });
 }
 
 const V2 = {
@@ -35,8 +36,8 @@ const V3_BATCH = {
 };
 const NOT_FOUND = { type: "application/json", body: '{"error_code":404,"message":"HTTP 404 Not Found"}' };
 
-async function produce(path: string, contentType: string, body: string) {
-  const response = await app().fetch(
+async function produce(path: string, contentType: string, body: string, metrics?: IngestMetrics) {
+  const response = await app(metrics).fetch(
     new Request(`http://127.0.0.1${path}`, {
       method: "POST",
       headers: { "Content-Type": contentType, Accept: "application/vnd.kafka.v2+json, application/json" },
@@ -71,4 +72,20 @@ describe("REST Proxy produce paths", () => {
     const [contentType, body] = REQUESTS[shape];
     expect(await produce(path, contentType, body)).toEqual({ status, ...answer });
   });
+
+  test.each([
+    ["/topics/t/", "v2", "/topics/{topic}"],
+    ["/topics/t/partitions/0/", "v2", "/topics/{topic}"],
+    ["/v3/clusters/k/topics/t/records/", "v3", "/v3/…/records"],
+    ["/v3/clusters/k/topics/t/records:batch/", "batch", "/v3/…/records:batch"],
+  ] as const)(
+    "%s (%s) is counted under the metrics route of its path without the slash",
+    async (path, shape, route) => {
+      const metrics = new IngestMetrics();
+      const [contentType, body] = REQUESTS[shape];
+      await produce(path, contentType, body, metrics);
+      const requests = metrics.families().find((f) => f.name === "ingest_requests_total")!.samples;
+      expect(requests.map((s) => s.labels.route)).toEqual([route]);
+    },
+  );
 });
