@@ -12,22 +12,13 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
-import { type DevicePki, makeDevicePki } from "./support/device-pki.ts";
+import { httpsIngestSuite } from "./support/https-ingest-suite.ts";
 import { readTopic, uniqueTopic } from "./support/kafka.ts";
-import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const topic = uniqueTopic("ingest-unread");
 const PATH = "/ingest/unread";
-let pki: DevicePki;
-const suite = suiteGateway(async (dir) => {
-  pki = await makeDevicePki(dir.path);
-  return {
-    "ingest.listeners": "https://127.0.0.1:0",
-    "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
-    "ingest.listeners.https.write.stall.timeout.ms": "1000",
-  };
-});
+const suite = httpsIngestSuite({ "ingest.listeners.https.write.stall.timeout.ms": "1000" });
 
 beforeAll(async () => {
   const created = await suite.gw.rest.post("/connectors", {
@@ -53,9 +44,9 @@ function post(body: string): string {
 
 async function secured(): Promise<TLSSocket> {
   const socket = tlsConnect({
-    port: Number(new URL(suite.ingest).port),
+    port: suite.port,
     host: "127.0.0.1",
-    ca: await Bun.file(pki.caCert).text(),
+    ca: await Bun.file(suite.pki.caCert).text(),
     servername: "localhost",
   });
   socket.on("error", () => {});

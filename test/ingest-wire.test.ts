@@ -10,25 +10,16 @@
  * in README "Device ingest": pipelining, trailers.)
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { type DevicePki, makeDevicePki } from "./support/device-pki.ts";
 import { ingestRequests } from "./support/gateway.ts";
+import { httpsIngestSuite } from "./support/https-ingest-suite.ts";
 import { readAll, uniqueTopic } from "./support/kafka.ts";
-import { suiteGateway } from "./support/suite-gateway.ts";
 import { tlsClient } from "./support/tls-client.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const topic = uniqueTopic("ingest-wire");
 const PATH = "/ingest/wire";
-let pki: DevicePki;
-const suite = suiteGateway(async (dir) => {
-  pki = await makeDevicePki(dir.path);
-  return {
-    "ingest.listeners": "https://127.0.0.1:0",
-    "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
-  };
-});
-
-const port = () => Number(new URL(suite.ingest).port);
+const suite = httpsIngestSuite();
+const port = () => suite.port;
 
 /** A POST of `body` (JSON) to the route, sized. */
 const post = (body: string, path = PATH) =>
@@ -44,7 +35,7 @@ async function written(value: string): Promise<number> {
 
 /** Sends `bytes` on a new connection and waits until `done` holds for what came back. */
 async function exchange(bytes: string, done: (text: string) => boolean): Promise<string> {
-  using client = await tlsClient(port(), pki.caCert);
+  using client = await tlsClient(port(), suite.pki.caCert);
   client.socket.write(bytes);
   await waitFor(() => done(client.text()) || client.socket.destroyed || undefined, { what: "the answers" });
   return client.text();
@@ -114,7 +105,7 @@ describe("the https ingest listener on the wire", () => {
   });
 
   test("a client that half-closes after its request gets its 200 and its record is written once (explore5 E1)", async () => {
-    using client = await tlsClient(port(), pki.caCert);
+    using client = await tlsClient(port(), suite.pki.caCert);
     const body = `{"halfClosed":${Date.now()}}`;
     client.socket.end(post(body)); // close_notify and the FIN after the request, as `nc -N` over TLS
     await client.closed;
@@ -124,7 +115,7 @@ describe("the https ingest listener on the wire", () => {
 
   test("a client that closes mid-body has nothing written, and is not counted or logged as a gateway failure", async () => {
     const before = { client: await answered("4xx"), server: await answered("5xx") };
-    const { socket } = await tlsClient(port(), pki.caCert);
+    const { socket } = await tlsClient(port(), suite.pki.caCert);
     const head = `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n`;
     socket.write(`${head}{"gone":`, () => socket.destroy()); // 8 of the 40 bytes, then the close
     // Before the fix: 500 and an ERROR "Ingest request on … failed" (the body read's AbortError taken for a bug).

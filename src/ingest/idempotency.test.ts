@@ -78,8 +78,9 @@ function gateway(
   const store = new IdempotencyStore(db, { sync, ...(maxBytes !== undefined ? { maxBytes } : {}) });
   const guard = new StoredIdempotencyGuard(store, clock, logs.get("idempotency"), metrics);
   const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
-  const send = async (key: string, body = '{"n":1}', headers: Record<string, string> = {}) => {
-    const response = await app.fetch(post(body, "application/json", { "Idempotency-Key": key, ...headers }), {});
+  const send = async (key: string, body = '{"n":1}', headers: Record<string, string> = {}, path = "/ingest/t") => {
+    const request = post(body, "application/json", { "Idempotency-Key": key, ...headers });
+    const response = await app.fetch(new Request(`http://gateway${path}`, request), {});
     return {
       status: response.status,
       replayed: response.headers.get("Idempotent-Replayed"),
@@ -431,6 +432,50 @@ describe("a key stored by a gateway before mapped header values were hashed (gat
     const replay = await g.send("k", '{"n":1}', { "X-Kafka-Key": "device-1" });
     expect(replay).toEqual({ status: 200, replayed: "true", body: '{"original":true}' });
     expect((await g.send("k", '{"n":2}', { "X-Kafka-Key": "device-1" })).status).toBe(422);
+    expect(g.written()).toBe(0);
+    g.db.close();
+  });
+});
+
+describe("one trailing slash (ingestp4-b: it made another request, 422 after the first)", () => {
+  const V3 = '{"value":{"type":"JSON","data":1}}';
+  test.each([
+    ["/v3/clusters/k/topics/t/records", "/v3/clusters/k/topics/t/records/"],
+    ["/v3/clusters/k/topics/t/records/", "/v3/clusters/k/topics/t/records"],
+    ["/ingest/t", "/ingest/t/"],
+    ["/ingest/t/", "/ingest/t"],
+  ])("a retry of POST %s to %s with the same key and body replays the first answer", async (first, retry) => {
+    await using dir = await tempDir("idempotency-");
+    const g = gateway(dir.path, passThroughStages, { "ingest.rest.proxy.enable": "true" });
+    const answer = await g.send("k", V3, {}, first);
+    expect({ answer, replay: await g.send("k", V3, {}, retry), written: g.written() }).toEqual({
+      answer: { ...answer, replayed: null },
+      replay: { ...answer, replayed: "true" },
+      written: 1,
+    });
+    expect(answer.status).toBe(200);
+    g.db.close();
+  });
+
+  test("a key stored with the slash in its hash (a connector's own path was served with one) is replayed", async () => {
+    await using dir = await tempDir("idempotency-");
+    const g = gateway(dir.path);
+    const body = '{"n":1}';
+    const sent = new Request("http://gateway/ingest/t/", post(body, "application/json"));
+    g.db
+      .query(
+        `INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at)
+         VALUES ('c', '', 'k', ?, 200, 'application/json', ?, 0, 9e15)`,
+      )
+      .run(
+        requestHash(sent, new TextEncoder().encode(body), "", [], "/ingest/t/"),
+        new TextEncoder().encode('{"original":true}'),
+      );
+    expect(await g.send("k", body, {}, "/ingest/t/")).toEqual({
+      status: 200,
+      replayed: "true",
+      body: '{"original":true}',
+    });
     expect(g.written()).toBe(0);
     g.db.close();
   });

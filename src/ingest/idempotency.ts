@@ -39,6 +39,7 @@ import { SCHEMA_2_KEY_SCOPE } from "../store/migrations/index.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../util/repeat-limiter.ts";
+import { routePath } from "./direct-path.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
@@ -133,7 +134,7 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     const now = this.clock.now();
     const own = this.store.get(route.connector, scope, key, now);
     const stored = own ?? this.store.get(route.connector, SCHEMA_2_KEY_SCOPE, key, now);
-    if (stored && !sameRequest(stored.requestHash, stored === own, hash, scope, request, body)) {
+    if (stored && !sameRequest(stored.requestHash, stored === own, hash, scope, request, body, mappedHeaders(route))) {
       // A schema-2 key of another request is no answer to an authenticated identity: it may be
       // another identity's (schema 2 kept none); the anonymous scope shared it, as it did then.
       if (stored === own || scope === "") throw mismatch();
@@ -277,7 +278,8 @@ function answeredAs(status: number, late: boolean): string {
  * 4, in the anonymous scope on a file migrated to 3 before) matches a request its own hash (method,
  * path, content type, body) would have matched: after an upgrade a device's retry is replayed, not
  * refused with 422 on a route that maps a header (the key header, an allow-list) nor written again
- * when the device authenticates.
+ * when the device authenticates. A key stored before one trailing slash stopped counting was hashed
+ * with the path as sent (a connector's own path was served with one: `POST /a/`), and matches it.
  */
 function sameRequest(
   stored: string,
@@ -286,9 +288,16 @@ function sameRequest(
   scope: string,
   request: Request,
   body: Uint8Array,
+  headers: readonly string[],
 ): boolean {
   if (own && stored === hash) return true;
-  return (!own || scope === "") && stored === requestHash(request, body);
+  const sent = urlPath(request.url);
+  const paths = sent === routePath(sent) ? [sent] : [routePath(sent), sent];
+  return paths.some(
+    (path) =>
+      (own && stored === requestHash(request, body, scope, headers, path)) ||
+      ((!own || scope === "") && stored === requestHash(request, body, "", [], path)),
+  );
 }
 
 /** The request headers whose values reach the records: the allow-listed ones and the key header. */
@@ -313,12 +322,20 @@ function urlPath(url: string): string {
 
 /**
  * SHA-256 over what makes two requests the same: the identity's scope, method, path, content type,
- * the values of the headers that reach the records (`headers`, lower-case names) and the body.
+ * the values of the headers that reach the records (`headers`, lower-case names) and the body. The
+ * path is the route's, one trailing slash dropped: `POST /topics/t/` is the request `POST /topics/t`
+ * (both are served, rest-proxy-routes.ts), so a retry by either replays the first one's answer.
  */
-export function requestHash(request: Request, body: Uint8Array, scope = "", headers: readonly string[] = []): string {
+export function requestHash(
+  request: Request,
+  body: Uint8Array,
+  scope = "",
+  headers: readonly string[] = [],
+  path = routePath(urlPath(request.url)),
+): string {
   const hasher = new Bun.CryptoHasher("sha256");
   hasher.update(
-    `${scope === "" ? "" : `${scope}\n`}${request.method}\n${urlPath(request.url)}\n${request.headers.get("content-type") ?? ""}\n`,
+    `${scope === "" ? "" : `${scope}\n`}${request.method}\n${path}\n${request.headers.get("content-type") ?? ""}\n`,
   );
   for (const name of headers) hasher.update(`${name}:${request.headers.get(name) ?? ""}\n`);
   hasher.update(body);

@@ -249,7 +249,8 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
 
   const streams = createStreamPipeline(deps, deadlines);
   for (const route of restProxyRoutes(deps, pipeline, streams.pipeline)) {
-    app.on(route.method, route.path, async (c) => {
+    // With one trailing slash too, as Jersey matches a resource method's path (rest-proxy-routes.ts).
+    app.on(route.method, [route.path, `${route.path}/`], async (c) => {
       const context = contextOf(c.req.raw, c.env?.connection);
       return measured(route.shape, undefined, context, () => route.handle(context, c.req.param()));
     });

@@ -6,10 +6,11 @@ import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
-import { bunBodyLimit } from "./ingest-server.ts";
+import { bunBodyLimit, watchLargestRequestTimeout } from "./ingest-server.ts";
 import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable, type IngestWriter } from "./route-table.ts";
 import { startedIngestServer, testSettings } from "./test-support.ts";
+import { bodyDeadlineMs } from "./tls/body-deadline.ts";
 
 /** Writes every record at once, offsets counting up. */
 class InstantWriter implements IngestWriter {
@@ -108,6 +109,39 @@ async function rawRequest(raw: string): Promise<{ answer: string; submitted: num
 }
 
 describe("IngestServer", () => {
+  // ingestp4-b: the https body deadline follows the routes' largest ingest.request.timeout.ms down too.
+  test("the https body deadline falls back when a route's timeout is lowered, and to the key when the routes are gone", () => {
+    const routes = new IngestRouteTable();
+    const timeout = watchLargestRequestTimeout(routes);
+    const deadline = () => bodyDeadlineMs(1_000, timeout.ms());
+    const seen = [deadline()];
+    const open = (connector: string, ms: number) =>
+      routes.open(
+        connector,
+        testSettings({
+          "ingest.path": `/${connector}`,
+          "kafka.topic": connector,
+          "ingest.request.timeout.ms": `${ms}`,
+        }),
+        passThroughStages,
+      );
+    open("a", 60_000);
+    open("b", 20_000);
+    seen.push(deadline());
+    open("a", 5_000);
+    seen.push(deadline());
+    routes.suspend("b");
+    seen.push(deadline());
+    routes.suspend("a");
+    seen.push(deadline());
+    timeout.stop();
+    open("a", 60_000);
+    expect({ seen, afterStop: timeout.ms() }).toEqual({
+      seen: [1_000, 70_000, 30_000, 15_000, 1_000],
+      afterStop: null,
+    });
+  });
+
   describe("when connectors' routes come and go", () => {
     test("a POST to a connector's path is matched by Bun's router from when its route opens until it is gone", async () => {
       const routes = new IngestRouteTable();

@@ -84,6 +84,22 @@ export function largestLimit(routes: IngestRouteTable, limit: "maxBodyBytes" | "
   return largest;
 }
 
+/**
+ * The routes' largest ingest.request.timeout.ms (largestLimit), kept current as routes open, change
+ * and go rather than computed for every body: the https listener reads it when a body starts
+ * (its body deadline, body-deadline.ts), so a route closed or given a lower timeout lowers it.
+ */
+export function watchLargestRequestTimeout(routes: IngestRouteTable): {
+  readonly ms: () => number | null;
+  readonly stop: () => void;
+} {
+  let ms = largestLimit(routes, "requestTimeoutMs");
+  const stop = routes.onChange(() => {
+    ms = largestLimit(routes, "requestTimeoutMs");
+  });
+  return { ms: () => ms, stop };
+}
+
 /** A route of Bun's router that takes POST only (other methods reach the listener's fetch handler). */
 interface PostRoute {
   POST(request: Request, server: Server<undefined>): Response | Promise<Response>;
@@ -220,19 +236,24 @@ export class IngestServer {
   private serve(listener: Listener): OpenListener {
     const app = this.o.app;
     if (listener.protocol === "https") {
+      const requestTimeout = watchLargestRequestTimeout(this.o.routes);
       const front = startTlsFrontEnd({
         host: listener.host,
         port: listener.port,
         load: () => loadIngestTls(this.o.originals, listener.uri),
         handler: (request, connection) => app.fetch(request, { connection }),
         logger: this.o.log,
+        requestTimeoutMs: requestTimeout.ms,
       });
       return {
         url: front.url,
         handshakeFailures: front.handshakeFailures,
         connectionsClosed: front.connectionsClosed,
         crlNextUpdate: front.crlNextUpdate,
-        stop: (drainMs) => front.stop(drainMs),
+        stop: (drainMs) => {
+          requestTimeout.stop();
+          return front.stop(drainMs);
+        },
       };
     }
     const idle = this.o.idleSeconds ?? LISTENER_IDLE_SECONDS;

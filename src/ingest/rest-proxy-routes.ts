@@ -5,6 +5,11 @@
  * serving them requires authentication, only to a request one of them admits (rest-proxy-gate.ts:
  * 401 before). Each request then
  * runs the same pipeline as the connector's own path, with that connector's stages and limits.
+ *
+ * Each path is also served with one trailing slash (`POST /topics/t/`, `…/partitions/0/`,
+ * `…/records/`, `…/records:batch/`), as REST Proxy serves it: Jersey matches a resource method's path template followed
+ * by an optional `/` (its PathPattern `(/)?`, JAX-RS 2 §3.7.3), so device code that builds its
+ * URL with a trailing slash works there; two slashes are a 404 there and here.
  */
 import { ErrorCodes, IngestError, NOT_FOUND_MESSAGE, sharedTopic, topicNotFound, unavailable } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";

@@ -9,7 +9,11 @@
  *                            ◀──────────────────── response finished ─────────────────┘
  *
  * A phase that outlives its deadline destroys the socket (the handler of a request whose body was
- * cut off sees the body stream fail), but for a body whose answer has begun (a v3 stream: handling). `handling` (the handler and the response) has no phase
+ * cut off sees the body stream fail), but for a body whose answer has begun (a v3 stream: handling).
+ * The body deadline is never shorter than the routes' largest ingest.request.timeout.ms plus
+ * BODY_DEADLINE_MARGIN_MS (`bodyFloorMs`, body-deadline.ts): that deadline bounds an ingest request's body, answered
+ * 408 in REST Proxy's error shape, as on the plain listener (cutting the connection first left the
+ * device without an answer: ingestp4). `handling` (the handler and the response) has no phase
  * deadline: ingest.request.timeout.ms bounds the handler. Pipelined requests overlap (up to
  * PIPELINE_DEPTH answers, response-gate.ts): the connection counts its answers in flight and is
  * idle (and closed by `closeWhen`) only when none is left, so an answer finishing while others are
@@ -38,6 +42,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { bodyDeadlineMs } from "./body-deadline.ts";
 
 /** The worker keys ingest.listeners.https.{handshake,idle,request.headers,request.body,write.stall}.timeout.ms and max.connections[.per.ip]. */
 export interface ConnectionLimits {
@@ -83,7 +88,14 @@ export class ConnectionGuard {
 
   private readonly sweep: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly limits: ConnectionLimits) {
+  /**
+   * `bodyFloorMs`: the routes' largest ingest.request.timeout.ms now (null: no route open), below
+   * which (plus BODY_DEADLINE_MARGIN_MS, body-deadline.ts) a body is not cut.
+   */
+  constructor(
+    private readonly limits: ConnectionLimits,
+    private readonly bodyFloorMs: () => number | null = () => null,
+  ) {
     const ms = limits.writeStallTimeoutMs;
     if (ms > 0) {
       this.sweep = setInterval(() => this.closeStalledWrites(), Math.max(1, Math.floor(ms / 4)));
@@ -266,7 +278,7 @@ export class ConnectionGuard {
       case "headers":
         return this.limits.headersTimeoutMs;
       case "body":
-        return this.limits.bodyTimeoutMs;
+        return bodyDeadlineMs(this.limits.bodyTimeoutMs, this.bodyFloorMs());
       case "handling":
         return 0;
     }

@@ -159,7 +159,7 @@ export const ingestTlsConfigDef = defineConfig({
     validators: [check.between(0, MAX_TIMER_MS)],
   }),
   "ingest.listeners.https.request.body.timeout.ms": key.long({
-    doc: "From the end of its headers, a request's body must be received within this long, or the connection is closed (a client trickling its body); not a REST Proxy v3 stream whose answer has begun (a chunked POST …/records), which ingest.request.timeout.ms between bytes and ingest.streaming.max.duration.ms bound. 0: no limit.",
+    doc: "From the end of its headers, a request's body must be received within this long, or the connection is closed unanswered (a client trickling its body); not a REST Proxy v3 stream whose answer has begun (a chunked POST …/records), which ingest.request.timeout.ms between bytes and ingest.streaming.max.duration.ms bound. The deadline applied is the larger of this value and the largest ingest.request.timeout.ms of the open or paused routes plus 10 s (at most 2147483647 ms), so a lower value is raised (40000 with the default 30 s route timeout), as on the plain listener: a route's body late past its ingest.request.timeout.ms is answered 408 in REST Proxy's error shape and the connection closed. With no route, this value. 0: no limit.",
     default: 60000,
     importance: "LOW",
     group: GROUP,

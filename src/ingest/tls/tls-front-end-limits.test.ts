@@ -24,7 +24,19 @@ afterAll(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-function frontEnd(extra: Record<string, string>): TlsFrontEnd & AsyncDisposable {
+/** Answers with the request's body as it arrives (a full-duplex answer, as a REST Proxy v3 stream's). */
+const echo = (request: Request) => new Response(request.body);
+
+function frontEnd(
+  extra: Record<string, string>,
+  handler: (request: Request) => Response | Promise<Response> = async (request) => {
+    if (request.body) await request.arrayBuffer();
+    const url = new URL(request.url);
+    return new Response(`path=${url.pathname}${url.search}`);
+  },
+  /** The routes' largest ingest.request.timeout.ms (TlsFrontEndOptions.requestTimeoutMs); none by default. */
+  requestTimeoutMs: number | null = null,
+): TlsFrontEnd & AsyncDisposable {
   const props = {
     "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
     "ingest.listeners.https.ssl.truststore.location": pki.caCert,
@@ -35,12 +47,9 @@ function frontEnd(extra: Record<string, string>): TlsFrontEnd & AsyncDisposable 
   const fe = startTlsFrontEnd({
     host: "127.0.0.1",
     port: 0,
-    handler: async (request) => {
-      if (request.body) await request.arrayBuffer();
-      const url = new URL(request.url);
-      return new Response(`path=${url.pathname}${url.search}`);
-    },
+    handler,
     load: () => loadIngestTls(props),
+    requestTimeoutMs: () => requestTimeoutMs,
   });
   return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
 }
@@ -109,6 +118,72 @@ describe("TlsFrontEnd connection bounds", () => {
     socket.write("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\nabc");
     await closed(socket);
     expect(fe.connectionsClosed.get("body")).toBe(1);
+  });
+
+  test("a body whose answer has begun (a full-duplex v3 stream) is not cut at request.body.timeout.ms", async () => {
+    await using fe = frontEnd({ "ingest.listeners.https.request.body.timeout.ms": "200" }, echo);
+    using socket = await secured(fe);
+    let received = "";
+    socket.on("data", (d: Buffer) => {
+      received += d.toString("latin1");
+    });
+    const ended = closed(socket);
+    socket.write("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    // One byte at a time, each once the last came back, until the body has been arriving for 3 deadlines.
+    const start = performance.now();
+    let sent = 0;
+    while (performance.now() - start < 600) {
+      socket.write("1\r\nx\r\n");
+      sent++;
+      await waitFor(() => received.split("x").length > sent || socket.destroyed, { what: "the byte echoed" });
+      if (socket.destroyed) break;
+    }
+    socket.write("0\r\n\r\n");
+    await ended;
+    expect({
+      status: received.slice(0, 12),
+      echoed: received.split("x").length - 1,
+      closed: fe.connectionsClosed.get("body"),
+    }).toEqual({
+      status: "HTTP/1.1 200",
+      echoed: sent,
+      closed: undefined,
+    });
+  });
+
+  // ingestp4: the body deadline cut an ingest request's body before its ingest.request.timeout.ms could answer 408.
+  test.each([
+    ["the routes' largest ingest.request.timeout.ms plus the margin", 0],
+    ["a timer's largest delay when that is past it", 2 ** 31 - 1],
+  ])("a body arriving slowly is not cut at request.body.timeout.ms below %s", async (_, requestTimeoutMs) => {
+    let arrived = 0;
+    const reading = async (request: Request) => {
+      for await (const chunk of request.body!) arrived += chunk.length;
+      return new Response(`read ${arrived}`);
+    };
+    await using fe = frontEnd({ "ingest.listeners.https.request.body.timeout.ms": "200" }, reading, requestTimeoutMs);
+    using socket = await secured(fe);
+    socket.write("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+    // One byte at a time, each once the handler read the last, until the body has been arriving for 3 deadlines.
+    const start = performance.now();
+    let sent = 0;
+    while (performance.now() - start < 600 && !socket.destroyed) {
+      socket.write("1\r\nx\r\n");
+      sent++;
+      await waitFor(() => arrived === sent || socket.destroyed, { what: "the byte read" });
+    }
+    const answer = Promise.race([response(socket), closed(socket).then(() => "closed unanswered")]);
+    socket.write("0\r\n\r\n");
+    const text = await answer;
+    expect({
+      status: text.slice(0, 12),
+      read: /read (\d+)/.exec(text)?.[1],
+      closed: fe.connectionsClosed.get("body"),
+    }).toEqual({
+      status: "HTTP/1.1 200",
+      read: String(sent),
+      closed: undefined,
+    });
   });
 
   test("complete requests on one keep-alive connection are served whatever the deadlines", async () => {

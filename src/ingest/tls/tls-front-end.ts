@@ -32,7 +32,8 @@
  * minute, for the handshakes it refuses (crl-expiry.ts).
  *
  * Bounds (ConnectionGuard, connection-guard.ts): handshake, idle, request headers and body
- * deadlines per connection, a deadline on writes that make no progress (a client that does not
+ * deadlines per connection (the body's no shorter than the routes' ingest.request.timeout.ms, whose
+ * 408 answers a late body as on the plain listener), a deadline on writes that make no progress (a client that does not
  * read its answers), and caps on open connections overall and per client IP; a socket whose
  * handshake fails is destroyed at once (Bun leaves it open otherwise). Requests of a connection
  * whose answers are not being read wait unhandled and the socket stops reading (ResponseGate,
@@ -96,6 +97,11 @@ export interface TlsFrontEndOptions {
    * client-certificate connection was before that check. Default RELOAD_CHECK_BUDGET_MS; tests set 0.
    */
   readonly reloadCheckBudgetMs?: number;
+  /**
+   * The largest ingest.request.timeout.ms of the routes open now (null: none), read when a body
+   * starts: a body is not cut before it (ConnectionGuard), so the handler answers a late one 408.
+   */
+  readonly requestTimeoutMs?: () => number | null;
 }
 
 /**
@@ -166,7 +172,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const failures = new Map<string, number>();
   const sockets = new Set<Socket>();
   const peerOf = new WeakMap<Socket, PeerCertificateInfo>();
-  const guard = new ConnectionGuard(settings.limits);
+  const guard = new ConnectionGuard(settings.limits, options.requestTimeoutMs);
 
   const refusalOf = new WeakMap<Socket, () => Response>();
 
