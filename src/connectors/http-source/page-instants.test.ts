@@ -1,0 +1,112 @@
+import { describe, expect, test } from "bun:test";
+import type { Clock } from "../../util/clock.ts";
+import { LogManager } from "../../util/logger.ts";
+import { RepeatLimiter } from "../../util/repeat-limiter.ts";
+import { httpSourceConfig } from "./config.ts";
+import { epochNanos } from "./instant.ts";
+import type { OffsetValue } from "./offsets.ts";
+import { ComparedInstants } from "./page-instants.ts";
+import { PageWarnings } from "./page-warnings.ts";
+import { firstPage, paginationSettings } from "./pagination.ts";
+import { newRun, pageRecords, pageRecordsOptions, readPage } from "./poll-run.ts";
+import { keyFingerprint } from "./records.ts";
+
+const base = "http://127.0.0.1:1/e";
+const clock = { now: () => 0 } as unknown as Clock;
+
+/** epochNanos, noting every value it is asked for. */
+function countingReader() {
+  const asked: OffsetValue[] = [];
+  const read = (value: OffsetValue) => {
+    asked.push(value);
+    return epochNanos(value);
+  };
+  return { asked, read };
+}
+
+describe("a TIMESTAMP page's offset fields are read as instants once", () => {
+  const config = httpSourceConfig.parse({
+    "http.url": base,
+    "kafka.topic": "t",
+    "http.response.records.path": "$.data[*]",
+    "http.offset.mode": "TIMESTAMP",
+    "http.offset.field": "ts",
+    "http.record.key.field": "id",
+  });
+  const fields: OffsetValue[] = [
+    "2024-01-01T00:00:00Z", // the run's own offset: new, its key not seen at that instant
+    "2024-01-02T00:00:00Z",
+    "n/a", // no timestamp: new, and a WARN
+    "01/03/2024 00:00:00", // month first (January 3), and a WARN
+    "2023-12-31T00:00:00Z", // before the offset: not new
+    1704326400, // epoch seconds, 2024-01-04: the best
+  ];
+  const items = fields.map((ts, i) => ({ id: String(i + 1), ts }));
+  const body = new TextEncoder().encode(JSON.stringify({ data: items }));
+
+  test("by pageContent: PageWarnings and pageRecords read none again, the run's offset is read once; the same records, offset and WARNs", async () => {
+    const { asked, read } = countingReader();
+    const o = { ...pageRecordsOptions(config, clock), instant: read };
+    const p = paginationSettings(config);
+    const run = newRun({ wall: 0, monotonic: 0 }, base, "2024-01-01T00:00:00Z", [], firstPage(p, base));
+    const { page, json } = await readPage({ status: 200, headers: new Headers(), body }, run, o, p);
+    expect(asked).toEqual(fields);
+    expect(page.instants).toEqual(fields.map((f) => epochNanos(f)));
+
+    const logs: string[] = [];
+    const log = new LogManager({ sink: (line) => logs.push(line) }).get("test");
+    new PageWarnings(o, log, new RepeatLimiter(() => 0, 60_000)).observe(`GET ${base}`, json, page);
+    const made = await pageRecords(run, page, o);
+
+    expect(asked).toEqual([...fields, "2024-01-01T00:00:00Z"]);
+    expect(made.records.map((r) => r.key)).toEqual(["1", "2", "3", "4", "6"]);
+    expect({ best: made.best, bestSeen: made.bestSeen }).toEqual({ best: 1704326400, bestSeen: [keyFingerprint("6")] });
+    expect(logs.map((l) => l.slice(l.indexOf("http.offset.field")))).toEqual([
+      `http.offset.field ts is no timestamp (ISO-8601 or epoch) in 1 of 6 records of GET ${base}, such as "n/a": they are delivered at every poll and do not move the offset (test)`,
+      `http.offset.field ts holds a numeric date with the year last, such as "01/03/2024 00:00:00" in a record of GET ${base}: without http.response.record.timestamp.parser.pattern it is read month first (MM/dd/yyyy); if the API means the day first, set http.response.record.timestamp.parser.pattern to its form (dd/MM/yyyy, dd/MM/yyyy HH:mm:ss). Said once a task run (test)`,
+    ]);
+  });
+
+  test("not in the other modes", async () => {
+    const cursor = httpSourceConfig.parse({
+      "http.url": base,
+      "kafka.topic": "t",
+      "http.response.records.path": "$.data[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "ts",
+    });
+    const o = pageRecordsOptions(cursor, clock);
+    const p = paginationSettings(cursor);
+    const run = newRun({ wall: 0, monotonic: 0 }, base, null, null, firstPage(p, base));
+    const { page } = await readPage({ status: 200, headers: new Headers(), body }, run, o, p);
+    expect(page.instants).toBeUndefined();
+  });
+});
+
+describe("ComparedInstants", () => {
+  test("answers for the record's field, the best before and after it and the run's offset without reading them; reads anything else", () => {
+    const { asked, read } = countingReader();
+    const compared = new ComparedInstants("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", read);
+    expect(asked).toEqual(["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"]);
+    // A made-up instant for the record's field: the answer is the one handed in, not a reading.
+    compared.record("2024-01-03T00:00:00Z", 7n);
+    compared.advanced("2024-01-03T00:00:00Z");
+    expect(
+      ["2024-01-03T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-01T00:00:00Z"].map((v) => compared.read(v)),
+    ).toEqual([7n, epochNanos("2024-01-02T00:00:00Z"), epochNanos("2024-01-01T00:00:00Z")]);
+    // The next record does not move the best: the best is still the earlier record's.
+    compared.record("2023-01-01T00:00:00Z", 5n);
+    compared.advanced("2024-01-03T00:00:00Z");
+    expect(compared.read("2024-01-03T00:00:00Z")).toBe(7n);
+    expect(compared.read("2023-01-01T00:00:00Z")).toBe(5n);
+    expect(asked).toHaveLength(2);
+    expect(compared.read("2025-01-01T00:00:00Z")).toBe(epochNanos("2025-01-01T00:00:00Z"));
+    expect(asked).toEqual(["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2025-01-01T00:00:00Z"]);
+  });
+
+  test("the best at the run's offset is read once", () => {
+    const { asked, read } = countingReader();
+    new ComparedInstants("2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", read);
+    expect(asked).toEqual(["2024-01-01T00:00:00Z"]);
+  });
+});
