@@ -10,6 +10,7 @@ import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { cursorAdvance } from "./cursor-offset.ts";
 import { exactFieldValues } from "./exact-offsets.ts";
+import { epochNanos } from "./instant.ts";
 import {
   advanceOffset,
   encodeOffset,
@@ -35,7 +36,6 @@ import {
   type SelectedRecord,
   selectRecords,
 } from "./records.ts";
-import { epochNanos } from "./instant.ts";
 import { type InstantReader, instantReader, parserKeysForm, timestampForm } from "./timestamp-reader.ts";
 
 export interface Run {
