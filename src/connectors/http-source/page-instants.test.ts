@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import type { Clock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
 import { RepeatLimiter } from "../../util/repeat-limiter.ts";
-import { httpSourceConfig } from "./config.ts";
 import { epochNanos } from "./instant.ts";
 import type { OffsetValue } from "./offsets.ts";
 import { ComparedInstants } from "./page-instants.ts";
@@ -10,8 +9,8 @@ import { PageWarnings } from "./page-warnings.ts";
 import { firstPage, paginationSettings } from "./pagination.ts";
 import { newRun, pageRecords, pageRecordsOptions, readPage } from "./poll-run.ts";
 import { keyFingerprint } from "./records.ts";
+import { PAGE_URL as base, pageConfig } from "./test-support.ts";
 
-const base = "http://127.0.0.1:1/e";
 const clock = { now: () => 0 } as unknown as Clock;
 
 /** epochNanos, noting every value it is asked for. */
@@ -25,10 +24,7 @@ function countingReader() {
 }
 
 describe("a TIMESTAMP page's offset fields are read as instants once", () => {
-  const config = httpSourceConfig.parse({
-    "http.url": base,
-    "kafka.topic": "t",
-    "http.response.records.path": "$.data[*]",
+  const config = pageConfig({
     "http.offset.mode": "TIMESTAMP",
     "http.offset.field": "ts",
     "http.record.key.field": "id",
@@ -68,13 +64,7 @@ describe("a TIMESTAMP page's offset fields are read as instants once", () => {
   });
 
   test("not in the other modes", async () => {
-    const cursor = httpSourceConfig.parse({
-      "http.url": base,
-      "kafka.topic": "t",
-      "http.response.records.path": "$.data[*]",
-      "http.offset.mode": "CURSOR",
-      "http.offset.field": "ts",
-    });
+    const cursor = pageConfig({ "http.offset.mode": "CURSOR", "http.offset.field": "ts" });
     const o = pageRecordsOptions(cursor, clock);
     const p = paginationSettings(cursor);
     const run = newRun({ wall: 0, monotonic: 0 }, base, null, null, firstPage(p, base));
