@@ -78,8 +78,8 @@ function calendarDate(text: string): boolean {
  * Whether a text's numeric zone offset, if it has one, is one Java reads (ZoneOffset.of, zone-id.ts:
  * `+2`, `+02`, `+0200`, `+02:00`, at most ±18:00, minutes below 60) or `+2:30` (hours of one digit
  * with minutes, as Date.parse reads them). Date.parse also reads `+123` (as +01:23), `+01:2`,
- * `+0175`, `+99`: forms ISO 8601 does not have (it has `+hh`, `+hhmm`, `+hh:mm` only), which Java's
- * parsers refuse, so such a text is no timestamp, as a day the month does not have is none.
+ * `+0175`, `+99`, forms ISO 8601 does not have (`+hh`, `+hhmm`, `+hh:mm`) and Java's parsers refuse:
+ * such a text is no timestamp, as a day the month does not have is not.
  */
 function javaOffset(text: string): boolean {
   const offset = NUMERIC_OFFSET.exec(text);
