@@ -135,9 +135,7 @@ async function round(m: Modules, shape: Shape, pages: Uint8Array[]): Promise<Ste
 
 const total = (s: Steps) => s.read + s.observe + s.records;
 const f = (n: number) => n.toFixed(2);
-console.log(
-  "| offset field | side | readPage µs/record | observe µs/record | pageRecords µs/record | all three µs/record |",
-);
+console.log("| offset field | side | readPage µs/record | observe µs/record | pageRecords µs/record | all three µs/record |");
 console.log("|---|---|---|---|---|---|");
 for (const shape of shapes) {
   const pages = bodies(shape);
@@ -150,6 +148,8 @@ for (const shape of shapes) {
     }
   for (const [name] of sides) {
     const s = best.get(name)!;
-    console.log(`| ${shape.name} | ${name} | ${f(s.read)} | ${f(s.observe)} | ${f(s.records)} | ${f(total(s))} |`);
+    console.log(
+      `| ${shape.name} | ${name} | ${f(s.read)} | ${f(s.observe)} | ${f(s.records)} | ${f(total(s))} |`,
+    );
   }
 }

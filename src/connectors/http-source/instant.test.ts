@@ -89,51 +89,6 @@ describe("the forms read without a timestamp parser pattern (srcp3)", () => {
   });
 });
 
-// srcp4: Date.parse read `+123` as +01:23 (or as 12 hours and 3 minutes? the text does not say), `+01:2`
-// as +01:02, `+0175` as +02:15, `+99` as 99 hours: ISO 8601 has only +hh, +hhmm and +hh:mm, and Java's
-// parsers (ZoneOffset: at most ±18:00) refuse them, so they name no instant, as 2024-02-30 does not.
-describe("a numeric zone offset Java refuses is no timestamp", () => {
-  test.each([
-    "2024-01-02T03:04:05+123",
-    "2024-01-02T03:04:05 +123",
-    "2024-01-02 03:04:05+123",
-    "2024-01-02T03:04:05.250 -123",
-    "2024/01/02 03:04:05 +123",
-    "Tue Jan 02 2024 03:04:05 GMT+123",
-    "2024-01-02T03:04:05 UTC+123",
-    "Tue, 02 Jan 2024 03:04:05 +123",
-    "2024-01-02 03:04:05 PM +123",
-    "2024-01-02T03:04:05 +01:2",
-    "2024-01-02T03:04:05 +123:4",
-    "2024-01-02T03:04:05 +0175",
-    "2024-01-02T03:04:05 +99",
-    "2024-01-02T03:04:05+19:00",
-    "2024-01-02T03:04:05 +12345",
-  ])("%p", (text) => {
-    expect(epochNanos(text)).toBeNull();
-  });
-
-  test.each([
-    ["2024-01-02T03:04:05+01:23", "2024-01-02T01:41:05Z"],
-    ["2024-01-02T03:04:05-0123", "2024-01-02T04:27:05Z"],
-    ["2024-01-02 03:04:05 +0123", "2024-01-02T01:41:05Z"],
-    ["2024-01-02T03:04:05+18:00", "2024-01-01T09:04:05Z"],
-    ["2024-01-02T03:04:05 -18", "2024-01-02T21:04:05Z"],
-    ["2024-01-02T03:04:05 +1:23", "2024-01-02T01:41:05Z"],
-    ["Tue Jan 02 2024 03:04:05 GMT+0100 (CET)", "2024-01-02T02:04:05Z"],
-    ["2024-01-02T03:04:05 GMT-1", "2024-01-02T04:04:05Z"],
-  ] as const)("while %p is %p", (text, iso) => {
-    expect(epochNanos(text)).toBe(at(iso));
-  });
-
-  test("a record whose field has one is delivered and does not move the offset, as any field that is no timestamp", () => {
-    const offset = "2024-01-01T00:00:00Z";
-    const odd = "2024-01-02 03:04:05+123";
-    expect(isNewRecord("TIMESTAMP", offset, odd)).toBe(true);
-    expect(compareOffsets(odd, offset)).toBe(-1);
-  });
-});
-
 describe("a timestamp without a zone is UTC (castorm's parser zone), whatever the host's TZ", () => {
   /** Runs `body` with the process in `zone` (a DST zone one hour east of UTC in winter). */
   async function inZone(zone: string, body: () => Promise<void> | void) {

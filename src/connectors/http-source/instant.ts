@@ -16,14 +16,12 @@
  * world means day first: page-warnings.ts says so (hasYearLastDate), and castorm's pattern key
  * (`dd/MM/yyyy`) reads it day first (timestamp-reader.ts). An ISO-8601 date and time
  * followed by a zone after a space (`2024-01-02T03:04:05 UTC`, `… GMT`, `… Z`, `… +02:00`, `… +2`) is read as the
- * same text with a space for the `T` (Date.parse reads that form only). A numeric zone offset Java's
- * ZoneOffset refuses (`+123`, which Date.parse reads as +01:23, `+01:2`, `+0175`, `+19:00`) makes the
- * text no timestamp; `+2` and `+2:30` are hours as Date.parse reads them. A text without a zone is read in `zone` instead when
+ * same text with a space for the `T` (Date.parse reads that form only). A text without a zone is read in `zone` instead when
  * one is given (castorm's `http.response.record.timestamp.parser.zone`, timestamp-reader.ts).
  * Used by offsets.ts, timestamp-reader.ts and page-warnings.ts.
  */
 import type { OffsetValue } from "./offsets.ts";
-import { instantOfLocal, offsetSeconds, UTC, type Zone } from "./zone-id.ts";
+import { instantOfLocal, UTC, type Zone } from "./zone-id.ts";
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
@@ -46,12 +44,6 @@ const MONTH =
 const YEAR_LAST = /(?<![\d./-])\d{1,2}([-/.])\d{1,2}\1\d{4,}(?!\d)/;
 /** An ISO-8601 date, `T`, a time of day and, after white space, more (a zone): Date.parse reads it with a space for the `T`. */
 const T_BEFORE_SPACED_ZONE = /^(\s*\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?\s+\S)/i;
-/**
- * A numeric zone offset after a time of day or after `GMT`, `UTC`, `UT` (`10:00:00 +02:00`,
- * `GMT+0200`): its sign, the digits before a colon, and those after one.
- */
-const NUMERIC_OFFSET =
-  /(?:\d:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?\s*)?|(?<![a-z])(?:gmt|utc|ut)\s*)([+-])(\d+)(?::(\d+))?/i;
 /** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
 const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
 
@@ -72,22 +64,6 @@ function calendarDate(text: string): boolean {
   const lastDay = new Date(0);
   lastDay.setUTCFullYear(year, month, 0);
   return month >= 1 && month <= 12 && day >= 1 && day <= lastDay.getUTCDate();
-}
-
-/**
- * Whether a text's numeric zone offset, if it has one, is one Java reads (ZoneOffset.of, zone-id.ts:
- * `+2`, `+02`, `+0200`, `+02:00`, at most ±18:00, minutes below 60) or `+2:30` (hours of one digit
- * with minutes, as Date.parse reads them). Date.parse also reads `+123` (as +01:23), `+01:2`,
- * `+0175`, `+99`, forms ISO 8601 does not have (`+hh`, `+hhmm`, `+hh:mm`) and Java's parsers refuse:
- * such a text is no timestamp, as a day the month does not have is not.
- */
-function javaOffset(text: string): boolean {
-  const offset = NUMERIC_OFFSET.exec(text);
-  if (!offset) return true;
-  const [, sign, hours, minutes] = offset as unknown as [string, string, string, string | undefined];
-  return (
-    offsetSeconds(minutes === undefined ? sign + hours : `${sign}${hours.padStart(2, "0")}:${minutes}`) !== undefined
-  );
 }
 
 /** `digits` read as a fraction of a unit of `scale` nanoseconds (truncated to whole nanoseconds). */
@@ -128,7 +104,7 @@ export function epochNanos(value: OffsetValue, zone: Zone = UTC): bigint | null 
   const whole = unfractioned.replace(T_BEFORE_SPACED_ZONE, "$1 $2");
   const zoneless = ZONELESS.exec(whole);
   if (!zoneless && !(YEAR.test(whole) && MONTH.test(whole))) return null;
-  if (!calendarDate(whole) || !javaOffset(whole)) return null;
+  if (!calendarDate(whole)) return null;
   // Any other text without a zone (`2024/01/01 10:00:00`, RFC 1123 without GMT) is UTC too, not the host's time.
   const named = !zoneless && ZONE.test(whole);
   const parsed = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : named ? whole : `${whole} GMT`);

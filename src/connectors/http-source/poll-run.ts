@@ -10,7 +10,6 @@ import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { cursorAdvance } from "./cursor-offset.ts";
 import { exactFieldValues } from "./exact-offsets.ts";
-import { epochNanos } from "./instant.ts";
 import {
   advanceOffset,
   encodeOffset,
@@ -36,6 +35,7 @@ import {
   type SelectedRecord,
   selectRecords,
 } from "./records.ts";
+import { epochNanos } from "./instant.ts";
 import { type InstantReader, instantReader, parserKeysForm, timestampForm } from "./timestamp-reader.ts";
 
 export interface Run {
