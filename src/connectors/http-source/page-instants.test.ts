@@ -63,13 +63,15 @@ describe("a TIMESTAMP page's offset fields are read as instants once", () => {
     ]);
   });
 
-  test("not in the other modes", async () => {
-    const cursor = pageConfig({ "http.offset.mode": "CURSOR", "http.offset.field": "ts" });
-    const o = pageRecordsOptions(cursor, clock);
-    const p = paginationSettings(cursor);
+  test.each(["CURSOR", "NONE"])("not in mode %s", async (mode) => {
+    const other = pageConfig({ "http.offset.mode": mode, "http.offset.field": "ts" });
+    const { asked, read } = countingReader();
+    const o = { ...pageRecordsOptions(other, clock), instant: read };
+    const p = paginationSettings(other);
     const run = newRun({ wall: 0, monotonic: 0 }, base, null, null, firstPage(p, base));
     const { page } = await readPage({ status: 200, headers: new Headers(), body }, run, o, p);
     expect(page.instants).toBeUndefined();
+    expect(asked).toEqual([]);
   });
 });
 
