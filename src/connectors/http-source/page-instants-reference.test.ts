@@ -2,7 +2,8 @@
  * A seeded property test of the instants hand-over (page-instants.ts): over generated pages and
  * runs, pageContent, PageWarnings and pageRecords give the same records, best offset, keys seen,
  * final offset and WARNs as a reference written here that reads each offset value where it compares
- * it, with a reader of its own (no instant handed over, none remembered between comparisons).
+ * it, with a reader of its own (no instant handed over, none remembered between comparisons). And
+ * the same for CURSOR, whose places cursorAdvance reads once a page (cursor-offset.ts), and NONE.
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";
