@@ -1,7 +1,7 @@
 /**
  * A seeded property test of the instants hand-over (page-instants.ts): over generated pages and
  * runs, pageContent, PageWarnings and pageRecords give the same records, best offset, keys seen,
- * final offset and WARNs as a reference written here that reads each offset value where it compares
+ * final offset, Kafka timestamps and WARNs as a reference written here that reads each offset value where it compares
  * it, with a reader of its own (no instant handed over, none remembered between comparisons). And
  * the same for CURSOR, whose places cursorAdvance reads once a page (cursor-offset.ts), and NONE.
  */
@@ -80,13 +80,19 @@ const OFFSETS: OffsetValue[] = [
   "2030-01-01T00:00:00Z",
   "12",
 ];
-/** Parser keys: none, a zone, a castorm pattern, the epoch-millis parser; and DESC order. */
+/** Parser keys: none, a zone, a castorm pattern, the epoch-millis parser; DESC order; a timestamp pointer at the field or another. */
 const PARSERS: Record<string, string>[] = [
   {},
   { "http.response.record.timestamp.parser.zone": "Europe/Madrid" },
   { "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm:ss" },
   { "http.response.record.timestamp.parser": "EpochMillisTimestampParser" },
   { "http.response.list.order.direction": "DESC" },
+  { "http.response.record.timestamp.pointer": "/ts" },
+  { "http.response.record.timestamp.pointer": "/at" },
+  {
+    "http.response.record.timestamp.pointer": "/ts",
+    "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm:ss",
+  },
 ];
 const KEYS = ["1", "2", "3", "4", "7"];
 
@@ -107,7 +113,8 @@ function referenceRecords(run: Run, page: PageContent, o: PageRecordsOptions, re
   let best = run.best;
   let bestSeen = run.bestSeen;
   const cursor = o.mode === "CURSOR" ? referenceCursor(page.values, read) : undefined;
-  const records: { key: string | null; sourceOffset: Record<string, unknown> }[] = [];
+  const records: { key: string | null; sourceOffset: Record<string, unknown>; timestamp: number }[] = [];
+  const now = o.clock.now();
   for (let i = run.skip; i < page.values.length; i++) {
     const value = page.values[i]!;
     const key = page.keys[i];
@@ -118,14 +125,16 @@ function referenceRecords(run: Run, page: PageContent, o: PageRecordsOptions, re
     if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, read)) {
       const resume = { nextOffset: best, nextSeen: bestSeen, page: run.page, skip: i + 1, pageOffset: run.offset };
       const stored = { offset: run.offset, mode: o.mode, seen: run.offsetSeen, pollTime: run.started.wall, resume };
-      records.push({ key: key ?? null, sourceOffset: encodeOffset(stored) });
+      const timestamp = o.recordTimes?.at(page.elements[i]!.parsed, now) ?? now;
+      records.push({ key: key ?? null, sourceOffset: encodeOffset(stored), timestamp });
     }
   }
   const final = records.length > 0 ? finalOffset({ best, bestSeen, started: run.started }, o.mode) : undefined;
   return { records, best, bestSeen, final };
 }
 
-const clock = { now: () => 1_700_000_000_000 } as unknown as Clock;
+/** 2027: the generated timestamps are before it (a timestamp pointer gives them to records). */
+const clock = { now: () => 1_800_000_000_000 } as unknown as Clock;
 const body = (items: unknown[]) => new TextEncoder().encode(JSON.stringify({ data: items }));
 
 /** One seeded poll of 1 to 3 pages: where the hand-over and the reference differ, and what it exercised. */
@@ -157,7 +166,7 @@ async function trial(seed: number, modes: readonly string[]) {
   const warnings = new PageWarnings(o, logger(logs), new RepeatLimiter(() => now, 60_000));
   const refWarnings = new PageWarnings(o, logger(refLogs), new RepeatLimiter(() => now, 60_000));
   const differences: string[] = [];
-  const exercised = { records: 0, moved: 0 };
+  const exercised = { records: 0, moved: 0, timed: 0 };
   const pages = 1 + Math.floor(random() * 3);
   for (let n = 0; n < pages; n++) {
     // Often a few values only: many records at the same instant.
@@ -165,6 +174,7 @@ async function trial(seed: number, modes: readonly string[]) {
     const items = Array.from({ length: Math.floor(random() * 12) }, () => ({
       ...(random() < 0.9 ? { id: pick(KEYS) } : {}),
       ...(random() < 0.93 ? { ts: pick(values) } : {}),
+      ...(random() < 0.5 ? { at: pick(values) } : {}),
     }));
     run.skip = ref.skip = random() < 0.2 ? Math.floor(random() * (items.length + 1)) : 0;
     const { page, json } = await readPage({ status: 200, headers: new Headers(), body: body(items) }, run, o, p);
@@ -174,7 +184,7 @@ async function trial(seed: number, modes: readonly string[]) {
     const made = await pageRecords(run, page, o);
     const last = n === pages - 1;
     const actual = {
-      records: made.records.map((r) => ({ key: r.key, sourceOffset: r.sourceOffset })),
+      records: made.records.map((r) => ({ key: r.key, sourceOffset: r.sourceOffset, timestamp: r.timestamp })),
       best: made.best,
       bestSeen: made.bestSeen,
       final: made.final?.().sourceOffset,
@@ -183,6 +193,7 @@ async function trial(seed: number, modes: readonly string[]) {
     if (!Bun.deepEquals(actual, expected))
       differences.push(`seed ${seed} page ${n}: ${JSON.stringify({ items, actual, expected })}`);
     exercised.records += made.records.length;
+    exercised.timed += made.records.filter((r) => r.timestamp !== clock.now()).length;
     if (made.best !== run.best) exercised.moved++;
     finishPage(run, made, last);
     ref.best = expected.best;
@@ -196,11 +207,11 @@ async function trial(seed: number, modes: readonly string[]) {
 /** `trials` seeded polls: their differences (the first few) and what they exercised in all. */
 async function trials(count: number, modes: readonly string[]) {
   const differences: string[] = [];
-  const total = { records: 0, moved: 0, warns: 0 };
+  const total = { records: 0, moved: 0, timed: 0, warns: 0 };
   for (let seed = 1; seed <= count; seed++) {
     const t = await trial(seed, modes);
     differences.push(...t.differences);
-    for (const k of ["records", "moved", "warns"] as const) total[k] += t.exercised[k];
+    for (const k of ["records", "moved", "timed", "warns"] as const) total[k] += t.exercised[k];
   }
   return { differences: differences.slice(0, 3), total };
 }
@@ -209,9 +220,10 @@ describe("the instants hand-over gives what reading each value at each compariso
   test("TIMESTAMP: the same records, best offset, keys seen, final offset and WARNs (seeded polls)", async () => {
     const { differences, total } = await trials(1500, ["TIMESTAMP"]);
     expect(differences).toEqual([]);
-    // The polls deliver records, move the best and warn: the comparison is not empty.
+    // The polls deliver records, move the best, give records their field's time and warn: the comparison is not empty.
     expect(total.records).toBeGreaterThan(8000);
     expect(total.moved).toBeGreaterThan(1000);
+    expect(total.timed).toBeGreaterThan(1000);
     expect(total.warns).toBeGreaterThan(2000);
   });
 

@@ -8,6 +8,7 @@ import { ComparedInstants } from "./page-instants.ts";
 import { PageWarnings } from "./page-warnings.ts";
 import { firstPage, paginationSettings } from "./pagination.ts";
 import { newRun, pageRecords, pageRecordsOptions, readPage } from "./poll-run.ts";
+import { recordTimesOf } from "./record-timestamp.ts";
 import { keyFingerprint } from "./records.ts";
 import { PAGE_URL as base, pageConfig } from "./test-support.ts";
 
@@ -60,6 +61,32 @@ describe("a TIMESTAMP page's offset fields are read as instants once", () => {
     expect(logs.map((l) => l.slice(l.indexOf("http.offset.field")))).toEqual([
       `http.offset.field ts is no timestamp (ISO-8601 or epoch) in 1 of 6 records of GET ${base}, such as "n/a": they are delivered at every poll and do not move the offset (test)`,
       `http.offset.field ts holds a numeric date with the year last, such as "01/03/2024 00:00:00" in a record of GET ${base}: without http.response.record.timestamp.parser.pattern it is read month first (MM/dd/yyyy); if the API means the day first, set http.response.record.timestamp.parser.pattern to its form (dd/MM/yyyy, dd/MM/yyyy HH:mm:ss). Said once a task run (test)`,
+    ]);
+  });
+
+  test("a timestamp pointer at the offset field: the records' Kafka timestamps read none again", async () => {
+    const pointed = pageConfig({
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.record.key.field": "id",
+      "http.response.record.timestamp.pointer": "/ts",
+      "http.response.list.order.direction": "ASC",
+    });
+    const { asked, read } = countingReader();
+    const now = { now: () => Date.UTC(2025, 0, 1) } as unknown as Clock;
+    const o = { ...pageRecordsOptions(pointed, now), instant: read, recordTimes: recordTimesOf(pointed, read) };
+    const p = paginationSettings(pointed);
+    const run = newRun({ wall: 0, monotonic: 0 }, base, "2024-01-01T00:00:00Z", [], firstPage(p, base));
+    const { page } = await readPage({ status: 200, headers: new Headers(), body }, run, o, p);
+    const made = await pageRecords(run, page, o);
+    expect(asked).toEqual([...fields, "2024-01-01T00:00:00Z"]);
+    // Each record's timestamp is its field's instant (the poll's time for "n/a").
+    expect(made.records.map((r) => r.timestamp)).toEqual([
+      Date.UTC(2024, 0, 1),
+      Date.UTC(2024, 0, 2),
+      Date.UTC(2025, 0, 1),
+      Date.UTC(2024, 0, 3),
+      Date.UTC(2024, 0, 4),
     ]);
   });
 

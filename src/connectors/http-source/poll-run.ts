@@ -10,6 +10,7 @@ import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { cursorAdvance } from "./cursor-offset.ts";
 import { exactFieldValues } from "./exact-offsets.ts";
+import { epochNanos } from "./instant.ts";
 import {
   advanceOffset,
   encodeOffset,
@@ -26,7 +27,7 @@ import { newTrail, type PageTrail } from "./page-guard.ts";
 import { ComparedInstants, pageInstants } from "./page-instants.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
 import { recordKeys } from "./record-keys.ts";
-import { type RecordTimes, recordTimesOf } from "./record-timestamp.ts";
+import { type KnownInstant, type RecordTimes, recordTimesOf } from "./record-timestamp.ts";
 import {
   blankBody,
   keyFingerprint,
@@ -35,7 +36,6 @@ import {
   type SelectedRecord,
   selectRecords,
 } from "./records.ts";
-import { epochNanos } from "./instant.ts";
 import { type InstantReader, instantReader, parserKeysForm, timestampForm } from "./timestamp-reader.ts";
 
 export interface Run {
@@ -287,7 +287,8 @@ export async function pageRecords(
       topic: o.topic,
       key: key ?? null,
       value: element,
-      timestamp: o.recordTimes?.at(elements[index]!.parsed, timestamp) ?? timestamp,
+      // A timestamp pointer at the offset field gives the field's value: its instant is known.
+      timestamp: o.recordTimes?.at(elements[index]!.parsed, timestamp, knownInstant(page, index)) ?? timestamp,
     });
   // Every record says where to resume; on the poll's last page, the last one carries the poll's
   // final offset instead (later elements of the page, skipped as not new, still count towards it).
@@ -306,6 +307,12 @@ export async function pageRecords(
   const last = fresh.at(-1);
   const final = last && (() => record(last, finalOffset({ best, bestSeen, started: run.started }, o.mode)));
   return { records, best, bestSeen, final };
+}
+
+/** The offset field of the page's record `index` and its instant, when pageContent read it (TIMESTAMP). */
+function knownInstant(page: PageContent, index: number): KnownInstant | undefined {
+  const at = page.instants?.[index];
+  return at === undefined ? undefined : { value: page.values[index] ?? null, at };
 }
 
 /** The run takes its page's records (`last`: the poll's last page); returns them. */
