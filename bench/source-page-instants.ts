@@ -1,9 +1,9 @@
 /**
- * The HTTP source's TIMESTAMP work on a page, in process: readPage (the JSON parse and the offset
+ * The HTTP source's TIMESTAMP and CURSOR work on a page, in process: readPage (the JSON parse and the offset
  * fields), PageWarnings.observe and pageRecords, as HttpSourceTask runs them, on 1000-record pages
- * whose offset field is a new timestamp in each record (ISO-8601 without parser keys, a numeric date
- * with the year last, and a castorm pattern), the poll starting from an earlier offset, with
- * http.record.key.field. CPU µs per record (the process's CPU time, less disturbed than wall time on a
+ * whose offset field is a new timestamp in each record (TIMESTAMP: ISO-8601 without parser keys, a
+ * numeric date with the year last, a castorm pattern, ISO-8601 with a timestamp pointer at the field;
+ * CURSOR: ISO-8601, integers), the poll starting from an earlier offset, with http.record.key.field. CPU µs per record (the process's CPU time, less disturbed than wall time on a
  * shared machine), each step and all three. Another checkout's sources are measured in the same process
  * with `BEFORE=/path/to/src` (its node_modules beside it): the two run in alternating rounds and each
  * prints its best round.
@@ -45,20 +45,25 @@ const START = Date.UTC(2024, 0, 1);
 const two = (n: number) => String(n).padStart(2, "0");
 interface Shape {
   readonly name: string;
+  /** http.offset.mode. */
+  readonly mode: "TIMESTAMP" | "CURSOR";
   readonly keys: Record<string, string>;
   /** The offset field of the record `i` seconds after START, and the poll's offset (before all). */
   readonly field: (i: number) => string;
   readonly offset: string;
 }
+const iso = (i: number) => `${new Date(START + i * 1000).toISOString().slice(0, 19)}.123Z`;
 const shapes: Shape[] = [
   {
     name: "ISO-8601 (`2024-01-01T00:00:07.123Z`), no parser keys",
+    mode: "TIMESTAMP",
     keys: {},
-    field: (i) => `${new Date(START + i * 1000).toISOString().slice(0, 19)}.123Z`,
+    field: iso,
     offset: "2023-12-31T00:00:00Z",
   },
   {
     name: "year last (`01/01/2024 00:00:07`), no parser keys",
+    mode: "TIMESTAMP",
     keys: {},
     field: (i) => {
       const d = new Date(START + i * 1000);
@@ -68,6 +73,7 @@ const shapes: Shape[] = [
   },
   {
     name: "pattern `dd/MM/yyyy HH:mm:ss`",
+    mode: "TIMESTAMP",
     keys: { "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm:ss" },
     field: (i) => {
       const d = new Date(START + i * 1000);
@@ -75,6 +81,15 @@ const shapes: Shape[] = [
     },
     offset: "31/12/2023 00:00:00",
   },
+  {
+    name: "ISO-8601, timestamp pointer `/ts` (ASC)",
+    mode: "TIMESTAMP",
+    keys: { "http.response.record.timestamp.pointer": "/ts", "http.response.list.order.direction": "ASC" },
+    field: iso,
+    offset: "2023-12-31T00:00:00Z",
+  },
+  { name: "CURSOR, ISO-8601", mode: "CURSOR", keys: {}, field: iso, offset: "2023-12-31T00:00:00Z" },
+  { name: "CURSOR, integer strings", mode: "CURSOR", keys: {}, field: (i) => String(1000 + i), offset: "999" },
 ];
 
 const bodies = (shape: Shape) =>
@@ -99,7 +114,7 @@ async function round(m: Modules, shape: Shape, pages: Uint8Array[]): Promise<Ste
     "http.url": "http://127.0.0.1:1/e",
     "kafka.topic": "t",
     "http.response.records.path": "$.data[*]",
-    "http.offset.mode": "TIMESTAMP",
+    "http.offset.mode": shape.mode,
     "http.offset.field": "ts",
     "http.record.key.field": "id",
     ...shape.keys,
@@ -135,7 +150,9 @@ async function round(m: Modules, shape: Shape, pages: Uint8Array[]): Promise<Ste
 
 const total = (s: Steps) => s.read + s.observe + s.records;
 const f = (n: number) => n.toFixed(2);
-console.log("| offset field | side | readPage µs/record | observe µs/record | pageRecords µs/record | all three µs/record |");
+console.log(
+  "| offset field | side | readPage µs/record | observe µs/record | pageRecords µs/record | all three µs/record |",
+);
 console.log("|---|---|---|---|---|---|");
 for (const shape of shapes) {
   const pages = bodies(shape);
@@ -148,8 +165,6 @@ for (const shape of shapes) {
     }
   for (const [name] of sides) {
     const s = best.get(name)!;
-    console.log(
-      `| ${shape.name} | ${name} | ${f(s.read)} | ${f(s.observe)} | ${f(s.records)} | ${f(total(s))} |`,
-    );
+    console.log(`| ${shape.name} | ${name} | ${f(s.read)} | ${f(s.observe)} | ${f(s.records)} | ${f(total(s))} |`);
   }
 }
