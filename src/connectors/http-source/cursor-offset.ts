@@ -29,41 +29,15 @@ export function cursorNumber(value: OffsetValue): number | bigint | null {
   return typeof value === "string" && CANONICAL_INTEGER.test(value) ? BigInt(value) : null;
 }
 
-/**
- * How the cursor advances over a page whose records' fields, in Kafka order, are `values`. Each
- * field, and the cursor the page starts from, is read once a page (a timestamp costs a microsecond
- * or more, BENCHMARKS.md): the places found while choosing the order answer every comparison.
- */
+/** How the cursor advances over a page whose records' fields, in Kafka order, are `values`. */
 export function cursorAdvance(values: readonly OffsetValue[], instant: InstantReader = epochNanos): CursorAdvance {
   const present = values.filter((v) => v !== null);
-  for (const order of [cursorNumber, instant]) {
-    const places = placesIn(order, present);
-    if (places === undefined) continue;
-    const place = (v: OffsetValue) => {
-      const known = places.get(v);
-      if (known !== undefined) return known;
-      const at = order(v);
-      places.set(v, at);
-      return at;
-    };
-    return (current, value) => {
-      if (value === null) return current;
-      const at = place(current);
-      // `<` compares a number with a bigint exactly.
-      return at !== null && place(value)! <= at ? current : value;
-    };
-  }
-  return (current, value) => value ?? current;
-}
-
-/** Each of `values`' place in `order`, read once; undefined when one has none (it stops there). */
-function placesIn(order: Order, values: readonly OffsetValue[]): Map<OffsetValue, number | bigint | null> | undefined {
-  const places = new Map<OffsetValue, number | bigint | null>();
-  for (const v of values) {
-    if (places.has(v)) continue;
-    const at = order(v);
-    if (at === null) return undefined;
-    places.set(v, at);
-  }
-  return places;
+  const order: Order | undefined = [cursorNumber, instant].find((o) => present.every((v) => o(v) !== null));
+  if (order === undefined) return (current, value) => value ?? current;
+  return (current, value) => {
+    if (value === null) return current;
+    const at = order(current);
+    // `<` compares a number with a bigint exactly.
+    return at !== null && order(value)! <= at ? current : value;
+  };
 }

@@ -1,9 +1,11 @@
 /**
  * A seeded property test of the instants hand-over (page-instants.ts): over generated pages and
  * runs, pageContent, PageWarnings and pageRecords give the same records, best offset, keys seen,
- * final offset, Kafka timestamps and WARNs as a reference written here that reads each offset value where it compares
- * it, with a reader of its own (no instant handed over, none remembered between comparisons). And
- * the same for CURSOR, whose places cursorAdvance reads once a page (cursor-offset.ts), and NONE.
+ * final offset, Kafka timestamps and WARNs as a reference written here that reads each offset value
+ * where it compares it, with a reader of its own: no instant handed over, and none remembered
+ * between comparisons without parser keys or a zone (with them, instantReader's reader remembers
+ * its last answers, timestamp-reader.ts `remembered`; an answer is the same read once or again).
+ * And the same for CURSOR and NONE.
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";

@@ -4,8 +4,7 @@
  * field (`pageInstants`), PageWarnings takes those instants, and pageRecords compares each record's
  * with the run's offset and the best so far through a `ComparedInstants`, which answers for the
  * three without reading them again; a timestamp pointer at the offset field takes the record's
- * instant too (record-timestamp.ts KnownInstant). CURSOR pages read each field once in
- * cursor-offset.ts. Used by poll-run.ts and page-warnings.ts.
+ * instant too (record-timestamp.ts KnownInstant). Used by poll-run.ts and page-warnings.ts.
  */
 import type { Slicer } from "../../util/sliced.ts";
 import type { OffsetValue } from "./offsets.ts";
