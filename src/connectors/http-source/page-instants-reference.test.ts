@@ -32,7 +32,7 @@ import { keyFingerprint } from "./records.ts";
 import { PAGE_URL as base, pageConfig } from "./test-support.ts";
 import { type InstantReader, instantReader } from "./timestamp-reader.ts";
 
-/** Offset field values: one instant written several ways, other instants, epoch numbers, unreadable text. */
+/** Offset field values: one instant written several ways, other instants, epoch numbers, unreadable text (and SPELLINGS below). */
 const SAME_INSTANT = [
   "2024-01-01T00:00:00Z",
   "2024-01-01T00:00:00+00:00",
@@ -68,6 +68,24 @@ const VALUES: unknown[] = [
   "007",
   -3,
 ];
+/** A JSON number as written in the body (`1.5e3`, `-0`, `9.0`: JSON.stringify would write `1500`, `0`, `9`). */
+class Written {
+  constructor(readonly text: string) {}
+  toJSON() {
+    return `${WRITTEN}${this.text}${WRITTEN}`;
+  }
+}
+const WRITTEN = "@written@";
+/** Values that are one value written differently: a pointer at another field may hold another spelling. */
+const SPELLINGS: unknown[][] = [
+  SAME_INSTANT,
+  // A big integer as a number (read exactly, as its text) and as a string.
+  [new Written("12345678901234567890"), "12345678901234567890"],
+  [new Written("1.5e3"), "1.5e3", 1500, "1500"],
+  [new Written("-0"), 0, "0", "-0"],
+  [new Written("9.0"), 9, "9", "9.0"],
+];
+VALUES.push(...SPELLINGS.slice(1).flat());
 /** Offsets a run starts from or resumes at. */
 const OFFSETS: OffsetValue[] = [
   null,
@@ -137,7 +155,10 @@ function referenceRecords(run: Run, page: PageContent, o: PageRecordsOptions, re
 
 /** 2027: the generated timestamps are before it (a timestamp pointer gives them to records). */
 const clock = { now: () => 1_800_000_000_000 } as unknown as Clock;
-const body = (items: unknown[]) => new TextEncoder().encode(JSON.stringify({ data: items }));
+const body = (items: unknown[]) =>
+  new TextEncoder().encode(
+    JSON.stringify({ data: items }).replace(new RegExp(`"${WRITTEN}([^"]*)${WRITTEN}"`, "g"), "$1"),
+  );
 
 /** One seeded poll of 1 to 3 pages: where the hand-over and the reference differ, and what it exercised. */
 async function trial(seed: number, modes: readonly string[]) {
@@ -178,6 +199,12 @@ async function trial(seed: number, modes: readonly string[]) {
       ...(random() < 0.93 ? { ts: pick(values) } : {}),
       ...(random() < 0.5 ? { at: pick(values) } : {}),
     }));
+    // Some records' other field holds their offset field's value written differently.
+    for (const item of items)
+      if (random() < 0.3) {
+        const spellings = pick(SPELLINGS);
+        Object.assign(item, { ts: pick(spellings), at: pick(spellings) });
+      }
     run.skip = ref.skip = random() < 0.2 ? Math.floor(random() * (items.length + 1)) : 0;
     const { page, json } = await readPage({ status: 200, headers: new Headers(), body: body(items) }, run, o, p);
     warnings.observe("GET x", json, page);
