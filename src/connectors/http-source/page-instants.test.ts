@@ -90,6 +90,38 @@ describe("a TIMESTAMP page's offset fields are read as instants once", () => {
     ]);
   });
 
+  test("record times built with another reader read the pointer's values themselves", async () => {
+    const pointed = pageConfig({
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.response.record.timestamp.pointer": "/ts",
+      "http.response.list.order.direction": "ASC",
+    });
+    // Reads each value a day later than the page's reader does.
+    const DAY_NS = 86_400_000_000_000n;
+    const dayLater = (value: OffsetValue) => {
+      const at = epochNanos(value);
+      return at === null ? null : at + DAY_NS;
+    };
+    const now = { now: () => Date.UTC(2025, 0, 1) } as unknown as Clock;
+    const o = {
+      ...pageRecordsOptions(pointed, now),
+      instant: epochNanos,
+      recordTimes: recordTimesOf(pointed, dayLater),
+    };
+    const p = paginationSettings(pointed);
+    const run = newRun({ wall: 0, monotonic: 0 }, base, "2024-01-01T00:00:00Z", [], firstPage(p, base));
+    const { page } = await readPage({ status: 200, headers: new Headers(), body }, run, o, p);
+    const made = await pageRecords(run, page, o);
+    // The records after the offset (no key field): each a day after its field, the poll's time for "n/a".
+    expect(made.records.map((r) => r.timestamp)).toEqual([
+      Date.UTC(2024, 0, 3),
+      Date.UTC(2025, 0, 1),
+      Date.UTC(2024, 0, 4),
+      Date.UTC(2024, 0, 5),
+    ]);
+  });
+
   test.each(["CURSOR", "NONE"])("not in mode %s", async (mode) => {
     const other = pageConfig({ "http.offset.mode": mode, "http.offset.field": "ts" });
     const { asked, read } = countingReader();

@@ -288,7 +288,7 @@ export async function pageRecords(
       key: key ?? null,
       value: element,
       // A timestamp pointer at the offset field gives the field's value: its instant is known.
-      timestamp: o.recordTimes?.at(elements[index]!.parsed, timestamp, knownInstant(page, index)) ?? timestamp,
+      timestamp: o.recordTimes?.at(elements[index]!.parsed, timestamp, knownInstant(page, index, o)) ?? timestamp,
     });
   // Every record says where to resume; on the poll's last page, the last one carries the poll's
   // final offset instead (later elements of the page, skipped as not new, still count towards it).
@@ -309,8 +309,12 @@ export async function pageRecords(
   return { records, best, bestSeen, final };
 }
 
-/** The offset field of the page's record `index` and its instant, when pageContent read it (TIMESTAMP). */
-function knownInstant(page: PageContent, index: number): KnownInstant | undefined {
+/**
+ * The offset field of the page's record `index` and its instant, when pageContent read it (TIMESTAMP)
+ * with the reader of the record times (else they read the pointer's value themselves).
+ */
+function knownInstant(page: PageContent, index: number, o: PageRecordsOptions): KnownInstant | undefined {
+  if (o.recordTimes?.instant !== (o.instant ?? epochNanos)) return undefined;
   const at = page.instants?.[index];
   return at === undefined ? undefined : { value: page.values[index] ?? null, at };
 }

@@ -90,6 +90,8 @@ export interface RecordTimes {
   at(parsed: unknown, now?: number, known?: KnownInstant): number | undefined;
   /** Whether a page's records, in the response's order, go to Kafka reversed. */
   reversed(records: readonly SelectedRecord[]): boolean;
+  /** The reader of the pointer's values: a KnownInstant is one this reader read. */
+  readonly instant: InstantReader;
 }
 
 /** A value and its instant as the config's reader reads it. */
@@ -136,5 +138,5 @@ export function recordTimesOf(c: RecordTimeKeys, instant: InstantReader): Record
     const last = at(records[records.length - 1]!.parsed);
     return first !== undefined && last !== undefined && first > last;
   };
-  return { at, reversed };
+  return { at, reversed, instant };
 }
