@@ -138,7 +138,7 @@ export const httpSourceConfig = defineConfig({
     group: G.offset,
   }),
   "http.initial.offset": key.string({
-    doc: "The offset before the first record (what `${offset}` is until then). With http.offset.mode=NONE it is `${offset}` at every poll, an edit taking effect at the next task start (an offset stored without `offset_mode`, by an earlier version or a PATCH, is a position: it is sent until the next start after a poll stored the mark); an offset NONE stored is not a position reached, so a connector switched to TIMESTAMP or CURSOR starts from this one. With http.offset.mode=TIMESTAMP, a timestamp (ISO-8601 such as `2024-01-01T00:00:00Z`, or epoch seconds or milliseconds): records not newer are skipped; validation refuses a text that names no instant.",
+    doc: "The offset before the first record (what `${offset}` is until then). With http.offset.mode=NONE no position is kept: the offset a NONE task stores (marked `offset_mode` NONE) is only what it sent, so `${offset}` is http.initial.offset as configured when the task started, at every poll (an edit takes effect with the restart its config PUT makes), and a connector switched to TIMESTAMP or CURSOR starts from this one. But a stored offset without `offset_mode` (by an earlier version, or a PATCH without it) is a position: a NONE task that starts from one has it as `${offset}` at every poll instead, and once one of its polls has stored its offset with the mark, the next task start takes http.initial.offset. With http.offset.mode=TIMESTAMP, a timestamp (ISO-8601 such as `2024-01-01T00:00:00Z`, or epoch seconds or milliseconds): records not newer are skipped; validation refuses a text that names no instant.",
     default: "",
     group: G.offset,
   }),

@@ -2,19 +2,13 @@ import { describe, expect, test } from "bun:test";
 import type { JsonText } from "../../api/data/json-text.ts";
 import type { Clock } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
-import { httpSourceConfig } from "./config.ts";
 import { firstPage, paginationSettings } from "./pagination.ts";
 import { finishPage, newRun, pageRecords, pageRecordsOptions, readPage } from "./poll-run.ts";
+import { PAGE_URL, pageConfig } from "./test-support.ts";
 
 const COUNT = 200_000;
-const base = "http://127.0.0.1:1/e";
-const config = httpSourceConfig.parse({
-  "http.url": base,
-  "kafka.topic": "t",
-  "http.response.records.path": "$.data[*]",
-  "http.offset.mode": "TIMESTAMP",
-  "http.offset.field": "ts",
-});
+const base = PAGE_URL;
+const config = pageConfig({ "http.offset.mode": "TIMESTAMP", "http.offset.field": "ts" });
 const clock = { now: () => 0 } as unknown as Clock;
 const options = pageRecordsOptions(config, clock);
 const pagination = paginationSettings(config);

@@ -10,8 +10,9 @@
  * paginated API whose last page is empty ends an episode at every poll), saying how many were not
  * logged. And once a task run, with TIMESTAMP read without castorm's parser keys: the offset field
  * holds a numeric date with the year last (`12/31/2024`), which instant.ts reads month first, so the
- * operator of an API that means day first learns to set the pattern. Used by HttpSourceTask after each
- * page it reads.
+ * operator of an API that means day first learns to set the pattern. The offset fields' instants are
+ * those pageContent read (PageContent.instants, page-instants.ts): none is read again here. Used by
+ * HttpSourceTask after each page it reads.
  */
 
 import { JsonNumberText } from "../../api/data/json-reader.ts";
@@ -122,28 +123,36 @@ export class PageWarnings {
     );
   }
 
-  /** With TIMESTAMP read without parser keys, the first offset field text holding a numeric date with the year last that was read (month first). */
+  /**
+   * With TIMESTAMP read without parser keys, the first offset field text holding a numeric date with
+   * the year last that was read (month first), by the instants pageContent read (none read here).
+   */
   private monthFirst(page: PageContent): string | undefined {
-    const read = this.o.instant;
-    if (this.o.mode !== "TIMESTAMP" || read === undefined || this.o.parserKeys || this.ongoing.has("month-first"))
-      return undefined;
+    const instants = this.timestamps(page);
+    if (instants === undefined || this.o.parserKeys || this.ongoing.has("month-first")) return undefined;
     return page.values.find(
-      (value): value is string => typeof value === "string" && hasYearLastDate(value) && read(value) !== null,
+      (value, i): value is string => typeof value === "string" && instants[i] !== null && hasYearLastDate(value),
     );
   }
 
   /** With TIMESTAMP, the records whose offset field is a text or number that is no timestamp: how many, and the first. */
   private untimed(page: PageContent): { count: number; first?: string } {
-    const read = this.o.instant;
-    if (this.o.mode !== "TIMESTAMP" || read === undefined) return { count: 0 };
+    const instants = this.timestamps(page);
+    if (instants === undefined) return { count: 0 };
     let count = 0;
     let first: string | undefined;
-    for (const value of page.values)
-      if (value !== null && read(value) === null) {
+    page.values.forEach((value, i) => {
+      if (value !== null && instants[i] === null) {
         count++;
         first ??= String(value);
       }
+    });
     return { count, first };
+  }
+
+  /** With TIMESTAMP read by the task's reader, the instants of the page's offset fields (PageContent.instants). */
+  private timestamps(page: PageContent): readonly (bigint | null)[] | undefined {
+    return this.o.mode === "TIMESTAMP" && this.o.instant !== undefined ? page.instants : undefined;
   }
 
   /** A WARN when `kind` starts to hold; `ends`: false for one that is said once a task run. */

@@ -10,6 +10,7 @@ import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { cursorAdvance } from "./cursor-offset.ts";
 import { exactFieldValues } from "./exact-offsets.ts";
+import { epochNanos } from "./instant.ts";
 import {
   advanceOffset,
   encodeOffset,
@@ -23,9 +24,10 @@ import {
   sourcePartition,
 } from "./offsets.ts";
 import { newTrail, type PageTrail } from "./page-guard.ts";
+import { ComparedInstants, pageInstants } from "./page-instants.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
 import { recordKeys } from "./record-keys.ts";
-import { type RecordTimes, recordTimesOf } from "./record-timestamp.ts";
+import { type KnownInstant, type RecordTimes, recordTimesOf } from "./record-timestamp.ts";
 import {
   blankBody,
   keyFingerprint,
@@ -157,6 +159,12 @@ export interface PageContent {
   readonly values: OffsetValue[];
   /** `http.record.key.field` of each record; undefined without a key field or the record's field. */
   readonly keys: (string | undefined)[];
+  /**
+   * TIMESTAMP: each record's `values` entry as an instant (`instant`, else instant.ts), null for none
+   * or no timestamp; read once here, for pageRecords and PageWarnings (page-instants.ts). Undefined
+   * in the other modes.
+   */
+  readonly instants?: readonly (bigint | null)[];
 }
 
 /**
@@ -168,12 +176,15 @@ export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, 
   const elements = o.recordTimes?.reversed(selected) ? selected.reverse() : selected;
   const offsetField = o.mode === "NONE" ? null : o.offsetField;
   const keyField = o.keyField;
+  const values = offsetField ? await exactFieldValues(doc, elements, offsetField, slicer) : nulls(elements);
+  const instants = o.mode === "TIMESTAMP" ? await pageInstants(values, o.instant ?? epochNanos, slicer) : undefined;
   return {
     elements,
-    values: offsetField ? await exactFieldValues(doc, elements, offsetField, slicer) : nulls(elements),
+    values,
     keys: keyField
       ? await recordKeys(doc, elements, keyField, slicer)
       : new Array<undefined>(elements.length).fill(undefined),
+    ...(instants ? { instants } : {}),
   };
 }
 
@@ -250,6 +261,10 @@ export async function pageRecords(
   let best = run.best;
   let bestSeen = run.bestSeen;
   const cursor = o.mode === "CURSOR" ? cursorAdvance(page.values, o.instant) : undefined;
+  // TIMESTAMP: each field is compared as the instant pageContent read, never read again.
+  const reader = o.instant ?? epochNanos;
+  const compared = o.mode === "TIMESTAMP" ? new ComparedInstants(run.offset, best, reader) : undefined;
+  const read = compared?.read ?? reader;
   await slicer.each(run.skip, elements.length, (i) => {
     const element = elements[i]!.value;
     const value = page.values[i] ?? null;
@@ -257,9 +272,11 @@ export async function pageRecords(
     // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const before = best;
-    best = cursor ? cursor(best, value) : advanceOffset(o.mode, best, value, o.instant);
-    if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print, o.instant) : null;
-    if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, o.instant))
+    compared?.record(value, page.instants ? (page.instants[i] ?? null) : reader(value));
+    best = cursor ? cursor(best, value) : advanceOffset(o.mode, best, value, read);
+    compared?.advanced(best);
+    if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print, read) : null;
+    if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, read))
       fresh.push({ index: i, element, key, best, bestSeen });
   });
   const timestamp = o.clock.now();
@@ -270,7 +287,8 @@ export async function pageRecords(
       topic: o.topic,
       key: key ?? null,
       value: element,
-      timestamp: o.recordTimes?.at(elements[index]!.parsed, timestamp) ?? timestamp,
+      // A timestamp pointer at the offset field gives the field's value: its instant is known.
+      timestamp: o.recordTimes?.at(elements[index]!.parsed, timestamp, knownInstant(page, index, o)) ?? timestamp,
     });
   // Every record says where to resume; on the poll's last page, the last one carries the poll's
   // final offset instead (later elements of the page, skipped as not new, still count towards it).
@@ -289,6 +307,16 @@ export async function pageRecords(
   const last = fresh.at(-1);
   const final = last && (() => record(last, finalOffset({ best, bestSeen, started: run.started }, o.mode)));
   return { records, best, bestSeen, final };
+}
+
+/**
+ * The offset field of the page's record `index` and its instant, when pageContent read it (TIMESTAMP)
+ * with the reader of the record times (else they read the pointer's value themselves).
+ */
+function knownInstant(page: PageContent, index: number, o: PageRecordsOptions): KnownInstant | undefined {
+  if (o.recordTimes?.instant !== (o.instant ?? epochNanos)) return undefined;
+  const at = page.instants?.[index];
+  return at === undefined ? undefined : { value: page.values[index] ?? null, at };
 }
 
 /** The run takes its page's records (`last`: the poll's last page); returns them. */

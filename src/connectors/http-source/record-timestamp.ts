@@ -23,6 +23,7 @@ import { JsonNumberText } from "../../api/data/json-reader.ts";
 import { pointerTokens } from "../../api/data/json-spans.ts";
 import { check, key } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import type { OffsetValue } from "./offsets.ts";
 import { exactNumber, type SelectedRecord } from "./records.ts";
 import type { InstantReader } from "./timestamp-reader.ts";
 
@@ -81,10 +82,22 @@ function valueAt(record: unknown, tokens: readonly string[]): unknown {
 
 /** A page's records as Kafka gets them: their timestamps and their order. */
 export interface RecordTimes {
-  /** A record's Kafka timestamp (epoch ms) from its exact parse, undefined for the poll's time (`now`). */
-  at(parsed: unknown, now?: number): number | undefined;
+  /**
+   * A record's Kafka timestamp (epoch ms) from its exact parse, undefined for the poll's time (`now`).
+   * `known`: a value already read by the same reader and its instant (the record's TIMESTAMP offset
+   * field), not read again when the pointer's value is that one.
+   */
+  at(parsed: unknown, now?: number, known?: KnownInstant): number | undefined;
   /** Whether a page's records, in the response's order, go to Kafka reversed. */
   reversed(records: readonly SelectedRecord[]): boolean;
+  /** The reader of the pointer's values: a KnownInstant is one this reader read. */
+  readonly instant: InstantReader;
+}
+
+/** A value and its instant as the config's reader reads it. */
+export interface KnownInstant {
+  readonly value: OffsetValue;
+  readonly at: bigint | null;
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -105,13 +118,13 @@ export function recordTimesOf(c: RecordTimeKeys, instant: InstantReader): Record
   // Split once, not per record.
   const tokens = pointer !== null && isPointer(pointer) ? pointerTokens(pointer) : undefined;
   if (tokens === undefined && order !== "DESC") return undefined;
-  const at = (parsed: unknown, now = Number.POSITIVE_INFINITY): number | undefined => {
+  const at = (parsed: unknown, now = Number.POSITIVE_INFINITY, known?: KnownInstant): number | undefined => {
     if (tokens === undefined) return undefined;
     let value = valueAt(parsed, tokens);
     if (typeof value === "bigint") value = value.toString();
     if (value instanceof JsonNumberText) value = exactNumber(value);
     if (typeof value !== "string" && typeof value !== "number") return undefined;
-    const nanos = instant(value);
+    const nanos = known !== undefined && value === known.value ? known.at : instant(value);
     if (nanos === null || nanos < 0n) return undefined;
     const ms = Number(nanos / NS_PER_MS);
     return Number.isSafeInteger(ms) && ms <= now + MAX_AHEAD_MS ? ms : undefined;
@@ -125,5 +138,5 @@ export function recordTimesOf(c: RecordTimeKeys, instant: InstantReader): Record
     const last = at(records[records.length - 1]!.parsed);
     return first !== undefined && last !== undefined && first > last;
   };
-  return { at, reversed };
+  return { at, reversed, instant };
 }

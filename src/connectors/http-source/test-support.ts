@@ -1,13 +1,14 @@
 /**
  * Test support for the HTTP source's unit tests: a clock that fast-forwards through every sleep
- * (recording it), an in-memory offset reader, a task wired to them, a recording API server, and the
- * ids of records read from JSON objects.
+ * (recording it), an in-memory offset reader, a task wired to them, a recording API server, the
+ * ids of records read from JSON objects, and the config of pages read without a task.
  */
 import { materialized } from "../../api/data/json-text.ts";
 import type { SourceRecord } from "../../api/record.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { Clock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
+import { httpSourceConfig } from "./config.ts";
 import { HttpSourceTask } from "./task.ts";
 
 /**
@@ -137,3 +138,15 @@ export const linkPagedSince = (base: string): Record<string, string> => ({
 /** The `id` of each record's value (a JSON object): a number, unless told (`recordIds<string>`). */
 export const recordIds = <Id = number>(records: readonly SourceRecord[]) =>
   records.map((r) => (materialized(r.value) as { id: Id }).id);
+
+/** The URL of pages read without a task (readPage, pageRecords): nothing listens there. */
+export const PAGE_URL = "http://127.0.0.1:1/e";
+
+/** The config of pages read without a task: records at `$.data[*]`, with `keys`. */
+export const pageConfig = (keys: Record<string, string>) =>
+  httpSourceConfig.parse({
+    "http.url": PAGE_URL,
+    "kafka.topic": "t",
+    "http.response.records.path": "$.data[*]",
+    ...keys,
+  });
