@@ -9,8 +9,10 @@
  * by record when Kafka rejects them for good. For a task that `commitsAnyOrder`, records Kafka wrote are handed out
  * (`handOut`) as the coalescer learns of them, the port's `onWritten` passed to each send of several records. While the producer retries a send on its own, its last failure is the
  * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled; so
- * is a send held RETRY_GRACE_MS by the producer's connection (`connectHeld`: a frozen bootstrap broker costs a client one
- * request.timeout.ms), with one WARN until a producer connects: the producer's own retryFailure starts with its send, after the connection.
+ * is a send held RETRY_GRACE_MS before it reaches the producer (`heldBeforeSend`): by the producer's connection (a
+ * frozen bootstrap broker costs a client one request.timeout.ms), with one WARN until a producer connects, or by the
+ * creation of its topics (an admin client waiting on a frozen broker), with one WARN until a topic is ready: the
+ * producer's own retryFailure starts with its send, after both.
  * An abandoned task's producers are force-closed (`forceClose`): nothing of it reaches Kafka after its cancel.
  */
 import type { RecordRejection, SendRetry } from "../api/connector.ts";
@@ -28,6 +30,25 @@ import { SendRecovery } from "./send-recovery.ts";
 import { sendWithoutWithdrawn } from "./send-without-withdrawn.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
+
+/** What a send waits for before it reaches the producer, as its held trace and WARN say it (SourceTaskSender.heldWhile). */
+interface BeforeSend {
+  readonly held: string;
+  readonly waits: string;
+  readonly warned: "connectWarned" | "topicsWarned";
+}
+
+const CONNECTING: BeforeSend = {
+  held: "the producer is still connecting",
+  waits: "the send waits for its connection",
+  warned: "connectWarned",
+};
+
+const CREATING_TOPICS: BeforeSend = {
+  held: "its topics are still being checked or created",
+  waits: "the send waits for them",
+  warned: "topicsWarned",
+};
 
 /** A polled record and what goes to Kafka for it (what WorkerSourceTask queues: `enqueue`). */
 export interface Outgoing {
@@ -66,13 +87,15 @@ export interface SourceTaskSenderOptions {
 export class SourceTaskSender {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
-  /** A send waiting RETRY_GRACE_MS for the producer's connection, until it connects or fails (`heldByConnecting`). */
-  private connectHeld: RetriableError | undefined;
+   /** A send waiting RETRY_GRACE_MS for the producer's connection or its topics, until that wait ends (`heldWhile`). */
+  private beforeSendHeld: RetriableError | undefined;
   /**
    * The held connection's WARN was logged since a producer last connected: logged once per outage, as the recovery's
    * retries connect again (a connection that fails after request.timeout.ms each time would otherwise log one each try).
    */
   private connectWarned = false;
+  /** The held topics' WARN was logged since a topic was last found ready (as `connectWarned`, per outage). */
+  private topicsWarned = false;
   private readonly topicsReady = new Map<string, Promise<void>>();
   /** Preparing and calling `producer.send` of pipelined requests, chained so sends keep their order. */
   private sending: Promise<unknown> = Promise.resolve();
@@ -167,7 +190,7 @@ export class SourceTaskSender {
     const failure =
       this.producer?.retryFailure ??
       this.retired.find((p) => p.retryFailure !== undefined)?.retryFailure ??
-      this.connectHeld;
+      this.beforeSendHeld;
     return failure === undefined ? undefined : { failure, byProducer: true };
   }
 
@@ -245,7 +268,7 @@ export class SourceTaskSender {
       this.closeRetired();
       this.connecting ??= this.c.producer();
       const connecting = this.connecting;
-      const held = this.heldByConnecting(records.length);
+      const held = this.heldWhile(records.length, CONNECTING);
       let producer: KafkaProducer | typeof ABORTED;
       try {
         producer = await abortable(connecting, this.c.stopSignal());
@@ -271,37 +294,45 @@ export class SourceTaskSender {
     }
     const creator = this.c.topicCreator;
     if (creator) {
-      for (const topic of new Set(records.map((r) => r.topic))) {
-        let ready = this.topicsReady.get(topic);
-        if (!ready) {
-          ready = creator.ensure(topic);
-          this.topicsReady.set(topic, ready);
-          ready.catch(() => this.topicsReady.delete(topic));
+      const held = this.heldWhile(records.length, CREATING_TOPICS);
+      try {
+        for (const topic of new Set(records.map((r) => r.topic))) {
+          let ready = this.topicsReady.get(topic);
+          if (!ready) {
+            ready = creator.ensure(topic);
+            this.topicsReady.set(topic, ready);
+            ready.catch(() => this.topicsReady.delete(topic));
+          }
+          await ready;
+          this.topicsWarned = false;
         }
-        await ready;
+      } finally {
+        held.abort();
       }
     }
     return this.producer;
   }
 
   /**
-   * A send of `count` records waits for the producer's connection: once it has for RETRY_GRACE_MS, `connectHeld` (the
-   * task's Degraded trace) until the returned controller aborts (connected, failed or stopping), and a WARN unless one
-   * was since a producer last connected (`connectWarned`).
+   * A send of `count` records waits for `wait` (the producer's connection, its topics): once it has for RETRY_GRACE_MS,
+   * `beforeSendHeld` (the task's Degraded trace) until the returned controller aborts (the wait ended: done, failed or
+   * stopping), and a WARN unless one was since the wait last ended well (`connectWarned`, `topicsWarned`).
    */
-  private heldByConnecting(count: number): AbortController {
+  private heldWhile(count: number, wait: BeforeSend): AbortController {
     const ended = new AbortController();
+    let failure: RetriableError | undefined;
     ended.signal.addEventListener("abort", () => {
-      this.connectHeld = undefined;
+      if (failure !== undefined && this.beforeSendHeld === failure) this.beforeSendHeld = undefined;
     });
     this.c.clock.sleep(RETRY_GRACE_MS, ended.signal).then(() => {
       if (ended.signal.aborted) return;
-      this.connectHeld = new RetriableError(
-        `Kafka has not acknowledged a send of ${count} records within ${RETRY_GRACE_MS / 1000} s: the producer is still connecting`,
+      failure = new RetriableError(
+        `Kafka has not acknowledged a send of ${count} records within ${RETRY_GRACE_MS / 1000} s: ${wait.held}`,
       );
-      if (this.connectWarned) return;
-      this.connectWarned = true;
-      this.c.log.warn(`${this.connectHeld.message}; the send waits for its connection`);
+      this.beforeSendHeld = failure;
+      if (this[wait.warned]) return;
+      this[wait.warned] = true;
+      this.c.log.warn(`${failure.message}; ${wait.waits}`);
     });
     return ended;
   }
