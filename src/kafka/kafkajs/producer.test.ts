@@ -244,4 +244,51 @@ describe("kafkajs: a send its producer holds (p3g: the gateway said nothing whil
       jest.useRealTimers();
     }
   });
+
+  test("a send queued behind one kafkajs retries is held from its submission: reported RETRY_GRACE_MS after it, not after its start (flake2)", async () => {
+    jest.useFakeTimers();
+    try {
+      const answers: PromiseWithResolvers<{ topicName: string; partition: number; errorCode: number }[]>[] = [];
+      const started = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+      const holding = {
+        events: EVENTS,
+        on: () => () => undefined,
+        sendBatch: ({ topicMessages }: { topicMessages: { messages: Record<symbol, number>[] }[] }) => {
+          for (const { messages } of topicMessages) for (const m of messages) m[PARTITION] = 0;
+          const answer = Promise.withResolvers<{ topicName: string; partition: number; errorCode: number }[]>();
+          started[answers.push(answer) - 1]?.resolve();
+          return answer.promise;
+        },
+      } as unknown as Producer;
+      const lines: string[] = [];
+      const log = new LogManager({ sink: (line) => lines.push(line) }).get("org.apache.kafka.clients");
+      const producer = new KafkajsProducer(holding, SETTINGS, undefined, log);
+      const first = producer.send([record("t"), record("t")]);
+      await started[0]!.promise; // waitFor's polling timer is faked here
+      jest.advanceTimersByTime(1_000);
+      const second = producer.send([record("t")]); // queued: kafkajs still retries the first
+      jest.advanceTimersByTime(RETRY_GRACE_MS - 1_000);
+      expect(String(producer.retryFailure)).toBe(
+        "RetriableError: Kafka has not acknowledged a send of 2 records within 5 s",
+      );
+      jest.advanceTimersByTime(500);
+      answers[0]!.resolve([{ topicName: "t", partition: 0, errorCode: 0 }]);
+      await first;
+      await started[1]!.promise;
+      expect(producer.retryFailure).toBeUndefined(); // the second waited 4.5 s so far
+      jest.advanceTimersByTime(500);
+      expect(String(producer.retryFailure)).toBe(
+        "RetriableError: Kafka has not acknowledged a send of 1 records within 5 s",
+      );
+      answers[1]!.resolve([{ topicName: "t", partition: 0, errorCode: 0 }]);
+      await second;
+      expect(producer.retryFailure).toBeUndefined();
+      expect(lines.map((l) => l.replace(/^\[[^\]]*\] WARN /, "").replace(/;.*/, ""))).toEqual([
+        "Kafka has not acknowledged a send of 2 records within 5 s",
+        "Kafka has not acknowledged a send of 1 records within 5 s",
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
