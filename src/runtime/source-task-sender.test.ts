@@ -377,7 +377,8 @@ describe("SourceTaskSender while its topics are being created (flake2: an admin 
     expect(sender.sendRetry).toBeUndefined();
     clock.advance(1);
     await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
-    const message = "Kafka has not acknowledged a send of 2 records within 5 s: its topics are still being checked or created";
+    const message =
+      "Kafka has not acknowledged a send of 2 records within 5 s: its topics are still being checked or created";
     expect(sender.sendRetry).toEqual({ failure: new RetriableError(message), byProducer: true });
     clock.advance(60_000);
     expect(lines.filter((l) => l.includes(message))).toEqual([

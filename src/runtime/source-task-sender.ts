@@ -87,7 +87,7 @@ export interface SourceTaskSenderOptions {
 export class SourceTaskSender {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
-   /** A send waiting RETRY_GRACE_MS for the producer's connection or its topics, until that wait ends (`heldWhile`). */
+  /** A send waiting RETRY_GRACE_MS for the producer's connection or its topics, until that wait ends (`heldWhile`). */
   private beforeSendHeld: RetriableError | undefined;
   /**
    * The held connection's WARN was logged since a producer last connected: logged once per outage, as the recovery's

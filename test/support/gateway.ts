@@ -103,7 +103,8 @@ export function spawnGateway(options: GatewayOptions) {
 }
 
 /** The REST server's line for a request it answered (NCSA log format). */
-const REST_REQUEST_LINE = /\] INFO \S+ - \S+ \[[^\]]*\] "[A-Z]+ .*\(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/;
+const REST_REQUEST_LINE =
+  /\] INFO \S+ - \S+ \[[^\]]*\] "[A-Z]+ .*\(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/;
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { proc, output, pumped } = spawnGateway(options);
