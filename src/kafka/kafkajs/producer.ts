@@ -207,31 +207,30 @@ export class KafkajsProducer implements KafkaProducer {
     if (records.length === 0) return Promise.resolve([]);
     // From its submission, not its start: one queued behind a send kafkajs still retries waits on Kafka too.
     const held = this.heldAfterGrace(records.length);
-    const result = this.tail
-      .then(() => {
-        if (this.failure) throw markNeverSent(notSent(this.failure));
-        const kafkajs = toKafkajsMessages(records);
-        // Each partition's answer as kafkajs gets it (dependency patch 21): what the send wrote when it fails.
-        const answers: RecordMetadata[] = [];
-        const acknowledged = () => producedBy(records, kafkajs.messages, answers);
-        const aborted = Promise.withResolvers<never>();
-        const abort = (error: Error) => aborted.reject(withAcknowledged(error, acknowledged()));
-        this.abortSend = abort;
-        const expiry = setTimeout(
-          () => this.stop(expired(records, kafkajs.messages, acknowledged(), this.s.deliveryTimeoutMs)),
-          this.s.deliveryTimeoutMs,
-        );
-        return Promise.race([this.sendNow(records, kafkajs, answers), aborted.promise])
-          .catch((error: Error) => {
-            this.failure ??= error;
-            throw error;
-          })
-          .finally(() => {
-            clearTimeout(expiry);
-            if (this.abortSend === abort) this.abortSend = undefined;
-          });
-      })
-      .finally(held);
+    const sent = this.tail.then(() => {
+      if (this.failure) throw markNeverSent(notSent(this.failure));
+      const kafkajs = toKafkajsMessages(records);
+      // Each partition's answer as kafkajs gets it (dependency patch 21): what the send wrote when it fails.
+      const answers: RecordMetadata[] = [];
+      const acknowledged = () => producedBy(records, kafkajs.messages, answers);
+      const aborted = Promise.withResolvers<never>();
+      const abort = (error: Error) => aborted.reject(withAcknowledged(error, acknowledged()));
+      this.abortSend = abort;
+      const expiry = setTimeout(
+        () => this.stop(expired(records, kafkajs.messages, acknowledged(), this.s.deliveryTimeoutMs)),
+        this.s.deliveryTimeoutMs,
+      );
+      return Promise.race([this.sendNow(records, kafkajs, answers), aborted.promise])
+        .catch((error: Error) => {
+          this.failure ??= error;
+          throw error;
+        })
+        .finally(() => {
+          clearTimeout(expiry);
+          if (this.abortSend === abort) this.abortSend = undefined;
+        });
+    });
+    const result = sent.finally(held);
     this.tail = result.catch(() => undefined);
     return result;
   }
