@@ -319,78 +319,48 @@ describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, exp
   });
 });
 
-describe("SourceTaskSender while its producer is still connecting (explore33 F3: a frozen first bootstrap broker)", () => {
-  test("a send held RETRY_GRACE_MS by the connection is the producer's retry, with one WARN, until the producer connects", async () => {
-    const broker = new HeldBroker();
-    const clock = new ManualClock();
-    const connection = Promise.withResolvers<KafkaProducer>();
-    const { producer } = senderOn(broker, true);
-    const lines: string[] = [];
-    const basics = taskBasics("all");
-    const sender = new SourceTaskSender({
-      ...basics,
-      log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
-      clock,
-      producer: () => connection.promise,
-      stopSignal: () => new AbortController().signal,
-      ...LIMITS,
-    });
-    const batch = sender.enqueue([outgoing("t", "A"), outgoing("t", "B")]);
-    await waitFor(() => clock.pending === 1, { what: "the send waiting for the connection" });
-    clock.advance(4_999);
-    expect(sender.sendRetry).toBeUndefined();
-    clock.advance(1);
-    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
-    const message = "Kafka has not acknowledged a send of 2 records within 5 s: the producer is still connecting";
-    expect(sender.sendRetry).toEqual({ failure: new RetriableError(message), byProducer: true });
-    expect(lines.filter((l) => l.includes(message))).toEqual([
-      expect.stringContaining(`] WARN ${message}; the send waits for its connection (test)`),
-    ]);
+describe("SourceTaskSender while a send waits before its producer (explore33 F3: a frozen first bootstrap broker; flake2: its topics' creation)", () => {
+  test.each([
+    { by: "the connection", held: "the producer is still connecting", waits: "the send waits for its connection" },
+    { by: "its topics", held: "its topics are still being checked or created", waits: "the send waits for them" },
+  ])(
+    "a send held RETRY_GRACE_MS by $by is the producer's retry, with one WARN, until that wait ends",
+    async ({ by, held, waits }) => {
+      const broker = new HeldBroker();
+      const clock = new ManualClock();
+      const wait = Promise.withResolvers<void>();
+      const { producer } = senderOn(broker, true);
+      const connecting = by === "the connection";
+      const lines: string[] = [];
+      const sender = new SourceTaskSender({
+        ...taskBasics("all"),
+        log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
+        clock,
+        producer: connecting ? () => wait.promise.then(() => producer) : async () => producer,
+        ...(connecting ? {} : { topicCreator: { ensure: () => wait.promise, close: async () => {} } }),
+        stopSignal: () => new AbortController().signal,
+        ...LIMITS,
+      });
+      const batch = sender.enqueue([outgoing("t", "A"), outgoing("t", "B")]);
+      await waitFor(() => clock.pending === 1, { what: `the send waiting for ${by}` });
+      clock.advance(4_999);
+      expect(sender.sendRetry).toBeUndefined();
+      clock.advance(1);
+      await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+      const message = `Kafka has not acknowledged a send of 2 records within 5 s: ${held}`;
+      expect(sender.sendRetry).toEqual({ failure: new RetriableError(message), byProducer: true });
+      clock.advance(60_000);
+      expect(lines.filter((l) => l.includes(message))).toEqual([
+        expect.stringContaining(`] WARN ${message}; ${waits} (test)`),
+      ]);
 
-    // The connected producer sends them; the report is gone.
-    connection.resolve(producer);
-    await broker.answerUntil(batch);
-    expect(offsetsOf(await batch)).toEqual([0, 1]);
-    expect(sender.sendRetry).toBeUndefined();
-  });
-});
-
-describe("SourceTaskSender while its topics are being created (flake2: an admin client waiting on a frozen broker)", () => {
-  test("a send held RETRY_GRACE_MS by its topics is the producer's retry, with one WARN, until they are ready", async () => {
-    const broker = new HeldBroker();
-    const clock = new ManualClock();
-    const created = Promise.withResolvers<void>();
-    const { producer } = senderOn(broker, true);
-    const lines: string[] = [];
-    const sender = new SourceTaskSender({
-      ...taskBasics("all"),
-      log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
-      clock,
-      producer: async () => producer,
-      topicCreator: { ensure: () => created.promise, close: async () => {} },
-      stopSignal: () => new AbortController().signal,
-      ...LIMITS,
-    });
-    const batch = sender.enqueue([outgoing("t", "A"), outgoing("t", "B")]);
-    await waitFor(() => clock.pending === 1, { what: "the send waiting for its topics" });
-    clock.advance(4_999);
-    expect(sender.sendRetry).toBeUndefined();
-    clock.advance(1);
-    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
-    const message =
-      "Kafka has not acknowledged a send of 2 records within 5 s: its topics are still being checked or created";
-    expect(sender.sendRetry).toEqual({ failure: new RetriableError(message), byProducer: true });
-    clock.advance(60_000);
-    expect(lines.filter((l) => l.includes(message))).toEqual([
-      expect.stringContaining(`] WARN ${message}; the send waits for them (test)`),
-    ]);
-
-    // The topic created, the producer sends them; the report is gone.
-    created.resolve();
-    await broker.answerUntil(batch);
-    expect(offsetsOf(await batch)).toEqual([0, 1]);
-    expect(sender.sendRetry).toBeUndefined();
-  });
+      // The wait over, the producer sends them; the report is gone.
+      wait.resolve();
+      await broker.answerUntil(batch);
+      expect(offsetsOf(await batch)).toEqual([0, 1]);
+      expect(sender.sendRetry).toBeUndefined();
+    },
+  );
 });
 
 /** A sender whose every connection waits for the test (`connections`), its log lines in `lines`, its backoffs on `clock`. */
