@@ -38,9 +38,8 @@
  * part in its only Produce answer (produce-answer.ts keeps that answer) says which records were written, at which
  * offsets, and names the refused topics (`partlyRefused`). `forceClose` (an abandoned source task's) rejects the send
  * under way at once (it may still be written), the queued ones as never sent, and disconnects. A send still unsettled
- * RETRY_GRACE_MS after it was submitted (under way, or queued behind one kafkajs still retries) is `retryFailure` (the
- * source task's Degraded trace, as the default client's retries) and one WARN, until it settles: without them the
- * gateway said nothing of its own while kafkajs retried it.
+ * RETRY_GRACE_MS after it started is `retryFailure` (the source task's Degraded trace, as the default client's retries)
+ * and one WARN, until it settles: without them the gateway said nothing of its own while kafkajs retried it.
  */
 import type { Producer, ProducerBatch, RecordMetadata } from "kafkajs";
 import { ConnectError, RetriableError } from "../../errors.ts";
@@ -192,7 +191,7 @@ export class KafkajsProducer implements KafkaProducer {
   private abortSend: ((error: Error) => void) | undefined;
   /** The disconnect under way (close, or forceClose's). */
   private disconnected: Promise<void> | undefined;
-  /** The latest send unsettled RETRY_GRACE_MS after its submission (`heldAfterGrace`), until it settles. */
+  /** The send under way, once unsettled RETRY_GRACE_MS (`held`), until it settles. */
   private heldFailure: RetriableError | undefined;
   readonly maxInFlight = 1;
 
@@ -205,9 +204,7 @@ export class KafkajsProducer implements KafkaProducer {
     // Not the failure itself: it may list the records of its own send written (PartlyWritten), not these.
     if (this.failure) return Promise.reject(markNeverSent(notSent(this.failure)));
     if (records.length === 0) return Promise.resolve([]);
-    // From its submission, not its start: one queued behind a send kafkajs still retries waits on Kafka too.
-    const held = this.heldAfterGrace(records.length);
-    const sent = this.tail.then(() => {
+    const result = this.tail.then(() => {
       if (this.failure) throw markNeverSent(notSent(this.failure));
       const kafkajs = toKafkajsMessages(records);
       // Each partition's answer as kafkajs gets it (dependency patch 21): what the send wrote when it fails.
@@ -220,6 +217,7 @@ export class KafkajsProducer implements KafkaProducer {
         () => this.stop(expired(records, kafkajs.messages, acknowledged(), this.s.deliveryTimeoutMs)),
         this.s.deliveryTimeoutMs,
       );
+      const held = setTimeout(() => this.held(records.length), RETRY_GRACE_MS);
       return Promise.race([this.sendNow(records, kafkajs, answers), aborted.promise])
         .catch((error: Error) => {
           this.failure ??= error;
@@ -227,10 +225,11 @@ export class KafkajsProducer implements KafkaProducer {
         })
         .finally(() => {
           clearTimeout(expiry);
+          clearTimeout(held);
+          this.heldFailure = undefined;
           if (this.abortSend === abort) this.abortSend = undefined;
         });
     });
-    const result = sent.finally(held);
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -333,24 +332,16 @@ export class KafkajsProducer implements KafkaProducer {
   }
 
   /**
-   * A send of `count` records submitted now: if still unsettled RETRY_GRACE_MS later, it is `retryFailure` and one WARN
-   * (kafkajs retries it, or the send ahead of it: their own WARN lines, throttled, say why), not one a retry. Returns
-   * what to call once it settles: its failure is cleared then, unless a later send's replaced it.
+   * The send under way (of `count` records) is still unsettled RETRY_GRACE_MS after it started: kafkajs retries it (its
+   * own WARN lines, throttled, say why). One WARN a send, not one a retry.
    */
-  private heldAfterGrace(count: number): () => void {
-    let failure: RetriableError | undefined;
-    const timer = setTimeout(() => {
-      failure = new RetriableError(
-        `Kafka has not acknowledged a send of ${count} records within ${RETRY_GRACE_MS / 1000} s`,
-      );
-      this.heldFailure = failure;
-      this.log.warn(
-        `${failure.message}; the producer retries it until delivery.timeout.ms (${this.s.deliveryTimeoutMs} ms)`,
-      );
-    }, RETRY_GRACE_MS);
-    return () => {
-      clearTimeout(timer);
-      if (failure !== undefined && this.heldFailure === failure) this.heldFailure = undefined;
-    };
+  private held(count: number): void {
+    const failure = new RetriableError(
+      `Kafka has not acknowledged a send of ${count} records within ${RETRY_GRACE_MS / 1000} s`,
+    );
+    this.heldFailure = failure;
+    this.log.warn(
+      `${failure.message}; the producer retries it until delivery.timeout.ms (${this.s.deliveryTimeoutMs} ms)`,
+    );
   }
 }
