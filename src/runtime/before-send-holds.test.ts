@@ -17,7 +17,8 @@ describe("BeforeSendHolds", () => {
     const b = holds.hold(2);
     b.waitingFor("topics");
     clock.advance(5_000);
-    const bHeld = "Kafka has not acknowledged a send of 2 records within 5 s: its topics are still being checked or created";
+    const bHeld =
+      "Kafka has not acknowledged a send of 2 records within 5 s: its topics are still being checked or created";
     await waitFor(() => holds.failure?.message === bHeld, { what: "B reported" });
     a.end();
     expect(holds.failure).toEqual(new RetriableError(bHeld));

@@ -383,7 +383,9 @@ describe("SourceTaskSender while a send waits before its producer (explore33 F3:
       clock.advance(1);
       await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
       expect(sender.sendRetry).toEqual(heldTrace(2, held));
-      expect(warns()).toEqual([expect.stringContaining(`] WARN ${heldTrace(2, held).failure.message}; ${waits} (test)`)]);
+      expect(warns()).toEqual([
+        expect.stringContaining(`] WARN ${heldTrace(2, held).failure.message}; ${waits} (test)`),
+      ]);
 
       // The wait over, the producer sends them; the report is gone.
       if (topics) ensures[0]!.ready.resolve();

@@ -292,7 +292,11 @@ export class SourceTaskSender {
   /** The topics of `records` not found ready yet (`topicsEnsured`); undefined when there is none. */
   private topicsToEnsure(records: readonly ProducerRecord[]): Set<string> | undefined {
     let topics: Set<string> | undefined;
-    for (const { topic } of records) if (!this.topicsEnsured.has(topic)) (topics ??= new Set()).add(topic);
+    for (const { topic } of records) {
+      if (this.topicsEnsured.has(topic)) continue;
+      topics ??= new Set();
+      topics.add(topic);
+    }
     return topics;
   }
 
@@ -301,7 +305,11 @@ export class SourceTaskSender {
    * is logged again only once a send found all its topics ready: one topic ready while another's creation keeps
    * failing is still the same outage.
    */
-  private async ensureTopics(creator: TopicCreator, topics: ReadonlySet<string>, held: BeforeSendHold): Promise<boolean> {
+  private async ensureTopics(
+    creator: TopicCreator,
+    topics: ReadonlySet<string>,
+    held: BeforeSendHold,
+  ): Promise<boolean> {
     held.waitingFor("topics");
     for (const topic of topics) {
       let ready = this.topicsReady.get(topic);
