@@ -279,6 +279,27 @@ describe("SourceTaskSender stopping while a request fails for good (notsent-503)
     expect(await second).toEqual({ from: 0 });
     expect(broker.logs.get("t-0") ?? []).toEqual([]);
   });
+
+  test("a request whose topic's creation the stop ends is not sent; nor is the later one to ready topics behind it (it would be written after the stop, ahead of the earlier one's records)", async () => {
+    const broker = new HeldBroker();
+    const asked: string[] = [];
+    const { sender, stop } = senderOn(broker, true, {
+      topicReady: (topic) => {
+        asked.push(topic);
+        return topic === "u" ? new Promise<void>(() => {}) : Promise.resolve();
+      },
+    });
+    const warm = sender.enqueue([outgoing("t", "W")]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("u", "X"), outgoing("t", "AONE")]);
+    await waitFor(() => asked.includes("u"), { what: "the first request waiting for topic u" });
+    const second = sender.enqueue([outgoing("t", "ATWO")]);
+    stop.abort();
+    await broker.answerUntil(Promise.all([first, second]));
+    expect(broker.logs.get("t-0")).toEqual(["W"]);
+    expect(await first).toEqual({ from: 0 });
+    expect(await second).toEqual({ from: 0 });
+  });
 });
 
 /**

@@ -85,6 +85,11 @@ export class SourceTaskSender {
    * recovers the failed requests in order (a new attempt in between could land ahead of them).
    */
   private producerFailed = false;
+  /**
+   * Set when the task's stop gave up an attempt before its send (its producer or topics not ready): every later attempt
+   * fails unsent too, so none is written after it (out of poll order, and again after a restart).
+   */
+  private givenUpOnStop = false;
   /** The current producer's `refusals` when it connected or the coalescer's last recovery ended: refusals handled. */
   private refusalsSeen = 0;
   /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
@@ -386,6 +391,7 @@ export class SourceTaskSender {
     chunk: readonly Outgoing[],
     onWritten?: WrittenPart,
   ): Promise<readonly (ProducedMetadata | null)[]> {
+    if (this.givenUpOnStop) throw markNeverSent(stopping());
     if (this.producerFailed) throw markNeverSent(new NotSentError("An earlier send failed; sent again after it"));
     const records = chunk.map((o) => o.produced);
     this.beforeSend.push(chunk);
@@ -394,9 +400,13 @@ export class SourceTaskSender {
     const turn = this.sending.then(async () => {
       let producer: KafkaProducer | undefined;
       try {
+        if (this.givenUpOnStop) throw stopping();
         if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
         producer = await this.ensureProducerAndTopics(records);
-        if (!producer) throw new RetriableError("The task is stopping");
+        if (!producer) {
+          this.givenUpOnStop = true;
+          throw stopping();
+        }
         // A send failed while this one waited (producer, topics): it goes again after that one's records.
         if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
       } catch (error) {
@@ -433,4 +443,9 @@ function takeBack(h: Handed, asked: ReadonlySet<SourceRecord>, taken: Set<Source
   const indexes: number[] = [];
   for (let k = 0; k < count; k++) if (asked.has(at(k))) indexes.push(k);
   if (indexes.length > 0) for (const k of h.producer.withdraw?.(h, indexes) ?? []) taken.add(at(k));
+}
+
+/** An attempt given up before its send because the task stops. */
+function stopping(): RetriableError {
+  return new RetriableError("The task is stopping");
 }
