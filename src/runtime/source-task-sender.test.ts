@@ -380,6 +380,7 @@ const TOPICS = "its topics are still being checked or created";
 const heldTrace = (count: number, held: string) => ({
   failure: new RetriableError(`Kafka has not acknowledged a send of ${count} records within 5 s: ${held}`),
   byProducer: true,
+  waits: held === CONNECTING ? "the send waits until its producer connects" : "the send waits until they are ready",
 });
 
 describe("SourceTaskSender while a send waits before its producer (explore33 F3: a frozen first bootstrap broker; flake2: its topics' creation)", () => {
@@ -470,6 +471,24 @@ describe("SourceTaskSender while a send waits before its producer (explore33 F3:
     stop.abort();
     await waitFor(() => sender.sendRetry === undefined, { what: "the trace cleared on stop" });
     expect(await settled(batch)).toEqual({ from: 0 }); // never sent
+  });
+
+  // review flake2-c P3-b: the fast path of a send whose producer is connected and whose topics were all found ready.
+  test("a send whose producer is connected and whose topics were found ready starts no hold and asks for no topic", async () => {
+    const broker = new HeldBroker();
+    const { producer } = senderOn(broker, true);
+    const { sender, clock, connections, ensures } = senderOnCue({ topics: true });
+    const first = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => connections.length === 1, { what: "the send waiting to connect" });
+    connections[0]!.resolve(producer);
+    await waitFor(() => ensures.length === 1, { what: "topic t checked" });
+    ensures[0]!.ready.resolve();
+    await broker.answerUntil(first);
+    const sleeps = clock.sleeps.length;
+    const second = sender.enqueue([outgoing("t", "B")]);
+    await broker.answerUntil(second);
+    expect(offsetsOf(await second)).toEqual([1]);
+    expect([clock.sleeps.length - sleeps, clock.pending, ensures.length]).toEqual([0, 0, 1]);
   });
 });
 

@@ -9,8 +9,8 @@
  * by record when Kafka rejects them for good. For a task that `commitsAnyOrder`, records Kafka wrote are handed out
  * (`handOut`) as the coalescer learns of them, the port's `onWritten` passed to each send of several records. While the producer retries a send on its own, its last failure is the
  * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled; so
- * is a send held RETRY_GRACE_MS before it reaches the producer, by its connection or its topics (before-send-holds.ts):
- * the producer's own retryFailure starts with its send, after both. A send whose topics were all found ready before
+ * is a send held RETRY_GRACE_MS before it reaches the producer, by its connection or its topics (before-send-holds.ts),
+ * its trace ending with how it waits: the producer's own retryFailure starts with its send, after both. A send whose topics were all found ready before
  * (`topicsEnsured`) and whose producer is connected is not held at all.
  * An abandoned task's producers are force-closed (`forceClose`): nothing of it reaches Kafka after its cancel.
  */
@@ -172,11 +172,8 @@ export class SourceTaskSender {
   get sendRetry(): SendRetry | undefined {
     const byTask = this.recovery.retryFailure;
     if (byTask !== undefined) return { failure: byTask, byProducer: false };
-    const failure =
-      this.producer?.retryFailure ??
-      this.retired.find((p) => p.retryFailure !== undefined)?.retryFailure ??
-      this.holds.failure;
-    return failure === undefined ? undefined : { failure, byProducer: true };
+    const failure = this.producer?.retryFailure ?? this.retired.find((p) => p.retryFailure !== undefined)?.retryFailure;
+    return failure === undefined ? this.holds.retry : { failure, byProducer: true };
   }
 
   /**
