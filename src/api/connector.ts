@@ -95,6 +95,11 @@ export interface SendRetry {
    * the send failed (nothing more is polled from the task).
    */
   readonly byProducer: boolean;
+  /**
+   * A send held before it reaches the producer (its connection, its topics' creation: BeforeSendHolds): how it waits,
+   * the trace's ending instead of the producer's retries, e.g. "the send waits until they are ready".
+   */
+  readonly waits?: string;
 }
 
 export interface SourceTaskContext extends PluginContext {

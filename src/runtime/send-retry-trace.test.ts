@@ -10,6 +10,7 @@ const INGEST = {
   byTask: RETRIED,
   byProducer: RETRIED,
   unanswered: "requests are not acknowledged until Kafka takes the records.",
+  held: "Requests are not acknowledged until Kafka takes the records.",
 };
 const byTask = (failure: unknown) => ({ failure, byProducer: false });
 
@@ -42,6 +43,19 @@ describe("sendRetryTrace", () => {
       "Degraded: Kafka does not take the task's records (the last attempt failed: NOT_LEADER_OR_FOLLOWER); the producer retries it until delivery.timeout.ms.",
     );
   });
+
+  test.each([
+    [undefined, "the send waits until they are ready."],
+    [INGEST, "the send waits until they are ready. Requests are not acknowledged until Kafka takes the records."],
+  ])(
+    "a send held before its producer ends with how it waits, not the producer's retries (wording %#)",
+    (wording, ending) => {
+      const held = { failure: new RetriableError("its topics are still being checked or created"), byProducer: true };
+      expect(sendRetryTrace({ ...held, waits: "the send waits until they are ready" }, wording)).toEndWith(
+        `(the last attempt failed: its topics are still being checked or created); ${ending}`,
+      );
+    },
+  );
 
   // explore31 F2: a hung leader read RUNNING with no trace until request.timeout.ms failed the request.
   describe("when a broker has not answered a produce request yet", () => {

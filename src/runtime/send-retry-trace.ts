@@ -5,7 +5,7 @@
  * source: p3ingest round b), the HTTP source when its API is not being retried; a kafka-mode ingest task words it for its requests
  * (HttpIngestSourceTask.degradedTrace), as the spool's Degraded trace is in spool mode
  * (spool-metrics.ts). Without it such a task read RUNNING without a trace while nothing reached
- * Kafka (p3ingest). A produce request a broker has not answered yet (the default client's, unanswered-request.ts)
+ * Kafka (p3ingest). A send held before its producer (its connection, its topics) ends with how it waits (SendRetry.waits). A produce request a broker has not answered yet (the default client's, unanswered-request.ts)
  * names the broker and how long (explore31 F2). Null once the send goes through. The herder redacts it as a FAILED trace.
  */
 import type { SendRetry } from "../api/connector.ts";
@@ -22,6 +22,8 @@ export interface SendRetryWording {
   readonly byProducer: string;
   /** A produce request not answered yet (not retried before request.timeout.ms). */
   readonly unanswered: string;
+  /** Said after a held send's own ending (SendRetry.waits), if anything. */
+  readonly held?: string;
 }
 
 /**
@@ -46,5 +48,11 @@ export function sendRetryTrace(
     return `Degraded: ${unansweredText(unanswered, `a produce request of ${wording.records}`)}; ${wording.unanswered}`;
   const missing = missingTopicsOf(retry.failure);
   const cause = missing ? missingTopicText(missing) : `the last attempt failed: ${messageOf(retry.failure)}`;
-  return `Degraded: Kafka does not take ${wording.records} (${cause}); ${retry.byProducer ? wording.byProducer : wording.byTask}`;
+  const ending =
+    retry.waits !== undefined
+      ? `${retry.waits}.${wording.held === undefined ? "" : ` ${wording.held}`}`
+      : retry.byProducer
+        ? wording.byProducer
+        : wording.byTask;
+  return `Degraded: Kafka does not take ${wording.records} (${cause}); ${ending}`;
 }

@@ -279,6 +279,27 @@ describe("SourceTaskSender stopping while a request fails for good (notsent-503)
     expect(await second).toEqual({ from: 0 });
     expect(broker.logs.get("t-0") ?? []).toEqual([]);
   });
+
+  test("a request whose topic's creation the stop ends is not sent; nor is the later one to ready topics behind it (it would be written after the stop, ahead of the earlier one's records)", async () => {
+    const broker = new HeldBroker();
+    const asked: string[] = [];
+    const { sender, stop } = senderOn(broker, true, {
+      topicReady: (topic) => {
+        asked.push(topic);
+        return topic === "u" ? new Promise<void>(() => {}) : Promise.resolve();
+      },
+    });
+    const warm = sender.enqueue([outgoing("t", "W")]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("u", "X"), outgoing("t", "AONE")]);
+    await waitFor(() => asked.includes("u"), { what: "the first request waiting for topic u" });
+    const second = sender.enqueue([outgoing("t", "ATWO")]);
+    stop.abort();
+    await broker.answerUntil(Promise.all([first, second]));
+    expect(broker.logs.get("t-0")).toEqual(["W"]);
+    expect(await first).toEqual({ from: 0 });
+    expect(await second).toEqual({ from: 0 });
+  });
 });
 
 /**
@@ -319,48 +340,21 @@ describe("SourceTaskSender.forceClose (its task abandoned: Connect's cancel, exp
   });
 });
 
-describe("SourceTaskSender while its producer is still connecting (explore33 F3: a frozen first bootstrap broker)", () => {
-  test("a send held RETRY_GRACE_MS by the connection is the producer's retry, with one WARN, until the producer connects", async () => {
-    const broker = new HeldBroker();
-    const clock = new ManualClock();
-    const connection = Promise.withResolvers<KafkaProducer>();
-    const { producer } = senderOn(broker, true);
-    const lines: string[] = [];
-    const basics = taskBasics("all");
-    const sender = new SourceTaskSender({
-      ...basics,
-      log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
-      clock,
-      producer: () => connection.promise,
-      stopSignal: () => new AbortController().signal,
-      ...LIMITS,
-    });
-    const batch = sender.enqueue([outgoing("t", "A"), outgoing("t", "B")]);
-    await waitFor(() => clock.pending === 1, { what: "the send waiting for the connection" });
-    clock.advance(4_999);
-    expect(sender.sendRetry).toBeUndefined();
-    clock.advance(1);
-    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
-    const message = "Kafka has not acknowledged a send of 2 records within 5 s: the producer is still connecting";
-    expect(sender.sendRetry).toEqual({ failure: new RetriableError(message), byProducer: true });
-    expect(lines.filter((l) => l.includes(message))).toEqual([
-      expect.stringContaining(`] WARN ${message}; the send waits for its connection (test)`),
-    ]);
-
-    // The connected producer sends them; the report is gone.
-    connection.resolve(producer);
-    await broker.answerUntil(batch);
-    expect(offsetsOf(await batch)).toEqual([0, 1]);
-    expect(sender.sendRetry).toBeUndefined();
-  });
-});
-
-/** A sender whose every connection waits for the test (`connections`), its log lines in `lines`, its backoffs on `clock`. */
-function senderConnectingOnCue() {
+/**
+ * A sender whose every connection waits for the test (`connections`), and with `topics` every check of a topic too
+ * (`ensures`: each one's topic and outcome, in call order); its log lines in `lines`, its backoffs on `clock`.
+ */
+function senderOnCue(o: { topics?: boolean } = {}) {
   const clock = new ManualClock();
   const connections: PromiseWithResolvers<KafkaProducer>[] = [];
+  const ensures: { topic: string; ready: PromiseWithResolvers<void> }[] = [];
   const lines: string[] = [];
   const stop = new AbortController();
+  const ensure = (topic: string) => {
+    const ready = Promise.withResolvers<void>();
+    ensures.push({ topic, ready });
+    return ready.promise;
+  };
   const sender = new SourceTaskSender({
     ...taskBasics("all"),
     log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
@@ -370,21 +364,168 @@ function senderConnectingOnCue() {
       connections.push(connection);
       return connection.promise;
     },
+    ...(o.topics ? { topicCreator: { ensure, close: async () => {} } } : {}),
     stopSignal: () => stop.signal,
     ...LIMITS,
   });
-  return { sender, clock, connections, lines, stop };
+  /** The WARN lines logged. */
+  const warns = () => lines.filter((l) => l.includes("] WARN "));
+  return { sender, clock, connections, ensures, lines, warns, stop };
 }
 
-describe("SourceTaskSender while every connection fails after 10 s (a frozen bootstrap broker, request.timeout.ms 10 s)", () => {
-  const held = "the producer is still connecting";
-  const heldTrace = {
-    failure: new RetriableError(`Kafka has not acknowledged a send of 1 records within 5 s: ${held}`),
-    byProducer: true,
-  };
+const CONNECTING = "the producer is still connecting";
+const TOPICS = "its topics are still being checked or created";
 
+/** The trace of a send of `count` records held before its producer by `held` (CONNECTING, TOPICS). */
+const heldTrace = (count: number, held: string) => ({
+  failure: new RetriableError(`Kafka has not acknowledged a send of ${count} records within 5 s: ${held}`),
+  byProducer: true,
+  waits: held === CONNECTING ? "the send waits until its producer connects" : "the send waits until they are ready",
+});
+
+describe("SourceTaskSender while a send waits before its producer (explore33 F3: a frozen first bootstrap broker; flake2: its topics' creation)", () => {
+  test.each([
+    { by: "the connection", held: CONNECTING, waits: "the send waits for its connection" },
+    { by: "its topics", held: TOPICS, waits: "the send waits for them" },
+  ])(
+    "a send held RETRY_GRACE_MS by $by is the producer's retry, with one WARN, until that wait ends",
+    async ({ by, held, waits }) => {
+      const broker = new HeldBroker();
+      const { producer } = senderOn(broker, true);
+      const topics = by === "its topics";
+      const { sender, clock, connections, ensures, warns } = senderOnCue({ topics });
+      const batch = sender.enqueue([outgoing("t", "A"), outgoing("t", "B")]);
+      await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the send waiting to connect" });
+      if (topics) {
+        connections[0]!.resolve(producer);
+        await waitFor(() => ensures.length === 1, { what: "the send waiting for its topic" });
+      }
+      clock.advance(4_999);
+      expect(sender.sendRetry).toBeUndefined();
+      clock.advance(1);
+      await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+      expect(sender.sendRetry).toEqual(heldTrace(2, held));
+      expect(warns()).toEqual([
+        expect.stringContaining(`] WARN ${heldTrace(2, held).failure.message}; ${waits} (test)`),
+      ]);
+
+      // The wait over, the producer sends them; the report is gone.
+      if (topics) ensures[0]!.ready.resolve();
+      else connections[0]!.resolve(producer);
+      await broker.answerUntil(batch);
+      expect(offsetsOf(await batch)).toEqual([0, 1]);
+      expect(sender.sendRetry).toBeUndefined();
+    },
+  );
+
+  test.each([
+    { connectedAfterMs: 4_000, warned: [TOPICS] },
+    { connectedAfterMs: 6_000, warned: [CONNECTING, TOPICS] },
+  ])(
+    "one grace from the start of the send's wait, connected after $connectedAfterMs ms: reported 5 s into it, as waiting for its topics once connected (review flake2-b P3-3)",
+    async ({ connectedAfterMs, warned }) => {
+      const broker = new HeldBroker();
+      const { producer } = senderOn(broker, true);
+      const { sender, clock, connections, ensures, warns } = senderOnCue({ topics: true });
+      const batch = sender.enqueue([outgoing("t", "A")]);
+      await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the send waiting to connect" });
+      clock.advance(connectedAfterMs);
+      if (connectedAfterMs >= 5_000) {
+        await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+        expect(sender.sendRetry).toEqual(heldTrace(1, CONNECTING));
+      }
+      connections[0]!.resolve(producer);
+      await waitFor(() => ensures.length === 1, { what: "the send waiting for its topic" });
+      if (connectedAfterMs < 5_000) {
+        clock.advance(4_999 - connectedAfterMs);
+        expect(sender.sendRetry).toBeUndefined();
+        clock.advance(1);
+      }
+      await waitFor(() => String(sender.sendRetry?.failure).endsWith(TOPICS), { what: "held by its topic" });
+      expect(sender.sendRetry).toEqual(heldTrace(1, TOPICS));
+      expect(warns()).toEqual(warned.map((held) => expect.stringContaining(`within 5 s: ${held}; `)));
+
+      ensures[0]!.ready.resolve();
+      await broker.answerUntil(batch);
+      expect(offsetsOf(await batch)).toEqual([0]);
+      expect(sender.sendRetry).toBeUndefined();
+    },
+  );
+
+  test.each([
+    { by: "the connection", held: CONNECTING },
+    { by: "its topics", held: TOPICS },
+  ])("a send held by $by is reported until the task stops (review flake2-b P3-1)", async ({ by, held }) => {
+    const { producer } = senderOn(new HeldBroker(), true);
+    const topics = by === "its topics";
+    const { sender, clock, connections, ensures, stop } = senderOnCue({ topics });
+    const batch = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the send waiting to connect" });
+    if (topics) {
+      connections[0]!.resolve(producer);
+      await waitFor(() => ensures.length === 1, { what: "the send waiting for its topic" });
+    }
+    clock.advance(5_000);
+    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+    expect(sender.sendRetry).toEqual(heldTrace(1, held));
+    stop.abort();
+    await waitFor(() => sender.sendRetry === undefined, { what: "the trace cleared on stop" });
+    expect(await settled(batch)).toEqual({ from: 0 }); // never sent
+  });
+
+  // review flake2-c P3-b: the fast path of a send whose producer is connected and whose topics were all found ready.
+  test("a send whose producer is connected and whose topics were found ready starts no hold and asks for no topic", async () => {
+    const broker = new HeldBroker();
+    const { producer } = senderOn(broker, true);
+    const { sender, clock, connections, ensures } = senderOnCue({ topics: true });
+    const first = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => connections.length === 1, { what: "the send waiting to connect" });
+    connections[0]!.resolve(producer);
+    await waitFor(() => ensures.length === 1, { what: "topic t checked" });
+    ensures[0]!.ready.resolve();
+    await broker.answerUntil(first);
+    const sleeps = clock.sleeps.length;
+    const second = sender.enqueue([outgoing("t", "B")]);
+    await broker.answerUntil(second);
+    expect(offsetsOf(await second)).toEqual([1]);
+    expect([clock.sleeps.length - sleeps, clock.pending, ensures.length]).toEqual([0, 0, 1]);
+  });
+});
+
+describe("SourceTaskSender while the creation of one of a send's topics keeps failing (review flake2-b P2-2)", () => {
+  test("one 'topics' WARN over its retries, though another topic of the send was found ready after that WARN", async () => {
+    const broker = new HeldBroker();
+    const { producer } = senderOn(broker, true);
+    const { sender, clock, connections, ensures, warns } = senderOnCue({ topics: true });
+    const batch = sender.enqueue([outgoing("a", "A"), outgoing("b", "B")]);
+    await waitFor(() => connections.length === 1, { what: "the send waiting to connect" });
+    connections[0]!.resolve(producer);
+    await waitFor(() => ensures.length === 1, { what: "topic a checked" });
+    clock.advance(6_000); // a found ready only after the grace: the send was reported, its WARN logged
+    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
+    ensures[0]!.ready.resolve();
+    for (let n = 1; n <= 4; n++) {
+      await waitFor(() => ensures.length === n + 1, { what: `topic b checked (${n})` });
+      clock.advance(10_000);
+      ensures[n]!.ready.reject(new RetriableError(`topic b's creation ${n} timed out`));
+      await waitFor(() => clock.pending === 1, { what: "the recovery's backoff" });
+      clock.advanceToNext();
+    }
+    await waitFor(() => ensures.length === 6, { what: "topic b checked again" });
+    ensures[5]!.ready.resolve();
+    await broker.answerUntil(batch);
+    expect(offsetsOf(await batch)).toEqual([0, 0]);
+    expect(ensures.map((e) => e.topic)).toEqual(["a", "b", "b", "b", "b", "b"]);
+    expect(warns().filter((l) => l.includes(TOPICS))).toEqual([
+      expect.stringContaining(`${heldTrace(2, TOPICS).failure.message}; the send waits for them`),
+    ]);
+    expect(sender.sendRetry).toBeUndefined();
+  });
+});
+
+describe("SourceTaskSender while every connection fails after 10 s (a frozen bootstrap broker, request.timeout.ms 10 s)", () => {
   test("one 'still connecting' WARN however often the recovery connects again (review-kjsseed P2: 331 in an hour); a failed connection leaves no trace", async () => {
-    const { sender, clock, connections, lines } = senderConnectingOnCue();
+    const { sender, clock, connections, lines, warns } = senderOnCue();
     /** The `n`th connection (from 1) takes 10 s, then fails with `error`. */
     const connectionFails = async (n: number, error: Error) => {
       await waitFor(() => connections.length === n, { what: `connection ${n}` });
@@ -396,7 +537,7 @@ describe("SourceTaskSender while every connection fails after 10 s (a frozen boo
     await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the first connection" });
     clock.advance(5_000);
     await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
-    expect(sender.sendRetry).toEqual(heldTrace);
+    expect(sender.sendRetry).toEqual(heldTrace(1, CONNECTING));
     for (let n = 1; n <= 6; n++) {
       await connectionFails(n, new RetriableError(`connection ${n} timed out`));
       await waitFor(() => clock.pending === 1, { what: "the recovery's backoff" });
@@ -404,21 +545,9 @@ describe("SourceTaskSender while every connection fails after 10 s (a frozen boo
     }
     await connectionFails(7, new ConnectError("SASL authentication failed"));
     expect(await settled(batch)).toMatchObject({ from: 0, failure: { error: expect.any(ConnectError) } });
-    expect(lines.filter((l) => l.includes(held))).toEqual([expect.stringContaining("WARN")]);
+    expect(warns().filter((l) => l.includes(CONNECTING)).length).toBe(1);
     expect(lines.filter((l) => l.includes("Failed to send 1 records to Kafka, retrying")).length).toBeGreaterThan(0);
     // The recovery gave up: the failed connection left no trace.
     expect(sender.sendRetry).toBeUndefined();
-  });
-
-  test("a send held by the connection is reported until the task stops", async () => {
-    const { sender, clock, connections, stop } = senderConnectingOnCue();
-    const batch = sender.enqueue([outgoing("t", "A")]);
-    await waitFor(() => connections.length === 1 && clock.pending === 1, { what: "the first connection" });
-    clock.advance(5_000);
-    await waitFor(() => sender.sendRetry !== undefined, { what: "the held send reported" });
-    expect(sender.sendRetry).toEqual(heldTrace);
-    stop.abort();
-    await waitFor(() => sender.sendRetry === undefined, { what: "the trace cleared on stop" });
-    expect(await settled(batch)).toEqual({ from: 0 }); // never sent
   });
 });

@@ -9,19 +9,20 @@
  * by record when Kafka rejects them for good. For a task that `commitsAnyOrder`, records Kafka wrote are handed out
  * (`handOut`) as the coalescer learns of them, the port's `onWritten` passed to each send of several records. While the producer retries a send on its own, its last failure is the
  * sender's `sendRetry` too, said to be the producer's (the task's Degraded trace), with no change to what is polled; so
- * is a send held RETRY_GRACE_MS by the producer's connection (`connectHeld`: a frozen bootstrap broker costs a client one
- * request.timeout.ms), with one WARN until a producer connects: the producer's own retryFailure starts with its send, after the connection.
+ * is a send held RETRY_GRACE_MS before it reaches the producer, by its connection or its topics (before-send-holds.ts),
+ * its trace ending with how it waits: the producer's own retryFailure starts with its send, after both. A send whose topics were all found ready before
+ * (`topicsEnsured`) and whose producer is connected is not held at all.
  * An abandoned task's producers are force-closed (`forceClose`): nothing of it reaches Kafka after its cancel.
  */
 import type { RecordRejection, SendRetry } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord, SendOptions } from "../kafka/kafka-port.ts";
-import { RETRY_GRACE_MS } from "../kafka/retry-grace.ts";
 import { markNeverSent, NotSentError } from "../kafka/send-rejection.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import { type BeforeSendHold, BeforeSendHolds } from "./before-send-holds.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { type BatchResult, SendCoalescer, type WrittenPart } from "./send-coalescer.ts";
 import { SendRecovery } from "./send-recovery.ts";
@@ -66,14 +67,15 @@ export interface SourceTaskSenderOptions {
 export class SourceTaskSender {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
-  /** A send waiting RETRY_GRACE_MS for the producer's connection, until it connects or fails (`heldByConnecting`). */
-  private connectHeld: RetriableError | undefined;
   /**
-   * The held connection's WARN was logged since a producer last connected: logged once per outage, as the recovery's
+   * Sends held RETRY_GRACE_MS by the producer's connection or their topics: one WARN per outage, as the recovery's
    * retries connect again (a connection that fails after request.timeout.ms each time would otherwise log one each try).
    */
-  private connectWarned = false;
+  private readonly holds: BeforeSendHolds;
+  /** Each topic's creation or check (TopicCreator.ensure), shared by the sends that wait for it; gone if it failed. */
   private readonly topicsReady = new Map<string, Promise<void>>();
+  /** The topics whose `topicsReady` resolved: a send to only these does not wait for them. */
+  private readonly topicsEnsured = new Set<string>();
   /** Preparing and calling `producer.send` of pipelined requests, chained so sends keep their order. */
   private sending: Promise<unknown> = Promise.resolve();
   /** Produce requests on the wire; batches converted meanwhile go out merged in the next ones. */
@@ -83,6 +85,11 @@ export class SourceTaskSender {
    * recovers the failed requests in order (a new attempt in between could land ahead of them).
    */
   private producerFailed = false;
+  /**
+   * Set when the task's stop gave up an attempt before its send (its producer or topics not ready): every later attempt
+   * fails unsent too, so none is written after it (out of poll order, and again after a restart).
+   */
+  private givenUpOnStop = false;
   /** The current producer's `refusals` when it connected or the coalescer's last recovery ended: refusals handled. */
   private refusalsSeen = 0;
   /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
@@ -100,6 +107,7 @@ export class SourceTaskSender {
   private readonly handed = new Set<Handed>();
 
   constructor(private readonly c: SourceTaskSenderOptions) {
+    this.holds = new BeforeSendHolds(c.clock, c.log);
     this.recovery = new SendRecovery({
       id: c.id,
       operator: c.operator,
@@ -164,11 +172,8 @@ export class SourceTaskSender {
   get sendRetry(): SendRetry | undefined {
     const byTask = this.recovery.retryFailure;
     if (byTask !== undefined) return { failure: byTask, byProducer: false };
-    const failure =
-      this.producer?.retryFailure ??
-      this.retired.find((p) => p.retryFailure !== undefined)?.retryFailure ??
-      this.connectHeld;
-    return failure === undefined ? undefined : { failure, byProducer: true };
+    const failure = this.producer?.retryFailure ?? this.retired.find((p) => p.retryFailure !== undefined)?.retryFailure;
+    return failure === undefined ? this.holds.retry : { failure, byProducer: true };
   }
 
   /**
@@ -240,70 +245,88 @@ export class SourceTaskSender {
     this.connecting?.then((p) => p.forceClose?.()).catch(() => undefined);
   }
 
+  /** The producer, connected, and `records`' topics ready (`topicCreator`); undefined when the task stops first. */
   private async ensureProducerAndTopics(records: readonly ProducerRecord[]): Promise<KafkaProducer | undefined> {
-    if (!this.producer) {
-      this.closeRetired();
-      this.connecting ??= this.c.producer();
-      const connecting = this.connecting;
-      const held = this.heldByConnecting(records.length);
-      let producer: KafkaProducer | typeof ABORTED;
-      try {
-        producer = await abortable(connecting, this.c.stopSignal());
-      } catch (error) {
-        if (this.connecting === connecting) this.connecting = undefined;
-        throw error;
-      } finally {
-        held.abort();
-      }
-      if (producer === ABORTED) {
-        // Stopping while Kafka is unreachable: close the producer whenever it connects.
-        if (this.connecting === connecting) {
-          this.connecting = undefined;
-          connecting.then((p) => p.close()).catch(() => undefined);
-        }
-        return undefined;
-      }
-      this.producer = producer;
-      this.connectWarned = false;
-      this.refusalsSeen = producer.refusals ?? 0;
-      if (this.connecting === connecting) this.connecting = undefined;
-      queueMicrotask(() => this.sends.wake()); // a pipelining producer takes more requests at once
-    }
     const creator = this.c.topicCreator;
-    if (creator) {
-      for (const topic of new Set(records.map((r) => r.topic))) {
-        let ready = this.topicsReady.get(topic);
-        if (!ready) {
-          ready = creator.ensure(topic);
-          this.topicsReady.set(topic, ready);
-          ready.catch(() => this.topicsReady.delete(topic));
-        }
-        await ready;
-      }
+    const topics = creator ? this.topicsToEnsure(records) : undefined;
+    if (this.producer && topics === undefined) return this.producer;
+    // One grace for the whole wait, whichever part of it the send is in when it ends (connection, then topics).
+    const held = this.holds.hold(records.length);
+    try {
+      const producer = this.producer ?? (await this.connect(held));
+      if (producer === undefined) return undefined;
+      if (creator && topics && !(await this.ensureTopics(creator, topics, held))) return undefined;
+      return producer;
+    } finally {
+      held.end();
     }
-    return this.producer;
+  }
+
+  /** The producer connected, `held` waiting for it meanwhile; undefined when the task stops first. */
+  private async connect(held: BeforeSendHold): Promise<KafkaProducer | undefined> {
+    this.closeRetired();
+    this.connecting ??= this.c.producer();
+    const connecting = this.connecting;
+    held.waitingFor("connecting");
+    let producer: KafkaProducer | typeof ABORTED;
+    try {
+      producer = await abortable(connecting, this.c.stopSignal());
+    } catch (error) {
+      if (this.connecting === connecting) this.connecting = undefined;
+      throw error;
+    }
+    if (producer === ABORTED) {
+      // Stopping while Kafka is unreachable: close the producer whenever it connects.
+      if (this.connecting === connecting) {
+        this.connecting = undefined;
+        connecting.then((p) => p.close()).catch(() => undefined);
+      }
+      return undefined;
+    }
+    this.producer = producer;
+    this.holds.over("connecting");
+    this.refusalsSeen = producer.refusals ?? 0;
+    if (this.connecting === connecting) this.connecting = undefined;
+    queueMicrotask(() => this.sends.wake()); // a pipelining producer takes more requests at once
+    return producer;
+  }
+
+  /** The topics of `records` not found ready yet (`topicsEnsured`); undefined when there is none. */
+  private topicsToEnsure(records: readonly ProducerRecord[]): Set<string> | undefined {
+    let topics: Set<string> | undefined;
+    for (const { topic } of records) {
+      if (this.topicsEnsured.has(topic)) continue;
+      topics ??= new Set();
+      topics.add(topic);
+    }
+    return topics;
   }
 
   /**
-   * A send of `count` records waits for the producer's connection: once it has for RETRY_GRACE_MS, `connectHeld` (the
-   * task's Degraded trace) until the returned controller aborts (connected, failed or stopping), and a WARN unless one
-   * was since a producer last connected (`connectWarned`).
+   * Each of `topics` checked or created, `held` waiting for them meanwhile; false when the task stops first. Its WARN
+   * is logged again only once a send found all its topics ready: one topic ready while another's creation keeps
+   * failing is still the same outage.
    */
-  private heldByConnecting(count: number): AbortController {
-    const ended = new AbortController();
-    ended.signal.addEventListener("abort", () => {
-      this.connectHeld = undefined;
-    });
-    this.c.clock.sleep(RETRY_GRACE_MS, ended.signal).then(() => {
-      if (ended.signal.aborted) return;
-      this.connectHeld = new RetriableError(
-        `Kafka has not acknowledged a send of ${count} records within ${RETRY_GRACE_MS / 1000} s: the producer is still connecting`,
-      );
-      if (this.connectWarned) return;
-      this.connectWarned = true;
-      this.c.log.warn(`${this.connectHeld.message}; the send waits for its connection`);
-    });
-    return ended;
+  private async ensureTopics(
+    creator: TopicCreator,
+    topics: ReadonlySet<string>,
+    held: BeforeSendHold,
+  ): Promise<boolean> {
+    held.waitingFor("topics");
+    for (const topic of topics) {
+      let ready = this.topicsReady.get(topic);
+      if (!ready) {
+        ready = creator.ensure(topic);
+        this.topicsReady.set(topic, ready);
+        ready.then(
+          () => this.topicsEnsured.add(topic),
+          () => this.topicsReady.delete(topic),
+        );
+      }
+      if ((await abortable(ready, this.c.stopSignal())) === ABORTED) return false;
+    }
+    this.holds.over("topics");
+    return true;
   }
 
   /**
@@ -365,6 +388,7 @@ export class SourceTaskSender {
     chunk: readonly Outgoing[],
     onWritten?: WrittenPart,
   ): Promise<readonly (ProducedMetadata | null)[]> {
+    if (this.givenUpOnStop) throw markNeverSent(stopping());
     if (this.producerFailed) throw markNeverSent(new NotSentError("An earlier send failed; sent again after it"));
     const records = chunk.map((o) => o.produced);
     this.beforeSend.push(chunk);
@@ -373,9 +397,13 @@ export class SourceTaskSender {
     const turn = this.sending.then(async () => {
       let producer: KafkaProducer | undefined;
       try {
+        if (this.givenUpOnStop) throw stopping();
         if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
         producer = await this.ensureProducerAndTopics(records);
-        if (!producer) throw new RetriableError("The task is stopping");
+        if (!producer) {
+          this.givenUpOnStop = true;
+          throw stopping();
+        }
         // A send failed while this one waited (producer, topics): it goes again after that one's records.
         if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
       } catch (error) {
@@ -412,4 +440,9 @@ function takeBack(h: Handed, asked: ReadonlySet<SourceRecord>, taken: Set<Source
   const indexes: number[] = [];
   for (let k = 0; k < count; k++) if (asked.has(at(k))) indexes.push(k);
   if (indexes.length > 0) for (const k of h.producer.withdraw?.(h, indexes) ?? []) taken.add(at(k));
+}
+
+/** An attempt given up before its send because the task stops. */
+function stopping(): RetriableError {
+  return new RetriableError("The task is stopping");
 }

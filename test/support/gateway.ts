@@ -102,6 +102,26 @@ export function spawnGateway(options: GatewayOptions) {
   return { proc, output: () => output, pumped };
 }
 
+/** The REST server's line for a GET it answered 2xx (NCSA log format): a test's status probe, every 50 ms. */
+const REST_GET_OK_LINE =
+  /\] INFO \S+ - \S+ \[[^\]]*\] "GET (?:[^"\\]|\\.)*" 2\d\d .*\(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/;
+
+/**
+ * The gateway's last 80 log lines without their stack traces (one task's traces can fill the tail) and without the
+ * REST server's lines of GETs answered 2xx (a probe polling the REST API every 50 ms fills it too: ci160), counted
+ * instead; a refused or failed request's line stays.
+ */
+function logTail(output: string): string {
+  let probes = 0;
+  const lines = output.split("\n").filter((line) => {
+    if (!line.startsWith("[")) return false;
+    if (!REST_GET_OK_LINE.test(line)) return true;
+    probes++;
+    return false;
+  });
+  return `${lines.slice(-80).join("\n")}\n(${probes} lines of REST GETs answered 2xx left out)`;
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { proc, output, pumped } = spawnGateway(options);
   const waitUntil = <T>(
@@ -119,14 +139,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       { timeoutMs, what },
     ).catch((error: unknown) => {
       // What the gateway said meanwhile tells why (a line that never came on a loaded host: ci100's and ci110's
-      // kafka-outage). Its last log lines without their stack traces first: one task's traces can fill the tail.
-      const lines = output()
-        .split("\n")
-        .filter((line) => line.startsWith("["))
-        .slice(-80)
-        .join("\n");
+      // kafka-outage): its log's tail first (logTail).
       throw new Error(
-        `${(error as Error).message}\nThe gateway's last log lines:\n${lines}\nIts output ends with:\n${output().slice(-2000)}`,
+        `${(error as Error).message}\nThe gateway's last log lines:\n${logTail(output())}\nIts output ends with:\n${output().slice(-2000)}`,
         { cause: error },
       );
     });
@@ -262,14 +277,18 @@ export async function failedTask(gw: Gateway, connector: string) {
   );
 }
 
-/** Task 0 of `connector` once its status carries a trace (a RUNNING task's `Degraded:` one), waiting `timeoutMs` at most. */
+/**
+ * Task 0 of `connector` once its status carries a trace (a RUNNING task's `Degraded:` one), waiting `timeoutMs` at most;
+ * on a timeout the gateway's log says why (Gateway.waitUntil).
+ */
 export async function tracedTask(gw: Gateway, connector: string, timeoutMs: number) {
-  return waitFor(
+  return gw.waitUntil(
     async () => {
       const task = (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks?.[0];
       return task?.trace ? task : undefined;
     },
-    { timeoutMs, what: `${connector}'s task trace` },
+    timeoutMs,
+    `${connector}'s task trace`,
   );
 }
 

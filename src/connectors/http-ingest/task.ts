@@ -45,6 +45,7 @@ const INGEST_WORDING: SendRetryWording = {
   byTask: INGEST_RETRIED,
   byProducer: INGEST_RETRIED,
   unanswered: "requests are not acknowledged until Kafka takes the records.",
+  held: "Requests are not acknowledged until Kafka takes the records.",
 };
 
 /** The SourceRecord of an ingested record (the spool's drainer passes its partition and offset). */
