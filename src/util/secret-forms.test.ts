@@ -28,8 +28,26 @@ describe("secretForms", () => {
       "p%C3%A4ssw%C3%B6rt/1",
       "p%C3%A4ssw%C3%B6rt%2F1",
       "p%C3%A4ssw%C3%B6rt\\/1",
+      // Its UTF-8 bytes read as Latin-1, in the same forms (latin1Reading).
+      "pÃ¤sswÃ¶rt/1",
+      "p\\u00c3\\u00a4ssw\\u00c3\\u00b6rt/1",
+      "p\\u00C3\\u00A4ssw\\u00C3\\u00B6rt/1",
+      "pÃ¤sswÃ¶rt\\/1",
+      "p\\u00c3\\u00a4ssw\\u00c3\\u00b6rt\\/1",
+      "p\\u00C3\\u00A4ssw\\u00C3\\u00B6rt\\/1",
+      "p%C3%83%C2%A4ssw%C3%83%C2%B6rt/1",
+      "p%C3%83%C2%A4ssw%C3%83%C2%B6rt%2F1",
+      "p%C3%83%C2%A4ssw%C3%83%C2%B6rt\\/1",
     ]);
     expect(secretForms("a😀b")).toContain("a\\ud83d\\ude00b");
+  });
+
+  // Secaudit: a server decoding the Basic credential as ISO-8859-1 (Java servlet containers) echoed
+  // `alice:pa"ss\wo/rd-Qx7é` as `…rd-Qx7Ã©`, which showed in the trace, the DLQ headers and the logs.
+  test("a non-ASCII secret is also hidden as its UTF-8 bytes read as Latin-1, JSON-escaped too", () => {
+    const forms = secretForms('alice:pa"ss\\wo/rd-Qx7é');
+    expect(forms).toContain('alice:pa"ss\\wo/rd-Qx7Ã©');
+    expect(forms).toContain('alice:pa\\"ss\\\\wo/rd-Qx7Ã©');
   });
 
   // review P2-1: Go's encoding/json, Gson and .NET's System.Text.Json escape characters HTML gives a meaning to.

@@ -11,7 +11,8 @@
  * ends in a newline, which DirectoryConfigProvider keeps). Derived once where a secret is taken
  * (LogManager, ResolvedValues and the HTTP sink's SecretMask when they are given it; the HTTP
  * source's echoed secrets when an error response is quoted), not per line hidden; a secret of
- * letters, digits and `-._` has only its exact form.
+ * letters, digits and `-._` has only its exact form. A non-ASCII secret is also hidden as its UTF-8
+ * bytes read as Latin-1, in each of these forms (latin1Reading).
  */
 
 import { formEncoded } from "../http/form-value.ts";
@@ -26,7 +27,16 @@ export function secretForms(secret: string, minLength = 1): string[] {
   const trimmed = secret.trim();
   if (trimmed.length < Math.max(minLength, 1)) return [];
   const bases = trimmed !== secret ? [secret, trimmed] : [secret];
-  return [...new Set(bases.flatMap(formsOf))];
+  return [...new Set([...bases, ...bases.filter((b) => HAS_NON_ASCII.test(b)).map(latin1Reading)].flatMap(formsOf))];
+}
+
+/**
+ * `text`'s UTF-8 bytes read as ISO-8859-1 (`é` as `Ã©`): how a server that decodes a Basic
+ * credential as Latin-1 (RFC 7617 leaves the charset open; Java's servlet containers' default)
+ * echoes a non-ASCII password.
+ */
+function latin1Reading(text: string): string {
+  return Buffer.from(text, "utf8").toString("latin1");
 }
 
 /**
