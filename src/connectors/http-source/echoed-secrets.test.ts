@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { urlSecrets, withoutEchoes } from "./echoed-secrets.ts";
+import { bodySecrets, urlSecrets, withoutEchoes } from "./echoed-secrets.ts";
 import { bodySnippet } from "./error-behavior.ts";
 import { api, startTask } from "./test-support.ts";
 
@@ -107,6 +107,38 @@ describe("an API answer quoting the request", () => {
       h.task.stop();
     },
   );
+
+  // Secaudit: a login body's password (http.request.body), echoed by a refusing API, showed in the
+  // FAILED trace and the log.
+  test.each([
+    ['{"username":"u","auth":{"password":"B0dy-pa55-JSON"},"keys":[{"api_key":"B0dy-k3y-JSON"}]}', "json"],
+    ["username=u&password=B0dy-pa55-FORM&api_key=B0dy-k3y-FORM", "form"],
+  ])("the secret-looking fields of the request body %s are [hidden] in an echo (%s)", async (body) => {
+    using server = api((_req, _url, n) => new Response(`refused ${server.seen[n - 1]?.body}`, { status: 401 }));
+    const h = await startTask({
+      "http.url": `${server.base}/login`,
+      "http.method": "POST",
+      "http.request.body": body,
+      "http.retry.max.attempts": "1",
+      "behavior.on.error": "fail",
+    });
+    const error = await h.task.poll(new AbortController().signal).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const shown = `${error?.message}\n${h.logs.join("\n")}`;
+    expect(shown).toContain("refused");
+    expect(shown).toContain("[hidden]");
+    expect(shown).not.toContain("B0dy-");
+    h.task.stop();
+  });
+
+  test("bodySecrets: secret-named fields of a JSON or form body, none of another text", () => {
+    expect(bodySecrets('{"user":"u","password":"p-1","n":{"client_secret":42},"author":"bob"}')).toEqual(["p-1", "42"]);
+    expect(bodySecrets("grant=x&token=t-1&q=2")).toEqual(["t-1"]);
+    expect(bodySecrets(undefined)).toEqual([]);
+    expect(bodySecrets("plain text")).toEqual([]);
+  });
 
   test("a secret is hidden whole where the snippet ends in it; the URL's secrets are found as written and decoded", () => {
     const body = new TextEncoder().encode(`${"x".repeat(295)} SECRET-VALUE-0123456789 and more`);
