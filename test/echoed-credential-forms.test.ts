@@ -68,7 +68,9 @@ test("header values named for credentials never show in traces or logs when an e
   const traces = await waitFor(
     async () => {
       const all = await Promise.all(
-        ["header-names-sink", "header-names-source"].map(async (name) => (await suite.gw.rest.get(`/connectors/${name}/status`)).body.tasks?.[0]),
+        ["header-names-sink", "header-names-source"].map(
+          async (name) => (await suite.gw.rest.get(`/connectors/${name}/status`)).body.tasks?.[0],
+        ),
       );
       return all.every((t) => t?.state === "FAILED") ? all.map((t) => t.trace as string) : undefined;
     },
