@@ -27,24 +27,22 @@ export function headerSecrets(headers: readonly (readonly [string, string])[]): 
 
 /**
  * The values of the fields of a request body (JSON, at any depth, or a form) whose names say secret
- * by the rule a URL's query is masked by (secretQueryName: `password`, `api_key`, `client_secret`).
+ * by the rule a URL's query is masked by (secretQueryName: `password`, `api_key`, `client_secret`),
+ * and of every field under a JSON object or array so named (`{"credentials":{"value":"…"}}`).
  */
 export function bodySecrets(body: string | undefined): string[] {
   if (body === undefined || body === "") return [];
   const found: string[] = [];
-  const walk = (value: unknown, name: string | undefined): void => {
+  const walk = (value: unknown, name: string | undefined, secretAbove: boolean): void => {
+    const secret = secretAbove || (name !== undefined && secretQueryName(name));
     if (value !== null && typeof value === "object") {
-      for (const [key, inner] of Object.entries(value)) walk(inner, Array.isArray(value) ? name : key);
-    } else if (
-      name !== undefined &&
-      (typeof value === "string" || typeof value === "number") &&
-      secretQueryName(name)
-    ) {
+      for (const [key, inner] of Object.entries(value)) walk(inner, Array.isArray(value) ? name : key, secret);
+    } else if (secret && (typeof value === "string" || typeof value === "number")) {
       found.push(String(value));
     }
   };
   try {
-    walk(JSON.parse(body), undefined);
+    walk(JSON.parse(body), undefined, false);
   } catch {
     for (const [name, value] of new URLSearchParams(body)) if (secretQueryName(name)) found.push(value);
   }

@@ -168,12 +168,16 @@ describe("http.headers values holding commas", () => {
     const hosts = "a:8080, compass:9090, bypass-proxy:3128, passport:443, jwt-issuer:443, jwt:8443, bearer:443";
     expect(parseHeaders(`X-Upstreams: ${hosts}`)).toEqual([["X-Upstreams", hosts]]);
     using server = api(() => Response.json([{ id: 1 }]));
-    const h = await startTask({ "http.url": `${server.base}/e`, "http.headers": `X-Upstreams: ${hosts}, Accept: application/json` });
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.headers": `X-Upstreams: ${hosts}, Accept: application/json`,
+    });
     try {
       expect(await h.collect(1)).toHaveLength(1);
       const sent = server.seen[0]!.headers;
       expect(sent.get("x-upstreams")).toBe(hosts);
-      for (const name of ["compass", "bypass-proxy", "passport", "jwt-issuer", "jwt", "bearer"]) expect(sent.has(name)).toBe(false);
+      for (const name of ["compass", "bypass-proxy", "passport", "jwt-issuer", "jwt", "bearer"])
+        expect(sent.has(name)).toBe(false);
     } finally {
       await h.task.stop();
     }
