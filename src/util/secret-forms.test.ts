@@ -50,6 +50,15 @@ describe("secretForms", () => {
     expect(forms).toContain('alice:pa\\"ss\\\\wo/rd-Qx7Ã©');
   });
 
+  // secaudit review P3: Windows-1252 reads the UTF-8 bytes 0x80-0x9F otherwise than Latin-1 (`€` is
+  // E2 82 AC: `â‚¬`, not `â\u0082¬`).
+  test("a non-ASCII secret is also hidden as its UTF-8 bytes read as Windows-1252", () => {
+    const forms = secretForms("key-€uro-ü");
+    expect(forms).toContain("key-â‚¬uro-Ã¼");
+    expect(forms).toContain("key-\u00e2\u201a\u00acuro-\u00c3\u00bc");
+    expect(forms).toContain("key-\u00e2\u0082\u00acuro-\u00c3\u00bc");
+  });
+
   // review P2-1: Go's encoding/json, Gson and .NET's System.Text.Json escape characters HTML gives a meaning to.
   test("a secret holding <>&='\"+` is also hidden as Go (<>&), Gson (<>&=') and .NET (\"&'+<>`, upper case) escape it", () => {
     expect(secretForms("++++QQ==")).toEqual([
