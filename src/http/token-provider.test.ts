@@ -384,6 +384,33 @@ describe("TokenProvider", () => {
       );
     });
 
+    // Secaudit: the sink's security.oidc.token.request is a PASSWORD, but only fields named secret,
+    // password, assertion or token were hidden, so an echoed api_key showed in the trace and the logs.
+    test("an error description quoting key-like form fields (api_key, code_verifier, pwd) shows [hidden]", async () => {
+      behaviour = {
+        lifetimeS: 60,
+        status: 400,
+        body: JSON.stringify({
+          error: "invalid_request",
+          error_description: "got client_credentials, gw, k3y-value-1, v3rifier-2 and pw-value-3",
+        }),
+      };
+      const error = await provider({
+        form: {
+          grant_type: "client_credentials",
+          client_id: "gw",
+          api_key: "k3y-value-1",
+          code_verifier: "v3rifier-2",
+          pwd: "pw-value-3",
+        },
+      })
+        .token()
+        .catch((e: unknown) => e as Error);
+      expect((error as Error).message).toBe(
+        `the OIDC token endpoint http://127.0.0.1:${server.port}/oauth/token answered HTTP 400 (invalid_request: got client_credentials, gw, [hidden], [hidden] and [hidden])`,
+      );
+    });
+
     test("a 503 is retriable and the next call tries again", async () => {
       behaviour = { lifetimeS: 60, status: 503 };
       const p = provider();

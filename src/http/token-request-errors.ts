@@ -10,6 +10,7 @@ import { ConnectError, RetriableError } from "../errors.ts";
 import { parseRetryAfter } from "../util/backoff.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { withSecretForms } from "../util/secret-forms.ts";
+import { secretQueryName } from "../util/secret-query-name.ts";
 import { classifiedStatus } from "./classified-status.ts";
 import { formDecoded } from "./form-value.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
@@ -99,7 +100,10 @@ export function refusal(
   return new TokenRequestError(message);
 }
 
-/** Form fields of a token request whose values are credentials. */
+/**
+ * Form fields of a token request whose values are credentials: those SECRET_FIELD names, and those
+ * a URL's query would hide by their names (secretQueryName: `api_key`, `code_verifier`, `pwd`, …).
+ */
 const SECRET_FIELD = /secret|password|assertion|token/i;
 
 /** Shorter values are not hidden: they would blot out ordinary words of a description. */
@@ -115,7 +119,9 @@ const MIN_SECRET_LENGTH = 4;
 export function sentSecrets(body: string, basic: string | undefined, basicPassword?: string): string[] {
   const sent = basic === undefined ? [] : [basic];
   if (basicPassword !== undefined) sent.push(basicPassword, formDecoded(basicPassword));
-  for (const [name, value] of new URLSearchParams(body)) if (SECRET_FIELD.test(name)) sent.push(value);
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (SECRET_FIELD.test(name) || secretQueryName(name)) sent.push(value);
+  }
   return withSecretForms(sent, MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 

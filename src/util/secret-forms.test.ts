@@ -28,8 +28,35 @@ describe("secretForms", () => {
       "p%C3%A4ssw%C3%B6rt/1",
       "p%C3%A4ssw%C3%B6rt%2F1",
       "p%C3%A4ssw%C3%B6rt\\/1",
+      // Its UTF-8 bytes read as Latin-1, in the same forms (latin1Reading).
+      "pÃ¤sswÃ¶rt/1",
+      "p\\u00c3\\u00a4ssw\\u00c3\\u00b6rt/1",
+      "p\\u00C3\\u00A4ssw\\u00C3\\u00B6rt/1",
+      "pÃ¤sswÃ¶rt\\/1",
+      "p\\u00c3\\u00a4ssw\\u00c3\\u00b6rt\\/1",
+      "p\\u00C3\\u00A4ssw\\u00C3\\u00B6rt\\/1",
+      "p%C3%83%C2%A4ssw%C3%83%C2%B6rt/1",
+      "p%C3%83%C2%A4ssw%C3%83%C2%B6rt%2F1",
+      "p%C3%83%C2%A4ssw%C3%83%C2%B6rt\\/1",
     ]);
     expect(secretForms("a😀b")).toContain("a\\ud83d\\ude00b");
+  });
+
+  // Secaudit: a server decoding the Basic credential as ISO-8859-1 (Java servlet containers) echoed
+  // `alice:pa"ss\wo/rd-Qx7é` as `…rd-Qx7Ã©`, which showed in the trace, the DLQ headers and the logs.
+  test("a non-ASCII secret is also hidden as its UTF-8 bytes read as Latin-1, JSON-escaped too", () => {
+    const forms = secretForms('alice:pa"ss\\wo/rd-Qx7é');
+    expect(forms).toContain('alice:pa"ss\\wo/rd-Qx7Ã©');
+    expect(forms).toContain('alice:pa\\"ss\\\\wo/rd-Qx7Ã©');
+  });
+
+  // secaudit review P3: Windows-1252 reads the UTF-8 bytes 0x80-0x9F otherwise than Latin-1 (`€` is
+  // E2 82 AC: `â‚¬`, not `â\u0082¬`).
+  test("a non-ASCII secret is also hidden as its UTF-8 bytes read as Windows-1252", () => {
+    const forms = secretForms("key-€uro-ü");
+    expect(forms).toContain("key-â‚¬uro-Ã¼");
+    expect(forms).toContain("key-\u00e2\u201a\u00acuro-\u00c3\u00bc");
+    expect(forms).toContain("key-\u00e2\u0082\u00acuro-\u00c3\u00bc");
   });
 
   // review P2-1: Go's encoding/json, Gson and .NET's System.Text.Json escape characters HTML gives a meaning to.

@@ -11,7 +11,8 @@
  * ends in a newline, which DirectoryConfigProvider keeps). Derived once where a secret is taken
  * (LogManager, ResolvedValues and the HTTP sink's SecretMask when they are given it; the HTTP
  * source's echoed secrets when an error response is quoted), not per line hidden; a secret of
- * letters, digits and `-._` has only its exact form.
+ * letters, digits and `-._` has only its exact form. A non-ASCII secret is also hidden as its UTF-8
+ * bytes read as Latin-1 and as Windows-1252, in each of these forms (singleByteReadings).
  */
 
 import { formEncoded } from "../http/form-value.ts";
@@ -26,7 +27,22 @@ export function secretForms(secret: string, minLength = 1): string[] {
   const trimmed = secret.trim();
   if (trimmed.length < Math.max(minLength, 1)) return [];
   const bases = trimmed !== secret ? [secret, trimmed] : [secret];
-  return [...new Set(bases.flatMap(formsOf))];
+  const misread = bases.filter((b) => HAS_NON_ASCII.test(b)).flatMap(singleByteReadings);
+  return [...new Set([...bases, ...misread].flatMap(formsOf))];
+}
+
+const WINDOWS_1252 = new TextDecoder("windows-1252");
+
+/**
+ * `text`'s UTF-8 bytes read as ISO-8859-1 (`é` as `Ã©`) and as Windows-1252 (`€` as `â‚¬`, where
+ * Latin-1 reads its 0x80-0x9F bytes as control characters): how a server that decodes a Basic
+ * credential in a single-byte charset (RFC 7617 leaves the charset open; Java's servlet
+ * containers' default is Latin-1, a browser's or .NET's reading of "latin1" is Windows-1252)
+ * echoes a non-ASCII password.
+ */
+function singleByteReadings(text: string): string[] {
+  const bytes = Buffer.from(text, "utf8");
+  return [bytes.toString("latin1"), WINDOWS_1252.decode(bytes)];
 }
 
 /**

@@ -4,8 +4,9 @@
  * error message, the dead letter queue's context headers or the log. An endpoint that echoes the
  * request's headers in its error body (debug pages, some gateways) would otherwise publish them.
  *
- * Secret headers: http/secret-headers.ts (Authorization, Cookie, and any name that says token,
- * secret, key, auth, password, credential or session). Of a value with a scheme (`Basic x`,
+ * Secret headers: http/secret-headers.ts (Authorization, Cookie, any name that says token, secret,
+ * key, auth, password, credential or session, and one whose last word is pass, pwd, jwt, bearer,
+ * sessid, assertion, verifier or signature). Of a value with a scheme (`Basic x`,
  * `Bearer x`) the part after it is masked, so the answer still says which scheme was refused; of Basic credentials
  * also their decoded `user:password`. The last few OIDC tokens used are remembered and masked too,
  * and so are the secrets of the configured URLs (`urlSecrets`: the user info's password, key-like

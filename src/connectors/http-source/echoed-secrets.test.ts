@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { urlSecrets, withoutEchoes } from "./echoed-secrets.ts";
+import { bodySecrets, urlSecrets, withoutEchoes } from "./echoed-secrets.ts";
 import { bodySnippet } from "./error-behavior.ts";
 import { api, startTask } from "./test-support.ts";
 
@@ -53,16 +53,19 @@ describe("an API answer quoting the request", () => {
           "behavior.on.error": behavior,
           ...auth(kind, `${tokens.base}/token`),
         });
-        const error = await h.task.poll(new AbortController().signal).then(
-          () => undefined,
-          (e: Error) => e,
-        );
-        expect(server.seen.length).toBe(1);
-        const shown = `${error?.message ?? ""}\n${h.logs.join("\n")}`;
-        expect(shown).toContain(status === 200 ? 'Unexpected identifier "[hidden]"' : "authorization=[hidden]");
-        if (status !== 200) expect(shown).toContain("/items?api_key=***&q=1");
-        for (const secret of SECRETS) expect(shown).not.toContain(secret);
-        h.task.stop();
+        try {
+          const error = await h.task.poll(new AbortController().signal).then(
+            () => undefined,
+            (e: Error) => e,
+          );
+          expect(server.seen.length).toBe(1);
+          const shown = `${error?.message ?? ""}\n${h.logs.join("\n")}`;
+          expect(shown).toContain(status === 200 ? 'Unexpected identifier "[hidden]"' : "authorization=[hidden]");
+          if (status !== 200) expect(shown).toContain("/items?api_key=***&q=1");
+          for (const secret of SECRETS) expect(shown).not.toContain(secret);
+        } finally {
+          await h.task.stop();
+        }
       }
     },
   );
@@ -93,20 +96,64 @@ describe("an API answer quoting the request", () => {
         "http.retry.max.attempts": "1",
         "behavior.on.error": "fail",
       });
+      try {
+        const error = await h.task.poll(new AbortController().signal).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(server.seen.length).toBe(1);
+        expect(error?.message).toContain('{"authorization":"[hidden]","key":"[hidden]"}');
+        const shown = `${error?.message}\n${h.logs.join("\n")}`;
+        for (const secret of [pair, password, header]) {
+          expect(shown).not.toContain(JSON.stringify(secret).slice(1, -1));
+          expect(shown).not.toContain(JSON.stringify(secret).slice(1, -1).replaceAll("/", "\\/"));
+        }
+      } finally {
+        await h.task.stop();
+      }
+    },
+  );
+
+  // Secaudit: a login body's password (http.request.body), echoed by a refusing API, showed in the
+  // FAILED trace and the log.
+  test.each([
+    ['{"username":"u","auth":{"password":"B0dy-pa55-JSON"},"keys":[{"api_key":"B0dy-k3y-JSON"}]}', "json"],
+    ["username=u&password=B0dy-pa55-FORM&api_key=B0dy-k3y-FORM", "form"],
+    ['{"credentials":{"user":"u","value":"B0dy-nested-JSON"},"password":{"value":"B0dy-pa55-nested"}}', "nested json"],
+  ])("the secret-looking fields of the request body %s are [hidden] in an echo (%s)", async (body) => {
+    using server = api((_req, _url, n) => new Response(`refused ${server.seen[n - 1]?.body}`, { status: 401 }));
+    const h = await startTask({
+      "http.url": `${server.base}/login`,
+      "http.method": "POST",
+      "http.request.body": body,
+      "http.retry.max.attempts": "1",
+      "behavior.on.error": "fail",
+    });
+    try {
       const error = await h.task.poll(new AbortController().signal).then(
         () => undefined,
         (e: Error) => e,
       );
-      expect(server.seen.length).toBe(1);
-      expect(error?.message).toContain('{"authorization":"[hidden]","key":"[hidden]"}');
       const shown = `${error?.message}\n${h.logs.join("\n")}`;
-      for (const secret of [pair, password, header]) {
-        expect(shown).not.toContain(JSON.stringify(secret).slice(1, -1));
-        expect(shown).not.toContain(JSON.stringify(secret).slice(1, -1).replaceAll("/", "\\/"));
-      }
-      h.task.stop();
-    },
-  );
+      expect(shown).toContain("refused");
+      expect(shown).toContain("[hidden]");
+      expect(shown).not.toContain("B0dy-");
+    } finally {
+      await h.task.stop();
+    }
+  });
+
+  test("bodySecrets: secret-named fields of a JSON or form body, none of another text", () => {
+    expect(bodySecrets('{"user":"u","password":"p-1","n":{"client_secret":42},"author":"bob"}')).toEqual(["p-1", "42"]);
+    // secaudit review P3: the fields under a secret-named object showed.
+    expect(
+      bodySecrets('{"credentials":{"user":"u-1","value":"S3cret"},"password":{"value":"x-2"},"q":{"v":"1"}}'),
+    ).toEqual(["u-1", "S3cret", "x-2"]);
+    expect(bodySecrets('{"api_keys":[{"id":"k-1"},"k-2"],"items":[{"n":3}]}')).toEqual(["k-1", "k-2"]);
+    expect(bodySecrets("grant=x&token=t-1&q=2")).toEqual(["t-1"]);
+    expect(bodySecrets(undefined)).toEqual([]);
+    expect(bodySecrets("plain text")).toEqual([]);
+  });
 
   test("a secret is hidden whole where the snippet ends in it; the URL's secrets are found as written and decoded", () => {
     const body = new TextEncoder().encode(`${"x".repeat(295)} SECRET-VALUE-0123456789 and more`);

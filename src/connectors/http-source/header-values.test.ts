@@ -160,4 +160,26 @@ describe("http.headers values holding commas", () => {
       await h.task.stop();
     }
   });
+
+  // secaudit review P1: the wider secret-header rule (pass, jwt… as words) split a host list at
+  // `compass:9090` or `jwt:8443`, sending a header `compass` instead of the list: which headers are
+  // sent keeps its own rule, whatever the logs hide.
+  test("a host list whose hosts hold pass, jwt or bearer is sent as one header", async () => {
+    const hosts = "a:8080, compass:9090, bypass-proxy:3128, passport:443, jwt-issuer:443, jwt:8443, bearer:443";
+    expect(parseHeaders(`X-Upstreams: ${hosts}`)).toEqual([["X-Upstreams", hosts]]);
+    using server = api(() => Response.json([{ id: 1 }]));
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.headers": `X-Upstreams: ${hosts}, Accept: application/json`,
+    });
+    try {
+      expect(await h.collect(1)).toHaveLength(1);
+      const sent = server.seen[0]!.headers;
+      expect(sent.get("x-upstreams")).toBe(hosts);
+      for (const name of ["compass", "bypass-proxy", "passport", "jwt-issuer", "jwt", "bearer"])
+        expect(sent.has(name)).toBe(false);
+    } finally {
+      await h.task.stop();
+    }
+  });
 });

@@ -28,7 +28,7 @@ import { withSecretForms } from "../../util/secret-forms.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
-import { headerSecrets, MIN_SECRET_LENGTH, urlSecrets } from "./echoed-secrets.ts";
+import { bodySecrets, headerSecrets, MIN_SECRET_LENGTH, urlSecrets } from "./echoed-secrets.ts";
 import type { HeaderList } from "./headers.ts";
 import {
   connectorThrottle,
@@ -239,6 +239,7 @@ export class PageFetcher {
       ...urlSecrets(req.url),
       ...(this.o.urlFromProvider ? echoedUrlParts(req.url) : []),
       ...headerSecrets(req.headers),
+      ...bodySecrets(req.body),
       ...auth,
       ...this.o.auth.secrets,
     ];
