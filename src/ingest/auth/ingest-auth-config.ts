@@ -6,7 +6,6 @@
  * Off by default (`ingest.auth.methods` empty: every request is the anonymous identity), like the
  * REST API; listing methods makes credentials mandatory on the connector's route and topics.
  */
-import { readFileSync } from "node:fs";
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import {
@@ -23,6 +22,7 @@ import type { ClearTextListeners } from "../clear-text-listeners.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
 import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import { jwtWarnings, validateIngestAuth } from "./ingest-auth-checks.ts";
+import { readPublicKeyFile } from "./ingest-auth-files.ts";
 import type { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
@@ -229,11 +229,9 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
     const pemPath = config["ingest.auth.jwt.public.key.location"];
     let publicKey: string | undefined;
     if (pemPath) {
-      try {
-        publicKey = readFileSync(pemPath, "utf8");
-      } catch (error) {
-        fail("ingest.auth.jwt.public.key.location", `cannot read ${pemPath}: ${(error as Error).message}`);
-      }
+      const read = readPublicKeyFile(pemPath);
+      if ("problem" in read) fail("ingest.auth.jwt.public.key.location", read.problem);
+      publicKey = read.pem;
     }
     const cooldown = config["ingest.auth.jwt.jwks.cooldown.ms"];
     try {
