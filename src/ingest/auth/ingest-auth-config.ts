@@ -49,7 +49,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.httpUrl()],
   }),
   "ingest.auth.jwt.public.key.location": key.string({
-    doc: "A PEM public key (or certificate) file that verifies tokens, instead of a JWKS URL.",
+    doc: "A PEM public key (or certificate) file that verifies tokens, instead of a JWKS URL. Read at validation and at connector start: a file that cannot be read or holds no public key is an error on this key, and so is a private key (the signing key does not belong on the verifier; a connector stored with one starts with a WARN, verifying with its public key).",
     default: null,
     importance: "HIGH",
     group: GROUP,
@@ -110,7 +110,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.atLeast(MIN_JWKS_COOLDOWN_MS)],
   }),
   "ingest.auth.basic.credentials.file": key.string({
-    doc: "File of user:hash lines for basic authentication, as for the REST API (argon2 or bcrypt hashes from Bun.password.hash; plaintext is refused). Read at connector start.",
+    doc: "File of user:hash lines for basic authentication, as for the REST API (argon2 or bcrypt hashes from Bun.password.hash; plaintext is refused). Read at validation (a file that cannot be read, a malformed line, a plaintext password or a weak hash is an error on this key) and at connector start.",
     default: null,
     importance: "HIGH",
     group: GROUP,
