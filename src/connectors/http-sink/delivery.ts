@@ -1,15 +1,14 @@
 /**
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
  * A status is an error when the sink.error.code lists say so (classifiedStatus); else it is delivered.
- * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried on the
- * shared backoff; a redirect the client refuses is permanent and never retried. A Retry-After
+ * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505, and a redirect not
+ * followed for a reason no record causes: taskRedirect) are retried on the shared backoff; a Retry-After
  * on 429/503 is a least wait (the computed delay when that is longer, so `0` or a past date does not
  * retry at once), capped at sink.retry.after.max.ms. With OIDC, a 401
  * invalidates the token and the request is sent once more with a fresh one, without counting as an
  * attempt (as TokenRenewal allows: not at every request while fresh tokens are refused too). When
- * the attempts run out (an endpoint unavailable), or at once when the endpoint refuses the credentials
- * (401, 407) or redirects where the client may not follow for a reason no record causes (taskRedirect),
- * the outcome is "fatal": the endpoint
+ * the attempts run out (an endpoint unavailable, or still redirecting where the client may not
+ * follow), or the endpoint refuses the credentials (401, 407), the outcome is "fatal": the endpoint
  * is at fault, not the records, so they never go to errors.tolerance (Connect's sinks throw then; the
  * task fails and a restart redelivers them). A retry's WARN is logged at most once a minute per URL
  * and failure (the next one says how many were not). Each attempt is measured and, with
@@ -118,8 +117,7 @@ export type DeliveryOutcome =
   /**
    * Not the records' fault: the endpoint unreachable or answering a retriable status after every
    * attempt, refusing the credentials (401, 407), redirecting where the sink may not follow for a reason no record
-   * causes (taskRedirect: not retried, as the next attempt meets the same refusal), or the token endpoint refusing
-   * us. The task fails.
+   * causes (taskRedirect) at every attempt, or the token endpoint refusing us. The task fails.
    */
   | { readonly kind: "fatal"; readonly error: Error }
   | { readonly kind: "aborted" };
@@ -202,8 +200,8 @@ export class HttpDelivery {
               error instanceof RetriableStatus
                 ? retryAfterMs(error.response, this.clock.now())
                 : classifyError(error).delayMs;
-            // A refused redirect is permanent (the next attempt meets the same refusal): never retried.
-            const retriable = error instanceof RetriableStatus || isRetriable(error);
+            // A refused redirect no record causes is the endpoint's answer, retried as a retriable status is.
+            const retriable = error instanceof RetriableStatus || isRetriable(error) || this.taskRedirect(error);
             return { retriable, minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.retryAfterMaxMs) };
           },
           onRetry: (error, attempt, delayMs) => {
@@ -245,7 +243,7 @@ export class HttpDelivery {
   }
 
   /**
-   * A redirect the client refused that no record causes, so it fails the task (at once, never retried) and
+   * A redirect the client refused that no record causes, so it fails the task (after sink.retry.*) and
    * never reaches errors.tolerance, where every record would go to the dead letter queue (or be skipped)
    * and be committed. A refusal about the target's origin (another origin with a body, https → http, a
    * scheme other than http or https) never depends on the record: placeholders are only allowed in the

@@ -10,7 +10,7 @@
  * letter queue or task failure). A batch the endpoint rejects with
  * a non-retriable status is re-sent record by record, so one poison record does not take its
  * neighbours to the DLQ. An endpoint that stays unavailable, refuses the credentials (401, 407), or
- * redirects where the client may not follow for a reason no record causes (another origin,
+ * keeps redirecting where the client may not follow for a reason no record causes (another origin,
  * https → http; any refused redirect at a url without placeholders: HttpDelivery.taskRedirect) fails
  * the task instead (a "fatal" outcome): its records are never reported, nor committed (they stay
  * pending in the buffer, as those of a request whose report threw).
