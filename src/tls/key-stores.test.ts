@@ -13,6 +13,25 @@ async function keytool(...args: string[]): Promise<void> {
 }
 
 describe("loadTlsMaterial", () => {
+  // Read at config/validate too: a FIFO would block the gateway until a writer came, a device or a
+  // huge file would grow memory without limit (bounded-file.ts); a CA bundle of any real size fits.
+  test("a FIFO, a device or a store over 16 MiB is refused naming the key and the reason, at once", async () => {
+    await using dir = await tempDir("store-limits-");
+    const fifo = dir.file("trust.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const big = dir.file("big.pem");
+    await Bun.write(big, new Uint8Array(16 * 1024 * 1024 + 1));
+    for (const [location, reason] of [
+      [fifo, "not a regular file"],
+      ["/dev/zero", "not a regular file"],
+      [big, "larger than 16 MiB"],
+    ] as const) {
+      expect(() => loadTlsMaterial({ "ssl.truststore.location": location, "ssl.truststore.type": "PEM" })).toThrow(
+        `ssl.truststore.location: cannot read ${location}: ${reason}`,
+      );
+    }
+  });
+
   describe("with JKS stores made by keytool", () => {
     test("reads the key entry of a key store and the certificates of a trust store", async () => {
       await using dir = await tempDir("jks-");

@@ -6,10 +6,10 @@
  * takes PEM only) or JKS (read with jks-js: the store's SHA-1 integrity check with the store
  * password, private keys under Sun's key protection with `ssl.key.password` or the store password).
  */
-import { readFileSync } from "node:fs";
 import { toPem as jksToPem } from "jks-js";
 import type forge from "node-forge";
 import { ConfigError, messageOf } from "../errors.ts";
+import { readBoundedFile } from "../util/bounded-file.ts";
 import { unsupportedKeyTypeReason } from "./key-type.ts";
 import {
   decryptPemPrivateKey,
@@ -44,9 +44,15 @@ function fail(key: string, message: string): never {
   throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]));
 }
 
+/**
+ * A store or PEM bundle's cap (bounded-file.ts: no FIFO, no device, no endless file, also at
+ * config/validate): 16 MiB, far above the largest public CA bundle (~200 KiB) or any key store.
+ */
+const STORE_MAX_BYTES = 16 * 1024 * 1024;
+
 function readStore(key: string, path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readBoundedFile(path, STORE_MAX_BYTES);
   } catch (error) {
     fail(key, `cannot read ${path}: ${(error as Error).message}`);
   }

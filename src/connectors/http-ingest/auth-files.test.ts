@@ -5,12 +5,14 @@
  * A private key where the verifier's public key belongs is refused there too, and a stored config
  * holding one starts as before with a WARN.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "../../ingest/auth/ingest-auth-config.ts";
 import { capturingLogger, fastHash, type TempFiles, tempFiles } from "../../rest/auth/test-support.ts";
 import { inProcessWorker } from "../../runtime/herder-test-support.ts";
 import { warnValidationOnlyProblems } from "../../runtime/stored-config-warnings.ts";
+import * as boundedFile from "../../util/bounded-file.ts";
 import { HTTP_INGEST_CONNECTOR } from "./config.ts";
 import { httpIngestSource } from "./index.ts";
 
@@ -19,7 +21,7 @@ const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256
 const PUBLIC_PEM = publicKey.export({ type: "spki", format: "pem" }).toString();
 const PRIVATE_PEM = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 // A line no file check may quote back.
-const SECRET_LINE = "device-7:SECRET-PLAINTEXT-PASSWORD";
+const SECRET_LINE = "SECRET-USER-sk_live_abc123:SECRET-PLAINTEXT-PASSWORD";
 
 let files: TempFiles;
 const paths: Record<string, string> = {};
@@ -34,6 +36,16 @@ beforeAll(async () => {
   paths.plaintext = await files.write("plaintext.txt", `${SECRET_LINE}\n`);
   paths.hashed = await files.write("hashed.txt", `device-7:${await fastHash.bcrypt("pw")}\n`);
   paths.missing = files.path("missing.pem");
+  const hash = await fastHash.bcrypt("pw");
+  paths.twice = await files.write("twice.txt", `SECRET-USER:${hash}\nSECRET-USER:${hash}\n`);
+  paths.weak = await files.write(
+    "weak.txt",
+    `SECRET-USER:${await Bun.password.hash("pw", { algorithm: "bcrypt", cost: 4 })}\n`,
+  );
+  // A FIFO with no writer: a blocking read would freeze the gateway; the call must return.
+  paths.fifo = files.path("fifo");
+  expect(spawnSync("mkfifo", [paths.fifo]).status).toBe(0);
+  paths.big = await files.write("big.pem", `${PUBLIC_PEM}\n${"#".repeat(1024 * 1024)}\n`);
 });
 afterAll(() => files[Symbol.asyncDispose]());
 
@@ -54,7 +66,44 @@ describe("config/validate and POST /connectors read the ingest auth files", () =
       "plaintext passwords",
       () => basic(paths.plaintext!),
       "ingest.auth.basic.credentials.file",
-      "plaintext passwords are not accepted",
+      "line 1: the password is not an argon2 or bcrypt hash; plaintext passwords are not accepted",
+    ],
+    [
+      "a user listed twice",
+      () => basic(paths.twice!),
+      "ingest.auth.basic.credentials.file",
+      "line 2: its user is listed more than once",
+    ],
+    [
+      "a weak hash",
+      () => basic(paths.weak!),
+      "ingest.auth.basic.credentials.file",
+      "line 1: the password hash is too weak: its bcrypt cost 4 is below 10",
+    ],
+    [
+      "a FIFO as the public key file",
+      () => jwt(paths.fifo!),
+      "ingest.auth.jwt.public.key.location",
+      "not a regular file",
+    ],
+    [
+      "a FIFO as the credentials file",
+      () => basic(paths.fifo!),
+      "ingest.auth.basic.credentials.file",
+      "not a regular file",
+    ],
+    [
+      "/dev/zero as the public key file",
+      () => jwt("/dev/zero"),
+      "ingest.auth.jwt.public.key.location",
+      "not a regular file",
+    ],
+    ["a public key file over 1 MiB", () => jwt(paths.big!), "ingest.auth.jwt.public.key.location", "larger than 1 MiB"],
+    [
+      "a credentials file over 1 MiB",
+      () => basic(paths.big!),
+      "ingest.auth.basic.credentials.file",
+      "larger than 1 MiB",
     ],
     [
       "an unreadable credentials file",
@@ -116,4 +165,33 @@ test("a stored config with a private key starts as before (tokens verify with it
   expect(() =>
     ingestAuthenticatorFrom(ingestAuthConfigDef.parse(config), { mtlsIdentity: "cn", logger, connector: "in" }),
   ).not.toThrow();
+});
+
+test("the start refuses a FIFO or an oversize file on its key too, at once", () => {
+  const { logger } = capturingLogger();
+  for (const [auth, key, reason] of [
+    [jwt(paths.fifo!), "ingest.auth.jwt.public.key.location", "not a regular file"],
+    [basic(paths.fifo!), "ingest.auth.basic.credentials.file", "not a regular file"],
+    [jwt(paths.big!), "ingest.auth.jwt.public.key.location", "larger than 1 MiB"],
+    [basic(paths.big!), "ingest.auth.basic.credentials.file", "larger than 1 MiB"],
+    [basic(paths.plaintext!), "ingest.auth.basic.credentials.file", "line 1: the password is not an argon2"],
+    [basic(paths.twice!), "ingest.auth.basic.credentials.file", "line 2: its user is listed more than once"],
+  ] as const) {
+    expect(() =>
+      ingestAuthenticatorFrom(ingestAuthConfigDef.parse(auth), { mtlsIdentity: "cn", logger, connector: "in" }),
+    ).toThrow(new RegExp(`${key.replaceAll(".", "\\.")}.*${reason}`));
+  }
+});
+
+test("one validation reads the public key file once (its validate and validationOnly rules share the read)", async () => {
+  await using w = await inProcessWorker({ plugins: [httpIngestSource()] });
+  const reads = spyOn(boundedFile, "readBoundedFile");
+  try {
+    const config = { ...base, ...jwt(paths.private!), name: "in" };
+    const validated = await w.rest("PUT", `/connector-plugins/${HTTP_INGEST_CONNECTOR}/config/validate`, config);
+    expect(validated.body.error_count).toBe(1);
+    expect(reads.mock.calls.filter(([path]) => path === paths.private)).toHaveLength(1);
+  } finally {
+    reads.mockRestore();
+  }
 });

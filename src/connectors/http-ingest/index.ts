@@ -55,7 +55,7 @@ export function httpIngestSource(
         ...headerNameProblems(parsed),
         ...keyFieldPathProblems(parsed),
         ...aclAmbiguityProblems(parsed),
-        ...privateVerifierKeyProblems(parsed),
+        ...privateVerifierKeyProblems(parsed, config),
         ...topicNameProblems("kafka.topic", [parsed["kafka.topic"]], { empty: false }),
         ...topicNameProblems("ingest.rest.proxy.topics", parsed["ingest.rest.proxy.topics"], { empty: true }),
       ];

@@ -263,7 +263,8 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   if (methods.has("basic")) {
     const name = "ingest.auth.basic.credentials.file";
     try {
-      const credentials = loadCredentialsFile(config[name]!);
+      // Line numbers only: the path comes with a REST-submitted config (basic-auth.ts CredentialsMessages).
+      const credentials = loadCredentialsFile(config[name]!, { quoteUsers: false });
       basic = {
         authenticator: basicAuthenticator({
           credentials,

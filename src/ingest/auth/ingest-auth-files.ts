@@ -2,7 +2,10 @@
  * The files the HttpIngestSource authentication keys name, read at PUT …/config/validate and POST
  * /connectors as they are at connector start (ingestAuthenticatorFrom), so a file the start would refuse
  * is a problem on its own key there, not a connector created and then FAILED (task authval). Like the
- * HTTP sink's PEM checks (config-checks.ts), a message names the file and why, never its contents.
+ * HTTP sink's PEM checks (config-checks.ts), a message names the file and why, never its contents:
+ * a credentials-file problem gives line numbers, not even a user name (the path may name any file the
+ * gateway can read). Every read is bounded (util/bounded-file.ts): a FIFO, a device or a file over
+ * 1 MiB is refused, never read, so a config/validate call cannot freeze the gateway or grow its memory.
  *
  * `ingestAuthFileProblems`: `ingest.auth.jwt.public.key.location` unreadable or not a key, and
  * `ingest.auth.basic.credentials.file` unreadable, malformed or holding a hash too weak (plaintext).
@@ -13,23 +16,49 @@
  * but the signing key then sits on every edge device that verifies: whoever reads it can mint tokens.
  */
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { ConfigError } from "../../errors.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { loadCredentialsFile } from "../../rest/auth/basic-auth.ts";
+import { readBoundedFile, SMALL_FILE_MAX_BYTES } from "../../util/bounded-file.ts";
 import type { IngestAuthConfig } from "./ingest-auth-config.ts";
 import { staticKey } from "./jwt-authenticator.ts";
 
 const PUBLIC_KEY = "ingest.auth.jwt.public.key.location";
 const CREDENTIALS = "ingest.auth.basic.credentials.file";
 
-/** The public key file's text, or the reason it cannot be read (the path and the system's reason only). */
-export function readPublicKeyFile(path: string): { pem: string } | { problem: string } {
+export type PublicKeyRead = { pem: string } | { problem: string };
+
+/**
+ * The public key file's text, or the reason it cannot be read (the path and the reason only: the
+ * system's, "not a regular file" or "larger than 1 MiB", util/bounded-file.ts).
+ */
+export function readPublicKeyFile(path: string): PublicKeyRead {
   try {
-    return { pem: readFileSync(path, "utf8") };
+    return { pem: readBoundedFile(path, SMALL_FILE_MAX_BYTES).toString("utf8") };
   } catch (error) {
     return { problem: `cannot read ${path}: ${(error as Error).message}` };
   }
+}
+
+/**
+ * One validation's key file read, by the config object it validates: validation calls the
+ * descriptor's `validationOnly` hook, then its `validate` hook, with the same fresh object, so the
+ * first reads the file and leaves the result, and the second takes it (read once per validation,
+ * both judging the same contents). `validationOnly` always reads afresh: a stored config's start
+ * calls it alone, on an object that may come back.
+ */
+const validationReads = new WeakMap<object, { path: string; read: PublicKeyRead }>();
+
+function readAndLeave(source: object, path: string): PublicKeyRead {
+  const read = readPublicKeyFile(path);
+  validationReads.set(source, { path, read });
+  return read;
+}
+
+function takeOrRead(source: object, path: string): PublicKeyRead {
+  const left = validationReads.get(source);
+  validationReads.delete(source);
+  return left?.path === path ? left.read : readPublicKeyFile(path);
 }
 
 /** The key the verifier would use, or why the file holds none (crypto's reason: it quotes no key material). */
@@ -42,21 +71,25 @@ export function publicKeyProblem(pem: string): string | undefined {
   }
 }
 
-/** Problems of the auth files the start would refuse (descriptor `validate`). */
-export function ingestAuthFileProblems(config: IngestAuthConfig): ConfigProblem[] {
+/**
+ * Problems of the auth files the start would refuse (descriptor `validate`); `source` is the raw
+ * config the hook got (one key file read per validation). A credentials-file problem gives line
+ * numbers only: the path may name any file the gateway can read.
+ */
+export function ingestAuthFileProblems(config: IngestAuthConfig, source: object): ConfigProblem[] {
   const methods = new Set(config["ingest.auth.methods"]);
   const out: ConfigProblem[] = [];
   const pemPath = config[PUBLIC_KEY];
   // With a JWKS URL too, validateIngestAuth refuses the pair; the file is not read then, as at start.
   if (methods.has("jwt") && pemPath && !config["ingest.auth.jwt.jwks.url"]) {
-    const read = readPublicKeyFile(pemPath);
+    const read = takeOrRead(source, pemPath);
     const problem = "problem" in read ? read.problem : publicKeyProblem(read.pem);
     if (problem !== undefined) out.push({ key: PUBLIC_KEY, message: problem });
   }
   const credentials = config[CREDENTIALS];
   if (methods.has("basic") && credentials) {
     try {
-      loadCredentialsFile(credentials);
+      loadCredentialsFile(credentials, { quoteUsers: false });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       out.push({ key: CREDENTIALS, message: error.message });
@@ -66,10 +99,10 @@ export function ingestAuthFileProblems(config: IngestAuthConfig): ConfigProblem[
 }
 
 /** A private key where the verifier's public key belongs (descriptor `validationOnly`). */
-export function privateVerifierKeyProblems(config: IngestAuthConfig): ConfigProblem[] {
+export function privateVerifierKeyProblems(config: IngestAuthConfig, source: object): ConfigProblem[] {
   const pemPath = config[PUBLIC_KEY];
   if (!config["ingest.auth.methods"].includes("jwt") || !pemPath || config["ingest.auth.jwt.jwks.url"]) return [];
-  const read = readPublicKeyFile(pemPath);
+  const read = readAndLeave(source, pemPath);
   if ("problem" in read || !isPrivateKey(read.pem)) return [];
   return [
     {
