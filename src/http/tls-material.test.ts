@@ -85,6 +85,26 @@ describe("loadTlsMaterial", () => {
     });
   });
 
+  // Read at config/validate too (bounded-file.ts): a FIFO would block the gateway, a device grow its memory.
+  test("a FIFO, a device or a file over 16 MiB names the location key, at once, the store and the sink's PEM files alike", async () => {
+    const fifo = dir.file("store.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const big = dir.file("big.pem");
+    await Bun.write(big, new Uint8Array(16 * 1024 * 1024 + 1));
+    for (const [path, reason] of [
+      [fifo, "not a regular file"],
+      ["/dev/zero", "not a regular file"],
+      [big, "larger than 16 MiB"],
+    ] as const) {
+      const message = `cannot read ${path}: ${reason}`;
+      expect(keyErrors(() => loadTlsMaterial({ truststore: { location: path, type: "PEM" } }))).toEqual({
+        "http.ssl.truststore.location": [message],
+      });
+      const pem = { serverCerts: { key: "security.cert.server", paths: [path] }, allowSelfSigned: false };
+      expect(keyErrors(() => loadPemFiles(pem))).toEqual({ "security.cert.server": [message] });
+    }
+  });
+
   test("a corrupt store names the location key", () => {
     writeFileSync(dir.file("garbage.jks"), Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 9, 1, 2]));
     expect(

@@ -9,7 +9,7 @@
 import { toPem as jksToPem } from "jks-js";
 import type forge from "node-forge";
 import { ConfigError, messageOf } from "../errors.ts";
-import { readBoundedFile } from "../util/bounded-file.ts";
+import { readBoundedFile, TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
 import { unsupportedKeyTypeReason } from "./key-type.ts";
 import {
   decryptPemPrivateKey,
@@ -44,15 +44,9 @@ function fail(key: string, message: string): never {
   throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]));
 }
 
-/**
- * A store or PEM bundle's cap (bounded-file.ts: no FIFO, no device, no endless file, also at
- * config/validate): 16 MiB, far above the largest public CA bundle (~200 KiB) or any key store.
- */
-const STORE_MAX_BYTES = 16 * 1024 * 1024;
-
 function readStore(key: string, path: string): Buffer {
   try {
-    return readBoundedFile(path, STORE_MAX_BYTES);
+    return readBoundedFile(path, TLS_FILE_MAX_BYTES);
   } catch (error) {
     fail(key, `cannot read ${path}: ${(error as Error).message}`);
   }

@@ -14,6 +14,12 @@ const MIB = 1024 * 1024;
 /** 1 MiB: far above any key or credentials file. */
 export const SMALL_FILE_MAX_BYTES = MIB;
 
+/**
+ * 16 MiB: TLS stores and PEM trust bundles, far above the largest public CA bundle (~200 KiB) or any
+ * key store, so no real one is refused.
+ */
+export const TLS_FILE_MAX_BYTES = 16 * MIB;
+
 /** What the cap reads as in a message: "1 MiB", "16 MiB", else bytes. */
 function sizeText(bytes: number): string {
   return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${bytes} bytes`;
