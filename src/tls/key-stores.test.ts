@@ -4,7 +4,9 @@ import { makeDevicePki } from "../../test/support/device-pki.ts";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { makeCertOfKeyType, makeRsaCert } from "../../test/support/tls.ts";
 import { makeMismatchedKeyStores } from "../../test/support/tls-stores.ts";
+import { unboundedFiles } from "../../test/support/unbounded-files.ts";
 import { ConfigError } from "../errors.ts";
+import { TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
 
 async function keytool(...args: string[]): Promise<void> {
@@ -17,15 +19,7 @@ describe("loadTlsMaterial", () => {
   // huge file would grow memory without limit (bounded-file.ts); a CA bundle of any real size fits.
   test("a FIFO, a device or a store over 16 MiB is refused naming the key and the reason, at once", async () => {
     await using dir = await tempDir("store-limits-");
-    const fifo = dir.file("trust.fifo");
-    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
-    const big = dir.file("big.pem");
-    await Bun.write(big, new Uint8Array(16 * 1024 * 1024 + 1));
-    for (const [location, reason] of [
-      [fifo, "not a regular file"],
-      ["/dev/zero", "not a regular file"],
-      [big, "larger than 16 MiB"],
-    ] as const) {
+    for (const [location, reason] of await unboundedFiles(dir.path, TLS_FILE_MAX_BYTES, "16 MiB")) {
       expect(() => loadTlsMaterial({ "ssl.truststore.location": location, "ssl.truststore.type": "PEM" })).toThrow(
         `ssl.truststore.location: cannot read ${location}: ${reason}`,
       );
