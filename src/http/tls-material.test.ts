@@ -4,7 +4,9 @@ import { issueCert } from "../../test/support/cert-authority.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeCertOfKeyType, pkcs8Der, TEST_CA } from "../../test/support/tls.ts";
 import { type ClientStores, makeClientStores } from "../../test/support/tls-stores.ts";
+import { unboundedFiles } from "../../test/support/unbounded-files.ts";
 import { ConfigError } from "../errors.ts";
+import { TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
 import { HttpClient } from "./http-client.ts";
 import { loadPemFiles, loadTlsMaterial } from "./tls-material.ts";
 
@@ -83,6 +85,18 @@ describe("loadTlsMaterial", () => {
     ).toEqual({
       "http.ssl.truststore.location": [expect.stringContaining("cannot read")],
     });
+  });
+
+  // Read at config/validate too (bounded-file.ts): a FIFO would block the gateway, a device grow its memory.
+  test("a FIFO, a device or a file over 16 MiB names the location key, at once, the store and the sink's PEM files alike", async () => {
+    for (const [path, reason] of await unboundedFiles(dir.path, TLS_FILE_MAX_BYTES, "16 MiB")) {
+      const message = `cannot read ${path}: ${reason}`;
+      expect(keyErrors(() => loadTlsMaterial({ truststore: { location: path, type: "PEM" } }))).toEqual({
+        "http.ssl.truststore.location": [message],
+      });
+      const pem = { serverCerts: { key: "security.cert.server", paths: [path] }, allowSelfSigned: false };
+      expect(keyErrors(() => loadPemFiles(pem))).toEqual({ "security.cert.server": [message] });
+    }
   });
 
   test("a corrupt store names the location key", () => {

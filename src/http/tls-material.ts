@@ -11,7 +11,6 @@
  * `<prefix>verify` (or the caller) turns it off.
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { parseJks, decrypt as recoverJksKey } from "jks-js";
 import { ConfigError } from "../errors.ts";
 import { privateKeyType, unsupportedKeyTypeReason } from "../tls/key-type.ts";
@@ -27,6 +26,7 @@ import {
   UnsupportedKeyTypeError,
   unsupportedKeyType,
 } from "../tls/store-formats.ts";
+import { readBoundedFile, TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
 import type { ClientTls } from "./http-client.ts";
 
 export interface StoreSettings {
@@ -170,7 +170,7 @@ function readStore(
   if (location === undefined) return undefined;
   let bytes: Buffer;
   try {
-    bytes = readFileSync(location);
+    bytes = readBoundedFile(location, TLS_FILE_MAX_BYTES);
   } catch (error) {
     fail(keys.location, `cannot read ${location}: ${(error as Error).message}`, error);
   }
@@ -258,7 +258,7 @@ export interface PemFileSettings {
 
 function readFile(key: string, path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readBoundedFile(path, TLS_FILE_MAX_BYTES);
   } catch (error) {
     fail(key, `cannot read ${path}: ${(error as Error).message}`, error);
   }

@@ -4,7 +4,9 @@ import { makeDevicePki } from "../../test/support/device-pki.ts";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { makeCertOfKeyType, makeRsaCert } from "../../test/support/tls.ts";
 import { makeMismatchedKeyStores } from "../../test/support/tls-stores.ts";
+import { unboundedFiles } from "../../test/support/unbounded-files.ts";
 import { ConfigError } from "../errors.ts";
+import { TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
 
 async function keytool(...args: string[]): Promise<void> {
@@ -13,6 +15,17 @@ async function keytool(...args: string[]): Promise<void> {
 }
 
 describe("loadTlsMaterial", () => {
+  // Read at config/validate too: a FIFO would block the gateway until a writer came, a device or a
+  // huge file would grow memory without limit (bounded-file.ts); a CA bundle of any real size fits.
+  test("a FIFO, a device or a store over 16 MiB is refused naming the key and the reason, at once", async () => {
+    await using dir = await tempDir("store-limits-");
+    for (const [location, reason] of await unboundedFiles(dir.path, TLS_FILE_MAX_BYTES, "16 MiB")) {
+      expect(() => loadTlsMaterial({ "ssl.truststore.location": location, "ssl.truststore.type": "PEM" })).toThrow(
+        `ssl.truststore.location: cannot read ${location}: ${reason}`,
+      );
+    }
+  });
+
   describe("with JKS stores made by keytool", () => {
     test("reads the key entry of a key store and the certificates of a trust store", async () => {
       await using dir = await tempDir("jks-");

@@ -6,10 +6,10 @@
  * takes PEM only) or JKS (read with jks-js: the store's SHA-1 integrity check with the store
  * password, private keys under Sun's key protection with `ssl.key.password` or the store password).
  */
-import { readFileSync } from "node:fs";
 import { toPem as jksToPem } from "jks-js";
 import type forge from "node-forge";
 import { ConfigError, messageOf } from "../errors.ts";
+import { readBoundedFile, TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
 import { unsupportedKeyTypeReason } from "./key-type.ts";
 import {
   decryptPemPrivateKey,
@@ -46,7 +46,7 @@ function fail(key: string, message: string): never {
 
 function readStore(key: string, path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readBoundedFile(path, TLS_FILE_MAX_BYTES);
   } catch (error) {
     fail(key, `cannot read ${path}: ${(error as Error).message}`);
   }

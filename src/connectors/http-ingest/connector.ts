@@ -13,6 +13,7 @@ import type { Config, ConnectorContext, SourceConnector } from "../../api/connec
 import type { SourceMap } from "../../api/record.ts";
 import { ConfigError } from "../../errors.ts";
 import { validateIngestAuth } from "../../ingest/auth/ingest-auth-checks.ts";
+import { ingestAuthFileProblems } from "../../ingest/auth/ingest-auth-files.ts";
 import type { IngestMetrics } from "../../ingest/ingest-metrics.ts";
 import { compileJsonPath } from "../../ingest/json-path.ts";
 import type { IngestStagesFactory } from "../../ingest/request-context.ts";
@@ -51,7 +52,8 @@ export function validateHttpIngest(config: Config): ConfigProblem[] {
   const parsed = httpIngestConfig.parse(config);
   // The authentication keys' cross-key rules too: a connector failing them was created (201) and
   // then FAILED at start, and PUT …/config/validate reported no error (ingestjwt hunt).
-  return [...keyFieldProblems(parsed), ...validateIngestAuth(parsed)];
+  // And the files they name, read as the start reads them: a key file or credentials file it refuses (task authval).
+  return [...keyFieldProblems(parsed), ...validateIngestAuth(parsed), ...ingestAuthFileProblems(parsed, config)];
 }
 
 function keyFieldProblems(parsed: HttpIngestConfig): ConfigProblem[] {

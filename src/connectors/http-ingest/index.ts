@@ -4,6 +4,7 @@
  * them; `httpIngestSource` without services gets a table no listener serves (docs, contract tests).
  */
 import { aclAmbiguityProblems } from "../../ingest/auth/acl-ambiguity.ts";
+import { privateVerifierKeyProblems } from "../../ingest/auth/ingest-auth-files.ts";
 import { passThroughStagesFactory } from "../../ingest/request-context.ts";
 import { IngestRouteTable } from "../../ingest/route-table.ts";
 import { spoolMode } from "../../ingest/spool/spool-config.ts";
@@ -44,7 +45,8 @@ export function httpIngestSource(
     // (its large requests wait for an empty queue; its credential headers are not copied; a header
     // no request carries is never read; an ambiguous ACL entry matches the name in every
     // authentication method's namespace, as it did; a topic name Kafka refuses fails its sends, as it did;
-    // an ingest.key.field filter gives a null key where it failed the request).
+    // an ingest.key.field filter gives a null key where it failed the request; a private key at
+    // ingest.auth.jwt.public.key.location verifies with its derived public key).
     validationOnly: (config) => {
       const parsed = httpIngestConfig.parse(config);
       return [
@@ -53,6 +55,7 @@ export function httpIngestSource(
         ...headerNameProblems(parsed),
         ...keyFieldPathProblems(parsed),
         ...aclAmbiguityProblems(parsed),
+        ...privateVerifierKeyProblems(parsed, config),
         ...topicNameProblems("kafka.topic", [parsed["kafka.topic"]], { empty: false }),
         ...topicNameProblems("ingest.rest.proxy.topics", parsed["ingest.rest.proxy.topics"], { empty: true }),
       ];

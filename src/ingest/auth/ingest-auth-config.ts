@@ -6,7 +6,6 @@
  * Off by default (`ingest.auth.methods` empty: every request is the anonymous identity), like the
  * REST API; listing methods makes credentials mandatory on the connector's route and topics.
  */
-import { readFileSync } from "node:fs";
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import {
@@ -23,6 +22,7 @@ import type { ClearTextListeners } from "../clear-text-listeners.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
 import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import { jwtWarnings, validateIngestAuth } from "./ingest-auth-checks.ts";
+import { readPublicKeyFile } from "./ingest-auth-files.ts";
 import type { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
@@ -49,7 +49,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.httpUrl()],
   }),
   "ingest.auth.jwt.public.key.location": key.string({
-    doc: "A PEM public key (or certificate) file that verifies tokens, instead of a JWKS URL.",
+    doc: "A PEM public key (or certificate) file that verifies tokens, instead of a JWKS URL. Read at validation and at connector start: a file that cannot be read or holds no public key is an error on this key, and so is a private key (the signing key does not belong on the verifier; a connector stored with one starts with a WARN, verifying with its public key).",
     default: null,
     importance: "HIGH",
     group: GROUP,
@@ -110,7 +110,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.atLeast(MIN_JWKS_COOLDOWN_MS)],
   }),
   "ingest.auth.basic.credentials.file": key.string({
-    doc: "File of user:hash lines for basic authentication, as for the REST API (argon2 or bcrypt hashes from Bun.password.hash; plaintext is refused). Read at connector start.",
+    doc: "File of user:hash lines for basic authentication, as for the REST API (argon2 or bcrypt hashes from Bun.password.hash; plaintext is refused). Read at validation (a file that cannot be read, a malformed line, a plaintext password or a weak hash is an error on this key) and at connector start.",
     default: null,
     importance: "HIGH",
     group: GROUP,
@@ -229,11 +229,9 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
     const pemPath = config["ingest.auth.jwt.public.key.location"];
     let publicKey: string | undefined;
     if (pemPath) {
-      try {
-        publicKey = readFileSync(pemPath, "utf8");
-      } catch (error) {
-        fail("ingest.auth.jwt.public.key.location", `cannot read ${pemPath}: ${(error as Error).message}`);
-      }
+      const read = readPublicKeyFile(pemPath);
+      if ("problem" in read) fail("ingest.auth.jwt.public.key.location", read.problem);
+      publicKey = read.pem;
     }
     const cooldown = config["ingest.auth.jwt.jwks.cooldown.ms"];
     try {
@@ -265,7 +263,8 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   if (methods.has("basic")) {
     const name = "ingest.auth.basic.credentials.file";
     try {
-      const credentials = loadCredentialsFile(config[name]!);
+      // Line numbers only: the path comes with a REST-submitted config (basic-auth.ts CredentialsMessages).
+      const credentials = loadCredentialsFile(config[name]!, { quoteUsers: false });
       basic = {
         authenticator: basicAuthenticator({
           credentials,

@@ -65,7 +65,7 @@ function claimAttributes(payload: JWTPayload): Pick<IngestIdentity, "attributes"
   return Object.keys(multiValued).length > 0 ? { attributes, multiValued } : { attributes };
 }
 
-function staticKey(pem: string): KeyObject {
+export function staticKey(pem: string): KeyObject {
   const key = createPublicKey(pem);
   if (key.type !== "public") throw new Error("not a public key");
   return key;

@@ -117,6 +117,37 @@ describe("loadCredentialsFile", () => {
     expect(weakHashReason(await Bun.password.hash("pw", "bcrypt"))).toBeUndefined();
   });
 
+  test("with quoteUsers false (a file a REST caller names) a message gives the line, never the file's text", async () => {
+    await using files = await tempFiles();
+    const hash = await fastHash.bcrypt("pw");
+    const noQuotes = { quoteUsers: false };
+    for (const [text, message] of [
+      ["API_TOKEN_sk_live_abc123:plain", "line 1: the password is not an argon2 or bcrypt hash"],
+      [
+        `# c\nAPI_TOKEN_sk_live_abc123:${hash}\nAPI_TOKEN_sk_live_abc123:${hash}`,
+        "line 3: its user is listed more than once",
+      ],
+      [
+        `API_TOKEN_sk_live_abc123:${await weakHash.bcrypt("pw")}`,
+        "line 1: the password hash is too weak: its bcrypt cost 4",
+      ],
+    ] as const) {
+      const path = await files.write("users", text);
+      expect(() => loadCredentialsFile(path, noQuotes)).toThrow(message);
+      expect(() => loadCredentialsFile(path, noQuotes)).not.toThrow("sk_live");
+      expect(() => loadCredentialsFile(path)).toThrow('"API_TOKEN_sk_live_abc123"');
+    }
+  });
+
+  test("refuses a FIFO and a file over 1 MiB at once, naming the reason", async () => {
+    await using files = await tempFiles();
+    const fifo = files.path("fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    expect(() => loadCredentialsFile(fifo)).toThrow("cannot read the file: not a regular file");
+    const big = await files.write("big", "#".repeat(1024 * 1024 + 1));
+    expect(() => loadCredentialsFile(big)).toThrow("cannot read the file: larger than 1 MiB");
+  });
+
   test("reports an unreadable file as a ConfigError", async () => {
     await using files = await tempFiles();
     expect(() => loadCredentialsFile(files.path("missing"))).toThrow(/^cannot read the file: .*ENOENT/);

@@ -7,7 +7,7 @@
  * argon2 (`$argon2id$…`) or bcrypt (`$2b$…`, `$2a$`/`$2y$` from htpasswd -B work too; a bcrypt
  * password over 72 bytes verifies as standard tools truncate it, see password-verify.ts). Anything
  * else, a plaintext password above all, is refused at load; the message names the line and the
- * user, never the value.
+ * user (the line alone for a file a REST caller names: `CredentialsMessages`), never the value.
  *
  * Timing (no user enumeration): the entries' hashes fall into classes (algorithm and cost), and
  * every attempt runs exactly one verify per class, in the same order: against the user's own hash
@@ -26,8 +26,8 @@
  * guesser fill the cache; concurrent identical requests share one verify instead.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "../../errors.ts";
+import { readBoundedFile, SMALL_FILE_MAX_BYTES } from "../../util/bounded-file.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { verifyPassword as standardVerify } from "./password-verify.ts";
@@ -38,9 +38,30 @@ export type Credentials = ReadonlyMap<string, string>;
 const ARGON2 = /^\$(argon2id|argon2i|argon2d)\$v=\d+\$m=(\d+),t=(\d+),p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 
+/**
+ * How a message names a bad entry: the line and the user (the operator's own REST credentials file),
+ * or the line alone (a file a REST caller names, e.g. at config/validate: the path may be any file the
+ * gateway can read, /etc/passwd or a .env, and a "user" would quote its text back).
+ */
+export interface CredentialsMessages {
+  readonly quoteUsers: boolean;
+}
+
+const QUOTE_USERS: CredentialsMessages = { quoteUsers: true };
+
 /** Parses a credentials file's text; throws a ConfigError naming the first bad line. */
-export function parseCredentials(text: string): Credentials {
-  const credentials = new Map<string, string>();
+export function parseCredentials(text: string, messages: CredentialsMessages = QUOTE_USERS): Credentials {
+  return new Map(parseEntries(text, messages).map(({ user, hash }) => [user, hash]));
+}
+
+interface Entry {
+  readonly user: string;
+  readonly hash: string;
+  readonly line: number;
+}
+
+function parseEntries(text: string, { quoteUsers }: CredentialsMessages): Entry[] {
+  const entries = new Map<string, Entry>();
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, index) => {
     const line = raw.trim();
@@ -51,16 +72,21 @@ export function parseCredentials(text: string): Credentials {
     const user = line.slice(0, colon).trim();
     const hash = line.slice(colon + 1).trim();
     if (user === "") throw new ConfigError(`${at}: expected user:hash`);
-    if (credentials.has(user)) throw new ConfigError(`${at}: user "${user}" is listed more than once`);
-    if (!ARGON2.test(hash) && !BCRYPT.test(hash)) {
+    const ofUser = quoteUsers ? ` of user "${user}"` : "";
+    if (entries.has(user)) {
       throw new ConfigError(
-        `${at}: the password of user "${user}" is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with Bun.password.hash)`,
+        quoteUsers ? `${at}: user "${user}" is listed more than once` : `${at}: its user is listed more than once`,
       );
     }
-    credentials.set(user, hash);
+    if (!ARGON2.test(hash) && !BCRYPT.test(hash)) {
+      throw new ConfigError(
+        `${at}: the password${ofUser} is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with Bun.password.hash)`,
+      );
+    }
+    entries.set(user, { user, hash, line: index + 1 });
   });
-  if (credentials.size === 0) throw new ConfigError("the file holds no credentials (expected user:hash lines)");
-  return credentials;
+  if (entries.size === 0) throw new ConfigError("the file holds no credentials (expected user:hash lines)");
+  return [...entries.values()];
 }
 
 /** OWASP's argon2 minimums: any row (memory KiB, iterations) that a hash meets or exceeds. */
@@ -89,26 +115,25 @@ export function weakHashReason(hash: string): string | undefined {
 }
 
 /**
- * Reads and parses a credentials file and checks every hash's strength; throws a ConfigError when
- * it is unreadable, invalid or holds a weak hash.
+ * Reads (bounded: util/bounded-file.ts) and parses a credentials file and checks every hash's
+ * strength; throws a ConfigError when it is unreadable, invalid or holds a weak hash.
  */
-export function loadCredentialsFile(path: string): Credentials {
+export function loadCredentialsFile(path: string, messages: CredentialsMessages = QUOTE_USERS): Credentials {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readBoundedFile(path, SMALL_FILE_MAX_BYTES).toString("utf8");
   } catch (error) {
     throw new ConfigError(`cannot read the file: ${messageOf(error)}`);
   }
-  const credentials = parseCredentials(text);
-  for (const [user, hash] of credentials) {
+  const entries = parseEntries(text, messages);
+  for (const { user, hash, line } of entries) {
     const reason = weakHashReason(hash);
     if (reason !== undefined) {
-      throw new ConfigError(
-        `the password hash of user "${user}" is too weak: ${reason} (make a new one with gateway hash-password)`,
-      );
+      const which = messages.quoteUsers ? `the password hash of user "${user}"` : `line ${line}: the password hash`;
+      throw new ConfigError(`${which} is too weak: ${reason} (make a new one with gateway hash-password)`);
     }
   }
-  return credentials;
+  return new Map(entries.map((entry) => [entry.user, entry.hash]));
 }
 
 export interface BasicAuthenticatorOptions {

@@ -1,0 +1,124 @@
+/**
+ * The files the HttpIngestSource authentication keys name, read at PUT …/config/validate and POST
+ * /connectors as they are at connector start (ingestAuthenticatorFrom), so a file the start would refuse
+ * is a problem on its own key there, not a connector created and then FAILED (task authval). Like the
+ * HTTP sink's PEM checks (config-checks.ts), a message names the file and why, never its contents:
+ * a credentials-file problem gives line numbers, not even a user name (the path may name any file the
+ * gateway can read). Every read is bounded (util/bounded-file.ts): a FIFO, a device or a file over
+ * 1 MiB is refused, never read, so a config/validate call cannot freeze the gateway or grow its memory.
+ *
+ * `ingestAuthFileProblems`: `ingest.auth.jwt.public.key.location` unreadable or not a key, and
+ * `ingest.auth.basic.credentials.file` unreadable, malformed or holding a hash too weak (plaintext).
+ * Only for a method `ingest.auth.methods` lists, as the start reads only those.
+ *
+ * `privateVerifierKeyProblems` (validation only, a WARN at start: a stored config runs as before): a
+ * PRIVATE key at `ingest.auth.jwt.public.key.location`. Node derives its public key, so tokens verify,
+ * but the signing key then sits on every edge device that verifies: whoever reads it can mint tokens.
+ */
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { ConfigError } from "../../errors.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { loadCredentialsFile } from "../../rest/auth/basic-auth.ts";
+import { readBoundedFile, SMALL_FILE_MAX_BYTES } from "../../util/bounded-file.ts";
+import type { IngestAuthConfig } from "./ingest-auth-config.ts";
+import { staticKey } from "./jwt-authenticator.ts";
+
+const PUBLIC_KEY = "ingest.auth.jwt.public.key.location";
+const CREDENTIALS = "ingest.auth.basic.credentials.file";
+
+export type PublicKeyRead = { pem: string } | { problem: string };
+
+/**
+ * The public key file's text, or the reason it cannot be read (the path and the reason only: the
+ * system's, "not a regular file" or "larger than 1 MiB", util/bounded-file.ts).
+ */
+export function readPublicKeyFile(path: string): PublicKeyRead {
+  try {
+    return { pem: readBoundedFile(path, SMALL_FILE_MAX_BYTES).toString("utf8") };
+  } catch (error) {
+    return { problem: `cannot read ${path}: ${(error as Error).message}` };
+  }
+}
+
+/**
+ * One validation's key file read, by the config object it validates: validation calls the
+ * descriptor's `validationOnly` hook, then its `validate` hook, with the same fresh object, so the
+ * first reads the file and leaves the result, and the second takes it (read once per validation,
+ * both judging the same contents). `validationOnly` always reads afresh: a stored config's start
+ * calls it alone, on an object that may come back.
+ */
+const validationReads = new WeakMap<object, { path: string; read: PublicKeyRead }>();
+
+function readAndLeave(source: object, path: string): PublicKeyRead {
+  const read = readPublicKeyFile(path);
+  validationReads.set(source, { path, read });
+  return read;
+}
+
+function takeOrRead(source: object, path: string): PublicKeyRead {
+  const left = validationReads.get(source);
+  validationReads.delete(source);
+  return left?.path === path ? left.read : readPublicKeyFile(path);
+}
+
+/** The key the verifier would use, or why the file holds none (crypto's reason: it quotes no key material). */
+export function publicKeyProblem(pem: string): string | undefined {
+  try {
+    staticKey(pem);
+    return undefined;
+  } catch (error) {
+    return `not a usable public key: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * Problems of the auth files the start would refuse (descriptor `validate`); `source` is the raw
+ * config the hook got (one key file read per validation). A credentials-file problem gives line
+ * numbers only: the path may name any file the gateway can read.
+ */
+export function ingestAuthFileProblems(config: IngestAuthConfig, source: object): ConfigProblem[] {
+  const methods = new Set(config["ingest.auth.methods"]);
+  const out: ConfigProblem[] = [];
+  const pemPath = config[PUBLIC_KEY];
+  // With a JWKS URL too, validateIngestAuth refuses the pair; the file is not read then, as at start.
+  if (methods.has("jwt") && pemPath && !config["ingest.auth.jwt.jwks.url"]) {
+    const read = takeOrRead(source, pemPath);
+    const problem = "problem" in read ? read.problem : publicKeyProblem(read.pem);
+    if (problem !== undefined) out.push({ key: PUBLIC_KEY, message: problem });
+  }
+  const credentials = config[CREDENTIALS];
+  if (methods.has("basic") && credentials) {
+    try {
+      loadCredentialsFile(credentials, { quoteUsers: false });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      out.push({ key: CREDENTIALS, message: error.message });
+    }
+  }
+  return out;
+}
+
+/** A private key where the verifier's public key belongs (descriptor `validationOnly`). */
+export function privateVerifierKeyProblems(config: IngestAuthConfig, source: object): ConfigProblem[] {
+  const pemPath = config[PUBLIC_KEY];
+  if (!config["ingest.auth.methods"].includes("jwt") || !pemPath || config["ingest.auth.jwt.jwks.url"]) return [];
+  const read = readAndLeave(source, pemPath);
+  if ("problem" in read || !isPrivateKey(read.pem)) return [];
+  return [
+    {
+      key: PUBLIC_KEY,
+      message: `${pemPath} holds a private key: tokens verify with the public key derived from it, but whoever reads the file on this device can sign tokens; give the public key alone (openssl pkey -in private.pem -pubout) and keep the private key with the token issuer`,
+      runsAs: "verifies tokens with the public key derived from the private key, as before",
+    },
+  ];
+}
+
+function isPrivateKey(pem: string): boolean {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    return false;
+  }
+  return key.type === "private";
+}
