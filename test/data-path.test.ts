@@ -7,6 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import fixtures from "./fixtures/json-converter/fixtures.json" with { type: "json" };
+import { deadLetterKeys } from "./support/dead-letter-keys.ts";
 import { produce, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -236,11 +237,7 @@ describe("errors.tolerance and the dead letter queue", () => {
         file: out,
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
         "value.converter.schemas.enable": "false",
-        "errors.tolerance": "all",
-        "errors.log.enable": "true",
-        "errors.deadletterqueue.topic.name": dlq,
-        "errors.deadletterqueue.topic.replication.factor": "1",
-        "errors.deadletterqueue.context.headers.enable": "true",
+        ...deadLetterKeys(dlq),
       },
     });
     expect(created.status).toBe(201);

@@ -7,6 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
+import { deadLetterKeys } from "./support/dead-letter-keys.ts";
 import { startFileProviderGateway, startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
 import { createTopic, kafkaBroker, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
@@ -48,11 +49,7 @@ describe("dead letter queue context headers", () => {
         transforms: "pick",
         "transforms.pick.type": "org.apache.kafka.connect.transforms.ExtractField$Value",
         "transforms.pick.field": "${env:DLQ_FIELD}",
-        "errors.tolerance": "all",
-        "errors.log.enable": "true",
-        "errors.deadletterqueue.topic.name": dlq,
-        "errors.deadletterqueue.topic.replication.factor": "1",
-        "errors.deadletterqueue.context.headers.enable": "true",
+        ...deadLetterKeys(dlq),
       },
     });
     expect(created.status).toBe(201);

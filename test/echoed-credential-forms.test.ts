@@ -8,6 +8,7 @@
  * context headers. Each shows `[hidden]`, and the log never holds its test's marker.
  */
 import { expect, test } from "bun:test";
+import { deadLetterKeys } from "./support/dead-letter-keys.ts";
 import { produce, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -141,11 +142,7 @@ test("a non-ASCII Basic credential echoed as Latin-1 shows [hidden] in the DLQ h
       url: `http://127.0.0.1:${endpoint.port}/in`,
       "value.converter": "org.apache.kafka.connect.storage.StringConverter",
       "sink.header.Authorization": CREDENTIAL,
-      "errors.tolerance": "all",
-      "errors.log.enable": "true",
-      "errors.deadletterqueue.topic.name": dlq,
-      "errors.deadletterqueue.topic.replication.factor": "1",
-      "errors.deadletterqueue.context.headers.enable": "true",
+      ...deadLetterKeys(dlq),
     },
   });
   expect(created.status).toBe(201);
