@@ -4,6 +4,21 @@ import type { EncodedRecord } from "./record-encoder.ts";
 
 const limits = { maxBatchRecords: 3, flushBytes: 1000, flushTimeoutMs: 100, requestRecords: 2 };
 
+/** Whether `target` is reachable from `root` through own property values, array elements, Map keys and values. */
+function reaches(root: unknown, target: object): boolean {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const at = stack.pop();
+    if (at === target) return true;
+    if (typeof at !== "object" || at === null || seen.has(at) || ArrayBuffer.isView(at)) continue;
+    seen.add(at);
+    if (at instanceof Map) for (const [k, v] of at) stack.push(k, v);
+    else stack.push(...Object.values(at));
+  }
+  return false;
+}
+
 function rec(tp: string, offset: number, at = 0, route = ""): EncodedRecord {
   return {
     record: {} as EncodedRecord["record"],
@@ -128,16 +143,16 @@ describe("RecordBuffer", () => {
 
   test("a delivered record is freed with its request, while its lane still holds later records", () => {
     const b = new RecordBuffer({ ...limits, requestRecords: 1 });
-    const delivered = (() => {
-      const first = rec("a", 0);
-      b.add(first);
-      b.add(rec("a", 1));
-      b.add(rec("a", 2));
-      b.complete(b.take()!);
-      return new WeakRef(first);
-    })();
-    Bun.gc(true);
-    expect(delivered.deref()).toBeUndefined();
+    const first = rec("a", 0);
+    const later = rec("a", 1);
+    b.add(first);
+    b.add(later);
+    b.add(rec("a", 2));
+    b.complete(b.take()!);
+    // What the buffer can still reach, not a WeakRef after a collection: a conservative scan of the
+    // stack may keep a freed record alive for a while (a CI flake).
+    expect(reaches(b, first)).toBe(false);
+    expect(reaches(b, later)).toBe(true);
     expect(b.size).toBe(2);
     expect(b.firstPending("a")).toBe(1);
   });
