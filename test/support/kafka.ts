@@ -78,7 +78,12 @@ export function kafkaBroker(): Promise<KafkaInfo> {
   cached ??= (async () => {
     const file = process.env.KAFKA_INFO_FILE;
     if (file) return parse(readFileSync(file, "utf8"));
-    const proc = Bun.spawn(["bash", join(REPO, "scripts", "kafka"), "start"], { stdout: "pipe", stderr: "inherit" });
+    // No deletion by record time (as scripts/test's broker): records stamped years ago stay readable.
+    const proc = Bun.spawn(["bash", join(REPO, "scripts", "kafka"), "start"], {
+      stdout: "pipe",
+      stderr: "inherit",
+      env: { ...process.env, KAFKA_SERVER_PROPERTIES: "log.retention.ms=-1" },
+    });
     const out = await new Response(proc.stdout).text();
     if ((await proc.exited) !== 0) throw new Error("scripts/kafka start failed");
     return parse(out);

@@ -157,7 +157,8 @@ export async function startOwnBroker(
     ...process.env,
     KAFKA_STATE_DIR: stateDir,
     KAFKA_OPTS: `-XX:TieredStopAtLevel=1 ${options.jvmOptions ?? ""}`,
-    KAFKA_SERVER_PROPERTIES: `broker.session.timeout.ms=4000\nbroker.heartbeat.interval.ms=1000\n${extraProperties}`,
+    // log.retention.ms=-1: records stamped years ago are not deleted mid-test (as scripts/test's broker).
+    KAFKA_SERVER_PROPERTIES: `broker.session.timeout.ms=4000\nbroker.heartbeat.interval.ms=1000\nlog.retention.ms=-1\n${extraProperties}`,
     ...(options.joins
       ? {
           KAFKA_NODE_ID: String(options.joins.nodeId),
