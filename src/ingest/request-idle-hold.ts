@@ -24,8 +24,11 @@ import type { PeerAddressLookup } from "./request-context.ts";
 export const LISTENER_IDLE_SECONDS = 120;
 /** Bun's largest idle limit (uSockets keeps it in a byte). */
 const BUN_MAX_IDLE_SECONDS = 255;
-/** How much later than the gateway's deadline Bun's may end a request: its timer fires up to 4 s late, and the answer needs time to be written. */
-const MARGIN_SECONDS = 10;
+/**
+ * How much later than the gateway's deadline Bun's may end a request: its timer fires up to 4 s late, and the answer
+ * needs time to be written. The https listener's body deadline keeps the same margin (tls/body-deadline.ts).
+ */
+export const DEADLINE_MARGIN_MS = 10_000;
 
 /**
  * Bun's idle limit for the requests of a listener whose routes' largest ingest.request.timeout.ms
@@ -34,7 +37,7 @@ const MARGIN_SECONDS = 10;
  */
 export function requestIdleSeconds(largestMs: number | null, idleSeconds = LISTENER_IDLE_SECONDS): number | undefined {
   if (largestMs === null) return undefined;
-  const seconds = Math.ceil(largestMs / 1000) + MARGIN_SECONDS;
+  const seconds = Math.ceil(largestMs / 1000) + DEADLINE_MARGIN_MS / 1000;
   if (seconds <= idleSeconds) return undefined;
   return seconds > BUN_MAX_IDLE_SECONDS ? 0 : seconds;
 }

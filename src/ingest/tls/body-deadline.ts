@@ -8,13 +8,14 @@
  * Called by connection-guard.ts when a body starts.
  */
 import { MAX_TIMER_MS } from "../../util/clock.ts";
+import { DEADLINE_MARGIN_MS } from "../request-idle-hold.ts";
 
 /**
  * How much later than the routes' largest ingest.request.timeout.ms a body is cut: the handler's
- * deadline starts once the client is authenticated, after the headers (as the plain listener's
- * hold, request-idle-hold.ts).
+ * deadline starts once the client is authenticated, after the headers; the plain listener's hold's
+ * margin (request-idle-hold.ts).
  */
-export const BODY_DEADLINE_MARGIN_MS = 10_000;
+export const BODY_DEADLINE_MARGIN_MS = DEADLINE_MARGIN_MS;
 
 /**
  * The body deadline (ms, 0: none) for the key's value `keyMs` (0: none) and the routes' largest
