@@ -20,6 +20,7 @@
 import { expect, test } from "bun:test";
 import { Kafka, logLevel } from "kafkajs";
 import { deliveringSink } from "./support/delivering-sink.ts";
+import { freeze } from "./support/freeze.ts";
 import { createIngestConnector, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { type OwnBroker, outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
@@ -143,7 +144,7 @@ test("new sinks and ingest connectors start while the first bootstrap broker is 
   };
 
   const acknowledged = new Map<ClientTopics, readonly number[]>();
-  process.kill(frozen.pid, "SIGSTOP");
+  await freeze(frozen.pid);
   try {
     // Its leadership moving shows the fence.
     await waitFor(async () => (await leaderOf(controller.bootstrap, platformaticTopics!.sinkTopic, 0)) !== 2, {

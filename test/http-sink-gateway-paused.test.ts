@@ -19,6 +19,7 @@
  * 1490 duplicates for 1190 delivered before the pause; now tens beyond it).
  */
 import { describe, expect, onTestFinished, test } from "bun:test";
+import { freeze } from "./support/freeze.ts";
 import { startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, producePerPartition, testClient, uniqueTopic } from "./support/kafka.ts";
 import { committedOffsets } from "./support/kill-accounting.ts";
@@ -81,7 +82,7 @@ describe("HTTP sink while the gateway is paused past the session timeout", () =>
     await admin.connect();
     try {
       await waitFor(() => delivered.size >= 500, { what: "500 records delivered" });
-      process.kill(gw.proc.pid, "SIGSTOP");
+      await freeze(gw.proc.pid);
       await waitFor(async () => (await admin.describeGroups([group])).groups[0]!.members.length === 0, {
         what: "the paused member expelled from the group",
         timeoutMs: 30_000,

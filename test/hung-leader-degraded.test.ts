@@ -7,6 +7,7 @@
  * broker answers again the trace goes, and every record a device was told was written is in Kafka once.
  */
 import { describe, expect, test } from "bun:test";
+import { freeze } from "./support/freeze.ts";
 import { ingestLoad, type LoadRecord } from "./support/ingest-load.ts";
 import { readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { startOwnBrokerIngest } from "./support/own-broker-ingest.ts";
@@ -36,7 +37,7 @@ describe("a partition leader that stops answering produce requests", () => {
     load.start(url);
     try {
       await waitFor(() => load.acked.length >= 50, { what: "records acknowledged before the freeze" });
-      process.kill(kafka.pid, "SIGSTOP");
+      await freeze(kafka.pid);
       const degraded = await waitFor(async () => (await trace())?.startsWith("Degraded:") && (await trace()), {
         what: "the Degraded trace while the broker is silent",
         timeoutMs: 20_000,

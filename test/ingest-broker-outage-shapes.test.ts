@@ -12,6 +12,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { systemClock } from "../src/util/clock.ts";
+import { freeze } from "./support/freeze.ts";
 import { ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { type RecordAnswer, recordsPerRequest, SHAPES, sendShape, type Verdict } from "./support/ingest-shapes.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
@@ -71,7 +72,7 @@ describe("ingest request shapes across broker outages", () => {
       for (const outage of ["freeze", "stop", "kill"] as const) {
         const acked = count("acked");
         await waitFor(() => count("acked") >= acked + 300, { what: `300 records acknowledged before the ${outage}` });
-        if (outage === "freeze") process.kill(kafka.pid, "SIGSTOP");
+        if (outage === "freeze") await freeze(kafka.pid);
         else if (outage === "stop") await kafka.stop();
         else await kafka.kill();
         const failed = count("refused", "maybe");

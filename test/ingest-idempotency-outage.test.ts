@@ -12,6 +12,7 @@
 import { describe, expect, test } from "bun:test";
 import { connect, createServer, type Socket } from "node:net";
 import { curlPost } from "./support/curl.ts";
+import { freeze } from "./support/freeze.ts";
 import { createIngestConnector, ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
@@ -191,7 +192,7 @@ describe("Idempotency-Key of records the producer holds while the broker does no
     });
     const send = () => curlPost(url, '[{"t":1},{"t":2}]', "application/json", { "Idempotency-Key": "held-1" });
 
-    process.kill(kafka.pid, "SIGSTOP"); // connections open, nothing answered
+    await freeze(kafka.pid); // connections open, nothing answered
     try {
       const first = await send();
       expect(first.status).toBe(500);

@@ -14,6 +14,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { connect } from "node:net";
+import { freeze } from "./support/freeze.ts";
 import { readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { startOwnBrokerIngest } from "./support/own-broker-ingest.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -34,7 +35,7 @@ describe("graceful stop while the broker holds produce requests unanswered", () 
     const metric = async (pattern: RegExp) =>
       Number(pattern.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1]);
 
-    process.kill(kafka.pid, "SIGSTOP");
+    await freeze(kafka.pid);
     const ids = (r: number) => Array.from({ length: PER_REQUEST }, (_, i) => `${r}/${i}`);
     // A device whose request is handed over before the stop, its body completed only after the give-up.
     const listener = new URL(url);

@@ -6,6 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { freeze } from "./support/freeze.ts";
 import { startGateway } from "./support/gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import { startOwnBroker } from "./support/own-broker.ts";
@@ -59,7 +60,7 @@ describe("a Kafka outage", () => {
     appendFileSync(input, `${lines(1, 10).join("\n")}\n`);
     await waitFor(() => distinctLines(output).length === 10, { what: "10 lines before the outage" });
 
-    process.kill(kafka.pid, "SIGSTOP");
+    await freeze(kafka.pid);
     try {
       appendFileSync(input, `${lines(11, 20).join("\n")}\n`);
       // The producer retries on its own first (until delivery.timeout.ms) and says so; the task's

@@ -10,6 +10,7 @@
  */
 import { expect, test } from "bun:test";
 import { type CurlResponse, curlPost } from "./support/curl.ts";
+import { freeze } from "./support/freeze.ts";
 import { createIngestConnector, type Gateway, ingestUrlOf, startIngestGateway } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, ownBrokersUntilFileEnds, readOwnTopic } from "./support/own-broker.ts";
@@ -87,7 +88,7 @@ test.concurrent("records whose Produce request the frozen broker left unanswered
   await using _kafka = kafka;
   await using _gw = gw;
 
-  process.kill(kafka.pid, "SIGSTOP"); // connections open, nothing answered
+  await freeze(kafka.pid); // connections open, nothing answered
   let answer: ReturnType<typeof curlPost>;
   try {
     answer = ingest(url, '[{"t":1},{"t":2}]');
@@ -131,7 +132,7 @@ test.concurrent("records whose connection the killed broker dropped, refused unt
   await using _kafka = kafka;
   await using _gw = gw;
 
-  process.kill(kafka.pid, "SIGSTOP"); // the request goes on the wire, unanswered
+  await freeze(kafka.pid); // the request goes on the wire, unanswered
   const answer = ingest(url, '[{"t":1},{"t":2}]');
   await gw.waitUntil(
     () => /Request Produce\(key: 0, version: \d+\) timed out/.test(since()),
@@ -163,7 +164,7 @@ test.concurrent("a send still unanswered at delivery.timeout.ms is given up (Jav
   await using _kafka = kafka;
   await using _gw = gw;
 
-  process.kill(kafka.pid, "SIGSTOP");
+  await freeze(kafka.pid);
   let answer: ReturnType<typeof curlPost>;
   try {
     answer = ingest(url, '[{"t":1},{"t":2}]');

@@ -38,6 +38,7 @@ import { join } from "node:path";
 import { fileLines } from "./support/broker-kill.ts";
 import { type CurlResponse, curlPost } from "./support/curl.ts";
 import { deliveringSink } from "./support/delivering-sink.ts";
+import { freeze } from "./support/freeze.ts";
 import { createIngestConnector, type Gateway, ingestUrlOf, startIngestGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic } from "./support/own-broker.ts";
@@ -450,7 +451,7 @@ test.concurrent("a record its killed leader wrote, its partition moved to the br
   const from = gw.output().length;
 
   const node3 = cluster.nodes[2]!;
-  process.kill(node3.pid, "SIGSTOP");
+  await freeze(node3.pid);
   let answer: Promise<CurlResponse>;
   try {
     answer = ingest(url, '[{"k":"k3","n":"moved-0"},{"k":"k0","n":"moved-1"}]');

@@ -11,6 +11,7 @@
  */
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
+import { freeze } from "./support/freeze.ts";
 import { runningTask, startGateway, tracedTask } from "./support/gateway.ts";
 import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { ownBrokersUntilFileEnds } from "./support/own-broker.ts";
@@ -137,7 +138,7 @@ test.concurrent("a running sink whose broker freezes is Degraded, naming the bro
   await using kafka = sink.kafka;
   await using gw = sink.gw;
 
-  process.kill(kafka.pid, "SIGSTOP");
+  await freeze(kafka.pid);
   try {
     const degraded = await tracedTask(gw, "out", 60_000);
     const broker = brokerNamed(kafka.bootstrap);
@@ -169,7 +170,7 @@ test.concurrent("kafka.client=kafkajs: a running sink whose broker freezes is De
   // before the freeze is not delivered again.
   await waitFor(async () => (await committed()) === 1, { what: "the record before the freeze committed" });
 
-  process.kill(kafka.pid, "SIGSTOP");
+  await freeze(kafka.pid);
   try {
     const degraded = await tracedTask(gw, "out", 90_000);
     expect(degraded).toEqual(runningTask(unansweredTrace(brokerNamed(kafka.bootstrap), 10_000)));
