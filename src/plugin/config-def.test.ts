@@ -218,6 +218,41 @@ describe("a key declaring showProvided", () => {
     ]);
   });
 
+  // secretp5: a validator is told a value came through a provider, so a literal's reason may quote it.
+  describe("a validator whose reason quotes the value", () => {
+    const quoting = (value: string | null, fromProvider?: boolean) =>
+      value?.includes("$") ? (fromProvider ? "Bad text" : `Bad text ${value}`) : undefined;
+    const quoted = defineConfig({
+      shown: key.string({ doc: "Shown", default: null, validators: [quoting, quoting], showProvided: shown }),
+      plain: key.string({ doc: "Plain", default: null, validators: [quoting] }),
+      later: key.string({ doc: "Later", default: null, validationOnly: [quoting], showProvided: shown }),
+    });
+    const raw = { shown: "h/$Xs3cret", plain: "h/$Xs3cret", later: "h/$Xs3cret" };
+
+    test("gives a provider's value of a key declaring showProvided a reason quoting none of it", () => {
+      const all = new Set(Object.keys(raw));
+      expect([...quoted.validate(raw, all).values()].flatMap((r) => r.errors)).toEqual([
+        "Invalid value <10 chars> for configuration shown: Bad text",
+        "Invalid value <10 chars> for configuration shown: Bad text",
+        // Without showProvided the value is quoted as a literal: so is the reason.
+        "Invalid value h/$Xs3cret for configuration plain: Bad text h/$Xs3cret",
+        "Invalid value <10 chars> for configuration later: Bad text",
+      ]);
+      expect(() => quoted.parse({ shown: raw.shown }, all)).toThrow(
+        new Error("Invalid value <10 chars> for configuration shown: Bad text"),
+      );
+    });
+
+    test("gives a literal value its reason quoting it", () => {
+      expect([...quoted.validate(raw, new Set()).values()].flatMap((r) => r.errors)).toEqual([
+        "Invalid value h/$Xs3cret for configuration shown: Bad text h/$Xs3cret",
+        "Invalid value h/$Xs3cret for configuration shown: Bad text h/$Xs3cret",
+        "Invalid value h/$Xs3cret for configuration plain: Bad text h/$Xs3cret",
+        "Invalid value h/$Xs3cret for configuration later: Bad text h/$Xs3cret",
+      ]);
+    });
+  });
+
   test("providedShown quotes as validate does: showProvided for a provided value, else nothing", () => {
     expect(provided.providedShown("endpoint", "http://h/Xs3cret", true)).toBe("<16 chars>");
     expect(provided.providedShown("endpoint", "http://h/Xs3cret", false)).toBeUndefined();

@@ -175,11 +175,17 @@ function validateKey(
     const shown =
       providedShown(k, input, provided) ??
       (!typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output));
+    // A provider's value shown as its key says: its validators run again, told so, for reasons
+    // quoting none of its text (the issues' reasons are a literal value's).
+    const failures =
+      typed && providedShown(k, input, provided) !== undefined
+        ? validatorFailures(k, parsed.output)
+        : parsed.issues.map((issue) => ({ reason: issue.message, verbatim: issue.expected === VERBATIM_ISSUE }));
     // Credentials of a URL hidden in verbatim reasons too (invalidValue hides them in its own).
-    const reasons = parsed.issues.map((issue) =>
-      issue.expected === VERBATIM_ISSUE
-        ? hideValueCredentials(issue.message, String(input))
-        : invalidValue(typed ? (k.meta.validatorName ?? k.name) : k.name, shown, issue.message),
+    const reasons = failures.map(({ reason, verbatim }) =>
+      verbatim
+        ? hideValueCredentials(reason, String(input))
+        : invalidValue(typed ? (k.meta.validatorName ?? k.name) : k.name, shown, reason),
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.
     if (!typed) reasons.push(...nullValidationErrors(k));
@@ -189,7 +195,7 @@ function validateKey(
   const errors: string[] = [];
   // Validation-only validators: config/validate refuses the value, a stored config still parses.
   for (const validate of validating ? ((k.meta.validationOnly ?? []) as Validator<unknown>[]) : []) {
-    const failure = runValidator(validate, parsed.output);
+    const failure = runValidator(validate, parsed.output, providedShown(k, input, provided) !== undefined);
     if (failure)
       errors.push(
         failure.verbatim
@@ -203,6 +209,13 @@ function validateKey(
 /** How a message quotes `input` given through a config provider, when its key says (`showProvided`). */
 function providedShown(k: NamedKey, input: string, provided: boolean): string | undefined {
   return provided && k.meta.showProvided ? k.meta.showProvided(input) : undefined;
+}
+
+/** The reasons `k`'s validators give for a provider's `value` (Validator's `provided`). */
+function validatorFailures(k: NamedKey, value: unknown): { reason: string; verbatim: boolean }[] {
+  return ((k.meta.validators ?? []) as Validator<unknown>[]).flatMap(
+    (validate) => runValidator(validate, value, true) ?? [],
+  );
 }
 
 function nullValidationErrors(k: NamedKey): string[] {

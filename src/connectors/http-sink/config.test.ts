@@ -83,13 +83,18 @@ describe("httpSinkConfig", () => {
     expect(httpSinkConfig.validate({ url }).get("url")!.errors).toEqual([]);
     const unknown = `${url}}`;
     const errors = httpSinkConfig.validate({ url: unknown }).get("url")!.errors;
-    expect(errors).toEqual([`Invalid value ${unknown} for configuration url: ${UNKNOWN_PLACEHOLDER}`]);
+    const reason = `Unknown placeholder \${${"${".repeat(499_999)}} in the URL; use \${topic}, \${partition} or \${key}`;
+    expect(errors).toEqual([`Invalid value ${unknown} for configuration url: ${reason}`]);
   });
+
+  const named = (placeholder: string) =>
+    `Unknown placeholder ${placeholder} in the URL; use \${topic}, \${partition} or \${key}`;
 
   test.each([
     ["http://h/${topic}/${partition}?k=${key}", undefined],
     ["ftp://h/x", "The URL must use http or https"],
-    ["http://h/${offset}", UNKNOWN_PLACEHOLDER],
+    // secretp5: a literal URL's unknown placeholder is named (a provider's URL's is not, below).
+    ["http://h/${offset}", named("${offset}")],
     ["not a url", "Not a valid URL"],
     // Review69 (LEFT by sinkp7): a placeholder in the authority let a record choose the host that gets the credentials.
     ["http://${key}.example.internal/in", AUTHORITY],
@@ -100,14 +105,21 @@ describe("httpSinkConfig", () => {
     ["http:/\t/${key}/in", AUTHORITY],
     ["http:\\\\${key}\\in", AUTHORITY],
     ["http://api.example.internal/${key}@x?h=${key}.example#${key}", undefined],
-    ["http://h/${topic}${a${key}}/${partition}", UNKNOWN_PLACEHOLDER],
-    ["http://h/${${topic}", UNKNOWN_PLACEHOLDER],
-    ["http://h/${topic}${Topic}", UNKNOWN_PLACEHOLDER],
-    ["http://h/${}", UNKNOWN_PLACEHOLDER],
+    ["http://h/${topic}${a${key}}/${partition}", named("${a${key}")],
+    ["http://h/${${topic}", named("${${topic}")],
+    ["http://h/${topic}${Topic}", named("${Topic}")],
+    ["http://h/${}", named("${}")],
+    ["http://h/${a:b}/in", named("${a:b}")],
+    ["http://${host}/in", named("${host}")],
     ["http://h/${key", undefined],
   ])("url %p", (url, error) => {
     const errors = httpSinkConfig.validate({ url }).get("url")!.errors;
     expect(errors).toEqual(error ? [`Invalid value ${url} for configuration url: ${error}`] : []);
+  });
+
+  test("an unknown placeholder in a literal url's user info is not named (a password's text)", () => {
+    const errors = httpSinkConfig.validate({ url: "http://svc:pa${x}ss@h.example/in" }).get("url")!.errors;
+    expect(errors).toEqual([`Invalid value http://***@h.example/in for configuration url: ${UNKNOWN_PLACEHOLDER}`]);
   });
 
   // secretp4-b P3-1: the reason quoted the unknown `${…}`, a provider URL's secret path segment with it.
