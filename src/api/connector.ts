@@ -27,7 +27,8 @@ export interface PluginContext {
   readonly clock: Clock;
   /**
    * Gateway extension (Connect has none): the keys of the config this instance got whose raw value
-   * held a config provider reference (`${file:…}`, `${env:…}`), wholly or in part. The user kept
+   * held a config provider reference (`${file:…}`, `${env:…}`), wholly or in part, that a provider
+   * resolved (a `${a:b}` no provider resolved stays as written: the user's own text). The user kept
    * those values out of the config: a plugin that shows such a value (an endpoint URL in its
    * messages) shows it hidden (http/shown-url.ts). Absent: none is known.
    */

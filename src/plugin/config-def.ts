@@ -79,8 +79,8 @@ export class ConfigDef<T = Record<string, unknown>> {
 
   /**
    * Validates every declared key; the map keeps declaration order. Never throws. `providedKeys`:
-   * the keys whose raw value held a config provider reference, their messages showing the value as
-   * the key's `showProvided` says.
+   * the keys whose raw value held a reference a config provider resolved, their messages showing
+   * the value as the key's `showProvided` says.
    */
   validate(raw: RawConfig, providedKeys?: ReadonlySet<string>): Map<string, KeyValidation> {
     const out = new Map<string, KeyValidation>();

@@ -47,8 +47,8 @@ export interface ConnectKeyMeta {
   readonly validationOnly?: readonly Validator<never>[];
   /**
    * How a message quoting the value shows it when the value came through a config provider (its
-   * raw value held a reference: PluginContext.providedKeys), e.g. an endpoint URL as its origin
-   * only (http/shown-url.ts). Unset: as a literal value.
+   * raw value held a reference a provider resolved: PluginContext.providedKeys), e.g. an endpoint
+   * URL as its origin only (http/shown-url.ts). Unset: as a literal value.
    */
   readonly showProvided?: (value: string) => string;
 }
