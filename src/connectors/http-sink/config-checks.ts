@@ -7,6 +7,7 @@ import { ConfigError } from "../../errors.ts";
 import { isHeaderName } from "../../http/header-value.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
 import type { RawConfig, Validator } from "../../plugin/config-def.ts";
+import { hideValueCredentials } from "../../util/url-credentials.ts";
 import { parseStatusCodes } from "./status-codes.ts";
 
 /**
@@ -33,19 +34,25 @@ export const httpUrl: Validator<string | null> = (url, provided) => {
 
 const PLACEHOLDERS = new Set(["topic", "partition", "key"]);
 
-/** The reason for an unknown placeholder in a URL given through a config provider: it names none. */
+/**
+ * The reason for an unknown placeholder that names none: for a URL given through a config provider
+ * (`provided`: shown as its origin only) and for a literal URL whose shown form (invalidValue's
+ * hideValueCredentials) hides the placeholder (in a password, a key-like query value, a fragment).
+ */
 export const UNKNOWN_PLACEHOLDER = "Unknown placeholder in the URL; use ${topic}, ${partition} or ${key}";
 
+/** A named placeholder longer than this is cut (a 1 MB literal URL would be quoted twice). */
+const NAMED_PLACEHOLDER_MAX = 64;
+
 /**
- * The reason for an unknown placeholder in a literal URL, naming it; not one in the user info
- * (`http://svc:pa${x}ss@h/`: part of a password, which the quoted value hides).
+ * The reason for an unknown placeholder in a literal URL: naming it only when the message's quoted
+ * URL (hidden as invalidValue hides it) still shows it, so a reason never shows what the value hides.
  */
 function unknownPlaceholderNamed(url: string, placeholder: string): string {
-  const authority = authorityOf(url);
-  const userInfo = authority.slice(0, Math.max(0, authority.lastIndexOf("@")));
-  return userInfo.includes(placeholder)
-    ? UNKNOWN_PLACEHOLDER
-    : `Unknown placeholder ${placeholder} in the URL; use \${topic}, \${partition} or \${key}`;
+  if (!hideValueCredentials(url, url).includes(placeholder)) return UNKNOWN_PLACEHOLDER;
+  const named =
+    placeholder.length > NAMED_PLACEHOLDER_MAX ? `${placeholder.slice(0, NAMED_PLACEHOLDER_MAX)}…` : placeholder;
+  return `Unknown placeholder ${named} in the URL; use \${topic}, \${partition} or \${key}`;
 }
 
 /**
