@@ -253,6 +253,35 @@ describe("a key declaring showProvided", () => {
     });
   });
 
+  // secretp5-b P3-1: a validator that passed a provider's value when told `provided` let an invalid
+  // value through validation (no error) while parsing, which ran it without, refused it.
+  describe("a validator whose verdict changes when told provided", () => {
+    const wavering = (_value: string | null, fromProvider?: boolean) => (fromProvider ? undefined : "bad");
+    const wavers = defineConfig({
+      checked: key.string({ doc: "Checked", default: null, validators: [wavering], showProvided: shown }),
+      later: key.string({ doc: "Later", default: null, validationOnly: [wavering], showProvided: shown }),
+    });
+    const raw = { checked: "h/Xs3cret", later: "h/Xs3cret" };
+    const all = new Set(Object.keys(raw));
+
+    test("refuses the value all the same, with a reason naming nothing", () => {
+      expect([...wavers.validate(raw, all).values()].flatMap((r) => r.errors)).toEqual([
+        "Invalid value <9 chars> for configuration checked",
+        "Invalid value <9 chars> for configuration later",
+      ]);
+      expect(() => wavers.parse({ checked: raw.checked }, all)).toThrow(
+        new Error("Invalid value <9 chars> for configuration checked"),
+      );
+    });
+
+    test("refuses a literal value with the validator's reason", () => {
+      expect([...wavers.validate(raw, new Set()).values()].flatMap((r) => r.errors)).toEqual([
+        "Invalid value h/Xs3cret for configuration checked: bad",
+        "Invalid value h/Xs3cret for configuration later: bad",
+      ]);
+    });
+  });
+
   test("providedShown quotes as validate does: showProvided for a provided value, else nothing", () => {
     expect(provided.providedShown("endpoint", "http://h/Xs3cret", true)).toBe("<16 chars>");
     expect(provided.providedShown("endpoint", "http://h/Xs3cret", false)).toBeUndefined();

@@ -175,8 +175,8 @@ function validateKey(
     const shown =
       providedShown(k, input, provided) ??
       (!typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output));
-    // A provider's value shown as its key says: its validators run again, told so, for reasons
-    // quoting none of its text (the issues' reasons are a literal value's).
+    // A provider's value shown as its key says: the validators that refused it, each worded for it
+    // (validatorFailure; the issues' reasons are a literal value's).
     const failures =
       typed && providedShown(k, input, provided) !== undefined
         ? validatorFailures(k, parsed.output)
@@ -195,7 +195,7 @@ function validateKey(
   const errors: string[] = [];
   // Validation-only validators: config/validate refuses the value, a stored config still parses.
   for (const validate of validating ? ((k.meta.validationOnly ?? []) as Validator<unknown>[]) : []) {
-    const failure = runValidator(validate, parsed.output, providedShown(k, input, provided) !== undefined);
+    const failure = validatorFailure(validate, parsed.output, providedShown(k, input, provided) !== undefined);
     if (failure)
       errors.push(
         failure.verbatim
@@ -211,11 +211,34 @@ function providedShown(k: NamedKey, input: string, provided: boolean): string | 
   return provided && k.meta.showProvided ? k.meta.showProvided(input) : undefined;
 }
 
-/** The reasons `k`'s validators give for a provider's `value` (Validator's `provided`). */
-function validatorFailures(k: NamedKey, value: unknown): { reason: string; verbatim: boolean }[] {
+/** A validator's reason (a thrown ConfigError's message: `verbatim`), or none to give. */
+type ValidatorFailure = { reason: string; verbatim: boolean } | { reason?: undefined; verbatim: false };
+
+/** The failures of `k`'s validators for a provider's `value` shown as its key says (validatorFailure). */
+function validatorFailures(k: NamedKey, value: unknown): ValidatorFailure[] {
   return ((k.meta.validators ?? []) as Validator<unknown>[]).flatMap(
-    (validate) => runValidator(validate, value, true) ?? [],
+    (validate) => validatorFailure(validate, value, true) ?? [],
   );
+}
+
+/**
+ * Whether `validate` refuses `value`, decided by a run as parsing runs it (not told `provided`);
+ * for a value shown as its key's `showProvided` says (`provided`), a run told so gives the wording
+ * only: when it gives none (or throws), the reason is left out, Connect's bare
+ * `Invalid value <v> for configuration <k>`, which names nothing of the value.
+ */
+function validatorFailure(
+  validate: Validator<unknown>,
+  value: unknown,
+  provided: boolean,
+): ValidatorFailure | undefined {
+  const verdict = runValidator(validate, value);
+  if (verdict === undefined || !provided) return verdict;
+  try {
+    return runValidator(validate, value, true) ?? { verbatim: false };
+  } catch {
+    return { verbatim: false };
+  }
 }
 
 function nullValidationErrors(k: NamedKey): string[] {

@@ -94,6 +94,9 @@ export interface KeyOptions {
  * message is shown as it is, as Connect shows a ConfigException an Apache validator throws.
  * `provided`: the value came through a config provider and its key shows it as `showProvided`
  * says (a URL as its origin only), so the reason must quote none of its text; unset, a literal.
+ * `provided` may change the wording, never the verdict: whether the value is refused is decided by
+ * a run without it, and a reason the run told `provided` does not give is left out (`Invalid value
+ * <v> for configuration <k>`).
  */
 export type Validator<T> = (value: T, provided?: boolean) => string | undefined;
 
