@@ -245,7 +245,8 @@ describe("HTTP URLs given through a config provider", () => {
     const texts: string[] = [];
     const validate = async (plugin: string, config: Record<string, string>, key: string) => {
       const r = await gw.rest.put(`/connector-plugins/${plugin}/config/validate`, { name: "v", ...config });
-      texts.push(r.text);
+      // The value is echoed as submitted, as Connect does, to its submitter: the rest of the answer is checked.
+      texts.push(r.text.replace(`"value":${JSON.stringify(config[key])}`, '"value":"(as submitted)"'));
       return r.body.configs.find((c: { value: { name: string } }) => c.value.name === key).value.errors;
     };
     const literal = "ftp://idp.example:2121/oauth2/literalTokenSegment/token";
@@ -319,7 +320,7 @@ describe("HTTP URLs given through a config provider", () => {
   // secretp5: a literal `${a:b}` (no provider of that name) is left as written, as Connect's
   // ConfigTransformer leaves it: the URL is the user's own text, quoted whole with the unknown
   // placeholder named; a provider's URL holding one still shows its origin only and names none.
-  test("a literal URL holding ${a:b} is quoted whole in config/validate and a PUT's 400; a provider's as its origin", async () => {
+  test("a literal URL holding ${a:b} is quoted whole in config/validate and a PUT's 400 (a placeholder its quoted form hides unnamed); a provider's as its origin", async () => {
     await using dir = await tempDir();
     const secrets = dir.file("hooks.properties");
     writeFileSync(secrets, `hook=http://127.0.0.1:9/hooks/\${${SECRET}}/in\n`);
@@ -333,7 +334,8 @@ describe("HTTP URLs given through a config provider", () => {
     const texts: string[] = [];
     const validate = async (plugin: string, config: Record<string, string>, key: string) => {
       const r = await gw.rest.put(`/connector-plugins/${plugin}/config/validate`, { name: "v", ...config });
-      texts.push(r.text);
+      // The value is echoed as submitted, as Connect does, to its submitter: the rest of the answer is checked.
+      texts.push(r.text.replace(`"value":${JSON.stringify(config[key])}`, '"value":"(as submitted)"'));
       return r.body.configs.find((c: { value: { name: string } }) => c.value.name === key).value.errors;
     };
     const put = async (name: string, config: Record<string, string>) => {
@@ -341,6 +343,10 @@ describe("HTTP URLs given through a config provider", () => {
       texts.push(r.text);
       return { status: r.status, message: r.body.message };
     };
+    // secretp5-b P2-1: a placeholder inside a key-like query value the quoted URL hides was named.
+    const hiddenUrl = `http://127.0.0.1:9/in?api_key=Ab\${${SECRET}}Cd`;
+    const hidden =
+      "Invalid value http://127.0.0.1:9/in?api_key=*** for configuration url: Unknown placeholder in the URL; use ${topic}, ${partition} or ${key}";
     const sourceUrl = "ftp://idp.example:2121/api/${vault:team}/events";
     const source = { "connector.class": "HttpSource", "kafka.topic": "t", "http.url": sourceUrl };
     expect({
@@ -349,12 +355,16 @@ describe("HTTP URLs given through a config provider", () => {
       source: await validate("HttpSource", source, "http.url"),
       literalPut: await put("literal-hook", sink(literalUrl)),
       providedPut: await put("provided-hook", sink(`\${file:${secrets}:hook}`)),
+      hidden: await validate("HttpSink", sink(hiddenUrl), "url"),
+      hiddenPut: await put("hidden-hook", sink(hiddenUrl)),
     }).toEqual({
       literal: [literal],
       provided: [provided],
       source: [`Invalid value ${sourceUrl} for configuration http.url: Must be an http or https URL`],
       literalPut: { status: 400, message: expect.stringContaining(literal) },
       providedPut: { status: 400, message: expect.stringContaining(provided) },
+      hidden: [hidden],
+      hiddenPut: { status: 400, message: expect.stringContaining(hidden) },
     });
 
     // A running task's messages quote it as written too (its task context's providedKeys).
