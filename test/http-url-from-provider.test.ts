@@ -10,6 +10,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
+import { offsetKey } from "../src/connectors/http-source/offset-key.ts";
 import { startFileProviderGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
 import { createTopic, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
@@ -386,5 +387,39 @@ describe("HTTP URLs given through a config provider", () => {
     });
     expect(trace).toContain(`from GET ${api.base}/api/$%7Bvault:team%7D/events`);
     for (const text of [...texts, gw.output()]) expect(text).not.toContain(SECRET);
+  });
+
+  // secretp5-b P3-4: PATCH …/offsets skipped the partition check for any http.url holding `${…}`,
+  // though the task reads one no provider resolved as written (its partition that URL's key).
+  test("PATCH …/offsets checks the partition of a literal URL holding ${a:b}; not of a provider's URL", async () => {
+    await using dir = await tempDir();
+    const secrets = dir.file("source.properties");
+    writeFileSync(secrets, `url=http://127.0.0.1:9/api/${SECRET}/events\n`);
+    await using gw = await startFileProviderGateway(dir);
+    const literalUrl = "http://127.0.0.1:9/api/${vault:team}/events";
+    const patch = async (name: string, url: string) => {
+      const r = await gw.rest.patch(`/connectors/${name}/offsets`, {
+        offsets: [{ partition: { url }, offset: { offset: "5" } }],
+      });
+      return { status: r.status, message: r.body.message };
+    };
+    for (const [name, url] of [
+      ["literal-team", literalUrl],
+      ["provided-team", `\${file:${secrets}:url}`],
+    ] as const) {
+      const config = { "connector.class": "HttpSource", "kafka.topic": "t", "http.url": url };
+      expect((await gw.rest.post("/connectors", { name, config, initial_state: "STOPPED" })).status).toBe(201);
+    }
+    const refusal = "Partition objects should contain the key 'url' with the connector's URL";
+    expect({
+      literalOther: await patch("literal-team", "http://other.example/events"),
+      literalOwn: await patch("literal-team", offsetKey(literalUrl)),
+      providedOther: await patch("provided-team", "http://other.example/events"),
+    }).toEqual({
+      literalOther: { status: 500, message: refusal },
+      literalOwn: { status: 200, message: expect.any(String) },
+      providedOther: { status: 200, message: expect.any(String) },
+    });
+    expect(gw.output()).not.toContain(SECRET);
   });
 });

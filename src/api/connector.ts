@@ -69,11 +69,15 @@ export interface SourceConnector extends Connector {
   initialize?(context: SourceConnectorContext): void;
   /**
    * Check (and optionally act on) offsets an operator is writing through the REST API. Return
-   * true when the connector manages the change fully; throw to reject it with a message.
+   * true when the connector manages the change fully; throw to reject it with a message. `config`
+   * is as stored (references unresolved); `providedKeys` (gateway extension): its keys a config
+   * provider resolved now (PluginContext.providedKeys). Absent: unknown (a reset, whose offsets
+   * are all null, resolves nothing).
    */
   alterOffsets?(
     config: Config,
     offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+    providedKeys?: ReadonlySet<string>,
   ): MaybePromise<boolean>;
 }
 
