@@ -317,7 +317,18 @@ export class Herder extends HerderRestarts {
       if (descriptor.type === "source") {
         // As Connect's Worker, which builds the connector's producer config for its offset store.
         await this.deps.worker.checkClientOverrides(config, ["producer"], resolveConfig);
-        return modifyOffsets(name, descriptor, config, given, this.deps.offsets, null, log, deadline, abandoned, provided);
+        return modifyOffsets(
+          name,
+          descriptor,
+          config,
+          given,
+          this.deps.offsets,
+          null,
+          log,
+          deadline,
+          abandoned,
+          provided,
+        );
       }
       // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
       await using lease = await loggingFailure(name, "sink", log, () =>
