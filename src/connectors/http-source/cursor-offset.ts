@@ -29,7 +29,7 @@ export type CursorOrder =
   | { readonly kind: "opaque" };
 
 const NUMBERS: CursorOrder = { kind: "number" };
-export const OPAQUE: CursorOrder = { kind: "opaque" };
+const OPAQUE: CursorOrder = { kind: "opaque" };
 
 const CANONICAL_INTEGER = /^(?:0|-?[1-9]\d*)$/;
 
@@ -51,13 +51,22 @@ export async function cursorOrder(
 ): Promise<CursorOrder> {
   if (await slicer.every(0, values.length, (i) => values[i] === null || cursorNumber(values[i]!) !== null))
     return NUMBERS;
-  const instants = new Array<bigint | null>(values.length);
+  // Allocated at the first field that reads as an instant: a page of opaque cursors allocates nothing.
+  let instants: (bigint | null)[] | undefined;
   const timestamps = await slicer.every(0, values.length, (i) => {
     const value = values[i]!;
-    instants[i] = value === null ? null : instant(value);
-    return value === null || instants[i] !== null;
+    if (value === null) {
+      if (instants) instants[i] = null;
+      return true;
+    }
+    const at = instant(value);
+    if (at === null) return false;
+    instants ??= new Array<bigint | null>(values.length).fill(null, 0, i);
+    instants[i] = at;
+    return true;
   });
-  return timestamps ? { kind: "instant", instants } : OPAQUE;
+  // A page of fields that are all null is NUMBERS above: here one field at least was read.
+  return timestamps && instants ? { kind: "instant", instants } : OPAQUE;
 }
 
 /**

@@ -8,7 +8,7 @@ import { type SourceMap, type SourceRecord, sourceRecord } from "../../api/recor
 import type { Clock, Moment } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
-import { type CursorOrder, cursorAdvance, cursorOrder, OPAQUE } from "./cursor-offset.ts";
+import { type CursorOrder, cursorAdvance, cursorOrder } from "./cursor-offset.ts";
 import { exactFieldValues } from "./exact-offsets.ts";
 import { epochNanos } from "./instant.ts";
 import {
@@ -166,8 +166,10 @@ export interface PageContent {
    */
   readonly instants?: readonly (bigint | null)[];
   /**
-   * CURSOR: how the page's `values` compare (cursor-offset.ts), read here in the slicer's slices;
-   * undefined in the other modes and on a page without records.
+   * CURSOR: how the page's `values` compare (cursor-offset.ts), read here in the slicer's slices (a
+   * page of JSON without records, `[]` or `{"data":[]}`, is one of numbers). Undefined in the other
+   * modes and on a page without a body (204 No Content, a blank body); pageRecords reads the order
+   * itself when it is undefined.
    */
   readonly cursor?: CursorOrder;
 }
@@ -269,7 +271,10 @@ export async function pageRecords(
   let bestSeen = run.bestSeen;
   // TIMESTAMP and CURSOR: each field is compared as the instant pageContent read, never read again.
   const reader = o.instant ?? epochNanos;
-  const cursor = o.mode === "CURSOR" ? cursorAdvance(page.cursor ?? OPAQUE, best, reader) : undefined;
+  const cursor =
+    o.mode === "CURSOR"
+      ? cursorAdvance(page.cursor ?? (await cursorOrder(page.values, reader, slicer)), best, reader)
+      : undefined;
   const compared = o.mode === "TIMESTAMP" ? new ComparedInstants(run.offset, best, reader) : undefined;
   const read = compared?.read ?? reader;
   await slicer.each(run.skip, elements.length, (i) => {
