@@ -162,7 +162,7 @@ export interface PageContent {
   /**
    * TIMESTAMP: each record's `values` entry as an instant (`instant`, else instant.ts), null for none
    * or no timestamp; read once here, for pageRecords and PageWarnings (page-instants.ts). Undefined
-   * in the other modes.
+   * in the other modes and on a page without a body (no records to read).
    */
   readonly instants?: readonly (bigint | null)[];
   /**
