@@ -21,12 +21,13 @@ import {
   openPkcs12,
   pkcs12Certificates,
   pkcs12PrivateKey,
+  readStoreFile,
   type StoreType,
   splitPem,
   UnsupportedKeyTypeError,
   unsupportedKeyType,
 } from "../tls/store-formats.ts";
-import { readBoundedFile, TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
+import { throwInvalidKey } from "../util/invalid-value.ts";
 import type { ClientTls } from "./http-client.ts";
 
 export interface StoreSettings {
@@ -52,19 +53,14 @@ export function unverifiedEndpointWarning(setting: string): string {
   return `${setting}: the endpoint's certificate is NOT verified (any certificate is accepted)`;
 }
 
-function fail(key: string, message: string, cause?: unknown): never {
-  throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]), {
-    cause,
-  });
-}
-
 function present(s: string | null | undefined): string | undefined {
   return s === undefined || s === null || s.trim() === "" ? undefined : s.trim();
 }
 
 function storeType(typeKey: string, declared: string | undefined, bytes: Buffer): StoreType {
   const type = detectStoreType(declared, bytes);
-  if (typeof type === "object") fail(typeKey, `unsupported store type ${type.unsupported}; use JKS, PKCS12 or PEM`);
+  if (typeof type === "object")
+    throwInvalidKey(typeKey, `unsupported store type ${type.unsupported}; use JKS, PKCS12 or PEM`);
   return type;
 }
 
@@ -91,8 +87,8 @@ function readJks(
     entries = parseJks(bytes, password ?? "");
   } catch (error) {
     const message = (error as Error).message;
-    if (/password/i.test(message)) fail(keys.password, "wrong password for the JKS store", error);
-    fail(keys.location, `not a readable JKS store: ${message}`, error);
+    if (/password/i.test(message)) throwInvalidKey(keys.password, "wrong password for the JKS store", error);
+    throwInvalidKey(keys.location, `not a readable JKS store: ${message}`, error);
   }
   const certs: string[] = [];
   let key: string | undefined;
@@ -106,7 +102,11 @@ function readJks(
       try {
         key = recoverJksKey(entry.protectedPrivateKey, keyPassword);
       } catch (error) {
-        fail(keys.keyPassword, "cannot recover the private key from the JKS store (wrong key password?)", error);
+        throwInvalidKey(
+          keys.keyPassword,
+          "cannot recover the private key from the JKS store (wrong key password?)",
+          error,
+        );
       }
       certs.unshift(...entry.chain.map((c) => derToPem(c.value)));
     } else {
@@ -123,10 +123,10 @@ function readPkcs12(keys: StoreKeys, location: string, bytes: Buffer, password: 
     return { certs: pkcs12Certificates(p12), key: pkcs12PrivateKey(p12) };
   } catch (error) {
     if (error instanceof UnsupportedKeyTypeError)
-      fail(keys.location, unsupportedKeyTypeReason(`the private key in ${location}`, error.keyType), error);
+      throwInvalidKey(keys.location, unsupportedKeyTypeReason(`the private key in ${location}`, error.keyType), error);
     const message = (error as Error).message;
-    if (/password|MAC/i.test(message)) fail(keys.password, "wrong password for the PKCS12 store", error);
-    fail(keys.location, `not a readable PKCS12 store: ${message}`, error);
+    if (/password|MAC/i.test(message)) throwInvalidKey(keys.password, "wrong password for the PKCS12 store", error);
+    throwInvalidKey(keys.location, `not a readable PKCS12 store: ${message}`, error);
   }
 }
 
@@ -138,7 +138,7 @@ function readPem(keys: StoreKeys, bytes: Buffer, keyPassword: string | undefined
     try {
       key = decryptPemPrivateKey(key, keyPassword ?? "");
     } catch (error) {
-      fail(keys.keyPassword, `cannot decrypt the PEM private key (${(error as Error).message})`);
+      throwInvalidKey(keys.keyPassword, `cannot decrypt the PEM private key (${(error as Error).message})`);
     }
   }
   return { certs, key };
@@ -168,17 +168,12 @@ function readStore(
 ): StoreContents | undefined {
   const location = present(settings.location);
   if (location === undefined) return undefined;
-  let bytes: Buffer;
-  try {
-    bytes = readBoundedFile(location, TLS_FILE_MAX_BYTES);
-  } catch (error) {
-    fail(keys.location, `cannot read ${location}: ${(error as Error).message}`, error);
-  }
+  const bytes = readStoreFile(keys.location, location);
   const password = present(settings.password);
   const type = storeType(keys.type, present(settings.type), bytes);
   if (type === "PEM") return readPem(keys, bytes, keyPassword ?? password);
   if (type === "JKS" && trust) return readJks(keys, bytes, password, password);
-  if (password === undefined) fail(keys.password, `a ${type} store needs its password`);
+  if (password === undefined) throwInvalidKey(keys.password, `a ${type} store needs its password`);
   if (type === "JKS") return readJks(keys, bytes, password, keyPassword ?? password);
   return readPkcs12(keys, location, bytes, password);
 }
@@ -216,7 +211,7 @@ function readTrustStore(settings: TlsSettings, prefix: string, material: { ca?: 
   const trustKeys = storeKeys(prefix, "truststore");
   const trust = settings.truststore && readStore(trustKeys, settings.truststore, undefined, true);
   if (trust) {
-    if (trust.certs.length === 0) fail(trustKeys.location, "the trust store holds no certificate");
+    if (trust.certs.length === 0) throwInvalidKey(trustKeys.location, "the trust store holds no certificate");
     material.ca = trust.certs;
   }
 }
@@ -226,14 +221,14 @@ function readKeyStore(settings: TlsSettings, prefix: string, material: { cert?: 
   const own = settings.keystore && readStore(keyKeys, settings.keystore, present(settings.keyPassword), false);
   if (own) {
     if (own.key === undefined || own.certs.length === 0)
-      fail(keyKeys.location, "the key store must hold a private key with its certificate chain");
+      throwInvalidKey(keyKeys.location, "the key store must hold a private key with its certificate chain");
     // Bun would open no TLS socket with another certificate's key (loadPemFiles): said here instead.
     const store = present(settings.keystore?.location);
     const problem = keyPairProblem(own.certs[0]!, own.key);
     if (problem === "another key")
-      fail(keyKeys.location, `${store} holds a private key that is not the one of its first certificate`);
+      throwInvalidKey(keyKeys.location, `${store} holds a private key that is not the one of its first certificate`);
     if (problem)
-      fail(
+      throwInvalidKey(
         keyKeys.location,
         unsupportedKeyType(problem, `the private key in ${store}`, `the first certificate in ${store}`, {
           key: own.key,
@@ -256,30 +251,22 @@ export interface PemFileSettings {
   readonly allowSelfSigned: boolean;
 }
 
-function readFile(key: string, path: string): Buffer {
-  try {
-    return readBoundedFile(path, TLS_FILE_MAX_BYTES);
-  } catch (error) {
-    fail(key, `cannot read ${path}: ${(error as Error).message}`, error);
-  }
-}
-
 function certificatesIn(key: string, path: string): string[] {
-  const bytes = readFile(key, path);
+  const bytes = readStoreFile(key, path);
   const blocks = splitPem(bytes.toString("utf8"), "CERTIFICATE");
   const pems = blocks.length > 0 ? blocks : [derToPem(bytes)];
   for (const pem of pems) {
     try {
       new X509Certificate(pem);
     } catch (error) {
-      fail(key, `${path} holds no readable X.509 certificate (PEM or DER)`, error);
+      throwInvalidKey(key, `${path} holds no readable X.509 certificate (PEM or DER)`, error);
     }
   }
   return pems;
 }
 
 function pkcs8Key(key: string, path: string): string {
-  const bytes = readFile(key, path);
+  const bytes = readStoreFile(key, path);
   const text = bytes.toString("utf8");
   const isPem = text.includes("-----BEGIN");
   try {
@@ -290,8 +277,8 @@ function pkcs8Key(key: string, path: string): string {
   } catch (error) {
     // BoringSSL reads no RSA-PSS or Ed448 key: said so, with the key's type, not as an unreadable file.
     if ((error as { code?: unknown }).code === "ERR_OSSL_EVP_UNSUPPORTED_ALGORITHM")
-      fail(key, unsupportedKeyTypeReason(path, privateKeyType(bytes)), error);
-    fail(key, `${path} holds no readable unencrypted PKCS8 private key (PEM or DER)`, error);
+      throwInvalidKey(key, unsupportedKeyTypeReason(path, privateKeyType(bytes)), error);
+    throwInvalidKey(key, `${path} holds no readable unencrypted PKCS8 private key (PEM or DER)`, error);
   }
 }
 
@@ -311,9 +298,12 @@ export function loadPemFiles(settings: PemFileSettings): ClientTls {
   if (clientCert && chain && clientKey) {
     const problem = keyPairProblem(chain[0]!, material.key!);
     if (problem === "another key")
-      fail(clientKey.key, `${clientKey.path} is not the private key of the first certificate in ${clientCert.path}`);
+      throwInvalidKey(
+        clientKey.key,
+        `${clientKey.path} is not the private key of the first certificate in ${clientCert.path}`,
+      );
     if (problem)
-      fail(
+      throwInvalidKey(
         problem === "unsupported key type" ? clientKey.key : clientCert.key,
         unsupportedKeyType(problem, clientKey.path, `the first certificate in ${clientCert.path}`, {
           key: material.key!,

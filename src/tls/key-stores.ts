@@ -8,8 +8,8 @@
  */
 import { toPem as jksToPem } from "jks-js";
 import type forge from "node-forge";
-import { ConfigError, messageOf } from "../errors.ts";
-import { readBoundedFile, TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
+import { messageOf } from "../errors.ts";
+import { throwInvalidKey } from "../util/invalid-value.ts";
 import { unsupportedKeyTypeReason } from "./key-type.ts";
 import {
   decryptPemPrivateKey,
@@ -18,6 +18,7 @@ import {
   openPkcs12,
   pkcs12Certificates,
   pkcs12PrivateKey,
+  readStoreFile,
   type StoreType,
   splitPem,
   UnsupportedKeyTypeError,
@@ -40,22 +41,11 @@ export interface TlsMaterial {
   protocols: TlsProtocolSettings;
 }
 
-function fail(key: string, message: string): never {
-  throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]));
-}
-
-function readStore(key: string, path: string): Buffer {
-  try {
-    return readBoundedFile(path, TLS_FILE_MAX_BYTES);
-  } catch (error) {
-    fail(key, `cannot read ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** The store's kind from its declared type, else from its first bytes. */
 function kindOf(typeKey: string, declared: string | undefined, bytes: Buffer): StoreType {
   const kind = detectStoreType(declared, bytes);
-  if (typeof kind === "object") fail(typeKey, `unsupported store type ${kind.unsupported}; use PEM, PKCS12 or JKS`);
+  if (typeof kind === "object")
+    throwInvalidKey(typeKey, `unsupported store type ${kind.unsupported}; use PEM, PKCS12 or JKS`);
   return kind;
 }
 
@@ -64,7 +54,10 @@ function jks(key: string, path: string, bytes: Buffer, storePassword: string | u
   try {
     return Object.values(jksToPem(bytes, storePassword ?? "", keyPassword ?? storePassword ?? ""));
   } catch (error) {
-    fail(key, `cannot open the JKS store ${path} (wrong password or damaged file): ${(error as Error).message}`);
+    throwInvalidKey(
+      key,
+      `cannot open the JKS store ${path} (wrong password or damaged file): ${(error as Error).message}`,
+    );
   }
 }
 
@@ -73,7 +66,10 @@ function pkcs12(key: string, path: string, bytes: Buffer, password: string | und
   try {
     return openPkcs12(bytes, password ?? "");
   } catch (error) {
-    fail(key, `cannot open the PKCS12 store ${path} (wrong password or not PKCS12): ${(error as Error).message}`);
+    throwInvalidKey(
+      key,
+      `cannot open the PKCS12 store ${path} (wrong password or not PKCS12): ${(error as Error).message}`,
+    );
   }
 }
 
@@ -83,13 +79,13 @@ function pkcs12Key(key: string, path: string, p12: forge.pkcs12.Pkcs12Pfx): stri
     pem = pkcs12PrivateKey(p12);
   } catch (error) {
     if (error instanceof UnsupportedKeyTypeError)
-      fail(key, unsupportedKeyTypeReason(`the private key in the key store ${path}`, error.keyType));
-    fail(
+      throwInvalidKey(key, unsupportedKeyTypeReason(`the private key in the key store ${path}`, error.keyType));
+    throwInvalidKey(
       key,
       `the PKCS12 key store's private key cannot be read (unsupported algorithm or curve?): ${messageOf(error)}`,
     );
   }
-  if (pem === undefined) fail(key, "the PKCS12 key store holds no private key");
+  if (pem === undefined) throwInvalidKey(key, "the PKCS12 key store holds no private key");
   return pem;
 }
 
@@ -100,7 +96,10 @@ function decryptPemKey(key: string, pem: string, password: string | undefined, f
     return decryptPemPrivateKey(pem, password ?? "");
   } catch (error) {
     const kafka = `${file === undefined ? "" : `Failed to load PEM SSL keystore ${file}: `}Invalid PEM keystore configs`;
-    fail(key, `${kafka}: cannot decrypt the private key (${(error as Error).message}; check ssl.key.password)`);
+    throwInvalidKey(
+      key,
+      `${kafka}: cannot decrypt the private key (${(error as Error).message}; check ssl.key.password)`,
+    );
   }
 }
 
@@ -137,12 +136,15 @@ export function loadTlsMaterial(
     material.key = decryptPemKey(`${prefix}ssl.keystore.key`, inlineKey, get("ssl.key.password"));
     const first = splitPem(chain, "CERTIFICATE")[0];
     const chainKey = `${prefix}ssl.keystore.certificate.chain`;
-    if (first === undefined) fail(chainKey, "holds no PEM certificate");
+    if (first === undefined) throwInvalidKey(chainKey, "holds no PEM certificate");
     const problem = keyPairProblem(first, material.key);
     if (problem === "another key")
-      fail(`${prefix}ssl.keystore.key`, `the private key is not the key of the first certificate in ${chainKey}`);
+      throwInvalidKey(
+        `${prefix}ssl.keystore.key`,
+        `the private key is not the key of the first certificate in ${chainKey}`,
+      );
     if (problem)
-      fail(
+      throwInvalidKey(
         problem === "unsupported key type" ? `${prefix}ssl.keystore.key` : chainKey,
         unsupportedKeyType(problem, "the private key", `the first certificate in ${chainKey}`, {
           key: material.key,
@@ -151,13 +153,13 @@ export function loadTlsMaterial(
       );
   } else if (keystore) {
     const k = `${prefix}ssl.keystore.location`;
-    const bytes = readStore(k, keystore);
+    const bytes = readStoreFile(k, keystore);
     const kind = kindOf(`${prefix}ssl.keystore.type`, get("ssl.keystore.type"), bytes);
     if (kind === "JKS") {
       const entry = jks(k, keystore, bytes, get("ssl.keystore.password"), get("ssl.key.password")).find(
         (e) => e.key && e.cert,
       );
-      if (!entry?.key || !entry.cert) fail(k, `the JKS key store ${keystore} holds no private key entry`);
+      if (!entry?.key || !entry.cert) throwInvalidKey(k, `the JKS key store ${keystore} holds no private key entry`);
       material.key = entry.key;
       material.cert = entry.cert;
     } else if (kind === "PEM") {
@@ -165,7 +167,7 @@ export function loadTlsMaterial(
       const keys = splitPem(text, "PRIVATE KEY");
       const certs = splitPem(text, "CERTIFICATE");
       if (keys.length === 0 || certs.length === 0)
-        fail(k, `${keystore} must hold a private key and its certificate chain (PEM)`);
+        throwInvalidKey(k, `${keystore} must hold a private key and its certificate chain (PEM)`);
       material.key = decryptPemKey(k, keys[0]!, get("ssl.key.password"), keystore);
       material.cert = certs.join("\n");
     } else {
@@ -174,12 +176,12 @@ export function loadTlsMaterial(
       material.cert = pkcs12Certificates(p12).join("\n");
     }
     const first = splitPem(material.cert, "CERTIFICATE")[0];
-    if (first === undefined) fail(k, `the key store ${keystore} holds no certificate`);
+    if (first === undefined) throwInvalidKey(k, `the key store ${keystore} holds no certificate`);
     const problem = keyPairProblem(first, material.key);
     if (problem === "another key")
-      fail(k, `the private key in the key store ${keystore} is not the key of its first certificate`);
+      throwInvalidKey(k, `the private key in the key store ${keystore} is not the key of its first certificate`);
     if (problem)
-      fail(
+      throwInvalidKey(
         k,
         unsupportedKeyType(
           problem,
@@ -196,7 +198,7 @@ export function loadTlsMaterial(
     material.ca = splitPem(inlineTrust, "CERTIFICATE");
   } else if (truststore) {
     const k = `${prefix}ssl.truststore.location`;
-    const bytes = readStore(k, truststore);
+    const bytes = readStoreFile(k, truststore);
     const kind = kindOf(`${prefix}ssl.truststore.type`, get("ssl.truststore.type"), bytes);
     const password = get("ssl.truststore.password");
     material.ca =
@@ -207,7 +209,7 @@ export function loadTlsMaterial(
               splitPem(`${e.ca ?? ""}\n${e.cert ?? ""}`, "CERTIFICATE"),
             )
           : pkcs12Certificates(pkcs12(k, truststore, bytes, password));
-    if (material.ca.length === 0) fail(k, `${truststore} holds no certificate`);
+    if (material.ca.length === 0) throwInvalidKey(k, `${truststore} holds no certificate`);
   }
 
   return material;
@@ -222,7 +224,7 @@ function parseEndpointIdentification(key: string, value: string | undefined): bo
   const v = (value ?? "https").trim().toLowerCase();
   if (v === "") return false;
   if (v === "https" || v === "ldap" || v === "ldaps") return true;
-  fail(
+  throwInvalidKey(
     key,
     `unknown identification algorithm ${value?.trim()}; use https, or empty to turn host name verification off`,
   );
@@ -231,5 +233,5 @@ function parseEndpointIdentification(key: string, value: string | undefined): bo
 function parseClientAuth(key: string, value: string | undefined): TlsMaterial["clientAuth"] {
   const v = (value ?? "none").toLowerCase();
   if (v === "none" || v === "requested" || v === "required") return v;
-  fail(key, "String must be one of: required, requested, none");
+  throwInvalidKey(key, "String must be one of: required, requested, none");
 }

@@ -1,7 +1,7 @@
 /**
  * The parts of reading key and trust stores that do not depend on where the settings come from:
- * recognising a store's format, splitting PEM text, and taking certificates and the private key
- * out of a PKCS12 store (node-forge). Used by the listener/Kafka reader (`key-stores.ts`) and the
+ * reading a store's file (bounded), recognising its format, splitting PEM text, and taking
+ * certificates and the private key out of a PKCS12 store (node-forge). Used by the listener/Kafka reader (`key-stores.ts`) and the
  * outbound HTTP reader (`../http/tls-material.ts`), which each name their own keys in errors.
  * Importing it routes forge's password-based key derivations to node:crypto (`forge-native-kdf.ts`):
  * same results, without seconds of JavaScript hashing on the event loop; and makes PBES2 and
@@ -10,6 +10,8 @@
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import forge from "node-forge";
+import { readBoundedFile, TLS_FILE_MAX_BYTES } from "../util/bounded-file.ts";
+import { throwInvalidKey } from "../util/invalid-value.ts";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
 import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
 import { certificateKeyType, isUnsupportedTlsCurve, privateKeyType, unsupportedKeyTypeReason } from "./key-type.ts";
@@ -18,6 +20,15 @@ installForgeNativeKdf();
 installForgeUtf8Passwords();
 
 export type StoreType = "JKS" | "PKCS12" | "PEM";
+
+/** A store or PEM file's bytes (at most TLS_FILE_MAX_BYTES); one it cannot read fails on `key`, with the reason. */
+export function readStoreFile(key: string, path: string): Buffer {
+  try {
+    return readBoundedFile(path, TLS_FILE_MAX_BYTES);
+  } catch (error) {
+    throwInvalidKey(key, `cannot read ${path}: ${(error as Error).message}`, error);
+  }
+}
 
 /**
  * The store's type as declared (case-insensitive), else recognised from its first bytes (JKS magic,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../errors.ts";
-import { invalidValue, invalidValueError } from "./invalid-value.ts";
+import { invalidValue, invalidValueError, throwInvalidKey } from "./invalid-value.ts";
 
 describe("invalidValue", () => {
   test("writes Connect's ConfigException text, null as null", () => {
@@ -83,5 +83,34 @@ describe("invalidValue", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.message).toBe("Invalid value 0 for configuration replication.factor: too small");
     expect([...error.errors]).toEqual([["topic.creation.default.replication.factor", [error.message]]]);
+  });
+});
+
+describe("throwInvalidKey", () => {
+  test("throws a ConfigError naming the key, without the value, the reason listed under the key", () => {
+    let thrown: unknown;
+    try {
+      throwInvalidKey("ssl.keystore.password", "wrong password for the JKS store");
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const error = thrown as ConfigError;
+    expect(error.message).toBe(
+      "Invalid value for configuration ssl.keystore.password: wrong password for the JKS store",
+    );
+    expect(error.errors).toEqual(new Map([["ssl.keystore.password", ["wrong password for the JKS store"]]]));
+    expect("cause" in error).toBe(false);
+  });
+
+  test("keeps the cause it is given", () => {
+    const cause = new Error("ENOENT: no such file or directory");
+    let thrown: unknown;
+    try {
+      throwInvalidKey("k", "cannot read /x", cause);
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as ConfigError).cause).toBe(cause);
   });
 });

@@ -5,7 +5,8 @@
  * `user:password@host`'s (url-credentials.ts), are hidden in the whole message (this project's
  * secrets rule, stricter than Connect's), since a reason may quote the value again (`Unknown time
  * zone <v>`, `cannot read <v>`); the value, wherever it is quoted, as one value (a raw space in it
- * ends no URL).
+ * ends no URL). And the form without the value, `Invalid value for configuration <k>: <reason>`,
+ * for a value not to quote (a password, a store file's bytes): `throwInvalidKey`.
  */
 import { ConfigError } from "../errors.ts";
 import { hideValueCredentials } from "./url-credentials.ts";
@@ -20,4 +21,13 @@ export function invalidValue(name: string, value: unknown, reason?: string): str
 export function invalidValueError(name: string, value: unknown, reason: string, key = name): ConfigError {
   const message = invalidValue(name, value, reason);
   return new ConfigError(message, new Map([[key, [message]]]));
+}
+
+/**
+ * Throws a ConfigError `Invalid value for configuration <key>: <reason>` listed under `key`, the
+ * value not quoted; `cause`, when given, is the error's cause.
+ */
+export function throwInvalidKey(key: string, reason: string, cause?: unknown): never {
+  const message = `Invalid value for configuration ${key}: ${reason}`;
+  throw new ConfigError(message, new Map([[key, [reason]]]), cause === undefined ? undefined : { cause });
 }
