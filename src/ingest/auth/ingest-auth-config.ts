@@ -14,6 +14,7 @@ import {
   loadCredentialsFile,
 } from "../../rest/auth/basic-auth.ts";
 import type { Clock } from "../../util/clock.ts";
+import { throwInvalidKey } from "../../util/invalid-value.ts";
 import { JwksCache, jwksCooldownProblem, MIN_JWKS_COOLDOWN_MS } from "../../util/jwks-cache.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
@@ -208,14 +209,10 @@ export function clearTextCredentials(methods: ReadonlySet<string>, listeners: Cl
   return `ingest.auth.methods lists ${exposed.join(" and ")}, and the plain http ingest ${one ? "listener" : "listeners"} (${plain}) other hosts reach ${one ? "serves" : "serve"} it beside ${https[0]} (${listeners.https.join(", ")}): devices reaching ${one ? "it" : "them"} send their ${credentials} unencrypted; ${https[0]} ${https[1]} fine. Remove the plain ${one ? "listener" : "listeners"} from ingest.listeners, or bind ${one ? "it" : "them"} to 127.0.0.1 behind a TLS proxy.`;
 }
 
-function fail(name: string, message: string): never {
-  throw new ConfigError(`Invalid value for configuration ${name}: ${message}`, new Map([[name, [message]]]));
-}
-
 /** Builds the connector's authenticator; throws a ConfigError naming the key at fault. */
 export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAuthDeps): IngestAuthenticator {
   const problems = validateIngestAuth(config);
-  if (problems.length > 0) fail(problems[0]!.key, problems[0]!.message);
+  if (problems.length > 0) throwInvalidKey(problems[0]!.key, problems[0]!.message);
   const methods = new Set(config["ingest.auth.methods"]);
   const log = deps.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
   for (const warning of jwtWarnings(config)) log.warn(`[${deps.connector ?? "ingest"}] ${warning}`);
@@ -230,7 +227,7 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
     let publicKey: string | undefined;
     if (pemPath) {
       const read = readPublicKeyFile(pemPath);
-      if ("problem" in read) fail("ingest.auth.jwt.public.key.location", read.problem);
+      if ("problem" in read) throwInvalidKey("ingest.auth.jwt.public.key.location", read.problem);
       publicKey = read.pem;
     }
     const cooldown = config["ingest.auth.jwt.jwks.cooldown.ms"];
@@ -256,7 +253,7 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
         identityClaim: config["ingest.auth.jwt.identity.claim"],
       });
     } catch (error) {
-      fail("ingest.auth.jwt.public.key.location", `not a usable public key: ${(error as Error).message}`);
+      throwInvalidKey("ingest.auth.jwt.public.key.location", `not a usable public key: ${(error as Error).message}`);
     }
   }
   let basic: IngestAuthenticatorBasic | null = null;
@@ -288,7 +285,7 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
       };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      fail(name, error.message);
+      throwInvalidKey(name, error.message);
     }
   }
   return ingestAuthenticator({

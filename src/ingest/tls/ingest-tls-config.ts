@@ -9,9 +9,9 @@
  * changes; it throws a ConfigError naming the key at fault.
  */
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { type ServerTls, serverTls } from "../../tls/server-tls.ts";
+import { throwInvalidKey } from "../../util/invalid-value.ts";
 import type { ConnectionLimits } from "./connection-guard.ts";
 import { type RevocationList, revocationLists } from "./revocation-list.ts";
 
@@ -205,10 +205,6 @@ export interface IngestTlsSettings {
   readonly limits: ConnectionLimits;
 }
 
-function fail(name: string, message: string): never {
-  throw new ConfigError(`Invalid value for configuration ${name}: ${message}`, new Map([[name, [message]]]));
-}
-
 /**
  * Reads the ingest listener's TLS material from the worker's settings (`originals`) with the
  * same code as the REST listeners (src/tls/server-tls.ts: key stores, protocols and cipher suites
@@ -223,7 +219,7 @@ export function loadIngestTls(
   const parsed = ingestTlsConfigDef.parse(originals);
   const server = serverTls(originals, INGEST_TLS_PREFIX, listener);
   if (server.clientAuth === "requested" && !server.ca) {
-    fail(
+    throwInvalidKey(
       `${INGEST_TLS_PREFIX}ssl.truststore.location`,
       `ssl.client.auth=requested needs a trust store with the device CA (${INGEST_TLS_PREFIX}ssl.truststore.location or ${INGEST_TLS_PREFIX}ssl.truststore.certificates); without one any public CA would be trusted`,
     );
@@ -235,14 +231,17 @@ export function loadIngestTls(
     try {
       crl = readFileSync(crlPath);
     } catch (error) {
-      fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, `cannot read ${crlPath}: ${(error as Error).message}`);
+      throwInvalidKey(`${INGEST_TLS_PREFIX}ssl.crl.location`, `cannot read ${crlPath}: ${(error as Error).message}`);
     }
     if (server.clientAuth === "none")
-      fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, "a CRL needs ssl.client.auth requested or required");
+      throwInvalidKey(`${INGEST_TLS_PREFIX}ssl.crl.location`, "a CRL needs ssl.client.auth requested or required");
     try {
       crls = revocationLists(crl as Buffer);
     } catch (error) {
-      fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, `cannot read the CRLs of ${crlPath}: ${(error as Error).message}`);
+      throwInvalidKey(
+        `${INGEST_TLS_PREFIX}ssl.crl.location`,
+        `cannot read the CRLs of ${crlPath}: ${(error as Error).message}`,
+      );
     }
   }
   const files = [
