@@ -19,6 +19,7 @@ import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.t
 import { isPlainObject, schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError } from "../errors.ts";
+import { setOwn } from "../util/own-property.ts";
 import { javaNumber, javaNumberOf, orderedKey } from "./json-text.ts";
 
 export type DecimalFormat = "BASE64" | "NUMERIC";
@@ -205,11 +206,4 @@ function fitsInt(value: unknown, bits: number): value is number {
 /** Whether the schema has a default that stands in for a null value. */
 export function hasDefault(schema: Schema): boolean {
   return schema.defaultValue !== undefined && schema.defaultValue !== null;
-}
-
-/** Sets an own property, also for the key `__proto__`. */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__")
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }

@@ -17,7 +17,8 @@ import { int64Value, type Schema } from "../api/data/schema.ts";
 import { isPlainObject } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError } from "../errors.ts";
-import { DEFAULT_JSON_DATA_OPTIONS, hasDefault, type JsonDataOptions, setOwn } from "./json-data.ts";
+import { setOwn } from "../util/own-property.ts";
+import { DEFAULT_JSON_DATA_OPTIONS, hasDefault, type JsonDataOptions } from "./json-data.ts";
 import { JsonNumberText, MISSING } from "./json-text.ts";
 
 /** The Connect value of a JSON value (JsonConverter's payload) for `schema`, or inferred without one. */

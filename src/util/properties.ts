@@ -8,6 +8,7 @@
  * the JDK (test/fixtures/properties/).
  */
 import { JavaException } from "../errors.ts";
+import { setOwn } from "./own-property.ts";
 
 const isWhitespace = (c: string | undefined) => c === " " || c === "\t" || c === "\f";
 const isTerminator = (c: string | undefined) => c === "\n" || c === "\r";
@@ -97,13 +98,7 @@ export function parseProperties(text: string): Record<string, string> {
     while (isWhitespace(line[v])) v++;
     if (line[v] === "=" || line[v] === ":") v++;
     while (isWhitespace(line[v])) v++;
-    // defineProperty: a key such as `__proto__` is an own entry like any other.
-    Object.defineProperty(out, unescapeJava(line.slice(0, k)), {
-      value: unescapeJava(line.slice(v)),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setOwn(out, unescapeJava(line.slice(0, k)), unescapeJava(line.slice(v)));
   }
   return out;
 }

@@ -12,6 +12,7 @@
  * or JsonNumberText afterwards; digit runs inside strings are left alone.
  */
 
+import { setOwn } from "../../util/own-property.ts";
 import { type JavaDouble, schemalessDouble } from "./java-double.ts";
 import { recordJsonKeyOrder } from "./json-key-order.ts";
 
@@ -161,11 +162,7 @@ function restoreBig(value: unknown): unknown {
   for (const k of Object.keys(record)) {
     const before = record[k];
     const after = restoreBig(before);
-    if (after === before) continue;
-    // defineProperty, not assignment: a "__proto__" key is an own property here, not the prototype.
-    if (k === "__proto__")
-      Object.defineProperty(record, k, { value: after, writable: true, enumerable: true, configurable: true });
-    else record[k] = after;
+    if (after !== before) setOwn(record, k, after);
   }
   return value;
 }

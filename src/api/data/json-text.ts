@@ -21,6 +21,7 @@
  * the error operator handles it like any bad record, the task does not die of a stack overflow.
  */
 import { DataError } from "../../errors.ts";
+import { setOwn } from "../../util/own-property.ts";
 import type { ConnectRecord } from "../record.ts";
 import { asJacksonBound } from "./java-map-order.ts";
 import { jsonDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from "./json-depth.ts";
@@ -139,13 +140,7 @@ function rawNumbers(json: unknown): unknown {
   if (Array.isArray(json)) return json.map(rawNumbers);
   if (isPlainObject(json)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(json))
-      Object.defineProperty(out, k, {
-        value: rawNumbers(json[k]),
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
+    for (const k of Object.keys(json)) setOwn(out, k, rawNumbers(json[k]));
     return out;
   }
   return json;
@@ -165,11 +160,7 @@ function schemaless(json: unknown): unknown {
     for (const k of Object.keys(json)) {
       const before = json[k];
       const after = schemaless(before);
-      if (after === before) continue;
-      // defineProperty, not assignment: a "__proto__" key is an own property here, not the prototype.
-      if (k === "__proto__")
-        Object.defineProperty(json, k, { value: after, writable: true, enumerable: true, configurable: true });
-      else json[k] = after;
+      if (after !== before) setOwn(json, k, after);
     }
   }
   return json;
