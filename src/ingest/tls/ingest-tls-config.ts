@@ -6,12 +6,13 @@
  * device, and how often the files are checked for changes (reload without restart).
  *
  * `loadIngestTls` is called by the TLS front end at start and again whenever a watched file
- * changes; it throws a ConfigError naming the key at fault.
+ * changes; it throws a ConfigError naming the key at fault. The CRL file is read bounded, as the
+ * stores are (util/bounded-file.ts): a FIFO, a device or a file over 16 MiB is refused, never read.
  */
-import { readFileSync } from "node:fs";
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { type ServerTls, serverTls } from "../../tls/server-tls.ts";
+import { readBoundedFile, TLS_FILE_MAX_BYTES } from "../../util/bounded-file.ts";
 import type { ConnectionLimits } from "./connection-guard.ts";
 import { type RevocationList, revocationLists } from "./revocation-list.ts";
 
@@ -233,7 +234,7 @@ export function loadIngestTls(
   let crls: RevocationList[] | undefined;
   if (crlPath) {
     try {
-      crl = readFileSync(crlPath);
+      crl = readBoundedFile(crlPath, TLS_FILE_MAX_BYTES);
     } catch (error) {
       fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, `cannot read ${crlPath}: ${(error as Error).message}`);
     }
