@@ -89,6 +89,26 @@ export interface Batch extends Placed {
   settled: boolean;
 }
 
+/** A new batch of `part`, never sent and not in a queue yet ("done": PartitionBatches.append puts it there). */
+export function newBatch(
+  part: PartitionBatches,
+  fields: Pick<Batch, "records" | "count" | "deadline" | "settle" | "split">,
+): Batch {
+  return {
+    part,
+    ...fields,
+    state: "done",
+    sequence: -1,
+    place: -1,
+    generation: 0,
+    retryAt: 0,
+    attempts: 0,
+    uncertain: false,
+    wentOut: false,
+    settled: false,
+  };
+}
+
 /** Kafka's limit of batches in flight per partition for an idempotent producer. */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
 const SEQUENCE_LIMIT = 2 ** 31;

@@ -49,7 +49,7 @@ import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import { NodeAvailability } from "./node-availability.ts";
-import type { Batch, PartitionBatches, SplitRecords } from "./partition-batches.ts";
+import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
 import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
@@ -216,15 +216,8 @@ export class ProducePipeline {
   }
 
   /** As `append`, with the batch appended (undefined: refused at once) for `withdraw` (RecordAccumulator). */
-  appendBatch(
-    topic: string,
-    partition: number,
-    records: Buffer,
-    count: number,
-    split?: SplitRecords,
-    since?: number,
-  ): { readonly outcome: Promise<number | readonly number[]>; readonly batch?: Batch } {
-    return this.accumulator.appendBatch(topic, partition, records, count, split, since);
+  appendBatch(...batch: Parameters<RecordAccumulator["appendBatch"]>): ReturnType<RecordAccumulator["appendBatch"]> {
+    return this.accumulator.appendBatch(...batch);
   }
 
   /** Later in this tick: the batches of one send (one per partition) go out in one request. */

@@ -13,6 +13,7 @@ import { PartlyWrittenBatch } from "./batch-split.ts";
 import {
   type Batch,
   type BatchOutcome,
+  newBatch,
   PartitionBatches,
   partitionKey,
   type SplitRecords,
@@ -100,23 +101,13 @@ export class RecordAccumulator {
         );
       else resolve(result);
     };
-    const batch: Batch = {
-      part,
+    const batch = newBatch(part, {
       records,
       count,
       deadline: this.now() + this.s.deliveryTimeoutMs,
       settle,
-      state: "done",
-      sequence: -1,
-      place: -1,
-      generation: 0,
-      retryAt: 0,
-      attempts: 0,
-      uncertain: false,
-      wentOut: false,
-      settled: false,
       ...(split && count > 1 ? { split } : {}),
-    };
+    });
     part.append(batch);
     this.appended();
     return { outcome: promise, batch };
