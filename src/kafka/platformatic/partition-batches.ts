@@ -89,14 +89,25 @@ export interface Batch extends Placed {
   settled: boolean;
 }
 
-/** A new batch of `part`, never sent and not in a queue yet ("done": PartitionBatches.append puts it there). */
+/**
+ * A new batch of `part`, never sent and not in a queue yet ("done": PartitionBatches.append puts it there). One object
+ * literal, positional (a fields object spread in cost about 2.5 times as much a batch), its properties always in this
+ * order and `split` always present (undefined: it cannot split), so every batch has one shape.
+ */
 export function newBatch(
   part: PartitionBatches,
-  fields: Pick<Batch, "records" | "count" | "deadline" | "settle" | "split">,
+  records: Buffer,
+  count: number,
+  deadline: number,
+  settle: (outcome: BatchOutcome) => void,
+  split?: SplitRecords,
 ): Batch {
   return {
     part,
-    ...fields,
+    records,
+    count,
+    deadline,
+    settle,
     state: "done",
     sequence: -1,
     place: -1,
@@ -106,6 +117,7 @@ export function newBatch(
     uncertain: false,
     wentOut: false,
     settled: false,
+    split,
   };
 }
 

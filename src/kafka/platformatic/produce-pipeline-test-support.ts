@@ -31,13 +31,14 @@ export function testBatch(
   part: PartitionBatches,
   fields: Partial<Pick<Batch, "records" | "count" | "deadline" | "settle" | "split">> = {},
 ): Batch {
-  return newBatch(part, {
-    records: Buffer.alloc(61),
-    count: 1,
-    deadline: Number.POSITIVE_INFINITY,
-    settle: () => {},
-    ...fields,
-  });
+  return newBatch(
+    part,
+    fields.records ?? Buffer.alloc(61),
+    fields.count ?? 1,
+    fields.deadline ?? Number.POSITIVE_INFINITY,
+    fields.settle ?? (() => {}),
+    fields.split,
+  );
 }
 
 /** How the fake batches of `labels` split (as batchSplitter: about 100 bytes a record). */

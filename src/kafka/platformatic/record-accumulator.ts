@@ -101,13 +101,14 @@ export class RecordAccumulator {
         );
       else resolve(result);
     };
-    const batch = newBatch(part, {
+    const batch = newBatch(
+      part,
       records,
       count,
-      deadline: this.now() + this.s.deliveryTimeoutMs,
+      this.now() + this.s.deliveryTimeoutMs,
       settle,
-      ...(split && count > 1 ? { split } : {}),
-    });
+      count > 1 ? split : undefined,
+    );
     part.append(batch);
     this.appended();
     return { outcome: promise, batch };
