@@ -119,7 +119,7 @@ export const ingestTlsConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.listeners.https.ssl.crl.location": key.string({
-    doc: "Certificate revocation list of the device CA (PEM, or one DER CRL as a CA publishes it); revoked device certificates fail the handshake. With an intermediate CA every CA of the chain needs its CRL: a PEM file may hold several, one after another. Reloaded when the file changes.",
+    doc: "Certificate revocation list of the device CA (PEM, or one DER CRL as a CA publishes it); revoked device certificates fail the handshake. With an intermediate CA every CA of the chain needs its CRL: a PEM file may hold several, one after another. Reloaded when the file changes. A FIFO, a device or a file over 16 MiB is refused: at start a config error, at a reload the old revocations are kept and an error is logged.",
     default: null,
     importance: "MEDIUM",
     group: GROUP,
