@@ -3,7 +3,7 @@
  * `retries` (no effect on admin clients, not validated for them: an admin client failed to connect when not a count), no
  * connection left open once the probe failed or was stopped (kafkajs' connect kept a frozen broker's, one per probe, and
  * went on after a stop). The frozen broker here closes a connection the client half-closed; that kafkajs' are destroyed,
- * not half-closed, is admin-sockets.test.ts'.
+ * not half-closed, is closable-sockets.test.ts'.
  */
 import { beforeEach, describe, expect, test } from "bun:test";
 import { kafkaBroker } from "../../test/support/kafka.ts";

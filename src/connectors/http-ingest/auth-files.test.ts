@@ -5,14 +5,13 @@
  * A private key where the verifier's public key belongs is refused there too, and a stored config
  * holding one starts as before with a WARN.
  */
-import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "../../ingest/auth/ingest-auth-config.ts";
 import { capturingLogger, fastHash, type TempFiles, tempFiles } from "../../rest/auth/test-support.ts";
 import { inProcessWorker } from "../../runtime/herder-test-support.ts";
 import { warnValidationOnlyProblems } from "../../runtime/stored-config-warnings.ts";
-import * as boundedFile from "../../util/bounded-file.ts";
 import { HTTP_INGEST_CONNECTOR } from "./config.ts";
 import { httpIngestSource } from "./index.ts";
 
@@ -180,18 +179,5 @@ test("the start refuses a FIFO or an oversize file on its key too, at once", () 
     expect(() =>
       ingestAuthenticatorFrom(ingestAuthConfigDef.parse(auth), { mtlsIdentity: "cn", logger, connector: "in" }),
     ).toThrow(new RegExp(`${key.replaceAll(".", "\\.")}.*${reason}`));
-  }
-});
-
-test("one validation reads the public key file once (its validate and validationOnly rules share the read)", async () => {
-  await using w = await inProcessWorker({ plugins: [httpIngestSource()] });
-  const reads = spyOn(boundedFile, "readBoundedFile");
-  try {
-    const config = { ...base, ...jwt(paths.private!), name: "in" };
-    const validated = await w.rest("PUT", `/connector-plugins/${HTTP_INGEST_CONNECTOR}/config/validate`, config);
-    expect(validated.body.error_count).toBe(1);
-    expect(reads.mock.calls.filter(([path]) => path === paths.private)).toHaveLength(1);
-  } finally {
-    reads.mockRestore();
   }
 });

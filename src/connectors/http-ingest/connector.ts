@@ -53,7 +53,7 @@ export function validateHttpIngest(config: Config): ConfigProblem[] {
   // The authentication keys' cross-key rules too: a connector failing them was created (201) and
   // then FAILED at start, and PUT …/config/validate reported no error (ingestjwt hunt).
   // And the files they name, read as the start reads them: a key file or credentials file it refuses (task authval).
-  return [...keyFieldProblems(parsed), ...validateIngestAuth(parsed), ...ingestAuthFileProblems(parsed, config)];
+  return [...keyFieldProblems(parsed), ...validateIngestAuth(parsed), ...ingestAuthFileProblems(parsed)];
 }
 
 function keyFieldProblems(parsed: HttpIngestConfig): ConfigProblem[] {

@@ -55,7 +55,7 @@ export function httpIngestSource(
         ...headerNameProblems(parsed),
         ...keyFieldPathProblems(parsed),
         ...aclAmbiguityProblems(parsed),
-        ...privateVerifierKeyProblems(parsed, config),
+        ...privateVerifierKeyProblems(parsed),
         ...topicNameProblems("kafka.topic", [parsed["kafka.topic"]], { empty: false }),
         ...topicNameProblems("ingest.rest.proxy.topics", parsed["ingest.rest.proxy.topics"], { empty: true }),
       ];

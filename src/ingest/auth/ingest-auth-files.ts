@@ -40,27 +40,6 @@ export function readPublicKeyFile(path: string): PublicKeyRead {
   }
 }
 
-/**
- * One validation's key file read, by the config object it validates: validation calls the
- * descriptor's `validationOnly` hook, then its `validate` hook, with the same fresh object, so the
- * first reads the file and leaves the result, and the second takes it (read once per validation,
- * both judging the same contents). `validationOnly` always reads afresh: a stored config's start
- * calls it alone, on an object that may come back.
- */
-const validationReads = new WeakMap<object, { path: string; read: PublicKeyRead }>();
-
-function readAndLeave(source: object, path: string): PublicKeyRead {
-  const read = readPublicKeyFile(path);
-  validationReads.set(source, { path, read });
-  return read;
-}
-
-function takeOrRead(source: object, path: string): PublicKeyRead {
-  const left = validationReads.get(source);
-  validationReads.delete(source);
-  return left?.path === path ? left.read : readPublicKeyFile(path);
-}
-
 /** The key the verifier would use, or why the file holds none (crypto's reason: it quotes no key material). */
 export function publicKeyProblem(pem: string): string | undefined {
   try {
@@ -72,17 +51,16 @@ export function publicKeyProblem(pem: string): string | undefined {
 }
 
 /**
- * Problems of the auth files the start would refuse (descriptor `validate`); `source` is the raw
- * config the hook got (one key file read per validation). A credentials-file problem gives line
- * numbers only: the path may name any file the gateway can read.
+ * Problems of the auth files the start would refuse (descriptor `validate`). A credentials-file
+ * problem gives line numbers only: the path may name any file the gateway can read.
  */
-export function ingestAuthFileProblems(config: IngestAuthConfig, source: object): ConfigProblem[] {
+export function ingestAuthFileProblems(config: IngestAuthConfig): ConfigProblem[] {
   const methods = new Set(config["ingest.auth.methods"]);
   const out: ConfigProblem[] = [];
   const pemPath = config[PUBLIC_KEY];
   // With a JWKS URL too, validateIngestAuth refuses the pair; the file is not read then, as at start.
   if (methods.has("jwt") && pemPath && !config["ingest.auth.jwt.jwks.url"]) {
-    const read = takeOrRead(source, pemPath);
+    const read = readPublicKeyFile(pemPath);
     const problem = "problem" in read ? read.problem : publicKeyProblem(read.pem);
     if (problem !== undefined) out.push({ key: PUBLIC_KEY, message: problem });
   }
@@ -99,10 +77,10 @@ export function ingestAuthFileProblems(config: IngestAuthConfig, source: object)
 }
 
 /** A private key where the verifier's public key belongs (descriptor `validationOnly`). */
-export function privateVerifierKeyProblems(config: IngestAuthConfig, source: object): ConfigProblem[] {
+export function privateVerifierKeyProblems(config: IngestAuthConfig): ConfigProblem[] {
   const pemPath = config[PUBLIC_KEY];
   if (!config["ingest.auth.methods"].includes("jwt") || !pemPath || config["ingest.auth.jwt.jwks.url"]) return [];
-  const read = readAndLeave(source, pemPath);
+  const read = readPublicKeyFile(pemPath);
   if ("problem" in read || !isPrivateKey(read.pem)) return [];
   return [
     {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { ConfigError } from "../../errors.ts";
@@ -8,11 +9,19 @@ import { loadIngestTls, MAX_TIMER_MS } from "./ingest-tls-config.ts";
 let dir: TempDir;
 let pki: DevicePki;
 let store: string;
+let fifo: string;
+let oversized: string;
 
 beforeAll(async () => {
   dir = await tempDir("ingest-tls-config-");
   pki = await makeDevicePki(dir.path);
   store = pki.serverPem;
+  fifo = dir.file("fifo.crl");
+  expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+  oversized = dir.file("oversized.crl");
+  // Sparse: 16 MiB and one byte without writing them.
+  writeFileSync(oversized, "");
+  truncateSync(oversized, 16 * 1024 * 1024 + 1);
 });
 afterAll(() => dir[Symbol.asyncDispose]());
 
@@ -61,7 +70,7 @@ describe("loadIngestTls", () => {
   test.each([
     ["requested without a trust store", { [`${P}ssl.client.auth`]: "requested" }, `${P}ssl.truststore.location`],
     ["required without a trust store", { [`${P}ssl.client.auth`]: "required" }, `${P}ssl.truststore.location`],
-    ["a CRL without client certificates", { [`${P}ssl.crl.location`]: "/dev/null" }, `${P}ssl.crl.location`],
+    ["a CRL without client certificates", { [`${P}ssl.crl.location`]: "CRL" }, `${P}ssl.crl.location`],
     [
       "an unreadable CRL",
       {
@@ -94,8 +103,27 @@ describe("loadIngestTls", () => {
     ),
   ])("%s is a config error naming the key", (_what, extra, key) => {
     const props: Record<string, string> = { [`${P}ssl.keystore.location`]: store, ...extra };
-    for (const [k, v] of Object.entries(props)) if (v === "TRUST") props[k] = pki.caCert;
+    for (const [k, v] of Object.entries(props)) {
+      if (v === "TRUST") props[k] = pki.caCert;
+      if (v === "CRL") props[k] = pki.crl;
+    }
     expect(errorOf(props).keys).toEqual([key]);
+  });
+
+  // Task tidy5: a CRL path the gateway reads at start and at every reload must not block it or grow its memory.
+  test.each([
+    ["a FIFO (no writer: a blocking read would never return)", () => fifo, "not a regular file"],
+    ["/dev/zero", () => "/dev/zero", "not a regular file"],
+    ["a file over 16 MiB", () => oversized, "larger than 16 MiB"],
+  ])("%s as the CRL file is refused at once, naming the key and why", (_what, path, reason) => {
+    const error = errorOf({
+      [`${P}ssl.keystore.location`]: store,
+      [`${P}ssl.client.auth`]: "required",
+      [`${P}ssl.truststore.location`]: pki.caCert,
+      [`${P}ssl.crl.location`]: path(),
+    });
+    expect(error.keys).toEqual([`${P}ssl.crl.location`]);
+    expect(error.message).toContain(`cannot read ${path()}: ${reason}`);
   });
 
   // Review of crlreload P2-3: the complete first CRL loaded alone and the second CA's devices were refused.

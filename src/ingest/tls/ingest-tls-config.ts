@@ -6,11 +6,12 @@
  * device, and how often the files are checked for changes (reload without restart).
  *
  * `loadIngestTls` is called by the TLS front end at start and again whenever a watched file
- * changes; it throws a ConfigError naming the key at fault.
+ * changes; it throws a ConfigError naming the key at fault. The CRL file is read bounded, as the
+ * stores are (util/bounded-file.ts): a FIFO, a device or a file over 16 MiB is refused, never read.
  */
-import { readFileSync } from "node:fs";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { type ServerTls, serverTls } from "../../tls/server-tls.ts";
+import { readStoreFile } from "../../tls/store-formats.ts";
 import { throwInvalidKey } from "../../util/invalid-value.ts";
 import type { ConnectionLimits } from "./connection-guard.ts";
 import { type RevocationList, revocationLists } from "./revocation-list.ts";
@@ -118,7 +119,7 @@ export const ingestTlsConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.listeners.https.ssl.crl.location": key.string({
-    doc: "Certificate revocation list of the device CA (PEM, or one DER CRL as a CA publishes it); revoked device certificates fail the handshake. With an intermediate CA every CA of the chain needs its CRL: a PEM file may hold several, one after another. Reloaded when the file changes.",
+    doc: "Certificate revocation list of the device CA (PEM, or one DER CRL as a CA publishes it); revoked device certificates fail the handshake. With an intermediate CA every CA of the chain needs its CRL: a PEM file may hold several, one after another. Reloaded when the file changes. A FIFO, a device or a file over 16 MiB is refused: at start a config error, at a reload the old revocations are kept and an error is logged.",
     default: null,
     importance: "MEDIUM",
     group: GROUP,
@@ -228,11 +229,7 @@ export function loadIngestTls(
   let crl: Buffer | undefined;
   let crls: RevocationList[] | undefined;
   if (crlPath) {
-    try {
-      crl = readFileSync(crlPath);
-    } catch (error) {
-      throwInvalidKey(`${INGEST_TLS_PREFIX}ssl.crl.location`, `cannot read ${crlPath}: ${(error as Error).message}`);
-    }
+    crl = readStoreFile(`${INGEST_TLS_PREFIX}ssl.crl.location`, crlPath);
     if (server.clientAuth === "none")
       throwInvalidKey(`${INGEST_TLS_PREFIX}ssl.crl.location`, "a CRL needs ssl.client.auth requested or required");
     try {

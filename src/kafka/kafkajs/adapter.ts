@@ -34,9 +34,8 @@ import type {
   ProducerOptions,
 } from "../kafka-port.ts";
 import { KafkajsAdmin } from "./admin.ts";
-import { AdminSockets } from "./admin-sockets.ts";
 import { clientLog, clientLogLimiter } from "./client-log.ts";
-import { ClosableSockets } from "./closable-sockets.ts";
+import { ADMIN_CLOSE, ClosableSockets, PRODUCER_FORCE_CLOSE } from "./closable-sockets.ts";
 import { kafkajsCompression } from "./codecs.ts";
 import { KafkajsConsumer } from "./consumer.ts";
 import { wrap } from "./errors.ts";
@@ -64,7 +63,7 @@ declare module "kafkajs" {
 interface ClientOptions {
   /** A task's `[connector|task-N]`, before each of its log lines. */
   readonly logContext?: string | undefined;
-  readonly sockets?: ClosableSockets | AdminSockets;
+  readonly sockets?: ClosableSockets;
   /** retry.backoff.max.ms (producer and consumer settings; kafkajs' admin keeps Java's default, 1000). */
   readonly retryBackoffMaxMs?: number;
   /** kafkajs' retries of a request (its client's): CLIENT_RETRIES unless fewer. */
@@ -114,7 +113,7 @@ export class KafkajsPort implements KafkaPort {
    * `bound.signal` abandons the connect. A connect that failed or was abandoned leaves no connection open.
    */
   async admin(properties: ClientProperties, bound?: CallBound): Promise<KafkaAdmin> {
-    const sockets = new AdminSockets();
+    const sockets = new ClosableSockets(ADMIN_CLOSE);
     const { kafka } = this.kafka(properties, { sockets, retries: bound?.oneTry ? 0 : CLIENT_RETRIES });
     const admin = kafka.admin();
     const signal = bound?.signal;
@@ -134,7 +133,7 @@ export class KafkajsPort implements KafkaPort {
     // Its own client's connections: none is made again after the producer's forced close or a send's delivery timeout.
     // Unit-tested only (the factory: closable-sockets.test.ts; forceClose and the delivery timeout calling it:
     // producer.test.ts), no real-broker test of the wiring.
-    const sockets = new ClosableSockets();
+    const sockets = new ClosableSockets(PRODUCER_FORCE_CLOSE);
     const settings = producerSettings(properties);
     const { retryBackoffMaxMs } = settings;
     const { kafka, log } = this.kafka(properties, { logContext: options?.logContext, sockets, retryBackoffMaxMs });

@@ -13,7 +13,7 @@ import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { DescribedMember, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
-import type { AdminSockets } from "./admin-sockets.ts";
+import type { ClosableSockets } from "./closable-sockets.ts";
 import { wrap } from "./errors.ts";
 import { kafkajsGroup } from "./join-preparation.ts";
 import { type BrokerLike, type ClusterLike, createCluster, groupByTopic, offsetDeleteRequest } from "./protocol.ts";
@@ -27,7 +27,7 @@ export class KafkajsAdmin implements KafkaAdmin {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     /** Its client's connections: destroyed once closed (a frozen broker never completes kafkajs' half-close). */
-    private readonly sockets?: AdminSockets,
+    private readonly sockets?: ClosableSockets,
   ) {}
 
   /** kafkajs' cluster layer (a private factory on the Kafka object) for coordinator requests. */

@@ -7,13 +7,13 @@
  * is logged at WARN once a minute, saying how many more there were; the others at DEBUG. Every line of a client
  * closed forcefully (an abandoned source task's producer: kafkajs still retries its send, and each connection it asks
  * for fails) is DEBUG: nothing of it is wrong any more. A closed admin client's connections, destroyed by its close
- * (admin-sockets.ts), each log their error with a stack: those lines are left out.
+ * (closable-sockets.ts), each log their error with a stack: those lines are left out.
  */
 import { type LogEntry, logLevel } from "kafkajs";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
-import { ADMIN_CLOSED_MESSAGE } from "./admin-sockets.ts";
+import { ADMIN_CLOSED_MESSAGE } from "./closable-sockets.ts";
 
 /**
  * kafkajs's WARN when a heartbeat finds the group rebalancing (a member joined or left): an ordinary
@@ -28,7 +28,7 @@ const REBALANCING = "The group is rebalancing, re-joining";
  */
 const UNANSWERED = ["Error sending fetch request to node ", "Group coordinator "];
 
-/** kafkajs' line for each connection of an admin client its close destroyed, or refused afterwards (admin-sockets.ts). */
+/** kafkajs' line for each connection of an admin client its close destroyed, or refused afterwards (closable-sockets.ts). */
 const ADMIN_CLOSED_LINE = `Connection error: ${ADMIN_CLOSED_MESSAGE}`;
 
 /** How often one kind of kafkajs WARN line is logged at WARN. */

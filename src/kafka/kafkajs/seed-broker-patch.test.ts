@@ -22,8 +22,7 @@ import { recordingBroker } from "../../../test/support/recording-broker.ts";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { makeRsaCert } from "../../../test/support/tls.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { ADMIN_CLOSED, AdminSockets } from "./admin-sockets.ts";
-import { ClosableSockets } from "./closable-sockets.ts";
+import { ADMIN_CLOSE, ADMIN_CLOSED, ClosableSockets, PRODUCER_FORCE_CLOSE } from "./closable-sockets.ts";
 import { forgetUnresponsiveKafkajsBrokers, unresponsiveKafkajsBrokers } from "./unresponsive-brokers.ts";
 
 const require = createRequire(import.meta.url);
@@ -247,12 +246,12 @@ describe("kafkajs' seed broker (scripts/patches/kafkajs-seed-broker.mjs)", () =>
   // Review kjsfirst P2: any failure marked the broker for every client, a client's own too; a new client with [frozen,
   // healthy] then waited out the frozen broker again.
   const closedProducer = () => {
-    const sockets = new ClosableSockets();
+    const sockets = new ClosableSockets(PRODUCER_FORCE_CLOSE);
     sockets.close();
     return { socketFactory: sockets.factory };
   };
   const closedAdmin = () => {
-    const sockets = new AdminSockets();
+    const sockets = new ClosableSockets(ADMIN_CLOSE);
     sockets.close();
     return { socketFactory: sockets.factory };
   };
@@ -369,7 +368,7 @@ describe("kafkajs' bootstrap requests (scripts/patches/kafkajs-seed-broker.mjs)"
   // Review kjsfirst P2: destroyed without an error, the request waited out its timeout, a timeout of the broker's.
   test("a request on a connection a closed admin destroyed fails at once, and marks no broker", async () => {
     await using silent = await recordingBroker({ hangUp: false });
-    const sockets = new AdminSockets();
+    const sockets = new ClosableSockets(ADMIN_CLOSE);
     const builder = connectionPoolBuilder({
       brokers: [`127.0.0.1:${silent.port}`],
       clientId: "c",

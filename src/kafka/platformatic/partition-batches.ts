@@ -89,6 +89,38 @@ export interface Batch extends Placed {
   settled: boolean;
 }
 
+/**
+ * A new batch of `part`, never sent and not in a queue yet ("done": PartitionBatches.append puts it there). One object
+ * literal, positional (a fields object spread in cost about 2.5 times as much a batch), its properties always in this
+ * order and `split` always present (undefined: it cannot split), so every batch has one shape.
+ */
+export function newBatch(
+  part: PartitionBatches,
+  records: Buffer,
+  count: number,
+  deadline: number,
+  settle: (outcome: BatchOutcome) => void,
+  split?: SplitRecords,
+): Batch {
+  return {
+    part,
+    records,
+    count,
+    deadline,
+    settle,
+    state: "done",
+    sequence: -1,
+    place: -1,
+    generation: 0,
+    retryAt: 0,
+    attempts: 0,
+    uncertain: false,
+    wentOut: false,
+    settled: false,
+    split,
+  };
+}
+
 /** Kafka's limit of batches in flight per partition for an idempotent producer. */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
 const SEQUENCE_LIMIT = 2 ** 31;

@@ -57,14 +57,15 @@ async function settle(): Promise<void> {
 
 /**
  * Whether a partition's count of bytes or records not on the wire (kept as batches come and go, for the partitioner)
- * differs from those of its queue's batches not on the wire, read from the queue (the pipeline's partitions through a cast).
+ * differs from those of its queue's batches not on the wire, read from the queue (the pipeline's accumulator's partitions through a cast).
  */
 function queuedBytesDrift(
   pipeline: ProducePipeline,
   topics: readonly string[],
   partitions: number,
 ): string | undefined {
-  const { byTopic } = pipeline as unknown as { byTopic: Map<string, PartitionBatches[]> };
+  const { byTopic } = (pipeline as unknown as { accumulator: { byTopic: Map<string, PartitionBatches[]> } })
+    .accumulator;
   for (const topic of topics)
     for (let p = 0; p < partitions; p++) {
       const part = byTopic.get(topic)?.[p];

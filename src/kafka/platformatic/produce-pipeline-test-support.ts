@@ -5,7 +5,7 @@
  */
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { cutRuns } from "./batch-split.ts";
-import type { Batch, PartitionBatches, SplitRecords } from "./partition-batches.ts";
+import { type Batch, newBatch, type PartitionBatches, type SplitRecords } from "./partition-batches.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -31,23 +31,14 @@ export function testBatch(
   part: PartitionBatches,
   fields: Partial<Pick<Batch, "records" | "count" | "deadline" | "settle" | "split">> = {},
 ): Batch {
-  return {
+  return newBatch(
     part,
-    records: Buffer.alloc(61),
-    count: 1,
-    deadline: Number.POSITIVE_INFINITY,
-    settle: () => {},
-    state: "done",
-    sequence: -1,
-    place: -1,
-    generation: 0,
-    retryAt: 0,
-    attempts: 0,
-    uncertain: false,
-    wentOut: false,
-    settled: false,
-    ...fields,
-  };
+    fields.records ?? Buffer.alloc(61),
+    fields.count ?? 1,
+    fields.deadline ?? Number.POSITIVE_INFINITY,
+    fields.settle ?? (() => {}),
+    fields.split,
+  );
 }
 
 /** How the fake batches of `labels` split (as batchSplitter: about 100 bytes a record). */

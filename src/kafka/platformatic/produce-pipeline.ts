@@ -1,6 +1,7 @@
 /**
  * ProducePipeline: the @platformatic/kafka adapter's producer pipeline, as Java's Sender and
- * RecordAccumulator. The adapter appends one encoded RecordBatch per partition and send; ready
+ * RecordAccumulator. The adapter appends one encoded RecordBatch per partition and send (into its
+ * RecordAccumulator, record-accumulator.ts, which also gives each batch's outcome to its caller); ready
  * batches are grouped by leader into Produce requests (one batch per partition, within
  * max.request.size), up to `maxInFlight` per broker and buffer.memory bytes on the wire, via a
  * ProduceTransport (a fake in tests); InFlightRequests counts them and settles their batches on the
@@ -45,31 +46,21 @@
  * does not answer: a send is never silent past delivery.timeout.ms behind such a turn.
  */
 import { kafkaClientBackoff } from "../../util/backoff.ts";
-import { notSent } from "../send-rejection.ts";
-import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
-import { BatchSettlement, DEFAULT_BATCH_BYTES } from "./batch-settlement.ts";
-import { PartlyWrittenBatch } from "./batch-split.ts";
+import { BatchSettlement } from "./batch-settlement.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import { NodeAvailability } from "./node-availability.ts";
-import {
-  type Batch,
-  type BatchOutcome,
-  PartitionBatches,
-  partitionKey,
-  type SplitRecords,
-} from "./partition-batches.ts";
+import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
 import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
+import { RecordAccumulator } from "./record-accumulator.ts";
 import { TurnMetadata } from "./turn-metadata.ts";
 import { UnansweredRequests } from "./unanswered-requests.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
 export class ProducePipeline {
-  private readonly partitions = new Map<string, PartitionBatches>();
-  /** The same, by topic and partition number (queuedBatches: no key string per call). */
-  private readonly byTopic = new Map<string, PartitionBatches[]>();
+  private readonly accumulator: RecordAccumulator;
   private readonly leaders: PartitionLeaders;
   private readonly requests: InFlightRequests;
   private readonly id: ProducerIdentity = { producerId: -1n, epoch: -1 };
@@ -77,9 +68,6 @@ export class ProducePipeline {
   private again = false;
   private scheduled = false;
   private readonly timer: WakeTimer;
-  private pending = 0;
-  private idle: (() => void)[] = [];
-  private closed = false;
   private readonly settlement: BatchSettlement;
   private readonly availability: NodeAvailability;
   private readonly unanswered: UnansweredRequests;
@@ -105,10 +93,11 @@ export class ProducePipeline {
     // Any metadata answer ends the run of failed asks (its one WARN): the next failure gives another.
     const answered = () => this.settlement.metadataAnswered();
     // A topic with a batch in its partitions' queues (waiting, or on the wire) is never forgotten as idle.
-    const inUse = (topic: string) => this.byTopic.get(topic)?.some((part) => part.queue.length > 0) ?? false;
+    const inUse = (topic: string) => this.accumulator.inUse(topic);
     const idleness = { maxIdleMs: s.metadataMaxIdleMs ?? 300_000, inUse };
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff, answered, idleness);
     this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
+    this.accumulator = new RecordAccumulator(s, this.settlement, now, () => this.scheduleTurn());
     this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => this.woken());
     this.unanswered = new UnansweredRequests({
@@ -129,7 +118,14 @@ export class ProducePipeline {
       now,
     );
     const send = (parts: Iterable<PartitionBatches>, at: number) => this.send(parts, at);
-    this.metadata = new TurnMetadata(this.partitions, this.leaders, this.settlement, this.id, this.wakeAt, send);
+    this.metadata = new TurnMetadata(
+      this.accumulator.partitions,
+      this.leaders,
+      this.settlement,
+      this.id,
+      this.wakeAt,
+      send,
+    );
   }
 
   /** Set once a batch failed for good: no new batch is taken. */
@@ -143,7 +139,7 @@ export class ProducePipeline {
    * (UnansweredRequests.failure).
    */
   get retryFailure(): Error | undefined {
-    return this.settlement.retryFailure(this.pending > 0) ?? this.unanswered.failure(this.now());
+    return this.settlement.retryFailure(this.accumulator.pending > 0) ?? this.unanswered.failure(this.now());
   }
 
   /** Batches refused alone so far (`append`'s `since`). */
@@ -159,7 +155,7 @@ export class ProducePipeline {
 
   /** The connection to broker `node` closed: the leaders of its topics are asked again (PartitionLeaders.lost). */
   disconnected(node: number): void {
-    if (!this.closed) this.leaders.lost(node, this.now());
+    if (!this.accumulator.closed) this.leaders.lost(node, this.now());
   }
 
   /** The partition count of `topic`, from metadata when not known yet (PartitionLeaders.count). */
@@ -200,11 +196,7 @@ export class ProducePipeline {
    * this (PartitionBatches keeps both counts).
    */
   queuedBatches(topic: string, partition: number): number {
-    const part = this.byTopic.get(topic)?.[partition];
-    if (!part) return 0;
-    const batchBytes = this.s.batchBytes ?? DEFAULT_BATCH_BYTES;
-    if (batchBytes === 0) return part.queuedRecords;
-    return Math.ceil(part.queuedBytes / batchBytes);
+    return this.accumulator.queuedBatches(topic, partition);
   }
 
   /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
@@ -223,72 +215,19 @@ export class ProducePipeline {
     return this.appendBatch(...batch).outcome;
   }
 
-  /** As `append`, with the batch appended (undefined: refused at once) for `withdraw`. */
-  appendBatch(
-    topic: string,
-    partition: number,
-    records: Buffer,
-    count: number,
-    split?: SplitRecords,
-    since?: number,
-  ): { readonly outcome: Promise<number | readonly number[]>; readonly batch?: Batch } {
-    const refusedNow = (error: Error) => ({ outcome: Promise.reject(error) });
-    if (this.failure) return refusedNow(notSent(this.failure));
-    if (this.closed) return refusedNow(new NeverSentBatch(this.s.error("The producer is closed", false)));
-    const key = partitionKey(topic, partition);
-    let part = this.partitions.get(key);
-    if (!part) {
-      part = new PartitionBatches(topic, partition, this.s.idempotent);
-      this.partitions.set(key, part);
-      const ofTopic = this.byTopic.get(topic) ?? [];
-      ofTopic[partition] = part;
-      this.byTopic.set(topic, ofTopic);
-    }
-    const refusal = this.s.keepOrderAfterRefusal && since !== undefined ? part.refusal : undefined;
-    if (refusal && refusal.at > since!) return refusedNow(notSentAfter(part, refusal.error));
-    this.pending++;
-    const { promise, resolve, reject } = Promise.withResolvers<number | readonly number[]>();
-    const settle = (result: BatchOutcome) => {
-      if (--this.pending === 0) for (const f of this.idle.splice(0)) f();
-      // No request carrying it went out (never in one, or each one's connection never came up; its pieces, if split,
-      // settle through it: it went out), and none on the wire now: none of its records reached a broker. Nor did those
-      // of one failed by `close` that was not on the wire then and no attempt of which was left open, unless it was
-      // split and a piece of it was written (PartlyWrittenBatch: those records are Kafka's).
-      if (result instanceof Error)
-        reject(
-          !batch.uncertain && (!batch.wentOut || (this.closed && !(result instanceof PartlyWrittenBatch)))
-            ? new NeverSentBatch(result)
-            : attemptedBatchFailure(batch, result),
-        );
-      else resolve(result);
-    };
-    const batch: Batch = {
-      part,
-      records,
-      count,
-      deadline: this.now() + this.s.deliveryTimeoutMs,
-      settle,
-      state: "done",
-      sequence: -1,
-      place: -1,
-      generation: 0,
-      retryAt: 0,
-      attempts: 0,
-      uncertain: false,
-      wentOut: false,
-      settled: false,
-      ...(split && count > 1 ? { split } : {}),
-    };
-    part.append(batch);
-    // Later in this tick: the batches of one send (one per partition) go out in one request.
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => {
-        this.scheduled = false;
-        void this.pump();
-      });
-    }
-    return { outcome: promise, batch };
+  /** As `append`, with the batch appended (undefined: refused at once) for `withdraw` (RecordAccumulator). */
+  appendBatch(...batch: Parameters<RecordAccumulator["appendBatch"]>): ReturnType<RecordAccumulator["appendBatch"]> {
+    return this.accumulator.appendBatch(...batch);
+  }
+
+  /** Later in this tick: the batches of one send (one per partition) go out in one request. */
+  private scheduleTurn(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      void this.pump();
+    });
   }
 
   /**
@@ -299,16 +238,12 @@ export class ProducePipeline {
    * for a retry, a split's piece, stamped).
    */
   withdraw(b: Batch): boolean {
-    if (b.settled || b.state !== "queued" || b.sequence >= 0 || b.attempts > 0 || b.wentOut) return false;
-    b.part.drop(b);
-    this.settlement.finish(b, this.s.error("The batch was withdrawn before it was sent", false));
-    return true;
+    return this.accumulator.withdraw(b);
   }
 
   /** Resolves once no batch is pending. */
   drained(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    return this.accumulator.drained();
   }
 
   /**
@@ -317,14 +252,9 @@ export class ProducePipeline {
    * as never sent (NeverSentBatch).
    */
   close(reason: Error): void {
-    this.closed = true;
     this.timer.stop();
     this.unanswered.close();
-    for (const part of this.partitions.values()) {
-      // Read before they leave the queue (then they are all "done").
-      for (const b of part.queue) if (b.state === "inflight") b.uncertain = true;
-      for (const b of part.takeAll()) this.settlement.finish(b, reason);
-    }
+    this.accumulator.close(reason);
   }
 
   /**
@@ -334,7 +264,7 @@ export class ProducePipeline {
    * now, so that no send waits silently past delivery.timeout.ms behind it; the rest at the turn after it.
    */
   private woken(): void {
-    if (this.pumping && !this.closed) this.settleDue(this.now());
+    if (this.pumping && !this.accumulator.closed) this.settleDue(this.now());
     void this.pump();
   }
 
@@ -345,13 +275,13 @@ export class ProducePipeline {
   private settleDue(now: number): void {
     this.unanswered.check(now);
     this.settlement.retryWarnings.writeHeld(now);
-    this.settlement.expire(this.partitions.values(), now);
+    this.settlement.expire(this.accumulator.partitions.values(), now);
   }
 
   private async pump(): Promise<void> {
     if (this.pumping) {
       this.again = true;
-      if (this.metadata.held && !this.closed) this.metadata.sendBeside(this.now());
+      if (this.metadata.held && !this.accumulator.closed) this.metadata.sendBeside(this.now());
       return;
     }
     this.pumping = true;
@@ -359,21 +289,26 @@ export class ProducePipeline {
       do {
         this.again = false;
         await this.pumpOnce();
-      } while (this.again && !this.closed);
+      } while (this.again && !this.accumulator.closed);
     } finally {
       this.pumping = false;
     }
   }
 
   private async pumpOnce(): Promise<void> {
-    if (this.closed) return;
+    if (this.accumulator.closed) return;
     const now = this.now();
     this.settleDue(now);
     if (this.s.idempotent && this.id.producerId < 0n)
       try {
         await this.start(); // only without an id: a running producer's pump does not wait a turn
       } catch (error) {
-        return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
+        return this.settlement.cannotSend(
+          this.accumulator.partitions.values(),
+          error,
+          now,
+          "Could not get a producer id",
+        );
       }
     const asking = this.metadata.refresh(now);
     if (asking && !(await asking)) return;
@@ -383,7 +318,7 @@ export class ProducePipeline {
     // At the time after the ask (the turn may have awaited it for long): a node noted then, taking requests, is
     // available again (NodeAvailability.noted moves no time back).
     const sentAt = this.now();
-    if (this.send(this.partitions.values(), sentAt))
+    if (this.send(this.accumulator.partitions.values(), sentAt))
       this.wakeAt(this.leaders.refreshDeferredUntil(sentAt) ?? sentAt + this.s.retryBackoffMs);
   }
 
