@@ -8,7 +8,7 @@
 import { stat } from "node:fs/promises";
 import { ConnectError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
-import { PROVIDER_FILE_MAX_BYTES, readBoundedFile } from "../util/bounded-file.ts";
+import { PROVIDER_FILE_MAX_BYTES, readBoundedFileAsync } from "../util/bounded-file.ts";
 import type { Logger } from "../util/logger.ts";
 import { ALLOWED_PATHS_CONFIG, AllowedPaths, allowedPathsKey } from "./allowed-paths.ts";
 import type { ConfigProvider } from "./config-provider.ts";
@@ -26,7 +26,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * an error, not a blocked thread or memory grown without limit.
  */
 export async function readUtf8(path: string): Promise<string> {
-  return utf8.decode(readBoundedFile(path, PROVIDER_FILE_MAX_BYTES));
+  return utf8.decode(await readBoundedFileAsync(path, PROVIDER_FILE_MAX_BYTES));
 }
 
 /** True when `path` is a regular file, symlinks followed; false when it is anything else or missing. */

@@ -18,7 +18,7 @@ import { readdir, realpath } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { ConfigError, ConnectError } from "../errors.ts";
 import { defineConfig, key, type Validator } from "../plugin/config-def.ts";
-import { PROVIDER_FILE_MAX_BYTES, readBoundedFile } from "../util/bounded-file.ts";
+import { PROVIDER_FILE_MAX_BYTES, readBoundedFileAsync } from "../util/bounded-file.ts";
 import { parseProperties } from "../util/properties.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { isWithin, normalizePath } from "./allowed-paths.ts";
@@ -120,7 +120,7 @@ export class SecretFilesConfigProvider implements ConfigProvider {
     if (!isWithin(realFile, realDir)) fail(`Secret ${name} resolves to a file outside ${dir}`);
     if (!(await isRegularFile(realFile))) fail(`Secret ${name} in ${dir} is not a regular file`);
     try {
-      return readBoundedFile(realFile, PROVIDER_FILE_MAX_BYTES).toString("utf8");
+      return (await readBoundedFileAsync(realFile, PROVIDER_FILE_MAX_BYTES)).toString("utf8");
     } catch (cause) {
       fail(`Could not read secret ${name} in ${dir}`, cause);
     }
