@@ -72,6 +72,26 @@ describe("parseConnectorFile", () => {
     expect(() => parseConnectorFile("c.json", text)).toThrow(why);
   });
 
+  // opswalk: a JSON file with a syntax error was reported only as missing its name.
+  test.each([
+    ['{"name": "n", "config": {"topic": "t"}', "not valid JSON: JSON Parse error: Expected '}'"],
+    ['  {"name": "n", "config": {"topic": "t",}}', "not valid JSON: JSON Parse error: "],
+    [
+      '{"name": "n", "config": {"topics": ["a", "b"]}}',
+      'a JSON object, but neither a flat map of string values nor {"name": …, "config": {…}} with string values',
+    ],
+  ])("a file meant as JSON that neither form reads gives the reason: %s", (text, why) => {
+    expect(() => parseConnectorFile("c.json", text)).toThrow(
+      `Connector configuration at 'c.json' is missing the mandatory 'name' configuration (${why}`,
+    );
+  });
+
+  test("a properties file that is not JSON gets connect-standalone's message alone", () => {
+    expect(() => parseConnectorFile("c.properties", "topic=t\n")).toThrow(
+      /^Connector configuration at 'c.properties' is missing the mandatory 'name' configuration$/,
+    );
+  });
+
   test("a properties text Java's Properties.load refuses names the file", () => {
     expect(() => parseConnectorFile("bad.properties", "name=bad\nfile=\\u12\n")).toThrow(
       "bad.properties is not a valid properties file: Malformed \\uxxxx encoding.",

@@ -56,6 +56,10 @@ function withName(path: string, config: Record<string, string>, why?: string): C
   return { name, config };
 }
 
+/** Why a JSON object is neither connect-standalone form (a value that is an object or array). */
+const NEITHER_JSON_FORM =
+  "a JSON object, but neither a flat map of string values nor {\"name\": …, \"config\": {…}} with string values";
+
 const STATES: readonly string[] = ["RUNNING", "PAUSED", "STOPPED"];
 
 /**
@@ -77,8 +81,11 @@ export function parseConnectorFile(path: string, text: string): ConnectorFile {
   let problem: string | undefined;
   try {
     parsed = JSON.parse(text);
-  } catch {
+  } catch (error) {
     parsed = undefined;
+    // connect-standalone says only that the name is missing; a file that was meant as JSON (it opens
+    // with `{`) gets the parser's reason too, which is what the operator needs to fix it.
+    if (/^\s*\{/.test(text)) problem = `not valid JSON: ${messageOf(error)}`;
   }
   if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
     const obj = parsed as Record<string, unknown>;
@@ -91,7 +98,7 @@ export function parseConnectorFile(path: string, text: string): ConnectorFile {
     const name = scalar(obj.name);
     const initial = initialStateOf(obj.initial_state);
     // A bad initial_state fails this form's binding: connect-standalone then reads the file as properties.
-    problem = initial.problem;
+    problem = initial.problem ?? (nested ? undefined : NEITHER_JSON_FORM);
     if (nested && typeof name === "string" && !problem) {
       if (nested.name !== undefined && nested.name !== name)
         throw new ConfigError(

@@ -57,6 +57,13 @@ describe("startup errors", () => {
       '{"connector.class": "FileStreamSource"}',
       (f: string) => `Connector configuration at '${f}' is missing the mandatory 'name' configuration`,
     ],
+    // opswalk: a JSON syntax error was reported only as the missing name.
+    [
+      "typo.json",
+      '{"name": "typo", "config": {"connector.class": "FileStreamSource", "topic": "t"}',
+      (f: string) =>
+        `Connector configuration at '${f}' is missing the mandatory 'name' configuration (not valid JSON: JSON Parse error: Expected '}')`,
+    ],
     ["missing.properties", undefined, (f: string) => `Cannot read the connector configuration file ${f}: ENOENT`],
   ])(
     "a connector file %s that cannot be used stops startup naming the file, exit code 3, without a stack trace",
