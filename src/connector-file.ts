@@ -58,7 +58,7 @@ function withName(path: string, config: Record<string, string>, why?: string): C
 
 /** Why a JSON object is neither connect-standalone form (a value that is an object or array). */
 const NEITHER_JSON_FORM =
-  "a JSON object, but neither a flat map of string values nor {\"name\": …, \"config\": {…}} with string values";
+  'a JSON object, but neither a flat map of string values nor {"name": …, "config": {…}} with string values';
 
 const STATES: readonly string[] = ["RUNNING", "PAUSED", "STOPPED"];
 
