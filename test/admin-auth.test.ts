@@ -39,6 +39,26 @@ describe("basic authentication", () => {
     );
   });
 
+  // opswalk: the plaintext refusal pointed at Bun.password.hash, which an operator of the binary does not have.
+  test("a plaintext password in the credentials file stops startup, pointing at gateway hash-password", async () => {
+    await using dir = await tempDir();
+    writeFileSync(dir.file("credentials"), "ops:op-password-1\n");
+    const { proc, output, pumped } = spawnGateway({
+      dir: dir.path,
+      worker: {
+        "data.dir": dir.file("data"),
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": dir.file("credentials"),
+      },
+    });
+    expect(await proc.exited).toBe(1);
+    await pumped;
+    expect(output()).toContain(
+      `Invalid value ${dir.file("credentials")} for configuration rest.authentication.basic.credentials.file: line 1: the password of user "ops" is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with gateway hash-password)`,
+    );
+    expect(output()).not.toContain("op-password-1");
+  });
+
   test("failed logins are WARN lines with the client address; repeated ones get 429 with Retry-After", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
