@@ -618,6 +618,24 @@ test("ingest.openapi.enabled=false: /openapi.json answers 404 in REST Proxy's sh
   }
 }, 60_000);
 
+// opswalk: with ingest.listeners empty an ingest connector ran, unreachable, without a word.
+test("ingest.listeners empty: an ingest connector's start warns that no listener serves its path", async () => {
+  await using dir = await tempDir();
+  await using gw = await startGateway({
+    dir: dir.path,
+    worker: { "bootstrap.servers": (await kafkaBroker()).bootstrap, "ingest.listeners": "" },
+  });
+  await createIngestConnector(gw, "no-listener", {
+    "ingest.path": "/ingest/no-listener",
+    "kafka.topic": uniqueTopic("ingest-no-listener"),
+  });
+  const [line] = await gw.waitForOutput(/WARN .*no-listener.*\n/);
+  expect(line).toContain(
+    "WARN Ingest connector no-listener runs, but ingest.listeners is empty: no ingest listener is open, so devices cannot reach its ingest.path /ingest/no-listener (set ingest.listeners to serve it)",
+  );
+  expect(gw.output()).not.toContain("Ingest listener open");
+}, 60_000);
+
 describe("https ingest listener", () => {
   test("serves ingest routes over TLS with the key store under ingest.listeners.https.*", async () => {
     const kafka = await kafkaBroker();
