@@ -83,4 +83,32 @@ describe("README: secrets from config providers", () => {
     expect(gw.output()).not.toContain(API_PASSWORD);
     expect(gw.output()).not.toContain(KAFKA_PASSWORD);
   });
+
+  // opswalk: a misspelled provider (`secret` for `secrets`) went to the API as written, without a word.
+  test("a reference to a provider config.providers does not list is named in a WARN at the connector's start", async () => {
+    await using dir = await tempDir("readme-secrets-typo-");
+    mkdirSync(dir.file("secrets"));
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "config.providers": "secrets",
+        "config.providers.secrets.class": "io.edgegateway.config.provider.SecretFilesConfigProvider",
+        "config.providers.secrets.param.dir": dir.file("secrets"),
+        "bootstrap.servers": (await kafkaBroker()).bootstrap,
+        listeners: "http://127.0.0.1:0",
+        "data.dir": dir.file("data"),
+      },
+    });
+    const config = {
+      "connector.class": "FileStreamSource",
+      file: dir.file("in.txt"),
+      topic: uniqueTopic("readings-typo"),
+      "http.auth.password": "${secret:api/password}",
+    };
+    expect((await gw.rest.put("/connectors/readings/config", config)).status).toBe(201);
+    const [line] = await gw.waitForOutput(/WARN Connector readings: the config provider references.*/);
+    expect(line).toBe(
+      "WARN Connector readings: the config provider references in http.auth.password (provider 'secret') were not resolved and are used as written: config.providers names no such provider, or the provider has no value for the key (org.apache.kafka.connect.runtime.Worker)",
+    );
+  });
 });

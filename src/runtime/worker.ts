@@ -9,7 +9,11 @@
  */
 import type { Config } from "../api/connector.ts";
 import { clientProperties } from "../client-properties.ts";
-import { keysWithConfigVariables } from "../config-providers/config-variables.ts";
+import {
+  keysWithConfigVariables,
+  unresolvedReferences,
+  unresolvedReferencesWarning,
+} from "../config-providers/config-variables.ts";
 import {
   type ConnectorClientConfigOverridePolicy,
   connectorClientOverrides,
@@ -209,6 +213,8 @@ export class Worker {
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
       const config = await start.resolveConfig(rawConfig);
+      const unresolved = unresolvedReferences(rawConfig, config);
+      if (unresolved.length > 0) log.warn(unresolvedReferencesWarning(name, unresolved));
       if (descriptor.type === "source") {
         // Connect's SourceConnectorConfig parses the topic.creation.* groups (when the worker
         // creates topics) before the offset store checks the producer's overrides.
