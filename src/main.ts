@@ -314,7 +314,7 @@ export async function main(argv: readonly string[]): Promise<void> {
             { cause: error },
           ),
         );
-        stopFor("Kafka refused the worker's credentials", 2);
+        stopFor("Kafka refused the worker's credentials, or its certificate failed the worker's trust store", 2);
       },
       resolveConfig: resolvingWith(providers, (secret, reference, resolved) =>
         resolvedSecrets.remember(reference, secret, resolved),
