@@ -3,7 +3,7 @@
  * fields), PageWarnings.observe and pageRecords, as HttpSourceTask runs them, on 1000-record pages
  * whose offset field is a new timestamp in each record (TIMESTAMP: ISO-8601 without parser keys, a
  * numeric date with the year last, a castorm pattern, ISO-8601 with a timestamp pointer at the field;
- * CURSOR: ISO-8601, integers), the poll starting from an earlier offset, with http.record.key.field. CPU µs per record (the process's CPU time, less disturbed than wall time on a
+ * CURSOR: ISO-8601 with and without a timestamp pointer at the field, integer strings, JSON numbers), the poll starting from an earlier offset, with http.record.key.field. CPU µs per record (the process's CPU time, less disturbed than wall time on a
  * shared machine), each step and all three. Another checkout's sources are measured in the same process
  * with `BEFORE=/path/to/src` (its node_modules beside it): the two run in alternating rounds and each
  * prints its best round.
@@ -51,6 +51,8 @@ interface Shape {
   /** The offset field of the record `i` seconds after START, and the poll's offset (before all). */
   readonly field: (i: number) => string;
   readonly offset: string;
+  /** The field is written as is (a JSON number), not as a string. */
+  readonly raw?: boolean;
 }
 const iso = (i: number) => `${new Date(START + i * 1000).toISOString().slice(0, 19)}.123Z`;
 const shapes: Shape[] = [
@@ -90,13 +92,22 @@ const shapes: Shape[] = [
   },
   { name: "CURSOR, ISO-8601", mode: "CURSOR", keys: {}, field: iso, offset: "2023-12-31T00:00:00Z" },
   { name: "CURSOR, integer strings", mode: "CURSOR", keys: {}, field: (i) => String(1000 + i), offset: "999" },
+  { name: "CURSOR, JSON numbers", mode: "CURSOR", keys: {}, field: (i) => String(1000 + i), offset: "999", raw: true },
+  {
+    name: "CURSOR, ISO-8601, timestamp pointer `/ts` (ASC)",
+    mode: "CURSOR",
+    keys: { "http.response.record.timestamp.pointer": "/ts", "http.response.list.order.direction": "ASC" },
+    field: iso,
+    offset: "2023-12-31T00:00:00Z",
+  },
 ];
 
 const bodies = (shape: Shape) =>
   Array.from({ length: PAGES }, (_, p) => {
     const items = Array.from({ length: RECORDS }, (_, r) => {
       const i = p * RECORDS + r;
-      return `{"id":${i},"ts":${JSON.stringify(shape.field(i))},"v":${i * 7}}`;
+      const field = shape.field(i);
+      return `{"id":${i},"ts":${shape.raw ? field : JSON.stringify(field)},"v":${i * 7}}`;
     });
     return new TextEncoder().encode(`{"data":[${items.join(",")}]}`);
   });

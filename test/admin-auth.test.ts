@@ -78,9 +78,9 @@ describe("basic authentication", () => {
     const call = (authorization: string) =>
       fetch(`${gw.url}/connectors`, { headers: { Authorization: authorization } });
     expect((await call(basic("ops", "op-password-1"))).status).toBe(200);
-    expect((await call(basic("ops", "guess-1"))).status).toBe(401);
-    expect((await call(basic("ci", "guess-2"))).status).toBe(401);
-    expect((await call(basic("mallory", "guess-3"))).status).toBe(401);
+    expect((await call(basic("ops", "zq8-guess-1"))).status).toBe(401);
+    expect((await call(basic("ci", "zq8-guess-2"))).status).toBe(401);
+    expect((await call(basic("mallory", "zq8-guess-3"))).status).toBe(401);
     expect((await call("Bearer not-a-token")).status).toBe(401);
     const blocked = await call(basic("ops", "op-password-1"));
     expect(blocked.status).toBe(429);
@@ -103,7 +103,7 @@ describe("basic authentication", () => {
       Array(4).fill("Verified a password against 2 hash classes: argon2id$m=65536,t=2, bcrypt$10 (io.edgegateway"),
     );
     expect(out).not.toContain("mallory");
-    expect(out).not.toContain("guess-");
+    expect(out).not.toContain("zq8-guess-");
   });
 });
 

@@ -10,6 +10,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
+import { offsetKey } from "../src/connectors/http-source/offset-key.ts";
 import { startFileProviderGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
 import { createTopic, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
@@ -245,7 +246,8 @@ describe("HTTP URLs given through a config provider", () => {
     const texts: string[] = [];
     const validate = async (plugin: string, config: Record<string, string>, key: string) => {
       const r = await gw.rest.put(`/connector-plugins/${plugin}/config/validate`, { name: "v", ...config });
-      texts.push(r.text);
+      // The value is echoed as submitted, as Connect does, to its submitter: the rest of the answer is checked.
+      texts.push(r.text.replace(`"value":${JSON.stringify(config[key])}`, '"value":"(as submitted)"'));
       return r.body.configs.find((c: { value: { name: string } }) => c.value.name === key).value.errors;
     };
     const literal = "ftp://idp.example:2121/oauth2/literalTokenSegment/token";
@@ -314,5 +316,110 @@ describe("HTTP URLs given through a config provider", () => {
     for (const name of Object.keys(configs)) texts.push((await gw.rest.get(`/connectors/${name}/status`)).text);
     for (const text of [...texts, gw.output()]) expect(text).not.toContain(SECRET);
     expect(gw.output()).toContain(`Invalid value ${shown} for configuration http.url`);
+  });
+
+  // secretp5: a literal `${a:b}` (no provider of that name) is left as written, as Connect's
+  // ConfigTransformer leaves it: the URL is the user's own text, quoted whole with the unknown
+  // placeholder named; a provider's URL holding one still shows its origin only and names none.
+  test("a literal URL holding ${a:b} is quoted whole in config/validate and a PUT's 400 (a placeholder its quoted form hides unnamed); a provider's as its origin", async () => {
+    await using dir = await tempDir();
+    const secrets = dir.file("hooks.properties");
+    writeFileSync(secrets, `hook=http://127.0.0.1:9/hooks/\${${SECRET}}/in\n`);
+    await using gw = await startFileProviderGateway(dir);
+    const literalUrl = "http://127.0.0.1:9/hooks/${vault:team}/in";
+    const sink = (url: string) => ({ "connector.class": "HttpSink", topics: "t", url });
+    const literalReason = "Unknown placeholder ${vault:team} in the URL; use ${topic}, ${partition} or ${key}";
+    const literal = `Invalid value ${literalUrl} for configuration url: ${literalReason}`;
+    const provided =
+      "Invalid value http://127.0.0.1:9/… for configuration url: Unknown placeholder in the URL; use ${topic}, ${partition} or ${key}";
+    const texts: string[] = [];
+    const validate = async (plugin: string, config: Record<string, string>, key: string) => {
+      const r = await gw.rest.put(`/connector-plugins/${plugin}/config/validate`, { name: "v", ...config });
+      // The value is echoed as submitted, as Connect does, to its submitter: the rest of the answer is checked.
+      texts.push(r.text.replace(`"value":${JSON.stringify(config[key])}`, '"value":"(as submitted)"'));
+      return r.body.configs.find((c: { value: { name: string } }) => c.value.name === key).value.errors;
+    };
+    const put = async (name: string, config: Record<string, string>) => {
+      const r = await gw.rest.put(`/connectors/${name}/config`, config);
+      texts.push(r.text);
+      return { status: r.status, message: r.body.message };
+    };
+    // secretp5-b P2-1: a placeholder inside a key-like query value the quoted URL hides was named.
+    const hiddenUrl = `http://127.0.0.1:9/in?api_key=Ab\${${SECRET}}Cd`;
+    const hidden =
+      "Invalid value http://127.0.0.1:9/in?api_key=*** for configuration url: Unknown placeholder in the URL; use ${topic}, ${partition} or ${key}";
+    const sourceUrl = "ftp://idp.example:2121/api/${vault:team}/events";
+    const source = { "connector.class": "HttpSource", "kafka.topic": "t", "http.url": sourceUrl };
+    expect({
+      literal: await validate("HttpSink", sink(literalUrl), "url"),
+      provided: await validate("HttpSink", sink(`\${file:${secrets}:hook}`), "url"),
+      source: await validate("HttpSource", source, "http.url"),
+      literalPut: await put("literal-hook", sink(literalUrl)),
+      providedPut: await put("provided-hook", sink(`\${file:${secrets}:hook}`)),
+      hidden: await validate("HttpSink", sink(hiddenUrl), "url"),
+      hiddenPut: await put("hidden-hook", sink(hiddenUrl)),
+    }).toEqual({
+      literal: [literal],
+      provided: [provided],
+      source: [`Invalid value ${sourceUrl} for configuration http.url: Must be an http or https URL`],
+      literalPut: { status: 400, message: expect.stringContaining(literal) },
+      providedPut: { status: 400, message: expect.stringContaining(provided) },
+      hidden: [hidden],
+      hiddenPut: { status: 400, message: expect.stringContaining(hidden) },
+    });
+
+    // A running task's messages quote it as written too (its task context's providedKeys).
+    using api = startApi(() => new Response("no such team", { status: 400 }));
+    const running = uniqueTopic("url-literal-placeholder");
+    await createTopic(running);
+    const config = {
+      "connector.class": "HttpSource",
+      "kafka.topic": running,
+      "http.url": `${api.base}/api/\${vault:team}/events`,
+      "http.timer.interval.ms": "60000",
+      "http.retry.max.attempts": "1",
+      "behavior.on.error": "fail",
+    };
+    expect((await gw.rest.post("/connectors", { name: running, config })).status).toBe(201);
+    const trace = await waitFor(async () => {
+      const r = await gw.rest.get(`/connectors/${running}/status`);
+      return r.body.tasks?.[0]?.state === "FAILED" ? (r.body.tasks[0].trace as string) : undefined;
+    });
+    expect(trace).toContain(`from GET ${api.base}/api/$%7Bvault:team%7D/events`);
+    for (const text of [...texts, gw.output()]) expect(text).not.toContain(SECRET);
+  });
+
+  // secretp5-b P3-4: PATCH …/offsets skipped the partition check for any http.url holding `${…}`,
+  // though the task reads one no provider resolved as written (its partition that URL's key).
+  test("PATCH …/offsets checks the partition of a literal URL holding ${a:b}; not of a provider's URL", async () => {
+    await using dir = await tempDir();
+    const secrets = dir.file("source.properties");
+    writeFileSync(secrets, `url=http://127.0.0.1:9/api/${SECRET}/events\n`);
+    await using gw = await startFileProviderGateway(dir);
+    const literalUrl = "http://127.0.0.1:9/api/${vault:team}/events";
+    const patch = async (name: string, url: string) => {
+      const r = await gw.rest.patch(`/connectors/${name}/offsets`, {
+        offsets: [{ partition: { url }, offset: { offset: "5" } }],
+      });
+      return { status: r.status, message: r.body.message };
+    };
+    for (const [name, url] of [
+      ["literal-team", literalUrl],
+      ["provided-team", `\${file:${secrets}:url}`],
+    ] as const) {
+      const config = { "connector.class": "HttpSource", "kafka.topic": "t", "http.url": url };
+      expect((await gw.rest.post("/connectors", { name, config, initial_state: "STOPPED" })).status).toBe(201);
+    }
+    const refusal = "Partition objects should contain the key 'url' with the connector's URL";
+    expect({
+      literalOther: await patch("literal-team", "http://other.example/events"),
+      literalOwn: await patch("literal-team", offsetKey(literalUrl)),
+      providedOther: await patch("provided-team", "http://other.example/events"),
+    }).toEqual({
+      literalOther: { status: 500, message: refusal },
+      literalOwn: { status: 200, message: expect.any(String) },
+      providedOther: { status: 200, message: expect.any(String) },
+    });
+    expect(gw.output()).not.toContain(SECRET);
   });
 });

@@ -42,7 +42,8 @@ describe("Kafka client settings at startup", () => {
     ["a missing file", { "ssl.truststore.location": "missing.pem" }, "ssl.truststore.location", "cannot read"],
     [
       "a wrong store password",
-      { "ssl.keystore.location": "store.p12", "ssl.keystore.type": "PKCS12", "ssl.keystore.password": "wrong" },
+      // A marker for the configured password: the message must not show it.
+      { "ssl.keystore.location": "store.p12", "ssl.keystore.type": "PKCS12", "ssl.keystore.password": "zq8-given-pw3" },
       "ssl.keystore.location",
       "wrong password",
     ],
@@ -71,7 +72,7 @@ describe("Kafka client settings at startup", () => {
         "-out",
         dir.file("store.p12"),
         "-passout",
-        "pass:right",
+        "pass:right-pw",
       ]),
       { stderr: "ignore" },
     );
@@ -91,7 +92,7 @@ describe("Kafka client settings at startup", () => {
     expect(lines[0]).toStartWith("gateway: invalid worker configuration: Invalid value");
     expect(lines[0]).toContain(`for configuration ${key}`);
     expect(lines[0]).toContain(reason);
-    expect(output).not.toContain("right");
+    expect(output).not.toContain("zq8-given-pw3");
   });
 
   test("an error from a CONNECT_* variable names the variable", async () => {

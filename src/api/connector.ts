@@ -27,7 +27,8 @@ export interface PluginContext {
   readonly clock: Clock;
   /**
    * Gateway extension (Connect has none): the keys of the config this instance got whose raw value
-   * held a config provider reference (`${file:…}`, `${env:…}`), wholly or in part. The user kept
+   * held a config provider reference (`${file:…}`, `${env:…}`), wholly or in part, that a provider
+   * resolved (a `${a:b}` no provider resolved stays as written: the user's own text). The user kept
    * those values out of the config: a plugin that shows such a value (an endpoint URL in its
    * messages) shows it hidden (http/shown-url.ts). Absent: none is known.
    */
@@ -68,11 +69,15 @@ export interface SourceConnector extends Connector {
   initialize?(context: SourceConnectorContext): void;
   /**
    * Check (and optionally act on) offsets an operator is writing through the REST API. Return
-   * true when the connector manages the change fully; throw to reject it with a message.
+   * true when the connector manages the change fully; throw to reject it with a message. `config`
+   * is as stored (references unresolved); `providedKeys` (gateway extension): its keys a config
+   * provider resolved now (PluginContext.providedKeys). Absent: unknown (a reset, whose offsets
+   * are all null, resolves nothing).
    */
   alterOffsets?(
     config: Config,
     offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+    providedKeys?: ReadonlySet<string>,
   ): MaybePromise<boolean>;
 }
 

@@ -7,6 +7,7 @@ import {
   ConfigProviderError,
   closeConfigProviders,
   configProvidersFromWorkerConfig,
+  providedKeys,
   resolveConfig,
 } from "./config-transformer.ts";
 import { FileConfigProvider } from "./file-config-provider.ts";
@@ -192,6 +193,26 @@ describe("resolveConfig", () => {
         "Could not resolve config provider 'secrets' referenced by http.token: Secret ../etc/passwd must not contain '..'",
       );
     });
+  });
+});
+
+describe("providedKeys", () => {
+  // secretp5: a literal `${a:b}` (a provider the worker does not have, a key its provider lacks)
+  // is left as written, as Connect's ConfigTransformer leaves it: the user's own text, not a secret.
+  test("names the keys whose value a provider resolved a reference in, wholly or in part", async () => {
+    const raw = {
+      url: "https://hooks.example/services/${test:TOKEN}",
+      "http.url": "${test:/etc/app.properties:db.password}",
+      suffix: "orders${test:EMPTY}",
+      "unknown.provider": "https://h.example/${a:b}/x",
+      "missing.key": "https://h.example/${test:MISSING}",
+      template: "https://h.example/${topic}",
+      topics: "orders",
+      none: null,
+    };
+    const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null)) as Record<string, string>;
+    const resolved = { ...raw, ...(await resolveConfig(present, new Map([["test", fake()]]))) };
+    expect(providedKeys(raw, resolved)).toEqual(new Set(["url", "http.url", "suffix"]));
   });
 });
 

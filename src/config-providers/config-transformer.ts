@@ -230,6 +230,25 @@ export async function resolveConfig(
   );
 }
 
+/**
+ * The keys of `raw` whose value a provider resolved a reference in, wholly or in part
+ * (PluginContext.providedKeys), read off `resolved`, its resolveConfig result: a value holding one
+ * changes, as ConfigTransformer.transform substitutes what its provider returned. A reference to a
+ * provider the worker does not have, or to a key its provider has no value for, stays as written
+ * (Connect's `${a:b}` in a literal URL's path): such a value is the user's literal text.
+ */
+export function providedKeys(
+  raw: Readonly<Record<string, string | null>>,
+  resolved: Readonly<Record<string, string | null>>,
+): ReadonlySet<string> {
+  return new Set(
+    Object.keys(raw).filter((key) => {
+      const [value, result] = [raw[key], resolved[key]];
+      return typeof value === "string" && typeof result === "string" && result !== value;
+    }),
+  );
+}
+
 /** Whether any resolved value in `text` (start, end pairs) is neither empty nor white space only. */
 function resolvedSomething(text: string, spans: readonly number[]): boolean {
   for (let i = 0; i < spans.length; i += 2) if (text.slice(spans[i], spans[i + 1]).trim() !== "") return true;

@@ -4,7 +4,6 @@ import {
   configVariables,
   hasConfigVariable,
   isWholeConfigVariable,
-  keysWithConfigVariables,
   replaceConfigVariables,
   unresolvedReferences,
   unresolvedReferencesWarning,
@@ -69,20 +68,6 @@ describe("config variables", () => {
       expect(configVariables(text).length).toBeLessThanOrEqual(1);
       expect(isWholeConfigVariable(text)).toBe(false);
     }
-  });
-});
-
-describe("keysWithConfigVariables", () => {
-  test("names the keys whose value holds a reference, wholly or in part", () => {
-    expect(
-      keysWithConfigVariables({
-        url: "https://hooks.example/services/${env:HOOK}",
-        "http.url": "${file:/etc/api.properties:url}",
-        topics: "orders",
-        template: "https://h.example/${topic}",
-        none: null,
-      }),
-    ).toEqual(new Set(["url", "http.url"]));
   });
 });
 

@@ -62,14 +62,6 @@ export function hasConfigVariable(text: string | null): boolean {
   return typeof text === "string" && nextVariable(text, 0) !== undefined;
 }
 
-/**
- * The keys of a raw config whose value holds a reference, wholly or in part (PluginContext.providedKeys:
- * what the user kept out of the config, shown hidden where the plugin shows it).
- */
-export function keysWithConfigVariables(config: Readonly<Record<string, string | null>>): ReadonlySet<string> {
-  return new Set(Object.keys(config).filter((key) => hasConfigVariable(config[key] ?? null)));
-}
-
 /** Whether `text` is one reference and nothing else (the pattern anchored at both ends); never a null. */
 export function isWholeConfigVariable(text: string | null): boolean {
   if (typeof text !== "string") return false;

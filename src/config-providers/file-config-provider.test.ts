@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { ConfigError, ConnectError } from "../errors.ts";
 import { FileConfigProvider } from "./file-config-provider.ts";
@@ -52,6 +52,25 @@ describe("FileConfigProvider", () => {
       `Could not read properties from file ${path}`,
     );
     expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  // A connector config sent through REST names the path: a FIFO blocked a thread until a writer came, /dev/zero
+  // grew memory without limit, as a file far larger than any properties file of secrets would.
+  test.each([
+    ["a FIFO", "fifo", "not a regular file"],
+    ["/dev/zero", "/dev/zero", "not a regular file"],
+    ["a file over 16 MiB", "huge", "larger than 16 MiB"],
+  ])("%s is refused at once, its reason given, nothing read", async (_what, name, reason) => {
+    await using dir = await tempDir();
+    const path = name.startsWith("/") ? name : dir.file(name);
+    if (name === "fifo") expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
+    if (name === "huge") await writeFile(path, "").then(() => truncate(path, 16 * 1024 * 1024 + 1));
+    const error = await expectRejects(
+      provider().file.get(path, new Set(["k"])),
+      ConfigError,
+      `Could not read properties from file ${path}`,
+    );
+    expect((error.cause as Error).message).toBe(reason);
   });
 
   test("a file that is not UTF-8 cannot be read, as Connect's UTF-8 reader finds it malformed; a byte order mark stays", async () => {

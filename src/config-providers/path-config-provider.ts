@@ -5,9 +5,10 @@
  * counts after symlinks are followed: the path itself here, each file read by the subclass through
  * `mayRead`.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { ConnectError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
+import { PROVIDER_FILE_MAX_BYTES, readBoundedFile } from "../util/bounded-file.ts";
 import type { Logger } from "../util/logger.ts";
 import { ALLOWED_PATHS_CONFIG, AllowedPaths, allowedPathsKey } from "./allowed-paths.ts";
 import type { ConfigProvider } from "./config-provider.ts";
@@ -21,9 +22,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /**
  * The text of a file the providers read, as Apache's read it (a UTF-8 BufferedReader, Files.readString):
  * bytes that are not UTF-8 are an error, not U+FFFD in a secret; a byte order mark stays a character.
+ * Read bounded (readBoundedFile): a FIFO, /dev/zero or a file over 16 MiB a connector config names is
+ * an error, not a blocked thread or memory grown without limit.
  */
 export async function readUtf8(path: string): Promise<string> {
-  return utf8.decode(await readFile(path));
+  return utf8.decode(readBoundedFile(path, PROVIDER_FILE_MAX_BYTES));
 }
 
 /** True when `path` is a regular file, symlinks followed; false when it is anything else or missing. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, symlink, truncate, writeFile } from "node:fs/promises";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { ConfigError, ConnectError } from "../errors.ts";
 import { SecretFilesConfigProvider } from "./secret-files-config-provider.ts";
@@ -69,6 +69,18 @@ describe("SecretFilesConfigProvider", () => {
     await using s = await secrets();
     const error = await expectRejects(s.provider.get(path, new Set([name])), ConfigError, message(s.dir));
     expect(error.message).not.toContain("outside-secret");
+  });
+
+  test("a secret file over 16 MiB is refused, not read into memory", async () => {
+    await using s = await secrets();
+    await writeFile(`${s.dir}/huge`, "");
+    await truncate(`${s.dir}/huge`, 16 * 1024 * 1024 + 1);
+    const error = await expectRejects(
+      s.provider.get("", new Set(["huge"])),
+      ConfigError,
+      `Could not read secret huge in ${s.dir}`,
+    );
+    expect((error.cause as Error).message).toBe("larger than 16 MiB");
   });
 
   test("refuses to be read before it is configured", async () => {

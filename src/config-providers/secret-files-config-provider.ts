@@ -14,10 +14,11 @@
  * and `dir`, never the content. Symlinks that stay inside `dir` (Kubernetes' `..data` links) work.
  */
 import { existsSync, statSync } from "node:fs";
-import { readdir, readFile, realpath } from "node:fs/promises";
+import { readdir, realpath } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { ConfigError, ConnectError } from "../errors.ts";
 import { defineConfig, key, type Validator } from "../plugin/config-def.ts";
+import { PROVIDER_FILE_MAX_BYTES, readBoundedFile } from "../util/bounded-file.ts";
 import { parseProperties } from "../util/properties.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { isWithin, normalizePath } from "./allowed-paths.ts";
@@ -119,7 +120,7 @@ export class SecretFilesConfigProvider implements ConfigProvider {
     if (!isWithin(realFile, realDir)) fail(`Secret ${name} resolves to a file outside ${dir}`);
     if (!(await isRegularFile(realFile))) fail(`Secret ${name} in ${dir} is not a regular file`);
     try {
-      return await readFile(realFile, "utf8");
+      return readBoundedFile(realFile, PROVIDER_FILE_MAX_BYTES).toString("utf8");
     } catch (cause) {
       fail(`Could not read secret ${name} in ${dir}`, cause);
     }

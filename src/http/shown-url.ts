@@ -72,7 +72,7 @@ export function echoedUrlParts(url: string): string[] {
 
 /**
  * How messages show a URL that came through a config provider (`originOnly`: its key's raw value
- * held a reference, PluginContext.providedKeys) or not (redactUrl).
+ * held a reference a provider resolved, PluginContext.providedKeys) or not (redactUrl).
  */
 export function shownUrl(fromProvider: boolean): ShowUrl {
   return fromProvider ? originOnly : redactUrl;

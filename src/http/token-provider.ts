@@ -74,7 +74,7 @@ export interface TokenProviderOptions {
   /** How errors name the endpoint, in the connector's vocabulary; default "OIDC token endpoint" (the HTTP sink's). */
   readonly endpointName?: TokenEndpointName;
   /**
-   * `tokenUrl`'s key held a config provider reference (PluginContext.providedKeys): messages show
+   * `tokenUrl`'s key held a reference a config provider resolved (PluginContext.providedKeys): messages show
    * its origin only, and what an error description echoes of its path is hidden (shown-url.ts).
    */
   readonly urlFromProvider?: boolean;

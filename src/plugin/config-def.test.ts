@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../errors.ts";
-import { check, defineConfig, key } from "./config-def.ts";
+import { type ConfigDef, check, defineConfig, key } from "./config-def.ts";
 import { Password } from "./config-key.ts";
 import { describeConfig } from "./describe-config.ts";
 
@@ -183,8 +183,8 @@ describe("a key declaring showProvided", () => {
       showProvided: shown,
     }),
   });
-  const errors = (raw: Record<string, string>, keys: ReadonlySet<string>) =>
-    [...provided.validate(raw, keys).values()].flatMap((r) => r.errors);
+  const errors = (raw: Record<string, string>, keys: ReadonlySet<string>, config: ConfigDef = provided) =>
+    [...config.validate(raw, keys).values()].flatMap((r) => r.errors);
 
   test("a value that does not parse, given through a provider, is quoted as showProvided says", () => {
     expect(errors({ port: "eighty/Xs3cret" }, new Set(["port"]))).toEqual([
@@ -216,6 +216,65 @@ describe("a key declaring showProvided", () => {
       "Invalid value null for configuration port: Value must be non-null",
       "Invalid value http://h/Xs3cret for configuration endpoint: Not https",
     ]);
+  });
+
+  // secretp5: a validator is told a value came through a provider, so a literal's reason may quote it.
+  describe("a validator whose reason quotes the value", () => {
+    const quoting = (value: string | null, fromProvider?: boolean) =>
+      value?.includes("$") ? (fromProvider ? "Bad text" : `Bad text ${value}`) : undefined;
+    const quoted = defineConfig({
+      shown: key.string({ doc: "Shown", default: null, validators: [quoting, quoting], showProvided: shown }),
+      plain: key.string({ doc: "Plain", default: null, validators: [quoting] }),
+      later: key.string({ doc: "Later", default: null, validationOnly: [quoting], showProvided: shown }),
+    });
+    const raw = { shown: "h/$Xs3cret", plain: "h/$Xs3cret", later: "h/$Xs3cret" };
+
+    test("gives a provider's value of a key declaring showProvided a reason quoting none of it", () => {
+      const all = new Set(Object.keys(raw));
+      expect(errors(raw, all, quoted)).toEqual([
+        "Invalid value <10 chars> for configuration shown: Bad text",
+        "Invalid value <10 chars> for configuration shown: Bad text",
+        // Without showProvided the value is quoted as a literal: so is the reason.
+        "Invalid value h/$Xs3cret for configuration plain: Bad text h/$Xs3cret",
+        "Invalid value <10 chars> for configuration later: Bad text",
+      ]);
+      expect(() => quoted.parse({ shown: raw.shown }, all)).toThrow(
+        new Error("Invalid value <10 chars> for configuration shown: Bad text"),
+      );
+    });
+
+    test("gives a literal value its reason quoting it", () => {
+      expect(errors(raw, new Set(), quoted)).toEqual([
+        "Invalid value h/$Xs3cret for configuration shown: Bad text h/$Xs3cret",
+        "Invalid value h/$Xs3cret for configuration shown: Bad text h/$Xs3cret",
+        "Invalid value h/$Xs3cret for configuration plain: Bad text h/$Xs3cret",
+        "Invalid value h/$Xs3cret for configuration later: Bad text h/$Xs3cret",
+      ]);
+    });
+  });
+
+  // secretp5-b P3-1: a validator that passed a provider's value when told `provided` let an invalid
+  // value through validation (no error) while parsing, which ran it without, refused it.
+  describe("a validator whose verdict changes when told provided", () => {
+    const wavering = (_value: string | null, fromProvider?: boolean) => (fromProvider ? undefined : "bad");
+    const wavers = defineConfig({
+      checked: key.string({ doc: "Checked", default: null, validators: [wavering], showProvided: shown }),
+      later: key.string({ doc: "Later", default: null, validationOnly: [wavering], showProvided: shown }),
+    });
+    const raw = { checked: "h/Xs3cret", later: "h/Xs3cret" };
+    const all = new Set(Object.keys(raw));
+
+    test("refuses the value all the same, with a reason naming nothing; a literal with the validator's", () => {
+      const refused = "Invalid value <9 chars> for configuration checked";
+      expect(() => wavers.parse({ checked: raw.checked }, all)).toThrow(new Error(refused));
+      expect({ provided: errors(raw, all, wavers), literal: errors(raw, new Set(), wavers) }).toEqual({
+        provided: [refused, "Invalid value <9 chars> for configuration later"],
+        literal: [
+          "Invalid value h/Xs3cret for configuration checked: bad",
+          "Invalid value h/Xs3cret for configuration later: bad",
+        ],
+      });
+    });
   });
 
   test("providedShown quotes as validate does: showProvided for a provided value, else nothing", () => {

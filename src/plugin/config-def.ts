@@ -79,8 +79,8 @@ export class ConfigDef<T = Record<string, unknown>> {
 
   /**
    * Validates every declared key; the map keeps declaration order. Never throws. `providedKeys`:
-   * the keys whose raw value held a config provider reference, their messages showing the value as
-   * the key's `showProvided` says.
+   * the keys whose raw value held a reference a config provider resolved, their messages showing
+   * the value as the key's `showProvided` says.
    */
   validate(raw: RawConfig, providedKeys?: ReadonlySet<string>): Map<string, KeyValidation> {
     const out = new Map<string, KeyValidation>();
@@ -175,11 +175,17 @@ function validateKey(
     const shown =
       providedShown(k, input, provided) ??
       (!typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output));
+    // A provider's value shown as its key says: the validators that refused it, each worded for it
+    // (validatorFailure; the issues' reasons are a literal value's).
+    const failures =
+      typed && providedShown(k, input, provided) !== undefined
+        ? validatorFailures(k, parsed.output)
+        : parsed.issues.map((issue) => ({ reason: issue.message, verbatim: issue.expected === VERBATIM_ISSUE }));
     // Credentials of a URL hidden in verbatim reasons too (invalidValue hides them in its own).
-    const reasons = parsed.issues.map((issue) =>
-      issue.expected === VERBATIM_ISSUE
-        ? hideValueCredentials(issue.message, String(input))
-        : invalidValue(typed ? (k.meta.validatorName ?? k.name) : k.name, shown, issue.message),
+    const reasons = failures.map(({ reason, verbatim }) =>
+      verbatim
+        ? hideValueCredentials(reason, String(input))
+        : invalidValue(typed ? (k.meta.validatorName ?? k.name) : k.name, shown, reason),
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.
     if (!typed) reasons.push(...nullValidationErrors(k));
@@ -189,7 +195,7 @@ function validateKey(
   const errors: string[] = [];
   // Validation-only validators: config/validate refuses the value, a stored config still parses.
   for (const validate of validating ? ((k.meta.validationOnly ?? []) as Validator<unknown>[]) : []) {
-    const failure = runValidator(validate, parsed.output);
+    const failure = validatorFailure(validate, parsed.output, providedShown(k, input, provided) !== undefined);
     if (failure)
       errors.push(
         failure.verbatim
@@ -203,6 +209,36 @@ function validateKey(
 /** How a message quotes `input` given through a config provider, when its key says (`showProvided`). */
 function providedShown(k: NamedKey, input: string, provided: boolean): string | undefined {
   return provided && k.meta.showProvided ? k.meta.showProvided(input) : undefined;
+}
+
+/** A validator's reason (a thrown ConfigError's message: `verbatim`), or none to give. */
+type ValidatorFailure = { reason: string; verbatim: boolean } | { reason?: undefined; verbatim: false };
+
+/** The failures of `k`'s validators for a provider's `value` shown as its key says (validatorFailure). */
+function validatorFailures(k: NamedKey, value: unknown): ValidatorFailure[] {
+  return ((k.meta.validators ?? []) as Validator<unknown>[]).flatMap(
+    (validate) => validatorFailure(validate, value, true) ?? [],
+  );
+}
+
+/**
+ * Whether `validate` refuses `value`, decided by a run as parsing runs it (not told `provided`);
+ * for a value shown as its key's `showProvided` says (`provided`), a run told so gives the wording
+ * only: when it gives none (or throws), the reason is left out, Connect's bare
+ * `Invalid value <v> for configuration <k>`, which names nothing of the value.
+ */
+function validatorFailure(
+  validate: Validator<unknown>,
+  value: unknown,
+  provided: boolean,
+): ValidatorFailure | undefined {
+  const verdict = runValidator(validate, value);
+  if (verdict === undefined || !provided) return verdict;
+  try {
+    return runValidator(validate, value, true) ?? { verbatim: false };
+  } catch {
+    return { verbatim: false };
+  }
 }
 
 function nullValidationErrors(k: NamedKey): string[] {

@@ -47,8 +47,8 @@ export interface ConnectKeyMeta {
   readonly validationOnly?: readonly Validator<never>[];
   /**
    * How a message quoting the value shows it when the value came through a config provider (its
-   * raw value held a reference: PluginContext.providedKeys), e.g. an endpoint URL as its origin
-   * only (http/shown-url.ts). Unset: as a literal value.
+   * raw value held a reference a provider resolved: PluginContext.providedKeys), e.g. an endpoint
+   * URL as its origin only (http/shown-url.ts). Unset: as a literal value.
    */
   readonly showProvided?: (value: string) => string;
 }
@@ -92,16 +92,25 @@ export interface KeyOptions {
  * A check on the parsed value: returns the reason it is invalid (shown as `Invalid value <v> for
  * configuration <k>: <reason>`), or undefined. A validator may instead throw a ConfigError, whose
  * message is shown as it is, as Connect shows a ConfigException an Apache validator throws.
+ * `provided`: the value came through a config provider and its key shows it as `showProvided`
+ * says (a URL as its origin only), so the reason must quote none of its text; unset, a literal.
+ * `provided` may change the wording, never the verdict: whether the value is refused is decided by
+ * a run without it, and a reason the run told `provided` does not give is left out (`Invalid value
+ * <v> for configuration <k>`).
  */
-export type Validator<T> = (value: T) => string | undefined;
+export type Validator<T> = (value: T, provided?: boolean) => string | undefined;
 
 /** Marks an issue whose message a validator threw as a ConfigError: shown without the prefix. */
 export const VERBATIM_ISSUE = "connect:verbatim";
 
 /** Runs a validator: its reason, and whether that reason is a thrown ConfigError's message. */
-export function runValidator<T>(validate: Validator<T>, value: T): { reason: string; verbatim: boolean } | undefined {
+export function runValidator<T>(
+  validate: Validator<T>,
+  value: T,
+  provided = false,
+): { reason: string; verbatim: boolean } | undefined {
   try {
-    const reason = validate(value);
+    const reason = validate(value, provided);
     return reason === undefined ? undefined : { reason, verbatim: false };
   } catch (e) {
     if (e instanceof ConfigError) return { reason: e.message, verbatim: true };

@@ -95,7 +95,7 @@ interface ConnectorDescriptorBase {
    * per problem naming the connector and the key, and starts it anyway. So the connector's
    * `start` must not check these itself. Same contract as `validate` (parse safely, no I/O); the
    * message is also logged, so it must not quote a secret. `providedKeys`: the keys whose raw value
-   * held a config provider reference (PluginContext.providedKeys), whose values a message shows as
+   * held a reference a config provider resolved (PluginContext.providedKeys), whose values a message shows as
    * the rest of the product does (an endpoint URL as its origin only: http/shown-url.ts).
    */
   validationOnly?(config: Config, providedKeys?: ReadonlySet<string>): ReadonlyArray<ConfigProblem>;

@@ -262,8 +262,16 @@ export abstract class AbstractHerder {
     config: Config,
     resolveConfig: ResolveConfig = this.deps.resolveConfig,
   ): Promise<ResolvedValues> {
-    if (!Object.values(config).some((v) => hasConfigVariable(v))) return ResolvedValues.none;
-    return (await ResolvedValues.resolve(config, resolveConfig)).values;
+    return (await this.resolutionOf(config, resolveConfig)).values;
+  }
+
+  /** A stored config resolved now, with what the providers returned (resolvedValuesOf). */
+  protected async resolutionOf(
+    config: Config,
+    resolveConfig: ResolveConfig = this.deps.resolveConfig,
+  ): Promise<{ config: Config; values: ResolvedValues }> {
+    if (!Object.values(config).some((v) => hasConfigVariable(v))) return { config, values: ResolvedValues.none };
+    return ResolvedValues.resolve(config, resolveConfig);
   }
 
   /** Runs `operation` (an offsets read or change) with the values it resolves hidden from the logs until it ends. */

@@ -6,7 +6,7 @@
  * resolved-values.ts); secret values are registered for redaction before anything can log them. Also the plugin list and a plugin's ConfigKeyInfos.
  */
 import type { Config } from "../api/connector.ts";
-import { keysWithConfigVariables } from "../config-providers/config-variables.ts";
+import { providedKeys } from "../config-providers/config-transformer.ts";
 import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { BadRequestError, ConfigError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
@@ -114,7 +114,7 @@ export class ConfigValidator {
         this.converterDefaults,
         this.overridePolicy,
         this.workerClients,
-        keysWithConfigVariables(config),
+        providedKeys(config, resolved),
       );
     } catch (error) {
       // A value that does not parse (a client override's type) is named in the message, and a

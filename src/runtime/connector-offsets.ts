@@ -206,7 +206,8 @@ function refuseIfAbandoned(abandoned: AbortSignal | undefined): void {
  * the Worker's: every failure is logged there, as Connect's Worker logs it (loggingFailure, sink-group-offsets.ts).
  * `bound` (the request's deadline) ends the sink's admin calls early, and refuses a change whose connector's
  * alterOffsets returned after it passed. Once `abandoned` aborts (a stop's wait for the change ran out), a change
- * whose connector's alterOffsets returns after that writes nothing.
+ * whose connector's alterOffsets returns after that writes nothing. `providedKeys`: the keys of `config` a config
+ * provider resolved (PluginContext.providedKeys), for a source connector's alterOffsets.
  */
 export async function modifyOffsets(
   name: string,
@@ -218,6 +219,7 @@ export async function modifyOffsets(
   log: Logger,
   bound: CallBound = {},
   abandoned?: AbortSignal,
+  providedKeys?: ReadonlySet<string>,
 ): Promise<string> {
   const verb = requested === null ? "reset" : "altered";
   if (descriptor.type === "sink") {
@@ -266,7 +268,7 @@ export async function modifyOffsets(
     // The connector checks next (Connect calls SourceConnector.alterOffsets before writing).
     const connector = descriptor.create() as SourceConnector;
     const managed = connector.alterOffsets
-      ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
+      ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes, providedKeys))
       : false;
     refuseIfExpired(name, "source", bound, log);
     return { managed, changes };

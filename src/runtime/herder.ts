@@ -25,6 +25,7 @@
  * has been deleted meanwhile; one that cannot be stored (a full disk) is kept in memory, shown by
  * status reads and retried (RetryingStatusStore) until `stop`.
  */
+import { providedKeys } from "../config-providers/config-transformer.ts";
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
@@ -307,14 +308,27 @@ export class Herder extends HerderRestarts {
   ): Promise<string> {
     return this.holdingResolved(async (resolveConfig) => {
       // GET …/offsets shows references for resolved values; a client sends them back as it read them.
-      const values = offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(config, resolveConfig);
-      const given = values.revealDeep(offsets);
+      const resolution = offsets === null ? undefined : await this.resolutionOf(config, resolveConfig);
+      const given = (resolution?.values ?? ResolvedValues.none).revealDeep(offsets);
+      // The keys a provider resolved, for the connector's checks (a reset's offsets are all null).
+      const provided = resolution && providedKeys(config, resolution.config);
       const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
       const abandoned = this.offsetChangesAbandoned.signal;
       if (descriptor.type === "source") {
         // As Connect's Worker, which builds the connector's producer config for its offset store.
         await this.deps.worker.checkClientOverrides(config, ["producer"], resolveConfig);
-        return modifyOffsets(name, descriptor, config, given, this.deps.offsets, null, log, deadline, abandoned);
+        return modifyOffsets(
+          name,
+          descriptor,
+          config,
+          given,
+          this.deps.offsets,
+          null,
+          log,
+          deadline,
+          abandoned,
+          provided,
+        );
       }
       // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
       await using lease = await loggingFailure(name, "sink", log, () =>

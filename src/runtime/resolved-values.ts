@@ -26,7 +26,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { ConfigProvider } from "../config-providers/config-provider.ts";
-import { resolveConfig } from "../config-providers/config-transformer.ts";
+import { providedKeys, resolveConfig } from "../config-providers/config-transformer.ts";
 import { echoedUrlParts } from "../http/shown-url.ts";
 import { HIDDEN } from "../util/logger.ts";
 import type { Remembered, SecretHolder } from "../util/resolved-secrets.ts";
@@ -213,13 +213,10 @@ export class ResolvedValues {
       ...echoedUrlParts(value),
     ]);
     const elements = providerValues.flatMap(elementsOf);
-    // A key whose resolved value differs from its raw one holds a reference that resolved.
     const references = new Map<string, string>();
-    for (const [key, value] of Object.entries(raw)) {
-      const result = resolved[key];
-      if (typeof value === "string" && typeof result === "string" && result !== value && !references.has(result)) {
-        references.set(result, value);
-      }
+    for (const key of providedKeys(raw, resolved)) {
+      const result = resolved[key]!;
+      if (!references.has(result)) references.set(result, raw[key]!);
     }
     return new ResolvedValues(references, values, elements);
   }

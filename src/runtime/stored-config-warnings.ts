@@ -17,7 +17,7 @@ export function warnValidationOnlyProblems(
   name: string,
   config: Config,
   log: Logger,
-  /** The keys whose raw value held a config provider reference (PluginContext.providedKeys). */
+  /** The keys whose raw value held a reference a config provider resolved (PluginContext.providedKeys). */
   providedKeys?: ReadonlySet<string>,
 ): void {
   if (!descriptor.validationOnly) return;

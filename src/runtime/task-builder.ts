@@ -8,7 +8,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
-import { keysWithConfigVariables } from "../config-providers/config-variables.ts";
+import { providedKeys } from "../config-providers/config-transformer.ts";
 import { ConfigError, KafkaError } from "../errors.ts";
 import { taskClassListHint } from "../kafka/client-class-hints.ts";
 import { checkClientClasses, checkClientConfigValues } from "../kafka/client-classes.ts";
@@ -94,7 +94,7 @@ export async function buildTask(
     log: taskLog,
     taskClass: descriptor.taskClass,
     config: taskConfig,
-    providedKeys: keysWithConfigVariables(rawTaskConfig),
+    providedKeys: providedKeys(rawTaskConfig, taskConfig),
     converters,
     transformations,
     offsetFlushIntervalMs: deps.config["offset.flush.interval.ms"],

@@ -54,7 +54,10 @@ export function validateConnectorConfig(
   converterDefaults?: ConverterDefaults,
   policy: ConnectorClientConfigOverridePolicy = ConnectorClientConfigOverridePolicy.ALL,
   workerClients?: WorkerClientProperties,
-  /** The keys whose raw value held a config provider reference: their messages show them as the plugin says. */
+  /**
+   * The keys whose raw value held a reference a config provider resolved: their messages show them
+   * as the plugin says.
+   */
   providedKeys?: ReadonlySet<string>,
 ): { infos: ConfigInfos; connector: ConnectorDescriptor } {
   const connectorClass = config["connector.class"];

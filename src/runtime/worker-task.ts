@@ -60,7 +60,7 @@ export interface WorkerTaskOptions {
   readonly log: Logger;
   readonly taskClass: string;
   readonly config: Readonly<Record<string, string>>;
-  /** The keys of `config` whose raw value held a config provider reference (PluginContext.providedKeys). */
+  /** The keys of `config` whose raw value held a reference a config provider resolved (PluginContext.providedKeys). */
   readonly providedKeys?: ReadonlySet<string>;
   readonly converters: RecordConverters;
   readonly transformations: TransformationChain;

@@ -9,11 +9,8 @@
  */
 import type { Config } from "../api/connector.ts";
 import { clientProperties } from "../client-properties.ts";
-import {
-  keysWithConfigVariables,
-  unresolvedReferences,
-  unresolvedReferencesWarning,
-} from "../config-providers/config-variables.ts";
+import { providedKeys } from "../config-providers/config-transformer.ts";
+import { unresolvedReferences, unresolvedReferencesWarning } from "../config-providers/config-variables.ts";
 import {
   type ConnectorClientConfigOverridePolicy,
   connectorClientOverrides,
@@ -232,7 +229,7 @@ export class Worker {
         {
           logger: this.deps.logs.get(descriptor.className).withContext(`[${name}|worker]`),
           clock: this.deps.clock,
-          providedKeys: keysWithConfigVariables(rawConfig),
+          providedKeys: providedKeys(rawConfig, config),
           requestTaskReconfiguration,
           raiseError: (error) => owned.current?.fail(error),
           offsetStorageReader: { offset: async (p) => this.deps.offsets.get(name, p) },

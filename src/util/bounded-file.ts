@@ -20,6 +20,12 @@ export const SMALL_FILE_MAX_BYTES = MIB;
  */
 export const TLS_FILE_MAX_BYTES = 16 * MIB;
 
+/**
+ * 16 MiB: a file a config provider reads (a properties file of secrets, one secret file), far above
+ * any real one; a connector config sent through REST names the path, so it must not be /dev/zero's.
+ */
+export const PROVIDER_FILE_MAX_BYTES = 16 * MIB;
+
 /** What the cap reads as in a message: "1 MiB", "16 MiB", else bytes. */
 function sizeText(bytes: number): string {
   return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${bytes} bytes`;

@@ -48,10 +48,19 @@ export class Slicer {
 
   /** Runs `step` for each index from `from` to `to` (exclusive), in slices. */
   async each(from: number, to: number, step: (i: number) => void): Promise<void> {
+    await this.every(from, to, (i) => {
+      step(i);
+      return true;
+    });
+  }
+
+  /** Whether `test` holds for each index from `from` to `to` (exclusive), in slices; stops at the first it fails. */
+  async every(from: number, to: number, test: (i: number) => boolean): Promise<boolean> {
     for (let i = from; i < to; i++) {
       if ((i - from) % CHECK_EVERY === CHECK_EVERY - 1 && this.due()) await this.pause();
-      step(i);
+      if (!test(i)) return false;
     }
+    return true;
   }
 
   /** `items.map(f)`, in slices. */

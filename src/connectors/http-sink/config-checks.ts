@@ -7,16 +7,19 @@ import { ConfigError } from "../../errors.ts";
 import { isHeaderName } from "../../http/header-value.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
 import type { RawConfig, Validator } from "../../plugin/config-def.ts";
+import { hideValueCredentials } from "../../util/url-credentials.ts";
 import { parseStatusCodes } from "./status-codes.ts";
 
 /**
- * `${topic}`, `${partition}` and `${key}` are the only placeholders; the rest must be a URL. No
- * reason quotes any of the URL: one given through a config provider is shown as its origin only
- * (showProvided), and a reason is not masked.
+ * `${topic}`, `${partition}` and `${key}` are the only placeholders; the rest must be a URL. A
+ * reason names an unknown placeholder of a literal URL; one given through a config provider
+ * (`provided`) is shown as its origin only (showProvided), and a reason is not masked, so no
+ * reason quotes any of it.
  */
-export const httpUrl: Validator<string | null> = (url) => {
+export const httpUrl: Validator<string | null> = (url, provided) => {
   if (url === null || url === "") return url === "" ? "String may not be empty" : undefined;
-  if (hasUnknownPlaceholder(url)) return UNKNOWN_PLACEHOLDER;
+  const unknown = unknownPlaceholder(url);
+  if (unknown !== undefined) return provided ? UNKNOWN_PLACEHOLDER : unknownPlaceholderNamed(url, unknown);
   if (/\$\{(topic|partition|key)\}/.test(authorityOf(url))) {
     return "${topic}, ${partition} and ${key} are only allowed in the path, query or fragment: in the host, port or user info a record would choose where the request and its credentials go";
   }
@@ -31,21 +34,39 @@ export const httpUrl: Validator<string | null> = (url) => {
 
 const PLACEHOLDERS = new Set(["topic", "partition", "key"]);
 
-/** Names no placeholder: that is the URL's text (httpUrl). */
+/**
+ * The reason for an unknown placeholder that names none: for a URL given through a config provider
+ * (`provided`: shown as its origin only) and for a literal URL whose shown form (invalidValue's
+ * hideValueCredentials) hides the placeholder (in a password, a key-like query value, a fragment).
+ */
 export const UNKNOWN_PLACEHOLDER = "Unknown placeholder in the URL; use ${topic}, ${partition} or ${key}";
 
+/** A named placeholder longer than this is cut (a 1 MB literal URL would be quoted twice). */
+const NAMED_PLACEHOLDER_MAX = 64;
+
 /**
- * Whether a closed `${…}` is not one of the placeholders, scanning once (a pattern for it
+ * The reason for an unknown placeholder in a literal URL: naming it only when the message's quoted
+ * URL (hidden as invalidValue hides it) still shows it, so a reason never shows what the value hides.
+ */
+function unknownPlaceholderNamed(url: string, placeholder: string): string {
+  if (!hideValueCredentials(url, url).includes(placeholder)) return UNKNOWN_PLACEHOLDER;
+  const named =
+    placeholder.length > NAMED_PLACEHOLDER_MAX ? `${placeholder.slice(0, NAMED_PLACEHOLDER_MAX)}…` : placeholder;
+  return `Unknown placeholder ${named} in the URL; use \${topic}, \${partition} or \${key}`;
+}
+
+/**
+ * The first closed `${…}` that is not one of the placeholders, scanning once (a pattern for it
  * rescanned the rest of the URL from every unclosed `${`: minutes for a 1 MB value).
  */
-function hasUnknownPlaceholder(url: string): boolean {
+function unknownPlaceholder(url: string): string | undefined {
   for (let at = url.indexOf("${"); at >= 0; ) {
     const close = url.indexOf("}", at + 2);
-    if (close < 0) return false;
-    if (!PLACEHOLDERS.has(url.slice(at + 2, close))) return true;
+    if (close < 0) return undefined;
+    if (!PLACEHOLDERS.has(url.slice(at + 2, close))) return url.slice(at, close + 1);
     at = url.indexOf("${", close + 1);
   }
-  return false;
+  return undefined;
 }
 
 /**

@@ -83,13 +83,19 @@ describe("httpSinkConfig", () => {
     expect(httpSinkConfig.validate({ url }).get("url")!.errors).toEqual([]);
     const unknown = `${url}}`;
     const errors = httpSinkConfig.validate({ url: unknown }).get("url")!.errors;
-    expect(errors).toEqual([`Invalid value ${unknown} for configuration url: ${UNKNOWN_PLACEHOLDER}`]);
+    // secretp5-b P3-3: the placeholder named whole doubled the message.
+    const reason = `Unknown placeholder \${${"${".repeat(31)}… in the URL; use \${topic}, \${partition} or \${key}`;
+    expect(errors).toEqual([`Invalid value ${unknown} for configuration url: ${reason}`]);
   });
+
+  const named = (placeholder: string) =>
+    `Unknown placeholder ${placeholder} in the URL; use \${topic}, \${partition} or \${key}`;
 
   test.each([
     ["http://h/${topic}/${partition}?k=${key}", undefined],
     ["ftp://h/x", "The URL must use http or https"],
-    ["http://h/${offset}", UNKNOWN_PLACEHOLDER],
+    // secretp5: a literal URL's unknown placeholder is named (a provider's URL's is not, below).
+    ["http://h/${offset}", named("${offset}")],
     ["not a url", "Not a valid URL"],
     // Review69 (LEFT by sinkp7): a placeholder in the authority let a record choose the host that gets the credentials.
     ["http://${key}.example.internal/in", AUTHORITY],
@@ -100,14 +106,38 @@ describe("httpSinkConfig", () => {
     ["http:/\t/${key}/in", AUTHORITY],
     ["http:\\\\${key}\\in", AUTHORITY],
     ["http://api.example.internal/${key}@x?h=${key}.example#${key}", undefined],
-    ["http://h/${topic}${a${key}}/${partition}", UNKNOWN_PLACEHOLDER],
-    ["http://h/${${topic}", UNKNOWN_PLACEHOLDER],
-    ["http://h/${topic}${Topic}", UNKNOWN_PLACEHOLDER],
-    ["http://h/${}", UNKNOWN_PLACEHOLDER],
+    ["http://h/${topic}${a${key}}/${partition}", named("${a${key}")],
+    ["http://h/${${topic}", named("${${topic}")],
+    ["http://h/${topic}${Topic}", named("${Topic}")],
+    ["http://h/${}", named("${}")],
+    ["http://h/${a:b}/in", named("${a:b}")],
+    ["http://${host}/in", named("${host}")],
     ["http://h/${key", undefined],
   ])("url %p", (url, error) => {
     const errors = httpSinkConfig.validate({ url }).get("url")!.errors;
     expect(errors).toEqual(error ? [`Invalid value ${url} for configuration url: ${error}`] : []);
+  });
+
+  // secretp5-b P2-1: a placeholder inside what the quoted URL hides (a key-like query value, a
+  // fragment's token, the user info) was named in the reason, showing the hidden text.
+  test.each([
+    ["http://h.example/in?api_key=Ab${Zq9}Cd", "http://h.example/in?api_key=***", "Zq9"],
+    ["http://h.example/in#access_token=x${s3cr3t}y", "http://h.example/in#access_token=***", "s3cr3t"],
+    ["http://svc:p/a${s3cr3t}ss@h.example/in", "http://***@h.example/in", "s3cr3t"],
+    ["http://svc:pa${s3cr3t}ss@h.example/in", "http://***@h.example/in", "s3cr3t"],
+    ["http://u:p${a@h/}x", "http://***@h/}x", "a@h"],
+  ])("an unknown placeholder in a part of literal url %p its quoted form hides is not named", (url, shown, secret) => {
+    const errors = httpSinkConfig.validate({ url }).get("url")!.errors;
+    expect(errors).toEqual([`Invalid value ${shown} for configuration url: ${UNKNOWN_PLACEHOLDER}`]);
+    expect(errors[0]).not.toContain(secret);
+  });
+
+  test("a long unknown placeholder is named cut to 64 characters", () => {
+    const placeholder = `\${${"a".repeat(100)}}`;
+    const url = `http://h/${placeholder}`;
+    expect(httpSinkConfig.validate({ url }).get("url")!.errors).toEqual([
+      `Invalid value ${url} for configuration url: ${named(`${placeholder.slice(0, 64)}…`)}`,
+    ]);
   });
 
   // secretp4-b P3-1: the reason quoted the unknown `${…}`, a provider URL's secret path segment with it.

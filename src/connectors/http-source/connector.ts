@@ -2,8 +2,8 @@
  * HttpSourceConnector: checks the config (per key and across keys) and runs one task, since one
  * endpoint is polled by one schedule (`tasks.max` above 1 still yields one task). `alterOffsets`
  * accepts offsets of the shape offsets.ts documents, checked against the configured offset mode, for
- * its own partition (the key of http.url, current or earlier); with http.url from a config provider,
- * any partition but one whose URL GET …/offsets showed with its path hidden.
+ * its own partition (the key of http.url, current or earlier); with http.url a config provider
+ * resolved, any partition but one whose URL GET …/offsets showed with its path hidden.
  */
 import type { Config, ConnectorContext, SourceConnector } from "../../api/connector.ts";
 import { javaTrim } from "../../api/data/java-text.ts";
@@ -58,18 +58,24 @@ export class HttpSourceConnector implements SourceConnector {
     if (this.config.name !== undefined) releaseConnectorThrottle(this.config.name);
   }
 
-  alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
+  alterOffsets(
+    config: Config,
+    offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+    providedKeys?: ReadonlySet<string>,
+  ): boolean {
     // First: what GET hid is no value the task stored, whatever else the offsets hold.
     refuseHiddenUrls(offsets);
+    // A value a config provider resolved is checked by the task, which reads it resolved; a `${a:b}`
+    // no provider resolved is the user's text, which the task reads as written (unknown: any reference).
+    const provided = (key: string) => providedKeys?.has(key) ?? hasConfigVariable(config[key] ?? null);
     const modeText = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase();
-    // A config provider reference is checked by the task, which reads it resolved.
-    const mode = hasConfigVariable(modeText) ? undefined : (modeText as OffsetMode);
+    const mode = provided("http.offset.mode") ? undefined : (modeText as OffsetMode);
     const { read, form } = readingOf(config);
     const initial = javaTrim(config["http.initial.offset"] ?? "");
-    validateAlteredOffsets(mode, offsets, read, form, hasConfigVariable(initial) ? undefined : initial);
+    validateAlteredOffsets(mode, offsets, read, form, provided("http.initial.offset") ? undefined : initial);
     const url = config["http.url"];
-    // The task's key is that of the resolved URL: a config provider reference in it is not checked.
-    if (url !== undefined && !hasConfigVariable(url)) validateAlteredPartitions(javaTrim(url), offsets);
+    // The task's key is that of the URL it reads.
+    if (url !== undefined && !provided("http.url")) validateAlteredPartitions(javaTrim(url), offsets);
     return true;
   }
 }

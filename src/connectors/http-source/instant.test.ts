@@ -89,6 +89,39 @@ describe("the forms read without a timestamp parser pattern (srcp3)", () => {
   });
 });
 
+describe("an ISO-8601 offset of hours alone after a T, `+hh` (srcp5)", () => {
+  // Java's OffsetDateTime.parse (ISO_OFFSET_DATE_TIME) reads `2024-01-02T03:04:05+01` as 02:04:05Z;
+  // it was no timestamp here while the same text with a space for the T was read.
+  test.each([
+    ["2024-01-02T03:04:05+01", "2024-01-02 03:04:05+01", at("2024-01-02T02:04:05Z")],
+    ["2024-01-02T03:04:05-01", "2024-01-02 03:04:05-01", at("2024-01-02T04:04:05Z")],
+    ["2024-01-02T03:04:05+00", "2024-01-02 03:04:05+00", at("2024-01-02T03:04:05Z")],
+    ["2024-01-02T03:04+01", "2024-01-02 03:04+01", at("2024-01-02T02:04:00Z")],
+    ["2024-01-02t03:04:05+01", "2024-01-02 03:04:05+01", at("2024-01-02T02:04:05Z")],
+    ["2024-01-02T03:04:05.123456789+01", "2024-01-02 03:04:05.123456789+01", at("2024-01-02T02:04:05Z") + 123_456_789n],
+    ["2024-01-02T03:04:05,5-01", "2024-01-02 03:04:05,5-01", at("2024-01-02T04:04:05Z") + 500_000_000n],
+    ["2024-01-02T03:04:05+01[Europe/Paris]", "2024-01-02 03:04:05+01", at("2024-01-02T02:04:05Z")],
+  ] as const)("%p is read as %p", (t, spaced, ns) => {
+    expect(epochNanos(t)).toBe(ns);
+    expect(epochNanos(spaced)).toBe(ns);
+    expect(epochNanos(t.replace(/([+-]\d{2})(\[.*)?$/, "$1:00$2"))).toBe(ns);
+  });
+
+  test.each([
+    // Forms read before are read as before (a stored offset must not move on upgrade).
+    ["2024-01-02T03:04:05+0100", at("2024-01-02T02:04:05Z")],
+    ["2024-01-02T03:04:05+01:30", at("2024-01-02T01:34:05Z")],
+    ["2024-01-02 03:04:05+1", at("2024-01-02T02:04:05Z")],
+    // Neither ISO-8601 nor Java (OffsetDateTime.parse refuses them): still no timestamp.
+    ["2024-01-02T03:04:05+1", null],
+    ["2024-01-02T03:04:05+012", null],
+    ["2024-01-02T03:04:05+25", null],
+    ["2024-02-30T03:04:05+01", null],
+  ] as const)("%p is %p ns", (value, ns) => {
+    expect(epochNanos(value)).toBe(ns);
+  });
+});
+
 describe("a timestamp without a zone is UTC (castorm's parser zone), whatever the host's TZ", () => {
   /** Runs `body` with the process in `zone` (a DST zone one hour east of UTC in winter). */
   async function inZone(zone: string, body: () => Promise<void> | void) {

@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import type { JsonText } from "../../api/data/json-text.ts";
 import type { Clock } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
+import { epochNanos } from "./instant.ts";
+import type { OffsetValue } from "./offsets.ts";
 import { firstPage, paginationSettings } from "./pagination.ts";
 import { finishPage, newRun, pageRecords, pageRecordsOptions, readPage } from "./poll-run.ts";
 import { PAGE_URL, pageConfig } from "./test-support.ts";
@@ -57,6 +59,34 @@ describe("a large page (200k records) shares the event loop", () => {
     expect(run.best).toBeNull();
     expect(run.bestSeen).toBeNull();
     expect(run.skip).toBe(0);
+  });
+
+  test("a CURSOR page of timestamps: each field is read once, in slices (the loop gets turns between the readings)", async () => {
+    const cursorConfig = pageConfig({ "http.offset.mode": "CURSOR", "http.offset.field": "ts" });
+    let done = false;
+    let turns = 0;
+    const tick = () => {
+      if (done) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    /** The loop's turn at each reading. */
+    const readAt: number[] = [];
+    const instant = (value: OffsetValue) => {
+      readAt.push(turns);
+      return epochNanos(value);
+    };
+    const o = { ...pageRecordsOptions(cursorConfig, clock), instant };
+    const run = freshRun();
+    const { page } = await readPage(response, run, o, pagination);
+    const records = finishPage(run, await pageRecords(run, page, o), true);
+    done = true;
+    // Each field once, and the cursor the page starts from once.
+    expect(readAt).toHaveLength(COUNT + 1);
+    expect(new Set(readAt.slice(0, COUNT)).size).toBeGreaterThan(2);
+    expect(records.length).toBe(COUNT);
+    expect(run.best).toBe("2024-01-01T00:00:59Z");
   });
 
   test("an abort while the page is read throws the abort, not a response format error", async () => {

@@ -185,10 +185,17 @@ describe("the source partition is http.url with its secrets redacted (the endpoi
 // explore F9: PATCH …/offsets stored a partition of another URL, which the task never reads.
 describe("HttpSourceConnector.alterOffsets: only the connector's own partition", () => {
   const url = "https://api.example.com/items?token=SECRET&since=${offset}";
-  const alter = (partitionUrl: string, offset: SourceMap | null = { offset: "5" }, configured = url) =>
-    new HttpSourceConnector().alterOffsets({ "http.url": configured, "kafka.topic": "t" }, [
-      { partition: { url: partitionUrl }, offset },
-    ]);
+  const alter = (
+    partitionUrl: string,
+    offset: SourceMap | null = { offset: "5" },
+    configured = url,
+    providedKeys?: ReadonlySet<string>,
+  ) =>
+    new HttpSourceConnector().alterOffsets(
+      { "http.url": configured, "kafka.topic": "t" },
+      [{ partition: { url: partitionUrl }, offset }],
+      providedKeys,
+    );
   const refusal = "Partition objects should contain the key 'url' with the connector's URL";
 
   test("the current key and each earlier version's key are accepted", () => {
@@ -205,7 +212,16 @@ describe("HttpSourceConnector.alterOffsets: only the connector's own partition",
   });
 
   test("http.url with a config provider reference is not checked: the task's key is the resolved URL's", () => {
-    expect(alter("http://other", { offset: "5" }, "${file:/secrets/api.properties:url}")).toBe(true);
+    const reference = "${file:/secrets/api.properties:url}";
+    expect(alter("http://other", { offset: "5" }, reference)).toBe(true);
+    expect(alter("http://other", { offset: "5" }, reference, new Set(["http.url"]))).toBe(true);
+  });
+
+  // secretp5-b P3-4: any `${a:b}` skipped the check, though the task reads a URL no provider resolved as written.
+  test("http.url holding a reference no provider resolved is checked as written", () => {
+    const literal = "https://api.example.com/${vault:team}/items";
+    expect(() => alter("http://other", { offset: "5" }, literal, new Set())).toThrow(refusal);
+    expect(alter(offsetKey(literal), { offset: "5" }, literal, new Set())).toBe(true);
   });
 });
 

@@ -311,7 +311,7 @@ export function validateAlteredOffsets(
  * Checks that offsets written through the REST API are the connector's own: a partition's `url` is
  * the key of `url` (http.url), current or earlier (offset-key.ts), the only ones the task reads.
  * A removal (a null offset) passes for any key, so a partition stored before this check can go.
- * Unchecked when http.url holds a config provider reference: its key is that of the resolved URL.
+ * Unchecked when a config provider resolved http.url: its key is that of the resolved URL.
  */
 export function validateAlteredPartitions(
   url: string,

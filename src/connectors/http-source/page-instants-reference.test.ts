@@ -116,10 +116,15 @@ const PARSERS: Record<string, string>[] = [
 ];
 const KEYS = ["1", "2", "3", "4", "7"];
 
+/** The order the reference's CURSOR compares a page's fields in: numbers, instants (`read`), or none. */
+function referenceOrder(values: readonly OffsetValue[], read: InstantReader) {
+  const present = values.filter((v) => v !== null);
+  return [cursorNumber, read].find((o) => present.every((v) => o(v) !== null));
+}
+
 /** The CURSOR of the reference: numbers or instants as read at each comparison, else the last field. */
 function referenceCursor(values: readonly OffsetValue[], read: InstantReader) {
-  const present = values.filter((v) => v !== null);
-  const order = [cursorNumber, read].find((o) => present.every((v) => o(v) !== null));
+  const order = referenceOrder(values, read);
   return (current: OffsetValue, value: OffsetValue): OffsetValue => {
     if (value === null) return current;
     if (order === undefined) return value;
@@ -189,7 +194,7 @@ async function trial(seed: number, modes: readonly string[]) {
   const warnings = new PageWarnings(o, logger(logs), new RepeatLimiter(() => now, 60_000));
   const refWarnings = new PageWarnings(o, logger(refLogs), new RepeatLimiter(() => now, 60_000));
   const differences: string[] = [];
-  const exercised = { records: 0, moved: 0, timed: 0 };
+  const exercised = { records: 0, moved: 0, timed: 0, numbers: 0, instants: 0, opaque: 0 };
   const pages = 1 + Math.floor(random() * 3);
   for (let n = 0; n < pages; n++) {
     // Often a few values only: many records at the same instant.
@@ -222,6 +227,10 @@ async function trial(seed: number, modes: readonly string[]) {
     if (!Bun.deepEquals(actual, expected))
       differences.push(`seed ${seed} page ${n}: ${JSON.stringify({ items, actual, expected })}`);
     exercised.records += made.records.length;
+    if (o.mode === "CURSOR" && made.records.length > 0) {
+      const order = referenceOrder(page.values, read);
+      exercised[order === cursorNumber ? "numbers" : order === read ? "instants" : "opaque"]++;
+    }
     exercised.timed += made.records.filter((r) => r.timestamp !== clock.now()).length;
     if (made.best !== run.best) exercised.moved++;
     finishPage(run, made, last);
@@ -236,11 +245,11 @@ async function trial(seed: number, modes: readonly string[]) {
 /** `trials` seeded polls: their differences (the first few) and what they exercised in all. */
 async function trials(count: number, modes: readonly string[]) {
   const differences: string[] = [];
-  const total = { records: 0, moved: 0, timed: 0, warns: 0 };
+  const total = { records: 0, moved: 0, timed: 0, warns: 0, numbers: 0, instants: 0, opaque: 0 };
   for (let seed = 1; seed <= count; seed++) {
     const t = await trial(seed, modes);
     differences.push(...t.differences);
-    for (const k of ["records", "moved", "timed", "warns"] as const) total[k] += t.exercised[k];
+    for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += t.exercised[k];
   }
   return { differences: differences.slice(0, 3), total };
 }
@@ -257,9 +266,13 @@ describe("the instants hand-over gives what reading each value at each compariso
   });
 
   test("CURSOR and NONE: the same records, offsets and WARNs (seeded polls)", async () => {
-    const { differences, total } = await trials(500, ["CURSOR", "NONE"]);
+    const { differences, total } = await trials(1500, ["CURSOR", "NONE"]);
     expect(differences).toEqual([]);
-    expect(total.moved).toBeGreaterThan(300);
+    expect(total.moved).toBeGreaterThan(900);
+    // CURSOR pages of numbers, of timestamps and opaque ones deliver records (timestamp pointers among them).
+    expect(total.numbers).toBeGreaterThan(100);
+    expect(total.instants).toBeGreaterThan(300);
+    expect(total.opaque).toBeGreaterThan(300);
   });
 
   test("the generated values written several ways are one instant (without parser keys)", () => {

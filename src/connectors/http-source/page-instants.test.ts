@@ -109,15 +109,41 @@ describe("a TIMESTAMP page's offset fields are read as instants once", () => {
     expect(later).toEqual(times.map((t) => (t === poll ? poll : t! + 86_400_000)));
   });
 
-  test.each(["CURSOR", "NONE"])("not in mode %s", async (mode) => {
+  /** A page read in `mode` (body: `pageBody`) from `offset`, by a reader noting what it is asked. */
+  async function countedPage(mode: string, offset: OffsetValue, pageBody: Uint8Array = body) {
     const other = pageConfig({ "http.offset.mode": mode, "http.offset.field": "ts" });
     const { asked, read } = countingReader();
     const o = { ...pageRecordsOptions(other, clock), instant: read };
     const p = paginationSettings(other);
-    const run = newRun({ wall: 0, monotonic: 0 }, base, null, null, firstPage(p, base));
-    const { page } = await readPage({ status: 200, headers: new Headers(), body }, run, o, p);
+    const run = newRun({ wall: 0, monotonic: 0 }, base, offset, null, firstPage(p, base));
+    const { page } = await readPage({ status: 200, headers: new Headers(), body: pageBody }, run, o, p);
+    return { asked, page, records: () => pageRecords(run, page, o) };
+  }
+
+  test("not in mode NONE", async () => {
+    const { asked, page } = await countedPage("NONE", null);
     expect(page.instants).toBeUndefined();
     expect(asked).toEqual([]);
+  });
+
+  test("CURSOR, a page of timestamps: pageContent reads each field once, pageRecords only the cursor the page starts from", async () => {
+    const times = fields.filter((f) => f !== "n/a");
+    const timesBody = new TextEncoder().encode(JSON.stringify({ data: times.map((ts) => ({ ts })) }));
+    const { asked, page, records } = await countedPage("CURSOR", "2024-01-01T00:00:00Z", timesBody);
+    expect(page.instants).toBeUndefined();
+    expect(asked).toEqual(times);
+    const made = await records();
+    expect(asked).toEqual([...times, "2024-01-01T00:00:00Z"]);
+    // The newest instant (epoch seconds, 2024-01-04), though not the last record's.
+    expect(made.best).toBe(1704326400);
+    expect(made.records).toHaveLength(times.length);
+  });
+
+  test("CURSOR, an opaque page: pageContent reads up to the first field that is no timestamp", async () => {
+    const { asked, records } = await countedPage("CURSOR", null);
+    expect(asked).toEqual(fields.slice(0, fields.indexOf("n/a") + 1));
+    expect((await records()).best).toBe(fields.at(-1)!);
+    expect(asked).toHaveLength(fields.indexOf("n/a") + 1);
   });
 });
 

@@ -8,7 +8,7 @@ import { type SourceMap, type SourceRecord, sourceRecord } from "../../api/recor
 import type { Clock, Moment } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
-import { cursorAdvance } from "./cursor-offset.ts";
+import { type CursorOrder, cursorAdvance, cursorOrder } from "./cursor-offset.ts";
 import { exactFieldValues } from "./exact-offsets.ts";
 import { epochNanos } from "./instant.ts";
 import {
@@ -162,9 +162,16 @@ export interface PageContent {
   /**
    * TIMESTAMP: each record's `values` entry as an instant (`instant`, else instant.ts), null for none
    * or no timestamp; read once here, for pageRecords and PageWarnings (page-instants.ts). Undefined
-   * in the other modes.
+   * in the other modes and on a page without a body (no records to read).
    */
   readonly instants?: readonly (bigint | null)[];
+  /**
+   * CURSOR: how the page's `values` compare (cursor-offset.ts), read here in the slicer's slices (a
+   * page of JSON without records, `[]` or `{"data":[]}`, is one of numbers). Undefined in the other
+   * modes and on a page without a body (204 No Content, a blank body); pageRecords reads the order
+   * itself when it is undefined.
+   */
+  readonly cursor?: CursorOrder;
 }
 
 /**
@@ -178,6 +185,7 @@ export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, 
   const keyField = o.keyField;
   const values = offsetField ? await exactFieldValues(doc, elements, offsetField, slicer) : nulls(elements);
   const instants = o.mode === "TIMESTAMP" ? await pageInstants(values, o.instant ?? epochNanos, slicer) : undefined;
+  const cursor = o.mode === "CURSOR" ? await cursorOrder(values, o.instant ?? epochNanos, slicer) : undefined;
   return {
     elements,
     values,
@@ -185,6 +193,7 @@ export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, 
       ? await recordKeys(doc, elements, keyField, slicer)
       : new Array<undefined>(elements.length).fill(undefined),
     ...(instants ? { instants } : {}),
+    ...(cursor ? { cursor } : {}),
   };
 }
 
@@ -260,9 +269,12 @@ export async function pageRecords(
   const fresh: Fresh[] = [];
   let best = run.best;
   let bestSeen = run.bestSeen;
-  const cursor = o.mode === "CURSOR" ? cursorAdvance(page.values, o.instant) : undefined;
-  // TIMESTAMP: each field is compared as the instant pageContent read, never read again.
+  // TIMESTAMP and CURSOR: each field is compared as the instant pageContent read, never read again.
   const reader = o.instant ?? epochNanos;
+  const cursor =
+    o.mode === "CURSOR"
+      ? cursorAdvance(page.cursor ?? (await cursorOrder(page.values, reader, slicer)), best, reader)
+      : undefined;
   const compared = o.mode === "TIMESTAMP" ? new ComparedInstants(run.offset, best, reader) : undefined;
   const read = compared?.read ?? reader;
   await slicer.each(run.skip, elements.length, (i) => {
@@ -273,7 +285,7 @@ export async function pageRecords(
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const before = best;
     compared?.record(value, page.instants ? (page.instants[i] ?? null) : reader(value));
-    best = cursor ? cursor(best, value) : advanceOffset(o.mode, best, value, read);
+    best = cursor ? cursor(value, i) : advanceOffset(o.mode, best, value, read);
     compared?.advanced(best);
     if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print, read) : null;
     if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, read))
@@ -310,12 +322,12 @@ export async function pageRecords(
 }
 
 /**
- * The offset field of the page's record `index` and its instant, when pageContent read it (TIMESTAMP)
- * with the reader of the record times (else they read the pointer's value themselves).
+ * The offset field of the page's record `index` and its instant, when pageContent read it (TIMESTAMP,
+ * or a CURSOR page of timestamps) with the reader of the record times (else they read the pointer's value themselves).
  */
 function knownInstant(page: PageContent, index: number, o: PageRecordsOptions): KnownInstant | undefined {
   if (o.recordTimes?.instant !== (o.instant ?? epochNanos)) return undefined;
-  const at = page.instants?.[index];
+  const at = (page.instants ?? (page.cursor?.kind === "instant" ? page.cursor.instants : undefined))?.[index];
   return at === undefined ? undefined : { value: page.values[index] ?? null, at };
 }
 

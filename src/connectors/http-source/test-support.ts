@@ -48,7 +48,7 @@ export async function startTask(
   o: {
     clock?: FastForwardClock;
     offsets?: Map<string, Record<string, unknown>>;
-    /** The keys whose raw value held a config provider reference (PluginContext.providedKeys). */
+    /** The keys whose raw value held a reference a config provider resolved (PluginContext.providedKeys). */
     providedKeys?: ReadonlySet<string>;
   } = {},
 ): Promise<TaskHarness> {
