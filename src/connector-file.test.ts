@@ -74,16 +74,49 @@ describe("parseConnectorFile", () => {
 
   // opswalk: a JSON file with a syntax error was reported only as missing its name.
   test.each([
-    ['{"name": "n", "config": {"topic": "t"}', "not valid JSON: JSON Parse error: Expected '}'"],
-    ['  {"name": "n", "config": {"topic": "t",}}', "not valid JSON: JSON Parse error: "],
+    [
+      '{"name": "n", "config": {"topic": "t"}',
+      "not valid JSON: a ',' or '}' must follow a property's value at line 1 column 39",
+    ],
+    [
+      '  {"name": "n",\n "config": {"topic": "t",}}',
+      "not valid JSON: a property name must be a string in double quotes at line 2 column 26",
+    ],
     [
       '{"name": "n", "config": {"topics": ["a", "b"]}}',
-      'a JSON object, but neither a flat map of string values nor {"name": …, "config": {…}} with string values',
+      'a JSON object, but neither a flat map of strings, numbers, booleans or nulls nor {"name": …, "config": {…}} with such values',
     ],
   ])("a file meant as JSON that neither form reads gives the reason: %s", (text, why) => {
     expect(() => parseConnectorFile("c.json", text)).toThrow(
-      `Connector configuration at 'c.json' is missing the mandatory 'name' configuration (${why}`,
+      `Connector configuration at 'c.json' is missing the mandatory 'name' configuration (${why})`,
     );
+  });
+
+  // opswalk-b: the reason was JSON.parse's, which quotes the file: `Unexpected identifier "Hunter2SecretXyz"`.
+  test.each([
+    '{"name": "api", "http.auth.password": Hunter2SecretXyz}',
+    '{"name": "api", "http.auth.password": "Hunter2\\SecretXyz"}',
+    '{"name": "api", "http.auth.password": "Hunter2SecretXyz\n"}',
+    '{"name": "api", "http.auth.password": 0Hunter2SecretXyz}',
+  ])("the reason quotes nothing of the file: %s", (text) => {
+    let message = "";
+    try {
+      parseConnectorFile("c.json", text);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toStartWith(
+      "Connector configuration at 'c.json' is missing the mandatory 'name' configuration (not valid JSON: ",
+    );
+    expect(message).not.toContain("Hunter2");
+    expect(message).not.toContain("SecretXyz");
+  });
+
+  test("a flat map of numbers, booleans and nulls is read as strings", () => {
+    expect(parseConnectorFile("c.json", '{"name": "n", "tasks.max": 2, "enabled": true, "x": null}')).toEqual({
+      name: "n",
+      config: { name: "n", "tasks.max": "2", enabled: "true" },
+    });
   });
 
   test("a properties file that is not JSON gets connect-standalone's message alone", () => {

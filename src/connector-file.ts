@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "./errors.ts";
 import { noInitialState } from "./rest/jackson/bind.ts";
 import type { InitialState } from "./runtime/herder.ts";
+import { jsonSyntaxError } from "./util/json-syntax-error.ts";
 import { parseProperties, propertiesText } from "./util/properties.ts";
 
 /** connect-standalone's exit code when a connector file cannot be read, parsed or created. */
@@ -58,7 +59,15 @@ function withName(path: string, config: Record<string, string>, why?: string): C
 
 /** Why a JSON object is neither connect-standalone form (a value that is an object or array). */
 const NEITHER_JSON_FORM =
-  'a JSON object, but neither a flat map of string values nor {"name": …, "config": {…}} with string values';
+  'a JSON object, but neither a flat map of strings, numbers, booleans or nulls nor {"name": …, "config": {…}} with such values';
+
+/** Where and why `text` is not JSON, in words that quote none of it. */
+function notJson(text: string): string {
+  const error = jsonSyntaxError(text);
+  return error === undefined
+    ? "not valid JSON"
+    : `not valid JSON: ${error.reason} at line ${error.line} column ${error.column}`;
+}
 
 const STATES: readonly string[] = ["RUNNING", "PAUSED", "STOPPED"];
 
@@ -81,11 +90,12 @@ export function parseConnectorFile(path: string, text: string): ConnectorFile {
   let problem: string | undefined;
   try {
     parsed = JSON.parse(text);
-  } catch (error) {
+  } catch {
     parsed = undefined;
     // connect-standalone says only that the name is missing; a file that was meant as JSON (it opens
-    // with `{`) gets the parser's reason too, which is what the operator needs to fix it.
-    if (/^\s*\{/.test(text)) problem = `not valid JSON: ${messageOf(error)}`;
+    // with `{`) gets where and why it is not, which is what the operator needs to fix it. Never the
+    // parser's message: it quotes the file (`Unexpected identifier "Hunter2SecretXyz"`).
+    if (/^\s*\{/.test(text)) problem = notJson(text);
   }
   if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
     const obj = parsed as Record<string, unknown>;
