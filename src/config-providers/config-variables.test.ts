@@ -5,8 +5,6 @@ import {
   hasConfigVariable,
   isWholeConfigVariable,
   replaceConfigVariables,
-  unresolvedReferences,
-  unresolvedReferencesWarning,
 } from "./config-variables.ts";
 
 /** ConfigTransformer.DEFAULT_PATTERN, the reference the scanner must agree with. */
@@ -68,36 +66,5 @@ describe("config variables", () => {
       expect(configVariables(text).length).toBeLessThanOrEqual(1);
       expect(isWholeConfigVariable(text)).toBe(false);
     }
-  });
-});
-
-describe("unresolvedReferences", () => {
-  test("names each key and provider whose reference resolution left as written, once, never a value", () => {
-    const raw = {
-      "http.auth.password": "${secret:api/password}",
-      "http.headers": "A: ${env:A}, B: ${vault:b}, C: ${vault:c}",
-      "http.url": "${secrets:api/url}",
-      topic: "orders",
-      none: null,
-    };
-    const resolved = {
-      "http.auth.password": "${secret:api/password}",
-      "http.headers": "A: a-value, B: ${vault:b}, C: ${vault:c}",
-      "http.url": "https://api.example/",
-      topic: "orders",
-      none: null,
-    };
-    const refs = unresolvedReferences(raw, resolved);
-    expect(refs).toEqual([
-      { configKey: "http.auth.password", provider: "secret" },
-      { configKey: "http.headers", provider: "vault" },
-    ]);
-    expect(unresolvedReferencesWarning("c", refs)).toBe(
-      "Connector c: the config provider references in http.auth.password (provider 'secret'), http.headers (provider 'vault') were not resolved and are used as written: config.providers names no such provider, or the provider has no value for the key",
-    );
-  });
-
-  test("a config whose references all resolved has none", () => {
-    expect(unresolvedReferences({ a: "${env:A}x" }, { a: "1x" })).toEqual([]);
   });
 });

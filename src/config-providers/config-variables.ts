@@ -82,37 +82,3 @@ export function replaceConfigVariables(
   }
   return last === 0 ? text : out + text.slice(last);
 }
-
-/** A reference that resolution left as written: the config key holding it and the provider it names. */
-export interface UnresolvedReference {
-  readonly configKey: string;
-  readonly provider: string;
-}
-
-/**
- * The references of `raw` still present in `resolved` (its resolution by ConfigTransformer's rules):
- * each names a provider the worker does not have, or a key its provider has no value for, and so
- * reaches the plugin as written. Config keys and provider names only, never a value.
- */
-export function unresolvedReferences(
-  raw: Readonly<Record<string, string | null>>,
-  resolved: Readonly<Record<string, string | null>>,
-): UnresolvedReference[] {
-  const found: UnresolvedReference[] = [];
-  for (const [configKey, value] of Object.entries(raw)) {
-    const after = resolved[configKey];
-    if (typeof value !== "string" || typeof after !== "string") continue;
-    for (const variable of configVariables(value)) {
-      if (!after.includes(value.slice(variable.start, variable.end))) continue;
-      if (!found.some((f) => f.configKey === configKey && f.provider === variable.provider))
-        found.push({ configKey, provider: variable.provider });
-    }
-  }
-  return found;
-}
-
-/** The WARN a connector's start logs for its unresolved references (unresolvedReferences). */
-export function unresolvedReferencesWarning(connector: string, references: readonly UnresolvedReference[]): string {
-  const where = references.map((r) => `${r.configKey} (provider '${r.provider}')`).join(", ");
-  return `Connector ${connector}: the config provider references in ${where} were not resolved and are used as written: config.providers names no such provider, or the provider has no value for the key`;
-}
