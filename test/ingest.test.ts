@@ -631,9 +631,29 @@ test("ingest.listeners empty: an ingest connector's start warns that no listener
   });
   const [line] = await gw.waitForOutput(/WARN .*no-listener.*\n/);
   expect(line).toContain(
-    "WARN Ingest connector no-listener runs, but ingest.listeners is empty: no ingest listener is open, so devices cannot reach its ingest.path /ingest/no-listener (set ingest.listeners to serve it)",
+    "WARN Ingest connector no-listener: ingest.listeners is empty, so no device can reach its ingest.path /ingest/no-listener (no ingest listener is open; set ingest.listeners to serve it)",
   );
   expect(gw.output()).not.toContain("Ingest listener open");
+}, 60_000);
+
+// opswalk-b: the warning is for an empty ingest.listeners only.
+test("ingest.listeners set: an ingest connector's start gives no such warning", async () => {
+  await using dir = await tempDir();
+  const { gw, ingest } = await startIngestGateway(dir);
+  try {
+    await createIngestConnector(gw, "with-listener", {
+      "ingest.path": "/ingest/with-listener",
+      "kafka.topic": uniqueTopic("ingest-with-listener"),
+    });
+    await waitFor(
+      async () => (await curlPost(`${ingest}/ingest/with-listener`, "{}", "application/json")).status === 200,
+      { what: "the ingest route serving" },
+    );
+    expect(gw.output()).toContain("Ingest listener open");
+    expect(gw.output()).not.toContain("ingest.listeners is empty");
+  } finally {
+    await gw.kill();
+  }
 }, 60_000);
 
 describe("https ingest listener", () => {

@@ -168,7 +168,7 @@ export class IngestServer {
       if (this.warnedUnreachable.has(route.connector)) continue;
       this.warnedUnreachable.add(route.connector);
       this.o.log.warn(
-        `Ingest connector ${route.connector} runs, but ingest.listeners is empty: no ingest listener is open, so devices cannot reach its ingest.path ${route.settings.path} (set ingest.listeners to serve it)`,
+        `Ingest connector ${route.connector}: ingest.listeners is empty, so no device can reach its ingest.path ${route.settings.path} (no ingest listener is open; set ingest.listeners to serve it)`,
       );
     }
   }
