@@ -568,7 +568,7 @@ test.each(CLIENTS)(
     );
     // opswalk: the stop's reason said "Kafka refused the worker's credentials" for a certificate it does not trust.
     expect(output()).toContain(
-      "INFO Kafka refused the worker's credentials, or its certificate failed the worker's trust store: stopping the gateway",
+      "INFO Kafka's certificate is not trusted by the worker's trust store: stopping the gateway",
     );
   },
   30_000,

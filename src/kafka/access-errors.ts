@@ -151,6 +151,23 @@ export function tlsFailure(what: string, error: unknown): KafkaAccessError | und
 }
 
 /**
+ * Why Kafka refused the worker, as the stop it causes says it (main.ts), read off the refusal in
+ * hand (`error`, KafkaReachability's onRefused): a TLS handshake the worker failed, by its code (a
+ * broker certificate the trust store does not reach, one naming another host, the broker refusing
+ * the worker's certificate, an answer that is no TLS), else the credentials or the access the
+ * broker refused.
+ */
+export function refusalReason(error: unknown): string {
+  const tls = tlsFailureIn(error);
+  if (tls === undefined) return "Kafka refused the worker's credentials";
+  if (tls.code === NOT_TLS) return "Kafka did not answer the worker in TLS";
+  if (PEER_REFUSED_CERTIFICATE.test(tls.code)) return "Kafka refused the worker's certificate";
+  if (tls.code === "ERR_TLS_CERT_ALTNAME_INVALID" || tls.code === "HOSTNAME_MISMATCH")
+    return "Kafka's certificate does not name the host the worker connected to";
+  return "Kafka's certificate is not trusted by the worker's trust store";
+}
+
+/**
  * `error` with the hint of each broker refusal of the client's certificate in it (or its causes)
  * replaced by `problem()` (`the key store's certificate CN=… expired on …`) when it gives one: the
  * generic hint sends the operator to configure a key store that is configured. `problem` is asked

@@ -33,7 +33,7 @@ export interface KafkaReachabilityOptions {
   /** Longest wait for one lookup. */
   readonly lookupTimeoutMs?: number;
   readonly setTimer?: (run: () => void, ms: number) => { cancel(): void };
-  /** A lookup refused for the worker's credentials before the cluster was ever reached. */
+  /** A lookup refused (the worker's credentials or access, or a TLS handshake) before the cluster was ever reached. */
   readonly onRefused?: (error: unknown) => void;
 }
 
