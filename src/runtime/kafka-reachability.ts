@@ -193,7 +193,7 @@ interface BrokerAnswer {
   readonly answer: Promise<string>;
 }
 
-/** The broker refused the worker's credentials, or its certificate failed the worker's trust store (TLS). */
+/** The broker refused the worker (its credentials or access), or the TLS handshake with it failed (access-errors.ts). */
 function refused(error: unknown): boolean {
   return error instanceof KafkaAccessError || isAccessError(kafkaErrorOf(error));
 }
