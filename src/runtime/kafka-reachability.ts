@@ -4,8 +4,8 @@
  * keeps probing with backoff (1 s doubling to 30 s) and logs when it connects. `GET /` reports
  * the cluster id once known, `/health` says when Kafka has not been reached. Created by app.ts.
  *
- * A broker that answers but refuses the worker's credentials (or denies it the cluster), or shows a
- * certificate the worker's trust store does not trust (Java's SslAuthenticationException), is no
+ * A broker that answers but refuses the worker's credentials (or denies it the cluster), or with
+ * which the TLS handshake fails (Java's SslAuthenticationException: a certificate not trusted, …), is no
  * uplink coming later: Connect fails to start then ("Failed to connect to and describe Kafka
  * cluster"). Until the cluster was first reached, such a refusal stops probing and goes to
  * `onRefused` (main.ts stops the gateway with it); once it was reached, it is an outage like any.

@@ -4,6 +4,10 @@
  * identifier "Hunter2SecretXyz"` for an unquoted password, `Invalid escape character q`), and the
  * text is a connector file, full of credentials. Used by connector-file.ts; one linear pass with
  * an explicit stack, so a deeply nested text cannot exhaust the call stack.
+ *
+ * A string at fault (a bad escape, a control character, not closed) is placed at its opening
+ * quote, so the column never tells a secret's length or where in it a bad character is. A column
+ * after a value (a missing ',' or '}', text after the JSON value) shows where that value ended.
  */
 
 export interface JsonSyntaxError {
@@ -44,11 +48,17 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | undefined {
     while (i < text.length && WHITESPACE.has(text[i]!)) i++;
   };
   /**
-   * Reads the string opening at `i`; the reason it is not one, else undefined, with `i` at the
-   * character at fault (at the opening quote for a string not closed).
+   * Reads the string opening at `i`; the reason it is not one (with `i` back at its opening quote),
+   * else undefined (with `i` past its closing quote).
    */
   const readString = (): string | undefined => {
-    const start = i++;
+    const start = i;
+    const bad = stringFault();
+    if (bad !== undefined) i = start;
+    return bad;
+  };
+  const stringFault = (): string | undefined => {
+    i++;
     while (i < text.length) {
       const c = text.charCodeAt(i);
       if (c === 0x22) {
@@ -63,7 +73,6 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | undefined {
         else return "an invalid escape sequence in a string";
       } else i++;
     }
-    i = start;
     return "a string that is not closed";
   };
   const open: ("{" | "[")[] = [];
