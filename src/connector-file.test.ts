@@ -93,20 +93,31 @@ describe("parseConnectorFile", () => {
   });
 
   // opswalk-b: the reason was JSON.parse's, which quotes the file: `Unexpected identifier "Hunter2SecretXyz"`.
+  // opswalk-c: each case's exact reason and position, so the parser's message put back fails each.
+  const VALUE_KINDS = "a value must be a string in double quotes, a number, true, false, null, an object or an array";
   test.each([
-    '{"name": "api", "http.auth.password": Hunter2SecretXyz}',
-    '{"name": "api", "http.auth.password": "Hunter2\\SecretXyz"}',
-    '{"name": "api", "http.auth.password": "Hunter2SecretXyz\n"}',
-    '{"name": "api", "http.auth.password": 0Hunter2SecretXyz}',
-  ])("the reason quotes nothing of the file: %s", (text) => {
+    ['{"name": "api", "http.auth.password": Hunter2SecretXyz}', `${VALUE_KINDS} at line 1 column 39`],
+    [
+      '{"name": "api", "http.auth.password": "Hunter2\\SecretXyz"}',
+      "an invalid escape sequence in a string at line 1 column 39",
+    ],
+    [
+      '{"name": "api", "http.auth.password": "Hunter2SecretXyz\n"}',
+      "a control character (such as a line break) inside a string at line 1 column 39",
+    ],
+    [
+      '{"name": "api", "http.auth.password": 0Hunter2SecretXyz}',
+      "a ',' or '}' must follow a property's value at line 1 column 40",
+    ],
+  ])("the reason quotes nothing of the file: %s", (text, why) => {
     let message = "";
     try {
       parseConnectorFile("c.json", text);
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toStartWith(
-      "Connector configuration at 'c.json' is missing the mandatory 'name' configuration (not valid JSON: ",
+    expect(message).toBe(
+      `Connector configuration at 'c.json' is missing the mandatory 'name' configuration (not valid JSON: ${why})`,
     );
     expect(message).not.toContain("Hunter2");
     expect(message).not.toContain("SecretXyz");
