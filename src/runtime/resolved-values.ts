@@ -122,12 +122,16 @@ export function heldResolution(
   const releases: (() => void)[] = [];
   let released = false;
   return {
-    resolveConfig: (config, onValue) =>
-      resolveConfig(config, (value, composed) => {
-        // One resolved after `release` (a provider answering past validation's timeout) was held for good.
-        if (!released) releases.push(logs.holdSecrets(secretsOf(value, composed)));
-        onValue?.(value, composed);
-      }),
+    resolveConfig: (config, onValue, onUnresolved) =>
+      resolveConfig(
+        config,
+        (value, composed) => {
+          // One resolved after `release` (a provider answering past validation's timeout) was held for good.
+          if (!released) releases.push(logs.holdSecrets(secretsOf(value, composed)));
+          onValue?.(value, composed);
+        },
+        onUnresolved,
+      ),
     release: () => {
       released = true;
       for (const release of releases.splice(0)) release();
