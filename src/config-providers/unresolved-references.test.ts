@@ -25,14 +25,15 @@ describe("unresolvedReferencesWarning", () => {
     );
   });
 
-  test("a key with line breaks, controls or quotes is escaped, and a long one cut to 64 characters", () => {
+  // opswalk-c P3-6: bidi and format characters (a key that reads backwards on screen) were shown as they are.
+  test("a key with line breaks, controls, bidi marks or quotes is escaped, and a long one cut to 64 characters", () => {
     const warning = unresolvedReferencesWarning(
       "c",
-      new Set(['a\nWARN forged\r"x"\u0085\u2028\u2029\u007f\u0000', "k".repeat(1000)]),
+      new Set(['a\nWARN forged\r"x"\u0085\u2028\u2029\u007f\u0000\u202edrowssap\u2066\u200f\ufeff', "k".repeat(1000)]),
     );
     expect(warning).toBe(
-      `Connector c: config provider references in the values of "a\\nWARN forged\\r\\"x\\"\\u0085\\u2028\\u2029\\u007f\\u0000", "${"k".repeat(64)}"… ${REASON}`,
+      `Connector c: config provider references in the values of "a\\nWARN forged\\r\\"x\\"\\u0085\\u2028\\u2029\\u007f\\u0000\\u202edrowssap\\u2066\\u200f\\ufeff", "${"k".repeat(64)}"… ${REASON}`,
     );
-    expect(warning).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(warning).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/);
   });
 });

@@ -5,23 +5,20 @@
  *
  * It names config keys only, never text from a value: what looks like a reference inside a value
  * may be part of a password (`Xy${Zq9:v}`), so not even the "provider" it seems to name is shown.
- * Keys are user text too: each is quoted with every control and line-separating character escaped,
+ * Keys are user text too: each is quoted with every control, line-separating and bidi/format character escaped,
  * cut to KEY_CHARS, and at most MOST_KEYS are listed, so no key can break or flood the log line.
  */
-import { quotedText } from "../ingest/kafka-header-name.ts";
+import { quotedText } from "../util/quoted-text.ts";
 
 /** Keys listed before `and N more`. */
 export const MOST_KEYS = 10;
 /** Characters of a key shown before it is cut. */
 export const KEY_CHARS = 64;
 
-/** `key` quoted as JSON, with C1 controls and the Unicode line and paragraph separators escaped too, cut to KEY_CHARS. */
+/** `key` quoted with every control, line separator and bidi/format character escaped (quotedText), cut to KEY_CHARS. */
 function shownKey(key: string): string {
   const cut = key.length > KEY_CHARS;
-  const quoted = quotedText(cut ? key.slice(0, KEY_CHARS) : key).replace(
-    /[\u0080-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  const quoted = quotedText(cut ? key.slice(0, KEY_CHARS) : key);
   return cut ? `${quoted}…` : quoted;
 }
 

@@ -28,7 +28,10 @@ describe("refusalReason", () => {
     ["ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED", REFUSED_CERTIFICATE],
     ["ERR_SSL_TLSV1_ALERT_ACCESS_DENIED", REFUSED_CERTIFICATE],
     ["ERR_SSL_WRONG_VERSION_NUMBER", "Kafka did not answer the worker in TLS"],
-    ["ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION", "the TLS handshake with Kafka failed (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION)"],
+    [
+      "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
+      "the TLS handshake with Kafka failed (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION)",
+    ],
     [
       "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
       "the TLS handshake with Kafka failed (ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE)",

@@ -198,8 +198,10 @@ export function refusalReason(error: unknown): string {
   const refusal = accessErrorIn(error);
   if (refusal?.javaClass === SSL_AUTHENTICATION && refusal.tlsCode !== undefined) return tlsReason(refusal.tlsCode);
   const kafkaError = kafkaErrorOf(refusal ?? error);
-  if (kafkaError !== undefined && AUTHENTICATION_ERRORS.has(kafkaError)) return "Kafka refused the worker's credentials";
-  if (kafkaError !== undefined && ACCESS_ERRORS.has(kafkaError)) return `Kafka denied the worker access (${kafkaError})`;
+  if (kafkaError !== undefined && AUTHENTICATION_ERRORS.has(kafkaError))
+    return "Kafka refused the worker's credentials";
+  if (kafkaError !== undefined && ACCESS_ERRORS.has(kafkaError))
+    return `Kafka denied the worker access (${kafkaError})`;
   return "Kafka refused the worker's credentials or access";
 }
 
