@@ -64,7 +64,10 @@ export interface AppOptions {
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
   /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
   readonly ingestStages?: IngestStagesFactory;
-  /** The broker refused the worker's credentials before the cluster was first reached (KafkaReachability). */
+  /**
+   * The broker refused the worker before the cluster was first reached (KafkaReachability): its
+   * credentials or access, or the TLS handshake (a broker certificate the worker does not trust).
+   */
   readonly onKafkaRefused?: (error: unknown) => void;
   /** How long a listener's close may take past its drain (default: app-stop.ts's LISTENER_CLOSE_LIMIT_MS). */
   readonly listenerCloseLimitMs?: number;

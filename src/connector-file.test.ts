@@ -72,6 +72,70 @@ describe("parseConnectorFile", () => {
     expect(() => parseConnectorFile("c.json", text)).toThrow(why);
   });
 
+  // opswalk: a JSON file with a syntax error was reported only as missing its name.
+  test.each([
+    [
+      '{"name": "n", "config": {"topic": "t"}',
+      "not valid JSON: a ',' or '}' must follow a property's value at line 1 column 39",
+    ],
+    [
+      '  {"name": "n",\n "config": {"topic": "t",}}',
+      "not valid JSON: a property name must be a string in double quotes at line 2 column 26",
+    ],
+    [
+      '{"name": "n", "config": {"topics": ["a", "b"]}}',
+      'a JSON object, but neither a flat map of strings, numbers, booleans or nulls nor {"name": …, "config": {…}} with such values',
+    ],
+  ])("a file meant as JSON that neither form reads gives the reason: %s", (text, why) => {
+    expect(() => parseConnectorFile("c.json", text)).toThrow(
+      `Connector configuration at 'c.json' is missing the mandatory 'name' configuration (${why})`,
+    );
+  });
+
+  // opswalk-b: the reason was JSON.parse's, which quotes the file: `Unexpected identifier "Hunter2SecretXyz"`.
+  // opswalk-c: each case's exact reason and position, so the parser's message put back fails each.
+  const VALUE_KINDS = "a value must be a string in double quotes, a number, true, false, null, an object or an array";
+  test.each([
+    ['{"name": "api", "http.auth.password": Hunter2SecretXyz}', `${VALUE_KINDS} at line 1 column 39`],
+    [
+      '{"name": "api", "http.auth.password": "Hunter2\\SecretXyz"}',
+      "an invalid escape sequence in a string at line 1 column 39",
+    ],
+    [
+      '{"name": "api", "http.auth.password": "Hunter2SecretXyz\n"}',
+      "a control character (such as a line break) inside a string at line 1 column 39",
+    ],
+    [
+      '{"name": "api", "http.auth.password": 0Hunter2SecretXyz}',
+      "a ',' or '}' must follow a property's value at line 1 column 40",
+    ],
+  ])("the reason quotes nothing of the file: %s", (text, why) => {
+    let message = "";
+    try {
+      parseConnectorFile("c.json", text);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      `Connector configuration at 'c.json' is missing the mandatory 'name' configuration (not valid JSON: ${why})`,
+    );
+    expect(message).not.toContain("Hunter2");
+    expect(message).not.toContain("SecretXyz");
+  });
+
+  test("a flat map of numbers, booleans and nulls is read as strings", () => {
+    expect(parseConnectorFile("c.json", '{"name": "n", "tasks.max": 2, "enabled": true, "x": null}')).toEqual({
+      name: "n",
+      config: { name: "n", "tasks.max": "2", enabled: "true" },
+    });
+  });
+
+  test("a properties file that is not JSON gets connect-standalone's message alone", () => {
+    expect(() => parseConnectorFile("c.properties", "topic=t\n")).toThrow(
+      /^Connector configuration at 'c.properties' is missing the mandatory 'name' configuration$/,
+    );
+  });
+
   test("a properties text Java's Properties.load refuses names the file", () => {
     expect(() => parseConnectorFile("bad.properties", "name=bad\nfile=\\u12\n")).toThrow(
       "bad.properties is not a valid properties file: Malformed \\uxxxx encoding.",

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "./errors.ts";
 import { noInitialState } from "./rest/jackson/bind.ts";
 import type { InitialState } from "./runtime/herder.ts";
+import { jsonSyntaxError } from "./util/json-syntax-error.ts";
 import { parseProperties, propertiesText } from "./util/properties.ts";
 
 /** connect-standalone's exit code when a connector file cannot be read, parsed or created. */
@@ -56,6 +57,18 @@ function withName(path: string, config: Record<string, string>, why?: string): C
   return { name, config };
 }
 
+/** Why a JSON object is neither connect-standalone form (a value that is an object or array). */
+const NEITHER_JSON_FORM =
+  'a JSON object, but neither a flat map of strings, numbers, booleans or nulls nor {"name": …, "config": {…}} with such values';
+
+/** Where and why `text` is not JSON, in words that quote none of it. */
+function notJson(text: string): string {
+  const error = jsonSyntaxError(text);
+  return error === undefined
+    ? "not valid JSON"
+    : `not valid JSON: ${error.reason} at line ${error.line} column ${error.column}`;
+}
+
 const STATES: readonly string[] = ["RUNNING", "PAUSED", "STOPPED"];
 
 /**
@@ -79,6 +92,10 @@ export function parseConnectorFile(path: string, text: string): ConnectorFile {
     parsed = JSON.parse(text);
   } catch {
     parsed = undefined;
+    // connect-standalone says only that the name is missing; a file that was meant as JSON (it opens
+    // with `{`) gets where and why it is not, which is what the operator needs to fix it. Never the
+    // parser's message: it quotes the file (`Unexpected identifier "Hunter2SecretXyz"`).
+    if (/^\s*\{/.test(text)) problem = notJson(text);
   }
   if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
     const obj = parsed as Record<string, unknown>;
@@ -91,7 +108,7 @@ export function parseConnectorFile(path: string, text: string): ConnectorFile {
     const name = scalar(obj.name);
     const initial = initialStateOf(obj.initial_state);
     // A bad initial_state fails this form's binding: connect-standalone then reads the file as properties.
-    problem = initial.problem;
+    problem = initial.problem ?? (nested ? undefined : NEITHER_JSON_FORM);
     if (nested && typeof name === "string" && !problem) {
       if (nested.name !== undefined && nested.name !== name)
         throw new ConfigError(

@@ -25,6 +25,7 @@ import { deleteConnectorOffline, describeRemoved } from "./delete-connector.ts";
 import { ConfigError, ConnectError, KafkaError, messageOf } from "./errors.ts";
 import { gracefulShutdown, stopTimeoutMs } from "./graceful-shutdown.ts";
 import { checkHealth } from "./healthcheck.ts";
+import { refusalReason } from "./kafka/access-errors.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
@@ -314,7 +315,7 @@ export async function main(argv: readonly string[]): Promise<void> {
             { cause: error },
           ),
         );
-        stopFor("Kafka refused the worker's credentials", 2);
+        stopFor(refusalReason(error), 2);
       },
       resolveConfig: resolvingWith(providers, (secret, reference, resolved) =>
         resolvedSecrets.remember(reference, secret, resolved),

@@ -51,7 +51,7 @@ const ownWorkerConfig = defineConfig({
     displayName: "Admin listeners",
   }),
   "ingest.listeners": key.list({
-    doc: "Ingest listeners (devices POST records here; the REST API is never served on them), comma-separated protocol://host:port URIs (http or https; https takes its key store from ingest.listeners.https.ssl.*). Unset: http://:8080, opened when the first HttpIngestSource connector starts. Empty: no ingest listener. Two entries on the same port are refused at start, naming the repeated one, as is one on the port of a REST or admin listener: the same URI twice, the same host (localhost is 127.0.0.1, [::ffff:127.0.0.1] too), one of them on [::] (every interface, IPv4 ones included), or one on 0.0.0.0 or an empty host (every IPv4 interface) and the other on an IPv4 address or a host name; 0.0.0.0 and an IPv6 address such as [::1] do not clash.",
+    doc: "Ingest listeners (devices POST records here; the REST API is never served on them), comma-separated protocol://host:port URIs (http or https; https takes its key store from ingest.listeners.https.ssl.*). Unset: http://:8080, opened when the first HttpIngestSource connector starts. Empty: no ingest listener (an ingest connector then starts with a WARN that devices cannot reach its ingest.path). Two entries on the same port are refused at start, naming the repeated one, as is one on the port of a REST or admin listener: the same URI twice, the same host (localhost is 127.0.0.1, [::ffff:127.0.0.1] too), one of them on [::] (every interface, IPv4 ones included), or one on 0.0.0.0 or an empty host (every IPv4 interface) and the other on an IPv4 address or a host name; 0.0.0.0 and an IPv6 address such as [::1] do not clash.",
     default: null,
     importance: "HIGH",
     group: "Ingest",

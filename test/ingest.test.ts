@@ -618,6 +618,44 @@ test("ingest.openapi.enabled=false: /openapi.json answers 404 in REST Proxy's sh
   }
 }, 60_000);
 
+// opswalk: with ingest.listeners empty an ingest connector ran, unreachable, without a word.
+test("ingest.listeners empty: an ingest connector's start warns that no listener serves its path", async () => {
+  await using dir = await tempDir();
+  await using gw = await startGateway({
+    dir: dir.path,
+    worker: { "bootstrap.servers": (await kafkaBroker()).bootstrap, "ingest.listeners": "" },
+  });
+  await createIngestConnector(gw, "no-listener", {
+    "ingest.path": "/ingest/no-listener",
+    "kafka.topic": uniqueTopic("ingest-no-listener"),
+  });
+  const [line] = await gw.waitForOutput(/WARN .*no-listener.*\n/);
+  expect(line).toContain(
+    "WARN Ingest connector no-listener: ingest.listeners is empty, so no device can reach its ingest.path /ingest/no-listener (no ingest listener is open; set ingest.listeners to serve it)",
+  );
+  expect(gw.output()).not.toContain("Ingest listener open");
+}, 60_000);
+
+// opswalk-b: the warning is for an empty ingest.listeners only.
+test("ingest.listeners set: an ingest connector's start gives no such warning", async () => {
+  await using dir = await tempDir();
+  const { gw, ingest } = await startIngestGateway(dir);
+  try {
+    await createIngestConnector(gw, "with-listener", {
+      "ingest.path": "/ingest/with-listener",
+      "kafka.topic": uniqueTopic("ingest-with-listener"),
+    });
+    await waitFor(
+      async () => (await curlPost(`${ingest}/ingest/with-listener`, "{}", "application/json")).status === 200,
+      { what: "the ingest route serving" },
+    );
+    expect(gw.output()).toContain("Ingest listener open");
+    expect(gw.output()).not.toContain("ingest.listeners is empty");
+  } finally {
+    await gw.kill();
+  }
+}, 60_000);
+
 describe("https ingest listener", () => {
   test("serves ingest routes over TLS with the key store under ingest.listeners.https.*", async () => {
     const kafka = await kafkaBroker();

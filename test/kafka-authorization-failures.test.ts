@@ -566,6 +566,10 @@ test.each(CLIENTS)(
     expect(output()).toContain(
       "Caused by: KafkaAccessError: Failed to connect the admin client: SSL handshake failed (SELF_SIGNED_CERT_IN_CHAIN: ",
     );
+    // opswalk: the stop's reason said "Kafka refused the worker's credentials" for a certificate it does not trust.
+    expect(output()).toContain(
+      "INFO Kafka's certificate is not trusted by the worker's trust store: stopping the gateway",
+    );
   },
   30_000,
 );

@@ -83,4 +83,37 @@ describe("README: secrets from config providers", () => {
     expect(gw.output()).not.toContain(API_PASSWORD);
     expect(gw.output()).not.toContain(KAFKA_PASSWORD);
   });
+
+  // opswalk: a misspelled provider (`secret` for `secrets`) went to the API as written, without a word.
+  // opswalk-b: the WARN named a "provider" read off a value (`Xy${Zq9PartOfSecret:v}`, part of a password).
+  test("references config.providers cannot resolve are named by config key in a WARN at the connector's start, no value text", async () => {
+    await using dir = await tempDir("readme-secrets-typo-");
+    mkdirSync(dir.file("secrets/api"), { recursive: true });
+    writeFileSync(dir.file("secrets/api/password"), API_PASSWORD);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "config.providers": "secrets",
+        "config.providers.secrets.class": "io.edgegateway.config.provider.SecretFilesConfigProvider",
+        "config.providers.secrets.param.dir": dir.file("secrets"),
+        "bootstrap.servers": (await kafkaBroker()).bootstrap,
+        listeners: "http://127.0.0.1:0",
+        "data.dir": dir.file("data"),
+      },
+    });
+    const config = {
+      "connector.class": "FileStreamSource",
+      file: dir.file("in.txt"),
+      topic: uniqueTopic("readings-typo"),
+      "http.headers": "X-A: ${secrets:api/password}, X-B: ${secret:api/token}",
+      "http.auth.password": "Xy${Zq9PartOfSecret:v}",
+    };
+    expect((await gw.rest.put("/connectors/readings/config", config)).status).toBe(201);
+    const [line] = await gw.waitForOutput(/WARN Connector readings: config provider references.*/);
+    expect(line).toBe(
+      'WARN Connector readings: config provider references in the values of "http.headers", "http.auth.password" were not resolved and are used as written: config.providers names no such provider, or the provider has no value for the key (org.apache.kafka.connect.runtime.Worker)',
+    );
+    expect(gw.output()).not.toContain(API_PASSWORD);
+    expect(gw.output()).not.toContain("Zq9PartOfSecret");
+  });
 });

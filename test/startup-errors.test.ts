@@ -57,6 +57,20 @@ describe("startup errors", () => {
       '{"connector.class": "FileStreamSource"}',
       (f: string) => `Connector configuration at '${f}' is missing the mandatory 'name' configuration`,
     ],
+    // opswalk: a JSON syntax error was reported only as the missing name.
+    [
+      "typo.json",
+      '{"name": "typo", "config": {"connector.class": "FileStreamSource", "topic": "t"}',
+      (f: string) =>
+        `Connector configuration at '${f}' is missing the mandatory 'name' configuration (not valid JSON: a ',' or '}' must follow a property's value at line 1 column 81)`,
+    ],
+    // opswalk-b: the reason was the parser's, which quoted the unquoted password.
+    [
+      "secret.json",
+      '{"name": "api",\n "connector.class": "HttpSink",\n "http.auth.password": Hunter2SecretXyz}',
+      (f: string) =>
+        `Connector configuration at '${f}' is missing the mandatory 'name' configuration (not valid JSON: a value must be a string in double quotes, a number, true, false, null, an object or an array at line 3 column 24)`,
+    ],
     ["missing.properties", undefined, (f: string) => `Cannot read the connector configuration file ${f}: ENOENT`],
   ])(
     "a connector file %s that cannot be used stops startup naming the file, exit code 3, without a stack trace",
@@ -69,6 +83,7 @@ describe("startup errors", () => {
       await pumped;
       expect(output()).toContain(`ERROR Stopping after connector error: ${message(file)}`);
       expect(output()).not.toContain("    at ");
+      expect(output()).not.toContain("Hunter2SecretXyz");
     },
   );
 

@@ -111,6 +111,8 @@ describe("connecting to a secured broker", () => {
       );
       expect(output()).toContain("Caused by: KafkaAccessError: Failed to connect the admin client: ");
       expect(output()).toContain("Authentication failed: Invalid username or password");
+      // opswalk-b: the stop names the refusal it had in hand, here the credentials.
+      expect(output()).toContain("INFO Kafka refused the worker's credentials: stopping the gateway");
       expect(output()).not.toContain("wrong-password");
     },
     30_000,

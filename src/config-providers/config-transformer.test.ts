@@ -111,6 +111,38 @@ describe("resolveConfig", () => {
     expect(secrets.sort()).toEqual(["pw-123", "t0k3n"]);
   });
 
+  // opswalk-b: the start's WARN named "providers" read off values, and found them in quadratic time.
+  test("reports the config key of each reference left as written, once per reference, and no resolved one", async () => {
+    const unresolved: string[] = [];
+    await resolveConfig(
+      {
+        a: "${test:TOKEN} ${test:MISSING} ${unknown:USER}",
+        b: "${test:/etc/app.properties:db.password}",
+        c: "pa$$word ${no-colon}",
+        d: "${test:/no/such/path:db.user}",
+        e: null as unknown as string,
+      },
+      new Map([["test", fake()]]),
+      undefined,
+      (key) => unresolved.push(key),
+    );
+    expect(unresolved).toEqual(["a", "a", "d"]);
+  });
+
+  test("a config of 100,000 references is resolved in one pass: one lookup per path, one report per unresolved reference", async () => {
+    const provider = fake();
+    const unresolved: string[] = [];
+    const config: Record<string, string> = { many: "${test:MISSING}x".repeat(50_000) };
+    for (let i = 0; i < 50_000; i++) config[`k${i}`] = `${"${test:TOKEN}"}${"${vault:v}"}`;
+    const resolved = await resolveConfig(config, new Map([["test", provider]]), undefined, (key) =>
+      unresolved.push(key),
+    );
+    expect(provider.calls).toEqual([["", ["MISSING", "TOKEN"]]]);
+    expect(unresolved.length).toBe(100_000);
+    expect(unresolved.filter((key) => key === "many").length).toBe(50_000);
+    expect(resolved.k49999).toBe("t0k3n${vault:v}");
+  });
+
   // secretcompose: a short value glued to the config's own letters (`t0k3nx9`) is no whole token.
   test("reports the whole value of a key composed around a resolved reference, with its raw text", async () => {
     const reported: [string, string, boolean][] = [];

@@ -163,12 +163,15 @@ export type OnResolved = (value: string, reference: string, composed: boolean) =
 /**
  * `config` with every `${provider:[path:]key}` the providers can resolve replaced by its value.
  * Keys keep their order. `onSecret` receives every resolved value before it is substituted, then
- * every composed value (`OnResolved`).
+ * every composed value (`OnResolved`); `onUnresolved` the config key of each reference left as
+ * written (a provider the worker does not have, a key its provider has no value for), once per
+ * reference, as the one replacing pass meets it.
  */
 export async function resolveConfig(
   config: Config,
   providers: ReadonlyMap<string, ConfigProvider>,
   onSecret: OnResolved = () => {},
+  onUnresolved: (configKey: string) => void = () => {},
 ): Promise<Record<string, string>> {
   const wanted = new Map<string, Map<string, PathLookup>>();
   for (const [configKey, value] of Object.entries(config)) {
@@ -219,7 +222,7 @@ export async function resolveConfig(
   return Object.fromEntries(
     Object.entries(config).map(([configKey, value]) => {
       if (typeof value !== "string") return [configKey, value];
-      const { text, spans } = resolveValue(value, lookup);
+      const { text, spans } = resolveValue(value, lookup, () => onUnresolved(configKey));
       // A value whose resolved parts are all empty or blank (`orders${env:SUFFIX}`, SUFFIX="" or
       // " ") is the config's own text: no secret of `orders`.
       if (resolvedSomething(text, spans) && !isWholeConfigVariable(value)) {
@@ -255,16 +258,23 @@ function resolvedSomething(text: string, spans: readonly number[]): boolean {
   return false;
 }
 
-/** `value` with each reference `lookup` has a value for replaced, and where each such value stands in it (start, end pairs). */
+/**
+ * `value` with each reference `lookup` has a value for replaced, and where each such value stands
+ * in it (start, end pairs); `onUnresolved` is called for each reference it has none for.
+ */
 function resolveValue(
   value: string,
   lookup: (variable: ConfigVariable) => string | undefined,
+  onUnresolved: () => void,
 ): { text: string; spans: number[] } {
   const spans: number[] = [];
   let shift = 0;
   const text = replaceConfigVariables(value, (variable, reference) => {
     const found = lookup(variable);
-    if (found === undefined) return reference;
+    if (found === undefined) {
+      onUnresolved();
+      return reference;
+    }
     spans.push(variable.start + shift, variable.start + shift + found.length);
     shift += found.length - reference.length;
     return found;

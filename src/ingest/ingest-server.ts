@@ -35,7 +35,7 @@ import { clockTimer } from "../util/timer.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import { nativePaths } from "./native-paths.ts";
 import { heldRequest, idleLimited, LISTENER_IDLE_SECONDS, requestIdleSeconds } from "./request-idle-hold.ts";
-import type { IngestRouteTable } from "./route-table.ts";
+import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 import { loadIngestTls } from "./tls/ingest-tls-config.ts";
 import { startTlsFrontEnd } from "./tls/tls-front-end.ts";
 
@@ -129,6 +129,11 @@ export class IngestServer {
 
   /** Opens the configured listeners now, or the default one with the first route. */
   start(): void {
+    if (this.o.listeners !== null && this.o.listeners.length === 0) {
+      this.warnUnreachable(this.o.routes.routes());
+      this.unsubscribe = this.o.routes.onChange((routes) => this.warnUnreachable(routes));
+      return;
+    }
     if (this.o.listeners !== null) {
       this.open();
       return;
@@ -146,6 +151,26 @@ export class IngestServer {
         }
       }
     });
+  }
+
+  /**
+   * `ingest.listeners` empty: nothing serves the routes, so each connector whose route opens gets a
+   * WARN, once while its route stays (an operator who emptied the key to close the port, or copied
+   * a worker file without ingest, would otherwise see it RUNNING and its devices refused).
+   */
+  private readonly warnedUnreachable = new Set<string>();
+
+  private warnUnreachable(routes: readonly IngestRoute[]): void {
+    const present = new Set(routes.map((r) => r.connector));
+    for (const connector of this.warnedUnreachable)
+      if (!present.has(connector)) this.warnedUnreachable.delete(connector);
+    for (const route of routes) {
+      if (this.warnedUnreachable.has(route.connector)) continue;
+      this.warnedUnreachable.add(route.connector);
+      this.o.log.warn(
+        `Ingest connector ${route.connector}: ingest.listeners is empty, so no device can reach its ingest.path ${route.settings.path} (no ingest listener is open; set ingest.listeners to serve it)`,
+      );
+    }
   }
 
   /** The URL of each open listener, with the port actually bound. */

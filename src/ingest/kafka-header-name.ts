@@ -6,6 +6,7 @@
  * ingest.headers.content.type, ingest.headers.receive.timestamp) and by REST Proxy v3 record
  * headers (rest-proxy-v3-fields.ts).
  */
+import { quotedText } from "../util/quoted-text.ts";
 
 /** C0 controls and DEL. */
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
@@ -15,9 +16,4 @@ export function kafkaHeaderNameProblem(name: string): string | undefined {
   if (name.trim() === "") return "a Kafka header name must not be empty or only white space";
   if (CONTROL_CHARACTER.test(name)) return `the Kafka header name ${quotedText(name)} contains a control character`;
   return undefined;
-}
-
-/** `text` quoted with its control characters escaped (JSON's, and DEL, which JSON leaves as is), for a message. */
-export function quotedText(text: string): string {
-  return JSON.stringify(text).replace(/\u007f/g, "\\u007f");
 }

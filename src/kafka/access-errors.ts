@@ -41,10 +41,12 @@ export class KafkaAccessError extends ConnectError {
   override readonly javaClass: string;
   override name = "KafkaAccessError";
   readonly unauthorizedTopics: readonly string[] | undefined;
+  /** The failed TLS handshake's code (TLS_CODE) when this is one (Java's SslAuthenticationException). */
+  readonly tlsCode: string | undefined;
   constructor(
     kafkaError: string,
     message: string,
-    options?: ErrorOptions & { javaClass?: string; unauthorizedTopics?: readonly string[] },
+    options?: ErrorOptions & { javaClass?: string; unauthorizedTopics?: readonly string[]; tlsCode?: string },
   ) {
     super(message, options);
     this.javaClass =
@@ -53,6 +55,7 @@ export class KafkaAccessError extends ConnectError {
         ? javaExceptionClass(kafkaError)
         : "org.apache.kafka.common.errors.AuthenticationException");
     this.unauthorizedTopics = options?.unauthorizedTopics;
+    this.tlsCode = options?.tlsCode;
   }
 }
 
@@ -143,11 +146,63 @@ export function tlsFailure(what: string, error: unknown): KafkaAccessError | und
   return new KafkaAccessError(
     "",
     `${what}: SSL handshake failed (${found.code}: ${found.message})${hintFor(found.code)}`,
-    {
-      cause: error,
-      javaClass: SSL_AUTHENTICATION,
-    },
+    { cause: error, javaClass: SSL_AUTHENTICATION, tlsCode: found.code },
   );
+}
+
+/**
+ * A chain the worker's trust store does not reach (Node's verification codes): a self-signed
+ * certificate, an issuer it does not hold, a signature that does not verify, a CA it does not trust.
+ */
+const UNTRUSTED_CERTIFICATE =
+  /^(\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE|CERT_REJECTED|CERT_CHAIN_TOO_LONG)$/;
+const OUT_OF_DATE_CERTIFICATE = /^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/;
+/** The broker's alerts about the worker's certificate: PEER_REFUSED_CERTIFICATE, or one it found expired, revoked, denied. */
+const PEER_REFUSED_WORKER_CERTIFICATE =
+  /ALERT_(CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
+const AUTHENTICATION_ERRORS: ReadonlySet<string> = new Set([
+  "SASL_AUTHENTICATION_FAILED",
+  "UNSUPPORTED_SASL_MECHANISM",
+  "ILLEGAL_SASL_STATE",
+]);
+
+/** Why the TLS handshake that failed with `code` failed, as the stop says it. */
+function tlsReason(code: string): string {
+  if (code === NOT_TLS) return "Kafka did not answer the worker in TLS";
+  if (PEER_REFUSED_CERTIFICATE.test(code) || PEER_REFUSED_WORKER_CERTIFICATE.test(code))
+    return "Kafka refused the worker's certificate";
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH")
+    return "Kafka's certificate does not name the host the worker connected to";
+  if (OUT_OF_DATE_CERTIFICATE.test(code)) return "Kafka's certificate has expired or is not yet valid";
+  if (UNTRUSTED_CERTIFICATE.test(code)) return "Kafka's certificate is not trusted by the worker's trust store";
+  return `the TLS handshake with Kafka failed (${code})`;
+}
+
+/** The first KafkaAccessError in `error` or its causes. */
+function accessErrorIn(error: unknown): KafkaAccessError | undefined {
+  let e = error;
+  for (let depth = 0; depth < 8 && e instanceof Error; depth++) {
+    if (e instanceof KafkaAccessError) return e;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Why Kafka refused the worker, as the stop it causes says it (main.ts), read off the refusal in
+ * hand (`error`, KafkaReachability's onRefused) as the adapters classified it: a TLS handshake the
+ * worker failed (SslAuthenticationException), by its code; else the credentials (a SASL failure) or
+ * the access (an authorization failure, named) the broker refused.
+ */
+export function refusalReason(error: unknown): string {
+  const refusal = accessErrorIn(error);
+  if (refusal?.javaClass === SSL_AUTHENTICATION && refusal.tlsCode !== undefined) return tlsReason(refusal.tlsCode);
+  const kafkaError = kafkaErrorOf(refusal ?? error);
+  if (kafkaError !== undefined && AUTHENTICATION_ERRORS.has(kafkaError))
+    return "Kafka refused the worker's credentials";
+  if (kafkaError !== undefined && ACCESS_ERRORS.has(kafkaError))
+    return `Kafka denied the worker access (${kafkaError})`;
+  return "Kafka refused the worker's credentials or access";
 }
 
 /**

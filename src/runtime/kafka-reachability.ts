@@ -4,8 +4,8 @@
  * keeps probing with backoff (1 s doubling to 30 s) and logs when it connects. `GET /` reports
  * the cluster id once known, `/health` says when Kafka has not been reached. Created by app.ts.
  *
- * A broker that answers but refuses the worker's credentials (or denies it the cluster), or shows a
- * certificate the worker's trust store does not trust (Java's SslAuthenticationException), is no
+ * A broker that answers but refuses the worker's credentials (or denies it the cluster), or with
+ * which the TLS handshake fails (Java's SslAuthenticationException: a certificate not trusted, …), is no
  * uplink coming later: Connect fails to start then ("Failed to connect to and describe Kafka
  * cluster"). Until the cluster was first reached, such a refusal stops probing and goes to
  * `onRefused` (main.ts stops the gateway with it); once it was reached, it is an outage like any.
@@ -33,7 +33,7 @@ export interface KafkaReachabilityOptions {
   /** Longest wait for one lookup. */
   readonly lookupTimeoutMs?: number;
   readonly setTimer?: (run: () => void, ms: number) => { cancel(): void };
-  /** A lookup refused for the worker's credentials before the cluster was ever reached. */
+  /** A lookup refused (the worker's credentials or access, or a TLS handshake) before the cluster was ever reached. */
   readonly onRefused?: (error: unknown) => void;
 }
 
@@ -193,7 +193,7 @@ interface BrokerAnswer {
   readonly answer: Promise<string>;
 }
 
-/** The broker refused the worker's credentials, or its certificate failed the worker's trust store (TLS). */
+/** The broker refused the worker (its credentials or access), or the TLS handshake with it failed (access-errors.ts). */
 function refused(error: unknown): boolean {
   return error instanceof KafkaAccessError || isAccessError(kafkaErrorOf(error));
 }

@@ -305,3 +305,12 @@ test("the history keeps every value one resolution reports, however many", async
   await resolve({ topics: Array.from({ length: 9 }, (_, i) => `\${env:P}t${i}`).join(",") });
   expect(held.redact("topic pz9qt0 failed, pz9qt8 too")).toBe(`topic ${HIDDEN} failed, ${HIDDEN} too`);
 });
+
+// opswalk-c P3-5: heldResolution dropped the third argument, so a held resolution reported no unresolved reference.
+test("heldResolution passes each unresolved reference's config key on", async () => {
+  const unresolved: string[] = [];
+  const resolution = heldResolution(new LogManager({ sink: () => {} }), resolver);
+  await resolution.resolveConfig({ "ingest.path": "${env:NOT_SET}" }, undefined, (key) => unresolved.push(key));
+  resolution.release();
+  expect(unresolved).toEqual(["ingest.path"]);
+});

@@ -59,8 +59,15 @@ function elementsOf(value: string): string[] {
  */
 export type OnValue = (value: string, composed?: boolean) => void;
 
-/** Resolves provider references in a config; `onValue` receives what it resolved. */
-export type ResolveConfig = (config: Config, onValue?: OnValue) => Promise<Config>;
+/**
+ * Resolves provider references in a config; `onValue` receives what it resolved, `onUnresolved`
+ * the config key of each reference it left as written (config-transformer.ts resolveConfig).
+ */
+export type ResolveConfig = (
+  config: Config,
+  onValue?: OnValue,
+  onUnresolved?: (configKey: string) => void,
+) => Promise<Config>;
 
 /**
  * The ResolveConfig of a worker's providers (config-transformer.ts); `remember` sees each value
@@ -71,12 +78,17 @@ export function resolvingWith(
   providers: ReadonlyMap<string, ConfigProvider>,
   remember?: (value: string, reference: string, resolved: Required<Remembered>) => void,
 ): ResolveConfig {
-  return (config, onValue) => {
+  return (config, onValue, onUnresolved) => {
     const resolution = {};
-    return resolveConfig(config, providers, (value, reference, composed) => {
-      remember?.(value, reference, { hidden: secretsOf(value, composed), resolution });
-      onValue?.(value, composed);
-    });
+    return resolveConfig(
+      config,
+      providers,
+      (value, reference, composed) => {
+        remember?.(value, reference, { hidden: secretsOf(value, composed), resolution });
+        onValue?.(value, composed);
+      },
+      onUnresolved,
+    );
   };
 }
 
@@ -110,12 +122,16 @@ export function heldResolution(
   const releases: (() => void)[] = [];
   let released = false;
   return {
-    resolveConfig: (config, onValue) =>
-      resolveConfig(config, (value, composed) => {
-        // One resolved after `release` (a provider answering past validation's timeout) was held for good.
-        if (!released) releases.push(logs.holdSecrets(secretsOf(value, composed)));
-        onValue?.(value, composed);
-      }),
+    resolveConfig: (config, onValue, onUnresolved) =>
+      resolveConfig(
+        config,
+        (value, composed) => {
+          // One resolved after `release` (a provider answering past validation's timeout) was held for good.
+          if (!released) releases.push(logs.holdSecrets(secretsOf(value, composed)));
+          onValue?.(value, composed);
+        },
+        onUnresolved,
+      ),
     release: () => {
       released = true;
       for (const release of releases.splice(0)) release();

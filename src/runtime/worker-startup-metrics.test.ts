@@ -49,4 +49,17 @@ describe("WorkerStartupMetrics", () => {
     wrapped.onFailure("c", new Error("x"));
     expect(seen).toEqual(["up", "down"]);
   });
+
+  // opswalk-c P3-5: the wrapping resolutions dropped the third argument (the config key of each unresolved reference).
+  test("a connector's and a task's resolution pass each unresolved reference's config key on", async () => {
+    const m = new WorkerStartupMetrics();
+    const unresolving = async (c: Record<string, string>, _onValue?: unknown, onUnresolved?: (key: string) => void) => {
+      onUnresolved?.("topic");
+      return c;
+    };
+    const keys: string[] = [];
+    await m.connector(connectorListener(), unresolving).resolveConfig({}, undefined, (key) => keys.push(`c:${key}`));
+    await m.taskBuild(unresolving).resolveConfig({}, undefined, (key) => keys.push(`t:${key}`));
+    expect(keys).toEqual(["c:topic", "t:topic"]);
+  });
 });

@@ -95,8 +95,8 @@ export class WorkerStartupMetrics {
 function resolutionOf(resolveConfig: ResolveConfig): { resolveConfig: ResolveConfig; readonly failed: boolean } {
   const state: { failed: boolean; resolveConfig: ResolveConfig } = {
     failed: false,
-    resolveConfig: (config, onValue) =>
-      resolveConfig(config, onValue).catch((error: unknown) => {
+    resolveConfig: (config, onValue, onUnresolved) =>
+      resolveConfig(config, onValue, onUnresolved).catch((error: unknown) => {
         state.failed = true;
         throw error;
       }),

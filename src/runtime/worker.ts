@@ -10,6 +10,7 @@
 import type { Config } from "../api/connector.ts";
 import { clientProperties } from "../client-properties.ts";
 import { providedKeys } from "../config-providers/config-transformer.ts";
+import { unresolvedReferencesWarning } from "../config-providers/unresolved-references.ts";
 import {
   type ConnectorClientConfigOverridePolicy,
   connectorClientOverrides,
@@ -204,11 +205,16 @@ export class Worker {
     let wc: WorkerConnector;
     // The provider values it runs with stay hidden from the logs until it stops.
     const resolved = new ReportedValues();
-    const start = this.startups.connector(listener, (c) => this.deps.resolveConfig(c, resolved.onValue));
+    const unresolvedKeys = new Set<string>();
+    const start = this.startups.connector(listener, (c) =>
+      this.deps.resolveConfig(c, resolved.onValue, (key) => unresolvedKeys.add(key)),
+    );
     listener = start.listener;
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
       const config = await start.resolveConfig(rawConfig);
+      const unresolved = unresolvedReferencesWarning(name, unresolvedKeys);
+      if (unresolved !== undefined) log.warn(unresolved);
       if (descriptor.type === "source") {
         // Connect's SourceConnectorConfig parses the topic.creation.* groups (when the worker
         // creates topics) before the offset store checks the producer's overrides.

@@ -8,12 +8,13 @@ import { memberPathSegments } from "../../api/data/json-member-path.ts";
 import { jsonPathProblem } from "../../api/data/json-path-problem.ts";
 import { isHeaderName } from "../../http/header-value.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
-import { kafkaHeaderNameProblem, quotedText } from "../../ingest/kafka-header-name.ts";
+import { kafkaHeaderNameProblem } from "../../ingest/kafka-header-name.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { invalidValue } from "../../util/invalid-value.ts";
+import { quotedText } from "../../util/quoted-text.ts";
 import { allowlistSource, isCredentialHeader } from "./credential-headers.ts";
 import { ingestLimitsConfigDef } from "./limits-config.ts";
 

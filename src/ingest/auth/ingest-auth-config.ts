@@ -111,7 +111,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.atLeast(MIN_JWKS_COOLDOWN_MS)],
   }),
   "ingest.auth.basic.credentials.file": key.string({
-    doc: "File of user:hash lines for basic authentication, as for the REST API (argon2 or bcrypt hashes from Bun.password.hash; plaintext is refused). Read at validation (a file that cannot be read, a malformed line, a plaintext password or a weak hash is an error on this key) and at connector start.",
+    doc: "File of user:hash lines for basic authentication, as for the REST API (argon2 or bcrypt hashes, as `gateway hash-password` makes them; plaintext is refused). Read at validation (a file that cannot be read, a malformed line, a plaintext password or a weak hash is an error on this key) and at connector start.",
     default: null,
     importance: "HIGH",
     group: GROUP,

@@ -137,6 +137,7 @@ function accessFailureCopy(error: KafkaAccessError): KafkaAccessError {
     cause: error.cause,
     javaClass: error.javaClass,
     ...(error.unauthorizedTopics ? { unauthorizedTopics: error.unauthorizedTopics } : {}),
+    ...(error.tlsCode ? { tlsCode: error.tlsCode } : {}),
   });
   return withKafkaError(copy, kafkaError);
 }

@@ -217,7 +217,7 @@ describe("restAuthenticationOptions", () => {
         [
           "rest.authentication.basic.credentials.file",
           [
-            `Invalid value ${path} for configuration rest.authentication.basic.credentials.file: line 2: the password of user "bob" is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with Bun.password.hash)`,
+            `Invalid value ${path} for configuration rest.authentication.basic.credentials.file: line 2: the password of user "bob" is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with gateway hash-password)`,
           ],
         ],
       ]);

@@ -54,7 +54,7 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.listOf(REST_AUTHENTICATION_SCHEMES)],
   }),
   "rest.authentication.basic.credentials.file": key.string({
-    doc: "File of user:hash lines (# starts a comment) for basic authentication. Hashes are argon2 or bcrypt strings as Bun.password.hash makes them ($argon2id$…, $2b$…); plaintext passwords are refused. Read at startup.",
+    doc: "File of user:hash lines (# starts a comment) for basic authentication. Hashes are argon2 or bcrypt strings as `gateway hash-password` makes them ($argon2id$…, $2b$…); plaintext passwords are refused. Read at startup.",
     default: null,
     importance: "HIGH",
     group: GROUP,

@@ -80,7 +80,7 @@ function parseEntries(text: string, { quoteUsers }: CredentialsMessages): Entry[
     }
     if (!ARGON2.test(hash) && !BCRYPT.test(hash)) {
       throw new ConfigError(
-        `${at}: the password${ofUser} is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with Bun.password.hash)`,
+        `${at}: the password${ofUser} is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with gateway hash-password)`,
       );
     }
     entries.set(user, { user, hash, line: index + 1 });

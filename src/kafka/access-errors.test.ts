@@ -1,0 +1,68 @@
+import { describe, expect, test } from "bun:test";
+import { accessFailure, refusalReason, tlsFailure } from "./access-errors.ts";
+
+const ADMIN = "Failed to connect the admin client";
+
+/** A socket error as Bun gives a failed handshake, with its code. */
+function socketError(code: string): Error {
+  return Object.assign(new Error(`handshake: ${code}`), { code });
+}
+
+// opswalk-b: the stop said "credentials, or certificate" whatever the broker refused; opswalk-c: any other TLS failure
+// (a protocol version or cipher the broker does not share, an expired certificate) said "not trusted by the trust store".
+describe("refusalReason", () => {
+  const UNTRUSTED = "Kafka's certificate is not trusted by the worker's trust store";
+  const REFUSED_CERTIFICATE = "Kafka refused the worker's certificate";
+  test.each([
+    ["SELF_SIGNED_CERT_IN_CHAIN", UNTRUSTED],
+    ["DEPTH_ZERO_SELF_SIGNED_CERT", UNTRUSTED],
+    ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", UNTRUSTED],
+    ["UNABLE_TO_GET_ISSUER_CERT_LOCALLY", UNTRUSTED],
+    ["CERT_UNTRUSTED", UNTRUSTED],
+    ["CERT_SIGNATURE_FAILURE", UNTRUSTED],
+    ["CERT_HAS_EXPIRED", "Kafka's certificate has expired or is not yet valid"],
+    ["CERT_NOT_YET_VALID", "Kafka's certificate has expired or is not yet valid"],
+    ["ERR_TLS_CERT_ALTNAME_INVALID", "Kafka's certificate does not name the host the worker connected to"],
+    ["ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", REFUSED_CERTIFICATE],
+    ["ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED", REFUSED_CERTIFICATE],
+    ["ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED", REFUSED_CERTIFICATE],
+    ["ERR_SSL_TLSV1_ALERT_ACCESS_DENIED", REFUSED_CERTIFICATE],
+    ["ERR_SSL_WRONG_VERSION_NUMBER", "Kafka did not answer the worker in TLS"],
+    [
+      "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
+      "the TLS handshake with Kafka failed (ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION)",
+    ],
+    [
+      "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+      "the TLS handshake with Kafka failed (ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE)",
+    ],
+    ["CERT_REVOKED", "the TLS handshake with Kafka failed (CERT_REVOKED)"],
+  ])("a TLS handshake failed with %s: %s", (code, reason) => {
+    expect(refusalReason(tlsFailure(ADMIN, socketError(code)))).toBe(reason);
+  });
+
+  test("the refusal is read off the adapter's classification, also as the cause of a wrapper", () => {
+    const refusal = tlsFailure(ADMIN, socketError("CERT_HAS_EXPIRED"));
+    expect(refusalReason(new Error("wrapper", { cause: refusal }))).toBe(
+      "Kafka's certificate has expired or is not yet valid",
+    );
+  });
+
+  test.each(["SASL_AUTHENTICATION_FAILED", "UNSUPPORTED_SASL_MECHANISM", "ILLEGAL_SASL_STATE"])(
+    "the broker answered %s: the worker's credentials",
+    (kafkaError) => {
+      expect(refusalReason(accessFailure(ADMIN, kafkaError, "Authentication failed", new Error("library error")))).toBe(
+        "Kafka refused the worker's credentials",
+      );
+    },
+  );
+
+  test.each(["CLUSTER_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED"])(
+    "the broker answered %s: the worker's access, named",
+    (kafkaError) => {
+      expect(refusalReason(accessFailure(ADMIN, kafkaError, "Not authorized", new Error("library error")))).toBe(
+        `Kafka denied the worker access (${kafkaError})`,
+      );
+    },
+  );
+});
