@@ -284,13 +284,14 @@ export async function startOwnBroker(
         await Bun.write(join(stateDir, "broker.pid"), String(pid));
         if (await ready(started, logFrom)) return;
         const logged = await loggedSince(logFrom);
-        const errors = logged.split("\n").filter((l) => /\] (ERROR|FATAL) |Exception: /.test(l));
-        const what = `the restarted broker exited (code ${started.exitCode}) before it started; its errors:\n${errors.slice(-12).join("\n")}`;
+        const errors = new Set(logged.split("\n").filter((l) => /\] (ERROR|FATAL) |Exception: /.test(l)));
+        const what = `the restarted broker exited (code ${started.exitCode}) before it started; its errors:\n${[...errors].slice(-8).join("\n")}`;
         if (attempt === 3) throw new Error(`${what}\n(3 attempts)`);
-        console.error(`${what}\nstarting it again`);
         // A listener's port taken while the broker was down (a connection's local port: the broker's ports are in the
         // ephemeral range) is free again once that connection ends; the broker comes back on the same ports.
-        if (logged.includes("Address already in use")) {
+        const portTaken = logged.includes("Address already in use");
+        console.error(`${what}\nstarting it again${portTaken ? " once its ports are free" : ""}`);
+        if (portTaken) {
           const ports = [...readFileSync(join(stateDir, "ports"), "utf8").matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
           await waitFor(async () => (await Promise.all(ports.map(portFree))).every(Boolean), {
             timeoutMs: 60_000,
