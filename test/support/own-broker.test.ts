@@ -4,18 +4,12 @@
  */
 import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { startOwnBroker } from "./own-broker.ts";
+import { holding } from "./tcp-forwarder.ts";
 import { tempDir } from "./temp-dir.ts";
 import { waitFor } from "./wait-for.ts";
-
-/** A server holding 127.0.0.1:`port`, and its close. */
-async function holding(port: number): Promise<{ release: () => Promise<void> }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return { release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** Whether 127.0.0.1:`port` accepts a connection. */
 function accepts(port: number): Promise<boolean> {
