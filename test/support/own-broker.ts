@@ -9,8 +9,8 @@
  */
 
 import { afterAll, onTestFinished } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
-import { connect } from "node:net";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { REPO, readUpTo } from "./kafka.ts";
@@ -52,6 +52,24 @@ export async function exited(pid: number): Promise<void> {
     },
     { timeoutMs: 60_000, what: `broker ${pid} to exit` },
   );
+}
+
+/** Whether nothing holds 127.0.0.1:`port` (a listener of this test may bind it). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** The size of `path` in bytes, 0 when it is not there. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 function portOpen(hostPort: string): Promise<boolean> {
@@ -200,10 +218,23 @@ export async function startOwnBroker(
     .filter((a) => a !== "");
   const client = () => new Kafka({ clientId: "own-broker-test", brokers: [bootstrap], logLevel: logLevel.NOTHING });
 
-  /** Ready; false when the process `started` exited first (a restarted JVM that failed its start). */
-  const ready = async (started?: { readonly exitCode: number | null }) => {
-    const gone = () => started !== undefined && started.exitCode !== null;
-    await waitFor(async () => gone() || (await portOpen(bootstrap)), { timeoutMs: 120_000, what: "the broker's port" });
+  const brokerLog = join(stateDir, "broker.log");
+  /** What the broker logged since byte `from` of its log (broker.log, which every start appends to). */
+  const loggedSince = (from: number) => Bun.file(brokerLog).slice(from).text();
+
+  /**
+   * Ready; false when the process `started` exited first (a restarted JVM that failed its start). A restarted broker
+   * answers on its PLAINTEXT listener before it has bound its other listeners, and exits when one of those ports was
+   * taken (ci169: the MTLS port, which a connection got as its local port while the broker was down): it is ready once
+   * it logged "Kafka Server started" since `logFrom` (as scripts/kafka's start judges), not when the first port answers.
+   */
+  const ready = async (started: { readonly exitCode: number | null }, logFrom: number) => {
+    const gone = () => started.exitCode !== null;
+    await waitFor(
+      async () =>
+        gone() || ((await loggedSince(logFrom)).includes("Kafka Server started") && (await portOpen(bootstrap))),
+      { timeoutMs: 120_000, what: "the broker's start" },
+    );
     const admin = client().admin();
     await waitFor(
       async () => {
@@ -241,16 +272,32 @@ export async function startOwnBroker(
       // A restarted broker has been seen to exit during its start on a loaded machine (CI17: its JVM
       // shut down, the test waited 120 s on a refused port): it is started again, its log shown.
       for (let attempt = 1; ; attempt++) {
-        const log = join(stateDir, "stdout-restart.log");
-        const started = Bun.spawn(cmdline, { env, stdout: Bun.file(log), stderr: "inherit", stdin: "ignore" });
+        const logFrom = sizeOf(brokerLog);
+        const started = Bun.spawn(cmdline, {
+          env,
+          stdout: Bun.file(join(stateDir, "stdout-restart.log")),
+          stderr: "inherit",
+          stdin: "ignore",
+        });
         pid = started.pid;
         alive = true;
         await Bun.write(join(stateDir, "broker.pid"), String(pid));
-        if (await ready(started)) return;
-        const tail = readFileSync(log, "utf8").split("\n").slice(-30).join("\n");
-        const what = `the restarted broker exited (code ${started.exitCode}) before it answered; its log ends:\n${tail}`;
+        if (await ready(started, logFrom)) return;
+        const logged = await loggedSince(logFrom);
+        const errors = new Set(logged.split("\n").filter((l) => /\] (ERROR|FATAL) |Exception: /.test(l)));
+        const what = `the restarted broker exited (code ${started.exitCode}) before it started; its errors:\n${[...errors].slice(-8).join("\n")}`;
         if (attempt === 3) throw new Error(`${what}\n(3 attempts)`);
-        console.error(`${what}\nstarting it again`);
+        // A listener's port taken while the broker was down (a connection's local port: the broker's ports are in the
+        // ephemeral range) is free again once that connection ends; the broker comes back on the same ports.
+        const portTaken = logged.includes("Address already in use");
+        console.error(`${what}\nstarting it again${portTaken ? " once its ports are free" : ""}`);
+        if (portTaken) {
+          const ports = [...readFileSync(join(stateDir, "ports"), "utf8").matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
+          await waitFor(async () => (await Promise.all(ports.map(portFree))).every(Boolean), {
+            timeoutMs: 60_000,
+            what: `the restarted broker's ports ${ports.join(", ")} to be free`,
+          });
+        }
       }
     },
     // The state dir goes with the test: no controlled shutdown to wait for (seconds on a busy

@@ -1,14 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { connect, createServer } from "node:net";
-import { closedPort, listenOn, tcpCutter, tcpForwarder } from "./tcp-forwarder.ts";
+import { closedPort, holding, listenOn, tcpCutter, tcpForwarder } from "./tcp-forwarder.ts";
 import { waitFor } from "./wait-for.ts";
-
-/** A server holding 127.0.0.1:`port` (what took a stopped broker's port meanwhile), and its close. */
-async function holding(port: number): Promise<{ release: () => Promise<void> }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return { release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** Whether a connection to `port` is accepted and then closed by the other end (true), or fails (false). */
 function cutOnConnect(port: number): Promise<boolean> {

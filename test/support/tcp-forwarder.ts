@@ -3,7 +3,7 @@
  * (Kafka not reached, and the test sees each try), and a TCP forwarder that later listens there and
  * passes every connection to `target` ("host:port"): "Kafka comes back" for a client pointed at
  * the port; the forwarder also says which Kafka clients came through it. Both wait for their port while something else
- * holds it (`listenOn`).
+ * holds it (`listenOn`); `holding` is such a something else.
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { requestHeaderOf } from "./recording-broker.ts";
@@ -49,6 +49,13 @@ export async function listenOn(server: Server, port: number, waitMs = PORT_WAIT_
       await new Promise((resolve) => setTimeout(resolve, PORT_RETRY_MS));
     }
   }
+}
+
+/** A server holding 127.0.0.1:`port` (what takes a stopped broker's port meanwhile), and its release. */
+export async function holding(port: number): Promise<{ release: () => Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** A loopback port that was free a moment ago: connecting to it is refused until something listens. */
