@@ -10,7 +10,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { spawnGateway, startGateway } from "./support/gateway.ts";
+import { basicAuthWorker, spawnGateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -39,12 +39,7 @@ describe("basic authentication", () => {
       writeFileSync(dir.file("credentials"), await credentials());
       const { proc, output, pumped } = spawnGateway({
         dir: dir.path,
-        worker: {
-          "bootstrap.servers": kafka.bootstrap,
-          "data.dir": dir.file("data"),
-          "rest.authentication": "basic",
-          "rest.authentication.basic.credentials.file": dir.file("credentials"),
-        },
+        worker: basicAuthWorker(kafka.bootstrap, dir),
       });
       expect(await proc.exited).toBe(1);
       await pumped;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
+import { basicAuthWorker, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -18,12 +18,7 @@ describe("REST request log", () => {
     writeFileSync(dir.file("credentials"), `ops:${await Bun.password.hash("op-password-1", "bcrypt")}\n`);
     await using gw = await startGateway({
       dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "rest.authentication": "basic",
-        "rest.authentication.basic.credentials.file": dir.file("credentials"),
-      },
+      worker: basicAuthWorker(kafka.bootstrap, dir),
     });
     const authorization = `Basic ${btoa("ops:op-password-1")}`;
     const headers = { Authorization: authorization, "User-Agent": "curl/8.0" };

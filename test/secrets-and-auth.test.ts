@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { gatewayCommand, startGateway } from "./support/gateway.ts";
+import { basicAuthWorker, gatewayCommand, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, saslWorker, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -148,13 +148,7 @@ describe("REST authentication", () => {
     writeFileSync(dir.file("credentials"), `# operators\nops:${hash}\n`);
     await using gw = await startGateway({
       dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "rest.authentication": "basic",
-        "rest.authentication.basic.credentials.file": dir.file("credentials"),
-        "admin.listeners": "http://127.0.0.1:0",
-      },
+      worker: { ...basicAuthWorker(kafka.bootstrap, dir), "admin.listeners": "http://127.0.0.1:0" },
     });
     const anonymous = await fetch(`${gw.url}/connectors`);
     expect(anonymous.status).toBe(401);

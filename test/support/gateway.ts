@@ -206,6 +206,19 @@ async function exitWithin(proc: { readonly exited: Promise<number> }, limitMs: n
 export const INGEST_WORKER = { "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "1000" };
 
 /**
+ * Worker keys of a gateway on `bootstrap` with its data under `dir` and its admin API behind basic authentication,
+ * the credentials file `dir`/credentials (the test writes it).
+ */
+export function basicAuthWorker(bootstrap: string, dir: TempDir): Record<string, string> {
+  return {
+    "bootstrap.servers": bootstrap,
+    "data.dir": dir.file("data"),
+    "rest.authentication": "basic",
+    "rest.authentication.basic.credentials.file": dir.file("credentials"),
+  };
+}
+
+/**
  * A gateway of its own on the suite's broker, its data in `dir` (it can be restarted on it), with a
  * plain ingest listener on a free port, and that listener's URL. `worker`: more keys, or other
  * values for these (another broker's `bootstrap.servers`…).
