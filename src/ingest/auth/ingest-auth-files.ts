@@ -51,21 +51,30 @@ export function publicKeyProblem(pem: string): string | undefined {
 }
 
 /**
+ * The public key file the start reads: jwt among the methods and the key set; with a JWKS URL too,
+ * validateIngestAuth refuses the pair and the file is not read, as at start.
+ */
+function verifierKeyPath(config: IngestAuthConfig): string | undefined {
+  const path = config[PUBLIC_KEY];
+  return config["ingest.auth.methods"].includes("jwt") && path && !config["ingest.auth.jwt.jwks.url"]
+    ? path
+    : undefined;
+}
+
+/**
  * Problems of the auth files the start would refuse (descriptor `validate`). A credentials-file
  * problem gives line numbers only: the path may name any file the gateway can read.
  */
 export function ingestAuthFileProblems(config: IngestAuthConfig): ConfigProblem[] {
-  const methods = new Set(config["ingest.auth.methods"]);
   const out: ConfigProblem[] = [];
-  const pemPath = config[PUBLIC_KEY];
-  // With a JWKS URL too, validateIngestAuth refuses the pair; the file is not read then, as at start.
-  if (methods.has("jwt") && pemPath && !config["ingest.auth.jwt.jwks.url"]) {
+  const pemPath = verifierKeyPath(config);
+  if (pemPath !== undefined) {
     const read = readPublicKeyFile(pemPath);
     const problem = "problem" in read ? read.problem : publicKeyProblem(read.pem);
     if (problem !== undefined) out.push({ key: PUBLIC_KEY, message: problem });
   }
   const credentials = config[CREDENTIALS];
-  if (methods.has("basic") && credentials) {
+  if (config["ingest.auth.methods"].includes("basic") && credentials) {
     try {
       loadCredentialsFile(credentials, { quoteUsers: false });
     } catch (error) {
@@ -78,8 +87,8 @@ export function ingestAuthFileProblems(config: IngestAuthConfig): ConfigProblem[
 
 /** A private key where the verifier's public key belongs (descriptor `validationOnly`). */
 export function privateVerifierKeyProblems(config: IngestAuthConfig): ConfigProblem[] {
-  const pemPath = config[PUBLIC_KEY];
-  if (!config["ingest.auth.methods"].includes("jwt") || !pemPath || config["ingest.auth.jwt.jwks.url"]) return [];
+  const pemPath = verifierKeyPath(config);
+  if (pemPath === undefined) return [];
   const read = readPublicKeyFile(pemPath);
   if ("problem" in read || !isPrivateKey(read.pem)) return [];
   return [
