@@ -14,14 +14,14 @@
  * (an opaque CURSOR page of them compared as instants). A numeric date with the year last (`01/02/2024`,
  * `01.02.2024`, `01-02-2024`) is read as Date.parse reads it, month first (January 2), where much of the
  * world means day first: page-warnings.ts says so (hasYearLastDate), and castorm's pattern key
- * (`dd/MM/yyyy`) reads it day first (timestamp-reader.ts). An ISO-8601 date and time
- * followed by a zone after a space (`2024-01-02T03:04:05 UTC`, `… GMT`, `… Z`, `… +02:00`, `… +2`) is read as the
- * same text with a space for the `T` (Date.parse reads that form only); one with an offset of hours
- * alone right after the time (`2024-01-02T03:04:05+01`, as Java's OffsetDateTime.parse reads it) as
- * the offset with `:00`, as the same text with a space for the `T` is read. A text without a zone is read in `zone` instead when
+ * (`dd/MM/yyyy`) reads it day first (timestamp-reader.ts). An ISO-8601 date and time with a `T`
+ * and no white space is read exactly as Java reads it (iso-date-time.ts). One followed by a zone after
+ * a space (`2024-01-02T03:04:05 UTC`, `… GMT`, `… Z`, `… +02:00`, `… +2`) is read as the
+ * same text with a space for the `T` (Date.parse reads that form only). A text without a zone is read in `zone` instead when
  * one is given (castorm's `http.response.record.timestamp.parser.zone`, timestamp-reader.ts).
  * Used by offsets.ts, timestamp-reader.ts and page-warnings.ts.
  */
+import { isoDateTimeNanos } from "./iso-date-time.ts";
 import type { OffsetValue } from "./offsets.ts";
 import { instantOfLocal, UTC, type Zone } from "./zone-id.ts";
 
@@ -46,11 +46,6 @@ const MONTH =
 const YEAR_LAST = /(?<![\d./-])\d{1,2}([-/.])\d{1,2}\1\d{4,}(?!\d)/;
 /** An ISO-8601 date, `T`, a time of day and, after white space, more (a zone): Date.parse reads it with a space for the `T`. */
 const T_BEFORE_SPACED_ZONE = /^(\s*\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?\s+\S)/i;
-/**
- * An ISO-8601 date, `T`, a time of day and an offset of hours alone (`…T03:04:05+01`, which Java's
- * OffsetDateTime.parse reads): Date.parse reads it only with the minutes, `+01:00`.
- */
-const T_HOURS_OFFSET = /^(\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?[+-]\d{2})$/i;
 /** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
 const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
 
@@ -105,10 +100,12 @@ export function epochNanos(value: OffsetValue, zone: Zone = UTC): bigint | null 
     const ms = Math.abs(value) < 1e11 ? value * 1000 : value;
     return BigInt(Math.trunc(ms)) * NS_PER_MS;
   }
+  const iso = isoDateTimeNanos(given, zone);
+  if (iso !== undefined) return iso;
   const text = given.includes("[") ? (REGION_AFTER_OFFSET.exec(given)?.[1] ?? given) : given;
   const timeFraction = TIME_FRACTION.exec(text);
   const unfractioned = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
-  const whole = unfractioned.replace(T_BEFORE_SPACED_ZONE, "$1 $2").replace(T_HOURS_OFFSET, "$1:00");
+  const whole = unfractioned.replace(T_BEFORE_SPACED_ZONE, "$1 $2");
   const zoneless = ZONELESS.exec(whole);
   if (!zoneless && !(YEAR.test(whole) && MONTH.test(whole))) return null;
   if (!calendarDate(whole)) return null;

@@ -46,6 +46,7 @@ import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus }
 import { FinalOffset } from "./final-offset.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
 import { inertOffsetKeysWarning } from "./inert-offset-keys.ts";
+import { epochNanos } from "./instant.ts";
 import { type Migration, migrationEntries, storedOffset } from "./offset-key-migration.ts";
 import { withOffset } from "./offset-template.ts";
 import { type OffsetValue, PARTITION_URL, type Seen } from "./offsets.ts";
@@ -175,7 +176,21 @@ export class HttpSourceTask implements SourceTask {
     this.offsetSeen = r.offsetSeen;
     this.run = r.run;
     if (r.note) this.log[r.note.level](r.note.text);
+    if (stored !== null) this.warnUntimedOffset();
     this.due = firstPoll(this.schedule, now, r);
+  }
+
+  /**
+   * TIMESTAMP from a stored offset that is no timestamp (a text an earlier release read, such as
+   * `…T24:00Z` or `…,5Z`, which Java refuses): every record with a timestamp is after it, so the
+   * first poll delivers what the API answers, possibly again, and its newest record becomes the offset.
+   */
+  private warnUntimedOffset(): void {
+    const { mode, instant = epochNanos, instantForm = "ISO-8601 or epoch" } = this.pageOptions;
+    if (mode !== "TIMESTAMP" || this.offset === null || this.offset === "" || instant(this.offset) !== null) return;
+    this.log.warn(
+      `The stored offset ${JSON.stringify(String(this.offset).slice(0, 40))} is no timestamp (${instantForm}): every record with a timestamp is after it, so the next poll delivers the records the API answers (some possibly again) and the newest of them becomes the offset`,
+    );
   }
 
   /**

@@ -1,0 +1,101 @@
+/**
+ * An ISO-8601 date and time with a `T` (`2024-01-02T03:04:05.123+01:00`) read exactly as Java 17
+ * reads it: OffsetDateTime.parse (ISO_OFFSET_DATE_TIME), ZonedDateTime.parse for a region in brackets
+ * after the offset (`…+01:00[Europe/Paris]`, the offset names the instant), Instant.parse (which
+ * alone reads `T24:00:00Z`, the next day's start, and the leap second `T23:59:60Z`, read as `:59`), and
+ * LocalDateTime.parse for a text without a zone, read in castorm's parser zone (UTC unless set).
+ * One form Java's ISO readers refuse is read too: the basic offset `+hhmm` (`…T03:04:05+0100`), as
+ * the same text with `+hh:mm`; castorm's default timestamp pattern (`…ss[.SSS]X`) reads it, and
+ * earlier releases read it, so offsets stored with it keep their place.
+ * What Java refuses is no timestamp: a year of five digits or more without a sign, a day the month
+ * lacks, an hour past 23 (but `24:00:00` above), a one-digit or out-of-range offset (past ±18:00),
+ * more than nine fraction digits, a comma for the decimal point, no minutes.
+ * test/fixtures/java-iso-instants.tsv holds Java's readings this is tested against (instant.test.ts).
+ * Used by instant.ts.
+ */
+import { instantOfLocal, type Zone, zoneOf } from "./zone-id.ts";
+
+/** A text that is Java's to read: a numeric date, `T`, then no white space. */
+const T_FORM = /^[+-]?\d+-\d+-\d+[Tt]\S*$/;
+const ISO =
+  /^([+-]\d{5,10}|-?\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{0,9}))?)?(?:([Zz])|([+-])(\d{2})(?:(\d{2})|:(\d{2})(?::(\d{2}))?)?)?(?:\[([^\]]*)\])?$/;
+
+const NS_PER_S = 1_000_000_000n;
+const MAX_OFFSET_S = 18 * 3600;
+const MAX_DATE_MS = 8.64e15;
+/** LocalDate's years; Instant.parse alone reads ±1000000000, within Instant.MIN and Instant.MAX. */
+const MAX_YEAR = 999_999_999;
+const MIN_INSTANT_S = -31557014167219200n;
+const MAX_INSTANT_S = 31556889864403199n;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (exact for Java's whole year range). */
+function epochDay(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
+function monthLength(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Epoch nanoseconds of `text` as Java reads it (above), null when Java refuses it, or undefined when
+ * the text is not of this form (no `T` after a numeric date, or white space): instant.ts reads it.
+ */
+export function isoDateTimeNanos(text: string, zone: Zone): bigint | null | undefined {
+  if (!T_FORM.test(text)) return undefined;
+  const m = ISO.exec(text);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  let hour = Number(m[4]);
+  const minute = Number(m[5]);
+  let second = m[6] === undefined ? 0 : Number(m[6]);
+  const digits = m[7] ?? "";
+  const nanos = digits === "" ? 0n : BigInt(digits.padEnd(9, "0"));
+  const hasOffset = m[8] !== undefined || m[9] !== undefined;
+  const region = m[14];
+  if (month < 1 || month > 12 || day < 1 || day > monthLength(year, month) || minute > 59) return null;
+  // Instant.parse alone: seconds and an offset with minutes (not `+01`), no region.
+  const instantForm =
+    m[6] !== undefined && (m[8] !== undefined || (m[11] ?? m[12]) !== undefined) && region === undefined;
+  const pastLocalDate = Math.abs(year) > MAX_YEAR;
+  if (pastLocalDate && !instantForm) return null;
+  let days = 0;
+  if (hour === 24 && minute === 0 && second === 0 && nanos === 0n && instantForm) {
+    hour = 0;
+    days = 1;
+  } else if (hour === 23 && minute === 59 && second === 60 && instantForm) {
+    second = 59;
+  } else if (hour > 23 || second > 59) {
+    return null;
+  }
+  let offset = 0;
+  if (m[9] !== undefined) {
+    const [h, min, s] = [Number(m[10]), Number(m[11] ?? m[12] ?? 0), Number(m[13] ?? 0)];
+    if (min > 59 || s > 59) return null;
+    offset = h * 3600 + min * 60 + s;
+    if (offset > MAX_OFFSET_S) return null;
+    if (m[9] === "-") offset = -offset;
+  }
+  if (region !== undefined && (!hasOffset || zoneOf(region) === undefined)) return null;
+  const date = epochDay(year, month, day) + days;
+  const time = hour * 3600 + minute * 60 + second;
+  // Past Date's range the seconds are beyond 2^53: whole days are multiplied as bigint.
+  const seconds = (fixed: number) => (BigInt(date) * 86400n + BigInt(time - fixed)) * NS_PER_S + nanos;
+  if (hasOffset) {
+    const ns = seconds(offset);
+    return pastLocalDate && (ns < MIN_INSTANT_S * NS_PER_S || ns > MAX_INSTANT_S * NS_PER_S + 999_999_999n) ? null : ns;
+  }
+  if ("offsetSeconds" in zone) return seconds(zone.offsetSeconds);
+  // A region's offsets are known within Date's range only.
+  const localMs = (date * 86400 + time) * 1000;
+  if (Math.abs(localMs) > MAX_DATE_MS) return null;
+  return BigInt(instantOfLocal(localMs, zone)) * 1_000_000n + nanos;
+}
