@@ -3,10 +3,10 @@
  * as the instants they name: fractional seconds to the nanosecond (as Java's Instant holds them)
  * and the zone (`Z`, `+02:00`, `-0500`; none: UTC, castorm's parser zone, not the host's: a local
  * reading moved the instants by the host's offset and made a DST gap's hour one with the next). An ISO-8601
- * text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
- * the ninth are dropped; Java's ZonedDateTime text (`…Z[UTC]`, `…+01:00[Europe/Paris]`) by its
- * offset; a day the month does not have (`2024-02-30`) is no timestamp, as Java's
- * Instant.parse refuses it, where Date.parse rolls it over. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
+ * date and time with a `T` and no white space is read as Java reads it (iso-date-time.ts). Another
+ * ISO-8601 text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
+ * the ninth are dropped; Java's ZonedDateTime text (`…Z[UTC]`) by its offset; a day the month does
+ * not have (`2024-02-30`) is no timestamp, as Java's Instant.parse refuses it, where Date.parse rolls it over. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
  * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
  * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) that names a
  * date (a year of four digits or more and a month, by name or in a numeric date) counts to the millisecond, without a
