@@ -34,9 +34,12 @@ describe("epochNanos", () => {
     ["1 2 3", null],
     ["March 2021", at("2021-03-01T00:00:00Z")],
     ["2024.01.31", at("2024-01-31T00:00:00Z")],
-    // Days the month does not have: Date.parse rolled them over (2024-03-01), Java's Instant.parse refuses them.
+    // Days the month does not have: Date.parse rolled them over (2024-03-01), Java's Instant.parse refuses them;
+    // castorm's default record reader (`yyyy-MM-dd'T'HH:mm:ss[.SSS]X`, SMART) reads the month's last day (srctime-b).
     ["2024-02-29T10:00:00Z", at("2024-02-29T10:00:00Z")],
-    ["2024-02-30T10:00:00Z", null],
+    ["2024-02-30T10:00:00Z", at("2024-02-29T10:00:00Z")],
+    ["2024-02-30T10:00:00", null],
+    ["2024-02-30 10:00:00Z", null],
     ["2023-02-29", null],
     ["2024-04-31 10:00:00", null],
     ["2024-12-31T23:59:59Z", at("2024-12-31T23:59:59Z")],
@@ -120,7 +123,7 @@ describe("an ISO-8601 offset of hours alone after a T, `+hh` (srcp5)", () => {
     // A comma for the decimal point: Java refuses it after a T (srctime), the form with a space is Date.parse's.
     ["2024-01-02T03:04:05,5-01", null],
     ["2024-01-02 03:04:05,5-01", at("2024-01-02T04:04:05Z") + 500_000_000n],
-    ["2024-02-30T03:04:05+01", null],
+    ["2024-02-30T03:04:05+01", at("2024-02-29T02:04:05Z")],
   ] as const)("%p is %p ns", (value, ns) => {
     expect(epochNanos(value)).toBe(ns);
   });

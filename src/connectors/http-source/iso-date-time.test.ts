@@ -1,15 +1,19 @@
 /**
  * instant.ts (iso-date-time.ts) against Java's own readings of ISO-8601 date-times
- * (test/fixtures/java-iso-instants/generate.sh recorded java-iso-instants.tsv; srctime: one-digit
- * offsets, offsets with seconds or past ±18:00, `T24:00`, a comma for the decimal point, ten fraction
- * digits, a leap second, a signed year past 9999 were read otherwise than Java reads them).
+ * (test/fixtures/java-iso-instants/generate.sh recorded java-iso-instants.tsv on Java 17; srctime:
+ * one-digit offsets, offsets with seconds or past ±18:00, `T24:00`, a comma for the decimal point, ten
+ * fraction digits, a leap second, a signed year past 9999 were read otherwise than Java reads them;
+ * srctime-b: zones in brackets Java knows refused (`[CET]`, `[GMT0]`, `[SystemV/EST5]`) and ones it
+ * refuses read (`[utc]`, `[GMT+1]`, `[+01]`), `T24:00:00+01` and `2024-02-30T…` refused where
+ * castorm's default reader reads them, `-0000` read, a year at Java's limit read past its local range).
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { epochNanos } from "./instant.ts";
+import { JAVA_REGION_IDS } from "./java-zone-ids.ts";
 import { api, commit, recordIds, startTask } from "./test-support.ts";
-import { zoneOf } from "./zone-id.ts";
+import { bracketZone, zoneOf, zoneProblem } from "./zone-id.ts";
 
 const READERS = [
   "OffsetDateTime.parse",
@@ -17,6 +21,7 @@ const READERS = [
   "Instant.parse",
   "LocalDateTime.parse in UTC",
   "basic offset",
+  "castorm's default reader",
 ];
 const rows = readFileSync(
   join(import.meta.dir, "../../../test/fixtures/java-iso-instants/java-iso-instants.tsv"),
@@ -44,6 +49,39 @@ describe("an ISO-8601 date-time with a T is read as Java reads it", () => {
 
   test.each(rows.map((r) => [r.text, r.read.find((n) => n !== null) ?? null] as const))("%p is %p ns", (text, ns) => {
     expect(epochNanos(text)).toBe(ns);
+  });
+
+  test("white space around a text is left out, as earlier releases read such texts (Java refuses them)", () => {
+    const spaced = rows.filter(
+      (r) => epochNanos(` ${r.text}\t`) !== epochNanos(r.text) || epochNanos(`${r.text} `) !== epochNanos(r.text),
+    );
+    expect(spaced.map((r) => r.text)).toEqual([]);
+    expect(epochNanos("2024-01-02T03:04:05+01:00[CET] ")).toBe(epochNanos("2024-01-02T03:04:05+01:00"));
+    expect(epochNanos("2024-01-02T03:04:05+01:00[Not/AZone] ")).toBeNull();
+  });
+});
+
+describe("Java 17's zone IDs (java-zone-ids.ts, test/fixtures/java-zone-ids/generate.sh)", () => {
+  const ids = [...JAVA_REGION_IDS];
+
+  test("every region ID Java knows is read in brackets, case-sensitive", () => {
+    expect(ids.length).toBeGreaterThan(600);
+    expect(ids.filter((id) => bracketZone(id) === undefined)).toEqual([]);
+    expect(ids.filter((id) => id !== id.toLowerCase() && bracketZone(id.toLowerCase()) !== undefined)).toEqual([]);
+  });
+
+  test("Intl computes the offsets of every one but SystemV/ IDs with daylight saving, whose rules Java alone has", () => {
+    expect(ids.filter((id) => zoneOf(id) === undefined)).toEqual([
+      "SystemV/AST4ADT",
+      "SystemV/CST6CDT",
+      "SystemV/EST5EDT",
+      "SystemV/MST7MDT",
+      "SystemV/PST8PDT",
+      "SystemV/YST9YDT",
+    ]);
+    expect(zoneOf("SystemV/EST5")).toEqual({ region: "Etc/GMT+5" });
+    expect(zoneProblem("SystemV/EST5EDT")).toContain("are not known here");
+    expect(zoneProblem("EST")).toBe("Unknown time-zone ID: EST");
   });
 });
 

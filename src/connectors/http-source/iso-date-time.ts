@@ -1,19 +1,25 @@
 /**
  * An ISO-8601 date and time with a `T` (`2024-01-02T03:04:05.123+01:00`) read exactly as Java 17
- * reads it: OffsetDateTime.parse (ISO_OFFSET_DATE_TIME), ZonedDateTime.parse for a region in brackets
- * after the offset (`…+01:00[Europe/Paris]`, the offset names the instant), Instant.parse (which
- * alone reads `T24:00:00Z`, the next day's start, and the leap second `T23:59:60Z`, read as `:59`), and
- * LocalDateTime.parse for a text without a zone, read in castorm's parser zone (UTC unless set).
- * One form Java's ISO readers refuse is read too: the basic offset `+hhmm` (`…T03:04:05+0100`), as
- * the same text with `+hh:mm`; castorm's default timestamp pattern (`…ss[.SSS]X`) reads it, and
- * earlier releases read it, so offsets stored with it keep their place.
- * What Java refuses is no timestamp: a year of five digits or more without a sign, a day the month
- * lacks, an hour past 23 (but `24:00:00` above), a one-digit or out-of-range offset (past ±18:00),
- * more than nine fraction digits, a comma for the decimal point, no minutes.
- * test/fixtures/java-iso-instants.tsv holds Java's readings this is tested against (instant.test.ts).
- * Used by instant.ts.
+ * reads it: OffsetDateTime.parse (ISO_OFFSET_DATE_TIME), ZonedDateTime.parse for a zone in brackets
+ * after the offset (`…+01:00[Europe/Paris]`, `…[CET]`, `…[UTC+01:00]`: zone-id.ts bracketZone; the
+ * offset names the instant), Instant.parse (which alone reads `T24:00:00Z`, the next day's start,
+ * and the leap second `T23:59:60Z`, read as `:59`), and LocalDateTime.parse for a text without a
+ * zone, read in castorm's parser zone (UTC unless set). Two more readings keep what castorm and
+ * earlier releases read: the basic offset `+hhmm` (`…T03:04:05+0100`) as the same text with `+hh:mm`,
+ * and castorm's default record reader (DateTimeFormatter `yyyy-MM-dd'T'HH:mm:ss[.SSS]X`, SMART:
+ * timestamp-pattern.ts), which reads `…T24:00:00+01` as the next day's start and a day past the
+ * month's end as its last day (`2024-02-30T…` is `2024-02-29T…`, `2023-02-29T…` is `2023-02-28T…`).
+ * White space around the text is left out (earlier releases read such texts; Java refuses them).
+ * What all of them refuse is no timestamp: a year of five digits or more without a sign, `-0000`, a
+ * day past 31, an hour past 23 (but `24:00:00` above), a one-digit or out-of-range offset (past
+ * ±18:00), a zone in brackets Java does not know (`[utc]`, `[GMT+1]`, `[+01]`), more than nine
+ * fraction digits, a comma for the decimal point, no minutes, a year at Java's limit whose local time
+ * in the bracketed zone is past them.
+ * test/fixtures/java-iso-instants/java-iso-instants.tsv holds Java's readings this is tested against
+ * (iso-date-time.test.ts). Used by instant.ts.
  */
-import { instantOfLocal, type Zone, zoneOf } from "./zone-id.ts";
+import { compilePattern, parseWithPattern } from "./timestamp-pattern.ts";
+import { bracketZone, instantOfLocal, offsetSecondsAt, type Zone } from "./zone-id.ts";
 
 /** A text that is Java's to read: a numeric date, `T`, then no white space. */
 const T_FORM = /^[+-]?\d+-\d+-\d+[Tt]\S*$/;
@@ -27,6 +33,11 @@ const MAX_DATE_MS = 8.64e15;
 const MAX_YEAR = 999_999_999;
 const MIN_INSTANT_S = -31557014167219200n;
 const MAX_INSTANT_S = 31556889864403199n;
+/** LocalDateTime's range in epoch seconds read as UTC (-999999999-01-01T00:00 to +999999999-12-31T23:59:59). */
+const MIN_LOCAL_S = -31557014135596800n;
+const MAX_LOCAL_S = 31556889832780799n;
+/** castorm's default record reader (EpochMillisOrDelegateTimestampParser's DateTimeFormatter pattern). */
+const CASTORM_DEFAULT = compilePattern("yyyy-MM-dd'T'HH:mm:ss[.SSS]X");
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (exact for Java's whole year range). */
 function epochDay(year: number, month: number, day: number): number {
@@ -44,11 +55,28 @@ function monthLength(year: number, month: number): number {
 }
 
 /**
- * Epoch nanoseconds of `text` as Java reads it (above), null when Java refuses it, or undefined when
- * the text is not of this form (no `T` after a numeric date, or white space): instant.ts reads it.
+ * Epoch nanoseconds of `given` as Java reads it (above), null when Java refuses it, or undefined when
+ * the text is not of this form (no `T` after a numeric date, or white space within): instant.ts reads it.
  */
-export function isoDateTimeNanos(text: string, zone: Zone): bigint | null | undefined {
+export function isoDateTimeNanos(given: string, zone: Zone): bigint | null | undefined {
+  const text = given.trim();
   if (!T_FORM.test(text)) return undefined;
+  return javaIsoNanos(text, zone) ?? parseWithPattern(CASTORM_DEFAULT, text, zone);
+}
+
+/**
+ * Whether the local time of the instant `ns` in the bracketed zone is past LocalDateTime's range. A
+ * zone whose rules are not known here (`SystemV/EST5EDT`, null) has its standard offset (the ID's
+ * hours) or an hour more: past the range with either is past it.
+ */
+function pastLocalRange(ns: bigint, zone: Zone | null, id: string): boolean {
+  const s = ns / NS_PER_S - (ns < 0n && ns % NS_PER_S !== 0n ? 1n : 0n);
+  const standard = -Number(/\d+/.exec(id)?.[0] ?? 0) * 3600;
+  const offsets = zone === null ? [standard, standard + 3600] : [offsetSecondsAt(zone, s)];
+  return offsets.some((offset) => s + BigInt(offset) < MIN_LOCAL_S || s + BigInt(offset) > MAX_LOCAL_S);
+}
+
+function javaIsoNanos(text: string, zone: Zone): bigint | null {
   const m = ISO.exec(text);
   if (!m) return null;
   const year = Number(m[1]);
@@ -61,6 +89,8 @@ export function isoDateTimeNanos(text: string, zone: Zone): bigint | null | unde
   const nanos = digits === "" ? 0n : BigInt(digits.padEnd(9, "0"));
   const hasOffset = m[8] !== undefined || m[9] !== undefined;
   const region = m[14];
+  // A negative zero year (`-0000`, `-00000`): Java's year reader refuses a minus before zero.
+  if (m[1]!.startsWith("-") && year === 0) return null;
   if (month < 1 || month > 12 || day < 1 || day > monthLength(year, month) || minute > 59) return null;
   // Instant.parse alone: seconds and an offset with minutes (not `+01`), no region.
   const instantForm =
@@ -84,14 +114,19 @@ export function isoDateTimeNanos(text: string, zone: Zone): bigint | null | unde
     if (offset > MAX_OFFSET_S) return null;
     if (m[9] === "-") offset = -offset;
   }
-  if (region !== undefined && (!hasOffset || zoneOf(region) === undefined)) return null;
+  const bracketed = region === undefined ? undefined : bracketZone(region);
+  if (region !== undefined && (!hasOffset || bracketed === undefined)) return null;
   const date = epochDay(year, month, day) + days;
   const time = hour * 3600 + minute * 60 + second;
   // Past Date's range the seconds are beyond 2^53: whole days are multiplied as bigint.
   const seconds = (fixed: number) => (BigInt(date) * 86400n + BigInt(time - fixed)) * NS_PER_S + nanos;
   if (hasOffset) {
     const ns = seconds(offset);
-    return pastLocalDate && (ns < MIN_INSTANT_S * NS_PER_S || ns > MAX_INSTANT_S * NS_PER_S + 999_999_999n) ? null : ns;
+    if (pastLocalDate && (ns < MIN_INSTANT_S * NS_PER_S || ns > MAX_INSTANT_S * NS_PER_S + 999_999_999n)) return null;
+    // ZonedDateTime: the instant's local time in the bracketed zone must be a LocalDateTime too.
+    if (bracketed !== undefined && Math.abs(year) >= MAX_YEAR - 1 && pastLocalRange(ns, bracketed, region!))
+      return null;
+    return ns;
   }
   if ("offsetSeconds" in zone) return seconds(zone.offsetSeconds);
   // A region's offsets are known within Date's range only.

@@ -9,7 +9,7 @@ import { key } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { compileJavaRegex, type JavaPattern } from "../../transforms/util/java-regex.ts";
 import { compilePattern } from "./timestamp-pattern.ts";
-import { zoneOf } from "./zone-id.ts";
+import { zoneProblem as zoneIdProblem } from "./zone-id.ts";
 
 const G = "Offset";
 const PACKAGE = "com.github.castorm.kafka.connect.http.response.timestamp.";
@@ -45,7 +45,7 @@ function parserPatternProblem(pattern: string | null): string | undefined {
 }
 
 function zoneProblem(zone: string | null): string | undefined {
-  return zone === null || zoneOf(zone) !== undefined ? undefined : `Unknown time-zone ID: ${zone}`;
+  return zone === null ? undefined : zoneIdProblem(zone);
 }
 
 function regexProblem(regex: string | null): string | undefined {

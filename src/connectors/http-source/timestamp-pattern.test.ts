@@ -73,6 +73,17 @@ describe("a Java DateTimeFormatter pattern (castorm's http.response.record.times
     ["yyyy-MM-dd HH:mm:ss", "0000-01-01 00:00:00", null],
     ["uuuu-MM-dd HH:mm:ss", "0000-01-01 00:00:00", "0000-01-01T00:00:00.000Z"],
     ["yy-MM-dd HH:mm:ss", "00-01-01 00:00:00", "2000-01-01T00:00:00.000Z"],
+    // srctime-b: an offset ZoneOffset refuses threw a RangeError out of the reader; a zone ID is read as
+    // ZonedDateTime.parse reads one (case-sensitive, Java 17's regions, `UTC+01:00` but not `UTC+01`).
+    ["yyyy-MM-dd'T'HH:mm:ssX", "2024-01-01T10:00:00+19", null],
+    ["yyyy-MM-dd'T'HH:mm:ssX", "2024-01-01T10:00:00+0160", null],
+    ["yyyy-MM-dd'T'HH:mm:ssX", "2024-01-01T10:00:00+1801", null],
+    ["yyyy-MM-dd'T'HH:mm:ss VV", "2024-07-01T10:00:00 europe/madrid", null],
+    ["yyyy-MM-dd'T'HH:mm:ss VV", "2024-07-01T10:00:00 CET", "2024-07-01T08:00:00.000Z"],
+    ["yyyy-MM-dd'T'HH:mm:ss VV", "2024-07-01T10:00:00 UTC+01", null],
+    ["yyyy-MM-dd'T'HH:mm:ss VV", "2024-07-01T10:00:00 UTC+01:00", "2024-07-01T09:00:00.000Z"],
+    ["yyyy-MM-dd'T'HH:mm:ss VV", "2024-07-01T10:00:00 GMT0", "2024-07-01T10:00:00.000Z"],
+    ["yyyy-MM-dd'T'HH:mm:ss VV", "2024-07-01T10:00:00 SystemV/EST5", "2024-07-01T15:00:00.000Z"],
   ])("%s reads %p as Java does", (pattern, text, expected) => {
     expect(read(pattern, text)).toBe(expected);
   });
@@ -124,6 +135,31 @@ describe("zoneOf (Java's ZoneId.of)", () => {
     expect(zoneOf("Europe/Madrid")).toEqual({ region: "Europe/Madrid" });
     for (const refused of ["EST", "Nowhere/Land", "+2:00", "+19:00", "", "GMT+"])
       expect(zoneOf(refused)).toBeUndefined();
+  });
+
+  // Checked with Java 17's ZoneId.of (srctime-b: three-letter regions and GMT0 were refused, ids
+  // were read case-insensitively, and ZoneOffset.of's lengths were not checked).
+  test("Java 17's regions as it names them (CET, GMT0, SystemV/EST5), offsets of ZoneOffset.of's lengths only", () => {
+    expect(zoneOf("CET")).toEqual({ region: "CET" });
+    expect(zoneOf("PRC")).toEqual({ region: "PRC" });
+    expect(zoneOf("GMT0")).toEqual({ region: "GMT0" });
+    expect(zoneOf("SystemV/EST5")).toEqual({ region: "Etc/GMT+5" });
+    expect(zoneOf("UTC+01")).toEqual({ offsetSeconds: 3600 });
+    expect(zoneOf("UT+010000")).toEqual({ offsetSeconds: 3600 });
+    expect(zoneOf("GMT-0")).toEqual({ offsetSeconds: 0 });
+    expect(zoneOf("+1")).toEqual({ offsetSeconds: 3600 });
+    for (const refused of [
+      "utc",
+      "europe/paris",
+      "UTC0",
+      "UTC+1:00",
+      "+01:0000",
+      "+0100:00",
+      "+01:00:0",
+      "A",
+      "SystemV/EST5EDT",
+    ])
+      expect([refused, zoneOf(refused)]).toEqual([refused, undefined]);
   });
 });
 

@@ -7,11 +7,11 @@
  * date's, and a date and an hour are needed. Letters: `y u M L d E a H k K h m s S n X x Z O VV z`;
  * quoted text, `[…]` optional sections; any other letter is refused (PatternError). An offset or
  * zone in the text counts; without one the text is in the configured zone (zone-id.ts).
- * Used by timestamp-reader.ts.
+ * Used by timestamp-reader.ts and iso-date-time.ts (castorm's default pattern).
  */
 import { MONTHS } from "../../transforms/util/date-pattern.ts";
 import { adjacentValues, numberWidth, type Part } from "./timestamp-adjacent.ts";
-import { instantOfLocal, offsetSeconds, type Zone, zoneOf } from "./zone-id.ts";
+import { bracketZone, instantOfLocal, offsetSeconds, type Zone, zoneOf } from "./zone-id.ts";
 
 export class PatternError extends Error {
   override name = "PatternError";
@@ -92,7 +92,7 @@ function fieldRegex(letter: string, count: number): string {
       throw new PatternError(`Pattern letter count must be 1 or 4: ${letter.repeat(count)}`);
     case "V":
       if (count !== 2) throw new PatternError(`Pattern letter count must be 2: ${letter.repeat(count)}`);
-      return "([A-Za-z][A-Za-z0-9~/._+-]*|Z|[+-][0-9:]+)";
+      return "([A-Za-z][A-Za-z0-9~/._+:-]*|Z|[+-][0-9:]+)";
     case "z":
       if (count > 4) throw new PatternError(`Too many pattern letters: ${letter.repeat(count)}`);
       return "([A-Za-z][A-Za-z0-9~/._+-]*|[+-]\\d{2}:\\d{2}(?::\\d{2})?)";
@@ -170,6 +170,8 @@ function monthLength(year: number, month: number): number {
 /** The zone a zone text of the text (`VV`, `z`, `O`, `ZZZZ`) names, or undefined. */
 function textZone(letter: string, text: string): Zone | undefined {
   if (letter === "z" && ZONE_NAMES[text]) return { region: ZONE_NAMES[text]! };
+  // VV: a zone ID as ZonedDateTime.parse reads one in brackets (its ZoneIdPrinterParser), not ZoneId.of.
+  if (letter === "V") return bracketZone(text) ?? undefined;
   if (letter === "O" || letter === "Z") {
     // `GMT+2:30` (O): one hour digit before the minutes, which an offset id (offsetSeconds) refuses.
     const s = text === "GMT" ? 0 : offsetSeconds(text.slice(3).replace(/^([+-])(\d)(?=:)/, "$10$2"));
@@ -238,9 +240,13 @@ export function parseWithPattern(pattern: CompiledPattern, text: string, zone: Z
           nanos = BigInt(t);
           continue;
         case "X":
-        case "x":
-          textZoneOf = { offsetSeconds: t === "Z" ? 0 : offsetSeconds(t)! };
+        case "x": {
+          // An offset past ±18:00 or with 60 minutes (`+19`, `+0160`) is refused, as ZoneOffset refuses it.
+          const s = t === "Z" ? 0 : offsetSeconds(t);
+          if (s === undefined) throw new PatternError("offset");
+          textZoneOf = { offsetSeconds: s };
           continue;
+        }
         default: {
           // Z, O, VV, z: an offset, a localized GMT offset or a zone id; one Java would refuse fails.
           const z =

@@ -19,6 +19,18 @@ describe("instantReader (castorm's timestamp parser keys)", () => {
     expect(iso(read("01/07/2024 10:00:00"))).toBe("2024-01-07T10:00:00.000Z");
   });
 
+  test("a zone Java 17 names as castorm's ZoneId.of reads it: CET, GMT0, SystemV/EST5 (srctime-b)", () => {
+    expect(iso(readerOf({ "http.response.record.timestamp.parser.zone": "CET" })("2024-07-01T10:00:00"))).toBe(
+      "2024-07-01T08:00:00.000Z",
+    );
+    expect(iso(readerOf({ "http.response.record.timestamp.parser.zone": "GMT0" })("2024-07-01T10:00:00"))).toBe(
+      "2024-07-01T10:00:00.000Z",
+    );
+    expect(iso(readerOf({ "http.response.record.timestamp.parser.zone": "SystemV/EST5" })("2024-07-01T10:00:00"))).toBe(
+      "2024-07-01T15:00:00.000Z",
+    );
+  });
+
   test("the zone alone: zone-less texts in it, a zone the text names kept", () => {
     const read = readerOf({ "http.response.record.timestamp.parser.zone": "Europe/Madrid" });
     expect(iso(read("2024-07-01T10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
@@ -98,6 +110,18 @@ describe("validation of the timestamp parser keys", () => {
     expect(refused({ "http.response.record.timestamp.parser.zone": "Mars/Olympus" })).toEqual([
       "http.response.record.timestamp.parser.zone",
     ]);
+    // srctime-b: castorm's ZoneId.of (Java 17) accepts these; they were refused as unknown.
+    for (const zone of ["CET", "GMT0", "SystemV/EST5", "PRC", "UTC+01"])
+      expect([zone, problems({ "http.response.record.timestamp.parser.zone": zone })]).toEqual([zone, []]);
+    // And refuses these, which were accepted (Intl reads IDs case-insensitively).
+    for (const zone of ["utc", "europe/madrid", "Cet"])
+      expect([zone, refused({ "http.response.record.timestamp.parser.zone": zone })]).toEqual([
+        zone,
+        ["http.response.record.timestamp.parser.zone"],
+      ]);
+    expect(problems({ "http.response.record.timestamp.parser.zone": "SystemV/EST5EDT" })[0]!.message).toContain(
+      "its own daylight saving rules, of 1976",
+    );
     expect(problems({ "http.response.record.timestamp.parser": "NattyTimestampParser" })[0]!.message).toContain(
       "natural-language dates are not read here",
     );

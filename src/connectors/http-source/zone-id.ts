@@ -1,30 +1,35 @@
 /**
  * Time zones as Java's `ZoneId.of` names them (castorm's `http.response.record.timestamp.parser.zone`):
- * `Z`, an offset (`+2`, `+02`, `+02:00`, `+0200`, `+02:00:30`), `UTC`/`GMT`/`UT` alone or with an
- * offset (`GMT+2`, `UTC-05:00`), or a region (`Europe/Madrid`, read through Intl's time zone data).
+ * `Z`, an offset as ZoneOffset.of reads it (`+2`, `+02`, `+02:00`, `+0200`, `+02:00:30`, `+020030`),
+ * `UTC`/`GMT`/`UT` alone or with such an offset (`GMT+2`, `UTC-05:00`), or a region ID of Java 17
+ * (java-zone-ids.ts, case-sensitive: `Europe/Madrid`, `CET`, `GMT0`, `SystemV/EST5`), its offsets
+ * read through Intl's time zone data. Intl knows every one but Java's SystemV/ IDs: those with fixed
+ * rules are read as the Etc/GMT ID with Java's equal rules; the six with daylight saving (their own
+ * US rules of 1976, `SystemV/EST5EDT`) have rules not known here (zoneOf: undefined, zoneProblem says so).
+ * The zone in brackets of a ZonedDateTime text is read otherwise (bracketZone).
  * A local date and time in a zone is one instant as Java's `ZonedDateTime.ofLocal` makes it: in a
  * DST gap the time moves on by the gap (02:30 → 03:30), in an overlap the earlier offset counts.
- * Used by instant.ts and timestamp-pattern.ts.
+ * Used by instant.ts, iso-date-time.ts, timestamp-pattern.ts, timestamp-keys.ts and cron-runs.ts.
  */
+import { JAVA_REGION_IDS, SYSTEM_V_SAME_RULES } from "./java-zone-ids.ts";
 
 /** A zone: a fixed offset in seconds east of UTC, or a region whose offset changes. */
 export type Zone = { readonly offsetSeconds: number } | { readonly region: string };
 
 export const UTC: Zone = { offsetSeconds: 0 };
 
-const OFFSET = /^([+-])(\d{1,2})(?::?(\d{2})(?::?(\d{2}))?)?$/;
+/** ZoneOffset.of's forms: `±h`, `±hh`, `±hhmm`, `±hh:mm`, `±hhmmss`, `±hh:mm:ss`. */
+const OFFSET = /^([+-])(?:(\d)|(\d{2})(?:(\d{2})(\d{2})?|:(\d{2})(?::(\d{2}))?)?)$/;
 
-/** Seconds of an offset text `+h`, `+hh`, `+hh:mm`, `+hhmm`, `+hh:mm:ss`, `+hhmmss`; undefined if none. */
+/** Seconds of an offset text as Java's ZoneOffset.of reads it (up to ±18:00); undefined if it refuses it. */
 export function offsetSeconds(text: string): number | undefined {
   const m = OFFSET.exec(text);
   if (!m) return undefined;
-  // Java: one or two hour digits alone, minutes and seconds only after two.
-  if (m[2]!.length === 1 && m[3] !== undefined) return undefined;
-  const [h, min, s] = [Number(m[2]), Number(m[3] ?? 0), Number(m[4] ?? 0)];
-  if (h > 18 || min > 59 || s > 59) return undefined;
+  const [h, min, s] = [Number(m[2] ?? m[3]), Number(m[4] ?? m[6] ?? 0), Number(m[5] ?? m[7] ?? 0)];
+  if (min > 59 || s > 59) return undefined;
   const total = h * 3600 + min * 60 + s;
   if (total > 18 * 3600) return undefined;
-  return m[1] === "-" ? -total : total;
+  return m[1] === "-" && total !== 0 ? -total : total;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -52,22 +57,50 @@ function formatterOf(region: string): Intl.DateTimeFormat | undefined {
   return f;
 }
 
-/** The zone `id` names as Java's ZoneId.of reads it, or undefined when Java would refuse it. */
+/** A region ID of Java 17 as a zone whose offsets Intl computes, or undefined (not Java's, or rules not known here). */
+function regionOf(id: string): Zone | undefined {
+  if (!JAVA_REGION_IDS.has(id)) return undefined;
+  const region = SYSTEM_V_SAME_RULES[id] ?? id;
+  return formatterOf(region) === undefined ? undefined : { region };
+}
+
+/** The zone `id` names as Java's ZoneId.of reads it, or undefined when Java refuses it (or its rules are not known here). */
 export function zoneOf(id: string): Zone | undefined {
-  if (id === "Z") return UTC;
-  if (id.startsWith("+") || id.startsWith("-")) {
-    const s = offsetSeconds(id);
+  if (id.length <= 1 || id.startsWith("+") || id.startsWith("-")) {
+    const s = id === "Z" ? 0 : offsetSeconds(id);
     return s === undefined ? undefined : { offsetSeconds: s };
   }
-  const prefixed = /^(UTC|GMT|UT)(.*)$/.exec(id);
+  const prefixed = /^(UTC|GMT|UT)([+-].*)?$/.exec(id);
   if (prefixed) {
-    if (prefixed[2] === "") return UTC;
-    const s = offsetSeconds(prefixed[2]!);
+    const s = prefixed[2] === undefined ? 0 : offsetSeconds(prefixed[2]);
     return s === undefined ? undefined : { offsetSeconds: s };
   }
-  // Java's region ids; its three-letter short ids (EST, …) are refused as ZoneId.of refuses them.
-  if (!/^[A-Za-z][A-Za-z0-9~/._+-]+$/.test(id) || /^[A-Z]{3}$/.test(id)) return undefined;
-  return formatterOf(id) === undefined ? undefined : { region: id };
+  return regionOf(id);
+}
+
+/** Why Java's ZoneId.of refuses `id`, or why it is not read here; undefined when zoneOf reads it. */
+export function zoneProblem(id: string): string | undefined {
+  if (zoneOf(id) !== undefined) return undefined;
+  if (!JAVA_REGION_IDS.has(id)) return `Unknown time-zone ID: ${id}`;
+  return `The rules of Java's time-zone ID ${id} (its own daylight saving rules, of 1976) are not known here: name the region (America/New_York) or an offset (-05:00)`;
+}
+
+/**
+ * The zone in brackets of a ZonedDateTime text (`…+01:00[Europe/Paris]`) as ZonedDateTime.parse
+ * reads it (DateTimeFormatterBuilder's ZoneIdPrinterParser, case-sensitive): a region ID of Java 17,
+ * `Z`, an offset `±hh:mm` or `±hh:mm:ss`, `UTC`/`GMT`/`UT` alone or followed by such an offset; not
+ * ZoneId.of's other forms (`+1`, `+01`, `+0100`, `UTC+01`, `GMT0` is a region). undefined when Java
+ * refuses it; null when Java reads it and its rules are not known here (SystemV/EST5EDT: the offset
+ * before the brackets names the instant, so only a year at Java's limits needs them).
+ */
+export function bracketZone(id: string): Zone | null | undefined {
+  const offset = /^(UTC|GMT|UT)?([+-]\d{2}:\d{2}(?::\d{2})?)?$/.exec(id);
+  if (offset && id !== "") {
+    const s = offset[2] === undefined ? 0 : offsetSeconds(offset[2]);
+    return s === undefined ? undefined : { offsetSeconds: s };
+  }
+  if (JAVA_REGION_IDS.has(id)) return regionOf(id) ?? null;
+  return id === "Z" ? UTC : undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -92,6 +125,21 @@ function regionOffsetMs(region: string, ms: number): number {
 /** The offset in milliseconds of `zone` at the instant `ms`. */
 export function offsetMsAt(zone: Zone, ms: number): number {
   return "offsetSeconds" in zone ? zone.offsetSeconds * 1000 : regionOffsetMs(zone.region, ms);
+}
+
+/** 400 Gregorian years in seconds: the same dates fall on the same weekdays again. */
+const CYCLE_S = 146_097n * 86_400n;
+const YEAR_2400_S = 13_569_465_600n;
+
+/**
+ * The offset in seconds of `zone` at the epoch second `s`, also past what a Date holds: after it as
+ * whole 400-year cycles earlier (Java applies a region's last rules, which repeat with the weekdays),
+ * before it as at its start (a region's first offset, its local mean time).
+ */
+export function offsetSecondsAt(zone: Zone, s: bigint): number {
+  if ("offsetSeconds" in zone) return zone.offsetSeconds;
+  const cycles = s > YEAR_2400_S ? (s - YEAR_2400_S) / CYCLE_S : 0n;
+  return Math.round(regionOffsetMs(zone.region, Number(s - cycles * CYCLE_S) * 1000) / 1000);
 }
 
 /**
