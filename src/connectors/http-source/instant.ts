@@ -6,7 +6,9 @@
  * date and time with a `T` and no white space is read as Java reads it (iso-date-time.ts). Another
  * ISO-8601 text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
  * the ninth are dropped; Java's ZonedDateTime text (`…Z[UTC]`) by its offset; a day the month does
- * not have (`2024-02-30`) is no timestamp, as Java's Instant.parse refuses it, where Date.parse rolls it over. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
+ * not have (`2024-02-30 10:00`) is no timestamp, as Java's Instant.parse refuses it, where Date.parse
+ * rolls it over (with a `T`, seconds and a zone castorm's default reader takes the month's last day:
+ * iso-date-time.ts). Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
  * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
  * the nanosecond. Any other text Date.parse reads (RFC 1123, `2024/01/01 10:00:00`, …) that names a
  * date (a year of four digits or more and a month, by name or in a numeric date) counts to the millisecond, without a
@@ -81,6 +83,16 @@ function epochNumber(sign: string, whole: string, frac: string | undefined): big
   const scale = seconds ? NS_PER_S : NS_PER_MS;
   const ns = n * scale + fraction(frac ?? "", scale);
   return sign === "-" ? -ns : ns;
+}
+
+/**
+ * Whether `text` opens with an ISO-8601 date the calendar lacks (`2024-02-30T00:00:00Z`): Java's
+ * Instant.parse, which castorm reads its initial offset with, refuses it where its default record
+ * reader takes the month's last day (iso-date-time.ts). Validation refuses such an initial offset
+ * or an offset set through REST (validation-only.ts, offsets.ts).
+ */
+export function lacksCalendarDate(text: string): boolean {
+  return !calendarDate(text);
 }
 
 /** Whether `text` holds a numeric date with the year last, which the reading below takes month first (page-warnings.ts says so). */

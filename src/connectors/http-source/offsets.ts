@@ -35,7 +35,7 @@ import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { HIDDEN } from "../../util/logger.ts";
 import { OFFSET_MODES } from "./config.ts";
-import { epochNanos } from "./instant.ts";
+import { epochNanos, lacksCalendarDate } from "./instant.ts";
 import { EARLIER_OFFSET_KEYS, offsetKey } from "./offset-key.ts";
 import type { InstantReader } from "./timestamp-reader.ts";
 
@@ -300,7 +300,12 @@ export function validateAlteredOffsets(
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} with 'offset_mode' NONE is not http.initial.offset (${JSON.stringify(initial)}): under NONE it would be ignored; leave out offset_mode to send this offset at the next poll, or edit http.initial.offset to send it at every poll`,
       );
-    if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && read(decoded.offset) === null)
+    if (
+      mode === "TIMESTAMP" &&
+      decoded.offset !== null &&
+      decoded.offset !== "" &&
+      (read(decoded.offset) === null || (typeof decoded.offset === "string" && lacksCalendarDate(decoded.offset)))
+    )
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (${form}) as http.offset.mode=TIMESTAMP needs`,
       );

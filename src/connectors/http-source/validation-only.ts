@@ -22,6 +22,7 @@ import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { isDefinitePath } from "./config-checks.ts";
 import { BACKOFF_KEYS } from "./config-rules.ts";
 import { isHeaderName, parseHeaders } from "./headers.ts";
+import { lacksCalendarDate } from "./instant.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
 import { recordTimestampProblems } from "./record-timestamp.ts";
 import { timestampKeyProblems } from "./timestamp-keys.ts";
@@ -49,7 +50,11 @@ function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
 function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const initial = c["http.initial.offset"];
-  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || instantReader(c)(initial) !== null)
+  if (
+    upper(c["http.offset.mode"]) !== "TIMESTAMP" ||
+    initial.trim() === "" ||
+    (instantReader(c)(initial) !== null && !lacksCalendarDate(initial))
+  )
     return [];
   return [
     {
