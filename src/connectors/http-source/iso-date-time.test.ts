@@ -153,3 +153,29 @@ describe("an offset stored with a text Java refuses, which earlier releases read
     },
   );
 });
+
+// srctime-b P1: `[CET]`, `[GMT0]`, `[SystemV/EST5]` were refused, so their records were delivered at every
+// poll (castorm reads them); P2: castorm's default reader reads `T24:00:00+01` and `2024-02-30T…Z`.
+describe("records whose timestamps Java reads with a zone in brackets or castorm's default reader", () => {
+  test("are delivered once: the next polls deliver none of them again", async () => {
+    const records = [
+      { id: 1, ts: "2024-01-02T03:04:05+01:00[CET]" },
+      { id: 2, ts: "2024-01-02T03:04:05Z[GMT0]" },
+      { id: 3, ts: "2024-01-02T03:04:05-05:00[SystemV/EST5]" },
+      { id: 4, ts: "2024-02-30T03:04:05Z" },
+      { id: 5, ts: "2024-12-31T24:00:00+01" },
+    ];
+    using server = api(() => Response.json(records));
+    const h = await startTask({
+      "http.url": `${server.base}/e?since=\${offset}`,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.initial.offset": "2024-01-01T00:00:00Z",
+      "http.timer.interval.ms": "1000",
+    });
+    expect(recordIds(await h.collect(5, 2))).toEqual([1, 2, 3, 4, 5]);
+    expect(await h.collect(1, 3)).toEqual([]);
+    expect(h.logs.filter((line) => line.includes("no timestamp"))).toEqual([]);
+  });
+});
