@@ -18,7 +18,7 @@
  * test/fixtures/java-iso-instants/java-iso-instants.tsv holds Java's readings this is tested against
  * (iso-date-time.test.ts). Used by instant.ts.
  */
-import { compilePattern, parseWithPattern } from "./timestamp-pattern.ts";
+import { compilePattern, monthLength, parseWithPattern } from "./timestamp-pattern.ts";
 import { bracketZone, instantOfLocal, offsetSecondsAt, type Zone } from "./zone-id.ts";
 
 /** A text that is Java's to read: a numeric date, `T`, then no white space. */
@@ -47,11 +47,6 @@ function epochDay(year: number, month: number, day: number): number {
   const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146097 + dayOfEra - 719468;
-}
-
-function monthLength(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**

@@ -162,7 +162,7 @@ const NS_PER_MS = 1_000_000n;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Days in `month` (1-12) of `year` (proleptic Gregorian, as Java's IsoChronology). */
-function monthLength(year: number, month: number): number {
+export function monthLength(year: number, month: number): number {
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
