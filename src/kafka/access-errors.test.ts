@@ -36,7 +36,25 @@ describe("refusalReason", () => {
       "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
       "the TLS handshake with Kafka failed (ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE)",
     ],
-    ["CERT_REVOKED", "the TLS handshake with Kafka failed (CERT_REVOKED)"],
+    ["CERT_REVOKED", "Kafka's certificate is revoked or its revocation could not be checked (CERT_REVOKED)"],
+    ["CRL_HAS_EXPIRED", "Kafka's certificate is revoked or its revocation could not be checked (CRL_HAS_EXPIRED)"],
+    ["CERT_CHAIN_TOO_LONG", UNTRUSTED],
+    // tlscodes: these were retried forever (no SslAuthenticationException), so no stop at all.
+    ["INVALID_CA", "Kafka's certificate chain is invalid (INVALID_CA: an issuer in it is no CA)"],
+    [
+      "INVALID_PURPOSE",
+      "Kafka's certificate chain is invalid (INVALID_PURPOSE: a certificate in it is not for its use (an issuer without basicConstraints CA:TRUE, or a server certificate whose extendedKeyUsage lacks serverAuth))",
+    ],
+    [
+      "PATH_LENGTH_EXCEEDED",
+      "Kafka's certificate chain is invalid (PATH_LENGTH_EXCEEDED: it is longer than a CA's pathlen allows)",
+    ],
+    [
+      "KEYUSAGE_NO_CERTSIGN",
+      "Kafka's certificate chain is invalid (KEYUSAGE_NO_CERTSIGN: an issuer's keyUsage lacks keyCertSign)",
+    ],
+    ["ERROR_IN_CERT_NOT_AFTER_FIELD", "Kafka's certificate chain is invalid (ERROR_IN_CERT_NOT_AFTER_FIELD)"],
+    ["UNSPECIFIED", "Kafka's certificate chain is invalid (UNSPECIFIED)"],
   ])("a TLS handshake failed with %s: %s", (code, reason) => {
     expect(refusalReason(tlsFailure(ADMIN, socketError(code)))).toBe(reason);
   });
@@ -63,6 +81,30 @@ describe("refusalReason", () => {
       expect(refusalReason(accessFailure(ADMIN, kafkaError, "Not authorized", new Error("library error")))).toBe(
         `Kafka denied the worker access (${kafkaError})`,
       );
+    },
+  );
+});
+
+// tlscodes: a certificate-verification failure is Java's SslAuthenticationException (fatal); a failure of the
+// verifier itself (OUT_OF_MEM) or of the connection is no TLS refusal, so the adapters retry it.
+describe("tlsFailure", () => {
+  test.each(["INVALID_CA", "INVALID_PURPOSE", "PATH_LENGTH_EXCEEDED", "CRL_SIGNATURE_FAILURE", "UNSPECIFIED"])(
+    "%s, also inside a library's error, is an SslAuthenticationException",
+    (code) => {
+      const wrapped = Object.assign(new Error("connection failed"), { errors: [socketError(code)] });
+      const refusal = tlsFailure(ADMIN, new Error("network error", { cause: wrapped }));
+      expect([refusal?.javaClass, refusal?.tlsCode, refusal?.message]).toEqual([
+        "org.apache.kafka.common.errors.SslAuthenticationException",
+        code,
+        `${ADMIN}: SSL handshake failed (${code}: handshake: ${code})`,
+      ]);
+    },
+  );
+
+  test.each(["OUT_OF_MEM", "INVALID_CALL", "STORE_LOOKUP", "ECONNRESET", "ECONNREFUSED"])(
+    "%s is no TLS refusal",
+    (code) => {
+      expect(tlsFailure(ADMIN, socketError(code))).toBeUndefined();
     },
   );
 });

@@ -11,6 +11,7 @@
  * AuthenticationException: fatal too (`tlsFailure`).
  */
 import { ConnectError } from "../errors.ts";
+import { brokenRule, isVerifyFailure, verifyFailureOf } from "../tls/verify-codes.ts";
 import { javaExceptionClass } from "./kafka-exception-classes.ts";
 import { kafkaErrorOf, withKafkaError } from "./send-rejection.ts";
 
@@ -41,7 +42,7 @@ export class KafkaAccessError extends ConnectError {
   override readonly javaClass: string;
   override name = "KafkaAccessError";
   readonly unauthorizedTopics: readonly string[] | undefined;
-  /** The failed TLS handshake's code (TLS_CODE) when this is one (Java's SslAuthenticationException). */
+  /** The failed TLS handshake's code (isTlsFailureCode) when this is one (Java's SslAuthenticationException). */
   readonly tlsCode: string | undefined;
   constructor(
     kafkaError: string,
@@ -93,15 +94,17 @@ export function accessFailure(what: string, kafkaError: string, detail: string, 
 }
 
 /**
- * Node's (and Bun's) codes for a TLS handshake that failed on certificate grounds: a chain the
- * trust store does not reach (SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_VERIFY_LEAF_SIGNATURE …), an
- * expired or not yet valid certificate, a host name it does not name, a peer's alert about our own
- * certificate (ERR_SSL_…ALERT…); or a peer that answered the handshake with bytes that are no TLS
+ * A TLS handshake that failed on certificate grounds: our verification of the broker's certificate
+ * (tls/verify-codes.ts: a chain the trust store does not reach, an issuer that is no CA, an expired
+ * certificate, a host name it does not name …), a peer's alert about our own certificate
+ * (ERR_SSL_…ALERT…); or a peer that answered the handshake with bytes that are no TLS
  * (ERR_SSL_WRONG_VERSION_NUMBER: Java's "Unrecognized SSL message", an SslAuthenticationException
  * too). Retrying cannot cure any of them.
  */
-const TLS_CODE =
-  /^(ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*|ERR_SSL_WRONG_VERSION_NUMBER|\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_\w+|HOSTNAME_MISMATCH)$/;
+const TLS_ALERT_OR_NOT_TLS = /^(ERR_SSL_\w*ALERT\w*|ERR_SSL_WRONG_VERSION_NUMBER)$/;
+function isTlsFailureCode(code: string): boolean {
+  return isVerifyFailure(code) || TLS_ALERT_OR_NOT_TLS.test(code);
+}
 
 /**
  * The broker's alert about the client's certificate: none sent to a listener with
@@ -122,11 +125,11 @@ function hintFor(code: string): string {
   return PEER_REFUSED_CERTIFICATE.test(code) ? REFUSED_HINT : "";
 }
 
-/** The first failed TLS handshake (TLS_CODE) in the error, its causes and aggregated errors. */
+/** The first failed TLS handshake (isTlsFailureCode) in the error, its causes and aggregated errors. */
 function tlsFailureIn(error: unknown, depth = 0): { code: string; message: string } | undefined {
   if (depth > 12 || error === null || typeof error !== "object") return undefined;
   const e = error as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
-  if (typeof e.code === "string" && TLS_CODE.test(e.code)) return { code: e.code, message: String(e.message) };
+  if (typeof e.code === "string" && isTlsFailureCode(e.code)) return { code: e.code, message: String(e.message) };
   for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), ...(e.cause !== error ? [e.cause] : [])]) {
     const found = tlsFailureIn(inner, depth + 1);
     if (found) return found;
@@ -135,7 +138,7 @@ function tlsFailureIn(error: unknown, depth = 0): { code: string; message: strin
 }
 
 /**
- * The failure of `what` as Java's SslAuthenticationException when a failed TLS handshake (TLS_CODE) is
+ * The failure of `what` as Java's SslAuthenticationException when a failed TLS handshake (isTlsFailureCode) is
  * anywhere in `error` (kafkajs keeps the socket's code on its connection error; @platformatic/kafka
  * keeps the socket's error as the cause of its network error), else undefined. A client without TLS
  * answered in TLS is no such failure: a retriable lost connection, as Java's (scripts/patch-dependencies.mjs).
@@ -150,13 +153,6 @@ export function tlsFailure(what: string, error: unknown): KafkaAccessError | und
   );
 }
 
-/**
- * A chain the worker's trust store does not reach (Node's verification codes): a self-signed
- * certificate, an issuer it does not hold, a signature that does not verify, a CA it does not trust.
- */
-const UNTRUSTED_CERTIFICATE =
-  /^(\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE|CERT_REJECTED|CERT_CHAIN_TOO_LONG)$/;
-const OUT_OF_DATE_CERTIFICATE = /^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/;
 /** The broker's alerts about the worker's certificate: PEER_REFUSED_CERTIFICATE, or one it found expired, revoked, denied. */
 const PEER_REFUSED_WORKER_CERTIFICATE =
   /ALERT_(CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
@@ -166,16 +162,25 @@ const AUTHENTICATION_ERRORS: ReadonlySet<string> = new Set([
   "ILLEGAL_SASL_STATE",
 ]);
 
-/** Why the TLS handshake that failed with `code` failed, as the stop says it. */
+/** Why the TLS handshake that failed with `code` failed, as the stop says it (never certificate contents). */
 function tlsReason(code: string): string {
   if (code === NOT_TLS) return "Kafka did not answer the worker in TLS";
   if (PEER_REFUSED_CERTIFICATE.test(code) || PEER_REFUSED_WORKER_CERTIFICATE.test(code))
     return "Kafka refused the worker's certificate";
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH")
-    return "Kafka's certificate does not name the host the worker connected to";
-  if (OUT_OF_DATE_CERTIFICATE.test(code)) return "Kafka's certificate has expired or is not yet valid";
-  if (UNTRUSTED_CERTIFICATE.test(code)) return "Kafka's certificate is not trusted by the worker's trust store";
-  return `the TLS handshake with Kafka failed (${code})`;
+  switch (verifyFailureOf(code)) {
+    case "wrong-host":
+      return "Kafka's certificate does not name the host the worker connected to";
+    case "out-of-date":
+      return "Kafka's certificate has expired or is not yet valid";
+    case "untrusted":
+      return "Kafka's certificate is not trusted by the worker's trust store";
+    case "revocation":
+      return `Kafka's certificate is revoked or its revocation could not be checked (${code})`;
+    case "invalid-chain":
+      return `Kafka's certificate chain is invalid (${brokenRule(code)})`;
+    default:
+      return `the TLS handshake with Kafka failed (${code})`;
+  }
 }
 
 /** The first KafkaAccessError in `error` or its causes. */
