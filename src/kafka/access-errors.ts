@@ -7,8 +7,8 @@
  * `platformatic/errors.ts`) find the protocol error in their library's error and call
  * `accessFailure`, so the runtime sees a non-retriable ConnectError whose trace starts with Java's
  * class name. A TLS handshake the client refuses (a broker certificate its trust store does not
- * trust, a host name it does not name) is Java's SslAuthenticationException, an
- * AuthenticationException: fatal too (`tlsFailure`).
+ * trust, a host name it does not name, a chain that breaks X.509's rules: tls/verify-codes.ts) is
+ * Java's SslAuthenticationException, an AuthenticationException: fatal too (`tlsFailure`).
  */
 import { ConnectError } from "../errors.ts";
 import { brokenRule, isVerifyFailure, verifyFailureOf } from "../tls/verify-codes.ts";
