@@ -11,7 +11,7 @@
  * Java's SslAuthenticationException, an AuthenticationException: fatal too (`tlsFailure`).
  */
 import { ConnectError } from "../errors.ts";
-import { brokenRule, isVerifyFailure, verifyFailureOf } from "../tls/verify-codes.ts";
+import { brokenRule, isVerifyFailure, verifierText, verifyFailureOf } from "../tls/verify-codes.ts";
 import { javaExceptionClass } from "./kafka-exception-classes.ts";
 import { kafkaErrorOf, withKafkaError } from "./send-rejection.ts";
 
@@ -44,10 +44,17 @@ export class KafkaAccessError extends ConnectError {
   readonly unauthorizedTopics: readonly string[] | undefined;
   /** The failed TLS handshake's code (isTlsFailureCode) when this is one (Java's SslAuthenticationException). */
   readonly tlsCode: string | undefined;
+  /** With tlsCode: OpenSSL's fixed reason for it (verifierText), when the error gave one. */
+  readonly tlsText: string | undefined;
   constructor(
     kafkaError: string,
     message: string,
-    options?: ErrorOptions & { javaClass?: string; unauthorizedTopics?: readonly string[]; tlsCode?: string },
+    options?: ErrorOptions & {
+      javaClass?: string;
+      unauthorizedTopics?: readonly string[];
+      tlsCode?: string;
+      tlsText?: string;
+    },
   ) {
     super(message, options);
     this.javaClass =
@@ -57,6 +64,7 @@ export class KafkaAccessError extends ConnectError {
         : "org.apache.kafka.common.errors.AuthenticationException");
     this.unauthorizedTopics = options?.unauthorizedTopics;
     this.tlsCode = options?.tlsCode;
+    this.tlsText = options?.tlsText;
   }
 }
 
@@ -149,7 +157,7 @@ export function tlsFailure(what: string, error: unknown): KafkaAccessError | und
   return new KafkaAccessError(
     "",
     `${what}: SSL handshake failed (${found.code}: ${found.message})${hintFor(found.code)}`,
-    { cause: error, javaClass: SSL_AUTHENTICATION, tlsCode: found.code },
+    { cause: error, javaClass: SSL_AUTHENTICATION, tlsCode: found.code, tlsText: verifierText(found.message) },
   );
 }
 
@@ -162,8 +170,11 @@ const AUTHENTICATION_ERRORS: ReadonlySet<string> = new Set([
   "ILLEGAL_SASL_STATE",
 ]);
 
-/** Why the TLS handshake that failed with `code` failed, as the stop says it (never certificate contents). */
-function tlsReason(code: string): string {
+/**
+ * Why the TLS handshake that failed with `code` failed, as the stop says it (never certificate contents;
+ * `text`: OpenSSL's fixed reason, naming the rule node:tls's UNSPECIFIED does not).
+ */
+function tlsReason(code: string, text: string | undefined): string {
   if (code === NOT_TLS) return "Kafka did not answer the worker in TLS";
   if (PEER_REFUSED_CERTIFICATE.test(code) || PEER_REFUSED_WORKER_CERTIFICATE.test(code))
     return "Kafka refused the worker's certificate";
@@ -174,10 +185,10 @@ function tlsReason(code: string): string {
       return "Kafka's certificate has expired or is not yet valid";
     case "untrusted":
       return "Kafka's certificate is not trusted by the worker's trust store";
-    case "revocation":
+    case "revocation": // not expected: the Kafka clients have no CRL setting, so no revocation is checked
       return `Kafka's certificate is revoked or its revocation could not be checked (${code})`;
     case "invalid-chain":
-      return `Kafka's certificate chain is invalid (${brokenRule(code)})`;
+      return `Kafka's certificate chain is invalid (${brokenRule(code, text)})`;
     default:
       return `the TLS handshake with Kafka failed (${code})`;
   }
@@ -201,7 +212,8 @@ function accessErrorIn(error: unknown): KafkaAccessError | undefined {
  */
 export function refusalReason(error: unknown): string {
   const refusal = accessErrorIn(error);
-  if (refusal?.javaClass === SSL_AUTHENTICATION && refusal.tlsCode !== undefined) return tlsReason(refusal.tlsCode);
+  if (refusal?.javaClass === SSL_AUTHENTICATION && refusal.tlsCode !== undefined)
+    return tlsReason(refusal.tlsCode, refusal.tlsText);
   const kafkaError = kafkaErrorOf(refusal ?? error);
   if (kafkaError !== undefined && AUTHENTICATION_ERRORS.has(kafkaError))
     return "Kafka refused the worker's credentials";

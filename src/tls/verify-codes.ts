@@ -17,10 +17,14 @@
  * - an issuer whose keyUsage lacks keyCertSign: UNABLE_TO_VERIFY_LEAF_SIGNATURE (it is not taken as
  *   the issuer at all);
  * - a name constraint violated, an unhandled critical extension: node:tls (the Kafka clients) says
- *   UNSPECIFIED, its catch-all for the codes outside Node's list, with OpenSSL's text as the message
- *   ("permitted subtree violation"); fetch says PERMITTED_VIOLATION, UNHANDLED_CRITICAL_EXTENSION.
- * OUT_OF_MEM, INVALID_CALL and STORE_LOOKUP are failures of the verifier, not of the certificate:
- * not listed, so they stay retriable.
+ *   UNSPECIFIED, its catch-all for the codes outside Node's list, with OpenSSL's fixed text as the
+ *   message ("permitted subtree violation", "unhandled critical extension": verifierText); fetch says
+ *   PERMITTED_VIOLATION, UNHANDLED_CRITICAL_EXTENSION.
+ * OUT_OF_MEM is a failure of the verifier, not of the certificate: not listed, so it stays
+ * retriable. The verifier's other failures, INVALID_CALL and STORE_LOOKUP, are outside Node's list:
+ * node:tls says UNSPECIFIED for them too ("invalid certificate verification context", "issuer
+ * certificate lookup error"), so for the Kafka clients they are fatal, as every failure of Java's
+ * verifier is (a CertificateException). Not listed: fetch's HTTP client retries them as any TLS failure.
  */
 
 /** What is wrong with a certificate that did not verify, as the operator has to fix it. */
@@ -129,8 +133,23 @@ const BROKEN_RULE: Readonly<Record<string, string>> = {
   UNHANDLED_CRITICAL_EXTENSION: "a certificate in it has a critical extension the client does not know",
 };
 
-/** Why an invalid chain (`code`) is invalid, in words (no certificate contents), or the code alone. */
-export function brokenRule(code: string): string {
-  const rule = BROKEN_RULE[code];
+/**
+ * Why an invalid chain (`code`) is invalid, in words (no certificate contents); for a code without a
+ * rule of its own (node:tls's UNSPECIFIED) the verifier's `text` (verifierText), else the code alone.
+ */
+export function brokenRule(code: string, text?: string): string {
+  const rule = BROKEN_RULE[code] ?? text;
   return rule === undefined ? code : `${code}: ${rule}`;
+}
+
+/**
+ * OpenSSL's fixed reason for a verification failure (X509_verify_cert_error_string: "permitted subtree
+ * violation"), read off the message of the error that carries the code: its last `: ` part (kafkajs
+ * words it `Connection error: <reason>`). Those reasons never hold certificate contents; a part that
+ * is not such a phrase (two words or more, at most 100 characters: no `=`, `/`, `.` or `:`, not a
+ * lone name or code) is not taken.
+ */
+export function verifierText(message: string): string | undefined {
+  const text = message.slice(message.lastIndexOf(": ") + 1).trim();
+  return text.length <= 100 && /^[A-Za-z][A-Za-z0-9',-]*( [A-Za-z0-9',-]+)+$/.test(text) ? text : undefined;
 }

@@ -26,6 +26,7 @@ export const BROKEN_CHAINS = [
   "not-yet-valid",
   "expired",
   "name-constraints-violated",
+  "unhandled-critical-extension",
 ] as const;
 export type BrokenChain = (typeof BROKEN_CHAINS)[number];
 
@@ -81,6 +82,10 @@ export async function makeInvalidChains(dir: string): Promise<InvalidChains> {
       ),
       expired: served(await leaf(rootCa, "past", [], { startDate: "20200101000000Z", endDate: "20200102000000Z" })),
       "name-constraints-violated": served(await leaf(constrained, "outside-constraints"), constrained),
+      // A private extension (an OID no verifier knows) marked critical.
+      "unhandled-critical-extension": served(
+        await leaf(rootCa, "unknown-critical", ["1.3.6.1.4.1.55555.1=critical,ASN1:NULL"]),
+      ),
     },
   };
 }
@@ -107,13 +112,16 @@ export async function serveChain(chain: ServedChain): Promise<AsyncDisposable & 
   };
 }
 
-/** The `code` of the error a node:tls client trusting only `root` gets from the server on `port` ("OK": none). */
-export function clientVerdict(port: number, root: string): Promise<string> {
+/**
+ * The `code` and message of the error a node:tls client trusting only `root` gets from the server on `port`
+ * (code "OK": none).
+ */
+export function clientVerdict(port: number, root: string): Promise<{ code: string; message: string }> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port, ca: readFileSync(root, "utf8") }, () => {
-      resolve("OK");
+      resolve({ code: "OK", message: "" });
       socket.end();
     });
-    socket.on("error", (error: NodeJS.ErrnoException) => resolve(String(error.code)));
+    socket.on("error", (error: NodeJS.ErrnoException) => resolve({ code: String(error.code), message: error.message }));
   });
 }
