@@ -309,31 +309,38 @@ describe("HttpClient", () => {
       },
     );
 
-    let invalidChains: Promise<InvalidChains> | undefined;
     // tlscodes: a chain that broke X.509's rules (PATH_LENGTH_EXCEEDED: no "certificate" in its text) was a
     // java.net.SocketException ("io") with OpenSSL's words only.
-    test.each([
-      [
-        "path-length-exceeded",
-        "chain of",
-        "is invalid (PATH_LENGTH_EXCEEDED: it is longer than a CA's pathlen allows)",
-      ],
-      [
-        "issuer-not-ca",
-        "chain of",
-        "is invalid (INVALID_PURPOSE: a certificate in it is not for its use (an issuer without basicConstraints CA:TRUE, or a server certificate whose extendedKeyUsage lacks serverAuth))",
-      ],
-      [
-        "name-constraints-violated",
-        "chain of",
-        "is invalid (PERMITTED_VIOLATION: a name in it is outside a CA's name constraints)",
-      ],
-      ["tampered-signature", "of", "is not trusted (CERT_SIGNATURE_FAILURE)"],
-    ] as const)(
-      "a server chain %s is a retriable TLS failure naming the server and the rule",
-      async (chain, of, reason) => {
-        invalidChains ??= mkdir(dir.file("invalid-chains")).then(() => makeInvalidChains(dir.file("invalid-chains")));
-        const pki = await invalidChains;
+    describe("when the server's chain does not verify", () => {
+      let pki: InvalidChains;
+      beforeAll(async () => {
+        await mkdir(dir.file("invalid-chains"));
+        pki = await makeInvalidChains(dir.file("invalid-chains"));
+      });
+
+      test.each([
+        [
+          "path-length-exceeded",
+          "chain of",
+          "is invalid (PATH_LENGTH_EXCEEDED: it is longer than a CA's pathlen allows)",
+        ],
+        [
+          "issuer-not-ca",
+          "chain of",
+          "is invalid (INVALID_PURPOSE: a certificate in it is not for its use (an issuer without basicConstraints CA:TRUE, or a server certificate whose extendedKeyUsage lacks serverAuth))",
+        ],
+        [
+          "name-constraints-violated",
+          "chain of",
+          "is invalid (PERMITTED_VIOLATION: a name in it is outside a CA's name constraints)",
+        ],
+        [
+          "unhandled-critical-extension",
+          "chain of",
+          "is invalid (UNHANDLED_CRITICAL_EXTENSION: a certificate in it has a critical extension the client does not know)",
+        ],
+        ["tampered-signature", "of", "is not trusted (CERT_SIGNATURE_FAILURE)"],
+      ] as const)("%s is a retriable TLS failure naming the server and the rule", async (chain, of, reason) => {
         await using server = await serveChain(pki.chains[chain]);
         const error = await new HttpClient({ tls: { ca: [await Bun.file(pki.root).text()], rejectUnauthorized: true } })
           .request({ method: "GET", url: `https://127.0.0.1:${server.port}/` })
@@ -345,8 +352,8 @@ describe("HttpClient", () => {
           true,
         ]);
         expect(traceOf(error)).toContain(`Caused by: javax.net.ssl.SSLHandshakeException: ${because}\n`);
-      },
-    );
+      });
+    });
 
     test("presents the client certificate to an mTLS server", async () => {
       using server = serve(() => new Response("mutual"), {
