@@ -256,6 +256,10 @@ describe("a broker whose certificate chain is invalid", () => {
     ["kafkajs", "issuer-not-ca", "INVALID_PURPOSE", "a certificate in it is not for its use"],
     ["platformatic", "path-length-exceeded", "PATH_LENGTH_EXCEEDED", "it is longer than a CA's pathlen allows"],
     ["kafkajs", "path-length-exceeded", "PATH_LENGTH_EXCEEDED", "it is longer than a CA's pathlen allows"],
+    // tlscodes-b: node:tls's UNSPECIFIED named no rule; OpenSSL's text names it.
+    ["platformatic", "name-constraints-violated", "UNSPECIFIED", "permitted subtree violation)"],
+    ["kafkajs", "name-constraints-violated", "UNSPECIFIED", "permitted subtree violation)"],
+    ["kafkajs", "unhandled-critical-extension", "UNSPECIFIED", "unhandled critical extension)"],
   ] as const)(
     "stops the worker at startup with the rule it broke, exit code 2 (kafka.client=%s, %s)",
     async (client, chain, code, rule) => {
