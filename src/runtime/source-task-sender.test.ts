@@ -60,7 +60,7 @@ function senderOn(
       true,
       NO_COMPRESSION,
       async (_admitted, force) => {
-        if (o.closeWaits && !force) await pipeline.drained();
+        if (o.closeWaits && !force) await pipeline.accumulator.drained();
       },
       new StickyPartitioner(16_384, { random: () => 0 }),
     );

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { NodeAvailability } from "./node-availability.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { append, batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
 import { StickyPartitioner } from "./sticky-partitioner.ts";
 
 /** NOT_ENOUGH_REPLICAS: retried as it is, leaders not asked again. */
@@ -56,20 +56,20 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     // batch.size 100: each batch here (65 bytes) counts one, two count two.
     const s = settings({ idempotent: false, maxInFlight: 1, availabilityTimeoutMs: 1000, batchBytes: 100 });
     const pipeline = new ProducePipeline(broker, s, () => now);
-    const first = pipeline.append("t", 0, batch(1), 1);
+    const first = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 1);
     now = 500;
-    const second = pipeline.append("t", 0, batch(2), 1);
-    await waitFor(() => pipeline.queuedBatches("t", 0) === 1);
-    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    const second = append(pipeline, "t", 0, batch(2), 1);
+    await waitFor(() => pipeline.accumulator.queuedBatches("t", 0) === 1);
+    expect(pipeline.accumulator.leaderUnavailable(1)).toBe(false);
     now = 1500;
-    const third = pipeline.append("t", 0, batch(3), 1);
-    await waitFor(() => pipeline.leaderUnavailable(1));
-    expect(pipeline.queuedBatches("t", 0)).toBe(2);
-    expect(pipeline.queuedBatches("t", 1)).toBe(0);
+    const third = append(pipeline, "t", 0, batch(3), 1);
+    await waitFor(() => pipeline.accumulator.leaderUnavailable(1));
+    expect(pipeline.accumulator.queuedBatches("t", 0)).toBe(2);
+    expect(pipeline.accumulator.queuedBatches("t", 1)).toBe(0);
     broker.deliver(0);
     await waitFor(() => broker.requests.length === 2);
-    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    expect(pipeline.accumulator.leaderUnavailable(1)).toBe(false);
     await broker.deliverUntil(Promise.all([first, second, third]));
     expect(broker.logs.get("t-0")).toEqual([1, 2, 3]);
   });
@@ -82,12 +82,12 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     if (!reachable) broker.unreachable.add(1);
     let now = 0;
     const pipeline = new ProducePipeline(broker, settings({ idempotent, availabilityTimeoutMs: 1000 }), () => now);
-    const sends = [pipeline.append("t", 0, batch(1), 1)];
+    const sends = [append(pipeline, "t", 0, batch(1), 1)];
     await waitFor(() => broker.requests.length === 1);
     for (const at of [500, 1500, 2500, 5000]) {
       now = at;
-      sends.push(pipeline.append("t", 0, batch(sends.length + 1), 1));
-      await waitFor(() => pipeline.leaderUnavailable(1) === at > 1000);
+      sends.push(append(pipeline, "t", 0, batch(sends.length + 1), 1));
+      await waitFor(() => pipeline.accumulator.leaderUnavailable(1) === at > 1000);
     }
     pipeline.close(new Error("closed"));
     expect(await Promise.all(sends.map((s) => s.catch((e: Error) => e.message)))).toEqual(sends.map(() => "closed"));
@@ -104,15 +104,15 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
       retryBackoffMaxMs: 2000,
     });
     const pipeline = new ProducePipeline(broker, s, () => now);
-    const retried = pipeline.append("t", 0, batch(1), 1);
+    const retried = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0, { "t-0": NOT_ENOUGH_REPLICAS }); // t-0's batch waits 2000 ms before it goes again
-    await waitFor(() => pipeline.queuedBatches("t", 0) === 1);
+    await waitFor(() => pipeline.accumulator.queuedBatches("t", 0) === 1);
     now = 1500;
-    const other = pipeline.append("t", 1, batch(2), 1);
+    const other = append(pipeline, "t", 1, batch(2), 1);
     await waitFor(() => broker.requests.length === 2);
     expect(broker.requests[1]!.node).toBe(2);
-    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    expect(pipeline.accumulator.leaderUnavailable(1)).toBe(false);
     broker.deliver(1);
     await other;
     pipeline.close(new Error("closed"));
@@ -131,18 +131,18 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
       retryBackoffMaxMs: 2000,
     });
     const pipeline = new ProducePipeline(broker, s, () => now);
-    const retried = pipeline.append("t", 0, batch(1), 1);
-    const written = [pipeline.append("t", 1, batch(2), 1)];
+    const retried = append(pipeline, "t", 0, batch(1), 1);
+    const written = [append(pipeline, "t", 1, batch(2), 1)];
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0, { "t-0": NOT_ENOUGH_REPLICAS }); // t-0's batch waits 2000 ms before it goes again
-    await waitFor(() => pipeline.queuedBatches("t", 0) === 1);
-    written.push(pipeline.append("t", 1, batch(3), 1)); // takes broker 1's only slot
+    await waitFor(() => pipeline.accumulator.queuedBatches("t", 0) === 1);
+    written.push(append(pipeline, "t", 1, batch(3), 1)); // takes broker 1's only slot
     await waitFor(() => broker.requests.length === 2);
     now = 1500;
-    written.push(pipeline.append("t", 2, batch(4), 1));
+    written.push(append(pipeline, "t", 2, batch(4), 1));
     await waitFor(() => broker.requests.length === 3);
     expect(broker.requests.map((r) => r.node)).toEqual([1, 1, 2]);
-    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    expect(pipeline.accumulator.leaderUnavailable(1)).toBe(false);
     broker.deliver(1);
     broker.deliver(2);
     await Promise.all(written);
@@ -156,13 +156,16 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
     // buffer.memory 130: broker 1's batch (65 bytes) on the wire leaves room for another of 65, not for t-1's of 69.
     const s = settings({ idempotent: false, availabilityTimeoutMs: 1000, maxInFlightBytes: 130 });
     const pipeline = new ProducePipeline(broker, s, () => now);
-    const sends = [pipeline.append("t", 0, batch(1), 1), pipeline.append("t", 1, batch(2, 3), 1)];
+    const sends = [append(pipeline, "t", 0, batch(1), 1), append(pipeline, "t", 1, batch(2, 3), 1)];
     await waitFor(() => broker.requests.length === 1);
     now = 1500;
-    sends.push(pipeline.append("t", 0, batch(4), 1)); // fits: the turn is seen (a second request to broker 1)
+    sends.push(append(pipeline, "t", 0, batch(4), 1)); // fits: the turn is seen (a second request to broker 1)
     await waitFor(() => broker.requests.length === 2);
     expect(broker.requests.map((r) => r.node)).toEqual([1, 1]);
-    expect([pipeline.leaderUnavailable(1), pipeline.leaderUnavailable(2)]).toEqual([false, false]);
+    expect([pipeline.accumulator.leaderUnavailable(1), pipeline.accumulator.leaderUnavailable(2)]).toEqual([
+      false,
+      false,
+    ]);
     await broker.deliverUntil(Promise.all(sends));
     expect(broker.logs.get("t-1")).toEqual([2, 3]);
   });
@@ -170,24 +173,24 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
   test("queued batches count in batch.size units (Java's batches fill up to batch.size; ours are one per send)", async () => {
     const broker = new FakeBroker();
     const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 200 }));
-    const sends = [pipeline.append("t", 0, batch(1), 1)];
+    const sends = [append(pipeline, "t", 0, batch(1), 1)];
     await waitFor(() => broker.requests.length === 1);
     // Five batches of 65 bytes wait behind the one on the wire: 325 bytes, two batches of 200.
-    for (let n = 2; n <= 6; n++) sends.push(pipeline.append("t", 0, batch(n), 1));
-    expect(pipeline.queuedBatches("t", 0)).toBe(2);
+    for (let n = 2; n <= 6; n++) sends.push(append(pipeline, "t", 0, batch(n), 1));
+    expect(pipeline.accumulator.queuedBatches("t", 0)).toBe(2);
     await broker.deliverUntil(Promise.all(sends));
-    expect(pipeline.queuedBatches("t", 0)).toBe(0);
+    expect(pipeline.accumulator.queuedBatches("t", 0)).toBe(0);
   });
 
   test("batch.size 0 (batching off): keyless records still spread by queue, not all on one partition (review P1-1)", async () => {
     const broker = new FakeBroker();
     const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 0 }));
-    const sends = [pipeline.append("t", 0, batch(1), 1)];
+    const sends = [append(pipeline, "t", 0, batch(1), 1)];
     await waitFor(() => broker.requests.length === 1);
-    sends.push(pipeline.append("t", 0, batch(2), 1));
+    sends.push(append(pipeline, "t", 0, batch(2), 1));
     const picks = [0, 0, 0];
     for (let d = 0; d < 30; d++) {
-      const sticky = new StickyPartitioner(0, { load: pipeline, random: () => (d + 0.5) / 30 });
+      const sticky = new StickyPartitioner(0, { load: pipeline.accumulator, random: () => (d + 0.5) / 30 });
       picks[sticky.current("t", 3, [1, 1, 1])]!++;
     }
     // Partition 0 has a record queued: it weighs 1 to the others' 2 each, as in Java (a batch a record).
@@ -198,11 +201,11 @@ describe("ProducePipeline's view of its brokers and queues for the partitioner",
   test("batch.size 0: a queue counts its records not on the wire, as Java's deque of a batch a record (review P3-6)", async () => {
     const broker = new FakeBroker();
     const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1, batchBytes: 0 }));
-    const sends = [pipeline.append("t", 0, batch(1, 2), 2)];
+    const sends = [append(pipeline, "t", 0, batch(1, 2), 2)];
     await waitFor(() => broker.requests.length === 1);
-    sends.push(pipeline.append("t", 0, batch(3), 1), pipeline.append("t", 0, batch(4, 5), 2));
-    expect(pipeline.queuedBatches("t", 0)).toBe(3);
+    sends.push(append(pipeline, "t", 0, batch(3), 1), append(pipeline, "t", 0, batch(4, 5), 2));
+    expect(pipeline.accumulator.queuedBatches("t", 0)).toBe(3);
     await broker.deliverUntil(Promise.all(sends));
-    expect(pipeline.queuedBatches("t", 0)).toBe(0);
+    expect(pipeline.accumulator.queuedBatches("t", 0)).toBe(0);
   });
 });

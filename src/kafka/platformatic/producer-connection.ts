@@ -74,7 +74,7 @@ export async function connectPlatformaticProducer(
     // Java's close(): what is in flight or being admitted gets its chance (bounded), then the rest fails.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      admitted.then(() => pipeline.drained()),
+      admitted.then(() => pipeline.accumulator.drained()),
       new Promise((resolve) => {
         timer = setTimeout(resolve, c.requestTimeoutMs);
       }),
@@ -100,7 +100,7 @@ export async function connectPlatformaticProducer(
     new StickyPartitioner(p.batchBytes, {
       ignoresKeys: p.ignoreKeys,
       adaptive: p.adaptivePartitioning,
-      load: pipeline,
+      load: pipeline.accumulator,
     }),
   );
 }

@@ -22,7 +22,7 @@
  * the producer: the send's other topics' records are not written ahead of those sent again.
  *
  * A send made with `WithdrawableSendOptions.withdrawKey` may have records given back (`withdraw`, send-withdrawals.ts):
- * a batch of only records asked that no request ever carried (ProducePipeline.withdraw); their metadata is null.
+ * a batch of only records asked that no request ever carried (RecordAccumulator.withdraw); their metadata is null.
  *
  * `close` gives the batches in flight request.timeout.ms, then fails the rest; `forceClose` (an abandoned source task's,
  * as Connect's cancel closes with Duration.ZERO) fails them all at once and sends nothing more.
@@ -48,6 +48,7 @@ import { wrap } from "./errors.ts";
 import { metadataFailure, topicRefusal } from "./metadata-refusals.ts";
 import { partitionKey } from "./partition-batches.ts";
 import type { ProducePipeline } from "./produce-pipeline.ts";
+import type { RecordAccumulator } from "./record-accumulator.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 import { checkPartition, checkTimestamp } from "./record-checks.ts";
 import { type SendWithdrawal, SendWithdrawals } from "./send-withdrawals.ts";
@@ -68,6 +69,8 @@ export class PlatformaticProducer implements KafkaProducer {
   private failure: Error | undefined;
   /** The sends made with `WithdrawableSendOptions.withdrawKey`, by it. */
   private readonly withdrawals = new SendWithdrawals();
+  /** Where sends append their batches, as Java's KafkaProducer's RecordAccumulator; the pipeline sends them. */
+  private readonly accumulator: RecordAccumulator;
 
   constructor(
     private readonly pipeline: ProducePipeline,
@@ -81,7 +84,9 @@ export class PlatformaticProducer implements KafkaProducer {
     private readonly onClose: (admitted: Promise<unknown>, force: boolean) => Promise<void>,
     /** Where records without key or partition go (batch.size bytes to one partition, then another). */
     private readonly sticky: StickyPartitioner,
-  ) {}
+  ) {
+    this.accumulator = pipeline.accumulator;
+  }
 
   get failed(): boolean {
     return (this.failure ?? this.pipeline.failure) !== undefined;
@@ -167,9 +172,9 @@ export class PlatformaticProducer implements KafkaProducer {
     return result;
   }
 
-  /** KafkaProducer.withdraw (send-withdrawals.ts): a batch is given back when ProducePipeline.withdraw takes it. */
+  /** KafkaProducer.withdraw (send-withdrawals.ts): a batch is given back when RecordAccumulator.withdraw takes it. */
   withdraw(withdrawKey: object, indexes: readonly number[]): readonly number[] {
-    return this.withdrawals.withdraw(withdrawKey, indexes, (b) => this.pipeline.withdraw(b));
+    return this.withdrawals.withdraw(withdrawKey, indexes, (b) => this.accumulator.withdraw(b));
   }
 
   /**
@@ -266,7 +271,7 @@ export class PlatformaticProducer implements KafkaProducer {
     const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.compression));
     for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count, stuck.leaders);
     const appended = groups.map((g, i) =>
-      this.pipeline.appendBatch(
+      this.accumulator.appendBatch(
         g.topic,
         g.partition,
         batches[i]!.buffer,
