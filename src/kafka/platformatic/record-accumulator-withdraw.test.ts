@@ -42,7 +42,8 @@ describe("RecordAccumulator.withdraw", () => {
     expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[2, 1]]]);
     expect(broker.logs.get("t-0")).toEqual([0, 2]);
     expect(pipeline.accumulator.queuedBatches("t", 0)).toBe(0);
-    expect(await settled(pipeline.accumulator.drained())).toBeUndefined(); // nothing pending: the withdrawn batch counted out
+    // Nothing pending: the withdrawn batch counted out.
+    expect(await settled(pipeline.accumulator.drained())).toBeUndefined();
   });
 
   test("with five on the wire, one queued behind them is taken back; the later one's sequence follows the fifth's", async () => {
