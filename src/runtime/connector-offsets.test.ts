@@ -197,7 +197,7 @@ describe("modifySourceOffsets, when the change fails", () => {
 });
 
 // Review herdexec P3-3: a source change ignored the request's deadline and wrote after the REST layer answered 500.
-describe("modifySinkOffsets and modifySourceOffsets, when the request's deadline passes during the connector's alterOffsets", () => {
+describe("modifySinkOffsets and modifySourceOffsets, when the request's deadline passes during alterOffsets", () => {
   test.each(["source", "sink"] as const)(
     "of a %s connector: refused as Connect's Worker, nothing written",
     async (type) => {

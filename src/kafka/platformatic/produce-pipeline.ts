@@ -60,7 +60,9 @@ import { UnansweredRequests } from "./unanswered-requests.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
 export class ProducePipeline {
-  /** The batches this pipeline sends: the producer appends to it and takes them back from it (record-accumulator.ts). */
+  /**
+   * The batches this pipeline sends: the producer appends to it and takes them back from it (record-accumulator.ts).
+   */
   readonly accumulator: RecordAccumulator;
   private readonly leaders: PartitionLeaders;
   private readonly requests: InFlightRequests;
@@ -300,7 +302,7 @@ export class ProducePipeline {
         this.requests.send(node, batches);
         sent = true;
       }
-      if (ready) this.accumulator.availability.noted(node, now, (sent || heldByWire) && this.transport.connected(node));
+      if (ready) this.accumulator.noteReady(node, now, (sent || heldByWire) && this.transport.connected(node));
     }
     return leaderless;
   }

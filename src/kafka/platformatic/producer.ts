@@ -48,16 +48,21 @@ import { wrap } from "./errors.ts";
 import { metadataFailure, topicRefusal } from "./metadata-refusals.ts";
 import { partitionKey } from "./partition-batches.ts";
 import type { ProducePipeline } from "./produce-pipeline.ts";
-import type { RecordAccumulator } from "./record-accumulator.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 import { checkPartition, checkTimestamp } from "./record-checks.ts";
 import { type SendWithdrawal, SendWithdrawals } from "./send-withdrawals.ts";
-import { recordBytes, type StickyPartitioner } from "./sticky-partitioner.ts";
+import { recordBytes, StickyPartitioner, type StickyPartitionerOptions } from "./sticky-partitioner.ts";
 
 const toBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 const log = getLogger("org.apache.kafka.clients.producer.KafkaProducer");
+
+/**
+ * How records without key or partition are placed (StickyPartitioner): batch.size and the partitioner.* keys. The
+ * producer gives the partitioner its pipeline's RecordAccumulator as the load adaptive partitioning weighs.
+ */
+export type Partitioning = { readonly batchBytes: number } & Omit<StickyPartitionerOptions, "load">;
 
 export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
@@ -69,8 +74,8 @@ export class PlatformaticProducer implements KafkaProducer {
   private failure: Error | undefined;
   /** The sends made with `WithdrawableSendOptions.withdrawKey`, by it. */
   private readonly withdrawals = new SendWithdrawals();
-  /** Where sends append their batches, as Java's KafkaProducer's RecordAccumulator; the pipeline sends them. */
-  private readonly accumulator: RecordAccumulator;
+  /** Where records without key or partition go (batch.size bytes to one partition, then another). */
+  private readonly sticky: StickyPartitioner;
 
   constructor(
     private readonly pipeline: ProducePipeline,
@@ -82,10 +87,11 @@ export class PlatformaticProducer implements KafkaProducer {
      * `force` (forceClose, the pipeline closed already): the connections at once.
      */
     private readonly onClose: (admitted: Promise<unknown>, force: boolean) => Promise<void>,
-    /** Where records without key or partition go (batch.size bytes to one partition, then another). */
-    private readonly sticky: StickyPartitioner,
+    { batchBytes, ...partitioner }: Partitioning,
   ) {
-    this.accumulator = pipeline.accumulator;
+    // As Java's KafkaProducer gives its RecordAccumulator the partitioner's config: adaptive partitioning weighs the
+    // partitions by the accumulator's queues and leaves out the brokers it says take no requests.
+    this.sticky = new StickyPartitioner(batchBytes, { ...partitioner, load: pipeline.accumulator });
   }
 
   get failed(): boolean {
@@ -174,7 +180,7 @@ export class PlatformaticProducer implements KafkaProducer {
 
   /** KafkaProducer.withdraw (send-withdrawals.ts): a batch is given back when RecordAccumulator.withdraw takes it. */
   withdraw(withdrawKey: object, indexes: readonly number[]): readonly number[] {
-    return this.withdrawals.withdraw(withdrawKey, indexes, (b) => this.accumulator.withdraw(b));
+    return this.withdrawals.withdraw(withdrawKey, indexes, (b) => this.pipeline.accumulator.withdraw(b));
   }
 
   /**
@@ -271,7 +277,7 @@ export class PlatformaticProducer implements KafkaProducer {
     const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.compression));
     for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count, stuck.leaders);
     const appended = groups.map((g, i) =>
-      this.accumulator.appendBatch(
+      this.pipeline.accumulator.appendBatch(
         g.topic,
         g.partition,
         batches[i]!.buffer,

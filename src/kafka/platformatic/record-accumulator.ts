@@ -6,8 +6,8 @@
  * outcome (NeverSentBatch when none of its records can have reached a broker, batch-failures.ts), takes a batch back
  * while it is only queued (`withdraw`), tells the sticky partitioner each partition's load (PartitionLoad: the batches
  * not on the wire, `queuedBatches`, and the brokers that take none, `leaderUnavailable`, from its NodeAvailability,
- * which the pipeline's turns note as Java's Sender updates its accumulator's NodeLatencyStats), tells when none is
- * pending (`drained`) and fails them all at once on `close`.
+ * which the pipeline's turns update through `noteReady` as Java's Sender calls updateNodeLatencyStats), tells when
+ * none is pending (`drained`) and fails them all at once on `close`.
  */
 import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
@@ -33,8 +33,8 @@ export class RecordAccumulator implements PartitionLoad {
   private pendingCount = 0;
   private idle: (() => void)[] = [];
   private isClosed = false;
-  /** When each broker last had batches ready and last took some: noted by the pipeline's turns. */
-  readonly availability: NodeAvailability;
+  /** When each broker last had batches ready and last took some (`noteReady`). */
+  private readonly availability: NodeAvailability;
 
   /** `appended`: a batch was appended (the pipeline schedules a turn). */
   constructor(
@@ -79,6 +79,14 @@ export class RecordAccumulator implements PartitionLoad {
   /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
   leaderUnavailable(node: number): boolean {
     return this.availability.unavailable(node);
+  }
+
+  /**
+   * Broker `node` had batches ready at `now`; `took`: it took requests then. The pipeline's turns call it as Java's
+   * Sender calls RecordAccumulator.updateNodeLatencyStats (NodeAvailability.noted).
+   */
+  noteReady(node: number, now: number, took: boolean): void {
+    this.availability.noted(node, now, took);
   }
 
   /**
