@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { settled, waitFor } from "../../../test/support/wait-for.ts";
-import type { ProducerRecord } from "../kafka-port.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
-import { testProducer } from "./producer-test-support.ts";
+import { testRecord as record, testProducer } from "./producer-test-support.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
 /**
@@ -40,15 +39,6 @@ class HalfDownCluster implements ProduceTransport {
     );
   }
 }
-
-const record = (partition: number | null, value: string): ProducerRecord => ({
-  topic: "t",
-  partition,
-  key: null,
-  value: new TextEncoder().encode(value),
-  headers: [],
-  timestamp: 1,
-});
 
 describe("PlatformaticProducer: keyless records with partitioner.availability.timeout.ms (adaptive partitioning)", () => {
   test("avoid the partitions queued on a broker that had batches but took none past the timeout", async () => {

@@ -6,6 +6,7 @@
  * Used by the producer's tests and the runtime's source task tests.
  */
 import { ConnectError, RetriableError } from "../../errors.ts";
+import type { ProducerRecord } from "../kafka-port.ts";
 import { NO_COMPRESSION } from "../record-codecs.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
@@ -72,3 +73,13 @@ export function testProducer(transport: ProduceTransport, options: TestProducerO
     },
   );
 }
+
+/** A record of `topic` without key or headers, `value` its bytes, timestamp 1; `partition` null: keyless placement. */
+export const testRecord = (partition: number | null, value: string, topic = "t"): ProducerRecord => ({
+  topic,
+  partition,
+  key: null,
+  value: new TextEncoder().encode(value),
+  headers: [],
+  timestamp: 1,
+});
