@@ -62,7 +62,7 @@ test("certificates that expire within 7 days are made again at start; the rest o
   expect(await validAWeek(tls, "ca.pem")).toBe(false);
   writeFileSync(join(state, "user-file"), "kept");
 
-  await using broker = await startOwnBroker(state);
+  await using broker = await startOwnBroker(state, "", { listeners: ["PLAINTEXT", "SSL"] });
   for (const name of CERTS) expect([name, await validAWeek(tls, name)]).toEqual([name, true]);
   expect(readFileSync(join(state, "user-file"), "utf8")).toBe("kept");
   // The SSL listener serves the new certificate, signed by the new CA the info names.
