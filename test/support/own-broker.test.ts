@@ -1,7 +1,8 @@
 /**
- * The test's own broker (own-broker.ts) across a kill -9: one started with the default listeners (PLAINTEXT alone) on
- * ports below the ephemeral range, and one whose restart finds one of its listeners' ports taken (a listener bound
- * meanwhile; a connection's local port when the ports were still chosen in the ephemeral range, ci169).
+ * The test's own broker (own-broker.ts) across a kill -9: one with the default listeners (PLAINTEXT alone) on ports
+ * below the ephemeral range, which a broker started while it is down does not choose; and one whose restart finds one
+ * of its listeners' ports taken (a listener bound meanwhile; a connection's local port when the ports were still chosen
+ * in the ephemeral range, ci169).
  */
 import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -61,13 +62,23 @@ describe("restart() of the test's own broker (ci169)", () => {
   }, 300_000);
 });
 
+/** The ports scripts/kafka chose for the broker with state dir `stateDir`, by listener (plain, ctrl, …). */
+function chosenPorts(stateDir: string): Record<string, number> {
+  return Object.fromEntries(
+    [...readFileSync(join(stateDir, "ports"), "utf8").matchAll(/^ports\.(\w+)=(\d+)$/gm)].map((m) => [
+      m[1]!,
+      Number(m[2]),
+    ]),
+  );
+}
+
 /** The lowest port of the system's ephemeral range (a connection's local port is never below it). */
 function ephemeralLow(): number {
   return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
 }
 
 describe("the test's own broker with the default listeners", () => {
-  test("binds PLAINTEXT and its controller alone, below the ephemeral range, and restarts after a kill -9 with its records and committed offsets", async () => {
+  test("binds PLAINTEXT and its controller alone, below the ephemeral range, kept from another broker's start while it is down, and restarts after a kill -9 with its records and committed offsets", async () => {
     await using dir = await tempDir("own-broker-plain-");
     await using kafka = await startOwnBroker(dir.file("kafka"));
     expect(Object.keys(kafka.info).sort()).toEqual([
@@ -78,12 +89,7 @@ describe("the test's own broker with the default listeners", () => {
       "pid",
       "version",
     ]);
-    const ports = Object.fromEntries(
-      [...readFileSync(join(dir.file("kafka"), "ports"), "utf8").matchAll(/^ports\.(\w+)=(\d+)$/gm)].map((m) => [
-        m[1]!,
-        Number(m[2]),
-      ]),
-    );
+    const ports = chosenPorts(dir.file("kafka"));
     expect(Object.keys(ports).sort()).toEqual(["ctrl", "plain"]);
     expect(ports.plain).toBe(Number(kafka.bootstrap.split(":")[1]));
     expect(kafka.info.controller).toBe(`1@127.0.0.1:${ports.ctrl}`);
@@ -99,6 +105,10 @@ describe("the test's own broker with the default listeners", () => {
     await admin.disconnect();
 
     await kafka.kill();
+    // A broker started while this one is down chooses none of its ports, free as they are (scripts/kafka's claims).
+    await using other = await startOwnBroker(dir.file("other"));
+    expect(Object.values(chosenPorts(dir.file("other"))).filter((p) => Object.values(ports).includes(p))).toEqual([]);
+    expect(other.bootstrap).not.toBe(kafka.bootstrap);
     await kafka.restart();
     // Read at once: the group coordinator may still be loading the offsets topic (committedOffsets asks again).
     expect(await committedOffsets(kafka, "kept-group", "kept")).toEqual(new Map([[0, 1]]));
