@@ -2,7 +2,7 @@
  * The test's own broker (own-broker.ts) across a kill -9: one with the default listeners (PLAINTEXT alone) on ports
  * below the ephemeral range, which a broker started while it is down does not choose; and one whose restart finds one
  * of its listeners' ports taken (a listener bound meanwhile; a connection's local port when the ports were still chosen
- * in the ephemeral range, ci169).
+ * in the ephemeral range, ci169). And two started at once, which scripts/kafka gives different ports.
  */
 import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -113,5 +113,19 @@ describe("the test's own broker with the default listeners", () => {
     // Read at once: the group coordinator may still be loading the offsets topic (committedOffsets asks again).
     expect(await committedOffsets(kafka, "kept-group", "kept")).toEqual(new Map([[0, 1]]));
     expect(await readOwnTopic(kafka, "kept")).toEqual([{ partition: 0, offset: 0, key: "k", value: "v" }]);
+  }, 300_000);
+});
+
+describe("brokers of tests' own started at once", () => {
+  test("choose different ports the first time: no broker is started again for a port the other bound", async () => {
+    await using dir = await tempDir("own-broker-at-once-");
+    const [a, b] = await Promise.all([startOwnBroker(dir.file("a")), startOwnBroker(dir.file("b"))]);
+    await using _a = a;
+    await using _b = b;
+    const [portsA, portsB] = [Object.values(chosenPorts(dir.file("a"))), Object.values(chosenPorts(dir.file("b")))];
+    expect(portsA.filter((p) => portsB.includes(p))).toEqual([]);
+    for (const name of ["a", "b"]) {
+      expect(readFileSync(join(dir.file(name), "broker.log"), "utf8")).not.toContain("Address already in use");
+    }
   }, 300_000);
 });
