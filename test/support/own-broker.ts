@@ -19,7 +19,10 @@ import { waitFor } from "./wait-for.ts";
 
 export interface OwnBroker extends AsyncDisposable {
   readonly bootstrap: string;
-  /** Everything `scripts/kafka start` printed: cluster_id, and bootstrap_sasl, bootstrap_ssl, ssl_ca … of the listeners asked for. */
+  /**
+   * Everything `scripts/kafka start` printed: cluster_id, …, and the lines of the listeners asked for (bootstrap_sasl,
+   * bootstrap_ssl, ssl_ca …).
+   */
   readonly info: Readonly<Record<string, string>>;
   /** The broker process (changes with `restart()`): a test may freeze it (SIGSTOP/SIGCONT). */
   readonly pid: number;
@@ -300,8 +303,8 @@ export async function startOwnBroker(
         const what = `the restarted broker exited (code ${started.exitCode}) before it started; its errors:\n${[...errors].slice(-8).join("\n")}`;
         if (attempt === 3) throw new Error(`${what}\n(3 attempts)`);
         // A listener's port taken while the broker was down (by a listener bound meanwhile; a connection's local port
-        // where scripts/kafka found no room below the ephemeral range) may be let go again; the broker comes back on the
-        // same ports.
+        // where scripts/kafka found no room below the ephemeral range) may be let go again; the broker comes back on
+        // the same ports.
         const portTaken = logged.includes("Address already in use");
         console.error(`${what}\nstarting it again${portTaken ? " once its ports are free" : ""}`);
         if (portTaken) {
