@@ -98,7 +98,9 @@ test("start on a running broker whose certificates expire within 7 days says to 
     writeFileSync(join(state, "info"), `bootstrap=127.0.0.1:1\npid=${broker.pid}\n`);
     const before = CERTS.map((name) => readFileSync(join(tls, name), "utf8"));
     const start = () =>
-      Bun.spawnSync([join(REPO, "scripts/kafka"), "start"], { env: { ...process.env, KAFKA_STATE_DIR: state } });
+      Bun.spawnSync([join(REPO, "scripts/kafka"), "start"], {
+        env: { ...process.env, KAFKA_STATE_DIR: state, KAFKA_LISTENERS: "plaintext" },
+      });
 
     const expiring = start();
     expect(expiring.exitCode).toBe(0);
