@@ -47,7 +47,8 @@ beforeAll(async () => {
   broker = await startOwnBroker(
     dir.file("broker"),
     "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\nsuper.users=User:ANONYMOUS",
-    { untilTestEnds: false }, // shared by the file's tests: afterAll disposes it
+    // shared by the file's tests: afterAll disposes it
+    { untilTestEnds: false, listeners: ["PLAINTEXT", "SASL_PLAINTEXT", "SSL"] },
   );
   kafka = broker.client();
   const admin = kafka.admin();
