@@ -45,7 +45,9 @@ build_cds() {
   if [ ! -f "$archive" ] && [ ! -f "$archive.failed" ]; then
     echo "scripts/kafka: building a class-data archive of the broker's classes, once per release and JVM ($archive)" >&2
     dir=$(mktemp -d "$(dirname "$archive")/build.XXXXXX")
-    if KAFKA_STATE_DIR="$dir/state" KAFKA_CDS_DUMP="$dir/broker.jsa" bash "$SELF" start >/dev/null 2>"$dir/build.log" &&
+    # A combined node with all four listeners (the classes of each), whatever the start that needs the archive asked.
+    if KAFKA_LISTENERS="" KAFKA_CONTROLLER="" KAFKA_NODE_ID="" KAFKA_CLUSTER_ID="" KAFKA_SERVER_PROPERTIES="" \
+      KAFKA_STATE_DIR="$dir/state" KAFKA_CDS_DUMP="$dir/broker.jsa" bash "$SELF" start >/dev/null 2>"$dir/build.log" &&
       KAFKA_STATE_DIR="$dir/state" bash "$SELF" stop >/dev/null 2>>"$dir/build.log" &&
       java -Xshare:on -XX:SharedArchiveFile="$dir/broker.jsa" -cp "$CACHE/lib/*" kafka.tools.StorageTool random-uuid \
         >/dev/null 2>>"$dir/build.log"; then

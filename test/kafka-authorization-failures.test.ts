@@ -18,6 +18,7 @@ import { writeFileSync } from "node:fs";
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, type Kafka, ResourcePatternTypes } from "kafkajs";
 import {
   createIngestConnector,
+  exitCodeWithin,
   type Gateway,
   ingestUrlOf,
   spawnGateway,
@@ -46,7 +47,8 @@ beforeAll(async () => {
   broker = await startOwnBroker(
     dir.file("broker"),
     "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\nsuper.users=User:ANONYMOUS",
-    { untilTestEnds: false }, // shared by the file's tests: afterAll disposes it
+    // shared by the file's tests: afterAll disposes it
+    { untilTestEnds: false, listeners: ["PLAINTEXT", "SASL_PLAINTEXT", "SSL"] },
   );
   kafka = broker.client();
   const admin = kafka.admin();
@@ -539,7 +541,7 @@ test.each(CLIENTS)(
   async (client) => {
     const shared = await kafkaBroker(); // its CA did not sign the own broker's certificate
     await using work = await tempDir();
-    const { proc, output, pumped } = spawnGateway({
+    const spawned = spawnGateway({
       dir: work.path,
       worker: {
         "bootstrap.servers": broker.info.bootstrap_ssl!,
@@ -550,17 +552,8 @@ test.each(CLIENTS)(
         "kafka.client": client,
       },
     });
-    // Bounded: a gateway that keeps running is killed, not left behind.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const code = await Promise.race([
-      proc.exited,
-      new Promise<string>((resolve) => {
-        timer = setTimeout(() => resolve("still running after 20 s"), 20_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-    await pumped;
+    const code = await exitCodeWithin(spawned, 20_000);
+    const { output } = spawned;
     expect(code).toBe(2);
     expect(output()).toContain("ERROR Stopping due to error");
     expect(output()).toContain(

@@ -4,14 +4,15 @@
  * unreachable broker does not: the gateway starts, logs it, says so on /health and GET /, and
  * connects when the broker appears. That test starts a broker of its own, never the shared one.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { spawnGateway, startGateway } from "./support/gateway.ts";
+import { exitCodeWithin, spawnGateway, startGateway } from "./support/gateway.ts";
+import { type InvalidChains, makeInvalidChains, serveChain } from "./support/invalid-chains.ts";
 import { kafkaBroker, REPO, uniqueTopic } from "./support/kafka.ts";
 import { sendCallbackCause } from "./support/send-callback-trace.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 async function failedStartup(dir: string, worker: Record<string, string>, env: Record<string, string> = {}) {
@@ -237,6 +238,54 @@ describe("a task that fails on the Kafka client", () => {
     );
     expect(String(task.trace)).not.toContain("Tolerance exceeded");
   });
+});
+
+// tlscodes: a broker whose chain broke X.509's rules (an issuer that is no CA: BoringSSL's INVALID_PURPOSE; a CA's
+// pathlen exceeded) was retried forever, as a lost connection, instead of stopping as Java's SslAuthenticationException.
+describe("a broker whose certificate chain is invalid", () => {
+  let dir: TempDir;
+  let pki: InvalidChains;
+  beforeAll(async () => {
+    dir = await tempDir();
+    pki = await makeInvalidChains(dir.path);
+  });
+  afterAll(() => dir[Symbol.asyncDispose]());
+
+  test.each([
+    ["platformatic", "issuer-not-ca", "INVALID_PURPOSE", "a certificate in it is not for its use"],
+    ["kafkajs", "issuer-not-ca", "INVALID_PURPOSE", "a certificate in it is not for its use"],
+    ["platformatic", "path-length-exceeded", "PATH_LENGTH_EXCEEDED", "it is longer than a CA's pathlen allows"],
+    ["kafkajs", "path-length-exceeded", "PATH_LENGTH_EXCEEDED", "it is longer than a CA's pathlen allows"],
+    // tlscodes-b: node:tls's UNSPECIFIED named no rule; OpenSSL's text names it.
+    ["platformatic", "name-constraints-violated", "UNSPECIFIED", "permitted subtree violation)"],
+    ["kafkajs", "name-constraints-violated", "UNSPECIFIED", "permitted subtree violation)"],
+    ["kafkajs", "unhandled-critical-extension", "UNSPECIFIED", "unhandled critical extension)"],
+  ] as const)(
+    "stops the worker at startup with the rule it broke, exit code 2 (kafka.client=%s, %s)",
+    async (client, chain, code, rule) => {
+      // A real TLS peer presenting the chain: the handshake fails before any Kafka request.
+      await using broker = await serveChain(pki.chains[chain]);
+      await using work = await tempDir();
+      const spawned = spawnGateway({
+        dir: work.path,
+        worker: {
+          "bootstrap.servers": `127.0.0.1:${broker.port}`,
+          "security.protocol": "SSL",
+          "ssl.truststore.type": "PEM",
+          "ssl.truststore.location": pki.root,
+          "data.dir": work.file("data"),
+          "kafka.client": client,
+        },
+      });
+      expect(await exitCodeWithin(spawned, 20_000)).toBe(2);
+      expect(spawned.output()).toContain(
+        `Caused by: KafkaAccessError: Failed to connect the admin client: SSL handshake failed (${code}: `,
+      );
+      expect(spawned.output()).toContain(`INFO Kafka's certificate chain is invalid (${code}: ${rule}`);
+      expect(spawned.output()).toContain("): stopping the gateway");
+    },
+    30_000,
+  );
 });
 
 describe("a broker that is not there yet", () => {

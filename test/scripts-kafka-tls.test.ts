@@ -62,7 +62,7 @@ test("certificates that expire within 7 days are made again at start; the rest o
   expect(await validAWeek(tls, "ca.pem")).toBe(false);
   writeFileSync(join(state, "user-file"), "kept");
 
-  await using broker = await startOwnBroker(state);
+  await using broker = await startOwnBroker(state, "", { listeners: ["PLAINTEXT", "SSL"] });
   for (const name of CERTS) expect([name, await validAWeek(tls, name)]).toEqual([name, true]);
   expect(readFileSync(join(state, "user-file"), "utf8")).toBe("kept");
   // The SSL listener serves the new certificate, signed by the new CA the info names.
@@ -98,7 +98,9 @@ test("start on a running broker whose certificates expire within 7 days says to 
     writeFileSync(join(state, "info"), `bootstrap=127.0.0.1:1\npid=${broker.pid}\n`);
     const before = CERTS.map((name) => readFileSync(join(tls, name), "utf8"));
     const start = () =>
-      Bun.spawnSync([join(REPO, "scripts/kafka"), "start"], { env: { ...process.env, KAFKA_STATE_DIR: state } });
+      Bun.spawnSync([join(REPO, "scripts/kafka"), "start"], {
+        env: { ...process.env, KAFKA_STATE_DIR: state, KAFKA_LISTENERS: "plaintext" },
+      });
 
     const expiring = start();
     expect(expiring.exitCode).toBe(0);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { spawnGateway, startGateway } from "./support/gateway.ts";
+import { exitCodeWithin, spawnGateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, saslWorker, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -86,21 +86,12 @@ describe("connecting to a secured broker", () => {
     async (client) => {
       const kafka = await kafkaBroker();
       await using dir = await tempDir();
-      const { proc, output, pumped } = spawnGateway({
+      const spawned = spawnGateway({
         dir: dir.path,
         worker: { ...saslWorker(kafka, "wrong-password"), "data.dir": dir.file("data"), "kafka.client": client },
       });
-      // Bounded: a gateway that keeps running is killed, not left behind.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const code = await Promise.race([
-        proc.exited,
-        new Promise<string>((resolve) => {
-          timer = setTimeout(() => resolve("still running after 25 s"), 25_000);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (proc.exitCode === null) proc.kill("SIGKILL");
-      await pumped;
+      const code = await exitCodeWithin(spawned, 25_000);
+      const { output } = spawned;
       expect(code).toBe(2);
       const errors = output()
         .split("\n")

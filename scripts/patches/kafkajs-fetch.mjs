@@ -116,6 +116,18 @@ const unansweredError = (e, moved) => {`,
     )
     .replace("    if (moved.includes(c.type)) return c", "    if (LEADER_MOVED_ERRORS.includes(c.type)) return c")
     .replace("    if (UNANSWERED_ERRORS.includes(c.name))", "    if (UNANSWERED_FETCH_ERRORS.includes(c.name))");
+// Its form before tlscodes: every code E… but ERR_… counted as a socket's errno, the certificate-verification codes
+// ERROR_IN_CERT_…, EXCLUDED_VIOLATION and EMAIL_MISMATCH too (src/tls/verify-codes.ts; node:tls reports them as
+// UNSPECIFIED today, fetch by name).
+const anyEErrnoForm = (to) =>
+  to
+    .replace("/^E(?!RR_|RROR_IN_|XCLUDED_|MAIL_)[A-Z_]+$/", "/^E(?!RR_)[A-Z_]+$/")
+    .replace(
+      `(ERR_SSL_…, CERT_…,
+// ERROR_IN_CERT_…, EXCLUDED_VIOLATION, EMAIL_MISMATCH: a refused TLS handshake) is no such failure.`,
+      `(ERR_SSL_…, CERT_…: a
+// refused TLS handshake) is no such failure.`,
+    );
 const STOPPING = "    this.stopping = new AbortController() // edge-gateway patch: aborted by its runner's stop, ending a fetch's backoff\n";
 /** How recoverFromFetch logs and waits out a fetch without an answer, then asks for metadata. */
 const FETCH_WAIT = `      const context = { groupId: this.groupId, memberId: this.memberId, backoffMs }
@@ -164,21 +176,21 @@ const PRIVATE = {`,
     to: `${STALE_METADATA_ERRORS_END}
 // edge-gateway patch: what a request without an answer (its broker stopped, killed or unreachable while still listed)
 // fails with, or one sent to a broker that no longer serves it (moved: its error types); kafkajs' retries wrap it, so
-// its causes are searched. A connection error carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…: a
-// refused TLS handshake) is no such failure.
+// its causes are searched. A connection error carrying a code that is not a socket's errno (ERR_SSL_…, CERT_…,
+// ERROR_IN_CERT_…, EXCLUDED_VIOLATION, EMAIL_MISMATCH: a refused TLS handshake) is no such failure.
 const UNANSWERED_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']
 const LEADER_MOVED_ERRORS = ['LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH', 'UNKNOWN_TOPIC_OR_PARTITION']
 const COORDINATOR_MOVED_ERRORS = ['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE']
 const unansweredError = (e, moved) => {
   for (let c = e, depth = 0; c && depth < 8; c = c.cause, depth++) {
     if (moved.includes(c.type)) return c
-    if (UNANSWERED_ERRORS.includes(c.name)) return !c.code || /^E(?!RR_)[A-Z_]+$/.test(c.code) ? c : undefined
+    if (UNANSWERED_ERRORS.includes(c.name)) return !c.code || /^E(?!RR_|RROR_IN_|XCLUDED_|MAIL_)[A-Z_]+$/.test(c.code) ? c : undefined
   }
 }
 const { setTimeout: backoff } = require('timers/promises')
 
 const PRIVATE = {`,
-    was: [UNKNOWN_PARTITION_FAILS, sleptForm, fetchesOnlyForm],
+    was: [anyEErrnoForm, ...[UNKNOWN_PARTITION_FAILS, sleptForm, fetchesOnlyForm].map((form) => (to) => form(anyEErrnoForm(to)))],
   },
   {
     file: CONSUMER_GROUP,

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { gzipSync } from "node:zlib";
 import { issueCert, selfSignedCert } from "../../test/support/cert-authority.ts";
+import { type InvalidChains, makeInvalidChains, serveChain } from "../../test/support/invalid-chains.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, TEST_CA, type TlsFiles } from "../../test/support/tls.ts";
 import { isRetriable, traceOf } from "../errors.ts";
@@ -306,6 +308,52 @@ describe("HttpClient", () => {
         expect(trace).not.toContain("s3cr3t");
       },
     );
+
+    // tlscodes: a chain that broke X.509's rules (PATH_LENGTH_EXCEEDED: no "certificate" in its text) was a
+    // java.net.SocketException ("io") with OpenSSL's words only.
+    describe("when the server's chain does not verify", () => {
+      let pki: InvalidChains;
+      beforeAll(async () => {
+        await mkdir(dir.file("invalid-chains"));
+        pki = await makeInvalidChains(dir.file("invalid-chains"));
+      });
+
+      test.each([
+        [
+          "path-length-exceeded",
+          "chain of",
+          "is invalid (PATH_LENGTH_EXCEEDED: it is longer than a CA's pathlen allows)",
+        ],
+        [
+          "issuer-not-ca",
+          "chain of",
+          "is invalid (INVALID_PURPOSE: a certificate in it is not for its use (an issuer without basicConstraints CA:TRUE, or a server certificate whose extendedKeyUsage lacks serverAuth))",
+        ],
+        [
+          "name-constraints-violated",
+          "chain of",
+          "is invalid (PERMITTED_VIOLATION: a name in it is outside a CA's name constraints)",
+        ],
+        [
+          "unhandled-critical-extension",
+          "chain of",
+          "is invalid (UNHANDLED_CRITICAL_EXTENSION: a certificate in it has a critical extension the client does not know)",
+        ],
+        ["tampered-signature", "of", "is not trusted (CERT_SIGNATURE_FAILURE)"],
+      ] as const)("%s is a retriable TLS failure naming the server and the rule", async (chain, of, reason) => {
+        await using server = await serveChain(pki.chains[chain]);
+        const error = await new HttpClient({ tls: { ca: [await Bun.file(pki.root).text()], rejectUnauthorized: true } })
+          .request({ method: "GET", url: `https://127.0.0.1:${server.port}/` })
+          .catch((e) => e);
+        const because = `the certificate ${of} 127.0.0.1:${server.port} ${reason}`;
+        expect([error.failure, error.message, isRetriable(error)]).toEqual([
+          "tls",
+          `GET https://127.0.0.1:${server.port}/ failed (tls): ${because}`,
+          true,
+        ]);
+        expect(traceOf(error)).toContain(`Caused by: javax.net.ssl.SSLHandshakeException: ${because}\n`);
+      });
+    });
 
     test("presents the client certificate to an mTLS server", async () => {
       using server = serve(() => new Response("mutual"), {

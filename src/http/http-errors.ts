@@ -5,6 +5,7 @@
  * is a response, never one of these.
  */
 import { ConnectError, RetriableError } from "../errors.ts";
+import { isVerifyFailure } from "../tls/verify-codes.ts";
 
 /** `decode`: a body its Content-Encoding does not describe (not gzip, deflate, br or zstd after all). */
 export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
@@ -33,11 +34,16 @@ export class HttpResponseTooLargeError extends ConnectError {
   }
 }
 
-/** The kind of failure an error thrown by fetch (or by reading its body) is, from its code and message. */
+/**
+ * The kind of failure an error thrown by fetch (or by reading its body) is, from its code and message: a
+ * certificate that did not verify (tls/verify-codes.ts, e.g. PATH_LENGTH_EXCEEDED, whose text names no
+ * certificate) is `tls`.
+ */
 export function transportFailureOf(error: unknown): TransportFailure {
   const code = String((error as { code?: unknown }).code ?? "");
   const text = `${code} ${(error as Error).message ?? ""}`;
   if (/^(ZlibError|BrotliDecompressionError|ZstdDecompressionError)$/.test(code)) return "decode";
+  if (isVerifyFailure(code)) return "tls";
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|certificate/i.test(text)) return "tls";
   if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS|ConnectionClosed/i.test(text))
     return "connect";

@@ -4,7 +4,9 @@
  * failure: Bun words a certificate for another host only as `ERR_TLS_CERT_ALTNAME_INVALID fetching
  * "<url>"`, and OpenSSL's texts for the others name no server. HttpClient calls it for every
  * request of both HTTP connectors (their retry WARNs, traces and `SSLHandshakeException` causes).
+ * Which codes are verification failures, and of what kind: tls/verify-codes.ts.
  */
+import { brokenRule, verifyFailureOf } from "../tls/verify-codes.ts";
 
 /** OpenSSL's codes of a chain no trusted certificate authority vouches for. */
 const UNTRUSTED_ISSUER = new Set([
@@ -26,7 +28,7 @@ export function tlsVerificationFailure(code: string, url: string): string | unde
   }
   const server = parsed.host;
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+  if (verifyFailureOf(code) === "wrong-host")
     return `the certificate of ${server} is not for ${hostname} (hostname verification)`;
   if (code === "CERT_HAS_EXPIRED") return `the certificate of ${server} has expired`;
   if (code === "CERT_NOT_YET_VALID") return `the certificate of ${server} is not valid yet`;
@@ -35,5 +37,14 @@ export function tlsVerificationFailure(code: string, url: string): string | unde
     return `the certificate chain of ${server} ends in a self-signed certificate that is not trusted`;
   if (UNTRUSTED_ISSUER.has(code))
     return `the certificate of ${server} is not signed by a trusted certificate authority`;
-  return undefined;
+  switch (verifyFailureOf(code)) {
+    case "untrusted":
+      return `the certificate of ${server} is not trusted (${code})`;
+    case "revocation":
+      return `the certificate of ${server} is revoked or its revocation could not be checked (${code})`;
+    case "invalid-chain":
+      return `the certificate chain of ${server} is invalid (${brokenRule(code)})`;
+    default:
+      return undefined; // the "out-of-date" codes are both worded above
+  }
 }

@@ -7,10 +7,11 @@
  * `platformatic/errors.ts`) find the protocol error in their library's error and call
  * `accessFailure`, so the runtime sees a non-retriable ConnectError whose trace starts with Java's
  * class name. A TLS handshake the client refuses (a broker certificate its trust store does not
- * trust, a host name it does not name) is Java's SslAuthenticationException, an
- * AuthenticationException: fatal too (`tlsFailure`).
+ * trust, a host name it does not name, a chain that breaks X.509's rules: tls/verify-codes.ts) is
+ * Java's SslAuthenticationException, an AuthenticationException: fatal too (`tlsFailure`).
  */
 import { ConnectError } from "../errors.ts";
+import { brokenRule, isVerifyFailure, verifierText, verifyFailureOf } from "../tls/verify-codes.ts";
 import { javaExceptionClass } from "./kafka-exception-classes.ts";
 import { kafkaErrorOf, withKafkaError } from "./send-rejection.ts";
 
@@ -41,12 +42,19 @@ export class KafkaAccessError extends ConnectError {
   override readonly javaClass: string;
   override name = "KafkaAccessError";
   readonly unauthorizedTopics: readonly string[] | undefined;
-  /** The failed TLS handshake's code (TLS_CODE) when this is one (Java's SslAuthenticationException). */
+  /** The failed TLS handshake's code (isTlsFailureCode) when this is one (Java's SslAuthenticationException). */
   readonly tlsCode: string | undefined;
+  /** With tlsCode: OpenSSL's fixed reason for it (verifierText), when the error gave one. */
+  readonly tlsText: string | undefined;
   constructor(
     kafkaError: string,
     message: string,
-    options?: ErrorOptions & { javaClass?: string; unauthorizedTopics?: readonly string[]; tlsCode?: string },
+    options?: ErrorOptions & {
+      javaClass?: string;
+      unauthorizedTopics?: readonly string[];
+      tlsCode?: string;
+      tlsText?: string;
+    },
   ) {
     super(message, options);
     this.javaClass =
@@ -56,6 +64,7 @@ export class KafkaAccessError extends ConnectError {
         : "org.apache.kafka.common.errors.AuthenticationException");
     this.unauthorizedTopics = options?.unauthorizedTopics;
     this.tlsCode = options?.tlsCode;
+    this.tlsText = options?.tlsText;
   }
 }
 
@@ -93,15 +102,17 @@ export function accessFailure(what: string, kafkaError: string, detail: string, 
 }
 
 /**
- * Node's (and Bun's) codes for a TLS handshake that failed on certificate grounds: a chain the
- * trust store does not reach (SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_VERIFY_LEAF_SIGNATURE …), an
- * expired or not yet valid certificate, a host name it does not name, a peer's alert about our own
- * certificate (ERR_SSL_…ALERT…); or a peer that answered the handshake with bytes that are no TLS
+ * A TLS handshake that failed on certificate grounds: our verification of the broker's certificate
+ * (tls/verify-codes.ts: a chain the trust store does not reach, an issuer that is no CA, an expired
+ * certificate, a host name it does not name …), a peer's alert about our own certificate
+ * (ERR_SSL_…ALERT…); or a peer that answered the handshake with bytes that are no TLS
  * (ERR_SSL_WRONG_VERSION_NUMBER: Java's "Unrecognized SSL message", an SslAuthenticationException
  * too). Retrying cannot cure any of them.
  */
-const TLS_CODE =
-  /^(ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*|ERR_SSL_WRONG_VERSION_NUMBER|\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_\w+|HOSTNAME_MISMATCH)$/;
+const TLS_ALERT_OR_NOT_TLS = /^(ERR_SSL_\w*ALERT\w*|ERR_SSL_WRONG_VERSION_NUMBER)$/;
+function isTlsFailureCode(code: string): boolean {
+  return isVerifyFailure(code) || TLS_ALERT_OR_NOT_TLS.test(code);
+}
 
 /**
  * The broker's alert about the client's certificate: none sent to a listener with
@@ -122,11 +133,11 @@ function hintFor(code: string): string {
   return PEER_REFUSED_CERTIFICATE.test(code) ? REFUSED_HINT : "";
 }
 
-/** The first failed TLS handshake (TLS_CODE) in the error, its causes and aggregated errors. */
+/** The first failed TLS handshake (isTlsFailureCode) in the error, its causes and aggregated errors. */
 function tlsFailureIn(error: unknown, depth = 0): { code: string; message: string } | undefined {
   if (depth > 12 || error === null || typeof error !== "object") return undefined;
   const e = error as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
-  if (typeof e.code === "string" && TLS_CODE.test(e.code)) return { code: e.code, message: String(e.message) };
+  if (typeof e.code === "string" && isTlsFailureCode(e.code)) return { code: e.code, message: String(e.message) };
   for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), ...(e.cause !== error ? [e.cause] : [])]) {
     const found = tlsFailureIn(inner, depth + 1);
     if (found) return found;
@@ -135,7 +146,7 @@ function tlsFailureIn(error: unknown, depth = 0): { code: string; message: strin
 }
 
 /**
- * The failure of `what` as Java's SslAuthenticationException when a failed TLS handshake (TLS_CODE) is
+ * The failure of `what` as Java's SslAuthenticationException when a failed TLS handshake (isTlsFailureCode) is
  * anywhere in `error` (kafkajs keeps the socket's code on its connection error; @platformatic/kafka
  * keeps the socket's error as the cause of its network error), else undefined. A client without TLS
  * answered in TLS is no such failure: a retriable lost connection, as Java's (scripts/patch-dependencies.mjs).
@@ -146,17 +157,10 @@ export function tlsFailure(what: string, error: unknown): KafkaAccessError | und
   return new KafkaAccessError(
     "",
     `${what}: SSL handshake failed (${found.code}: ${found.message})${hintFor(found.code)}`,
-    { cause: error, javaClass: SSL_AUTHENTICATION, tlsCode: found.code },
+    { cause: error, javaClass: SSL_AUTHENTICATION, tlsCode: found.code, tlsText: verifierText(found.message) },
   );
 }
 
-/**
- * A chain the worker's trust store does not reach (Node's verification codes): a self-signed
- * certificate, an issuer it does not hold, a signature that does not verify, a CA it does not trust.
- */
-const UNTRUSTED_CERTIFICATE =
-  /^(\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE|CERT_REJECTED|CERT_CHAIN_TOO_LONG)$/;
-const OUT_OF_DATE_CERTIFICATE = /^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/;
 /** The broker's alerts about the worker's certificate: PEER_REFUSED_CERTIFICATE, or one it found expired, revoked, denied. */
 const PEER_REFUSED_WORKER_CERTIFICATE =
   /ALERT_(CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
@@ -166,16 +170,28 @@ const AUTHENTICATION_ERRORS: ReadonlySet<string> = new Set([
   "ILLEGAL_SASL_STATE",
 ]);
 
-/** Why the TLS handshake that failed with `code` failed, as the stop says it. */
-function tlsReason(code: string): string {
+/**
+ * Why the TLS handshake that failed with `code` failed, as the stop says it (never certificate contents;
+ * `text`: OpenSSL's fixed reason, naming the rule node:tls's UNSPECIFIED does not).
+ */
+function tlsReason(code: string, text: string | undefined): string {
   if (code === NOT_TLS) return "Kafka did not answer the worker in TLS";
   if (PEER_REFUSED_CERTIFICATE.test(code) || PEER_REFUSED_WORKER_CERTIFICATE.test(code))
     return "Kafka refused the worker's certificate";
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH")
-    return "Kafka's certificate does not name the host the worker connected to";
-  if (OUT_OF_DATE_CERTIFICATE.test(code)) return "Kafka's certificate has expired or is not yet valid";
-  if (UNTRUSTED_CERTIFICATE.test(code)) return "Kafka's certificate is not trusted by the worker's trust store";
-  return `the TLS handshake with Kafka failed (${code})`;
+  switch (verifyFailureOf(code)) {
+    case "wrong-host":
+      return "Kafka's certificate does not name the host the worker connected to";
+    case "out-of-date":
+      return "Kafka's certificate has expired or is not yet valid";
+    case "untrusted":
+      return "Kafka's certificate is not trusted by the worker's trust store";
+    case "revocation": // not expected: the Kafka clients have no CRL setting, so no revocation is checked
+      return `Kafka's certificate is revoked or its revocation could not be checked (${code})`;
+    case "invalid-chain":
+      return `Kafka's certificate chain is invalid (${brokenRule(code, text)})`;
+    default:
+      return `the TLS handshake with Kafka failed (${code})`;
+  }
 }
 
 /** The first KafkaAccessError in `error` or its causes. */
@@ -196,7 +212,8 @@ function accessErrorIn(error: unknown): KafkaAccessError | undefined {
  */
 export function refusalReason(error: unknown): string {
   const refusal = accessErrorIn(error);
-  if (refusal?.javaClass === SSL_AUTHENTICATION && refusal.tlsCode !== undefined) return tlsReason(refusal.tlsCode);
+  if (refusal?.javaClass === SSL_AUTHENTICATION && refusal.tlsCode !== undefined)
+    return tlsReason(refusal.tlsCode, refusal.tlsText);
   const kafkaError = kafkaErrorOf(refusal ?? error);
   if (kafkaError !== undefined && AUTHENTICATION_ERRORS.has(kafkaError))
     return "Kafka refused the worker's credentials";

@@ -256,6 +256,11 @@ describe("kafkajs fetch patch (scripts/patches/kafkajs-fetch.mjs)", () => {
       "a refused TLS handshake",
       new KafkaJSConnectionError("unable to verify", { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" }),
     ],
+    // tlscodes-b: verification codes that start as a socket's errno does (E…) were taken for a fetch without an answer.
+    ...["ERROR_IN_CERT_NOT_AFTER_FIELD", "EXCLUDED_VIOLATION", "EMAIL_MISMATCH"].map((code): [string, Error] => [
+      `a refused TLS handshake (${code})`,
+      new KafkaJSConnectionError("Connection error: certificate verification failed", { code }),
+    ]),
     ["an authorization refusal", createErrorFromCode(29)], // TOPIC_AUTHORIZATION_FAILED
     [
       "a refused SASL login",

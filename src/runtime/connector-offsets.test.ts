@@ -16,7 +16,7 @@ import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
 import { Deadline } from "../util/deadline.ts";
 import { LogManager } from "../util/logger.ts";
-import { modifyOffsets, parseSinkOffsets } from "./connector-offsets.ts";
+import { modifySinkOffsets, modifySourceOffsets, parseSinkOffsets } from "./connector-offsets.ts";
 import type { ConnectorOffset } from "./entities.ts";
 
 describe("parseSinkOffsets", () => {
@@ -62,12 +62,20 @@ const atOffset = (kafka_offset: unknown): ConnectorOffset[] => [
 ];
 
 // p3mix item 2: Connect's Worker logs each failure of modifySinkConnectorOffsets at ERROR; the gateway logged only the admin's.
-describe("modifyOffsets of a sink connector, when the change fails", () => {
+describe("modifySinkOffsets, when the change fails", () => {
   async function alter(descriptor: ConnectorDescriptor, offsets: ConnectorOffset[]) {
     const kafka = new MemoryKafka();
     kafka.commit("connect-k", [{ topic: "in", partition: 0, offset: 3 }]);
     const w = worker();
-    const failure = await modifyOffsets("k", descriptor, {}, offsets, offsetStore(), await kafka.admin(), w.log).then(
+    const admin = await kafka.admin();
+    const failure = await modifySinkOffsets({
+      name: "k",
+      descriptor,
+      config: {},
+      requested: offsets,
+      admin,
+      log: w.log,
+    }).then(
       () => undefined,
       (error: Error) => error,
     );
@@ -157,25 +165,31 @@ describe("modifyOffsets of a sink connector, when the change fails", () => {
       throw withKafkaError(new ConnectError("refused: GROUP_ID_NOT_FOUND"), "GROUP_ID_NOT_FOUND");
     };
     const w = worker();
-    const altered = modifyOffsets(
-      "k",
-      connector("sink"),
-      {},
-      atOffset(1),
-      offsetStore(),
-      { ...real, alterGroupOffsets: refuse },
-      w.log,
-    );
+    const altered = modifySinkOffsets({
+      name: "k",
+      descriptor: connector("sink"),
+      config: {},
+      requested: atOffset(1),
+      admin: { ...real, alterGroupOffsets: refuse },
+      log: w.log,
+    });
     await expect(altered).rejects.toThrow(new ConnectError("Failed to alter consumer group offsets for connector k"));
     expect(w.errors("GROUP_ID_NOT_FOUND")).toEqual([["Failed to alter consumer group offsets for connector k", true]]);
   });
 });
 
-describe("modifyOffsets of a source connector, when the change fails", () => {
+describe("modifySourceOffsets, when the change fails", () => {
   test("logged at ERROR as Connect's Worker logs it (Failed to modify offsets for source connector), the answer kept", async () => {
     const w = worker();
     const offsets = [{ partition: { filename: "in.txt" }, offset: { position: [1] } }];
-    const altered = modifyOffsets("k", connector("source"), {}, offsets, offsetStore(), null, w.log);
+    const altered = modifySourceOffsets({
+      name: "k",
+      descriptor: connector("source"),
+      config: {},
+      requested: offsets,
+      store: offsetStore(),
+      log: w.log,
+    });
     const answer = "Offsets may only contain primitive types as values, but field position contains ARRAY";
     await expect(altered).rejects.toThrow(new DataError(answer));
     expect(w.errors(answer)).toEqual([["Failed to modify offsets for source connector k", true]]);
@@ -183,7 +197,7 @@ describe("modifyOffsets of a source connector, when the change fails", () => {
 });
 
 // Review herdexec P3-3: a source change ignored the request's deadline and wrote after the REST layer answered 500.
-describe("modifyOffsets when the request's deadline passes during the connector's alterOffsets", () => {
+describe("modifySinkOffsets and modifySourceOffsets, when the request's deadline passes during alterOffsets", () => {
   test.each(["source", "sink"] as const)(
     "of a %s connector: refused as Connect's Worker, nothing written",
     async (type) => {
@@ -197,10 +211,16 @@ describe("modifyOffsets when the request's deadline passes during the connector'
       kafka.commit("connect-k", [{ topic: "in", partition: 0, offset: 3 }]);
       const store = offsetStore();
       const w = worker();
-      const offsets = type === "sink" ? atOffset(5) : [{ partition: { filename: "in.txt" }, offset: { position: 5 } }];
-      const admin = type === "sink" ? await kafka.admin() : null;
+      const change = { name: "k", descriptor: slow, config: {}, log: w.log, bound: deadline };
       const timedOut = `Timed out while calling the 'alterOffsets' method for ${type} connector k`;
-      const altered = modifyOffsets("k", slow, {}, offsets, store, admin, w.log, deadline);
+      const altered =
+        type === "sink"
+          ? modifySinkOffsets({ ...change, requested: atOffset(5), admin: await kafka.admin() })
+          : modifySourceOffsets({
+              ...change,
+              requested: [{ partition: { filename: "in.txt" }, offset: { position: 5 } }],
+              store,
+            });
       await expect(altered).rejects.toThrow(new ConnectError(timedOut));
       expect(w.errors(timedOut)).toEqual([
         [`${timedOut} (org.apache.kafka.connect.runtime.Worker)`, true],

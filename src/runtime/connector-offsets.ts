@@ -202,60 +202,75 @@ function refuseIfAbandoned(abandoned: AbortSignal | undefined): void {
 }
 
 /**
- * Alters (`requested` given) or resets (`requested` null) a stopped connector's offsets. `log` is
- * the Worker's: every failure is logged there, as Connect's Worker logs it (loggingFailure, sink-group-offsets.ts).
- * `bound` (the request's deadline) ends the sink's admin calls early, and refuses a change whose connector's
- * alterOffsets returned after it passed. Once `abandoned` aborts (a stop's wait for the change ran out), a change
- * whose connector's alterOffsets returns after that writes nothing. `providedKeys`: the keys of `config` a config
- * provider resolved (PluginContext.providedKeys), for a source connector's alterOffsets.
+ * One change of a stopped connector's offsets: an alter (`requested` given) or a reset (`requested` null). `log`
+ * is the Worker's: every failure is logged there, as Connect's Worker logs it (loggingFailure,
+ * sink-group-offsets.ts). `bound` (the request's deadline) ends the sink's admin calls early, and refuses a change
+ * whose connector's alterOffsets returned after it passed. Once `abandoned` aborts (a stop's wait for the change ran
+ * out), a change whose connector's alterOffsets returns after that writes nothing.
  */
-export async function modifyOffsets(
-  name: string,
-  descriptor: ConnectorDescriptor,
-  config: Config,
-  requested: readonly ConnectorOffset[] | null,
-  store: OffsetStore,
-  admin: KafkaAdmin | null,
-  log: Logger,
-  bound: CallBound = {},
-  abandoned?: AbortSignal,
-  providedKeys?: ReadonlySet<string>,
-): Promise<string> {
-  const verb = requested === null ? "reset" : "altered";
-  if (descriptor.type === "sink") {
-    const groupId = sinkGroupId(name, config);
-    const kafka = admin!;
-    const listed =
-      requested === null
-        ? (await sinkGroupPartitions(name, groupId, kafka, log, bound)).map((partition) => ({
-            partition,
-            offset: null,
-          }))
-        : undefined;
-    const { managed, toCommit, toDelete } = await loggingFailure(name, "sink", log, async () => {
-      const changes = listed ?? parseSinkOffsets(lastPerPartition(requested!));
-      const connector = descriptor.create() as SinkConnector;
-      const managed = connector.alterOffsets
-        ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
-        : false;
-      refuseIfExpired(name, "sink", bound, log);
-      const toCommit: TopicPartitionOffset[] = [];
-      const toDelete: TopicPartition[] = [];
-      for (const c of changes) {
-        if (c.offset === null) toDelete.push(c.partition);
-        else toCommit.push({ ...c.partition, offset: c.offset });
-      }
-      // Kafka's OffsetAndMetadata refuses a negative offset (IllegalArgumentException) as Connect's Worker builds
-      // the admin call, after the connector's alterOffsets accepted it.
-      if (toCommit.some((o) => o.offset < 0)) throw new RangeError("Invalid negative offset");
-      return { managed, toCommit, toDelete };
-    });
-    refuseIfAbandoned(abandoned);
-    // As Connect's Worker: a reset deletes the whole group, not only the offsets it lists.
-    if (requested === null) await resetSinkGroupOffsets(name, groupId, kafka, log, bound);
-    else await alterSinkGroupOffsets(name, groupId, kafka, toCommit, toDelete, log, bound);
-    return alteredMessage(managed, verb);
-  }
+export interface OffsetChange {
+  name: string;
+  descriptor: ConnectorDescriptor;
+  config: Config;
+  requested: readonly ConnectorOffset[] | null;
+  log: Logger;
+  bound?: CallBound;
+  abandoned?: AbortSignal;
+}
+
+/** A sink connector's change, made on its consumer group's committed offsets through `admin`. */
+export interface SinkOffsetChange extends OffsetChange {
+  admin: KafkaAdmin;
+}
+
+/**
+ * A source connector's change, made in the offset `store`. `providedKeys`: the keys of `config` a config provider
+ * resolved (PluginContext.providedKeys), for the connector's alterOffsets.
+ */
+export interface SourceOffsetChange extends OffsetChange {
+  store: OffsetStore;
+  providedKeys?: ReadonlySet<string>;
+}
+
+/** Connect's Worker.modifySinkConnectorOffsets: answers the message Connect answers on success. */
+export async function modifySinkOffsets(change: SinkOffsetChange): Promise<string> {
+  const { name, descriptor, config, requested, admin, log, bound = {}, abandoned } = change;
+  const groupId = sinkGroupId(name, config);
+  const listed =
+    requested === null
+      ? (await sinkGroupPartitions(name, groupId, admin, log, bound)).map((partition) => ({
+          partition,
+          offset: null,
+        }))
+      : undefined;
+  const { managed, toCommit, toDelete } = await loggingFailure(name, "sink", log, async () => {
+    const changes = listed ?? parseSinkOffsets(lastPerPartition(requested!));
+    const connector = descriptor.create() as SinkConnector;
+    const managed = connector.alterOffsets
+      ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
+      : false;
+    refuseIfExpired(name, "sink", bound, log);
+    const toCommit: TopicPartitionOffset[] = [];
+    const toDelete: TopicPartition[] = [];
+    for (const c of changes) {
+      if (c.offset === null) toDelete.push(c.partition);
+      else toCommit.push({ ...c.partition, offset: c.offset });
+    }
+    // Kafka's OffsetAndMetadata refuses a negative offset (IllegalArgumentException) as Connect's Worker builds
+    // the admin call, after the connector's alterOffsets accepted it.
+    if (toCommit.some((o) => o.offset < 0)) throw new RangeError("Invalid negative offset");
+    return { managed, toCommit, toDelete };
+  });
+  refuseIfAbandoned(abandoned);
+  // As Connect's Worker: a reset deletes the whole group, not only the offsets it lists.
+  if (requested === null) await resetSinkGroupOffsets(name, groupId, admin, log, bound);
+  else await alterSinkGroupOffsets(name, groupId, admin, toCommit, toDelete, log, bound);
+  return alteredMessage(managed, requested === null ? "reset" : "altered");
+}
+
+/** Connect's Worker.modifySourceConnectorOffsets: answers the message Connect answers on success. */
+export async function modifySourceOffsets(change: SourceOffsetChange): Promise<string> {
+  const { name, descriptor, config, requested, store, log, bound = {}, abandoned, providedKeys } = change;
   const { managed, changes } = await loggingFailure(name, "source", log, async () => {
     const changes: { partition: SourceMap; offset: SourceMap | null }[] =
       requested === null
@@ -281,7 +296,7 @@ export async function modifyOffsets(
       name,
       changes.filter((c) => c.partition !== null && c.partition !== undefined),
     );
-    return alteredMessage(managed, verb);
+    return alteredMessage(managed, requested === null ? "reset" : "altered");
   });
 }
 

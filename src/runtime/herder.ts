@@ -31,7 +31,7 @@ import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { within } from "../util/async.ts";
 import type { Deadline } from "../util/deadline.ts";
-import { loggingFailure, modifyOffsets } from "./connector-offsets.ts";
+import { loggingFailure, modifySinkOffsets, modifySourceOffsets, type OffsetChange } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
 import { patchConfig } from "./patch-config.ts";
@@ -314,28 +314,17 @@ export class Herder extends HerderRestarts {
       const provided = resolution && providedKeys(config, resolution.config);
       const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
       const abandoned = this.offsetChangesAbandoned.signal;
+      const change: OffsetChange = { name, descriptor, config, requested: given, log, bound: deadline, abandoned };
       if (descriptor.type === "source") {
         // As Connect's Worker, which builds the connector's producer config for its offset store.
         await this.deps.worker.checkClientOverrides(config, ["producer"], resolveConfig);
-        return modifyOffsets(
-          name,
-          descriptor,
-          config,
-          given,
-          this.deps.offsets,
-          null,
-          log,
-          deadline,
-          abandoned,
-          provided,
-        );
+        return modifySourceOffsets({ ...change, store: this.deps.offsets, providedKeys: provided });
       }
       // Connect's Worker builds the sink's admin config and client inside the try that logs a failure.
       await using lease = await loggingFailure(name, "sink", log, () =>
         this.deps.worker.connectorAdmin(config, resolveConfig, deadline),
       );
-      const { admin } = lease;
-      return await modifyOffsets(name, descriptor, config, given, this.deps.offsets, admin, log, deadline, abandoned);
+      return await modifySinkOffsets({ ...change, admin: lease.admin });
     });
   }
 }

@@ -6,7 +6,6 @@ import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
-import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
 import { NO_COMPRESSION } from "../kafka/record-codecs.ts";
 import { NotSentError } from "../kafka/send-rejection.ts";
 import { LogManager } from "../util/logger.ts";
@@ -60,9 +59,9 @@ function senderOn(
       true,
       NO_COMPRESSION,
       async (_admitted, force) => {
-        if (o.closeWaits && !force) await pipeline.drained();
+        if (o.closeWaits && !force) await pipeline.accumulator.drained();
       },
-      new StickyPartitioner(16_384, { random: () => 0 }),
+      { batchBytes: 16_384, random: () => 0 },
     );
     producers.push(producer);
     return {

@@ -8,6 +8,11 @@
  * A string at fault (a bad escape, a control character, not closed) is placed at its opening
  * quote, so the column never tells a secret's length or where in it a bad character is. A column
  * after a value (a missing ',' or '}', text after the JSON value) shows where that value ended.
+ *
+ * Not rest/jackson/json-parser.ts in a quiet mode: that parser's failures are Jackson's messages, which quote the
+ * text, at Jackson's locations (inside a string, in UTF-8 bytes), under Jackson's limits (nesting, number length)
+ * that JSON.parse, which reads the file, does not have; a reason free of content would have to be told by each of
+ * its failures (or read back from its messages) on the REST request path's parser.
  */
 
 export interface JsonSyntaxError {

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { makeInvalidChains, serveChain } from "../../test/support/invalid-chains.ts";
+import { tempDir } from "../../test/support/temp-dir.ts";
 import { fetchKeySet, JwksUnavailableError, MAX_JWKS_BYTES, withoutUrlSecrets } from "./jwks-fetch.ts";
 
 // A JWKS endpoint that redirects: fetchKeySet refuses redirects, and Bun's error quotes the URL.
@@ -43,6 +45,30 @@ describe("fetchKeySet's errors", () => {
     expect(message).toStartWith(`cannot fetch the JWKS from http://127.0.0.1:${redirecting.port}/jwks: `);
     expect(message).toContain("Redirect");
     expect(message).not.toContain("s3cret");
+  });
+
+  // tlscodes review P3: a JWKS endpoint whose chain broke X.509's rules was named by OpenSSL's bare words
+  // ("path length constraint exceeded"), with no sign it was the server's certificate.
+  test("a certificate that does not verify is named as the HTTP connectors name it, host and port only", async () => {
+    await using dir = await tempDir("jwks-chains");
+    const pki = await makeInvalidChains(dir.path);
+    const root = await Bun.file(pki.root).text();
+    const trustingRoot = (url: URL, init: RequestInit) => fetch(url, { ...init, tls: { ca: [root] } });
+    const cases = [
+      ["path-length-exceeded", "the certificate chain of", "is invalid (PATH_LENGTH_EXCEEDED"],
+      ["expired", "the certificate of", "has expired"],
+    ] as const;
+    for (const [chain, before, after] of cases) {
+      await using server = await serveChain(pki.chains[chain]);
+      const url = new URL(`https://jwks-user:s3cret-pass@127.0.0.1:${server.port}/jwks?api_key=s3cret-query`);
+      const error = await fetchKeySet(url, { timeoutMs: 10_000, fetch: trustingRoot }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(JwksUnavailableError);
+      const message = (error as Error).message;
+      expect(message).toStartWith(
+        `cannot fetch the JWKS from https://127.0.0.1:${server.port}/jwks: ${before} 127.0.0.1:${server.port} ${after}`,
+      );
+      expect(message).not.toContain("s3cret");
+    }
   });
 
   test("withoutUrlSecrets removes the query and the password wherever the text quotes them", () => {

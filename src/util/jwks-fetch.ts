@@ -5,6 +5,7 @@
  */
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
 import { messageOf } from "../errors.ts";
+import { tlsVerificationFailure } from "../http/tls-verification-failure.ts";
 
 export type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
 
@@ -117,9 +118,14 @@ export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promis
     });
   } catch (error) {
     // One message for the timeout whether the headers or the body stalled (review68).
+    // A certificate that did not verify is named as the HTTP connectors name it (host and port only).
+    const code = (error as { code?: unknown } | null)?.code;
+    const untrusted = typeof code === "string" ? tlsVerificationFailure(code, url.href) : undefined;
     throw (
       timedOut(error) ??
-      new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${withoutUrlSecrets(messageOf(error), url)}`)
+      new JwksUnavailableError(
+        `cannot fetch the JWKS from ${shown}: ${untrusted ?? withoutUrlSecrets(messageOf(error), url)}`,
+      )
     );
   }
   if (!response.ok) {

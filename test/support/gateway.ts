@@ -102,6 +102,20 @@ export function spawnGateway(options: GatewayOptions) {
   return { proc, output: () => output, pumped };
 }
 
+/**
+ * The exit code of a gateway `spawnGateway` started that should stop on its own, once its output is read; a
+ * gateway still running after `limitMs` is killed (not left behind) and answers `still running after <s> s`.
+ */
+export async function exitCodeWithin(
+  spawned: ReturnType<typeof spawnGateway>,
+  limitMs: number,
+): Promise<number | string> {
+  const code = await exitWithin(spawned.proc, limitMs);
+  if (code === undefined) spawned.proc.kill("SIGKILL");
+  await spawned.pumped;
+  return code ?? `still running after ${limitMs / 1000} s`;
+}
+
 /** The REST server's line for a GET it answered 2xx (NCSA log format): a test's status probe, every 50 ms. */
 const REST_GET_OK_LINE =
   /\] INFO \S+ - \S+ \[[^\]]*\] "GET (?:[^"\\]|\\.)*" 2\d\d .*\(org\.apache\.kafka\.connect\.runtime\.rest\.RestServer\)$/;

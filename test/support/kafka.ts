@@ -78,11 +78,16 @@ export function kafkaBroker(): Promise<KafkaInfo> {
   cached ??= (async () => {
     const file = process.env.KAFKA_INFO_FILE;
     if (file) return parse(readFileSync(file, "utf8"));
-    // No deletion by record time (as scripts/test's broker): records stamped years ago stay readable.
+    // No deletion by record time (as scripts/test's broker): records stamped years ago stay readable. All four
+    // listeners (as scripts/test's broker), whatever KAFKA_LISTENERS the developer exported: the tests use each.
     const proc = Bun.spawn(["bash", join(REPO, "scripts", "kafka"), "start"], {
       stdout: "pipe",
       stderr: "inherit",
-      env: { ...process.env, KAFKA_SERVER_PROPERTIES: "log.retention.ms=-1" },
+      env: {
+        ...process.env,
+        KAFKA_LISTENERS: "plaintext,sasl_plaintext,ssl,mtls",
+        KAFKA_SERVER_PROPERTIES: "log.retention.ms=-1",
+      },
     });
     const out = await new Response(proc.stdout).text();
     if ((await proc.exited) !== 0) throw new Error("scripts/kafka start failed");

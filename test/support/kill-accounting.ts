@@ -9,6 +9,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Admin } from "kafkajs";
+import { waitFor } from "./wait-for.ts";
 
 /**
  * The stored source offset (`{"position": n}`) of `connector`'s one partition, from the
@@ -42,10 +43,41 @@ export function killedCopy(dataDir: string, name: string, copyDir: string): Data
   return new Database(copy);
 }
 
-/** The committed offset of each partition of `topic` in `groupId` (-1 when none). */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+/**
+ * Whether kafkajs's `error` (or what it wraps) says asking again may succeed: a connection refused, or a group
+ * coordinator that is moving or loading its offsets, as just after a broker restart (NOT_COORDINATOR,
+ * COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE; kafkajs's fetchOffsets does not retry those itself).
+ */
+function retriable(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if ((e as { retriable?: unknown }).retriable === true || e.name === "KafkaJSGroupCoordinatorNotFound") return true;
+  }
+  return false;
+}
+
+/**
+ * The committed offset of each partition of `topic` in `groupId` (-1 when none), asked again for up to 30 s while the
+ * broker answers with a retriable error; any other error is thrown at once.
+ */
+export async function committedOffsets(
+  admin: Pick<Admin, "fetchOffsets">,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, number>> {
+  const read = await waitFor(
+    async () => {
+      try {
+        const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return { offsets: new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)])) };
+      } catch (error) {
+        if (retriable(error)) throw error; // waitFor asks again
+        return { error };
+      }
+    },
+    { timeoutMs: 30_000, what: `the offsets group ${groupId} committed for ${topic}` },
+  );
+  if ("error" in read) throw read.error;
+  return read.offsets;
 }
 
 /** The high watermarks of `topic`, summed over its partitions. */

@@ -14,11 +14,15 @@ import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { REPO, readUpTo } from "./kafka.ts";
+import { committedOffsets as committedOffsetsOf } from "./kill-accounting.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface OwnBroker extends AsyncDisposable {
   readonly bootstrap: string;
-  /** Everything `scripts/kafka start` printed: bootstrap_sasl, bootstrap_ssl, ssl_ca, cluster_id … */
+  /**
+   * Everything `scripts/kafka start` printed: cluster_id, …, and the lines of the listeners asked for (bootstrap_sasl,
+   * bootstrap_ssl, ssl_ca …).
+   */
   readonly info: Readonly<Record<string, string>>;
   /** The broker process (changes with `restart()`): a test may freeze it (SIGSTOP/SIGCONT). */
   readonly pid: number;
@@ -83,7 +87,16 @@ function portOpen(hostPort: string): Promise<boolean> {
   });
 }
 
+/** A listener of scripts/kafka's broker (its KAFKA_LISTENERS). */
+export type OwnBrokerListener = "PLAINTEXT" | "SASL_PLAINTEXT" | "SSL" | "MTLS";
+
 export interface OwnBrokerOptions {
+  /**
+   * The listeners the broker starts (default PLAINTEXT alone; PLAINTEXT is required): `info` has the lines of these
+   * only (bootstrap_sasl; bootstrap_ssl and ssl_ca; bootstrap_mtls and mtls_client_*). A port the broker binds has to
+   * be free again at each restart, so a test asks for no listener it does not use.
+   */
+  readonly listeners?: readonly OwnBrokerListener[];
   /**
    * Killed (SIGKILL) when the test that started it ends (default true). Bun abandons a test that
    * times out without running its `await using` disposals, and this broker is no child of the test
@@ -174,6 +187,7 @@ export async function startOwnBroker(
   const env = {
     ...process.env,
     KAFKA_STATE_DIR: stateDir,
+    KAFKA_LISTENERS: (options.listeners ?? ["PLAINTEXT"]).join(","),
     KAFKA_OPTS: `-XX:TieredStopAtLevel=1 ${options.jvmOptions ?? ""}`,
     // log.retention.ms=-1: records stamped years ago are not deleted mid-test (as scripts/test's broker).
     KAFKA_SERVER_PROPERTIES: `broker.session.timeout.ms=4000\nbroker.heartbeat.interval.ms=1000\nlog.retention.ms=-1\n${extraProperties}`,
@@ -225,7 +239,8 @@ export async function startOwnBroker(
   /**
    * Ready; false when the process `started` exited first (a restarted JVM that failed its start). A restarted broker
    * answers on its PLAINTEXT listener before it has bound its other listeners, and exits when one of those ports was
-   * taken (ci169: the MTLS port, which a connection got as its local port while the broker was down): it is ready once
+   * taken (ci169: the MTLS port, which a connection got as its local port while the broker was down, when the ports
+   * were still chosen in the ephemeral range; any other listener's bind may still take one): it is ready once
    * it logged "Kafka Server started" since `logFrom` (as scripts/kafka's start judges), not when the first port answers.
    */
   const ready = async (started: { readonly exitCode: number | null }, logFrom: number) => {
@@ -287,8 +302,9 @@ export async function startOwnBroker(
         const errors = new Set(logged.split("\n").filter((l) => /\] (ERROR|FATAL) |Exception: /.test(l)));
         const what = `the restarted broker exited (code ${started.exitCode}) before it started; its errors:\n${[...errors].slice(-8).join("\n")}`;
         if (attempt === 3) throw new Error(`${what}\n(3 attempts)`);
-        // A listener's port taken while the broker was down (a connection's local port: the broker's ports are in the
-        // ephemeral range) is free again once that connection ends; the broker comes back on the same ports.
+        // A listener's port taken while the broker was down (by a listener bound meanwhile; a connection's local port
+        // where scripts/kafka found no room below the ephemeral range) may be let go again; the broker comes back on
+        // the same ports.
         const portTaken = logged.includes("Address already in use");
         console.error(`${what}\nstarting it again${portTaken ? " once its ports are free" : ""}`);
         if (portTaken) {
@@ -390,7 +406,7 @@ export async function readOwnTopic(
   }));
 }
 
-/** The offsets group `groupId` committed for `topic` on `broker`, by partition (-1: none). */
+/** The offsets group `groupId` committed for `topic` on `broker`, by partition (-1: none; see kill-accounting.ts). */
 export async function committedOffsets(
   broker: Pick<OwnBroker, "client">,
   groupId: string,
@@ -399,8 +415,7 @@ export async function committedOffsets(
   const admin = broker.client().admin();
   await admin.connect();
   try {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return await committedOffsetsOf(admin, groupId, topic);
   } finally {
     await admin.disconnect();
   }

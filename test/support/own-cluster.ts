@@ -45,8 +45,9 @@ function newClusterId(): string {
 }
 
 /**
- * The controller address (`1@127.0.0.1:PORT`) node 1's scripts/kafka chose: the ports file it writes before it
- * formats its log directory and starts its JVM (the controller listener binds that port a few seconds later).
+ * The controller address (`1@127.0.0.1:PORT`) node 1's scripts/kafka chose: the ports file it writes (whole, whichever
+ * listeners it starts) before it formats its log directory and starts its JVM (the controller listener binds that port
+ * a few seconds later).
  */
 async function plannedController(nodeDir: string, controller: Promise<unknown>): Promise<string> {
   let failed = false;
@@ -59,7 +60,7 @@ async function plannedController(nodeDir: string, controller: Promise<unknown>):
       const ports = await Bun.file(join(nodeDir, "ports"))
         .text()
         .catch(() => "");
-      return /^ports\.mtls=\d+$/m.test(ports) ? ports.match(/^ports\.ctrl=(\d+)$/m)?.[1] : undefined;
+      return ports.match(/^ports\.ctrl=(\d+)$/m)?.[1]; // written whole (renamed into place)
     },
     { timeoutMs: 60_000, what: "node 1's controller port" },
   );

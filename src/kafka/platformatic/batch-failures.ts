@@ -100,7 +100,9 @@ export function notSentAfter(part: PartitionBatches, failure: Error): NotSentErr
   });
 }
 
-/** How a batch no request carrying which was written fails (ProducePipeline.append): its failure is the cause. */
+/**
+ * How a batch no request carrying which was written fails (RecordAccumulator.appendBatch): its failure is the cause.
+ */
 export class NeverSentBatch extends Error {
   override name = "NeverSentBatch";
 
@@ -110,9 +112,9 @@ export class NeverSentBatch extends Error {
 }
 
 /**
- * How a batch that the broker refused unwritten fails (ProducePipeline.append): an authorization refusal (its answer,
- * or metadata's) of a batch no earlier attempt of which may have been written (the port's refused). Its failure is the
- * cause.
+ * How a batch that the broker refused unwritten fails (RecordAccumulator.appendBatch): an authorization refusal (its
+ * answer, or metadata's) of a batch no earlier attempt of which may have been written (the port's refused). Its failure
+ * is the cause.
  */
 export class RefusedBatch extends Error {
   override name = "RefusedBatch";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { SplitRecords } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { appendAll, batch, FakeBroker, settings, warmedUp } from "./produce-pipeline-test-support.ts";
+import { append, appendAll, batch, FakeBroker, settings, warmedUp } from "./produce-pipeline-test-support.ts";
 
 describe("InFlightRequests (through ProducePipeline)", () => {
   test("at most maxInFlight requests per broker; the next goes when one is answered", async () => {
@@ -44,8 +44,8 @@ describe("InFlightRequests (through ProducePipeline)", () => {
     const cannotSplit: SplitRecords = () => {
       throw new Error("boom while encoding");
     };
-    const big = pipeline.append("t", 0, batch(0, 1, 2), 3, cannotSplit).catch((e: unknown) => e);
-    const behindBig = pipeline.append("t", 0, batch(3), 1).catch((e: unknown) => e);
+    const big = append(pipeline, "t", 0, batch(0, 1, 2), 3, cannotSplit).catch((e: unknown) => e);
+    const behindBig = append(pipeline, "t", 0, batch(3), 1).catch((e: unknown) => e);
     const other = appendAll(pipeline, [10, 11], 1);
     await waitFor(() => broker.requests.length === 1);
     expect(broker.requests[0]!.sent).toEqual([

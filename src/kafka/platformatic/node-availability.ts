@@ -1,8 +1,9 @@
 /**
  * NodeAvailability: when each broker last had batches ready (not only waiting out a retry's backoff) and when it
  * last took some (a request sent over a connection that is up: Java's client.ready), as Java's
- * RecordAccumulator.NodeLatencyStats (readyTimeMs, drainTimeMs). The producer pipeline notes both at each turn
- * (ProducePipeline.pumpOnce); the sticky partitioner asks `unavailable` when it picks a partition for keyless records:
+ * RecordAccumulator.NodeLatencyStats (readyTimeMs, drainTimeMs). The RecordAccumulator holds it: the producer
+ * pipeline notes both at each turn (ProducePipeline.pumpOnce, through RecordAccumulator.noteReady); the sticky
+ * partitioner asks `unavailable` (RecordAccumulator.leaderUnavailable) when it picks a partition for keyless records:
  * with partitioner.availability.timeout.ms > 0 (KIP-794), a broker that had batches ready but took none for longer has
  * its partitions with queued batches left out, as Java's partitionReady (a connection that does not come up, a broker
  * that does not answer). 0 (the default) turns it off and notes nothing.

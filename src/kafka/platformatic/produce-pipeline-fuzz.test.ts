@@ -12,7 +12,7 @@
  * connections that were still due are handled); after every step each partition's count of bytes not on the wire (the
  * partitioner's) is that of its queue. Runs whose clock jumps past delivery.timeout.ms (the pipeline then fails with
  * the first batch expired) check that no batch failed as never sent or not sent (NeverSentBatch, NotSentError) is in the log, that no record is
- * in it twice, and that the acknowledged ones are there. Runs that take batches back (ProducePipeline.withdraw, of a
+ * in it twice, and that the acknowledged ones are there. Runs that take batches back (RecordAccumulator.withdraw, of a
  * pending batch picked at random) check that each one taken back failed as never sent and is in no log. Runs over three
  * topics led by two brokers, whose metadata is held until the driver releases it and whose leaders move on
  * NOT_LEADER_OR_FOLLOWER (metadata telling of it late), check besides that no broker ever had more than max.in.flight
@@ -32,7 +32,7 @@ import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { NeverSentBatch } from "./batch-failures.ts";
 import type { Batch, BatchOutcome, PartitionBatches } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { batch, settings } from "./produce-pipeline-test-support.ts";
+import { append, batch, settings } from "./produce-pipeline-test-support.ts";
 
 /** Appends outstanding at once (as a caller with a few sends in flight). */
 const OUTSTANDING = 8;
@@ -45,7 +45,7 @@ interface Append {
   readonly invalid: boolean;
   /** Absent when the pipeline refused it at once (failed). */
   batch?: Batch;
-  /** Taken back (ProducePipeline.withdraw). */
+  /** Taken back (RecordAccumulator.withdraw). */
   withdrawn?: boolean;
   outcome?: BatchOutcome | Error;
 }
@@ -87,7 +87,7 @@ function queuedBytesDrift(
 /**
  * The driver's faults beside the broker's: `expiry`, per step, the chance that the pipeline's clock jumps past
  * delivery.timeout.ms (the batches not acknowledged by then expire, and the pipeline fails with the first); `withdraw`,
- * the chance that the caller asks to take back a pending batch (ProducePipeline.withdraw).
+ * the chance that the caller asks to take back a pending batch (RecordAccumulator.withdraw).
  */
 type RunFaults = Faults & { readonly expiry?: number; readonly withdraw?: number; readonly topology?: Topology };
 
@@ -139,7 +139,7 @@ async function run(
       } else if (faults.withdraw && random() < faults.withdraw) {
         const open = appends.filter((a) => a.outcome === undefined && a.batch);
         const a = open[Math.floor(random() * open.length)];
-        acted = a !== undefined && pipeline.withdraw(a.batch!);
+        acted = a !== undefined && pipeline.accumulator.withdraw(a.batch!);
         if (acted) a!.withdrawn = true;
         trace?.(`withdraw ${a ? appends.indexOf(a) : "none"}: ${acted ? "taken back" : "not taken back"}`);
       } else if (appends.length < total && pending < OUTSTANDING && roll < 0.35) {
@@ -154,7 +154,7 @@ async function run(
         const outcome = (o: BatchOutcome | Error) => {
           a.outcome = o;
         };
-        const appended = pipeline.appendBatch(topic, a.partition, batch(...labels), labels.length);
+        const appended = pipeline.accumulator.appendBatch(topic, a.partition, batch(...labels), labels.length);
         if (appended.batch) a.batch = appended.batch;
         appended.outcome.then(outcome, outcome);
       } else if (roll < 0.45) acted = broker.processNext();
@@ -179,8 +179,8 @@ async function run(
     // Object.is: a count gone below 0 by less than batch.size reads -0.
     for (const topic of topics)
       for (let p = 0; p < partitions; p++)
-        if (!Object.is(pipeline.queuedBatches(topic, p), 0))
-          return `${topic}-${p}: ${pipeline.queuedBatches(topic, p)} queued`;
+        if (!Object.is(pipeline.accumulator.queuedBatches(topic, p), 0))
+          return `${topic}-${p}: ${pipeline.accumulator.queuedBatches(topic, p)} queued`;
     if (broker.mostOpen > s.maxInFlight) return `${broker.mostOpen} requests on the wire to one broker at once`;
     if (broker.sentMarkedDuringAsk > 0)
       return `${broker.sentMarkedDuringAsk} requests sent during a metadata ask carried a partition answered NOT_LEADER_OR_FOLLOWER before it`;
@@ -280,18 +280,18 @@ describe("ProducePipeline: a batch that may be in the log goes again while the b
     });
     const pipeline = new ProducePipeline(broker, settings({ retryBackoffMs: 0 }), () => 0);
     const outcomes: (BatchOutcome | Error)[] = [];
-    const append = (label: number) => {
+    const appendLabel = (label: number) => {
       const outcome = (o: BatchOutcome | Error) => {
         outcomes[label] = o;
       };
-      return pipeline.append("t", 0, batch(label), 1).then(outcome, outcome);
+      return append(pipeline, "t", 0, batch(label), 1).then(outcome, outcome);
     };
     try {
-      const first = append(0);
+      const first = appendLabel(0);
       await settle();
       broker.answerNext();
       await first; // written: the broker has the producer's state, 5 batches go on the wire at once
-      for (let label = 1; label <= 12; label++) void append(label);
+      for (let label = 1; label <= 12; label++) void appendLabel(label);
       await settle();
       broker.processNext(); // 1 is written; its answer is lost, with those of 2..5 (not written)
       broker.cut();
@@ -307,7 +307,7 @@ describe("ProducePipeline: a batch that may be in the log goes again while the b
         }
       }
       while (broker.answerNext()) await settle();
-      await pipeline.drained();
+      await pipeline.accumulator.drained();
       expect(broker.logs[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
       expect(outcomes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
       expect(pipeline.failure).toBeUndefined();

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { append, batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
 
 /** A broker whose metadata never answers once `frozen` (the turn asking it is held for good); counts those asks. */
 class FrozenMetadataBroker extends FakeBroker {
@@ -49,11 +49,11 @@ function frozenPipeline(deliveryTimeoutMs = 50) {
 describe("ProducePipeline while a turn awaits metadata that never comes", () => {
   test("a batch waiting for its retry fails at delivery.timeout.ms, not once the held turn ends (the task's retry takes over)", async () => {
     const { broker, pipeline, outcome, at } = frozenPipeline();
-    const warm = pipeline.append("t", 0, batch(0), 1);
+    const warm = append(pipeline, "t", 0, batch(0), 1);
     await broker.deliverUntil(warm);
     at(10); // past the backoff after the warm-up's leaders: the next turn asks again
     broker.frozen = true;
-    const sent = outcome(pipeline.append("t", 0, batch(1), 1));
+    const sent = outcome(append(pipeline, "t", 0, batch(1), 1));
     await waitFor(() => broker.requests.length === 2);
     // request.timeout.ms: the leaders are asked again before the retry, and that turn is held.
     broker.requests[1]!.failWith(Object.assign(new Error("Request timed out"), { retriable: true }));
@@ -67,11 +67,11 @@ describe("ProducePipeline while a turn awaits metadata that never comes", () => 
 
   test("a request on the wire unanswered RETRY_GRACE_MS is warned of, and a batch waiting for its topic's leaders fails at delivery.timeout.ms", async () => {
     const { broker, pipeline, warnings, outcome, at } = frozenPipeline();
-    const onWire = outcome(pipeline.append("t", 0, batch(0), 1));
+    const onWire = outcome(append(pipeline, "t", 0, batch(0), 1));
     await waitFor(() => broker.requests.length === 1);
     at(10);
     broker.frozen = true;
-    const waiting = outcome(pipeline.append("u", 0, batch(1), 1));
+    const waiting = outcome(append(pipeline, "u", 0, batch(1), 1));
     await waitFor(() => broker.heldAsks > 0);
     at(5010);
     await waitFor(() => waiting.text, { timeoutMs: 10_000, what: "the batch to fail while the turn is held" });
@@ -85,7 +85,7 @@ describe("ProducePipeline while a turn awaits metadata that never comes", () => 
   test("a retry WARN the budget held back (a WARN less than 5 s before) is written once it allows, not dropped", async () => {
     const { broker, pipeline, warnings, at } = frozenPipeline(120_000); // no batch expires meanwhile
     // At startup: the new topic's leader not ready yet (NOT_LEADER_OR_FOLLOWER), retried and written: one WARN.
-    const warm = pipeline.append("t", 0, batch(0), 1);
+    const warm = append(pipeline, "t", 0, batch(0), 1);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0, { "t-0": 6 });
     await waitFor(() => warnings.length === 1);
@@ -95,7 +95,7 @@ describe("ProducePipeline while a turn awaits metadata that never comes", () => 
     // The outage's first retry comes within the 5 s: held back, and the turn after it waits for metadata for good.
     at(4990);
     broker.frozen = true;
-    void pipeline.append("t", 0, batch(1), 1).catch(() => undefined);
+    void append(pipeline, "t", 0, batch(1), 1).catch(() => undefined);
     await waitFor(() => broker.requests.length === 3);
     broker.requests[2]!.failWith(Object.assign(new Error("Request timed out"), { retriable: true }));
     await waitFor(() => broker.heldAsks > 0);
@@ -153,7 +153,7 @@ async function heldTopicPipeline(
   for (const [topic, node] of Object.entries(ledBy)) broker.ledBy.set(topic, node);
   let clock = 0;
   const pipeline = new ProducePipeline(broker, s, () => clock);
-  await broker.deliverUntil(Promise.all(warm.map((t) => pipeline.append(t, 0, batch(0), 1))));
+  await broker.deliverUntil(Promise.all(warm.map((t) => append(pipeline, t, 0, batch(0), 1))));
   clock = 10; // past the backoff after the warm-up's leaders: the next turn may ask again
   const topicsOf = (from: number) => broker.requests.slice(from).map((r) => r.batches.map((b) => b.topic));
   return { broker, pipeline, topicsOf, at: (ms: number) => (clock = ms) };
@@ -163,11 +163,11 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
   test("a known topic's batches are sent meanwhile, those ready at the turn's start and those appended after, in order; the awaited topic's once its metadata answers", async () => {
     const { broker, pipeline, topicsOf } = await heldTopicPipeline(1, ["t"]);
     broker.held = "u"; // a topic being created, or its metadata asked of a broker that does not answer
-    const awaited = pipeline.append("u", 0, batch(10), 1);
-    const first = pipeline.append("t", 0, batch(1), 1);
+    const awaited = append(pipeline, "u", 0, batch(10), 1);
+    const first = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.heldAsks === 1);
     expect(topicsOf(1)).toEqual([["t"]]);
-    const second = pipeline.append("t", 0, batch(2), 1); // appended while the turn is held
+    const second = append(pipeline, "t", 0, batch(2), 1); // appended while the turn is held
     await waitFor(() => broker.requests.length === 3, { what: "the batch appended meanwhile to be sent" });
     expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]]]);
     broker.deliver(1);
@@ -184,16 +184,16 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
   test("after a leader moved (NOT_LEADER_OR_FOLLOWER: every topic asked again) only the moved partition waits for metadata; the others go meanwhile", async () => {
     const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(1, ["t", "u", "v"]);
     broker.held = "*";
-    const retried = pipeline.append("t", 0, batch(1), 1);
+    const retried = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 2);
     broker.deliver(1, { "t-0": 6 }); // stale: the next turn asks every topic with batches to send
-    const other = pipeline.append("u", 0, batch(11), 1);
+    const other = append(pipeline, "u", 0, batch(11), 1);
     await waitFor(() => broker.heldAsks === 1);
     at(20); // t-0's retry's backoff over: its batch is held back by the mark alone
     expect(broker.asks.at(-1)!.sort()).toEqual(["t", "u"]);
     expect(topicsOf(2)).toEqual([["u"]]); // sent before the ask: its partition and leader not marked
     // Appended while the turn is held, to a topic with its leader known and not asked for (no batch at the turn's start).
-    const third = pipeline.append("v", 0, batch(12), 1);
+    const third = append(pipeline, "v", 0, batch(12), 1);
     await waitFor(() => broker.requests.length === 4);
     expect(topicsOf(3)).toEqual([["v"]]);
     broker.deliver(2);
@@ -211,17 +211,17 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
   test("a leader moving meanwhile (NOT_LEADER_OR_FOLLOWER answered to a batch sent meanwhile) stops that partition's sends meanwhile, not its neighbours'; its topic is asked again at the next turn", async () => {
     const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(2, ["t"]);
     broker.held = "u";
-    const awaited = pipeline.append("u", 0, batch(10), 1);
-    const moved = pipeline.append("t", 0, batch(1), 1);
+    const awaited = append(pipeline, "u", 0, batch(10), 1);
+    const moved = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.heldAsks === 1);
     expect(topicsOf(1)).toEqual([["t"]]);
     broker.deliver(1, { "t-0": 6 });
-    const later = pipeline.append("t", 1, batch(2), 1); // another partition, its leader not marked: sent meanwhile
+    const later = append(pipeline, "t", 1, batch(2), 1); // another partition, its leader not marked: sent meanwhile
     await waitFor(() => broker.requests.length === 3);
     broker.deliver(2);
     expect(await later).toBe(0);
     at(20); // t-0's retry's backoff over: its batch is held back by the mark alone
-    const next = pipeline.append("t", 1, batch(3), 1);
+    const next = append(pipeline, "t", 1, batch(3), 1);
     await waitFor(() => broker.requests.length === 4);
     const partitionsOf = (i: number) => broker.requests[i]!.batches.map((b) => `${b.topic}-${b.partition}`);
     expect([partitionsOf(2), partitionsOf(3)]).toEqual([["t-1"], ["t-1"]]);
@@ -234,7 +234,7 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
     expect(await Promise.all([awaited, moved, next])).toEqual([0, 1, 1]);
     expect(broker.asks.length).toBe(asked); // the mark outlived the ask held: the next turn asks
     at(40); // the refresh backoff over
-    const after = pipeline.append("t", 1, batch(4), 1);
+    const after = append(pipeline, "t", 1, batch(4), 1);
     await broker.deliverUntil(after);
     expect(broker.asks.slice(asked)).toEqual([["t"]]);
     expect(Object.fromEntries(broker.logs)).toEqual({ "t-0": [0, 1], "t-1": [2, 3, 4], "u-0": [10] });
@@ -244,19 +244,19 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
   test("a request to broker 2 failing as a whole meanwhile (its connection lost) stops the sends of the partitions it leads, not those of broker 1", async () => {
     const { broker, pipeline, topicsOf, at } = await heldTopicPipeline(1, ["b", "c"], settings(), { b: 2 });
     broker.held = "a"; // a topic being created
-    const awaited = pipeline.append("a", 0, batch(10), 1);
-    const lost = pipeline.append("b", 0, batch(1), 1);
+    const awaited = append(pipeline, "a", 0, batch(10), 1);
+    const lost = append(pipeline, "b", 0, batch(1), 1);
     await waitFor(() => broker.heldAsks === 1);
     expect(broker.requests.slice(2).map((r) => [r.node, r.batches.map((b) => b.topic)])).toEqual([[2, ["b"]]]);
     broker.requests[2]!.failWith(Object.assign(new Error("Connection closed"), { retriable: true }));
-    const behind = pipeline.append("b", 0, batch(2), 1);
-    const healthy = pipeline.append("c", 0, batch(3), 1);
+    const behind = append(pipeline, "b", 0, batch(2), 1);
+    const healthy = append(pipeline, "c", 0, batch(3), 1);
     await waitFor(() => broker.requests.length === 4, { what: "c's batch sent while a's metadata is held" });
     expect([broker.requests[3]!.node, topicsOf(3)]).toEqual([1, [["c"]]]);
     broker.deliver(3);
     expect(await healthy).toBe(1);
     at(20); // b-0's retry's backoff over: its batches are held back by the mark alone
-    const more = pipeline.append("c", 0, batch(4), 1);
+    const more = append(pipeline, "c", 0, batch(4), 1);
     await waitFor(() => broker.requests.length === 5);
     expect(topicsOf(4)).toEqual([["c"]]);
     broker.deliver(4);
@@ -272,9 +272,9 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
     const { broker, pipeline, at } = await heldTopicPipeline(1, ["t"]);
     broker.held = "u";
     broker.unknown = true;
-    const refused = pipeline.append("u", 0, batch(10), 1);
+    const refused = append(pipeline, "u", 0, batch(10), 1);
     refused.catch(() => {}); // waits for metadata until the pipeline closes
-    const moved = pipeline.append("t", 0, batch(1), 1);
+    const moved = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.heldAsks === 1);
     broker.deliver(1, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER for t, sent meanwhile
     const asked = broker.asks.length;
@@ -291,17 +291,17 @@ describe("ProducePipeline while a turn awaits one topic's metadata (as Java's Se
   test("a broker that took a request at the held turn's last pass is available again (noted at the time after the ask, not the turn's start)", async () => {
     const { broker, pipeline, at } = await heldTopicPipeline(1, ["t"], settings({ availabilityTimeoutMs: 1000 }));
     broker.held = "u";
-    const awaited = pipeline.append("u", 0, batch(10), 1);
+    const awaited = append(pipeline, "u", 0, batch(10), 1);
     await waitFor(() => broker.heldAsks === 1);
     broker.unreachable.add(1); // its connection lost
     at(1500);
-    const meanwhile = pipeline.append("t", 0, batch(1), 1);
+    const meanwhile = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 2);
-    expect(pipeline.leaderUnavailable(1)).toBe(true); // noted meanwhile: ready, not drained since 0
+    expect(pipeline.accumulator.leaderUnavailable(1)).toBe(true); // noted meanwhile: ready, not drained since 0
     broker.unreachable.delete(1); // the connection up again
     broker.release();
     await waitFor(() => broker.requests.length === 3, { what: "the awaited topic's batch sent at the last pass" });
-    expect(pipeline.leaderUnavailable(1)).toBe(false);
+    expect(pipeline.accumulator.leaderUnavailable(1)).toBe(false);
     await broker.deliverUntil(Promise.all([awaited, meanwhile]));
     pipeline.close(new Error("closed"));
   });

@@ -5,7 +5,7 @@ import { metadataRefusing } from "./metadata-test-support.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { append, batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
 /** A broker of topics `gone` and `kept` whose metadata, once `gone` is deleted, fails any request asking it (as the library words it). */
@@ -33,19 +33,19 @@ describe("ProducePipeline when a topic it sends to is deleted (metadata answers 
       onRetry: (m) => retries.push(m),
     });
     const pipeline = new ProducePipeline(broker, s, () => clock);
-    const warm = ["gone", "kept"].map((t) => pipeline.append(t, 0, batch(0), 1));
+    const warm = ["gone", "kept"].map((t) => append(pipeline, t, 0, batch(0), 1));
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0);
     await Promise.all(warm);
     broker.deleted = true;
-    const lost = pipeline.append("gone", 0, batch(1), 1);
-    const first = pipeline.append("kept", 0, batch(1), 1);
+    const lost = append(pipeline, "gone", 0, batch(1), 1);
+    const first = append(pipeline, "kept", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 2);
     // UNKNOWN_TOPIC_OR_PARTITION and NOT_LEADER_OR_FOLLOWER: both retried after leaders are asked again.
     broker.deliver(1, { "gone-0": 3, "kept-0": 6 });
     await waitFor(() => retries.length > 0); // the answer taken at clock 0: both due again at 60 000
     clock = 60_000;
-    const second = pipeline.append("kept", 0, batch(2), 1);
+    const second = append(pipeline, "kept", 0, batch(2), 1);
     await broker.deliverUntil(Promise.all([first, second]));
     expect(await Promise.all([first, second])).toEqual([1, 2]);
     expect(broker.logs.get("gone-0")).toEqual([0]);
@@ -53,7 +53,7 @@ describe("ProducePipeline when a topic it sends to is deleted (metadata answers 
     // not both together and then each alone.
     const calls = broker.metadataCalls;
     clock = 120_000;
-    const third = pipeline.append("kept", 0, batch(3), 1);
+    const third = append(pipeline, "kept", 0, batch(3), 1);
     await broker.deliverUntil(third);
     expect(await third).toBe(3);
     expect(broker.metadataCalls - calls).toBe(1);
@@ -107,7 +107,7 @@ function leaderlessPipeline(broker: LeaderlessBroker, over: Partial<PipelineSett
   const turn = async (at: number): Promise<number> => {
     clock = at;
     const requests = broker.requests.length;
-    const written = pipeline.append("t", 0, batch(label++), 1);
+    const written = append(pipeline, "t", 0, batch(label++), 1);
     await waitFor(() => broker.requests.length > requests);
     broker.deliver(requests);
     await written;
@@ -121,9 +121,9 @@ describe("ProducePipeline while a partition has no leader", () => {
     const broker = new LeaderlessBroker(2);
     let clock = 0;
     const pipeline = new ProducePipeline(broker, settings({ retryBackoffMs: 100 }), () => clock);
-    const waiting = pipeline.append("t", 1, batch(0), 1);
+    const waiting = append(pipeline, "t", 1, batch(0), 1);
     for (let label = 1; label <= 5; label++) {
-      const written = pipeline.append("t", 0, batch(label), 1);
+      const written = append(pipeline, "t", 0, batch(label), 1);
       await waitFor(() => broker.requests.length === label);
       broker.deliver(label - 1);
       expect(await written).toBe(label - 1);
@@ -149,7 +149,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
         retryBackoffMaxMs: 1000,
         random: () => draw,
       });
-      const waiting = pipeline.append("t", 1, batch(-1), 1);
+      const waiting = append(pipeline, "t", 1, batch(-1), 1);
       await waitFor(() => broker.metadataCalls === 1);
       let asked = 0;
       for (const [n, wait] of waits.entries()) {
@@ -165,7 +165,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
   test("once the wait has grown to 800 ms the pipeline wakes when the next refresh is allowed, not retry.backoff.ms later (review P3-3)", async () => {
     const broker = new LeaderlessBroker(2);
     const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
-    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    const waiting = append(pipeline, "t", 1, batch(-1), 1);
     await waitFor(() => broker.metadataCalls === 1);
     for (const at of [100, 200, 400]) await turn(at); // asked at each: the next wait is 800 ms
     const wakes = spyOn(WakeTimer.prototype, "wakeAt");
@@ -187,7 +187,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
     const answer = Promise.withResolvers<void>();
     broker.held = answer.promise;
-    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    const waiting = append(pipeline, "t", 1, batch(-1), 1);
     await waitFor(() => broker.metadataCalls === 1);
     answer.resolve();
     expect(await turn(50)).toBe(1); // the answer taken 50 ms after the request (t-0's batch goes in that turn)
@@ -200,7 +200,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
   test("a refresh that fails makes the wait grow too (review P3-2), as Java's Metadata counts failed updates", async () => {
     const broker = new UnreachableMetadataBroker(2);
     const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
-    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    const waiting = append(pipeline, "t", 1, batch(-1), 1);
     await waitFor(() => broker.metadataCalls === 1); // answered without t-1's leader: the next refresh waits 100 ms
     broker.failing = true;
     let asked = 0;
@@ -218,7 +218,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
   test("a refresh that finds a new leader (progress), another partition still without one, starts the waits again from retry.backoff.ms (review P3-1)", async () => {
     const broker = new TwoLeaderlessBroker(3);
     const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
-    const [first, second] = [1, 2].map((p) => pipeline.append("t", p, batch(-p), 1));
+    const [first, second] = [1, 2].map((p) => append(pipeline, "t", p, batch(-p), 1));
     await waitFor(() => broker.metadataCalls === 1);
     for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 400 ms
     broker.secondBack = true;
@@ -235,7 +235,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
   test("a refresh that finds every leader starts the waits again from retry.backoff.ms", async () => {
     const broker = new LeaderlessBroker(2);
     const { pipeline, turn } = leaderlessPipeline(broker, { retryBackoffMs: 100, retryBackoffMaxMs: 1000 });
-    const waiting = pipeline.append("t", 1, batch(-1), 1);
+    const waiting = append(pipeline, "t", 1, batch(-1), 1);
     await waitFor(() => broker.metadataCalls === 1);
     for (const at of [100, 300, 700]) await turn(at); // asked at each: the next wait is 400 ms
     broker.leaderBack = true;
@@ -245,7 +245,7 @@ describe("ProducePipeline while a partition has no leader (retry.backoff.max.ms,
     expect(await waiting).toBe(0);
     // Its leader lost again: NOT_LEADER_OR_FOLLOWER asks for leaders again, retry.backoff.ms after the last answer.
     broker.leaderBack = false;
-    const again = pipeline.append("t", 1, batch(-2), 1);
+    const again = append(pipeline, "t", 1, batch(-2), 1);
     await waitFor(() => broker.requests.some((r) => !r.delivered));
     broker.deliver(broker.requests.length - 1, { "t-1": 6 });
     expect(await turn(1599)).toBe(5);
@@ -269,7 +269,7 @@ describe("ProducePipeline.disconnected (a connection to a broker closed)", () =>
     const broker = new CountingBroker(1);
     let clock = 0;
     const pipeline = new ProducePipeline(broker, settings(), () => clock);
-    const warm = pipeline.append("t", 0, batch(0), 1);
+    const warm = append(pipeline, "t", 0, batch(0), 1);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0);
     await warm;
@@ -311,10 +311,10 @@ class MovingLeaderBroker extends FakeBroker {
 async function brokerMarked(broker: MovingLeaderBroker, topics: readonly string[], at: number) {
   const clock = { now: 0 };
   const pipeline = new ProducePipeline(broker, settings({ retryBackoffMs: 100 }), () => clock.now);
-  await broker.deliverUntil(Promise.all(topics.map((t) => pipeline.append(t, 0, batch(0), 1))));
+  await broker.deliverUntil(Promise.all(topics.map((t) => append(pipeline, t, 0, batch(0), 1))));
   clock.now = at;
   const sent = broker.requests.length;
-  const moved = pipeline.append(topics[0]!, 0, batch(1), 1);
+  const moved = append(pipeline, topics[0]!, 0, batch(1), 1);
   await waitFor(() => broker.requests.length === sent + 1);
   broker.requests[sent]!.failWith(new NetworkError("Connection closed", { canRetry: true }));
   await new Promise((resolve) => setImmediate(resolve)); // the failure taken: its batch waits out its retry's backoff
@@ -335,7 +335,7 @@ describe("ProducePipeline after a request to a broker failed as a whole (a mark 
     broker.deliver(sent + 1);
     expect(await moved).toBe(1);
     // b's next batch goes to its leader as the ask answered it, not to broker 2.
-    const next = pipeline.append("b", 0, batch(1), 1);
+    const next = append(pipeline, "b", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === sent + 3);
     expect(broker.requests[sent + 2]!.node).toBe(3);
     broker.deliver(sent + 2);
@@ -359,7 +359,7 @@ describe("ProducePipeline after a request to a broker failed as a whole (a mark 
     expect(await moved).toBe(1);
     expect(pipeline.partitionLeaders("x")).toBeUndefined(); // forgotten: its next send asks, and fails
     clock.now = 10_000; // past the refresh backoff
-    const refused = await pipeline.append("x", 0, batch(1), 1).catch((e: Error) => e.message);
+    const refused = await append(pipeline, "x", 0, batch(1), 1).catch((e: Error) => e.message);
     expect(refused).toContain("Could not get metadata");
     pipeline.close(new Error("closed"));
   });
@@ -387,14 +387,14 @@ describe("ProducePipeline after a request to a broker failed as a whole (a mark 
     // The others' answer cleared the mark: b's next batch goes to its new leader without another ask.
     clock.now = 1_000;
     const askedBefore = broker.asks.length;
-    const next = pipeline.append("b", 0, batch(1), 1);
+    const next = append(pipeline, "b", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === sent + 3);
     expect(broker.asks.length).toBe(askedBefore);
     expect(broker.requests[sent + 2]!.node).toBe(3);
     broker.deliver(sent + 2);
     expect(await next).toBe(1);
     clock.now = 10_000;
-    const refused = await pipeline.append("x", 0, batch(1), 1).catch((e: Error) => e.message);
+    const refused = await append(pipeline, "x", 0, batch(1), 1).catch((e: Error) => e.message);
     expect(refused).toContain("Could not get metadata");
     pipeline.close(new Error("closed"));
   });

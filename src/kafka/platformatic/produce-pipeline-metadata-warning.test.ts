@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { NetworkError, UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { append, batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
 
 /** A broker whose metadata fails with `failing` while it is set; counts the asks, records their topics. */
 class FlakyMetadata extends FakeBroker {
@@ -43,7 +43,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     const warnings: string[] = [];
     const s = settings({ retryBackoffMs: 10, onRetry: (m) => warnings.push(m) });
     const pipeline = new ProducePipeline(broker, s, () => now);
-    const sent = ["t", "u"].map((t) => pipeline.append(t, 0, batch(0), 1));
+    const sent = ["t", "u"].map((t) => append(pipeline, t, 0, batch(0), 1));
     await waitFor(() => broker.calls === 1);
     expect(warnings).toEqual([
       "Could not get metadata: Connection to 127.0.0.1:9 failed.; topics t, u asked again until delivery.timeout.ms",
@@ -61,7 +61,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     // Had, then failing again: a new run of failures, its own WARN.
     broker.failing = refused();
     now = 30_000;
-    const later = pipeline.append("v", 0, batch(1), 1);
+    const later = append(pipeline, "v", 0, batch(1), 1);
     await waitFor(() => warnings.length === 2, { what: "the second run's WARN" });
     expect(warnings[1]).toBe(
       "Could not get metadata: Connection to 127.0.0.1:9 failed.; topic v asked again until delivery.timeout.ms",
@@ -87,11 +87,11 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
       }
     };
     // Both partitions written once: their leaders are known.
-    await broker.deliverUntil(Promise.all([0, 1].map((p) => pipeline.append("t", p, batch(p), 1))));
+    await broker.deliverUntil(Promise.all([0, 1].map((p) => append(pipeline, "t", p, batch(p), 1))));
     broker.failing = refused();
     now = 100; // past the refresh backoff of the ask that learnt the leaders
-    const stuck = pipeline.append("t", 0, batch(10), 1);
-    let beside = pipeline.append("t", 1, batch(11), 1);
+    const stuck = append(pipeline, "t", 0, batch(10), 1);
+    let beside = append(pipeline, "t", 1, batch(11), 1);
     /** Runs of the outage until `until`: t-0's batch goes to broker 1 and fails; t-1's are written meanwhile. */
     const outage = async (until: number) => {
       while (now < until) {
@@ -102,7 +102,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
         now += 50; // broker 1 fails the request 50 ms after it went, past the refresh backoff: the turn after asks
         failBroker1();
         await waitFor(() => broker.calls > calls, { intervalMs: 1, what: `the ask after the failure at ${now}` });
-        beside = pipeline.append("t", 1, batch(11), 1);
+        beside = append(pipeline, "t", 1, batch(11), 1);
         now += 250; // past every backoff: the next turn asks again, and the one within its backoff sends t-0 again
       }
     };
@@ -117,11 +117,11 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     await broker.deliverUntil(Promise.all([stuck, beside]));
     now += 250;
     const calls = broker.calls;
-    await broker.deliverUntil(pipeline.append("t", 0, batch(20), 1));
+    await broker.deliverUntil(append(pipeline, "t", 0, batch(20), 1));
     expect(broker.calls).toBe(calls + 1);
     broker.failing = refused();
-    const again = pipeline.append("t", 0, batch(21), 1);
-    beside = pipeline.append("t", 1, batch(22), 1);
+    const again = append(pipeline, "t", 0, batch(21), 1);
+    beside = append(pipeline, "t", 1, batch(22), 1);
     await outage(21_000);
     expect(metadataWarnings()).toEqual([
       "5200 Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 5 s ago; held back by the one-WARN-per-interval budget)",
@@ -141,11 +141,11 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     const deliverOpen = (nodes: number[]) => {
       for (const r of nodes.flatMap(open)) broker.deliver(broker.requests.indexOf(r));
     };
-    await broker.deliverUntil(Promise.all([0, 1].map((p) => pipeline.append("t", p, batch(p), 1))));
+    await broker.deliverUntil(Promise.all([0, 1].map((p) => append(pipeline, "t", p, batch(p), 1))));
     broker.failing = refused();
     now = 100;
-    const resent = pipeline.append("t", 0, batch(10), 1);
-    let beside = pipeline.append("t", 1, batch(11), 1);
+    const resent = append(pipeline, "t", 0, batch(10), 1);
+    let beside = append(pipeline, "t", 1, batch(11), 1);
     await waitFor(() => open(1).length > 0 && open(2).length > 0, { what: "t-0 and t-1 sent" });
     deliverOpen([2]);
     await beside;
@@ -159,13 +159,13 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     await waitFor(() => broker.calls > calls, { what: "the ask after the failure" });
     // Within its backoff t-0 goes again and is written, with t-1's next: a turn with nothing to ask, no ask answered.
     now += 250;
-    beside = pipeline.append("t", 1, batch(12), 1);
+    beside = append(pipeline, "t", 1, batch(12), 1);
     await waitFor(() => open(1).length > 0 && open(2).length > 0, { what: "t-0 sent again beside t-1" });
     deliverOpen([2, 1]);
     await Promise.all([beside, resent]);
     // Past the budget's interval the next turn writes the held WARN.
     now += 10_000;
-    const later = pipeline.append("t", 1, batch(13), 1);
+    const later = append(pipeline, "t", 1, batch(13), 1);
     await waitFor(() => warnings.some((w) => w.includes("asked again")), { what: "the held metadata WARN" });
     expect(warnings.filter((w) => w.includes("asked again"))).toEqual([
       `${now} Could not get metadata: Connection to 127.0.0.1:9 failed.; topic t asked again until delivery.timeout.ms (first asked 10 s ago; held back by the one-WARN-per-interval budget)`,
@@ -180,13 +180,13 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     const warnings: string[] = [];
     const s = settings({ retryBackoffMs: 10, onRetry: (m) => warnings.push(m) });
     const pipeline = new ProducePipeline(broker, s, () => now);
-    const warm = pipeline.append("t", 0, batch(0), 1);
+    const warm = append(pipeline, "t", 0, batch(0), 1);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: a retry WARN at 0, and every topic asked again
     await waitFor(() => warnings.length === 1);
     broker.failing = refused();
     now = 1_000; // the retry's and the refresh's backoff over: the ask fails within the budget's 5 s
-    const waiting = pipeline.append("u", 0, batch(1), 1); // its leader not known: it waits for metadata
+    const waiting = append(pipeline, "u", 0, batch(1), 1); // its leader not known: it waits for metadata
     await waitFor(() => broker.calls >= 2);
     expect(warnings.length).toBe(1);
     now = 5_000;
@@ -202,7 +202,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     const broker = new FlakyMetadata();
     broker.failing = refused();
     const { pipeline, warnings, at } = clockedPipeline(broker);
-    const waiting = pipeline.append("t", 0, batch(0), 1);
+    const waiting = append(pipeline, "t", 0, batch(0), 1);
     await waitFor(() => warnings().length === 1);
     // The cluster answers again, that t is unknown (deleted): its batch waits for metadata, t asked alone.
     broker.failing = new UserError("Unknown topic t.");
@@ -220,12 +220,12 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
   test("a run ended by a background ask answering (a connection closed: its broker's topics asked again): the next run of failures gives its own WARN (review markcover 2)", async () => {
     const broker = new FlakyMetadata();
     const { pipeline, warnings, at } = clockedPipeline(broker);
-    await broker.deliverUntil(pipeline.append("t", 0, batch(0), 1)); // t's leader known: broker 1
+    await broker.deliverUntil(append(pipeline, "t", 0, batch(0), 1)); // t's leader known: broker 1
     broker.failing = refused();
     at(100);
-    const taken = pipeline.appendBatch("u", 0, batch(1), 1);
+    const taken = pipeline.accumulator.appendBatch("u", 0, batch(1), 1);
     await waitFor(() => warnings().length === 1);
-    expect(pipeline.withdraw(taken.batch!)).toBe(true); // no batch waits for metadata: no turn asks
+    expect(pipeline.accumulator.withdraw(taken.batch!)).toBe(true); // no batch waits for metadata: no turn asks
     await taken.outcome.catch(() => undefined);
     broker.failing = undefined;
     at(10_000); // past the refresh backoff
@@ -235,7 +235,7 @@ describe("ProducePipeline when a metadata ask fails retriably", () => {
     await new Promise((resolve) => setImmediate(resolve)); // its answer taken
     broker.failing = refused();
     at(20_000); // past the refresh backoff after that answer
-    const waiting = pipeline.append("v", 0, batch(2), 1);
+    const waiting = append(pipeline, "v", 0, batch(2), 1);
     await secondRunWarned(warnings, "v");
     pipeline.close(new Error("closed"));
     await waiting.catch(() => undefined);
@@ -247,10 +247,10 @@ describe("ProducePipeline when a metadata ask made with a broker mark fails retr
     const broker = new FlakyMetadata();
     const { pipeline, warnings, at } = clockedPipeline(broker);
     // t and u led by broker 1, written once.
-    await broker.deliverUntil(Promise.all(["t", "u"].map((t) => pipeline.append(t, 0, batch(0), 1))));
+    await broker.deliverUntil(Promise.all(["t", "u"].map((t) => append(pipeline, t, 0, batch(0), 1))));
     at(100); // past the refresh backoff
     const sent = broker.requests.length;
-    const waiting = pipeline.append("t", 0, batch(1), 1);
+    const waiting = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === sent + 1);
     broker.failing = refused();
     const asked = broker.asks.length;

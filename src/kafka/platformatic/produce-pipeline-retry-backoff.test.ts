@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
+import { append, batch, FakeBroker, settings } from "./produce-pipeline-test-support.ts";
 
 /** NOT_ENOUGH_REPLICAS: retried as it is, leaders not asked again. */
 const NOT_ENOUGH_REPLICAS = 19;
@@ -17,13 +17,13 @@ describe("ProducePipeline when a batch is retried (retry.backoff.max.ms, KIP-580
       let clock = 0;
       const s = settings({ retryBackoffMs: 100, retryBackoffMaxMs: 1000, random: () => draw });
       const pipeline = new ProducePipeline(broker, s, () => clock);
-      const retried = pipeline.append("t", 0, batch(0), 1);
+      const retried = append(pipeline, "t", 0, batch(0), 1);
       let label = 1;
       /** A batch of t-1 appended and written at `at` (the pipeline takes a turn then): whether t-0's went with it. */
       const turn = async (at: number): Promise<boolean> => {
         clock = at;
         const requests = broker.requests.length;
-        const written = pipeline.append("t", 1, batch(label++), 1);
+        const written = append(pipeline, "t", 1, batch(label++), 1);
         await waitFor(() => broker.requests.length > requests);
         const sent = broker.requests.slice(requests);
         for (let i = requests; i < broker.requests.length; i++) broker.deliver(i, { "t-0": NOT_ENOUGH_REPLICAS });

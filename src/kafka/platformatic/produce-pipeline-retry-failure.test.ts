@@ -12,6 +12,7 @@ import { RETRY_GRACE_MS } from "../retry-grace.ts";
 import { brokerAnswerText, kafkaErrorOf } from "../send-rejection.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import {
+  append,
   appendAll,
   batch,
   FakeBroker,
@@ -112,7 +113,7 @@ describe("ProducePipeline.retryFailure", () => {
     const broker = new FakeBroker();
     const pipeline = await warmedUp(broker, settings({ retryBackoffMs: 0 }), () => now);
     const labels = [0, 1, 2, 3];
-    const big = pipeline.append("t", 0, batch(...labels), 4, splitter(labels));
+    const big = append(pipeline, "t", 0, batch(...labels), 4, splitter(labels));
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0, { "t-0": 6 });
     await waitFor(() => broker.requests.length === 2);

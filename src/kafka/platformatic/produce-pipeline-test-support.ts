@@ -9,6 +9,7 @@ import { type Batch, newBatch, type PartitionBatches, type SplitRecords } from "
 import type { PipelineSettings } from "./pipeline-settings.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
+import type { RecordAccumulator } from "./record-accumulator.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
 /** A batch of one record per label (the fake broker reads the labels and the stamp back). */
@@ -247,7 +248,7 @@ export async function warmedUp(
 ): Promise<ProducePipeline> {
   const pipeline = new ProducePipeline(broker, s, now);
   for (const p of partitions) {
-    const written = pipeline.append("t", p, batch(-1), 1);
+    const written = append(pipeline, "t", p, batch(-1), 1);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0);
     await written;
@@ -256,11 +257,19 @@ export async function warmedUp(
   return pipeline;
 }
 
+/** Appends one batch to `pipeline`'s accumulator: its outcome (RecordAccumulator.appendBatch). */
+export function append(
+  pipeline: ProducePipeline,
+  ...batch: Parameters<RecordAccumulator["appendBatch"]>
+): Promise<number | readonly number[]> {
+  return pipeline.accumulator.appendBatch(...batch).outcome;
+}
+
 /** Appends `labels` as one-record batches to t-0; collects each outcome. */
 export function appendAll(pipeline: ProducePipeline, labels: number[], partition = 0) {
   const outcomes: (number | readonly number[] | string)[] = [];
   const all = labels.map((label, i) =>
-    pipeline.append("t", partition, batch(label), 1).then(
+    append(pipeline, "t", partition, batch(label), 1).then(
       (offset) => {
         outcomes[i] = offset;
       },

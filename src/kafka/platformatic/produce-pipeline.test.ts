@@ -8,6 +8,7 @@ import { NeverSentBatch, RefusedBatch } from "./batch-failures.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import {
+  append,
   appendAll,
   batch,
   FakeBroker,
@@ -93,14 +94,14 @@ describe("ProducePipeline (idempotent)", () => {
     expect(other.outcomes).toEqual([0]);
     expect(pipeline.failure?.message).toBe("Kafka rejected 1 record(s) for t-0: CLUSTER_AUTHORIZATION_FAILED");
     expect(kafkaErrorOf(pipeline.failure)).toBe("CLUSTER_AUTHORIZATION_FAILED");
-    await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("CLUSTER_AUTHORIZATION_FAILED");
+    await expect(append(pipeline, "t", 1, batch(11), 1)).rejects.toThrow("CLUSTER_AUTHORIZATION_FAILED");
     expect(broker.requests).toHaveLength(1);
   });
 
   test("a batch the broker refuses the principal (TOPIC_AUTHORIZATION_FAILED) rejects as refused unwritten (RefusedBatch: the port's refused); one an earlier attempt of which got no answer does not", async () => {
     const broker = new FakeBroker();
     const pipeline = await warmedUp(broker, settings());
-    const refusal = pipeline.append("t", 0, batch(0), 1).catch((error: unknown) => error);
+    const refusal = append(pipeline, "t", 0, batch(0), 1).catch((error: unknown) => error);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0, { "t-0": 29 }); // TOPIC_AUTHORIZATION_FAILED
     const refused = await refusal;
@@ -109,7 +110,7 @@ describe("ProducePipeline (idempotent)", () => {
     expect(((refused as RefusedBatch).cause as KafkaAccessError).unauthorizedTopics).toEqual(["t"]);
     expect(kafkaErrorOf(refused)).toBe("TOPIC_AUTHORIZATION_FAILED");
 
-    const uncertain = pipeline.append("t", 0, batch(1), 1).catch((error: unknown) => error);
+    const uncertain = append(pipeline, "t", 0, batch(1), 1).catch((error: unknown) => error);
     await waitFor(() => broker.requests.length === 2);
     broker.requests[1]!.failWith(new Error("Connection closed")); // no answer: it may have been written
     await waitFor(() => broker.requests.length === 3);
@@ -126,7 +127,7 @@ describe("ProducePipeline (idempotent)", () => {
     broker.refusals.set(0, 29).set(1, 29);
     const pipeline = await warmedUp(broker, settings({ maxInFlight: 1 }));
     const labels = [0, 1];
-    const big = pipeline.append("t", 0, batch(...labels), 2, splitter(labels)).catch((error: unknown) => error);
+    const big = append(pipeline, "t", 0, batch(...labels), 2, splitter(labels)).catch((error: unknown) => error);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0); // MESSAGE_TOO_LARGE: split into one-record pieces
     await waitFor(() => broker.requests.length === 2);
@@ -189,7 +190,7 @@ describe("ProducePipeline (idempotent)", () => {
     );
     expect(outcomes[2]).toBe("failed: Not sent: an earlier batch of t-0 failed");
     expect(outcomes[1]).toBeUndefined(); // still on the wire: the broker may write it
-    await expect(pipeline.append("t", 0, batch(3), 1)).rejects.toThrow("REQUEST_TIMED_OUT");
+    await expect(append(pipeline, "t", 0, batch(3), 1)).rejects.toThrow("REQUEST_TIMED_OUT");
     broker.deliver(1);
     await all;
     expect(outcomes[1]).toBe(1);
@@ -227,7 +228,7 @@ describe("ProducePipeline (idempotent)", () => {
       now = 1_500;
       const wakes = wakeAt.mock.calls.length;
       // The pipeline takes turns while batch 0 is on the wire past its deadline: one for t-1's batch, one for its answer.
-      const other = pipeline.append("t", 1, batch(1), 1);
+      const other = append(pipeline, "t", 1, batch(1), 1);
       await waitFor(() => broker.requests.length === 2);
       broker.deliver(1);
       expect(await other).toBe(0);
@@ -268,8 +269,8 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     const warnings: string[] = [];
     const pipeline = await warmedUp(broker, settings({ onRetry: (m) => warnings.push(m) }));
     const labels = [0, 1, 2, 3, 4, 5];
-    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels));
-    const later = pipeline.append("t", 0, batch(6), 1);
+    const big = append(pipeline, "t", 0, batch(...labels), 6, splitter(labels));
+    const later = append(pipeline, "t", 0, batch(6), 1);
     await waitFor(() => broker.requests.length === 2);
     expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 1]], [[6, 7]]]);
     const both = Promise.all([big, later]);
@@ -291,8 +292,8 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     broker.maxRecords = 2;
     const pipeline = new ProducePipeline(broker, settings());
     const labels = [0, 1, 2, 3, 4, 5];
-    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels));
-    const later = pipeline.append("t", 0, batch(6), 1);
+    const big = append(pipeline, "t", 0, batch(...labels), 6, splitter(labels));
+    const later = append(pipeline, "t", 0, batch(6), 1);
     const both = Promise.all([big, later]);
     await broker.deliverUntil(both);
     expect(await both).toEqual([[0, 1, 2, 3, 4, 5], 6]);
@@ -309,7 +310,7 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     const s = settings({ retryBackoffMs: 60_000, onRetry: (m) => warnings.push(m) });
     const pipeline = await warmedUp(broker, s, () => now);
     const labels = [0, 1, 2, 3];
-    const big = pipeline.append("t", 0, batch(...labels), 4, splitter(labels)).catch((error: unknown) => error);
+    const big = append(pipeline, "t", 0, batch(...labels), 4, splitter(labels)).catch((error: unknown) => error);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0); // MESSAGE_TOO_LARGE: split into [0, 1] and [2, 3]
     await waitFor(() => broker.requests.length === 3);
@@ -328,7 +329,7 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     broker.tooLarge.add(3);
     const pipeline = new ProducePipeline(broker, settings());
     const labels = [0, 1, 2, 3, 4, 5];
-    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels)).catch((e: unknown) => e);
+    const big = append(pipeline, "t", 0, batch(...labels), 6, splitter(labels)).catch((e: unknown) => e);
     await broker.deliverUntil(big);
     const error = (await big) as PartlyWrittenBatch;
     expect(error).toBeInstanceOf(PartlyWrittenBatch);
@@ -349,7 +350,7 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     broker.maxRecords = 1;
     const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1 }));
     const labels = [0, 1, 2];
-    const big = pipeline.append("t", 0, batch(...labels), 3, splitter(labels));
+    const big = append(pipeline, "t", 0, batch(...labels), 3, splitter(labels));
     await broker.deliverUntil(big);
     expect(await big).toEqual([0, 1, 2]);
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
@@ -494,7 +495,7 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
     const errors: Error[] = [];
     const offsets: number[] = [];
     for (const label of [0, 1, 2, 3, 4, 5]) {
-      const sent = pipeline.append("t", 0, batch(label), 1);
+      const sent = append(pipeline, "t", 0, batch(label), 1);
       await broker.deliverUntil(
         sent.then(
           (o) => offsets.push(o as number),
@@ -619,7 +620,7 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
       expect(sent.filter(([label]) => label === 0).every(([, epoch]) => epoch === 0)).toBe(true);
       expect(sent.filter(([label]) => label === 2).at(-1)).toEqual([2, 1, 0]);
       // Nothing is stuck: the next batch goes on at the next epoch.
-      const next = pipeline.append("t", 0, batch(3), 1);
+      const next = append(pipeline, "t", 0, batch(3), 1);
       await broker.deliverUntil(next);
       expect(await next).toBe(2);
     },
@@ -648,8 +649,8 @@ describe("ProducePipeline when a batch that may have been written fails with an 
     const warnings: string[] = [];
     const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
     const pipeline = await warmedUp(broker, s, () => now);
-    const first = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
-    const second = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
+    const first = append(pipeline, "t", 0, batch(0), 1).catch((e: unknown) => e);
+    const second = append(pipeline, "t", 0, batch(1), 1).catch((e: unknown) => e);
     await waitFor(() => broker.requests.length === 2);
     for (const r of broker.requests) r.failWith(failure());
     await waitFor(() => warnings.length === 1); // both wait for their retry (one warning per episode)
@@ -738,7 +739,7 @@ describe("ProducePipeline when no request carrying a batch went out (its connect
     const warnings: string[] = [];
     const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
     const pipeline = await warmedUp(broker, s, () => clock.now);
-    const failure = pipeline.append("t", 0, batch(0), 1).then(
+    const failure = append(pipeline, "t", 0, batch(0), 1).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -794,7 +795,7 @@ describe("ProducePipeline when the host's wall clock is stepped (NTP on an edge 
     async (_dir, step) => {
       const broker = new FakeBroker();
       const pipeline = new ProducePipeline(broker, settings({ retryBackoffMs: 20, deliveryTimeoutMs: 60_000 }));
-      const written = pipeline.append("t", 0, batch(0), 1);
+      const written = append(pipeline, "t", 0, batch(0), 1);
       await waitFor(() => broker.requests.length === 1);
       try {
         setSystemTime(new Date(Date.now() + step));
@@ -816,8 +817,8 @@ describe("ProducePipeline after a batch failed for good", () => {
     const broker = new FakeBroker();
     broker.refusals.set(0, 31); // CLUSTER_AUTHORIZATION_FAILED: fatal to the producer
     const pipeline = await warmedUp(broker, settings());
-    const fatal = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
-    const later = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
+    const fatal = append(pipeline, "t", 0, batch(0), 1).catch((e: unknown) => e);
+    const later = append(pipeline, "t", 0, batch(1), 1).catch((e: unknown) => e);
     await waitFor(() => broker.requests.length === 2);
     broker.deliver(0);
     broker.deliver(1); // its sequence follows the failed batch: OUT_OF_ORDER_SEQUENCE_NUMBER
@@ -848,7 +849,7 @@ describe("ProducePipeline bounds", () => {
   test("batches appended in one go (one send's partitions) leave in one request", async () => {
     const broker = new FakeBroker(3);
     const pipeline = new ProducePipeline(broker, settings());
-    const sends = [0, 1, 2].map((p) => pipeline.append("t", p, batch(p), 1));
+    const sends = [0, 1, 2].map((p) => append(pipeline, "t", p, batch(p), 1));
     await waitFor(() => broker.requests.length === 1);
     expect(broker.requests[0]!.batches.map((b) => b.partition)).toEqual([0, 1, 2]);
     broker.deliver(0);
@@ -860,7 +861,7 @@ describe("ProducePipeline bounds", () => {
     // Two batches of 65 bytes of topic "t" with what frames them (produce-requests.ts), not three.
     const twoBatches = REQUEST_OVERHEAD_BYTES + TOPIC_OVERHEAD_BYTES + 1 + 2 * (PARTITION_OVERHEAD_BYTES + 65);
     const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 1, maxRequestBytes: twoBatches }));
-    const sends = [0, 1, 2].map((p) => pipeline.append("t", p, batch(p), 1));
+    const sends = [0, 1, 2].map((p) => append(pipeline, "t", p, batch(p), 1));
     await waitFor(() => broker.requests.length === 1);
     expect(broker.requests[0]!.batches.map((b) => b.partition)).toEqual([0, 1]);
     broker.deliver(0);
@@ -875,7 +876,7 @@ describe("ProducePipeline without idempotence", () => {
   test("batches carry no producer id or sequence; acks=0 answers resolve with offset -1", async () => {
     const broker = new FakeBroker();
     const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1 }));
-    const sent = pipeline.append("t", 0, batch(0), 1);
+    const sent = append(pipeline, "t", 0, batch(0), 1);
     await waitFor(() => broker.requests.length === 1);
     expect(producerIdOf(broker.requests[0]!.batches[0]!.records)).toBe(-1n);
     expect(broker.requests[0]!.sent).toEqual([[0, -1]]);

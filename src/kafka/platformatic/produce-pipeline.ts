@@ -1,13 +1,14 @@
 /**
- * ProducePipeline: the @platformatic/kafka adapter's producer pipeline, as Java's Sender and
- * RecordAccumulator. The adapter appends one encoded RecordBatch per partition and send (into its
- * RecordAccumulator, record-accumulator.ts, which also gives each batch's outcome to its caller); ready
+ * ProducePipeline: the @platformatic/kafka adapter's producer pipeline, as Java's Sender. It makes the
+ * RecordAccumulator (`accumulator`, record-accumulator.ts) the producer appends one encoded RecordBatch per
+ * partition and send to, and takes batches back from, as Java's KafkaProducer holds its accumulator; ready
  * batches are grouped by leader into Produce requests (one batch per partition, within
  * max.request.size), up to `maxInFlight` per broker and buffer.memory bytes on the wire, via a
  * ProduceTransport (a fake in tests); InFlightRequests counts them and settles their batches on the
- * answers. Deadlines and backoffs run on `now` (monotonic by default). The sticky partitioner reads
- * its view of the cluster from here (PartitionLoad: leaders, queued batches, brokers that take no
- * request: NodeAvailability), as Java's partitioner reads the RecordAccumulator's.
+ * answers. Deadlines and backoffs run on `now` (monotonic by default). Each turn notes the brokers that
+ * had batches ready and took them in the accumulator's NodeAvailability, as Java's Sender updates its
+ * accumulator's NodeLatencyStats; the sticky partitioner reads its load from the accumulator (PartitionLoad)
+ * and the partitions' leaders from here.
  *
  * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
  * through every retry and go out in append order; after a retriable error nothing of the partition
@@ -33,8 +34,8 @@
  * A batch that fails before any request carrying it went out (never in one, or the connection of each never came up:
  * the transport's requestNotWritten) rejects with a NeverSentBatch (the port's neverSent), one the
  * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
- * A batch queued since its append, never stamped nor in a request, can be taken back (`withdraw`: an ingest request
- * that timed out): it fails as never sent and the partition goes on as if it had never been appended.
+ * A batch queued since its append, never stamped nor in a request, can be taken back (RecordAccumulator.withdraw: an
+ * ingest request that timed out): it fails as never sent and the partition goes on as if it had never been appended.
  * `close` fails every pending batch at once (the producer's forceClose): as never sent unless it is on the wire, an
  * earlier attempt of it got no answer (those may still be written) or a piece of it split was written
  * (PartlyWrittenBatch).
@@ -48,7 +49,6 @@
 import { kafkaClientBackoff } from "../../util/backoff.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
-import { NodeAvailability } from "./node-availability.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
@@ -60,7 +60,10 @@ import { UnansweredRequests } from "./unanswered-requests.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
 export class ProducePipeline {
-  private readonly accumulator: RecordAccumulator;
+  /**
+   * The batches this pipeline sends: the producer appends to it and takes them back from it (record-accumulator.ts).
+   */
+  readonly accumulator: RecordAccumulator;
   private readonly leaders: PartitionLeaders;
   private readonly requests: InFlightRequests;
   private readonly id: ProducerIdentity = { producerId: -1n, epoch: -1 };
@@ -69,7 +72,6 @@ export class ProducePipeline {
   private scheduled = false;
   private readonly timer: WakeTimer;
   private readonly settlement: BatchSettlement;
-  private readonly availability: NodeAvailability;
   private readonly unanswered: UnansweredRequests;
   private readonly metadata: TurnMetadata;
   /**
@@ -98,7 +100,6 @@ export class ProducePipeline {
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, error, maxAgeMs, now, backoff, answered, idleness);
     this.settlement = new BatchSettlement(s, now, this.wakeAt, backoff);
     this.accumulator = new RecordAccumulator(s, this.settlement, now, () => this.scheduleTurn());
-    this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
     this.timer = new WakeTimer(now, () => this.woken());
     this.unanswered = new UnansweredRequests({
       requestTimeoutMs: s.requestTimeoutMs ?? 30_000,
@@ -188,38 +189,6 @@ export class ProducePipeline {
     return this.leaders.of(topic);
   }
 
-  /**
-   * Batches of the partition not on the wire, in batch.size units: Java's deque size, whose batches fill up to
-   * batch.size, where ours are one per send (one record a batch for single-record ingest requests). Adaptive
-   * partitioning weighs partitions by it; no key string is made per call (a pick asks it of every partition).
-   * batch.size 0 turns batching off: Java then makes a batch per record, so its deque counts records, and so does
-   * this (PartitionBatches keeps both counts).
-   */
-  queuedBatches(topic: string, partition: number): number {
-    return this.accumulator.queuedBatches(topic, partition);
-  }
-
-  /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
-  leaderUnavailable(node: number): boolean {
-    return this.availability.unavailable(node);
-  }
-
-  /**
-   * Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0), or
-   * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
-   * that failed may reject with a PartlyWrittenBatch (its records written). With keepOrderAfterRefusal
-   * a batch of a partition refused after `since` (SendOptions.refusalsSeen) fails: NotSentError.
-   * The tests' shorthand for `appendBatch(...).outcome` (the producer calls appendBatch).
-   */
-  append(...batch: Parameters<ProducePipeline["appendBatch"]>): Promise<number | readonly number[]> {
-    return this.appendBatch(...batch).outcome;
-  }
-
-  /** As `append`, with the batch appended (undefined: refused at once) for `withdraw` (RecordAccumulator). */
-  appendBatch(...batch: Parameters<RecordAccumulator["appendBatch"]>): ReturnType<RecordAccumulator["appendBatch"]> {
-    return this.accumulator.appendBatch(...batch);
-  }
-
   /** Later in this tick: the batches of one send (one per partition) go out in one request. */
   private scheduleTurn(): void {
     if (this.scheduled) return;
@@ -228,22 +197,6 @@ export class ProducePipeline {
       this.scheduled = false;
       void this.pump();
     });
-  }
-
-  /**
-   * Takes `b` back when no request ever carried it and it has no sequence (queued since its append: never stamped,
-   * never attempted): it leaves its partition, which goes on as if it had never been appended (the later batches are
-   * not stamped either: none after a queued one ever is, so their sequences follow on without a gap), and it settles
-   * at once as never sent (NeverSentBatch). False, and nothing changes, for any other (settled, on the wire, waiting
-   * for a retry, a split's piece, stamped).
-   */
-  withdraw(b: Batch): boolean {
-    return this.accumulator.withdraw(b);
-  }
-
-  /** Resolves once no batch is pending. */
-  drained(): Promise<void> {
-    return this.accumulator.drained();
   }
 
   /**
@@ -349,7 +302,7 @@ export class ProducePipeline {
         this.requests.send(node, batches);
         sent = true;
       }
-      if (ready) this.availability.noted(node, now, (sent || heldByWire) && this.transport.connected(node));
+      if (ready) this.accumulator.noteReady(node, now, (sent || heldByWire) && this.transport.connected(node));
     }
     return leaderless;
   }

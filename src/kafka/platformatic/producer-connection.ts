@@ -1,7 +1,8 @@
 /**
  * The connection of a PlatformaticProducer (connectPlatformaticProducer, called by adapter.ts on first use): Kafka client
- * properties → the library's client, the PlatformaticTransport over it, the ProducePipeline and the StickyPartitioner the
- * producer sends through. Connects, authenticates and (idempotent) gets the producer id before the producer is handed out.
+ * properties → the library's client, the PlatformaticTransport over it, the ProducePipeline the producer sends
+ * through and how its StickyPartitioner places keyless records (Partitioning). Connects, authenticates and
+ * (idempotent) gets the producer id before the producer is handed out.
  *
  * Its close is the producer's `onClose`: as Java's close(), the sends in flight or waiting for metadata get
  * request.timeout.ms to be acknowledged, then the rest fails and the connections close; `forceClose`'s (Java's
@@ -16,7 +17,6 @@ import { wrap } from "./errors.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
-import { StickyPartitioner } from "./sticky-partitioner.ts";
 
 /** A connected producer from Kafka client properties (idempotent ones have their producer id). */
 export async function connectPlatformaticProducer(
@@ -74,7 +74,7 @@ export async function connectPlatformaticProducer(
     // Java's close(): what is in flight or being admitted gets its chance (bounded), then the rest fails.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      admitted.then(() => pipeline.drained()),
+      admitted.then(() => pipeline.accumulator.drained()),
       new Promise((resolve) => {
         timer = setTimeout(resolve, c.requestTimeoutMs);
       }),
@@ -91,16 +91,9 @@ export async function connectPlatformaticProducer(
     await close().catch(() => undefined);
     throw wrap(error, "Failed to connect the producer");
   }
-  return new PlatformaticProducer(
-    pipeline,
-    p.maxInFlight,
-    p.idempotent,
-    p.compression,
-    close,
-    new StickyPartitioner(p.batchBytes, {
-      ignoresKeys: p.ignoreKeys,
-      adaptive: p.adaptivePartitioning,
-      load: pipeline,
-    }),
-  );
+  return new PlatformaticProducer(pipeline, p.maxInFlight, p.idempotent, p.compression, close, {
+    batchBytes: p.batchBytes,
+    ignoresKeys: p.ignoreKeys,
+    adaptive: p.adaptivePartitioning,
+  });
 }

@@ -1,16 +1,17 @@
 /**
  * Test support: a PlatformaticProducer on a fake transport (a broker class of the test), with the
  * settings unit tests share: 5 requests in flight, 1 MiB requests, 10 retries 1 ms apart, delivery
- * timeout 120 s, no gzip, batch.size 16384 for the sticky partitioner unless `batchBytes` is given.
- * Used by producer.test.ts and runtime/worker-source-task.test.ts.
+ * timeout 120 s, no gzip, batch.size 16384 for the sticky partitioner unless `batchBytes` is given, adaptive
+ * partitioning on (the producer's own wiring of it) with partitioner.availability.timeout.ms 0 unless given.
+ * Used by the producer's tests and the runtime's source task tests.
  */
 import { ConnectError, RetriableError } from "../../errors.ts";
+import type { ProducerRecord } from "../kafka-port.ts";
 import { NO_COMPRESSION } from "../record-codecs.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
-import { StickyPartitioner } from "./sticky-partitioner.ts";
 
 export interface TestProducerOptions {
   /** enable.idempotence, for the pipeline and the producer (default true). */
@@ -26,6 +27,15 @@ export interface TestProducerOptions {
   readonly now?: () => number;
   /** metadata.max.idle.ms (default 300000). */
   readonly metadataMaxIdleMs?: number;
+  /**
+   * partitioner.adaptive.partitioning.enable (default true, as Java's; with `random` 0 it picks as uniform placement
+   * does, unless a broker is left out).
+   */
+  readonly adaptive?: boolean;
+  /** partitioner.availability.timeout.ms (default 0: off). */
+  readonly availabilityTimeoutMs?: number;
+  /** The sticky partitioner's random draws in [0, 1) (default 0: the first candidate from the partition it leaves). */
+  readonly random?: () => number;
 }
 
 export function testProducer(transport: ProduceTransport, options: TestProducerOptions = {}): PlatformaticProducer {
@@ -36,6 +46,7 @@ export function testProducer(transport: ProduceTransport, options: TestProducerO
       keepOrderAfterRefusal: options.keepOrderAfterRefusal ?? false,
       ...(options.batchBytes ? { batchBytes: options.batchBytes } : {}),
       ...(options.metadataMaxIdleMs ? { metadataMaxIdleMs: options.metadataMaxIdleMs } : {}),
+      ...(options.availabilityTimeoutMs ? { availabilityTimeoutMs: options.availabilityTimeoutMs } : {}),
       idempotent,
       maxInFlight: 5,
       maxRequestBytes: 1_048_576,
@@ -55,6 +66,20 @@ export function testProducer(transport: ProduceTransport, options: TestProducerO
     idempotent,
     NO_COMPRESSION,
     onClose ? (admitted, force) => onClose(pipeline, admitted, force) : async () => {},
-    new StickyPartitioner(options.batchBytes ?? 16_384, { random: () => 0 }),
+    {
+      batchBytes: options.batchBytes ?? 16_384,
+      adaptive: options.adaptive ?? true,
+      random: options.random ?? (() => 0),
+    },
   );
 }
+
+/** A record of `topic` without key or headers, `value` its bytes, timestamp 1; `partition` null: keyless placement. */
+export const testRecord = (partition: number | null, value: string, topic = "t"): ProducerRecord => ({
+  topic,
+  partition,
+  key: null,
+  value: new TextEncoder().encode(value),
+  headers: [],
+  timestamp: 1,
+});

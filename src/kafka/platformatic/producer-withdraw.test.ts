@@ -1,17 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import type { ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
+import type { ProducedMetadata } from "../kafka-port.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
-import { testProducer } from "./producer-test-support.ts";
-
-const record = (partition: number, value: string): ProducerRecord => ({
-  topic: "t",
-  partition,
-  key: null,
-  value: new TextEncoder().encode(value),
-  headers: [],
-  timestamp: 1,
-});
+import { testRecord as record, testProducer } from "./producer-test-support.ts";
 
 const at = (partition: number, offset: number): ProducedMetadata => ({ topic: "t", partition, offset, timestamp: 1 });
 

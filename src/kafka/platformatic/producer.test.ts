@@ -9,7 +9,7 @@ import { missingTopicsOf } from "../missing-topic.ts";
 import { kafkaErrorOf, NotSentError, neverSent, refused, writtenRecords } from "../send-rejection.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
-import { testProducer } from "./producer-test-support.ts";
+import { testProducer, testRecord } from "./producer-test-support.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
 /**
@@ -52,14 +52,7 @@ class GatedBroker implements ProduceTransport {
   }
 }
 
-const record = (topic: string, partition: number, value: string): ProducerRecord => ({
-  topic,
-  partition,
-  key: null,
-  value: new TextEncoder().encode(value),
-  headers: [],
-  timestamp: 1,
-});
+const record = (topic: string, partition: number, value: string) => testRecord(partition, value, topic);
 
 /** A broker answering at once that refuses `topic`'s metadata with Kafka's `error`. */
 function refusingBroker(topic: string, error: string): GatedBroker {

@@ -22,7 +22,7 @@
  * the producer: the send's other topics' records are not written ahead of those sent again.
  *
  * A send made with `WithdrawableSendOptions.withdrawKey` may have records given back (`withdraw`, send-withdrawals.ts):
- * a batch of only records asked that no request ever carried (ProducePipeline.withdraw); their metadata is null.
+ * a batch of only records asked that no request ever carried (RecordAccumulator.withdraw); their metadata is null.
  *
  * `close` gives the batches in flight request.timeout.ms, then fails the rest; `forceClose` (an abandoned source task's,
  * as Connect's cancel closes with Duration.ZERO) fails them all at once and sends nothing more.
@@ -51,12 +51,18 @@ import type { ProducePipeline } from "./produce-pipeline.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 import { checkPartition, checkTimestamp } from "./record-checks.ts";
 import { type SendWithdrawal, SendWithdrawals } from "./send-withdrawals.ts";
-import { recordBytes, type StickyPartitioner } from "./sticky-partitioner.ts";
+import { recordBytes, StickyPartitioner, type StickyPartitionerOptions } from "./sticky-partitioner.ts";
 
 const toBuffer = (b: Uint8Array): Buffer =>
   Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 const log = getLogger("org.apache.kafka.clients.producer.KafkaProducer");
+
+/**
+ * How records without key or partition are placed (StickyPartitioner): batch.size and the partitioner.* keys. The
+ * producer gives the partitioner its pipeline's RecordAccumulator as the load adaptive partitioning weighs.
+ */
+export type Partitioning = { readonly batchBytes: number } & Omit<StickyPartitionerOptions, "load">;
 
 export class PlatformaticProducer implements KafkaProducer {
   /** Sends waiting for metadata before they are admitted, in call order. */
@@ -68,6 +74,8 @@ export class PlatformaticProducer implements KafkaProducer {
   private failure: Error | undefined;
   /** The sends made with `WithdrawableSendOptions.withdrawKey`, by it. */
   private readonly withdrawals = new SendWithdrawals();
+  /** Where records without key or partition go (batch.size bytes to one partition, then another). */
+  private readonly sticky: StickyPartitioner;
 
   constructor(
     private readonly pipeline: ProducePipeline,
@@ -79,9 +87,12 @@ export class PlatformaticProducer implements KafkaProducer {
      * `force` (forceClose, the pipeline closed already): the connections at once.
      */
     private readonly onClose: (admitted: Promise<unknown>, force: boolean) => Promise<void>,
-    /** Where records without key or partition go (batch.size bytes to one partition, then another). */
-    private readonly sticky: StickyPartitioner,
-  ) {}
+    { batchBytes, ...partitioner }: Partitioning,
+  ) {
+    // As Java's KafkaProducer gives its RecordAccumulator the partitioner's config: adaptive partitioning weighs the
+    // partitions by the accumulator's queues and leaves out the brokers it says take no requests.
+    this.sticky = new StickyPartitioner(batchBytes, { ...partitioner, load: pipeline.accumulator });
+  }
 
   get failed(): boolean {
     return (this.failure ?? this.pipeline.failure) !== undefined;
@@ -167,9 +178,9 @@ export class PlatformaticProducer implements KafkaProducer {
     return result;
   }
 
-  /** KafkaProducer.withdraw (send-withdrawals.ts): a batch is given back when ProducePipeline.withdraw takes it. */
+  /** KafkaProducer.withdraw (send-withdrawals.ts): a batch is given back when RecordAccumulator.withdraw takes it. */
   withdraw(withdrawKey: object, indexes: readonly number[]): readonly number[] {
-    return this.withdrawals.withdraw(withdrawKey, indexes, (b) => this.pipeline.withdraw(b));
+    return this.withdrawals.withdraw(withdrawKey, indexes, (b) => this.pipeline.accumulator.withdraw(b));
   }
 
   /**
@@ -266,7 +277,7 @@ export class PlatformaticProducer implements KafkaProducer {
     const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.compression));
     for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count, stuck.leaders);
     const appended = groups.map((g, i) =>
-      this.pipeline.appendBatch(
+      this.pipeline.accumulator.appendBatch(
         g.topic,
         g.partition,
         batches[i]!.buffer,

@@ -1,15 +1,19 @@
 /**
- * RecordAccumulator: the produce pipeline's batches by partition, as Java's RecordAccumulator, made and owned by
- * ProducePipeline (produce-pipeline.ts), whose turns send them. It appends one encoded batch per partition and send
- * (`appendBatch`), gives the caller the batch's outcome (NeverSentBatch when none of its records can have reached a
- * broker, batch-failures.ts), takes a batch back while it is only queued (`withdraw`), counts the batches not on the
- * wire for the sticky partitioner (`queuedBatches`), tells when none is pending (`drained`) and fails them all at once
- * on `close`.
+ * RecordAccumulator: the produce pipeline's batches by partition, as Java's RecordAccumulator. ProducePipeline
+ * (produce-pipeline.ts) makes it and its turns send what it holds, as Java's Sender drains the accumulator; the
+ * producer (producer.ts) appends to it and takes batches back from it directly, as Java's KafkaProducer holds its
+ * accumulator. It appends one encoded batch per partition and send (`appendBatch`), gives the caller the batch's
+ * outcome (NeverSentBatch when none of its records can have reached a broker, batch-failures.ts), takes a batch back
+ * while it is only queued (`withdraw`), tells the sticky partitioner each partition's load (PartitionLoad: the batches
+ * not on the wire, `queuedBatches`, and the brokers that take none, `leaderUnavailable`, from its NodeAvailability,
+ * which the pipeline's turns update through `noteReady` as Java's Sender calls updateNodeLatencyStats), tells when
+ * none is pending (`drained`) and fails them all at once on `close`.
  */
 import { notSent } from "../send-rejection.ts";
 import { attemptedBatchFailure, NeverSentBatch, notSentAfter } from "./batch-failures.ts";
 import { type BatchSettlement, DEFAULT_BATCH_BYTES } from "./batch-settlement.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
+import { NodeAvailability } from "./node-availability.ts";
 import {
   type Batch,
   type BatchOutcome,
@@ -19,8 +23,9 @@ import {
   type SplitRecords,
 } from "./partition-batches.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
+import type { PartitionLoad } from "./sticky-partitioner.ts";
 
-export class RecordAccumulator {
+export class RecordAccumulator implements PartitionLoad {
   /** Each partition's batches, by partitionKey. */
   readonly partitions = new Map<string, PartitionBatches>();
   /** The same, by topic and partition number (queuedBatches: no key string per call). */
@@ -28,6 +33,8 @@ export class RecordAccumulator {
   private pendingCount = 0;
   private idle: (() => void)[] = [];
   private isClosed = false;
+  /** When each broker last had batches ready and last took some (`noteReady`). */
+  private readonly availability: NodeAvailability;
 
   /** `appended`: a batch was appended (the pipeline schedules a turn). */
   constructor(
@@ -35,7 +42,9 @@ export class RecordAccumulator {
     private readonly settlement: BatchSettlement,
     private readonly now: () => number,
     private readonly appended: () => void,
-  ) {}
+  ) {
+    this.availability = new NodeAvailability(s.availabilityTimeoutMs ?? 0);
+  }
 
   /** Batches appended and not settled yet. */
   get pending(): number {
@@ -52,7 +61,13 @@ export class RecordAccumulator {
     return this.byTopic.get(topic)?.some((part) => part.queue.length > 0) ?? false;
   }
 
-  /** ProducePipeline.queuedBatches. */
+  /**
+   * Batches of the partition not on the wire, in batch.size units: Java's deque size, whose batches fill up to
+   * batch.size, where ours are one per send (one record a batch for single-record ingest requests). Adaptive
+   * partitioning weighs partitions by it; no key string is made per call (a pick asks it of every partition).
+   * batch.size 0 turns batching off: Java then makes a batch per record, so its deque counts records, and so does
+   * this (PartitionBatches keeps both counts).
+   */
   queuedBatches(topic: string, partition: number): number {
     const part = this.byTopic.get(topic)?.[partition];
     if (!part) return 0;
@@ -61,7 +76,26 @@ export class RecordAccumulator {
     return Math.ceil(part.queuedBytes / batchBytes);
   }
 
-  /** ProducePipeline.appendBatch. */
+  /** Broker `node` had batches but took none for partitioner.availability.timeout.ms (NodeAvailability). */
+  leaderUnavailable(node: number): boolean {
+    return this.availability.unavailable(node);
+  }
+
+  /**
+   * Broker `node` had batches ready at `now`; `took`: it took requests then. The pipeline's turns call it as Java's
+   * Sender calls RecordAccumulator.updateNodeLatencyStats (NodeAvailability.noted).
+   */
+  noteReady(node: number, now: number, took: boolean): void {
+    this.availability.noted(node, now, took);
+  }
+
+  /**
+   * Appends one encoded batch of `count` records; its `outcome` resolves with its base offset (-1 for acks=0), or
+   * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch that failed may
+   * reject with a PartlyWrittenBatch (its records written). With keepOrderAfterRefusal a batch of a partition refused
+   * after `since` (SendOptions.refusalsSeen) fails: NotSentError. `batch` (undefined: refused at once) is for
+   * `withdraw`.
+   */
   appendBatch(
     topic: string,
     partition: number,
@@ -114,7 +148,13 @@ export class RecordAccumulator {
     return { outcome: promise, batch };
   }
 
-  /** ProducePipeline.withdraw. */
+  /**
+   * Takes `b` back when no request ever carried it and it has no sequence (queued since its append: never stamped,
+   * never attempted): it leaves its partition, which goes on as if it had never been appended (the later batches are
+   * not stamped either: none after a queued one ever is, so their sequences follow on without a gap), and it settles
+   * at once as never sent (NeverSentBatch). False, and nothing changes, for any other (settled, on the wire, waiting
+   * for a retry, a split's piece, stamped).
+   */
   withdraw(b: Batch): boolean {
     if (b.settled || b.state !== "queued" || b.sequence >= 0 || b.attempts > 0 || b.wentOut) return false;
     b.part.drop(b);

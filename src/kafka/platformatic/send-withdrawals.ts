@@ -2,7 +2,7 @@
  * SendWithdrawals: which batches of PlatformaticProducer's sends made with `WithdrawableSendOptions.withdrawKey` the
  * producer may give back (KafkaProducer.withdraw), by that key. A send's entry is opened when it is called, learns its
  * batches (one per partition) once they are appended and forgets them when the send settles: before and after, nothing
- * is taken back. The pipeline decides whether a batch can still be taken back (ProducePipeline.withdraw).
+ * is taken back. The pipeline decides whether a batch can still be taken back (RecordAccumulator.withdraw).
  */
 import type { Batch } from "./partition-batches.ts";
 
@@ -31,7 +31,7 @@ export class SendWithdrawal {
   }
 
   /**
-   * Takes back each batch made only of records `indexes` names that `take` (ProducePipeline.withdraw) gives back;
+   * Takes back each batch made only of records `indexes` names that `take` (RecordAccumulator.withdraw) gives back;
    * returns their records' indexes, ascending.
    */
   withdraw(indexes: readonly number[], take: (b: Batch) => boolean): number[] {

@@ -10,7 +10,7 @@
  * as Java's BuiltInPartitioner.updatePartitionLoadStats: (the longest queue + 1 - its queue), so a
  * slower broker's partitions get fewer new records. Java's batches fill up to batch.size, ours are one
  * per send (one record each for single-record ingest requests): a queue counts its bytes in batch.size
- * units (ProducePipeline.queuedBatches), not its batches, so the skew is Java's for the same bytes (its
+ * units (RecordAccumulator.queuedBatches), not its batches, so the skew is Java's for the same bytes (its
  * records with batch.size 0: Java makes a batch of each then).
  * With partitioner.availability.timeout.ms a partition with queued batches whose broker had batches
  * ready but took none that long is left out (NodeAvailability), as Java's RecordAccumulator.partitionReady: one
@@ -36,7 +36,7 @@ interface Stick {
   bytes: number;
 }
 
-/** What the producer pipeline tells the partitioner of its partitions and brokers (ProducePipeline). */
+/** What the producer pipeline tells the partitioner of its partitions and brokers (RecordAccumulator). */
 export interface PartitionLoad {
   /** Batches of the partition not on the wire yet (Java's deque size), in batch.size units: a count, never NaN. */
   queuedBatches(topic: string, partition: number): number;

@@ -15,7 +15,15 @@ import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { RefusedBatch } from "./batch-failures.ts";
 import type { PipelineSettings } from "./pipeline-settings.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { appendAll, batch, FakeBroker, NoMetadata, settings, warmedUp } from "./produce-pipeline-test-support.ts";
+import {
+  append,
+  appendAll,
+  batch,
+  FakeBroker,
+  NoMetadata,
+  settings,
+  warmedUp,
+} from "./produce-pipeline-test-support.ts";
 
 /** A pipeline whose first batch to partition 0 of each of `topics` was written (sequence 0): where the refusal tests start. */
 async function warmedTopics(
@@ -24,7 +32,7 @@ async function warmedTopics(
   topics: readonly string[],
 ): Promise<ProducePipeline> {
   const pipeline = new ProducePipeline(broker, s);
-  const warm = topics.map((t) => pipeline.append(t, 0, batch(0), 1));
+  const warm = topics.map((t) => append(pipeline, t, 0, batch(0), 1));
   await waitFor(() => broker.requests.length === 1);
   broker.deliver(0);
   expect(await Promise.all(warm)).toEqual(topics.map(() => 0));
@@ -50,7 +58,7 @@ const settled = (p: Promise<number | readonly number[]>) => p.then(String, (e: E
 describe("ProducePipeline when metadata cannot be had", () => {
   test("a non-retriable metadata error (TOPIC_AUTHORIZATION_FAILED) fails the topic's batches at once, with the cause; the producer goes on", async () => {
     const pipeline = new ProducePipeline(new NoMetadata(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")), settings());
-    const errors = await Promise.all([0, 1].map((l) => pipeline.append("t", 0, batch(l), 1).catch((e: Error) => e)));
+    const errors = await Promise.all([0, 1].map((l) => append(pipeline, "t", 0, batch(l), 1).catch((e: Error) => e)));
     for (const error of errors) {
       expect((error as Error).message).toStartWith("Could not get metadata: ");
       expect((error as Error).message).toContain("Topic authorization failed");
@@ -161,7 +169,7 @@ describe("ProducePipeline (metadata.max.age.ms, one topic of several refused)", 
     };
     /** Appends one batch to each topic at once (one pump takes them together) and answers every request. */
     const sendBoth = async (label: number, topics = ["refused", "allowed"]) => {
-      const sent = outcomes(topics.map((t, i) => pipeline.append(t, 0, batch(label + i), 1)));
+      const sent = outcomes(topics.map((t, i) => append(pipeline, t, 0, batch(label + i), 1)));
       while (!sent.done()) {
         await waitFor(() => sent.done() || broker.requests.some((r) => !r.delivered));
         for (const [i, r] of broker.requests.entries()) if (!r.delivered) broker.deliver(i);
@@ -188,7 +196,7 @@ describe("ProducePipeline (leadership moved, one topic of several refused)", () 
     const pipeline = await warmedTopics(broker, settings(), topics);
     const { asked } = refusingTopic(broker, true);
     const sends = topics.map((t) =>
-      pipeline.append(t, 0, batch(1), 1).then(String, (e: Error) => `failed: ${e.message}`),
+      append(pipeline, t, 0, batch(1), 1).then(String, (e: Error) => `failed: ${e.message}`),
     );
     await waitFor(() => broker.requests.length === 2);
     broker.deliver(1, { "refused-0": 6, "allowed-0": 6 }); // NOT_LEADER_OR_FOLLOWER: leadership to be asked again
@@ -208,11 +216,11 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     const pipeline = await warmedTopics(broker, settings(), topics);
     const acl = refusingTopic(broker, true);
     // refused-0: batch 1 sent (sequence 1), batch 2 queued behind it; allowed-0: batches 1 and 2.
-    const sent = settled(pipeline.append("refused", 0, batch(1), 1));
-    const allowed = [settled(pipeline.append("allowed", 0, batch(1), 1))];
+    const sent = settled(append(pipeline, "refused", 0, batch(1), 1));
+    const allowed = [settled(append(pipeline, "allowed", 0, batch(1), 1))];
     await waitFor(() => broker.requests.length === 2);
-    const queued = settled(pipeline.append("refused", 0, batch(2), 1));
-    allowed.push(settled(pipeline.append("allowed", 0, batch(2), 1)));
+    const queued = settled(append(pipeline, "refused", 0, batch(2), 1));
+    allowed.push(settled(append(pipeline, "allowed", 0, batch(2), 1)));
     await waitFor(() => broker.requests.length === 3);
     broker.deliver(1, { "refused-0": 6, "allowed-0": 6 }); // NOT_LEADER_OR_FOLLOWER: the foreground refresh is refused
     broker.deliver(2, { "allowed-0": 45 }); // behind allowed's batch 1: OUT_OF_ORDER_SEQUENCE_NUMBER, sent again after it
@@ -226,12 +234,12 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     }
     expect(refusals[0]).toBeInstanceOf(RefusedBatch); // on the wire before, not written
     expect(pipeline.failure).toBeUndefined();
-    allowed.push(settled(pipeline.append("allowed", 0, batch(3), 1)));
+    allowed.push(settled(append(pipeline, "allowed", 0, batch(3), 1)));
     await broker.deliverUntil(Promise.all(allowed));
     expect(await Promise.all(allowed)).toEqual(["1", "2", "3"]);
     expect(broker.logs.get("allowed-0")).toEqual([0, 1, 2, 3]);
     acl.refusing = false; // the ACL given back: the refused partition goes on at its next epoch, from sequence 0
-    const again = settled(pipeline.append("refused", 0, batch(4), 1));
+    const again = settled(append(pipeline, "refused", 0, batch(4), 1));
     await broker.deliverUntil(again);
     expect(await again).toBe("1");
     expect(broker.logs.get("refused-0")).toEqual([0, 4]);
@@ -243,9 +251,9 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     const broker = new FakeBroker(1);
     const pipeline = await warmedTopics(broker, settings(), ["refused"]);
     const acl = refusingTopic(broker, false);
-    const ahead = settled(pipeline.append("refused", 0, batch(1), 1));
+    const ahead = settled(append(pipeline, "refused", 0, batch(1), 1));
     await waitFor(() => broker.requests.length === 2);
-    const behind = settled(pipeline.append("refused", 0, batch(2), 1));
+    const behind = settled(append(pipeline, "refused", 0, batch(2), 1));
     await waitFor(() => broker.requests.length === 3);
     acl.refusing = true;
     broker.deliver(2, { "refused-0": 6 }); // NOT_LEADER_OR_FOLLOWER: the foreground refresh is refused
@@ -255,7 +263,7 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
     broker.deliver(1);
     expect(await ahead).toBe("1");
     acl.refusing = false;
-    const again = settled(pipeline.append("refused", 0, batch(3), 1));
+    const again = settled(append(pipeline, "refused", 0, batch(3), 1));
     await broker.deliverUntil(again);
     expect(await again).toBe("2");
     expect(broker.logs.get("refused-0")).toEqual([0, 1, 3]);
@@ -268,9 +276,9 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
       const broker = new FakeBroker(1);
       const pipeline = await warmedTopics(broker, settings({ keepOrderAfterRefusal }), ["refused"]);
       const acl = refusingTopic(broker, false);
-      const ahead = settled(pipeline.append("refused", 0, batch(1), 1));
+      const ahead = settled(append(pipeline, "refused", 0, batch(1), 1));
       await waitFor(() => broker.requests.length === 2);
-      const behind = settled(pipeline.append("refused", 0, batch(2), 1));
+      const behind = settled(append(pipeline, "refused", 0, batch(2), 1));
       await waitFor(() => broker.requests.length === 3);
       acl.refusing = true;
       // Both written, both answers lost (a connection dropped): batch 1 waits for a retry, refused metadata.
@@ -286,7 +294,7 @@ describe("ProducePipeline (a topic refused metadata while its batches are queued
       const outcome = await Promise.race([behind, broker.deliverUntil(behind).then(() => behind)]);
       expect(outcome).not.toBeInstanceOf(NotSentError); // it was written: the caller would send it again
       expect(broker.logs.get("refused-0")).toEqual([0, 1, 2]);
-      const again = settled(pipeline.append("refused", 0, batch(3), 1));
+      const again = settled(append(pipeline, "refused", 0, batch(3), 1));
       await broker.deliverUntil(again);
       expect(broker.logs.get("refused-0")).toEqual([0, 1, 2, 3]);
     },
@@ -298,11 +306,11 @@ describe("ProducePipeline (a topic refused while its batch is on the wire)", () 
     const broker = new FakeBroker(1);
     let clock = 0;
     const pipeline = new ProducePipeline(broker, settings({ metadataMaxAgeMs: 1000 }), () => clock);
-    const first = pipeline.append("refused", 0, batch(0), 1);
+    const first = append(pipeline, "refused", 0, batch(0), 1);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0);
     clock = 500;
-    const second = pipeline.append("allowed", 0, batch(1), 1);
+    const second = append(pipeline, "allowed", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 2);
     broker.deliver(1);
     expect(await Promise.all([first, second])).toEqual([0, 0]);
@@ -312,9 +320,9 @@ describe("ProducePipeline (a topic refused while its batch is on the wire)", () 
       return Promise.reject(new ProtocolError("TOPIC_AUTHORIZATION_FAILED"));
     };
     clock = 1000; // "refused" is asked again in the background (and forgotten) while its batch is on the wire
-    const onWire = pipeline.append("refused", 0, batch(2), 1);
+    const onWire = append(pipeline, "refused", 0, batch(2), 1);
     await waitFor(() => broker.requests.length === 3 && pipeline.knownPartitionCount("refused") === undefined);
-    const other = pipeline.append("allowed", 0, batch(3), 1);
+    const other = append(pipeline, "allowed", 0, batch(3), 1);
     await waitFor(() => broker.requests.length === 4); // before the answer to the one on the wire
     broker.deliver(3);
     broker.deliver(2);
@@ -329,13 +337,13 @@ describe("ProducePipeline (a topic refused while its batch is on the wire)", () 
     const pipeline = new ProducePipeline(broker, settings({ metadataMaxAgeMs: 1000 }), () =>
       ticking ? ++clock : clock,
     );
-    const first = pipeline.append("refused", 0, batch(0), 1);
+    const first = append(pipeline, "refused", 0, batch(0), 1);
     await waitFor(() => broker.requests.length === 1);
     broker.deliver(0);
     expect(await first).toBe(0);
     const acl = refusingTopic(broker, true);
     clock = 1000; // "refused" is asked again in the background (and forgotten) while its batch is on the wire
-    const onWire = pipeline.append("refused", 0, batch(1), 1);
+    const onWire = append(pipeline, "refused", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 2 && pipeline.knownPartitionCount("refused") === undefined);
     acl.refusing = false;
     ticking = true;
@@ -382,7 +390,7 @@ describe("ProducePipeline when a turn's ask fails retriably", () => {
     const clock = { now: 0 };
     const pipeline = await warmedUp(broker, settings({ retryBackoffMs: 100 }), () => clock.now); // refresh backoff to 100
     clock.now = 10;
-    const written = pipeline.append("t", 0, batch(1), 1);
+    const written = append(pipeline, "t", 0, batch(1), 1);
     await waitFor(() => broker.requests.length === 1);
     clock.now = 50;
     broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: t-0 marked, its batch retried after 150
