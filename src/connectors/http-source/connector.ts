@@ -15,16 +15,22 @@ import { castormKeyWarnings } from "./castorm-keys.ts";
 import { httpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { compactSplitNames } from "./headers.ts";
-import { type OffsetMode, refuseHiddenUrls, validateAlteredOffsets, validateAlteredPartitions } from "./offsets.ts";
+import {
+  type OffsetMode,
+  refuseHiddenUrls,
+  type TimestampReading,
+  validateAlteredOffsets,
+  validateAlteredPartitions,
+} from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
-import { type InstantReader, instantReader, timestampForm } from "./timestamp-reader.ts";
+import { instantReader, offsetRefusal, timestampForm } from "./timestamp-reader.ts";
 import { unknownKeysWarning } from "./unknown-keys.ts";
 
 /** How the config reads TIMESTAMP offsets, and in words; a config that does not parse reads them as before its keys. */
-function readingOf(config: Config): { read?: InstantReader; form?: string } {
+function readingOf(config: Config): TimestampReading {
   try {
     const c = httpSourceConfig.parse(config);
-    return { read: instantReader(c), form: timestampForm(c) };
+    return { read: instantReader(c), form: timestampForm(c), refusal: offsetRefusal(c) };
   } catch {
     return {};
   }
@@ -70,9 +76,8 @@ export class HttpSourceConnector implements SourceConnector {
     const provided = (key: string) => providedKeys?.has(key) ?? hasConfigVariable(config[key] ?? null);
     const modeText = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase();
     const mode = provided("http.offset.mode") ? undefined : (modeText as OffsetMode);
-    const { read, form } = readingOf(config);
     const initial = javaTrim(config["http.initial.offset"] ?? "");
-    validateAlteredOffsets(mode, offsets, read, form, provided("http.initial.offset") ? undefined : initial);
+    validateAlteredOffsets(mode, offsets, readingOf(config), provided("http.initial.offset") ? undefined : initial);
     const url = config["http.url"];
     // The task's key is that of the URL it reads.
     if (url !== undefined && !provided("http.url")) validateAlteredPartitions(javaTrim(url), offsets);

@@ -85,16 +85,6 @@ function epochNumber(sign: string, whole: string, frac: string | undefined): big
   return sign === "-" ? -ns : ns;
 }
 
-/**
- * Whether `text` opens with an ISO-8601 date the calendar lacks (`2024-02-30T00:00:00Z`): Java's
- * Instant.parse, which castorm reads its initial offset with, refuses it where its default record
- * reader takes the month's last day (iso-date-time.ts). Validation refuses such an initial offset
- * or an offset set through REST (validation-only.ts, offsets.ts).
- */
-export function lacksCalendarDate(text: string): boolean {
-  return !calendarDate(text);
-}
-
 /** Whether `text` holds a numeric date with the year last, which the reading below takes month first (page-warnings.ts says so). */
 export function hasYearLastDate(text: string): boolean {
   return YEAR_LAST.test(text);

@@ -8,8 +8,14 @@
  * earlier releases read: the basic offset `+hhmm` (`…T03:04:05+0100`) as the same text with `+hh:mm`,
  * and castorm's default record reader (DateTimeFormatter `yyyy-MM-dd'T'HH:mm:ss[.SSS]X`, SMART:
  * timestamp-pattern.ts), which reads `…T24:00:00+01` as the next day's start and a day past the
- * month's end as its last day (`2024-02-30T…` is `2024-02-29T…`, `2023-02-29T…` is `2023-02-28T…`).
- * White space around the text is left out (earlier releases read such texts; Java refuses them).
+ * month's end as its last day (`2024-02-30T…` is `2024-02-29T…`, `2023-02-29T…` is `2023-02-28T…`),
+ * here within Date's range only (-271821-04-20T00:00Z to +275760-09-13T00:00Z, its reading being a
+ * Date's): past it such a text is no timestamp, though castorm's reader reads it. castorm reads its
+ * initial offset with Instant.parse, which refuses such a day: clampedDay says why (an initial offset
+ * or one set through REST read only so is refused).
+ * White space around the text is left out, as instant.ts leaves it out around its other texts (epoch
+ * numbers, `2024-01-02 03:04:05`), so that `…Z ` reads as `…Z`: a choice for consistency, as Java
+ * refuses such a text, and so did earlier releases (`…Z `, ` 2024-01-02T03:04:05Z`).
  * What all of them refuse is no timestamp: a year of five digits or more without a sign, `-0000`, a
  * day past 31, an hour past 23 (but `24:00:00` above), a one-digit or out-of-range offset (past
  * ±18:00), a zone in brackets Java does not know (`[utc]`, `[GMT+1]`, `[+01]`), more than nine
@@ -19,7 +25,7 @@
  * (iso-date-time.test.ts). Used by instant.ts.
  */
 import { compilePattern, monthLength, parseWithPattern } from "./timestamp-pattern.ts";
-import { bracketZone, instantOfLocal, offsetSecondsAt, type Zone } from "./zone-id.ts";
+import { bracketZone, instantOfLocal, offsetSecondsAt, UTC, type Zone } from "./zone-id.ts";
 
 /** A text that is Java's to read: a numeric date, `T`, then no white space. */
 const T_FORM = /^[+-]?\d+-\d+-\d+[Tt]\S*$/;
@@ -69,6 +75,26 @@ function pastLocalRange(ns: bigint, zone: Zone | null, id: string): boolean {
   const standard = -Number(/\d+/.exec(id)?.[0] ?? 0) * 3600;
   const offsets = zone === null ? [standard, standard + 3600] : [offsetSecondsAt(zone, s)];
   return offsets.some((offset) => s + BigInt(offset) < MIN_LOCAL_S || s + BigInt(offset) > MAX_LOCAL_S);
+}
+
+/** A date of the form read here, its year signed or of four digits or more. */
+const DATE = /^([+-]?\d{4,})-(\d{2})-(\d{2})[Tt]/;
+const MONTH_NAMES = "January February March April May June July August September October November December".split(" ");
+
+/**
+ * When castorm's default reader alone reads `given` (a date and time of the form above), and only by
+ * taking a day past its month's end as the month's last (`2024-02-30T00:00:00Z`): why castorm refuses
+ * it as an offset, naming the text records with it are read as. Else undefined.
+ */
+export function clampedDay(given: string): string | undefined {
+  const text = given.trim();
+  const date = DATE.exec(text);
+  if (!date || !T_FORM.test(text)) return undefined;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  if (month < 1 || month > 12 || day <= monthLength(year, month)) return undefined;
+  if (parseWithPattern(CASTORM_DEFAULT, text, UTC) === null) return undefined;
+  const read = `${date[1]}-${date[2]}-${String(monthLength(year, month)).padStart(2, "0")}${text.slice(date[0].length - 1)}`;
+  return `a day ${MONTH_NAMES[month - 1]} ${year} lacks: castorm's Instant.parse refuses it; records with it are read as ${read}`;
 }
 
 function javaIsoNanos(text: string, zone: Zone): bigint | null {

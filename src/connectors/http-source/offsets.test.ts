@@ -270,13 +270,39 @@ describe("HttpSourceConnector.alterOffsets of an offset written under another ht
   });
 
   // srctime-b: a record's `2024-02-30T…Z` is now read as castorm's default reader reads it (02-29); an
-  // offset set through REST stays refused, as castorm's Instant.parse refuses it.
-  test("a TIMESTAMP offset with a day its month lacks is refused, as Java's Instant.parse refuses it", () => {
-    for (const offset of ["2024-02-30T00:00:00Z", "2023-02-29T00:00:00.000+01:00"])
-      expect(() => alter({ offset }, "TIMESTAMP")).toThrow(
-        `The 'offset' ${JSON.stringify(offset)} is not a timestamp (ISO-8601 or epoch) as http.offset.mode=TIMESTAMP needs`,
-      );
+  // offset set through REST stays refused, as castorm's Instant.parse refuses it (srctime-c: saying why;
+  // P3-1: a year past 9999 too).
+  test.each([
+    ["2024-02-30T00:00:00Z", "a day February 2024 lacks", "2024-02-29T00:00:00Z"],
+    ["2023-02-29T00:00:00.000+0100", "a day February 2023 lacks", "2023-02-28T00:00:00.000+0100"],
+    ["+10000-02-30T03:04:05Z", "a day February 10000 lacks", "+10000-02-29T03:04:05Z"],
+  ])("a TIMESTAMP offset %p with a day its month lacks is refused, saying why", (offset, day, read) => {
+    expect(() => alter({ offset }, "TIMESTAMP")).toThrow(
+      `The 'offset' ${JSON.stringify(offset)} is no offset http.offset.mode=TIMESTAMP starts from: ${day}: castorm's Instant.parse refuses it; records with it are read as ${read}`,
+    );
+  });
+
+  test("a TIMESTAMP offset with the month's last day is accepted", () => {
     expect(alter({ offset: "2024-02-29T00:00:00Z" }, "TIMESTAMP")).toBe(true);
+    expect(alter({ offset: "+10000-02-29T03:04:05Z" }, "TIMESTAMP")).toBe(true);
+  });
+
+  // srctime-c P2: refused as no timestamp of the pattern, which reads it (as 2024-02-29 10:00:00).
+  test("a TIMESTAMP offset with a day its month lacks that the configured pattern reads is accepted", () => {
+    const config = {
+      "http.url": url,
+      "kafka.topic": "t",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "at",
+      "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd HH:mm:ss",
+    };
+    const partition = { url: offsetKey(url) };
+    const alterTo = (offset: string) =>
+      new HttpSourceConnector().alterOffsets(config, [{ partition, offset: { offset } }]);
+    expect(alterTo("2024-02-30 10:00:00")).toBe(true);
+    expect(() => alterTo("2024-02-30T10:00:00Z")).toThrow(
+      `The 'offset' "2024-02-30T10:00:00Z" is no offset http.offset.mode=TIMESTAMP starts from: a day February 2024 lacks`,
+    );
   });
 
   test("NONE's with a config provider reference in http.initial.offset is not compared (its value is the resolved one)", () => {

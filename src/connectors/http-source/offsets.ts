@@ -35,9 +35,9 @@ import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { HIDDEN } from "../../util/logger.ts";
 import { OFFSET_MODES } from "./config.ts";
-import { epochNanos, lacksCalendarDate } from "./instant.ts";
+import { epochNanos } from "./instant.ts";
 import { EARLIER_OFFSET_KEYS, offsetKey } from "./offset-key.ts";
-import type { InstantReader } from "./timestamp-reader.ts";
+import { type InstantReader, type OffsetRefusal, offsetRefusal } from "./timestamp-reader.ts";
 
 export type OffsetMode = "NONE" | "TIMESTAMP" | "CURSOR";
 /** A long integer (beyond ±2^53) is kept as the string of its digits, so it never loses precision. */
@@ -274,6 +274,14 @@ export function withoutSeen(stored: StoredOffset): StoredOffset {
   return { ...stored, seen: null, ...(stored.resume ? { resume: { ...stored.resume, nextSeen: null } } : {}) };
 }
 
+/** How a config reads TIMESTAMP offsets (timestamp-reader.ts), each part defaulting to the reading without parser keys. */
+export interface TimestampReading {
+  readonly read?: InstantReader;
+  /** What `read` reads, in words (timestampForm). */
+  readonly form?: string;
+  readonly refusal?: OffsetRefusal;
+}
+
 /**
  * Checks offsets written through the REST API (the connector's alterOffsets). `initial` is
  * http.initial.offset, undefined when unknown (a config provider reference in it).
@@ -281,10 +289,10 @@ export function withoutSeen(stored: StoredOffset): StoredOffset {
 export function validateAlteredOffsets(
   mode: OffsetMode | undefined,
   offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
-  read: InstantReader = epochNanos,
-  form = "ISO-8601 or epoch",
+  reading: TimestampReading = {},
   initial?: string,
 ): void {
+  const { read = epochNanos, form = "ISO-8601 or epoch", refusal = offsetRefusal() } = reading;
   for (const { partition, offset } of offsets) {
     if (!(PARTITION_URL in partition) || typeof partition[PARTITION_URL] !== "string")
       throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
@@ -300,14 +308,15 @@ export function validateAlteredOffsets(
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} with 'offset_mode' NONE is not http.initial.offset (${JSON.stringify(initial)}): under NONE it would be ignored; leave out offset_mode to send this offset at the next poll, or edit http.initial.offset to send it at every poll`,
       );
-    if (
-      mode === "TIMESTAMP" &&
-      decoded.offset !== null &&
-      decoded.offset !== "" &&
-      (read(decoded.offset) === null || (typeof decoded.offset === "string" && lacksCalendarDate(decoded.offset)))
-    )
+    if (mode !== "TIMESTAMP" || decoded.offset === null || decoded.offset === "") continue;
+    if (read(decoded.offset) === null)
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (${form}) as http.offset.mode=TIMESTAMP needs`,
+      );
+    const refused = typeof decoded.offset === "string" ? refusal(decoded.offset) : undefined;
+    if (refused !== undefined)
+      throw new ConnectError(
+        `The 'offset' ${JSON.stringify(decoded.offset)} is no offset http.offset.mode=TIMESTAMP starts from: ${refused}`,
       );
   }
 }

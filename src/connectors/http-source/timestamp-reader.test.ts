@@ -180,7 +180,7 @@ describe("validation of the timestamp parser keys", () => {
       "http.initial.offset",
     ]);
     const offsets = [{ partition: { url: "http://x" }, offset: { offset: "01/07/2024 10:00:00" } }];
-    expect(() => validateAlteredOffsets("TIMESTAMP", offsets, readerOf(keys))).not.toThrow();
+    expect(() => validateAlteredOffsets("TIMESTAMP", offsets, { read: readerOf(keys) })).not.toThrow();
   });
 });
 

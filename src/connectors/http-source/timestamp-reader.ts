@@ -5,13 +5,15 @@
  * that zone. A parser, a pattern or another delegate set: castorm's parsers (EpochMillisOrDelegateTimestampParser,
  * DateTimeFormatterTimestampParser, EpochMillisTimestampParser, RegexTimestampParser) as castorm
  * reads with them; an ISO-8601 text they do not read is still read as ISO-8601, the form of
- * castorm's own initial offset (`http.initial.offset`, offsets set through REST). Keys validation
+ * castorm's own initial offset (`http.initial.offset`, offsets set through REST; one such text read only
+ * by a day's clamp is refused there: offsetRefusal). Keys validation
  * refuses (timestampKeyProblems) read as none set, in the zone when it is one: a stored config's.
  * Used by offsets.ts (through the task and the connector) and validation-only.ts.
  */
 import { compileJavaRegex } from "../../transforms/util/java-regex.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { epochNanos } from "./instant.ts";
+import { clampedDay } from "./iso-date-time.ts";
 import type { OffsetValue } from "./offsets.ts";
 import { type ParserName, parserNamed, timestampKeyProblems } from "./timestamp-keys.ts";
 import { compilePattern, parseWithPattern } from "./timestamp-pattern.ts";
@@ -82,21 +84,28 @@ function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReade
   }
 }
 
-/** The reader of a config's TIMESTAMP offsets, as described above. */
-export function instantReader(c: TimestampSettings): InstantReader {
-  const zone = zoneOf(c["http.response.record.timestamp.parser.zone"]) ?? UTC;
+/** The configured parser (without the ISO-8601 reading after it), or undefined when the keys read as none set. */
+function configuredParser(c: TimestampSettings, zone: Zone): TextReader | undefined {
   const named = c["http.response.record.timestamp.parser"];
   const pattern = c["http.response.record.timestamp.parser.pattern"];
   const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
   // Keys validation refuses (validation-only: a config stored while they were ignored) read as before.
   const refused = timestampKeyProblems(c).length > 0;
   if (refused || (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser"))
-    return zone === UTC ? (value) => epochNanos(value) : remembered((value) => epochNanos(value, zone));
-  const read = parserOf(
+    return undefined;
+  return parserOf(
     parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser",
     c,
     zone,
   );
+}
+
+/** The reader of a config's TIMESTAMP offsets, as described above. */
+export function instantReader(c: TimestampSettings): InstantReader {
+  const zone = zoneOf(c["http.response.record.timestamp.parser.zone"]) ?? UTC;
+  const read = configuredParser(c, zone);
+  if (read === undefined)
+    return zone === UTC ? (value) => epochNanos(value) : remembered((value) => epochNanos(value, zone));
   return remembered((value) => {
     if (value === null) return null;
     // castorm reads the field's text (Jackson's asText): a number as it is written.
@@ -106,6 +115,21 @@ export function instantReader(c: TimestampSettings): InstantReader {
     if (instant !== null) return instant;
     return ISO_DATE_TIME.test(text) ? epochNanos(text, zone) : null;
   });
+}
+
+/** Why castorm refuses an offset text instantReader reads, or undefined (offsetRefusal). */
+export type OffsetRefusal = (text: string) => string | undefined;
+
+/**
+ * Why castorm refuses `text` as http.initial.offset or an offset set through REST though
+ * instantReader(c) reads it (a record's field), or undefined: read only by castorm's default reader
+ * taking a day past the month's end as its last (`2024-02-30T00:00:00Z`, iso-date-time.ts clampedDay),
+ * which castorm's Instant.parse refuses. A text the configured parser reads (the pattern
+ * `yyyy-MM-dd HH:mm:ss` reads `2024-02-30 10:00:00` as 02-29) is castorm's to read: not refused.
+ */
+export function offsetRefusal(c?: TimestampSettings): OffsetRefusal {
+  const read = c === undefined ? undefined : configuredParser(c, zoneOf(c["http.response.record.timestamp.parser.zone"]) ?? UTC);
+  return (text) => (read?.(text) ?? null) === null ? clampedDay(text) : undefined;
 }
 
 /** What a parser reads, in words (the error of a text it does not read names the configured one). */

@@ -35,7 +35,7 @@ describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
     )?.value?.errors;
 
   // auditsrc P3b: 2024-02-30 was read as 2024-03-01.
-  test.each(["2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-04-31", "yesterday"])(
+  test.each(["2024-13-01T00:00:00Z", "2024-04-31", "2024-02-30T10:00:00", "yesterday"])(
     "%p, which names no instant, is refused by validation (the REST offsets API refuses it too)",
     (initial) => {
       expect(errorsOf("TIMESTAMP", initial)).toEqual([
@@ -43,6 +43,32 @@ describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
       ]);
     },
   );
+
+  // srctime-b, srctime-c P2 and P3-1: castorm's Instant.parse refuses a day its month lacks, which its
+  // default record reader takes as the month's last; a year past 9999 (`+10000-…`) too.
+  test.each([
+    ["2024-02-30T00:00:00Z", "a day February 2024 lacks", "2024-02-29T00:00:00Z"],
+    ["2023-02-29T00:00:00Z", "a day February 2023 lacks", "2023-02-28T00:00:00Z"],
+    ["+10000-02-30T03:04:05Z", "a day February 10000 lacks", "+10000-02-29T03:04:05Z"],
+  ])("%p, read only as castorm's default reader clamps it, is refused saying why", (initial, day, read) => {
+    expect(errorsOf("TIMESTAMP", initial)).toEqual([
+      `${JSON.stringify(initial)} is no offset http.offset.mode=TIMESTAMP starts from: ${day}: castorm's Instant.parse refuses it; records with it are read as ${read}`,
+    ]);
+  });
+
+  // srctime-c P2: refused as no timestamp of the pattern, which reads it (as 2024-02-29 10:00:00).
+  test("a day its month lacks that the configured pattern reads is accepted", () => {
+    const keys = {
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "updated_at",
+      "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd HH:mm:ss",
+    };
+    expect(errorsOn("http.initial.offset", { ...keys, "http.initial.offset": "2024-02-30 10:00:00" })).toEqual([]);
+    // The pattern does not read ISO-8601: castorm's default reader alone does, clamping it.
+    expect(errorsOn("http.initial.offset", { ...keys, "http.initial.offset": "2024-02-30T10:00:00Z" })).toEqual([
+      `"2024-02-30T10:00:00Z" is no offset http.offset.mode=TIMESTAMP starts from: a day February 2024 lacks: castorm's Instant.parse refuses it; records with it are read as 2024-02-29T10:00:00Z`,
+    ]);
+  });
 
   test("with a pattern, the error names it and its parser", () => {
     expect(

@@ -22,11 +22,10 @@ import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { isDefinitePath } from "./config-checks.ts";
 import { BACKOFF_KEYS } from "./config-rules.ts";
 import { isHeaderName, parseHeaders } from "./headers.ts";
-import { lacksCalendarDate } from "./instant.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
 import { recordTimestampProblems } from "./record-timestamp.ts";
 import { timestampKeyProblems } from "./timestamp-keys.ts";
-import { instantReader, parserKeysForm } from "./timestamp-reader.ts";
+import { instantReader, offsetRefusal, parserKeysForm } from "./timestamp-reader.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
@@ -50,18 +49,19 @@ function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
 function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const initial = c["http.initial.offset"];
-  if (
-    upper(c["http.offset.mode"]) !== "TIMESTAMP" ||
-    initial.trim() === "" ||
-    (instantReader(c)(initial) !== null && !lacksCalendarDate(initial))
-  )
-    return [];
-  return [
-    {
-      key: "http.initial.offset",
-      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or ${parserKeysForm(c) ?? "epoch seconds or milliseconds"}) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
-    },
-  ];
+  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "") return [];
+  const key = "http.initial.offset";
+  if (instantReader(c)(initial) === null)
+    return [
+      {
+        key,
+        message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or ${parserKeysForm(c) ?? "epoch seconds or milliseconds"}) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+      },
+    ];
+  const refused = offsetRefusal(c)(initial);
+  return refused === undefined
+    ? []
+    : [{ key, message: `${JSON.stringify(initial)} is no offset http.offset.mode=TIMESTAMP starts from: ${refused}` }];
 }
 
 /**
