@@ -83,6 +83,17 @@ describe("Java 17's zone IDs (java-zone-ids.ts, test/fixtures/java-zone-ids/gene
     expect(zoneProblem("SystemV/EST5EDT")).toContain("are not known here");
     expect(zoneProblem("EST")).toBe("Unknown time-zone ID: EST");
   });
+
+  // srctime-c P3-5: java-zone-ids.ts is tzdata 2025a's; a Java update with newer tzdata knows more.
+  test("a region of Intl's newer tzdata is read too, as Intl spells it", () => {
+    expect(JAVA_REGION_IDS.has("America/Coyhaique")).toBe(false);
+    expect(Intl.supportedValuesOf("timeZone").filter((id) => zoneOf(id) === undefined)).toEqual([]);
+    expect(zoneOf("America/Coyhaique")).toEqual({ region: "America/Coyhaique" });
+    expect(zoneProblem("America/Coyhaique")).toBeUndefined();
+    expect(bracketZone("America/Coyhaique")).toEqual({ region: "America/Coyhaique" });
+    expect(epochNanos("2025-06-01T00:00:00-04:00[America/Coyhaique]")).toBe(epochNanos("2025-06-01T04:00:00Z"));
+    expect(zoneProblem("america/coyhaique")).toBe("Unknown time-zone ID: america/coyhaique");
+  });
 });
 
 describe("a zone-less ISO-8601 date-time is read in castorm's parser zone", () => {

@@ -2,6 +2,9 @@
  * Java 17.0.15's region IDs (ZoneId.getAvailableZoneIds(), tzdata 2025a; 603 IDs),
  * case-sensitive as Java reads them, and the equal rules of Java's SystemV/ IDs that Intl does not know.
  * Written by test/fixtures/java-zone-ids/generate.sh (JavaZoneIds.java on Java 17, castorm's JVM): do not edit.
+ * Regenerate when castorm's JVM moves to a Java 17 update with newer tzdata (its release notes
+ * name it). Meanwhile zone-id.ts also accepts the region IDs of Intl's data, so a region added
+ * since (America/Coyhaique, tzdata 2025b) is not refused.
  * Used by zone-id.ts.
  */
 

@@ -2,8 +2,10 @@
  * Time zones as Java's `ZoneId.of` names them (castorm's `http.response.record.timestamp.parser.zone`):
  * `Z`, an offset as ZoneOffset.of reads it (`+2`, `+02`, `+02:00`, `+0200`, `+02:00:30`, `+020030`),
  * `UTC`/`GMT`/`UT` alone or with such an offset (`GMT+2`, `UTC-05:00`), or a region ID of Java 17
- * (java-zone-ids.ts, case-sensitive: `Europe/Madrid`, `CET`, `GMT0`, `SystemV/EST5`), its offsets
- * read through Intl's time zone data. Intl knows every one but Java's SystemV/ IDs: those with fixed
+ * (java-zone-ids.ts, case-sensitive: `Europe/Madrid`, `CET`, `GMT0`, `SystemV/EST5`) or of Intl's
+ * time zone data (`Intl.supportedValuesOf("timeZone")`, exactly as spelled there: a region newer
+ * than java-zone-ids.ts's tzdata, `America/Coyhaique`, which a Java update with that tzdata knows),
+ * its offsets read through Intl's time zone data. Intl knows every one but Java's SystemV/ IDs: those with fixed
  * rules are read as the Etc/GMT ID with Java's equal rules; the six with daylight saving (their own
  * US rules of 1976, `SystemV/EST5EDT`) have rules not known here (zoneOf: undefined, zoneProblem says so).
  * The zone in brackets of a ZonedDateTime text is read otherwise (bracketZone).
@@ -57,9 +59,17 @@ function formatterOf(region: string): Intl.DateTimeFormat | undefined {
   return f;
 }
 
-/** A region ID of Java 17 as a zone whose offsets Intl computes, or undefined (not Java's, or rules not known here). */
+let intlRegionIds: ReadonlySet<string> | undefined;
+
+/** Whether Java 17 or Intl's time zone data knows the region ID `id` (case-sensitive: Intl's own spelling). */
+function isRegionId(id: string): boolean {
+  intlRegionIds ??= new Set(Intl.supportedValuesOf("timeZone"));
+  return JAVA_REGION_IDS.has(id) || intlRegionIds.has(id);
+}
+
+/** A region ID (isRegionId) as a zone whose offsets Intl computes, or undefined (unknown, or rules not known here). */
 function regionOf(id: string): Zone | undefined {
-  if (!JAVA_REGION_IDS.has(id)) return undefined;
+  if (!isRegionId(id)) return undefined;
   const region = SYSTEM_V_SAME_RULES[id] ?? id;
   return formatterOf(region) === undefined ? undefined : { region };
 }
@@ -81,14 +91,16 @@ export function zoneOf(id: string): Zone | undefined {
 /** Why Java's ZoneId.of refuses `id`, or why it is not read here; undefined when zoneOf reads it. */
 export function zoneProblem(id: string): string | undefined {
   if (zoneOf(id) !== undefined) return undefined;
-  if (!JAVA_REGION_IDS.has(id)) return `Unknown time-zone ID: ${id}`;
-  return `The rules of Java's time-zone ID ${id} (its own daylight saving rules, of 1976) are not known here: name the region (America/New_York) or an offset (-05:00)`;
+  if (!isRegionId(id)) return `Unknown time-zone ID: ${id}`;
+  if (id.startsWith("SystemV/"))
+    return `The rules of Java's time-zone ID ${id} (its own daylight saving rules, of 1976) are not known here: name the region (America/New_York) or an offset (-05:00)`;
+  return `The rules of the time-zone ID ${id} are not in this build's time zone data (Intl): name an offset (+02:00) or another region with the same rules`;
 }
 
 /**
  * The zone in brackets of a ZonedDateTime text (`…+01:00[Europe/Paris]`) as ZonedDateTime.parse
  * reads it (DateTimeFormatterBuilder's ZoneIdPrinterParser, case-sensitive): a region ID of Java 17,
- * `Z`, an offset `±hh:mm` or `±hh:mm:ss`, `UTC`/`GMT`/`UT` alone or followed by such an offset; not
+ * (or of Intl's data, as zoneOf), `Z`, an offset `±hh:mm` or `±hh:mm:ss`, `UTC`/`GMT`/`UT` alone or followed by such an offset; not
  * ZoneId.of's other forms (`+1`, `+01`, `+0100`, `UTC+01`, `GMT0` is a region). undefined when Java
  * refuses it; null when Java reads it and its rules are not known here (SystemV/EST5EDT: the offset
  * before the brackets names the instant, so only a year at Java's limits needs them).
@@ -99,7 +111,7 @@ export function bracketZone(id: string): Zone | null | undefined {
     const s = offset[2] === undefined ? 0 : offsetSeconds(offset[2]);
     return s === undefined ? undefined : { offsetSeconds: s };
   }
-  if (JAVA_REGION_IDS.has(id)) return regionOf(id) ?? null;
+  if (isRegionId(id)) return regionOf(id) ?? null;
   return id === "Z" ? UTC : undefined;
 }
 
