@@ -159,6 +159,14 @@ describe("the built-in connectors' validation-only rules", () => {
     );
   });
 
+  // srctime-c P3-2: earlier releases read `europe/madrid` (Intl, case-insensitively); castorm's ZoneId.of refuses it.
+  test("HttpSource: a stored parser zone Java refuses starts, with a WARN saying UTC is used", async () => {
+    await startsWithWarning(
+      { "http.response.record.timestamp.parser.zone": "europe/madrid" },
+      "WARN [src|worker] Connector src: http.response.record.timestamp.parser.zone is not used: texts without a zone are read in UTC, though validation now refuses it: Unknown time-zone ID: europe/madrid",
+    );
+  });
+
   // explore11 F3: the WARN said a stored 0 "runs as before" (back to back); it runs as 1 ms.
   test("HttpSource: a stored retry backoff of 0 starts, with a WARN saying it runs as 1 ms", async () => {
     await startsWithWarning(

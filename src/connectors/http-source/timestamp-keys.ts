@@ -102,6 +102,7 @@ const PARSER = "http.response.record.timestamp.parser";
 const DELEGATE = "http.response.record.timestamp.parser.delegate";
 const REGEX = "http.response.record.timestamp.parser.regex";
 const REGEX_DELEGATE = "http.response.record.timestamp.parser.regex.delegate";
+const ZONE = "http.response.record.timestamp.parser.zone";
 
 /** The values of the timestamp keys, as parsed. */
 export type TimestampKeyValues = { readonly [K in keyof typeof timestampKeys]: string | null };
@@ -136,7 +137,10 @@ export function timestampKeyProblems(c: TimestampKeyValues): ConfigProblem[] {
     "http.response.record.timestamp.parser.pattern",
     parserPatternProblem(c["http.response.record.timestamp.parser.pattern"]),
   );
-  add("http.response.record.timestamp.parser.zone", zoneProblem(c["http.response.record.timestamp.parser.zone"]));
+  const zone = zoneProblem(c[ZONE]);
+  // timestamp-reader.ts reads texts without a zone in UTC then: earlier releases read `europe/madrid`.
+  if (zone !== undefined)
+    out.push({ key: ZONE, message: zone, runsAs: "is not used: texts without a zone are read in UTC" });
   add(REGEX, regexProblem(c[REGEX]));
   const named = c[PARSER];
   if (named !== null && parserNamed(named) === "RegexTimestampParser" && c[REGEX] === null)

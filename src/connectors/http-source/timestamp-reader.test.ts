@@ -3,7 +3,7 @@ import { httpSourceConfig } from "./config.ts";
 import { crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
 import { isNewRecord, validateAlteredOffsets } from "./offsets.ts";
 import { api, startTask } from "./test-support.ts";
-import { instantReader } from "./timestamp-reader.ts";
+import { instantReader, parserKeysForm } from "./timestamp-reader.ts";
 import { validationOnlyProblems } from "./validation-only.ts";
 
 const BASE = { "http.url": "http://127.0.0.1:1/e", "kafka.topic": "t" };
@@ -166,6 +166,22 @@ describe("validation of the timestamp parser keys", () => {
       "http.response.record.timestamp.parser.zone": "Europe/Madrid",
     };
     expect(iso(readerOf(zoned)("2024/07/01 10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
+  });
+
+  // srctime-c P3-2: a zone earlier releases read (Intl, case-insensitively) and Java refuses is UTC;
+  // it does not make the pattern unread (its texts would all be no timestamps, delivered at every poll).
+  test("a stored config with a zone Java refuses reads zone-less texts in UTC, its pattern still read", () => {
+    const keys = {
+      "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm",
+      "http.response.record.timestamp.parser.zone": "europe/madrid",
+    };
+    expect(validationOnlyProblems({ ...BASE, ...keys }).map((p) => [p.key, p.runsAs])).toEqual([
+      ["http.response.record.timestamp.parser.zone", "is not used: texts without a zone are read in UTC"],
+    ]);
+    expect(iso(readerOf(keys)("01/07/2024 10:00"))).toBe("2024-07-01T10:00:00.000Z");
+    expect(parserKeysForm(httpSourceConfig.parse({ ...BASE, ...keys }))).toBe(
+      'epoch milliseconds or the pattern "dd/MM/yyyy HH:mm" (EpochMillisOrDelegateTimestampParser)',
+    );
   });
 
   test("http.initial.offset and offsets set through REST are read by the configured parser", () => {

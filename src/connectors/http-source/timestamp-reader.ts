@@ -6,8 +6,9 @@
  * DateTimeFormatterTimestampParser, EpochMillisTimestampParser, RegexTimestampParser) as castorm
  * reads with them; an ISO-8601 text they do not read is still read as ISO-8601, the form of
  * castorm's own initial offset (`http.initial.offset`, offsets set through REST; one such text read only
- * by a day's clamp is refused there: offsetRefusal). Keys validation
- * refuses (timestampKeyProblems) read as none set, in the zone when it is one: a stored config's.
+ * by a day's clamp is refused there: offsetRefusal). Keys validation refuses (timestampKeyProblems)
+ * read as none set, in the zone when it is one: a stored config's. A zone it refuses (`europe/madrid`,
+ * which earlier releases read case-insensitively, as castorm does not) is UTC, the other keys read.
  * Used by offsets.ts (through the task and the connector) and validation-only.ts.
  */
 import { compileJavaRegex } from "../../transforms/util/java-regex.ts";
@@ -84,17 +85,27 @@ function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReade
   }
 }
 
-/** The configured parser (without the ISO-8601 reading after it), or undefined when the keys read as none set. */
-function configuredParser(c: TimestampSettings, zone: Zone): TextReader | undefined {
+const ZONE_KEY = "http.response.record.timestamp.parser.zone";
+
+/**
+ * Whether the parser keys are read (else the reading is as none set): some set, and none refused by
+ * keys validation (validation-only: a config stored while they were ignored reads as before). A
+ * refused zone (`europe/madrid`, which earlier releases read) is UTC alone: the parser keys are read.
+ */
+function parserKeysRead(c: TimestampSettings): boolean {
   const named = c["http.response.record.timestamp.parser"];
   const pattern = c["http.response.record.timestamp.parser.pattern"];
   const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
-  // Keys validation refuses (validation-only: a config stored while they were ignored) read as before.
-  const refused = timestampKeyProblems(c).length > 0;
-  if (refused || (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser"))
-    return undefined;
+  if (timestampKeyProblems(c).some((p) => p.key !== ZONE_KEY)) return false;
+  return !(named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser");
+}
+
+/** The configured parser (without the ISO-8601 reading after it), or undefined when the keys read as none set. */
+function configuredParser(c: TimestampSettings, zone: Zone): TextReader | undefined {
+  if (!parserKeysRead(c)) return undefined;
   return parserOf(
-    parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser",
+    parserNamed(c["http.response.record.timestamp.parser"] ?? "EpochMillisOrDelegateTimestampParser") ??
+      "EpochMillisOrDelegateTimestampParser",
     c,
     zone,
   );
@@ -102,7 +113,7 @@ function configuredParser(c: TimestampSettings, zone: Zone): TextReader | undefi
 
 /** The reader of a config's TIMESTAMP offsets, as described above. */
 export function instantReader(c: TimestampSettings): InstantReader {
-  const zone = zoneOf(c["http.response.record.timestamp.parser.zone"]) ?? UTC;
+  const zone = zoneOf(c[ZONE_KEY]) ?? UTC;
   const read = configuredParser(c, zone);
   if (read === undefined)
     return zone === UTC ? (value) => epochNanos(value) : remembered((value) => epochNanos(value, zone));
@@ -128,8 +139,8 @@ export type OffsetRefusal = (text: string) => string | undefined;
  * `yyyy-MM-dd HH:mm:ss` reads `2024-02-30 10:00:00` as 02-29) is castorm's to read: not refused.
  */
 export function offsetRefusal(c?: TimestampSettings): OffsetRefusal {
-  const read = c === undefined ? undefined : configuredParser(c, zoneOf(c["http.response.record.timestamp.parser.zone"]) ?? UTC);
-  return (text) => (read?.(text) ?? null) === null ? clampedDay(text) : undefined;
+  const read = c === undefined ? undefined : configuredParser(c, zoneOf(c[ZONE_KEY]) ?? UTC);
+  return (text) => ((read?.(text) ?? null) === null ? clampedDay(text) : undefined);
 }
 
 /** What a parser reads, in words (the error of a text it does not read names the configured one). */
@@ -163,14 +174,8 @@ function parserForm(name: ParserName, c: TimestampSettings): string {
  * (EpochMillisOrDelegateTimestampParser)`), or undefined when instantReader(c) reads without parser keys.
  */
 export function parserKeysForm(c: TimestampSettings): string | undefined {
+  if (!parserKeysRead(c)) return undefined;
   const named = c["http.response.record.timestamp.parser"];
-  const pattern = c["http.response.record.timestamp.parser.pattern"];
-  const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
-  if (
-    timestampKeyProblems(c).length > 0 ||
-    (named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser")
-  )
-    return undefined;
   const parser = parserNamed(named ?? "EpochMillisOrDelegateTimestampParser") ?? "EpochMillisOrDelegateTimestampParser";
   return `${parserForm(parser, c)} (${parser})`;
 }
