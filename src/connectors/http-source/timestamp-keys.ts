@@ -81,7 +81,7 @@ export const timestampKeys = {
     group: G,
   }),
   "http.response.record.timestamp.parser.zone": key.string({
-    doc: "castorm's zone of timestamps that name none (a Java ZoneId as Java 17's ZoneId.of reads it, case-sensitive: `UTC`, `Europe/Madrid`, `CET`, `+02:00`, `GMT+2`; Java's SystemV/ IDs with daylight saving, whose rules are Java's alone, are refused): with a pattern and without one (`2024-01-01T10:00:00`, `2024/01/01 10:00:00`). A local time a DST change skips is moved on by the gap (02:30 → 03:30), one it repeats is the earlier instant, as Java's ZonedDateTime.",
+    doc: "castorm's zone of timestamps that name none (a Java ZoneId as Java 17's ZoneId.of reads it, case-sensitive: `UTC`, `Europe/Madrid`, `CET`, `+02:00`, `GMT+2`, or a region of newer tzdata the time zone data here knows, `America/Coyhaique`, as a newer Java update reads it; Java's SystemV/ IDs with daylight saving, whose rules are Java's alone, are refused): with a pattern and without one (`2024-01-01T10:00:00`, `2024/01/01 10:00:00`). A local time a DST change skips is moved on by the gap (02:30 → 03:30), one it repeats is the earlier instant, as Java's ZonedDateTime.",
     default: "UTC",
     group: G,
   }),
