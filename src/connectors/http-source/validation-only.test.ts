@@ -7,7 +7,9 @@ import { PluginRegistry } from "../../plugin/registry.ts";
 import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { httpSource } from "./index.ts";
+import { epochNanos } from "./instant.ts";
 import { api, startTask } from "./test-support.ts";
+import { validationOnlyProblems } from "./validation-only.ts";
 
 const base = { "http.url": "https://api.example.com/events", "kafka.topic": "t" };
 const registry = new PluginRegistry([httpSource]);
@@ -54,6 +56,14 @@ describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
     expect(errorsOf("TIMESTAMP", initial)).toEqual([
       `${JSON.stringify(initial)} is no offset http.offset.mode=TIMESTAMP starts from: ${day}: castorm's Instant.parse refuses it; records with it are read as ${read}`,
     ]);
+  });
+
+  test("a stored config with such an initial offset starts from the month's last day, as its WARN says", () => {
+    const raw = config("TIMESTAMP", "2024-02-30T00:00:00Z");
+    expect(validationOnlyProblems(raw).map((p) => [p.key, p.runsAs])).toEqual([
+      ["http.initial.offset", "runs from the month's last day, as records with it are read"],
+    ]);
+    expect(epochNanos("2024-02-30T00:00:00Z")).toBe(epochNanos("2024-02-29T00:00:00Z"));
   });
 
   // srctime-c P2: refused as no timestamp of the pattern, which reads it (as 2024-02-29 10:00:00).

@@ -61,7 +61,14 @@ function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const refused = offsetRefusal(c)(initial);
   return refused === undefined
     ? []
-    : [{ key, message: `${JSON.stringify(initial)} is no offset http.offset.mode=TIMESTAMP starts from: ${refused}` }];
+    : [
+        {
+          key,
+          message: `${JSON.stringify(initial)} is no offset http.offset.mode=TIMESTAMP starts from: ${refused}`,
+          // A stored config's task reads it as its records are read.
+          runsAs: "runs from the month's last day, as records with it are read",
+        },
+      ];
 }
 
 /**
