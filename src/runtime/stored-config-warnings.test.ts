@@ -159,11 +159,11 @@ describe("the built-in connectors' validation-only rules", () => {
     );
   });
 
-  // srctime-c P3-2: earlier releases read `europe/madrid` (Intl, case-insensitively); castorm's ZoneId.of refuses it.
-  test("HttpSource: a stored parser zone Java refuses starts, with a WARN saying UTC is used", async () => {
+  // srctime-d P2: earlier releases read `europe/madrid` (Intl, case-insensitively); castorm's ZoneId.of refuses it.
+  test("HttpSource: a stored parser zone Java refuses starts, with a WARN saying it is read as before and naming Java's spelling", async () => {
     await startsWithWarning(
       { "http.response.record.timestamp.parser.zone": "europe/madrid" },
-      "WARN [src|worker] Connector src: http.response.record.timestamp.parser.zone is not used: texts without a zone are read in UTC, though validation now refuses it: Unknown time-zone ID: europe/madrid",
+      "WARN [src|worker] Connector src: http.response.record.timestamp.parser.zone is read as before, the other timestamp parser keys with it, though validation now refuses it: Unknown time-zone ID: europe/madrid (IDs are case-sensitive: Europe/Madrid)",
     );
   });
 

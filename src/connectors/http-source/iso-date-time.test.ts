@@ -92,7 +92,9 @@ describe("Java 17's zone IDs (java-zone-ids.ts, test/fixtures/java-zone-ids/gene
     expect(zoneProblem("America/Coyhaique")).toBeUndefined();
     expect(bracketZone("America/Coyhaique")).toEqual({ region: "America/Coyhaique" });
     expect(epochNanos("2025-06-01T00:00:00-04:00[America/Coyhaique]")).toBe(epochNanos("2025-06-01T04:00:00Z"));
-    expect(zoneProblem("america/coyhaique")).toBe("Unknown time-zone ID: america/coyhaique");
+    expect(zoneProblem("america/coyhaique")).toBe(
+      "Unknown time-zone ID: america/coyhaique (IDs are case-sensitive: America/Coyhaique)",
+    );
   });
 });
 

@@ -84,7 +84,7 @@ const MONTH_NAMES = "January February March April May June July August September
 /**
  * When castorm's default reader alone reads `given` (a date and time of the form above), and only by
  * taking a day past its month's end as the month's last (`2024-02-30T00:00:00Z`): why castorm refuses
- * it as an offset, naming the text records with it are read as. Else undefined.
+ * it as an offset, naming the instant records with it are read as. Else undefined.
  */
 export function clampedDay(given: string): string | undefined {
   const text = given.trim();
@@ -92,9 +92,21 @@ export function clampedDay(given: string): string | undefined {
   if (!date || !T_FORM.test(text)) return undefined;
   const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
   if (month < 1 || month > 12 || day <= monthLength(year, month)) return undefined;
-  if (parseWithPattern(CASTORM_DEFAULT, text, UTC) === null) return undefined;
-  const read = `${date[1]}-${date[2]}-${String(monthLength(year, month)).padStart(2, "0")}${text.slice(date[0].length - 1)}`;
-  return `a day ${MONTH_NAMES[month - 1]} ${year} lacks: castorm's Instant.parse refuses it; records with it are read as ${read}`;
+  const nanos = parseWithPattern(CASTORM_DEFAULT, text, UTC);
+  if (nanos === null) return undefined;
+  return `a day ${MONTH_NAMES[month - 1]} ${year} lacks: castorm's Instant.parse refuses it; records with it are read as ${instantText(nanos)}`;
+}
+
+/** Epoch nanoseconds as Java's Instant.toString writes them (`2024-03-01T00:00:00Z`, `+10000-…`, fraction in threes). */
+function instantText(nanos: bigint): string {
+  const seconds = nanos / NS_PER_S - (nanos % NS_PER_S < 0n ? 1n : 0n);
+  const iso = new Date(Number(seconds) * 1000).toISOString();
+  const year = Number(iso.slice(0, iso.indexOf("-", 1)));
+  const yearText = year > 9999 ? `+${year}` : `${year < 0 ? "-" : ""}${String(Math.abs(year)).padStart(4, "0")}`;
+  const fraction = String(nanos - seconds * NS_PER_S)
+    .padStart(9, "0")
+    .replace(/(000)+$/, "");
+  return `${yearText}${iso.slice(iso.indexOf("-", 1), iso.indexOf("."))}${fraction === "" ? "" : `.${fraction}`}Z`;
 }
 
 function javaIsoNanos(text: string, zone: Zone): bigint | null {

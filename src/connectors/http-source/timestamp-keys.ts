@@ -9,7 +9,7 @@ import { key } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { compileJavaRegex, type JavaPattern } from "../../transforms/util/java-regex.ts";
 import { compilePattern } from "./timestamp-pattern.ts";
-import { zoneProblem as zoneIdProblem } from "./zone-id.ts";
+import { legacyZone, zoneProblem as zoneIdProblem } from "./zone-id.ts";
 
 const G = "Offset";
 const PACKAGE = "com.github.castorm.kafka.connect.http.response.timestamp.";
@@ -138,9 +138,10 @@ export function timestampKeyProblems(c: TimestampKeyValues): ConfigProblem[] {
     parserPatternProblem(c["http.response.record.timestamp.parser.pattern"]),
   );
   const zone = zoneProblem(c[ZONE]);
-  // timestamp-reader.ts reads texts without a zone in UTC then: earlier releases read `europe/madrid`.
-  if (zone !== undefined)
-    out.push({ key: ZONE, message: zone, runsAs: "is not used: texts without a zone are read in UTC" });
+  // One earlier releases read (`europe/madrid`) is read as they read it, the other keys too (timestamp-reader.ts).
+  if (zone !== undefined && legacyZone(c[ZONE]!) !== undefined)
+    out.push({ key: ZONE, message: zone, runsAs: "is read as before, the other timestamp parser keys with it" });
+  else add(ZONE, zone);
   add(REGEX, regexProblem(c[REGEX]));
   const named = c[PARSER];
   if (named !== null && parserNamed(named) === "RegexTimestampParser" && c[REGEX] === null)

@@ -168,21 +168,43 @@ describe("validation of the timestamp parser keys", () => {
     expect(iso(readerOf(zoned)("2024/07/01 10:00:00"))).toBe("2024-07-01T08:00:00.000Z");
   });
 
-  // srctime-c P3-2: a zone earlier releases read (Intl, case-insensitively) and Java refuses is UTC;
-  // it does not make the pattern unread (its texts would all be no timestamps, delivered at every poll).
-  test("a stored config with a zone Java refuses reads zone-less texts in UTC, its pattern still read", () => {
+  // srctime-d P2: a zone earlier releases read (Intl, case-insensitively) and Java refuses is read as they
+  // read it, the pattern with it: UTC moved its timestamps by 1-2 hours against the stored offsets.
+  test("a stored config with a zone Java refuses that earlier releases read reads as they did, its pattern too", () => {
     const keys = {
       "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm",
       "http.response.record.timestamp.parser.zone": "europe/madrid",
     };
-    expect(validationOnlyProblems({ ...BASE, ...keys }).map((p) => [p.key, p.runsAs])).toEqual([
-      ["http.response.record.timestamp.parser.zone", "is not used: texts without a zone are read in UTC"],
+    expect(validationOnlyProblems({ ...BASE, ...keys })).toEqual([
+      {
+        key: "http.response.record.timestamp.parser.zone",
+        message: "Unknown time-zone ID: europe/madrid (IDs are case-sensitive: Europe/Madrid)",
+        runsAs: "is read as before, the other timestamp parser keys with it",
+      },
     ]);
-    expect(iso(readerOf(keys)("01/07/2024 10:00"))).toBe("2024-07-01T10:00:00.000Z");
+    expect(iso(readerOf(keys)("05/06/2024 10:00"))).toBe("2024-06-05T08:00:00.000Z");
+    expect(iso(readerOf(keys)("2024-06-05T10:00:00"))).toBe("2024-06-05T08:00:00.000Z");
     expect(parserKeysForm(httpSourceConfig.parse({ ...BASE, ...keys }))).toBe(
       'epoch milliseconds or the pattern "dd/MM/yyyy HH:mm" (EpochMillisOrDelegateTimestampParser)',
     );
   });
+
+  // srctime-d P1: a zone earlier releases refused too leaves the parser keys unread, as there (README).
+  test.each(["EST", "Foo/Bar", "SystemV/EST5EDT"])(
+    "a stored config with the zone %p, which earlier releases refused too, reads its timestamps as before",
+    (zone) => {
+      const keys = {
+        "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm",
+        "http.response.record.timestamp.parser.zone": zone,
+      };
+      expect(validationOnlyProblems({ ...BASE, ...keys }).map((p) => [p.key, p.runsAs])).toEqual([
+        ["http.response.record.timestamp.parser.zone", undefined],
+      ]);
+      // Month first, in UTC, as Date.parse reads it: the pattern (day first) is not read.
+      expect(iso(readerOf(keys)("01/07/2024 10:00"))).toBe("2024-01-07T10:00:00.000Z");
+      expect(parserKeysForm(httpSourceConfig.parse({ ...BASE, ...keys }))).toBeUndefined();
+    },
+  );
 
   test("http.initial.offset and offsets set through REST are read by the configured parser", () => {
     const keys = {
@@ -219,6 +241,26 @@ test("the task skips records not newer than the offset in the pattern's reading 
   expect(records.map((r) => JSON.parse(String(r.value)).id)).toEqual([2]);
   expect(records.at(-1)!.sourceOffset!.offset).toBe("02/07/2024 01:30:00");
   task.stop();
+});
+
+// srctime-d P1: the pattern read with a zone earlier releases refused re-delivered (or skipped) records.
+test("a stored config with the zone EST delivers nothing newer than the stored offset in the earlier reading", async () => {
+  // Month first (keys unread): the offset is December 1, the record May 6 (day first it would be June 5, after January 12).
+  using server = api(() => Response.json([{ id: 1, ts: "05/06/2024 10:00" }]));
+  const url = `${server.base}/e`;
+  const h = await startTask(
+    {
+      "http.url": url,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.response.record.timestamp.parser.pattern": "dd/MM/yyyy HH:mm",
+      "http.response.record.timestamp.parser.zone": "EST",
+    },
+    { offsets: new Map([[JSON.stringify({ url }), { offset: "12/01/2024 10:00", poll_time: 0 }]]) },
+  );
+  expect((await h.task.poll(new AbortController().signal)) ?? []).toEqual([]);
+  h.task.stop();
 });
 
 test("a record's timestamp beyond the years a JavaScript date holds is not a timestamp: the poll goes on, the record delivered", async () => {

@@ -7,8 +7,9 @@
  * reads with them; an ISO-8601 text they do not read is still read as ISO-8601, the form of
  * castorm's own initial offset (`http.initial.offset`, offsets set through REST; one such text read only
  * by a day's clamp is refused there: offsetRefusal). Keys validation refuses (timestampKeyProblems)
- * read as none set, in the zone when it is one: a stored config's. A zone it refuses (`europe/madrid`,
- * which earlier releases read case-insensitively, as castorm does not) is UTC, the other keys read.
+ * read as none set, in the zone when it is one: a stored config's. A zone it refuses that earlier
+ * releases read (`europe/madrid`, case-insensitively, as castorm does not: zone-id.ts legacyZone) is
+ * read as they read it, the other keys too; one they refused too (`EST`) is a refused key as above.
  * Used by offsets.ts (through the task and the connector) and validation-only.ts.
  */
 import { compileJavaRegex } from "../../transforms/util/java-regex.ts";
@@ -18,7 +19,7 @@ import { clampedDay } from "./iso-date-time.ts";
 import type { OffsetValue } from "./offsets.ts";
 import { type ParserName, parserNamed, timestampKeyProblems } from "./timestamp-keys.ts";
 import { compilePattern, parseWithPattern } from "./timestamp-pattern.ts";
-import { UTC, type Zone, zoneOf } from "./zone-id.ts";
+import { legacyZone, UTC, type Zone, zoneOf } from "./zone-id.ts";
 
 /** Epoch nanoseconds of an offset value, or null when it is not a timestamp. */
 export type InstantReader = (value: OffsetValue) => bigint | null;
@@ -87,16 +88,22 @@ function parserOf(name: ParserName, c: TimestampSettings, zone: Zone): TextReade
 
 const ZONE_KEY = "http.response.record.timestamp.parser.zone";
 
+/** The zone texts without one are read in: the key's, as earlier releases read it when Java refuses it, else UTC. */
+function zoneOfKeys(c: TimestampSettings): Zone {
+  return zoneOf(c[ZONE_KEY]) ?? legacyZone(c[ZONE_KEY]) ?? UTC;
+}
+
 /**
  * Whether the parser keys are read (else the reading is as none set): some set, and none refused by
- * keys validation (validation-only: a config stored while they were ignored reads as before). A
- * refused zone (`europe/madrid`, which earlier releases read) is UTC alone: the parser keys are read.
+ * keys validation (validation-only: a config stored while they were ignored reads as before) but a
+ * zone earlier releases read (`europe/madrid`): they read the parser keys with it.
  */
 function parserKeysRead(c: TimestampSettings): boolean {
   const named = c["http.response.record.timestamp.parser"];
   const pattern = c["http.response.record.timestamp.parser.pattern"];
   const delegate = parserNamed(c["http.response.record.timestamp.parser.delegate"] ?? "");
-  if (timestampKeyProblems(c).some((p) => p.key !== ZONE_KEY)) return false;
+  const legacy = legacyZone(c[ZONE_KEY]) !== undefined;
+  if (timestampKeyProblems(c).some((p) => p.key !== ZONE_KEY || !legacy)) return false;
   return !(named === null && pattern === null && delegate === "DateTimeFormatterTimestampParser");
 }
 
@@ -113,7 +120,7 @@ function configuredParser(c: TimestampSettings, zone: Zone): TextReader | undefi
 
 /** The reader of a config's TIMESTAMP offsets, as described above. */
 export function instantReader(c: TimestampSettings): InstantReader {
-  const zone = zoneOf(c[ZONE_KEY]) ?? UTC;
+  const zone = zoneOfKeys(c);
   const read = configuredParser(c, zone);
   if (read === undefined)
     return zone === UTC ? (value) => epochNanos(value) : remembered((value) => epochNanos(value, zone));
@@ -135,11 +142,13 @@ export type OffsetRefusal = (text: string) => string | undefined;
  * Why castorm refuses `text` as http.initial.offset or an offset set through REST though
  * instantReader(c) reads it (a record's field), or undefined: read only by castorm's default reader
  * taking a day past the month's end as its last (`2024-02-30T00:00:00Z`, iso-date-time.ts clampedDay),
- * which castorm's Instant.parse refuses. A text the configured parser reads (the pattern
- * `yyyy-MM-dd HH:mm:ss` reads `2024-02-30 10:00:00` as 02-29) is castorm's to read: not refused.
+ * which castorm's Instant.parse refuses, whatever the parser keys. A text a configured pattern other
+ * than castorm's default reads (`yyyy-MM-dd HH:mm:ss` reads `2024-02-30 10:00:00` as 02-29) is
+ * castorm's to read: not refused.
  */
 export function offsetRefusal(c?: TimestampSettings): OffsetRefusal {
-  const read = c === undefined ? undefined : configuredParser(c, zoneOf(c[ZONE_KEY]) ?? UTC);
+  const pattern = c?.["http.response.record.timestamp.parser.pattern"] ?? CASTORM_PATTERN;
+  const read = c === undefined || pattern === CASTORM_PATTERN ? undefined : configuredParser(c, zoneOfKeys(c));
   return (text) => ((read?.(text) ?? null) === null ? clampedDay(text) : undefined);
 }
 

@@ -52,16 +52,19 @@ describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
     ["2024-02-30T00:00:00Z", "a day February 2024 lacks", "2024-02-29T00:00:00Z"],
     ["2023-02-29T00:00:00Z", "a day February 2023 lacks", "2023-02-28T00:00:00Z"],
     ["+10000-02-30T03:04:05Z", "a day February 10000 lacks", "+10000-02-29T03:04:05Z"],
+    // srctime-d P3-2: worded from the instant, the next day's start.
+    ["2024-02-30T24:00:00Z", "a day February 2024 lacks", "2024-03-01T00:00:00Z"],
+    ["2023-02-29T10:00:00.120+0100", "a day February 2023 lacks", "2023-02-28T09:00:00.120Z"],
   ])("%p, read only as castorm's default reader clamps it, is refused saying why", (initial, day, read) => {
     expect(errorsOf("TIMESTAMP", initial)).toEqual([
       `${JSON.stringify(initial)} is no offset http.offset.mode=TIMESTAMP starts from: ${day}: castorm's Instant.parse refuses it; records with it are read as ${read}`,
     ]);
   });
 
-  test("a stored config with such an initial offset starts from the month's last day, as its WARN says", () => {
+  test("a stored config with such an initial offset starts from the instant records with it are read as, as its WARN says", () => {
     const raw = config("TIMESTAMP", "2024-02-30T00:00:00Z");
     expect(validationOnlyProblems(raw).map((p) => [p.key, p.runsAs])).toEqual([
-      ["http.initial.offset", "runs from the month's last day, as records with it are read"],
+      ["http.initial.offset", "runs from the instant records with it are read as"],
     ]);
     expect(epochNanos("2024-02-30T00:00:00Z")).toBe(epochNanos("2024-02-29T00:00:00Z"));
   });
@@ -78,6 +81,27 @@ describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
     expect(errorsOn("http.initial.offset", { ...keys, "http.initial.offset": "2024-02-30T10:00:00Z" })).toEqual([
       `"2024-02-30T10:00:00Z" is no offset http.offset.mode=TIMESTAMP starts from: a day February 2024 lacks: castorm's Instant.parse refuses it; records with it are read as 2024-02-29T10:00:00Z`,
     ]);
+  });
+
+  // srctime-d P3-1: castorm reads its initial offset with Instant.parse, whatever the parser keys.
+  test.each<Record<string, string>>([
+    { "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd'T'HH:mm:ss[.SSS]X" },
+    { "http.response.record.timestamp.parser": "EpochMillisOrDelegateTimestampParser" },
+    { "http.response.record.timestamp.parser": "DateTimeFormatterTimestampParser" },
+  ])("a day its month lacks is refused with castorm's default pattern, also when set: %p", (keys) => {
+    const raw = { "http.offset.mode": "TIMESTAMP", "http.offset.field": "updated_at", ...keys };
+    expect(errorsOn("http.initial.offset", { ...raw, "http.initial.offset": "2024-02-30T00:00:00Z" })).toEqual([
+      `"2024-02-30T00:00:00Z" is no offset http.offset.mode=TIMESTAMP starts from: a day February 2024 lacks: castorm's Instant.parse refuses it; records with it are read as 2024-02-29T00:00:00Z`,
+    ]);
+  });
+
+  test("a day its month lacks that a pattern other than castorm's default reads as ISO-8601 is accepted", () => {
+    const raw = {
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "updated_at",
+      "http.response.record.timestamp.parser.pattern": "yyyy-MM-dd'T'HH:mm:ssX",
+    };
+    expect(errorsOn("http.initial.offset", { ...raw, "http.initial.offset": "2024-02-30T00:00:00Z" })).toEqual([]);
   });
 
   test("with a pattern, the error names it and its parser", () => {

@@ -66,7 +66,7 @@ function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
           key,
           message: `${JSON.stringify(initial)} is no offset http.offset.mode=TIMESTAMP starts from: ${refused}`,
           // A stored config's task reads it as its records are read.
-          runsAs: "runs from the month's last day, as records with it are read",
+          runsAs: "runs from the instant records with it are read as",
         },
       ];
 }

@@ -88,9 +88,45 @@ export function zoneOf(id: string): Zone | undefined {
   return regionOf(id);
 }
 
+/** Earlier releases' offset forms: ZoneOffset.of's, and also `+01:0030`, `+0100:30`. */
+const LEGACY_OFFSET = /^([+-])(\d{1,2})(?::?(\d{2})(?::?(\d{2}))?)?$/;
+
+function legacyOffset(text: string): Zone | undefined {
+  const m = LEGACY_OFFSET.exec(text);
+  if (!m || (m[2]!.length === 1 && m[3] !== undefined)) return undefined;
+  const [h, min, s] = [Number(m[2]), Number(m[3] ?? 0), Number(m[4] ?? 0)];
+  const total = h * 3600 + min * 60 + s;
+  if (min > 59 || s > 59 || total > 18 * 3600) return undefined;
+  return { offsetSeconds: m[1] === "-" ? -total : total };
+}
+
+/**
+ * The zone earlier releases read `id` as where zoneOf refuses it (a stored config reads as it did):
+ * a region Intl reads in any case (`europe/madrid`, `utc`) but three capital letters (`EST`), an
+ * offset of their wider forms; undefined where they refused it too (`EST`, `Foo/Bar`, `SystemV/EST5EDT`).
+ */
+export function legacyZone(id: string): Zone | undefined {
+  if (id === "Z") return UTC;
+  if (id.startsWith("+") || id.startsWith("-")) return legacyOffset(id);
+  const prefixed = /^(UTC|GMT|UT)(.*)$/.exec(id);
+  if (prefixed) return prefixed[2] === "" ? UTC : legacyOffset(prefixed[2]!);
+  if (!/^[A-Za-z][A-Za-z0-9~/._+-]+$/.test(id) || /^[A-Z]{3}$/.test(id)) return undefined;
+  return formatterOf(id) === undefined ? undefined : { region: id };
+}
+
+/** The ID as Java spells it of one spelled in another case (`europe/madrid`: `Europe/Madrid`), or undefined. */
+function javaSpelling(id: string): string | undefined {
+  intlRegionIds ??= new Set(Intl.supportedValuesOf("timeZone"));
+  const lower = id.toLowerCase();
+  return [...JAVA_REGION_IDS, ...intlRegionIds, "UTC", "GMT", "UT"].find((known) => known.toLowerCase() === lower);
+}
+
 /** Why Java's ZoneId.of refuses `id`, or why it is not read here; undefined when zoneOf reads it. */
 export function zoneProblem(id: string): string | undefined {
   if (zoneOf(id) !== undefined) return undefined;
+  const spelled = javaSpelling(id);
+  if (spelled !== undefined && spelled !== id)
+    return `Unknown time-zone ID: ${id} (IDs are case-sensitive: ${spelled})`;
   if (!isRegionId(id)) return `Unknown time-zone ID: ${id}`;
   if (id.startsWith("SystemV/"))
     return `The rules of Java's time-zone ID ${id} (its own daylight saving rules, of 1976) are not known here: name the region (America/New_York) or an offset (-05:00)`;
