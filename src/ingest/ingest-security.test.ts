@@ -5,7 +5,7 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { IngestError } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { IngestSecurity, stampIdentity } from "./ingest-security.ts";
-import { type IngestIdentity, type IngestTarget, PLAIN_CONNECTION } from "./request-context.ts";
+import { type IngestIdentity, type IngestStages, type IngestTarget, PLAIN_CONNECTION } from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
 const identity: IngestIdentity = { principal: "pump-7", source: "mtls", attributes: {} };
@@ -133,6 +133,33 @@ describe("IngestSecurity", () => {
     ]);
     await stages.close?.();
     expect(security.families()).toEqual([]);
+  });
+
+  // auditreconf: a config change, a restart or a pause and resume (each builds the connector's stages again)
+  // unblocked every address its basic lockout had blocked, giving a guesser ingest.auth.basic.failures.max more tries.
+  test("a connector's stages built again keep the addresses its basic lockout blocked", async () => {
+    const hash = await fastHash.bcrypt("pw-123456");
+    const file = `${process.env.TMPDIR ?? "/tmp"}/ingest-security-lockout-${process.pid}.creds`;
+    await Bun.write(file, `meter-1:${hash}\n`);
+    const security = new IngestSecurity({ mtlsIdentity: "cn", clock: new ManualClock(1_800_000_000_000) });
+    const config = {
+      "ingest.auth.methods": "basic",
+      "ingest.auth.basic.credentials.file": file,
+      "ingest.auth.basic.failures.max": "2",
+    };
+    const guess = async (stages: IngestStages) => {
+      try {
+        await stages.authenticate(context({ Authorization: `Basic ${btoa("meter-1:wrong")}` }));
+        return 200;
+      } catch (error) {
+        return (error as IngestError).status;
+      }
+    };
+    const first = await security.stagesFactory("c1", config);
+    expect([await guess(first), await guess(first), await guess(first)]).toEqual([401, 401, 429]);
+    await first.close?.();
+    const again = await security.stagesFactory("c1", { ...config, "ingest.max.records": "500" });
+    expect(await guess(again)).toBe(429);
   });
 
   test("the gateway-wide cap is shared by every connector", async () => {

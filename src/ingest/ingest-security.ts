@@ -9,6 +9,7 @@
 import type { Config } from "../api/connector.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Clock } from "../util/clock.ts";
+import { BasicAttemptGuard, type BasicAttemptLimits } from "./auth/basic-attempt-guard.ts";
 import { ingestAcl, ingestAclConfigDef } from "./auth/ingest-acl.ts";
 import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./auth/ingest-auth-config.ts";
 import { IngestAuthMetrics } from "./auth/ingest-auth-metrics.ts";
@@ -139,6 +140,16 @@ export class IngestSecurity {
   private readonly metricsByConnector = new Map<string, IdentityMetrics>();
   private readonly authMetricsByConnector = new Map<string, IngestAuthMetrics>();
   private readonly limitsByConnector = new Map<string, Readonly<Record<string, number>>>();
+  /**
+   * Each connector's basic attempt guard, kept across its instances while its limits stay (a config change, a
+   * restart, a pause and resume build its stages again: a new guard unblocked every address its lockout had
+   * blocked). Kept for the worker's life, bounded by the guard's tracked addresses; a namesake created again keeps
+   * the blocks of the path's guessers.
+   */
+  private readonly guardsByConnector = new Map<
+    string,
+    { readonly limits: string; readonly guard: BasicAttemptGuard }
+  >();
   private readonly shared: SharedBuckets;
 
   constructor(private readonly options: IngestSecurityOptions) {
@@ -157,6 +168,7 @@ export class IngestSecurity {
       clock: this.options.clock,
       connector,
       metrics: authMetrics,
+      attemptGuard: (limits) => this.attemptGuard(connector, limits),
     });
     // Several methods: certificate names, token subjects and basic users are separate namespaces.
     const qualified = new Set(auth["ingest.auth.methods"].map((m) => m.trim())).size > 1;
@@ -203,6 +215,15 @@ export class IngestSecurity {
       },
     };
   };
+
+  private attemptGuard(connector: string, limits: BasicAttemptLimits): BasicAttemptGuard {
+    const key = JSON.stringify(limits);
+    const kept = this.guardsByConnector.get(connector);
+    if (kept?.limits === key) return kept.guard;
+    const guard = new BasicAttemptGuard(limits, this.options.clock);
+    this.guardsByConnector.set(connector, { limits: key, guard });
+    return guard;
+  }
 
   /** Per-identity and authentication families of every route, one family per metric name. */
   families(): MetricFamily[] {
