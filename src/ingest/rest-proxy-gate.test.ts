@@ -213,6 +213,21 @@ describe("admitBeforeRouting", () => {
     expect(admitBeforeRouting(table, exchange(), "ta")).toBeUndefined();
   });
 
+  // auditreconf: stopping and resuming the only REST Proxy connector with basic authentication dropped the
+  // gate's budget, unblocking the addresses it had blocked.
+  test("the gate's budget is taken up again when its routes come back: a stop and resume keeps its blocks", async () => {
+    const a = await basicStages("gate-back", { "meter-g": "pass-g" });
+    const table = new IngestRouteTable();
+    const settings = testSettings({ "ingest.path": "/ingest/g", "kafka.topic": "tg" });
+    table.open("gate-back", settings, a);
+    const wrong = () => outcome(admitBeforeRouting(table, exchange(basic("meter-g", "guess")), "nobody"));
+    expect([(await wrong()).status, (await wrong()).status, (await wrong()).status]).toEqual([401, 401, 429]);
+    table.suspend("gate-back"); // stopped: no writer, so the route goes
+    expect(table.routes()).toEqual([]);
+    table.open("gate-back", settings, a);
+    expect((await wrong()).status).toBe(429);
+  });
+
   test("the gate's budget: the smallest failures.max and global rate, the longest lockout", () => {
     const stages = (maxFailures: number, lockoutMs: number, globalFailuresPerSecond: number): IngestStages => ({
       ...passThroughStages,

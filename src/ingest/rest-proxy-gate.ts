@@ -96,7 +96,7 @@ export function gateFailureLimits(stages: readonly IngestStages[]): BasicFailure
 
 /**
  * The gate of one route table: rebuilt when its routes change, its budget kept while its limits
- * are; its counters for /metrics kept for the table's life.
+ * are (and taken up again when they come back); its counters for /metrics kept for the table's life.
  */
 class RestProxyGate {
   stages: readonly IngestStages[] | null = null;
@@ -106,6 +106,11 @@ class RestProxyGate {
   globalLimitRefusals = 0;
   readonly warnGlobalLimit = globalLimitWarner(systemClock, " on the REST Proxy routes");
   private limits = "";
+  /**
+   * The budgets made, by their limits: a route stopped and resumed (or gone and back) brings its limits back with
+   * the budget that counted under them, so that it does not unblock the addresses that budget blocked.
+   */
+  private readonly budgets = new Map<string, BasicAttemptGuard>();
 
   update(routes: readonly IngestRoute[]): void {
     this.stages = restProxyAuthenticators(routes);
@@ -113,8 +118,16 @@ class RestProxyGate {
     const key = limits === undefined ? "" : JSON.stringify(limits);
     if (key === this.limits) return;
     this.limits = key;
-    this.budget =
-      limits === undefined ? undefined : new BasicAttemptGuard({ ...limits, maxConcurrentVerifications: 0 });
+    if (limits === undefined) {
+      this.budget = undefined;
+      return;
+    }
+    let budget = this.budgets.get(key);
+    if (budget === undefined) {
+      budget = new BasicAttemptGuard({ ...limits, maxConcurrentVerifications: 0 });
+      this.budgets.set(key, budget);
+    }
+    this.budget = budget;
   }
 }
 
