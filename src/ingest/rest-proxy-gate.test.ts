@@ -4,7 +4,7 @@
  * request no connector admits counts their failed password verifies once, on the gate's budget
  * (gatecount, review80).
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { IngestError } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
 import { IngestSecurity } from "./ingest-security.ts";
 import { type IngestStages, PLAIN_CONNECTION, passThroughStages } from "./request-context.ts";
-import { admitBeforeRouting, gateFailureLimits, restProxyGateFamilies } from "./rest-proxy-gate.ts";
+import { admitBeforeRouting, gateFailureLimits, restProxyGate, restProxyGateFamilies } from "./rest-proxy-gate.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { post, testSettings } from "./test-support.ts";
 
@@ -33,7 +33,11 @@ const basic = (user: string, password: string) => ({
 
 const dir = mkdtempSync(join(tmpdir(), "rest-proxy-gate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
+// One per test: it keeps each connector's attempt guard (and so its blocks of this one address) across its stages.
+let security: IngestSecurity;
+beforeEach(() => {
+  security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
+});
 
 /** A connector's real stages with basic authentication of `users` (user → password), failures.max 2, no global rate. */
 async function basicStages(
@@ -226,6 +230,26 @@ describe("admitBeforeRouting", () => {
     expect(table.routes()).toEqual([]);
     table.open("gate-back", settings, a);
     expect((await wrong()).status).toBe(429);
+  });
+
+  // auditreconf-b P2-2: a budget was kept per limits ever seen, for the route table's life.
+  test("the gate keeps its current budget and the one before: limits changed and back take it up again", () => {
+    const table = new IngestRouteTable();
+    const settings = testSettings({ "ingest.path": "/ingest/l", "kafka.topic": "tl" });
+    const limited = (lockoutMs: number): IngestStages => ({
+      ...passThroughStages,
+      authenticates: true,
+      failureLimits: { maxFailures: 2, lockoutMs, globalFailuresPerSecond: 0 },
+    });
+    table.open("l", settings, limited(60_000));
+    const gate = restProxyGate(table);
+    const first = gate.budget;
+    table.open("l", settings, limited(1000));
+    expect(gate.budget).not.toBe(first);
+    table.open("l", settings, limited(60_000));
+    expect(gate.budget).toBe(first);
+    for (let lockoutMs = 1; lockoutMs <= 500; lockoutMs++) table.open("l", settings, limited(lockoutMs));
+    expect(gate.budgetsKept).toBe(2);
   });
 
   test("the gate's budget: the smallest failures.max and global rate, the longest lockout", () => {
