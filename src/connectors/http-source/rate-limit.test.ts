@@ -61,6 +61,32 @@ describe("connectorThrottle", () => {
     expect(await next).not.toBeUndefined();
     connectorThrottle("throttled-source", 0, 1000);
   });
+
+  // auditreconf-b P3-3: a changed http.throttle.* got a fresh throttle, letting the next request through at once.
+  test("a changed limit counts the requests the old throttle started within the new window", async () => {
+    const clock = new ManualClock(START);
+    const signal = new AbortController().signal;
+    const old = connectorThrottle("changed-throttle", 2, 20_000)!;
+    expect(await old.acquire(clock, signal)).not.toBeUndefined();
+    clock.advance(1000);
+    expect(await old.acquire(clock, signal)).not.toBeUndefined();
+    clock.advance(1000);
+    const lowered = connectorThrottle("changed-throttle", 1, 20_000)!;
+    expect(lowered).not.toBe(old);
+    const waiting = new AbortController();
+    const held = lowered.acquire(clock, waiting.signal);
+    // Both requests are in the window: the next waits for them to leave it, the first in 18 s.
+    expect(clock.sleeps).toEqual([18_000]);
+    waiting.abort();
+    expect(await held).toBeUndefined();
+    // A shorter window counts only the requests within it: the one 1 s ago leaves a 1.5 s window in 0.5 s.
+    const shorter = connectorThrottle("changed-throttle", 1, 1500)!;
+    const next = shorter.acquire(clock, signal);
+    expect(clock.sleeps).toEqual([18_000, 500]);
+    clock.advance(500);
+    expect(await next).not.toBeUndefined();
+    connectorThrottle("changed-throttle", 0, 1000);
+  });
 });
 
 describe("RequestThrottle", () => {

@@ -6,7 +6,8 @@
  *                    releases its entry, which is forgotten once its window holds no request: a
  *                    config change, restart or stop and resume (each stops the connector) or a
  *                    namesake created again within the window still counts the window's requests,
- *                    as the API does. Only requests to the API count: a slot whose
+ *                    as the API does; a changed limit gets a throttle that counts the requests of the
+ *                    old one within the new window. Only requests to the API count: a slot whose
  *                    OAuth2 token request failed is given back (`release`).
  *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
  *                    0 requests remain (a number ≤ 0; any other value is ignored), the next
@@ -57,6 +58,17 @@ export class RequestThrottle {
     return last === undefined || this.clock === undefined || last <= monotonicNow(this.clock) - this.windowMs;
   }
 
+  /**
+   * Takes up the requests `old` (the connector's throttle before its limits changed) started within this
+   * throttle's window: a changed limit must not let the window's requests through again.
+   */
+  carryFrom(old: RequestThrottle): void {
+    if (old.clock === undefined) return;
+    const since = monotonicNow(old.clock) - this.windowMs;
+    this.clock = old.clock;
+    this.starts.push(...old.starts.filter((start) => start > since));
+  }
+
   /** Gives a slot back: no request was sent with it (its OAuth2 token request failed). */
   release(slot: number): void {
     const at = this.starts.lastIndexOf(slot);
@@ -79,7 +91,10 @@ function forgetIdle(): void {
   }
 }
 
-/** The connector's shared throttle (a changed limit replaces it); undefined when unlimited. */
+/**
+ * The connector's shared throttle; undefined when unlimited. A changed limit replaces it by one that counts the
+ * requests the old one started within the new window.
+ */
 export function connectorThrottle(connector: string, max: number, windowMs: number): RequestThrottle | undefined {
   forgetIdle();
   released.delete(connector);
@@ -90,6 +105,7 @@ export function connectorThrottle(connector: string, max: number, windowMs: numb
   const existing = throttles.get(connector);
   if (existing && existing.maxRequests === max && existing.windowMs === windowMs) return existing;
   const created = new RequestThrottle(max, windowMs);
+  if (existing) created.carryFrom(existing);
   throttles.set(connector, created);
   return created;
 }
