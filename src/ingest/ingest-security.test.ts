@@ -1,11 +1,14 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fastHash } from "../rest/auth/test-support.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { IngestError } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { IngestSecurity, stampIdentity } from "./ingest-security.ts";
-import { type IngestIdentity, type IngestTarget, PLAIN_CONNECTION } from "./request-context.ts";
+import { type IngestIdentity, type IngestStages, type IngestTarget, PLAIN_CONNECTION } from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
 const identity: IngestIdentity = { principal: "pump-7", source: "mtls", attributes: {} };
@@ -18,6 +21,8 @@ const record = (key: unknown, headers: IngestRecord["headers"] = []): IngestReco
   bytes: 7,
 });
 const settings = (keyFormat: "json" | "string" | "bytes") => ({ keyFormat }) as IngestRouteSettings;
+const dir = mkdtempSync(join(tmpdir(), "ingest-security-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("stampIdentity", () => {
   test("adds the identity header and replaces one the client sent under that name", () => {
@@ -102,7 +107,7 @@ describe("IngestSecurity", () => {
 
   test("builds the stages from the connector config and exposes per-identity metrics", async () => {
     const hash = await fastHash.bcrypt("pw-123456");
-    const file = `${process.env.TMPDIR ?? "/tmp"}/ingest-security-${process.pid}.creds`;
+    const file = join(dir, "meters.creds");
     await Bun.write(file, `meter-1:${hash}\nmeter-2:${hash}\n`);
     // A clock that stands still: the quota's bucket must not refill between the two limits (with the
     // system clock, a bcrypt check slower than 1 s on loaded cores between them let the second through).
@@ -133,6 +138,76 @@ describe("IngestSecurity", () => {
     ]);
     await stages.close?.();
     expect(security.families()).toEqual([]);
+  });
+
+  // auditreconf: a config change, a restart or a pause and resume (each builds the connector's stages again)
+  // unblocked every address its basic lockout had blocked, giving a guesser ingest.auth.basic.failures.max more tries.
+  const lockoutSetup = async () => {
+    const hash = await fastHash.bcrypt("pw-123456");
+    const file = join(dir, "lockout.creds");
+    await Bun.write(file, `meter-1:${hash}\n`);
+    const clock = new ManualClock(1_800_000_000_000);
+    const security = new IngestSecurity({ mtlsIdentity: "cn", clock });
+    const config: Record<string, string> = {
+      "ingest.auth.methods": "basic",
+      "ingest.auth.basic.credentials.file": file,
+      "ingest.auth.basic.failures.max": "2",
+      "ingest.auth.basic.failures.lockout.ms": "60000",
+    };
+    const guess = async (stages: IngestStages) => {
+      try {
+        await stages.authenticate(context({ Authorization: `Basic ${btoa("meter-1:wrong")}` }));
+        return 200;
+      } catch (error) {
+        return (error as IngestError).status;
+      }
+    };
+    return { clock, security, config, guess };
+  };
+
+  // auditreconf: a config change, a restart or a pause and resume (each builds the connector's stages again)
+  // unblocked every address its basic lockout had blocked, giving a guesser ingest.auth.basic.failures.max more tries.
+  test("a connector's stages built again keep the addresses its basic lockout blocked", async () => {
+    const { clock, security, config, guess } = await lockoutSetup();
+    const first = await security.stagesFactory("c1", config);
+    expect([await guess(first), await guess(first), await guess(first)]).toEqual([401, 401, 429]);
+    await first.close?.();
+    clock.advance(59_000);
+    const again = await security.stagesFactory("c1", { ...config, "ingest.max.records": "500" });
+    expect(await guess(again)).toBe(429);
+  });
+
+  // auditreconf-b: a changed failures.max applies at once (the kept guard is replaced by one with the new limits).
+  test("a changed ingest.auth.basic.failures.max applies to the connector's next stages", async () => {
+    const { security, config, guess } = await lockoutSetup();
+    const first = await security.stagesFactory("c1", config);
+    expect([await guess(first), await guess(first)]).toEqual([401, 401]);
+    await first.close?.();
+    const raised = await security.stagesFactory("c1", { ...config, "ingest.auth.basic.failures.max": "4" });
+    const guesses: number[] = [];
+    for (let i = 0; i < 5; i++) guesses.push(await guess(raised));
+    expect(guesses).toEqual([401, 401, 401, 401, 429]);
+    await raised.close?.();
+    const lowered = await security.stagesFactory("c1", { ...config, "ingest.auth.basic.failures.max": "1" });
+    expect([await guess(lowered), await guess(lowered)]).toEqual([401, 429]);
+  });
+
+  // auditreconf-b P2-1: a guard was kept for every connector name ever built, for the worker's life.
+  test("the guards of closed connectors are dropped once their lockout has passed", async () => {
+    const { clock, security, config } = await lockoutSetup();
+    for (let i = 0; i < 50; i++) await (await security.stagesFactory(`churn-${i}`, config)).close?.();
+    const open = await security.stagesFactory("open", config);
+    const withoutBasic = await security.stagesFactory("dropped-basic", config);
+    await security.stagesFactory("dropped-basic", {});
+    await withoutBasic.close?.();
+    expect(security.guardedConnectors).toHaveLength(52);
+    clock.advance(59_999);
+    await (await security.stagesFactory("other", {})).close?.();
+    expect(security.guardedConnectors).toHaveLength(52);
+    clock.advance(1);
+    await (await security.stagesFactory("other", {})).close?.();
+    expect(security.guardedConnectors).toEqual(["open"]);
+    await open.close?.();
   });
 
   test("the gateway-wide cap is shared by every connector", async () => {
@@ -172,7 +247,7 @@ describe("a connector with several authentication methods", () => {
   });
 
   test("keeps a quota bucket and metrics per method: a token with the same name does not use the device's", async () => {
-    const pem = `${process.env.TMPDIR ?? "/tmp"}/ingest-security-${process.pid}.pem`;
+    const pem = join(dir, "jwt.pem");
     const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     await Bun.write(pem, publicKey.export({ type: "spki", format: "pem" }));
     const security = new IngestSecurity({ mtlsIdentity: "cn", clock: new ManualClock(1_800_000_000_000) });

@@ -8,7 +8,8 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
+import { BasicAttemptGuard, type BasicAttemptLimits } from "./auth/basic-attempt-guard.ts";
 import { ingestAcl, ingestAclConfigDef } from "./auth/ingest-acl.ts";
 import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./auth/ingest-auth-config.ts";
 import { IngestAuthMetrics } from "./auth/ingest-auth-metrics.ts";
@@ -135,10 +136,29 @@ export interface IngestSecurityOptions {
   readonly global?: Readonly<Record<string, string>>;
 }
 
+/** A connector's basic attempt guard and the instances holding it. */
+interface KeptGuard {
+  readonly limits: string;
+  readonly lockoutMs: number;
+  readonly guard: BasicAttemptGuard;
+  /** Open instances of the connector using it. */
+  open: number;
+  /** When the last of them closed (monotonic ms). */
+  closedAt: number;
+}
+
 export class IngestSecurity {
   private readonly metricsByConnector = new Map<string, IdentityMetrics>();
   private readonly authMetricsByConnector = new Map<string, IngestAuthMetrics>();
   private readonly limitsByConnector = new Map<string, Readonly<Record<string, number>>>();
+  /**
+   * Each connector's basic attempt guard, kept across its instances while its limits stay (a config change, a
+   * restart, a pause and resume build its stages again: a new guard unblocked every address its lockout had
+   * blocked). Dropped once no instance of the connector holds it and the last one closed more than its
+   * failures.lockout.ms ago (checked when stages are built or closed): by then every block it held has expired, and
+   * a connector deleted, renamed or no longer using basic authentication keeps no guard (up to ~1.5 MB each).
+   */
+  private readonly guardsByConnector = new Map<string, KeptGuard>();
   private readonly shared: SharedBuckets;
 
   constructor(private readonly options: IngestSecurityOptions) {
@@ -146,10 +166,17 @@ export class IngestSecurity {
   }
 
   readonly stagesFactory: IngestStagesFactory = (connector: string, config: Config): IngestStages => {
+    this.dropExpiredGuards();
+    let held: KeptGuard | undefined;
     const auth = ingestAuthConfigDef.parse(config);
     const aclConfig = ingestAclConfigDef.parse(config);
     const methods = auth["ingest.auth.methods"].map((m) => m.trim());
     const authMetrics = new IngestAuthMetrics(methods, methods.includes("basic"));
+    // Several methods: certificate names, token subjects and basic users are separate namespaces.
+    const qualified = new Set(auth["ingest.auth.methods"].map((m) => m.trim())).size > 1;
+    const acl = ingestAcl(aclConfig, qualified);
+    const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared, qualified);
+    // Last of what can throw: it takes the connector's kept guard (held until close).
     const authenticator = ingestAuthenticatorFrom(auth, {
       mtlsIdentity: this.options.mtlsIdentity,
       ...(this.options.clientCertificates !== undefined ? { clientCertificates: this.options.clientCertificates } : {}),
@@ -157,11 +184,11 @@ export class IngestSecurity {
       clock: this.options.clock,
       connector,
       metrics: authMetrics,
+      attemptGuard: (limits) => {
+        held = this.attemptGuard(connector, limits);
+        return held.guard;
+      },
     });
-    // Several methods: certificate names, token subjects and basic users are separate namespaces.
-    const qualified = new Set(auth["ingest.auth.methods"].map((m) => m.trim())).size > 1;
-    const acl = ingestAcl(aclConfig, qualified);
-    const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared, qualified);
     this.metricsByConnector.set(connector, quotas.metrics);
     if (authenticator.enabled) this.authMetricsByConnector.set(connector, authMetrics);
     else this.authMetricsByConnector.delete(connector);
@@ -200,9 +227,38 @@ export class IngestSecurity {
           this.limitsByConnector.delete(connector);
         }
         if (this.authMetricsByConnector.get(connector) === authMetrics) this.authMetricsByConnector.delete(connector);
+        if (held !== undefined && --held.open === 0) held.closedAt = monotonicNow(this.options.clock);
+        held = undefined;
+        this.dropExpiredGuards();
       },
     };
   };
+
+  /** The connector's kept guard for `limits` (a new one when its limits changed), held by one more instance. */
+  private attemptGuard(connector: string, limits: BasicAttemptLimits): KeptGuard {
+    const key = JSON.stringify(limits);
+    let kept = this.guardsByConnector.get(connector);
+    if (kept?.limits !== key) {
+      const guard = new BasicAttemptGuard(limits, this.options.clock);
+      kept = { limits: key, lockoutMs: limits.lockoutMs, guard, open: 0, closedAt: 0 };
+      this.guardsByConnector.set(connector, kept);
+    }
+    kept.open++;
+    return kept;
+  }
+
+  /** Drops the guards no instance holds whose last instance closed more than their lockout ago. */
+  private dropExpiredGuards(): void {
+    const now = monotonicNow(this.options.clock);
+    for (const [connector, kept] of this.guardsByConnector) {
+      if (kept.open === 0 && now - kept.closedAt >= kept.lockoutMs) this.guardsByConnector.delete(connector);
+    }
+  }
+
+  /** Connectors whose basic attempt guard is kept (for tests). */
+  get guardedConnectors(): readonly string[] {
+    return [...this.guardsByConnector.keys()];
+  }
 
   /** Per-identity and authentication families of every route, one family per metric name. */
   families(): MetricFamily[] {

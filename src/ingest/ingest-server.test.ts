@@ -108,6 +108,57 @@ async function rawRequest(raw: string): Promise<{ answer: string; submitted: num
   return { answer, submitted, entries: [...server.entries] };
 }
 
+/** Route settings of a route at `path` (its topic the path's name) with the body limit `maxBodyBytes`. */
+const limited = (path: string, maxBodyBytes: number) =>
+  testSettings({ "ingest.path": path, "kafka.topic": path.slice(1), "ingest.max.body.bytes": `${maxBodyBytes}` });
+
+/**
+ * A device on one keep-alive connection: `post` sends a JSON record and resolves with the whole answer (its
+ * head and its Content-Length body), or with "closed" when the server closed the connection instead.
+ */
+async function keepAliveClient(port: number) {
+  const socket = connect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  let text = "";
+  let wake = () => {};
+  let closed = false;
+  socket.on("data", (chunk) => {
+    text += chunk.toString();
+    wake();
+  });
+  socket.on("close", () => {
+    closed = true;
+    wake();
+  });
+  socket.on("error", () => undefined);
+  const complete = () => {
+    const end = text.indexOf("\r\n\r\n");
+    if (end < 0) return undefined;
+    const length = Number(/content-length: *(\d+)/i.exec(text.slice(0, end))?.[1] ?? 0);
+    return text.length >= end + 4 + length ? text.slice(0, end + 4 + length) : undefined;
+  };
+  return {
+    post: async (path: string): Promise<string> => {
+      text = "";
+      const body = '{"a":1}';
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      for (;;) {
+        const answer = complete();
+        if (answer !== undefined) return answer;
+        if (closed) return "closed";
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    },
+    [Symbol.asyncDispose]: async () => {
+      socket.destroy();
+    },
+  };
+}
+
 describe("IngestServer", () => {
   // ingestp4-b: the https body deadline follows the routes' largest ingest.request.timeout.ms down too.
   test("the https body deadline falls back when a route's timeout is lowered, and to the key when the routes are gone", () => {
@@ -232,14 +283,15 @@ describe("IngestServer", () => {
       // Over the route's limit: the route's own 413 (JSON, read by every client), not Bun's reset.
       expect(await server.status("POST", "/a", json(5000))).toBe(413);
       expect(server.entries).toEqual(["router /a"]);
-      // Over Bun's own limit: Bun answers 413 itself, the app never sees the request.
-      const overBun = json(bunBodyLimit(1000) + 10);
+      // Over Bun's own limit: Bun answers 413 itself, the app never sees the request. The listener opened
+      // before any route, with the limit of ingest.max.body.bytes' default, and a lower route keeps it.
+      const overBun = json(bunBodyLimit(1_048_576) + 10);
       expect(await server.status("POST", "/a", overBun)).toBe(413);
       expect(server.entries).toEqual(["router /a"]);
 
       routes.open(
         "b",
-        testSettings({ "ingest.path": "/b", "kafka.topic": "tb", "ingest.max.body.bytes": "10000" }),
+        testSettings({ "ingest.path": "/b", "kafka.topic": "tb", "ingest.max.body.bytes": "2000000" }),
         passThroughStages,
       );
       routes.attach("b", new InstantWriter());
@@ -247,6 +299,23 @@ describe("IngestServer", () => {
       expect(await server.status("POST", "/b", json(5000))).toBe(200);
       expect(await server.status("POST", "/b", overBun)).toBe(413);
       expect(server.entries).toEqual(["router /a", "router /b", "router /b"]);
+    });
+
+    // auditreconf: lowering or deleting the ingest connector with the largest limit reopened the listener, resetting
+    // the idle keep-alive connections of every other connector's devices (and refusing connections meanwhile).
+    test.each([
+      ["lowered", (routes: IngestRouteTable) => routes.open("a", limited("/a", 1000), passThroughStages)],
+      ["closed", (routes: IngestRouteTable) => routes.suspend("a")],
+    ])("the route with the largest limit %s keeps the other routes' keep-alive connections", async (_, change) => {
+      const routes = new IngestRouteTable();
+      await using server = await startServer(routes);
+      routes.open("a", limited("/a", 10_000), passThroughStages);
+      routes.open("b", limited("/b", 1000), passThroughStages);
+      routes.attach("b", new InstantWriter());
+      await using device = await keepAliveClient(server.port);
+      expect(await device.post("/b")).toStartWith("HTTP/1.1 200");
+      change(routes);
+      expect(await device.post("/b")).toStartWith("HTTP/1.1 200");
     });
 
     test("a request in flight when the listener is reopened finishes on the old one", async () => {
@@ -274,7 +343,7 @@ describe("IngestServer", () => {
       await submitted.promise;
       routes.open(
         "b",
-        testSettings({ "ingest.path": "/b", "kafka.topic": "tb", "ingest.max.body.bytes": "10000" }),
+        testSettings({ "ingest.path": "/b", "kafka.topic": "tb", "ingest.max.body.bytes": "2000000" }),
         passThroughStages,
       );
       routes.attach("b", new InstantWriter());

@@ -19,8 +19,10 @@
  * limit, without keeping any of it (body-reader.ts): the rest is read and dropped first (up to 2 s,
  * up to Bun's limit), so that the 413 and the close come after the client's last byte.
  * `server.reload` does not change Bun's limit (Bun 1.4 reloads routes and handlers only), so when
- * the largest limit changes the listener is opened again on the same address: the old socket
- * stops accepting (requests in flight finish on it) and the new one is bound in the same tick.
+ * the largest limit grows past the one the listener was opened with, it is opened again on the same
+ * address: the old socket stops accepting (requests in flight finish on it, its idle keep-alive
+ * connections are closed) and the new one is bound in the same tick. A limit that falls (a route
+ * lowered, closed or deleted) keeps the listener and its connections: Bun's limit only stays higher.
  * Bun's idle limit (120 s) is lifted per request while a route's ingest.request.timeout.ms
  * outlasts it, and for a v3 stream once admitted (request-idle-hold.ts), so the gateway's deadline,
  * with its answer, ends a request.
@@ -325,7 +327,9 @@ export class IngestServer {
     const unsubscribe = this.o.routes.onChange(() => {
       hold = requestIdleSeconds(largestLimit(this.o.routes, "requestTimeoutMs"), idle);
       const largest = largestLimit(this.o.routes, "maxBodyBytes");
-      if (largest === null || largest === limit) {
+      // Only a larger limit reopens: a lower one (a route lowered, closed or deleted) keeps Bun's higher limit, which
+      // the routes' own 413s lie under anyway, rather than reset the keep-alive connections of every other route.
+      if (largest === null || largest <= limit) {
         server.reload(handlers());
         return;
       }

@@ -4,7 +4,7 @@
  * request no connector admits counts their failed password verifies once, on the gate's budget
  * (gatecount, review80).
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { IngestError } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
 import { IngestSecurity } from "./ingest-security.ts";
 import { type IngestStages, PLAIN_CONNECTION, passThroughStages } from "./request-context.ts";
-import { admitBeforeRouting, gateFailureLimits, restProxyGateFamilies } from "./rest-proxy-gate.ts";
+import { admitBeforeRouting, gateFailureLimits, restProxyGate, restProxyGateFamilies } from "./rest-proxy-gate.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { post, testSettings } from "./test-support.ts";
 
@@ -33,7 +33,11 @@ const basic = (user: string, password: string) => ({
 
 const dir = mkdtempSync(join(tmpdir(), "rest-proxy-gate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
+// One per test: it keeps each connector's attempt guard (and so its blocks of this one address) across its stages.
+let security: IngestSecurity;
+beforeEach(() => {
+  security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
+});
 
 /** A connector's real stages with basic authentication of `users` (user → password), failures.max 2, no global rate. */
 async function basicStages(
@@ -211,6 +215,41 @@ describe("admitBeforeRouting", () => {
     expect(built).toBe(0);
     table.open("open", testSettings({ "ingest.path": "/ingest/open", "kafka.topic": "to" }), passThroughStages);
     expect(admitBeforeRouting(table, exchange(), "ta")).toBeUndefined();
+  });
+
+  // auditreconf: stopping and resuming the only REST Proxy connector with basic authentication dropped the
+  // gate's budget, unblocking the addresses it had blocked.
+  test("the gate's budget is taken up again when its routes come back: a stop and resume keeps its blocks", async () => {
+    const a = await basicStages("gate-back", { "meter-g": "pass-g" });
+    const table = new IngestRouteTable();
+    const settings = testSettings({ "ingest.path": "/ingest/g", "kafka.topic": "tg" });
+    table.open("gate-back", settings, a);
+    const wrong = () => outcome(admitBeforeRouting(table, exchange(basic("meter-g", "guess")), "nobody"));
+    expect([(await wrong()).status, (await wrong()).status, (await wrong()).status]).toEqual([401, 401, 429]);
+    table.suspend("gate-back"); // stopped: no writer, so the route goes
+    expect(table.routes()).toEqual([]);
+    table.open("gate-back", settings, a);
+    expect((await wrong()).status).toBe(429);
+  });
+
+  // auditreconf-b P2-2: a budget was kept per limits ever seen, for the route table's life.
+  test("the gate keeps its current budget and the one before: limits changed and back take it up again", () => {
+    const table = new IngestRouteTable();
+    const settings = testSettings({ "ingest.path": "/ingest/l", "kafka.topic": "tl" });
+    const limited = (lockoutMs: number): IngestStages => ({
+      ...passThroughStages,
+      authenticates: true,
+      failureLimits: { maxFailures: 2, lockoutMs, globalFailuresPerSecond: 0 },
+    });
+    table.open("l", settings, limited(60_000));
+    const gate = restProxyGate(table);
+    const first = gate.budget;
+    table.open("l", settings, limited(1000));
+    expect(gate.budget).not.toBe(first);
+    table.open("l", settings, limited(60_000));
+    expect(gate.budget).toBe(first);
+    for (let lockoutMs = 1; lockoutMs <= 500; lockoutMs++) table.open("l", settings, limited(lockoutMs));
+    expect(gate.budgetsKept).toBe(2);
   });
 
   test("the gate's budget: the smallest failures.max and global rate, the longest lockout", () => {

@@ -94,9 +94,16 @@ export function gateFailureLimits(stages: readonly IngestStages[]): BasicFailure
   };
 }
 
+/** A budget of the gate and the limits it counts under. */
+interface GateBudget {
+  readonly limits: string;
+  readonly guard: BasicAttemptGuard;
+}
+
 /**
  * The gate of one route table: rebuilt when its routes change, its budget kept while its limits
- * are; its counters for /metrics kept for the table's life.
+ * are (and taken up again when they come back right after other limits); its counters for /metrics kept for the
+ * table's life.
  */
 class RestProxyGate {
   stages: readonly IngestStages[] | null = null;
@@ -106,6 +113,14 @@ class RestProxyGate {
   globalLimitRefusals = 0;
   readonly warnGlobalLimit = globalLimitWarner(systemClock, " on the REST Proxy routes");
   private limits = "";
+  private current: GateBudget | undefined;
+  /**
+   * The budget current before this one: a route stopped and resumed (or gone and back, or a connector's limits
+   * changed and changed back) brings its limits back with the budget that counted under them, so that it does not
+   * unblock the addresses that budget blocked. Only the last one is kept: a budget per limits ever seen grew
+   * without bound with changed limits.
+   */
+  private previous: GateBudget | undefined;
 
   update(routes: readonly IngestRoute[]): void {
     this.stages = restProxyAuthenticators(routes);
@@ -113,8 +128,18 @@ class RestProxyGate {
     const key = limits === undefined ? "" : JSON.stringify(limits);
     if (key === this.limits) return;
     this.limits = key;
-    this.budget =
-      limits === undefined ? undefined : new BasicAttemptGuard({ ...limits, maxConcurrentVerifications: 0 });
+    const back = this.previous?.limits === key ? this.previous : undefined;
+    if (this.current !== undefined) this.previous = this.current;
+    this.current =
+      limits === undefined
+        ? undefined
+        : (back ?? { limits: key, guard: new BasicAttemptGuard({ ...limits, maxConcurrentVerifications: 0 }) });
+    this.budget = this.current?.guard;
+  }
+
+  /** The budgets kept, the current one included (for tests). */
+  get budgetsKept(): number {
+    return (this.current === undefined ? 0 : 1) + (this.previous === undefined ? 0 : 1);
   }
 }
 

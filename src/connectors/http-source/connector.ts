@@ -60,7 +60,8 @@ export class HttpSourceConnector implements SourceConnector {
   }
 
   stop(): void {
-    // A deleted connector must not leak its throttle, nor hand its old window to a namesake.
+    // A deleted connector must not leak its throttle; one started again (a config change, a restart) within the
+    // throttle's window keeps it, so that a reconfiguration sends no more requests than one window allows.
     if (this.config.name !== undefined) releaseConnectorThrottle(this.config.name);
   }
 

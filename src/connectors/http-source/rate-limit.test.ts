@@ -19,24 +19,73 @@ describe("connectorThrottle", () => {
     expect(connectorThrottle("shared-throttle", 0, 1000)).toBeUndefined();
   });
 
-  // Review finding P3.15: the registry kept a deleted connector's throttle, and a namesake inherited its window.
-  test("stopping the connector removes its throttle: a connector created again starts afresh", () => {
-    const config = {
+  const throttledSource = () => {
+    const connector = new HttpSourceConnector();
+    connector.start({
       name: "throttled-source",
       "connector.class": "HttpSourceConnector",
       "http.url": "http://127.0.0.1:9/items",
       "kafka.topic": "events",
       "http.throttle.max.requests": "1",
-    };
-    const connector = new HttpSourceConnector();
-    connector.start(config);
-    const old = connectorThrottle("throttled-source", 1, 1000);
-    expect(connectorThrottle("throttled-source", 1, 1000)).toBe(old!);
-    connector.stop();
+    });
+    return connector;
+  };
+
+  // Review finding P3.15: the registry kept a deleted connector's throttle, and a namesake inherited its window.
+  test("stopping the connector forgets its throttle once its window holds no request: one created again starts afresh", async () => {
+    const clock = new ManualClock(START);
+    const old = connectorThrottle("throttled-source", 1, 1000)!;
+    expect(await old.acquire(clock, new AbortController().signal)).not.toBeUndefined();
+    throttledSource().stop();
+    clock.advance(1000);
     const fresh = connectorThrottle("throttled-source", 1, 1000);
     expect(fresh).toBeDefined();
-    expect(fresh).not.toBe(old!);
+    expect(fresh).not.toBe(old);
     connectorThrottle("throttled-source", 0, 1000);
+  });
+
+  // auditreconf: a config change or a restart (each stops the connector) let the new tasks send another window's
+  // requests at once: http.throttle.max.requests=2 per 20 s let 6 through in 5 s with two reconfigurations.
+  test("a connector stopped and started again within the window keeps its throttle and the window's requests", async () => {
+    const clock = new ManualClock(START);
+    const signal = new AbortController().signal;
+    const old = connectorThrottle("throttled-source", 1, 1000)!;
+    expect(await old.acquire(clock, signal)).not.toBeUndefined();
+    throttledSource().stop();
+    clock.advance(400);
+    const again = connectorThrottle("throttled-source", 1, 1000)!;
+    expect(again).toBe(old);
+    const next = again.acquire(clock, signal);
+    expect(clock.sleeps).toEqual([600]);
+    clock.advance(600);
+    expect(await next).not.toBeUndefined();
+    connectorThrottle("throttled-source", 0, 1000);
+  });
+
+  // auditreconf-b P3-3: a changed http.throttle.* got a fresh throttle, letting the next request through at once.
+  test("a changed limit counts the requests the old throttle started within the new window", async () => {
+    const clock = new ManualClock(START);
+    const signal = new AbortController().signal;
+    const old = connectorThrottle("changed-throttle", 2, 20_000)!;
+    expect(await old.acquire(clock, signal)).not.toBeUndefined();
+    clock.advance(1000);
+    expect(await old.acquire(clock, signal)).not.toBeUndefined();
+    clock.advance(1000);
+    const lowered = connectorThrottle("changed-throttle", 1, 20_000)!;
+    expect(lowered).not.toBe(old);
+    const waiting = new AbortController();
+    const held = lowered.acquire(clock, waiting.signal);
+    // Both requests are in the window: the next waits for them to leave it, the first in 18 s.
+    expect(clock.sleeps).toEqual([18_000]);
+    waiting.abort();
+    expect(await held).toBeUndefined();
+    // A shorter window counts only the requests within it: the one 1 s ago leaves a 1.5 s window in 0.5 s.
+    const shorter = connectorThrottle("changed-throttle", 1, 1500)!;
+    const next = shorter.acquire(clock, signal);
+    expect(clock.sleeps).toEqual([18_000, 500]);
+    clock.advance(500);
+    expect(await next).not.toBeUndefined();
+    connectorThrottle("changed-throttle", 0, 1000);
   });
 });
 

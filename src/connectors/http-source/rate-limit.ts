@@ -2,8 +2,12 @@
  * Request rate limits of the HTTP source.
  *   RequestThrottle  at most `http.throttle.max.requests` request starts per sliding
  *                    `http.throttle.window.ms`, shared by every task of one connector (the
- *                    registry is per process, keyed by connector name; the connector's
- *                    `stop` removes its entry). Only requests to the API count: a slot whose
+ *                    registry is per process, keyed by connector name). The connector's `stop`
+ *                    releases its entry, which is forgotten once its window holds no request: a
+ *                    config change, restart or stop and resume (each stops the connector) or a
+ *                    namesake created again within the window still counts the window's requests,
+ *                    as the API does; a changed limit gets a throttle that counts the requests of the
+ *                    old one within the new window. Only requests to the API count: a slot whose
  *                    OAuth2 token request failed is given back (`release`).
  *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
  *                    0 requests remain (a number ≤ 0; any other value is ignored), the next
@@ -25,6 +29,8 @@ import { isHeaderName } from "./headers.ts";
 
 export class RequestThrottle {
   private readonly starts: number[] = [];
+  /** The clock of the last `acquire`: the one `starts` were read on. */
+  private clock: Clock | undefined;
 
   constructor(
     readonly maxRequests: number,
@@ -33,6 +39,7 @@ export class RequestThrottle {
 
   /** Waits for a free slot and takes it; returns the slot (for `release`), or undefined if `signal` aborted first. */
   async acquire(clock: Clock, signal: AbortSignal): Promise<number | undefined> {
+    this.clock = clock;
     while (!signal.aborted) {
       const now = monotonicNow(clock);
       while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
@@ -45,6 +52,23 @@ export class RequestThrottle {
     return undefined;
   }
 
+  /** Whether no request started within the last window: the throttle is then as a new one. */
+  idle(): boolean {
+    const last = this.starts.at(-1);
+    return last === undefined || this.clock === undefined || last <= monotonicNow(this.clock) - this.windowMs;
+  }
+
+  /**
+   * Takes up the requests `old` (the connector's throttle before its limits changed) started within this
+   * throttle's window: a changed limit must not let the window's requests through again.
+   */
+  carryFrom(old: RequestThrottle): void {
+    if (old.clock === undefined) return;
+    const since = monotonicNow(old.clock) - this.windowMs;
+    this.clock = old.clock;
+    this.starts.push(...old.starts.filter((start) => start > since));
+  }
+
   /** Gives a slot back: no request was sent with it (its OAuth2 token request failed). */
   release(slot: number): void {
     const at = this.starts.lastIndexOf(slot);
@@ -53,9 +77,27 @@ export class RequestThrottle {
 }
 
 const throttles = new Map<string, RequestThrottle>();
+/** Connectors whose throttle was released (their connector stopped) and is kept until its window is idle. */
+const released = new Set<string>();
 
-/** The connector's shared throttle (a changed limit replaces it); undefined when unlimited. */
+/** Forgets the released throttles whose windows hold no request any more. */
+function forgetIdle(): void {
+  for (const connector of released) {
+    const throttle = throttles.get(connector);
+    if (throttle === undefined || throttle.idle()) {
+      throttles.delete(connector);
+      released.delete(connector);
+    }
+  }
+}
+
+/**
+ * The connector's shared throttle; undefined when unlimited. A changed limit replaces it by one that counts the
+ * requests the old one started within the new window.
+ */
 export function connectorThrottle(connector: string, max: number, windowMs: number): RequestThrottle | undefined {
+  forgetIdle();
+  released.delete(connector);
   if (max <= 0) {
     throttles.delete(connector);
     return undefined;
@@ -63,13 +105,19 @@ export function connectorThrottle(connector: string, max: number, windowMs: numb
   const existing = throttles.get(connector);
   if (existing && existing.maxRequests === max && existing.windowMs === windowMs) return existing;
   const created = new RequestThrottle(max, windowMs);
+  if (existing) created.carryFrom(existing);
   throttles.set(connector, created);
   return created;
 }
 
-/** Forgets the connector's throttle (its connector stopped or was deleted): a new one starts afresh. */
+/**
+ * Releases the connector's throttle (its connector stopped: deleted, or replaced by a config change or a restart):
+ * forgotten once its window holds no request, so that a connector started again within it does not send more
+ * than the limit allows in one window.
+ */
 export function releaseConnectorThrottle(connector: string): void {
-  throttles.delete(connector);
+  if (throttles.has(connector)) released.add(connector);
+  forgetIdle();
 }
 
 /** Epoch ms of a reset header value: epoch seconds or ms, or delta seconds when small. */

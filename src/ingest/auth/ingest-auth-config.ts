@@ -21,7 +21,7 @@ import { getLogger, type Logger } from "../../util/logger.ts";
 import { JWKS_URL_SCHEMES_DOC } from "../../util/plain-http-jwks.ts";
 import type { ClearTextListeners } from "../clear-text-listeners.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
-import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
+import { BasicAttemptGuard, type BasicAttemptLimits } from "./basic-attempt-guard.ts";
 import { jwtWarnings, validateIngestAuth } from "./ingest-auth-checks.ts";
 import { readPublicKeyFile } from "./ingest-auth-files.ts";
 import type { IngestAuthMetrics } from "./ingest-auth-metrics.ts";
@@ -181,6 +181,11 @@ export interface IngestAuthDeps {
   /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
   readonly logger?: Logger;
   readonly connector?: string;
+  /**
+   * The connector's basic attempt guard for these limits, kept across its instances (IngestSecurity), so that a
+   * config change, a restart or a pause and resume does not unblock the addresses it blocked; unset: a new one.
+   */
+  readonly attemptGuard?: (limits: BasicAttemptLimits) => BasicAttemptGuard;
 }
 
 /**
@@ -210,6 +215,10 @@ export function clearTextCredentials(methods: ReadonlySet<string>, listeners: Cl
 }
 
 /** Builds the connector's authenticator; throws a ConfigError naming the key at fault. */
+function attemptGuard(limits: BasicAttemptLimits, deps: IngestAuthDeps): BasicAttemptGuard {
+  return deps.attemptGuard ? deps.attemptGuard(limits) : new BasicAttemptGuard(limits, deps.clock);
+}
+
 export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAuthDeps): IngestAuthenticator {
   const problems = validateIngestAuth(config);
   if (problems.length > 0) throwInvalidKey(problems[0]!.key, problems[0]!.message);
@@ -273,14 +282,14 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
           ...(deps.clock ? { clock: deps.clock } : {}),
         }),
         realm: config["ingest.auth.basic.realm"],
-        guard: new BasicAttemptGuard(
+        guard: attemptGuard(
           {
             maxFailures: config["ingest.auth.basic.failures.max"],
             lockoutMs: config["ingest.auth.basic.failures.lockout.ms"],
             globalFailuresPerSecond: config["ingest.auth.basic.failures.global.per.second"],
             maxConcurrentVerifications: config["ingest.auth.basic.max.concurrent.verifications"],
           },
-          deps.clock,
+          deps,
         ),
       };
     } catch (error) {
