@@ -199,6 +199,22 @@ describe("HttpClient", () => {
       }
     });
 
+    // auditsinkfaults P3-1: an answer that is not HTTP read `POST <url> failed (io): InvalidHTTPResponse fetching "<url>".`.
+    test("an answer that is not valid HTTP names the URL once, in the request, not again as Bun quotes it", async () => {
+      const invalid = createServer((socket) =>
+        socket.on("data", () => socket.end("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nxx\r\n")),
+      );
+      await new Promise<void>((resolve) => invalid.listen(0, "127.0.0.1", resolve));
+      using _invalid = { [Symbol.dispose]: () => invalid.close() };
+      const port = (invalid.address() as { port: number }).port;
+      const url = `http://user:pw-9x@127.0.0.1:${port}/x?api_key=k3y`;
+      const error = await new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e);
+      expect(error.failure).toBe("io");
+      expect(error.message).toBe(`POST ${redactUrl(url)} failed (io): InvalidHTTPResponse`);
+      expect(traceOf(error)).toContain("Caused by: java.net.SocketException: InvalidHTTPResponse\n");
+      expect(traceOf(error)).not.toContain("fetching");
+    });
+
     // explore8 L3: a hung endpoint was "no response within the connect timeout of 5000 ms", naming a key the sink does not have.
     test.each([
       [100, 5000, "no response head within http.connect.timeout.ms (100 ms)"],

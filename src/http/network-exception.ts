@@ -7,7 +7,7 @@
  * not as the IllegalArgumentException a runtime TypeError would map to (a config mistake, to a
  * Connect user). `withoutRuntimeHints` gives every network failure's text (the retry WARN, the
  * Degraded and FAILED traces, this cause) without Bun's hints to developers (`pass verbose: true`,
- * "Is the computer able to access the url?").
+ * "Is the computer able to access the url?") and without the URL Bun quotes again (`fetching "<url>"`).
  */
 import { JavaException } from "../errors.ts";
 import type { TransportFailure } from "./http-errors.ts";
@@ -15,6 +15,8 @@ import type { TransportFailure } from "./http-errors.ts";
 const RUNTIME_HINTS = [
   /\s*For more information, pass `verbose: true`.*$/s,
   /\.?\s*Is the computer able to access the url\?/g,
+  // The URL again (`InvalidHTTPResponse fetching "<url>".`): the failure's text follows the request and URL.
+  / fetching "[^"]*"\.?/g,
 ];
 
 /** A fetch failure's text without Bun's hints to developers (HttpClient maps every one through it). */
