@@ -52,6 +52,12 @@ export interface HttpRequest {
   /** false: a 3xx is the response (token requests); default: followed as redirects.ts says. */
   readonly followRedirects?: boolean;
   /**
+   * true: a 303 (See Other) is the response, not followed as a GET. For a sender whose answer is the
+   * outcome of what it sent (the HTTP sink): the server took the request, so the GET's status (a
+   * 404 or 503 of the page it points to) must not decide whether it is sent again.
+   */
+  readonly seeOtherIsAnswer?: boolean;
+  /**
    * Keep only the body's first this many bytes: the rest is not read (the transfer is cancelled),
    * and a body still arriving at the request timeout ends there; the response says `truncated`.
    * For callers that need the status and an excerpt only (the HTTP sink): an endless or huge body
@@ -219,7 +225,7 @@ export class HttpClient {
         headCame = true;
         encoding = response.headers.get("content-encoding");
         const next =
-          req.followRedirects === false
+          req.followRedirects === false || (req.seeOtherIsAnswer === true && response.status === 303)
             ? undefined
             : nextHop(hop, response.status, response.headers.get("location"), this.own, redirects, what);
         if (next) {

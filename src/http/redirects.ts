@@ -9,7 +9,7 @@
  *    other status (or a 3xx without Location) is the response (the HTTP sink then counts it as
  *    delivered unless sink.error.code lists it, with a WARN: http-sink/delivery.ts).
  *  - 303 (See Other: the server took the request) becomes a GET without body and without its
- *    Content-* headers; 301, 302, 307 and 308 repeat method and body (RFC 9110 lets a client keep
+ *    Content-* headers (unless the caller takes the 303 as the answer, `seeOtherIsAnswer`: the HTTP sink); 301, 302, 307 and 308 repeat method and body (RFC 9110 lets a client keep
  *    a POST on 301/302, as curl's --post301/--post302 do): the sink's records are never dropped on
  *    the way to a GET that would count them as delivered.
  *  - Same origin (scheme, host and port): every header is sent again.
