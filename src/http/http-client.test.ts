@@ -215,6 +215,29 @@ describe("HttpClient", () => {
       expect(traceOf(error)).not.toContain("fetching");
     });
 
+    // auditsinkfaults-b P3-1: after a redirect the quote is where the failure was: `GET …/orig failed (io):
+    // InvalidHTTPResponse` lost the hop (…/moved) the message had named.
+    test("an answer that is not valid HTTP after a redirect names the hop it came from, redacted", async () => {
+      const invalid = createServer((socket) =>
+        socket.on("data", (data) =>
+          socket.end(
+            String(data).startsWith("GET /orig ")
+              ? "HTTP/1.1 302 Found\r\nlocation: /moved?api_key=m0ved\r\ncontent-length: 0\r\n\r\n"
+              : "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nxx\r\n",
+          ),
+        ),
+      );
+      await new Promise<void>((resolve) => invalid.listen(0, "127.0.0.1", resolve));
+      using _invalid = { [Symbol.dispose]: () => invalid.close() };
+      const base = `http://127.0.0.1:${(invalid.address() as { port: number }).port}`;
+      const error = await new HttpClient().request({ method: "GET", url: `${base}/orig` }).catch((e) => e);
+      expect(error.failure).toBe("io");
+      expect(error.message).toBe(
+        `GET ${base}/orig failed (io): InvalidHTTPResponse fetching "${redactUrl(`${base}/moved?api_key=m0ved`)}".`,
+      );
+      expect(traceOf(error)).not.toContain("m0ved");
+    });
+
     // explore8 L3: a hung endpoint was "no response within the connect timeout of 5000 ms", naming a key the sink does not have.
     test.each([
       [100, 5000, "no response head within http.connect.timeout.ms (100 ms)"],

@@ -147,12 +147,15 @@ export function redactUrl(url: string): string {
 /**
  * A fetch failure's text for people: a certificate that did not verify in words naming the server
  * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), else
- * the runtime's (`shown`: its URL redacted) without Bun's hints to developers (withoutRuntimeHints).
+ * the runtime's (`shown`: its URL redacted) without Bun's hints to developers nor its quote of
+ * `requestUrl`, the request's URL as shown, which the text names already (withoutRuntimeHints).
  * The transport error's cause carries it as the JDK's exception for the failure (network-exception.ts).
  */
-function readable(error: unknown, shown: unknown, url: string): string {
+function readable(error: unknown, shown: unknown, url: string, requestUrl: string): string {
   const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
-  return tlsVerificationFailure(code, url) ?? withoutRuntimeHints((shown as Error)?.message ?? String(shown));
+  return (
+    tlsVerificationFailure(code, url) ?? withoutRuntimeHints((shown as Error)?.message ?? String(shown), requestUrl)
+  );
 }
 
 /** `http.connect.timeout.ms (1000 ms)`, or `1000 ms` when the caller named no key. */
@@ -277,7 +280,7 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : readable(error, cause, hopUrl);
+            : readable(error, cause, hopUrl, target);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause),
       });
