@@ -64,8 +64,7 @@ export function errorStatuses(errors: readonly string[], exclude: readonly strin
   const listed = parseStatusCodes(errors);
   const included = listed.codes.size + listed.classes.size === 0 ? DEFAULT_ERRORS : listed;
   const excluded = parseStatusCodes(exclude);
-  const listedIn = (status: number) =>
-    status === SEE_OTHER ? included.codes.has(status) : contains(included, status);
+  const listedIn = (status: number) => (status === SEE_OTHER ? included.codes.has(status) : contains(included, status));
   return {
     isError: (status) => listedIn(status) && !contains(excluded, status),
     listed: listedIn,
