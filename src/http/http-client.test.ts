@@ -199,6 +199,45 @@ describe("HttpClient", () => {
       }
     });
 
+    // auditsinkfaults P3-1: an answer that is not HTTP read `POST <url> failed (io): InvalidHTTPResponse fetching "<url>".`.
+    test("an answer that is not valid HTTP names the URL once, in the request, not again as Bun quotes it", async () => {
+      const invalid = createServer((socket) =>
+        socket.on("data", () => socket.end("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nxx\r\n")),
+      );
+      await new Promise<void>((resolve) => invalid.listen(0, "127.0.0.1", resolve));
+      using _invalid = { [Symbol.dispose]: () => invalid.close() };
+      const port = (invalid.address() as { port: number }).port;
+      const url = `http://user:pw-9x@127.0.0.1:${port}/x?api_key=k3y`;
+      const error = await new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e);
+      expect(error.failure).toBe("io");
+      expect(error.message).toBe(`POST ${redactUrl(url)} failed (io): InvalidHTTPResponse`);
+      expect(traceOf(error)).toContain("Caused by: java.net.SocketException: InvalidHTTPResponse\n");
+      expect(traceOf(error)).not.toContain("fetching");
+    });
+
+    // auditsinkfaults-b P3-1: after a redirect the quote is where the failure was: `GET …/orig failed (io):
+    // InvalidHTTPResponse` lost the hop (…/moved) the message had named.
+    test("an answer that is not valid HTTP after a redirect names the hop it came from, redacted", async () => {
+      const invalid = createServer((socket) =>
+        socket.on("data", (data) =>
+          socket.end(
+            String(data).startsWith("GET /orig ")
+              ? "HTTP/1.1 302 Found\r\nlocation: /moved?api_key=m0ved\r\ncontent-length: 0\r\n\r\n"
+              : "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nxx\r\n",
+          ),
+        ),
+      );
+      await new Promise<void>((resolve) => invalid.listen(0, "127.0.0.1", resolve));
+      using _invalid = { [Symbol.dispose]: () => invalid.close() };
+      const base = `http://127.0.0.1:${(invalid.address() as { port: number }).port}`;
+      const error = await new HttpClient().request({ method: "GET", url: `${base}/orig` }).catch((e) => e);
+      expect(error.failure).toBe("io");
+      expect(error.message).toBe(
+        `GET ${base}/orig failed (io): InvalidHTTPResponse fetching "${redactUrl(`${base}/moved?api_key=m0ved`)}".`,
+      );
+      expect(traceOf(error)).not.toContain("m0ved");
+    });
+
     // explore8 L3: a hung endpoint was "no response within the connect timeout of 5000 ms", naming a key the sink does not have.
     test.each([
       [100, 5000, "no response head within http.connect.timeout.ms (100 ms)"],

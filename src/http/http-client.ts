@@ -52,6 +52,12 @@ export interface HttpRequest {
   /** false: a 3xx is the response (token requests); default: followed as redirects.ts says. */
   readonly followRedirects?: boolean;
   /**
+   * true: a 303 (See Other) is the response, not followed as a GET. For a sender whose answer is the
+   * outcome of what it sent (the HTTP sink): the server took the request, so the GET's status (a
+   * 404 or 503 of the page it points to) must not decide whether it is sent again.
+   */
+  readonly seeOtherIsAnswer?: boolean;
+  /**
    * Keep only the body's first this many bytes: the rest is not read (the transfer is cancelled),
    * and a body still arriving at the request timeout ends there; the response says `truncated`.
    * For callers that need the status and an excerpt only (the HTTP sink): an endless or huge body
@@ -141,12 +147,15 @@ export function redactUrl(url: string): string {
 /**
  * A fetch failure's text for people: a certificate that did not verify in words naming the server
  * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), else
- * the runtime's (`shown`: its URL redacted) without Bun's hints to developers (withoutRuntimeHints).
+ * the runtime's (`shown`: its URL redacted) without Bun's hints to developers nor its quote of
+ * `requestUrl`, the request's URL as shown, which the text names already (withoutRuntimeHints).
  * The transport error's cause carries it as the JDK's exception for the failure (network-exception.ts).
  */
-function readable(error: unknown, shown: unknown, url: string): string {
+function readable(error: unknown, shown: unknown, url: string, requestUrl: string): string {
   const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
-  return tlsVerificationFailure(code, url) ?? withoutRuntimeHints((shown as Error)?.message ?? String(shown));
+  return (
+    tlsVerificationFailure(code, url) ?? withoutRuntimeHints((shown as Error)?.message ?? String(shown), requestUrl)
+  );
 }
 
 /** `http.connect.timeout.ms (1000 ms)`, or `1000 ms` when the caller named no key. */
@@ -219,7 +228,7 @@ export class HttpClient {
         headCame = true;
         encoding = response.headers.get("content-encoding");
         const next =
-          req.followRedirects === false
+          req.followRedirects === false || (req.seeOtherIsAnswer === true && response.status === 303)
             ? undefined
             : nextHop(hop, response.status, response.headers.get("location"), this.own, redirects, what);
         if (next) {
@@ -271,7 +280,7 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : readable(error, cause, hopUrl);
+            : readable(error, cause, hopUrl, target);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause),
       });

@@ -7,7 +7,8 @@
  * not as the IllegalArgumentException a runtime TypeError would map to (a config mistake, to a
  * Connect user). `withoutRuntimeHints` gives every network failure's text (the retry WARN, the
  * Degraded and FAILED traces, this cause) without Bun's hints to developers (`pass verbose: true`,
- * "Is the computer able to access the url?").
+ * "Is the computer able to access the url?") and without Bun's quote of the request's URL (`fetching "<url>"`),
+ * which the text names already; a quote of another URL (a redirect's hop) stays, as it says where the failure was.
  */
 import { JavaException } from "../errors.ts";
 import type { TransportFailure } from "./http-errors.ts";
@@ -17,9 +18,16 @@ const RUNTIME_HINTS = [
   /\.?\s*Is the computer able to access the url\?/g,
 ];
 
-/** A fetch failure's text without Bun's hints to developers (HttpClient maps every one through it). */
-export function withoutRuntimeHints(text: string): string {
-  return RUNTIME_HINTS.reduce((t, hint) => t.replace(hint, ""), text);
+/** Bun's `InvalidHTTPResponse fetching "<url>".`: the URL it fetched, as HttpClient shows it (redacted). */
+const FETCHING = / fetching "([^"]*)"\.?/g;
+
+/**
+ * A fetch failure's text without Bun's hints to developers (HttpClient maps every one through it), and
+ * without its quote of `requestUrl` (the request's URL as shown), which the failure's text follows.
+ */
+export function withoutRuntimeHints(text: string, requestUrl: string): string {
+  const hintless = RUNTIME_HINTS.reduce((t, hint) => t.replace(hint, ""), text);
+  return hintless.replace(FETCHING, (quote, url: string) => (url === requestUrl ? "" : quote));
 }
 
 const UNKNOWN_HOST = /ENOTFOUND|DNS|getaddrinfo/i;

@@ -9,9 +9,12 @@
  *    other status (or a 3xx without Location) is the response (the HTTP sink then counts it as
  *    delivered unless sink.error.code lists it, with a WARN: http-sink/delivery.ts).
  *  - 303 (See Other: the server took the request) becomes a GET without body and without its
- *    Content-* headers; 301, 302, 307 and 308 repeat method and body (RFC 9110 lets a client keep
- *    a POST on 301/302, as curl's --post301/--post302 do): the sink's records are never dropped on
- *    the way to a GET that would count them as delivered.
+ *    Content-* headers, unless the caller takes the 303 as the answer (`seeOtherIsAnswer`): the HTTP
+ *    sink does, where getindata's Flink connector follows it with a GET and decides by that GET's
+ *    status, because the page's 404 or 503 says nothing of the records the endpoint took (RFC 9110
+ *    §15.4.4) and would have them sent again. 301, 302, 307 and 308 repeat method and body (RFC 9110
+ *    lets a client keep a POST on 301/302, as curl's --post301/--post302 do): the sink's records are
+ *    never dropped on the way to a GET that would count them as delivered.
  *  - Same origin (scheme, host and port): every header is sent again.
  *  - Another origin: none of the caller's headers (configured headers, Authorization, Cookie, API
  *    keys: all of them) is sent, only the client's own User-Agent and Accept-Encoding; once dropped

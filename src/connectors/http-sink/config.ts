@@ -180,7 +180,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: HEADERS,
     }),
     "sink.error.code": key.list({
-      doc: "HTTP status codes that are errors: codes (404) and classes (4XX, 5XX); a list with no entry stands for 4XX,5XX, as in Flink's HTTP connector. Other statuses count as delivered, a 3xx the client does not follow (300, 304, 305, a redirect without Location) too; such a 3xx, or a status of 400 and above (in sink.error.code.exclude, or a 429 with 5XX alone), is a WARN once per status that names the entries making it an error (list it, or take it out of sink.error.code.exclude). A status outside 100..599 (a WAF's 999) is classified as a 500, as RFC 9110 says.",
+      doc: "HTTP status codes that are errors: codes (404) and classes (4XX, 5XX); a list with no entry stands for 4XX,5XX, as in Flink's HTTP connector. Other statuses count as delivered, a 3xx the client does not follow (300, 304, 305, a redirect without Location) too; a 303 (See Other: the endpoint took the records) is never followed and counts as delivered without a WARN, also with 3XX listed: only 303 itself listed makes it an error (never retried; its records follow errors.tolerance). Such a 3xx (not the 303), or a status of 400 and above (in sink.error.code.exclude, or a 429 with 5XX alone), is a WARN once per status that names the entries making it an error (list it, or take it out of sink.error.code.exclude). A status outside 100..599 (a WAF's 999) is classified as a 500, as RFC 9110 says.",
       default: ["4XX", "5XX"],
       importance: "MEDIUM",
       group: ERRORS,

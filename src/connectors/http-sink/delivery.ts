@@ -263,7 +263,8 @@ export class HttpDelivery {
    * errors.tolerance). A status outside 100..599 is told as the 500 it is classified as.
    */
   private warnDeliveredStatus(request: OutgoingRequest, status: number): void {
-    const redirect = status >= 300 && status < 400;
+    // A 303 says the endpoint took the request: delivered without a doubt to warn of.
+    const redirect = status >= 300 && status < 400 && status !== 303;
     const classified = classifiedStatus(status);
     if ((!redirect && classified < 400) || this.warnedStatuses.has(status)) return;
     this.warnedStatuses.add(status);
@@ -360,6 +361,8 @@ export class HttpDelivery {
         timeoutMs: this.s.timeoutMs,
         signal,
         bodyPrefixBytes: RESPONSE_BYTES_KEPT,
+        // The endpoint took the records (RFC 9110 §15.4.4): its 303 is the answer, not the GET of the page it names.
+        seeOtherIsAnswer: true,
         showUrl: this.s.showUrl,
       });
       this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(classifiedStatus(response.status)) });

@@ -17,6 +17,11 @@ describe("errorStatuses", () => {
     [[], [], 200, false],
     [[" ", ""], [], 502, true],
     [[], ["503"], 503, false],
+    // auditsinkfaults-b P1-1: a 303 is the endpoint taking the request; 3XX is for the 3xx not followed.
+    [["3XX", "4XX", "5XX"], [], 303, false],
+    [["3XX", "4XX", "5XX"], [], 300, true],
+    [["303"], [], 303, true],
+    [["303", "3XX"], ["3XX"], 303, false],
   ])("errors %p excluding %p: %p is an error: %p", (errors, exclude, status, expected) => {
     expect(errorStatuses(errors, exclude).isError(status)).toBe(expected);
   });

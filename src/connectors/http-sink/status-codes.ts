@@ -39,11 +39,18 @@ function contains(set: StatusCodeSet, status: number): boolean {
 /** What an empty `sink.error.code` stands for (as Flink's connector: a list with no entry is its default). */
 const DEFAULT_ERRORS: StatusCodeSet = { codes: new Set(), classes: new Set([4, 5]) };
 
+/**
+ * 303 (See Other): the endpoint took the request (RFC 9110 §15.4.4), so the sink never follows it and
+ * counts it as delivered. `3XX` in sink.error.code (meant for the 3xx the client does not follow: 300,
+ * 304, 305) does not make it an error; only the code itself (`303`) does.
+ */
+const SEE_OTHER = 303;
+
 /** The sink.error.code lists read back: whether a status is an error, and why not when it is not. */
 export interface ErrorStatuses {
   /** Is `status` (100..599: see classifiedStatus) an error: listed and not excluded? */
   isError(status: number): boolean;
-  /** Does sink.error.code list `status`, by code or by class? */
+  /** Does sink.error.code list `status`, by code or by class (a 303 by its code only)? */
   listed(status: number): boolean;
   /** The sink.error.code.exclude entries that remove `status`: none, its code (`404`), its class (`4XX`) or both. */
   excludedBy(status: number): string[];
@@ -57,9 +64,10 @@ export function errorStatuses(errors: readonly string[], exclude: readonly strin
   const listed = parseStatusCodes(errors);
   const included = listed.codes.size + listed.classes.size === 0 ? DEFAULT_ERRORS : listed;
   const excluded = parseStatusCodes(exclude);
+  const listedIn = (status: number) => (status === SEE_OTHER ? included.codes.has(status) : contains(included, status));
   return {
-    isError: (status) => contains(included, status) && !contains(excluded, status),
-    listed: (status) => contains(included, status),
+    isError: (status) => listedIn(status) && !contains(excluded, status),
+    listed: listedIn,
     excludedBy: (status) => {
       const klass = Math.floor(status / 100);
       const byCode = excluded.codes.has(status) ? [String(status)] : [];

@@ -199,6 +199,40 @@ describe("HttpSinkTask errors", () => {
       },
     );
 
+    // auditsinkfaults P2-1: the 303 was followed with a GET whose 404 (or 503) decided the records' fate: a batch the
+    // endpoint took was re-sent record by record and every record reported to the dead letter queue (or retried).
+    // Its review (P1-1): with 3XX in sink.error.code (as the README advises for the 3xx not followed) the 303 was an
+    // error: each record sent again alone, and all of them reported (the task failed under errors.tolerance=none).
+    test.each([
+      [404, "4XX,5XX"],
+      [503, "4XX,5XX"],
+      [404, "3XX,4XX,5XX"],
+    ])(
+      "a 303 (See Other) is the endpoint taking the records: delivered once, its page (answering %d) never fetched (sink.error.code=%s)",
+      async (pageStatus, errorCodes) => {
+        await using server = endpoint();
+        server.answer((r) =>
+          r.method === "POST"
+            ? new Response(null, { status: 303, headers: { location: "/status/1" } })
+            : new Response("page", { status: pageStatus }),
+        );
+        await using h = harness(
+          { url: server.url("/in"), ...fast, "sink.retry.max-attempts": "2", "sink.error.code": errorCodes },
+          { tolerance: "none" },
+        );
+        await h.task.put([record(0, 4, { n: 1 }), record(0, 5, { n: 2 })]);
+        await waitFor(() => h.commits() > 0);
+        await h.task.idle();
+        expect(server.received.map((r) => `${r.method} ${r.path} ${r.body}`)).toEqual(['POST /in [{"n":1},{"n":2}]']);
+        expect(h.errant).toEqual([]);
+        expect(h.raised).toEqual([]);
+        expect(h.task.preCommit([{ topic: "orders", partition: 0, offset: 6 }])).toEqual([
+          { topic: "orders", partition: 0, offset: 6 },
+        ]);
+        expect(h.lines.filter((l) => l.includes("WARN"))).toEqual([]);
+      },
+    );
+
     test("a redirect to another origin that passes is retried, then the records are delivered", async () => {
       await using elsewhere = endpoint();
       await using server = endpoint();
