@@ -6,7 +6,7 @@
  * older pages past the cap were never asked for (auditsrcfaults).
  */
 import { expect, test } from "bun:test";
-import { type Gateway, startGateway } from "./support/gateway.ts";
+import { restartableGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
 import { kafkaBroker, readAll, uniqueTopic, valueIds } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -32,16 +32,8 @@ test("max.pages reached on a newest-first API: a restart goes on at the next pag
     );
   });
   const topic = uniqueTopic("max-pages");
-  const options = {
-    dir: dir.path,
-    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "100" },
-  };
-  let gw: Gateway = await startGateway(options);
-  await using _cleanup = {
-    [Symbol.asyncDispose]: async () => {
-      if (gw.proc.exitCode === null) gw.proc.kill("SIGKILL");
-    },
-  };
+  await using gateway = await restartableGateway(kafka, dir);
+  let gw = gateway.gw;
   const created = await gw.rest.post("/connectors", {
     name: "max-pages-source",
     config: {
@@ -76,7 +68,7 @@ test("max.pages reached on a newest-first API: a restart goes on at the next pag
   expect(api.seen.length).toBe(3);
   await gw.kill();
 
-  gw = await startGateway(options);
+  gw = await gateway.restart();
   const ids = await waitFor(
     async () => {
       const got = valueIds(await readAll(topic));
