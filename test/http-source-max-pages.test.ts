@@ -6,7 +6,7 @@
  * older pages past the cap were never asked for (auditsrcfaults).
  */
 import { expect, test } from "bun:test";
-import { restartableGateway } from "./support/gateway.ts";
+import { type Gateway, startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
 import { kafkaBroker, readAll, uniqueTopic, valueIds } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -32,8 +32,16 @@ test("max.pages reached on a newest-first API: a restart goes on at the next pag
     );
   });
   const topic = uniqueTopic("max-pages");
-  await using gateway = await restartableGateway(kafka, dir);
-  let gw = gateway.gw;
+  const options = {
+    dir: dir.path,
+    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "100" },
+  };
+  let gw: Gateway = await startGateway(options);
+  await using _cleanup = {
+    [Symbol.asyncDispose]: async () => {
+      if (gw.proc.exitCode === null) gw.proc.kill("SIGKILL");
+    },
+  };
   const created = await gw.rest.post("/connectors", {
     name: "max-pages-source",
     config: {
@@ -68,7 +76,7 @@ test("max.pages reached on a newest-first API: a restart goes on at the next pag
   expect(api.seen.length).toBe(3);
   await gw.kill();
 
-  gw = await gateway.restart();
+  gw = await startGateway(options);
   const ids = await waitFor(
     async () => {
       const got = valueIds(await readAll(topic));

@@ -203,30 +203,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-/**
- * A gateway on the shared broker with its data under `dir`/data (offsets flushed every 100 ms) that the test
- * kills and starts again: `gw` is the one running; the one running at scope end is killed.
- */
-export async function restartableGateway(kafka: { readonly bootstrap: string }, dir: TempDir) {
-  const options = {
-    dir: dir.path,
-    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "100" },
-  };
-  let gw = await startGateway(options);
-  return {
-    get gw(): Gateway {
-      return gw;
-    },
-    async restart(): Promise<Gateway> {
-      gw = await startGateway(options);
-      return gw;
-    },
-    [Symbol.asyncDispose]: async () => {
-      if (gw.proc.exitCode === null) gw.proc.kill("SIGKILL");
-    },
-  };
-}
-
 /** The process's exit code, or undefined when it has not exited within `limitMs`. */
 async function exitWithin(proc: { readonly exited: Promise<number> }, limitMs: number): Promise<number | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
