@@ -184,7 +184,7 @@ export const httpSourceConfig = defineConfig({
     group: G.pagination,
   }),
   "http.pagination.max.pages": key.int({
-    doc: "The most pages one poll reads; when reached, the poll stops with a warning and the next scheduled poll goes on at the next page (a newest-first API's older pages are read then, not skipped past). With OFFSET pagination, a page that repeats the previous one (same body or same records) is not delivered again; a second such page in a row (an API that ignores the offset parameter) ends the poll with a warning, while after the first the poll reads on (exactly a page of new records arriving between two requests shifts a newest-first API's next page onto the one just read).",
+    doc: "The most pages one poll reads; when reached, the poll ends with a warning and the next poll starts at the first page. With OFFSET pagination, a page that repeats the previous one (same body or same records) is not delivered again; a second such page in a row (an API that ignores the offset parameter) ends the poll with a warning, while after the first the poll reads on (exactly a page of new records arriving between two requests shifts a newest-first API's next page onto the one just read).",
     default: 10000,
     group: G.pagination,
     validators: [positive],

@@ -9,10 +9,8 @@
  *     CURSOR and LINK_HEADER pages are never compared by content: two consecutive pages may well be
  *     equal (two empty pages of an API that filters after paginating, each with its own next link),
  *     and their loops are caught by the checks below;
- *   - a next page already read in this poll (the same URL, or the same cursor again).
- * After `http.pagination.max.pages` pages the poll stops without ending: the next scheduled poll goes
- * on at the next page (`held`), so a newest-first API's older pages are not skipped past by the
- * offset moving to the newest record read (they were, when the cap ended the poll).
+ *   - a next page already read in this poll (the same URL, or the same cursor again);
+ *   - `http.pagination.max.pages` pages read in this poll.
  * Used by HttpSourceTask for every page it reads.
  */
 import { JsonText } from "../../api/data/json-text.ts";
@@ -110,20 +108,10 @@ export function unfollowedPage(
   return undefined;
 }
 
-/** Whether the poll stops before `next` only because it read http.pagination.max.pages pages. */
-function capped(trail: PageTrail, current: PageState, next: PageState, maxPages: number): boolean {
-  return trail.pages >= maxPages && unfollowedPage(trail, current, next, Number.POSITIVE_INFINITY) === undefined;
-}
-
 /** What follows a page just read (afterPage). */
 export interface AfterPage {
   /** The page to read next; null: the poll ends. */
   readonly next: PageState | null;
-  /**
-   * With `next`: this poll read http.pagination.max.pages pages, so `next` waits for the next scheduled
-   * poll, which goes on there (the run is not ended: its offset stays the poll's start offset).
-   */
-  readonly held?: boolean;
   /** Whether the page's records are delivered: not when it repeats the previous page. */
   readonly deliver: boolean;
   readonly notes: readonly { readonly level: "info" | "warn"; readonly text: string }[];
@@ -147,10 +135,6 @@ export function afterPage(
   let next = offered && "stop" in offered ? null : offered;
   if (offered && "stop" in offered)
     notes.push({ level: "warn", text: `Pagination ends: ${offered.stop}; the poll ends here` });
-  if (next && repeated === undefined && capped(trail, current, next, maxPages)) {
-    const text = `Pagination reached http.pagination.max.pages (${maxPages}): the poll stops here, the next scheduled poll goes on at the next page`;
-    return { next, held: true, deliver: true, notes: [...notes, { level: "warn", text }] };
-  }
   const unfollowed = next && unfollowedPage(trail, current, next, maxPages, showUrl);
   if (unfollowed) {
     notes.push({ level: "warn", text: `${unfollowed}: the poll ends here` });

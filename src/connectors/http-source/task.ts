@@ -274,13 +274,6 @@ export class HttpSourceTask implements SourceTask {
     this.due = this.schedule.next(run.started);
   }
 
-  /** The run read http.pagination.max.pages pages: the next scheduled poll goes on at its next page (page-guard.ts). */
-  private holdRun(run: Run): void {
-    run.suspended = true;
-    run.trail.pages = 0;
-    this.due = this.schedule.next(run.started);
-  }
-
   /**
    * The run's page failed (`error`: a failure behavior.on.error handles, else a status outside the
    * error codes, always a warning). Unless it fails the task, the run waits to retry that page at
@@ -391,7 +384,6 @@ export class HttpSourceTask implements SourceTask {
     if (after.next) {
       run.page = after.next;
       run.skip = 0;
-      if (after.held) this.holdRun(run);
     } else this.endRun(run);
     return records;
   }
