@@ -25,7 +25,7 @@ import {
 import { IngestExchange } from "./ingest-exchange.ts";
 import { REST_PROXY_LABELS, UNMATCHED_LABEL } from "./ingest-metrics.ts";
 import type { IngestApp, IngestEnv, IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
-import { type RecordOutcome, shownOutcomes } from "./ingest-record.ts";
+import { mayStillBeWritten, type RecordOutcome, shownOutcomes, unwrittenText } from "./ingest-record.ts";
 import { nativeRoute } from "./native-route.ts";
 import type { IngestConnection, IngestShape, PeerAddressLookup } from "./request-context.ts";
 import { PlainConnection } from "./request-context.ts";
@@ -58,14 +58,20 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
    * written, as for any client that hangs up. Counted and WARNed (once a minute per connector, with
    * how many of the request's records were written) so the operator sees why such devices resend.
    */
-  const unanswered = (route: IngestRoute, written: number, total: number) => {
+  const unanswered = (route: IngestRoute, outcomes: readonly RecordOutcome[], late: Promise<RecordOutcome[]>) => {
     deps.metrics.requestUnanswered(route.connector);
-    warnLimited(
-      deps.log,
-      unansweredLog,
-      route.connector,
-      `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${total} records were written, the others withdrawn or perhaps written, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
-    );
+    // Records sent when the client left "may still be written" at the request's end: the WARN waits until
+    // Kafka settled them (IngestSubmission.late), so its count says what Kafka holds, not 0 for a record it took.
+    const settled = outcomes.some(mayStillBeWritten) ? late : Promise.resolve(outcomes);
+    void settled.then((final) => {
+      const written = final.filter((o) => o.kind === "written" || o.kind === "spooled").length;
+      warnLimited(
+        deps.log,
+        unansweredLog,
+        route.connector,
+        `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${final.length} records were written, ${unwrittenText(final)}, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
+      );
+    });
   };
   return async (context, route, target, shape, label) => {
     if (label !== undefined) deps.metrics.started(label);
@@ -130,8 +136,9 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
                 `The ingest connector ${route.connector} has no running task`,
                 limits.retryAfterSeconds,
               );
-            const late = idempotent ? Promise.withResolvers<RecordOutcome[]>() : undefined;
-            if (late) context.late = { settled: late.resolve };
+            // Every request is told its late outcomes: a keyed one's answer waits for them, an unanswered one's WARN.
+            const late = Promise.withResolvers<RecordOutcome[]>();
+            context.late = { settled: late.resolve };
             let outcomes: RecordOutcome[];
             try {
               outcomes = await context.submitTo(writer, target.topic, stamped, signal);
@@ -159,12 +166,12 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             final = !retriable;
             // Records that may still be written: the writer tells what became of them (IngestSubmission.late);
             // the answer they make then, if final, is the key's (a retry meanwhile is 409, not a second write).
-            if (late && retriable && !unwritten)
+            if (idempotent && retriable && !unwritten)
               later = late.promise.then((settled) =>
                 settled.some(curable) ? undefined : parsed.respond(shownOutcomes(settled, hide)),
               );
             answer = response;
-            if (context.request.signal.aborted) unanswered(route, records, outcomes.length);
+            if (context.request.signal.aborted) unanswered(route, outcomes, late.promise);
           } catch (error) {
             if (error instanceof IngestError) {
               response = ingestErrorResponse(error, hide);

@@ -28,6 +28,7 @@ import { unavailable } from "../../ingest/ingest-error.ts";
 import {
   type IngestRecord,
   type IngestSubmission,
+  mayStillBeWritten,
   type RecordOutcome,
   rejectedOutcome,
 } from "../../ingest/ingest-record.ts";
@@ -75,10 +76,6 @@ export interface IngestQueueOptions {
 /** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
 function givenUpOutcomes(records: readonly IngestRecord[], outcome: RecordOutcome): RecordOutcome[] {
   return new Array<RecordOutcome>(records.length).fill(outcome);
-}
-
-function mayStillBeWritten(outcome: RecordOutcome): boolean {
-  return outcome.kind === "failed" && outcome.maybeWritten;
 }
 
 export class IngestQueue implements IngestWriter {
