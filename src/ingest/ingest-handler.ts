@@ -69,7 +69,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         deps.log,
         unansweredLog,
         route.connector,
-        `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${final.length} records were written, ${unwrittenText(final)}, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
+        `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${final.length} records were written${unwrittenText(final)}, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
       );
     });
   };

@@ -124,8 +124,8 @@ export function mayStillBeWritten(outcome: RecordOutcome): boolean {
 }
 
 /**
- * What became of a request's records that are not written, for a log line: e.g. "2 not written, 1 unknown (still
- * may be written)"; "none else" when every record is written.
+ * What became of a request's records that are not written, for a log line: e.g. ", 2 not written, 1 unknown (…)";
+ * "" when every record is written.
  */
 export function unwrittenText(outcomes: readonly RecordOutcome[]): string {
   let dropped = 0;
@@ -143,7 +143,7 @@ export function unwrittenText(outcomes: readonly RecordOutcome[]): string {
     unknown > 0 ? `${unknown} unknown (its task stopped before Kafka answered: may still be written)` : "",
     dropped > 0 ? `${dropped} dropped by a transformation` : "",
   ].filter((part) => part !== "");
-  return parts.length > 0 ? parts.join(", ") : "none else";
+  return parts.map((part) => `, ${part}`).join("");
 }
 
 /** The outcomes as the client sees them: a failed record's message hidden (it may quote a config value). */

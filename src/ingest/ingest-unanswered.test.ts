@@ -89,6 +89,16 @@ describe("a request whose client left before its answer", () => {
     );
   });
 
+  test("every record written: the WARN says so", async () => {
+    const g = gateway([written(0), maybe]);
+    await g.send();
+    (await g.late)!.settled([written(0), written(1)]);
+    await waitFor(() => g.warnings().length === 1, { what: "the unanswered WARN" });
+    expect(g.warnings()[0]).toContain(
+      "before its answer: 2 of its 2 records were written, and it did not see the answer.",
+    );
+  });
+
   test("with nothing left to settle the WARN comes at once", async () => {
     const g = gateway([written(0), withdrawn, withdrawn]);
     await g.send();
