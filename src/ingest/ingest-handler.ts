@@ -64,12 +64,15 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
     // Kafka settled them (IngestSubmission.late), so its count says what Kafka holds, not 0 for a record it took.
     const settled = outcomes.some(mayStillBeWritten) ? late : Promise.resolve(outcomes);
     void settled.then((final) => {
-      const written = final.filter((o) => o.kind === "written" || o.kind === "spooled").length;
+      const spooled = final.filter((o) => o.kind === "spooled").length;
+      const written = final.filter((o) => o.kind === "written").length + spooled;
+      // ingest.ack.mode=spool: the spool holds them (durably), Kafka does not yet.
+      const where = spooled === 0 ? "written" : spooled === written ? "spooled" : "written or spooled";
       warnLimited(
         deps.log,
         unansweredLog,
         route.connector,
-        `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${final.length} records were written${unwrittenText(final)}, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
+        `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${final.length} records were ${where}${unwrittenText(final)}, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
       );
     });
   };

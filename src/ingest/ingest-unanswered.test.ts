@@ -99,6 +99,18 @@ describe("a request whose client left before its answer", () => {
     );
   });
 
+  test("records the spool took (ingest.ack.mode=spool) are said spooled, not written", async () => {
+    const g = gateway([
+      { kind: "spooled", sequence: 1 },
+      { kind: "spooled", sequence: 2 },
+    ]);
+    await g.send();
+    await waitFor(() => g.warnings().length === 1, { what: "the unanswered WARN" });
+    expect(g.warnings()[0]).toContain(
+      "before its answer: 2 of its 2 records were spooled, and it did not see the answer.",
+    );
+  });
+
   test("with nothing left to settle the WARN comes at once", async () => {
     const g = gateway([written(0), withdrawn, withdrawn]);
     await g.send();
