@@ -103,6 +103,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         try {
           raw = await read.body;
         } catch (error) {
+          // A client that hung up before its body was read is unanswered too (nothing of it is written).
+          if (context.request.signal?.aborted) deps.metrics.requestUnanswered(route.connector);
           throw unreadBody(error, (unexpected) => reportInternalError(deps, label ?? route.settings.path, unexpected));
         } finally {
           deps.bodies?.release(reserved, route);

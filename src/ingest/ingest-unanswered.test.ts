@@ -31,9 +31,11 @@ function gateway(outcomes: RecordOutcome[]) {
   routes.open("c", testSettings(), passThroughStages);
   const client = new AbortController();
   const late = Promise.withResolvers<LateOutcomes | undefined>();
+  let submitted = 0;
   routes.attach("c", {
     pending: 0,
     submit: async (submission) => {
+      submitted++;
       client.abort();
       late.resolve(submission.late);
       return outcomes;
@@ -61,7 +63,7 @@ function gateway(outcomes: RecordOutcome[]) {
       {},
     );
   const warnings = () => lines.filter((l) => l.includes("closed its connection before its answer"));
-  return { send, late: late.promise, warnings, metrics };
+  return { send, late: late.promise, warnings, metrics, app, submitted: () => submitted };
 }
 
 describe("a request whose client left before its answer", () => {
@@ -116,5 +118,30 @@ describe("a request whose client left before its answer", () => {
     await g.send();
     await waitFor(() => g.warnings().length === 1, { what: "the unanswered WARN" });
     expect(g.warnings()[0]).toContain("1 of its 3 records were written, 2 not written, and it did not see the answer.");
+  });
+
+  test("a client that hung up before its body was read is counted unanswered, nothing submitted", async () => {
+    const g = gateway([written(0)]);
+    const client = new AbortController();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("[1,"));
+        client.abort();
+        controller.error(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+      },
+    });
+    await g.app.fetch(
+      new Request("http://gateway/ingest/t", {
+        method: "POST",
+        body,
+        headers: { "Content-Type": "application/json" },
+        signal: client.signal,
+      }),
+      {},
+    );
+    expect(g.submitted()).toBe(0);
+    expect(g.metrics.families().find((f) => f.name === "ingest_requests_unanswered_total")?.samples).toEqual([
+      { labels: { connector: "c" }, value: 1 },
+    ]);
   });
 });
