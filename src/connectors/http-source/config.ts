@@ -184,7 +184,7 @@ export const httpSourceConfig = defineConfig({
     group: G.pagination,
   }),
   "http.pagination.max.pages": key.int({
-    doc: "The most pages one poll reads; when reached, the poll ends with a warning and the next poll starts at the first page. With OFFSET pagination, a page that repeats the previous one (same body or same records) is not delivered again; a second such page in a row (an API that ignores the offset parameter) ends the poll with a warning, while after the first the poll reads on (exactly a page of new records arriving between two requests shifts a newest-first API's next page onto the one just read).",
+    doc: "The most pages one poll reads; when reached, the poll ends with a warning and the next poll starts at the first page. The records on the pages past the cap are not read in that poll, and with a newest-first API and a TIMESTAMP offset never (the offset moves to the newest record read, so the next poll stops before them): set the cap above the pages one http.timer.interval.ms produces, or ask for the oldest first. With OFFSET pagination, a page that repeats the previous one (same body or same records) is not delivered again; a second such page in a row (an API that ignores the offset parameter) ends the poll with a warning, while after the first the poll reads on (exactly a page of new records arriving between two requests shifts a newest-first API's next page onto the one just read).",
     default: 10000,
     group: G.pagination,
     validators: [positive],

@@ -114,7 +114,7 @@ describe("HttpSourceTask error messages", () => {
       ],
       [
         `http://127.0.0.1:${port}/tenants/s3cretTenantSegment/token`,
-        `GET ${server.base}/… failed after 1 attempts: Could not reach the OAuth2 token endpoint http://127.0.0.1:${port}/… (connection refused or host unreachable)`,
+        `GET ${server.base}/… failed after 1 attempt: Could not reach the OAuth2 token endpoint http://127.0.0.1:${port}/… (connection refused or host unreachable)`,
       ],
     ] as const;
     for (const [tokenUrl, shown] of cases) {

@@ -208,7 +208,7 @@ export class PageFetcher {
       if (undecodable(error)) throw error;
       if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
         throw new UnreachableError(
-          `${req.method} ${this.showUrl(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req, this.showUrl)}`,
+          `${req.method} ${this.showUrl(req.url)} failed after ${this.o.maxAttempts} attempt${this.o.maxAttempts === 1 ? "" : "s"}: ${failureReason(error, req, this.showUrl)}`,
           { cause: error },
         );
       throw error;

@@ -10,7 +10,9 @@
  *     equal (two empty pages of an API that filters after paginating, each with its own next link),
  *     and their loops are caught by the checks below;
  *   - a next page already read in this poll (the same URL, or the same cursor again);
- *   - `http.pagination.max.pages` pages read in this poll.
+ *   - `http.pagination.max.pages` pages read in this poll: the records on the pages past the cap are
+ *     not read in this poll, and with a newest-first API and a TIMESTAMP offset never (the offset
+ *     moves to the newest record read).
  * Used by HttpSourceTask for every page it reads.
  */
 import { JsonText } from "../../api/data/json-text.ts";
@@ -94,7 +96,7 @@ function repeatOf(digest: PageDigest, last: PageDigest): string | undefined {
   return undefined;
 }
 
-/** Why the poll does not go on from `current` to `next`, or undefined. */
+/** Why the poll ends instead of going on from `current` to `next` (the warning's text), or undefined. */
 export function unfollowedPage(
   trail: PageTrail,
   current: PageState,
@@ -103,8 +105,11 @@ export function unfollowedPage(
   showUrl: ShowUrl = redactUrl,
 ): string | undefined {
   if (trail.visited.has(next.url) || (next.cursor !== undefined && next.cursor === current.cursor))
-    return `Pagination does not advance (${showUrl(next.url)} again)`;
-  if (trail.pages >= maxPages) return `Pagination reached http.pagination.max.pages (${maxPages})`;
+    return `Pagination does not advance (${showUrl(next.url)} again): the poll ends here`;
+  // The offset moves to the newest record read: with a newest-first API and a TIMESTAMP offset the
+  // next poll stops before the older records of the pages past the cap.
+  if (trail.pages >= maxPages)
+    return `Pagination reached http.pagination.max.pages (${maxPages}): the poll ends here; the records on the pages past it are not read in this poll and, with a TIMESTAMP offset, may never be`;
   return undefined;
 }
 
@@ -137,7 +142,7 @@ export function afterPage(
     notes.push({ level: "warn", text: `Pagination ends: ${offered.stop}; the poll ends here` });
   const unfollowed = next && unfollowedPage(trail, current, next, maxPages, showUrl);
   if (unfollowed) {
-    notes.push({ level: "warn", text: `${unfollowed}: the poll ends here` });
+    notes.push({ level: "warn", text: unfollowed });
     next = null;
   }
   if (repeated === undefined) return { next, deliver: true, notes };

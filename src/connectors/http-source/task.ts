@@ -290,7 +290,7 @@ export class HttpSourceTask implements SourceTask {
     const at = new Date(this.clock.now() + wait).toISOString();
     const then = retry
       ? `the next poll at ${at} retries this page`
-      : `the poll ends here, the next poll at ${at} starts from the offset it reached`;
+      : `the poll ends here, the next poll at ${at} starts from the offset it reached; the pages after it are not read`;
     const message = !o.error
       ? `${reason}; ${then}`
       : this.behavior === "log"
