@@ -55,14 +55,14 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
    * FIN and cannot answer it), or one that hung up. Its records already sent to Kafka are written
    * (at least once: a retry writes them again unless it has an Idempotency-Key); those still queued
    * when the gateway noticed the client gone (request-deadlines.ts, 100 ms in) were withdrawn, not
-   * written, as for any client that hangs up. Counted and WARNed (once a minute per connector, with
-   * how many of the request's records were written) so the operator sees why such devices resend.
+   * written, as for any client that hangs up. WARNed (once a minute per connector, with how many of
+   * the request's records were written; the pipeline's end counts every request whose client is gone)
+   * so the operator sees why such devices resend.
    */
-  const unanswered = (route: IngestRoute, outcomes: readonly RecordOutcome[], late: Promise<RecordOutcome[]>) => {
-    deps.metrics.requestUnanswered(route.connector);
+  const unanswered = (route: IngestRoute, outcomes: readonly RecordOutcome[], exchange: IngestExchange) => {
     // Records sent when the client left "may still be written" at the request's end: the WARN waits until
     // Kafka settled them (IngestSubmission.late), so its count says what Kafka holds, not 0 for a record it took.
-    const settled = outcomes.some(mayStillBeWritten) ? late : Promise.resolve(outcomes);
+    const settled = outcomes.some(mayStillBeWritten) ? exchange.lateSettled() : Promise.resolve(outcomes);
     void settled.then((final) => {
       const spooled = final.filter((o) => o.kind === "spooled").length;
       const written = final.filter((o) => o.kind === "written").length + spooled;
@@ -103,8 +103,6 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         try {
           raw = await read.body;
         } catch (error) {
-          // A client that hung up before its body was read is unanswered too (nothing of it is written).
-          if (context.request.signal?.aborted) deps.metrics.requestUnanswered(route.connector);
           throw unreadBody(error, (unexpected) => reportInternalError(deps, label ?? route.settings.path, unexpected));
         } finally {
           deps.bodies?.release(reserved, route);
@@ -141,9 +139,6 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
                 `The ingest connector ${route.connector} has no running task`,
                 limits.retryAfterSeconds,
               );
-            // Every request is told its late outcomes: a keyed one's answer waits for them, an unanswered one's WARN.
-            const late = Promise.withResolvers<RecordOutcome[]>();
-            context.late = { settled: late.resolve };
             let outcomes: RecordOutcome[];
             try {
               outcomes = await context.submitTo(writer, target.topic, stamped, signal);
@@ -172,11 +167,11 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             // Records that may still be written: the writer tells what became of them (IngestSubmission.late);
             // the answer they make then, if final, is the key's (a retry meanwhile is 409, not a second write).
             if (idempotent && retriable && !unwritten)
-              later = late.promise.then((settled) =>
-                settled.some(curable) ? undefined : parsed.respond(shownOutcomes(settled, hide)),
-              );
+              later = context
+                .lateSettled()
+                .then((settled) => (settled.some(curable) ? undefined : parsed.respond(shownOutcomes(settled, hide))));
             answer = response;
-            if (context.request.signal.aborted) unanswered(route, outcomes, late.promise);
+            if (context.request.signal.aborted) unanswered(route, outcomes, context);
           } catch (error) {
             if (error instanceof IngestError) {
               response = ingestErrorResponse(error, hide);
@@ -196,6 +191,9 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
     } catch (error) {
       if (label === undefined) throw error;
       answer = failedAnswer(deps, label, error, hide);
+    } finally {
+      // Counted wherever its answer was made (auth, rate limit, slot, body, Kafka): its client is gone at its end.
+      if (context.request.signal.aborted) deps.metrics.requestUnanswered(route.connector);
     }
     return label === undefined ? (answer as Response) : finished(deps, label, context, answer as Response);
   };

@@ -103,7 +103,10 @@ export interface IngestSubmission {
   readonly records: readonly IngestRecord[];
   /** When it aborts (request timeout, client gone), records not yet handed to Kafka are withdrawn. */
   readonly signal: SubmissionSignal;
-  /** Told what became of its records answered "may still be written" (a keyed request: idempotency.ts). */
+  /**
+   * Told what became of its records answered "may still be written" (every HTTP ingest request: a keyed one's
+   * answer waits for them, idempotency.ts; an unanswered one's WARN, ingest-handler.ts).
+   */
   readonly late?: LateOutcomes;
 }
 
