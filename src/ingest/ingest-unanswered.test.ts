@@ -9,9 +9,10 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { ingestApp } from "./ingest-handler.ts";
+import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { LateOutcomes, RecordOutcome } from "./ingest-record.ts";
-import { passThroughStages } from "./request-context.ts";
+import { type IngestStages, passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { testSettings } from "./test-support.ts";
 
@@ -26,10 +27,13 @@ const written = (offset: number): RecordOutcome => ({
 });
 
 /** Route `/ingest/t` whose writer sees the client leave, then answers `outcomes` and hands back the late receiver. */
-function gateway(outcomes: RecordOutcome[]) {
+function gateway(
+  outcomes: RecordOutcome[],
+  stages: (client: AbortController) => IngestStages = () => passThroughStages,
+) {
   const routes = new IngestRouteTable();
-  routes.open("c", testSettings(), passThroughStages);
   const client = new AbortController();
+  routes.open("c", testSettings(), stages(client));
   const late = Promise.withResolvers<LateOutcomes | undefined>();
   let submitted = 0;
   routes.attach("c", {
@@ -139,6 +143,21 @@ describe("a request whose client left before its answer", () => {
       }),
       {},
     );
+    expect(g.submitted()).toBe(0);
+    expect(g.metrics.families().find((f) => f.name === "ingest_requests_unanswered_total")?.samples).toEqual([
+      { labels: { connector: "c" }, value: 1 },
+    ]);
+  });
+
+  test("a client that hung up while it was authenticated is counted unanswered, its refusal unseen", async () => {
+    const g = gateway([written(0)], (client) => ({
+      ...passThroughStages,
+      authenticate: async () => {
+        client.abort();
+        throw new IngestError(401, ErrorCodes.UNAUTHORIZED, "Unauthorized");
+      },
+    }));
+    expect((await g.send()).status).toBe(401);
     expect(g.submitted()).toBe(0);
     expect(g.metrics.families().find((f) => f.name === "ingest_requests_unanswered_total")?.samples).toEqual([
       { labels: { connector: "c" }, value: 1 },
