@@ -203,4 +203,25 @@ describe("the plain ingest listener on the wire", () => {
     expect(suite.gw.output()).not.toContain("ERROR Ingest request on");
     socket.destroy();
   });
+
+  // auditingestfaults P2-2: a client that hung up before its body was read was counted only as a 4xx answer it
+  // never got; it is unanswered (the README's "a hang-up"), and nothing of it is written.
+  test("a client that hangs up in the middle of its body: counted unanswered, nothing written", async () => {
+    const unanswered = async () => (await metric(suite.gw, "ingest_requests_unanswered_total", "wire-plain")) ?? 0;
+    const before = await unanswered();
+    const value = `{"hungUp":${Date.now()}}`;
+    const url = new URL(suite.ingest);
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    socket.on("error", () => undefined);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    await new Promise((resolve) => socket.write(post(value).slice(0, -3), resolve));
+    const inFlight = async () =>
+      /^ingest_requests_in_flight\{route="\/ingest\/wire-plain"\} 1$/m.test(
+        await (await fetch(`${suite.gw.url}/metrics`)).text(),
+      );
+    await waitFor(inFlight, { what: "the request handed to its route, its body incomplete" });
+    socket.destroy();
+    await waitFor(async () => (await unanswered()) === before + 1, { what: "the hung-up request counted unanswered" });
+    expect(await written(value)).toBe(0);
+  });
 });

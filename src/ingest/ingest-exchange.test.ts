@@ -47,6 +47,25 @@ describe("IngestExchange", () => {
     },
   );
 
+  test("is its own receiver of late outcomes: lateSettled resolves with them, given before or after it was asked", async () => {
+    const maybe: RecordOutcome = { kind: "failed", message: "gone", retriable: true, maybeWritten: true };
+    const { w, taken } = writer(true);
+    const signal = new RequestDeadlines(new ManualClock(0)).start(30_000);
+    const e = exchange();
+    void e.submitTo(w, "t", [record], signal);
+    expect(taken[0]!.submission.late).toBe(e);
+    taken[0]!.resolve([maybe]);
+    const waiting = e.lateSettled();
+    expect(await Promise.race([waiting, Promise.resolve("waiting")])).toBe("waiting");
+    e.late!.settled([written]);
+    expect(await waiting).toEqual([written]);
+    // Told before anyone asked: what it was told is kept.
+    const told = exchange();
+    told.settled([written]);
+    expect(await told.lateSettled()).toEqual([written]);
+    signal.end();
+  });
+
   test("a writer refusing the records throws from submitTo", () => {
     const refusing: IngestWriter = {
       pending: 0,

@@ -38,15 +38,17 @@ const takeResolve = (resolve: (outcomes: RecordOutcome[]) => void): void => {
   resolveNext = resolve;
 };
 
-export class IngestExchange implements IngestRequestContext, IngestSubmission, ParsedRequest {
+export class IngestExchange implements IngestRequestContext, IngestSubmission, ParsedRequest, LateOutcomes {
   acceptedRecords = 0;
   acceptedBytes = 0;
   /** The bytes the route's stamp adds to each record for this request's identity (set before parse). */
   stampedBytes = 0;
   /** The identity a route's stages gave before routing (rest-proxy-gate.ts), not asked again. */
   preauthenticated: { readonly stages: IngestStages; readonly identity: IngestIdentity } | undefined = undefined;
-  /** A keyed request's receiver of its late outcomes (set before `submitTo`; idempotency.ts). */
-  late: LateOutcomes | undefined = undefined;
+  /** Its outcomes once its records answered "may still be written" settled (`settled`), if they came yet. */
+  private lateOutcomes: RecordOutcome[] | undefined = undefined;
+  /** Who waits for `lateOutcomes` (`lateSettled`), installed only when asked. */
+  private lateWaiter: ((outcomes: RecordOutcome[]) => void) | undefined = undefined;
   /** The submission's topic and records (set by `submitTo`). */
   topic = "";
   records: readonly IngestRecord[] = NO_RECORDS;
@@ -65,6 +67,33 @@ export class IngestExchange implements IngestRequestContext, IngestSubmission, P
     /** Monotonic arrival (durations). */
     readonly startedAt: number,
   ) {}
+
+  /**
+   * Every request is told its late outcomes (IngestSubmission.late): a keyed one's answer waits for them, an
+   * unanswered one's WARN. The exchange receives them itself: nothing is made for a request nobody waits on.
+   */
+  get late(): LateOutcomes {
+    return this;
+  }
+
+  /** LateOutcomes: the writer tells what became of the records answered "may still be written". */
+  settled(outcomes: RecordOutcome[]): void {
+    this.lateOutcomes = outcomes;
+    const waiter = this.lateWaiter;
+    this.lateWaiter = undefined;
+    waiter?.(outcomes);
+  }
+
+  /**
+   * Resolves with the outcomes `settled` gives (at once if given already). Only for a request answered with a
+   * record "may still be written": for no other is `settled` called.
+   */
+  lateSettled(): Promise<RecordOutcome[]> {
+    if (this.lateOutcomes !== undefined) return Promise.resolve(this.lateOutcomes);
+    return new Promise((resolve) => {
+      this.lateWaiter = resolve;
+    });
+  }
 
   /** The URL is parsed only if a stage asks for it. */
   get url(): URL {

@@ -25,7 +25,7 @@ import {
 import { IngestExchange } from "./ingest-exchange.ts";
 import { REST_PROXY_LABELS, UNMATCHED_LABEL } from "./ingest-metrics.ts";
 import type { IngestApp, IngestEnv, IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
-import { type RecordOutcome, shownOutcomes } from "./ingest-record.ts";
+import { mayStillBeWritten, type RecordOutcome, shownOutcomes, unwrittenText } from "./ingest-record.ts";
 import { nativeRoute } from "./native-route.ts";
 import type { IngestConnection, IngestShape, PeerAddressLookup } from "./request-context.ts";
 import { PlainConnection } from "./request-context.ts";
@@ -55,17 +55,26 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
    * FIN and cannot answer it), or one that hung up. Its records already sent to Kafka are written
    * (at least once: a retry writes them again unless it has an Idempotency-Key); those still queued
    * when the gateway noticed the client gone (request-deadlines.ts, 100 ms in) were withdrawn, not
-   * written, as for any client that hangs up. Counted and WARNed (once a minute per connector, with
-   * how many of the request's records were written) so the operator sees why such devices resend.
+   * written, as for any client that hangs up. WARNed (once a minute per connector, with how many of
+   * the request's records were written; the pipeline's end counts every request whose client is gone)
+   * so the operator sees why such devices resend.
    */
-  const unanswered = (route: IngestRoute, written: number, total: number) => {
-    deps.metrics.requestUnanswered(route.connector);
-    warnLimited(
-      deps.log,
-      unansweredLog,
-      route.connector,
-      `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${total} records were written, the others withdrawn or perhaps written, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
-    );
+  const unanswered = (route: IngestRoute, outcomes: readonly RecordOutcome[], exchange: IngestExchange) => {
+    // Records sent when the client left "may still be written" at the request's end: the WARN waits until
+    // Kafka settled them (IngestSubmission.late), so its count says what Kafka holds, not 0 for a record it took.
+    const settled = outcomes.some(mayStillBeWritten) ? exchange.lateSettled() : Promise.resolve(outcomes);
+    void settled.then((final) => {
+      const spooled = final.filter((o) => o.kind === "spooled").length;
+      const written = final.filter((o) => o.kind === "written").length + spooled;
+      // ingest.ack.mode=spool: the spool holds them (durably), Kafka does not yet.
+      const where = spooled === 0 ? "written" : spooled === written ? "spooled" : "written or spooled";
+      warnLimited(
+        deps.log,
+        unansweredLog,
+        route.connector,
+        `A client of ${route.settings.path} (connector ${route.connector}) closed its connection before its answer: ${written} of its ${final.length} records were ${where}${unwrittenText(final)}, and it did not see the answer. A client that half-closes after its request (nc -N, socat) cannot be answered on the plain http ingest listener: use the https listener, or close only after reading the answer; an Idempotency-Key makes its retry safe. ingest_requests_unanswered_total counts such requests`,
+      );
+    });
   };
   return async (context, route, target, shape, label) => {
     if (label !== undefined) deps.metrics.started(label);
@@ -130,8 +139,6 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
                 `The ingest connector ${route.connector} has no running task`,
                 limits.retryAfterSeconds,
               );
-            const late = idempotent ? Promise.withResolvers<RecordOutcome[]>() : undefined;
-            if (late) context.late = { settled: late.resolve };
             let outcomes: RecordOutcome[];
             try {
               outcomes = await context.submitTo(writer, target.topic, stamped, signal);
@@ -159,12 +166,12 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             final = !retriable;
             // Records that may still be written: the writer tells what became of them (IngestSubmission.late);
             // the answer they make then, if final, is the key's (a retry meanwhile is 409, not a second write).
-            if (late && retriable && !unwritten)
-              later = late.promise.then((settled) =>
-                settled.some(curable) ? undefined : parsed.respond(shownOutcomes(settled, hide)),
-              );
+            if (idempotent && retriable && !unwritten)
+              later = context
+                .lateSettled()
+                .then((settled) => (settled.some(curable) ? undefined : parsed.respond(shownOutcomes(settled, hide))));
             answer = response;
-            if (context.request.signal.aborted) unanswered(route, records, outcomes.length);
+            if (context.request.signal.aborted) unanswered(route, outcomes, context);
           } catch (error) {
             if (error instanceof IngestError) {
               response = ingestErrorResponse(error, hide);
@@ -184,6 +191,9 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
     } catch (error) {
       if (label === undefined) throw error;
       answer = failedAnswer(deps, label, error, hide);
+    } finally {
+      // Counted wherever its answer was made (auth, rate limit, slot, body, Kafka): its client is gone at its end.
+      if (context.request.signal.aborted) deps.metrics.requestUnanswered(route.connector);
     }
     return label === undefined ? (answer as Response) : finished(deps, label, context, answer as Response);
   };

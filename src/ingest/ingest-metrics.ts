@@ -243,7 +243,7 @@ export class IngestMetrics {
       {
         name: "ingest_requests_unanswered_total",
         type: "counter",
-        help: "Requests whose client had closed the connection before their answer (a half-close on the plain http listener, a hang-up): records already sent to Kafka were written, those still queued withdrawn; the client never saw the answer, and a retry without an Idempotency-Key writes the written ones again.",
+        help: "Requests whose client had closed the connection before their answer (a half-close on the plain http listener, a hang-up, one before its body was read included): records already sent to Kafka were written, those still queued withdrawn, none of a body not read; the client never saw the answer, and a retry without an Idempotency-Key writes the written ones again.",
         samples: [...this.unanswered].map(([connector, value]) => ({ labels: { connector }, value })),
       },
       ...this.idempotencyFamilies(),

@@ -103,7 +103,10 @@ export interface IngestSubmission {
   readonly records: readonly IngestRecord[];
   /** When it aborts (request timeout, client gone), records not yet handed to Kafka are withdrawn. */
   readonly signal: SubmissionSignal;
-  /** Told what became of its records answered "may still be written" (a keyed request: idempotency.ts). */
+  /**
+   * Told what became of its records answered "may still be written" (every HTTP ingest request: a keyed one's
+   * answer waits for them, idempotency.ts; an unanswered one's WARN, ingest-handler.ts).
+   */
   readonly late?: LateOutcomes;
 }
 
@@ -116,6 +119,34 @@ export interface IngestSubmission {
  */
 export interface LateOutcomes {
   settled(outcomes: RecordOutcome[]): void;
+}
+
+/** A record failed as "may still be written": handed to Kafka, its acknowledgement not (yet) known. */
+export function mayStillBeWritten(outcome: RecordOutcome): boolean {
+  return outcome.kind === "failed" && outcome.maybeWritten;
+}
+
+/**
+ * What became of a request's records that are not written, for a log line: e.g. ", 2 not written, 1 unknown (…)";
+ * "" when every record is written.
+ */
+export function unwrittenText(outcomes: readonly RecordOutcome[]): string {
+  let dropped = 0;
+  let notWritten = 0;
+  let unknown = 0;
+  for (const o of outcomes) {
+    if (o.kind === "dropped") dropped++;
+    else if (o.kind === "failed") {
+      if (o.maybeWritten) unknown++;
+      else notWritten++;
+    }
+  }
+  const parts = [
+    notWritten > 0 ? `${notWritten} not written` : "",
+    unknown > 0 ? `${unknown} unknown (its task stopped before Kafka answered: may still be written)` : "",
+    dropped > 0 ? `${dropped} dropped by a transformation` : "",
+  ].filter((part) => part !== "");
+  return parts.map((part) => `, ${part}`).join("");
 }
 
 /** The outcomes as the client sees them: a failed record's message hidden (it may quote a config value). */

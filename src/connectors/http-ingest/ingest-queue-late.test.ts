@@ -1,7 +1,8 @@
 /**
- * IngestQueue's late outcomes (IngestSubmission.late): a keyed request answered with records that
- * "may still be written" is told what became of them once each settled for good, so that its
- * Idempotency-Key is kept with the final answer or released (idempotency.ts).
+ * IngestQueue's late outcomes (IngestSubmission.late): a request answered with records that
+ * "may still be written" is told what became of them once each settled for good, so that a keyed
+ * one's Idempotency-Key is kept with the final answer or released (idempotency.ts), and an
+ * unanswered one's WARN counts what Kafka holds (ingest-handler.ts).
  */
 import { describe, expect, test } from "bun:test";
 import type { RecordOutcome } from "../../ingest/ingest-record.ts";

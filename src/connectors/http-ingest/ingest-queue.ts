@@ -17,7 +17,7 @@
  *     queued, so none is left waiting for Kafka when the drain ends and its connection closes.
  *   - `notSent` (the runtime gave up records certainly unwritten: never sent, or refused by Kafka): they fail as not written.
  *   - `close` (the task's batches in flight settled): every record still unsettled fails.
- * A request that asked for its late outcomes (IngestSubmission.late, a keyed request) and was answered with records
+ * A request that asked for its late outcomes (IngestSubmission.late: every HTTP ingest request) and was answered with records
  * "may still be written" is told what became of them once each settled for good: its acknowledgement (`ack`), a
  * give-up unwritten (`notSent`), or `close` (unknown: still "may still be written").
  * A request and its records' places in the queue are a PendingRequest and its Slots (pending-request.ts).
@@ -28,6 +28,7 @@ import { unavailable } from "../../ingest/ingest-error.ts";
 import {
   type IngestRecord,
   type IngestSubmission,
+  mayStillBeWritten,
   type RecordOutcome,
   rejectedOutcome,
 } from "../../ingest/ingest-record.ts";
@@ -36,7 +37,7 @@ import { missingTopicsOf, missingTopicText } from "../../kafka/missing-topic.ts"
 import { brokerAnswerText } from "../../kafka/send-rejection.ts";
 import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
-import { abortMessage, PendingRequest, type Slot } from "./pending-request.ts";
+import { abortMessage, type LateRequest, PendingRequest, type Slot } from "./pending-request.ts";
 import { queueFull, recordsBytes } from "./queue-limits.ts";
 import { SentRecords, type SlotState } from "./sent-records.ts";
 
@@ -75,10 +76,6 @@ export interface IngestQueueOptions {
 /** A submission after `giveUp`: each record fails as not written, as the records queued at the give-up did. */
 function givenUpOutcomes(records: readonly IngestRecord[], outcome: RecordOutcome): RecordOutcome[] {
   return new Array<RecordOutcome>(records.length).fill(outcome);
-}
-
-function mayStillBeWritten(outcome: RecordOutcome): boolean {
-  return outcome.kind === "failed" && outcome.maybeWritten;
 }
 
 export class IngestQueue implements IngestWriter {
@@ -136,7 +133,7 @@ export class IngestQueue implements IngestWriter {
   private enqueue(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void {
     const { records, topic, signal } = submission;
     const request = new PendingRequest(this, signal, resolve, records.length, recordsBytes(records));
-    if (submission.late) request.late = { to: submission.late, awaited: 0, outcomes: null };
+    request.to = submission.late;
     if (records.length === 1) {
       request.record = this.o.toSourceRecord(topic, records[0]!);
       this.queue.push(request);
@@ -340,7 +337,7 @@ export class IngestQueue implements IngestWriter {
       this.fail(slot, reason, false);
     } else if (slot.state === "sent") {
       this.sentCount--;
-      if (!unwritten && slot.request.late !== null) slot.request.late.awaited++;
+      if (!unwritten && slot.request.to !== undefined) lateOf(slot.request).awaited++;
       this.fail(slot, reason, !unwritten, "abandoned");
     }
   }
@@ -376,17 +373,20 @@ export class IngestQueue implements IngestWriter {
     const { request } = slot;
     if (request.outcomes[slot.index] !== undefined) return;
     request.outcomes[slot.index] = outcome;
+    // A record "may still be written" (abandoned while sent, or its task closed): its request may want its later outcome.
+    if (request.to !== undefined && outcome.kind === "failed" && outcome.maybeWritten) lateOf(request);
     request.remaining--;
     if (request.remaining === 0 && !request.done) {
       request.done = true;
       this.heldBytes -= request.bytes;
       const outcomes = request.outcomes as RecordOutcome[];
       request.resolve(outcomes);
+      // Only a request with a record "may still be written" has a LateRequest (made as it settled so).
       const late = request.late;
-      if (late === null || !outcomes.some(mayStillBeWritten)) return;
+      if (late === null) return;
       // A copy: the answer is built from `outcomes`, maybe after a late outcome came.
       late.outcomes = outcomes.slice();
-      if (late.awaited === 0) late.to.settled(late.outcomes);
+      if (late.awaited === 0) request.to!.settled(late.outcomes);
     }
   }
 
@@ -399,7 +399,7 @@ export class IngestQueue implements IngestWriter {
     if (late === null || late.outcomes === null) return;
     if (!mayStillBeWritten(late.outcomes[slot.index]!)) return; // given up unwritten, or told already
     late.outcomes[slot.index] = outcome;
-    if (--late.awaited === 0) late.to.settled(late.outcomes);
+    if (--late.awaited === 0) slot.request.to!.settled(late.outcomes);
   }
 
   private compact(): void {
@@ -411,4 +411,10 @@ export class IngestQueue implements IngestWriter {
       this.head = 0;
     }
   }
+}
+
+/** `request`'s LateRequest, made the first time one of its records settles "may still be written". */
+function lateOf(request: PendingRequest): LateRequest {
+  request.late ??= { awaited: 0, outcomes: null };
+  return request.late;
 }

@@ -25,7 +25,9 @@ export class PendingRequest implements Slot {
   /** The one record (slots === null). */
   record: SourceRecord = undefined as unknown as SourceRecord;
   state: SlotState = "queued";
-  /** Its late outcomes, when its submission asked for them (IngestSubmission.late). */
+  /** Who is told its late outcomes (IngestSubmission.late); a plain field: nothing made per request. */
+  to: LateOutcomes | undefined = undefined;
+  /** Made only once a record of it settled "may still be written" and `to` is set (an abandoned sent slot). */
   late: LateRequest | null = null;
 
   constructor(
@@ -49,10 +51,9 @@ export class PendingRequest implements Slot {
 /**
  * A request's records answered "may still be written" whose acknowledgement is still to come: their
  * outcomes replace theirs in `outcomes` (a copy of the answered ones), and once none is `awaited` any
- * more, `to` is told.
+ * more, the request's `to` is told.
  */
 export interface LateRequest {
-  readonly to: LateOutcomes;
   /** Its records abandoned while sent as "may still be written", not settled for good yet. */
   awaited: number;
   outcomes: RecordOutcome[] | null;
