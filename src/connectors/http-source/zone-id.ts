@@ -27,11 +27,14 @@ const OFFSET = /^([+-])(?:(\d)|(\d{2})(?:(\d{2})(\d{2})?|:(\d{2})(?::(\d{2}))?)?
 export function offsetSeconds(text: string): number | undefined {
   const m = OFFSET.exec(text);
   if (!m) return undefined;
-  const [h, min, s] = [Number(m[2] ?? m[3]), Number(m[4] ?? m[6] ?? 0), Number(m[5] ?? m[7] ?? 0)];
-  if (min > 59 || s > 59) return undefined;
+  return signedOffset(m[1]!, Number(m[2] ?? m[3]), Number(m[4] ?? m[6] ?? 0), Number(m[5] ?? m[7] ?? 0));
+}
+
+/** Seconds east of UTC of a sign and hours, minutes, seconds (never -0), or undefined past ±18:00 or a 60. */
+function signedOffset(sign: string, h: number, min: number, s: number): number | undefined {
   const total = h * 3600 + min * 60 + s;
-  if (total > 18 * 3600) return undefined;
-  return m[1] === "-" && total !== 0 ? -total : total;
+  if (min > 59 || s > 59 || total > 18 * 3600) return undefined;
+  return sign === "-" && total !== 0 ? -total : total;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -61,10 +64,15 @@ function formatterOf(region: string): Intl.DateTimeFormat | undefined {
 
 let intlRegionIds: ReadonlySet<string> | undefined;
 
+/** The region IDs of Intl's time zone data (read once). */
+function intlIds(): ReadonlySet<string> {
+  intlRegionIds ??= new Set(Intl.supportedValuesOf("timeZone"));
+  return intlRegionIds;
+}
+
 /** Whether Java 17 or Intl's time zone data knows the region ID `id` (case-sensitive: Intl's own spelling). */
 function isRegionId(id: string): boolean {
-  intlRegionIds ??= new Set(Intl.supportedValuesOf("timeZone"));
-  return JAVA_REGION_IDS.has(id) || intlRegionIds.has(id);
+  return JAVA_REGION_IDS.has(id) || intlIds().has(id);
 }
 
 /** A region ID (isRegionId) as a zone whose offsets Intl computes, or undefined (unknown, or rules not known here). */
@@ -94,10 +102,8 @@ const LEGACY_OFFSET = /^([+-])(\d{1,2})(?::?(\d{2})(?::?(\d{2}))?)?$/;
 function legacyOffset(text: string): Zone | undefined {
   const m = LEGACY_OFFSET.exec(text);
   if (!m || (m[2]!.length === 1 && m[3] !== undefined)) return undefined;
-  const [h, min, s] = [Number(m[2]), Number(m[3] ?? 0), Number(m[4] ?? 0)];
-  const total = h * 3600 + min * 60 + s;
-  if (min > 59 || s > 59 || total > 18 * 3600) return undefined;
-  return { offsetSeconds: m[1] === "-" ? -total : total };
+  const seconds = signedOffset(m[1]!, Number(m[2]), Number(m[3] ?? 0), Number(m[4] ?? 0));
+  return seconds === undefined ? undefined : { offsetSeconds: seconds };
 }
 
 /**
@@ -116,9 +122,8 @@ export function legacyZone(id: string): Zone | undefined {
 
 /** The ID as Java spells it of one spelled in another case (`europe/madrid`: `Europe/Madrid`), or undefined. */
 function javaSpelling(id: string): string | undefined {
-  intlRegionIds ??= new Set(Intl.supportedValuesOf("timeZone"));
   const lower = id.toLowerCase();
-  return [...JAVA_REGION_IDS, ...intlRegionIds, "UTC", "GMT", "UT"].find((known) => known.toLowerCase() === lower);
+  return [...JAVA_REGION_IDS, ...intlIds(), "UTC", "GMT", "UT"].find((known) => known.toLowerCase() === lower);
 }
 
 /** Why Java's ZoneId.of refuses `id`, or why it is not read here; undefined when zoneOf reads it. */
