@@ -229,6 +229,7 @@ export function startApp(options: AppOptions): App {
     statuses,
     offsets,
     idempotencyKeys,
+    ingestState: ingestSecurity,
     consumerMembers,
     registry,
     workerId: () => id,

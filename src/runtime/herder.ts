@@ -216,6 +216,7 @@ export class Herder extends HerderRestarts {
       } catch (error) {
         this.log.warn(`Could not remove the Idempotency-Keys of deleted connector ${name}`, error);
       }
+      this.deps.ingestState?.connectorDeleted(name);
     });
   }
 

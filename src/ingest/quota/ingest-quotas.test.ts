@@ -2,7 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
 import type { IngestIdentity } from "../request-context.ts";
-import { globalBuckets, ingestGlobalQuotaConfigDef, ingestQuotaConfigDef, ingestQuotas } from "./ingest-quotas.ts";
+import {
+  globalBuckets,
+  ingestGlobalQuotaConfigDef,
+  ingestQuotaConfigDef,
+  ingestQuotas,
+  QuotaBuckets,
+} from "./ingest-quotas.ts";
 
 const id = (principal: string): IngestIdentity => ({ principal, source: "jwt", attributes: {} });
 
@@ -123,5 +129,42 @@ describe("ingestQuotas", () => {
       const refused = { status: 429, retryAfter: "1", code: 42901 };
       expect(seen).toEqual(["ok", "ok", "ok", refused, "ok", "ok"]);
     });
+  });
+});
+
+// p3ingest 1: the buckets an instance leaves are taken over by the next one (IngestSecurity carries them).
+describe("ingestQuotas over carried buckets", () => {
+  const parse = (settings: Record<string, string>) => ingestQuotaConfigDef.parse(settings);
+
+  test("an instance with a smaller ingest.quota.max.identities keeps the newest identities only", () => {
+    const clock = new ManualClock();
+    const buckets = new QuotaBuckets();
+    const first = ingestQuotas(parse({ "ingest.quota.requests.per.second": "1" }), clock, undefined, false, buckets);
+    for (let i = 0; i < 10; i++) first.limit(id(`cycler-${i}`), 1);
+    const next = ingestQuotas(
+      parse({ "ingest.quota.requests.per.second": "1", "ingest.quota.max.identities": "3" }),
+      clock,
+      undefined,
+      false,
+      buckets,
+    );
+    expect([...buckets.perIdentity.keys()]).toEqual(["cycler-7", "cycler-8", "cycler-9"]);
+    for (let i = 0; i < 10; i++) next.limit(id(`other-${i}`), 1);
+    expect(next.trackedIdentities).toBe(3);
+    expect(outcome(() => next.limit(id("other-9"), 1))).not.toBe("ok");
+  });
+
+  test("the totals carry over too, and go with their keys", () => {
+    const clock = new ManualClock();
+    const buckets = new QuotaBuckets();
+    const total = { "ingest.quota.total.requests.per.second": "1" };
+    const first = ingestQuotas(parse(total), clock, undefined, false, buckets);
+    first.limit(id("a"), 1);
+    const next = ingestQuotas(parse(total), clock, undefined, false, buckets);
+    expect(outcome(() => next.limit(id("b"), 1))).toEqual({ status: 429, retryAfter: "1", code: 42901 });
+    ingestQuotas(parse({}), clock, undefined, false, buckets);
+    expect(buckets.total).toEqual({ requests: null, bytes: null });
+    const again = ingestQuotas(parse(total), clock, undefined, false, buckets);
+    expect(outcome(() => again.limit(id("b"), 1))).toBe("ok");
   });
 });

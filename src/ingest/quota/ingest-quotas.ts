@@ -8,6 +8,10 @@
  *
  * Buckets are kept for at most `ingest.quota.max.identities` identities: idle (full) buckets are
  * dropped first, then the oldest. Outcomes feed the per-identity metrics (top-N plus "other").
+ * The buckets live in a `QuotaBuckets` the caller may carry from one instance of the connector to
+ * the next (IngestSecurity does: a restart, a pause and resume or a config change must not hand a
+ * device that used up its quota a fresh one); an instance with other limits takes them over with
+ * what was consumed, clamped to its limits, and drops those whose quota it no longer has.
  *
  * Buckets refill on the clock's monotonic reading, never the wall clock: a host whose clock is
  * stepped (NTP on an edge device without a real-time clock) would otherwise stall every refill for
@@ -108,6 +112,31 @@ interface IdentityBuckets {
   readonly bytes: TokenBucket | null;
 }
 
+const NO_BUCKETS: IdentityBuckets = { requests: null, bytes: null };
+
+/** A connector's buckets (per identity, and over all its identities), carried across its instances. */
+export class QuotaBuckets {
+  readonly perIdentity = new Map<string, IdentityBuckets>();
+  total: IdentityBuckets = NO_BUCKETS;
+
+  /** Ms until every bucket is full again: from then on they hold nothing new ones would not. */
+  msUntilFull(nowMs: number): number {
+    let ms = 0;
+    const full = (b: IdentityBuckets) => {
+      ms = Math.max(ms, b.requests?.msUntilFull(nowMs) ?? 0, b.bytes?.msUntilFull(nowMs) ?? 0);
+    };
+    full(this.total);
+    for (const b of this.perIdentity.values()) full(b);
+    return ms;
+  }
+}
+
+/** `bucket` under the limits (a fresh one if there was none), or null when the rate is 0 (unlimited). */
+function retuned(bucket: TokenBucket | null, rate: number, burst: number, now: number): TokenBucket | null {
+  if (rate <= 0) return null;
+  return bucket === null ? new TokenBucket(rate, burst, now) : bucket.withLimits(rate, burst, now);
+}
+
 export interface IngestQuotas {
   /** Charges one request of `bytes` to `identity`; throws IngestError 429 when over quota. */
   limit(identity: IngestIdentity, bytes: number): void;
@@ -126,6 +155,8 @@ export function ingestQuotas(
   shared: SharedBuckets = { requests: null, bytes: null },
   /** The connector enables several authentication methods: identities are method-qualified (identityName). */
   qualified = false,
+  /** The buckets an earlier instance of the connector left (taken over under these limits). */
+  buckets: QuotaBuckets = new QuotaBuckets(),
 ): IngestQuotas {
   const reqRate = config["ingest.quota.requests.per.second"];
   const byteRate = config["ingest.quota.bytes.per.second"];
@@ -135,11 +166,20 @@ export function ingestQuotas(
   const now0 = monotonicNow(clock);
   const totalReq = config["ingest.quota.total.requests.per.second"];
   const totalBytes = config["ingest.quota.total.bytes.per.second"];
-  const global: IdentityBuckets = {
-    requests: totalReq > 0 ? new TokenBucket(totalReq, Math.max(1, totalReq), now0) : null,
-    bytes: totalBytes > 0 ? new TokenBucket(totalBytes, Math.max(1, totalBytes), now0) : null,
+  const perIdentityOn = reqRate > 0 || byteRate > 0;
+  buckets.total = {
+    requests: retuned(buckets.total.requests, totalReq, Math.max(1, totalReq), now0),
+    bytes: retuned(buckets.total.bytes, totalBytes, Math.max(1, totalBytes), now0),
   };
-  const perIdentity = new Map<string, IdentityBuckets>();
+  const { perIdentity } = buckets;
+  if (!perIdentityOn) perIdentity.clear();
+  for (const [principal, b] of perIdentity) {
+    perIdentity.set(principal, {
+      requests: retuned(b.requests, reqRate, reqBurst, now0),
+      bytes: retuned(b.bytes, byteRate, byteBurst, now0),
+    });
+  }
+  while (perIdentity.size > maxIdentities) perIdentity.delete(perIdentity.keys().next().value as string);
   const metrics = new IdentityMetrics(config["ingest.metrics.identities.top.n"]);
 
   const bucketsOf = (principal: string, now: number): IdentityBuckets => {
@@ -159,7 +199,6 @@ export function ingestQuotas(
     return b;
   };
 
-  const perIdentityOn = reqRate > 0 || byteRate > 0;
   return {
     metrics,
     limits: {
@@ -178,12 +217,13 @@ export function ingestQuotas(
     },
     limit(identity, bytes) {
       const name = identityName(identity, qualified);
+      const global = buckets.total;
       if (!perIdentityOn && !global.requests && !global.bytes && !shared.requests && !shared.bytes) {
         metrics.record(name, "accepted", bytes); // no quota configured: only counted
         return;
       }
       const now = monotonicNow(clock);
-      const own = perIdentityOn ? bucketsOf(name, now) : { requests: null, bytes: null };
+      const own = perIdentityOn ? bucketsOf(name, now) : NO_BUCKETS;
       const draws: [TokenBucket | null, number, string][] = [
         [own.requests, 1, "request rate"],
         [own.bytes, bytes, "byte rate"],
