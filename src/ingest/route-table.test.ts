@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { TargetState } from "../store/config-store.ts";
 import { passThroughStages } from "./request-context.ts";
 import type { IngestWriter } from "./route-table.ts";
 import { FILL_FIRST_RECORDS, IngestRouteTable } from "./route-table.ts";
@@ -11,7 +12,8 @@ function writer(pending = 0): IngestWriter & { withdrawn: string[]; pending: num
 
 describe("IngestRouteTable", () => {
   test("connector start opens, pause suspends (queued records withdrawn), delete removes once tasks stopped", () => {
-    const table = new IngestRouteTable();
+    let target: TargetState | undefined = "PAUSED";
+    const table = new IngestRouteTable(undefined, () => target);
     const w = writer();
     table.attach("c", w); // a task may start before its connector
     expect(table.byPath("/ingest/t")).toBeUndefined();
@@ -20,7 +22,11 @@ describe("IngestRouteTable", () => {
     expect(table.byTopic("t")?.connector).toBe("c");
     table.suspend("c");
     expect(table.byPath("/ingest/t")?.state).toBe("suspended");
-    expect(w.withdrawn).toEqual(["The ingest connector c is paused or restarting"]);
+    expect(w.withdrawn).toEqual(["The ingest connector c is paused"]);
+    table.open("c", testSettings(), passThroughStages);
+    target = "STARTED";
+    table.suspend("c");
+    expect(w.withdrawn.at(-1)).toBe("The ingest connector c has no running task");
     table.open("c", testSettings(), passThroughStages);
     expect(table.byPath("/ingest/t")?.writer()).toBe(w);
     table.suspend("c");

@@ -15,6 +15,7 @@
  * A path belongs to one connector: opening a path another connector holds throws.
  */
 import { ConnectError } from "../errors.ts";
+import type { TargetState } from "../store/config-store.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
 import { type IngestStages, passThroughStages } from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -39,9 +40,15 @@ export interface IngestWriter {
 
 export type RouteState = "open" | "suspended";
 
-/** What a request to a suspended route is told: a pause, a restart and a config change all stop the connector. */
-export function suspendedMessage(connector: string): string {
-  return `The ingest connector ${connector} is paused or restarting`;
+/**
+ * What a request to a route taking no request now is told: its connector's target state when that says why (paused,
+ * stopped), else that it has no running task (a restart or a config change replacing the instance, a task not yet
+ * started or failed).
+ */
+export function suspendedMessage(connector: string, target: TargetState | undefined): string {
+  if (target === "PAUSED") return `The ingest connector ${connector} is paused`;
+  if (target === "STOPPED") return `The ingest connector ${connector} is stopped`;
+  return `The ingest connector ${connector} has no running task`;
 }
 
 /** Records a task may hold before requests go to another task (IngestRoute.writer). */
@@ -73,6 +80,8 @@ export class IngestRoute {
      * route before ends on it, and the count of the route after must come down with it.
      */
     readonly requests: RouteRequests = new RouteRequests(),
+    /** Its connector's target state now (undefined: unknown, or no such connector), for `suspendedMessage`. */
+    readonly targetState: () => TargetState | undefined = () => undefined,
   ) {}
 
   /** Topics reachable through the REST Proxy shapes. */
@@ -116,7 +125,11 @@ export class IngestRouteTable {
    *   connector exists and is not STOPPED. Asked again when such a route is looked up, so one left
    *   by an instance that never stopped (it failed to start) is gone once its connector is.
    */
-  constructor(private readonly retains: (connector: string) => boolean = () => false) {}
+  constructor(
+    private readonly retains: (connector: string) => boolean = () => false,
+    /** A connector's target state (a suspended route's 503 names it: suspendedMessage). */
+    private readonly targetState: (connector: string) => TargetState | undefined = () => undefined,
+  ) {}
 
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
@@ -134,7 +147,9 @@ export class IngestRouteTable {
       }
     }
     const previous = this.byConnector.get(connector);
-    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
+    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests, () =>
+      this.targetState(connector),
+    );
     if (previous && previous.stages !== stages) void previous.stages.close?.();
     this.byConnector.set(connector, route);
     this.changed();
@@ -160,6 +175,7 @@ export class IngestRouteTable {
       passThroughStages,
       this.writersOf(connector),
       previous?.requests,
+      () => this.targetState(connector),
     );
     route.state = "suspended";
     if (previous && previous.stages !== passThroughStages) void previous.stages.close?.();
@@ -172,7 +188,7 @@ export class IngestRouteTable {
     const route = this.byConnector.get(connector);
     if (!route) return;
     route.state = "suspended";
-    for (const w of route.writers) w.withdrawQueued(suspendedMessage(connector));
+    for (const w of route.writers) w.withdrawQueued(suspendedMessage(connector, route.targetState()));
     this.removeIfIdle(route);
     this.changed();
   }
