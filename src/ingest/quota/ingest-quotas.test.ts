@@ -154,6 +154,51 @@ describe("ingestQuotas over carried buckets", () => {
     expect(outcome(() => next.limit(id("other-9"), 1))).not.toBe("ok");
   });
 
+  // p3ingest-b 1: a request the old instance admitted before a config change and charged after it made its bucket
+  // under the old limits (burst 100), which the new instance (burst 1) then used: 99 more requests got through.
+  test("an older instance charging after a newer one was built charges under the newer's limits", () => {
+    const clock = new ManualClock();
+    const buckets = new QuotaBuckets();
+    const old = ingestQuotas(
+      parse({ "ingest.quota.requests.per.second": "1", "ingest.quota.requests.burst": "100" }),
+      clock,
+      undefined,
+      false,
+      buckets,
+    );
+    const next = ingestQuotas(parse({ "ingest.quota.requests.per.second": "1" }), clock, undefined, false, buckets);
+    expect(outcome(() => old.limit(id("late"), 1))).toBe("ok");
+    expect(outcome(() => next.limit(id("late"), 1))).toEqual({ status: 429, retryAfter: "1", code: 42901 });
+    expect(outcome(() => old.limit(id("later"), 1))).toBe("ok");
+    expect(outcome(() => old.limit(id("later"), 1))).toEqual({ status: 429, retryAfter: "1", code: 42901 });
+  });
+
+  test("an older instance charging after per-identity quotas were removed keeps no buckets", () => {
+    const clock = new ManualClock();
+    const buckets = new QuotaBuckets();
+    const old = ingestQuotas(parse({ "ingest.quota.requests.per.second": "1" }), clock, undefined, false, buckets);
+    ingestQuotas(parse({}), clock, undefined, false, buckets);
+    expect(outcome(() => old.limit(id("late"), 1))).toBe("ok");
+    expect(outcome(() => old.limit(id("late"), 1))).toBe("ok");
+    expect(buckets.perIdentity.size).toBe(0);
+  });
+
+  // p3ingest-b 5: a smaller max.identities dropped the oldest buckets though idle (full) ones were there to go.
+  test("an instance with a smaller ingest.quota.max.identities drops idle buckets before the oldest", () => {
+    const clock = new ManualClock();
+    const buckets = new QuotaBuckets();
+    const rate = { "ingest.quota.requests.per.second": "1", "ingest.quota.requests.burst": "2" };
+    const first = ingestQuotas(parse(rate), clock, undefined, false, buckets);
+    first.limit(id("busy-old"), 1);
+    first.limit(id("busy-old"), 1);
+    first.limit(id("idle"), 1);
+    clock.advance(1_000);
+    first.limit(id("busy-new"), 1);
+    first.limit(id("busy-new"), 1);
+    ingestQuotas(parse({ ...rate, "ingest.quota.max.identities": "2" }), clock, undefined, false, buckets);
+    expect([...buckets.perIdentity.keys()]).toEqual(["busy-old", "busy-new"]);
+  });
+
   test("the totals carry over too, and go with their keys", () => {
     const clock = new ManualClock();
     const buckets = new QuotaBuckets();
