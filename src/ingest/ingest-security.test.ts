@@ -1,10 +1,10 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, spyOn, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fastHash } from "../rest/auth/test-support.ts";
-import { Logger, LogManager } from "../util/logger.ts";
+import { Logger } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { IngestError, ingestErrorResponse } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
@@ -193,6 +193,18 @@ describe("IngestSecurity", () => {
     expect([await guess(lowered), await guess(lowered)]).toEqual([401, 429]);
   });
 
+  // p3ingest-b 3: as the README says, a delete and create again of the name (a tool applying a changed config)
+  // does not unblock the addresses the connector's lockout blocked, unlike its quota buckets.
+  test("a connector deleted and created again keeps the addresses its basic lockout blocked", async () => {
+    const { security, config, guess } = await lockoutSetup();
+    const first = await security.stagesFactory("c1", config);
+    expect([await guess(first), await guess(first), await guess(first)]).toEqual([401, 401, 429]);
+    await first.close?.();
+    security.connectorDeleted("c1");
+    const created = await security.stagesFactory("c1", config);
+    expect(await guess(created)).toBe(429);
+  });
+
   // auditreconf-b P2-1: a guard was kept for every connector name ever built, for the worker's life.
   test("the guards of closed connectors are dropped once their lockout has passed", async () => {
     const { clock, security, config } = await lockoutSetup();
@@ -215,14 +227,16 @@ describe("IngestSecurity", () => {
   // that left it held by an instance that never existed, so it was never dropped.
   test("a build throwing after the basic guard was handed out leaves no guard held", async () => {
     const { clock, config } = await lockoutSetup();
-    class FailingLogger extends Logger {
-      override withContext(): Logger {
-        throw new Error("no logger context");
-      }
+    // The last step of ingestAuthenticatorFrom, after the guard was handed out, made to throw.
+    const withContext = spyOn(Logger.prototype, "withContext").mockImplementation(() => {
+      throw new Error("no logger context");
+    });
+    const security = new IngestSecurity({ mtlsIdentity: "cn", clock });
+    try {
+      expect(() => security.stagesFactory("c1", config)).toThrow("no logger context");
+    } finally {
+      withContext.mockRestore();
     }
-    const logger = new FailingLogger(new LogManager({ sink: () => {} }), "test", "");
-    const security = new IngestSecurity({ mtlsIdentity: "cn", clock, logger });
-    expect(() => security.stagesFactory("c1", config)).toThrow("no logger context");
     expect(security.guardedConnectors).toEqual([]);
     expect(security.quotaConnectors).toEqual([]);
   });

@@ -9,7 +9,6 @@
 import type { Config } from "../api/connector.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
 import { BasicAttemptGuard, type BasicAttemptLimits } from "./auth/basic-attempt-guard.ts";
 import { ingestAcl, ingestAclConfigDef } from "./auth/ingest-acl.ts";
 import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./auth/ingest-auth-config.ts";
@@ -136,8 +135,6 @@ export interface IngestSecurityOptions {
   readonly clock: Clock;
   /** The worker's ingest.quota.global.* settings. */
   readonly global?: Readonly<Record<string, string>>;
-  /** Where the connectors' authentication WARNs go (default: the IngestAuthentication logger). */
-  readonly logger?: Logger;
 }
 
 /** A connector's basic attempt guard and the instances holding it. */
@@ -203,7 +200,6 @@ export class IngestSecurity {
       mtlsIdentity: this.options.mtlsIdentity,
       ...(this.options.clientCertificates !== undefined ? { clientCertificates: this.options.clientCertificates } : {}),
       ...(this.options.clearTextListeners ? { clearTextListeners: this.options.clearTextListeners } : {}),
-      ...(this.options.logger ? { logger: this.options.logger } : {}),
       clock: this.options.clock,
       connector,
       metrics: authMetrics,
@@ -308,7 +304,9 @@ export class IngestSecurity {
 
   /**
    * The connector was deleted: its quota buckets go (one created again under its name starts with fresh ones);
-   * an instance of it still open keeps using those it holds until it closes.
+   * an instance of it still open keeps using those it holds until it closes. Its basic attempt guard stays, as the
+   * README says: a delete and create again of the name (how some tools apply a changed config) must not unblock
+   * the addresses its lockout blocked; it goes once its lockout has passed, as any guard no instance holds.
    */
   connectorDeleted(connector: string): void {
     this.quotasByConnector.delete(connector);

@@ -186,7 +186,7 @@ export class Herder extends HerderRestarts {
       // without a config and rewritten if the connector is created again.
       this.deps.configs.remove(name);
       // At once, not after the stops below: one of them throwing skipped it, and a connector created again under
-      // the name inherited the deleted one's quota buckets and basic lockouts. Its instances still open keep theirs.
+      // the name inherited the deleted one's quota buckets. Its instances still open keep theirs.
       this.deps.ingestState?.connectorDeleted(name);
       this.endReconfigurationRetries(name);
       this.appliedConfigs.delete(name);
