@@ -9,9 +9,9 @@
  *   task start/stop  → `attach` / `detach` a writer (the task's queue)
  *   connector stop   → `suspend(connector)`: 503 + Retry-After (pause); queued, unsent records are
  *                      withdrawn (their requests answer 503, nothing written)
- *   suspended and no writer left → the route is gone (404) once `retains` (the connector exists and
- *                      is not STOPPED) says so: after a delete or a stop, not while a restart or a
- *                      config change replaces the instance (devices retry a 503; a 404 is final)
+ *   suspended and no writer left → the route is gone (404) once its connector's target state says so
+ *                      (no such connector, or STOPPED): after a delete or a stop, not while a restart or
+ *                      a config change replaces the instance (devices retry a 503; a 404 is final)
  * A path belongs to one connector: opening a path another connector holds throws.
  */
 import { ConnectError } from "../errors.ts";
@@ -65,6 +65,11 @@ export class RouteRequests {
 
 export class IngestRoute {
   state: RouteState = "open";
+  /**
+   * Its connector's target state as last read (undefined: unknown, or no such connector), for `suspendedMessage`:
+   * read when the route is suspended and at each lookup that finds it suspended, once for both the lookup and the 503.
+   */
+  target: TargetState | undefined = undefined;
 
   constructor(
     readonly connector: string,
@@ -80,8 +85,6 @@ export class IngestRoute {
      * route before ends on it, and the count of the route after must come down with it.
      */
     readonly requests: RouteRequests = new RouteRequests(),
-    /** Its connector's target state now (undefined: unknown, or no such connector), for `suspendedMessage`. */
-    readonly targetState: () => TargetState | undefined = () => undefined,
   ) {}
 
   /** Topics reachable through the REST Proxy shapes. */
@@ -121,15 +124,12 @@ export class IngestRouteTable {
   owners: TopicOwners = () => [];
 
   /**
-   * @param retains whether a connector's route stays (suspended, 503) once no task is attached: the
-   *   connector exists and is not STOPPED. Asked again when such a route is looked up, so one left
-   *   by an instance that never stopped (it failed to start) is gone once its connector is.
+   * @param targetState a connector's stored target state (undefined: no such connector); throws when the store
+   *   cannot be read. A suspended route stays (503) once no task is attached while its connector exists and is not
+   *   STOPPED, or its state cannot be read; it is read again when such a route is looked up, so one left by an
+   *   instance that never stopped (it failed to start) is gone once its connector is, and its 503 names the state.
    */
-  constructor(
-    private readonly retains: (connector: string) => boolean = () => false,
-    /** A connector's target state (a suspended route's 503 names it: suspendedMessage). */
-    private readonly targetState: (connector: string) => TargetState | undefined = () => undefined,
-  ) {}
+  constructor(private readonly targetState: (connector: string) => TargetState | undefined = () => undefined) {}
 
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
@@ -147,9 +147,7 @@ export class IngestRouteTable {
       }
     }
     const previous = this.byConnector.get(connector);
-    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests, () =>
-      this.targetState(connector),
-    );
+    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
     if (previous && previous.stages !== stages) void previous.stages.close?.();
     this.byConnector.set(connector, route);
     this.changed();
@@ -175,7 +173,6 @@ export class IngestRouteTable {
       passThroughStages,
       this.writersOf(connector),
       previous?.requests,
-      () => this.targetState(connector),
     );
     route.state = "suspended";
     if (previous && previous.stages !== passThroughStages) void previous.stages.close?.();
@@ -188,8 +185,9 @@ export class IngestRouteTable {
     const route = this.byConnector.get(connector);
     if (!route) return;
     route.state = "suspended";
-    for (const w of route.writers) w.withdrawQueued(suspendedMessage(connector, route.targetState()));
-    this.removeIfIdle(route);
+    const retained = this.readTarget(route);
+    for (const w of route.writers) w.withdrawQueued(suspendedMessage(connector, route.target));
+    this.removeIfIdle(route, retained);
     this.changed();
   }
 
@@ -285,24 +283,35 @@ export class IngestRouteTable {
     return writers;
   }
 
-  /** A suspended route, or undefined once it is idle and its connector no longer retains it. */
+  /** A suspended route (its target state read anew), or undefined once it is idle and its connector no longer retains it. */
   private stillThere(route: IngestRoute): IngestRoute | undefined {
-    this.removeIfIdle(route);
+    this.removeIfIdle(route, this.readTarget(route));
     if (this.byConnector.get(route.connector) === route) return route;
     this.changed();
     return undefined;
   }
 
-  private removeIfIdle(route: IngestRoute): void {
-    if (
-      route.state === "suspended" &&
-      route.writers.length === 0 &&
-      this.byConnector.get(route.connector) === route &&
-      !this.retains(route.connector)
-    ) {
-      this.drop(route);
-      this.writers.delete(route.connector);
+  /** Drops a suspended route no task is attached to unless its connector retains it (`retained`, else read now). */
+  private removeIfIdle(route: IngestRoute, retained?: boolean): void {
+    if (route.state !== "suspended" || route.writers.length > 0 || this.byConnector.get(route.connector) !== route)
+      return;
+    if (retained ?? this.readTarget(route)) return;
+    this.drop(route);
+    this.writers.delete(route.connector);
+  }
+
+  /**
+   * Reads the connector's target state into `route.target`; whether its route stays: the connector exists and is
+   * not STOPPED, or the store cannot be read now (closed at shutdown, an I/O error: it keeps answering 503).
+   */
+  private readTarget(route: IngestRoute): boolean {
+    try {
+      route.target = this.targetState(route.connector);
+    } catch {
+      route.target = undefined;
+      return true;
     }
+    return route.target !== undefined && route.target !== "STOPPED";
   }
 
   private drop(route: IngestRoute): void {

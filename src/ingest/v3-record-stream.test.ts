@@ -32,7 +32,7 @@ function gateway(
   deps: Partial<IngestHandlerDeps> = {},
 ) {
   // Every suspension here is a pause (its 503 names the connector's target state).
-  const routes = new IngestRouteTable(undefined, () => "PAUSED");
+  const routes = new IngestRouteTable(() => "PAUSED");
   routes.open("c", testSettings({ "ingest.rest.proxy.enable": "true", ...connector }), stages);
   const submissions: number[] = [];
   const { writer, values } = writtenAtOnce(submissions);
