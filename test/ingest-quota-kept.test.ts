@@ -147,6 +147,14 @@ describe("a stopped connector", () => {
     await waitFor(() => connectorIn("stopped", "RUNNING"), { what: "stopped running" });
     expect((await postPast("/ingest/stopped", 503)).status).toBe(200);
     const request = await halfSent("/ingest/stopped", '{"reading":42}');
+    // Routed (counted in flight from then on) before the stop: one still arriving would find no route (404).
+    await waitFor(
+      async () =>
+        (await (await fetch(`${suite.gw.url}/metrics`)).text()).includes(
+          'ingest_requests_in_flight{route="/ingest/stopped"} 1',
+        ),
+      { what: "the half-sent request in flight" },
+    );
     expect((await suite.gw.rest.put("/connectors/stopped/stop")).status).toBe(204);
     await waitFor(() => connectorIn("stopped", "STOPPED"), { what: "stopped stopped" });
     expect(await request.finish()).toEqual({
