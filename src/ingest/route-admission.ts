@@ -9,7 +9,7 @@ import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestIdentity } from "./request-context.ts";
 import { type IngestRoute, suspendedMessage } from "./route-table.ts";
 
-/** 503 for a route whose connector is paused, stopped or restarting, or which has no running task. */
+/** 503 for a route whose connector is paused, stopped, deleted or restarting, or which has no running task. */
 export function closedRoute(route: IngestRoute): IngestError {
   const { retryAfterSeconds } = route.settings.limits;
   // An open route without a writer: its connector runs (whatever a target state read now says), its task not yet.

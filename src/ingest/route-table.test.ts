@@ -32,6 +32,7 @@ describe("IngestRouteTable", () => {
     expect(table.byPath("/ingest/t")?.writer()).toBe(w);
     target = undefined; // deleted
     table.suspend("c");
+    expect(w.withdrawn.at(-1)).toBe("The ingest connector c is deleted");
     table.detach("c", w);
     expect(table.byPath("/ingest/t")).toBeUndefined();
     expect(table.routes()).toEqual([]);

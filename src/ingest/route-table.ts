@@ -42,12 +42,13 @@ export type RouteState = "open" | "suspended";
 
 /**
  * What a request to a route taking no request now is told: its connector's target state when that says why (paused,
- * stopped), else that it has no running task (a restart or a config change replacing the instance, a task not yet
- * started or failed).
+ * stopped; null: no longer stored, deleted), else that it has no running task (a restart or a config change
+ * replacing the instance, a task not yet started or failed, a state that could not be read).
  */
-export function suspendedMessage(connector: string, target: TargetState | undefined): string {
+export function suspendedMessage(connector: string, target: TargetState | null | undefined): string {
   if (target === "PAUSED") return `The ingest connector ${connector} is paused`;
   if (target === "STOPPED") return `The ingest connector ${connector} is stopped`;
+  if (target === null) return `The ingest connector ${connector} is deleted`;
   return `The ingest connector ${connector} has no running task`;
 }
 
@@ -66,10 +67,10 @@ export class RouteRequests {
 export class IngestRoute {
   state: RouteState = "open";
   /**
-   * Its connector's target state as last read (undefined: unknown, or no such connector), for `suspendedMessage`:
+   * Its connector's target state as last read (null: no such connector; undefined: unknown), for `suspendedMessage`:
    * read when the route is suspended and at each lookup that finds it suspended, once for both the lookup and the 503.
    */
-  target: TargetState | undefined = undefined;
+  target: TargetState | null | undefined = undefined;
 
   constructor(
     readonly connector: string,
@@ -306,12 +307,12 @@ export class IngestRouteTable {
    */
   private readTarget(route: IngestRoute): boolean {
     try {
-      route.target = this.targetState(route.connector);
+      route.target = this.targetState(route.connector) ?? null;
     } catch {
       route.target = undefined;
       return true;
     }
-    return route.target !== undefined && route.target !== "STOPPED";
+    return route.target !== null && route.target !== "STOPPED";
   }
 
   private drop(route: IngestRoute): void {
