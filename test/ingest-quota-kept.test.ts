@@ -6,7 +6,7 @@
  * paused and resumed (each builds its stages again): it is still refused, with the same Retry-After rule; a
  * connector deleted and created again starts with a fresh budget.
  * p3ingest 2: the 503 of a paused connector said "is paused or restarting", and a request in flight when the
- * connector was stopped "has no running task": each now names the connector's state.
+ * connector was stopped or deleted "has no running task": each now names the connector's state.
  */
 import { describe, expect, test } from "bun:test";
 import { connect } from "node:net";
@@ -138,24 +138,34 @@ async function halfSent(path: string, body: string) {
   };
 }
 
+/** Sends a request half to a running connector `name` at /ingest/<name>, then `change`s it; the request's answer. */
+async function inFlightThrough(name: string, change: () => Promise<number>, expected: number) {
+  const topic = uniqueTopic(`ingest-${name}`);
+  await createTopic(topic);
+  const config = { "connector.class": "HttpIngestSource", "ingest.path": `/ingest/${name}`, "kafka.topic": topic };
+  expect((await suite.gw.rest.put(`/connectors/${name}/config`, config)).status).toBe(201);
+  await waitFor(() => connectorIn(name, "RUNNING"), { what: `${name} running` });
+  expect((await postPast(`/ingest/${name}`, 503)).status).toBe(200);
+  const request = await halfSent(`/ingest/${name}`, '{"reading":42}');
+  // Routed (counted in flight from then on) before the change: one still arriving would find no route (404).
+  await waitFor(
+    async () =>
+      (await (await fetch(`${suite.gw.url}/metrics`)).text()).includes(
+        `ingest_requests_in_flight{route="/ingest/${name}"} 1`,
+      ),
+    { what: "the half-sent request in flight" },
+  );
+  expect(await change()).toBe(expected);
+  return request;
+}
+
 describe("a stopped connector", () => {
   test("a request in flight when it was stopped: 503 with Retry-After, naming the stop", async () => {
-    const topic = uniqueTopic("ingest-stopped");
-    await createTopic(topic);
-    const config = { "connector.class": "HttpIngestSource", "ingest.path": "/ingest/stopped", "kafka.topic": topic };
-    expect((await suite.gw.rest.put("/connectors/stopped/config", config)).status).toBe(201);
-    await waitFor(() => connectorIn("stopped", "RUNNING"), { what: "stopped running" });
-    expect((await postPast("/ingest/stopped", 503)).status).toBe(200);
-    const request = await halfSent("/ingest/stopped", '{"reading":42}');
-    // Routed (counted in flight from then on) before the stop: one still arriving would find no route (404).
-    await waitFor(
-      async () =>
-        (await (await fetch(`${suite.gw.url}/metrics`)).text()).includes(
-          'ingest_requests_in_flight{route="/ingest/stopped"} 1',
-        ),
-      { what: "the half-sent request in flight" },
+    const request = await inFlightThrough(
+      "stopped",
+      async () => (await suite.gw.rest.put("/connectors/stopped/stop")).status,
+      204,
     );
-    expect((await suite.gw.rest.put("/connectors/stopped/stop")).status).toBe(204);
     await waitFor(() => connectorIn("stopped", "STOPPED"), { what: "stopped stopped" });
     expect(await request.finish()).toEqual({
       status: 503,
@@ -164,5 +174,22 @@ describe("a stopped connector", () => {
     });
     // Its route is gone, as after a delete.
     expect((await curlPost(`${suite.ingest}/ingest/stopped`, "{}", "application/json")).status).toBe(404);
+  }, 60_000);
+});
+
+// p3ingest-b 8: it was told the connector "has no running task".
+describe("a deleted connector", () => {
+  test("a request in flight when it was deleted: 503 with Retry-After, naming the delete", async () => {
+    const request = await inFlightThrough(
+      "deleted",
+      async () => (await suite.gw.rest.request("DELETE", "/connectors/deleted")).status,
+      204,
+    );
+    expect(await request.finish()).toEqual({
+      status: 503,
+      retryAfter: "5",
+      body: { error_code: 503, message: "The ingest connector deleted is deleted" },
+    });
+    expect((await curlPost(`${suite.ingest}/ingest/deleted`, "{}", "application/json")).status).toBe(404);
   }, 60_000);
 });
