@@ -138,58 +138,48 @@ async function halfSent(path: string, body: string) {
   };
 }
 
-/** Sends a request half to a running connector `name` at /ingest/<name>, then `change`s it; the request's answer. */
-async function inFlightThrough(name: string, change: () => Promise<number>, expected: number) {
-  const topic = uniqueTopic(`ingest-${name}`);
-  await createTopic(topic);
-  const config = { "connector.class": "HttpIngestSource", "ingest.path": `/ingest/${name}`, "kafka.topic": topic };
-  expect((await suite.gw.rest.put(`/connectors/${name}/config`, config)).status).toBe(201);
-  await waitFor(() => connectorIn(name, "RUNNING"), { what: `${name} running` });
-  expect((await postPast(`/ingest/${name}`, 503)).status).toBe(200);
-  const request = await halfSent(`/ingest/${name}`, '{"reading":42}');
-  // Routed (counted in flight from then on) before the change: one still arriving would find no route (404).
-  await waitFor(
-    async () =>
-      (await (await fetch(`${suite.gw.url}/metrics`)).text()).includes(
-        `ingest_requests_in_flight{route="/ingest/${name}"} 1`,
-      ),
-    { what: "the half-sent request in flight" },
+/** How a connector is stopped or deleted, and the state it is in once that is done. */
+const ends = {
+  stopped: {
+    change: (name: string) => suite.gw.rest.put(`/connectors/${name}/stop`),
+    done: (name: string) => connectorIn(name, "STOPPED"),
+  },
+  deleted: {
+    change: (name: string) => suite.gw.rest.request("DELETE", `/connectors/${name}`),
+    done: async (name: string) => (await suite.gw.rest.get(`/connectors/${name}/status`)).status === 404,
+  },
+};
+
+// p3ingest-b 8: one in flight when the connector was deleted was told it "has no running task".
+describe("a request in flight when its connector is", () => {
+  test.each(["stopped", "deleted"] as const)(
+    "%s: 503 with Retry-After, naming it; then its route is gone",
+    async (end) => {
+      const name = `in-flight-${end}`;
+      const topic = uniqueTopic(`ingest-${end}`);
+      await createTopic(topic);
+      const config = { "connector.class": "HttpIngestSource", "ingest.path": `/ingest/${name}`, "kafka.topic": topic };
+      expect((await suite.gw.rest.put(`/connectors/${name}/config`, config)).status).toBe(201);
+      await waitFor(() => connectorIn(name, "RUNNING"), { what: `${name} running` });
+      expect((await postPast(`/ingest/${name}`, 503)).status).toBe(200);
+      const request = await halfSent(`/ingest/${name}`, '{"reading":42}');
+      // Routed (counted in flight from then on) before the change: one still arriving would find no route (404).
+      await waitFor(
+        async () =>
+          (await (await fetch(`${suite.gw.url}/metrics`)).text()).includes(
+            `ingest_requests_in_flight{route="/ingest/${name}"} 1`,
+          ),
+        { what: "the half-sent request in flight" },
+      );
+      expect((await ends[end].change(name)).status).toBe(204);
+      await waitFor(() => ends[end].done(name), { what: `${name} ${end}` });
+      expect(await request.finish()).toEqual({
+        status: 503,
+        retryAfter: "5",
+        body: { error_code: 503, message: `The ingest connector ${name} is ${end}` },
+      });
+      expect((await curlPost(`${suite.ingest}/ingest/${name}`, "{}", "application/json")).status).toBe(404);
+    },
+    60_000,
   );
-  expect(await change()).toBe(expected);
-  return request;
-}
-
-describe("a stopped connector", () => {
-  test("a request in flight when it was stopped: 503 with Retry-After, naming the stop", async () => {
-    const request = await inFlightThrough(
-      "stopped",
-      async () => (await suite.gw.rest.put("/connectors/stopped/stop")).status,
-      204,
-    );
-    await waitFor(() => connectorIn("stopped", "STOPPED"), { what: "stopped stopped" });
-    expect(await request.finish()).toEqual({
-      status: 503,
-      retryAfter: "5",
-      body: { error_code: 503, message: "The ingest connector stopped is stopped" },
-    });
-    // Its route is gone, as after a delete.
-    expect((await curlPost(`${suite.ingest}/ingest/stopped`, "{}", "application/json")).status).toBe(404);
-  }, 60_000);
-});
-
-// p3ingest-b 8: it was told the connector "has no running task".
-describe("a deleted connector", () => {
-  test("a request in flight when it was deleted: 503 with Retry-After, naming the delete", async () => {
-    const request = await inFlightThrough(
-      "deleted",
-      async () => (await suite.gw.rest.request("DELETE", "/connectors/deleted")).status,
-      204,
-    );
-    expect(await request.finish()).toEqual({
-      status: 503,
-      retryAfter: "5",
-      body: { error_code: 503, message: "The ingest connector deleted is deleted" },
-    });
-    expect((await curlPost(`${suite.ingest}/ingest/deleted`, "{}", "application/json")).status).toBe(404);
-  }, 60_000);
 });
