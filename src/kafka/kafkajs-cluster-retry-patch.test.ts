@@ -1,0 +1,43 @@
+/**
+ * kafkajs' Cluster as scripts/patches/kafkajs-cluster-retry.mjs patches it (23 of scripts/patch-dependencies.mjs): the
+ * idempotent producer's InitProducerId, asked when the adapter connects a producer, is retried with the client's
+ * retries (CLIENT_RETRIES from retry.backoff.ms), not kafkajs' defaults (5 from 300 ms). The broker is faked at the
+ * Cluster (no connection is made); the producer, its eosManager and their retriers are kafkajs' own. Fails when an
+ * install ran without the patch.
+ */
+import { afterEach, describe, expect, mock, spyOn, test } from "bun:test";
+import { createRequire } from "node:module";
+import { LogManager } from "../util/logger.ts";
+import { CLIENT_RETRIES } from "./client-config.ts";
+import { KafkajsPort } from "./kafkajs/adapter.ts";
+
+const require = createRequire(import.meta.url);
+const Cluster = require(require.resolve("kafkajs/src/cluster/index.js")) as { prototype: Record<string, unknown> };
+const { createErrorFromCode } = require(require.resolve("kafkajs/src/protocol/error.js")) as {
+  createErrorFromCode: (code: number) => Error;
+};
+const COORDINATOR_LOAD_IN_PROGRESS = 14; // one of the errors the eosManager retries InitProducerId on
+
+describe("kafkajs cluster retry patch (scripts/patches/kafkajs-cluster-retry.mjs)", () => {
+  afterEach(() => mock.restore());
+
+  test("InitProducerId is retried with the client's configured retries and backoff, not kafkajs' defaults", async () => {
+    let asked = 0;
+    spyOn(Cluster.prototype, "connect").mockImplementation(async () => undefined);
+    spyOn(Cluster.prototype, "disconnect").mockImplementation(async () => undefined);
+    spyOn(Cluster.prototype, "refreshMetadataIfNecessary").mockImplementation(async () => undefined);
+    spyOn(Cluster.prototype, "findControllerBroker").mockImplementation(async () => ({
+      initProducerId: async () => {
+        asked++;
+        throw createErrorFromCode(COORDINATOR_LOAD_IN_PROGRESS);
+      },
+    }));
+    const port = new KafkajsPort(new LogManager({ sink: () => {} }));
+    const error = await port
+      .producer({ "bootstrap.servers": "127.0.0.1:1", "retry.backoff.ms": "1" })
+      .catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    // The first ask and CLIENT_RETRIES retries; kafkajs' defaults made it 6 asks, the retries from 300 ms.
+    expect(asked).toBe(1 + CLIENT_RETRIES);
+  });
+});
