@@ -197,10 +197,10 @@ export class HttpClient {
     const started = performance.now();
     const controller = new AbortController();
     let timedOut: string | undefined;
-    let headCame = false;
+    let headStatus: number | undefined; // the status of this hop's response head, once it came
     // What had come when a timer ran out (the head or nothing), and which timer it was, by its key.
     const onTimeout = (within: string) => () => {
-      timedOut = `${headCame ? "no complete response" : "no response head"} within ${within}`;
+      timedOut = `${headStatus !== undefined ? "no complete response" : "no response head"} within ${within}`;
       controller.abort();
     };
     const requestMs = req.timeoutMs ?? this.requestTimeoutMs;
@@ -217,7 +217,7 @@ export class HttpClient {
       let hop: Hop = { method: req.method, url: req.url, headers, body: req.body };
       for (let redirects = 0; ; redirects++) {
         hopUrl = hop.url;
-        headCame = false; // a redirect's next hop: its head has not come yet
+        headStatus = undefined; // a redirect's next hop: its head has not come yet
         connectTimer = setTimeout(
           onTimeout(timeoutText(this.timeoutKeys?.connect, this.connectTimeoutMs)),
           timerMs(this.connectTimeoutMs),
@@ -225,7 +225,7 @@ export class HttpClient {
         const response = await this.send(hop, controller.signal);
         clearTimeout(connectTimer);
         connectTimer = undefined;
-        headCame = true;
+        headStatus = response.status;
         encoding = response.headers.get("content-encoding");
         const next =
           req.followRedirects === false || (req.seeOtherIsAnswer === true && response.status === 303)
@@ -267,7 +267,8 @@ export class HttpClient {
         error instanceof HttpRedirectError
       )
         throw error;
-      if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
+      if (timedOut !== undefined)
+        throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`, { headStatus });
       const failure = transportFailureOf(error);
       // Bun's message may quote the URL, query secrets included (`ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>"`).
       const cause = withoutUrl(error, hopUrl, show(hopUrl));
@@ -283,6 +284,7 @@ export class HttpClient {
             : readable(error, cause, hopUrl, target);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause),
+        headStatus,
       });
     } finally {
       clearTimeout(requestTimer);

@@ -13,12 +13,18 @@ export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
 /** A request that got no HTTP response: nothing reached the caller. */
 export class HttpTransportError extends RetriableError {
   override name = "HttpTransportError";
+  /**
+   * The status of the response whose head had come when the failure came (a body stalled or cut off after the
+   * headers: the endpoint did answer, though not in full); undefined when no head came.
+   */
+  readonly headStatus: number | undefined;
   constructor(
     readonly failure: TransportFailure,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly headStatus?: number },
   ) {
     super(message, options);
+    this.headStatus = options?.headStatus;
   }
 }
 

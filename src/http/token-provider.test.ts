@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
+import { rawEndpoint } from "../../test/support/raw-endpoint.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
@@ -483,6 +484,28 @@ describe("TokenProvider", () => {
       expect(isRetriable(error)).toBe(true);
       expect((error as Error).message).toBe(
         `Could not reach the OIDC token endpoint http://127.0.0.1:${slow.port}/t (no answer within 200 ms)`,
+      );
+    });
+
+    // p3sink 1: it read "Could not reach … (no answer within 200 ms)", though the endpoint had answered its head.
+    test.each([
+      ["stalls its body", true, " within 200 ms"],
+      ["cuts its body off", false, ": the connection failed"],
+    ])("a token endpoint that sends its headers and %s is retriable and the message says so", async (_, stall, how) => {
+      await using stalled = rawEndpoint(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        { close: !stall },
+      );
+      const error = await provider({
+        tokenUrl: `http://u:pw@127.0.0.1:${stalled.port}/t?client_secret=s3cret`,
+        timeoutMs: 200,
+        client: new HttpClient(),
+      })
+        .token()
+        .catch((e: unknown) => e);
+      expect(isRetriable(error)).toBe(true);
+      expect((error as Error).message).toBe(
+        `the OIDC token endpoint http://127.0.0.1:${stalled.port}/t sent its response headers (HTTP 200) but not its body${how}`,
       );
     });
   });

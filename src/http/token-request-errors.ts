@@ -65,6 +65,13 @@ export function requestFailure(
   if (error instanceof HttpResponseTooLargeError) {
     return unusableAnswer(endpoint, `its body is larger than the limit of ${error.limit} bytes`, name);
   }
+  // Reached, and its head came: it did answer, so it was not "not reached" (worth another try all the same).
+  if (error instanceof HttpTransportError && error.headStatus !== undefined) {
+    const sent = `the ${name} ${endpoint} sent its response headers (HTTP ${error.headStatus}) but not its body`;
+    const why =
+      error.failure === "timeout" ? `${sent} within ${timeoutMs} ms` : `${sent}: ${unreachable(error, timeoutMs)}`;
+    return new RetriableTokenRequestError(why, { cause: error });
+  }
   const why = unreachable(error, timeoutMs);
   return new RetriableTokenRequestError(`Could not reach the ${name} ${endpoint}${why ? ` (${why})` : ""}`, {
     cause: error,
@@ -174,7 +181,7 @@ export function contentTypeOf(headers: Headers): string {
   return `Content-Type ${media}`;
 }
 
-/** Why a token request got no response, in words that carry no URL or secret. */
+/** Why a token request got no response (or, its head come, no body), in words that carry no URL or secret. */
 function unreachable(error: unknown, timeoutMs: number): string {
   if (!(error instanceof HttpTransportError)) return "";
   switch (error.failure) {

@@ -12,7 +12,14 @@ import { CLIENT_RETRIES } from "./client-config.ts";
 import { KafkajsPort } from "./kafkajs/adapter.ts";
 
 const require = createRequire(import.meta.url);
-const Cluster = require(require.resolve("kafkajs/src/cluster/index.js")) as { prototype: Record<string, unknown> };
+/** The methods of kafkajs' Cluster a producer's connect calls. */
+interface ClusterMethods {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  findControllerBroker(): Promise<{ initProducerId(): Promise<unknown> }>;
+}
+const Cluster = require(require.resolve("kafkajs/src/cluster/index.js")) as { prototype: ClusterMethods };
 const { createErrorFromCode } = require(require.resolve("kafkajs/src/protocol/error.js")) as {
   createErrorFromCode: (code: number) => Error;
 };
