@@ -1,8 +1,8 @@
 /**
  * The cause HttpClient gives an HttpTransportError for a network failure: the JDK exception Java's
  * HTTP client reports for it (a refused connection `java.net.ConnectException`, an unknown host
- * `java.net.UnknownHostException`, a reset `java.net.SocketException`, a TLS failure
- * `javax.net.ssl.SSLHandshakeException`), with the runtime's message made readable for an operator
+ * `java.net.UnknownHostException`, a reset `java.net.SocketException`, an answer that is not HTTP/1.1
+ * `java.net.ProtocolException`, a TLS failure `javax.net.ssl.SSLHandshakeException`), with the runtime's message made readable for an operator
  * and the runtime's stack frames. A status trace shows it as `Caused by: java.net.ConnectException: …`,
  * not as the IllegalArgumentException a runtime TypeError would map to (a config mistake, to a
  * Connect user). `withoutRuntimeHints` gives every network failure's text (the retry WARN, the
@@ -32,6 +32,25 @@ export function withoutRuntimeHints(text: string, requestUrl: string): string {
 
 const UNKNOWN_HOST = /ENOTFOUND|DNS|getaddrinfo/i;
 
+/**
+ * Bun's codes for an answer it could not read as HTTP/1.1: its head (`Malformed_HTTP_Response`: an SSH banner, a
+ * Redis error line, `HTTP/2.0 200`, a header line without a colon) or, the head read, its body's framing
+ * (`InvalidHTTPResponse`: a chunk size that is no number).
+ */
+const NOT_HTTP = /^(Malformed_HTTP_Response|InvalidHTTPResponse)$/;
+
+/**
+ * An answer that is not HTTP/1.1 in words, for an operator: who gave it (`where`: host and port, or a redirect's hop)
+ * and Bun's code; undefined for another failure. Bytes Bun parses no line of (a few bytes without a line end, binary
+ * with a NUL) give it no such code: they read as ECONNRESET once the peer closes (as a connection closed without an
+ * answer does) and as a timeout while it holds the connection open.
+ */
+export function notHttpAnswer(code: string, where: string, headStatus: number | undefined): string | undefined {
+  if (!NOT_HTTP.test(code)) return undefined;
+  if (headStatus === undefined) return `${where} answered with something that is not HTTP/1.1 (${code})`;
+  return `${where} answered HTTP ${headStatus}, then a body whose framing is not HTTP/1.1 (${code})`;
+}
+
 function javaClassFor(failure: TransportFailure, text: string): string {
   switch (failure) {
     case "connect":
@@ -39,7 +58,8 @@ function javaClassFor(failure: TransportFailure, text: string): string {
     case "tls":
       return "javax.net.ssl.SSLHandshakeException";
     case "io":
-      return "java.net.SocketException";
+      // The peer broke the protocol, as Java's HttpClient reports a status line or chunk it cannot parse.
+      return NOT_HTTP.test(text.split(" ")[0]!) ? "java.net.ProtocolException" : "java.net.SocketException";
     default:
       return "java.io.IOException";
   }
