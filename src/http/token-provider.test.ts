@@ -487,6 +487,18 @@ describe("TokenProvider", () => {
       );
     });
 
+    // p3sink 3: it read "Could not reach … (the connection failed)", though the endpoint had answered.
+    test("a token endpoint that is no HTTP server is retriable and the message says what it answered", async () => {
+      await using ssh = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
+      const error = await provider({ tokenUrl: ssh.url("/t"), client: new HttpClient() })
+        .token()
+        .catch((e: unknown) => e);
+      expect(isRetriable(error)).toBe(true);
+      expect((error as Error).message).toBe(
+        `Could not read the answer of the OIDC token endpoint ${ssh.url("/t")}: 127.0.0.1:${ssh.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`,
+      );
+    });
+
     // p3sink 1: it read "Could not reach … (no answer within 200 ms)", though the endpoint had answered its head.
     test.each([
       ["stalls its body", true, " within 200 ms"],

@@ -6,7 +6,7 @@
  * (without user info, query or fragment; its origin only when it came through a config provider), quotes only the OAuth2 `error` and `error_description` of an answer, with what the
  * request sent as credentials hidden where the description echoes it, and never the access token.
  */
-import { ConnectError, RetriableError } from "../errors.ts";
+import { ConnectError, JavaException, RetriableError } from "../errors.ts";
 import { parseRetryAfter } from "../util/backoff.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { withSecretForms } from "../util/secret-forms.ts";
@@ -64,6 +64,13 @@ export function requestFailure(
   }
   if (error instanceof HttpResponseTooLargeError) {
     return unusableAnswer(endpoint, `its body is larger than the limit of ${error.limit} bytes`, name);
+  }
+  // Reached, but what came is not HTTP/1.1 (a wrong port): the cause names it and who sent it.
+  const cause = error instanceof HttpTransportError ? error.cause : undefined;
+  if (cause instanceof JavaException && cause.javaClass === "java.net.ProtocolException") {
+    return new RetriableTokenRequestError(`Could not read the answer of the ${name} ${endpoint}: ${cause.message}`, {
+      cause: error,
+    });
   }
   // Reached, and its head came: it did answer, so it was not "not reached" (worth another try all the same).
   if (error instanceof HttpTransportError && error.headStatus !== undefined) {
