@@ -467,6 +467,19 @@ describe("TokenProvider", () => {
       );
     });
 
+    /** The message of the retriable error a token request to `tokenUrl` fails with, through a real HttpClient. */
+    async function retriableFailure(tokenUrl: string, timeoutMs?: number): Promise<string> {
+      const error = await provider({
+        tokenUrl,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        client: new HttpClient(),
+      })
+        .token()
+        .catch((e: unknown) => e);
+      expect(isRetriable(error)).toBe(true);
+      return (error as Error).message;
+    }
+
     test("a token endpoint slower than the timeout is retriable and the message says it timed out", async () => {
       const slow = Bun.serve({
         port: 0,
@@ -474,15 +487,7 @@ describe("TokenProvider", () => {
         fetch: () => new Promise<Response>(() => {}),
       });
       using _slow = { [Symbol.dispose]: () => slow.stop(true) };
-      const error = await provider({
-        tokenUrl: `http://127.0.0.1:${slow.port}/t`,
-        timeoutMs: 200,
-        client: new HttpClient(),
-      })
-        .token()
-        .catch((e: unknown) => e);
-      expect(isRetriable(error)).toBe(true);
-      expect((error as Error).message).toBe(
+      expect(await retriableFailure(`http://127.0.0.1:${slow.port}/t`, 200)).toBe(
         `Could not reach the OIDC token endpoint http://127.0.0.1:${slow.port}/t (no answer within 200 ms)`,
       );
     });
@@ -490,11 +495,7 @@ describe("TokenProvider", () => {
     // p3sink 3: it read "Could not reach … (the connection failed)", though the endpoint had answered.
     test("a token endpoint that is no HTTP server is retriable and the message says what it answered", async () => {
       await using ssh = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
-      const error = await provider({ tokenUrl: ssh.url("/t"), client: new HttpClient() })
-        .token()
-        .catch((e: unknown) => e);
-      expect(isRetriable(error)).toBe(true);
-      expect((error as Error).message).toBe(
+      expect(await retriableFailure(ssh.url("/t"))).toBe(
         `Could not read the answer of the OIDC token endpoint ${ssh.url("/t")}: 127.0.0.1:${ssh.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`,
       );
     });
@@ -508,15 +509,7 @@ describe("TokenProvider", () => {
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
         { close: !stall },
       );
-      const error = await provider({
-        tokenUrl: `http://u:pw@127.0.0.1:${stalled.port}/t?client_secret=s3cret`,
-        timeoutMs: 200,
-        client: new HttpClient(),
-      })
-        .token()
-        .catch((e: unknown) => e);
-      expect(isRetriable(error)).toBe(true);
-      expect((error as Error).message).toBe(
+      expect(await retriableFailure(`http://u:pw@127.0.0.1:${stalled.port}/t?client_secret=s3cret`, 200)).toBe(
         `the OIDC token endpoint http://127.0.0.1:${stalled.port}/t sent its response headers (HTTP 200) but not its body${how}`,
       );
     });
