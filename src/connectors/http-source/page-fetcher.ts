@@ -282,6 +282,7 @@ export class PageFetcher {
     return sendWithRetry(
       this.o.client,
       async () => {
+        this.degradation.attempting(request); // its backoff, if any, is over: the Degraded trace stops naming it
         const slot = this.o.throttle ? await this.o.throttle.acquire(clock, signal) : undefined;
         if (this.o.throttle && slot === undefined) signal.throwIfAborted();
         await this.o.gate.wait(clock, signal);
@@ -331,6 +332,7 @@ export class PageFetcher {
           const what = response ? `HTTP ${response.status}` : attemptFailureText(outcome);
           const after = this.o.failsAfterRetries(response) ? AFTER_RETRIES.fails : AFTER_RETRIES.nextPoll;
           this.degradation.retrying(request, `${req.method} ${this.showUrl(req.url)}`, what, after);
+          this.degradation.backingOff(request, delayMs, `attempt ${attempt + 2} of ${this.o.maxAttempts}`);
           // An API down for days is retried every poll: the first WARN at once, then one a minute.
           warnLimited(
             this.o.log,

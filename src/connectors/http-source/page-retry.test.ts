@@ -438,7 +438,7 @@ describe("HttpSourceTask while its API's attempts are retried", () => {
         [1, 2].map((attempts) =>
           expect.stringMatching(
             new RegExp(
-              `^Degraded: GET ${url} has failed ${attempts} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); the request is retried \\(http\\.retry\\.max\\.attempts\\), then the task fails \\(behavior\\.on\\.error=fail\\)\\.$`,
+              `^Degraded: GET ${url} has failed ${attempts} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\) and waits out a (\\d+) ms backoff \\(\\1 ms left\\) before attempt ${attempts + 1} of 5; the request is retried \\(http\\.retry\\.max\\.attempts\\), then the task fails \\(behavior\\.on\\.error=fail\\)\\.$`,
             ),
           ),
         ),
@@ -476,6 +476,7 @@ async function tracesOfFailingRequest(url: string, config: Record<string, string
   return { traces, failure, logs: h.logs };
 }
 
+// p3sink 2: each trace, read at a backoff's start, names the wait and the next attempt.
 // review-srcback P2-1: the trace said "then the next scheduled poll tries again" also under the
 // default behavior.on.error (fail), where the task goes FAILED once the attempts run out.
 describe("the HTTP source's Degraded trace names what follows the retries, as behavior.on.error says", () => {
@@ -501,7 +502,9 @@ describe("the HTTP source's Degraded trace names what follows the retries, as be
     expect(traces.slice(0, 2)).toEqual(
       [1, 2].map((n) =>
         expect.stringMatching(
-          new RegExp(`^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); `),
+          new RegExp(
+            `^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\) and waits out a (\\d+) ms backoff \\(\\1 ms left\\) before attempt ${n + 1} of 3; `,
+          ),
         ),
       ),
     );
@@ -518,7 +521,7 @@ describe("the HTTP source's Degraded trace names what follows the retries, as be
       [1, 2].map((n) =>
         expect.stringMatching(
           new RegExp(
-            `^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: java\\.net\\.ConnectException: ECONNREFUSED: Unable to connect\\); `,
+            `^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: java\\.net\\.ConnectException: ECONNREFUSED: Unable to connect\\) and waits out a (\\d+) ms backoff \\(\\1 ms left\\) before attempt ${n + 1} of 3; `,
           ),
         ),
       ),
