@@ -218,6 +218,36 @@ describe("HttpClient", () => {
       expect(traceOf(error)).toContain(`Caused by: java.net.ProtocolException: ${reason}\n`);
     });
 
+    // p3sink-b 1: the failure's kind was read from Bun's message, which quotes the URL: an endpoint at …/certificates/in
+    // was a TLS failure (SSLHandshakeException), one at …/dns a refused connection.
+    test.each(["/certificates/in", "/api/tls-settings", "/ssl/in", "/dns", "/tls/token?host=dns.example"])(
+      "an endpoint at %s that answers an SSH banner is no TLS or connect failure: the path's words are not read",
+      async (path) => {
+        await using server = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
+        const error = await new HttpClient()
+          .request({ method: "POST", url: server.url(path), body: "[]" })
+          .catch((e) => e);
+        const reason = `127.0.0.1:${server.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`;
+        expect(error.failure).toBe("io");
+        expect(error.message).toBe(`POST ${server.url(path)} failed (io): ${reason}`);
+        expect(traceOf(error)).toContain(`Caused by: java.net.ProtocolException: ${reason}\n`);
+      },
+    );
+
+    test("a refused connection and a host that does not resolve stay connect failures, whatever their path says", async () => {
+      const closed = serve(() => new Response("x"));
+      const port = closed.port;
+      closed.stop(true);
+      for (const [url, javaClass] of [
+        [`http://127.0.0.1:${port}/certificates/tls`, "java.net.ConnectException"],
+        ["http://tls-cert.invalid/ssl", "java.net.UnknownHostException"],
+      ] as const) {
+        const error = await new HttpClient({ connectTimeoutMs: 5000 }).request({ method: "GET", url }).catch((e) => e);
+        expect(error.failure).toBe("connect");
+        expect(traceOf(error)).toContain(`Caused by: ${javaClass}: `);
+      }
+    });
+
     // What Bun reports of bytes it parses no line of gives nothing to tell them from a connection closed unanswered
     // (README, HTTP sink troubleshooting): these read as a reset, as that does.
     test.each([
@@ -249,7 +279,8 @@ describe("HttpClient", () => {
       expect(error.failure).toBe("io");
       const answer = `127.0.0.1:${port} answered HTTP 200, then a body whose framing is not HTTP/1.1 (InvalidHTTPResponse)`;
       expect(error.message).toBe(`POST ${redactUrl(url)} failed (io): ${answer}`);
-      expect(traceOf(error)).toContain(`Caused by: java.net.ProtocolException: ${answer}\n`);
+      // p3sink-b 3: Java's chunked body parser throws a plain IOException ("invalid chunk header"), not a ProtocolException.
+      expect(traceOf(error)).toContain(`Caused by: java.io.IOException: ${answer}\n`);
       expect(traceOf(error)).not.toContain("fetching");
     });
 

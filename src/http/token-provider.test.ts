@@ -493,10 +493,21 @@ describe("TokenProvider", () => {
     });
 
     // p3sink 3: it read "Could not reach … (the connection failed)", though the endpoint had answered.
-    test("a token endpoint that is no HTTP server is retriable and the message says what it answered", async () => {
-      await using ssh = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
-      expect(await retriableFailure(ssh.url("/t"))).toBe(
-        `Could not read the answer of the OIDC token endpoint ${ssh.url("/t")}: 127.0.0.1:${ssh.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`,
+    // p3sink-b 1: at /tls/token it read "Could not reach … (TLS handshake failed)": the path's words were read.
+    test.each(["/t", "/tls/token", "/dns/token", "/certs/token", "/ssl/token"])(
+      "a token endpoint at %s that is no HTTP server is retriable and the message says what it answered",
+      async (path) => {
+        await using ssh = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
+        expect(await retriableFailure(ssh.url(path))).toBe(
+          `Could not read the answer of the OIDC token endpoint ${ssh.url(path)}: 127.0.0.1:${ssh.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`,
+        );
+      },
+    );
+
+    test("a token endpoint whose chunked body's framing is broken is retriable and the message says what it answered", async () => {
+      await using broken = rawEndpoint("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nxx\r\n");
+      expect(await retriableFailure(broken.url("/t"))).toBe(
+        `Could not read the answer of the OIDC token endpoint ${broken.url("/t")}: 127.0.0.1:${broken.port} answered HTTP 200, then a body whose framing is not HTTP/1.1 (InvalidHTTPResponse)`,
       );
     });
 

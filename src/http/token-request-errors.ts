@@ -6,7 +6,7 @@
  * (without user info, query or fragment; its origin only when it came through a config provider), quotes only the OAuth2 `error` and `error_description` of an answer, with what the
  * request sent as credentials hidden where the description echoes it, and never the access token.
  */
-import { ConnectError, JavaException, RetriableError } from "../errors.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
 import { parseRetryAfter } from "../util/backoff.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { withSecretForms } from "../util/secret-forms.ts";
@@ -14,6 +14,7 @@ import { secretQueryName } from "../util/secret-query-name.ts";
 import { classifiedStatus } from "./classified-status.ts";
 import { formDecoded } from "./form-value.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
+import { isNotHttpFailure } from "./network-exception.ts";
 import { originOnly } from "./shown-url.ts";
 
 /**
@@ -66,9 +67,9 @@ export function requestFailure(
     return unusableAnswer(endpoint, `its body is larger than the limit of ${error.limit} bytes`, name);
   }
   // Reached, but what came is not HTTP/1.1 (a wrong port): the cause names it and who sent it.
-  const cause = error instanceof HttpTransportError ? error.cause : undefined;
-  if (cause instanceof JavaException && cause.javaClass === "java.net.ProtocolException") {
-    return new RetriableTokenRequestError(`Could not read the answer of the ${name} ${endpoint}: ${cause.message}`, {
+  if (error instanceof HttpTransportError && isNotHttpFailure(error)) {
+    const { message } = error.cause as Error;
+    return new RetriableTokenRequestError(`Could not read the answer of the ${name} ${endpoint}: ${message}`, {
       cause: error,
     });
   }
