@@ -2,6 +2,8 @@
 // ends the poll there and moves the offset past its unread pages.
 import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { deferred } from "../../util/async.ts";
 import { api, FastForwardClock, recordIds as ids, linkPagedSince, startTask } from "./test-support.ts";
 
 /** A fast-forward clock that aborts `stop` once `afterMs` have passed on it (a task's runtime stopping it). */
@@ -448,6 +450,38 @@ describe("HttpSourceTask while its API's attempts are retried", () => {
       server.stop(true);
     }
   });
+});
+
+// p3sink-b 2: the trace's backoff part is cleared when the next attempt starts; nothing read it while one was on the wire.
+test("while attempt 2 is on the wire the Degraded trace names no backoff, only the failure before it", async () => {
+  const hold = deferred<void>();
+  let asked = 0;
+  using server = api(async () => {
+    asked++;
+    if (asked === 1) return new Response("down", { status: 503 });
+    await hold.promise;
+    return Response.json([{ id: 1 }]);
+  });
+  const url = `${server.base}/e`;
+  const h = await startTask(
+    {
+      "http.url": url,
+      "http.response.records.path": "$[*]",
+      "http.retry.max.attempts": "3",
+      "http.retry.backoff.ms": "100",
+    },
+    { clock: new FastForwardClock() },
+  );
+  const collected = h.collect(1, 5);
+  await waitFor(() => asked === 2, { what: "attempt 2 on the wire" });
+  expect(h.task.degradedTrace()).toMatch(
+    new RegExp(
+      `^Degraded: GET ${url} has failed 1 attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); the request is retried \\(http\\.retry\\.max\\.attempts\\), then the task fails \\(behavior\\.on\\.error=fail\\)\\.$`,
+    ),
+  );
+  hold.resolve();
+  expect(ids(await collected)).toEqual([1]);
+  expect(h.task.degradedTrace()).toBeNull();
 });
 
 /**
