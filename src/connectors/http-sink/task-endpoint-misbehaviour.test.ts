@@ -69,25 +69,29 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
   });
 
   // p3sink 3: it read `java.net.SocketException: Malformed_HTTP_Response`, which names neither what nor who.
-  test("an endpoint that is no HTTP server (an SSH banner): the WARN, the trace and the failure say so", async () => {
-    await using ssh = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
-    const clock = new ManualClock();
-    await using h = harness({ url: ssh.url("/in"), ...fast, "sink.retry.max-attempts": "2" }, { clock });
-    await h.task.put([record(0, 0, 1)]);
-    await waitFor(() => clock.pending === 1, { what: "the backoff after attempt 1" });
-    const notHttp = `127.0.0.1:${ssh.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`;
-    expect(h.task.degradedTrace()).toContain(`(the last: java.net.ProtocolException: ${notHttp})`);
-    clock.advance(10);
-    await waitFor(() => h.raised.length === 1);
-    expect(h.raised[0]!.message).toBe(
-      `POST ${ssh.url("/in")} failed after 2 attempt(s): POST ${ssh.url("/in")} failed (io): ${notHttp}`,
-    );
-    expect(h.lines.filter((l) => l.includes("retrying in"))).toEqual([
-      expect.stringContaining(
-        `POST ${ssh.url("/in")} failed (attempt 1 of 2): java.net.ProtocolException: ${notHttp}; retrying in `,
-      ),
-    ]);
-  });
+  // p3sink-b 1: at …/certificates/in it was an SSLHandshakeException, at …/dns a ConnectException (the URL's words).
+  test.each(["/in", "/certificates/in", "/api/tls-settings", "/dns"])(
+    "an endpoint at %s that is no HTTP server (an SSH banner): the WARN, the trace and the failure say so",
+    async (path) => {
+      await using ssh = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
+      const clock = new ManualClock();
+      await using h = harness({ url: ssh.url(path), ...fast, "sink.retry.max-attempts": "2" }, { clock });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => clock.pending === 1, { what: "the backoff after attempt 1" });
+      const notHttp = `127.0.0.1:${ssh.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`;
+      expect(h.task.degradedTrace()).toContain(`(the last: java.net.ProtocolException: ${notHttp})`);
+      clock.advance(10);
+      await waitFor(() => h.raised.length === 1);
+      expect(h.raised[0]!.message).toBe(
+        `POST ${ssh.url(path)} failed after 2 attempt(s): POST ${ssh.url(path)} failed (io): ${notHttp}`,
+      );
+      expect(h.lines.filter((l) => l.includes("retrying in"))).toEqual([
+        expect.stringContaining(
+          `POST ${ssh.url(path)} failed (attempt 1 of 2): java.net.ProtocolException: ${notHttp}; retrying in `,
+        ),
+      ]);
+    },
+  );
 
   test("a 2xx whose body never ends: the records count as delivered, not reported", async () => {
     await using server = endpoint();
