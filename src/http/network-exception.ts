@@ -2,8 +2,9 @@
  * The cause HttpClient gives an HttpTransportError for a network failure: the JDK exception Java's
  * HTTP client reports for it (a refused connection `java.net.ConnectException`, an unknown host
  * `java.net.UnknownHostException`, a reset `java.net.SocketException`, an answer that is not HTTP/1.1
- * `java.net.ProtocolException`, or `java.io.IOException` when only its chunked body's framing is broken, a TLS failure `javax.net.ssl.SSLHandshakeException`), with the runtime's
- * message made readable for an operator and the runtime's stack frames. A status trace shows it as `Caused by: java.net.ConnectException: …`,
+ * `java.net.ProtocolException`, or `java.io.IOException` when only its chunked body's framing is broken,
+ * a TLS failure `javax.net.ssl.SSLHandshakeException`), with the runtime's message made readable for an
+ * operator and the runtime's stack frames. A status trace shows it as `Caused by: java.net.ConnectException: …`,
  * not as the IllegalArgumentException a runtime TypeError would map to (a config mistake, to a
  * Connect user). `withoutRuntimeHints` gives every network failure's text (the retry WARN, the
  * Degraded and FAILED traces, this cause) without Bun's hints to developers (`pass verbose: true`,
