@@ -7,7 +7,8 @@
 // kafkajs-producer-hot-spots.mjs, 3 kafkajs-request-queue-timer.mjs, 4-5 kafkajs-error-causes.mjs, 6 and 8-10
 // kafkajs-record-headers.mjs, 7 kafkajs-post-handshake-alert.mjs, 11 kafkajs-rejoin.mjs, 12-14 kafkajs-leaders.mjs,
 // 15 kafkajs-lost-coordinator.mjs, 16-17 kafkajs-fetch.mjs, 18 commit-generation.mjs, 19 tls-answer.mjs,
-// 20 kafkajs-unanswered-produce.mjs, 21 kafkajs-moved-leader-produce.mjs, 22 kafkajs-idle-topics.mjs.
+// 20 kafkajs-unanswered-produce.mjs, 21 kafkajs-moved-leader-produce.mjs, 22 kafkajs-idle-topics.mjs,
+// 23 kafkajs-cluster-retry.mjs.
 // Each patch ({ file, from, to, was? }) is an exact text replacement: already applied (its `to` is in the file) →
 // skipped; applied in an earlier form of this script (`was`: functions of `to` giving each form it was released in) →
 // replaced by the current one; original text (`from`) not found (another version of the library) → the install fails
@@ -25,6 +26,7 @@ import { apiVersionsAttemptPatches } from "./patches/api-versions-attempt.mjs";
 import { bootstrapUnresponsivePatches } from "./patches/bootstrap-unresponsive.mjs";
 import { commitGenerationPatches } from "./patches/commit-generation.mjs";
 import { findCoordinatorAttemptPatches } from "./patches/find-coordinator-attempt.mjs";
+import { kafkajsClusterRetryPatches } from "./patches/kafkajs-cluster-retry.mjs";
 import { kafkajsErrorCausesPatches } from "./patches/kafkajs-error-causes.mjs";
 import { kafkajsFetchPatches } from "./patches/kafkajs-fetch.mjs";
 import { kafkajsIdleTopicsPatches } from "./patches/kafkajs-idle-topics.mjs";
@@ -77,6 +79,7 @@ export const patches = [
   ...kafkajsUnansweredProducePatches,
   ...kafkajsMovedLeaderProducePatches,
   ...kafkajsIdleTopicsPatches,
+  ...kafkajsClusterRetryPatches,
   ...kafkajsLostCoordinatorPatches,
   ...kafkajsFetchPatches,
   ...commitGenerationPatches,

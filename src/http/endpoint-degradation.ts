@@ -8,9 +8,12 @@
  * partition). Each request is tracked on its own, so with sink.requests.max-inflight > 1 one request
  * delivered does not hide another still being retried: the trace names the request retried the
  * longest and is null once no request is left retrying. Without it a sink retrying an outage with
- * sink.retry.max-attempts=-1 read RUNNING, healthy, for hours (explore8 L6).
+ * sink.retry.max-attempts=-1 read RUNNING, healthy, for hours (explore8 L6). A caller that tells when a
+ * request's backoff starts (`backingOff`) and ends (`attempting`) gets the wait named while it lasts: "… (the last:
+ * HTTP 503) and waits out a 5000 ms backoff (1200 ms left) before attempt 3 of 10; …"; nothing of the kind while
+ * the attempt is on the wire.
  */
-import type { Clock } from "../util/clock.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
 
 interface Failing {
   readonly since: number;
@@ -18,6 +21,8 @@ interface Failing {
   target: string;
   last: string;
   consequence: string;
+  /** The backoff being waited out before the next attempt (`next`), ending at `until` (monotonicNow). */
+  backoff?: { readonly ms: number; readonly until: number; readonly next: string };
 }
 
 export class EndpointDegradation {
@@ -46,6 +51,21 @@ export class EndpointDegradation {
     }
   }
 
+  /**
+   * After `retrying`: `request`'s next attempt, `next` ("attempt 3 of 10"), waits `delayMs` first. Nothing of it is
+   * on the wire meanwhile.
+   */
+  backingOff(request: object, delayMs: number, next: string): void {
+    const f = this.failing.get(request);
+    if (f) f.backoff = { ms: delayMs, until: monotonicNow(this.clock) + delayMs, next };
+  }
+
+  /** `request`'s next attempt starts: its backoff, if any, is over. */
+  attempting(request: object): void {
+    const f = this.failing.get(request);
+    if (f) f.backoff = undefined;
+  }
+
   /** `request` is retried no more (answered, failed for good or abandoned). */
   settled(request: object): void {
     this.failing.delete(request);
@@ -55,6 +75,9 @@ export class EndpointDegradation {
     const [oldest] = this.failing.values();
     if (!oldest) return null;
     const others = this.failing.size - 1;
-    return `Degraded: ${oldest.target} has failed ${oldest.attempts} attempt(s) since ${new Date(oldest.since).toISOString()} (the last: ${oldest.last})${others > 0 ? `, and ${others} other request(s) are being retried too` : ""}; ${oldest.consequence}`;
+    const b = oldest.backoff;
+    const left = b && Math.max(0, Math.ceil(b.until - monotonicNow(this.clock)));
+    const waits = b ? ` and waits out a ${b.ms} ms backoff (${left} ms left) before ${b.next}` : "";
+    return `Degraded: ${oldest.target} has failed ${oldest.attempts} attempt(s) since ${new Date(oldest.since).toISOString()} (the last: ${oldest.last})${waits}${others > 0 ? `, and ${others} other request(s) are being retried too` : ""}; ${oldest.consequence}`;
   }
 }

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { gzipSync } from "node:zlib";
 import { issueCert, selfSignedCert } from "../../test/support/cert-authority.ts";
 import { type InvalidChains, makeInvalidChains, serveChain } from "../../test/support/invalid-chains.ts";
+import { rawEndpoint } from "../../test/support/raw-endpoint.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, TEST_CA, type TlsFiles } from "../../test/support/tls.ts";
 import { isRetriable, traceOf } from "../errors.ts";
@@ -199,6 +200,72 @@ describe("HttpClient", () => {
       }
     });
 
+    // p3sink 3: an endpoint that is no HTTP server read as Bun's code alone (or as a reset: see the second table).
+    test.each([
+      ["an SSH banner, then a close", "SSH-2.0-OpenSSH_9.6\r\n", true],
+      ["an SSH banner, the connection held open", "SSH-2.0-OpenSSH_9.6\r\n", false],
+      ["a Redis error line", "-ERR unknown command 'POST'\r\n", true],
+      ["a status line with a broken header", "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", true],
+      ["HTTP/2.0 in an HTTP/1.1 status line", "HTTP/2.0 200 OK\r\ncontent-length: 0\r\n\r\n", true],
+    ])("%s: the failure says who answered with something that is not HTTP/1.1", async (_, answer, close) => {
+      await using server = rawEndpoint(answer, { close });
+      const error = await new HttpClient()
+        .request({ method: "POST", url: server.url("/in"), body: "[]" })
+        .catch((e) => e);
+      const reason = `127.0.0.1:${server.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`;
+      expect(error.failure).toBe("io");
+      expect(error.message).toBe(`POST ${server.url("/in")} failed (io): ${reason}`);
+      expect(traceOf(error)).toContain(`Caused by: java.net.ProtocolException: ${reason}\n`);
+    });
+
+    // p3sink-b 1: the failure's kind was read from Bun's message, which quotes the URL: an endpoint at …/certificates/in
+    // was a TLS failure (SSLHandshakeException), one at …/dns a refused connection.
+    test.each(["/certificates/in", "/api/tls-settings", "/ssl/in", "/dns", "/tls/token?host=dns.example"])(
+      "an endpoint at %s that answers an SSH banner is no TLS or connect failure: the path's words are not read",
+      async (path) => {
+        await using server = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
+        const error = await new HttpClient()
+          .request({ method: "POST", url: server.url(path), body: "[]" })
+          .catch((e) => e);
+        const reason = `127.0.0.1:${server.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`;
+        expect(error.failure).toBe("io");
+        expect(error.message).toBe(`POST ${server.url(path)} failed (io): ${reason}`);
+        expect(traceOf(error)).toContain(`Caused by: java.net.ProtocolException: ${reason}\n`);
+      },
+    );
+
+    test("a refused connection and a host that does not resolve stay connect failures, whatever their path says", async () => {
+      const closed = serve(() => new Response("x"));
+      const port = closed.port;
+      closed.stop(true);
+      for (const [url, javaClass] of [
+        [`http://127.0.0.1:${port}/certificates/tls`, "java.net.ConnectException"],
+        ["http://tls-cert.invalid/ssl", "java.net.UnknownHostException"],
+      ] as const) {
+        const error = await new HttpClient({ connectTimeoutMs: 5000 }).request({ method: "GET", url }).catch((e) => e);
+        expect(error.failure).toBe("connect");
+        expect(traceOf(error)).toContain(`Caused by: ${javaClass}: `);
+      }
+    });
+
+    // What Bun reports of bytes it parses no line of gives nothing to tell them from a connection closed unanswered
+    // (README, HTTP sink troubleshooting): these read as a reset, as that does.
+    test.each([
+      ["nothing", ""],
+      ["a few bytes without a line end", "hello"],
+      ["binary bytes", "\u0015\u0003\u0001\u0000\u0002\u0002\u0050"],
+      ["an HTTP/2 frame", "\u0000\u0000\u0012\u0004\u0000\u0000\u0000\u0000\u0000"],
+      ["a status line alone", "HTTP/1.1 200 OK\r\n"],
+    ])("%s, then a close: a reset (java.net.SocketException)", async (_, answer) => {
+      await using server = rawEndpoint(answer);
+      const error = await new HttpClient()
+        .request({ method: "POST", url: server.url("/in"), body: "[]" })
+        .catch((e) => e);
+      const reason = "ECONNRESET: The socket connection was closed unexpectedly.";
+      expect(error.message).toBe(`POST ${server.url("/in")} failed (io): ${reason}`);
+      expect(traceOf(error)).toContain(`Caused by: java.net.SocketException: ${reason}\n`);
+    });
+
     // auditsinkfaults P3-1: an answer that is not HTTP read `POST <url> failed (io): InvalidHTTPResponse fetching "<url>".`.
     test("an answer that is not valid HTTP names the URL once, in the request, not again as Bun quotes it", async () => {
       const invalid = createServer((socket) =>
@@ -210,8 +277,10 @@ describe("HttpClient", () => {
       const url = `http://user:pw-9x@127.0.0.1:${port}/x?api_key=k3y`;
       const error = await new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e);
       expect(error.failure).toBe("io");
-      expect(error.message).toBe(`POST ${redactUrl(url)} failed (io): InvalidHTTPResponse`);
-      expect(traceOf(error)).toContain("Caused by: java.net.SocketException: InvalidHTTPResponse\n");
+      const answer = `127.0.0.1:${port} answered HTTP 200, then a body whose framing is not HTTP/1.1 (InvalidHTTPResponse)`;
+      expect(error.message).toBe(`POST ${redactUrl(url)} failed (io): ${answer}`);
+      // p3sink-b 3: Java's chunked body parser throws a plain IOException ("invalid chunk header"), not a ProtocolException.
+      expect(traceOf(error)).toContain(`Caused by: java.io.IOException: ${answer}\n`);
       expect(traceOf(error)).not.toContain("fetching");
     });
 
@@ -233,7 +302,7 @@ describe("HttpClient", () => {
       const error = await new HttpClient().request({ method: "GET", url: `${base}/orig` }).catch((e) => e);
       expect(error.failure).toBe("io");
       expect(error.message).toBe(
-        `GET ${base}/orig failed (io): InvalidHTTPResponse fetching "${redactUrl(`${base}/moved?api_key=m0ved`)}".`,
+        `GET ${base}/orig failed (io): ${redactUrl(`${base}/moved?api_key=m0ved`)} answered HTTP 200, then a body whose framing is not HTTP/1.1 (InvalidHTTPResponse)`,
       );
       expect(traceOf(error)).not.toContain("m0ved");
     });

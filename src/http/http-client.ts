@@ -30,7 +30,7 @@ import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
-import { networkException, withoutRuntimeHints } from "./network-exception.ts";
+import { networkException, notHttpAnswer, withoutRuntimeHints } from "./network-exception.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
 import { tlsVerificationFailure } from "./tls-verification-failure.ts";
@@ -146,16 +146,32 @@ export function redactUrl(url: string): string {
 
 /**
  * A fetch failure's text for people: a certificate that did not verify in words naming the server
- * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), else
- * the runtime's (`shown`: its URL redacted) without Bun's hints to developers nor its quote of
- * `requestUrl`, the request's URL as shown, which the text names already (withoutRuntimeHints).
- * The transport error's cause carries it as the JDK's exception for the failure (network-exception.ts).
+ * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), an answer
+ * that is not HTTP/1.1 naming who gave it (`hop`: the hop's URL as shown when a redirect led there, else its
+ * host and port; network-exception.ts's notHttpAnswer), else the runtime's (`shown`: its URL redacted) without
+ * Bun's hints to developers nor its quote of `requestUrl`, the request's URL as shown, which the text names already
+ * (withoutRuntimeHints). The transport error's cause carries it as the JDK's exception for the failure
+ * (network-exception.ts).
  */
-function readable(error: unknown, shown: unknown, url: string, requestUrl: string): string {
+function readable(
+  error: unknown,
+  shown: unknown,
+  url: string,
+  hop: { readonly shownUrl: string; readonly headStatus: number | undefined },
+  requestUrl: string,
+): string {
   const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
   return (
-    tlsVerificationFailure(code, url) ?? withoutRuntimeHints((shown as Error)?.message ?? String(shown), requestUrl)
+    tlsVerificationFailure(code, url) ??
+    notHttpAnswer(code, hop.shownUrl === requestUrl ? hostPort(url) : hop.shownUrl, hop.headStatus) ??
+    withoutRuntimeHints((shown as Error)?.message ?? String(shown), requestUrl)
   );
+}
+
+/** `host:port` of `url`, its scheme's port when it names none. */
+function hostPort(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
 }
 
 /** `http.connect.timeout.ms (1000 ms)`, or `1000 ms` when the caller named no key. */
@@ -197,10 +213,10 @@ export class HttpClient {
     const started = performance.now();
     const controller = new AbortController();
     let timedOut: string | undefined;
-    let headCame = false;
+    let headStatus: number | undefined; // the status of this hop's response head, once it came
     // What had come when a timer ran out (the head or nothing), and which timer it was, by its key.
     const onTimeout = (within: string) => () => {
-      timedOut = `${headCame ? "no complete response" : "no response head"} within ${within}`;
+      timedOut = `${headStatus !== undefined ? "no complete response" : "no response head"} within ${within}`;
       controller.abort();
     };
     const requestMs = req.timeoutMs ?? this.requestTimeoutMs;
@@ -217,7 +233,7 @@ export class HttpClient {
       let hop: Hop = { method: req.method, url: req.url, headers, body: req.body };
       for (let redirects = 0; ; redirects++) {
         hopUrl = hop.url;
-        headCame = false; // a redirect's next hop: its head has not come yet
+        headStatus = undefined; // a redirect's next hop: its head has not come yet
         connectTimer = setTimeout(
           onTimeout(timeoutText(this.timeoutKeys?.connect, this.connectTimeoutMs)),
           timerMs(this.connectTimeoutMs),
@@ -225,7 +241,7 @@ export class HttpClient {
         const response = await this.send(hop, controller.signal);
         clearTimeout(connectTimer);
         connectTimer = undefined;
-        headCame = true;
+        headStatus = response.status;
         encoding = response.headers.get("content-encoding");
         const next =
           req.followRedirects === false || (req.seeOtherIsAnswer === true && response.status === 303)
@@ -267,7 +283,8 @@ export class HttpClient {
         error instanceof HttpRedirectError
       )
         throw error;
-      if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
+      if (timedOut !== undefined)
+        throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`, { headStatus });
       const failure = transportFailureOf(error);
       // Bun's message may quote the URL, query secrets included (`ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>"`).
       const cause = withoutUrl(error, hopUrl, show(hopUrl));
@@ -280,9 +297,10 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : readable(error, cause, hopUrl, target);
+            : readable(error, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause),
+        headStatus,
       });
     } finally {
       clearTimeout(requestTimer);

@@ -6,6 +6,7 @@
  */
 import { ConnectError, RetriableError } from "../errors.ts";
 import { isVerifyFailure } from "../tls/verify-codes.ts";
+import { isNotHttpCode } from "./network-exception.ts";
 
 /** `decode`: a body its Content-Encoding does not describe (not gzip, deflate, br or zstd after all). */
 export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
@@ -13,12 +14,18 @@ export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
 /** A request that got no HTTP response: nothing reached the caller. */
 export class HttpTransportError extends RetriableError {
   override name = "HttpTransportError";
+  /**
+   * The status of the response whose head had come when the failure came (a body stalled or cut off after the
+   * headers: the endpoint did answer, though not in full); undefined when no head came.
+   */
+  readonly headStatus: number | undefined;
   constructor(
     readonly failure: TransportFailure,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly headStatus?: number },
   ) {
     super(message, options);
+    this.headStatus = options?.headStatus;
   }
 }
 
@@ -34,16 +41,26 @@ export class HttpResponseTooLargeError extends ConnectError {
   }
 }
 
+/** Codes that name a connection never made: refused, no such host, no route, no socket. */
+const CONNECT_CODES =
+  /^(ECONNREFUSED|ConnectionRefused|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|ConnectionClosed)$/;
+
+/** A URL as Bun quotes it (`fetching "<url>"`) or names it: its path and host may hold any word (`/tls/token`). */
+const QUOTED_URL = /"?\b[a-z][a-z\d+.-]*:\/\/[^\s"]*"?/gi;
+
 /**
- * The kind of failure an error thrown by fetch (or by reading its body) is, from its code and message: a
- * certificate that did not verify (tls/verify-codes.ts, e.g. PATH_LENGTH_EXCEEDED, whose text names no
- * certificate) is `tls`.
+ * The kind of failure an error thrown by fetch (or by reading its body) is, from its code first: a certificate that
+ * did not verify (tls/verify-codes.ts, e.g. PATH_LENGTH_EXCEEDED, whose text names no certificate) is `tls`, an
+ * answer that is not HTTP/1.1 `io`. Only a code that says neither is read by its message's words, without the URL it
+ * quotes: an endpoint at `…/certificates/in` or `…/dns` that answers an SSH banner is no TLS or DNS failure.
  */
 export function transportFailureOf(error: unknown): TransportFailure {
   const code = String((error as { code?: unknown }).code ?? "");
-  const text = `${code} ${(error as Error).message ?? ""}`;
   if (/^(ZlibError|BrotliDecompressionError|ZstdDecompressionError)$/.test(code)) return "decode";
   if (isVerifyFailure(code)) return "tls";
+  if (isNotHttpCode(code)) return "io";
+  if (CONNECT_CODES.test(code)) return "connect";
+  const text = `${code} ${String((error as Error).message ?? "").replace(QUOTED_URL, "")}`;
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|certificate/i.test(text)) return "tls";
   if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS|ConnectionClosed/i.test(text))
     return "connect";

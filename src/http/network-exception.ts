@@ -1,9 +1,10 @@
 /**
  * The cause HttpClient gives an HttpTransportError for a network failure: the JDK exception Java's
  * HTTP client reports for it (a refused connection `java.net.ConnectException`, an unknown host
- * `java.net.UnknownHostException`, a reset `java.net.SocketException`, a TLS failure
- * `javax.net.ssl.SSLHandshakeException`), with the runtime's message made readable for an operator
- * and the runtime's stack frames. A status trace shows it as `Caused by: java.net.ConnectException: …`,
+ * `java.net.UnknownHostException`, a reset `java.net.SocketException`, an answer that is not HTTP/1.1
+ * `java.net.ProtocolException`, or `java.io.IOException` when only its chunked body's framing is broken,
+ * a TLS failure `javax.net.ssl.SSLHandshakeException`), with the runtime's message made readable for an
+ * operator and the runtime's stack frames. A status trace shows it as `Caused by: java.net.ConnectException: …`,
  * not as the IllegalArgumentException a runtime TypeError would map to (a config mistake, to a
  * Connect user). `withoutRuntimeHints` gives every network failure's text (the retry WARN, the
  * Degraded and FAILED traces, this cause) without Bun's hints to developers (`pass verbose: true`,
@@ -32,17 +33,59 @@ export function withoutRuntimeHints(text: string, requestUrl: string): string {
 
 const UNKNOWN_HOST = /ENOTFOUND|DNS|getaddrinfo/i;
 
+/**
+ * Bun's codes for an answer it could not read as HTTP/1.1: its head (`Malformed_HTTP_Response`: an SSH banner, a
+ * Redis error line, `HTTP/2.0 200`, a header line without a colon) or, the head read, its body's framing
+ * (`InvalidHTTPResponse`: a chunk size that is no number).
+ */
+const NOT_HTTP = /^(Malformed_HTTP_Response|InvalidHTTPResponse)$/;
+
+/** Whether Bun's `code` says the peer answered with something that is not HTTP/1.1 (head or body framing). */
+export function isNotHttpCode(code: string): boolean {
+  return NOT_HTTP.test(code);
+}
+
+/**
+ * An answer that is not HTTP/1.1 in words, for an operator: who gave it (`where`: host and port, or a redirect's hop)
+ * and Bun's code; undefined for another failure. Bytes Bun parses no line of (a few bytes without a line end, binary
+ * with a NUL) give it no such code: they read as ECONNRESET once the peer closes (as a connection closed without an
+ * answer does) and as a timeout while it holds the connection open.
+ */
+export function notHttpAnswer(code: string, where: string, headStatus: number | undefined): string | undefined {
+  if (!isNotHttpCode(code)) return undefined;
+  if (headStatus === undefined) return `${where} answered with something that is not HTTP/1.1 (${code})`;
+  return `${where} answered HTTP ${headStatus}, then a body whose framing is not HTTP/1.1 (${code})`;
+}
+
 function javaClassFor(failure: TransportFailure, text: string): string {
   switch (failure) {
     case "connect":
       return UNKNOWN_HOST.test(text) ? "java.net.UnknownHostException" : "java.net.ConnectException";
     case "tls":
       return "javax.net.ssl.SSLHandshakeException";
-    case "io":
-      return "java.net.SocketException";
+    case "io": {
+      // The peer broke the protocol: Java's HttpClient reports a status line or header it cannot parse as a
+      // ProtocolException, and its chunked body parser a chunk header it cannot read as a plain IOException.
+      const code = text.split(" ")[0]!;
+      if (code === "InvalidHTTPResponse") return "java.io.IOException";
+      return isNotHttpCode(code) ? "java.net.ProtocolException" : "java.net.SocketException";
+    }
     default:
       return "java.io.IOException";
   }
+}
+
+/**
+ * Whether `error` (HttpClient's HttpTransportError) is an answer that is not HTTP/1.1: its cause says so
+ * (networkException's class for Bun's codes of it, the only `io` failures not read as a reset).
+ */
+export function isNotHttpFailure(error: unknown): boolean {
+  const { failure, cause } = error as { failure?: unknown; cause?: unknown };
+  return (
+    failure === "io" &&
+    cause instanceof JavaException &&
+    (cause.javaClass === "java.net.ProtocolException" || cause.javaClass === "java.io.IOException")
+  );
 }
 
 /** `message`: the failure as an operator reads it; `runtime`: what fetch threw (its URL already redacted). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
+import { rawEndpoint } from "../../test/support/raw-endpoint.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
@@ -466,6 +467,19 @@ describe("TokenProvider", () => {
       );
     });
 
+    /** The message of the retriable error a token request to `tokenUrl` fails with, through a real HttpClient. */
+    async function retriableFailure(tokenUrl: string, timeoutMs?: number): Promise<string> {
+      const error = await provider({
+        tokenUrl,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        client: new HttpClient(),
+      })
+        .token()
+        .catch((e: unknown) => e);
+      expect(isRetriable(error)).toBe(true);
+      return (error as Error).message;
+    }
+
     test("a token endpoint slower than the timeout is retriable and the message says it timed out", async () => {
       const slow = Bun.serve({
         port: 0,
@@ -473,16 +487,41 @@ describe("TokenProvider", () => {
         fetch: () => new Promise<Response>(() => {}),
       });
       using _slow = { [Symbol.dispose]: () => slow.stop(true) };
-      const error = await provider({
-        tokenUrl: `http://127.0.0.1:${slow.port}/t`,
-        timeoutMs: 200,
-        client: new HttpClient(),
-      })
-        .token()
-        .catch((e: unknown) => e);
-      expect(isRetriable(error)).toBe(true);
-      expect((error as Error).message).toBe(
+      expect(await retriableFailure(`http://127.0.0.1:${slow.port}/t`, 200)).toBe(
         `Could not reach the OIDC token endpoint http://127.0.0.1:${slow.port}/t (no answer within 200 ms)`,
+      );
+    });
+
+    // p3sink 3: it read "Could not reach … (the connection failed)", though the endpoint had answered.
+    // p3sink-b 1: at /tls/token it read "Could not reach … (TLS handshake failed)": the path's words were read.
+    test.each(["/t", "/tls/token", "/dns/token", "/certs/token", "/ssl/token"])(
+      "a token endpoint at %s that is no HTTP server is retriable and the message says what it answered",
+      async (path) => {
+        await using ssh = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
+        expect(await retriableFailure(ssh.url(path))).toBe(
+          `Could not read the answer of the OIDC token endpoint ${ssh.url(path)}: 127.0.0.1:${ssh.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`,
+        );
+      },
+    );
+
+    test("a token endpoint whose chunked body's framing is broken is retriable and the message says what it answered", async () => {
+      await using broken = rawEndpoint("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nxx\r\n");
+      expect(await retriableFailure(broken.url("/t"))).toBe(
+        `Could not read the answer of the OIDC token endpoint ${broken.url("/t")}: 127.0.0.1:${broken.port} answered HTTP 200, then a body whose framing is not HTTP/1.1 (InvalidHTTPResponse)`,
+      );
+    });
+
+    // p3sink 1: it read "Could not reach … (no answer within 200 ms)", though the endpoint had answered its head.
+    test.each([
+      ["stalls its body", true, " within 200 ms"],
+      ["cuts its body off", false, ": the connection failed"],
+    ])("a token endpoint that sends its headers and %s is retriable and the message says so", async (_, stall, how) => {
+      await using stalled = rawEndpoint(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        { close: !stall },
+      );
+      expect(await retriableFailure(`http://u:pw@127.0.0.1:${stalled.port}/t?client_secret=s3cret`, 200)).toBe(
+        `the OIDC token endpoint http://127.0.0.1:${stalled.port}/t sent its response headers (HTTP 200) but not its body${how}`,
       );
     });
   });

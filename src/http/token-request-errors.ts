@@ -14,6 +14,7 @@ import { secretQueryName } from "../util/secret-query-name.ts";
 import { classifiedStatus } from "./classified-status.ts";
 import { formDecoded } from "./form-value.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
+import { isNotHttpFailure } from "./network-exception.ts";
 import { originOnly } from "./shown-url.ts";
 
 /**
@@ -64,6 +65,20 @@ export function requestFailure(
   }
   if (error instanceof HttpResponseTooLargeError) {
     return unusableAnswer(endpoint, `its body is larger than the limit of ${error.limit} bytes`, name);
+  }
+  // Reached, but what came is not HTTP/1.1 (a wrong port): the cause names it and who sent it.
+  if (error instanceof HttpTransportError && isNotHttpFailure(error)) {
+    const { message } = error.cause as Error;
+    return new RetriableTokenRequestError(`Could not read the answer of the ${name} ${endpoint}: ${message}`, {
+      cause: error,
+    });
+  }
+  // Reached, and its head came: it did answer, so it was not "not reached" (worth another try all the same).
+  if (error instanceof HttpTransportError && error.headStatus !== undefined) {
+    const sent = `the ${name} ${endpoint} sent its response headers (HTTP ${error.headStatus}) but not its body`;
+    const why =
+      error.failure === "timeout" ? `${sent} within ${timeoutMs} ms` : `${sent}: ${unreachable(error, timeoutMs)}`;
+    return new RetriableTokenRequestError(why, { cause: error });
   }
   const why = unreachable(error, timeoutMs);
   return new RetriableTokenRequestError(`Could not reach the ${name} ${endpoint}${why ? ` (${why})` : ""}`, {
@@ -174,7 +189,7 @@ export function contentTypeOf(headers: Headers): string {
   return `Content-Type ${media}`;
 }
 
-/** Why a token request got no response, in words that carry no URL or secret. */
+/** Why a token request got no response (or, its head come, no body), in words that carry no URL or secret. */
 function unreachable(error: unknown, timeoutMs: number): string {
   if (!(error instanceof HttpTransportError)) return "";
   switch (error.failure) {

@@ -56,7 +56,9 @@ describe("withoutUrl", () => {
     expect(error).toBeInstanceOf(Error);
     // The runtime's text quotes the URL it fetched (without the user info): replaced with the URL as shown, and then
     // left out of the message, which names it already (auditsinkfaults P3-1).
-    expect(error.message).toBe(`POST ${redactUrl(url)} failed (io): Malformed_HTTP_Response`);
+    expect(error.message).toBe(
+      `POST ${redactUrl(url)} failed (io): 127.0.0.1:${server.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`,
+    );
     const text = [error.message, traceOf(error), String((error.cause as Error | undefined)?.stack)].join("\n");
     for (const secret of ["pa55w0rd", "s3cret-k3y", "bob:"]) expect(text).not.toContain(secret);
   });

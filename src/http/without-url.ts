@@ -24,5 +24,8 @@ export function withoutUrl(error: unknown, url: string, shown: string): unknown 
   const copy = new Kind(scrub(error.message));
   copy.name = error.name;
   copy.stack = scrub(error.stack ?? "");
+  // Bun's code (`Malformed_HTTP_Response`, `ECONNRESET`) names the failure's kind: the JDK exception it maps to.
+  const { code } = error as { code?: unknown };
+  if (code !== undefined) Object.assign(copy, { code });
   return copy;
 }

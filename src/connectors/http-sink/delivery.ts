@@ -184,6 +184,7 @@ export class HttpDelivery {
       const response = await retry(
         async () => {
           attempts++;
+          this.degradation.attempting(sending); // its backoff, if any, is over: the Degraded trace stops naming it
           const response = await this.attempt(sending);
           if (!this.s.errorStatuses.isError(classifiedStatus(response.status))) return response;
           if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
@@ -208,12 +209,14 @@ export class HttpDelivery {
             const target = `${request.method ?? this.s.method} ${this.s.showUrl(request.url)}`;
             const what = error instanceof RetriableStatus ? `HTTP ${error.response.status}` : attemptFailureText(error);
             this.degradation.retrying(sending, target, what);
+            const of = Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : "";
+            this.degradation.backingOff(sending, delayMs, `attempt ${attempt + 2}${of}`);
             // An endpoint down for hours (sink.retry.max-attempts=-1): the first WARN at once, then one a minute per kind.
             warnLimited(
               this.log,
               this.retryWarnings,
               `${target} ${what}`,
-              `${target} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${what}; retrying in ${delayMs} ms`,
+              `${target} failed (attempt ${attempt + 1}${of}): ${what}; retrying in ${delayMs} ms`,
             );
           },
         },

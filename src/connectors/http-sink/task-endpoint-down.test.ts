@@ -210,13 +210,63 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
     await waitFor(() => server.received.length >= 3);
     expect(h.task.degradedTrace()).toMatch(
       new RegExp(
-        `^Degraded: POST ${server.url()} has failed \\d+ attempt\\(s\\) since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(the last: HTTP 503\\); the records are retried`,
+        `^Degraded: POST ${server.url()} has failed \\d+ attempt\\(s\\) since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\(the last: HTTP 503\\)( and waits out a \\d+ ms backoff \\(\\d+ ms left\\) before attempt \\d+)?; the records are retried`,
       ),
     );
     down = false;
     await waitFor(() => server.received.at(-1) !== undefined && h.task.degradedTrace() === null);
     await h.task.idle();
     expect(h.task.preCommit([{ ...p0, offset: 1 }])).toEqual([{ ...p0, offset: 1 }]);
+  });
+
+  // p3sink 2: the trace did not say whether a request was on the wire or the task waited out a backoff.
+  test("during a retry's backoff the trace names the wait and the next attempt; while an attempt is on the wire, not", async () => {
+    await using server = endpoint();
+    const hold = deferred<void>();
+    let held = 0;
+    server.answer(async () => {
+      if (server.received.length === 2) {
+        held++;
+        await hold.promise;
+      }
+      return new Response("maintenance", { status: 503 });
+    });
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    await using h = harness(
+      {
+        url: server.url(),
+        "sink.flush-buffer.timeout": "0",
+        "sink.retry.max-attempts": "3",
+        "sink.retry.backoff.initial.ms": "5000",
+        "sink.retry.backoff.max.ms": "5000",
+      },
+      { clock },
+    );
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => clock.pending === 1 && h.task.degradedTrace() !== null, { what: "the first backoff" });
+    const since = "2026-01-01T00:00:00.000Z";
+    const warned = h.lines.find((l) => l.includes("retrying in"))!;
+    const delay = Number(warned.match(/retrying in (\d+) ms/)![1]);
+    const head = `Degraded: POST ${server.url()} has failed`;
+    const tail = "; the records are retried (sink.retry.max-attempts), none is committed until delivered.";
+    expect(h.task.degradedTrace()).toBe(
+      `${head} 1 attempt(s) since ${since} (the last: HTTP 503) and waits out a ${delay} ms backoff (${delay} ms left) before attempt 2 of 3${tail}`,
+    );
+    clock.advance(1000);
+    expect(h.task.degradedTrace()).toBe(
+      `${head} 1 attempt(s) since ${since} (the last: HTTP 503) and waits out a ${delay} ms backoff (${delay - 1000} ms left) before attempt 2 of 3${tail}`,
+    );
+    clock.advance(delay);
+    await waitFor(() => held === 1, { what: "attempt 2 on the wire" });
+    expect(h.task.degradedTrace()).toBe(`${head} 1 attempt(s) since ${since} (the last: HTTP 503)${tail}`);
+    hold.resolve();
+    await waitFor(() => clock.pending === 1 && h.task.degradedTrace()!.includes("2 attempt(s)"), {
+      what: "the second backoff",
+    });
+    // Its WARN is thinned (one a minute per failure): the wait is read from the trace, the same twice.
+    expect(h.task.degradedTrace()).toMatch(
+      / \(the last: HTTP 503\) and waits out a (\d+) ms backoff \(\1 ms left\) before attempt 3 of 3; /,
+    );
   });
 
   // explore11 F2: the WARN and the trace carried Bun's "Is the computer able to access the url?" and the URL twice.
@@ -254,7 +304,7 @@ describe("HttpSinkTask when the endpoint is unavailable", () => {
       what: "partition 1 delivered",
     });
     expect(h.task.degradedTrace()).toMatch(
-      /^Degraded: POST \S+ has failed 1 attempt\(s\) since .* \(the last: HTTP 503\); /,
+      /^Degraded: POST \S+ has failed 1 attempt\(s\) since .* \(the last: HTTP 503\) and waits out a \d+ ms backoff \(\d+ ms left\) before attempt 2; /,
     );
   });
 

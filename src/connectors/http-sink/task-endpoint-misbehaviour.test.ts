@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
+import { rawEndpoint } from "../../../test/support/raw-endpoint.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { endpoint, harness, record } from "./test-support.ts";
@@ -37,6 +38,60 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
       `POST ${server.url()} failed after 1 attempt(s): POST ${server.url()} timed out: no response head within sink.request.timeout (1000 ms)`,
     );
   });
+
+  // p3sink 1: the WARN and the failure said "Could not reach the OIDC token endpoint … (no answer within 1000 ms)".
+  test("an OIDC token endpoint that sends its headers and stalls its body: the WARN and the failure say so", async () => {
+    await using tokens = rawEndpoint(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 80\r\n\r\n{",
+      {
+        close: false,
+      },
+    );
+    await using server = endpoint();
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "sink.request.timeout": "1",
+      "sink.retry.max-attempts": "2",
+      "security.oidc.token.request": "grant_type=client_credentials&client_id=gw&client_secret=s3cret-value",
+      "security.oidc.token.endpoint.url": tokens.url("/token"),
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.raised.length === 1);
+    const stalled = `the OIDC token endpoint ${tokens.url("/token")} sent its response headers (HTTP 200) but not its body within 1000 ms`;
+    expect(h.raised[0]!.message).toBe(`POST ${server.url()} failed after 2 attempt(s): ${stalled}`);
+    expect(h.lines.filter((l) => l.includes("retrying in"))).toEqual([
+      expect.stringContaining(`POST ${server.url()} failed (attempt 1 of 2): ${stalled}; retrying in `),
+    ]);
+    expect(tokens.answered).toBe(2);
+    expect(server.received).toEqual([]);
+    expect(`${h.raised[0]!.message} ${h.lines.join(" ")}`).not.toContain("s3cret");
+  });
+
+  // p3sink 3: it read `java.net.SocketException: Malformed_HTTP_Response`, which names neither what nor who.
+  // p3sink-b 1: at …/certificates/in it was an SSLHandshakeException, at …/dns a ConnectException (the URL's words).
+  test.each(["/in", "/certificates/in", "/api/tls-settings", "/dns"])(
+    "an endpoint at %s that is no HTTP server (an SSH banner): the WARN, the trace and the failure say so",
+    async (path) => {
+      await using ssh = rawEndpoint("SSH-2.0-OpenSSH_9.6\r\n");
+      const clock = new ManualClock();
+      await using h = harness({ url: ssh.url(path), ...fast, "sink.retry.max-attempts": "2" }, { clock });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => clock.pending === 1, { what: "the backoff after attempt 1" });
+      const notHttp = `127.0.0.1:${ssh.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`;
+      expect(h.task.degradedTrace()).toContain(`(the last: java.net.ProtocolException: ${notHttp})`);
+      clock.advance(10);
+      await waitFor(() => h.raised.length === 1);
+      expect(h.raised[0]!.message).toBe(
+        `POST ${ssh.url(path)} failed after 2 attempt(s): POST ${ssh.url(path)} failed (io): ${notHttp}`,
+      );
+      expect(h.lines.filter((l) => l.includes("retrying in"))).toEqual([
+        expect.stringContaining(
+          `POST ${ssh.url(path)} failed (attempt 1 of 2): java.net.ProtocolException: ${notHttp}; retrying in `,
+        ),
+      ]);
+    },
+  );
 
   test("a 2xx whose body never ends: the records count as delivered, not reported", async () => {
     await using server = endpoint();

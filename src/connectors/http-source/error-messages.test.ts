@@ -5,6 +5,7 @@
  * nothing to select and an offset field that gives no value were silent.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { rawEndpoint } from "../../../test/support/raw-endpoint.ts";
 import { api, startTask } from "./test-support.ts";
 
 let flaky = 0;
@@ -57,6 +58,42 @@ describe("HttpSourceTask error messages", () => {
     );
     h.task.stop();
   });
+
+  // p3sink-b 4: it read "failed after 2 attempts: the connection failed (127.0.0.1:… answered with something that
+  // is not HTTP/1.1 (…))", though the server had answered.
+  test.each([
+    [
+      "no HTTP server (an SSH banner)",
+      "SSH-2.0-OpenSSH_9.6\r\n",
+      (hp: string) => `${hp} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`,
+    ],
+    [
+      "a chunked body whose framing is broken",
+      "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nZZ\r\nxx\r\n",
+      (hp: string) => `${hp} answered HTTP 200, then a body whose framing is not HTTP/1.1 (InvalidHTTPResponse)`,
+    ],
+    [
+      "a body cut off after its headers",
+      "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{",
+      () =>
+        "the server sent its response headers (HTTP 200) but not its body (ECONNRESET: The socket connection was closed unexpectedly.)",
+    ],
+  ])(
+    "a server that answers %s: the reason says what it answered, not that the connection failed",
+    async (_, answer, reason) => {
+      await using endpoint = rawEndpoint(answer);
+      const h = await startTask({
+        "http.url": endpoint.url("/events"),
+        "http.retry.max.attempts": "2",
+        "http.retry.backoff.ms": "1",
+      });
+      const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
+      expect((error as Error).message).toBe(
+        `GET ${endpoint.url("/events")} failed after 2 attempts: ${reason(`127.0.0.1:${endpoint.port}`)}`,
+      );
+      h.task.stop();
+    },
+  );
 
   test("a 5xx after the retries says how many attempts it took", async () => {
     const h = await startTask({

@@ -14,7 +14,7 @@
 import { ConnectError } from "../../errors.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type ClientTls, HttpClient, type HttpResponse, HttpTransportError } from "../../http/http-client.ts";
-import { attemptFailureText } from "../../http/network-exception.ts";
+import { attemptFailureText, isNotHttpFailure } from "../../http/network-exception.ts";
 import { classifiedStatus, retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
 import { echoedUrlParts, type ShowUrl, shownUrl } from "../../http/shown-url.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
@@ -168,14 +168,20 @@ const FAILURE_WORDS: Readonly<Record<string, string>> = {
 
 /**
  * Why a request got no response, without repeating the request the message is about: the
- * transport error's own message starts with the same method and URL.
+ * transport error's own message starts with the same method and URL. A server that did answer (with
+ * something that is not HTTP/1.1, or a head whose body broke off) is no failed connection: its
+ * reason says what it answered.
  */
 function failureReason(error: Error, req: PageRequest, showUrl: ShowUrl): string {
   if (!(error instanceof HttpTransportError)) return error.message;
   const prefix = `${req.method} ${showUrl(req.url)} `;
   const rest = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
   const m = /^failed \((\w+)\): (.*)$/s.exec(rest);
-  return m && FAILURE_WORDS[m[1]!] ? `${FAILURE_WORDS[m[1]!]} (${m[2]})` : rest;
+  if (!m || !FAILURE_WORDS[m[1]!]) return rest;
+  if (isNotHttpFailure(error)) return m[2]!;
+  if (error.headStatus !== undefined)
+    return `the server sent its response headers (HTTP ${error.headStatus}) but not its body (${m[2]})`;
+  return `${FAILURE_WORDS[m[1]!]} (${m[2]})`;
 }
 
 export class PageFetcher {
@@ -282,6 +288,7 @@ export class PageFetcher {
     return sendWithRetry(
       this.o.client,
       async () => {
+        this.degradation.attempting(request); // its backoff, if any, is over: the Degraded trace stops naming it
         const slot = this.o.throttle ? await this.o.throttle.acquire(clock, signal) : undefined;
         if (this.o.throttle && slot === undefined) signal.throwIfAborted();
         await this.o.gate.wait(clock, signal);
@@ -331,6 +338,7 @@ export class PageFetcher {
           const what = response ? `HTTP ${response.status}` : attemptFailureText(outcome);
           const after = this.o.failsAfterRetries(response) ? AFTER_RETRIES.fails : AFTER_RETRIES.nextPoll;
           this.degradation.retrying(request, `${req.method} ${this.showUrl(req.url)}`, what, after);
+          this.degradation.backingOff(request, delayMs, `attempt ${attempt + 2} of ${this.o.maxAttempts}`);
           // An API down for days is retried every poll: the first WARN at once, then one a minute.
           warnLimited(
             this.o.log,

@@ -2,6 +2,8 @@
 // ends the poll there and moves the offset past its unread pages.
 import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { deferred } from "../../util/async.ts";
 import { api, FastForwardClock, recordIds as ids, linkPagedSince, startTask } from "./test-support.ts";
 
 /** A fast-forward clock that aborts `stop` once `afterMs` have passed on it (a task's runtime stopping it). */
@@ -438,7 +440,7 @@ describe("HttpSourceTask while its API's attempts are retried", () => {
         [1, 2].map((attempts) =>
           expect.stringMatching(
             new RegExp(
-              `^Degraded: GET ${url} has failed ${attempts} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); the request is retried \\(http\\.retry\\.max\\.attempts\\), then the task fails \\(behavior\\.on\\.error=fail\\)\\.$`,
+              `^Degraded: GET ${url} has failed ${attempts} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\) and waits out a (\\d+) ms backoff \\(\\1 ms left\\) before attempt ${attempts + 1} of 5; the request is retried \\(http\\.retry\\.max\\.attempts\\), then the task fails \\(behavior\\.on\\.error=fail\\)\\.$`,
             ),
           ),
         ),
@@ -448,6 +450,38 @@ describe("HttpSourceTask while its API's attempts are retried", () => {
       server.stop(true);
     }
   });
+});
+
+// p3sink-b 2: the trace's backoff part is cleared when the next attempt starts; nothing read it while one was on the wire.
+test("while attempt 2 is on the wire the Degraded trace names no backoff, only the failure before it", async () => {
+  const hold = deferred<void>();
+  let asked = 0;
+  using server = api(async () => {
+    asked++;
+    if (asked === 1) return new Response("down", { status: 503 });
+    await hold.promise;
+    return Response.json([{ id: 1 }]);
+  });
+  const url = `${server.base}/e`;
+  const h = await startTask(
+    {
+      "http.url": url,
+      "http.response.records.path": "$[*]",
+      "http.retry.max.attempts": "3",
+      "http.retry.backoff.ms": "100",
+    },
+    { clock: new FastForwardClock() },
+  );
+  const collected = h.collect(1, 5);
+  await waitFor(() => asked === 2, { what: "attempt 2 on the wire" });
+  expect(h.task.degradedTrace()).toMatch(
+    new RegExp(
+      `^Degraded: GET ${url} has failed 1 attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); the request is retried \\(http\\.retry\\.max\\.attempts\\), then the task fails \\(behavior\\.on\\.error=fail\\)\\.$`,
+    ),
+  );
+  hold.resolve();
+  expect(ids(await collected)).toEqual([1]);
+  expect(h.task.degradedTrace()).toBeNull();
 });
 
 /**
@@ -476,6 +510,7 @@ async function tracesOfFailingRequest(url: string, config: Record<string, string
   return { traces, failure, logs: h.logs };
 }
 
+// p3sink 2: each trace, read at a backoff's start, names the wait and the next attempt.
 // review-srcback P2-1: the trace said "then the next scheduled poll tries again" also under the
 // default behavior.on.error (fail), where the task goes FAILED once the attempts run out.
 describe("the HTTP source's Degraded trace names what follows the retries, as behavior.on.error says", () => {
@@ -501,7 +536,9 @@ describe("the HTTP source's Degraded trace names what follows the retries, as be
     expect(traces.slice(0, 2)).toEqual(
       [1, 2].map((n) =>
         expect.stringMatching(
-          new RegExp(`^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\); `),
+          new RegExp(
+            `^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: HTTP 503\\) and waits out a (\\d+) ms backoff \\(\\1 ms left\\) before attempt ${n + 1} of 3; `,
+          ),
         ),
       ),
     );
@@ -518,7 +555,7 @@ describe("the HTTP source's Degraded trace names what follows the retries, as be
       [1, 2].map((n) =>
         expect.stringMatching(
           new RegExp(
-            `^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: java\\.net\\.ConnectException: ECONNREFUSED: Unable to connect\\); `,
+            `^Degraded: GET ${url} has failed ${n} attempt\\(s\\) since \\S+ \\(the last: java\\.net\\.ConnectException: ECONNREFUSED: Unable to connect\\) and waits out a (\\d+) ms backoff \\(\\1 ms left\\) before attempt ${n + 1} of 3; `,
           ),
         ),
       ),
