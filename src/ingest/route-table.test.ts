@@ -129,14 +129,19 @@ describe("IngestRouteTable", () => {
     expect(table.routes().map((r) => r.connector)).toEqual(["c", "d"]);
   });
 
-  test("a path held by another connector cannot be opened", () => {
+  // p3ingestc 1: stages are activated (take over the connector's shared quota limits) only once their route opened.
+  test("a path held by another connector cannot be opened, and the refused stages are not activated", () => {
+    const activated: string[] = [];
+    const stages = (name: string) => ({ ...passThroughStages, activate: () => activated.push(name) });
     const table = new IngestRouteTable();
-    table.open("a", testSettings(), passThroughStages);
-    expect(() => table.open("b", testSettings(), passThroughStages)).toThrow(
+    table.open("a", testSettings(), stages("a"));
+    expect(() => table.open("b", testSettings(), stages("b"))).toThrow(
       "ingest.path /ingest/t is already served by connector a",
     );
+    expect(activated).toEqual(["a"]);
     table.open("a", testSettings({ "ingest.path": "/ingest/other" }), passThroughStages);
-    expect(table.open("b", testSettings(), passThroughStages).connector).toBe("b");
+    expect(table.open("b", testSettings(), stages("b")).connector).toBe("b");
+    expect(activated).toEqual(["a", "b"]);
   });
 
   test("REST Proxy topics: kafka.topic and ingest.rest.proxy.topics, none when disabled", () => {

@@ -147,6 +147,8 @@ export class IngestRouteTable {
         );
       }
     }
+    // Its path is its own: the stages take over what the connector's instances share (its quota limits).
+    stages.activate?.();
     const previous = this.byConnector.get(connector);
     const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
     if (previous && previous.stages !== stages) void previous.stages.close?.();

@@ -107,7 +107,8 @@ export class HttpIngestSourceConnector implements SourceConnector {
       this.services.routes.open(this.name, settings, stages);
     } catch (error) {
       // Its path served by another connector: the stages hold what the connector keeps across its instances
-      // (ingest-security.ts: the basic attempt guard, its quota buckets), counted open until closed.
+      // (ingest-security.ts: the basic attempt guard, its quota buckets), counted open until closed. Never
+      // activated (route-table.ts), they changed nothing a running instance of the connector uses.
       await stages.close?.();
       throw error;
     }
