@@ -52,6 +52,21 @@ describe("IngestRouteTable", () => {
     expect([closedRoute(route).message, reads]).toEqual(["The ingest connector c is paused", 1]);
   });
 
+  // p3ingestc 2: an in-flight request on a route a pause suspended was told "is paused" after a resume replaced it.
+  test("a request on a suspended route another one replaced since is told the connector's state now", () => {
+    let target: TargetState = "PAUSED";
+    const table = new IngestRouteTable(() => target);
+    table.open("c", testSettings(), passThroughStages);
+    table.suspend("c");
+    const paused = table.byPath("/ingest/t")!;
+    expect(closedRoute(paused).message).toBe("The ingest connector c is paused");
+    target = "STARTED";
+    table.open("c", testSettings(), passThroughStages);
+    expect(closedRoute(paused).message).toBe("The ingest connector c has no running task");
+    target = "STOPPED";
+    expect(closedRoute(paused).message).toBe("The ingest connector c is stopped");
+  });
+
   test("a suspended route whose connector's state cannot be read stays (503), naming no state", () => {
     const table = new IngestRouteTable(() => {
       throw new Error("database closed");

@@ -86,7 +86,18 @@ export class IngestRoute {
      * route before ends on it, and the count of the route after must come down with it.
      */
     readonly requests: RouteRequests = new RouteRequests(),
+    /** Reads the connector's target state into `target` when its table no longer holds this route. */
+    private readonly rereadIfReplaced: (route: IngestRoute) => void = () => {},
   ) {}
+
+  /**
+   * The target state a 503 of this suspended route names: as last read, or read once more when another route
+   * replaced it (an in-flight request on a route a pause suspended, answered after a resume opened the next one).
+   */
+  suspendedTarget(): TargetState | null | undefined {
+    this.rereadIfReplaced(this);
+    return this.target;
+  }
 
   /** Topics reachable through the REST Proxy shapes. */
   get restProxyTopics(): readonly string[] {
@@ -150,7 +161,14 @@ export class IngestRouteTable {
     // Its path is its own: the stages take over what the connector's instances share (its quota limits).
     stages.activate?.();
     const previous = this.byConnector.get(connector);
-    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
+    const route = new IngestRoute(
+      connector,
+      settings,
+      stages,
+      this.writersOf(connector),
+      previous?.requests,
+      this.rereadIfReplaced,
+    );
     if (previous && previous.stages !== stages) void previous.stages.close?.();
     this.byConnector.set(connector, route);
     this.changed();
@@ -176,6 +194,7 @@ export class IngestRouteTable {
       passThroughStages,
       this.writersOf(connector),
       previous?.requests,
+      this.rereadIfReplaced,
     );
     route.state = "suspended";
     if (previous && previous.stages !== passThroughStages) void previous.stages.close?.();
@@ -316,6 +335,10 @@ export class IngestRouteTable {
     }
     return route.target !== null && route.target !== "STOPPED";
   }
+
+  private readonly rereadIfReplaced = (route: IngestRoute): void => {
+    if (this.byConnector.get(route.connector) !== route) this.readTarget(route);
+  };
 
   private drop(route: IngestRoute): void {
     this.byConnector.delete(route.connector);
