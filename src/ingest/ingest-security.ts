@@ -171,10 +171,10 @@ export class IngestSecurity {
   private readonly guardsByConnector = new Map<string, KeptGuard>();
   /**
    * Each connector's quota buckets, kept across its instances (a restart, a pause and resume or a config change
-   * gave every device that used up its quota a fresh one); an instance with other limits takes them over
-   * once its route opened (`activate`; ingest-quotas.ts). Dropped when the connector is deleted (`connectorDeleted`), and once no instance holds them
-   * and every bucket is full again (checked when stages are built or closed): a connector stopped or no longer
-   * built keeps none. Each holds at most its ingest.quota.max.identities identities.
+   * gave every device that used up its quota a fresh one); an instance with other limits takes them over once its
+   * route opened (`activate`; ingest-quotas.ts). Dropped when the connector is deleted (`connectorDeleted`), and once
+   * no instance holds them and every bucket is full again (checked when stages are built or closed): a connector
+   * stopped or no longer built keeps none. Each holds at most its ingest.quota.max.identities identities.
    */
   private readonly quotasByConnector = new Map<string, KeptQuotas>();
   private readonly shared: SharedBuckets;
