@@ -16,17 +16,15 @@
  */
 import { rmSync } from "node:fs";
 import { addIngestConnectors, startBareGateway } from "./support/bench-gateway.ts";
+import { labelledArgs } from "./support/labelled-args.ts";
 import { type ProcMemory, readProcMemory } from "./support/proc-stats.ts";
+import { summarize } from "./support/summary.ts";
 import { runWrk } from "./support/wrk.ts";
 
 const env = process.env;
 const bootstrap = env.BENCH_BOOTSTRAP ?? "";
 if (!bootstrap) throw new Error("BENCH_BOOTSTRAP is not set");
-const builds = process.argv.slice(2).map((arg) => {
-  const at = arg.indexOf("=");
-  if (at <= 0) throw new Error(`expected <label>=<gateway binary>, got "${arg}"`);
-  return { label: arg.slice(0, at), bin: arg.slice(at + 1) };
-});
+const builds = labelledArgs(process.argv.slice(2), "gateway binary").map(({ label, value }) => ({ label, bin: value }));
 if (builds.length < 1) throw new Error("builds to compare: <label>=<binary> …");
 const rounds = Number(env.BENCH_ROUNDS ?? "4");
 const requests = Number(env.BENCH_REQUESTS ?? "200000");
@@ -97,7 +95,6 @@ async function measure(label: string, bin: string): Promise<Measurement> {
 }
 
 const mib = (kib: number) => (kib / 1024).toFixed(1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const results: Measurement[] = [];
 console.log(
   "| round | build | idle RSS (anon/file) | one connector RSS (anon/file) | peak RSS (VmHWM) | after load RSS (anon/file) | answered | s | load (1 min) |",
@@ -117,7 +114,10 @@ for (let round = 1; round <= rounds; round++) {
 console.log();
 for (const { label } of builds) {
   const mine = results.filter((m) => m.label === label);
-  const range = (xs: number[]) => `${mib(median(xs))} MiB (${mib(Math.min(...xs))}–${mib(Math.max(...xs))})`;
+  const range = (xs: number[]) => {
+    const { median, min, max } = summarize(xs);
+    return `${mib(median)} MiB (${mib(min)}–${mib(max)})`;
+  };
   console.log(
     `- ${label}: idle ${range(mine.map((m) => m.idle.rssKiB))}, one connector ${range(mine.map((m) => m.connector.rssKiB))}, ` +
       `peak ${range(mine.map((m) => m.loaded.hwmKiB))}, after load ${range(mine.map((m) => m.loaded.rssKiB))}`,

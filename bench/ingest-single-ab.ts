@@ -17,6 +17,7 @@
 import { rmSync } from "node:fs";
 import { startBenchGateway } from "./support/bench-gateway.ts";
 import { batchBody } from "./support/ingest-load.ts";
+import { labelledArgs } from "./support/labelled-args.ts";
 import { readMainThreadCpuMs } from "./support/proc-stats.ts";
 import { sampleProcess } from "./support/process-sampler.ts";
 import { runWrk } from "./support/wrk.ts";
@@ -24,11 +25,7 @@ import { runWrk } from "./support/wrk.ts";
 const env = process.env;
 const bootstrap = env.BENCH_BOOTSTRAP ?? "";
 if (!bootstrap) throw new Error("BENCH_BOOTSTRAP is not set");
-const builds = process.argv.slice(2).map((arg) => {
-  const at = arg.indexOf("=");
-  if (at <= 0) throw new Error(`expected <label>=<gateway binary>, got "${arg}"`);
-  return { label: arg.slice(0, at), bin: arg.slice(at + 1) };
-});
+const builds = labelledArgs(process.argv.slice(2), "gateway binary").map(({ label, value }) => ({ label, bin: value }));
 if (builds.length !== 2) throw new Error("two builds to compare: <label-a>=<binary-a> <label-b>=<binary-b>");
 const rounds = Number(env.BENCH_ROUNDS ?? "3");
 const durationS = Number(env.BENCH_DURATION_S ?? "8");
