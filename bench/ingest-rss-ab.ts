@@ -15,6 +15,7 @@
  * Prints one markdown row per measurement and the medians.
  */
 import { rmSync } from "node:fs";
+import { alternatingRounds } from "./support/alternating-rounds.ts";
 import { addIngestConnectors, startBareGateway } from "./support/bench-gateway.ts";
 import { labelledArgs } from "./support/labelled-args.ts";
 import { type ProcMemory, readProcMemory } from "./support/proc-stats.ts";
@@ -95,22 +96,18 @@ async function measure(label: string, bin: string): Promise<Measurement> {
 }
 
 const mib = (kib: number) => (kib / 1024).toFixed(1);
-const results: Measurement[] = [];
 console.log(
   "| round | build | idle RSS (anon/file) | one connector RSS (anon/file) | peak RSS (VmHWM) | after load RSS (anon/file) | answered | s | load (1 min) |",
 );
 console.log("|--:|---|--:|--:|--:|--:|--:|--:|--:|");
 const part = (m: ProcMemory) => `${mib(m.rssKiB)} (${mib(m.anonKiB)}/${mib(m.fileKiB)})`;
-for (let round = 1; round <= rounds; round++) {
-  for (const { label, bin } of builds) {
-    const m = await measure(label, bin);
-    results.push(m);
-    const load = (await Bun.file("/proc/loadavg").text()).split(" ")[0];
-    console.log(
-      `| ${round} | ${label} | ${part(m.idle)} | ${part(m.connector)} | ${mib(m.loaded.hwmKiB)} | ${part(m.loaded)} | ${m.answered.toLocaleString("en-US")} | ${m.seconds.toFixed(1)} | ${load} |`,
-    );
-  }
-}
+const results = await alternatingRounds(
+  rounds,
+  builds,
+  ({ label, bin }) => measure(label, bin),
+  (m) =>
+    `${part(m.idle)} | ${part(m.connector)} | ${mib(m.loaded.hwmKiB)} | ${part(m.loaded)} | ${m.answered.toLocaleString("en-US")} | ${m.seconds.toFixed(1)}`,
+);
 console.log();
 for (const { label } of builds) {
   const mine = results.filter((m) => m.label === label);

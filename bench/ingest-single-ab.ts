@@ -15,6 +15,7 @@
  * `producer.override.linger.ms`).
  */
 import { rmSync } from "node:fs";
+import { alternatingRounds } from "./support/alternating-rounds.ts";
 import { startBenchGateway } from "./support/bench-gateway.ts";
 import { batchBody } from "./support/ingest-load.ts";
 import { labelledArgs } from "./support/labelled-args.ts";
@@ -89,21 +90,17 @@ async function measure(label: string, bin: string): Promise<Measurement> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Measurement[] = [];
 console.log(
   "| round | build | records/s | p50 ms | CPU (cores) | records per CPU-second | main thread (cores) | main-thread µs a record | peak RSS MiB | load (1 min) |",
 );
 console.log("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
-for (let round = 1; round <= rounds; round++) {
-  for (const { label, bin } of builds) {
-    const m = await measure(label, bin);
-    results.push(m);
-    const load = (await Bun.file("/proc/loadavg").text()).split(" ")[0];
-    console.log(
-      `| ${round} | ${label} | ${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${m.mainCores.toFixed(2)} | ${((m.mainCores * 1e6) / m.recordsPerS).toFixed(1)} | ${Math.round(m.rssPeakMiB)} | ${load} |`,
-    );
-  }
-}
+const results = await alternatingRounds(
+  rounds,
+  builds,
+  ({ label, bin }) => measure(label, bin),
+  (m) =>
+    `${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${m.mainCores.toFixed(2)} | ${((m.mainCores * 1e6) / m.recordsPerS).toFixed(1)} | ${Math.round(m.rssPeakMiB)}`,
+);
 console.log();
 for (const { label } of builds) {
   const mine = results.filter((m) => m.label === label);
