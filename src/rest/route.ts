@@ -32,7 +32,12 @@ export interface Route {
   handle(c: Context, deps: RouteDeps): Promise<Response> | Response;
 }
 
-/** `?name=true` the way Boolean.valueOf reads it: only case-insensitive "true" is true. */
-export function booleanQuery(c: Context, name: string): boolean {
-  return (c.req.query(name) ?? "").toLowerCase() === "true";
+/**
+ * `?name=true` the way Jersey reads a `@DefaultValue(defaultValue) @QueryParam boolean`: absent or
+ * empty (`?name`, `?name=`) is the default, anything else Boolean.valueOf (only case-insensitive
+ * "true" is true); of repeated ones the first counts.
+ */
+export function booleanQuery(c: Context, name: string, defaultValue = false): boolean {
+  const raw = c.req.query(name);
+  return raw === undefined || raw === "" ? defaultValue : raw.toLowerCase() === "true";
 }

@@ -54,6 +54,16 @@ describe("GET /connector-plugins and …/{plugin}/config", () => {
     );
   });
 
+  // Jersey gives an empty `@DefaultValue("true")` boolean its default (hunt7: h7-plugins-connectors-only-no-value).
+  test.each(["?connectorsOnly", "?connectorsOnly=", "?connectorsOnly=true&connectorsOnly=false"])(
+    "%s lists connectors only, as Connect",
+    async (query) => {
+      await using w = await inProcessWorker();
+      const plugins = (await w.rest("GET", `/connector-plugins${query}`)).body as { type: string }[];
+      expect(new Set(plugins.map((p) => p.type))).toEqual(new Set(["sink", "source"]));
+    },
+  );
+
   test("describes a connector's own keys followed by the framework keys", async () => {
     await using w = await inProcessWorker();
     const { status, body } = await w.rest("GET", "/connector-plugins/ScriptedSource/config");
