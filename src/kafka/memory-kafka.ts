@@ -217,7 +217,11 @@ export class MemoryKafka implements KafkaPort {
           const [topic, partition] = k.split("\u0000");
           return { topic: topic!, partition: Number(partition), offset };
         }),
-      alterGroupOffsets: async (groupId, offsets) => this.commit(groupId, offsets),
+      alterGroupOffsets: async (groupId, offsets) =>
+        this.commit(
+          groupId,
+          offsets.map((o) => ({ ...o, offset: Number(o.offset) })),
+        ),
       deleteGroupOffsets: async (groupId, partitions) => {
         if (partitions.length === 0) return;
         const group = this.groups.get(groupId);

@@ -26,6 +26,16 @@ describe("parseSinkOffsets", () => {
       "Failed to parse the following Kafka partition value in the provided offsets: '{b=1, a=2, name=x, id=3}'. Partition values for sink connectors need to be integers.",
     );
   });
+
+  // hunt7 (h7-offsets-long-max): a number rounded Long.MAX_VALUE past a long, which the broker refused.
+  test("keeps an offset beyond a number's exact range exact, up to Long.MAX_VALUE", () => {
+    const parsed = [9007199254740993n, 9223372036854775807n, 5n].map(
+      (kafka_offset) =>
+        parseSinkOffsets([{ partition: { kafka_topic: "t", kafka_partition: 0 }, offset: { kafka_offset } }])[0]!
+          .offset,
+    );
+    expect(parsed).toEqual([9007199254740993n, 9223372036854775807n, 5]);
+  });
 });
 
 /** A connector of `type` whose alterOffsets is `alterOffsets` (none: the connector does not say). */
