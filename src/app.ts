@@ -110,17 +110,9 @@ export function startApp(options: AppOptions): App {
   const { config } = options;
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
-  // A route stays (503) while its connector exists and is not STOPPED: a restart or config change
-  // replaces the instance without a 404 in between.
-  const ingestRoutes = new IngestRouteTable((connector) => {
-    try {
-      const target = configs.targetState(connector);
-      return target !== undefined && target !== "STOPPED";
-    } catch {
-      // The store cannot be read (closed at shutdown, an I/O error): keep answering 503.
-      return true;
-    }
-  });
+  // A route stays (503) while its connector exists and is not STOPPED, or the store cannot be read: a restart or
+  // config change replaces the instance without a 404 in between. One read serves the lookup and the 503's message.
+  const ingestRoutes = new IngestRouteTable((connector) => configs.targetState(connector));
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     clientCertificates:
@@ -229,6 +221,7 @@ export function startApp(options: AppOptions): App {
     statuses,
     offsets,
     idempotencyKeys,
+    ingestState: ingestSecurity,
     consumerMembers,
     registry,
     workerId: () => id,

@@ -56,7 +56,7 @@ describe("a paused HttpIngestSource connector", () => {
     const paused = await curlPost(`${first.ingest}/ingest/p`, '{"t":1}', "application/json");
     expect(paused.status).toBe(503);
     expect(paused.headers["retry-after"]).toBe("5");
-    expect(paused.json()).toEqual({ error_code: 503, message: "The ingest connector paused is paused or restarting" });
+    expect(paused.json()).toEqual({ error_code: 503, message: "The ingest connector paused is paused" });
     expect((await first.gw.rest.put("/connectors/paused/resume")).status).toBe(202);
     await answered(`${first.ingest}/ingest/p`, 200);
     expect((await readTopic(topic, 1)).map((r) => r.value?.toString())).toEqual(['{"t":1}']);
@@ -79,7 +79,7 @@ describe("a paused HttpIngestSource connector", () => {
       await waitFor(() => tasksIn(first.gw, "a", "RUNNING"), { what: "a running" });
       expect((await first.gw.rest.put("/connectors/a/pause")).status).toBe(202);
       const before = await answered(`${first.ingest}/ingest/a`, 503);
-      expect(before.json().message).toBe("The ingest connector a is paused or restarting");
+      expect(before.json().message).toBe("The ingest connector a is paused");
       expect(await first.gw.stop()).toBe(0);
     }
 
@@ -91,7 +91,7 @@ describe("a paused HttpIngestSource connector", () => {
     expect({ status: paused.status, retryAfter: paused.headers["retry-after"], body: paused.json() }).toEqual({
       status: 503,
       retryAfter: "5",
-      body: { error_code: 503, message: "The ingest connector a is paused or restarting" },
+      body: { error_code: 503, message: "The ingest connector a is paused" },
     });
     expect((await second.gw.rest.put("/connectors/a/resume")).status).toBe(202);
     await answered(`${second.ingest}/ingest/a`, 200);

@@ -223,7 +223,7 @@ describe("REST Proxy v3 streaming mode", () => {
     expect((await suite.gw.rest.put("/connectors/pause/pause")).status).toBe(202);
     const reports = await client.finished();
     expect(reports.map((r) => r.error_code)).toEqual([200, 503]);
-    expect(reports[1]!.message).toBe("The ingest connector pause is paused or restarting");
+    expect(reports[1]!.message).toBe("The ingest connector pause is paused");
     expect(values(await readTopic(T_PAUSE, 1))).toEqual(['"p1"']);
   }, 60_000);
 

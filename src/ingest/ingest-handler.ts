@@ -20,7 +20,6 @@ import {
   methodNotAllowed,
   notFound,
   reportInternalError,
-  unavailable,
 } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
 import { REST_PROXY_LABELS, UNMATCHED_LABEL } from "./ingest-metrics.ts";
@@ -134,11 +133,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             // As queued: the stamped identity counts in each record's bytes (ingest-security.ts).
             const stamped = route.stages.stamp ? route.stages.stamp(identity, received, route.settings) : received;
             const writer = route.writer();
-            if (!writer || route.state !== "open")
-              throw unavailable(
-                `The ingest connector ${route.connector} has no running task`,
-                limits.retryAfterSeconds,
-              );
+            if (!writer || route.state !== "open") throw closedRoute(route);
             let outcomes: RecordOutcome[];
             try {
               outcomes = await context.submitTo(writer, target.topic, stamped, signal);

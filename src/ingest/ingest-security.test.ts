@@ -1,11 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, spyOn, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fastHash } from "../rest/auth/test-support.ts";
+import { Logger } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { IngestError } from "./ingest-error.ts";
+import { IngestError, ingestErrorResponse } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { IngestSecurity, stampIdentity } from "./ingest-security.ts";
 import { type IngestIdentity, type IngestStages, type IngestTarget, PLAIN_CONNECTION } from "./request-context.ts";
@@ -192,6 +193,18 @@ describe("IngestSecurity", () => {
     expect([await guess(lowered), await guess(lowered)]).toEqual([401, 429]);
   });
 
+  // p3ingest-b 3: as the README says, a delete and create again of the name (a tool applying a changed config)
+  // does not unblock the addresses the connector's lockout blocked, unlike its quota buckets.
+  test("a connector deleted and created again keeps the addresses its basic lockout blocked", async () => {
+    const { security, config, guess } = await lockoutSetup();
+    const first = await security.stagesFactory("c1", config);
+    expect([await guess(first), await guess(first), await guess(first)]).toEqual([401, 401, 429]);
+    await first.close?.();
+    security.connectorDeleted("c1");
+    const created = await security.stagesFactory("c1", config);
+    expect(await guess(created)).toBe(429);
+  });
+
   // auditreconf-b P2-1: a guard was kept for every connector name ever built, for the worker's life.
   test("the guards of closed connectors are dropped once their lockout has passed", async () => {
     const { clock, security, config } = await lockoutSetup();
@@ -208,6 +221,108 @@ describe("IngestSecurity", () => {
     await (await security.stagesFactory("other", {})).close?.();
     expect(security.guardedConnectors).toEqual(["open"]);
     await open.close?.();
+  });
+
+  // p3ingest 3: the guard was counted open when handed out during ingestAuthenticatorFrom; a call throwing after
+  // that left it held by an instance that never existed, so it was never dropped.
+  test("a build throwing after the basic guard was handed out leaves no guard held", async () => {
+    const { clock, config } = await lockoutSetup();
+    // The last step of ingestAuthenticatorFrom, after the guard was handed out, made to throw.
+    const withContext = spyOn(Logger.prototype, "withContext").mockImplementation(() => {
+      throw new Error("no logger context");
+    });
+    const security = new IngestSecurity({ mtlsIdentity: "cn", clock });
+    try {
+      expect(() => security.stagesFactory("c1", config)).toThrow("no logger context");
+    } finally {
+      withContext.mockRestore();
+    }
+    expect(security.guardedConnectors).toEqual([]);
+    expect(security.quotaConnectors).toEqual([]);
+  });
+
+  // p3ingest 1: a restart, a pause and resume or a config change built new buckets: every device that had used up
+  // its quota got a fresh one.
+  describe("the per-identity quota", () => {
+    const meter: IngestIdentity = { principal: "meter-1", source: "basic", attributes: {} };
+    const quota = { "ingest.quota.requests.per.second": "0.5", "ingest.quota.requests.burst": "2" };
+    const refusal = (stages: IngestStages) => {
+      try {
+        stages.limit(meter, target, 10);
+        return "ok";
+      } catch (error) {
+        const response = ingestErrorResponse(error as IngestError);
+        return { status: response.status, retryAfter: response.headers.get("Retry-After") };
+      }
+    };
+    const setup = async () => {
+      const clock = new ManualClock(1_800_000_000_000);
+      const security = new IngestSecurity({ mtlsIdentity: "cn", clock });
+      const first = await security.stagesFactory("c1", quota);
+      expect([refusal(first), refusal(first), refusal(first)]).toEqual(["ok", "ok", { status: 429, retryAfter: "2" }]);
+      return { clock, security, first };
+    };
+
+    test("stays used up when the connector's stages are built again for another key", async () => {
+      const { security, first } = await setup();
+      await first.close?.();
+      const again = await security.stagesFactory("c1", { ...quota, "ingest.max.records": "500" });
+      expect(refusal(again)).toEqual({ status: 429, retryAfter: "2" });
+    });
+
+    test("also while the old stages are still open (a config change opens the new ones first)", async () => {
+      const { security, first } = await setup();
+      const again = await security.stagesFactory("c1", { ...quota, "ingest.max.records": "500" });
+      await first.close?.();
+      expect(refusal(again)).toEqual({ status: 429, retryAfter: "2" });
+    });
+
+    test("carries what was used over to changed limits, clamped to the new burst", async () => {
+      const { security, first } = await setup();
+      await first.close?.();
+      const raised = await security.stagesFactory("c1", { ...quota, "ingest.quota.requests.burst": "3" });
+      expect([refusal(raised), refusal(raised)]).toEqual(["ok", { status: 429, retryAfter: "2" }]);
+      await raised.close?.();
+      const lowered = await security.stagesFactory("c1", {
+        "ingest.quota.requests.per.second": "0.25",
+        "ingest.quota.requests.burst": "1",
+      });
+      expect(refusal(lowered)).toEqual({ status: 429, retryAfter: "4" });
+    });
+
+    test("is fresh once the quota keys were removed and set again", async () => {
+      const { security, first } = await setup();
+      await first.close?.();
+      await (await security.stagesFactory("c1", {})).close?.();
+      const again = await security.stagesFactory("c1", quota);
+      expect(refusal(again)).toBe("ok");
+    });
+
+    test("is fresh for a connector deleted and created again", async () => {
+      const { security, first } = await setup();
+      await first.close?.();
+      security.connectorDeleted("c1");
+      expect(security.quotaConnectors).toEqual([]);
+      const created = await security.stagesFactory("c1", quota);
+      expect(refusal(created)).toBe("ok");
+    });
+
+    test("is dropped once no instance holds it and every bucket is full again", async () => {
+      const { clock, security, first } = await setup();
+      for (let i = 0; i < 50; i++) {
+        const churn = await security.stagesFactory(`churn-${i}`, quota);
+        churn.limit(meter, target, 1);
+        await churn.close?.();
+      }
+      await first.close?.();
+      expect(security.quotaConnectors).toHaveLength(51);
+      clock.advance(3_999);
+      await (await security.stagesFactory("other", {})).close?.();
+      expect(security.quotaConnectors).toEqual(["c1"]);
+      clock.advance(1);
+      await (await security.stagesFactory("other", {})).close?.();
+      expect(security.quotaConnectors).toEqual([]);
+    });
   });
 
   test("the gateway-wide cap is shared by every connector", async () => {

@@ -22,6 +22,7 @@ import {
   ingestGlobalQuotaConfigDef,
   ingestQuotaConfigDef,
   ingestQuotas,
+  QuotaBuckets,
   type SharedBuckets,
 } from "./quota/ingest-quotas.ts";
 import {
@@ -147,6 +148,15 @@ interface KeptGuard {
   closedAt: number;
 }
 
+/** A connector's quota buckets and the instances holding them. */
+interface KeptQuotas {
+  readonly buckets: QuotaBuckets;
+  /** Open instances of the connector using them. */
+  open: number;
+  /** When, once the last of them closed, every bucket is full again (monotonic ms). */
+  fullAt: number;
+}
+
 export class IngestSecurity {
   private readonly metricsByConnector = new Map<string, IdentityMetrics>();
   private readonly authMetricsByConnector = new Map<string, IngestAuthMetrics>();
@@ -159,6 +169,14 @@ export class IngestSecurity {
    * a connector deleted, renamed or no longer using basic authentication keeps no guard (up to ~1.5 MB each).
    */
   private readonly guardsByConnector = new Map<string, KeptGuard>();
+  /**
+   * Each connector's quota buckets, kept across its instances (a restart, a pause and resume or a config change
+   * gave every device that used up its quota a fresh one); an instance with other limits takes them over
+   * (ingest-quotas.ts). Dropped when the connector is deleted (`connectorDeleted`), and once no instance holds them
+   * and every bucket is full again (checked when stages are built or closed): a connector stopped or no longer
+   * built keeps none. Each holds at most its ingest.quota.max.identities identities.
+   */
+  private readonly quotasByConnector = new Map<string, KeptQuotas>();
   private readonly shared: SharedBuckets;
 
   constructor(private readonly options: IngestSecurityOptions) {
@@ -166,17 +184,18 @@ export class IngestSecurity {
   }
 
   readonly stagesFactory: IngestStagesFactory = (connector: string, config: Config): IngestStages => {
-    this.dropExpiredGuards();
-    let held: KeptGuard | undefined;
+    this.dropExpired();
     const auth = ingestAuthConfigDef.parse(config);
     const aclConfig = ingestAclConfigDef.parse(config);
+    const quotaConfig = ingestQuotaConfigDef.parse(config);
     const methods = auth["ingest.auth.methods"].map((m) => m.trim());
     const authMetrics = new IngestAuthMetrics(methods, methods.includes("basic"));
     // Several methods: certificate names, token subjects and basic users are separate namespaces.
     const qualified = new Set(auth["ingest.auth.methods"].map((m) => m.trim())).size > 1;
     const acl = ingestAcl(aclConfig, qualified);
-    const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared, qualified);
-    // Last of what can throw: it takes the connector's kept guard (held until close).
+    // Last of what can throw. The connector's kept guard is only looked up during the call and held once it
+    // returned: a call throwing after it was handed out left it counted open, never to be dropped.
+    let found: KeptGuard | undefined;
     const authenticator = ingestAuthenticatorFrom(auth, {
       mtlsIdentity: this.options.mtlsIdentity,
       ...(this.options.clientCertificates !== undefined ? { clientCertificates: this.options.clientCertificates } : {}),
@@ -185,10 +204,13 @@ export class IngestSecurity {
       connector,
       metrics: authMetrics,
       attemptGuard: (limits) => {
-        held = this.attemptGuard(connector, limits);
-        return held.guard;
+        found = this.attemptGuard(connector, limits);
+        return found.guard;
       },
     });
+    let held = found === undefined ? undefined : this.hold(connector, found);
+    let heldQuotas: KeptQuotas | undefined = this.keptQuotas(connector);
+    const quotas = ingestQuotas(quotaConfig, this.options.clock, this.shared, qualified, heldQuotas.buckets);
     this.metricsByConnector.set(connector, quotas.metrics);
     if (authenticator.enabled) this.authMetricsByConnector.set(connector, authMetrics);
     else this.authMetricsByConnector.delete(connector);
@@ -229,35 +251,75 @@ export class IngestSecurity {
         if (this.authMetricsByConnector.get(connector) === authMetrics) this.authMetricsByConnector.delete(connector);
         if (held !== undefined && --held.open === 0) held.closedAt = monotonicNow(this.options.clock);
         held = undefined;
-        this.dropExpiredGuards();
+        if (heldQuotas !== undefined && --heldQuotas.open === 0) {
+          const now = monotonicNow(this.options.clock);
+          heldQuotas.fullAt = now + heldQuotas.buckets.msUntilFull(now);
+        }
+        heldQuotas = undefined;
+        this.dropExpired();
       },
     };
   };
 
-  /** The connector's kept guard for `limits` (a new one when its limits changed), held by one more instance. */
+  /** The connector's kept guard for `limits`, or a new one (not kept yet) when its limits changed. */
   private attemptGuard(connector: string, limits: BasicAttemptLimits): KeptGuard {
     const key = JSON.stringify(limits);
-    let kept = this.guardsByConnector.get(connector);
-    if (kept?.limits !== key) {
-      const guard = new BasicAttemptGuard(limits, this.options.clock);
-      kept = { limits: key, lockoutMs: limits.lockoutMs, guard, open: 0, closedAt: 0 };
-      this.guardsByConnector.set(connector, kept);
+    const kept = this.guardsByConnector.get(connector);
+    if (kept?.limits === key) return kept;
+    const guard = new BasicAttemptGuard(limits, this.options.clock);
+    return { limits: key, lockoutMs: limits.lockoutMs, guard, open: 0, closedAt: 0 };
+  }
+
+  /** `kept` (the connector's kept guard from now on), held by one more instance. */
+  private hold(connector: string, kept: KeptGuard): KeptGuard {
+    this.guardsByConnector.set(connector, kept);
+    kept.open++;
+    return kept;
+  }
+
+  /** The connector's kept quota buckets (new ones when none are), held by one more instance. */
+  private keptQuotas(connector: string): KeptQuotas {
+    let kept = this.quotasByConnector.get(connector);
+    if (kept === undefined) {
+      kept = { buckets: new QuotaBuckets(), open: 0, fullAt: 0 };
+      this.quotasByConnector.set(connector, kept);
     }
     kept.open++;
     return kept;
   }
 
-  /** Drops the guards no instance holds whose last instance closed more than their lockout ago. */
-  private dropExpiredGuards(): void {
+  /**
+   * Drops the guards no instance holds whose last instance closed more than their lockout ago, and the quota
+   * buckets no instance holds that are all full again.
+   */
+  private dropExpired(): void {
     const now = monotonicNow(this.options.clock);
     for (const [connector, kept] of this.guardsByConnector) {
       if (kept.open === 0 && now - kept.closedAt >= kept.lockoutMs) this.guardsByConnector.delete(connector);
     }
+    for (const [connector, kept] of this.quotasByConnector) {
+      if (kept.open === 0 && now >= kept.fullAt) this.quotasByConnector.delete(connector);
+    }
+  }
+
+  /**
+   * The connector was deleted: its quota buckets go (one created again under its name starts with fresh ones);
+   * an instance of it still open keeps using those it holds until it closes. Its basic attempt guard stays, as the
+   * README says: a delete and create again of the name (how some tools apply a changed config) must not unblock
+   * the addresses its lockout blocked; it goes once its lockout has passed, as any guard no instance holds.
+   */
+  connectorDeleted(connector: string): void {
+    this.quotasByConnector.delete(connector);
   }
 
   /** Connectors whose basic attempt guard is kept (for tests). */
   get guardedConnectors(): readonly string[] {
     return [...this.guardsByConnector.keys()];
+  }
+
+  /** Connectors whose quota buckets are kept (for tests). */
+  get quotaConnectors(): readonly string[] {
+    return [...this.quotasByConnector.keys()];
   }
 
   /** Per-identity and authentication families of every route, one family per metric name. */

@@ -164,7 +164,7 @@ const errorResponses = {
   },
   "503": {
     description:
-      "Paused, overloaded or no running task, or, on the connector's own path, Kafka refused the gateway's principal the topic (Retry-After); nothing was written",
+      "Paused, stopped, deleted, overloaded or no running task, or, on the connector's own path, Kafka refused the gateway's principal the topic (Retry-After); nothing was written",
     headers: retryAfter,
     content: { "application/json": json("ErrorResponse") },
   },

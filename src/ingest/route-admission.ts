@@ -9,11 +9,13 @@ import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestIdentity } from "./request-context.ts";
 import { type IngestRoute, suspendedMessage } from "./route-table.ts";
 
-/** 503 for a route whose connector is paused or restarting, or which has no running task. */
+/** 503 for a route whose connector is paused, stopped, deleted or restarting, or which has no running task. */
 export function closedRoute(route: IngestRoute): IngestError {
   const { retryAfterSeconds } = route.settings.limits;
-  if (route.state !== "open") return unavailable(suspendedMessage(route.connector), retryAfterSeconds);
-  return unavailable(`The ingest connector ${route.connector} has no running task`, retryAfterSeconds);
+  // An open route without a writer: its connector runs (whatever a target state read now says), its task not yet.
+  // A suspended one's state was read when it was suspended or found (route-table.ts): not read again here.
+  const target = route.state !== "open" ? route.target : undefined;
+  return unavailable(suspendedMessage(route.connector, target), retryAfterSeconds);
 }
 
 /** 503 for a route whose ingest.max.concurrent.requests are all taken. */

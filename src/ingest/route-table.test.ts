@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import type { TargetState } from "../store/config-store.ts";
 import { passThroughStages } from "./request-context.ts";
+import { closedRoute } from "./route-admission.ts";
 import type { IngestWriter } from "./route-table.ts";
 import { FILL_FIRST_RECORDS, IngestRouteTable } from "./route-table.ts";
 import { testSettings } from "./test-support.ts";
@@ -11,7 +13,8 @@ function writer(pending = 0): IngestWriter & { withdrawn: string[]; pending: num
 
 describe("IngestRouteTable", () => {
   test("connector start opens, pause suspends (queued records withdrawn), delete removes once tasks stopped", () => {
-    const table = new IngestRouteTable();
+    let target: TargetState | undefined = "PAUSED";
+    const table = new IngestRouteTable(() => target);
     const w = writer();
     table.attach("c", w); // a task may start before its connector
     expect(table.byPath("/ingest/t")).toBeUndefined();
@@ -20,13 +23,44 @@ describe("IngestRouteTable", () => {
     expect(table.byTopic("t")?.connector).toBe("c");
     table.suspend("c");
     expect(table.byPath("/ingest/t")?.state).toBe("suspended");
-    expect(w.withdrawn).toEqual(["The ingest connector c is paused or restarting"]);
+    expect(w.withdrawn).toEqual(["The ingest connector c is paused"]);
+    table.open("c", testSettings(), passThroughStages);
+    target = "STARTED";
+    table.suspend("c");
+    expect(w.withdrawn.at(-1)).toBe("The ingest connector c has no running task");
     table.open("c", testSettings(), passThroughStages);
     expect(table.byPath("/ingest/t")?.writer()).toBe(w);
+    target = undefined; // deleted
     table.suspend("c");
+    expect(w.withdrawn.at(-1)).toBe("The ingest connector c is deleted");
     table.detach("c", w);
     expect(table.byPath("/ingest/t")).toBeUndefined();
     expect(table.routes()).toEqual([]);
+  });
+
+  // p3ingest-b 4: the lookup read the target state (whether the route stays), and the 503 read it again.
+  test("a request to a suspended route reads its connector's target state once, for the lookup and the 503", () => {
+    let reads = 0;
+    const table = new IngestRouteTable(() => {
+      reads++;
+      return "PAUSED";
+    });
+    table.open("c", testSettings(), passThroughStages);
+    table.suspend("c");
+    reads = 0;
+    const route = table.byPath("/ingest/t")!;
+    expect([closedRoute(route).message, reads]).toEqual(["The ingest connector c is paused", 1]);
+  });
+
+  test("a suspended route whose connector's state cannot be read stays (503), naming no state", () => {
+    const table = new IngestRouteTable(() => {
+      throw new Error("database closed");
+    });
+    table.open("c", testSettings(), passThroughStages);
+    table.suspend("c");
+    const route = table.byPath("/ingest/t");
+    expect(route?.state).toBe("suspended");
+    expect(closedRoute(route!).message).toBe("The ingest connector c has no running task");
   });
 
   test("requests fill the first task until it holds FILL_FIRST_RECORDS, then go to the least busy", () => {
@@ -46,7 +80,7 @@ describe("IngestRouteTable", () => {
 
   test("a connector paused without starting reserves a suspended route: 503, not 404, until it opens or is stopped", () => {
     const existing = new Set(["c"]);
-    const table = new IngestRouteTable((c) => existing.has(c));
+    const table = new IngestRouteTable((c) => (existing.has(c) ? "STARTED" : undefined));
     table.reserve("c", testSettings()); // created PAUSED: no task yet
     expect(table.byPath("/ingest/t")?.state).toBe("suspended");
     expect(table.byTopic("t")?.connector).toBe("c");
@@ -66,7 +100,7 @@ describe("IngestRouteTable", () => {
 
   test("a restart or config change keeps the route suspended (503) between the instances; gone once the connector is", () => {
     const existing = new Set(["c"]);
-    const table = new IngestRouteTable((c) => existing.has(c));
+    const table = new IngestRouteTable((c) => (existing.has(c) ? "STARTED" : undefined));
     const w = writer();
     table.attach("c", w);
     table.open("c", testSettings(), passThroughStages);
@@ -84,7 +118,7 @@ describe("IngestRouteTable", () => {
   });
 
   test("a reservation never takes another connector's path; a connector opening a path displaces a suspended route", () => {
-    const table = new IngestRouteTable(() => true);
+    const table = new IngestRouteTable(() => "STARTED");
     table.open("a", testSettings(), passThroughStages);
     table.reserve("b", testSettings());
     expect(table.byPath("/ingest/t")?.connector).toBe("a");

@@ -9,12 +9,13 @@
  *   task start/stop  → `attach` / `detach` a writer (the task's queue)
  *   connector stop   → `suspend(connector)`: 503 + Retry-After (pause); queued, unsent records are
  *                      withdrawn (their requests answer 503, nothing written)
- *   suspended and no writer left → the route is gone (404) once `retains` (the connector exists and
- *                      is not STOPPED) says so: after a delete or a stop, not while a restart or a
- *                      config change replaces the instance (devices retry a 503; a 404 is final)
+ *   suspended and no writer left → the route is gone (404) once its connector's target state says so
+ *                      (no such connector, or STOPPED): after a delete or a stop, not while a restart or
+ *                      a config change replaces the instance (devices retry a 503; a 404 is final)
  * A path belongs to one connector: opening a path another connector holds throws.
  */
 import { ConnectError } from "../errors.ts";
+import type { TargetState } from "../store/config-store.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
 import { type IngestStages, passThroughStages } from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -39,9 +40,16 @@ export interface IngestWriter {
 
 export type RouteState = "open" | "suspended";
 
-/** What a request to a suspended route is told: a pause, a restart and a config change all stop the connector. */
-export function suspendedMessage(connector: string): string {
-  return `The ingest connector ${connector} is paused or restarting`;
+/**
+ * What a request to a route taking no request now is told: its connector's target state when that says why (paused,
+ * stopped; null: no longer stored, deleted), else that it has no running task (a restart or a config change
+ * replacing the instance, a task not yet started or failed, a state that could not be read).
+ */
+export function suspendedMessage(connector: string, target: TargetState | null | undefined): string {
+  if (target === "PAUSED") return `The ingest connector ${connector} is paused`;
+  if (target === "STOPPED") return `The ingest connector ${connector} is stopped`;
+  if (target === null) return `The ingest connector ${connector} is deleted`;
+  return `The ingest connector ${connector} has no running task`;
 }
 
 /** Records a task may hold before requests go to another task (IngestRoute.writer). */
@@ -58,6 +66,11 @@ export class RouteRequests {
 
 export class IngestRoute {
   state: RouteState = "open";
+  /**
+   * Its connector's target state as last read (null: no such connector; undefined: unknown), for `suspendedMessage`:
+   * read when the route is suspended and at each lookup that finds it suspended, once for both the lookup and the 503.
+   */
+  target: TargetState | null | undefined = undefined;
 
   constructor(
     readonly connector: string,
@@ -112,11 +125,12 @@ export class IngestRouteTable {
   owners: TopicOwners = () => [];
 
   /**
-   * @param retains whether a connector's route stays (suspended, 503) once no task is attached: the
-   *   connector exists and is not STOPPED. Asked again when such a route is looked up, so one left
-   *   by an instance that never stopped (it failed to start) is gone once its connector is.
+   * @param targetState a connector's stored target state (undefined: no such connector); throws when the store
+   *   cannot be read. A suspended route stays (503) once no task is attached while its connector exists and is not
+   *   STOPPED, or its state cannot be read; it is read again when such a route is looked up, so one left by an
+   *   instance that never stopped (it failed to start) is gone once its connector is, and its 503 names the state.
    */
-  constructor(private readonly retains: (connector: string) => boolean = () => false) {}
+  constructor(private readonly targetState: (connector: string) => TargetState | undefined = () => undefined) {}
 
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
@@ -172,8 +186,9 @@ export class IngestRouteTable {
     const route = this.byConnector.get(connector);
     if (!route) return;
     route.state = "suspended";
-    for (const w of route.writers) w.withdrawQueued(suspendedMessage(connector));
-    this.removeIfIdle(route);
+    const retained = this.readTarget(route);
+    for (const w of route.writers) w.withdrawQueued(suspendedMessage(connector, route.target));
+    this.removeIfIdle(route, retained);
     this.changed();
   }
 
@@ -269,24 +284,35 @@ export class IngestRouteTable {
     return writers;
   }
 
-  /** A suspended route, or undefined once it is idle and its connector no longer retains it. */
+  /** A suspended route (its target state read anew), or undefined once it is idle and its connector no longer retains it. */
   private stillThere(route: IngestRoute): IngestRoute | undefined {
-    this.removeIfIdle(route);
+    this.removeIfIdle(route, this.readTarget(route));
     if (this.byConnector.get(route.connector) === route) return route;
     this.changed();
     return undefined;
   }
 
-  private removeIfIdle(route: IngestRoute): void {
-    if (
-      route.state === "suspended" &&
-      route.writers.length === 0 &&
-      this.byConnector.get(route.connector) === route &&
-      !this.retains(route.connector)
-    ) {
-      this.drop(route);
-      this.writers.delete(route.connector);
+  /** Drops a suspended route no task is attached to unless its connector retains it (`retained`, else read now). */
+  private removeIfIdle(route: IngestRoute, retained?: boolean): void {
+    if (route.state !== "suspended" || route.writers.length > 0 || this.byConnector.get(route.connector) !== route)
+      return;
+    if (retained ?? this.readTarget(route)) return;
+    this.drop(route);
+    this.writers.delete(route.connector);
+  }
+
+  /**
+   * Reads the connector's target state into `route.target`; whether its route stays: the connector exists and is
+   * not STOPPED, or the store cannot be read now (closed at shutdown, an I/O error: it keeps answering 503).
+   */
+  private readTarget(route: IngestRoute): boolean {
+    try {
+      route.target = this.targetState(route.connector) ?? null;
+    } catch {
+      route.target = undefined;
+      return true;
     }
+    return route.target !== null && route.target !== "STOPPED";
   }
 
   private drop(route: IngestRoute): void {

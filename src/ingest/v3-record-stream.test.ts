@@ -31,7 +31,8 @@ function gateway(
   stages: IngestStages = passThroughStages,
   deps: Partial<IngestHandlerDeps> = {},
 ) {
-  const routes = new IngestRouteTable();
+  // Every suspension here is a pause (its 503 names the connector's target state).
+  const routes = new IngestRouteTable(() => "PAUSED");
   routes.open("c", testSettings({ "ingest.rest.proxy.enable": "true", ...connector }), stages);
   const submissions: number[] = [];
   const { writer, values } = writtenAtOnce(submissions);
@@ -377,7 +378,7 @@ describe("V3RecordStream", () => {
     g.routes.suspend("c");
     expect((await s.reports()).at(-1)).toEqual({
       error_code: 503,
-      message: "The ingest connector c is paused or restarting",
+      message: "The ingest connector c is paused",
     });
   });
 });

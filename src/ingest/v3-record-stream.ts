@@ -59,7 +59,7 @@ import type { IngestIdentity, IngestTarget } from "./request-context.ts";
 import type { RequestDeadlines } from "./request-deadlines.ts";
 import { bodyNotText, emptyBody, parseV3Texts, type ReportContext, type V3Parsed, v3Reports } from "./rest-proxy-v3.ts";
 import { busyRoute, closedRoute, identityOn } from "./route-admission.ts";
-import { type IngestRoute, type IngestWriter, suspendedMessage } from "./route-table.ts";
+import type { IngestRoute, IngestWriter } from "./route-table.ts";
 
 /** Reports written and not yet read by the client beyond which the body is not read further. */
 export const REPORTS_BUFFERED_BYTES = 1 << 20;
@@ -236,7 +236,7 @@ class V3RecordStream {
       void this.watchIdle(lifetime.signal);
       unsubscribe = this.deps.routes.onChange(() => {
         if (this.route.state !== "open" || !this.deps.routes.routes().includes(this.route))
-          this.end(unavailable(suspendedMessage(this.route.connector), limits.retryAfterSeconds));
+          this.end(closedRoute(this.route));
       });
       await this.readBody();
       await this.tail;

@@ -51,6 +51,11 @@ export interface HerderDeps {
    * its name must not replay the old one's answers); none in tests that run no ingest.
    */
   readonly idempotencyKeys?: { connectorDeleted(connector: string): void; connectorCreated(connector: string): void };
+  /**
+   * What the ingest connectors keep across their instances (ingest-security.ts: the per-identity quota buckets),
+   * dropped with their connector: one created again under its name starts afresh.
+   */
+  readonly ingestState?: { connectorDeleted(connector: string): void };
   /** The member ids given to sink tasks' consumers (consumer-member-store.ts), deleted with their connector. */
   readonly consumerMembers?: { connectorDeleted(connector: string): void };
   readonly registry: PluginRegistry;

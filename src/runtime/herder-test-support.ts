@@ -69,6 +69,8 @@ export async function inProcessWorker(
     kafka?: KafkaPort;
     /** The ingest Idempotency-Keys the herder deletes and hides (a store on `db`); default none. */
     idempotencyKeys?: HerderDeps["idempotencyKeys"];
+    /** What keeps a connector's ingest state across its instances (app.ts: IngestSecurity); default none. */
+    ingestState?: HerderDeps["ingestState"];
     /** Why a RUNNING task does not get its records into Kafka (app.ts: the spool's or the task's); default none. */
     degradedTrace?: HerderDeps["degradedTrace"];
   } = {},
@@ -125,6 +127,7 @@ export async function inProcessWorker(
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.statusRetryTimer ? { statusRetryTimer: options.statusRetryTimer } : {}),
     ...(options.idempotencyKeys ? { idempotencyKeys: options.idempotencyKeys } : {}),
+    ...(options.ingestState ? { ingestState: options.ingestState } : {}),
     ...(options.degradedTrace ? { degradedTrace: options.degradedTrace } : {}),
   });
   herderRef = herder;

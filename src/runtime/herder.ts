@@ -185,6 +185,9 @@ export class Herder extends HerderRestarts {
       // then dropped (StatusWriter), and statuses left behind by a failed cleanup are invisible
       // without a config and rewritten if the connector is created again.
       this.deps.configs.remove(name);
+      // At once, not after the stops below: one of them throwing skipped it, and a connector created again under
+      // the name inherited the deleted one's quota buckets. Its instances still open keep theirs.
+      this.deps.ingestState?.connectorDeleted(name);
       this.endReconfigurationRetries(name);
       this.appliedConfigs.delete(name);
       this.unstarted.forget(name);

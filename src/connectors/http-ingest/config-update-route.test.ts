@@ -22,7 +22,7 @@ test("after a config update adding a RegexRouter, every request taken is written
   const { bootstrap } = await kafkaBroker();
   const [before, after] = [uniqueTopic("ingest-update-old"), uniqueTopic("ingest-update-new")];
   await Promise.all([createTopic(before), createTopic(after)]);
-  const routes = new IngestRouteTable(() => true);
+  const routes = new IngestRouteTable(() => "STARTED");
   // Once the new instance has opened its route, generating its task configs waits for `release`.
   let held = false;
   let opened = false;

@@ -14,7 +14,9 @@ import { testSettings } from "../../ingest/test-support.ts";
 import { HttpIngestSourceConnector } from "./connector.ts";
 
 test("a connector naming a shared REST Proxy topic that fails to start leaves it to no other connector", async () => {
-  const routes = new IngestRouteTable((connector) => connector === "strict" || connector === "open");
+  const routes = new IngestRouteTable((connector) =>
+    connector === "strict" || connector === "open" ? "STARTED" : undefined,
+  );
   routes.open("open", testSettings({ "ingest.path": "/open", "kafka.topic": "t" }), passThroughStages);
   expect(routes.byTopic("t")?.connector).toBe("open");
   const strict = new HttpIngestSourceConnector({
@@ -35,4 +37,20 @@ test("a connector naming a shared REST Proxy topic that fails to start leaves it
   expect(route?.connector).toBe("strict");
   expect(route?.state).toBe("suspended");
   expect(routes.byPath("/strict")?.state).toBe("suspended");
+});
+
+// p3ingest 3: stages built for a start that then failed to open its route stayed open, holding the connector's kept
+// basic attempt guard (and quota buckets) counted for good.
+test("a connector whose path another connector serves closes the stages it built", async () => {
+  const routes = new IngestRouteTable(() => "STARTED");
+  routes.open("first", testSettings({ "ingest.path": "/taken", "kafka.topic": "t" }), passThroughStages);
+  let closed = 0;
+  const second = new HttpIngestSourceConnector({
+    routes,
+    stages: () => ({ ...passThroughStages, close: () => void closed++ }),
+  });
+  const config = { name: "second", "connector.class": "HttpIngestSource", "ingest.path": "/taken", "kafka.topic": "u" };
+  await expect(second.start(config)).rejects.toThrow("ingest.path /taken is already served by connector first");
+  expect(closed).toBe(1);
+  expect(routes.byPath("/taken")?.connector).toBe("first");
 });

@@ -103,7 +103,14 @@ export class HttpIngestSourceConnector implements SourceConnector {
     // authentication (review45).
     this.services.routes.reserve(this.name, settings);
     const stages = await this.services.stages(this.name, config);
-    this.services.routes.open(this.name, settings, stages);
+    try {
+      this.services.routes.open(this.name, settings, stages);
+    } catch (error) {
+      // Its path served by another connector: the stages hold what the connector keeps across its instances
+      // (ingest-security.ts: the basic attempt guard, its quota buckets), counted open until closed.
+      await stages.close?.();
+      throw error;
+    }
     warnSharedTopics(this.services.routes, settings.restProxyTopics, this.logger);
   }
 

@@ -97,7 +97,7 @@ export const ingestLimitsConfigDef = defineConfig({
     validators: [check.atLeast(1)],
   }),
   "ingest.retry.after.seconds": key.int({
-    doc: "Retry-After of 503 answers (paused connector, overload, no running task).",
+    doc: "Retry-After of 503 answers (paused or stopped connector, overload, no running task).",
     default: 5,
     importance: "LOW",
     group: LIMITS,

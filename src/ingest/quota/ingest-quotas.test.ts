@@ -2,7 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
 import type { IngestIdentity } from "../request-context.ts";
-import { globalBuckets, ingestGlobalQuotaConfigDef, ingestQuotaConfigDef, ingestQuotas } from "./ingest-quotas.ts";
+import {
+  globalBuckets,
+  ingestGlobalQuotaConfigDef,
+  ingestQuotaConfigDef,
+  ingestQuotas,
+  QuotaBuckets,
+} from "./ingest-quotas.ts";
 
 const id = (principal: string): IngestIdentity => ({ principal, source: "jwt", attributes: {} });
 
@@ -123,5 +129,78 @@ describe("ingestQuotas", () => {
       const refused = { status: 429, retryAfter: "1", code: 42901 };
       expect(seen).toEqual(["ok", "ok", "ok", refused, "ok", "ok"]);
     });
+  });
+});
+
+// p3ingest 1: the buckets an instance leaves are taken over by the next one (IngestSecurity carries them).
+describe("ingestQuotas over carried buckets", () => {
+  const parse = (settings: Record<string, string>) => ingestQuotaConfigDef.parse(settings);
+  /** Instances of one connector over the same buckets, as IngestSecurity builds them. */
+  const carried = () => {
+    const clock = new ManualClock();
+    const buckets = new QuotaBuckets();
+    const instance = (settings: Record<string, string>) =>
+      ingestQuotas(parse(settings), clock, undefined, false, buckets);
+    return { clock, buckets, instance };
+  };
+
+  test("an instance with a smaller ingest.quota.max.identities keeps the newest identities only", () => {
+    const { buckets, instance } = carried();
+    const first = instance({ "ingest.quota.requests.per.second": "1" });
+    for (let i = 0; i < 10; i++) first.limit(id(`cycler-${i}`), 1);
+    const next = instance({ "ingest.quota.requests.per.second": "1", "ingest.quota.max.identities": "3" });
+    expect([...buckets.perIdentity.keys()]).toEqual(["cycler-7", "cycler-8", "cycler-9"]);
+    for (let i = 0; i < 10; i++) next.limit(id(`other-${i}`), 1);
+    expect(next.trackedIdentities).toBe(3);
+    expect(outcome(() => next.limit(id("other-9"), 1))).not.toBe("ok");
+  });
+
+  // p3ingest-b 1: a request the old instance admitted before a config change and charged after it made its bucket
+  // under the old limits (burst 100), which the new instance (burst 1) then used: 99 more requests got through.
+  test("an older instance charging after a newer one was built charges under the newer's limits", () => {
+    const { instance } = carried();
+    const old = instance({ "ingest.quota.requests.per.second": "1", "ingest.quota.requests.burst": "100" });
+    const next = instance({ "ingest.quota.requests.per.second": "1" });
+    expect(outcome(() => old.limit(id("late"), 1))).toBe("ok");
+    expect(outcome(() => next.limit(id("late"), 1))).toEqual({ status: 429, retryAfter: "1", code: 42901 });
+    expect(outcome(() => old.limit(id("later"), 1))).toBe("ok");
+    expect(outcome(() => old.limit(id("later"), 1))).toEqual({ status: 429, retryAfter: "1", code: 42901 });
+  });
+
+  test("an older instance charging after per-identity quotas were removed keeps no buckets", () => {
+    const { buckets, instance } = carried();
+    const old = instance({ "ingest.quota.requests.per.second": "1" });
+    instance({});
+    expect(outcome(() => old.limit(id("late"), 1))).toBe("ok");
+    expect(outcome(() => old.limit(id("late"), 1))).toBe("ok");
+    expect(buckets.perIdentity.size).toBe(0);
+  });
+
+  // p3ingest-b 5: a smaller max.identities dropped the oldest buckets though idle (full) ones were there to go.
+  test("an instance with a smaller ingest.quota.max.identities drops idle buckets before the oldest", () => {
+    const { clock, buckets, instance } = carried();
+    const rate = { "ingest.quota.requests.per.second": "1", "ingest.quota.requests.burst": "2" };
+    const first = instance(rate);
+    first.limit(id("busy-old"), 1);
+    first.limit(id("busy-old"), 1);
+    first.limit(id("idle"), 1);
+    clock.advance(1_000);
+    first.limit(id("busy-new"), 1);
+    first.limit(id("busy-new"), 1);
+    instance({ ...rate, "ingest.quota.max.identities": "2" });
+    expect([...buckets.perIdentity.keys()]).toEqual(["busy-old", "busy-new"]);
+  });
+
+  test("the totals carry over too, and go with their keys", () => {
+    const { buckets, instance } = carried();
+    const total = { "ingest.quota.total.requests.per.second": "1" };
+    const first = instance(total);
+    first.limit(id("a"), 1);
+    const next = instance(total);
+    expect(outcome(() => next.limit(id("b"), 1))).toEqual({ status: 429, retryAfter: "1", code: 42901 });
+    instance({});
+    expect(buckets.total).toEqual({ requests: null, bytes: null });
+    const again = instance(total);
+    expect(outcome(() => again.limit(id("b"), 1))).toBe("ok");
   });
 });

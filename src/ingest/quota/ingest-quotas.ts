@@ -8,6 +8,12 @@
  *
  * Buckets are kept for at most `ingest.quota.max.identities` identities: idle (full) buckets are
  * dropped first, then the oldest. Outcomes feed the per-identity metrics (top-N plus "other").
+ * The buckets live in a `QuotaBuckets` the caller may carry from one instance of the connector to
+ * the next (IngestSecurity does: a restart, a pause and resume or a config change must not hand a
+ * device that used up its quota a fresh one); an instance with other limits takes them over with
+ * what was consumed, clamped to its limits, and drops those whose quota it no longer has. The limits
+ * are kept with the buckets: an older instance still charging a request it admitted charges under the
+ * newest instance's limits.
  *
  * Buckets refill on the clock's monotonic reading, never the wall clock: a host whose clock is
  * stepped (NTP on an edge device without a real-time clock) would otherwise stall every refill for
@@ -108,6 +114,89 @@ interface IdentityBuckets {
   readonly bytes: TokenBucket | null;
 }
 
+const NO_BUCKETS: IdentityBuckets = { requests: null, bytes: null };
+
+/** The per-identity limits (0: unlimited), of the connector's newest instance. */
+interface IdentityLimits {
+  readonly requestRate: number;
+  readonly requestBurst: number;
+  readonly byteRate: number;
+  readonly byteBurst: number;
+  readonly maxIdentities: number;
+}
+
+/**
+ * A connector's buckets (per identity, and over all its identities), carried across its instances, with the
+ * limits of its newest instance (`retune`): an older instance still charging a request it admitted before a
+ * config change charges under those, never creating a bucket under its own.
+ */
+export class QuotaBuckets {
+  readonly perIdentity = new Map<string, IdentityBuckets>();
+  total: IdentityBuckets = NO_BUCKETS;
+  private limits: IdentityLimits = { requestRate: 0, requestBurst: 1, byteRate: 0, byteBurst: 1, maxIdentities: 1 };
+
+  /** Whether a per-identity quota is configured. */
+  get perIdentityOn(): boolean {
+    return this.limits.requestRate > 0 || this.limits.byteRate > 0;
+  }
+
+  /** Takes `limits` over: every bucket under them (those whose quota is gone dropped), at most max.identities kept. */
+  retune(limits: IdentityLimits, now: number): void {
+    this.limits = limits;
+    if (!this.perIdentityOn) this.perIdentity.clear();
+    for (const [principal, b] of this.perIdentity) this.perIdentity.set(principal, this.underLimits(b, now));
+    this.evictTo(limits.maxIdentities, now);
+  }
+
+  /** `principal`'s buckets under the current limits: kept ones (retuned if made under others), else new ones. */
+  of(principal: string, now: number): IdentityBuckets {
+    const kept = this.perIdentity.get(principal);
+    if (kept !== undefined) {
+      const b = this.underLimits(kept, now);
+      if (b !== kept) this.perIdentity.set(principal, b);
+      return b;
+    }
+    this.evictTo(this.limits.maxIdentities - 1, now);
+    const b = this.underLimits(NO_BUCKETS, now);
+    this.perIdentity.set(principal, b);
+    return b;
+  }
+
+  /** `b` under the current limits (`b` itself when it already is). */
+  private underLimits(b: IdentityBuckets, now: number): IdentityBuckets {
+    const { requestRate, requestBurst, byteRate, byteBurst } = this.limits;
+    const requests = retuned(b.requests, requestRate, requestBurst, now);
+    const bytes = retuned(b.bytes, byteRate, byteBurst, now);
+    return requests === b.requests && bytes === b.bytes ? b : { requests, bytes };
+  }
+
+  /** Drops buckets until at most `max` are kept: the idle (full) ones first, then the oldest. */
+  private evictTo(max: number, now: number): void {
+    if (this.perIdentity.size <= max) return;
+    for (const [p, x] of this.perIdentity) {
+      if ((x.requests?.isFull(now) ?? true) && (x.bytes?.isFull(now) ?? true)) this.perIdentity.delete(p);
+    }
+    while (this.perIdentity.size > max) this.perIdentity.delete(this.perIdentity.keys().next().value as string);
+  }
+
+  /** Ms until every bucket is full again: from then on they hold nothing new ones would not. */
+  msUntilFull(nowMs: number): number {
+    let ms = 0;
+    const full = (b: IdentityBuckets) => {
+      ms = Math.max(ms, b.requests?.msUntilFull(nowMs) ?? 0, b.bytes?.msUntilFull(nowMs) ?? 0);
+    };
+    full(this.total);
+    for (const b of this.perIdentity.values()) full(b);
+    return ms;
+  }
+}
+
+/** `bucket` under the limits (a fresh one if there was none), or null when the rate is 0 (unlimited). */
+function retuned(bucket: TokenBucket | null, rate: number, burst: number, now: number): TokenBucket | null {
+  if (rate <= 0) return null;
+  return bucket === null ? new TokenBucket(rate, burst, now) : bucket.withLimits(rate, burst, now);
+}
+
 export interface IngestQuotas {
   /** Charges one request of `bytes` to `identity`; throws IngestError 429 when over quota. */
   limit(identity: IngestIdentity, bytes: number): void;
@@ -126,40 +215,32 @@ export function ingestQuotas(
   shared: SharedBuckets = { requests: null, bytes: null },
   /** The connector enables several authentication methods: identities are method-qualified (identityName). */
   qualified = false,
+  /** The buckets an earlier instance of the connector left (taken over under these limits). */
+  buckets: QuotaBuckets = new QuotaBuckets(),
 ): IngestQuotas {
   const reqRate = config["ingest.quota.requests.per.second"];
   const byteRate = config["ingest.quota.bytes.per.second"];
   const reqBurst = Math.max(1, config["ingest.quota.requests.burst"] ?? reqRate);
   const byteBurst = Math.max(1, config["ingest.quota.bytes.burst"] ?? byteRate);
-  const maxIdentities = config["ingest.quota.max.identities"];
   const now0 = monotonicNow(clock);
   const totalReq = config["ingest.quota.total.requests.per.second"];
   const totalBytes = config["ingest.quota.total.bytes.per.second"];
-  const global: IdentityBuckets = {
-    requests: totalReq > 0 ? new TokenBucket(totalReq, Math.max(1, totalReq), now0) : null,
-    bytes: totalBytes > 0 ? new TokenBucket(totalBytes, Math.max(1, totalBytes), now0) : null,
+  buckets.total = {
+    requests: retuned(buckets.total.requests, totalReq, Math.max(1, totalReq), now0),
+    bytes: retuned(buckets.total.bytes, totalBytes, Math.max(1, totalBytes), now0),
   };
-  const perIdentity = new Map<string, IdentityBuckets>();
+  buckets.retune(
+    {
+      requestRate: reqRate,
+      requestBurst: reqBurst,
+      byteRate,
+      byteBurst,
+      maxIdentities: config["ingest.quota.max.identities"],
+    },
+    now0,
+  );
   const metrics = new IdentityMetrics(config["ingest.metrics.identities.top.n"]);
 
-  const bucketsOf = (principal: string, now: number): IdentityBuckets => {
-    let b = perIdentity.get(principal);
-    if (b) return b;
-    if (perIdentity.size >= maxIdentities) {
-      for (const [p, x] of perIdentity) {
-        if ((x.requests?.isFull(now) ?? true) && (x.bytes?.isFull(now) ?? true)) perIdentity.delete(p);
-      }
-      while (perIdentity.size >= maxIdentities) perIdentity.delete(perIdentity.keys().next().value as string);
-    }
-    b = {
-      requests: reqRate > 0 ? new TokenBucket(reqRate, reqBurst, now) : null,
-      bytes: byteRate > 0 ? new TokenBucket(byteRate, byteBurst, now) : null,
-    };
-    perIdentity.set(principal, b);
-    return b;
-  };
-
-  const perIdentityOn = reqRate > 0 || byteRate > 0;
   return {
     metrics,
     limits: {
@@ -171,19 +252,21 @@ export function ingestQuotas(
       "total.bytes.per.second": totalBytes,
     },
     get trackedIdentities() {
-      return perIdentity.size;
+      return buckets.perIdentity.size;
     },
     recordDenied(identity) {
       metrics.record(identityName(identity, qualified), "denied");
     },
     limit(identity, bytes) {
       const name = identityName(identity, qualified);
+      const global = buckets.total;
+      const perIdentityOn = buckets.perIdentityOn;
       if (!perIdentityOn && !global.requests && !global.bytes && !shared.requests && !shared.bytes) {
         metrics.record(name, "accepted", bytes); // no quota configured: only counted
         return;
       }
       const now = monotonicNow(clock);
-      const own = perIdentityOn ? bucketsOf(name, now) : { requests: null, bytes: null };
+      const own = perIdentityOn ? buckets.of(name, now) : NO_BUCKETS;
       const draws: [TokenBucket | null, number, string][] = [
         [own.requests, 1, "request rate"],
         [own.bytes, bytes, "byte rate"],

@@ -40,6 +40,24 @@ export class TokenBucket {
     this.tokens -= n;
   }
 
+  /**
+   * This bucket under other limits (itself when they are the same): what was taken and not yet
+   * refilled stays taken, at most the new burst (a debt beyond it is forgiven).
+   */
+  withLimits(ratePerSecond: number, burst: number, nowMs: number): TokenBucket {
+    if (ratePerSecond === this.ratePerSecond && burst === this.burst) return this;
+    this.refill(nowMs);
+    const bucket = new TokenBucket(ratePerSecond, burst, nowMs);
+    bucket.tokens = burst - Math.min(burst, Math.max(0, this.burst - this.tokens));
+    return bucket;
+  }
+
+  /** Ms until the bucket is full again (0 when it is). */
+  msUntilFull(nowMs: number): number {
+    this.refill(nowMs);
+    return this.tokens >= this.burst ? 0 : Math.ceil(((this.burst - this.tokens) * 1000) / this.ratePerSecond);
+  }
+
   /** True when the bucket is full (an idle identity whose state can be dropped). */
   isFull(nowMs: number): boolean {
     this.refill(nowMs);
