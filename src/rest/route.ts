@@ -3,6 +3,7 @@
  * `server.ts` registers the table on hono and derives 405 and OPTIONS answers from it.
  */
 import type { Context } from "hono";
+import { javaTrim } from "../api/data/java-text.ts";
 import type { Herder } from "../runtime/herder.ts";
 import type { LogManager } from "../util/logger.ts";
 
@@ -34,10 +35,10 @@ export interface Route {
 
 /**
  * `?name=true` the way Jersey reads a `@DefaultValue(defaultValue) @QueryParam boolean`: absent or
- * empty (`?name`, `?name=`) is the default, anything else Boolean.valueOf (only case-insensitive
- * "true" is true); of repeated ones the first counts.
+ * empty after String.trim (`?name`, `?name=`, `?name=%20`, `?name=%09`) is the default, anything
+ * else Boolean.valueOf (only case-insensitive "true" is true); of repeated ones the first counts.
  */
 export function booleanQuery(c: Context, name: string, defaultValue = false): boolean {
   const raw = c.req.query(name);
-  return raw === undefined || raw === "" ? defaultValue : raw.toLowerCase() === "true";
+  return raw === undefined || javaTrim(raw) === "" ? defaultValue : raw.toLowerCase() === "true";
 }
