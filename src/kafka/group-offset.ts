@@ -11,7 +11,11 @@ export interface GroupOffset extends TopicPartition {
   readonly offset: number | bigint;
 }
 
+/** The longs a number holds exactly. */
+const MIN_EXACT = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A long read from Kafka (or a request), as a number while that is exact, else as the bigint. */
 export function exactOffset(value: bigint): number | bigint {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  return value >= MIN_EXACT && value <= MAX_EXACT ? Number(value) : value;
 }
