@@ -38,6 +38,37 @@ describe("parseSinkOffsets", () => {
   });
 });
 
+// diffhunt7-b: the connector's alterOffsets was given Long.MAX_VALUE rounded past a long; the fake group rounded it too.
+describe("modifySinkOffsets, offsets beyond a number's exact range", () => {
+  test("reach the connector's alterOffsets and the group exact, up to Long.MAX_VALUE", async () => {
+    const kafka = new MemoryKafka();
+    const seen: unknown[] = [];
+    const sink: SinkConnector = {
+      alterOffsets: (_config, offsets) => {
+        seen.push(...offsets.map((o) => o.offset));
+        return true;
+      },
+    } as SinkConnector;
+    const offsets = [5, 9007199254740993n, 9223372036854775807n];
+    await modifySinkOffsets({
+      name: "k",
+      descriptor: { type: "sink", create: () => sink } as unknown as ConnectorDescriptor,
+      config: {},
+      requested: offsets.map((kafka_offset, kafka_partition) => ({
+        partition: { kafka_topic: "in", kafka_partition },
+        offset: { kafka_offset },
+      })),
+      admin: await kafka.admin(),
+      log: worker().log,
+    });
+    expect(seen).toEqual(offsets);
+    const committed = await (await kafka.admin()).groupOffsets("connect-k");
+    expect(committed.sort((a, b) => a.partition - b.partition)).toEqual(
+      offsets.map((offset, partition) => ({ topic: "in", partition, offset })),
+    );
+  });
+});
+
 /** A connector of `type` whose alterOffsets is `alterOffsets` (none: the connector does not say). */
 function connector(type: "sink" | "source", alterOffsets?: (config: Config) => boolean): ConnectorDescriptor {
   return {

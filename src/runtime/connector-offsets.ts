@@ -250,10 +250,9 @@ export async function modifySinkOffsets(change: SinkOffsetChange): Promise<strin
   const { managed, toCommit, toDelete } = await loggingFailure(name, "sink", log, async () => {
     const changes = listed ?? parseSinkOffsets(lastPerPartition(requested!));
     const connector = descriptor.create() as SinkConnector;
-    // A plugin sees offsets as numbers (SinkConnector.alterOffsets); the group gets them exact.
-    const asNumbers = changes.map((c) => ({ ...c, offset: c.offset === null ? null : Number(c.offset) }));
+    // The plugin and the group get them exact (SinkConnector.alterOffsets: a bigint beyond a number's range).
     const managed = connector.alterOffsets
-      ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, asNumbers))
+      ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
       : false;
     refuseIfExpired(name, "sink", bound, log);
     const toCommit: GroupOffset[] = [];
