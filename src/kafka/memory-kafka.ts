@@ -13,6 +13,7 @@
 import type { TopicPartition } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
+import type { GroupOffset } from "./group-offset.ts";
 import type {
   ConsumedRecord,
   ConsumerOptions,
@@ -25,7 +26,6 @@ import type {
   ProducerRecord,
   TopicSpec,
 } from "./kafka-port.ts";
-import type { GroupOffset } from "./group-offset.ts";
 import { MemoryConsumer } from "./memory-consumer.ts";
 import { withKafkaError } from "./send-rejection.ts";
 

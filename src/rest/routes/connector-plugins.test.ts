@@ -62,14 +62,11 @@ describe("GET /connector-plugins and …/{plugin}/config", () => {
     "?connectorsOnly=%20",
     "?connectorsOnly=%09",
     "?connectorsOnly=true&connectorsOnly=false",
-  ])(
-    "%s lists connectors only, as Connect",
-    async (query) => {
-      await using w = await inProcessWorker();
-      const plugins = (await w.rest("GET", `/connector-plugins${query}`)).body as { type: string }[];
-      expect(new Set(plugins.map((p) => p.type))).toEqual(new Set(["sink", "source"]));
-    },
-  );
+  ])("%s lists connectors only, as Connect", async (query) => {
+    await using w = await inProcessWorker();
+    const plugins = (await w.rest("GET", `/connector-plugins${query}`)).body as { type: string }[];
+    expect(new Set(plugins.map((p) => p.type))).toEqual(new Set(["sink", "source"]));
+  });
 
   // Boolean.valueOf gets the value untrimmed (h7-plugins-connectors-only-padded-true).
   test("?connectorsOnly=%20true%20 lists every plugin, as Connect", async () => {
