@@ -7,7 +7,8 @@
 // kafkajs-producer-hot-spots.mjs, 3 kafkajs-request-queue-timer.mjs, 4-5 kafkajs-error-causes.mjs, 6 and 8-10
 // kafkajs-record-headers.mjs, 7 kafkajs-post-handshake-alert.mjs, 11 kafkajs-rejoin.mjs, 12-14 kafkajs-leaders.mjs,
 // 15 kafkajs-lost-coordinator.mjs, 16-17 kafkajs-fetch.mjs, 18 commit-generation.mjs, 19 tls-answer.mjs,
-// 20 kafkajs-unanswered-produce.mjs, 21 kafkajs-moved-leader-produce.mjs, 22 kafkajs-idle-topics.mjs.
+// 20 kafkajs-unanswered-produce.mjs, 21 kafkajs-moved-leader-produce.mjs, 22 kafkajs-idle-topics.mjs,
+// 23 kafkajs-out-of-range-reset.mjs.
 // Each patch ({ file, from, to, was? }) is an exact text replacement: already applied (its `to` is in the file) →
 // skipped; applied in an earlier form of this script (`was`: functions of `to` giving each form it was released in) →
 // replaced by the current one; original text (`from`) not found (another version of the library) → the install fails
@@ -31,6 +32,7 @@ import { kafkajsIdleTopicsPatches } from "./patches/kafkajs-idle-topics.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 import { kafkajsLostCoordinatorPatches } from "./patches/kafkajs-lost-coordinator.mjs";
 import { kafkajsMovedLeaderProducePatches } from "./patches/kafkajs-moved-leader-produce.mjs";
+import { kafkajsOutOfRangeResetPatches } from "./patches/kafkajs-out-of-range-reset.mjs";
 import { kafkajsPostHandshakeAlertPatches } from "./patches/kafkajs-post-handshake-alert.mjs";
 import { kafkajsProducerHotSpotsPatches } from "./patches/kafkajs-producer-hot-spots.mjs";
 import { kafkajsRecordHeadersPatches } from "./patches/kafkajs-record-headers.mjs";
@@ -80,6 +82,7 @@ export const patches = [
   ...kafkajsLostCoordinatorPatches,
   ...kafkajsFetchPatches,
   ...commitGenerationPatches,
+  ...kafkajsOutOfRangeResetPatches,
   ...platformaticJoinProtocolPatches,
   ...platformaticLeadersPatches,
   ...platformaticLostCoordinatorPatches,
