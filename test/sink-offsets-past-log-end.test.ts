@@ -8,9 +8,8 @@
  * for good when nothing came after the reset (kafkajs' patch 23, scripts/patches/kafkajs-out-of-range-reset.mjs).
  */
 import { expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { linesOf, sinkGateway } from "./support/sink-gateway.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -22,7 +21,6 @@ interface SinkOffset {
 test.each(["platformatic", "kafkajs"] as const)(
   "kafka.client=%s: a committed offset past the log end is reset to earliest without a commit; the stop commits the consumed position",
   async (client) => {
-    const kafka = await kafkaBroker();
     const topic = uniqueTopic(`sink-past-end-${client}`);
     await createTopic(topic, 1);
     const producer = (await testClient()).producer();
@@ -34,17 +32,8 @@ test.each(["platformatic", "kafkajs"] as const)(
     }
     await using dir = await tempDir();
     const out = dir.file("out.txt");
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "kafka.client": client,
-        "offset.flush.interval.ms": "600000",
-        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-      },
-    });
+    // No commit on a timer: only at the stop.
+    await using gw = await sinkGateway(dir, client, [], { "offset.flush.interval.ms": "600000" });
     const created = await gw.rest.post("/connectors", {
       name: topic,
       config: { "connector.class": "FileStreamSink", topics: topic, file: out },
@@ -62,9 +51,8 @@ test.each(["platformatic", "kafkajs"] as const)(
     expect(patched.status).toBe(200);
     expect(await offsets()).toEqual([[0, 100]]);
     expect((await gw.rest.put(`/connectors/${topic}/resume`)).status).toBe(202);
-    const written = () => (existsSync(out) ? readFileSync(out, "utf8").split("\n").filter(Boolean) : []);
-    await waitFor(() => written().length >= 3, { what: "the 3 records written", timeoutMs: 60_000 });
-    expect(written()).toEqual(["x", "y", "z"]);
+    await waitFor(() => linesOf(out).length >= 3, { what: "the 3 records written", timeoutMs: 60_000 });
+    expect(linesOf(out)).toEqual(["x", "y", "z"]);
     // The records after the reset are put: the reset was made, and nothing committed yet.
     expect(await offsets()).toEqual([[0, 100]]);
     // Its stop commits the consumed position.
