@@ -12,6 +12,7 @@
  */
 import { resolve } from "node:path";
 import { freePort, pollUntil } from "./support/http-probe.ts";
+import { labelledArgs } from "./support/labelled-args.ts";
 import { sampleProcess } from "./support/process-sampler.ts";
 import { runWrk } from "./support/wrk.ts";
 
@@ -20,14 +21,10 @@ const durationS = Number(process.env.BENCH_DURATION_S ?? "5");
 const body = JSON.stringify({ device: "dev-1", seq: 1, payload: "x".repeat(160) });
 const variants = [
   { label: "deferred", args: [resolve(import.meta.dir, "support", "deferred-200.ts")] },
-  ...process.argv.slice(2).map((arg) => {
-    const at = arg.indexOf("=");
-    if (at <= 0) throw new Error(`expected <label>=<src dir>, got "${arg}"`);
-    return {
-      label: arg.slice(0, at),
-      args: [resolve(import.meta.dir, "support", "ingest-http-server.ts"), "PORT", resolve(arg.slice(at + 1))],
-    };
-  }),
+  ...labelledArgs(process.argv.slice(2), "src dir").map(({ label, value }) => ({
+    label,
+    args: [resolve(import.meta.dir, "support", "ingest-http-server.ts"), "PORT", resolve(value)],
+  })),
 ];
 
 async function measure(args: string[]): Promise<{ usPerRequest: number; requestsPerS: number; failed: number }> {

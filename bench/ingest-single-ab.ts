@@ -15,8 +15,10 @@
  * `producer.override.linger.ms`).
  */
 import { rmSync } from "node:fs";
+import { alternatingRounds } from "./support/alternating-rounds.ts";
 import { startBenchGateway } from "./support/bench-gateway.ts";
 import { batchBody } from "./support/ingest-load.ts";
+import { labelledArgs } from "./support/labelled-args.ts";
 import { readMainThreadCpuMs } from "./support/proc-stats.ts";
 import { sampleProcess } from "./support/process-sampler.ts";
 import { runWrk } from "./support/wrk.ts";
@@ -24,11 +26,7 @@ import { runWrk } from "./support/wrk.ts";
 const env = process.env;
 const bootstrap = env.BENCH_BOOTSTRAP ?? "";
 if (!bootstrap) throw new Error("BENCH_BOOTSTRAP is not set");
-const builds = process.argv.slice(2).map((arg) => {
-  const at = arg.indexOf("=");
-  if (at <= 0) throw new Error(`expected <label>=<gateway binary>, got "${arg}"`);
-  return { label: arg.slice(0, at), bin: arg.slice(at + 1) };
-});
+const builds = labelledArgs(process.argv.slice(2), "gateway binary").map(({ label, value }) => ({ label, bin: value }));
 if (builds.length !== 2) throw new Error("two builds to compare: <label-a>=<binary-a> <label-b>=<binary-b>");
 const rounds = Number(env.BENCH_ROUNDS ?? "3");
 const durationS = Number(env.BENCH_DURATION_S ?? "8");
@@ -92,21 +90,17 @@ async function measure(label: string, bin: string): Promise<Measurement> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Measurement[] = [];
 console.log(
   "| round | build | records/s | p50 ms | CPU (cores) | records per CPU-second | main thread (cores) | main-thread µs a record | peak RSS MiB | load (1 min) |",
 );
 console.log("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
-for (let round = 1; round <= rounds; round++) {
-  for (const { label, bin } of builds) {
-    const m = await measure(label, bin);
-    results.push(m);
-    const load = (await Bun.file("/proc/loadavg").text()).split(" ")[0];
-    console.log(
-      `| ${round} | ${label} | ${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${m.mainCores.toFixed(2)} | ${((m.mainCores * 1e6) / m.recordsPerS).toFixed(1)} | ${Math.round(m.rssPeakMiB)} | ${load} |`,
-    );
-  }
-}
+const results = await alternatingRounds(
+  rounds,
+  builds,
+  ({ label, bin }) => measure(label, bin),
+  (m) =>
+    `${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${m.mainCores.toFixed(2)} | ${((m.mainCores * 1e6) / m.recordsPerS).toFixed(1)} | ${Math.round(m.rssPeakMiB)}`,
+);
 console.log();
 for (const { label } of builds) {
   const mine = results.filter((m) => m.label === label);

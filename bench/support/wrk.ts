@@ -1,7 +1,8 @@
 /**
  * HTTP load with wrk (a C load generator, so the client costs little of the machine's CPU): POSTs
  * one fixed body over N keep-alive connections for a duration and reports requests, non-2xx
- * answers and latency percentiles (wrk's own histogram, via a Lua `done` hook printing JSON).
+ * answers and latency percentiles (wrk's own histogram, via a Lua `done` hook printing JSON). With
+ * `requests`, each wrk thread stops after its share of answers (a fixed load rather than a fixed time).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +15,8 @@ export interface WrkOptions {
   readonly connections: number;
   readonly threads: number;
   readonly durationS: number;
+  /** Stop after about this many answers (each thread its share; the connections' last requests may add a few). */
+  readonly requests?: number;
 }
 
 export interface WrkResult {
@@ -23,6 +26,39 @@ export interface WrkResult {
   readonly durationS: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+}
+
+// A thread's `response` hook counts its answers and stops the thread at its share, saying so on stdout:
+// wrk itself runs to its duration unless interrupted, so runWrk sends SIGINT once every thread has said it
+// (wrk then reports as at the end of its duration).
+const threadDone = "WRK_THREAD_DONE";
+const stopAfter = (perThread: number) => `
+local answered = 0
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered == ${perThread} then
+    wrk.thread:stop()
+    io.write("${threadDone}\\n")
+    io.flush()
+  end
+end
+`;
+
+/** Reads wrk's stdout to its end, interrupting wrk once `threads` threads have printed threadDone. */
+async function readOutput(proc: ReturnType<typeof Bun.spawn>, threads: number | undefined): Promise<string> {
+  const stdout = proc.stdout as ReadableStream<Uint8Array>;
+  if (threads === undefined) return await new Response(stdout).text();
+  let out = "";
+  let interrupted = false;
+  const decoder = new TextDecoder();
+  for await (const chunk of stdout) {
+    out += decoder.decode(chunk, { stream: true });
+    if (!interrupted && out.split(threadDone).length - 1 >= threads) {
+      interrupted = true;
+      proc.kill("SIGINT");
+    }
+  }
+  return out;
 }
 
 const lua = (body: string, contentType: string) => `
@@ -42,13 +78,14 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   try {
     const script = join(dir, "post.lua");
     // wrk's Lua strings take JSON's escapes for the characters our bodies use.
-    writeFileSync(script, lua(o.body, o.contentType));
+    const limit = o.requests === undefined ? "" : stopAfter(Math.ceil(o.requests / o.threads));
+    writeFileSync(script, lua(o.body, o.contentType) + limit);
     if (!Bun.which("wrk")) throw new Error("wrk is not installed: apt-get install wrk (scripts/bench installs it)");
     const proc = Bun.spawn(
       ["wrk", `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationS}s`, "--timeout", "30s", "-s", script, o.url],
       { stdout: "pipe", stderr: "pipe" },
     );
-    const out = await new Response(proc.stdout).text();
+    const out = await readOutput(proc, o.requests === undefined ? undefined : o.threads);
     if ((await proc.exited) !== 0) throw new Error(`wrk failed: ${await new Response(proc.stderr).text()}\n${out}`);
     const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
     if (!line) throw new Error(`wrk printed no result:\n${out}`);

@@ -383,7 +383,12 @@ export class IngestQueue implements IngestWriter {
       request.resolve(outcomes);
       // Only a request with a record "may still be written" has a LateRequest (made as it settled so).
       const late = request.late;
-      if (late === null) return;
+      if (late === null) {
+        // Nothing later to tell: its receiver (the request's exchange, with its HTTP request) is let go now, as the
+        // request's slot may stay in the sent window (AnyOrderWindow) until thousands more are acknowledged.
+        request.to = undefined;
+        return;
+      }
       // A copy: the answer is built from `outcomes`, maybe after a late outcome came.
       late.outcomes = outcomes.slice();
       if (late.awaited === 0) request.to!.settled(late.outcomes);

@@ -8,9 +8,15 @@
  * Used by zone-id.ts.
  */
 
-/** The region IDs Java's ZoneId.of and ZonedDateTime.parse know. */
-export const JAVA_REGION_IDS: ReadonlySet<string> = new Set(
-  `Africa/Abidjan Africa/Accra Africa/Addis_Ababa Africa/Algiers Africa/Asmara Africa/Asmera Africa/Bamako
+let regionIds: ReadonlySet<string> | undefined;
+
+/**
+ * The region IDs Java's ZoneId.of and ZonedDateTime.parse know. Made on first use, not at import: a
+ * gateway whose HTTP sources name no zone never holds them (about 65 KiB of heap).
+ */
+export function javaRegionIds(): ReadonlySet<string> {
+  regionIds ??= new Set(
+    `Africa/Abidjan Africa/Accra Africa/Addis_Ababa Africa/Algiers Africa/Asmara Africa/Asmera Africa/Bamako
 Africa/Bangui Africa/Banjul Africa/Bissau Africa/Blantyre Africa/Brazzaville Africa/Bujumbura Africa/Cairo
 Africa/Casablanca Africa/Ceuta Africa/Conakry Africa/Dakar Africa/Dar_es_Salaam Africa/Djibouti Africa/Douala
 Africa/El_Aaiun Africa/Freetown Africa/Gaborone Africa/Harare Africa/Johannesburg Africa/Juba Africa/Kampala
@@ -99,7 +105,9 @@ Portugal ROK Singapore SystemV/AST4 SystemV/AST4ADT SystemV/CST6 SystemV/CST6CDT
 SystemV/HST10 SystemV/MST7 SystemV/MST7MDT SystemV/PST8 SystemV/PST8PDT SystemV/YST9 SystemV/YST9YDT Turkey
 UCT US/Alaska US/Aleutian US/Arizona US/Central US/East-Indiana US/Eastern US/Hawaii US/Indiana-Starke
 US/Michigan US/Mountain US/Pacific US/Samoa UTC Universal W-SU WET Zulu`.split(/\s+/),
-);
+  );
+  return regionIds;
+}
 
 /** A SystemV/ ID with fixed rules as another ID with equal rules (ZoneRules.equals); the others have rules of their own. */
 export const SYSTEM_V_SAME_RULES: Readonly<Record<string, string>> = {

@@ -13,7 +13,7 @@
  * DST gap the time moves on by the gap (02:30 → 03:30), in an overlap the earlier offset counts.
  * Used by instant.ts, iso-date-time.ts, timestamp-pattern.ts, timestamp-keys.ts and cron-runs.ts.
  */
-import { JAVA_REGION_IDS, SYSTEM_V_SAME_RULES } from "./java-zone-ids.ts";
+import { javaRegionIds, SYSTEM_V_SAME_RULES } from "./java-zone-ids.ts";
 
 /** A zone: a fixed offset in seconds east of UTC, or a region whose offset changes. */
 export type Zone = { readonly offsetSeconds: number } | { readonly region: string };
@@ -72,7 +72,7 @@ function intlIds(): ReadonlySet<string> {
 
 /** Whether Java 17 or Intl's time zone data knows the region ID `id` (case-sensitive: Intl's own spelling). */
 function isRegionId(id: string): boolean {
-  return JAVA_REGION_IDS.has(id) || intlIds().has(id);
+  return javaRegionIds().has(id) || intlIds().has(id);
 }
 
 /** A region ID (isRegionId) as a zone whose offsets Intl computes, or undefined (unknown, or rules not known here). */
@@ -123,7 +123,7 @@ export function legacyZone(id: string): Zone | undefined {
 /** The ID as Java spells it of one spelled in another case (`europe/madrid`: `Europe/Madrid`), or undefined. */
 function javaSpelling(id: string): string | undefined {
   const lower = id.toLowerCase();
-  return [...JAVA_REGION_IDS, ...intlIds(), "UTC", "GMT", "UT"].find((known) => known.toLowerCase() === lower);
+  return [...javaRegionIds(), ...intlIds(), "UTC", "GMT", "UT"].find((known) => known.toLowerCase() === lower);
 }
 
 /** Why Java's ZoneId.of refuses `id`, or why it is not read here; undefined when zoneOf reads it. */
