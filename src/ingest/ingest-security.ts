@@ -208,8 +208,9 @@ export class IngestSecurity {
         return found.guard;
       },
     });
-    // Kept as the connector's guard once the route opened (`activate`): a guard with other limits built for an
-    // instance whose start failed must not replace the running one's.
+    // Kept as the connector's guard once the route opened (`activate`): an instance whose start failed (a guard with
+    // other limits built for it) changes nothing the connector keeps for its next instance (its quota buckets and
+    // limits, its basic lockouts, its metrics).
     let held: KeptGuard | undefined = found;
     if (held !== undefined) held.open++;
     let heldQuotas: KeptQuotas | undefined = this.keptQuotas(connector);

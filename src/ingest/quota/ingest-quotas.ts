@@ -209,7 +209,8 @@ export interface IngestQuotas {
   readonly trackedIdentities: number;
   /**
    * Puts the carried buckets under these limits (the connector's newest instance). Called once the instance's route
-   * opened: one whose start fails (its path taken) must not change the limits the running one charges under.
+   * opened: one whose start fails (its path taken) changes nothing the connector keeps for its next instance (its
+   * quota buckets and limits, its basic lockouts, its metrics).
    */
   takeOver(): void;
 }
