@@ -389,7 +389,7 @@ export class IngestQueue implements IngestWriter {
       const late = request.late;
       if (late === null) {
         // Nothing later to tell: its receiver (the request's exchange, with its HTTP request) is let go now, as the
-        // request's slot may stay in the sent window (AnyOrderWindow) until thousands more are acknowledged.
+        // request's slot may stay in the sent window (AnyOrderWindow) while an older one is awaited (any-order commit).
         request.to = undefined;
         return;
       }
