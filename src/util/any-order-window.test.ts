@@ -147,4 +147,30 @@ describe("AnyOrderWindow", () => {
     expect(window.take(1)).toBeNull(); // forgotten: nothing to search
     expect(window.searchVisits).toBe(visits);
   });
+
+  test("an entry the head moves past is let go at once, while later entries are still held; one taken ahead stays until then", () => {
+    const { window, refs } = pushedOnlyHeld(4);
+    expect(window.take(2)?.key).toBe(2); // ahead of 1: kept, a later take may walk it
+    expect(window.take(0)?.key).toBe(0); // the head moves to 1
+    Bun.gc(true);
+    expect(refs[0]!.deref()).toBeUndefined();
+    expect(refs[2]!.deref()?.key).toBe(2);
+    expect(window.take(1)?.key).toBe(1); // the head moves past 1 and 2, to 3
+    Bun.gc(true);
+    expect(refs.map((ref) => ref.deref()?.key)).toEqual([undefined, undefined, undefined, 3]);
+    expect(window.untaken().map((entry) => entry.key)).toEqual([3]);
+    expect(window.take(2)).toBeNull();
+  });
 });
+
+/** `count` entries (keys 0..count-1) only the new window holds; `refs` says which of them are still alive. */
+function pushedOnlyHeld(count: number) {
+  const window = new AnyOrderWindow<Entry, number>(entries);
+  const refs: WeakRef<Entry>[] = [];
+  for (let key = 0; key < count; key++) {
+    const entry: Entry = { key, taken: false };
+    refs.push(new WeakRef(entry));
+    window.push(entry);
+  }
+  return { window, refs };
+}

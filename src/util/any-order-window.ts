@@ -14,7 +14,8 @@
  *
  * The window reads and marks its entries through one AnyOrderEntries given at construction: no closure per entry. A
  * take allocates only when it compacts (amortised over the entries dropped), or a new empty array when it empties the
- * window (truncating would keep the room of every entry it ever held).
+ * window (truncating would keep the room of every entry it ever held). An entry the head moves past is let go at once
+ * (its element cleared), not at the next compaction: a caller's entry may hold a whole request alive.
  */
 
 /** How a window reads its entries: their key (compared with ===) and whether they were taken, and marks them taken. */
@@ -28,8 +29,11 @@ export interface AnyOrderEntries<E, K> {
 const COMPACT_AFTER = 4096;
 
 export class AnyOrderWindow<E, K> {
-  /** Entries in the order handed out; those before `head` are taken (dropped when compacting). */
-  private entries: E[] = [];
+  /**
+   * Entries in the order handed out. Those before `head` are taken and cleared (undefined: let go at once; the slots
+   * are dropped when compacting); from `head` on every element is an entry, and nothing reads below `head`.
+   */
+  private entries: (E | undefined)[] = [];
   /** The oldest entry not yet taken (or `entries.length`). */
   private head = 0;
   /** Where the next take is expected: just after the entry of the previous one (never before `head`). */
@@ -102,12 +106,13 @@ export class AnyOrderWindow<E, K> {
     return -1;
   }
 
-  /** Moves `head` past taken entries. */
+  /** Moves `head` past taken entries, letting go of each. */
   private advanceHead(): void {
     const entries = this.entries;
-    let head = this.head + 1;
+    let head = this.head;
+    entries[head++] = undefined;
     while (head < entries.length && this.of.isTaken(entries[head]!)) {
-      head++;
+      entries[head++] = undefined;
       this.takenAhead--;
     }
     this.head = head;
@@ -124,7 +129,7 @@ export class AnyOrderWindow<E, K> {
       this.cursor -= head;
     } else if (this.takenAhead > COMPACT_AFTER && this.takenAhead * 2 > entries.length - head) {
       // Taken out of order: dropped. Entries not taken stay, in order; the cursor keeps pointing at the same one.
-      const kept: E[] = [];
+      const kept: (E | undefined)[] = [];
       let cursor = -1;
       for (let i = head; i < entries.length; i++) {
         if (i === this.cursor) cursor = kept.length;

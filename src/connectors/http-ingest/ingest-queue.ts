@@ -79,7 +79,11 @@ function givenUpOutcomes(records: readonly IngestRecord[], outcome: RecordOutcom
 }
 
 export class IngestQueue implements IngestWriter {
-  private queue: Slot[] = [];
+  /**
+   * Slots (a one-record request is its own slot) in submission order. Those before `head` are polled or failed and
+   * cleared (undefined: let go at once, not at the next compaction); nothing reads below `head`.
+   */
+  private queue: (Slot | undefined)[] = [];
   private head = 0;
   private queuedCount = 0;
   private heldBytes = 0; // of the requests not done yet (their records queued or sent): maxQueuedBytes
@@ -188,7 +192,7 @@ export class IngestQueue implements IngestWriter {
       const slot = this.queue[this.head]!;
       const request = slot.request;
       if (slot.state !== "queued" || request.done) {
-        this.head++;
+        this.queue[this.head++] = undefined;
         continue;
       }
       // Between requests: a request split across polls may end part written. Only one over maxPoll is.
@@ -196,7 +200,7 @@ export class IngestQueue implements IngestWriter {
         if (out.length > 0 && out.length + request.outcomes.length - slot.index > max) break;
         current = request;
       }
-      this.head++;
+      this.queue[this.head++] = undefined;
       slot.state = "sent";
       this.queuedCount--;
       this.sent.push(slot);
@@ -385,7 +389,7 @@ export class IngestQueue implements IngestWriter {
       const late = request.late;
       if (late === null) {
         // Nothing later to tell: its receiver (the request's exchange, with its HTTP request) is let go now, as the
-        // request's slot may stay in the sent window (AnyOrderWindow) until thousands more are acknowledged.
+        // request's slot may stay in the sent window (AnyOrderWindow) while an older one is awaited (any-order commit).
         request.to = undefined;
         return;
       }
