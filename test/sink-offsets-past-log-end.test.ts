@@ -64,3 +64,87 @@ test.each(["platformatic", "kafkajs"] as const)(
   },
   120_000,
 );
+
+// review kjsreset: several partitions out of range at once, reset to latest (consumer.override.auto.offset.reset): each
+// is reset and logged on its own (kafkajs logged one grouped WARN without any position), and nothing is lost or put twice.
+test.each(["platformatic", "kafkajs"] as const)(
+  "kafka.client=%s: three partitions past the log end are reset to latest, each logged with its position; the records after are put once",
+  async (client) => {
+    const topic = uniqueTopic(`sink-past-end-latest-${client}`);
+    const partitions = [0, 1, 2];
+    await createTopic(topic, partitions.length);
+    const producer = (await testClient()).producer();
+    await producer.connect();
+    const send = (prefix: string) =>
+      producer.send({
+        topic,
+        acks: -1,
+        messages: partitions.flatMap((partition) =>
+          [1, 2].map((n) => ({ partition, value: `${prefix}${partition}.${n}` })),
+        ),
+      });
+    try {
+      await send("before-");
+      await using dir = await tempDir();
+      const out = dir.file("out.txt");
+      await using gw = await sinkGateway(dir, client, [], { "offset.flush.interval.ms": "600000" });
+      const created = await gw.rest.post("/connectors", {
+        name: topic,
+        config: {
+          "connector.class": "FileStreamSink",
+          topics: topic,
+          file: out,
+          "consumer.override.auto.offset.reset": "latest",
+        },
+        initial_state: "STOPPED",
+      });
+      expect(created.status).toBe(201);
+      const offsets = async () =>
+        ((await gw.rest.get(`/connectors/${topic}/offsets`)).body as { offsets: SinkOffset[] }).offsets
+          .map((o) => [o.partition.kafka_partition, o.offset.kafka_offset])
+          .sort((a, b) => a[0]! - b[0]!);
+      const patched = await gw.rest.patch(`/connectors/${topic}/offsets`, {
+        offsets: partitions.map((p) => ({
+          partition: { kafka_topic: topic, kafka_partition: p },
+          offset: { kafka_offset: 100 + p },
+        })),
+      });
+      expect(patched.status).toBe(200);
+      expect((await gw.rest.put(`/connectors/${topic}/resume`)).status).toBe(202);
+      // Java's INFO pair per partition, each with its own positions.
+      const reset = (p: number) => `Resetting offset for partition ${topic}-${p} to position FetchPosition{offset=2,`;
+      const outOfRange = (p: number) => `Fetch position FetchPosition{offset=${100 + p},`;
+      await waitFor(() => partitions.every((p) => gw.output().includes(reset(p))), {
+        what: "each partition's reset to latest logged",
+        timeoutMs: 60_000,
+      });
+      for (const p of partitions) {
+        expect(gw.output()).toContain(`${outOfRange(p)}`);
+        expect(gw.output()).toMatch(
+          new RegExp(
+            `${outOfRange(p).replace(/[{}.]/g, "\\$&")}[^\\n]* is out of range for partition ${topic}-${p}, resetting offset`,
+          ),
+        );
+      }
+      expect(gw.output()).not.toContain("resetting to default offset");
+      // Nothing committed at the reset.
+      expect(await offsets()).toEqual(partitions.map((p) => [p, 100 + p]));
+      await send("after-");
+      const expected = partitions.flatMap((p) => [1, 2].map((n) => `after-${p}.${n}`)).sort();
+      await waitFor(() => linesOf(out).length >= expected.length, {
+        what: "the records after the reset",
+        timeoutMs: 60_000,
+      });
+      expect(linesOf(out).sort()).toEqual(expected);
+      expect((await gw.rest.put(`/connectors/${topic}/stop`)).status).toBe(204);
+      await waitFor(async () => JSON.stringify(await offsets()) === JSON.stringify(partitions.map((p) => [p, 4])), {
+        what: "the consumed positions committed at the stop",
+        timeoutMs: 60_000,
+      });
+      expect(linesOf(out).sort()).toEqual(expected);
+    } finally {
+      await producer.disconnect();
+    }
+  },
+  120_000,
+);

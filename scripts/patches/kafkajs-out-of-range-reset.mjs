@@ -4,8 +4,25 @@
 // partition's offset (`GET /connectors/{c}/offsets` answered it gone) until the task committed again, for good when
 // nothing was consumed after the reset. As Java's consumer, the reset position (the end auto.offset.reset names) is
 // looked up and fetched from without committing anything: the group keeps its offset until the consumer commits the
-// consumed position. Its tests: test/sink-offsets-past-log-end.test.ts, src/kafka/dependency-patches.test.ts.
+// consumed position. A partition without a leader is not looked up (its position stays, the fetch is retried). The
+// reset is logged per partition with both positions once known (client-log.ts writes Java's INFO pair), not as one
+// ERROR before the look-up. Its tests: test/sink-offsets-past-log-end.test.ts, src/kafka/dependency-patches.test.ts,
+// src/kafka/kafkajs/client-log.test.ts.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
+
+// The patch's first text (before the look-up was skipped for a partition without a leader, and answered the positions
+// for the log): a node_modules patched with it is upgraded.
+const FIRST_SET_DEFAULT_OFFSET = `  async setDefaultOffset({ topic, partition }) {
+    // edge-gateway patch: the reset position is looked up and fetched from, not committed (Java's consumer commits
+    // nothing at an out-of-range reset: the group keeps its offset until the consumer commits the consumed position)
+    const [found] = await this.cluster.fetchTopicsOffset([
+      assign({ topic, partitions: [{ partition }] }, this.topicConfigurations[topic]),
+    ])
+    const reset = found && found.partitions.find(p => p.partition === partition)
+    this.clearOffsets({ topic, partition })
+    // None (the partition has no leader now): resolveOffsets looks it up again from the committed offset.
+    if (reset) this.committedOffsets()[topic][partition] = reset.offset
+  }`;
 
 export const kafkajsOutOfRangeResetPatches = [
   {
@@ -31,14 +48,53 @@ export const kafkajsOutOfRangeResetPatches = [
   }`,
     to: `  async setDefaultOffset({ topic, partition }) {
     // edge-gateway patch: the reset position is looked up and fetched from, not committed (Java's consumer commits
-    // nothing at an out-of-range reset: the group keeps its offset until the consumer commits the consumed position)
+    // nothing at an out-of-range reset: the group keeps its offset until the consumer commits the consumed position).
+    // A partition without a leader (-1) is not looked up (that would throw KafkaJSBrokerNotFound): its position stays
+    // and the fetch is retried. Answers the fetch position and the reset one for the log, or nothing.
+    const leaderless = this.cluster
+      .findTopicPartitionMetadata(topic)
+      .some(p => p.partitionId === partition && p.leader < 0)
+    if (leaderless) return undefined
     const [found] = await this.cluster.fetchTopicsOffset([
       assign({ topic, partitions: [{ partition }] }, this.topicConfigurations[topic]),
     ])
     const reset = found && found.partitions.find(p => p.partition === partition)
+    const position = this.committedOffsets()[topic][partition]
     this.clearOffsets({ topic, partition })
-    // None (the partition has no leader now): resolveOffsets looks it up again from the committed offset.
-    if (reset) this.committedOffsets()[topic][partition] = reset.offset
+    if (!reset) return undefined // not answered: resolveOffsets looks it up again from the committed offset
+    this.committedOffsets()[topic][partition] = reset.offset
+    return { position, offset: reset.offset }
   }`,
+    was: [() => FIRST_SET_DEFAULT_OFFSET],
+  },
+  {
+    file: "node_modules/kafkajs/src/consumer/consumerGroup.js",
+    from: `      this.logger.error('Offset out of range, resetting to default offset', {
+        topic: e.topic,
+        partition: e.partition,
+        groupId: this.groupId,
+        memberId: this.memberId,
+      })
+
+      await this.offsetManager.setDefaultOffset({
+        topic: e.topic,
+        partition: e.partition,
+      })`,
+    to: `      // edge-gateway patch: logged per partition once its reset position is known (src/kafka/kafkajs/client-log.ts
+      // writes Java's INFO pair for it), not before the look-up without any position
+      const reset = await this.offsetManager.setDefaultOffset({
+        topic: e.topic,
+        partition: e.partition,
+      })
+      if (reset) {
+        this.logger.error('Fetch position out of range, reset', {
+          topic: e.topic,
+          partition: e.partition,
+          groupId: this.groupId,
+          memberId: this.memberId,
+          fetchPosition: String(reset.position),
+          resetPosition: String(reset.offset),
+        })
+      }`,
   },
 ];

@@ -228,17 +228,24 @@ describe("kafkajs commit patch (scripts/patch-dependencies.mjs)", () => {
 // diffhunt7-b: a fetch answered OFFSET_OUT_OF_RANGE made kafkajs commit -2 (earliest) to the group, which then had no
 // offset for the partition until the task committed (test/sink-offsets-past-log-end.test.ts against the broker).
 describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies.mjs)", () => {
-  test("the reset position is looked up for the partition and fetched from, nothing committed", async () => {
-    const OffsetManager = require("kafkajs/src/consumer/offsetManager/index.js") as new (
-      options: object,
-    ) => { setDefaultOffset(tp: object): Promise<void>; committedOffsets(): Record<string, Record<number, string>> };
+  type Manager = {
+    setDefaultOffset(tp: object): Promise<{ position: string; offset: string } | undefined>;
+    committedOffsets(): Record<string, Record<number, string>>;
+  };
+  /** An offset manager whose member fetched partitions 0 (committed past the log end) and 1; `leader` is partition 0's. */
+  function manager(leader: number) {
+    const OffsetManager = require("kafkajs/src/consumer/offsetManager/index.js") as new (options: object) => Manager;
     const committed: Record<string, Record<number, string>> = {};
     const asked: unknown[] = [];
     const commits: unknown[] = [];
-    const manager = new OffsetManager({
+    const made = new OffsetManager({
       cluster: {
         committedOffsets: () => committed,
         defaultOffset: () => -2,
+        findTopicPartitionMetadata: () => [
+          { partitionId: 0, leader },
+          { partitionId: 1, leader: 1 },
+        ],
         fetchTopicsOffset: async (topics: unknown[]) => {
           asked.push(...topics);
           return [{ topic: "t", partitions: [{ partition: 0, offset: "0" }] }];
@@ -251,12 +258,24 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
       generationId: 1,
       memberId: "m",
     });
-    // The member's positions once it fetched: partition 0's committed offset is past the log end.
-    Object.assign(manager.committedOffsets().t!, { 0: "100", 1: "7" });
-    await manager.setDefaultOffset({ topic: "t", partition: 0 });
+    Object.assign(made.committedOffsets().t!, { 0: "100", 1: "7" });
+    return { made, asked, commits };
+  }
+
+  test("the reset position is looked up for the partition and fetched from, nothing committed", async () => {
+    const { made, asked, commits } = manager(1);
+    expect(await made.setDefaultOffset({ topic: "t", partition: 0 })).toEqual({ position: "100", offset: "0" });
     expect(commits).toEqual([]);
     expect(asked).toEqual([{ topic: "t", partitions: [{ partition: 0 }], fromBeginning: true }]);
-    expect(manager.committedOffsets()).toEqual({ t: { 0: "0", 1: "7" } });
+    expect(made.committedOffsets()).toEqual({ t: { 0: "0", 1: "7" } });
+  });
+
+  // review kjsreset: the look-up of a partition without a leader threw KafkaJSBrokerNotFound (broker -1).
+  test("a partition without a leader is not looked up: its position stays for the fetch to retry", async () => {
+    const { made, asked, commits } = manager(-1);
+    expect(await made.setDefaultOffset({ topic: "t", partition: 0 })).toBeUndefined();
+    expect([asked, commits]).toEqual([[], []]);
+    expect(made.committedOffsets()).toEqual({ t: { 0: "100", 1: "7" } });
   });
 });
 

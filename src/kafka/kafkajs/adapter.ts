@@ -34,7 +34,7 @@ import type {
   ProducerOptions,
 } from "../kafka-port.ts";
 import { KafkajsAdmin } from "./admin.ts";
-import { clientLog, clientLogLimiter } from "./client-log.ts";
+import { clientLog, clientLogLimiter, type OutOfRangeReset } from "./client-log.ts";
 import { ADMIN_CLOSE, ClosableSockets, PRODUCER_FORCE_CLOSE } from "./closable-sockets.ts";
 import { kafkajsCompression } from "./codecs.ts";
 import { KafkajsConsumer } from "./consumer.ts";
@@ -68,6 +68,8 @@ interface ClientOptions {
   readonly retryBackoffMaxMs?: number;
   /** kafkajs' retries of a request (its client's): CLIENT_RETRIES unless fewer. */
   readonly retries?: number;
+  /** A consumer's: told of each partition its fetch found out of range, with the position reset to. */
+  readonly outOfRange?: OutOfRangeReset;
 }
 
 export class KafkajsPort implements KafkaPort {
@@ -79,7 +81,7 @@ export class KafkajsPort implements KafkaPort {
   /** A kafkajs client. */
   private kafka(
     props: ClientProperties,
-    { logContext, sockets, retryBackoffMaxMs, retries = CLIENT_RETRIES }: ClientOptions = {},
+    { logContext, sockets, retryBackoffMaxMs, retries = CLIENT_RETRIES, outOfRange }: ClientOptions = {},
   ): { kafka: Kafka; settings: ConnectionSettings; log: Logger } {
     const settings = connectionSettings(props);
     const clients = this.logs.get("org.apache.kafka.clients");
@@ -97,7 +99,7 @@ export class KafkajsPort implements KafkaPort {
       },
       logLevel: logLevel.WARN,
       // kafkajs logs every retried protocol error as ERROR; the caller decides what is fatal.
-      logCreator: () => clientLog(log, this.logLimiter, sockets ? () => sockets.closed : undefined),
+      logCreator: () => clientLog(log, this.logLimiter, sockets ? () => sockets.closed : undefined, outOfRange),
     };
     if (settings.tls) {
       config.ssl = kafkaTlsOptions(settings.tls);
@@ -177,6 +179,11 @@ export class KafkajsPort implements KafkaPort {
     const { kafka, settings: connection } = this.kafka(options.properties, {
       logContext: options.logContext,
       retryBackoffMaxMs: settings.retryBackoffMaxMs,
+      // Java's INFO pair per partition (its log is made below, before kafkajs fetches anything)
+      outOfRange: (tp, position, reset) => {
+        log.outOfRange(tp, position);
+        log.resetPosition(tp, reset);
+      },
     });
     if (settings.groupInstanceId !== null) {
       invalidProperty(

@@ -99,3 +99,36 @@ test("a fetch answered by a leader that moved is DEBUG, as Java's 'Error in fetc
     `DEBUG [ConsumerGroup] ${message} {"timestamp":"t","logger":"kafkajs"} (org.apache.kafka.clients)`,
   ]);
 });
+
+// review kjsreset: kafkajs' reset logged one ERROR "Offset out of range, resetting to default offset" per kind (WARN,
+// grouped by message) without the position, so several partitions reset showed as one line.
+test("each partition reset out of range goes to the consumer's outOfRange with its positions, not to WARN", () => {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  const resets: string[] = [];
+  const log = clientLog(
+    logs.get("org.apache.kafka.clients"),
+    clientLogLimiter(new ManualClock()),
+    undefined,
+    (tp, p, r) => resets.push(`${tp.topic}-${tp.partition} ${p} -> ${r}`),
+  );
+  for (const [partition, position, reset] of [
+    [0, "100", "5"],
+    [1, "90", "7"],
+  ] as const) {
+    const fields = {
+      groupId: "g",
+      memberId: "m",
+      topic: "t",
+      partition,
+      fetchPosition: position,
+      resetPosition: reset,
+    };
+    log({
+      ...entry("ConsumerGroup", "Fetch position out of range, reset", logLevel.ERROR),
+      log: { timestamp: "t", logger: "kafkajs", message: "Fetch position out of range, reset", ...fields },
+    });
+  }
+  expect(resets).toEqual(["t-0 100 -> 5", "t-1 90 -> 7"]);
+  expect(lines).toEqual([]);
+});

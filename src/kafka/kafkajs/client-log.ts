@@ -10,6 +10,7 @@
  * (closable-sockets.ts), each log their error with a stack: those lines are left out.
  */
 import { type LogEntry, logLevel } from "kafkajs";
+import type { TopicPartition } from "../../api/record.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
@@ -31,20 +32,39 @@ const UNANSWERED = ["Error sending fetch request to node ", "Group coordinator "
 /** kafkajs' line for each connection of an admin client its close destroyed, or refused afterwards (closable-sockets.ts). */
 const ADMIN_CLOSED_LINE = `Connection error: ${ADMIN_CLOSED_MESSAGE}`;
 
+/**
+ * kafkajs' line (dependency patch 24) for a partition whose fetch position was out of range, once its reset position is
+ * known: written as Java's consumer's INFO pair by the consumer's `outOfRange` (client-log's caller), not as a WARN.
+ */
+const OUT_OF_RANGE_RESET = "Fetch position out of range, reset";
+
+/** A partition's fetch position was out of range and was reset to `reset` (auto.offset.reset). */
+export type OutOfRangeReset = (tp: TopicPartition, position: bigint, reset: bigint) => void;
+
 /** How often one kind of kafkajs WARN line is logged at WARN. */
 export const CLIENT_WARN_INTERVAL_MS = 60_000;
 
 /**
  * kafkajs's `logCreator` writing to `log`; `limiter` is shared by the clients of one gateway; `forceClosed`: whether
- * the client was closed forcefully.
+ * the client was closed forcefully; `outOfRange`: a consumer's, told of each partition reset out of range.
  */
 export function clientLog(
   log: Logger,
   limiter: RepeatLimiter,
   forceClosed: () => boolean = () => false,
+  outOfRange?: OutOfRangeReset,
 ): (entry: LogEntry) => void {
   return (entry) => {
     const { message, ...rest } = entry.log;
+    if (outOfRange && entry.namespace === "ConsumerGroup" && message === OUT_OF_RANGE_RESET) {
+      const { topic, partition, fetchPosition, resetPosition } = rest as Record<string, string | number>;
+      outOfRange(
+        { topic: String(topic), partition: Number(partition) },
+        BigInt(String(fetchPosition)),
+        BigInt(String(resetPosition)),
+      );
+      return;
+    }
     if (entry.namespace === "Connection" && message.startsWith(ADMIN_CLOSED_LINE)) return;
     const line = `${entry.namespace ? `[${entry.namespace}] ` : ""}${message}`;
     const text = `${line} ${JSON.stringify(rest)}`;
