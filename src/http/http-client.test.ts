@@ -218,6 +218,52 @@ describe("HttpClient", () => {
       expect(traceOf(error)).toContain(`Caused by: java.net.ProtocolException: ${reason}\n`);
     });
 
+    // p3sinkc 4: a Content-Length that is no number, or two that differ, read as a reset naming no one.
+    test.each([
+      ["a Content-Length that is no number", "HTTP/1.1 200 OK\r\ncontent-length: abc\r\n\r\nabc"],
+      ["two Content-Lengths that differ", "HTTP/1.1 200 OK\r\ncontent-length: 3\r\ncontent-length: 5\r\n\r\nabcde"],
+    ])("%s: the failure says who answered with something that is not HTTP/1.1", async (_, answer) => {
+      await using server = rawEndpoint(answer);
+      const error = await new HttpClient()
+        .request({ method: "POST", url: server.url("/in"), body: "[]" })
+        .catch((e) => e);
+      const reason = `127.0.0.1:${server.port} answered with something that is not HTTP/1.1 (InvalidContentLength)`;
+      expect(error.failure).toBe("io");
+      expect(error.notHttp).toBe(true);
+      expect(error.message).toBe(`POST ${server.url("/in")} failed (io): ${reason}`);
+      expect(traceOf(error)).toContain(`Caused by: java.net.ProtocolException: ${reason}\n`);
+    });
+
+    // p3sinkc 5: a proxy answering 407 to CONNECT read as "connection refused or host unreachable" (its "Proxy refused
+    // to open a tunnel" matched "Refused"), and a reason phrase naming DNS as an UnknownHostException.
+    test("a proxy that refuses the tunnel is a connect failure naming its status, not its words nor credentials", async () => {
+      const reason = `DNS lookup Refused, certificate ${"a.".repeat(30_000)}`;
+      const proxy = createServer((client) =>
+        client.once("data", () =>
+          client.end(`HTTP/1.1 407 ${reason}\r\nproxy-authenticate: Basic\r\ncontent-length: 0\r\n\r\n`),
+        ),
+      );
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      using _proxy = { [Symbol.dispose]: () => proxy.close() };
+      const proxyPort = (proxy.address() as { port: number }).port;
+      const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, https_proxy: process.env.https_proxy };
+      process.env.HTTPS_PROXY = `http://svc:pr0xy-s3cret@127.0.0.1:${proxyPort}`;
+      try {
+        const url = "https://127.0.0.1:9/in";
+        const error = await new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e);
+        const refusal = "the proxy refused to open a tunnel to 127.0.0.1:9 (HTTP 407) (ERR_PROXY_TUNNEL)";
+        expect(error).toBeInstanceOf(HttpTransportError);
+        expect(error.failure).toBe("connect");
+        expect(error.message).toBe(`POST ${url} failed (connect): ${refusal}`);
+        expect(traceOf(error)).toContain(`Caused by: java.net.ConnectException: ${refusal}\n`);
+        for (const word of ["pr0xy-s3cret", "DNS", "a.a."]) expect(traceOf(error)).not.toContain(word);
+      } finally {
+        for (const [name, value] of Object.entries(saved))
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+      }
+    });
+
     // p3sink-b 1: the failure's kind was read from Bun's message, which quotes the URL: an endpoint at …/certificates/in
     // was a TLS failure (SSLHandshakeException), one at …/dns a refused connection.
     test.each(["/certificates/in", "/api/tls-settings", "/ssl/in", "/dns", "/tls/token?host=dns.example"])(

@@ -30,7 +30,13 @@ import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
-import { networkException, notHttpAnswer, withoutRuntimeHints } from "./network-exception.ts";
+import {
+  isNotHttpCode,
+  networkException,
+  notHttpAnswer,
+  proxyTunnelRefusal,
+  withoutRuntimeHints,
+} from "./network-exception.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
 import { tlsVerificationFailure } from "./tls-verification-failure.ts";
@@ -146,7 +152,8 @@ export function redactUrl(url: string): string {
 
 /**
  * A fetch failure's text for people: a certificate that did not verify in words naming the server
- * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), an answer
+ * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), a proxy's refusal
+ * to open a tunnel by its status, without its reason phrase (network-exception.ts's proxyTunnelRefusal), an answer
  * that is not HTTP/1.1 naming who gave it (`hop`: the hop's URL as shown when a redirect led there, else its
  * host and port; network-exception.ts's notHttpAnswer), else the runtime's (`shown`: its URL redacted) without
  * Bun's hints to developers nor its quote of `requestUrl`, the request's URL as shown, which the text names already
@@ -163,6 +170,7 @@ function readable(
   const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
   return (
     tlsVerificationFailure(code, url) ??
+    proxyTunnelRefusal(code, String((error as Error | null | undefined)?.message), hostPort(url)) ??
     notHttpAnswer(code, hop.shownUrl === requestUrl ? hostPort(url) : hop.shownUrl, hop.headStatus) ??
     withoutRuntimeHints((shown as Error)?.message ?? String(shown), requestUrl)
   );
@@ -301,6 +309,7 @@ export class HttpClient {
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause),
         headStatus,
+        notHttp: isNotHttpCode(String((error as { code?: unknown } | null)?.code ?? "")),
       });
     } finally {
       clearTimeout(requestTimer);

@@ -31,14 +31,15 @@ export function withoutRuntimeHints(text: string, requestUrl: string): string {
   return hintless.replace(FETCHING, (quote, url: string) => (url === requestUrl ? "" : quote));
 }
 
-const UNKNOWN_HOST = /ENOTFOUND|DNS|getaddrinfo/i;
+const UNKNOWN_HOST = /ENOTFOUND|EAI_AGAIN|DNS|getaddrinfo/i;
 
 /**
  * Bun's codes for an answer it could not read as HTTP/1.1: its head (`Malformed_HTTP_Response`: an SSH banner, a
  * Redis error line, `HTTP/2.0 200`, a header line without a colon) or, the head read, its body's framing
- * (`InvalidHTTPResponse`: a chunk size that is no number).
+ * (`InvalidHTTPResponse`: a chunk size that is no number), or a Content-Length that is no number or two that differ
+ * (`InvalidContentLength`, before the head is given).
  */
-const NOT_HTTP = /^(Malformed_HTTP_Response|InvalidHTTPResponse)$/;
+const NOT_HTTP = /^(Malformed_HTTP_Response|InvalidHTTPResponse|InvalidContentLength)$/;
 
 /** Whether Bun's `code` says the peer answered with something that is not HTTP/1.1 (head or body framing). */
 export function isNotHttpCode(code: string): boolean {
@@ -76,16 +77,19 @@ function javaClassFor(failure: TransportFailure, text: string): string {
 }
 
 /**
- * Whether `error` (HttpClient's HttpTransportError) is an answer that is not HTTP/1.1: its cause says so
- * (networkException's class for Bun's codes of it, the only `io` failures not read as a reset).
+ * A proxy's refusal to open a tunnel to `where` (Bun's ERR_PROXY_TUNNEL, `Proxy refused to open a tunnel: 407 <reason>`)
+ * in words, with the proxy's status but not its reason phrase (the proxy's own words, of any length); undefined for
+ * another failure. It names no proxy: its URL may hold credentials.
  */
+export function proxyTunnelRefusal(code: string, message: string, where: string): string | undefined {
+  if (code !== "ERR_PROXY_TUNNEL") return undefined;
+  const status = /^Proxy refused to open a tunnel: (\d{3})\b/.exec(message)?.[1];
+  return `the proxy refused to open a tunnel to ${where}${status === undefined ? "" : ` (HTTP ${status})`} (${code})`;
+}
+
+/** Whether `error` (HttpClient's HttpTransportError) is an answer that is not HTTP/1.1 (its `notHttp`). */
 export function isNotHttpFailure(error: unknown): boolean {
-  const { failure, cause } = error as { failure?: unknown; cause?: unknown };
-  return (
-    failure === "io" &&
-    cause instanceof JavaException &&
-    (cause.javaClass === "java.net.ProtocolException" || cause.javaClass === "java.io.IOException")
-  );
+  return (error as { notHttp?: unknown } | null | undefined)?.notHttp === true;
 }
 
 /** `message`: the failure as an operator reads it; `runtime`: what fetch threw (its URL already redacted). */
