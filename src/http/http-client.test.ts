@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { issueCert, selfSignedCert } from "../../test/support/cert-authority.ts";
 import { type InvalidChains, makeInvalidChains, serveChain } from "../../test/support/invalid-chains.ts";
 import { rawEndpoint } from "../../test/support/raw-endpoint.ts";
+import { refusingProxy, withHttpsProxy } from "../../test/support/refusing-proxy.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, TEST_CA, type TlsFiles } from "../../test/support/tls.ts";
 import { isRetriable, traceOf } from "../errors.ts";
@@ -237,31 +238,18 @@ describe("HttpClient", () => {
     // p3sinkc 5: a proxy answering 407 to CONNECT read as "connection refused or host unreachable" (its "Proxy refused
     // to open a tunnel" matched "Refused"), and a reason phrase naming DNS as an UnknownHostException.
     test("a proxy that refuses the tunnel is a connect failure naming its status, not its words nor credentials", async () => {
-      const reason = `DNS lookup Refused, certificate ${"a.".repeat(30_000)}`;
-      const proxy = createServer((client) =>
-        client.once("data", () =>
-          client.end(`HTTP/1.1 407 ${reason}\r\nproxy-authenticate: Basic\r\ncontent-length: 0\r\n\r\n`),
-        ),
+      await using proxy = await refusingProxy(407, `DNS lookup Refused, certificate ${"a.".repeat(30_000)}`);
+      const url = "https://127.0.0.1:9/in";
+      const error = await withHttpsProxy(proxy.url, () =>
+        new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e),
       );
-      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-      using _proxy = { [Symbol.dispose]: () => proxy.close() };
-      const proxyPort = (proxy.address() as { port: number }).port;
-      const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, https_proxy: process.env.https_proxy };
-      process.env.HTTPS_PROXY = `http://svc:pr0xy-s3cret@127.0.0.1:${proxyPort}`;
-      try {
-        const url = "https://127.0.0.1:9/in";
-        const error = await new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e);
-        const refusal = "the proxy refused to open a tunnel to 127.0.0.1:9 (HTTP 407) (ERR_PROXY_TUNNEL)";
-        expect(error).toBeInstanceOf(HttpTransportError);
-        expect(error.failure).toBe("connect");
-        expect(error.message).toBe(`POST ${url} failed (connect): ${refusal}`);
-        expect(traceOf(error)).toContain(`Caused by: java.net.ConnectException: ${refusal}\n`);
-        for (const word of ["pr0xy-s3cret", "DNS", "a.a."]) expect(traceOf(error)).not.toContain(word);
-      } finally {
-        for (const [name, value] of Object.entries(saved))
-          if (value === undefined) delete process.env[name];
-          else process.env[name] = value;
-      }
+      const refusal = "the proxy refused to open a tunnel to 127.0.0.1:9 (HTTP 407) (ERR_PROXY_TUNNEL)";
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect(error.failure).toBe("connect");
+      expect(error.proxyRefused).toBe(true);
+      expect(error.message).toBe(`POST ${url} failed (connect): ${refusal}`);
+      expect(traceOf(error)).toContain(`Caused by: java.net.ConnectException: ${refusal}\n`);
+      for (const word of ["pr0xy-s3cret", "DNS", "a.a."]) expect(traceOf(error)).not.toContain(word);
     });
 
     // p3sink-b 1: the failure's kind was read from Bun's message, which quotes the URL: an endpoint at …/certificates/in

@@ -294,6 +294,7 @@ export class HttpClient {
       if (timedOut !== undefined)
         throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`, { headStatus });
       const failure = transportFailureOf(error);
+      const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
       // Bun's message may quote the URL, query secrets included (`ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>"`).
       const cause = withoutUrl(error, hopUrl, show(hopUrl));
       // Bun says "Does the server speak TLS on this port?" also of a server that refused the handshake.
@@ -309,7 +310,8 @@ export class HttpClient {
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause),
         headStatus,
-        notHttp: isNotHttpCode(String((error as { code?: unknown } | null)?.code ?? "")),
+        notHttp: isNotHttpCode(code),
+        proxyRefused: code === "ERR_PROXY_TUNNEL",
       });
     } finally {
       clearTimeout(requestTimer);

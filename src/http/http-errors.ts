@@ -21,14 +21,21 @@ export class HttpTransportError extends RetriableError {
   readonly headStatus: number | undefined;
   /** Whether the peer answered with something that is not HTTP/1.1 (network-exception.ts's isNotHttpCode). */
   readonly notHttp: boolean;
+  /** Whether the proxy (HTTPS_PROXY) refused to open a tunnel to the endpoint: a `connect` failure no host refused. */
+  readonly proxyRefused: boolean;
   constructor(
     readonly failure: TransportFailure,
     message: string,
-    options?: ErrorOptions & { readonly headStatus?: number; readonly notHttp?: boolean },
+    options?: ErrorOptions & {
+      readonly headStatus?: number;
+      readonly notHttp?: boolean;
+      readonly proxyRefused?: boolean;
+    },
   ) {
     super(message, options);
     this.headStatus = options?.headStatus;
     this.notHttp = options?.notHttp ?? false;
+    this.proxyRefused = options?.proxyRefused ?? false;
   }
 }
 

@@ -1,0 +1,39 @@
+/**
+ * An HTTP proxy on 127.0.0.1 that answers every CONNECT with a status (`HTTP/1.1 407 <reason>`: a tunnel refused),
+ * and `withHttpsProxy`, which runs a test with HTTPS_PROXY naming it (Bun's fetch follows it), restoring the
+ * environment after. For the tests of how a proxy's refusal reads (`await using`).
+ */
+import { createServer } from "node:net";
+
+export interface RefusingProxy extends AsyncDisposable {
+  /** `http://<credentials>@127.0.0.1:<port>`: the URL HTTPS_PROXY names it by. */
+  readonly url: string;
+}
+
+export async function refusingProxy(status: number, reason: string, credentials = "svc:pr0xy-s3cret"): Promise<RefusingProxy> {
+  const server = createServer((client) =>
+    client.once("data", () =>
+      client.end(`HTTP/1.1 ${status} ${reason}\r\nproxy-authenticate: Basic\r\ncontent-length: 0\r\n\r\n`),
+    ),
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://${credentials}@127.0.0.1:${port}`,
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** `run` with HTTPS_PROXY (and not https_proxy) set to `url`, the two as they were after. */
+export async function withHttpsProxy<T>(url: string, run: () => Promise<T>): Promise<T> {
+  const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, https_proxy: process.env.https_proxy };
+  process.env.HTTPS_PROXY = url;
+  delete process.env.https_proxy;
+  try {
+    return await run();
+  } finally {
+    for (const [name, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  }
+}
