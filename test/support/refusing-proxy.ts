@@ -6,11 +6,11 @@
 import { createServer } from "node:net";
 
 export interface RefusingProxy extends AsyncDisposable {
-  /** `http://<credentials>@127.0.0.1:<port>`: the URL HTTPS_PROXY names it by. */
+  /** `http://svc:pr0xy-s3cret@127.0.0.1:<port>`: the URL HTTPS_PROXY names it by (a failure must not show it). */
   readonly url: string;
 }
 
-export async function refusingProxy(status: number, reason: string, credentials = "svc:pr0xy-s3cret"): Promise<RefusingProxy> {
+export async function refusingProxy(status: number, reason: string): Promise<RefusingProxy> {
   const server = createServer((client) =>
     client.once("data", () =>
       client.end(`HTTP/1.1 ${status} ${reason}\r\nproxy-authenticate: Basic\r\ncontent-length: 0\r\n\r\n`),
@@ -19,7 +19,7 @@ export async function refusingProxy(status: number, reason: string, credentials 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
   return {
-    url: `http://${credentials}@127.0.0.1:${port}`,
+    url: `http://svc:pr0xy-s3cret@127.0.0.1:${port}`,
     [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
