@@ -14,10 +14,10 @@
 import { JavaException } from "../errors.ts";
 import type { TransportFailure } from "./http-errors.ts";
 
-const RUNTIME_HINTS = [
-  /\s*For more information, pass `verbose: true`.*$/s,
-  /\.?\s*Is the computer able to access the url\?/g,
-];
+/** Bun's hint that ends a failure's text: it and everything after it go, with the white space before it. */
+const VERBOSE_HINT = "For more information, pass `verbose: true`";
+/** Bun's hint within a failure's text: each goes, with the white space and one period before it. */
+const URL_HINT = "Is the computer able to access the url?";
 
 /** Bun's `InvalidHTTPResponse fetching "<url>".`: the URL it fetched, as HttpClient shows it (redacted). */
 const FETCHING = / fetching "([^"]*)"\.?/g;
@@ -27,8 +27,24 @@ const FETCHING = / fetching "([^"]*)"\.?/g;
  * without its quote of `requestUrl` (the request's URL as shown), which the failure's text follows.
  */
 export function withoutRuntimeHints(text: string, requestUrl: string): string {
-  const hintless = RUNTIME_HINTS.reduce((t, hint) => t.replace(hint, ""), text);
-  return hintless.replace(FETCHING, (quote, url: string) => (url === requestUrl ? "" : quote));
+  return withoutHints(text).replace(FETCHING, (quote, url: string) => (url === requestUrl ? "" : quote));
+}
+
+/**
+ * The text without Bun's hints, found with indexOf rather than a pattern with a leading `\s*` (retried at every white
+ * space, that is quadratic on a long run of it, as a peer's text quoted in the message may hold).
+ */
+function withoutHints(text: string): string {
+  const verbose = text.indexOf(VERBOSE_HINT);
+  let t = verbose < 0 ? text : text.slice(0, verbose).trimEnd();
+  for (let at = t.indexOf(URL_HINT); at >= 0; at = t.indexOf(URL_HINT, at)) {
+    let start = at;
+    while (start > 0 && /\s/.test(t[start - 1]!)) start--;
+    if (start > 0 && t[start - 1] === ".") start--;
+    t = t.slice(0, start) + t.slice(at + URL_HINT.length);
+    at = start;
+  }
+  return t;
 }
 
 const UNKNOWN_HOST = /ENOTFOUND|EAI_AGAIN|DNS|getaddrinfo/i;
