@@ -8,7 +8,7 @@
 // kafkajs-record-headers.mjs, 7 kafkajs-post-handshake-alert.mjs, 11 kafkajs-rejoin.mjs, 12-14 kafkajs-leaders.mjs,
 // 15 kafkajs-lost-coordinator.mjs, 16-17 kafkajs-fetch.mjs, 18 commit-generation.mjs, 19 tls-answer.mjs,
 // 20 kafkajs-unanswered-produce.mjs, 21 kafkajs-moved-leader-produce.mjs, 22 kafkajs-idle-topics.mjs,
-// 23 kafkajs-cluster-retry.mjs.
+// 23 kafkajs-cluster-retry.mjs, 24 kafkajs-out-of-range-reset.mjs.
 // Each patch ({ file, from, to, was? }) is an exact text replacement: already applied (its `to` is in the file) →
 // skipped; applied in an earlier form of this script (`was`: functions of `to` giving each form it was released in) →
 // replaced by the current one; original text (`from`) not found (another version of the library) → the install fails
@@ -33,6 +33,7 @@ import { kafkajsIdleTopicsPatches } from "./patches/kafkajs-idle-topics.mjs";
 import { kafkajsLeaderPatches } from "./patches/kafkajs-leaders.mjs";
 import { kafkajsLostCoordinatorPatches } from "./patches/kafkajs-lost-coordinator.mjs";
 import { kafkajsMovedLeaderProducePatches } from "./patches/kafkajs-moved-leader-produce.mjs";
+import { kafkajsOutOfRangeResetPatches } from "./patches/kafkajs-out-of-range-reset.mjs";
 import { kafkajsPostHandshakeAlertPatches } from "./patches/kafkajs-post-handshake-alert.mjs";
 import { kafkajsProducerHotSpotsPatches } from "./patches/kafkajs-producer-hot-spots.mjs";
 import { kafkajsRecordHeadersPatches } from "./patches/kafkajs-record-headers.mjs";
@@ -83,6 +84,7 @@ export const patches = [
   ...kafkajsLostCoordinatorPatches,
   ...kafkajsFetchPatches,
   ...commitGenerationPatches,
+  ...kafkajsOutOfRangeResetPatches,
   ...platformaticJoinProtocolPatches,
   ...platformaticLeadersPatches,
   ...platformaticLostCoordinatorPatches,

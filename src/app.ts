@@ -222,6 +222,7 @@ export function startApp(options: AppOptions): App {
     offsets,
     idempotencyKeys,
     ingestState: ingestSecurity,
+    ingestRoutes,
     consumerMembers,
     registry,
     workerId: () => id,

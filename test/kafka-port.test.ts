@@ -299,18 +299,20 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
   test("alters and deletes the offsets of an inactive group (OffsetCommit gen -1, OffsetDelete)", async () => {
     const topic = uniqueTopic("group-admin");
     const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await admin.createTopic({ topic, partitions: 4, replicationFactor: 1 });
     expect(await admin.groupOffsets(groupId)).toEqual([]);
-    await admin.alterGroupOffsets(groupId, [
+    // Offsets beyond a number's exact range (up to Long.MAX_VALUE) go to the broker and come back exact.
+    const offsets = [
       { topic, partition: 0, offset: 5 },
       { topic, partition: 1, offset: 7 },
-    ]);
-    expect((await admin.groupOffsets(groupId)).sort((a, b) => a.partition - b.partition)).toEqual([
-      { topic, partition: 0, offset: 5 },
-      { topic, partition: 1, offset: 7 },
-    ]);
+      { topic, partition: 2, offset: 2n ** 53n + 1n },
+      { topic, partition: 3, offset: 2n ** 63n - 1n },
+    ];
+    await admin.alterGroupOffsets(groupId, offsets);
+    const byPartition = async () => (await admin.groupOffsets(groupId)).sort((a, b) => a.partition - b.partition);
+    expect(await byPartition()).toEqual(offsets);
     await admin.deleteGroupOffsets(groupId, [{ topic, partition: 0 }]);
-    expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 7 }]);
+    expect(await byPartition()).toEqual(offsets.slice(1));
     // A group that never existed is the broker's GROUP_ID_NOT_FOUND, an error (Connect's 500).
     await expect(admin.deleteGroupOffsets(`never-${groupId}`, [{ topic, partition: 0 }])).rejects.toThrow(
       `Failed to delete the offsets of consumer group never-${groupId}`,

@@ -83,9 +83,15 @@ export interface SourceConnector extends Connector {
 
 export interface SinkConnector extends Connector {
   initialize?(context: ConnectorContext): void;
+  /**
+   * Check (and optionally act on) the consumer group offsets an operator is writing through the
+   * REST API, as SourceConnector.alterOffsets. Each offset is a number while a number holds it
+   * exactly, else a bigint (a long beyond 2^53, up to Long.MAX_VALUE, as PATCH takes it); null
+   * resets the partition.
+   */
   alterOffsets?(
     config: Config,
-    offsets: ReadonlyArray<{ partition: TopicPartition; offset: number | null }>,
+    offsets: ReadonlyArray<{ partition: TopicPartition; offset: number | bigint | null }>,
   ): MaybePromise<boolean>;
 }
 

@@ -23,6 +23,12 @@ const record = (key: unknown, headers: IngestRecord["headers"] = []): IngestReco
 });
 const settings = (keyFormat: "json" | "string" | "bytes") => ({ keyFormat }) as IngestRouteSettings;
 const dir = mkdtempSync(join(tmpdir(), "ingest-security-"));
+/** A connector's stages as its route opening has them (route-table.ts): built, then activated. */
+const opened = (security: IngestSecurity, connector: string, config: Record<string, string>): IngestStages => {
+  const stages = security.stagesFactory(connector, config) as IngestStages;
+  stages.activate?.();
+  return stages;
+};
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("stampIdentity", () => {
@@ -113,7 +119,7 @@ describe("IngestSecurity", () => {
     // A clock that stands still: the quota's bucket must not refill between the two limits (with the
     // system clock, a bcrypt check slower than 1 s on loaded cores between them let the second through).
     const security = new IngestSecurity({ mtlsIdentity: "cn", clock: new ManualClock(1_800_000_000_000) });
-    const stages = await security.stagesFactory("c1", {
+    const stages = await opened(security, "c1", {
       "ingest.auth.methods": "basic",
       "ingest.auth.basic.credentials.file": file,
       "ingest.acl.allow": "meter-1",
@@ -170,55 +176,68 @@ describe("IngestSecurity", () => {
   // unblocked every address its basic lockout had blocked, giving a guesser ingest.auth.basic.failures.max more tries.
   test("a connector's stages built again keep the addresses its basic lockout blocked", async () => {
     const { clock, security, config, guess } = await lockoutSetup();
-    const first = await security.stagesFactory("c1", config);
+    const first = await opened(security, "c1", config);
     expect([await guess(first), await guess(first), await guess(first)]).toEqual([401, 401, 429]);
     await first.close?.();
     clock.advance(59_000);
-    const again = await security.stagesFactory("c1", { ...config, "ingest.max.records": "500" });
+    const again = await opened(security, "c1", { ...config, "ingest.max.records": "500" });
     expect(await guess(again)).toBe(429);
   });
 
   // auditreconf-b: a changed failures.max applies at once (the kept guard is replaced by one with the new limits).
   test("a changed ingest.auth.basic.failures.max applies to the connector's next stages", async () => {
     const { security, config, guess } = await lockoutSetup();
-    const first = await security.stagesFactory("c1", config);
+    const first = await opened(security, "c1", config);
     expect([await guess(first), await guess(first)]).toEqual([401, 401]);
     await first.close?.();
-    const raised = await security.stagesFactory("c1", { ...config, "ingest.auth.basic.failures.max": "4" });
+    const raised = await opened(security, "c1", { ...config, "ingest.auth.basic.failures.max": "4" });
     const guesses: number[] = [];
     for (let i = 0; i < 5; i++) guesses.push(await guess(raised));
     expect(guesses).toEqual([401, 401, 401, 401, 429]);
     await raised.close?.();
-    const lowered = await security.stagesFactory("c1", { ...config, "ingest.auth.basic.failures.max": "1" });
+    const lowered = await opened(security, "c1", { ...config, "ingest.auth.basic.failures.max": "1" });
     expect([await guess(lowered), await guess(lowered)]).toEqual([401, 429]);
+  });
+
+  // p3ingestc 1: the guard of an instance with other failures limits whose start failed (its path taken) replaced
+  // the kept one: the running instance's next one started with a fresh guard, unblocking the addresses.
+  test("stages whose route never opened leave the connector's kept basic guard", async () => {
+    const { security, config, guess } = await lockoutSetup();
+    const first = await opened(security, "c1", config);
+    expect([await guess(first), await guess(first), await guess(first)]).toEqual([401, 401, 429]);
+    const failed = security.stagesFactory("c1", { ...config, "ingest.auth.basic.failures.max": "4" }) as IngestStages;
+    await failed.close?.();
+    await first.close?.();
+    const again = await opened(security, "c1", config);
+    expect(await guess(again)).toBe(429);
   });
 
   // p3ingest-b 3: as the README says, a delete and create again of the name (a tool applying a changed config)
   // does not unblock the addresses the connector's lockout blocked, unlike its quota buckets.
   test("a connector deleted and created again keeps the addresses its basic lockout blocked", async () => {
     const { security, config, guess } = await lockoutSetup();
-    const first = await security.stagesFactory("c1", config);
+    const first = await opened(security, "c1", config);
     expect([await guess(first), await guess(first), await guess(first)]).toEqual([401, 401, 429]);
     await first.close?.();
     security.connectorDeleted("c1");
-    const created = await security.stagesFactory("c1", config);
+    const created = await opened(security, "c1", config);
     expect(await guess(created)).toBe(429);
   });
 
   // auditreconf-b P2-1: a guard was kept for every connector name ever built, for the worker's life.
   test("the guards of closed connectors are dropped once their lockout has passed", async () => {
     const { clock, security, config } = await lockoutSetup();
-    for (let i = 0; i < 50; i++) await (await security.stagesFactory(`churn-${i}`, config)).close?.();
-    const open = await security.stagesFactory("open", config);
-    const withoutBasic = await security.stagesFactory("dropped-basic", config);
-    await security.stagesFactory("dropped-basic", {});
+    for (let i = 0; i < 50; i++) await (await opened(security, `churn-${i}`, config)).close?.();
+    const open = await opened(security, "open", config);
+    const withoutBasic = await opened(security, "dropped-basic", config);
+    await opened(security, "dropped-basic", {});
     await withoutBasic.close?.();
     expect(security.guardedConnectors).toHaveLength(52);
     clock.advance(59_999);
-    await (await security.stagesFactory("other", {})).close?.();
+    await (await opened(security, "other", {})).close?.();
     expect(security.guardedConnectors).toHaveLength(52);
     clock.advance(1);
-    await (await security.stagesFactory("other", {})).close?.();
+    await (await opened(security, "other", {})).close?.();
     expect(security.guardedConnectors).toEqual(["open"]);
     await open.close?.();
   });
@@ -258,7 +277,7 @@ describe("IngestSecurity", () => {
     const setup = async () => {
       const clock = new ManualClock(1_800_000_000_000);
       const security = new IngestSecurity({ mtlsIdentity: "cn", clock });
-      const first = await security.stagesFactory("c1", quota);
+      const first = await opened(security, "c1", quota);
       expect([refusal(first), refusal(first), refusal(first)]).toEqual(["ok", "ok", { status: 429, retryAfter: "2" }]);
       return { clock, security, first };
     };
@@ -266,13 +285,13 @@ describe("IngestSecurity", () => {
     test("stays used up when the connector's stages are built again for another key", async () => {
       const { security, first } = await setup();
       await first.close?.();
-      const again = await security.stagesFactory("c1", { ...quota, "ingest.max.records": "500" });
+      const again = await opened(security, "c1", { ...quota, "ingest.max.records": "500" });
       expect(refusal(again)).toEqual({ status: 429, retryAfter: "2" });
     });
 
     test("also while the old stages are still open (a config change opens the new ones first)", async () => {
       const { security, first } = await setup();
-      const again = await security.stagesFactory("c1", { ...quota, "ingest.max.records": "500" });
+      const again = await opened(security, "c1", { ...quota, "ingest.max.records": "500" });
       await first.close?.();
       expect(refusal(again)).toEqual({ status: 429, retryAfter: "2" });
     });
@@ -280,21 +299,41 @@ describe("IngestSecurity", () => {
     test("carries what was used over to changed limits, clamped to the new burst", async () => {
       const { security, first } = await setup();
       await first.close?.();
-      const raised = await security.stagesFactory("c1", { ...quota, "ingest.quota.requests.burst": "3" });
+      const raised = await opened(security, "c1", { ...quota, "ingest.quota.requests.burst": "3" });
       expect([refusal(raised), refusal(raised)]).toEqual(["ok", { status: 429, retryAfter: "2" }]);
       await raised.close?.();
-      const lowered = await security.stagesFactory("c1", {
+      const lowered = await opened(security, "c1", {
         "ingest.quota.requests.per.second": "0.25",
         "ingest.quota.requests.burst": "1",
       });
       expect(refusal(lowered)).toEqual({ status: 429, retryAfter: "4" });
     });
 
+    // p3ingestc 1: an instance whose start failed (its path served by another connector: route-table.ts open throws,
+    // connector.ts closes its stages) put the buckets under its own limits, or cleared them without quota keys.
+    test.each([
+      ["other quota keys", { "ingest.quota.requests.per.second": "10", "ingest.quota.requests.burst": "100" }],
+      ["no quota keys", {}],
+    ])("is not changed by an instance with %s whose route never opened", async (_what, config) => {
+      const { clock, security, first } = await setup();
+      const limitsOf = () => security.families().find((f) => f.name === "ingest_quota_limit")?.samples;
+      const before = limitsOf();
+      const failed = security.stagesFactory("c1", config) as IngestStages;
+      await failed.close?.();
+      expect(refusal(first)).toEqual({ status: 429, retryAfter: "2" });
+      expect(limitsOf()).toEqual(before);
+      clock.advance(2_000);
+      expect([refusal(first), refusal(first)]).toEqual(["ok", { status: 429, retryAfter: "2" }]);
+      expect(security.families().find((f) => f.name === "ingest_identity_requests_total")?.samples).toEqual([
+        { labels: { connector: "c1", principal: "meter-1" }, value: 3 },
+      ]);
+    });
+
     test("is fresh once the quota keys were removed and set again", async () => {
       const { security, first } = await setup();
       await first.close?.();
-      await (await security.stagesFactory("c1", {})).close?.();
-      const again = await security.stagesFactory("c1", quota);
+      await (await opened(security, "c1", {})).close?.();
+      const again = await opened(security, "c1", quota);
       expect(refusal(again)).toBe("ok");
     });
 
@@ -303,24 +342,24 @@ describe("IngestSecurity", () => {
       await first.close?.();
       security.connectorDeleted("c1");
       expect(security.quotaConnectors).toEqual([]);
-      const created = await security.stagesFactory("c1", quota);
+      const created = await opened(security, "c1", quota);
       expect(refusal(created)).toBe("ok");
     });
 
     test("is dropped once no instance holds it and every bucket is full again", async () => {
       const { clock, security, first } = await setup();
       for (let i = 0; i < 50; i++) {
-        const churn = await security.stagesFactory(`churn-${i}`, quota);
+        const churn = await opened(security, `churn-${i}`, quota);
         churn.limit(meter, target, 1);
         await churn.close?.();
       }
       await first.close?.();
       expect(security.quotaConnectors).toHaveLength(51);
       clock.advance(3_999);
-      await (await security.stagesFactory("other", {})).close?.();
+      await (await opened(security, "other", {})).close?.();
       expect(security.quotaConnectors).toEqual(["c1"]);
       clock.advance(1);
-      await (await security.stagesFactory("other", {})).close?.();
+      await (await opened(security, "other", {})).close?.();
       expect(security.quotaConnectors).toEqual([]);
     });
   });
@@ -331,8 +370,8 @@ describe("IngestSecurity", () => {
       clock: new ManualClock(1_800_000_000_000),
       global: { "ingest.quota.global.requests.per.second": "2" },
     });
-    const a = await security.stagesFactory("a", {});
-    const b = await security.stagesFactory("b", {});
+    const a = await opened(security, "a", {});
+    const b = await opened(security, "b", {});
     const anonymous = await a.authenticate(context({}));
     await a.limit(anonymous, target, 1);
     await b.limit(anonymous, { ...target, connector: "b" }, 1);
@@ -366,7 +405,7 @@ describe("a connector with several authentication methods", () => {
     const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     await Bun.write(pem, publicKey.export({ type: "spki", format: "pem" }));
     const security = new IngestSecurity({ mtlsIdentity: "cn", clock: new ManualClock(1_800_000_000_000) });
-    const stages = await security.stagesFactory("c1", {
+    const stages = await opened(security, "c1", {
       "ingest.auth.methods": "mtls,jwt",
       "ingest.auth.jwt.public.key.location": pem,
       "ingest.quota.requests.per.second": "1",

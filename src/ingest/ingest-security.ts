@@ -171,10 +171,10 @@ export class IngestSecurity {
   private readonly guardsByConnector = new Map<string, KeptGuard>();
   /**
    * Each connector's quota buckets, kept across its instances (a restart, a pause and resume or a config change
-   * gave every device that used up its quota a fresh one); an instance with other limits takes them over
-   * (ingest-quotas.ts). Dropped when the connector is deleted (`connectorDeleted`), and once no instance holds them
-   * and every bucket is full again (checked when stages are built or closed): a connector stopped or no longer
-   * built keeps none. Each holds at most its ingest.quota.max.identities identities.
+   * gave every device that used up its quota a fresh one); an instance with other limits takes them over once its
+   * route opened (`activate`; ingest-quotas.ts). Dropped when the connector is deleted (`connectorDeleted`), and once
+   * no instance holds them and every bucket is full again (checked when stages are built or closed): a connector
+   * stopped or no longer built keeps none. Each holds at most its ingest.quota.max.identities identities.
    */
   private readonly quotasByConnector = new Map<string, KeptQuotas>();
   private readonly shared: SharedBuckets;
@@ -208,13 +208,13 @@ export class IngestSecurity {
         return found.guard;
       },
     });
-    let held = found === undefined ? undefined : this.hold(connector, found);
+    // Kept as the connector's guard once the route opened (`activate`): an instance whose start failed (a guard with
+    // other limits built for it) changes nothing the connector keeps for its next instance (its quota buckets and
+    // limits, its basic lockouts, its metrics).
+    let held: KeptGuard | undefined = found;
+    if (held !== undefined) held.open++;
     let heldQuotas: KeptQuotas | undefined = this.keptQuotas(connector);
     const quotas = ingestQuotas(quotaConfig, this.options.clock, this.shared, qualified, heldQuotas.buckets);
-    this.metricsByConnector.set(connector, quotas.metrics);
-    if (authenticator.enabled) this.authMetricsByConnector.set(connector, authMetrics);
-    else this.authMetricsByConnector.delete(connector);
-    this.limitsByConnector.set(connector, quotas.limits);
     const headerName = aclConfig["ingest.identity.header"] ?? "";
     const asKey = aclConfig["ingest.identity.key"];
     return {
@@ -243,6 +243,14 @@ export class IngestSecurity {
       limit: (identity, _target, bytes) => quotas.limit(identity, bytes),
       stamp: (identity, records, settings) => stampIdentity(identity, records, settings, headerName, asKey, qualified),
       stampedBytes: (identity) => stampedIdentityBytes(identity, headerName, asKey, qualified),
+      activate: () => {
+        if (held !== undefined) this.guardsByConnector.set(connector, held);
+        quotas.takeOver();
+        this.metricsByConnector.set(connector, quotas.metrics);
+        if (authenticator.enabled) this.authMetricsByConnector.set(connector, authMetrics);
+        else this.authMetricsByConnector.delete(connector);
+        this.limitsByConnector.set(connector, quotas.limits);
+      },
       close: () => {
         if (this.metricsByConnector.get(connector) === quotas.metrics) {
           this.metricsByConnector.delete(connector);
@@ -268,13 +276,6 @@ export class IngestSecurity {
     if (kept?.limits === key) return kept;
     const guard = new BasicAttemptGuard(limits, this.options.clock);
     return { limits: key, lockoutMs: limits.lockoutMs, guard, open: 0, closedAt: 0 };
-  }
-
-  /** `kept` (the connector's kept guard from now on), held by one more instance. */
-  private hold(connector: string, kept: KeptGuard): KeptGuard {
-    this.guardsByConnector.set(connector, kept);
-    kept.open++;
-    return kept;
   }
 
   /** The connector's kept quota buckets (new ones when none are), held by one more instance. */

@@ -207,6 +207,12 @@ export interface IngestStages {
    * which count with the request's header copies against ingest.max.body.bytes (checkCopiedHeaders).
    */
   readonly stampedBytes?: (identity: IngestIdentity) => number;
+  /**
+   * Called once its route opened (route-table.ts): takes over what the connector's instances share (its quota limits,
+   * the metrics /metrics shows). Stages whose route never opened (their path taken) change nothing a running
+   * instance of the connector uses.
+   */
+  activate?(): void;
   /** Releases resources (JWKS caches, quota timers) when the route closes. */
   close?(): void | Promise<void>;
 }

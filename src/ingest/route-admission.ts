@@ -13,7 +13,7 @@ import { type IngestRoute, suspendedMessage } from "./route-table.ts";
 export function closedRoute(route: IngestRoute): IngestError {
   const { retryAfterSeconds } = route.settings.limits;
   // An open route without a writer: its connector runs (whatever a target state read now says), its task not yet.
-  // A suspended one's state was read when it was suspended or found (route-table.ts): not read again here.
+  // A suspended one's state was read when it was suspended, found or replaced (route-table.ts): not read again here.
   const target = route.state !== "open" ? route.target : undefined;
   return unavailable(suspendedMessage(route.connector, target), retryAfterSeconds);
 }

@@ -52,6 +52,19 @@ describe("IngestRouteTable", () => {
     expect([closedRoute(route).message, reads]).toEqual(["The ingest connector c is paused", 1]);
   });
 
+  // p3ingestc 2: an in-flight request on a route a pause suspended was told "is paused" after a resume replaced it.
+  test("a request on a suspended route a resume replaced since is told it has no running task, not paused", () => {
+    let target: TargetState = "PAUSED";
+    const table = new IngestRouteTable(() => target);
+    table.open("c", testSettings(), passThroughStages);
+    table.suspend("c");
+    const paused = table.byPath("/ingest/t")!;
+    expect(closedRoute(paused).message).toBe("The ingest connector c is paused");
+    target = "STARTED";
+    table.open("c", testSettings(), passThroughStages);
+    expect(closedRoute(paused).message).toBe("The ingest connector c has no running task");
+  });
+
   test("a suspended route whose connector's state cannot be read stays (503), naming no state", () => {
     const table = new IngestRouteTable(() => {
       throw new Error("database closed");
@@ -129,14 +142,19 @@ describe("IngestRouteTable", () => {
     expect(table.routes().map((r) => r.connector)).toEqual(["c", "d"]);
   });
 
-  test("a path held by another connector cannot be opened", () => {
+  // p3ingestc 1: stages are activated (take over the connector's shared quota limits) only once their route opened.
+  test("a path held by another connector cannot be opened, and the refused stages are not activated", () => {
+    const activated: string[] = [];
+    const stages = (name: string) => ({ ...passThroughStages, activate: () => activated.push(name) });
     const table = new IngestRouteTable();
-    table.open("a", testSettings(), passThroughStages);
-    expect(() => table.open("b", testSettings(), passThroughStages)).toThrow(
+    table.open("a", testSettings(), stages("a"));
+    expect(() => table.open("b", testSettings(), stages("b"))).toThrow(
       "ingest.path /ingest/t is already served by connector a",
     );
+    expect(activated).toEqual(["a"]);
     table.open("a", testSettings({ "ingest.path": "/ingest/other" }), passThroughStages);
-    expect(table.open("b", testSettings(), passThroughStages).connector).toBe("b");
+    expect(table.open("b", testSettings(), stages("b")).connector).toBe("b");
+    expect(activated).toEqual(["a", "b"]);
   });
 
   test("REST Proxy topics: kafka.topic and ingest.rest.proxy.topics, none when disabled", () => {

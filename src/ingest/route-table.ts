@@ -68,7 +68,9 @@ export class IngestRoute {
   state: RouteState = "open";
   /**
    * Its connector's target state as last read (null: no such connector; undefined: unknown), for `suspendedMessage`:
-   * read when the route is suspended and at each lookup that finds it suspended, once for both the lookup and the 503.
+   * read when the route is suspended, at each lookup that finds it suspended (once for both the lookup and the 503),
+   * and once more when another route of its connector replaces it (a resume: its in-flight requests are not told
+   * "is paused" then).
    */
   target: TargetState | null | undefined = undefined;
 
@@ -147,12 +149,9 @@ export class IngestRouteTable {
         );
       }
     }
-    const previous = this.byConnector.get(connector);
-    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
-    if (previous && previous.stages !== stages) void previous.stages.close?.();
-    this.byConnector.set(connector, route);
-    this.changed();
-    return route;
+    // Its path is its own: the stages take over what the connector's instances share (its quota limits).
+    stages.activate?.();
+    return this.replace(connector, settings, stages, "open");
   }
 
   /**
@@ -168,17 +167,7 @@ export class IngestRouteTable {
       if (other.connector !== connector && other.settings.path === settings.path) return;
     }
     // A suspended route answers before any stage runs: it needs none of its own.
-    const route = new IngestRoute(
-      connector,
-      settings,
-      passThroughStages,
-      this.writersOf(connector),
-      previous?.requests,
-    );
-    route.state = "suspended";
-    if (previous && previous.stages !== passThroughStages) void previous.stages.close?.();
-    this.byConnector.set(connector, route);
-    this.changed();
+    this.replace(connector, settings, passThroughStages, "suspended");
   }
 
   /** Pauses the route: 503 with Retry-After; records not yet sent are withdrawn. */
@@ -313,6 +302,22 @@ export class IngestRouteTable {
       return true;
     }
     return route.target !== null && route.target !== "STOPPED";
+  }
+
+  /**
+   * Sets the connector's route to a new one in `state`, sharing the request count of the one it replaces. A replaced
+   * suspended route's target state is read once more, for the 503 its in-flight requests still get: after a resume,
+   * "has no running task" (its task not yet attached), not "is paused".
+   */
+  private replace(connector: string, settings: IngestRouteSettings, stages: IngestStages, state: RouteState) {
+    const previous = this.byConnector.get(connector);
+    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
+    route.state = state;
+    if (previous?.state === "suspended") this.readTarget(previous);
+    if (previous && previous.stages !== stages) void previous.stages.close?.();
+    this.byConnector.set(connector, route);
+    this.changed();
+    return route;
   }
 
   private drop(route: IngestRoute): void {

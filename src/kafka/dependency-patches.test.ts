@@ -225,6 +225,41 @@ describe("kafkajs commit patch (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+// diffhunt7-b: a fetch answered OFFSET_OUT_OF_RANGE made kafkajs commit -2 (earliest) to the group, which then had no
+// offset for the partition until the task committed (test/sink-offsets-past-log-end.test.ts against the broker).
+describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies.mjs)", () => {
+  test("the reset position is looked up for the partition and fetched from, nothing committed", async () => {
+    const OffsetManager = require("kafkajs/src/consumer/offsetManager/index.js") as new (
+      options: object,
+    ) => { setDefaultOffset(tp: object): Promise<void>; committedOffsets(): Record<string, Record<number, string>> };
+    const committed: Record<string, Record<number, string>> = {};
+    const asked: unknown[] = [];
+    const commits: unknown[] = [];
+    const manager = new OffsetManager({
+      cluster: {
+        committedOffsets: () => committed,
+        defaultOffset: () => -2,
+        fetchTopicsOffset: async (topics: unknown[]) => {
+          asked.push(...topics);
+          return [{ topic: "t", partitions: [{ partition: 0, offset: "0" }] }];
+        },
+      },
+      coordinator: { offsetCommit: async (request: unknown) => commits.push(request) },
+      memberAssignment: { t: [0, 1] },
+      topicConfigurations: { t: { fromBeginning: true } },
+      groupId: "g",
+      generationId: 1,
+      memberId: "m",
+    });
+    // The member's positions once it fetched: partition 0's committed offset is past the log end.
+    Object.assign(manager.committedOffsets().t!, { 0: "100", 1: "7" });
+    await manager.setDefaultOffset({ topic: "t", partition: 0 });
+    expect(commits).toEqual([]);
+    expect(asked).toEqual([{ topic: "t", partitions: [{ partition: 0 }], fromBeginning: true }]);
+    expect(manager.committedOffsets()).toEqual({ t: { 0: "0", 1: "7" } });
+  });
+});
+
 // kjsleader: with one broker of several down (a partition's only replica on it), kafkajs' Metadata answer failed whole
 // on that partition's LEADER_NOT_AVAILABLE: nothing was written to the topic, and its consumers could not start
 // (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).

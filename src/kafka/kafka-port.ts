@@ -9,6 +9,7 @@
  * never sent, the broker's error) is send-rejection.ts.
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import type { GroupOffset } from "./group-offset.ts";
 
 export type ClientProperties = Readonly<Record<string, string>>;
 
@@ -317,9 +318,9 @@ export interface KafkaAdmin {
   ): Promise<TopicDescription[]>;
   listTopics(): Promise<string[]>;
   /** Committed offsets of a consumer group (empty when the group has none). */
-  groupOffsets(groupId: string, bound?: CallBound): Promise<TopicPartitionOffset[]>;
+  groupOffsets(groupId: string, bound?: CallBound): Promise<GroupOffset[]>;
   /** Commits offsets for a group that has no active members (OffsetCommit, generation -1). */
-  alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], bound?: CallBound): Promise<void>;
+  alterGroupOffsets(groupId: string, offsets: readonly GroupOffset[], bound?: CallBound): Promise<void>;
   /**
    * Deletes committed offsets of an inactive group (OffsetDelete). A group that does not exist (it
    * never committed) is the broker's GROUP_ID_NOT_FOUND, an error as with Kafka's admin client:

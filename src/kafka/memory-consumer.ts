@@ -20,6 +20,11 @@ export class MemoryConsumer implements KafkaConsumer {
     private readonly registered: (open: boolean) => void,
   ) {}
 
+  /** Where a partition resumes: its committed offset (a fake log never reaches past a number's exact range). */
+  private committedPosition(tp: TopicPartition): number {
+    return Number(this.kafka.committed(this.options.groupId, tp) ?? 0);
+  }
+
   async start(handlers: ConsumerHandlers): Promise<void> {
     this.handlers = handlers;
     this.registered(true);
@@ -30,7 +35,7 @@ export class MemoryConsumer implements KafkaConsumer {
       this.kafka.topics.get(topic)!.map((_, partition) => ({ topic, partition })),
     );
     for (const tp of this.assigned) {
-      this.positions.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+      this.positions.set(key(tp), this.committedPosition(tp));
     }
     await handlers.onPartitionsAssigned(this.assigned);
   }
@@ -49,7 +54,7 @@ export class MemoryConsumer implements KafkaConsumer {
     if (lost) await handlers.onPartitionsLost(owned);
     else await handlers.onPartitionsRevoked(owned);
     this.assigned = owned;
-    for (const tp of owned) this.positions.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+    for (const tp of owned) this.positions.set(key(tp), this.committedPosition(tp));
     await handlers.onPartitionsAssigned(owned);
   }
 

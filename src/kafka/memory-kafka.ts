@@ -10,9 +10,10 @@
  * how many sends the runtime may have in flight on it). Its consumers are MemoryConsumers
  * (memory-consumer.ts).
  */
-import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import type { TopicPartition } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
+import type { GroupOffset } from "./group-offset.ts";
 import type {
   ConsumedRecord,
   ConsumerOptions,
@@ -35,7 +36,8 @@ function groupNotFound(what: string): ConnectError {
 
 export class MemoryKafka implements KafkaPort {
   readonly topics = new Map<string, ConsumedRecord[][]>();
-  readonly groups = new Map<string, Map<string, number>>();
+  /** Each group's committed offsets by topic and partition (a bigint beyond a number's exact range). */
+  readonly groups = new Map<string, Map<string, number | bigint>>();
   /** The members DescribeGroups names per group (its consumers do not join one: a test sets them). */
   readonly groupMembers = new Map<string, DescribedMember[]>();
   private readonly consumers = new Set<MemoryConsumer>();
@@ -213,10 +215,11 @@ export class MemoryKafka implements KafkaPort {
         topics.map((topic) => ({ topic, partitions: this.topics.get(topic)?.length ?? 0 })),
       listTopics: async () => [...this.topics.keys()],
       groupOffsets: async (groupId) =>
-        [...(this.groups.get(groupId) ?? new Map<string, number>())].map(([k, offset]) => {
+        [...(this.groups.get(groupId) ?? new Map<string, number | bigint>())].map(([k, offset]) => {
           const [topic, partition] = k.split("\u0000");
           return { topic: topic!, partition: Number(partition), offset };
         }),
+      // Kept as given: an offset beyond a number's exact range stays the bigint, as the broker keeps it.
       alterGroupOffsets: async (groupId, offsets) => this.commit(groupId, offsets),
       deleteGroupOffsets: async (groupId, partitions) => {
         if (partitions.length === 0) return;
@@ -240,13 +243,13 @@ export class MemoryKafka implements KafkaPort {
     };
   }
 
-  commit(groupId: string, offsets: readonly TopicPartitionOffset[]): void {
-    const group = this.groups.get(groupId) ?? new Map<string, number>();
+  commit(groupId: string, offsets: readonly GroupOffset[]): void {
+    const group = this.groups.get(groupId) ?? new Map<string, number | bigint>();
     for (const o of offsets) group.set(`${o.topic}\u0000${o.partition}`, o.offset);
     this.groups.set(groupId, group);
   }
 
-  committed(groupId: string, tp: TopicPartition): number | undefined {
+  committed(groupId: string, tp: TopicPartition): number | bigint | undefined {
     return this.groups.get(groupId)?.get(`${tp.topic}\u0000${tp.partition}`);
   }
 }

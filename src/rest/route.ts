@@ -3,6 +3,7 @@
  * `server.ts` registers the table on hono and derives 405 and OPTIONS answers from it.
  */
 import type { Context } from "hono";
+import { javaTrim } from "../api/data/java-text.ts";
 import type { Herder } from "../runtime/herder.ts";
 import type { LogManager } from "../util/logger.ts";
 
@@ -32,7 +33,12 @@ export interface Route {
   handle(c: Context, deps: RouteDeps): Promise<Response> | Response;
 }
 
-/** `?name=true` the way Boolean.valueOf reads it: only case-insensitive "true" is true. */
-export function booleanQuery(c: Context, name: string): boolean {
-  return (c.req.query(name) ?? "").toLowerCase() === "true";
+/**
+ * `?name=true` the way Jersey reads a `@DefaultValue(defaultValue) @QueryParam boolean`: absent or
+ * empty after String.trim (`?name`, `?name=`, `?name=%20`, `?name=%09`) is the default, anything
+ * else Boolean.valueOf (only case-insensitive "true" is true); of repeated ones the first counts.
+ */
+export function booleanQuery(c: Context, name: string, defaultValue = false): boolean {
+  const raw = c.req.query(name);
+  return raw === undefined || javaTrim(raw) === "" ? defaultValue : raw.toLowerCase() === "true";
 }

@@ -56,6 +56,11 @@ export interface HerderDeps {
    * dropped with their connector: one created again under its name starts afresh.
    */
   readonly ingestState?: { connectorDeleted(connector: string): void };
+  /**
+   * The ingest routes (route-table.ts): a deleted connector's is suspended, gone once no task holds it, also when
+   * stopping its instance (which suspends it) failed; none in tests that run no ingest.
+   */
+  readonly ingestRoutes?: { suspend(connector: string): void };
   /** The member ids given to sink tasks' consumers (consumer-member-store.ts), deleted with their connector. */
   readonly consumerMembers?: { connectorDeleted(connector: string): void };
   readonly registry: PluginRegistry;

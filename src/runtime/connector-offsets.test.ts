@@ -26,6 +26,47 @@ describe("parseSinkOffsets", () => {
       "Failed to parse the following Kafka partition value in the provided offsets: '{b=1, a=2, name=x, id=3}'. Partition values for sink connectors need to be integers.",
     );
   });
+
+  // hunt7 (h7-offsets-long-max): a number rounded Long.MAX_VALUE past a long, which the broker refused.
+  test("keeps an offset beyond a number's exact range exact, up to Long.MAX_VALUE", () => {
+    const parsed = [9007199254740993n, 9223372036854775807n, 5n].map(
+      (kafka_offset) =>
+        parseSinkOffsets([{ partition: { kafka_topic: "t", kafka_partition: 0 }, offset: { kafka_offset } }])[0]!
+          .offset,
+    );
+    expect(parsed).toEqual([9007199254740993n, 9223372036854775807n, 5]);
+  });
+});
+
+// diffhunt7-b: the connector's alterOffsets was given Long.MAX_VALUE rounded past a long; the fake group rounded it too.
+describe("modifySinkOffsets, offsets beyond a number's exact range", () => {
+  test("reach the connector's alterOffsets and the group exact, up to Long.MAX_VALUE", async () => {
+    const kafka = new MemoryKafka();
+    const seen: unknown[] = [];
+    const sink: SinkConnector = {
+      alterOffsets: (_config, offsets) => {
+        seen.push(...offsets.map((o) => o.offset));
+        return true;
+      },
+    } as SinkConnector;
+    const offsets = [5, 9007199254740993n, 9223372036854775807n];
+    await modifySinkOffsets({
+      name: "k",
+      descriptor: { type: "sink", create: () => sink } as unknown as ConnectorDescriptor,
+      config: {},
+      requested: offsets.map((kafka_offset, kafka_partition) => ({
+        partition: { kafka_topic: "in", kafka_partition },
+        offset: { kafka_offset },
+      })),
+      admin: await kafka.admin(),
+      log: worker().log,
+    });
+    expect(seen).toEqual(offsets);
+    const committed = await (await kafka.admin()).groupOffsets("connect-k");
+    expect(committed.sort((a, b) => a.partition - b.partition)).toEqual(
+      offsets.map((offset, partition) => ({ topic: "in", partition, offset })),
+    );
+  });
 });
 
 /** A connector of `type` whose alterOffsets is `alterOffsets` (none: the connector does not say). */

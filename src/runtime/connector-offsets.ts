@@ -9,8 +9,9 @@ import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts
 import { JavaDouble } from "../api/data/java-double.ts";
 import { asJacksonBound } from "../api/data/java-map-order.ts";
 import { javaToString } from "../api/data/java-text.ts";
-import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import type { SourceMap, TopicPartition } from "../api/record.ts";
 import { BadRequestError, ConnectError, DataError, isConnectException, UnsupportedOperationError } from "../errors.ts";
+import { exactOffset, type GroupOffset } from "../kafka/group-offset.ts";
 import type { CallBound, KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
@@ -61,20 +62,21 @@ function javaValueOf(value: unknown): string {
 
 /**
  * `Integer.parseInt` (`bits` 32) or `Long.parseLong` (64) of `String.valueOf(value)`: an optional
- * sign and digits only, in range; a double ("5.0"), null ("null") or spaces do not parse.
+ * sign and digits only, in range; a double ("5.0"), null ("null") or spaces do not parse. A long
+ * beyond a number's exact range stays exact (exactOffset).
  */
-function javaParseInteger(value: unknown, bits: 32 | 64, message: (text: string) => string): number {
+function javaParseInteger(value: unknown, bits: 32 | 64, message: (text: string) => string): number | bigint {
   const text = javaValueOf(value);
   const limit = 2n ** BigInt(bits - 1);
   const n = /^[+-]?\d+$/.test(text) ? BigInt(text) : undefined;
   if (n === undefined || n < -limit || n >= limit) throw new BadRequestError(message(text));
-  return Number(n);
+  return exactOffset(n);
 }
 
 /** Parses sink offsets as Connect's SinkUtils.parseSinkConnectorOffsets does. */
 export function parseSinkOffsets(
   offsets: readonly ConnectorOffset[],
-): { partition: TopicPartition; offset: number | null }[] {
+): { partition: TopicPartition; offset: number | bigint | null }[] {
   return offsets.map(({ partition, offset }) => {
     if (partition === null || partition === undefined) {
       throw new BadRequestError("The partition for a sink connector offset cannot be null or missing");
@@ -90,11 +92,13 @@ export function parseSinkOffsets(
     if (partition[KAFKA_PARTITION] === null || partition[KAFKA_PARTITION] === undefined)
       throw new BadRequestError("Kafka partitions must be valid numbers and may not be null");
     const topic = javaValueOf(partition[KAFKA_TOPIC]);
-    const p = javaParseInteger(
-      partition[KAFKA_PARTITION],
-      32,
-      (v) =>
-        `Failed to parse the following Kafka partition value in the provided offsets: '${v}'. Partition values for sink connectors need to be integers.`,
+    const p = Number(
+      javaParseInteger(
+        partition[KAFKA_PARTITION],
+        32,
+        (v) =>
+          `Failed to parse the following Kafka partition value in the provided offsets: '${v}'. Partition values for sink connectors need to be integers.`,
+      ),
     );
     if (offset === null || offset === undefined) return { partition: { topic, partition: p }, offset: null };
     if (!(KAFKA_OFFSET in offset)) {
@@ -246,11 +250,12 @@ export async function modifySinkOffsets(change: SinkOffsetChange): Promise<strin
   const { managed, toCommit, toDelete } = await loggingFailure(name, "sink", log, async () => {
     const changes = listed ?? parseSinkOffsets(lastPerPartition(requested!));
     const connector = descriptor.create() as SinkConnector;
+    // The plugin and the group get them exact (SinkConnector.alterOffsets: a bigint beyond a number's range).
     const managed = connector.alterOffsets
       ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes))
       : false;
     refuseIfExpired(name, "sink", bound, log);
-    const toCommit: TopicPartitionOffset[] = [];
+    const toCommit: GroupOffset[] = [];
     const toDelete: TopicPartition[] = [];
     for (const c of changes) {
       if (c.offset === null) toDelete.push(c.partition);

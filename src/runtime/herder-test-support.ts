@@ -71,6 +71,8 @@ export async function inProcessWorker(
     idempotencyKeys?: HerderDeps["idempotencyKeys"];
     /** What keeps a connector's ingest state across its instances (app.ts: IngestSecurity); default none. */
     ingestState?: HerderDeps["ingestState"];
+    /** The ingest routes a delete suspends (app.ts: the route table); default none. */
+    ingestRoutes?: HerderDeps["ingestRoutes"];
     /** Why a RUNNING task does not get its records into Kafka (app.ts: the spool's or the task's); default none. */
     degradedTrace?: HerderDeps["degradedTrace"];
   } = {},
@@ -128,6 +130,7 @@ export async function inProcessWorker(
     ...(options.statusRetryTimer ? { statusRetryTimer: options.statusRetryTimer } : {}),
     ...(options.idempotencyKeys ? { idempotencyKeys: options.idempotencyKeys } : {}),
     ...(options.ingestState ? { ingestState: options.ingestState } : {}),
+    ...(options.ingestRoutes ? { ingestRoutes: options.ingestRoutes } : {}),
     ...(options.degradedTrace ? { degradedTrace: options.degradedTrace } : {}),
   });
   herderRef = herder;

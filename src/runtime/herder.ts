@@ -191,8 +191,14 @@ export class Herder extends HerderRestarts {
       this.endReconfigurationRetries(name);
       this.appliedConfigs.delete(name);
       this.unstarted.forget(name);
-      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-      await this.deps.worker.stopConnector(name);
+      try {
+        await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+        await this.deps.worker.stopConnector(name);
+      } finally {
+        // Its instance suspends its route as it stops (http-ingest connector.ts): a stop that threw left it open,
+        // answering 503 "has no running task" instead of 404 until the name was created again.
+        this.deps.ingestRoutes?.suspend(name);
+      }
       this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
       try {
         this.statuses.removeConnector(name);

@@ -7,8 +7,9 @@
  * the request may be retried. Every failure is logged at ERROR with the broker's reason, which the
  * REST answer (500) leaves out as Connect's does. Called by connector-offsets.ts.
  */
-import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import type { TopicPartition } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
+import type { GroupOffset } from "../kafka/group-offset.ts";
 import type { CallBound, KafkaAdmin } from "../kafka/kafka-port.ts";
 import { kafkaErrorOf } from "../kafka/send-rejection.ts";
 import type { Logger } from "../util/logger.ts";
@@ -45,7 +46,7 @@ export async function alterSinkGroupOffsets(
   name: string,
   groupId: string,
   admin: KafkaAdmin,
-  toCommit: readonly TopicPartitionOffset[],
+  toCommit: readonly GroupOffset[],
   toDelete: readonly TopicPartition[],
   log: Logger,
   bound: CallBound = {},

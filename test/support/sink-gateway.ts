@@ -2,7 +2,8 @@
  * A gateway (the binary under test) running FileStreamSink connectors against the real broker, each
  * from a connector file passed on its command line, with its data.dir in a temp dir: started again
  * on the same dir, it is the same gateway after a restart (a kill -9 included). Used by the tests of
- * sink consumer groups (sink-fleet-same-name.test.ts, sink-orphan-members.test.ts).
+ * sink consumer groups (sink-fleet-same-name.test.ts, sink-orphan-members.test.ts,
+ * sink-offsets-past-log-end.test.ts).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type Gateway, startGateway } from "./gateway.ts";

@@ -107,7 +107,9 @@ export class HttpIngestSourceConnector implements SourceConnector {
       this.services.routes.open(this.name, settings, stages);
     } catch (error) {
       // Its path served by another connector: the stages hold what the connector keeps across its instances
-      // (ingest-security.ts: the basic attempt guard, its quota buckets), counted open until closed.
+      // (ingest-security.ts: the basic attempt guard, its quota buckets), counted open until closed. Never
+      // activated (route-table.ts), they change nothing the connector keeps for its next instance (its quota buckets
+      // and limits, its basic lockouts, its metrics).
       await stages.close?.();
       throw error;
     }

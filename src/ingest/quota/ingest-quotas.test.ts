@@ -139,8 +139,11 @@ describe("ingestQuotas over carried buckets", () => {
   const carried = () => {
     const clock = new ManualClock();
     const buckets = new QuotaBuckets();
-    const instance = (settings: Record<string, string>) =>
-      ingestQuotas(parse(settings), clock, undefined, false, buckets);
+    const instance = (settings: Record<string, string>) => {
+      const quotas = ingestQuotas(parse(settings), clock, undefined, false, buckets);
+      quotas.takeOver();
+      return quotas;
+    };
     return { clock, buckets, instance };
   };
 

@@ -207,6 +207,12 @@ export interface IngestQuotas {
   readonly limits: Readonly<Record<string, number>>;
   /** Identities with buckets now (for tests). */
   readonly trackedIdentities: number;
+  /**
+   * Puts the carried buckets under these limits (the connector's newest instance). Called once the instance's route
+   * opened: one whose start fails (its path taken) changes nothing the connector keeps for its next instance (its
+   * quota buckets and limits, its basic lockouts, its metrics).
+   */
+  takeOver(): void;
 }
 
 export function ingestQuotas(
@@ -215,34 +221,39 @@ export function ingestQuotas(
   shared: SharedBuckets = { requests: null, bytes: null },
   /** The connector enables several authentication methods: identities are method-qualified (identityName). */
   qualified = false,
-  /** The buckets an earlier instance of the connector left (taken over under these limits). */
-  buckets: QuotaBuckets = new QuotaBuckets(),
+  /** The buckets an earlier instance of the connector left, put under these limits by `takeOver`; else its own. */
+  carried?: QuotaBuckets,
 ): IngestQuotas {
+  const buckets = carried ?? new QuotaBuckets();
   const reqRate = config["ingest.quota.requests.per.second"];
   const byteRate = config["ingest.quota.bytes.per.second"];
   const reqBurst = Math.max(1, config["ingest.quota.requests.burst"] ?? reqRate);
   const byteBurst = Math.max(1, config["ingest.quota.bytes.burst"] ?? byteRate);
-  const now0 = monotonicNow(clock);
   const totalReq = config["ingest.quota.total.requests.per.second"];
   const totalBytes = config["ingest.quota.total.bytes.per.second"];
-  buckets.total = {
-    requests: retuned(buckets.total.requests, totalReq, Math.max(1, totalReq), now0),
-    bytes: retuned(buckets.total.bytes, totalBytes, Math.max(1, totalBytes), now0),
+  const takeOver = () => {
+    const now0 = monotonicNow(clock);
+    buckets.total = {
+      requests: retuned(buckets.total.requests, totalReq, Math.max(1, totalReq), now0),
+      bytes: retuned(buckets.total.bytes, totalBytes, Math.max(1, totalBytes), now0),
+    };
+    buckets.retune(
+      {
+        requestRate: reqRate,
+        requestBurst: reqBurst,
+        byteRate,
+        byteBurst,
+        maxIdentities: config["ingest.quota.max.identities"],
+      },
+      now0,
+    );
   };
-  buckets.retune(
-    {
-      requestRate: reqRate,
-      requestBurst: reqBurst,
-      byteRate,
-      byteBurst,
-      maxIdentities: config["ingest.quota.max.identities"],
-    },
-    now0,
-  );
+  if (carried === undefined) takeOver();
   const metrics = new IdentityMetrics(config["ingest.metrics.identities.top.n"]);
 
   return {
     metrics,
+    takeOver,
     limits: {
       "requests.per.second": reqRate,
       "requests.burst": reqRate > 0 ? reqBurst : 0,

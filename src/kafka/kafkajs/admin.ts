@@ -9,9 +9,10 @@
  * then throws for a topic it created (a caller's retry would see it as existing already).
  */
 import { type Admin, ConfigResourceTypes, type Kafka } from "kafkajs";
-import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import type { TopicPartition } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
+import { exactOffset, type GroupOffset } from "../group-offset.ts";
 import type { DescribedMember, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
 import type { ClosableSockets } from "./closable-sockets.ts";
 import { wrap } from "./errors.ts";
@@ -159,20 +160,20 @@ export class KafkajsAdmin implements KafkaAdmin {
     }
   }
 
-  async groupOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+  async groupOffsets(groupId: string): Promise<GroupOffset[]> {
     try {
       const result = await this.admin.fetchOffsets({ groupId });
       return result.flatMap((t) =>
         t.partitions
           .filter((p) => Number(p.offset) >= 0)
-          .map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })),
+          .map((p) => ({ topic: t.topic, partition: p.partition, offset: exactOffset(BigInt(p.offset)) })),
       );
     } catch (error) {
       throw wrap(error, `Failed to fetch the committed offsets of consumer group ${groupId}`);
     }
   }
 
-  async alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+  async alterGroupOffsets(groupId: string, offsets: readonly GroupOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     try {
       const coordinator = await this.groupCoordinator(groupId);

@@ -13,13 +13,14 @@
  * Java's admin does within its first call.
  */
 import { Admin, findErrorBy } from "@platformatic/kafka";
-import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import type { TopicPartition } from "../../api/record.ts";
 import { RetriableError } from "../../errors.ts";
 import { ABORTED, abortable, within } from "../../util/async.ts";
 import { kafkaClientBackoff, retry } from "../../util/backoff.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
 import { CLIENT_RETRIES, connectionSettings } from "../client-config.ts";
 import { DEFAULT_API_TIMEOUT_MS } from "../client-retry.ts";
+import { exactOffset, type GroupOffset } from "../group-offset.ts";
 import type {
   CallBound,
   ClientProperties,
@@ -242,7 +243,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
     }
   }
 
-  async groupOffsets(groupId: string, bound?: CallBound): Promise<TopicPartitionOffset[]> {
+  async groupOffsets(groupId: string, bound?: CallBound): Promise<GroupOffset[]> {
     try {
       const groups = await this.withCoordinator(
         () => this.admin.listConsumerGroupOffsets({ groups: [groupId] }),
@@ -253,7 +254,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
         g.topics.flatMap((t) =>
           t.partitions
             .filter((p) => p.committedOffset >= 0n)
-            .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset) })),
+            .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: exactOffset(p.committedOffset) })),
         ),
       );
     } catch (error) {
@@ -261,7 +262,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
     }
   }
 
-  async alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], bound?: CallBound): Promise<void> {
+  async alterGroupOffsets(groupId: string, offsets: readonly GroupOffset[], bound?: CallBound): Promise<void> {
     if (offsets.length === 0) return;
     try {
       const topics = [...byTopic(offsets)].map(([name, ps]) => ({

@@ -52,6 +52,11 @@ describe("bindBody (Jackson's messages)", () => {
       `Unexpected character ('}' (code 125)) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value${AT(10)}`,
     ],
     ['{"name":"\\q"}', `Unrecognized character escape 'q' (code 113)${AT(11)} (through reference chain: ${CREATE})`],
+    // At the character itself, as Jackson's _reportUnexpectedChar (hunt7: h7-short-unicode-escape).
+    [
+      '{"name":"\\u12"}',
+      `Unexpected character ('"' (code 34)): expected a hex-digit for character escape sequence${AT(14)} (through reference chain: ${CREATE})`,
+    ],
     ['{"name":"x",}', `Unexpected character ('}' (code 125)): was expecting double-quote to start field name${AT(13)}`],
     ['{"name":true,"', `Unexpected end-of-input: was expecting closing '"' for name${AT(15)}`],
     ['{"name":"x","conf', `Unexpected end-of-input in field name${AT(18)}`],

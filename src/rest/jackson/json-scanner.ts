@@ -244,12 +244,8 @@ export abstract class JsonScanner {
       if (h === undefined) this.fail("Unexpected end-of-input in character escape sequence");
       const digit = Number.parseInt(String.fromCharCode(h), 16);
       if (Number.isNaN(digit)) {
-        this.pos++;
-        this.fail(
-          `Unexpected character (${charDesc(h)}): expected a hex-digit for character escape sequence`,
-          this.pos,
-          this.pos - 1,
-        );
+        // _reportUnexpectedChar locates it at the character itself (_currentLocationMinusOne).
+        this.fail(`Unexpected character (${charDesc(h)}): expected a hex-digit for character escape sequence`);
       }
       code = code * 16 + digit;
       this.pos++;

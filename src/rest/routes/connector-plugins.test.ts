@@ -54,6 +54,27 @@ describe("GET /connector-plugins and …/{plugin}/config", () => {
     );
   });
 
+  // Jersey gives an empty `@DefaultValue("true")` boolean its default (hunt7: h7-plugins-connectors-only-no-value).
+  // So is one that String.trim empties (h7-plugins-connectors-only-space, -tab).
+  test.each([
+    "?connectorsOnly",
+    "?connectorsOnly=",
+    "?connectorsOnly=%20",
+    "?connectorsOnly=%09",
+    "?connectorsOnly=true&connectorsOnly=false",
+  ])("%s lists connectors only, as Connect", async (query) => {
+    await using w = await inProcessWorker();
+    const plugins = (await w.rest("GET", `/connector-plugins${query}`)).body as { type: string }[];
+    expect(new Set(plugins.map((p) => p.type))).toEqual(new Set(["sink", "source"]));
+  });
+
+  // Boolean.valueOf gets the value untrimmed (h7-plugins-connectors-only-padded-true).
+  test("?connectorsOnly=%20true%20 lists every plugin, as Connect", async () => {
+    await using w = await inProcessWorker();
+    const plugins = (await w.rest("GET", "/connector-plugins?connectorsOnly=%20true%20")).body as unknown[];
+    expect(plugins.length).toBeGreaterThan(2);
+  });
+
   test("describes a connector's own keys followed by the framework keys", async () => {
     await using w = await inProcessWorker();
     const { status, body } = await w.rest("GET", "/connector-plugins/ScriptedSource/config");

@@ -3,7 +3,7 @@
  * config validation (ConfigInfos).
  */
 import { jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
-import type { Route } from "../route.ts";
+import { booleanQuery, type Route } from "../route.ts";
 
 export function connectorPluginRoutes(): Route[] {
   return [
@@ -11,11 +11,7 @@ export function connectorPluginRoutes(): Route[] {
       method: "GET",
       path: "/connector-plugins",
       consumesJson: true,
-      handle: (c, { herder }) => {
-        const raw = c.req.query("connectorsOnly");
-        const connectorsOnly = raw === undefined ? true : raw.toLowerCase() === "true";
-        return jsonResponse(200, herder.plugins(connectorsOnly));
-      },
+      handle: (c, { herder }) => jsonResponse(200, herder.plugins(booleanQuery(c, "connectorsOnly", true))),
     },
     {
       method: "GET",
