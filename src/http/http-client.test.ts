@@ -251,6 +251,22 @@ describe("HttpClient", () => {
       for (const word of ["pr0xy-s3cret", "DNS", "a.a."]) expect(traceOf(error)).not.toContain(word);
     });
 
+    // p3sinkc-b 1: the Java class was picked by resolver words in the readable text, which names the endpoint's host:
+    // a proxy's refusal for dns.example read as an UnknownHostException. The code decides; the host is never read.
+    test.each(["dns.example", "getaddrinfo.example"])(
+      "a proxy's refusal of a tunnel to %s is a ConnectException, whatever the host's words",
+      async (host) => {
+        await using proxy = await refusingProxy(407, "Proxy Authentication Required");
+        const url = `https://${host}/in`;
+        const error = await withHttpsProxy(proxy.url, () =>
+          new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e),
+        );
+        const refusal = `the proxy refused to open a tunnel to ${host}:443 (HTTP 407) (ERR_PROXY_TUNNEL)`;
+        expect(error.failure).toBe("connect");
+        expect(traceOf(error)).toContain(`Caused by: java.net.ConnectException: ${refusal}\n`);
+      },
+    );
+
     // p3sink-b 1: the failure's kind was read from Bun's message, which quotes the URL: an endpoint at …/certificates/in
     // was a TLS failure (SSLHandshakeException), one at …/dns a refused connection.
     test.each(["/certificates/in", "/api/tls-settings", "/ssl/in", "/dns", "/tls/token?host=dns.example"])(

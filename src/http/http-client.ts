@@ -157,17 +157,17 @@ export function redactUrl(url: string): string {
  * that is not HTTP/1.1 naming who gave it (`hop`: the hop's URL as shown when a redirect led there, else its
  * host and port; network-exception.ts's notHttpAnswer), else the runtime's (`shown`: its URL redacted) without
  * Bun's hints to developers nor its quote of `requestUrl`, the request's URL as shown, which the text names already
- * (withoutRuntimeHints). The transport error's cause carries it as the JDK's exception for the failure
- * (network-exception.ts).
+ * (withoutRuntimeHints); `code`: Bun's code of `error`. The transport error's cause carries it as the JDK's exception
+ * for the failure (network-exception.ts).
  */
 function readable(
   error: unknown,
+  code: string,
   shown: unknown,
   url: string,
   hop: { readonly shownUrl: string; readonly headStatus: number | undefined },
   requestUrl: string,
 ): string {
-  const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
   return (
     tlsVerificationFailure(code, url) ??
     proxyTunnelRefusal(code, String((error as Error | null | undefined)?.message), hostPort(url)) ??
@@ -306,9 +306,9 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : readable(error, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target);
+            : readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: networkException(failure, reason, cause),
+        cause: networkException(failure, reason, cause, { code, host: new URL(hopUrl).hostname }),
         headStatus,
         notHttp: isNotHttpCode(code),
         proxyRefused: code === "ERR_PROXY_TUNNEL",

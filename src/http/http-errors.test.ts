@@ -8,10 +8,21 @@ const thrown = (code: string, message: string) => Object.assign(new Error(messag
 
 describe("transportFailureOf", () => {
   // p3sinkc 2: EAI_AGAIN (the resolver did not answer in time) is a host that did not resolve, as Java reports it.
+  // Its message holds no word either reads (getaddrinfo, EAI_AGAIN), so the code decides.
   test("EAI_AGAIN is a connect failure, an UnknownHostException", () => {
-    const error = { code: "EAI_AGAIN", message: "getaddrinfo EAI_AGAIN x" };
+    const error = thrown("EAI_AGAIN", "the resolver did not answer in time");
     expect(transportFailureOf(error)).toBe("connect");
-    expect(networkException("connect", error.message, error).javaClass).toBe("java.net.UnknownHostException");
+    const exception = networkException("connect", error.message, error, { code: "EAI_AGAIN", host: "x" });
+    expect(exception.javaClass).toBe("java.net.UnknownHostException");
+  });
+
+  // p3sinkc-b 1: with no code to decide, Bun's words are read without the host it names bare.
+  test("a failure without a code naming the host dns.example is no UnknownHostException by the host's words", () => {
+    const error = thrown("", "Unable to connect to dns.example");
+    const failed = { code: "", host: "dns.example" };
+    expect(networkException("connect", "dns.example:443: refused", error, failed).javaClass).toBe(
+      "java.net.ConnectException",
+    );
   });
 
   // p3sinkc 2: ConnectionClosed names a connection that was made, then closed: a reset, not a connection never made.

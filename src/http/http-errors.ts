@@ -6,7 +6,7 @@
  */
 import { ConnectError, RetriableError } from "../errors.ts";
 import { isVerifyFailure } from "../tls/verify-codes.ts";
-import { isNotHttpCode } from "./network-exception.ts";
+import { isNotHttpCode, runtimeWords } from "./network-exception.ts";
 
 /** `decode`: a body its Content-Encoding does not describe (not gzip, deflate, br or zstd after all). */
 export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
@@ -59,18 +59,7 @@ export class HttpResponseTooLargeError extends ConnectError {
 const CONNECT_CODES =
   /^(ECONNREFUSED|ConnectionRefused|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|ERR_PROXY_TUNNEL)$/;
 
-/**
- * A URL as Bun quotes it (`fetching "<url>"`) or names it: its path and host may hold any word (`/tls/token`). Its
- * scheme is bounded (no scheme is longer): an unbounded one was tried again from each word of a long text (`a.a.a.…`),
- * time growing with the square of its length.
- */
-const QUOTED_URL = /"?\b[a-z][a-z\d+.-]{0,31}:\/\/[^\s"]*"?/gi;
-
-/**
- * How much of a failure's message its words are read from: Bun's own texts are short, and a longer one carries a
- * peer's words (a proxy's reason phrase) that say nothing of the failure's kind and cost time to read.
- */
-export const CLASSIFIED_CHARS = 2048;
+export { CLASSIFIED_CHARS } from "./network-exception.ts";
 
 /**
  * The kind of failure an error thrown by fetch (or by reading its body) is, from its code first: a certificate that
@@ -84,8 +73,7 @@ export function transportFailureOf(error: unknown): TransportFailure {
   if (isVerifyFailure(code)) return "tls";
   if (isNotHttpCode(code)) return "io";
   if (CONNECT_CODES.test(code)) return "connect";
-  const message = String((error as Error).message ?? "").slice(0, CLASSIFIED_CHARS);
-  const text = `${code} ${message.replace(QUOTED_URL, "")}`;
+  const text = `${code} ${runtimeWords(error)}`;
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|certificate/i.test(text)) return "tls";
   if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS/i.test(text)) return "connect";
   return "io";

@@ -47,7 +47,44 @@ function withoutHints(text: string): string {
   return t;
 }
 
+/**
+ * A URL as Bun quotes it (`fetching "<url>"`) or names it: its path and host may hold any word (`/tls/token`). Its
+ * scheme is bounded (no scheme is longer): an unbounded one was tried again from each word of a long text (`a.a.a.…`),
+ * time growing with the square of its length.
+ */
+const QUOTED_URL = /"?\b[a-z][a-z\d+.-]{0,31}:\/\/[^\s"]*"?/gi;
+
+/**
+ * How much of a failure's message its words are read from: Bun's own texts are short, and a longer one carries a
+ * peer's words (a proxy's reason phrase) that say nothing of the failure's kind and cost time to read.
+ */
+export const CLASSIFIED_CHARS = 2048;
+
+/**
+ * The words of what fetch threw that may say what kind of failure it is: its message's first CLASSIFIED_CHARS
+ * characters without the URLs it quotes nor `host` (the endpoint's host, which Bun names bare:
+ * `getaddrinfo ENOTFOUND <host>`), as a host or path may hold any word (`dns.example`, `…/certificates/in`).
+ */
+export function runtimeWords(error: unknown, host = ""): string {
+  const message = String((error as Error | null | undefined)?.message ?? "")
+    .slice(0, CLASSIFIED_CHARS)
+    .replace(QUOTED_URL, "");
+  return host === "" ? message : message.replaceAll(host, "");
+}
+
+/** Bun's words for a host that did not resolve, read only when its code names no kind of connect failure. */
 const UNKNOWN_HOST = /ENOTFOUND|EAI_AGAIN|DNS|getaddrinfo/i;
+
+/**
+ * Whether a connect failure is a host that did not resolve: by Bun's code (a proxy's refusal never is, a resolver's
+ * ENOTFOUND or EAI_AGAIN always is), else by Bun's own words (runtimeWords), never by the readable text, which names
+ * the endpoint's host and port (`dns.example:443`).
+ */
+function isUnknownHost(code: string, runtime: unknown, host: string): boolean {
+  if (code === "ERR_PROXY_TUNNEL") return false;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return true;
+  return UNKNOWN_HOST.test(runtimeWords(runtime, host));
+}
 
 /**
  * Bun's codes for an answer it could not read as HTTP/1.1: its head (`Malformed_HTTP_Response`: an SSH banner, a
@@ -74,16 +111,15 @@ export function notHttpAnswer(code: string, where: string, headStatus: number | 
   return `${where} answered HTTP ${headStatus}, then a body whose framing is not HTTP/1.1 (${code})`;
 }
 
-function javaClassFor(failure: TransportFailure, text: string): string {
+function javaClassFor(failure: TransportFailure, code: string, runtime: unknown, host: string): string {
   switch (failure) {
     case "connect":
-      return UNKNOWN_HOST.test(text) ? "java.net.UnknownHostException" : "java.net.ConnectException";
+      return isUnknownHost(code, runtime, host) ? "java.net.UnknownHostException" : "java.net.ConnectException";
     case "tls":
       return "javax.net.ssl.SSLHandshakeException";
     case "io": {
       // The peer broke the protocol: Java's HttpClient reports a status line or header it cannot parse as a
       // ProtocolException, and its chunked body parser a chunk header it cannot read as a plain IOException.
-      const code = text.split(" ")[0]!;
       if (code === "InvalidHTTPResponse") return "java.io.IOException";
       return isNotHttpCode(code) ? "java.net.ProtocolException" : "java.net.SocketException";
     }
@@ -108,10 +144,17 @@ export function isNotHttpFailure(error: unknown): boolean {
   return (error as { notHttp?: unknown } | null | undefined)?.notHttp === true;
 }
 
-/** `message`: the failure as an operator reads it; `runtime`: what fetch threw (its URL already redacted). */
-export function networkException(failure: TransportFailure, message: string, runtime: unknown): JavaException {
-  const code = String((runtime as { code?: unknown })?.code ?? "");
-  const exception = new JavaException(javaClassFor(failure, `${code} ${message}`), message);
+/**
+ * `message`: the failure as an operator reads it; `runtime`: what fetch threw (its URL already redacted), `code` its
+ * code; `host`: the endpoint's host, whose words say nothing of the failure.
+ */
+export function networkException(
+  failure: TransportFailure,
+  message: string,
+  runtime: unknown,
+  failed: { readonly code: string; readonly host: string },
+): JavaException {
+  const exception = new JavaException(javaClassFor(failure, failed.code, runtime, failed.host), message);
   const frames = runtime instanceof Error ? runtime.stack?.split("\n").slice(1) : undefined;
   if (frames) exception.stack = [`${exception.javaClass}: ${message}`, ...frames].join("\n");
   return exception;
