@@ -17,7 +17,7 @@ describe("withoutRuntimeHints", () => {
     expect(withoutRuntimeHints(text, URL)).toBe(expected);
   });
 
-  test("a long run of white space (a peer's text quoted in the message) is kept, the hints still go", () => {
+  test("white space before a hint goes with it, a run of it elsewhere (a peer's text) stays", () => {
     const spaces = " ".repeat(100_000);
     const text = `reason${spaces}x. Is the computer able to access the url?${spaces}For more information, pass \`verbose: true\``;
     expect(withoutRuntimeHints(text, URL)).toBe(`reason${spaces}x`);
