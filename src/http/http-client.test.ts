@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { issueCert, selfSignedCert } from "../../test/support/cert-authority.ts";
 import { type InvalidChains, makeInvalidChains, serveChain } from "../../test/support/invalid-chains.ts";
 import { rawEndpoint } from "../../test/support/raw-endpoint.ts";
+import { refusingProxy, withHttpsProxy } from "../../test/support/refusing-proxy.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, TEST_CA, type TlsFiles } from "../../test/support/tls.ts";
 import { isRetriable, traceOf } from "../errors.ts";
@@ -201,22 +202,70 @@ describe("HttpClient", () => {
     });
 
     // p3sink 3: an endpoint that is no HTTP server read as Bun's code alone (or as a reset: see the second table).
+    // p3sinkc 4: a Content-Length that is no number, or two that differ, read as a reset naming no one.
+    const MALFORMED = "Malformed_HTTP_Response";
     test.each([
-      ["an SSH banner, then a close", "SSH-2.0-OpenSSH_9.6\r\n", true],
-      ["an SSH banner, the connection held open", "SSH-2.0-OpenSSH_9.6\r\n", false],
-      ["a Redis error line", "-ERR unknown command 'POST'\r\n", true],
-      ["a status line with a broken header", "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", true],
-      ["HTTP/2.0 in an HTTP/1.1 status line", "HTTP/2.0 200 OK\r\ncontent-length: 0\r\n\r\n", true],
-    ])("%s: the failure says who answered with something that is not HTTP/1.1", async (_, answer, close) => {
+      ["an SSH banner, then a close", "SSH-2.0-OpenSSH_9.6\r\n", true, MALFORMED],
+      ["an SSH banner, the connection held open", "SSH-2.0-OpenSSH_9.6\r\n", false, MALFORMED],
+      ["a Redis error line", "-ERR unknown command 'POST'\r\n", true, MALFORMED],
+      ["a status line with a broken header", "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", true, MALFORMED],
+      ["HTTP/2.0 in an HTTP/1.1 status line", "HTTP/2.0 200 OK\r\ncontent-length: 0\r\n\r\n", true, MALFORMED],
+      [
+        "a Content-Length that is no number",
+        "HTTP/1.1 200 OK\r\ncontent-length: abc\r\n\r\nabc",
+        true,
+        "InvalidContentLength",
+      ],
+      [
+        "two Content-Lengths that differ",
+        "HTTP/1.1 200 OK\r\ncontent-length: 3\r\ncontent-length: 5\r\n\r\nabcde",
+        true,
+        "InvalidContentLength",
+      ],
+    ])("%s: the failure says who answered with something that is not HTTP/1.1", async (_, answer, close, code) => {
       await using server = rawEndpoint(answer, { close });
       const error = await new HttpClient()
         .request({ method: "POST", url: server.url("/in"), body: "[]" })
         .catch((e) => e);
-      const reason = `127.0.0.1:${server.port} answered with something that is not HTTP/1.1 (Malformed_HTTP_Response)`;
+      const reason = `127.0.0.1:${server.port} answered with something that is not HTTP/1.1 (${code})`;
       expect(error.failure).toBe("io");
+      expect(error.notHttp).toBe(true);
       expect(error.message).toBe(`POST ${server.url("/in")} failed (io): ${reason}`);
       expect(traceOf(error)).toContain(`Caused by: java.net.ProtocolException: ${reason}\n`);
     });
+
+    // p3sinkc 5: a proxy answering 407 to CONNECT read as "connection refused or host unreachable" (its "Proxy refused
+    // to open a tunnel" matched "Refused"), and a reason phrase naming DNS as an UnknownHostException.
+    test("a proxy that refuses the tunnel is a connect failure naming its status, not its words nor credentials", async () => {
+      await using proxy = await refusingProxy(407, `DNS lookup Refused, certificate ${"a.".repeat(30_000)}`);
+      const url = "https://127.0.0.1:9/in";
+      const error = await withHttpsProxy(proxy.url, () =>
+        new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e),
+      );
+      const refusal = "the proxy refused to open a tunnel to 127.0.0.1:9 (HTTP 407) (ERR_PROXY_TUNNEL)";
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect(error.failure).toBe("connect");
+      expect(error.proxyRefused).toBe(true);
+      expect(error.message).toBe(`POST ${url} failed (connect): ${refusal}`);
+      expect(traceOf(error)).toContain(`Caused by: java.net.ConnectException: ${refusal}\n`);
+      for (const word of ["pr0xy-s3cret", "DNS", "a.a."]) expect(traceOf(error)).not.toContain(word);
+    });
+
+    // p3sinkc-b 1: the Java class was picked by resolver words in the readable text, which names the endpoint's host:
+    // a proxy's refusal for dns.example read as an UnknownHostException. The code decides; the host is never read.
+    test.each(["dns.example", "getaddrinfo.example"])(
+      "a proxy's refusal of a tunnel to %s is a ConnectException, whatever the host's words",
+      async (host) => {
+        await using proxy = await refusingProxy(407, "Proxy Authentication Required");
+        const url = `https://${host}/in`;
+        const error = await withHttpsProxy(proxy.url, () =>
+          new HttpClient().request({ method: "POST", url, body: "[]" }).catch((e) => e),
+        );
+        const refusal = `the proxy refused to open a tunnel to ${host}:443 (HTTP 407) (ERR_PROXY_TUNNEL)`;
+        expect(error.failure).toBe("connect");
+        expect(traceOf(error)).toContain(`Caused by: java.net.ConnectException: ${refusal}\n`);
+      },
+    );
 
     // p3sink-b 1: the failure's kind was read from Bun's message, which quotes the URL: an endpoint at …/certificates/in
     // was a TLS failure (SSLHandshakeException), one at …/dns a refused connection.

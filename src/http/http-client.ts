@@ -30,7 +30,13 @@ import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
-import { networkException, notHttpAnswer, withoutRuntimeHints } from "./network-exception.ts";
+import {
+  isNotHttpCode,
+  networkException,
+  notHttpAnswer,
+  proxyTunnelRefusal,
+  withoutRuntimeHints,
+} from "./network-exception.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
 import { tlsVerificationFailure } from "./tls-verification-failure.ts";
@@ -146,23 +152,25 @@ export function redactUrl(url: string): string {
 
 /**
  * A fetch failure's text for people: a certificate that did not verify in words naming the server
- * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), an answer
+ * (tls-verification-failure.ts; Bun names only the code and the whole URL for another host's), a proxy's refusal
+ * to open a tunnel by its status, without its reason phrase (network-exception.ts's proxyTunnelRefusal), an answer
  * that is not HTTP/1.1 naming who gave it (`hop`: the hop's URL as shown when a redirect led there, else its
  * host and port; network-exception.ts's notHttpAnswer), else the runtime's (`shown`: its URL redacted) without
  * Bun's hints to developers nor its quote of `requestUrl`, the request's URL as shown, which the text names already
- * (withoutRuntimeHints). The transport error's cause carries it as the JDK's exception for the failure
- * (network-exception.ts).
+ * (withoutRuntimeHints); `code`: Bun's code of `error`. The transport error's cause carries it as the JDK's exception
+ * for the failure (network-exception.ts).
  */
 function readable(
   error: unknown,
+  code: string,
   shown: unknown,
   url: string,
   hop: { readonly shownUrl: string; readonly headStatus: number | undefined },
   requestUrl: string,
 ): string {
-  const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
   return (
     tlsVerificationFailure(code, url) ??
+    proxyTunnelRefusal(code, String((error as Error | null | undefined)?.message), hostPort(url)) ??
     notHttpAnswer(code, hop.shownUrl === requestUrl ? hostPort(url) : hop.shownUrl, hop.headStatus) ??
     withoutRuntimeHints((shown as Error)?.message ?? String(shown), requestUrl)
   );
@@ -286,6 +294,7 @@ export class HttpClient {
       if (timedOut !== undefined)
         throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`, { headStatus });
       const failure = transportFailureOf(error);
+      const code = String((error as { code?: unknown } | null | undefined)?.code ?? "");
       // Bun's message may quote the URL, query secrets included (`ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>"`).
       const cause = withoutUrl(error, hopUrl, show(hopUrl));
       // Bun says "Does the server speak TLS on this port?" also of a server that refused the handshake.
@@ -297,10 +306,12 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : readable(error, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target);
+            : readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: networkException(failure, reason, cause),
+        cause: networkException(failure, reason, cause, { code, host: new URL(hopUrl).hostname }),
         headStatus,
+        notHttp: isNotHttpCode(code),
+        proxyRefused: code === "ERR_PROXY_TUNNEL",
       });
     } finally {
       clearTimeout(requestTimer);

@@ -6,7 +6,7 @@
  */
 import { ConnectError, RetriableError } from "../errors.ts";
 import { isVerifyFailure } from "../tls/verify-codes.ts";
-import { isNotHttpCode } from "./network-exception.ts";
+import { isNotHttpCode, runtimeWords } from "./network-exception.ts";
 
 /** `decode`: a body its Content-Encoding does not describe (not gzip, deflate, br or zstd after all). */
 export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
@@ -19,13 +19,23 @@ export class HttpTransportError extends RetriableError {
    * headers: the endpoint did answer, though not in full); undefined when no head came.
    */
   readonly headStatus: number | undefined;
+  /** Whether the peer answered with something that is not HTTP/1.1 (network-exception.ts's isNotHttpCode). */
+  readonly notHttp: boolean;
+  /** Whether the proxy (HTTPS_PROXY) refused to open a tunnel to the endpoint: a `connect` failure no host refused. */
+  readonly proxyRefused: boolean;
   constructor(
     readonly failure: TransportFailure,
     message: string,
-    options?: ErrorOptions & { readonly headStatus?: number },
+    options?: ErrorOptions & {
+      readonly headStatus?: number;
+      readonly notHttp?: boolean;
+      readonly proxyRefused?: boolean;
+    },
   ) {
     super(message, options);
     this.headStatus = options?.headStatus;
+    this.notHttp = options?.notHttp ?? false;
+    this.proxyRefused = options?.proxyRefused ?? false;
   }
 }
 
@@ -41,12 +51,15 @@ export class HttpResponseTooLargeError extends ConnectError {
   }
 }
 
-/** Codes that name a connection never made: refused, no such host, no route, no socket. */
+/**
+ * Codes that name a connection never made: refused, no such host (EAI_AGAIN: the resolver did not answer in time, an
+ * UnknownHostException as Java reports it), no route, no socket, a proxy that refused to open a tunnel to the host
+ * (ERR_PROXY_TUNNEL: its status, 407 or 502, is no answer of the endpoint).
+ */
 const CONNECT_CODES =
-  /^(ECONNREFUSED|ConnectionRefused|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|ConnectionClosed)$/;
+  /^(ECONNREFUSED|ConnectionRefused|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|ERR_PROXY_TUNNEL)$/;
 
-/** A URL as Bun quotes it (`fetching "<url>"`) or names it: its path and host may hold any word (`/tls/token`). */
-const QUOTED_URL = /"?\b[a-z][a-z\d+.-]*:\/\/[^\s"]*"?/gi;
+export { CLASSIFIED_CHARS } from "./network-exception.ts";
 
 /**
  * The kind of failure an error thrown by fetch (or by reading its body) is, from its code first: a certificate that
@@ -60,9 +73,8 @@ export function transportFailureOf(error: unknown): TransportFailure {
   if (isVerifyFailure(code)) return "tls";
   if (isNotHttpCode(code)) return "io";
   if (CONNECT_CODES.test(code)) return "connect";
-  const text = `${code} ${String((error as Error).message ?? "").replace(QUOTED_URL, "")}`;
+  const text = `${code} ${runtimeWords(error)}`;
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|certificate/i.test(text)) return "tls";
-  if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS|ConnectionClosed/i.test(text))
-    return "connect";
+  if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS/i.test(text)) return "connect";
   return "io";
 }

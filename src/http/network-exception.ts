@@ -14,10 +14,10 @@
 import { JavaException } from "../errors.ts";
 import type { TransportFailure } from "./http-errors.ts";
 
-const RUNTIME_HINTS = [
-  /\s*For more information, pass `verbose: true`.*$/s,
-  /\.?\s*Is the computer able to access the url\?/g,
-];
+/** Bun's hint that ends a failure's text: it and everything after it go, with the white space before it. */
+const VERBOSE_HINT = "For more information, pass `verbose: true`";
+/** Bun's hint within a failure's text: each goes, with the white space and one period before it. */
+const URL_HINT = "Is the computer able to access the url?";
 
 /** Bun's `InvalidHTTPResponse fetching "<url>".`: the URL it fetched, as HttpClient shows it (redacted). */
 const FETCHING = / fetching "([^"]*)"\.?/g;
@@ -27,18 +27,72 @@ const FETCHING = / fetching "([^"]*)"\.?/g;
  * without its quote of `requestUrl` (the request's URL as shown), which the failure's text follows.
  */
 export function withoutRuntimeHints(text: string, requestUrl: string): string {
-  const hintless = RUNTIME_HINTS.reduce((t, hint) => t.replace(hint, ""), text);
-  return hintless.replace(FETCHING, (quote, url: string) => (url === requestUrl ? "" : quote));
+  return withoutHints(text).replace(FETCHING, (quote, url: string) => (url === requestUrl ? "" : quote));
 }
 
-const UNKNOWN_HOST = /ENOTFOUND|DNS|getaddrinfo/i;
+/**
+ * The text without Bun's hints, found with indexOf rather than a pattern with a leading `\s*` (retried at every white
+ * space, that is quadratic on a long run of it, as a peer's text quoted in the message may hold).
+ */
+function withoutHints(text: string): string {
+  const verbose = text.indexOf(VERBOSE_HINT);
+  let t = verbose < 0 ? text : text.slice(0, verbose).trimEnd();
+  for (let at = t.indexOf(URL_HINT); at >= 0; at = t.indexOf(URL_HINT, at)) {
+    let start = at;
+    while (start > 0 && /\s/.test(t[start - 1]!)) start--;
+    if (start > 0 && t[start - 1] === ".") start--;
+    t = t.slice(0, start) + t.slice(at + URL_HINT.length);
+    at = start;
+  }
+  return t;
+}
+
+/**
+ * A URL as Bun quotes it (`fetching "<url>"`) or names it: its path and host may hold any word (`/tls/token`). Its
+ * scheme is bounded (no scheme is longer): an unbounded one was tried again from each word of a long text (`a.a.a.…`),
+ * time growing with the square of its length.
+ */
+const QUOTED_URL = /"?\b[a-z][a-z\d+.-]{0,31}:\/\/[^\s"]*"?/gi;
+
+/**
+ * How much of a failure's message its words are read from: Bun's own texts are short, and a longer one carries a
+ * peer's words (a proxy's reason phrase) that say nothing of the failure's kind and cost time to read.
+ */
+export const CLASSIFIED_CHARS = 2048;
+
+/**
+ * The words of what fetch threw that may say what kind of failure it is: its message's first CLASSIFIED_CHARS
+ * characters without the URLs it quotes nor `host` (the endpoint's host, which Bun names bare:
+ * `getaddrinfo ENOTFOUND <host>`), as a host or path may hold any word (`dns.example`, `…/certificates/in`).
+ */
+export function runtimeWords(error: unknown, host = ""): string {
+  const message = String((error as Error | null | undefined)?.message ?? "")
+    .slice(0, CLASSIFIED_CHARS)
+    .replace(QUOTED_URL, "");
+  return host === "" ? message : message.replaceAll(host, "");
+}
+
+/** Bun's words for a host that did not resolve, read only when its code names no kind of connect failure. */
+const UNKNOWN_HOST = /ENOTFOUND|EAI_AGAIN|DNS|getaddrinfo/i;
+
+/**
+ * Whether a connect failure is a host that did not resolve: by Bun's code (a proxy's refusal never is, a resolver's
+ * ENOTFOUND or EAI_AGAIN always is), else by Bun's own words (runtimeWords), never by the readable text, which names
+ * the endpoint's host and port (`dns.example:443`).
+ */
+function isUnknownHost(code: string, runtime: unknown, host: string): boolean {
+  if (code === "ERR_PROXY_TUNNEL") return false;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return true;
+  return UNKNOWN_HOST.test(runtimeWords(runtime, host));
+}
 
 /**
  * Bun's codes for an answer it could not read as HTTP/1.1: its head (`Malformed_HTTP_Response`: an SSH banner, a
  * Redis error line, `HTTP/2.0 200`, a header line without a colon) or, the head read, its body's framing
- * (`InvalidHTTPResponse`: a chunk size that is no number).
+ * (`InvalidHTTPResponse`: a chunk size that is no number), or a Content-Length that is no number or two that differ
+ * (`InvalidContentLength`, before the head is given).
  */
-const NOT_HTTP = /^(Malformed_HTTP_Response|InvalidHTTPResponse)$/;
+const NOT_HTTP = /^(Malformed_HTTP_Response|InvalidHTTPResponse|InvalidContentLength)$/;
 
 /** Whether Bun's `code` says the peer answered with something that is not HTTP/1.1 (head or body framing). */
 export function isNotHttpCode(code: string): boolean {
@@ -57,16 +111,15 @@ export function notHttpAnswer(code: string, where: string, headStatus: number | 
   return `${where} answered HTTP ${headStatus}, then a body whose framing is not HTTP/1.1 (${code})`;
 }
 
-function javaClassFor(failure: TransportFailure, text: string): string {
+function javaClassFor(failure: TransportFailure, code: string, runtime: unknown, host: string): string {
   switch (failure) {
     case "connect":
-      return UNKNOWN_HOST.test(text) ? "java.net.UnknownHostException" : "java.net.ConnectException";
+      return isUnknownHost(code, runtime, host) ? "java.net.UnknownHostException" : "java.net.ConnectException";
     case "tls":
       return "javax.net.ssl.SSLHandshakeException";
     case "io": {
       // The peer broke the protocol: Java's HttpClient reports a status line or header it cannot parse as a
       // ProtocolException, and its chunked body parser a chunk header it cannot read as a plain IOException.
-      const code = text.split(" ")[0]!;
       if (code === "InvalidHTTPResponse") return "java.io.IOException";
       return isNotHttpCode(code) ? "java.net.ProtocolException" : "java.net.SocketException";
     }
@@ -76,22 +129,32 @@ function javaClassFor(failure: TransportFailure, text: string): string {
 }
 
 /**
- * Whether `error` (HttpClient's HttpTransportError) is an answer that is not HTTP/1.1: its cause says so
- * (networkException's class for Bun's codes of it, the only `io` failures not read as a reset).
+ * A proxy's refusal to open a tunnel to `where` (Bun's ERR_PROXY_TUNNEL, `Proxy refused to open a tunnel: 407 <reason>`)
+ * in words, with the proxy's status but not its reason phrase (the proxy's own words, of any length); undefined for
+ * another failure. It names no proxy: its URL may hold credentials.
  */
-export function isNotHttpFailure(error: unknown): boolean {
-  const { failure, cause } = error as { failure?: unknown; cause?: unknown };
-  return (
-    failure === "io" &&
-    cause instanceof JavaException &&
-    (cause.javaClass === "java.net.ProtocolException" || cause.javaClass === "java.io.IOException")
-  );
+export function proxyTunnelRefusal(code: string, message: string, where: string): string | undefined {
+  if (code !== "ERR_PROXY_TUNNEL") return undefined;
+  const status = /^Proxy refused to open a tunnel: (\d{3})\b/.exec(message)?.[1];
+  return `the proxy refused to open a tunnel to ${where}${status === undefined ? "" : ` (HTTP ${status})`} (${code})`;
 }
 
-/** `message`: the failure as an operator reads it; `runtime`: what fetch threw (its URL already redacted). */
-export function networkException(failure: TransportFailure, message: string, runtime: unknown): JavaException {
-  const code = String((runtime as { code?: unknown })?.code ?? "");
-  const exception = new JavaException(javaClassFor(failure, `${code} ${message}`), message);
+/** Whether `error` (HttpClient's HttpTransportError) is an answer that is not HTTP/1.1 (its `notHttp`). */
+export function isNotHttpFailure(error: unknown): boolean {
+  return (error as { notHttp?: unknown } | null | undefined)?.notHttp === true;
+}
+
+/**
+ * `message`: the failure as an operator reads it; `runtime`: what fetch threw (its URL already redacted), `code` its
+ * code; `host`: the endpoint's host, whose words say nothing of the failure.
+ */
+export function networkException(
+  failure: TransportFailure,
+  message: string,
+  runtime: unknown,
+  failed: { readonly code: string; readonly host: string },
+): JavaException {
+  const exception = new JavaException(javaClassFor(failure, failed.code, runtime, failed.host), message);
   const frames = runtime instanceof Error ? runtime.stack?.split("\n").slice(1) : undefined;
   if (frames) exception.stack = [`${exception.javaClass}: ${message}`, ...frames].join("\n");
   return exception;

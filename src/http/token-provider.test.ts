@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { rawEndpoint } from "../../test/support/raw-endpoint.ts";
+import { refusingProxy, withHttpsProxy } from "../../test/support/refusing-proxy.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
@@ -464,6 +465,20 @@ describe("TokenProvider", () => {
       expect(isRetriable(error)).toBe(true);
       expect((error as Error).message).toBe(
         `Could not reach the OIDC token endpoint http://127.0.0.1:${port}/t (connection refused or host unreachable)`,
+      );
+    });
+
+    // p3sinkc 5: a proxy's refusal to open a tunnel read "connection refused or host unreachable".
+    test("a proxy that refuses the tunnel is named, with its status, as why the endpoint was not reached", async () => {
+      await using proxy = await refusingProxy(407, "Proxy Authentication Required");
+      const error = await withHttpsProxy(proxy.url, () =>
+        provider({ tokenUrl: "https://127.0.0.1:9/t", client: new HttpClient() })
+          .token()
+          .catch((e: unknown) => e),
+      );
+      expect(isRetriable(error)).toBe(true);
+      expect((error as Error).message).toBe(
+        "Could not reach the OIDC token endpoint https://127.0.0.1:9/t (the proxy refused to open a tunnel to 127.0.0.1:9 (HTTP 407) (ERR_PROXY_TUNNEL))",
       );
     });
 

@@ -196,7 +196,9 @@ function unreachable(error: unknown, timeoutMs: number): string {
     case "timeout":
       return `no answer within ${timeoutMs} ms`;
     case "connect":
-      return "connection refused or host unreachable";
+      return error.proxyRefused
+        ? ((error.cause as Error | undefined)?.message ?? "the proxy refused to open a tunnel")
+        : "connection refused or host unreachable";
     case "tls":
       return `TLS: ${(error.cause as Error | undefined)?.message ?? "handshake failed"}`;
     default:

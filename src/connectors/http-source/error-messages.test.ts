@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { rawEndpoint } from "../../../test/support/raw-endpoint.ts";
+import { refusingProxy, withHttpsProxy } from "../../../test/support/refusing-proxy.ts";
 import { api, startTask } from "./test-support.ts";
 
 let flaky = 0;
@@ -106,6 +107,22 @@ describe("HttpSourceTask error messages", () => {
       `HTTP 503 from GET ${server.base}/down?api_key=*** after 3 attempts: maintenance (behavior.on.error=fail)`,
     );
     h.task.stop();
+  });
+
+  // p3sinkc 5: a proxy's refusal to open a tunnel read "connection refused or host unreachable (Proxy refused …)".
+  test("a proxy that refuses the tunnel: its refusal and status, not a refused connection", async () => {
+    await using proxy = await refusingProxy(502, "Bad Gateway");
+    const error = await withHttpsProxy(proxy.url, async () => {
+      const h = await startTask({ "http.url": "https://127.0.0.1:9/events", "http.retry.max.attempts": "1" });
+      try {
+        return await h.task.poll(signal).catch((e: unknown) => e as Error);
+      } finally {
+        h.task.stop();
+      }
+    });
+    expect((error as Error).message).toBe(
+      "GET https://127.0.0.1:9/events failed after 1 attempt: the proxy refused to open a tunnel to 127.0.0.1:9 (HTTP 502) (ERR_PROXY_TUNNEL)",
+    );
   });
 
   test("http.url from a config provider: the failure and the log show its origin and /… only, however it fails", async () => {

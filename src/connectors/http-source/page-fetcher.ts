@@ -170,7 +170,7 @@ const FAILURE_WORDS: Readonly<Record<string, string>> = {
  * Why a request got no response, without repeating the request the message is about: the
  * transport error's own message starts with the same method and URL. A server that did answer (with
  * something that is not HTTP/1.1, or a head whose body broke off) is no failed connection: its
- * reason says what it answered.
+ * reason says what it answered; nor is a proxy's refusal to open a tunnel to it, which its reason names.
  */
 function failureReason(error: Error, req: PageRequest, showUrl: ShowUrl): string {
   if (!(error instanceof HttpTransportError)) return error.message;
@@ -178,7 +178,7 @@ function failureReason(error: Error, req: PageRequest, showUrl: ShowUrl): string
   const rest = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
   const m = /^failed \((\w+)\): (.*)$/s.exec(rest);
   if (!m || !FAILURE_WORDS[m[1]!]) return rest;
-  if (isNotHttpFailure(error)) return m[2]!;
+  if (isNotHttpFailure(error) || error.proxyRefused) return m[2]!;
   if (error.headStatus !== undefined)
     return `the server sent its response headers (HTTP ${error.headStatus}) but not its body (${m[2]})`;
   return `${FAILURE_WORDS[m[1]!]} (${m[2]})`;
