@@ -14,7 +14,13 @@
  * maps printed in Java's HashMap order (schemaless objects of 2 to 25 keys, nested ones, `map`
  * schemas keyed by strings, ints, longs, booleans and doubles, and the maps InsertField,
  * ReplaceField, Cast, TimestampConverter, HeaderFrom, Flatten and MaskField rebuild; recorded on
- * Java 25, whose `new HashMap<>(map)` is sized as on Java 19+, not as on Java 17).
+ * Java 25, whose `new HashMap<>(map)` is sized as on Java 19+, not as on Java 17); the hunt-* cases:
+ * SMT chains gated by TopicNameMatches, HasHeaderKey and RecordIsTombstone (negated too) with
+ * RegexRouter, InsertHeader/HeaderFrom headers through JsonConverter (with and without schemas) and
+ * StringConverter header converters, schemaless and schema'd sinks whose records fail the converter
+ * (bad JSON, a wrong or missing envelope, a missing required field) or an SMT (Cast of a non-number,
+ * ExtractField on a non-struct, TimestampConverter on an unparseable string) with
+ * errors.log.include.messages, tombstones through a chain, and Flatten + TimestampConverter.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";

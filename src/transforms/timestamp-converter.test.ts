@@ -104,6 +104,21 @@ describe("TimestampConverter", () => {
       );
     });
 
+    test("wraps Java's ParseException when the pattern does not match, as Apache's trace shows", () => {
+      let thrown: unknown;
+      try {
+        converter({ "target.type": "unix", format: "yyyy-MM-dd HH:mm" }).apply(srcRecord({ value: "14/11/2023" }));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(DataError);
+      const cause = (thrown as DataError).cause as ConnectError;
+      expect({ javaClass: cause.javaClass, message: cause.message }).toEqual({
+        javaClass: "java.text.ParseException",
+        message: 'Unparseable date: "14/11/2023"',
+      });
+    });
+
     test.each(["Timestamp", "string", "unix", "Date"])(
       "to %s: a parsed date beyond a JavaScript Date is a DataError (was Invalid Date, '0NaN' or a RangeError)",
       (target) => {

@@ -222,8 +222,11 @@ export class TimestampConverter implements Transformation {
         }
         const parsed = format.parsePrefix(value);
         if (!parsed) {
+          // Apache wraps SimpleDateFormat's ParseException, so a FAILED task's trace ends with it.
+          const cause = new JavaException("java.text.ParseException", `Unparseable date: "${value}"`);
           throw new DataError(
             `Could not parse timestamp: value (${value}) does not match pattern (${format.toPattern()})`,
+            { cause },
           );
         }
         // Fields far out of range (year 1700000000) name a date beyond a JavaScript Date's ±8.64e15 ms,
