@@ -20,7 +20,9 @@
  * StringConverter header converters, schemaless and schema'd sinks whose records fail the converter
  * (bad JSON, a wrong or missing envelope, a missing required field) or an SMT (Cast of a non-number,
  * ExtractField on a non-struct, TimestampConverter on an unparseable string) with
- * errors.log.include.messages, tombstones through a chain, and Flatten + TimestampConverter.
+ * errors.log.include.messages, tombstones through a chain, Flatten + TimestampConverter, RegexRouter
+ * and TimestampRouter names InsertField writes, key SMTs with SetSchemaMetadata, and MaskField
+ * replacements that cannot become numbers.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
