@@ -7,36 +7,14 @@
  * and bodies, validation without or with an unknown class, bodies on routes that take none,
  * Content-Type and Accept variations. Compared as connect-rest-recorded.test.ts compares.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { HUNT6_STEPS } from "./fixtures/connect-rest/hunt6-steps.ts";
-import type { Recording } from "./fixtures/connect-rest/scenario.ts";
-import { createTopic, REPO } from "./support/kafka.ts";
-import { replayOnGateway } from "./support/recorded-replay.ts";
-import { suiteGateway } from "./support/suite-gateway.ts";
+import { describeRecordedHunt } from "./support/recorded-replay.ts";
 
-const recordings: Recording[] = JSON.parse(
-  readFileSync(join(REPO, "test/fixtures/connect-rest/hunt6-recordings.json"), "utf8"),
-);
-
-const suite = suiteGateway({ "offset.flush.interval.ms": "500" });
-let answers: Map<string, Recording>;
-
-beforeAll(async () => {
+describeRecordedHunt({
+  title: "the sixth REST hunt's requests, recorded from Apache Kafka Connect 4.3.1",
+  steps: HUNT6_STEPS,
+  recordings: "hunt6-recordings.json",
+  worker: { "offset.flush.interval.ms": "500" },
   // The sink steps read oracle-active-a, which existed on the broker Connect was recorded against.
-  await createTopic("oracle-active-a");
-  answers = await replayOnGateway(suite.gw.url, suite.dir.path, HUNT6_STEPS);
-}, 180_000);
-
-describe("the sixth REST hunt's requests, recorded from Apache Kafka Connect 4.3.1", () => {
-  test("every step has its recording", () => {
-    expect(recordings.map((r) => r.id).sort()).toEqual(HUNT6_STEPS.map((s) => s.id).sort());
-  });
-
-  test.each(recordings.map((r) => [r.id, r] as const))("%s", (id, recorded) => {
-    const answer = answers.get(id)!;
-    expect({ ...answer, body: withoutGatewayPlugins(answer.body) }).toEqual(recorded);
-  });
+  topics: ["oracle-active-a"],
 });

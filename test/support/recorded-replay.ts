@@ -2,9 +2,14 @@
  * Replays recorded Connect REST steps (test/fixtures/connect-rest/scenario.ts) on a gateway of its
  * own: the recorded-answer test files that need a worker configured their way start one here.
  */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { withoutGatewayPlugins } from "../fixtures/connect-rest/apache-only.ts";
 import { type Recording, replay, STEPS, type Step } from "../fixtures/connect-rest/scenario.ts";
 import { startGateway } from "./gateway.ts";
-import { kafkaBroker } from "./kafka.ts";
+import { createTopic, kafkaBroker, REPO } from "./kafka.ts";
+import { suiteGateway } from "./suite-gateway.ts";
 import { tempDir } from "./temp-dir.ts";
 
 /**
@@ -60,4 +65,45 @@ export async function answersOfGateway(
   } finally {
     await gw.stop();
   }
+}
+
+/** A recorded REST hunt: its steps and the file (in test/fixtures/connect-rest) of Connect's answers to them. */
+export interface RecordedHunt {
+  /** What the describe block says the requests are. */
+  readonly title: string;
+  readonly steps: readonly Step[];
+  /** `<name>-recordings.json`, written by record.sh. */
+  readonly recordings: string;
+  /** The suite gateway's worker keys. */
+  readonly worker?: Record<string, string>;
+  /** Topics the steps read that existed on the broker Connect was recorded against (a fresh one may lack them). */
+  readonly topics?: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The test of a recorded hunt: replays its steps on a suite gateway and compares every answer with Connect's
+ * (gateway-only plugins left out of plugin lists), and that every step has its recording.
+ */
+export function describeRecordedHunt(hunt: RecordedHunt): void {
+  const recordings: Recording[] = JSON.parse(
+    readFileSync(join(REPO, "test/fixtures/connect-rest", hunt.recordings), "utf8"),
+  );
+  const suite = suiteGateway(hunt.worker ?? {});
+  let answers: Map<string, Recording>;
+  beforeAll(async () => {
+    for (const topic of hunt.topics ?? []) await createTopic(topic);
+    answers = await replayOnGateway(suite.gw.url, suite.dir.path, hunt.steps);
+  }, hunt.timeoutMs ?? 180_000);
+
+  describe(hunt.title, () => {
+    test("every step has its recording", () => {
+      expect(recordings.map((r) => r.id).sort()).toEqual(hunt.steps.map((s) => s.id).sort());
+    });
+
+    test.each(recordings.map((r) => [r.id, r] as const))("%s", (id, recorded) => {
+      const answer = answers.get(id)!;
+      expect({ ...answer, body: withoutGatewayPlugins(answer.body) }).toEqual(recorded);
+    });
+  });
 }
