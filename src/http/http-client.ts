@@ -30,13 +30,7 @@ import { GATEWAY_VERSION } from "../version.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
-import {
-  isNotHttpCode,
-  networkException,
-  notHttpAnswer,
-  proxyTunnelRefusal,
-  withoutRuntimeHints,
-} from "./network-exception.ts";
+import { networkException, notHttpAnswer, proxyTunnelRefusal, withoutRuntimeHints } from "./network-exception.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
 import { tlsVerificationFailure } from "./tls-verification-failure.ts";
@@ -310,8 +304,7 @@ export class HttpClient {
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause, { code, host: new URL(hopUrl).hostname }),
         headStatus,
-        notHttp: isNotHttpCode(code),
-        proxyRefused: code === "ERR_PROXY_TUNNEL",
+        code,
       });
     } finally {
       clearTimeout(requestTimer);

@@ -62,7 +62,7 @@ describe("isNotHttpFailure", () => {
   // p3sinkc 3: it read the fact from the Java class name of the cause.
   test("reads the transport error's notHttp, not its cause's class", () => {
     const protocol = new JavaException("java.net.ProtocolException", "x");
-    expect(isNotHttpFailure(new HttpTransportError("io", "m", { notHttp: true }))).toBe(true);
+    expect(isNotHttpFailure(new HttpTransportError("io", "m", { code: "Malformed_HTTP_Response" }))).toBe(true);
     expect(isNotHttpFailure(new HttpTransportError("io", "m", { cause: protocol }))).toBe(false);
     expect(isNotHttpFailure(new Error("m"))).toBe(false);
   });

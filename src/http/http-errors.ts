@@ -19,23 +19,26 @@ export class HttpTransportError extends RetriableError {
    * headers: the endpoint did answer, though not in full); undefined when no head came.
    */
   readonly headStatus: number | undefined;
-  /** Whether the peer answered with something that is not HTTP/1.1 (network-exception.ts's isNotHttpCode). */
-  readonly notHttp: boolean;
-  /** Whether the proxy (HTTPS_PROXY) refused to open a tunnel to the endpoint: a `connect` failure no host refused. */
-  readonly proxyRefused: boolean;
+  /** Bun's code of the failure ("" when it gave none or the request timed out). */
+  readonly code: string;
   constructor(
     readonly failure: TransportFailure,
     message: string,
-    options?: ErrorOptions & {
-      readonly headStatus?: number;
-      readonly notHttp?: boolean;
-      readonly proxyRefused?: boolean;
-    },
+    options?: ErrorOptions & { readonly headStatus?: number; readonly code?: string },
   ) {
     super(message, options);
     this.headStatus = options?.headStatus;
-    this.notHttp = options?.notHttp ?? false;
-    this.proxyRefused = options?.proxyRefused ?? false;
+    this.code = options?.code ?? "";
+  }
+
+  /** Whether the peer answered with something that is not HTTP/1.1 (network-exception.ts's isNotHttpCode). */
+  get notHttp(): boolean {
+    return isNotHttpCode(this.code);
+  }
+
+  /** Whether the proxy (HTTPS_PROXY) refused to open a tunnel to the endpoint: a `connect` failure no host refused. */
+  get proxyRefused(): boolean {
+    return this.code === "ERR_PROXY_TUNNEL";
   }
 }
 
