@@ -3,7 +3,7 @@
  * initial state, pause, resume, stop, delete, a failing start), config updates and offsets. Slow and
  * hanging operations and GET /health are in herder-slow-operations.test.ts.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config, SinkTaskContext } from "../api/connector.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
@@ -336,6 +336,38 @@ describe("Herder", () => {
       // The same name can be used again at once.
       expect((await w.rest("POST", "/connectors", { name: "a", config: source() })).status).toBe(201);
       expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+
+    // leftfix 2: a task's stop that threw failed the worker's whole stopTasks, which skipped the connector's stop:
+    // its instance (and the task) stayed in the worker after the delete answered.
+    test("a task whose stop fails is logged at ERROR; the connector and the other task stop all the same", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      const failing = w.worker.runningTasks("a").find((t) => t.id.task === 0);
+      if (!failing) throw new Error("task a-0 is not running");
+      spyOn(failing, "awaitStop").mockRejectedValueOnce(new Error("stop failed"));
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
+      expect(w.worker.connector("a")).toBeUndefined();
+      expect(w.worker.runningTasks("a")).toEqual([]);
+      expect([w.scripted.connectorStops, w.scripted.taskStops]).toEqual([1, 2]);
+      expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+      expect(w.logLines.filter((line) => line.includes("Failed to stop task a-0"))).toEqual([
+        expect.stringMatching(/ERROR .*Failed to stop task a-0[\s\S]*stop failed/),
+      ]);
+    });
+
+    test("a worker's task stops that throw still stop the connector's instance", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      const stop = spyOn(w.worker, "stopTasks").mockRejectedValueOnce(new Error("stop failed"));
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(500);
+      expect(stop).toHaveBeenCalled();
+      expect(w.worker.connector("a")).toBeUndefined();
+      expect(w.scripted.connectorStops).toBe(1);
+      expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+      stop.mockRestore();
     });
   });
 

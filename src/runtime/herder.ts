@@ -193,11 +193,16 @@ export class Herder extends HerderRestarts {
       this.unstarted.forget(name);
       try {
         await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-        await this.deps.worker.stopConnector(name);
       } finally {
-        // Its instance suspends its route as it stops (http-ingest connector.ts): a stop that threw left it open,
-        // answering 503 "has no running task" instead of 404 until the name was created again.
-        this.deps.ingestRoutes?.suspend(name);
+        // Whatever its tasks' stops did, as Connect's deleteConnectorConfig, whose task stops cannot fail: a throw
+        // there skipped this stop and left the deleted connector's instance running in the worker.
+        try {
+          await this.deps.worker.stopConnector(name);
+        } finally {
+          // Its instance suspends its route as it stops (http-ingest connector.ts): a stop that threw left it open,
+          // answering 503 "has no running task" instead of 404 until the name was created again.
+          this.deps.ingestRoutes?.suspend(name);
+        }
       }
       this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
       try {

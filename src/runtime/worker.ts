@@ -332,7 +332,10 @@ export class Worker {
     return true;
   }
 
-  /** Stops tasks in parallel; a task not done within the graceful timeout is abandoned. */
+  /**
+   * Stops tasks in parallel; a task not done within the graceful timeout is abandoned, and one whose stop fails is
+   * logged and removed: a task's failure fails no caller.
+   */
   async stopTasks(ids: readonly ConnectorTaskId[]): Promise<void> {
     const timeout = this.deps.config["task.shutdown.graceful.timeout.ms"];
     const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
@@ -347,11 +350,17 @@ export class Worker {
     });
     await Promise.all(
       stopping.map(async ({ key, task }) => {
-        const done = await task.awaitStop(timeout);
-        if (!done) {
-          task.cancel();
-          log.error(`Graceful stop of task ${key} failed: it did not stop within ${timeout} ms and was abandoned`);
-          this.abandoned.track(task);
+        try {
+          const done = await task.awaitStop(timeout);
+          if (!done) {
+            task.cancel();
+            log.error(`Graceful stop of task ${key} failed: it did not stop within ${timeout} ms and was abandoned`);
+            this.abandoned.track(task);
+          }
+        } catch (error) {
+          // Connect's task stops cannot fail (Worker.stopAndAwaitTasks only flags each task and awaits its latch): one
+          // that did is logged, and the task leaves the worker and the others' stops go on all the same.
+          log.error(`Failed to stop task ${key}`, error);
         }
         if (this.tasks.get(key) === task) this.tasks.delete(key);
       }),
