@@ -24,8 +24,19 @@ const FIRST_SET_DEFAULT_OFFSET = `  async setDefaultOffset({ topic, partition })
     if (reset) this.committedOffsets()[topic][partition] = reset.offset
   }`;
 
-/** The out-of-range line's lines naming the partition's leader (the broker its metadata lists), added since its first text. */
-const LEADER_LOOKUP = `        // the partition's leader as the metadata lists it, for Java's FetchPosition{… currentLeader=…}
+/**
+ * The out-of-range line's lines naming the partition's leader (the broker its metadata lists), added since its first
+ * text. Read from the metadata as it is, none when it is gone (null after a disconnect): the line never throws out of
+ * recoverFromOffsetOutOfRange, as cluster.findTopicPartitionMetadata would (KafkaJSTopicMetadataNotLoaded).
+ */
+const LEADER_LOOKUP = `        // the partition's leader as the metadata lists it, for Java's FetchPosition{… currentLeader=…}; none when the
+        // metadata is gone (null after a disconnect), never KafkaJSTopicMetadataNotLoaded thrown out of here
+        const { brokers = [], topicMetadata = [] } = this.cluster.brokerPool.metadata || {}
+        const { partitionMetadata = [] } = topicMetadata.find(t => t.topic === e.topic) || {}
+        const led = partitionMetadata.find(p => p.partitionId === e.partition)
+`;
+/** LEADER_LOOKUP's first text, which looked the partition up with findTopicPartitionMetadata, throwing without metadata. */
+const THROWING_LEADER_LOOKUP = `        // the partition's leader as the metadata lists it, for Java's FetchPosition{… currentLeader=…}
         const { brokers = [] } = this.cluster.brokerPool.metadata || {}
         const led = this.cluster.findTopicPartitionMetadata(e.topic).find(p => p.partitionId === e.partition)
 `;
@@ -104,7 +115,10 @@ ${LEADER_LOOKUP}        this.logger.error('Fetch position out of range, reset', 
           resetPosition: String(reset.offset),${LEADER_FIELD}
         })
       }`,
-    // Its first text, without the partition's leader.
-    was: [(to) => to.replace(LEADER_LOOKUP, "").replace(LEADER_FIELD, "")],
+    // Its first text, without the partition's leader; then its leader looked up by a call throwing without metadata.
+    was: [
+      (to) => to.replace(LEADER_LOOKUP, "").replace(LEADER_FIELD, ""),
+      (to) => to.replace(LEADER_LOOKUP, THROWING_LEADER_LOOKUP),
+    ],
   },
 ];
