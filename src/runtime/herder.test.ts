@@ -339,21 +339,45 @@ describe("Herder", () => {
     });
 
     // leftfix 2: a task's stop that threw failed the worker's whole stopTasks, which skipped the connector's stop:
-    // its instance (and the task) stayed in the worker after the delete answered.
-    test("a task whose stop fails is logged at ERROR; the connector and the other task stop all the same", async () => {
+    // its instance (and the task) stayed in the worker after the delete answered. leftfix-b 3: the task was then
+    // dropped without being cancelled or tracked: the deleted config's secrets were released while it could still run.
+    test("a task whose end throws is logged at ERROR, cancelled and abandoned; the connector and the other task stop all the same", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
       await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
       const failing = w.worker.runningTasks("a").find((t) => t.id.task === 0);
       if (!failing) throw new Error("task a-0 is not running");
       spyOn(failing, "awaitStop").mockRejectedValueOnce(new Error("stop failed"));
+      const cancel = spyOn(failing, "cancel");
+      // The task's end as the abandoned tasks see it: still running until `ended` resolves.
+      const ended = deferred<void>();
+      spyOn(failing, "whenFinished").mockReturnValue(ended.promise);
+      // What the delete waits for before releasing the config's secrets, and whether it ended.
+      const take = w.worker.takeAbandonedEnd.bind(w.worker);
+      const abandoned = { ends: [] as Promise<void>[], ended: false };
+      spyOn(w.worker, "takeAbandonedEnd").mockImplementation((name) => {
+        const end = take(name);
+        abandoned.ends.push(
+          end.then(() => {
+            abandoned.ended = true;
+          }),
+        );
+        return end;
+      });
       expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
+      expect(cancel).toHaveBeenCalled();
+      expect(abandoned).toEqual({ ends: [expect.any(Promise)], ended: false });
+      ended.resolve();
+      await Promise.all(abandoned.ends);
+      expect(abandoned.ended).toBe(true);
       expect(w.worker.connector("a")).toBeUndefined();
       expect(w.worker.runningTasks("a")).toEqual([]);
       expect([w.scripted.connectorStops, w.scripted.taskStops]).toEqual([1, 2]);
       expect((await w.rest("GET", "/connectors")).body).toEqual([]);
-      expect(w.logLines.filter((line) => line.includes("Failed to stop task a-0"))).toEqual([
-        expect.stringMatching(/ERROR .*Failed to stop task a-0[\s\S]*stop failed/),
+      expect(w.logLines.filter((line) => line.includes("Graceful stop of task a-0"))).toEqual([
+        expect.stringMatching(
+          /ERROR .*Graceful stop of task a-0 failed: its end threw and was abandoned[\s\S]*stop failed/,
+        ),
       ]);
     });
 

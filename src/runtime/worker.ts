@@ -333,8 +333,8 @@ export class Worker {
   }
 
   /**
-   * Stops tasks in parallel; a task not done within the graceful timeout is abandoned, and one whose stop fails is
-   * logged and removed: a task's failure fails no caller.
+   * Stops tasks in parallel; a task not done within the graceful timeout, or whose end threw, is cancelled and abandoned
+   * (logged, tracked until it ends): a task's failure fails no caller.
    */
   async stopTasks(ids: readonly ConnectorTaskId[]): Promise<void> {
     const timeout = this.deps.config["task.shutdown.graceful.timeout.ms"];
@@ -350,17 +350,17 @@ export class Worker {
     });
     await Promise.all(
       stopping.map(async ({ key, task }) => {
-        try {
-          const done = await task.awaitStop(timeout);
-          if (!done) {
-            task.cancel();
-            log.error(`Graceful stop of task ${key} failed: it did not stop within ${timeout} ms and was abandoned`);
-            this.abandoned.track(task);
-          }
-        } catch (error) {
-          // Connect's task stops cannot fail (Worker.stopAndAwaitTasks only flags each task and awaits its latch): one
-          // that did is logged, and the task leaves the worker and the others' stops go on all the same.
-          log.error(`Failed to stop task ${key}`, error);
+        // Connect's Worker.awaitStopTask cancels a task not stopped in time. Its stops cannot fail otherwise; here a
+        // task whose end threw past its own handling (its failure report or a log line) is treated alike: cancelled and
+        // tracked while it may still run (its config's secrets stay hidden), and the other stops go on all the same.
+        const failed = await task.awaitStop(timeout).then(
+          (done) => (done ? undefined : { why: `it did not stop within ${timeout} ms`, error: undefined }),
+          (error: unknown) => ({ why: "its end threw", error }),
+        );
+        if (failed) {
+          task.cancel();
+          log.error(`Graceful stop of task ${key} failed: ${failed.why} and was abandoned`, failed.error);
+          this.abandoned.track(task);
         }
         if (this.tasks.get(key) === task) this.tasks.delete(key);
       }),
