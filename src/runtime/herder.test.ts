@@ -381,16 +381,27 @@ describe("Herder", () => {
       ]);
     });
 
-    test("a worker's task stops that throw still stop the connector's instance", async () => {
+    // leftfix-b 4: the delete answered 500 after the config was removed and skipped the rest of its cleanup (the
+    // connector's statuses stayed, its secrets hidden for good, …); Connect answers 204 once the config is gone.
+    test("a worker's task stops that throw are logged at ERROR; the delete stops the instance, cleans up and answers 204", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source() });
       await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      expect(w.db.query("SELECT state FROM statuses WHERE connector = 'a'").all()).not.toEqual([]);
       const stop = spyOn(w.worker, "stopTasks").mockRejectedValueOnce(new Error("stop failed"));
-      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(500);
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
       expect(stop).toHaveBeenCalled();
       expect(w.worker.connector("a")).toBeUndefined();
       expect(w.scripted.connectorStops).toBe(1);
       expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+      expect((await w.rest("GET", "/connectors/a/status")).status).toBe(404);
+      // Its statuses removed, not only hidden by the missing config.
+      expect(w.db.query("SELECT state FROM statuses WHERE connector = 'a'").all()).toEqual([]);
+      expect(w.logLines.filter((line) => line.includes("Could not stop deleted connector a"))).toEqual([
+        expect.stringMatching(
+          /ERROR .*Could not stop deleted connector a; it is deleted all the same[\s\S]*stop failed/,
+        ),
+      ]);
       stop.mockRestore();
     });
   });
