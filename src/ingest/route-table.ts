@@ -94,15 +94,16 @@ export class IngestRoute {
 
   /**
    * Its connector's target state for the 503 of a request on it: `target` while it is the table's route, else read
-   * now. A request still on a route replaced since (a slow body) is answered after changes the table made on the
-   * routes after it: paused, then restarted or reconfigured while paused (a reserved route), then resumed, it was told
-   * "is paused"; stopped (the route dropped), then resumed, "is stopped".
+   * now (null, "is deleted", kept for a route its connector's delete retired). A request still on a route replaced
+   * since (a slow body) is answered after changes the table made on the routes after it: paused, then restarted or
+   * reconfigured while paused (a reserved route), then resumed, it was told "is paused"; stopped (the route dropped),
+   * then resumed, "is stopped".
    */
   answerTarget(): TargetState | null | undefined {
     return this.targetNow ? this.targetNow() : this.target;
   }
 
-  /** No longer the table's route for its connector: its state is read when a request on it is answered. */
+  /** No longer the table's route for its connector (not deleted): its state is read when a request on it is answered. */
   retire(targetNow: () => TargetState | null | undefined): void {
     this.targetNow = targetNow;
   }
@@ -325,9 +326,13 @@ export class IngestRouteTable {
     }
   }
 
-  /** `route` is no longer its connector's: the requests still on it read the connector's state when answered. */
+  /**
+   * `route` is no longer its connector's: the requests still on it read the connector's state when answered, unless
+   * its connector was deleted (its state last read null): they went to the deleted instance, and stay told "is
+   * deleted", not the state of a connector created again under the name since.
+   */
   private retire(route: IngestRoute): void {
-    route.retire(() => this.targetNow(route.connector));
+    if (route.target !== null) route.retire(() => this.targetNow(route.connector));
   }
 
   /**
