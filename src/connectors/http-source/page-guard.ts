@@ -11,8 +11,8 @@
  *     and their loops are caught by the checks below;
  *   - a next page already read in this poll (the same URL, or the same cursor again);
  *   - `http.pagination.max.pages` pages read in this poll: the records on the pages past the cap are
- *     not read in this poll, and with a newest-first API and a TIMESTAMP offset never (the offset
- *     moves to the newest record read).
+ *     not read in this poll (`capped`: the page not followed; with a newest-first API and a
+ *     TIMESTAMP offset the task holds the poll there, unread-gap.ts).
  * Used by HttpSourceTask for every page it reads.
  */
 import { JsonText } from "../../api/data/json-text.ts";
@@ -96,20 +96,21 @@ function repeatOf(digest: PageDigest, last: PageDigest): string | undefined {
   return undefined;
 }
 
-/** Why the poll ends instead of going on from `current` to `next` (the warning's text), or undefined. */
-export function unfollowedPage(
+/** Why the poll ends instead of going on from `current` to `next` (the warning's text; `capped`: at the cap), or undefined. */
+function unfollowedPage(
   trail: PageTrail,
   current: PageState,
   next: PageState,
   maxPages: number,
-  showUrl: ShowUrl = redactUrl,
-): string | undefined {
+  showUrl: ShowUrl,
+): { readonly text: string; readonly capped: boolean } | undefined {
   if (trail.visited.has(next.url) || (next.cursor !== undefined && next.cursor === current.cursor))
-    return `Pagination does not advance (${showUrl(next.url)} again): the poll ends here`;
-  // The offset moves to the newest record read: with a newest-first API and a TIMESTAMP offset the
-  // next poll stops before the older records of the pages past the cap.
+    return { text: `Pagination does not advance (${showUrl(next.url)} again): the poll ends here`, capped: false };
   if (trail.pages >= maxPages)
-    return `Pagination reached http.pagination.max.pages (${maxPages}): the poll ends here; the records on the pages past it are not read in this poll and, with a TIMESTAMP offset, may never be`;
+    return {
+      text: `Pagination reached http.pagination.max.pages (${maxPages}): the poll ends here; the records on the pages past it are not read in this poll`,
+      capped: true,
+    };
   return undefined;
 }
 
@@ -119,6 +120,8 @@ export interface AfterPage {
   readonly next: PageState | null;
   /** Whether the page's records are delivered: not when it repeats the previous page. */
   readonly deliver: boolean;
+  /** The next page pagination offers, not followed because the poll read http.pagination.max.pages pages. */
+  readonly capped?: PageState;
   readonly notes: readonly { readonly level: "info" | "warn"; readonly text: string }[];
 }
 
@@ -141,11 +144,12 @@ export function afterPage(
   if (offered && "stop" in offered)
     notes.push({ level: "warn", text: `Pagination ends: ${offered.stop}; the poll ends here` });
   const unfollowed = next && unfollowedPage(trail, current, next, maxPages, showUrl);
+  const capped = unfollowed?.capped ? { capped: next! } : {};
   if (unfollowed) {
-    notes.push({ level: "warn", text: unfollowed });
+    notes.push({ level: "warn", text: unfollowed.text });
     next = null;
   }
-  if (repeated === undefined) return { next, deliver: true, notes };
+  if (repeated === undefined) return { next, deliver: true, notes, ...capped };
   const where = `${repeated} (${showUrl(url)}): its records are not delivered again`;
   if (next && trail.repeats === 1)
     return {
@@ -156,5 +160,10 @@ export function afterPage(
         { level: "info", text: `${where}; reading the next page (new records shift the pages of a newest-first API)` },
       ],
     };
-  return { next: null, deliver: false, notes: [...notes, { level: "warn", text: `${where}, the poll ends here` }] };
+  return {
+    next: null,
+    deliver: false,
+    notes: [...notes, { level: "warn", text: `${where}, the poll ends here` }],
+    ...capped,
+  };
 }

@@ -172,6 +172,8 @@ export interface PageContent {
    * itself when it is undefined.
    */
   readonly cursor?: CursorOrder;
+  /** Whether the records are the response's reversed (record-timestamp.ts: a newest-first page goes to Kafka oldest first). */
+  readonly reversed?: true;
 }
 
 /**
@@ -180,7 +182,8 @@ export interface PageContent {
  */
 export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, slicer: Slicer): Promise<PageContent> {
   const selected = await selectRecords(doc, o.recordsPath, slicer);
-  const elements = o.recordTimes?.reversed(selected) ? selected.reverse() : selected;
+  const reversed = o.recordTimes?.reversed(selected) === true;
+  const elements = reversed ? selected.reverse() : selected;
   const offsetField = o.mode === "NONE" ? null : o.offsetField;
   const keyField = o.keyField;
   const values = offsetField ? await exactFieldValues(doc, elements, offsetField, slicer) : nulls(elements);
@@ -194,6 +197,7 @@ export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, 
       : new Array<undefined>(elements.length).fill(undefined),
     ...(instants ? { instants } : {}),
     ...(cursor ? { cursor } : {}),
+    ...(reversed ? { reversed } : {}),
   };
 }
 

@@ -49,7 +49,7 @@ import { inertOffsetKeysWarning } from "./inert-offset-keys.ts";
 import { epochNanos } from "./instant.ts";
 import { type Migration, migrationEntries, storedOffset } from "./offset-key-migration.ts";
 import { withOffset } from "./offset-template.ts";
-import { type OffsetValue, PARTITION_URL, type Seen } from "./offsets.ts";
+import { type OffsetValue, PARTITION_URL, type PageState, type Seen } from "./offsets.ts";
 import {
   type HttpSourceMetrics,
   httpSourceMetrics,
@@ -80,6 +80,7 @@ import { ResponseFormatError } from "./records.ts";
 import { restoredState } from "./restore.ts";
 import { firstPoll, type Schedule, scheduleOf } from "./schedule.ts";
 import { ignoredTlsWarning } from "./tls-keys.ts";
+import { leavesUnreadGap } from "./unread-gap.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
 
@@ -379,13 +380,32 @@ export class HttpSourceTask implements SourceTask {
     const made = await pageRecords(run, page, this.pageOptions, slicer);
     const after = afterPage(run.trail, url, digest, run.page, next, this.pagination.maxPages, this.showUrl);
     for (const note of after.notes) this.log[note.level](note.text);
-    const records = after.deliver ? finishPage(run, made, after.next === null) : [];
+    const read = this.pageOptions.instant;
+    const gap = after.capped && leavesUnreadGap(run.offset, run.best, page, read) ? after.capped : undefined;
+    const records = after.deliver ? finishPage(run, made, after.next === null && gap === undefined) : [];
     this.metrics.records.inc({}, records.length);
     if (after.next) {
       run.page = after.next;
       run.skip = 0;
-    } else this.endRun(run);
+    } else if (gap) this.holdRun(run, gap);
+    else this.endRun(run);
     return records;
+  }
+
+  /**
+   * The run stopped by http.pagination.max.pages before its newest-first pages reached its start
+   * offset waits at `next` for the next scheduled poll, which reads on from there (unread-gap.ts).
+   */
+  private holdRun(run: Run, next: PageState): void {
+    run.page = next;
+    run.skip = 0;
+    run.trail.pages = 0;
+    run.suspended = true;
+    this.due = this.schedule.next(run.started);
+    const at = new Date(this.clock.now() + Math.max(0, this.due - this.schedule.now(this.clock))).toISOString();
+    this.log.info(
+      `The poll's pages go back in time and have not reached the offset ${JSON.stringify(run.offset)} it started from: the next poll at ${at} reads on from the next page, and the offset stays there until they do (then it moves to the newest record delivered, ${JSON.stringify(run.best)})`,
+    );
   }
 
   /** Kafka has them: a poll's final offset waiting for its last record may be committed (final-offset.ts). */

@@ -1,0 +1,48 @@
+/**
+ * The unread gap of a newest-first API under a TIMESTAMP offset: a poll that
+ * `http.pagination.max.pages` ends while its pages go back in time and have not yet reached the
+ * offset it started from (T0) leaves records between T0 and the oldest it delivered unread. Ending
+ * the poll would move the offset to the newest record delivered, past them for good. So the poll is
+ * held at the next page instead: the next scheduled poll goes on there, and the offset moves to the
+ * newest only once a page reaches T0 or pagination ends. Meanwhile each record delivered carries the
+ * offset of an interrupted poll (offsets.ts: `offset` T0, `next_offset` the newest delivered, the
+ * page and skip to resume at), so a restart resumes the gap too. Used by HttpSourceTask at the cap.
+ */
+import { epochNanos } from "./instant.ts";
+import type { OffsetValue } from "./offsets.ts";
+import type { PageContent } from "./poll-run.ts";
+import type { InstantReader } from "./timestamp-reader.ts";
+
+function instantOf(value: OffsetValue, read: InstantReader): bigint | null {
+  return value === null || value === "" ? null : read(value);
+}
+
+/**
+ * Whether records older than `page`'s and newer than `floor` (the offset the poll started from) may
+ * remain unread past it: the page holds timestamps (TIMESTAMP), all after the floor (none, or no
+ * timestamp: every record is after it), and goes back in time, its newest before `before` (the newest
+ * delivered before it), or its records listed newest first.
+ */
+export function leavesUnreadGap(
+  floor: OffsetValue,
+  before: OffsetValue,
+  page: Pick<PageContent, "instants" | "reversed">,
+  read: InstantReader = epochNanos,
+): boolean {
+  const instants = (page.instants ?? []).filter((at): at is bigint => at !== null);
+  if (instants.length === 0) return false;
+  let oldest = instants[0]!;
+  let newest = oldest;
+  for (const at of instants) {
+    if (at < oldest) oldest = at;
+    if (at > newest) newest = at;
+  }
+  const t0 = instantOf(floor, read);
+  if (t0 !== null && oldest <= t0) return false;
+  const prior = instantOf(before, read);
+  if (prior !== null && newest < prior) return true;
+  // In the response's order (a page reversed for Kafka was listed the other way round).
+  const first = instants[0]!;
+  const last = instants[instants.length - 1]!;
+  return page.reversed ? first < last : first > last;
+}
