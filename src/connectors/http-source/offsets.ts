@@ -13,7 +13,8 @@
  *                delivered whose field is the offset's own instant (see `isNewRecord`); absent
  *                without a key field, when unknown (offsets of earlier versions, http.initial.offset,
  *                an offset set through REST) or past MAX_SEEN records
- * and, while a poll is between pages (the record is not the poll's last):
+ * and, while a poll is between pages (the record is not the poll's last, or the poll is held past
+ * http.pagination.max.pages with a newest-first API's older pages unread, unread-gap.ts):
  *   `next_offset` the offset the poll will end with, as far as it got (`next_seen`: as offset_seen)
  *   `skip`       how many records of the record's page are already delivered
  *   `page_offset` the offset the poll started from: the page and skip are resumed only by a poll that

@@ -4,7 +4,9 @@
  *
  * States: idle (waiting for the next scheduled poll) → polling (a run of pages, fetched back to
  * back, one page per `poll()` call, a large one in batches, so records reach Kafka as they come) →
- * idle. `poll()` never waits longer than ~1 s and returns at once when the runtime's signal aborts
+ * idle; a poll that http.pagination.max.pages ends before a newest-first API's pages reach the offset
+ * it started from is held at its next page instead, where the next scheduled poll goes on
+ * (unread-gap.ts). `poll()` never waits longer than ~1 s and returns at once when the runtime's signal aborts
  * (pause or stop); an in-flight request is aborted then, and the page is fetched again on resume.
  * Each record carries the offset a restart needs (see offsets.ts); the runtime commits it once
  * Kafka acknowledged the record, so after a crash the task resumes with the first unacknowledged

@@ -104,6 +104,33 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     expect(server.seen.slice(2).map((s) => s.query.offset)).toEqual(["5", "10", "15"]);
   });
 
+  test("LINK_HEADER, one page per poll, each listed newest first (reversed for Kafka): every record, the offset the newest at the end", async () => {
+    // Pages of 3 events, newest first: page 1 holds 8, 7, 6; page 3 holds 2, 1, 0 and no next link.
+    using server = api((_req, url) => {
+      const n = Number(url.searchParams.get("page") ?? "1");
+      const events = [0, 1, 2].map((i) => 8 - 3 * (n - 1) - i).map((id) => ({ id, at: at(id) }));
+      const link = n < 3 ? { link: `</events?page=${n + 1}>; rel="next"` } : undefined;
+      return Response.json(events, link ? { headers: link } : {});
+    });
+    const h = await startTask({
+      ...config(server.base),
+      "http.pagination.type": "LINK_HEADER",
+      "http.pagination.max.pages": "1",
+      "http.response.record.timestamp.pointer": "/at",
+    });
+    const first = await h.collect(3, 1);
+    expect(ids(first)).toEqual([6, 7, 8]);
+    expect(first.at(-1)!.sourceOffset).toMatchObject({ offset: T0, next_offset: at(8), skip: 3 });
+    const rest = await h.collect(6, 200);
+    expect(ids(rest)).toEqual([3, 4, 5, 0, 1, 2]);
+    expect(rest.at(-1)!.sourceOffset).toEqual({
+      offset: at(8),
+      offset_mode: "TIMESTAMP",
+      poll_time: expect.any(Number),
+    });
+    expect(server.seen.map((s) => s.query.page)).toEqual([undefined, "2", "3"]);
+  });
+
   test("an oldest-first API: the poll ends at the cap as before, the next one starts at the first page", async () => {
     using server = api((_req, url) => {
       const offset = Number(url.searchParams.get("offset"));
