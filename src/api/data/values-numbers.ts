@@ -10,7 +10,7 @@ import type { SchemaAndValue } from "../converter.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
 import { javaFloatOf } from "./java-floating.ts";
 import { javaClassOf, javaToString } from "./java-text.ts";
-import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
+import { BigDecimal, bmpDigitsToAscii, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { type Schema, Schemas } from "./schema.ts";
 
 /** Java's `Long.MIN_VALUE` and `Long.MAX_VALUE`. */
@@ -108,28 +108,75 @@ export function asLong(given: unknown, fromSchema: Schema | null): bigint {
 }
 
 /**
- * The NumberFormatException Java's `new BigDecimal(text)` throws on a stray character or a second
- * decimal point before any exponent, which Values wraps; undefined for other failures (no digits,
- * a bad exponent, a character outside the Basic Multilingual Plane), whose messages are not modelled.
+ * The NumberFormatException Java's `new BigDecimal(text)` throws, which Values wraps; undefined where
+ * it reads a number. Follows BigDecimal(char[], int, int, MathContext) of Java 25 one UTF-16 unit at
+ * a time (a character outside the Basic Multilingual Plane is a stray surrogate), recorded in
+ * test/fixtures/java-values: a stray character is named on the compact path (at most 18 characters
+ * after the sign) but not on the long one; reading past the end (an empty text, nothing after the
+ * exponent mark or its sign) is a NumberFormatException without a message, caused by the index error.
  */
 export function bigDecimalFormatError(text: string): JavaException | undefined {
-  const start = text.startsWith("-") || text.startsWith("+") ? 1 : 0;
+  if (text === "") return readPastEnd(text);
+  let at = text[0] === "-" || text[0] === "+" ? 1 : 0;
+  const compact = text.length - at <= 18;
   let dot = false;
-  for (const c of text.slice(start)) {
-    if (/^\p{Nd}$/u.test(c)) continue;
-    if (c === "e" || c === "E") return undefined;
-    if (c.length > 1 || /[\uD800-\uDFFF]/.test(c)) return undefined;
-    if (c === "." && !dot) {
+  let digits = false;
+  let scale = 0;
+  for (; at < text.length; at++) {
+    const c = text[at]!;
+    if (isJavaDigit(c)) {
+      digits = true;
+      if (dot) scale++;
+    } else if (c === ".") {
+      if (dot) return numberFormat("Character array contains more than one decimal point.");
       dot = true;
-      continue;
+    } else if (c === "e" || c === "E") {
+      const exponent = exponentOf(text, at + 1);
+      if (typeof exponent !== "number") return exponent;
+      scale -= exponent;
+      break;
+    } else {
+      return numberFormat(
+        compact
+          ? `Character ${c} is neither a decimal digit number, decimal point, nor "e" notation exponential mark.`
+          : 'Character array is missing "e" notation exponential mark.',
+      );
     }
-    const message =
-      c === "."
-        ? "Character array contains more than one decimal point."
-        : `Character ${c} is neither a decimal digit number, decimal point, nor "e" notation exponential mark.`;
-    return new JavaException("java.lang.NumberFormatException", message);
   }
-  return undefined;
+  if (!digits) return numberFormat("No digits found.");
+  return (scale | 0) === scale ? undefined : numberFormat("Exponent overflow.");
+}
+
+/** BigDecimal's parseExp from `start`, just after the mark: the exponent, or what it throws. */
+function exponentOf(text: string, start: number): number | JavaException {
+  let at = start;
+  if (at === text.length) return readPastEnd(text);
+  const negative = text[at] === "-";
+  if (negative || text[at] === "+") {
+    at++;
+    if (at === text.length) return readPastEnd(text);
+  }
+  // Leading zeros are skipped only while more than ten characters remain.
+  while (text.length - at > 10 && isJavaDigit(text[at]!) && bmpDigitsToAscii(text[at]!) === "0") at++;
+  if (text.length - at > 10) return numberFormat("Too many nonzero exponent digits.");
+  for (let i = at; i < text.length; i++) if (!isJavaDigit(text[i]!)) return numberFormat("Not a digit.");
+  const magnitude = Number(bmpDigitsToAscii(text.slice(at)));
+  return negative ? -magnitude : magnitude;
+}
+
+/** Java's `Character.isDigit(char)` of one UTF-16 unit (a lone surrogate is none). */
+function isJavaDigit(c: string): boolean {
+  return (c >= "0" && c <= "9") || (c > "\x7f" && /^\p{Nd}$/u.test(c));
+}
+
+function numberFormat(message: string, cause?: JavaException): JavaException {
+  return new JavaException("java.lang.NumberFormatException", message, cause ? { cause } : undefined);
+}
+
+/** BigDecimal reads the unit after the text's last: its index error, in a NumberFormatException without a message. */
+function readPastEnd(text: string): JavaException {
+  const index = `Index ${text.length} out of bounds for length ${text.length}`;
+  return numberFormat("", new JavaException("java.lang.ArrayIndexOutOfBoundsException", index));
 }
 
 /** Java's `Number.doubleValue()` of a value (a string as Java's BigDecimal reads it). */
