@@ -11,6 +11,7 @@ import { BigDecimal, DATE_NAME, DECIMAL_NAME, Decimal, TIME_NAME, TIMESTAMP_NAME
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import { convertTo } from "../api/data/values.ts";
+import { bigDecimalFormatError } from "../api/data/values-numbers.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { DataError } from "../errors.ts";
@@ -136,7 +137,10 @@ function maskWithReplacement(schema: Schema | null, value: unknown, replacement:
       try {
         return BigDecimal.parse(replacement);
       } catch {
-        throw new DataError(`Unable to convert ${replacement} (class java.lang.String) to number`);
+        // maskWithCustomReplacement wraps BigDecimal's NumberFormatException.
+        throw new DataError(`Unable to convert ${replacement} (class java.lang.String) to number`, {
+          cause: bigDecimalFormatError(replacement),
+        });
       }
     default:
       throw new DataError(`Cannot mask value of type class ${javaClassName(value)} with custom replacement.`);
