@@ -4,6 +4,7 @@
  * memory a Decimal is a `BigDecimal`, the other three are JavaScript `Date`s (UTC), as in Java.
  */
 import { DataError } from "../../errors.ts";
+import { javaDigit } from "./java-digit.ts";
 import { type Schema, SchemaBuilder } from "./schema.ts";
 
 export const DECIMAL_NAME = "org.apache.kafka.connect.data.Decimal";
@@ -22,16 +23,11 @@ export function bmpDigitsToAscii(text: string): string {
   return /^[\x00-\x7f]*$/.test(text) ? text : text.replace(/\p{Nd}/gu, (d) => (d.length === 1 ? asciiDigits(d) : d));
 }
 
-/** The text with every decimal digit as its ASCII digit (a run of ten Nd characters counts 0 to 9). */
+/** The text with every decimal digit (each a BMP unit) as its ASCII digit. */
 function asciiDigits(digits: string): string {
   if (/^[0-9]*$/.test(digits)) return digits;
   let out = "";
-  for (const ch of digits) {
-    const code = ch.charCodeAt(0);
-    let zero = code;
-    while (zero > 0 && code - zero < 9 && /\p{Nd}/u.test(String.fromCharCode(zero - 1))) zero--;
-    out += String((code - zero) % 10);
-  }
+  for (let i = 0; i < digits.length; i++) out += javaDigit(digits.charCodeAt(i));
   return out;
 }
 

@@ -7,10 +7,11 @@
 
 import { DataError, JavaException } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
+import { javaDigit } from "./java-digit.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
 import { javaFloatOf } from "./java-floating.ts";
 import { javaClassOf, javaToString } from "./java-text.ts";
-import { BigDecimal, bmpDigitsToAscii, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
+import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { type Schema, Schemas } from "./schema.ts";
 
 /** Java's `Long.MIN_VALUE` and `Long.MAX_VALUE`. */
@@ -124,7 +125,7 @@ export function bigDecimalFormatError(text: string): JavaException | undefined {
   let scale = 0;
   for (; at < text.length; at++) {
     const c = text[at]!;
-    if (isJavaDigit(c)) {
+    if (javaDigit(c.charCodeAt(0)) >= 0) {
       digits = true;
       if (dot) scale++;
     } else if (c === ".") {
@@ -157,16 +158,16 @@ function exponentOf(text: string, start: number): number | JavaException {
     if (at === text.length) return readPastEnd(text);
   }
   // Leading zeros are skipped only while more than ten characters remain.
-  while (text.length - at > 10 && isJavaDigit(text[at]!) && bmpDigitsToAscii(text[at]!) === "0") at++;
+  while (text.length - at > 10 && javaDigit(text.charCodeAt(at)) === 0) at++;
   if (text.length - at > 10) return numberFormat("Too many nonzero exponent digits.");
-  for (let i = at; i < text.length; i++) if (!isJavaDigit(text[i]!)) return numberFormat("Not a digit.");
-  const magnitude = Number(bmpDigitsToAscii(text.slice(at)));
+  // At most ten digits: below 2^53, exact.
+  let magnitude = 0;
+  for (let i = at; i < text.length; i++) {
+    const digit = javaDigit(text.charCodeAt(i));
+    if (digit < 0) return numberFormat("Not a digit.");
+    magnitude = magnitude * 10 + digit;
+  }
   return negative ? -magnitude : magnitude;
-}
-
-/** Java's `Character.isDigit(char)` of one UTF-16 unit (a lone surrogate is none). */
-function isJavaDigit(c: string): boolean {
-  return (c >= "0" && c <= "9") || (c > "\x7f" && /^\p{Nd}$/u.test(c));
 }
 
 function numberFormat(message: string, cause?: JavaException): JavaException {
