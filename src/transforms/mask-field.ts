@@ -6,12 +6,12 @@
  * Apache picks the empty value by the Java class of the field's value; here the field's schema
  * type says it (and, without a schema, the JS value: integers are Longs, other numbers Doubles).
  */
+import { bigDecimalFormatError } from "../api/data/big-decimal-text.ts";
 import { JavaDouble, JavaFloat, schemalessDouble, schemalessFloat } from "../api/data/java-double.ts";
 import { BigDecimal, DATE_NAME, DECIMAL_NAME, Decimal, TIME_NAME, TIMESTAMP_NAME } from "../api/data/logical.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import { convertTo } from "../api/data/values.ts";
-import { bigDecimalFormatError } from "../api/data/values-numbers.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { DataError } from "../errors.ts";

@@ -2,7 +2,7 @@
  * Java's `Character.digit(ch, 10)` of one UTF-16 unit: the value of a decimal digit (Unicode's Nd,
  * Java's Character.isDigit of a char), -1 for anything else, a lone surrogate included. Read from a
  * table filled as units are first seen, so a text of digits costs one lookup per unit. Used where
- * BigDecimal and Values read digits (logical.ts, values-numbers.ts).
+ * BigDecimal and Values read digits (logical.ts, big-decimal-text.ts).
  */
 
 const UNSEEN = -2;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { DataError, type JavaException, traceOf } from "../../errors.ts";
-import { asLong, bigDecimalFormatError } from "./values-numbers.ts";
+import { bigDecimalFormatError } from "./big-decimal-text.ts";
+import { asLong } from "./values-numbers.ts";
 
 function causeOf(text: string): { javaClass: string; message: string } | undefined {
   try {

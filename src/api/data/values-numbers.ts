@@ -5,9 +5,9 @@
  * them. Used by values.ts.
  */
 
-import { DataError, JavaException } from "../../errors.ts";
+import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
-import { javaDigit } from "./java-digit.ts";
+import { bigDecimalFormatError } from "./big-decimal-text.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
 import { javaFloatOf } from "./java-floating.ts";
 import { javaClassOf, javaToString } from "./java-text.ts";
@@ -106,78 +106,6 @@ export function asLong(given: unknown, fromSchema: Schema | null): bigint {
     throw unableToConvert(value, fromSchema);
   }
   throw unableToConvert(value, "a number", typeof value === "string" ? bigDecimalFormatError(value) : undefined);
-}
-
-/**
- * The NumberFormatException Java's `new BigDecimal(text)` throws, which Values wraps; undefined where
- * it reads a number. Follows BigDecimal(char[], int, int, MathContext) of Java 25 one UTF-16 unit at
- * a time (a character outside the Basic Multilingual Plane is a stray surrogate), recorded in
- * test/fixtures/java-values: a stray character is named on the compact path (at most 18 characters
- * after the sign) but not on the long one; reading past the end (an empty text, nothing after the
- * exponent mark or its sign) is a NumberFormatException without a message, caused by the index error.
- */
-export function bigDecimalFormatError(text: string): JavaException | undefined {
-  if (text === "") return readPastEnd(text);
-  let at = text[0] === "-" || text[0] === "+" ? 1 : 0;
-  const compact = text.length - at <= 18;
-  let dot = false;
-  let digits = false;
-  let scale = 0;
-  for (; at < text.length; at++) {
-    const c = text[at]!;
-    if (javaDigit(c.charCodeAt(0)) >= 0) {
-      digits = true;
-      if (dot) scale++;
-    } else if (c === ".") {
-      if (dot) return numberFormat("Character array contains more than one decimal point.");
-      dot = true;
-    } else if (c === "e" || c === "E") {
-      const exponent = exponentOf(text, at + 1);
-      if (typeof exponent !== "number") return exponent;
-      scale -= exponent;
-      break;
-    } else {
-      return numberFormat(
-        compact
-          ? `Character ${c} is neither a decimal digit number, decimal point, nor "e" notation exponential mark.`
-          : 'Character array is missing "e" notation exponential mark.',
-      );
-    }
-  }
-  if (!digits) return numberFormat("No digits found.");
-  return (scale | 0) === scale ? undefined : numberFormat("Exponent overflow.");
-}
-
-/** BigDecimal's parseExp from `start`, just after the mark: the exponent, or what it throws. */
-function exponentOf(text: string, start: number): number | JavaException {
-  let at = start;
-  if (at === text.length) return readPastEnd(text);
-  const negative = text[at] === "-";
-  if (negative || text[at] === "+") {
-    at++;
-    if (at === text.length) return readPastEnd(text);
-  }
-  // Leading zeros are skipped only while more than ten characters remain.
-  while (text.length - at > 10 && javaDigit(text.charCodeAt(at)) === 0) at++;
-  if (text.length - at > 10) return numberFormat("Too many nonzero exponent digits.");
-  // At most ten digits: below 2^53, exact.
-  let magnitude = 0;
-  for (let i = at; i < text.length; i++) {
-    const digit = javaDigit(text.charCodeAt(i));
-    if (digit < 0) return numberFormat("Not a digit.");
-    magnitude = magnitude * 10 + digit;
-  }
-  return negative ? -magnitude : magnitude;
-}
-
-function numberFormat(message: string, cause?: JavaException): JavaException {
-  return new JavaException("java.lang.NumberFormatException", message, cause ? { cause } : undefined);
-}
-
-/** BigDecimal reads the unit after the text's last: its index error, in a NumberFormatException without a message. */
-function readPastEnd(text: string): JavaException {
-  const index = `Index ${text.length} out of bounds for length ${text.length}`;
-  return numberFormat("", new JavaException("java.lang.ArrayIndexOutOfBoundsException", index));
 }
 
 /** Java's `Number.doubleValue()` of a value (a string as Java's BigDecimal reads it). */
