@@ -117,6 +117,15 @@ export function messageOf(error: unknown): string {
 }
 
 /**
+ * Java's `Throwable.toString()` of any thrown value: `<class>: <message>`, or the class alone for a
+ * null message (the empty one here).
+ */
+export function throwableText(error: unknown): string {
+  const message = messageOf(error);
+  return message === "" ? javaClassOf(error) : `${javaClassOf(error)}: ${message}`;
+}
+
+/**
  * A status trace in the shape Connect users know from `Throwable.printStackTrace()`:
  * `<class>: <message>` then `\tat <frame>` lines, then `Caused by: …` for each cause.
  */
@@ -125,9 +134,7 @@ export function traceOf(error: unknown): string {
   let current: unknown = error;
   let prefix = "";
   for (let depth = 0; current !== undefined && depth < 8; depth++) {
-    // Throwable.toString(): the class alone for a null message (the empty one here).
-    const message = messageOf(current);
-    lines.push(`${prefix}${javaClassOf(current)}${message === "" ? "" : `: ${message}`}`);
+    lines.push(`${prefix}${throwableText(current)}`);
     if (current instanceof Error && current.stack) {
       for (const frame of current.stack.split("\n").slice(1)) {
         const trimmed = frame.trim();
