@@ -36,6 +36,13 @@ describe("asLong of a string that is no number", () => {
     ["1e-2147483648", "Exponent overflow."],
     ["😀", 'Character \uD83D is neither a decimal digit number, decimal point, nor "e" notation exponential mark.'],
     ["1234567890123456789 ", 'Character array is missing "e" notation exponential mark.'],
+    // 18 UTF-16 units after the sign, an emoji counting 2 (checked on Java 25), and one more.
+    [
+      "1234567890123456😀",
+      'Character \uD83D is neither a decimal digit number, decimal point, nor "e" notation exponential mark.',
+    ],
+    ["12345678901234567😀", 'Character array is missing "e" notation exponential mark.'],
+    ["e2147483648", "No digits found."],
   ])("%p carries the NumberFormatException %p", (text, message) => {
     expect(causeOf(text)).toEqual({ javaClass: "java.lang.NumberFormatException", message });
   });
