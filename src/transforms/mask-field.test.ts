@@ -3,7 +3,8 @@ import { JavaDouble } from "../api/data/java-double.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
-import { ConfigError, DataError, traceOf } from "../errors.ts";
+import { ConfigError, DataError } from "../errors.ts";
+import { thrownBy, traceHeadlines } from "../errors-test-support.ts";
 import { MaskField } from "./mask-field.ts";
 import { KEY_SIDE, VALUE_SIDE } from "./util/record-side.ts";
 import { expectError, sinkRecord } from "./util/test-support.ts";
@@ -171,17 +172,8 @@ describe("MaskField", () => {
   });
 
   test("a Decimal's replacement BigDecimal refuses carries its NumberFormatException, as Connect wraps it", () => {
-    let error: unknown;
-    try {
-      mask("bigdec", "1.2.3").apply(sinkRecord({ value: VALUES }));
-    } catch (e) {
-      error = e;
-    }
-    expect(
-      traceOf(error)
-        .split("\n")
-        .filter((line) => !line.startsWith("\t")),
-    ).toEqual([
+    const error = thrownBy(() => mask("bigdec", "1.2.3").apply(sinkRecord({ value: VALUES })));
+    expect(traceHeadlines(error)).toEqual([
       "org.apache.kafka.connect.errors.DataException: Unable to convert 1.2.3 (class java.lang.String) to number",
       "Caused by: java.lang.NumberFormatException: Character array contains more than one decimal point.",
     ]);

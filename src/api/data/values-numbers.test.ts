@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { DataError, type JavaException, traceOf } from "../../errors.ts";
+import { DataError, type JavaException } from "../../errors.ts";
+import { thrownBy, traceHeadlines } from "../../errors-test-support.ts";
 import { bigDecimalFormatError } from "./big-decimal-text.ts";
 import { asLong } from "./values-numbers.ts";
 
@@ -55,17 +56,7 @@ describe("asLong of a string that is no number", () => {
   );
 
   test("a text read past its end shows Java's index error under a NumberFormatException without a message", () => {
-    let error: unknown;
-    try {
-      asLong("1e+", null);
-    } catch (e) {
-      error = e;
-    }
-    expect(
-      traceOf(error)
-        .split("\n")
-        .filter((line) => !line.startsWith("\t")),
-    ).toEqual([
+    expect(traceHeadlines(thrownBy(() => asLong("1e+", null)))).toEqual([
       "org.apache.kafka.connect.errors.DataException: Unable to convert 1e+ (class java.lang.String) to a number",
       "Caused by: java.lang.NumberFormatException",
       "Caused by: java.lang.ArrayIndexOutOfBoundsException: Index 3 out of bounds for length 3",

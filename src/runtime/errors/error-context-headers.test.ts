@@ -1,17 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { Schemas } from "../../api/data/schema.ts";
 import { convertTo } from "../../api/data/values.ts";
+import { thrownBy } from "../../errors-test-support.ts";
 import { errorContextHeaders } from "./error-context-headers.ts";
 import { jsonConversionFailure } from "./processing-context-test-support.ts";
-
-function thrownBy(op: () => unknown): unknown {
-  try {
-    op();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("did not throw");
-}
 
 describe("errorContextHeaders", () => {
   test("a lone surrogate in the error's texts is written as ? (3F), as Connect's getBytes(UTF_8) writes it", () => {
