@@ -29,4 +29,9 @@ describe("javaDigit", () => {
     // Asked again, from the table.
     expect([javaDigit(0x0660), javaDigit(0x0669), javaDigit(0xff15), javaDigit(0xd835)]).toEqual([0, 9, 5, -1]);
   });
+
+  // Character.digit(int codePoint, 10) is another method: a char is one unit, so anything else is no digit.
+  test.each([Number.NaN, -1, 0x10000, 0x1d7cf, 0x10ffff, 0x110000])("%p is no UTF-16 unit: -1", (code) => {
+    expect(javaDigit(code)).toBe(-1);
+  });
 });

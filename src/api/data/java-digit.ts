@@ -1,8 +1,9 @@
 /**
  * Java's `Character.digit(ch, 10)` of one UTF-16 unit: the value of a decimal digit (Unicode's Nd,
- * Java's Character.isDigit of a char), -1 for anything else, a lone surrogate included. Read from a
- * table filled as units are first seen, so a text of digits costs one lookup per unit. Used where
- * BigDecimal and Values read digits (logical.ts, big-decimal-text.ts).
+ * Java's Character.isDigit of a char), -1 for anything else: a lone surrogate, and a code that is no
+ * UTF-16 unit (NaN, negative, past 0xFFFF). Read from a table filled as units are first seen, so a
+ * text of digits costs one lookup per unit. Used where BigDecimal, Values and Cast's integer
+ * parsers read digits (logical.ts, big-decimal-text.ts, transforms/util/java-numbers.ts).
  */
 
 const UNSEEN = -2;
@@ -23,7 +24,7 @@ function nonAsciiDigit(code: number): number {
 
 export function javaDigit(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  if (code < 0x80) return -1;
+  if (!(code >= 0x80 && code <= 0xffff)) return -1; // NaN, a code point past the BMP: no UTF-16 unit
   let value = digitValues[code]!;
   if (value === UNSEEN) {
     value = nonAsciiDigit(code);
