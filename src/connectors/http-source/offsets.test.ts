@@ -258,6 +258,19 @@ describe("HttpSourceConnector.alterOffsets of an offset written under another ht
     expect(alter({ offset: "y" }, "NONE")).toBe(true);
   });
 
+  test("a held poll's gap_oldest is accepted as a timestamp under TIMESTAMP, refused otherwise; absent or null is fine", () => {
+    const held = { offset: "2030-01-01T00:00:00Z", next_offset: "2030-01-02T00:00:00Z", skip: 0, page_position: 10 };
+    for (const gap of ["2030-01-01T12:00:00Z", null, undefined])
+      expect(alter({ ...held, ...(gap === undefined ? {} : { gap_oldest: gap }) }, "TIMESTAMP")).toBe(true);
+    expect(() => alter({ ...held, gap_oldest: "yesterday" }, "TIMESTAMP")).toThrow(
+      `The 'gap_oldest' "yesterday" of an HTTP source offset must be a timestamp (ISO-8601 or epoch) under http.offset.mode=TIMESTAMP`,
+    );
+    expect(() => alter({ ...held, gap_oldest: "7" }, "CURSOR")).toThrow("The 'gap_oldest' \"7\"");
+    expect(() => alter({ ...held, gap_oldest: [] }, "TIMESTAMP")).toThrow(
+      "The 'gap_oldest' of an HTTP source offset must be a string, a number or null",
+    );
+  });
+
   // Review nonets-c P2-2: accepted, then ignored (a task of NONE reads it as http.initial.offset).
   test("NONE's with another offset than http.initial.offset is refused, saying what to do instead", () => {
     for (const offset of [

@@ -17,6 +17,8 @@
  * http.pagination.max.pages with a newest-first API's older pages unread, unread-gap.ts):
  *   `next_offset` the offset the poll will end with, as far as it got (`next_seen`: as offset_seen)
  *   `skip`       how many records of the record's page are already delivered
+ *   `gap_oldest` while a poll is held (unread-gap.ts): the oldest record it delivered; records at
+ *                or after its instant are not delivered again by the held poll
  *   `page_offset` the offset the poll started from: the page and skip are resumed only by a poll that
  *                starts from it again (restore.ts; absent in offsets of earlier versions)
  *   the page's pagination state: `page_position` (OFFSET), `page_cursor` (CURSOR), or `page_link`
@@ -85,6 +87,8 @@ export interface StoredOffset {
     readonly skip: number;
     /** The offset the page's poll started from; undefined when unknown (earlier versions, REST). */
     readonly pageOffset?: OffsetValue;
+    /** A poll held past http.pagination.max.pages: the oldest record it delivered (unread-gap.ts). */
+    readonly gapOldest?: OffsetValue;
   };
 }
 
@@ -107,6 +111,7 @@ export function encodeOffset(o: StoredOffset): SourceMap {
     if (page.linkParams !== undefined) out.page_link_params = [...page.linkParams];
     out.skip = o.resume.skip;
     if (o.resume.pageOffset !== undefined) out.page_offset = o.resume.pageOffset;
+    if (o.resume.gapOldest !== undefined) out.gap_oldest = o.resume.gapOldest;
   }
   return out;
 }
@@ -179,6 +184,7 @@ export function decodeOffset(map: SourceMap): StoredOffset {
       page,
       skip: map.skip === undefined ? 0 : nonNegativeInt(map.skip, "skip"),
       ...(map.page_offset !== undefined ? { pageOffset: offsetValue(map.page_offset, "page_offset") } : {}),
+      ...(map.gap_oldest != null ? { gapOldest: offsetValue(map.gap_oldest, "gap_oldest") } : {}),
     },
   };
 }
@@ -308,6 +314,11 @@ export function validateAlteredOffsets(
     if (decoded.mode === "NONE" && initial !== undefined && !sameOffset(decoded.offset, initial))
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} with 'offset_mode' NONE is not http.initial.offset (${JSON.stringify(initial)}): under NONE it would be ignored; leave out offset_mode to send this offset at the next poll, or edit http.initial.offset to send it at every poll`,
+      );
+    const gapOldest = decoded.resume?.gapOldest;
+    if (gapOldest !== undefined && (mode !== "TIMESTAMP" || read(gapOldest) === null))
+      throw new ConnectError(
+        `The 'gap_oldest' ${JSON.stringify(gapOldest)} of an HTTP source offset must be a timestamp (${form}) under http.offset.mode=TIMESTAMP`,
       );
     if (mode !== "TIMESTAMP" || decoded.offset === null || decoded.offset === "") continue;
     if (read(decoded.offset) === null)

@@ -11,8 +11,8 @@
  *     and their loops are caught by the checks below;
  *   - a next page already read in this poll (the same URL, or the same cursor again);
  *   - `http.pagination.max.pages` pages read in this poll: the records on the pages past the cap are
- *     not read in this poll (`capped`: the page not followed; with a newest-first API and a
- *     TIMESTAMP offset the task holds the poll there, unread-gap.ts).
+ *     not read in this poll (`capped`: the page not followed, only when the cap alone ends the poll;
+ *     with a newest-first API and a TIMESTAMP offset the task holds the poll there, unread-gap.ts).
  * Used by HttpSourceTask for every page it reads.
  */
 import { JsonText } from "../../api/data/json-text.ts";
@@ -54,6 +54,14 @@ async function recordsDigest(records: SelectedRecord[], slicer: Slicer): Promise
     digest = Bun.hash(recordText(records[i]!), digest);
   });
   return digest;
+}
+
+/** Keeps the trail's last `max` URLs (a poll held past the cap reads on for many polls): loops still show within them. */
+export function trimTrail(trail: PageTrail, max: number): void {
+  for (const url of trail.visited) {
+    if (trail.visited.size <= max) return;
+    trail.visited.delete(url);
+  }
 }
 
 /** What repeatedPage compares of a page. */
@@ -120,8 +128,11 @@ export interface AfterPage {
   readonly next: PageState | null;
   /** Whether the page's records are delivered: not when it repeats the previous page. */
   readonly deliver: boolean;
-  /** The next page pagination offers, not followed because the poll read http.pagination.max.pages pages. */
-  readonly capped?: PageState;
+  /**
+   * The next page pagination offers, not followed because the poll read http.pagination.max.pages
+   * pages (and for no other reason), with the WARN to log unless the task holds the poll there.
+   */
+  readonly capped?: { readonly page: PageState; readonly warning: string };
   readonly notes: readonly { readonly level: "info" | "warn"; readonly text: string }[];
 }
 
@@ -144,12 +155,14 @@ export function afterPage(
   if (offered && "stop" in offered)
     notes.push({ level: "warn", text: `Pagination ends: ${offered.stop}; the poll ends here` });
   const unfollowed = next && unfollowedPage(trail, current, next, maxPages, showUrl);
-  const capped = unfollowed?.capped ? { capped: next! } : {};
+  const capped = unfollowed?.capped ? { capped: { page: next!, warning: unfollowed.text } } : {};
   if (unfollowed) {
-    notes.push({ level: "warn", text: unfollowed.text });
+    if (!unfollowed.capped) notes.push({ level: "warn", text: unfollowed.text });
     next = null;
   }
   if (repeated === undefined) return { next, deliver: true, notes, ...capped };
+  // A repeated page ends the poll by itself: never held at the cap (an API clamping past its end).
+  if (unfollowed?.capped) notes.push({ level: "warn", text: unfollowed.text });
   const where = `${repeated} (${showUrl(url)}): its records are not delivered again`;
   if (next && trail.repeats === 1)
     return {
@@ -164,6 +177,5 @@ export function afterPage(
     next: null,
     deliver: false,
     notes: [...notes, { level: "warn", text: `${where}, the poll ends here` }],
-    ...capped,
   };
 }

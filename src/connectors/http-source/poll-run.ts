@@ -56,6 +56,24 @@ export interface Run {
   suspended?: boolean;
   /** The last record the run delivered, and whether it carries the run's final offset. */
   last?: { readonly record: SourceRecord; readonly final: boolean };
+  /** TIMESTAMP: the oldest record the run delivered. */
+  oldest?: OldestRecord;
+  /**
+   * Held past http.pagination.max.pages (unread-gap.ts): the oldest record's offset field when it was
+   * held last; its pages deliver only records older than it (the others were delivered).
+   */
+  gap?: OffsetValue;
+}
+
+/** A record's offset field and its instant. */
+export interface OldestRecord {
+  readonly value: OffsetValue;
+  readonly at: bigint;
+}
+
+/** The older of two records (either may be unknown). */
+export function olderRecord(a: OldestRecord | undefined, b: OldestRecord | undefined): OldestRecord | undefined {
+  return a === undefined || (b !== undefined && b.at < a.at) ? b : a;
 }
 
 /** A run that starts at `started` on `page`, from the task's offset and the records seen at it. */
@@ -90,6 +108,7 @@ export function resumedRun(
     page,
     skip: resume.skip,
     trail: newTrail(),
+    ...(resume.gapOldest !== undefined ? { gap: resume.gapOldest } : {}),
   };
 }
 
@@ -256,6 +275,10 @@ export interface MadeRecords {
   readonly bestSeen: Seen;
   /** The page's last record carrying the run's final offset, for the poll's last page. */
   readonly final: (() => SourceRecord) | undefined;
+  /** The page's last record carrying the offset of its run held at the next page (heldOffset). */
+  readonly held: ((run: Run) => SourceRecord) | undefined;
+  /** The oldest of the records (TIMESTAMP, records with a timestamp). */
+  readonly oldest: OldestRecord | undefined;
 }
 
 /**
@@ -281,6 +304,9 @@ export async function pageRecords(
       : undefined;
   const compared = o.mode === "TIMESTAMP" ? new ComparedInstants(run.offset, best, reader) : undefined;
   const read = compared?.read ?? reader;
+  // A held run's records at or after the oldest it delivered were delivered (new records shift the pages).
+  const gapAt = run.gap === undefined ? null : reader(run.gap);
+  let oldest: OldestRecord | undefined;
   await slicer.each(run.skip, elements.length, (i) => {
     const element = elements[i]!.value;
     const value = page.values[i] ?? null;
@@ -288,12 +314,15 @@ export async function pageRecords(
     // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const before = best;
-    compared?.record(value, page.instants ? (page.instants[i] ?? null) : reader(value));
+    const at = page.instants ? (page.instants[i] ?? null) : null;
+    compared?.record(value, page.instants ? at : reader(value));
     best = cursor ? cursor(value, i) : advanceOffset(o.mode, best, value, read);
     compared?.advanced(best);
     if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print, read) : null;
-    if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, read))
-      fresh.push({ index: i, element, key, best, bestSeen });
+    if (gapAt !== null && at !== null && at >= gapAt) return;
+    if (!isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, read)) return;
+    fresh.push({ index: i, element, key, best, bestSeen });
+    if (at !== null) oldest = olderRecord(oldest, { value, at });
   });
   const timestamp = o.clock.now();
   const record = ({ index, element, key }: Fresh, sourceOffset: Record<string, unknown>) =>
@@ -316,13 +345,21 @@ export async function pageRecords(
         mode: o.mode,
         seen: run.offsetSeen,
         pollTime: run.started.wall,
-        resume: { nextOffset: f.best, nextSeen: f.bestSeen, page: run.page, skip: f.index + 1, pageOffset: run.offset },
+        resume: {
+          nextOffset: f.best,
+          nextSeen: f.bestSeen,
+          page: run.page,
+          skip: f.index + 1,
+          pageOffset: run.offset,
+          ...(run.gap !== undefined ? { gapOldest: run.gap } : {}),
+        },
       }),
     ),
   );
   const last = fresh.at(-1);
   const final = last && (() => record(last, finalOffset({ best, bestSeen, started: run.started }, o.mode)));
-  return { records, best, bestSeen, final };
+  const held = last && ((r: Run) => record(last, heldOffset(r, o.mode)));
+  return { records, best, bestSeen, final, held, oldest };
 }
 
 /**
@@ -339,10 +376,32 @@ function knownInstant(page: PageContent, index: number, o: PageRecordsOptions): 
 export function finishPage(run: Run, made: MadeRecords, last: boolean): SourceRecord[] {
   run.best = made.best;
   run.bestSeen = made.bestSeen;
+  run.oldest = olderRecord(run.oldest, made.oldest);
   const records = made.records;
   if (last && made.final) records[records.length - 1] = made.final();
   if (records.length > 0) run.last = { record: records[records.length - 1]!, final: last };
   return records;
+}
+
+/**
+ * The offset of a run held past http.pagination.max.pages at its page (unread-gap.ts): a restart
+ * resumes it there, with the oldest record it delivered.
+ */
+function heldOffset(run: Run, mode: OffsetMode): SourceMap {
+  return encodeOffset({
+    offset: run.offset,
+    mode,
+    seen: run.offsetSeen,
+    pollTime: run.started.wall,
+    resume: {
+      nextOffset: run.best,
+      nextSeen: run.bestSeen,
+      page: run.page,
+      skip: 0,
+      pageOffset: run.offset,
+      ...(run.gap !== undefined ? { gapOldest: run.gap } : {}),
+    },
+  });
 }
 
 /** The offset a run that ended commits: its best, without a page to resume (`mode`: http.offset.mode). */

@@ -60,7 +60,7 @@ import {
   UnreachableError,
   undecodable,
 } from "./page-fetcher.ts";
-import { afterPage, pageDigest } from "./page-guard.ts";
+import { afterPage, pageDigest, trimTrail } from "./page-guard.ts";
 import { pageRequest } from "./page-request.ts";
 import { PageWarnings } from "./page-warnings.ts";
 import { firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
@@ -68,7 +68,9 @@ import {
   afterFailedPage,
   finalOffset,
   finishPage,
+  type MadeRecords,
   newRun,
+  olderRecord,
   type PageContent,
   type PageRecordsOptions,
   pageRecords,
@@ -82,7 +84,7 @@ import { ResponseFormatError } from "./records.ts";
 import { restoredState } from "./restore.ts";
 import { firstPoll, type Schedule, scheduleOf } from "./schedule.ts";
 import { ignoredTlsWarning } from "./tls-keys.ts";
-import { leavesUnreadGap } from "./unread-gap.ts";
+import { heldPollProgressed, leavesUnreadGap } from "./unread-gap.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
 
@@ -280,10 +282,13 @@ export class HttpSourceTask implements SourceTask {
   /**
    * The run's page failed (`error`: a failure behavior.on.error handles, else a status outside the
    * error codes, always a warning). Unless it fails the task, the run waits to retry that page at
-   * the next scheduled poll or ends here (afterFailedPage; `passing`: it may pass).
+   * the next scheduled poll or ends here (afterFailedPage; `passing`: it may pass). A held run's page
+   * failing for good (an expired cursor or next link) ends the hold whatever behavior.on.error: failing
+   * the task would fail it again at every restart until the offsets are reset.
    */
   private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean; kind?: string }): void {
-    if (o.error && this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
+    const heldEnds = run.gap !== undefined && !o.passing;
+    if (o.error && this.behavior === "fail" && !heldEnds) throw new ConnectError(`${reason} (behavior.on.error=fail)`);
     const retry = afterFailedPage(o.passing) === "retry";
     run.suspended = retry;
     if (retry) this.due = this.schedule.next(run.started);
@@ -294,11 +299,13 @@ export class HttpSourceTask implements SourceTask {
     const then = retry
       ? `the next poll at ${at} retries this page`
       : `the poll ends here, the next poll at ${at} starts from the offset it reached; the pages after it are not read`;
-    const message = !o.error
-      ? `${reason}; ${then}`
-      : this.behavior === "log"
-        ? `${reason}; skipped (behavior.on.error=log), ${then}`
-        : undefined;
+    const message = heldEnds
+      ? `${reason}; the poll held past http.pagination.max.pages ends here, the offset moves to the newest record delivered, the next poll at ${at} starts from the first page`
+      : !o.error
+        ? `${reason}; ${then}`
+        : this.behavior === "log"
+          ? `${reason}; skipped (behavior.on.error=log), ${then}`
+          : undefined;
     if (message === undefined) return;
     // A page retried at every poll (an API down for days), or a poll ending at the same answer each
     // time (a 404 for good), warns at once, then once a minute.
@@ -382,16 +389,38 @@ export class HttpSourceTask implements SourceTask {
     const made = await pageRecords(run, page, this.pageOptions, slicer);
     const after = afterPage(run.trail, url, digest, run.page, next, this.pagination.maxPages, this.showUrl);
     for (const note of after.notes) this.log[note.level](note.text);
-    const read = this.pageOptions.instant;
-    const gap = after.capped && leavesUnreadGap(run.offset, run.best, page, read) ? after.capped : undefined;
-    const records = after.deliver ? finishPage(run, made, after.next === null && gap === undefined) : [];
+    const gap = after.capped && this.heldAt(run, page, made, after.capped.warning);
+    const records = after.deliver ? finishPage(run, made, after.next === null && !gap) : [];
     this.metrics.records.inc({}, records.length);
     if (after.next) {
       run.page = after.next;
       run.skip = 0;
-    } else if (gap) this.holdRun(run, gap);
-    else this.endRun(run);
+    } else if (gap) {
+      this.holdRun(run, after.capped!.page);
+      // Its last record says where the poll is held: a restart reads on from there.
+      if (records.length > 0 && made.held) {
+        records[records.length - 1] = made.held(run);
+        run.last = { record: records[records.length - 1]!, final: false };
+      }
+    } else this.endRun(run);
     return records;
+  }
+
+  /**
+   * Whether the run at http.pagination.max.pages is held there (unread-gap.ts): its newest-first
+   * pages have not reached its start offset, and it got older since it was held last. Else logs why
+   * the poll ends here (`warning`: the cap's).
+   */
+  private heldAt(run: Run, page: PageContent, made: MadeRecords, warning: string): boolean {
+    const read = this.pageOptions.instant;
+    const unread = leavesUnreadGap(run.offset, run.best, page, read);
+    if (unread && heldPollProgressed(run.gap, olderRecord(run.oldest, made.oldest), read)) return true;
+    if (unread && run.gap !== undefined)
+      this.log.warn(
+        `The held poll read http.pagination.max.pages pages again without a record older than ${JSON.stringify(run.gap)}, the oldest it had delivered (the API ignores the page asked for, or new records shift its pages by what a poll reads): the poll ends here, the offset moves to the newest record delivered, ${JSON.stringify(run.best)}; older records not read by now are not read`,
+      );
+    else this.log.warn(warning);
+    return false;
   }
 
   /**
@@ -399,6 +428,8 @@ export class HttpSourceTask implements SourceTask {
    * offset waits at `next` for the next scheduled poll, which reads on from there (unread-gap.ts).
    */
   private holdRun(run: Run, next: PageState): void {
+    run.gap = run.oldest!.value;
+    trimTrail(run.trail, this.pagination.maxPages);
     run.page = next;
     run.skip = 0;
     run.trail.pages = 0;

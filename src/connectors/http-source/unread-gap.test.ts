@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { epochNanos } from "./instant.ts";
-import { api, commit, recordIds as ids, startTask } from "./test-support.ts";
+import { api, commit, FastForwardClock, recordIds as ids, startTask } from "./test-support.ts";
 import { leavesUnreadGap } from "./unread-gap.ts";
 
 const at = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, "0")}Z`;
@@ -43,6 +43,12 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
       const page = Array.from({ length: limit }, (_, i) => count() - 1 - offset - i).filter((id) => id >= 0);
       return Response.json(page.map((id) => ({ id, at: at(id) })));
     });
+  const cursorConfig = (base: string) => ({
+    ...config(base),
+    "http.response.records.path": "$.data[*]",
+    "http.pagination.type": "CURSOR",
+    "http.pagination.cursor.path": "$.next",
+  });
   const config = (base: string) => ({
     "http.url": `${base}/events`,
     "http.response.records.path": "$[*]",
@@ -61,15 +67,17 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     const h = await startTask(config(server.base));
     const first = await h.collect(10, 1);
     expect(ids(first)).toEqual([19, 18, 17, 16, 15, 14, 13, 12, 11, 10]);
-    // Held: the floor stays, the newest delivered is next_offset, the page after the cap is resumed.
+    // Held: the floor stays, the newest delivered is next_offset, the page after the cap is resumed,
+    // the oldest delivered is gap_oldest.
     expect(first.at(-1)!.sourceOffset).toEqual({
       offset: T0,
       offset_mode: "TIMESTAMP",
       poll_time: expect.any(Number),
       next_offset: at(19),
-      page_position: 5,
-      skip: 5,
+      page_position: 10,
+      skip: 0,
       page_offset: T0,
+      gap_oldest: at(10),
     });
     expect(
       h.logs.filter((l) => l.includes("the next poll at") && l.includes("reads on from the next page")),
@@ -101,7 +109,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     before.task.stop();
     const after = await startTask(config(server.base), { offsets: before.offsets });
     expect(ids(await after.collect(10, 100))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
-    expect(server.seen.slice(2).map((s) => s.query.offset)).toEqual(["5", "10", "15"]);
+    expect(server.seen.slice(2).map((s) => s.query.offset)).toEqual(["10", "15"]);
   });
 
   test("LINK_HEADER, one page per poll, each listed newest first (reversed for Kafka): every record, the offset the newest at the end", async () => {
@@ -120,7 +128,13 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     });
     const first = await h.collect(3, 1);
     expect(ids(first)).toEqual([6, 7, 8]);
-    expect(first.at(-1)!.sourceOffset).toMatchObject({ offset: T0, next_offset: at(8), skip: 3 });
+    expect(first.at(-1)!.sourceOffset).toMatchObject({
+      offset: T0,
+      next_offset: at(8),
+      page_link: "?page=2",
+      skip: 0,
+      gap_oldest: at(6),
+    });
     const rest = await h.collect(6, 200);
     expect(ids(rest)).toEqual([3, 4, 5, 0, 1, 2]);
     expect(rest.at(-1)!.sourceOffset).toEqual({
@@ -154,5 +168,120 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
       ["5", at(9)],
     ]);
     expect(h.logs.filter((l) => l.includes("reads on from the next page"))).toEqual([]);
+  });
+
+  /** A poll's records at `second`s of `at` counted from 2026-01-01, past a minute too. */
+  const late = (second: number) => new Date(Date.UTC(2026, 0, 1) + second * 1000).toISOString();
+  /** Enough empty polls for a few scheduled polls (each waits ~1 s of the 60 s interval). */
+  const intervals = (n: number) => 61 * n;
+
+  test("an API that answers its last page again past its end (max.pages=1) is not held for good: new events are delivered", async () => {
+    let count = 20;
+    using server = api((_req, url) => {
+      const offset = Math.min(Number(url.searchParams.get("offset")), 15);
+      const page = Array.from({ length: 5 }, (_, i) => count - 1 - offset - i).filter((id) => id >= 0);
+      return Response.json(page.map((id) => ({ id, at: at(id) })));
+    });
+    const h = await startTask({ ...config(server.base), "http.pagination.max.pages": "1" });
+    const all = await h.collect(20, intervals(5));
+    expect(ids(all)).toEqual(Array.from({ length: 20 }, (_, i) => 19 - i));
+    expect(await h.collect(1, intervals(3))).toEqual([]);
+    count = 25;
+    expect(ids(await h.collect(5, intervals(3)))).toEqual([24, 23, 22, 21, 20]);
+  });
+
+  test("new records shifting a newest-first API's pages by what a poll reads: each record once, the hold ends, new records go on", async () => {
+    const clock = new FastForwardClock(Date.UTC(2026, 0, 1));
+    const start = clock.current;
+    // 10 new events per interval, a poll reads 2 pages of 5: the held page is always the one just read.
+    const count = () => 20 + 10 * Math.floor((clock.current - start) / 60000);
+    using server = api((_req, url) => {
+      const offset = Number(url.searchParams.get("offset"));
+      const page = Array.from({ length: 5 }, (_, i) => count() - 1 - offset - i).filter((id) => id >= 0);
+      return Response.json(page.map((id) => ({ id, at: late(id) })));
+    });
+    const h = await startTask({ ...config(server.base), "http.pagination.max.pages": "2" }, { clock });
+    const got = await h.collect(60, intervals(12));
+    expect(got).toHaveLength(60);
+    expect(new Set(ids(got)).size).toBe(60);
+    expect(Math.max(...ids(got))).toBeGreaterThan(60);
+    expect(h.logs.some((l) => l.includes("WARN") && l.includes("without a record older than"))).toBe(true);
+  });
+
+  test("LINK_HEADER API ignoring the page asked for: the hold ends without progress, new events are delivered", async () => {
+    let count = 20;
+    using server = api((_req, url) => {
+      const n = Number(url.searchParams.get("page") ?? "1");
+      const events = [0, 1, 2, 3, 4].map((i) => count - 1 - i).map((id) => ({ id, at: at(id) }));
+      return Response.json(events, { headers: { link: `</events?page=${n + 1}>; rel="next"` } });
+    });
+    const h = await startTask({ ...config(server.base), "http.pagination.type": "LINK_HEADER" });
+    // Both pages of the first poll carry the same records (no content comparison under LINK_HEADER).
+    expect(ids(await h.collect(10, 1))).toEqual([19, 18, 17, 16, 15, 19, 18, 17, 16, 15]);
+    expect(await h.collect(1, intervals(3))).toEqual([]);
+    expect(h.logs.filter((l) => l.includes("without a record older than"))).toHaveLength(1);
+    count = 22;
+    expect(ids(await h.collect(2, intervals(2)))).toEqual([21, 20]);
+  });
+
+  test("CURSOR, one page per poll: every record once, the offset the newest at the end", async () => {
+    using server = api((_req, url) => {
+      const c = url.searchParams.get("cursor");
+      const from = c === null ? 0 : Number(c.slice(1));
+      const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).filter((id) => id >= 0);
+      return Response.json({
+        data: events.map((id) => ({ id, at: at(id) })),
+        next: from + 5 < 20 ? `c${from + 5}` : null,
+      });
+    });
+    const h = await startTask({ ...cursorConfig(server.base), "http.pagination.max.pages": "1" });
+    const got = await h.collect(20, intervals(5));
+    expect(ids(got)).toEqual(Array.from({ length: 20 }, (_, i) => 19 - i));
+    expect(got.at(-1)!.sourceOffset).toEqual({
+      offset: at(19),
+      offset_mode: "TIMESTAMP",
+      poll_time: expect.any(Number),
+    });
+    expect(server.seen.map((s) => s.query.cursor)).toEqual([undefined, "c5", "c10", "c15"]);
+  });
+
+  test("a held cursor that expired (410) ends the hold, also after a restart, with behavior.on.error=fail", async () => {
+    // Cursors "<generation>-<position>": those of an earlier generation have expired.
+    let generation = 1;
+    using server = api((_req, url) => {
+      const c = url.searchParams.get("cursor");
+      const [issued, position] = c === null ? [generation, 0] : c.split("-").map(Number);
+      if (issued !== generation) return Response.json({ error: "cursor expired" }, { status: 410 });
+      const from = position!;
+      const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).filter((id) => id >= 0);
+      return Response.json({
+        data: events.map((id) => ({ id, at: at(id) })),
+        next: from + 5 < 20 ? `${generation}-${from + 5}` : null,
+      });
+    });
+    const h = await startTask(cursorConfig(server.base));
+    const first = await h.collect(10, 1);
+    expect(first.at(-1)!.sourceOffset).toMatchObject({ page_cursor: "1-10", gap_oldest: at(10) });
+    commit(h, first);
+    h.task.commitRecords(first);
+    generation = 2;
+    const restarted = await startTask(cursorConfig(server.base), { offsets: h.offsets });
+    for (const task of [h, restarted]) {
+      expect(await task.collect(1, intervals(2))).toEqual([]);
+      expect(
+        task.logs.filter(
+          (l) =>
+            l.includes("WARN") && l.includes("HTTP 410") && l.includes("held past http.pagination.max.pages ends here"),
+        ),
+      ).toHaveLength(1);
+      // The offset moved to the newest delivered: later polls start at the first page and fail no more.
+      expect(task.task.updateOffsets()![0]!.offset).toEqual({
+        offset: at(19),
+        offset_mode: "TIMESTAMP",
+        poll_time: expect.any(Number),
+      });
+    }
+    // Each then polled from the first page with the new cursors.
+    expect(server.seen.slice(2).map((s) => s.query.cursor)).toEqual(expect.arrayContaining(["1-10", undefined, "2-5"]));
   });
 });

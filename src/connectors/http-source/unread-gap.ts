@@ -6,11 +6,16 @@
  * held at the next page instead: the next scheduled poll goes on there, and the offset moves to the
  * newest only once a page reaches T0 or pagination ends. Meanwhile each record delivered carries the
  * offset of an interrupted poll (offsets.ts: `offset` T0, `next_offset` the newest delivered, the
- * page and skip to resume at), so a restart resumes the gap too. Used by HttpSourceTask at the cap.
+ * page and skip to resume at), so a restart resumes the gap too.
+ * A held poll must get older: its pages deliver only records older than the oldest it delivered when
+ * held (`gap_oldest`: those at or after it were delivered, new records shift a newest-first API's
+ * pages), and a held poll that reaches the cap again without one ends as a poll at the cap always
+ * did (an API that ignores the page asked for, or one whose new records shift its pages by what a
+ * poll reads, would else be read again for ever). Used by HttpSourceTask at the cap.
  */
 import { epochNanos } from "./instant.ts";
 import type { OffsetValue } from "./offsets.ts";
-import type { PageContent } from "./poll-run.ts";
+import type { OldestRecord, PageContent } from "./poll-run.ts";
 import type { InstantReader } from "./timestamp-reader.ts";
 
 function instantOf(value: OffsetValue, read: InstantReader): bigint | null {
@@ -45,4 +50,18 @@ export function leavesUnreadGap(
   const first = instants[0]!;
   const last = instants[instants.length - 1]!;
   return page.reversed ? first < last : first > last;
+}
+
+/**
+ * Whether a poll at the cap, its oldest record delivered `oldest`, may be held: it delivered a record
+ * with a timestamp, older than `gap` (the oldest when it was held last) if it was held before.
+ */
+export function heldPollProgressed(
+  gap: OffsetValue | undefined,
+  oldest: OldestRecord | undefined,
+  read: InstantReader = epochNanos,
+): boolean {
+  if (oldest === undefined || gap === undefined) return oldest !== undefined;
+  const at = read(gap);
+  return at === null || oldest.at < at;
 }
