@@ -3,7 +3,7 @@
  * newest-first events API paged by OFFSET, with http.pagination.max.pages below the pages a poll
  * finds, on the real broker. A poll that the cap ends before its pages reach the offset it started
  * from is held at the next page (unread-gap.ts): the committed offset keeps that floor, with the
- * newest delivered as `next_offset` and the page to resume; the next poll reads on, and the offset
+ * newest delivered as `next_offset`, the page held at and the oldest delivered (`gap_oldest`); the next poll reads on, and the offset
  * moves to the newest once the older pages are read. Every event reaches Kafka (accounted by id),
  * across a kill -9 mid-gap too. An oldest-first API still ends its poll at the cap (no gap).
  */
@@ -53,12 +53,15 @@ async function storedOffset(gw: Gateway, name: string): Promise<Record<string, u
   return (await gw.rest.get(`/connectors/${name}/offsets`)).body.offsets?.[0]?.offset;
 }
 
-/** Waits for the committed offset of the held first poll: the floor, the newest delivered, the page to resume. */
+/**
+ * Waits for the committed offset of the held first poll: the floor, the newest delivered, the page
+ * held at and the oldest delivered.
+ */
 async function heldOffset(gw: Gateway, name: string) {
   return waitFor(
     async () => {
       const offset = await storedOffset(gw, name);
-      return offset?.skip === LIMIT ? offset : undefined;
+      return offset?.gap_oldest !== undefined ? offset : undefined;
     },
     { what: "the held poll's offset committed", timeoutMs: 30_000 },
   );
@@ -99,9 +102,10 @@ describe("HTTP source and a newest-first API with more pages than http.paginatio
       offset_mode: "TIMESTAMP",
       poll_time: expect.any(Number),
       next_offset: at(19),
-      page_position: LIMIT,
-      skip: LIMIT,
+      page_position: 2 * LIMIT,
+      skip: 0,
       page_offset: FLOOR,
+      gap_oldest: at(10),
     });
     release();
     await settled(gw, "gap", at(19), topic, 20);
