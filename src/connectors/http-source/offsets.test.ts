@@ -266,6 +266,9 @@ describe("HttpSourceConnector.alterOffsets of an offset written under another ht
       `The 'gap_oldest' "yesterday" of an HTTP source offset must be a timestamp (ISO-8601 or epoch) under http.offset.mode=TIMESTAMP`,
     );
     expect(() => alter({ ...held, gap_oldest: "7" }, "CURSOR")).toThrow("The 'gap_oldest' \"7\"");
+    expect(() => alter({ offset: "2030-01-01T00:00:00Z", gap_oldest: "2030-01-01T12:00:00Z" }, "TIMESTAMP")).toThrow(
+      "The 'gap_oldest' of an HTTP source offset needs the 'skip' of its interrupted poll",
+    );
     expect(() => alter({ ...held, gap_oldest: [] }, "TIMESTAMP")).toThrow(
       "The 'gap_oldest' of an HTTP source offset must be a string, a number or null",
     );

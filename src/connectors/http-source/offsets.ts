@@ -162,9 +162,10 @@ export function decodeOffset(map: SourceMap): StoredOffset {
   const at = { offset, ...(mode ? { mode } : {}), seen, pollTime };
   const legacy = map.page_url !== undefined && map.page_url !== null;
   if (!legacy && (map.skip === undefined || map.skip === null)) {
-    // page_offset is the start offset of an interrupted poll: without its skip count there is none.
-    if (map.page_offset !== undefined && map.page_offset !== null)
-      throw new ConnectError("The 'page_offset' of an HTTP source offset needs the 'skip' of its interrupted poll");
+    // page_offset and gap_oldest belong to an interrupted poll: without its skip count there is none.
+    for (const key of ["page_offset", "gap_oldest"])
+      if (map[key] !== undefined && map[key] !== null)
+        throw new ConnectError(`The '${key}' of an HTTP source offset needs the 'skip' of its interrupted poll`);
     return at;
   }
   if (legacy && typeof map.page_url !== "string")
