@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { httpSourceConfig } from "./config.ts";
+import { newTrail, trimTrail } from "./page-guard.ts";
 import { api, recordIds as ids, startTask } from "./test-support.ts";
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i }));
@@ -154,5 +155,16 @@ describe("OFFSET pagination of a newest-first API into which records arrive betw
     const second = ids(await h.collect(10, 100));
     expect(second).toEqual([39, 38, 37, 36, 35, 34, 33, 32, 31, 30]);
     expect(h.logs.filter((l) => l.includes("WARN"))).toEqual([]);
+  });
+});
+
+describe("trimTrail (a poll held past http.pagination.max.pages for many polls)", () => {
+  test("keeps the last max URLs read, in order", () => {
+    const trail = newTrail();
+    for (const url of ["/1", "/2", "/3", "/4"]) trail.visited.add(url);
+    trimTrail(trail, 2);
+    expect([...trail.visited]).toEqual(["/3", "/4"]);
+    trimTrail(trail, 5);
+    expect([...trail.visited]).toEqual(["/3", "/4"]);
   });
 });

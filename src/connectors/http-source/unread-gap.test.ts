@@ -82,6 +82,8 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     expect(
       h.logs.filter((l) => l.includes("the next poll at") && l.includes("reads on from the next page")),
     ).toHaveLength(1);
+    // Held: the INFO alone, not the cap's WARN that the poll ends there.
+    expect(h.logs.filter((l) => l.includes("Pagination reached http.pagination.max.pages"))).toEqual([]);
     // The second poll reads two pages more, still after the floor: held again; the third ends at the empty page.
     const rest = await h.collect(10, 100);
     expect(ids(rest)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
@@ -283,5 +285,20 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     }
     // Each then polled from the first page with the new cursors.
     expect(server.seen.slice(2).map((s) => s.query.cursor)).toEqual(expect.arrayContaining(["1-10", undefined, "2-5"]));
+  });
+
+  test("CURSOR, one page per poll, cursors looping back across held polls: the loop still ends the poll", async () => {
+    using server = api((_req, url) => {
+      const c = url.searchParams.get("cursor");
+      const from = c === null ? 0 : c === "a" ? 5 : 10;
+      const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).map((id) => ({ id, at: at(id) }));
+      return Response.json({ data: events, next: c === null ? "a" : c === "a" ? "b" : "a" });
+    });
+    const h = await startTask({ ...cursorConfig(server.base), "http.pagination.max.pages": "1" });
+    const got = await h.collect(15, intervals(4));
+    expect(ids(got)).toEqual(Array.from({ length: 15 }, (_, i) => 19 - i));
+    expect(await h.collect(1, intervals(2))).toEqual([]);
+    expect(h.logs.filter((l) => l.includes("Pagination does not advance"))).toHaveLength(1);
+    expect(server.seen.slice(0, 3).map((s) => s.query.cursor)).toEqual([undefined, "a", "b"]);
   });
 });
