@@ -304,7 +304,8 @@ export async function pageRecords(
       : undefined;
   const compared = o.mode === "TIMESTAMP" ? new ComparedInstants(run.offset, best, reader) : undefined;
   const read = compared?.read ?? reader;
-  // A held run's records at or after the oldest it delivered were delivered (new records shift the pages).
+  // A held run's records at or after the oldest it delivered were delivered, or arrived since (new
+  // records shift the pages): the first page of the poll after the hold delivers those.
   const gapAt = run.gap === undefined ? null : reader(run.gap);
   let oldest: OldestRecord | undefined;
   await slicer.each(run.skip, elements.length, (i) => {
@@ -313,13 +314,14 @@ export async function pageRecords(
     const key = page.keys[i];
     // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
-    const before = best;
     const at = page.instants ? (page.instants[i] ?? null) : null;
+    // Skipped before it counts towards the best offset: one that arrived while held is the next first page's.
+    if (gapAt !== null && at !== null && at >= gapAt) return;
+    const before = best;
     compared?.record(value, page.instants ? at : reader(value));
     best = cursor ? cursor(value, i) : advanceOffset(o.mode, best, value, read);
     compared?.advanced(best);
     if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print, read) : null;
-    if (gapAt !== null && at !== null && at >= gapAt) return;
     if (!isNewRecord(o.mode, run.offset, value, run.offsetSeen, print, read)) return;
     fresh.push({ index: i, element, key, best, bestSeen });
     if (at !== null) oldest = olderRecord(oldest, { value, at });

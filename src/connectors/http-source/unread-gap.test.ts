@@ -226,6 +226,31 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     expect(ids(await h.collect(2, intervals(2)))).toEqual([21, 20]);
   });
 
+  test("records arriving while held, on a held page of an API ignoring the page asked for: not counted as delivered, the next first page delivers them", async () => {
+    let count = 20;
+    using server = api((_req, url) => {
+      const n = Number(url.searchParams.get("page") ?? "1");
+      const events = [0, 1, 2, 3, 4].map((i) => count - 1 - i).map((id) => ({ id, at: at(id) }));
+      return Response.json(events, { headers: { link: `</events?page=${n + 1}>; rel="next"` } });
+    });
+    const h = await startTask({
+      ...config(server.base),
+      "http.pagination.type": "LINK_HEADER",
+      "http.pagination.max.pages": "3",
+    });
+    expect(ids(await h.collect(15, 1))).toEqual([19, 18, 17, 16, 15, 19, 18, 17, 16, 15, 19, 18, 17, 16, 15]);
+    // 20 and 21 arrive while the poll is held: its held pages (the first page again) skip them as
+    // newer than the oldest delivered; the offset must not move past them.
+    count = 22;
+    const more = await h.collect(2, intervals(3));
+    expect(ids(more)).toEqual([21, 20]);
+    // The hold ended at the newest record delivered by then, 19 (not 21, skipped on the held page).
+    const ended = h.logs.filter((l) => l.includes("without a record older than"));
+    expect(ended).toHaveLength(1);
+    expect(ended[0]).toContain(`the offset moves to the newest record delivered, ${JSON.stringify(at(19))};`);
+    expect(more.at(-1)!.sourceOffset).toMatchObject({ offset: at(19), next_offset: at(21) });
+  });
+
   test("CURSOR, one page per poll: every record once, the offset the newest at the end", async () => {
     using server = api((_req, url) => {
       const c = url.searchParams.get("cursor");
