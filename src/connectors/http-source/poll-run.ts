@@ -60,7 +60,7 @@ export interface Run {
   oldest?: OldestRecord;
   /**
    * Held past http.pagination.max.pages (unread-gap.ts): the oldest record's offset field when it was
-   * held last; its pages deliver only records older than it (the others were delivered).
+   * held last; its pages deliver only records not newer than it (the newer ones were delivered).
    */
   gap?: OffsetValue;
 }
@@ -304,8 +304,9 @@ export async function pageRecords(
       : undefined;
   const compared = o.mode === "TIMESTAMP" ? new ComparedInstants(run.offset, best, reader) : undefined;
   const read = compared?.read ?? reader;
-  // A held run's records at or after the oldest it delivered were delivered, or arrived since (new
-  // records shift the pages): the first page of the poll after the hold delivers those.
+  // A held run's records after the oldest it delivered were delivered, or arrived since (new records
+  // shift the pages): the first page of the poll after the hold delivers those. Those at its instant
+  // are delivered again (ties across a page boundary: duplicates, never loss).
   const gapAt = run.gap === undefined ? null : reader(run.gap);
   let oldest: OldestRecord | undefined;
   await slicer.each(run.skip, elements.length, (i) => {
@@ -316,7 +317,7 @@ export async function pageRecords(
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const at = page.instants ? (page.instants[i] ?? null) : null;
     // Skipped before it counts towards the best offset: one that arrived while held is the next first page's.
-    if (gapAt !== null && at !== null && at >= gapAt) return;
+    if (gapAt !== null && at !== null && at > gapAt) return;
     const before = best;
     compared?.record(value, page.instants ? at : reader(value));
     best = cursor ? cursor(value, i) : advanceOffset(o.mode, best, value, read);

@@ -192,7 +192,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     expect(ids(await h.collect(5, intervals(3)))).toEqual([24, 23, 22, 21, 20]);
   });
 
-  test("new records shifting a newest-first API's pages by what a poll reads: each record once, the hold ends, new records go on", async () => {
+  test("new records shifting a newest-first API's pages by what a poll reads: each record once (the oldest of each hold twice), the hold ends, new records go on", async () => {
     const clock = new FastForwardClock(Date.UTC(2026, 0, 1));
     const start = clock.current;
     // 10 new events per interval, a poll reads 2 pages of 5: the held page is always the one just read.
@@ -204,9 +204,14 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     });
     const h = await startTask({ ...config(server.base), "http.pagination.max.pages": "2" }, { clock });
     const got = await h.collect(60, intervals(12));
-    expect(got).toHaveLength(60);
-    expect(new Set(ids(got)).size).toBe(60);
-    expect(Math.max(...ids(got))).toBeGreaterThan(60);
+    // Each poll delivers 10 records and is held; the held poll's page repeats them, all skipped but
+    // the oldest, at gap_oldest's instant (delivered again: a tie across the page boundary might
+    // be another record), and the hold ends without progress.
+    const polls = Array.from({ length: 6 }, (_, k) => [
+      ...Array.from({ length: 10 }, (_, i) => 19 + 20 * k - i),
+      10 + 20 * k,
+    ]);
+    expect(ids(got)).toEqual(polls.flat().slice(0, 60));
     expect(h.logs.some((l) => l.includes("WARN") && l.includes("without a record older than"))).toBe(true);
   });
 
@@ -220,6 +225,8 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     const h = await startTask({ ...config(server.base), "http.pagination.type": "LINK_HEADER" });
     // Both pages of the first poll carry the same records (no content comparison under LINK_HEADER).
     expect(ids(await h.collect(10, 1))).toEqual([19, 18, 17, 16, 15, 19, 18, 17, 16, 15]);
+    // The held poll's pages deliver only the record at the oldest one's instant again (a tie might be another record).
+    expect(ids(await h.collect(2, intervals(1)))).toEqual([15, 15]);
     expect(await h.collect(1, intervals(3))).toEqual([]);
     expect(h.logs.filter((l) => l.includes("without a record older than"))).toHaveLength(1);
     count = 22;
@@ -249,6 +256,37 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     expect(ended).toHaveLength(1);
     expect(ended[0]).toContain(`the offset moves to the newest record delivered, ${JSON.stringify(at(19))};`);
     expect(more.at(-1)!.sourceOffset).toMatchObject({ offset: at(19), next_offset: at(21) });
+  });
+
+  test("two records at one instant split across the cap: both delivered", async () => {
+    // Newest first, pages of 5: event 14 has event 15's timestamp and opens the page past the cap.
+    const instant = (id: number) => at(id === 14 ? 15 : id);
+    using server = api((_req, url) => {
+      const offset = Number(url.searchParams.get("offset"));
+      const page = Array.from({ length: 5 }, (_, i) => 19 - offset - i).filter((id) => id >= 0);
+      return Response.json(page.map((id) => ({ id, at: instant(id) })));
+    });
+    const h = await startTask({ ...config(server.base), "http.pagination.max.pages": "1" });
+    const first = await h.collect(5, 1);
+    expect(first.at(-1)!.sourceOffset).toMatchObject({ gap_oldest: at(15) });
+    expect(ids(await h.collect(15, intervals(4)))).toEqual(Array.from({ length: 15 }, (_, i) => 14 - i));
+  });
+
+  test("held pages all at the instant of the oldest delivered: delivered again, no progress, the hold ends", async () => {
+    // Page 1 holds events 19..15; every later page (the API never ends) five more events at 15's instant.
+    using server = api((_req, url) => {
+      const n = Number(url.searchParams.get("page") ?? "1");
+      const events = [0, 1, 2, 3, 4].map((i) =>
+        n === 1 ? { id: 19 - i, at: at(19 - i) } : { id: 100 * n + i, at: at(15) },
+      );
+      return Response.json(events, { headers: { link: `</events?page=${n + 1}>; rel="next"` } });
+    });
+    const h = await startTask({ ...config(server.base), "http.pagination.type": "LINK_HEADER" });
+    expect(ids(await h.collect(10, 1))).toEqual([19, 18, 17, 16, 15, 200, 201, 202, 203, 204]);
+    expect(ids(await h.collect(10, intervals(1)))).toEqual([300, 301, 302, 303, 304, 400, 401, 402, 403, 404]);
+    expect(await h.collect(1, intervals(1))).toEqual([]);
+    expect(h.logs.filter((l) => l.includes("without a record older than"))).toHaveLength(1);
+    expect(server.seen.map((s) => s.query.page)).toEqual([undefined, "2", "3", "4", undefined, "2"]);
   });
 
   test("CURSOR, one page per poll: every record once, the offset the newest at the end", async () => {

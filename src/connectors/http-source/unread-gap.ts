@@ -7,9 +7,10 @@
  * newest only once a page reaches T0 or pagination ends. Meanwhile each record delivered carries the
  * offset of an interrupted poll (offsets.ts: `offset` T0, `next_offset` the newest delivered, the
  * page and skip to resume at), so a restart resumes the gap too.
- * A held poll must get older: its pages deliver only records older than the oldest it delivered when
- * held (`gap_oldest`: those at or after it were delivered, new records shift a newest-first API's
- * pages), and a held poll that reaches the cap again without one ends as a poll at the cap always
+ * A held poll must get older: its pages deliver only records not newer than the oldest it delivered
+ * when held (`gap_oldest`: those after it were delivered, new records shift a newest-first API's
+ * pages; those at its instant are delivered again, ties across a page boundary), and a held poll
+ * that reaches the cap again without a record older than it ends as a poll at the cap always
  * did (an API that ignores the page asked for, or one whose new records shift its pages by what a
  * poll reads, would else be read again for ever). Used by HttpSourceTask at the cap.
  */
@@ -54,7 +55,8 @@ export function leavesUnreadGap(
 
 /**
  * Whether a poll at the cap, its oldest record delivered `oldest`, may be held: it delivered a record
- * with a timestamp, older than `gap` (the oldest when it was held last) if it was held before.
+ * with a timestamp, older than `gap` (the oldest when it was held last) if it was held before: one at
+ * `gap`'s instant is no progress (else a run of pages all at that instant would hold for ever).
  */
 export function heldPollProgressed(
   gap: OffsetValue | undefined,
