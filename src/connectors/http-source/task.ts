@@ -283,11 +283,16 @@ export class HttpSourceTask implements SourceTask {
    * The run's page failed (`error`: a failure behavior.on.error handles, else a status outside the
    * error codes, always a warning). Unless it fails the task, the run waits to retry that page at
    * the next scheduled poll or ends here (afterFailedPage; `passing`: it may pass). A held run's page
-   * failing for good (an expired cursor or next link) ends the hold whatever behavior.on.error: failing
-   * the task would fail it again at every restart until the offsets are reset.
+   * answering 400 or 410 (`status`: an expired cursor or next link) ends the hold whatever
+   * behavior.on.error: failing the task would fail it again at every restart until the offsets are
+   * reset. Any other status is handled as on any page.
    */
-  private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean; kind?: string }): void {
-    const heldEnds = run.gap !== undefined && !o.passing;
+  private pageFailed(
+    run: Run,
+    reason: string,
+    o: { error: boolean; passing: boolean; kind?: string; status?: number },
+  ): void {
+    const heldEnds = run.gap !== undefined && (o.status === 400 || o.status === 410);
     if (o.error && this.behavior === "fail" && !heldEnds) throw new ConnectError(`${reason} (behavior.on.error=fail)`);
     const retry = afterFailedPage(o.passing) === "retry";
     run.suspended = retry;
@@ -359,7 +364,7 @@ export class HttpSourceTask implements SourceTask {
       const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);
       // The kind of WARN is the request and its status: an error body's request id or time differs each time.
       const kind = `HTTP ${response.status} from ${method} ${this.showUrl(url)}`;
-      this.pageFailed(run, reason, { error: this.errorResponse(response), passing, kind });
+      this.pageFailed(run, reason, { error: this.errorResponse(response), passing, kind, status: response.status });
       return [];
     }
     let page: PageContent;

@@ -350,6 +350,31 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     expect(server.seen.slice(2).map((s) => s.query.cursor)).toEqual(expect.arrayContaining(["1-10", undefined, "2-5"]));
   });
 
+  test("a held page answering 403 (no expired cursor) fails the task with behavior.on.error=fail, as any page does", async () => {
+    let forbidden = false;
+    using server = api((_req, url) => {
+      if (forbidden) return Response.json({ error: "forbidden" }, { status: 403 });
+      const c = url.searchParams.get("cursor");
+      const from = c === null ? 0 : Number(c.slice(1));
+      const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).filter((id) => id >= 0);
+      return Response.json({
+        data: events.map((id) => ({ id, at: at(id) })),
+        next: from + 5 < 20 ? `c${from + 5}` : null,
+      });
+    });
+    const h = await startTask({ ...cursorConfig(server.base), "behavior.on.error": "fail" });
+    const first = await h.collect(10, 1);
+    expect(first.at(-1)!.sourceOffset).toMatchObject({ page_cursor: "c10", gap_oldest: at(10) });
+    h.task.commitRecords(first);
+    forbidden = true;
+    await expect(h.collect(1, intervals(1))).rejects.toThrow(
+      `HTTP 403 from GET ${server.base}/events?cursor=c10: {"error":"forbidden"} (behavior.on.error=fail)`,
+    );
+    expect(h.logs.filter((l) => l.includes("held past http.pagination.max.pages ends here"))).toEqual([]);
+    // The offset stays the held one: a restart reads the gap on from that page.
+    expect(h.task.updateOffsets()).toBeNull();
+  });
+
   test("CURSOR, one page per poll, cursors looping back across held polls: the loop still ends the poll", async () => {
     using server = api((_req, url) => {
       const c = url.searchParams.get("cursor");
