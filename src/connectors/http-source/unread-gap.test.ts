@@ -43,12 +43,31 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
       const page = Array.from({ length: limit }, (_, i) => count() - 1 - offset - i).filter((id) => id >= 0);
       return Response.json(page.map((id) => ({ id, at: at(id) })));
     });
+  /** A LINK_HEADER API that answers its 5 newest of events 0..count-1 whatever the page asked for (and links a next one). */
+  const ignoringPage = (count: () => number) =>
+    api((_req, url) => {
+      const n = Number(url.searchParams.get("page") ?? "1");
+      const events = [0, 1, 2, 3, 4].map((i) => count() - 1 - i).map((id) => ({ id, at: at(id) }));
+      return Response.json(events, { headers: { link: `</events?page=${n + 1}>; rel="next"` } });
+    });
   const cursorConfig = (base: string) => ({
     ...config(base),
     "http.response.records.path": "$.data[*]",
     "http.pagination.type": "CURSOR",
     "http.pagination.cursor.path": "$.next",
   });
+  /** Events 19..0, newest first, 5 a page by cursor `c<position>`; every request answers 403 while `forbidden()`. */
+  const cursorPages = (forbidden = () => false) =>
+    api((_req, url) => {
+      if (forbidden()) return Response.json({ error: "forbidden" }, { status: 403 });
+      const c = url.searchParams.get("cursor");
+      const from = c === null ? 0 : Number(c.slice(1));
+      const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).filter((id) => id >= 0);
+      return Response.json({
+        data: events.map((id) => ({ id, at: at(id) })),
+        next: from + 5 < 20 ? `c${from + 5}` : null,
+      });
+    });
   const config = (base: string) => ({
     "http.url": `${base}/events`,
     "http.response.records.path": "$[*]",
@@ -217,11 +236,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
 
   test("LINK_HEADER API ignoring the page asked for: the hold ends without progress, new events are delivered", async () => {
     let count = 20;
-    using server = api((_req, url) => {
-      const n = Number(url.searchParams.get("page") ?? "1");
-      const events = [0, 1, 2, 3, 4].map((i) => count - 1 - i).map((id) => ({ id, at: at(id) }));
-      return Response.json(events, { headers: { link: `</events?page=${n + 1}>; rel="next"` } });
-    });
+    using server = ignoringPage(() => count);
     const h = await startTask({ ...config(server.base), "http.pagination.type": "LINK_HEADER" });
     // Both pages of the first poll carry the same records (no content comparison under LINK_HEADER).
     expect(ids(await h.collect(10, 1))).toEqual([19, 18, 17, 16, 15, 19, 18, 17, 16, 15]);
@@ -235,11 +250,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
 
   test("records arriving while held, on a held page of an API ignoring the page asked for: not counted as delivered, the next first page delivers them", async () => {
     let count = 20;
-    using server = api((_req, url) => {
-      const n = Number(url.searchParams.get("page") ?? "1");
-      const events = [0, 1, 2, 3, 4].map((i) => count - 1 - i).map((id) => ({ id, at: at(id) }));
-      return Response.json(events, { headers: { link: `</events?page=${n + 1}>; rel="next"` } });
-    });
+    using server = ignoringPage(() => count);
     const h = await startTask({
       ...config(server.base),
       "http.pagination.type": "LINK_HEADER",
@@ -290,15 +301,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
   });
 
   test("CURSOR, one page per poll: every record once, the offset the newest at the end", async () => {
-    using server = api((_req, url) => {
-      const c = url.searchParams.get("cursor");
-      const from = c === null ? 0 : Number(c.slice(1));
-      const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).filter((id) => id >= 0);
-      return Response.json({
-        data: events.map((id) => ({ id, at: at(id) })),
-        next: from + 5 < 20 ? `c${from + 5}` : null,
-      });
-    });
+    using server = cursorPages();
     const h = await startTask({ ...cursorConfig(server.base), "http.pagination.max.pages": "1" });
     const got = await h.collect(20, intervals(5));
     expect(ids(got)).toEqual(Array.from({ length: 20 }, (_, i) => 19 - i));
@@ -352,16 +355,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
 
   test("a held page answering 403 (no expired cursor) fails the task with behavior.on.error=fail, as any page does", async () => {
     let forbidden = false;
-    using server = api((_req, url) => {
-      if (forbidden) return Response.json({ error: "forbidden" }, { status: 403 });
-      const c = url.searchParams.get("cursor");
-      const from = c === null ? 0 : Number(c.slice(1));
-      const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).filter((id) => id >= 0);
-      return Response.json({
-        data: events.map((id) => ({ id, at: at(id) })),
-        next: from + 5 < 20 ? `c${from + 5}` : null,
-      });
-    });
+    using server = cursorPages(() => forbidden);
     const h = await startTask({ ...cursorConfig(server.base), "behavior.on.error": "fail" });
     const first = await h.collect(10, 1);
     expect(first.at(-1)!.sourceOffset).toMatchObject({ page_cursor: "c10", gap_oldest: at(10) });
