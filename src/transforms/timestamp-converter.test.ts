@@ -77,6 +77,9 @@ describe("TimestampConverter", () => {
       ],
       [{ "target.type": "unix", "unix.precision": "seconds", format: STRING_DATE_FMT }, DATE_PLUS_TIME_STRING, 86_401],
       [{ "target.type": "unix", "unix.precision": "nanoseconds" }, new Date(1.7e12), 1_700_000_000_000_000_000n],
+      // TimeUnit.MILLISECONDS.toNanos saturates past the range of a long (runtime case hunt-ts-precision).
+      [{ "target.type": "unix", "unix.precision": "nanoseconds" }, new Date(9_223_372_036_855), 2n ** 63n - 1n],
+      [{ "target.type": "unix", "unix.precision": "nanoseconds" }, new Date(-9_223_372_036_855), -(2n ** 63n)],
       [{ "target.type": "string", format: STRING_DATE_FMT }, null, null],
       [{ "target.type": "Date" }, null, null],
       [{ "target.type": "unix" }, null, null],

@@ -16,6 +16,7 @@ import {
 } from "../api/data/logical.ts";
 import { int64Value, type Schema, SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
+import { saturatedLong } from "../api/data/values-numbers.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { ConfigError, ConnectError, DataError, JavaException, javaClassOf } from "../errors.ts";
@@ -267,7 +268,9 @@ export class TimestampConverter implements Transformation {
         return this.format!.format(date);
       case "unix": {
         const n = BigInt(ms);
-        return int64Value(this.precision === "seconds" ? n / 1000n : n * UNIX_FACTOR[this.precision]);
+        if (this.precision === "seconds") return int64Value(n / 1000n);
+        // TimeUnit.MILLISECONDS.toMicros/toNanos saturate at Long.MIN_VALUE and Long.MAX_VALUE.
+        return int64Value(saturatedLong(n * UNIX_FACTOR[this.precision]));
       }
       case "Date":
         return new Date(ms - mod(ms, MS_PER_DAY));
