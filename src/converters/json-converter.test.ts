@@ -4,7 +4,7 @@ import { JsonText } from "../api/data/json-text.ts";
 import { BigDecimal, Decimal } from "../api/data/logical.ts";
 import { SchemaBuilder, Schemas, schemaEquals, valueEquals } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
-import { DataError } from "../errors.ts";
+import { DataError, type JavaException } from "../errors.ts";
 import { describeConfig } from "../plugin/describe-config.ts";
 import { buildSchema, buildValue, isError, loadJsonFixtures } from "./golden-fixtures.ts";
 import { JsonConverter } from "./json-converter.ts";
@@ -134,6 +134,20 @@ describe("JsonConverter", () => {
     const run = () => plain().toConnectData("t", Headers.EMPTY, new Uint8Array([0x22, 0xff, 0x22]));
     expect(run).toThrow(DataError);
     expect(run).toThrow("Converting byte[] to Kafka Connect data failed due to serialization error: ");
+  });
+
+  test("empty Decimal bytes fail with BigInteger's NumberFormatException as the cause, as Apache (hunt-decimal)", () => {
+    const envelope = `{"schema":{"type":"bytes","name":"${Decimal.LOGICAL_NAME}","parameters":{"scale":"2"}},"payload":""}`;
+    let error: unknown;
+    try {
+      read(converter({}), envelope);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toBe("Invalid bytes for Decimal field");
+    const cause = (error as Error).cause as JavaException;
+    expect([cause.javaClass, cause.message]).toEqual(["java.lang.NumberFormatException", "Zero length BigInteger"]);
   });
 
   test("reuses translated schemas in both directions", () => {

@@ -16,7 +16,7 @@ import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from 
 import { int64Value, type Schema } from "../api/data/schema.ts";
 import { isPlainObject } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
-import { DataError } from "../errors.ts";
+import { DataError, JavaException } from "../errors.ts";
 import { setOwn } from "../util/own-property.ts";
 import { DEFAULT_JSON_DATA_OPTIONS, hasDefault, type JsonDataOptions } from "./json-data.ts";
 import { JsonNumberText, MISSING } from "./json-text.ts";
@@ -128,8 +128,12 @@ const LOGICAL_TO_CONNECT: Readonly<Record<string, LogicalToConnect>> = {
     if (json instanceof JsonNumberText) return BigDecimal.parse(json.source);
     if (typeof json === "string") {
       const bytes = binaryValue(json, "Invalid bytes for Decimal field");
-      // Java's BigInteger rejects an empty byte array.
-      if (bytes === null || bytes.length === 0) throw new DataError("Invalid bytes for Decimal field");
+      if (bytes === null) throw new DataError("Invalid bytes for Decimal field");
+      // Java's BigInteger rejects an empty byte array; Apache wraps its exception (runtime case hunt-decimal).
+      if (bytes.length === 0) {
+        const cause = new JavaException("java.lang.NumberFormatException", "Zero length BigInteger");
+        throw new DataError("Invalid bytes for Decimal field", { cause });
+      }
       return Decimal.toLogical(schema, bytes);
     }
     throw new DataError(
