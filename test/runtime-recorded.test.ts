@@ -22,7 +22,13 @@
  * ExtractField on a non-struct, TimestampConverter on an unparseable string) with
  * errors.log.include.messages, tombstones through a chain, Flatten + TimestampConverter, RegexRouter
  * and TimestampRouter names InsertField writes, key SMTs with SetSchemaMetadata, and MaskField
- * replacements that cannot become numbers.
+ * replacements that cannot become numbers; ExtractField with `field.syntax.version=V2` paths (backticks,
+ * missing steps, lists and strings in the way, structs without the field), ReplaceField with include,
+ * exclude and renames together, ValueToKey with missing fields, InsertField's topic/partition/static
+ * fields on source records, repeated and moved headers with DropHeaders, Filter on headers, Decimals
+ * (base64, numeric, negative scales, empty bytes), defaults with and without
+ * `replace.null.with.default`, Cast and MaskField across a struct's types, and TimestampConverter's
+ * `unix.precision` both ways (truncation, saturation) with a quoted-literal format.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
