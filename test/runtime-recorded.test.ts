@@ -28,7 +28,9 @@
  * fields on source records, repeated and moved headers with DropHeaders, Filter on headers, Decimals
  * (base64, numeric, negative scales, empty bytes), defaults with and without
  * `replace.null.with.default`, Cast and MaskField across a struct's types, and TimestampConverter's
- * `unix.precision` both ways (truncation, saturation) with a quoted-literal format.
+ * `unix.precision` both ways (truncation, saturation) with a quoted-literal format; Cast of
+ * Timestamp, Date and Decimal fields, TimestampConverter on struct fields to every type, Flatten of
+ * arrays, maps and null structs.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
