@@ -31,7 +31,8 @@
  * `unix.precision` both ways (truncation, saturation) with a quoted-literal format; Cast of
  * Timestamp, Date and Decimal fields, TimestampConverter on struct fields to every type, Flatten of
  * arrays, maps and null structs; Date and Time fields through JsonConverter and header converters;
- * InsertField of offset, partition, topic and static fields into structs of sink records.
+ * InsertField of offset, partition, topic and static fields into structs of sink records; header
+ * literals Values.parseString reads oddly, through SimpleHeaderConverter and JsonConverter.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
