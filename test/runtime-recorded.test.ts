@@ -32,7 +32,8 @@
  * Timestamp, Date and Decimal fields, TimestampConverter on struct fields to every type, Flatten of
  * arrays, maps and null structs; Date and Time fields through JsonConverter and header converters;
  * InsertField of offset, partition, topic and static fields into structs of sink records; header
- * literals Values.parseString reads oddly, through SimpleHeaderConverter and JsonConverter.
+ * literals Values.parseString reads oddly, through SimpleHeaderConverter and JsonConverter;
+ * JsonConverter narrowing numbers into schema'd fields of other widths (Jackson's wrap and defaults).
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
