@@ -150,6 +150,23 @@ describe("JsonConverter", () => {
     expect([cause.javaClass, cause.message]).toEqual(["java.lang.NumberFormatException", "Zero length BigInteger"]);
   });
 
+  // Review runhunt2: Long.MAX_VALUE read as an Invalid Date was written back as "payload":null.
+  test.each([
+    ["Timestamp", "int64", "9223372036854775807", "Timestamp value 9223372036854775807"],
+    ["Timestamp", "int64", "-8640000000000001", "Timestamp value -8640000000000001"],
+    ["Date", "int32", "2147483647", "Date value 2147483647 (days)"],
+  ])(
+    "a %s beyond a JavaScript Date's range (%s %s) is a DataError, not an Invalid Date",
+    (name, type, payload, what) => {
+      const envelope = `{"schema":{"type":"${type}","name":"org.apache.kafka.connect.data.${name}"},"payload":${payload}}`;
+      const run = () => read(converter({}), envelope);
+      expect(run).toThrow(DataError);
+      expect(run).toThrow(
+        `${what} is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
+      );
+    },
+  );
+
   test("reuses translated schemas in both directions", () => {
     const c = converter({});
     const schema = SchemaBuilder.struct().field("a", Decimal.schema(2)).build();

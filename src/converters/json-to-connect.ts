@@ -162,7 +162,7 @@ const LOGICAL_TO_CONNECT: Readonly<Record<string, LogicalToConnect>> = {
         `Invalid type for Timestamp, underlying representation should be integral but was ${nodeType(json)}`,
       );
     }
-    return ConnectTimestamp.toLogical(schema, Number(json));
+    return ConnectTimestamp.toLogical(schema, json);
   },
 };
 

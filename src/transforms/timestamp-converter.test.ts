@@ -139,6 +139,19 @@ describe("TimestampConverter", () => {
     );
   });
 
+  // Review runhunt2: Connect's java.util.Date takes any long; a JavaScript Date only ±8.64e15 ms.
+  test.each<[string, bigint]>([
+    ["seconds", 9223372036854775807n],
+    ["milliseconds", -8_640_000_000_000_001n],
+  ])("a unix time in %s beyond a JavaScript Date (%p) is a DataError", (precision, value) => {
+    expectError(
+      () =>
+        converter({ "target.type": "string", "unix.precision": precision, format: "yyyy" }).apply(srcRecord({ value })),
+      DataError,
+      `Unix timestamp ${value} (${precision}) is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
+    );
+  });
+
   describe("with a schema", () => {
     test.each<[Record<string, string>, Schema, unknown, Schema, unknown]>([
       [

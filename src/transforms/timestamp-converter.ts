@@ -11,6 +11,7 @@ import {
   ConnectTime,
   ConnectTimestamp,
   DATE_NAME,
+  dateOfMillis,
   TIME_NAME,
   TIMESTAMP_NAME,
 } from "../api/data/logical.ts";
@@ -32,7 +33,6 @@ import { SimpleDateFormat } from "./util/simple-date-format.ts";
 
 const PURPOSE = "converting timestamp formats";
 const MS_PER_DAY = 86_400_000;
-const MAX_DATE_MS = 8_640_000_000_000_000n;
 
 export type TimestampType = "string" | "unix" | "Date" | "Time" | "Timestamp";
 type UnixPrecision = "seconds" | "milliseconds" | "microseconds" | "nanoseconds";
@@ -245,13 +245,7 @@ export class TimestampConverter implements Transformation {
         }
         const n = BigInt(value);
         const ms = this.precision === "seconds" ? n * 1000n : n / UNIX_FACTOR[this.precision];
-        // A JavaScript Date spans ±8.64e15 ms (±275,000 years); java.util.Date any long.
-        if (ms > MAX_DATE_MS || ms < -MAX_DATE_MS) {
-          throw new DataError(
-            `Unix timestamp ${value} (${this.precision}) is out of the range of dates supported here`,
-          );
-        }
-        return new Date(Number(ms));
+        return dateOfMillis(ms, `Unix timestamp ${value} (${this.precision})`);
       }
       default:
         if (!(value instanceof Date)) {

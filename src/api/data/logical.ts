@@ -162,7 +162,7 @@ export const ConnectDate = {
     }
     return ms / MS_PER_DAY;
   },
-  toLogical: (_schema: Schema, days: number): Date => new Date(days * MS_PER_DAY),
+  toLogical: (_schema: Schema, days: number): Date => dateOfMillis(days * MS_PER_DAY, `Date value ${days} (days)`),
 };
 
 export const ConnectTime = {
@@ -189,8 +189,24 @@ export const ConnectTimestamp = {
   builder: () => SchemaBuilder.int64().name(TIMESTAMP_NAME).version(1),
   schema: (): Schema => ConnectTimestamp.builder().build(),
   fromLogical: (_schema: Schema, value: Date): number => value.getTime(),
-  toLogical: (_schema: Schema, ms: number | bigint): Date => new Date(Number(ms)),
+  toLogical: (_schema: Schema, ms: number | bigint): Date => dateOfMillis(ms, `Timestamp value ${ms}`),
 };
+
+/**
+ * The Date `ms` milliseconds after the epoch. A JavaScript Date spans ±8.64e15 ms (about ±275,000
+ * years), a java.util.Date any long: beyond that this throws a DataError naming `what` (the value
+ * as the data held it), so the record follows `errors.tolerance` instead of carrying an Invalid
+ * Date into a sink, a format or a converter. A known difference from Connect (README).
+ */
+export function dateOfMillis(ms: number | bigint, what: string): Date {
+  const date = new Date(Number(ms));
+  if (Number.isNaN(date.getTime())) {
+    throw new DataError(
+      `${what} is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
+    );
+  }
+  return date;
+}
 
 export function bigintToBytes(n: bigint): Uint8Array {
   if (n === 0n) return new Uint8Array([0]);
