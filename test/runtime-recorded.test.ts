@@ -26,7 +26,7 @@
  * missing steps, lists and strings in the way, structs without the field), ReplaceField with include,
  * exclude and renames together, ValueToKey with missing fields, InsertField's topic/partition/static
  * fields on source records, repeated and moved headers with DropHeaders, Filter on headers, Decimals
- * (base64, numeric, negative scales, empty bytes), defaults with and without
+ * (base64, numeric, negative scales, empty bytes, text that is not base64), defaults with and without
  * `replace.null.with.default`, Cast and MaskField across a struct's types, and TimestampConverter's
  * `unix.precision` both ways (truncation, saturation) with a quoted-literal format; Cast of
  * Timestamp, Date and Decimal fields, TimestampConverter on struct fields to every type, Flatten of

@@ -136,19 +136,29 @@ describe("JsonConverter", () => {
     expect(run).toThrow("Converting byte[] to Kafka Connect data failed due to serialization error: ");
   });
 
-  test("empty Decimal bytes fail with BigInteger's NumberFormatException as the cause, as Apache (hunt-decimal)", () => {
-    const envelope = `{"schema":{"type":"bytes","name":"${Decimal.LOGICAL_NAME}","parameters":{"scale":"2"}},"payload":""}`;
-    let error: unknown;
-    try {
-      read(converter({}), envelope);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(DataError);
-    expect((error as Error).message).toBe("Invalid bytes for Decimal field");
-    const cause = (error as Error).cause as JavaException;
-    expect([cause.javaClass, cause.message]).toEqual(["java.lang.NumberFormatException", "Zero length BigInteger"]);
-  });
+  test.each([
+    ['""', "java.lang.NumberFormatException", "Zero length BigInteger"],
+    [
+      '"!!"',
+      "com.fasterxml.jackson.databind.exc.InvalidFormatException",
+      "Cannot access contents of TextNode as binary due to broken Base64 encoding: Illegal character '!' (code 0x21) in base64 content",
+    ],
+  ])(
+    "Decimal bytes %s fail with Java's cause, as Apache (hunt-decimal, hunt-decimal-base64-*)",
+    (payload, javaClass, message) => {
+      const envelope = `{"schema":{"type":"bytes","name":"${Decimal.LOGICAL_NAME}","parameters":{"scale":"2"}},"payload":${payload}}`;
+      let error: unknown;
+      try {
+        read(converter({}), envelope);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(DataError);
+      expect((error as Error).message).toBe("Invalid bytes for Decimal field");
+      const cause = (error as Error).cause as JavaException;
+      expect([cause.javaClass, cause.message]).toEqual([javaClass, message]);
+    },
+  );
 
   // Review runhunt2: Long.MAX_VALUE read as an Invalid Date was written back as "payload":null.
   test.each([

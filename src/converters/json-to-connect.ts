@@ -18,6 +18,7 @@ import { isPlainObject } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError, JavaException } from "../errors.ts";
 import { setOwn } from "../util/own-property.ts";
+import { jacksonBase64 } from "./jackson-base64.ts";
 import { DEFAULT_JSON_DATA_OPTIONS, hasDefault, type JsonDataOptions } from "./json-data.ts";
 import { JsonNumberText, MISSING } from "./json-text.ts";
 
@@ -230,11 +231,11 @@ function floatValue(json: unknown): number {
   return Math.fround(doubleValue(json));
 }
 
-/** `binaryValue()`: base64 text as bytes (padding required), null for non-text values. */
+/** `binaryValue()`: base64 text as bytes (Jackson's reading), null for non-text values; Connect's DataException wraps Jackson's. */
 function binaryValue(json: unknown, message: string): Uint8Array | null {
   if (typeof json !== "string") return null;
   try {
-    return Uint8Array.fromBase64(json, { lastChunkHandling: "strict" });
+    return jacksonBase64(json);
   } catch (cause) {
     throw new DataError(message, { cause });
   }
