@@ -38,6 +38,7 @@ import { onStopSignal } from "./stop-signals.ts";
 import { StoreLockedError } from "./store/database.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { ignoredKeyWarning, unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
+import { javaUtf8Text } from "./util/java-utf8.ts";
 import { sinkAfterStdoutError } from "./util/log-output.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties, propertiesText } from "./util/properties.ts";
@@ -50,11 +51,12 @@ const log = getLogger("io.edgegateway.Gateway");
 const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone");
 
 /**
- * The last word on stderr, redacted as log lines are: a resolved config provider value (registered
- * before the worker config is checked) can be the value a startup error quotes.
+ * The last word on stderr, redacted and encoded as log lines are: a resolved config provider value
+ * (registered before the worker config is checked) can be the value a startup error quotes, and a
+ * lone surrogate (a properties file's `\uD800`) is written `?` as Java writes it.
  */
 function writeFatal(message: string): void {
-  process.stderr.write(`gateway: ${logManager.redact(message)}\n`);
+  process.stderr.write(`gateway: ${javaUtf8Text(logManager.redact(message))}\n`);
 }
 
 function fail(message: string): never {

@@ -20,7 +20,7 @@ import { Struct } from "../api/data/struct.ts";
 import { saturatedLong } from "../api/data/values-numbers.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
-import { ConfigError, ConnectError, DataError, JavaException, javaClassOf } from "../errors.ts";
+import { ConfigError, ConnectError, DataError, JavaException, throwableText } from "../errors.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { invalidValue } from "../util/invalid-value.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
@@ -134,7 +134,7 @@ export class TimestampConverter implements Transformation {
       } catch (e) {
         // ConfigException(message, cause): Connect's two-argument constructor takes (name, value),
         // so the message reads "Invalid value <cause> for configuration <message>".
-        const cause = `${javaClassOf(e)}: ${(e as Error).message}`;
+        const cause = throwableText(e);
         throw new ConfigError(
           invalidValue(
             "TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps",

@@ -5,8 +5,9 @@
  * them. Used by values.ts.
  */
 
-import { DataError, JavaException } from "../../errors.ts";
+import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
+import { bigDecimalFormatError } from "./big-decimal-text.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
 import { javaFloatOf } from "./java-floating.ts";
 import { javaClassOf, javaToString } from "./java-text.ts";
@@ -110,31 +111,6 @@ export function asLong(given: unknown, fromSchema: Schema | null): bigint {
     throw unableToConvert(value, fromSchema);
   }
   throw unableToConvert(value, "a number", typeof value === "string" ? bigDecimalFormatError(value) : undefined);
-}
-
-/**
- * The NumberFormatException Java's `new BigDecimal(text)` throws on a stray character or a second
- * decimal point before any exponent, which Values wraps; undefined for other failures (no digits,
- * a bad exponent, a character outside the Basic Multilingual Plane), whose messages are not modelled.
- */
-export function bigDecimalFormatError(text: string): JavaException | undefined {
-  const start = text.startsWith("-") || text.startsWith("+") ? 1 : 0;
-  let dot = false;
-  for (const c of text.slice(start)) {
-    if (/^\p{Nd}$/u.test(c)) continue;
-    if (c === "e" || c === "E") return undefined;
-    if (c.length > 1 || /[\uD800-\uDFFF]/.test(c)) return undefined;
-    if (c === "." && !dot) {
-      dot = true;
-      continue;
-    }
-    const message =
-      c === "."
-        ? "Character array contains more than one decimal point."
-        : `Character ${c} is neither a decimal digit number, decimal point, nor "e" notation exponential mark.`;
-    return new JavaException("java.lang.NumberFormatException", message);
-  }
-  return undefined;
 }
 
 /** Java's `Number.doubleValue()` of a value (a string as Java's BigDecimal reads it). */
