@@ -47,17 +47,21 @@ function sextet(code: number, index: number): number {
 
 /** The bytes of base64 `json` text as Jackson reads them; a JavaException (InvalidFormatException) when malformed. */
 export function jacksonBase64(json: string): Uint8Array {
-  // Java's String.trim(): every character up to U+0020 at either end.
-  const text = json.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, "");
+  // Java's String.trim(): every character up to U+0020 at either end (index loops: a regex
+  // anchored at the end retries from every start of a run in the middle, quadratic in its length).
+  let start = 0;
+  let end = json.length;
+  while (start < end && json.charCodeAt(start) <= SPACE) start++;
+  while (end > start && json.charCodeAt(end - 1) <= SPACE) end--;
   const out: number[] = [];
-  let i = 0;
+  let i = start;
   const take = (): number => {
-    if (i >= text.length) throw broken(MISSING_PADDING);
-    return text.charCodeAt(i++);
+    if (i >= end) throw broken(MISSING_PADDING);
+    return json.charCodeAt(i++);
   };
   for (;;) {
-    while (i < text.length && text.charCodeAt(i) <= SPACE) i++;
-    if (i >= text.length) return Uint8Array.from(out);
+    while (i < end && json.charCodeAt(i) <= SPACE) i++;
+    if (i >= end) return Uint8Array.from(out);
     const first = sextet(take(), 0);
     const twelve = (first << 6) | sextet(take(), 1);
     const third = take();
