@@ -3,6 +3,7 @@ import { JavaException } from "../errors.ts";
 import { expectError } from "../transforms/util/test-support.ts";
 import { jacksonBase64 } from "./jackson-base64.ts";
 
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const PADDING =
   "Unexpected end of base64-encoded String: base64 variant 'MIME-NO-LINEFEEDS' expects padding (one or more '=' characters) at the end. This Base64Variant might have been incorrectly configured";
 
@@ -29,6 +30,31 @@ describe("jacksonBase64 (Jackson's TextNode.binaryValue())", () => {
     expect([...jacksonBase64(`${run}AQID${run}`)]).toEqual([1, 2, 3]);
   });
 
+  // Plain base64 is read by Uint8Array.fromBase64, units after white space one by one: both drop
+  // the bits past the last byte (review runhunt2b P2).
+  test("reads random bytes the same on both paths, with random bits past the last byte", () => {
+    let seed = 42;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    for (let round = 0; round < 300; round++) {
+      const bytes = Uint8Array.from({ length: random(40) }, () => random(256));
+      const text = [...bytes.toBase64()];
+      const pads = text.filter((c) => c === "=").length;
+      if (pads > 0) {
+        // The last character before the padding: its low 4 (==) or 2 (=) bits are past the last byte.
+        const last = text.length - pads - 1;
+        const stray = pads === 2 ? 16 : 4;
+        const sextet = ALPHABET.indexOf(text[last]!);
+        text[last] = ALPHABET[sextet - (sextet % stray) + random(stray)]!;
+      }
+      const plain = text.join("");
+      expect([...jacksonBase64(plain)]).toEqual([...bytes]);
+      expect([...jacksonBase64(`AAAA ${plain}`)]).toEqual([0, 0, 0, ...bytes]);
+    }
+  });
+
   test.each([
     ["!!", "Illegal character '!' (code 0x21) in base64 content"],
     ["AA=", PADDING],
@@ -52,6 +78,16 @@ describe("jacksonBase64 (Jackson's TextNode.binaryValue())", () => {
     ["\u0085AAA", "Illegal character (code 0x85) in base64 content"],
     ["\u0378AAA", "Illegal character (code 0x378) in base64 content"],
     ["MDk=\u00a0", "Illegal character '\u00a0' (code 0xa0) in base64 content"],
+    // Uint8Array.fromBase64 reads these (it skips white space and reads an unpadded last unit).
+    [
+      "MD k",
+      "Illegal white space character (code 0x20) as character #3 of 4-char base64 unit: can only used between units",
+    ],
+    [
+      "AAAAA AB",
+      "Illegal white space character (code 0x20) as character #2 of 4-char base64 unit: can only used between units",
+    ],
+    ["AAAA AA=", PADDING],
   ])("refuses %p with Jackson's InvalidFormatException's message", (text, message) => {
     expectError(
       () => jacksonBase64(text),

@@ -53,31 +53,62 @@ export function jacksonBase64(json: string): Uint8Array {
   let end = json.length;
   while (start < end && json.charCodeAt(start) <= SPACE) start++;
   while (end > start && json.charCodeAt(end - 1) <= SPACE) end--;
-  const out: number[] = [];
-  let i = start;
-  const take = (): number => {
-    if (i >= end) throw broken(MISSING_PADDING);
-    return json.charCodeAt(i++);
-  };
+  const text = json.slice(start, end);
+  return plainBase64(text) ?? readUnits(text);
+}
+
+/**
+ * `text`'s bytes when it is standard base64 with padding only at its end, read by Bun's
+ * Uint8Array.fromBase64 ("loose" ignores bits past the last byte, as Jackson does); else undefined.
+ * fromBase64 also reads what Jackson refuses, white space anywhere and a last unit without padding;
+ * either leaves fewer characters to decode than this length holds, so fewer bytes than 3 a unit
+ * less 1 a trailing '=': the length tells them apart.
+ */
+function plainBase64(text: string): Uint8Array | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.fromBase64(text, { lastChunkHandling: "loose" });
+  } catch {
+    return undefined;
+  }
+  let pads = 0;
+  while (pads < text.length && text.charCodeAt(text.length - 1 - pads) === PAD) pads++;
+  return bytes.length === (text.length >> 2) * 3 - pads ? bytes : undefined;
+}
+
+/** Jackson's unit-by-unit reading of trimmed `text`: white space between units, its errors in its order. */
+function readUnits(text: string): Uint8Array {
+  const end = text.length;
+  const out = new Uint8Array((end >> 2) * 3 + 3);
+  let n = 0;
+  let i = 0;
   for (;;) {
-    while (i < end && json.charCodeAt(i) <= SPACE) i++;
-    if (i >= end) return Uint8Array.from(out);
-    const first = sextet(take(), 0);
-    const twelve = (first << 6) | sextet(take(), 1);
-    const third = take();
+    while (i < end && text.charCodeAt(i) <= SPACE) i++;
+    if (i >= end) return out.subarray(0, n);
+    const first = sextet(text.charCodeAt(i), 0);
+    if (i + 1 >= end) throw broken(MISSING_PADDING);
+    const twelve = (first << 6) | sextet(text.charCodeAt(i + 1), 1);
+    if (i + 2 >= end) throw broken(MISSING_PADDING);
+    const third = text.charCodeAt(i + 2);
+    const thirdBits = third === PAD ? 0 : sextet(third, 2);
+    if (i + 3 >= end) throw broken(MISSING_PADDING);
+    const fourth = text.charCodeAt(i + 3);
+    i += 4;
     if (third === PAD) {
-      const fourth = take();
       if (fourth !== PAD) throw illegal(fourth, 3, "expected padding character '='");
-      out.push(twelve >> 4);
+      out[n++] = twelve >> 4;
       continue;
     }
-    const eighteen = (twelve << 6) | sextet(third, 2);
-    const fourth = take();
+    const eighteen = (twelve << 6) | thirdBits;
     if (fourth === PAD) {
-      out.push(eighteen >> 10, (eighteen >> 2) & 0xff);
+      out[n++] = eighteen >> 10;
+      out[n++] = eighteen >> 2;
       continue;
     }
     const all = (eighteen << 6) | sextet(fourth, 3);
-    out.push(all >> 16, (all >> 8) & 0xff, all & 0xff);
+    out[n++] = all >> 16;
+    out[n++] = all >> 8;
+    out[n++] = all;
   }
 }
