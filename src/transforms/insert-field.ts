@@ -116,7 +116,7 @@ export class InsertField implements Transformation {
     for (const field of struct.schema.fields) {
       updated.put(field.name, this.replaceNullWithDefault ? struct.get(field) : struct.getWithoutDefault(field.name));
     }
-    for (const [name, fieldValue] of this.insertions(record, (ms) => dateOfMillis(ms, `Record timestamp ${ms}`)))
+    for (const [name, fieldValue] of this.insertions(record, (ms) => dateOfMillis(ms, "Record timestamp")))
       updated.put(name, fieldValue);
     return this.side.with(record, updatedSchema, updated);
   }

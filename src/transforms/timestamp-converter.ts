@@ -245,7 +245,7 @@ export class TimestampConverter implements Transformation {
         }
         const n = BigInt(value);
         const ms = this.precision === "seconds" ? n * 1000n : n / UNIX_FACTOR[this.precision];
-        return dateOfMillis(ms, `Unix timestamp ${value} (${this.precision})`);
+        return dateOfMillis(ms, "Unix timestamp", value, this.precision);
       }
       default:
         if (!(value instanceof Date)) {

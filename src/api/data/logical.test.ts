@@ -18,7 +18,15 @@ describe("dates beyond a JavaScript Date's ±8.64e15 ms", () => {
     [8.64e15 + 1, "x 8640000000000001"],
     [-8_640_000_000_000_001n, "x -8640000000000001"],
   ])("one past an end (%p) is a DataError naming the value", (ms, what) => {
-    expectError(() => dateOfMillis(ms, what), DataError, `${what} ${BEYOND}`);
+    expectError(() => dateOfMillis(ms, "x"), DataError, `${what} ${BEYOND}`);
+  });
+
+  test("the message names the value as the data held it, in its unit", () => {
+    expectError(
+      () => dateOfMillis(-8.64e15 - 1000, "y", -8_640_000_000_000n, "seconds"),
+      DataError,
+      `y -8640000000000 (seconds) ${BEYOND}`,
+    );
   });
 
   test("a Timestamp of Long.MAX_VALUE or Long.MIN_VALUE is a DataError naming the long", () => {

@@ -154,7 +154,7 @@ export const ConnectDate = {
     }
     return ms / MS_PER_DAY;
   },
-  toLogical: (_schema: Schema, days: number): Date => dateOfMillis(days * MS_PER_DAY, `Date value ${days} (days)`),
+  toLogical: (_schema: Schema, days: number): Date => dateOfMillis(days * MS_PER_DAY, "Date value", days, "days"),
 };
 
 export const ConnectTime = {
@@ -181,20 +181,21 @@ export const ConnectTimestamp = {
   builder: () => SchemaBuilder.int64().name(TIMESTAMP_NAME).version(1),
   schema: (): Schema => ConnectTimestamp.builder().build(),
   fromLogical: (_schema: Schema, value: Date): number => value.getTime(),
-  toLogical: (_schema: Schema, ms: number | bigint): Date => dateOfMillis(ms, `Timestamp value ${ms}`),
+  toLogical: (_schema: Schema, ms: number | bigint): Date => dateOfMillis(ms, "Timestamp value"),
 };
 
 /**
  * The Date `ms` milliseconds after the epoch. A JavaScript Date spans ±8.64e15 ms (about ±275,000
- * years), a java.util.Date any long: beyond that this throws a DataError naming `what` (the value
- * as the data held it), so the record follows `errors.tolerance` instead of carrying an Invalid
- * Date into a sink, a format or a converter. A known difference from Connect (README).
+ * years), a java.util.Date any long: beyond that this throws a DataError naming `label` and `value`
+ * (as the data held it, in `unit` when given), so the record follows `errors.tolerance` instead of
+ * carrying an Invalid Date into a sink, a format or a converter. A known difference from Connect
+ * (README). The message is built only then: this runs for every record of a date-typed field.
  */
-export function dateOfMillis(ms: number | bigint, what: string): Date {
+export function dateOfMillis(ms: number | bigint, label: string, value: number | bigint = ms, unit?: string): Date {
   const date = new Date(Number(ms));
   if (Number.isNaN(date.getTime())) {
     throw new DataError(
-      `${what} is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
+      `${label} ${value}${unit === undefined ? "" : ` (${unit})`} is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
     );
   }
   return date;
