@@ -78,6 +78,9 @@ describe("jacksonBase64 (Jackson's TextNode.binaryValue())", () => {
     ["\u0085AAA", "Illegal character (code 0x85) in base64 content"],
     ["\u0378AAA", "Illegal character (code 0x378) in base64 content"],
     ["MDk=\u00a0", "Illegal character '\u00a0' (code 0xa0) in base64 content"],
+    // A surrogate is a defined character to Java: its message holds the lone half (written as ? in
+    // the DLQ's headers and the log, error-context-headers.test.ts).
+    ["\ud800AAA", "Illegal character '\ud800' (code 0xd800) in base64 content"],
     // Uint8Array.fromBase64 reads these (it skips white space and reads an unpadded last unit).
     [
       "MD k",
