@@ -154,7 +154,7 @@ export const ConnectDate = {
     }
     return ms / MS_PER_DAY;
   },
-  toLogical: (_schema: Schema, days: number): Date => new Date(days * MS_PER_DAY),
+  toLogical: (_schema: Schema, days: number): Date => dateOfMillis(days * MS_PER_DAY, "Date value", days, "days"),
 };
 
 export const ConnectTime = {
@@ -181,8 +181,25 @@ export const ConnectTimestamp = {
   builder: () => SchemaBuilder.int64().name(TIMESTAMP_NAME).version(1),
   schema: (): Schema => ConnectTimestamp.builder().build(),
   fromLogical: (_schema: Schema, value: Date): number => value.getTime(),
-  toLogical: (_schema: Schema, ms: number | bigint): Date => new Date(Number(ms)),
+  toLogical: (_schema: Schema, ms: number | bigint): Date => dateOfMillis(ms, "Timestamp value"),
 };
+
+/**
+ * The Date `ms` milliseconds after the epoch. A JavaScript Date spans ±8.64e15 ms (about ±275,000
+ * years), a java.util.Date any long: beyond that this throws a DataError naming `label` and `value`
+ * (as the data held it, in `unit` when given), so the record follows `errors.tolerance` instead of
+ * carrying an Invalid Date into a sink, a format or a converter. A known difference from Connect
+ * (README). The message is built only then: this runs for every record of a date-typed field.
+ */
+export function dateOfMillis(ms: number | bigint, label: string, value: number | bigint = ms, unit?: string): Date {
+  const date = new Date(Number(ms));
+  if (Number.isNaN(date.getTime())) {
+    throw new DataError(
+      `${label} ${value}${unit === undefined ? "" : ` (${unit})`} is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
+    );
+  }
+  return date;
+}
 
 export function bigintToBytes(n: bigint): Uint8Array {
   if (n === 0n) return new Uint8Array([0]);

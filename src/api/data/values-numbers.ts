@@ -85,13 +85,18 @@ export function unableToConvert(value: unknown, to: Schema | string, cause?: Err
   return new DataError(message, cause ? { cause } : undefined);
 }
 
+/** `n` saturated to a long's range, as Java's `TimeUnit` conversions and `(long) double` saturate. */
+export function saturatedLong(n: bigint): bigint {
+  return n > LONG_MAX ? LONG_MAX : n < LONG_MIN ? LONG_MIN : n;
+}
+
 /** Java's `Number.longValue()` of a value, as a bigint: truncated, and wrapped or saturated like Java. */
 export function asLong(given: unknown, fromSchema: Schema | null): bigint {
   const value = unboxDouble(given);
   if (typeof value === "number") {
     if (Number.isNaN(value)) return 0n;
     const n = Number.isFinite(value) ? BigInt(Math.trunc(value)) : value > 0 ? LONG_MAX : LONG_MIN;
-    return n > LONG_MAX ? LONG_MAX : n < LONG_MIN ? LONG_MIN : n;
+    return saturatedLong(n);
   }
   if (typeof value === "bigint") return BigInt.asIntN(64, value);
   const decimal = value instanceof BigDecimal ? value : typeof value === "string" ? tryParseDecimal(value) : null;
