@@ -1,11 +1,12 @@
 /**
  * The HTTP source in the running gateway (the compiled binary with GATEWAY_BIN) against a
- * newest-first events API paged by OFFSET, with http.pagination.max.pages below the pages a poll
+ * newest-first events API paged by Link headers, with http.pagination.max.pages below the pages a poll
  * finds, on the real broker. A poll that the cap ends before its pages reach the offset it started
  * from is held at the next page (unread-gap.ts): the committed offset keeps that floor, with the
  * newest delivered as `next_offset`, the page held at and the oldest delivered (`gap_oldest`); the next poll reads on, and the offset
  * moves to the newest once the older pages are read. Every event reaches Kafka (accounted by id),
- * across a kill -9 mid-gap too. An oldest-first API still ends its poll at the cap (no gap).
+ * across a kill -9 mid-gap too. An oldest-first API (OFFSET pagination, never held) still ends its
+ * poll at the cap (no gap).
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
@@ -19,17 +20,22 @@ const FLOOR = "2025-01-01T00:00:00Z";
 const at = (id: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, id)).toISOString();
 const ids = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** Events 0..count()-1 newest first; the first request for `offset=10` waits for `gate`. */
+/** Events 0..count()-1 newest first, LIMIT a page, `?page=n` linked as next; the first request for page 3 waits for `gate`. */
 function newestFirstApi(count: () => number, gate: Promise<void>) {
   let gated = false;
   return startApi(async (req) => {
-    const offset = Number(req.url.searchParams.get("offset"));
-    if (offset === 2 * LIMIT && !gated) {
+    const n = Number(req.url.searchParams.get("page") ?? "1");
+    if (n === 3 && !gated) {
       gated = true;
       await gate;
     }
+    const offset = (n - 1) * LIMIT;
     const page = Array.from({ length: LIMIT }, (_, i) => count() - 1 - offset - i).filter((id) => id >= 0);
-    return Response.json(page.map((id) => ({ id, at: at(id) })));
+    const next = offset + LIMIT < count() ? { link: `</events?page=${n + 1}>; rel="next"` } : undefined;
+    return Response.json(
+      page.map((id) => ({ id, at: at(id) })),
+      next ? { headers: next } : {},
+    );
   });
 }
 
@@ -39,8 +45,7 @@ const connector = (url: string, topic: string) => ({
   "kafka.topic": topic,
   "http.timer.interval.ms": "300",
   "http.response.records.path": "$[*]",
-  "http.pagination.type": "OFFSET",
-  "http.pagination.limit.value": String(LIMIT),
+  "http.pagination.type": "LINK_HEADER",
   "http.pagination.max.pages": "2",
   "http.offset.mode": "TIMESTAMP",
   "http.offset.field": "at",
@@ -102,7 +107,7 @@ describe("HTTP source and a newest-first API with more pages than http.paginatio
       offset_mode: "TIMESTAMP",
       poll_time: expect.any(Number),
       next_offset: at(19),
-      page_position: 2 * LIMIT,
+      page_link: "?page=3",
       skip: 0,
       page_offset: FLOOR,
       gap_oldest: at(10),
@@ -164,7 +169,11 @@ describe("HTTP source and a newest-first API with more pages than http.paginatio
       dir: dir.path,
       worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "100" },
     });
-    const config = connector(`${api.base}/events?since=\${offset}`, topic);
+    const config = {
+      ...connector(`${api.base}/events?since=\${offset}`, topic),
+      "http.pagination.type": "OFFSET",
+      "http.pagination.limit.value": String(LIMIT),
+    };
     expect((await gw.rest.put("/connectors/oldest/config", config)).status).toBe(201);
     await settled(gw, "oldest", at(19), topic, 20);
     expect(valueIds(await readAll(topic))).toEqual(ids(20));

@@ -4,8 +4,8 @@
  *
  * States: idle (waiting for the next scheduled poll) → polling (a run of pages, fetched back to
  * back, one page per `poll()` call, a large one in batches, so records reach Kafka as they come) →
- * idle; a poll that http.pagination.max.pages ends before a newest-first API's pages reach the offset
- * it started from is held at its next page instead, where the next scheduled poll goes on
+ * idle; a poll that http.pagination.max.pages ends before a newest-first API's pages (CURSOR or
+ * LINK_HEADER) reach the offset it started from is held at its next page instead, where the next scheduled poll goes on
  * (unread-gap.ts). `poll()` never waits longer than ~1 s and returns at once when the runtime's signal aborts
  * (pause or stop); an in-flight request is aborted then, and the page is fetched again on resume.
  * Each record carries the offset a restart needs (see offsets.ts); the runtime commits it once
@@ -252,10 +252,12 @@ export class HttpSourceTask implements SourceTask {
 
   /**
    * Whether the attempts running out on `response` fail the task (undefined: no response, an
-   * UnreachableError): only with behavior.on.error=fail; else the next scheduled poll retries the page.
+   * UnreachableError): only with behavior.on.error=fail, and not on a held page (its failure ends the
+   * hold, pageFailed); else the next scheduled poll tries again.
    */
   private failsAfterRetries(response: HttpResponse | undefined): boolean {
-    return this.behavior === "fail" && (response === undefined || this.errorResponse(response));
+    const held = this.run?.gap !== undefined;
+    return this.behavior === "fail" && !held && (response === undefined || this.errorResponse(response));
   }
 
   private fetchInBackground(run: Run, signal: AbortSignal): NonNullable<typeof this.pending> {
@@ -282,19 +284,16 @@ export class HttpSourceTask implements SourceTask {
   /**
    * The run's page failed (`error`: a failure behavior.on.error handles, else a status outside the
    * error codes, always a warning). Unless it fails the task, the run waits to retry that page at
-   * the next scheduled poll or ends here (afterFailedPage; `passing`: it may pass). A held run's page
-   * answering 400 or 410 (`status`: an expired cursor or next link) ends the hold whatever
-   * behavior.on.error: failing the task would fail it again at every restart until the offsets are
-   * reset. Any other status is handled as on any page.
+   * the next scheduled poll or ends here (afterFailedPage; `passing`: it may pass). Any failure of a
+   * held run's page (unread-gap.ts: asked an interval after the page before it, its cursor or link
+   * may have expired) ends the hold whatever behavior.on.error, and the next poll starts from the
+   * first page, where a lasting failure is handled as on any first page: a held page is never
+   * handled more harshly than the first page a poll at the cap would have gone back to.
    */
-  private pageFailed(
-    run: Run,
-    reason: string,
-    o: { error: boolean; passing: boolean; kind?: string; status?: number },
-  ): void {
-    const heldEnds = run.gap !== undefined && (o.status === 400 || o.status === 410);
+  private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean; kind?: string }): void {
+    const heldEnds = run.gap !== undefined;
     if (o.error && this.behavior === "fail" && !heldEnds) throw new ConnectError(`${reason} (behavior.on.error=fail)`);
-    const retry = afterFailedPage(o.passing) === "retry";
+    const retry = !heldEnds && afterFailedPage(o.passing) === "retry";
     run.suspended = retry;
     if (retry) this.due = this.schedule.next(run.started);
     else this.endRun(run);
@@ -327,8 +326,9 @@ export class HttpSourceTask implements SourceTask {
     } catch (error) {
       if (signal.aborted) throw error;
       // An unreachable server fails the task only with behavior.on.error=fail: else the next
-      // scheduled poll retries the page, as after a 503 (an edge device's link comes back).
-      const unreachable = error instanceof UnreachableError && this.behavior !== "fail";
+      // scheduled poll retries the page, as after a 503 (an edge device's link comes back). On a
+      // held page it ends the hold (pageFailed).
+      const unreachable = error instanceof UnreachableError && (this.behavior !== "fail" || run.gap !== undefined);
       // A redirect not followed (a loop, a Location that is no URL, https → http as a captive portal
       // answers) is the API's answer, unusable as an unreadable body is: behavior.on.error decides.
       const refused = error instanceof HttpRedirectError || error instanceof HttpResponseTooLargeError;
@@ -340,7 +340,7 @@ export class HttpSourceTask implements SourceTask {
       // API's 401 is, and its 2xx without a usable token an unreadable answer, as the API's: behavior.on.error
       // decides, and with log / ignore every poll retries the page (a client secret being rotated, an
       // endpoint misconfigured for a while), instead of failing the task whatever behavior.on.error.
-      if (error instanceof TokenRequestError && this.behavior !== "fail") {
+      if (error instanceof TokenRequestError && (this.behavior !== "fail" || run.gap !== undefined)) {
         // One kind of WARN per page: an endpoint's error_description may carry a trace id and a time (Entra ID's do).
         const kind = `${method} ${this.showUrl(url)} not sent: no token`;
         this.pageFailed(run, `${method} ${this.showUrl(url)} not sent: ${error.message}`, {
@@ -364,7 +364,7 @@ export class HttpSourceTask implements SourceTask {
       const passing = passingStatus(response.status) || this.fetcher.rateLimited(response);
       // The kind of WARN is the request and its status: an error body's request id or time differs each time.
       const kind = `HTTP ${response.status} from ${method} ${this.showUrl(url)}`;
-      this.pageFailed(run, reason, { error: this.errorResponse(response), passing, kind, status: response.status });
+      this.pageFailed(run, reason, { error: this.errorResponse(response), passing, kind });
       return [];
     }
     let page: PageContent;
@@ -413,12 +413,14 @@ export class HttpSourceTask implements SourceTask {
 
   /**
    * Whether the run at http.pagination.max.pages is held there (unread-gap.ts): its newest-first
-   * pages have not reached its start offset, and it got older since it was held last. Else logs why
-   * the poll ends here (`warning`: the cap's).
+   * pages have not reached its start offset, and it got older since it was held last. Never with
+   * OFFSET pagination: its positions shift with every record arriving, so under a steady inflow the
+   * held page, asked an interval later, would be records already delivered, and the hold would lose
+   * those a poll from the first page reads. Else logs why the poll ends here (`warning`: the cap's).
    */
   private heldAt(run: Run, page: PageContent, made: MadeRecords, warning: string): boolean {
     const read = this.pageOptions.instant;
-    const unread = leavesUnreadGap(run.offset, run.best, page, read);
+    const unread = this.pagination.type !== "OFFSET" && leavesUnreadGap(run.offset, run.best, page, read);
     if (unread && heldPollProgressed(run.gap, olderRecord(run.oldest, made.oldest), read)) return true;
     if (unread && run.gap !== undefined)
       this.log.warn(

@@ -35,13 +35,16 @@ describe("leavesUnreadGap", () => {
 
 describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's pages reach the offset", () => {
   const T0 = "2025-01-01T00:00:00Z";
-  /** Events 0..count-1, newest first, paged by OFFSET; `at(id)` is event id's timestamp. */
-  const newestFirst = (count: () => number) =>
+  /** Events 0..count-1, newest first, 5 a page by LINK_HEADER; `instant(id)` is event id's timestamp. */
+  const newestFirst = (count: () => number, instant = at) =>
     api((_req, url) => {
-      const offset = Number(url.searchParams.get("offset"));
-      const limit = Number(url.searchParams.get("limit"));
-      const page = Array.from({ length: limit }, (_, i) => count() - 1 - offset - i).filter((id) => id >= 0);
-      return Response.json(page.map((id) => ({ id, at: at(id) })));
+      const n = Number(url.searchParams.get("page") ?? "1");
+      const page = [0, 1, 2, 3, 4].map((i) => count() - 1 - 5 * (n - 1) - i).filter((id) => id >= 0);
+      const link = 5 * n < count() ? { link: `</events?page=${n + 1}>; rel="next"` } : undefined;
+      return Response.json(
+        page.map((id) => ({ id, at: instant(id) })),
+        link ? { headers: link } : {},
+      );
     });
   /** A LINK_HEADER API that answers its 5 newest of events 0..count-1 whatever the page asked for (and links a next one). */
   const ignoringPage = (count: () => number) =>
@@ -56,10 +59,9 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     "http.pagination.type": "CURSOR",
     "http.pagination.cursor.path": "$.next",
   });
-  /** Events 19..0, newest first, 5 a page by cursor `c<position>`; every request answers 403 while `forbidden()`. */
-  const cursorPages = (forbidden = () => false) =>
+  /** Events 19..0, newest first, 5 a page by cursor `c<position>`. */
+  const cursorPages = () =>
     api((_req, url) => {
-      if (forbidden()) return Response.json({ error: "forbidden" }, { status: 403 });
       const c = url.searchParams.get("cursor");
       const from = c === null ? 0 : Number(c.slice(1));
       const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).filter((id) => id >= 0);
@@ -71,13 +73,17 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
   const config = (base: string) => ({
     "http.url": `${base}/events`,
     "http.response.records.path": "$[*]",
-    "http.pagination.type": "OFFSET",
-    "http.pagination.limit.value": "5",
+    "http.pagination.type": "LINK_HEADER",
     "http.pagination.max.pages": "2",
     "http.offset.mode": "TIMESTAMP",
     "http.offset.field": "at",
     "http.initial.offset": T0,
     "http.timer.interval.ms": "60000",
+  });
+  const offsetConfig = (base: string) => ({
+    ...config(base),
+    "http.pagination.type": "OFFSET",
+    "http.pagination.limit.value": "5",
   });
 
   test("the next poll reads on from the next page; the offset moves to the newest once the gap is read", async () => {
@@ -93,7 +99,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
       offset_mode: "TIMESTAMP",
       poll_time: expect.any(Number),
       next_offset: at(19),
-      page_position: 10,
+      page_link: "?page=3",
       skip: 0,
       page_offset: T0,
       gap_oldest: at(10),
@@ -107,7 +113,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     const rest = await h.collect(10, 100);
     expect(ids(rest)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
     expect(await h.collect(1, 100)).toEqual([]);
-    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "5", "10", "15", "20"]);
+    expect(server.seen.map((s) => s.query.page)).toEqual([undefined, "2", "3", "4", undefined, "2"]);
     // The gap read, the offset is the newest: the next poll starts at the first page from it.
     expect(h.task.updateOffsets()).toBeNull();
     h.task.commitRecords(rest);
@@ -119,7 +125,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     ]);
     count = 23;
     expect(ids(await h.collect(3, 100))).toEqual([22, 21, 20]);
-    expect(server.seen[5]!.query.offset).toBe("0");
+    expect(server.seen[6]!.query.page).toBeUndefined();
   });
 
   test("a restart resumes the gap from the offset of the last record delivered", async () => {
@@ -130,7 +136,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     before.task.stop();
     const after = await startTask(config(server.base), { offsets: before.offsets });
     expect(ids(await after.collect(10, 100))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
-    expect(server.seen.slice(2).map((s) => s.query.offset)).toEqual(["10", "15"]);
+    expect(server.seen.slice(2).map((s) => s.query.page)).toEqual(["3", "4"]);
   });
 
   test("LINK_HEADER, one page per poll, each listed newest first (reversed for Kafka): every record, the offset the newest at the end", async () => {
@@ -173,7 +179,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
       const all = Array.from({ length: 20 }, (_, id) => id).filter((id) => Date.parse(at(id)) > since);
       return Response.json(all.slice(offset, offset + 5).map((id) => ({ id, at: at(id) })));
     });
-    const h = await startTask({ ...config(server.base), "http.url": `${server.base}/events?since=\${offset}` });
+    const h = await startTask({ ...offsetConfig(server.base), "http.url": `${server.base}/events?since=\${offset}` });
     const first = await h.collect(10, 1);
     expect(ids(first)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(first.at(-1)!.sourceOffset).toEqual({
@@ -196,42 +202,32 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
   /** Enough empty polls for a few scheduled polls (each waits ~1 s of the 60 s interval). */
   const intervals = (n: number) => 61 * n;
 
-  test("an API that answers its last page again past its end (max.pages=1) is not held for good: new events are delivered", async () => {
-    let count = 20;
-    using server = api((_req, url) => {
-      const offset = Math.min(Number(url.searchParams.get("offset")), 15);
-      const page = Array.from({ length: 5 }, (_, i) => count - 1 - offset - i).filter((id) => id >= 0);
-      return Response.json(page.map((id) => ({ id, at: at(id) })));
-    });
-    const h = await startTask({ ...config(server.base), "http.pagination.max.pages": "1" });
-    const all = await h.collect(20, intervals(5));
-    expect(ids(all)).toEqual(Array.from({ length: 20 }, (_, i) => 19 - i));
-    expect(await h.collect(1, intervals(3))).toEqual([]);
-    count = 25;
-    expect(ids(await h.collect(5, intervals(3)))).toEqual([24, 23, 22, 21, 20]);
-  });
-
-  test("new records shifting a newest-first API's pages by what a poll reads: each record once (the oldest of each hold twice), the hold ends, new records go on", async () => {
+  test("OFFSET pagination is never held (its positions shift with every arrival): under a steady inflow each poll ends at the cap, as without holds", async () => {
     const clock = new FastForwardClock(Date.UTC(2026, 0, 1));
     const start = clock.current;
-    // 10 new events per interval, a poll reads 2 pages of 5: the held page is always the one just read.
+    // 10 new events per interval, a poll reads 2 pages of 5: a page held an interval later would be the one just read.
     const count = () => 20 + 10 * Math.floor((clock.current - start) / 60000);
     using server = api((_req, url) => {
       const offset = Number(url.searchParams.get("offset"));
       const page = Array.from({ length: 5 }, (_, i) => count() - 1 - offset - i).filter((id) => id >= 0);
       return Response.json(page.map((id) => ({ id, at: late(id) })));
     });
-    const h = await startTask({ ...config(server.base), "http.pagination.max.pages": "2" }, { clock });
-    const got = await h.collect(60, intervals(12));
-    // Each poll delivers 10 records and is held; the held poll's page repeats them, all skipped but
-    // the oldest, at gap_oldest's instant (delivered again: a tie across the page boundary might
-    // be another record), and the hold ends without progress.
-    const polls = Array.from({ length: 6 }, (_, k) => [
-      ...Array.from({ length: 10 }, (_, i) => 19 + 20 * k - i),
-      10 + 20 * k,
-    ]);
-    expect(ids(got)).toEqual(polls.flat().slice(0, 60));
-    expect(h.logs.some((l) => l.includes("WARN") && l.includes("without a record older than"))).toBe(true);
+    const h = await startTask(offsetConfig(server.base), { clock });
+    const got = await h.collect(60, intervals(7));
+    // Each poll delivers the 10 newest, all arrived since the one before: only the first poll's older 20 - 10 are missed.
+    const polls = Array.from({ length: 6 }, (_, k) => Array.from({ length: 10 }, (_, i) => 19 + 10 * k - i));
+    expect(ids(got)).toEqual(polls.flat());
+    expect(got.filter((r) => "gap_oldest" in r.sourceOffset!)).toEqual([]);
+    expect(got.at(-1)!.sourceOffset).toEqual({
+      offset: late(69),
+      offset_mode: "TIMESTAMP",
+      poll_time: expect.any(Number),
+    });
+    expect(h.logs.filter((l) => l.includes("reads on from the next page"))).toEqual([]);
+    expect(
+      h.logs.filter((l) => l.includes("WARN") && l.includes("Pagination reached http.pagination.max.pages")),
+    ).toHaveLength(6);
+    expect(server.seen.map((s) => s.query.offset)).toEqual(polls.flatMap(() => ["0", "5"]));
   });
 
   test("LINK_HEADER API ignoring the page asked for: the hold ends without progress, new events are delivered", async () => {
@@ -272,11 +268,7 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
   test("two records at one instant split across the cap: both delivered", async () => {
     // Newest first, pages of 5: event 14 has event 15's timestamp and opens the page past the cap.
     const instant = (id: number) => at(id === 14 ? 15 : id);
-    using server = api((_req, url) => {
-      const offset = Number(url.searchParams.get("offset"));
-      const page = Array.from({ length: 5 }, (_, i) => 19 - offset - i).filter((id) => id >= 0);
-      return Response.json(page.map((id) => ({ id, at: instant(id) })));
-    });
+    using server = newestFirst(() => 20, instant);
     const h = await startTask({ ...config(server.base), "http.pagination.max.pages": "1" });
     const first = await h.collect(5, 1);
     expect(first.at(-1)!.sourceOffset).toMatchObject({ gap_oldest: at(15) });
@@ -313,60 +305,84 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     expect(server.seen.map((s) => s.query.cursor)).toEqual([undefined, "c5", "c10", "c15"]);
   });
 
-  test("a held cursor that expired (410) ends the hold, also after a restart, with behavior.on.error=fail", async () => {
-    // Cursors "<generation>-<position>": those of an earlier generation have expired.
-    let generation = 1;
-    using server = api((_req, url) => {
-      const c = url.searchParams.get("cursor");
-      const [issued, position] = c === null ? [generation, 0] : c.split("-").map(Number);
-      if (issued !== generation) return Response.json({ error: "cursor expired" }, { status: 410 });
-      const from = position!;
-      const events = [0, 1, 2, 3, 4].map((i) => 19 - from - i).filter((id) => id >= 0);
-      return Response.json({
-        data: events.map((id) => ({ id, at: at(id) })),
-        next: from + 5 < 20 ? `${generation}-${from + 5}` : null,
+  test.each([
+    [410, "fail"],
+    [404, "fail"],
+    [500, "fail"],
+    [500, "log"],
+    [403, "ignore"],
+  ])(
+    "a held cursor that expired (HTTP %p) ends the hold with behavior.on.error=%s, also after a restart: no task failure, new records delivered",
+    async (status, behavior) => {
+      // Cursors "<generation>-<position>": those of an earlier generation have expired.
+      let generation = 1;
+      let head = 19;
+      using server = api((_req, url) => {
+        const c = url.searchParams.get("cursor");
+        const [issued, position] = c === null ? [generation, 0] : c.split("-").map(Number);
+        if (issued !== generation) return Response.json({ error: "cursor expired" }, { status });
+        const from = position!;
+        const events = [0, 1, 2, 3, 4].map((i) => head - from - i).filter((id) => id >= 0);
+        return Response.json({
+          data: events.map((id) => ({ id, at: at(id) })),
+          next: from + 5 <= head ? `${generation}-${from + 5}` : null,
+        });
       });
-    });
-    const h = await startTask(cursorConfig(server.base));
-    const first = await h.collect(10, 1);
-    expect(first.at(-1)!.sourceOffset).toMatchObject({ page_cursor: "1-10", gap_oldest: at(10) });
-    commit(h, first);
-    h.task.commitRecords(first);
-    generation = 2;
-    const restarted = await startTask(cursorConfig(server.base), { offsets: h.offsets });
-    for (const task of [h, restarted]) {
-      expect(await task.collect(1, intervals(2))).toEqual([]);
-      expect(
-        task.logs.filter(
-          (l) =>
-            l.includes("WARN") && l.includes("HTTP 410") && l.includes("held past http.pagination.max.pages ends here"),
-        ),
-      ).toHaveLength(1);
-      // The offset moved to the newest delivered: later polls start at the first page and fail no more.
-      expect(task.task.updateOffsets()![0]!.offset).toEqual({
-        offset: at(19),
-        offset_mode: "TIMESTAMP",
-        poll_time: expect.any(Number),
-      });
-    }
-    // Each then polled from the first page with the new cursors.
-    expect(server.seen.slice(2).map((s) => s.query.cursor)).toEqual(expect.arrayContaining(["1-10", undefined, "2-5"]));
-  });
+      const settings = { ...cursorConfig(server.base), "behavior.on.error": behavior };
+      const h = await startTask(settings);
+      const first = await h.collect(10, 1);
+      expect(first.at(-1)!.sourceOffset).toMatchObject({ page_cursor: "1-10", gap_oldest: at(10) });
+      commit(h, first);
+      h.task.commitRecords(first);
+      generation = 2;
+      const restarted = await startTask(settings, { offsets: h.offsets });
+      for (const task of [h, restarted]) {
+        expect(await task.collect(1, intervals(2))).toEqual([]);
+        expect(
+          task.logs.filter(
+            (l) =>
+              l.includes("WARN") &&
+              l.includes(`HTTP ${status}`) &&
+              l.includes("held past http.pagination.max.pages ends here"),
+          ),
+        ).toHaveLength(1);
+        // The offset moved to the newest delivered: later polls start at the first page and fail no more.
+        expect(task.task.updateOffsets()![0]!.offset).toEqual({
+          offset: at(19),
+          offset_mode: "TIMESTAMP",
+          poll_time: expect.any(Number),
+        });
+      }
+      // Each then polled from the first page with the new cursors.
+      expect(server.seen.slice(2).map((s) => s.query.cursor)).toEqual(
+        expect.arrayContaining(["1-10", undefined, "2-5"]),
+      );
+      head = 24;
+      for (const task of [h, restarted]) expect(ids(await task.collect(5, intervals(2)))).toEqual([24, 23, 22, 21, 20]);
+    },
+  );
 
-  test("a held page answering 403 (no expired cursor) fails the task with behavior.on.error=fail, as any page does", async () => {
-    let forbidden = false;
-    using server = cursorPages(() => forbidden);
+  test("a held page whose server is gone ends the hold with behavior.on.error=fail: no task failure", async () => {
+    using server = cursorPages();
     const h = await startTask({ ...cursorConfig(server.base), "behavior.on.error": "fail" });
     const first = await h.collect(10, 1);
     expect(first.at(-1)!.sourceOffset).toMatchObject({ page_cursor: "c10", gap_oldest: at(10) });
     h.task.commitRecords(first);
-    forbidden = true;
-    await expect(h.collect(1, intervals(1))).rejects.toThrow(
-      `HTTP 403 from GET ${server.base}/events?cursor=c10: {"error":"forbidden"} (behavior.on.error=fail)`,
-    );
-    expect(h.logs.filter((l) => l.includes("held past http.pagination.max.pages ends here"))).toEqual([]);
-    // The offset stays the held one: a restart reads the gap on from that page.
-    expect(h.task.updateOffsets()).toBeNull();
+    server.stop(true);
+    // Polls until the held page failed (after its retries): the task did not fail there. The next
+    // poll's first page failing too would fail it, as on any poll.
+    const ended = () =>
+      h.logs.filter((l) => l.includes("WARN") && l.includes("held past http.pagination.max.pages ends here"));
+    for (let i = 0; ended().length === 0; i++) {
+      expect(i).toBeLessThan(intervals(2));
+      expect(await h.task.poll(new AbortController().signal)).toBeNull();
+    }
+    expect(ended()[0]).toContain("connection refused");
+    expect(h.task.updateOffsets()![0]!.offset).toEqual({
+      offset: at(19),
+      offset_mode: "TIMESTAMP",
+      poll_time: expect.any(Number),
+    });
   });
 
   test("CURSOR, one page per poll, cursors looping back across held polls: the loop still ends the poll", async () => {
