@@ -22,6 +22,21 @@ function context(clock: ManualClock) {
   return { ctx, lines };
 }
 
+/** One poll of `task`, `clock` advanced to each of its sleeps (after `beforeAdvance`) until the poll returns. */
+async function pollOnClock(task: FileStreamSourceTask, clock: ManualClock, beforeAdvance = () => {}) {
+  let result: SourceRecord[] | null | "pending" = "pending";
+  const polled = task.poll(new AbortController().signal).then((r) => {
+    result = r;
+  });
+  while (result === "pending") {
+    beforeAdvance();
+    clock.advanceToNext();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await polled;
+  return result;
+}
+
 describe("FileStreamSourceTask", () => {
   describe("uses its context's logger and clock", () => {
     test("records carry the context clock's time; log lines carry [connector|task-N]", async () => {
@@ -50,20 +65,26 @@ describe("FileStreamSourceTask", () => {
       const task = new FileStreamSourceTask();
       task.initialize(ctx);
       task.start({ file: dir.file("missing.txt"), topic: "t" });
-      let result: unknown = "pending";
-      const polled = task.poll(new AbortController().signal).then((r) => {
-        result = r;
-      });
-      while (result === "pending") {
-        clock.advanceToNext();
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await polled;
+      const result = await pollOnClock(task, clock);
       expect(result).toBeNull();
       expect(clock.now()).toBe(1000);
       expect(clock.sleeps.every((ms) => ms === 50)).toBe(true);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain("WARN [c|task-0] Couldn't find file");
+      task.stop();
+    });
+
+    test("a file that opens but does not read (a directory) reads nothing, as Apache's task: no failure, no records", async () => {
+      await using dir = await tempDir();
+      const clock = new ManualClock();
+      const { ctx, lines } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file: dir.path, topic: "t" });
+      const result = await pollOnClock(task, clock);
+      expect(result).toBeNull();
+      expect(clock.now()).toBe(1000);
+      expect(lines.at(-1)).toContain(`DEBUG [c|task-0] Couldn't read ${dir.path}, nothing read: EISDIR`);
       task.stop();
     });
 
@@ -77,20 +98,13 @@ describe("FileStreamSourceTask", () => {
       const task = new FileStreamSourceTask();
       task.initialize(ctx);
       task.start({ file: dir.file("missing.txt"), topic: "t" });
-      let result: unknown = "pending";
-      const polled = task.poll(new AbortController().signal).then((r) => {
-        result = r;
-      });
       let stepped = false;
-      while (result === "pending") {
+      const result = await pollOnClock(task, clock, () => {
         if (!stepped && clock.sleeps.length > 0) {
           clock.stepWallClock(step);
           stepped = true;
         }
-        clock.advanceToNext();
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await polled;
+      });
       expect(result).toBeNull();
       expect(clock.monotonic() - 1_700_000_000_000).toBe(1000);
       task.stop();

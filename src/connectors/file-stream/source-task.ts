@@ -3,8 +3,9 @@
  * position, and emits each as a STRING value with source partition `{"filename"}` and offset
  * `{"position"}` (the byte just after the line). A line ends at `\n`, `\r\n` or a lone `\r`, as
  * Apache's task splits them (a `\r` that is the last byte read waits for the next one, which may be
- * the `\n` of a `\r\n`); a partial last line waits for its line end. A
- * missing file is waited for. With no `file`, lines come from standard input (offsets untracked).
+ * the `\n` of a `\r\n`); a partial last line waits for its line end. A missing file is waited for;
+ * one that opens but does not read (a directory) reads nothing, the task RUNNING as Apache's. With
+ * no `file`, lines come from standard input (offsets untracked).
  * Positions are bytes, also for multi-byte text (Apache counts characters on read but skips bytes
  * on restart; bytes are the consistent choice).
  */
@@ -116,7 +117,7 @@ export class FileStreamSourceTask implements SourceTask {
     const deadline = monotonicNow(clock) + IDLE_WAIT_MS;
     while (!signal.aborted) {
       if (await this.open()) {
-        const records = this.readLines();
+        const records = this.readLinesOrNone();
         if (records.length > 0) return records;
         if (this.readOn) {
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -127,6 +128,22 @@ export class FileStreamSourceTask implements SourceTask {
       await clock.sleep(IDLE_CHECK_MS, signal);
     }
     return null;
+  }
+
+  /**
+   * readLines, a read the system refuses (the file a directory, an I/O error) reading nothing: as
+   * Apache's task, which fails only when the file cannot be opened and takes an IOException of a
+   * read as no records yet, staying RUNNING and polling on.
+   */
+  private readLinesOrNone(): SourceRecord[] {
+    try {
+      return this.readLines();
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      if (code === undefined) throw error;
+      this.context.logger.debug(`Couldn't read ${this.file}, nothing read: ${message}`);
+      return [];
+    }
   }
 
   /**
