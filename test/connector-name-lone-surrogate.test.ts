@@ -1,9 +1,10 @@
 /**
  * A connector named with a lone UTF-16 surrogate (JSON `"\ud800"`, which Jackson and JSON.parse
- * both keep): Java writes it to Kafka and into the `Location` as `?`. Regression (found by the
- * eighth REST hunt against Apache Connect 4.3.1): such a sink ended the gateway — its consumer
- * group id went to the broker with U+FFFD and the client's lookup of the broker's answer failed
- * with an uncaught TypeError, before the consumer joined — and its `Location` held `%EF%BF%BD` where Connect's holds `%3F`.
+ * both keep): Java writes it to Kafka and into the `Location` as `?`, and Connect keys the
+ * connector by that name. Regression (found by the eighth REST hunt against Apache Connect 4.3.1):
+ * such a sink ended the gateway — its consumer group id went to the broker with U+FFFD and the
+ * client's lookup of the broker's answer failed with an uncaught TypeError, before the consumer
+ * joined — and its `Location` held `%EF%BF%BD` where Connect's holds `%3F`.
  */
 import { describe, expect, test } from "bun:test";
 import { createTopic, stableSubscriptions, testClient } from "./support/kafka.ts";
@@ -47,6 +48,12 @@ describe("a sink connector named with a lone surrogate", () => {
     } finally {
       await admin.disconnect();
     }
+    // Connect keys it by that name too (its config keeps the name as sent).
+    const info = (await (await fetch(`${suite.gw.url}/connectors/ls%3F-${run}`)).json()) as {
+      name: string;
+      config: Record<string, string>;
+    };
+    expect([info.name, info.config.name]).toEqual([`ls?-${run}`, `ls\ud800-${run}`]);
     expect((await fetch(`${suite.gw.url}/health`)).status).toBe(200);
   });
 });

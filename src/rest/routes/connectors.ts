@@ -10,6 +10,7 @@ import { BadRequestError } from "../../errors.ts";
 import type { ConnectorInfo } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
 import { javaHashMap, javaHashOrder } from "../../util/java-hash-order.ts";
+import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
 import { bindBody } from "../jackson/bind-body.ts";
 import { jerseyPath } from "../jersey-uri.ts";
@@ -96,10 +97,12 @@ export function connectorRoutes(): Route[] {
         }
         config.name = connector;
         const initialState = (body.initial_state ?? undefined) as InitialState | undefined;
+        // Connect keys the connector by its name as Java writes it to the config topic (a lone
+        // surrogate as `?`), while its config and this answer keep the name as sent.
         const { info } = await timed(() =>
-          herder.putConnectorConfig(connector, config, { allowReplace: false, initialState }),
+          herder.putConnectorConfig(javaUtf8Text(connector), config, { allowReplace: false, initialState }),
         );
-        return jsonResponse(201, info, { Location: location(c, connector) });
+        return jsonResponse(201, { ...info, name: connector }, { Location: location(c, connector) });
       },
     },
     {
