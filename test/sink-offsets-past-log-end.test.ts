@@ -8,7 +8,7 @@
  * for good when nothing came after the reset (kafkajs' patch 24, scripts/patches/kafkajs-out-of-range-reset.mjs).
  */
 import { expect, test } from "bun:test";
-import { createTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
 import { linesOf, sinkGateway } from "./support/sink-gateway.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -111,19 +111,25 @@ test.each(["platformatic", "kafkajs"] as const)(
       });
       expect(patched.status).toBe(200);
       expect((await gw.rest.put(`/connectors/${topic}/resume`)).status).toBe(202);
-      // Java's INFO pair per partition, each with its own positions.
+      // Java's INFO pair per partition, each with its own positions and the partition's leader (leftfix 4: kafkajs'
+      // read `leader=Optional.empty`). Its epoch is unknown to kafkajs, which asks for Metadata v6 (none in it).
+      const { bootstrap } = await kafkaBroker();
+      const epoch = client === "kafkajs" ? "absent" : "\\d+";
+      const position = (offset: number) =>
+        `FetchPosition\\{offset=${offset}, offsetEpoch=Optional\\.empty, currentLeader=LeaderAndEpoch\\{leader=Optional\\[${bootstrap} \\(id: 1 rack: null isFenced: false\\)\\], epoch=${epoch}\\}\\}`;
       const reset = (p: number) => `Resetting offset for partition ${topic}-${p} to position FetchPosition{offset=2,`;
-      const outOfRange = (p: number) => `Fetch position FetchPosition{offset=${100 + p},`;
       await waitFor(() => partitions.every((p) => gw.output().includes(reset(p))), {
         what: "each partition's reset to latest logged",
         timeoutMs: 60_000,
       });
       for (const p of partitions) {
-        expect(gw.output()).toContain(`${outOfRange(p)}`);
         expect(gw.output()).toMatch(
           new RegExp(
-            `${outOfRange(p).replace(/[{}.]/g, "\\$&")}[^\\n]* is out of range for partition ${topic}-${p}, resetting offset`,
+            `Fetch position ${position(100 + p)} is out of range for partition ${topic}-${p}, resetting offset`,
           ),
+        );
+        expect(gw.output()).toMatch(
+          new RegExp(`Resetting offset for partition ${topic}-${p} to position ${position(2)}\\.`),
         );
       }
       expect(gw.output()).not.toContain("resetting to default offset");

@@ -5,9 +5,9 @@
 // nothing was consumed after the reset. As Java's consumer, the reset position (the end auto.offset.reset names) is
 // looked up and fetched from without committing anything: the group keeps its offset until the consumer commits the
 // consumed position. A partition without a leader is not looked up (its position stays, the fetch is retried). The
-// reset is logged per partition with both positions once known (client-log.ts writes Java's INFO pair), not as one
-// ERROR before the look-up. Its tests: test/sink-offsets-past-log-end.test.ts, src/kafka/dependency-patches.test.ts,
-// src/kafka/kafkajs/client-log.test.ts.
+// reset is logged per partition with both positions once known and the partition's leader, as Java's FetchPosition
+// names it (client-log.ts writes Java's INFO pair), not as one ERROR before the look-up. Its tests:
+// test/sink-offsets-past-log-end.test.ts, src/kafka/dependency-patches.test.ts, src/kafka/kafkajs/client-log.test.ts.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
 
 // The patch's first text (before the look-up was skipped for a partition without a leader, and answered the positions
@@ -23,6 +23,25 @@ const FIRST_SET_DEFAULT_OFFSET = `  async setDefaultOffset({ topic, partition })
     // None (the partition has no leader now): resolveOffsets looks it up again from the committed offset.
     if (reset) this.committedOffsets()[topic][partition] = reset.offset
   }`;
+
+/**
+ * The out-of-range line's lines naming the partition's leader (the broker its metadata lists), added since its first
+ * text. Read from the metadata as it is, none when it is gone (null after a disconnect): the line never throws out of
+ * recoverFromOffsetOutOfRange, as cluster.findTopicPartitionMetadata would (KafkaJSTopicMetadataNotLoaded).
+ */
+const LEADER_LOOKUP = `        // the partition's leader as the metadata lists it, for Java's FetchPosition{… currentLeader=…}; none when the
+        // metadata is gone (null after a disconnect), never KafkaJSTopicMetadataNotLoaded thrown out of here
+        const { brokers = [], topicMetadata = [] } = this.cluster.brokerPool.metadata || {}
+        const { partitionMetadata = [] } = topicMetadata.find(t => t.topic === e.topic) || {}
+        const led = partitionMetadata.find(p => p.partitionId === e.partition)
+`;
+/** LEADER_LOOKUP's first text, which looked the partition up with findTopicPartitionMetadata, throwing without metadata. */
+const THROWING_LEADER_LOOKUP = `        // the partition's leader as the metadata lists it, for Java's FetchPosition{… currentLeader=…}
+        const { brokers = [] } = this.cluster.brokerPool.metadata || {}
+        const led = this.cluster.findTopicPartitionMetadata(e.topic).find(p => p.partitionId === e.partition)
+`;
+const LEADER_FIELD = `
+          leader: led && brokers.find(b => b.nodeId === led.leader),`;
 
 export const kafkajsOutOfRangeResetPatches = [
   {
@@ -87,14 +106,19 @@ export const kafkajsOutOfRangeResetPatches = [
         partition: e.partition,
       })
       if (reset) {
-        this.logger.error('Fetch position out of range, reset', {
+${LEADER_LOOKUP}        this.logger.error('Fetch position out of range, reset', {
           topic: e.topic,
           partition: e.partition,
           groupId: this.groupId,
           memberId: this.memberId,
           fetchPosition: String(reset.position),
-          resetPosition: String(reset.offset),
+          resetPosition: String(reset.offset),${LEADER_FIELD}
         })
       }`,
+    // Its first text, without the partition's leader; then its leader looked up by a call throwing without metadata.
+    was: [
+      (to) => to.replace(LEADER_LOOKUP, "").replace(LEADER_FIELD, ""),
+      (to) => to.replace(LEADER_LOOKUP, THROWING_LEADER_LOOKUP),
+    ],
   },
 ];

@@ -145,6 +145,17 @@ describe("HttpClient", () => {
   });
 
   describe("when the server cannot be reached or does not answer", () => {
+    // leftfix 1: the host and port a proxy's refusal or a non-HTTP answer would name were parsed for every failure,
+    // and the parser's bare `TypeError: Invalid URL` replaced the runtime's words of a URL fetch could not use.
+    test("a URL fetch cannot use is a transport error in the runtime's words, its secrets redacted", async () => {
+      const error = await new HttpClient()
+        .request({ method: "GET", url: "http://user:s3cret@exa mple.com/x?token=abc" })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect(error.message).toBe("GET http://***@exa mple.com/x?token=*** failed (io): fetch() URL is invalid");
+      expect(traceOf(error)).toContain("Caused by: java.net.SocketException: fetch() URL is invalid\n");
+    });
+
     test("a refused connection is a retriable transport error naming the redacted URL", async () => {
       const server = serve(() => new Response("x"));
       const port = server.port;

@@ -164,16 +164,23 @@ function readable(
 ): string {
   return (
     tlsVerificationFailure(code, url) ??
-    proxyTunnelRefusal(code, String((error as Error | null | undefined)?.message), hostPort(url)) ??
-    notHttpAnswer(code, hop.shownUrl === requestUrl ? hostPort(url) : hop.shownUrl, hop.headStatus) ??
+    proxyTunnelRefusal(code, String((error as Error | null | undefined)?.message), () => hostPort(url, hop.shownUrl)) ??
+    notHttpAnswer(
+      code,
+      () => (hop.shownUrl === requestUrl ? hostPort(url, hop.shownUrl) : hop.shownUrl),
+      hop.headStatus,
+    ) ??
     withoutRuntimeHints((shown as Error)?.message ?? String(shown), requestUrl)
   );
 }
 
-/** `host:port` of `url`, its scheme's port when it names none. */
-function hostPort(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
+/**
+ * `host:port` of `url`, its scheme's port when it names none; `shown` (the URL as shown) when `url` is no URL, so
+ * that the words of a failure are never replaced by the parser's bare `TypeError: Invalid URL`.
+ */
+function hostPort(url: string, shown: string): string {
+  const u = URL.parse(url);
+  return u === null ? shown : `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
 }
 
 /** `http.connect.timeout.ms (1000 ms)`, or `1000 ms` when the caller named no key. */
@@ -302,7 +309,7 @@ export class HttpClient {
             ? `EPROTO: ${refusal}`
             : readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target);
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: networkException(failure, reason, cause, { code, host: new URL(hopUrl).hostname }),
+        cause: networkException(failure, reason, cause, { code, host: URL.parse(hopUrl)?.hostname ?? "" }),
         headStatus,
         code,
       });

@@ -100,15 +100,15 @@ export function isNotHttpCode(code: string): boolean {
 }
 
 /**
- * An answer that is not HTTP/1.1 in words, for an operator: who gave it (`where`: host and port, or a redirect's hop)
- * and Bun's code; undefined for another failure. Bytes Bun parses no line of (a few bytes without a line end, binary
+ * An answer that is not HTTP/1.1 in words, for an operator: who gave it (`where`: host and port, or a redirect's hop,
+ * asked only of such an answer) and Bun's code; undefined for another failure. Bytes Bun parses no line of (a few bytes without a line end, binary
  * with a NUL) give it no such code: they read as ECONNRESET once the peer closes (as a connection closed without an
  * answer does) and as a timeout while it holds the connection open.
  */
-export function notHttpAnswer(code: string, where: string, headStatus: number | undefined): string | undefined {
+export function notHttpAnswer(code: string, where: () => string, headStatus: number | undefined): string | undefined {
   if (!isNotHttpCode(code)) return undefined;
-  if (headStatus === undefined) return `${where} answered with something that is not HTTP/1.1 (${code})`;
-  return `${where} answered HTTP ${headStatus}, then a body whose framing is not HTTP/1.1 (${code})`;
+  if (headStatus === undefined) return `${where()} answered with something that is not HTTP/1.1 (${code})`;
+  return `${where()} answered HTTP ${headStatus}, then a body whose framing is not HTTP/1.1 (${code})`;
 }
 
 function javaClassFor(failure: TransportFailure, code: string, runtime: unknown, host: string): string {
@@ -129,14 +129,14 @@ function javaClassFor(failure: TransportFailure, code: string, runtime: unknown,
 }
 
 /**
- * A proxy's refusal to open a tunnel to `where` (Bun's ERR_PROXY_TUNNEL, `Proxy refused to open a tunnel: 407 <reason>`)
+ * A proxy's refusal to open a tunnel to `where` (asked only of a refusal; Bun's ERR_PROXY_TUNNEL, `Proxy refused to open a tunnel: 407 <reason>`)
  * in words, with the proxy's status but not its reason phrase (the proxy's own words, of any length); undefined for
  * another failure. It names no proxy: its URL may hold credentials.
  */
-export function proxyTunnelRefusal(code: string, message: string, where: string): string | undefined {
+export function proxyTunnelRefusal(code: string, message: string, where: () => string): string | undefined {
   if (code !== "ERR_PROXY_TUNNEL") return undefined;
   const status = /^Proxy refused to open a tunnel: (\d{3})\b/.exec(message)?.[1];
-  return `the proxy refused to open a tunnel to ${where}${status === undefined ? "" : ` (HTTP ${status})`} (${code})`;
+  return `the proxy refused to open a tunnel to ${where()}${status === undefined ? "" : ` (HTTP ${status})`} (${code})`;
 }
 
 /** Whether `error` (HttpClient's HttpTransportError) is an answer that is not HTTP/1.1 (its `notHttp`). */

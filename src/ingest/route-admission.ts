@@ -13,8 +13,8 @@ import { type IngestRoute, suspendedMessage } from "./route-table.ts";
 export function closedRoute(route: IngestRoute): IngestError {
   const { retryAfterSeconds } = route.settings.limits;
   // An open route without a writer: its connector runs (whatever a target state read now says), its task not yet.
-  // A suspended one's state was read when it was suspended, found or replaced (route-table.ts): not read again here.
-  const target = route.state !== "open" ? route.target : undefined;
+  // A suspended one's state as read when it was suspended or found, or read now once it was replaced (route-table.ts).
+  const target = route.state !== "open" ? route.answerTarget() : undefined;
   return unavailable(suspendedMessage(route.connector, target), retryAfterSeconds);
 }
 

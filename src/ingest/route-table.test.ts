@@ -65,6 +65,77 @@ describe("IngestRouteTable", () => {
     expect(closedRoute(paused).message).toBe("The ingest connector c has no running task");
   });
 
+  // leftfix 3: a replaced route kept the state read as it was replaced; later changes touch only the routes after it.
+  test.each([
+    [
+      "paused, reconfigured while paused, then resumed",
+      (table: IngestRouteTable, set: (t: TargetState) => void) => {
+        set("PAUSED");
+        table.suspend("c");
+        table.reserve("c", testSettings()); // the new instance, created PAUSED
+        set("STARTED");
+        table.open("c", testSettings(), passThroughStages);
+      },
+      "The ingest connector c has no running task",
+    ],
+    [
+      "stopped (its route dropped), then resumed",
+      (table: IngestRouteTable, set: (t: TargetState) => void) => {
+        set("STOPPED");
+        table.suspend("c");
+        set("STARTED");
+        table.open("c", testSettings(), passThroughStages);
+      },
+      "The ingest connector c has no running task",
+    ],
+    [
+      "paused, resumed, then paused again",
+      (table: IngestRouteTable, set: (t: TargetState) => void) => {
+        set("PAUSED");
+        table.suspend("c");
+        set("STARTED");
+        table.open("c", testSettings(), passThroughStages);
+        set("PAUSED");
+        table.suspend("c");
+      },
+      "The ingest connector c is paused",
+    ],
+  ] as const)("a request still on a route %s is told the state it is answered in", (_, changes, message) => {
+    let target: TargetState | undefined = "STARTED";
+    const table = new IngestRouteTable(() => target);
+    table.open("c", testSettings(), passThroughStages);
+    const first = table.byPath("/ingest/t")!; // the request's route, its body still coming
+    changes(table, (t) => {
+      target = t;
+    });
+    expect(table.byPath("/ingest/t")).not.toBe(first);
+    expect(closedRoute(first).message).toBe(message);
+    target = undefined; // deleted meanwhile
+    expect(closedRoute(first).message).toBe("The ingest connector c is deleted");
+  });
+
+  // leftfix-b 5: a request still on the route of a deleted connector was told the state of the connector created
+  // again under its name ("is paused", "has no running task"): it went to the deleted one.
+  test.each([
+    ["its route dropped, re-created running", [], "STARTED"],
+    ["its route dropped, re-created paused", [], "PAUSED"],
+    ["its route kept by a task not yet stopped, re-created running", [writer()], "STARTED"],
+    ["its route kept by a task not yet stopped, re-created paused", [writer()], "PAUSED"],
+  ] as const)("a request still on a deleted connector's route (%s) is told it is deleted", (_, writers, recreated) => {
+    let target: TargetState | undefined = "STARTED";
+    const table = new IngestRouteTable(() => target);
+    for (const w of writers) table.attach("c", w);
+    table.open("c", testSettings(), passThroughStages);
+    const first = table.byPath("/ingest/t")!; // the request's route, its body still coming
+    target = undefined; // deleted
+    table.suspend("c");
+    target = recreated;
+    if (recreated === "PAUSED") table.reserve("c", testSettings());
+    else table.open("c", testSettings(), passThroughStages);
+    expect(table.byPath("/ingest/t")).not.toBe(first);
+    expect(closedRoute(first).message).toBe("The ingest connector c is deleted");
+  });
+
   test("a suspended route whose connector's state cannot be read stays (503), naming no state", () => {
     const table = new IngestRouteTable(() => {
       throw new Error("database closed");

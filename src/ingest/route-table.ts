@@ -68,11 +68,13 @@ export class IngestRoute {
   state: RouteState = "open";
   /**
    * Its connector's target state as last read (null: no such connector; undefined: unknown), for `suspendedMessage`:
-   * read when the route is suspended, at each lookup that finds it suspended (once for both the lookup and the 503),
-   * and once more when another route of its connector replaces it (a resume: its in-flight requests are not told
-   * "is paused" then).
+   * read when the route is suspended and at each lookup that finds it suspended (once for both the lookup and the
+   * 503). Each change of its connector's state suspends, replaces or drops the connector's route, so it is current
+   * while the route is the table's; once it is not, `targetNow` reads it (answerTarget).
    */
   target: TargetState | null | undefined = undefined;
+  /** Set once another route of its connector replaced it or the table dropped it (IngestRouteTable.retire). */
+  private targetNow: (() => TargetState | null | undefined) | undefined;
 
   constructor(
     readonly connector: string,
@@ -89,6 +91,22 @@ export class IngestRoute {
      */
     readonly requests: RouteRequests = new RouteRequests(),
   ) {}
+
+  /**
+   * Its connector's target state for the 503 of a request on it: `target` while it is the table's route, else read
+   * now (null, "is deleted", kept for a route its connector's delete retired). A request still on a route replaced
+   * since (a slow body) is answered after changes the table made on the routes after it: paused, then restarted or
+   * reconfigured while paused (a reserved route), then resumed, it was told "is paused"; stopped (the route dropped),
+   * then resumed, "is stopped".
+   */
+  answerTarget(): TargetState | null | undefined {
+    return this.targetNow ? this.targetNow() : this.target;
+  }
+
+  /** No longer the table's route for its connector (not deleted): its state is read when a request on it is answered. */
+  retire(targetNow: () => TargetState | null | undefined): void {
+    this.targetNow = targetNow;
+  }
 
   /** Topics reachable through the REST Proxy shapes. */
   get restProxyTopics(): readonly string[] {
@@ -295,25 +313,38 @@ export class IngestRouteTable {
    * not STOPPED, or the store cannot be read now (closed at shutdown, an I/O error: it keeps answering 503).
    */
   private readTarget(route: IngestRoute): boolean {
+    route.target = this.targetNow(route.connector);
+    return route.target === undefined || (route.target !== null && route.target !== "STOPPED");
+  }
+
+  /** The connector's target state now: null when there is no such connector, undefined when it cannot be read. */
+  private targetNow(connector: string): TargetState | null | undefined {
     try {
-      route.target = this.targetState(route.connector) ?? null;
+      return this.targetState(connector) ?? null;
     } catch {
-      route.target = undefined;
-      return true;
+      return undefined;
     }
-    return route.target !== null && route.target !== "STOPPED";
   }
 
   /**
-   * Sets the connector's route to a new one in `state`, sharing the request count of the one it replaces. A replaced
-   * suspended route's target state is read once more, for the 503 its in-flight requests still get: after a resume,
-   * "has no running task" (its task not yet attached), not "is paused".
+   * `route` is no longer its connector's: the requests still on it read the connector's state when answered, unless
+   * its connector was deleted (its state last read null): they went to the deleted instance, and stay told "is
+   * deleted", not the state of a connector created again under the name since.
+   */
+  private retire(route: IngestRoute): void {
+    if (route.target !== null) route.retire(() => this.targetNow(route.connector));
+  }
+
+  /**
+   * Sets the connector's route to a new one in `state`, sharing the request count of the one it replaces, which
+   * retires: its in-flight requests' 503 names the state they are answered in (after a resume, "has no running task",
+   * its task not yet attached, not "is paused").
    */
   private replace(connector: string, settings: IngestRouteSettings, stages: IngestStages, state: RouteState) {
     const previous = this.byConnector.get(connector);
     const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
     route.state = state;
-    if (previous?.state === "suspended") this.readTarget(previous);
+    if (previous) this.retire(previous);
     if (previous && previous.stages !== stages) void previous.stages.close?.();
     this.byConnector.set(connector, route);
     this.changed();
@@ -322,6 +353,7 @@ export class IngestRouteTable {
 
   private drop(route: IngestRoute): void {
     this.byConnector.delete(route.connector);
+    this.retire(route);
     void route.stages.close?.();
   }
 

@@ -3,7 +3,7 @@
  * initial state, pause, resume, stop, delete, a failing start), config updates and offsets. Slow and
  * hanging operations and GET /health are in herder-slow-operations.test.ts.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config, SinkTaskContext } from "../api/connector.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
@@ -336,6 +336,73 @@ describe("Herder", () => {
       // The same name can be used again at once.
       expect((await w.rest("POST", "/connectors", { name: "a", config: source() })).status).toBe(201);
       expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+
+    // leftfix 2: a task's stop that threw failed the worker's whole stopTasks, which skipped the connector's stop:
+    // its instance (and the task) stayed in the worker after the delete answered. leftfix-b 3: the task was then
+    // dropped without being cancelled or tracked: the deleted config's secrets were released while it could still run.
+    test("a task whose end throws is logged at ERROR, cancelled and abandoned; the connector and the other task stop all the same", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      const failing = w.worker.runningTasks("a").find((t) => t.id.task === 0);
+      if (!failing) throw new Error("task a-0 is not running");
+      spyOn(failing, "awaitStop").mockRejectedValueOnce(new Error("stop failed"));
+      const cancel = spyOn(failing, "cancel");
+      // The task's end as the abandoned tasks see it: still running until `ended` resolves.
+      const ended = deferred<void>();
+      spyOn(failing, "whenFinished").mockReturnValue(ended.promise);
+      // What the delete waits for before releasing the config's secrets, and whether it ended.
+      const take = w.worker.takeAbandonedEnd.bind(w.worker);
+      const abandoned = { ends: [] as Promise<void>[], ended: false };
+      spyOn(w.worker, "takeAbandonedEnd").mockImplementation((name) => {
+        const end = take(name);
+        abandoned.ends.push(
+          end.then(() => {
+            abandoned.ended = true;
+          }),
+        );
+        return end;
+      });
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
+      expect(cancel).toHaveBeenCalled();
+      expect(abandoned).toEqual({ ends: [expect.any(Promise)], ended: false });
+      ended.resolve();
+      await Promise.all(abandoned.ends);
+      expect(abandoned.ended).toBe(true);
+      expect(w.worker.connector("a")).toBeUndefined();
+      expect(w.worker.runningTasks("a")).toEqual([]);
+      expect([w.scripted.connectorStops, w.scripted.taskStops]).toEqual([1, 2]);
+      expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+      expect(w.logLines.filter((line) => line.includes("Graceful stop of task a-0"))).toEqual([
+        expect.stringMatching(
+          /ERROR .*Graceful stop of task a-0 failed: its end threw and was abandoned[\s\S]*stop failed/,
+        ),
+      ]);
+    });
+
+    // leftfix-b 4: the delete answered 500 after the config was removed and skipped the rest of its cleanup (the
+    // connector's statuses stayed, its secrets hidden for good, …); Connect answers 204 once the config is gone.
+    test("a worker's task stops that throw are logged at ERROR; the delete stops the instance, cleans up and answers 204", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      expect(w.db.query("SELECT state FROM statuses WHERE connector = 'a'").all()).not.toEqual([]);
+      const stop = spyOn(w.worker, "stopTasks").mockRejectedValueOnce(new Error("stop failed"));
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
+      expect(stop).toHaveBeenCalled();
+      expect(w.worker.connector("a")).toBeUndefined();
+      expect(w.scripted.connectorStops).toBe(1);
+      expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+      expect((await w.rest("GET", "/connectors/a/status")).status).toBe(404);
+      // Its statuses removed, not only hidden by the missing config.
+      expect(w.db.query("SELECT state FROM statuses WHERE connector = 'a'").all()).toEqual([]);
+      expect(w.logLines.filter((line) => line.includes("Could not stop deleted connector a"))).toEqual([
+        expect.stringMatching(
+          /ERROR .*Could not stop deleted connector a; it is deleted all the same[\s\S]*stop failed/,
+        ),
+      ]);
+      stop.mockRestore();
     });
   });
 

@@ -191,13 +191,25 @@ export class Herder extends HerderRestarts {
       this.endReconfigurationRetries(name);
       this.appliedConfigs.delete(name);
       this.unstarted.forget(name);
+      // The config gone, the connector is deleted (Connect answers 204 then): a stop that throws is logged and the
+      // cleanup below runs all the same (it answered 500 and left the secrets, statuses, active topics, consumer
+      // member ids and Idempotency-Keys of the deleted connector behind).
       try {
-        await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-        await this.deps.worker.stopConnector(name);
-      } finally {
-        // Its instance suspends its route as it stops (http-ingest connector.ts): a stop that threw left it open,
-        // answering 503 "has no running task" instead of 404 until the name was created again.
-        this.deps.ingestRoutes?.suspend(name);
+        try {
+          await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+        } finally {
+          // Whatever its tasks' stops did, as Connect's deleteConnectorConfig, whose task stops cannot fail: a throw
+          // there skipped this stop and left the deleted connector's instance running in the worker.
+          try {
+            await this.deps.worker.stopConnector(name);
+          } finally {
+            // Its instance suspends its route as it stops (http-ingest connector.ts): a stop that threw left it open,
+            // answering 503 "has no running task" instead of 404 until the name was created again.
+            this.deps.ingestRoutes?.suspend(name);
+          }
+        }
+      } catch (error) {
+        this.log.error(`Could not stop deleted connector ${name}; it is deleted all the same`, error);
       }
       this.validator.releaseConnectorSecrets(name, this.deps.worker.takeAbandonedEnd(name));
       try {

@@ -332,7 +332,10 @@ export class Worker {
     return true;
   }
 
-  /** Stops tasks in parallel; a task not done within the graceful timeout is abandoned. */
+  /**
+   * Stops tasks in parallel; a task not done within the graceful timeout, or whose end threw, is cancelled and abandoned
+   * (logged, tracked until it ends): a task's failure fails no caller.
+   */
   async stopTasks(ids: readonly ConnectorTaskId[]): Promise<void> {
     const timeout = this.deps.config["task.shutdown.graceful.timeout.ms"];
     const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
@@ -347,10 +350,16 @@ export class Worker {
     });
     await Promise.all(
       stopping.map(async ({ key, task }) => {
-        const done = await task.awaitStop(timeout);
-        if (!done) {
+        // Connect's Worker.awaitStopTask cancels a task not stopped in time. Its stops cannot fail otherwise; here a
+        // task whose end threw past its own handling (its failure report or a log line) is treated alike: cancelled and
+        // tracked while it may still run (its config's secrets stay hidden), and the other stops go on all the same.
+        const failed = await task.awaitStop(timeout).then(
+          (done) => (done ? undefined : { why: `it did not stop within ${timeout} ms`, error: undefined }),
+          (error: unknown) => ({ why: "its end threw", error }),
+        );
+        if (failed) {
           task.cancel();
-          log.error(`Graceful stop of task ${key} failed: it did not stop within ${timeout} ms and was abandoned`);
+          log.error(`Graceful stop of task ${key} failed: ${failed.why} and was abandoned`, failed.error);
           this.abandoned.track(task);
         }
         if (this.tasks.get(key) === task) this.tasks.delete(key);

@@ -1,12 +1,14 @@
 /**
  * The options and examples of Flink's HTTP connector document (shared seed 002) as this sink takes
  * them: every option of its "Sink Connector options" table under the name the table gives, the
- * streaming-API examples' `http.sink.*` properties, headers, Basic and OIDC authentication and the
+ * streaming-API examples' `http.sink.*` properties (as copied into
+ * test/fixtures/seed-examples/http-sink.json), headers, Basic and OIDC authentication and the
  * TLS/mTLS keys, through the validation POST /connectors runs (validateConnectorConfig on the
  * built-in registry) and into the task's settings; and sink.requests.max-inflight bounding the
  * requests a larger thread pool would start.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import seed from "../../../test/fixtures/seed-examples/http-sink.json";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { makeTls, type TlsFiles } from "../../../test/support/tls.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
@@ -91,10 +93,11 @@ describe("Flink HTTP connector document: sink options", () => {
   });
 
   test.each([
-    ["Batch submission mode", { "http.sink.request.batch.size": "50" }, { single: false, requestRecords: 50 }],
-    ["Single submission mode", { "http.sink.writer.request.mode": "single" }, { single: true, requestRecords: 1 }],
-  ])("%s: the streaming-API example's property is accepted and applied", (_name, props, expected) => {
-    const config = { url: "http://example.com/myendpoint", ...props };
+    ["Batch submission mode", { single: false, requestRecords: 50 }],
+    ["Single submission mode", { single: true, requestRecords: 1 }],
+  ] as const)("%s: the streaming-API example's property is accepted and applied", (name, expected) => {
+    const { endpointUrl, properties } = seed[name];
+    const config: Record<string, string> = { url: endpointUrl, ...properties };
     expect(errorsOf(config)).toEqual([]);
     const s = sinkSettings(config);
     expect({ single: s.singleBodies, requestRecords: s.limits.requestRecords }).toEqual(expected);

@@ -1,122 +1,32 @@
 /**
- * Every example config of the HTTP Source Connector document (shared seed 000), as written, on top
- * of its "Basic Configuration", through the validation POST /connectors and PUT …/config/validate
- * run (validateConnectorConfig on the built-in registry): none is refused, and each parses to what
- * the document says it does; the Offset-Based example needs a records path that selects the records
- * (the JSON Response's), alone it is refused with that fix named. The SSL example's `/path/to/*.jks` are placeholders: real JKS stores
- * stand in for them. `${secrets:…}` references stay unresolved here (no provider), as values.
+ * Every example config of the HTTP Source Connector document (shared seed 000), as written (copied
+ * into test/fixtures/seed-examples/http-source.json), on top of its "Basic Configuration", through
+ * the validation POST /connectors and PUT …/config/validate run (validateConnectorConfig on the
+ * built-in registry): none is refused, and each parses to what the document says it does; the
+ * Offset-Based example needs a records path that selects the records (the JSON Response's), alone it
+ * is refused with that fix named. The SSL example's `/path/to/*.jks` are placeholders: real JKS
+ * stores stand in for them. `${secrets:…}` references stay unresolved here (no provider), as values;
+ * test/seed-examples-validate.test.ts resolves them in the running gateway.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import seed from "../../../test/fixtures/seed-examples/http-source.json";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { type ClientStores, makeClientStores } from "../../../test/support/tls-stores.ts";
 import { builtInRegistry } from "../../plugins.ts";
 import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { httpSourceConfig } from "./config.ts";
 
-const basic = {
-  "connector.class": "io.confluent.connect.http.HttpSourceConnector",
-  "tasks.max": "1",
-  "http.url": "https://api.example.com/events",
-  "http.method": "GET",
-  "kafka.topic": "api-events",
-  "http.timer.interval.ms": "60000",
-};
+const { "Basic Configuration": basicExample, "Complete Example": complete, "SSL/TLS": _ssl, ...fragments } = seed;
+const basic = basicExample.config;
 
+// The SSL example's stores are placeholders: tested below with real ones.
 const examples: Record<string, Record<string, string>> = {
-  "Request Configuration": {
-    "http.url": "https://api.example.com/data",
-    "http.method": "GET",
-    "http.headers": "Accept: application/json, X-API-Version: v2",
-  },
-  "POST Request": {
-    "http.url": "https://api.example.com/query",
-    "http.method": "POST",
-    "http.headers": "Content-Type: application/json",
-    "http.request.body": '{"query": "SELECT * FROM events"}',
-  },
-  "API Key": { "http.headers": "Authorization: Bearer ${secrets:api/token}" },
-  "Basic Authentication": {
-    "http.auth.type": "BASIC",
-    "http.auth.user": "${secrets:api/username}",
-    "http.auth.password": "${secrets:api/password}",
-  },
-  "OAuth 2.0": {
-    "http.auth.type": "OAUTH2",
-    "http.oauth2.token.url": "https://auth.example.com/oauth/token",
-    "http.oauth2.client.id": "${secrets:oauth/client-id}",
-    "http.oauth2.client.secret": "${secrets:oauth/client-secret}",
-    "http.oauth2.scope": "read:events",
-  },
-  "Fixed Interval": { "http.timer.interval.ms": "60000" },
-  "Cron Schedule": { "http.timer.type": "cron", "http.timer.cron.expression": "0 */5 * * * ?" },
-  "Offset Tracking": {
-    "http.offset.mode": "TIMESTAMP",
-    "http.offset.field": "updated_at",
-    "http.initial.offset": "2024-01-01T00:00:00Z",
-  },
-  "JSON Response": { "http.response.format": "JSON", "http.response.records.path": "$.data[*]" },
-  "Array Response": { "http.response.format": "JSON", "http.response.records.path": "$[*]" },
-  "Single Record": { "http.response.format": "JSON", "http.response.records.path": "$" },
+  ...fragments,
   // With the JSON Response's records path: the default `$` would make each page one record (see below).
-  "Offset-Based": {
-    "http.response.records.path": "$.data[*]",
-    "http.pagination.type": "OFFSET",
-    "http.pagination.offset.param": "offset",
-    "http.pagination.limit.param": "limit",
-    "http.pagination.limit.value": "100",
-  },
-  "Cursor-Based": {
-    "http.pagination.type": "CURSOR",
-    "http.pagination.cursor.param": "cursor",
-    "http.pagination.cursor.path": "$.next_cursor",
-  },
-  "Link Header": { "http.pagination.type": "LINK_HEADER" },
-  "Retry Configuration": {
-    "http.retry.max.attempts": "5",
-    "http.retry.backoff.ms": "1000",
-    "http.retry.backoff.max.ms": "60000",
-  },
-  "Error Responses": { "http.response.error.codes": "400,401,403,404,500,502,503", "behavior.on.error": "fail" },
+  "Offset-Based": { ...fragments["Offset-Based"], ...fragments["JSON Response"] },
   "Error Responses (log)": { "behavior.on.error": "log" },
   "Error Responses (ignore)": { "behavior.on.error": "ignore" },
-  "Complete Example": {
-    "http.url": "https://api.github.com/repos/apache/kafka/events",
-    "http.method": "GET",
-    "http.headers": "Accept: application/vnd.github+json, Authorization: Bearer ${secrets:github/token}",
-    "kafka.topic": "github-events",
-    "http.timer.interval.ms": "300000",
-    "http.response.format": "JSON",
-    "http.response.records.path": "$[*]",
-    "http.pagination.type": "LINK_HEADER",
-    "http.retry.max.attempts": "3",
-    "http.retry.backoff.ms": "5000",
-    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-    "value.converter.schemas.enable": "false",
-    "errors.tolerance": "all",
-    "errors.log.enable": "true",
-  },
-  "Add Metadata": {
-    transforms: "addSource,addTimestamp",
-    "transforms.addSource.type": "org.apache.kafka.connect.transforms.InsertField$Value",
-    "transforms.addSource.static.field": "source",
-    "transforms.addSource.static.value": "github-api",
-    "transforms.addTimestamp.type": "org.apache.kafka.connect.transforms.InsertField$Value",
-    "transforms.addTimestamp.timestamp.field": "ingested_at",
-  },
-  "Extract Key": {
-    transforms: "extractKey",
-    "transforms.extractKey.type": "org.apache.kafka.connect.transforms.ValueToKey",
-    "transforms.extractKey.fields": "id",
-  },
-  Throttling: {
-    "http.timer.interval.ms": "60000",
-    "http.throttle.max.requests": "100",
-    "http.throttle.window.ms": "60000",
-  },
-  "Respect Rate Limit Headers": {
-    "http.rate.limit.header": "X-RateLimit-Remaining",
-    "http.rate.limit.reset.header": "X-RateLimit-Reset",
-  },
+  "Complete Example": complete.config,
 };
 
 const registry = builtInRegistry();
@@ -136,8 +46,7 @@ describe("HTTP Source document examples", () => {
   });
 
   test("Offset-Based alone (records path `$`, one record per page) is refused on the records path: only its first page would be read", () => {
-    const { "http.response.records.path": _, ...alone } = examples["Offset-Based"]!;
-    expect(errorsOf({ ...basic, ...alone })).toEqual([
+    expect(errorsOf({ ...basic, ...fragments["Offset-Based"] })).toEqual([
       [
         "http.response.records.path",
         [

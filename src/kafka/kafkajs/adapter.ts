@@ -180,9 +180,9 @@ export class KafkajsPort implements KafkaPort {
       logContext: options.logContext,
       retryBackoffMaxMs: settings.retryBackoffMaxMs,
       // Java's INFO pair per partition (its log is made below, before kafkajs fetches anything)
-      outOfRange: (tp, position, reset) => {
-        log.outOfRange(tp, position);
-        log.resetPosition(tp, reset);
+      outOfRange: (tp, position, reset, leader) => {
+        log.outOfRange(tp, position, leader);
+        log.resetPosition(tp, reset, leader);
       },
     });
     if (settings.groupInstanceId !== null) {

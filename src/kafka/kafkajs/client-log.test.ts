@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { type LogEntry, logLevel } from "kafkajs";
 import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
+import { fetchPositionString } from "../consumer-log.ts";
 import { CLIENT_WARN_INTERVAL_MS, clientLog, clientLogLimiter } from "./client-log.ts";
 
 function entry(namespace: string, message: string, level = logLevel.WARN): LogEntry {
@@ -102,7 +103,8 @@ test("a fetch answered by a leader that moved is DEBUG, as Java's 'Error in fetc
 
 // review kjsreset: kafkajs' reset logged one ERROR "Offset out of range, resetting to default offset" per kind (WARN,
 // grouped by message) without the position, so several partitions reset showed as one line.
-test("each partition reset out of range goes to the consumer's outOfRange with its positions, not to WARN", () => {
+// leftfix 4: and with the partition's leader, which Java's FetchPosition names (it read `leader=Optional.empty`).
+test("each partition reset out of range goes to the consumer's outOfRange with its positions and leader, not to WARN", () => {
   const lines: string[] = [];
   const logs = new LogManager({ sink: (line) => lines.push(line) });
   const resets: string[] = [];
@@ -110,11 +112,13 @@ test("each partition reset out of range goes to the consumer's outOfRange with i
     logs.get("org.apache.kafka.clients"),
     clientLogLimiter(new ManualClock()),
     undefined,
-    (tp, p, r) => resets.push(`${tp.topic}-${tp.partition} ${p} -> ${r}`),
+    (tp, p, r, leader) => resets.push(`${tp.topic}-${tp.partition} ${p} -> ${fetchPositionString(r, leader)}`),
   );
-  for (const [partition, position, reset] of [
-    [0, "100", "5"],
-    [1, "90", "7"],
+  const broker = { nodeId: 1, host: "127.0.0.1", port: 9092, rack: null };
+  // Partition 1's leader is not among the brokers its metadata listed.
+  for (const [partition, position, reset, leader] of [
+    [0, "100", "5", broker],
+    [1, "90", "7", undefined],
   ] as const) {
     const fields = {
       groupId: "g",
@@ -123,12 +127,16 @@ test("each partition reset out of range goes to the consumer's outOfRange with i
       partition,
       fetchPosition: position,
       resetPosition: reset,
+      leader,
     };
     log({
       ...entry("ConsumerGroup", "Fetch position out of range, reset", logLevel.ERROR),
       log: { timestamp: "t", logger: "kafkajs", message: "Fetch position out of range, reset", ...fields },
     });
   }
-  expect(resets).toEqual(["t-0 100 -> 5", "t-1 90 -> 7"]);
+  expect(resets).toEqual([
+    "t-0 100 -> FetchPosition{offset=5, offsetEpoch=Optional.empty, currentLeader=LeaderAndEpoch{leader=Optional[127.0.0.1:9092 (id: 1 rack: null isFenced: false)], epoch=absent}}",
+    "t-1 90 -> FetchPosition{offset=7, offsetEpoch=Optional.empty, currentLeader=LeaderAndEpoch{leader=Optional.empty, epoch=absent}}",
+  ]);
   expect(lines).toEqual([]);
 });

@@ -14,6 +14,7 @@ import type { TopicPartition } from "../../api/record.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { RepeatLimiter, suppressedNote } from "../../util/repeat-limiter.ts";
+import type { PartitionLeader } from "../consumer-log.ts";
 import { ADMIN_CLOSED_MESSAGE } from "./closable-sockets.ts";
 
 /**
@@ -38,8 +39,25 @@ const ADMIN_CLOSED_LINE = `Connection error: ${ADMIN_CLOSED_MESSAGE}`;
  */
 const OUT_OF_RANGE_RESET = "Fetch position out of range, reset";
 
-/** A partition's fetch position was out of range and was reset to `reset` (auto.offset.reset). */
-export type OutOfRangeReset = (tp: TopicPartition, position: bigint, reset: bigint) => void;
+/**
+ * A partition's fetch position was out of range and was reset to `reset` (auto.offset.reset); `leader`: the partition's
+ * leader as the consumer's metadata listed it (its epoch unknown: kafkajs asks for Metadata v6, which has none).
+ */
+export type OutOfRangeReset = (tp: TopicPartition, position: bigint, reset: bigint, leader?: PartitionLeader) => void;
+
+/** A broker as kafkajs' metadata lists it (patch 24 logs the partition's leader so). */
+interface MetadataBroker {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+/** The leader of patch 24's line, without its epoch (unknown to kafkajs). */
+function leaderOf(broker: MetadataBroker | undefined): PartitionLeader | undefined {
+  if (broker === undefined) return undefined;
+  return { id: broker.nodeId, node: { host: broker.host, port: broker.port, rack: broker.rack }, epoch: -1 };
+}
 
 /** How often one kind of kafkajs WARN line is logged at WARN. */
 export const CLIENT_WARN_INTERVAL_MS = 60_000;
@@ -62,6 +80,7 @@ export function clientLog(
         { topic: String(topic), partition: Number(partition) },
         BigInt(String(fetchPosition)),
         BigInt(String(resetPosition)),
+        leaderOf((rest as { leader?: MetadataBroker }).leader),
       );
       return;
     }
