@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { SourceTaskContext } from "../../api/connector.ts";
@@ -23,7 +23,11 @@ function context(clock: ManualClock) {
 }
 
 /** One poll of `task`, `clock` advanced to each of its sleeps (after `beforeAdvance`) until the poll returns. */
-async function pollOnClock(task: FileStreamSourceTask, clock: ManualClock, beforeAdvance = () => {}) {
+async function pollOnClock(
+  task: FileStreamSourceTask,
+  clock: ManualClock,
+  beforeAdvance = () => {},
+): Promise<SourceRecord[] | null> {
   let result: SourceRecord[] | null | "pending" = "pending";
   const polled = task.poll(new AbortController().signal).then((r) => {
     result = r;
@@ -128,6 +132,33 @@ describe("FileStreamSourceTask", () => {
       const second = await task.poll(signal);
       expect(second?.map((r) => r.value)).toEqual(Array.from({ length: 500 }, (_, i) => line(2000 + i).trimEnd()));
       expect(second?.at(-1)?.sourceOffset).toEqual({ position: 2500 * 200 });
+      task.stop();
+    });
+  });
+
+  describe("reads a file deleted while it is read to its end, as Apache's open stream", () => {
+    test("the lines held past batch.size and the file's unread rest are delivered after the delete", async () => {
+      await using dir = await tempDir();
+      const file = dir.file("in.txt");
+      const line = (i: number) => `${String(i).padStart(6, "0")}${"x".repeat(193)}\n`; // 200 bytes
+      writeFileSync(file, Array.from({ length: 2500 }, (_, i) => line(i)).join(""));
+      const clock = new ManualClock();
+      const { ctx, lines } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file, topic: "t", "batch.size": "1000" });
+      const values: unknown[] = [];
+      const first = await pollOnClock(task, clock);
+      values.push(...(first ?? []).map((r) => r.value));
+      expect(values).toHaveLength(1000);
+      rmSync(file);
+      while (values.length < 2500) {
+        const records = await pollOnClock(task, clock);
+        expect(records).not.toBeNull();
+        values.push(...(records ?? []).map((r) => r.value));
+      }
+      expect(values).toEqual(Array.from({ length: 2500 }, (_, i) => line(i).trimEnd()));
+      expect(lines.filter((l) => l.includes("Couldn't read"))).toEqual([]);
       task.stop();
     });
   });

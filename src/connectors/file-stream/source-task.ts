@@ -9,7 +9,7 @@
  * Positions are bytes, also for multi-byte text (Apache counts characters on read but skips bytes
  * on restart; bytes are the consistent choice).
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { Schemas } from "../../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
@@ -149,11 +149,13 @@ export class FileStreamSourceTask implements SourceTask {
   /**
    * Reads until batch.size complete lines are pending (or the file ends), as Apache's task fills its
    * batch, but at most READ_TURN_BYTES at a time (`readOn`: the poll reads on after an event-loop turn).
+   * The size is the open file's: a file deleted (or renamed) meanwhile is read to its end, as Apache's
+   * open stream reads it.
    */
   private readLines(): SourceRecord[] {
     this.readOn = false;
     const fd = this.fd!;
-    const size = statSync(this.file!).size;
+    const size = fstatSync(fd).size;
     let end = this.position + this.pending.length + this.heldBytes;
     if (size <= end) return this.held.length > 0 ? [] : this.extract();
     const chunks: Buffer[] = [];
