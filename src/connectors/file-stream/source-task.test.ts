@@ -92,6 +92,20 @@ describe("FileStreamSourceTask", () => {
       task.stop();
     });
 
+    test("a read failing on every 50 ms check is logged once, not once per check", async () => {
+      await using dir = await tempDir();
+      const clock = new ManualClock();
+      const { ctx, lines } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file: dir.path, topic: "t" });
+      expect(await pollOnClock(task, clock)).toBeNull();
+      expect(await pollOnClock(task, clock)).toBeNull();
+      expect(clock.sleeps.length).toBeGreaterThan(2);
+      expect(lines.filter((l) => l.includes("Couldn't read"))).toHaveLength(1);
+      task.stop();
+    });
+
     test.each([
       ["back", -3_600_000],
       ["forward", 3_600_000],

@@ -65,6 +65,8 @@ export class FileStreamSourceTask implements SourceTask {
   private stdinRead: Promise<IteratorResult<Uint8Array>> | undefined;
   private stdinEnded = false;
   private warnedMissing = false;
+  /** The last read failed: its failure was logged, those that follow until a read succeeds are not. */
+  private readFailing = false;
   /** The last read stopped at READ_TURN_BYTES with more of the file to read. */
   private readOn = false;
   /**
@@ -133,15 +135,19 @@ export class FileStreamSourceTask implements SourceTask {
   /**
    * readLines, a read the system refuses (the file a directory, an I/O error) reading nothing: as
    * Apache's task, which fails only when the file cannot be opened and takes an IOException of a
-   * read as no records yet, staying RUNNING and polling on.
+   * read as no records yet, staying RUNNING and polling on. Logged once per run of failed reads
+   * (a poll reads every 50 ms).
    */
   private readLinesOrNone(): SourceRecord[] {
     try {
-      return this.readLines();
+      const records = this.readLines();
+      this.readFailing = false;
+      return records;
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException;
       if (code === undefined) throw error;
-      this.context.logger.debug(`Couldn't read ${this.file}, nothing read: ${message}`);
+      if (!this.readFailing) this.context.logger.debug(`Couldn't read ${this.file}, nothing read: ${message}`);
+      this.readFailing = true;
       return [];
     }
   }
