@@ -98,11 +98,16 @@ export function connectorRoutes(): Route[] {
         config.name = connector;
         const initialState = (body.initial_state ?? undefined) as InitialState | undefined;
         // Connect keys the connector by its name as Java writes it to the config topic (a lone
-        // surrogate as `?`), while its config and this answer keep the name as sent.
+        // surrogate as `?`), while its config and this answer keep the name as sent. Its check for an
+        // existing connector looks up the name as sent, which no `?` key matches: such a name replaces the
+        // connector of its `?` form, and the answer names no task (ConnectorInfo of the name as sent).
+        const key = javaUtf8Text(connector);
+        const wellFormed = key === connector;
         const { info } = await timed(() =>
-          herder.putConnectorConfig(javaUtf8Text(connector), config, { allowReplace: false, initialState }),
+          herder.putConnectorConfig(key, config, { allowReplace: !wellFormed, initialState }),
         );
-        return jsonResponse(201, { ...info, name: connector }, { Location: location(c, connector) });
+        const answer = wellFormed ? info : { ...info, name: connector, tasks: [] };
+        return jsonResponse(201, answer, { Location: location(c, connector) });
       },
     },
     {
