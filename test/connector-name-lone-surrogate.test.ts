@@ -4,11 +4,15 @@
  * connector by that name. Regression (found by the eighth REST hunt against Apache Connect 4.3.1):
  * such a sink ended the gateway — its consumer group id went to the broker with U+FFFD and the
  * client's lookup of the broker's answer failed with an uncaught TypeError, before the consumer
- * joined — and its `Location` held `%EF%BF%BD` where Connect's holds `%3F`.
+ * joined — and its `Location` held `%EF%BF%BD` where Connect's holds `%3F`. A connector file's connector is keyed the
+ * same way (review of diffhunt8: it was keyed by U+FFFD, 404 under its `?` name and created again at every boot).
  */
 import { describe, expect, test } from "bun:test";
-import { createTopic, stableSubscriptions, testClient } from "./support/kafka.ts";
+import { writeFileSync } from "node:fs";
+import { startGateway } from "./support/gateway.ts";
+import { createTopic, kafkaBroker, stableSubscriptions, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
+import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const suite = suiteGateway();
@@ -55,5 +59,34 @@ describe("a sink connector named with a lone surrogate", () => {
     };
     expect([info.name, info.config.name]).toEqual([`ls?-${run}`, `ls\ud800-${run}`]);
     expect((await fetch(`${suite.gw.url}/health`)).status).toBe(200);
+  });
+});
+
+describe("a connector file naming its connector with a lone surrogate", () => {
+  test("keys it by the ? name, as POST /connectors does: listed and read by it, up to date at the next boot", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const run = Date.now().toString(36);
+    const file = dir.file("f.json");
+    const config = `{"connector.class":"FileStreamSource","file":"${dir.file("in.txt")}","topic":"${uniqueTopic("lone-surrogate-file")}"}`;
+    writeFileSync(file, `{"name":"f\\ud800-${run}","config":${config}}`);
+    const options = {
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+      args: [file],
+    };
+    {
+      await using gw = await startGateway(options);
+      await gw.waitForOutput(/Gateway started/);
+      expect(gw.output()).toContain(`Created connector f?-${run}`);
+      expect((await gw.rest.get("/connectors")).body).toEqual([`f?-${run}`]);
+      const info = await gw.rest.get(`/connectors/f%3F-${run}`);
+      expect([info.status, info.body.name, info.body.config.name]).toEqual([200, `f?-${run}`, `f\ud800-${run}`]);
+    }
+    await using again = await startGateway(options);
+    await again.waitForOutput(/Gateway started/);
+    expect(again.output()).toContain(`Connector f?-${run} is up to date`);
+    expect(again.output()).not.toContain("Created connector");
+    expect((await again.rest.get("/connectors")).body).toEqual([`f?-${run}`]);
   });
 });
