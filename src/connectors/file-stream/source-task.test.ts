@@ -18,6 +18,7 @@ function context(clock: ManualClock) {
     offsetStorageReader: { offset: async () => null },
     logger: logs.get(FILE_SOURCE_TASK).withContext("[c|task-0]"),
     clock,
+    connectorName: "c",
   };
   return { ctx, lines };
 }
