@@ -88,8 +88,9 @@ export class KafkaError extends ConnectError {
 /** A Java exception of the JDK's, as Connect shows it in a trace (`java.lang.ClassCastException: class …`). */
 export class JavaException extends ConnectError {
   override readonly javaClass: string;
-  constructor(javaClass: string, message: string) {
-    super(message);
+  /** `message` is "" for Java's null message; `options.cause` is the exception it wraps, shown as `Caused by:`. */
+  constructor(javaClass: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.javaClass = javaClass;
   }
 }
@@ -116,6 +117,15 @@ export function messageOf(error: unknown): string {
 }
 
 /**
+ * Java's `Throwable.toString()` of any thrown value: `<class>: <message>`, or the class alone for a
+ * null message (the empty one here).
+ */
+export function throwableText(error: unknown): string {
+  const message = messageOf(error);
+  return message === "" ? javaClassOf(error) : `${javaClassOf(error)}: ${message}`;
+}
+
+/**
  * A status trace in the shape Connect users know from `Throwable.printStackTrace()`:
  * `<class>: <message>` then `\tat <frame>` lines, then `Caused by: …` for each cause.
  */
@@ -124,7 +134,7 @@ export function traceOf(error: unknown): string {
   let current: unknown = error;
   let prefix = "";
   for (let depth = 0; current !== undefined && depth < 8; depth++) {
-    lines.push(`${prefix}${javaClassOf(current)}: ${messageOf(current)}`);
+    lines.push(`${prefix}${throwableText(current)}`);
     if (current instanceof Error && current.stack) {
       for (const frame of current.stack.split("\n").slice(1)) {
         const trimmed = frame.trim();

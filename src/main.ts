@@ -51,11 +51,12 @@ const log = getLogger("io.edgegateway.Gateway");
 const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone");
 
 /**
- * The last word on stderr, redacted as log lines are: a resolved config provider value (registered
- * before the worker config is checked) can be the value a startup error quotes.
+ * The last word on stderr, redacted and encoded as log lines are: a resolved config provider value
+ * (registered before the worker config is checked) can be the value a startup error quotes, and a
+ * lone surrogate (a properties file's `\uD800`) is written `?` as Java writes it.
  */
 function writeFatal(message: string): void {
-  process.stderr.write(`gateway: ${logManager.redact(message)}\n`);
+  process.stderr.write(`gateway: ${javaUtf8Text(logManager.redact(message))}\n`);
 }
 
 function fail(message: string): never {

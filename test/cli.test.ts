@@ -44,6 +44,22 @@ describe("gateway command line", () => {
     expect(stderr).not.toContain("cannot read worker config");
   });
 
+  test("the fatal line writes a lone surrogate as Java and the log lines do, ? (not U+FFFD)", async () => {
+    await using dir = await tempDir();
+    // Properties.load reads \uD800 as a lone surrogate: the value Connect's ConfigException quotes.
+    const worker = dir.file("worker.properties");
+    await Bun.write(
+      worker,
+      `bootstrap.servers=127.0.0.1:1\ndata.dir=${dir.file("data")}\nlisteners=http://127.0.0.1:0\nsecurity.protocol=SSL\\uD800\n`,
+    );
+    const { code, stderr } = await run([worker]);
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr:
+        "gateway: invalid worker configuration: Invalid value SSL? for configuration security.protocol: String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL\n",
+    });
+  });
+
   test("healthcheck says on stderr why the gateway is not healthy (exit 1)", async () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const url = `http://127.0.0.1:${closed.port}`;

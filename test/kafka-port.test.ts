@@ -1994,15 +1994,16 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])(
         refused++;
         return joinGroupRefusal(request.apiVersion, COORDINATOR_LOAD_IN_PROGRESS);
       };
-      const properties = { "retry.backoff.ms": "10", "max.poll.interval.ms": "300" };
+      const properties = { "retry.backoff.ms": "10", "max.poll.interval.ms": "600" };
       await memberRefused(properties, refuse, async (member) => {
         const failure = await failureOf(member);
         expect([isRetriable(failure.error), member.received]).toEqual([true, []]);
         expect(failure.error.message).toContain("The coordinator is loading and hence can't process requests");
         // Waited out, not given up after the library's retries (kafkajs: 1 JoinGroup, platformatic: 4): joins
-        // every 10 ms for the 300 ms.
-        expect(refused).toBeGreaterThan(5);
-        expect(failure.at - member.startedAt).toBeGreaterThanOrEqual(300);
+        // again every 10 ms for the 600 ms. How many fit depends on the machine's load (a loaded CI run made 4
+        // kafkajs joins), so the count asserted is only "more than the library makes".
+        expect(refused).toBeGreaterThan(adapter === "kafkajs" ? 1 : 4);
+        expect(failure.at - member.startedAt).toBeGreaterThanOrEqual(600);
       });
     });
 

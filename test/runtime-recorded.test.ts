@@ -22,7 +22,18 @@
  * ExtractField on a non-struct, TimestampConverter on an unparseable string) with
  * errors.log.include.messages, tombstones through a chain, Flatten + TimestampConverter, RegexRouter
  * and TimestampRouter names InsertField writes, key SMTs with SetSchemaMetadata, and MaskField
- * replacements that cannot become numbers.
+ * replacements that cannot become numbers; ExtractField with `field.syntax.version=V2` paths (backticks,
+ * missing steps, lists and strings in the way, structs without the field), ReplaceField with include,
+ * exclude and renames together, ValueToKey with missing fields, InsertField's topic/partition/static
+ * fields on source records, repeated and moved headers with DropHeaders, Filter on headers, Decimals
+ * (base64, numeric, negative scales, empty bytes, text that is not base64), defaults with and without
+ * `replace.null.with.default`, Cast and MaskField across a struct's types, and TimestampConverter's
+ * `unix.precision` both ways (truncation, saturation) with a quoted-literal format; Cast of
+ * Timestamp, Date and Decimal fields, TimestampConverter on struct fields to every type, Flatten of
+ * arrays, maps and null structs; Date and Time fields through JsonConverter and header converters;
+ * InsertField of offset, partition, topic and static fields into structs of sink records; header
+ * literals Values.parseString reads oddly, through SimpleHeaderConverter and JsonConverter;
+ * JsonConverter narrowing numbers into schema'd fields of other widths (Jackson's wrap and defaults).
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";

@@ -4,7 +4,7 @@ import { JsonText } from "../api/data/json-text.ts";
 import { BigDecimal, Decimal } from "../api/data/logical.ts";
 import { SchemaBuilder, Schemas, schemaEquals, valueEquals } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
-import { DataError } from "../errors.ts";
+import { DataError, type JavaException } from "../errors.ts";
 import { describeConfig } from "../plugin/describe-config.ts";
 import { buildSchema, buildValue, isError, loadJsonFixtures } from "./golden-fixtures.ts";
 import { JsonConverter } from "./json-converter.ts";
@@ -135,6 +135,47 @@ describe("JsonConverter", () => {
     expect(run).toThrow(DataError);
     expect(run).toThrow("Converting byte[] to Kafka Connect data failed due to serialization error: ");
   });
+
+  test.each([
+    ['""', "java.lang.NumberFormatException", "Zero length BigInteger"],
+    [
+      '"!!"',
+      "com.fasterxml.jackson.databind.exc.InvalidFormatException",
+      "Cannot access contents of TextNode as binary due to broken Base64 encoding: Illegal character '!' (code 0x21) in base64 content",
+    ],
+  ])(
+    "Decimal bytes %s fail with Java's cause, as Apache (hunt-decimal, hunt-decimal-base64-*)",
+    (payload, javaClass, message) => {
+      const envelope = `{"schema":{"type":"bytes","name":"${Decimal.LOGICAL_NAME}","parameters":{"scale":"2"}},"payload":${payload}}`;
+      let error: unknown;
+      try {
+        read(converter({}), envelope);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(DataError);
+      expect((error as Error).message).toBe("Invalid bytes for Decimal field");
+      const cause = (error as Error).cause as JavaException;
+      expect([cause.javaClass, cause.message]).toEqual([javaClass, message]);
+    },
+  );
+
+  // Review runhunt2: Long.MAX_VALUE read as an Invalid Date was written back as "payload":null.
+  test.each([
+    ["Timestamp", "int64", "9223372036854775807", "Timestamp value 9223372036854775807"],
+    ["Timestamp", "int64", "-8640000000000001", "Timestamp value -8640000000000001"],
+    ["Date", "int32", "2147483647", "Date value 2147483647 (days)"],
+  ])(
+    "a %s beyond a JavaScript Date's range (%s %s) is a DataError, not an Invalid Date",
+    (name, type, payload, what) => {
+      const envelope = `{"schema":{"type":"${type}","name":"org.apache.kafka.connect.data.${name}"},"payload":${payload}}`;
+      const run = () => read(converter({}), envelope);
+      expect(run).toThrow(DataError);
+      expect(run).toThrow(
+        `${what} is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
+      );
+    },
+  );
 
   test("reuses translated schemas in both directions", () => {
     const c = converter({});

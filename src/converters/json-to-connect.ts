@@ -16,8 +16,9 @@ import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from 
 import { int64Value, type Schema } from "../api/data/schema.ts";
 import { isPlainObject } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
-import { DataError } from "../errors.ts";
+import { DataError, JavaException } from "../errors.ts";
 import { setOwn } from "../util/own-property.ts";
+import { jacksonBase64 } from "./jackson-base64.ts";
 import { DEFAULT_JSON_DATA_OPTIONS, hasDefault, type JsonDataOptions } from "./json-data.ts";
 import { JsonNumberText, MISSING } from "./json-text.ts";
 
@@ -128,8 +129,12 @@ const LOGICAL_TO_CONNECT: Readonly<Record<string, LogicalToConnect>> = {
     if (json instanceof JsonNumberText) return BigDecimal.parse(json.source);
     if (typeof json === "string") {
       const bytes = binaryValue(json, "Invalid bytes for Decimal field");
-      // Java's BigInteger rejects an empty byte array.
-      if (bytes === null || bytes.length === 0) throw new DataError("Invalid bytes for Decimal field");
+      if (bytes === null) throw new DataError("Invalid bytes for Decimal field");
+      // Java's BigInteger rejects an empty byte array; Apache wraps its exception (runtime case hunt-decimal).
+      if (bytes.length === 0) {
+        const cause = new JavaException("java.lang.NumberFormatException", "Zero length BigInteger");
+        throw new DataError("Invalid bytes for Decimal field", { cause });
+      }
       return Decimal.toLogical(schema, bytes);
     }
     throw new DataError(
@@ -158,7 +163,7 @@ const LOGICAL_TO_CONNECT: Readonly<Record<string, LogicalToConnect>> = {
         `Invalid type for Timestamp, underlying representation should be integral but was ${nodeType(json)}`,
       );
     }
-    return ConnectTimestamp.toLogical(schema, Number(json));
+    return ConnectTimestamp.toLogical(schema, json);
   },
 };
 
@@ -226,11 +231,11 @@ function floatValue(json: unknown): number {
   return Math.fround(doubleValue(json));
 }
 
-/** `binaryValue()`: base64 text as bytes (padding required), null for non-text values. */
+/** `binaryValue()`: base64 text as bytes (Jackson's reading), null for non-text values; Connect's DataException wraps Jackson's. */
 function binaryValue(json: unknown, message: string): Uint8Array | null {
   if (typeof json !== "string") return null;
   try {
-    return Uint8Array.fromBase64(json, { lastChunkHandling: "strict" });
+    return jacksonBase64(json);
   } catch (cause) {
     throw new DataError(message, { cause });
   }

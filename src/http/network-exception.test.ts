@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { withoutRuntimeHints } from "./network-exception.ts";
+import { JavaException } from "../errors.ts";
+import { attemptFailureText, withoutRuntimeHints } from "./network-exception.ts";
 
 const URL = "http://127.0.0.1:1/in";
 
@@ -21,5 +22,20 @@ describe("withoutRuntimeHints", () => {
     const spaces = " ".repeat(100_000);
     const text = `reason${spaces}x. Is the computer able to access the url?${spaces}For more information, pass \`verbose: true\``;
     expect(withoutRuntimeHints(text, URL)).toBe(`reason${spaces}x`);
+  });
+});
+
+describe("attemptFailureText", () => {
+  test("a network failure reads as its JDK exception's Throwable.toString: the class alone without a message", () => {
+    const failed = (cause: JavaException) => new Error("POST http://127.0.0.1:1/in failed", { cause });
+    expect([
+      attemptFailureText(failed(new JavaException("java.net.SocketTimeoutException", ""))),
+      attemptFailureText(failed(new JavaException("java.net.ConnectException", "ECONNREFUSED: Unable to connect"))),
+      attemptFailureText(new Error("HTTP 503")),
+    ]).toEqual([
+      "java.net.SocketTimeoutException",
+      "java.net.ConnectException: ECONNREFUSED: Unable to connect",
+      "HTTP 503",
+    ]);
   });
 });

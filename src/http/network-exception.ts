@@ -11,7 +11,7 @@
  * "Is the computer able to access the url?") and without Bun's quote of the request's URL (`fetching "<url>"`),
  * which the text names already; a quote of another URL (a redirect's hop) stays, as it says where the failure was.
  */
-import { JavaException } from "../errors.ts";
+import { JavaException, throwableText } from "../errors.ts";
 import type { TransportFailure } from "./http-errors.ts";
 
 /** Bun's hint that ends a failure's text: it and everything after it go, with the white space before it. */
@@ -156,7 +156,7 @@ export function networkException(
 ): JavaException {
   const exception = new JavaException(javaClassFor(failure, failed.code, runtime, failed.host), message);
   const frames = runtime instanceof Error ? runtime.stack?.split("\n").slice(1) : undefined;
-  if (frames) exception.stack = [`${exception.javaClass}: ${message}`, ...frames].join("\n");
+  if (frames) exception.stack = [throwableText(exception), ...frames].join("\n");
   return exception;
 }
 
@@ -167,6 +167,6 @@ export function networkException(
  */
 export function attemptFailureText(error: unknown): string {
   const cause = (error as Error | undefined)?.cause;
-  if (cause instanceof JavaException) return `${cause.javaClass}: ${cause.message}`;
+  if (cause instanceof JavaException) return throwableText(cause);
   return (error as Error | undefined)?.message ?? String(error);
 }

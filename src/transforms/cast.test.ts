@@ -125,12 +125,22 @@ describe("Cast", () => {
       expectError(() => cast(spec).apply(srcRecord({ valueSchema: schema, value })), DataError, message);
     });
 
-    test("chains Java's NumberFormatException as the cause, as Apache's trace shows it", () => {
-      const trace = thrownTrace(() => cast("int32").apply(srcRecord({ valueSchema: Schemas.STRING, value: "abc" })));
-      expect(trace).toEqual([
-        "org.apache.kafka.connect.errors.DataException: Value (abc) was out of range for requested data type",
-        'Caused by: java.lang.NumberFormatException: For input string: "abc"',
-      ]);
+    // Integer.parseInt reads Character.digit of each UTF-16 unit: a digit past the BMP (𝟏, two
+    // surrogates) is none, where one of the BMP (fullwidth １) is.
+    test.each(["abc", "\u{1d7cf}", "1\u{1d7cf}"])(
+      "chains Java's NumberFormatException for %p as the cause, as Apache's trace shows it",
+      (value) => {
+        const trace = thrownTrace(() => cast("int32").apply(srcRecord({ valueSchema: Schemas.STRING, value })));
+        expect(trace).toEqual([
+          `org.apache.kafka.connect.errors.DataException: Value (${value}) was out of range for requested data type`,
+          `Caused by: java.lang.NumberFormatException: For input string: "${value}"`,
+        ]);
+      },
+    );
+
+    test("casts a string of fullwidth digits to INT32 as Integer.parseInt reads it", () => {
+      const out = cast("int32").apply(srcRecord({ valueSchema: Schemas.STRING, value: "-\uff11\uff12" }));
+      expect(out.value).toBe(-12);
     });
 
     test("fails on a struct", () => {

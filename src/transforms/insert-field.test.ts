@@ -69,6 +69,17 @@ describe("InsertField", () => {
     });
   });
 
+  // Review runhunt2: a Kafka timestamp is any long; a JavaScript Date holds ±8.64e15 ms.
+  test("a record timestamp beyond the dates supported here fails a record with a schema with a DataError", () => {
+    const schema = SchemaBuilder.struct().field("magic", Schemas.INT64).build();
+    expectError(
+      () =>
+        insert().apply(srcRecord({ valueSchema: schema, value: new Struct(schema).put("magic", 1), timestamp: -9e15 })),
+      DataError,
+      "Record timestamp -9000000000000000 is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)",
+    );
+  });
+
   test("skips the partition and timestamp when the record has none", () => {
     const out = insert().apply(srcRecord({ kafkaPartition: null, value: {} }));
     expect(out.value).toEqual({ topic_field: "test", instance_id: "my-instance-id" });

@@ -5,7 +5,7 @@
  * With a schema the timestamp is a Connect Timestamp; without, epoch milliseconds. Null keys or
  * values (tombstones) pass unchanged.
  */
-import { ConnectTimestamp } from "../api/data/logical.ts";
+import { ConnectTimestamp, dateOfMillis } from "../api/data/logical.ts";
 import { type Schema, SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import type { ConnectRecord } from "../api/record.ts";
@@ -116,7 +116,8 @@ export class InsertField implements Transformation {
     for (const field of struct.schema.fields) {
       updated.put(field.name, this.replaceNullWithDefault ? struct.get(field) : struct.getWithoutDefault(field.name));
     }
-    for (const [name, fieldValue] of this.insertions(record, (ms) => new Date(ms))) updated.put(name, fieldValue);
+    for (const [name, fieldValue] of this.insertions(record, (ms) => dateOfMillis(ms, "Record timestamp")))
+      updated.put(name, fieldValue);
     return this.side.with(record, updatedSchema, updated);
   }
 

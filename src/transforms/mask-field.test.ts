@@ -4,6 +4,7 @@ import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from 
 import { SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import { ConfigError, DataError } from "../errors.ts";
+import { thrownBy, traceHeadlines } from "../errors-test-support.ts";
 import { MaskField } from "./mask-field.ts";
 import { KEY_SIDE, VALUE_SIDE } from "./util/record-side.ts";
 import { expectError, sinkRecord } from "./util/test-support.ts";
@@ -168,6 +169,14 @@ describe("MaskField", () => {
     ["bigdec", "Unable to convert foo (class java.lang.String) to number"],
   ])("fails to convert the replacement for %p", (field, message) => {
     expectError(() => mask(field, "foo").apply(sinkRecord({ value: VALUES })), DataError, message);
+  });
+
+  test("a Decimal's replacement BigDecimal refuses carries its NumberFormatException, as Connect wraps it", () => {
+    const error = thrownBy(() => mask("bigdec", "1.2.3").apply(sinkRecord({ value: VALUES })));
+    expect(traceHeadlines(error)).toEqual([
+      "org.apache.kafka.connect.errors.DataException: Unable to convert 1.2.3 (class java.lang.String) to number",
+      "Caused by: java.lang.NumberFormatException: Character array contains more than one decimal point.",
+    ]);
   });
 
   test("cannot mask bytes", () => {

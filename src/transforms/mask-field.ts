@@ -6,6 +6,7 @@
  * Apache picks the empty value by the Java class of the field's value; here the field's schema
  * type says it (and, without a schema, the JS value: integers are Longs, other numbers Doubles).
  */
+import { bigDecimalFormatError } from "../api/data/big-decimal-text.ts";
 import { JavaDouble, JavaFloat, schemalessDouble, schemalessFloat } from "../api/data/java-double.ts";
 import { BigDecimal, DATE_NAME, DECIMAL_NAME, Decimal, TIME_NAME, TIMESTAMP_NAME } from "../api/data/logical.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
@@ -136,7 +137,10 @@ function maskWithReplacement(schema: Schema | null, value: unknown, replacement:
       try {
         return BigDecimal.parse(replacement);
       } catch {
-        throw new DataError(`Unable to convert ${replacement} (class java.lang.String) to number`);
+        // maskWithCustomReplacement wraps BigDecimal's NumberFormatException.
+        throw new DataError(`Unable to convert ${replacement} (class java.lang.String) to number`, {
+          cause: bigDecimalFormatError(replacement),
+        });
       }
     default:
       throw new DataError(`Cannot mask value of type class ${javaClassName(value)} with custom replacement.`);

@@ -77,6 +77,9 @@ describe("TimestampConverter", () => {
       ],
       [{ "target.type": "unix", "unix.precision": "seconds", format: STRING_DATE_FMT }, DATE_PLUS_TIME_STRING, 86_401],
       [{ "target.type": "unix", "unix.precision": "nanoseconds" }, new Date(1.7e12), 1_700_000_000_000_000_000n],
+      // TimeUnit.MILLISECONDS.toNanos saturates past the range of a long (runtime case hunt-ts-precision).
+      [{ "target.type": "unix", "unix.precision": "nanoseconds" }, new Date(9_223_372_036_855), 2n ** 63n - 1n],
+      [{ "target.type": "unix", "unix.precision": "nanoseconds" }, new Date(-9_223_372_036_855), -(2n ** 63n)],
       [{ "target.type": "string", format: STRING_DATE_FMT }, null, null],
       [{ "target.type": "Date" }, null, null],
       [{ "target.type": "unix" }, null, null],
@@ -133,6 +136,19 @@ describe("TimestampConverter", () => {
           );
         }
       },
+    );
+  });
+
+  // Review runhunt2: Connect's java.util.Date takes any long; a JavaScript Date only ±8.64e15 ms.
+  test.each<[string, bigint]>([
+    ["seconds", 9223372036854775807n],
+    ["milliseconds", -8_640_000_000_000_001n],
+  ])("a unix time in %s beyond a JavaScript Date (%p) is a DataError", (precision, value) => {
+    expectError(
+      () =>
+        converter({ "target.type": "string", "unix.precision": precision, format: "yyyy" }).apply(srcRecord({ value })),
+      DataError,
+      `Unix timestamp ${value} (${precision}) is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
     );
   });
 

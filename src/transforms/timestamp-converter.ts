@@ -11,14 +11,16 @@ import {
   ConnectTime,
   ConnectTimestamp,
   DATE_NAME,
+  dateOfMillis,
   TIME_NAME,
   TIMESTAMP_NAME,
 } from "../api/data/logical.ts";
 import { int64Value, type Schema, SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
+import { saturatedLong } from "../api/data/values-numbers.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
-import { ConfigError, ConnectError, DataError, JavaException, javaClassOf } from "../errors.ts";
+import { ConfigError, ConnectError, DataError, JavaException, throwableText } from "../errors.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { invalidValue } from "../util/invalid-value.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
@@ -31,7 +33,6 @@ import { SimpleDateFormat } from "./util/simple-date-format.ts";
 
 const PURPOSE = "converting timestamp formats";
 const MS_PER_DAY = 86_400_000;
-const MAX_DATE_MS = 8_640_000_000_000_000n;
 
 export type TimestampType = "string" | "unix" | "Date" | "Time" | "Timestamp";
 type UnixPrecision = "seconds" | "milliseconds" | "microseconds" | "nanoseconds";
@@ -133,7 +134,7 @@ export class TimestampConverter implements Transformation {
       } catch (e) {
         // ConfigException(message, cause): Connect's two-argument constructor takes (name, value),
         // so the message reads "Invalid value <cause> for configuration <message>".
-        const cause = `${javaClassOf(e)}: ${(e as Error).message}`;
+        const cause = throwableText(e);
         throw new ConfigError(
           invalidValue(
             "TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps",
@@ -244,13 +245,7 @@ export class TimestampConverter implements Transformation {
         }
         const n = BigInt(value);
         const ms = this.precision === "seconds" ? n * 1000n : n / UNIX_FACTOR[this.precision];
-        // A JavaScript Date spans ±8.64e15 ms (±275,000 years); java.util.Date any long.
-        if (ms > MAX_DATE_MS || ms < -MAX_DATE_MS) {
-          throw new DataError(
-            `Unix timestamp ${value} (${this.precision}) is out of the range of dates supported here`,
-          );
-        }
-        return new Date(Number(ms));
+        return dateOfMillis(ms, "Unix timestamp", value, this.precision);
       }
       default:
         if (!(value instanceof Date)) {
@@ -267,7 +262,9 @@ export class TimestampConverter implements Transformation {
         return this.format!.format(date);
       case "unix": {
         const n = BigInt(ms);
-        return int64Value(this.precision === "seconds" ? n / 1000n : n * UNIX_FACTOR[this.precision]);
+        if (this.precision === "seconds") return int64Value(n / 1000n);
+        // TimeUnit.MILLISECONDS.toMicros/toNanos saturate at Long.MIN_VALUE and Long.MAX_VALUE.
+        return int64Value(saturatedLong(n * UNIX_FACTOR[this.precision]));
       }
       case "Date":
         return new Date(ms - mod(ms, MS_PER_DAY));

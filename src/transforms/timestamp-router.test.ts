@@ -27,6 +27,15 @@ describe("TimestampRouter", () => {
     expect(route(configs, topic, JAN_17_2016)).toBe(expected);
   });
 
+  // Review runhunt2: a timestamp beyond a JavaScript Date's ±8.64e15 ms was formatted as "NaN".
+  test("a record timestamp beyond the dates supported here fails the record with a DataError", () => {
+    expectError(
+      () => route({}, "t", 8.64e15 + 1),
+      DataError,
+      "Record timestamp 8640000000000001 is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)",
+    );
+  });
+
   test("declares Apache's defaults", () => {
     expect(timestampRouter.config.keys.map((k) => [k.name, k.meta.default])).toEqual([
       ["topic.format", `${TOPIC}-${TS}`],

@@ -4,6 +4,7 @@
  * formatted in UTC with `timestamp.format` (a SimpleDateFormat pattern). Mostly for sinks, whose
  * topic often names the destination table or index.
  */
+import { dateOfMillis } from "../api/data/logical.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { DataError } from "../errors.ts";
@@ -45,7 +46,7 @@ export class TimestampRouter implements Transformation {
     // As Apache's ThreadLocal.withInitial: the pattern is compiled at the first record, so a bad
     // one fails each record (IllegalArgumentException), not configure.
     this.format ??= new SimpleDateFormat(this.pattern);
-    const formatted = this.format.format(new Date(record.timestamp));
+    const formatted = this.format.format(dateOfMillis(record.timestamp, "Record timestamp"));
     // As Java's String.replace, literally: `$&` or `$'` in the formatted timestamp is no pattern.
     const topic = this.topicFormat.replaceAll(TOPIC, () => record.topic).replaceAll(TIMESTAMP, () => formatted);
     return { ...record, topic };

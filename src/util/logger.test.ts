@@ -77,6 +77,18 @@ describe("LogManager", () => {
     });
   });
 
+  test("a lone surrogate is written as ? as Java's log encoder writes it; a JSON line escapes it", () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (line) => lines.push(line) });
+    // BigDecimal's message for "😀": the emoji's first UTF-16 unit alone.
+    logs.get("x").error("Could not mask 😀", new Error("Character \uD83D is neither a decimal digit number"));
+    expect(lines[0]).toContain("Could not mask 😀\nError: Character ? is neither a decimal digit number");
+    expect(lines[0]!.isWellFormed()).toBe(true);
+    logs.configure({ json: true });
+    logs.get("x").error("Character \uD83D");
+    expect(JSON.parse(lines[1]!).message).toBe("Character \uD83D");
+  });
+
   describe("redact", () => {
     test("a secret inside another (a provider value within a password) hides the whole of the longer one", () => {
       const logs = new LogManager({ sink: () => {} });

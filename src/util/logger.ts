@@ -8,6 +8,7 @@
  * provider values, passwords) are replaced by `[hidden]` before anything is written.
  */
 
+import { javaUtf8Text } from "./java-utf8.ts";
 import { secretForms, withSecretForms } from "./secret-forms.ts";
 import { KEY, SecretIndex, WHOLE } from "./secret-index.ts";
 
@@ -217,7 +218,8 @@ export class LogManager {
       );
       return;
     }
-    this.sink(`[${formatTimestamp(now)}] ${level} ${context}${text} (${name})`);
+    // Java's log encoder writes a lone surrogate as `?`; a JSON line escapes it (`\ud83d`) instead.
+    this.sink(javaUtf8Text(`[${formatTimestamp(now)}] ${level} ${context}${text} (${name})`));
   }
 }
 

@@ -4,6 +4,8 @@
  * memory a Decimal is a `BigDecimal`, the other three are JavaScript `Date`s (UTC), as in Java.
  */
 import { DataError } from "../../errors.ts";
+import { isBigDecimalText } from "./big-decimal-text.ts";
+import { javaDigit } from "./java-digit.ts";
 import { type Schema, SchemaBuilder } from "./schema.ts";
 
 export const DECIMAL_NAME = "org.apache.kafka.connect.data.Decimal";
@@ -13,8 +15,6 @@ export const TIMESTAMP_NAME = "org.apache.kafka.connect.data.Timestamp";
 export const SCALE_FIELD = "scale";
 
 const MS_PER_DAY = 86_400_000;
-const INT_MIN = -(2 ** 31);
-const INT_MAX = 2 ** 31 - 1;
 const DECIMAL_TEXT = /^([+-]?)(\p{Nd}*)(?:\.(\p{Nd}*))?(?:[eE]([+-]?)(\p{Nd}+))?$/u;
 
 /** Every decimal digit of the Basic Multilingual Plane in `text` (Java's Character.isDigit of a char) as its ASCII digit. */
@@ -22,16 +22,11 @@ export function bmpDigitsToAscii(text: string): string {
   return /^[\x00-\x7f]*$/.test(text) ? text : text.replace(/\p{Nd}/gu, (d) => (d.length === 1 ? asciiDigits(d) : d));
 }
 
-/** The text with every decimal digit as its ASCII digit (a run of ten Nd characters counts 0 to 9). */
+/** The text with every decimal digit (each a BMP unit) as its ASCII digit. */
 function asciiDigits(digits: string): string {
   if (/^[0-9]*$/.test(digits)) return digits;
   let out = "";
-  for (const ch of digits) {
-    const code = ch.charCodeAt(0);
-    let zero = code;
-    while (zero > 0 && code - zero < 9 && /\p{Nd}/u.test(String.fromCharCode(zero - 1))) zero--;
-    out += String((code - zero) % 10);
-  }
+  for (let i = 0; i < digits.length; i++) out += javaDigit(digits.charCodeAt(i));
   return out;
 }
 
@@ -56,15 +51,12 @@ export class BigDecimal {
    * printing a bigint of many digits costs time quadratic in their number.
    */
   static parseWithText(text: string): { decimal: BigDecimal; unscaledText: string } {
-    const m = DECIMAL_TEXT.exec(text);
-    if (!m || (m[2] === "" && (m[3] ?? "") === "") || /[\uD800-\uDFFF]/.test(text)) {
-      throw new DataError(`Invalid decimal: ${text}`);
-    }
+    // Which texts are decimals is decided in one place (big-decimal-text.ts, recorded against Java);
+    // the pattern only splits a text it accepted.
+    if (!isBigDecimalText(text)) throw new DataError(`Invalid decimal: ${text}`);
+    const m = DECIMAL_TEXT.exec(text)!;
     const fraction = asciiDigits(m[3] ?? "");
-    const exponentDigits = asciiDigits(m[5] ?? "0").replace(/^0+(?=\d)/, "");
-    const scale = fraction.length - Number(`${m[4] ?? ""}${exponentDigits}`);
-    if (exponentDigits.length > 10 || scale < INT_MIN || scale > INT_MAX)
-      throw new DataError(`Invalid decimal: ${text}`);
+    const scale = fraction.length - Number(`${m[4] ?? ""}${asciiDigits(m[5] ?? "0")}`);
     const digits = `${asciiDigits(m[2]!)}${fraction}`.replace(/^0+/, "") || "0";
     const unscaledText = m[1] === "-" && digits !== "0" ? `-${digits}` : digits;
     return { decimal: new BigDecimal(BigInt(unscaledText), scale), unscaledText };
@@ -162,7 +154,7 @@ export const ConnectDate = {
     }
     return ms / MS_PER_DAY;
   },
-  toLogical: (_schema: Schema, days: number): Date => new Date(days * MS_PER_DAY),
+  toLogical: (_schema: Schema, days: number): Date => dateOfMillis(days * MS_PER_DAY, "Date value", days, "days"),
 };
 
 export const ConnectTime = {
@@ -189,8 +181,25 @@ export const ConnectTimestamp = {
   builder: () => SchemaBuilder.int64().name(TIMESTAMP_NAME).version(1),
   schema: (): Schema => ConnectTimestamp.builder().build(),
   fromLogical: (_schema: Schema, value: Date): number => value.getTime(),
-  toLogical: (_schema: Schema, ms: number | bigint): Date => new Date(Number(ms)),
+  toLogical: (_schema: Schema, ms: number | bigint): Date => dateOfMillis(ms, "Timestamp value"),
 };
+
+/**
+ * The Date `ms` milliseconds after the epoch. A JavaScript Date spans ±8.64e15 ms (about ±275,000
+ * years), a java.util.Date any long: beyond that this throws a DataError naming `label` and `value`
+ * (as the data held it, in `unit` when given), so the record follows `errors.tolerance` instead of
+ * carrying an Invalid Date into a sink, a format or a converter. A known difference from Connect
+ * (README). The message is built only then: this runs for every record of a date-typed field.
+ */
+export function dateOfMillis(ms: number | bigint, label: string, value: number | bigint = ms, unit?: string): Date {
+  const date = new Date(Number(ms));
+  if (Number.isNaN(date.getTime())) {
+    throw new DataError(
+      `${label} ${value}${unit === undefined ? "" : ` (${unit})`} is out of the range of dates supported here (dates beyond ±8.64e15 ms from the epoch are not supported)`,
+    );
+  }
+  return date;
+}
 
 export function bigintToBytes(n: bigint): Uint8Array {
   if (n === 0n) return new Uint8Array([0]);

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { DataError, type JavaException } from "../../errors.ts";
-import { asLong, bigDecimalFormatError } from "./values-numbers.ts";
+import { thrownBy, traceHeadlines } from "../../errors-test-support.ts";
+import { bigDecimalFormatError } from "./big-decimal-text.ts";
+import { asLong } from "./values-numbers.ts";
 
 function causeOf(text: string): { javaClass: string; message: string } | undefined {
   try {
@@ -25,9 +27,40 @@ describe("asLong of a string that is no number", () => {
     expect(causeOf(text)).toEqual({ javaClass: "java.lang.NumberFormatException", message });
   });
 
-  test.each(["", "-", "1e", "1ex", "😀"])("%p has no cause modelled", (text) => {
-    expect(causeOf(text)).toBeUndefined();
-    expect(bigDecimalFormatError(text)).toBeUndefined();
+  // Each message of new BigDecimal(text) is compared with Java's for every input of the number-error
+  // category in src/api/data/values-java.test.ts; these name one of each.
+  test.each([
+    ["", ""],
+    ["-", "No digits found."],
+    ["1ex", "Not a digit."],
+    ["1e99999999999", "Too many nonzero exponent digits."],
+    ["1e-2147483648", "Exponent overflow."],
+    ["😀", 'Character \uD83D is neither a decimal digit number, decimal point, nor "e" notation exponential mark.'],
+    ["1234567890123456789 ", 'Character array is missing "e" notation exponential mark.'],
+    // 18 UTF-16 units after the sign, an emoji counting 2 (checked on Java 25), and one more.
+    [
+      "1234567890123456😀",
+      'Character \uD83D is neither a decimal digit number, decimal point, nor "e" notation exponential mark.',
+    ],
+    ["12345678901234567😀", 'Character array is missing "e" notation exponential mark.'],
+    ["e2147483648", "No digits found."],
+  ])("%p carries the NumberFormatException %p", (text, message) => {
+    expect(causeOf(text)).toEqual({ javaClass: "java.lang.NumberFormatException", message });
+  });
+
+  test.each(["1", "-1.5e3", "١٢٣", "1e2147483648", "1234567890123456789e-5"])(
+    "%p is a number to BigDecimal",
+    (text) => {
+      expect(bigDecimalFormatError(text)).toBeUndefined();
+    },
+  );
+
+  test("a text read past its end shows Java's index error under a NumberFormatException without a message", () => {
+    expect(traceHeadlines(thrownBy(() => asLong("1e+", null)))).toEqual([
+      "org.apache.kafka.connect.errors.DataException: Unable to convert 1e+ (class java.lang.String) to a number",
+      "Caused by: java.lang.NumberFormatException",
+      "Caused by: java.lang.ArrayIndexOutOfBoundsException: Index 3 out of bounds for length 3",
+    ]);
   });
 
   test("a number parses", () => {

@@ -5,8 +5,9 @@
  * them. Used by values.ts.
  */
 
-import { DataError, JavaException } from "../../errors.ts";
+import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
+import { bigDecimalFormatError } from "./big-decimal-text.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
 import { javaFloatOf } from "./java-floating.ts";
 import { javaClassOf, javaToString } from "./java-text.ts";
@@ -84,13 +85,18 @@ export function unableToConvert(value: unknown, to: Schema | string, cause?: Err
   return new DataError(message, cause ? { cause } : undefined);
 }
 
+/** `n` saturated to a long's range, as Java's `TimeUnit` conversions and `(long) double` saturate. */
+export function saturatedLong(n: bigint): bigint {
+  return n > LONG_MAX ? LONG_MAX : n < LONG_MIN ? LONG_MIN : n;
+}
+
 /** Java's `Number.longValue()` of a value, as a bigint: truncated, and wrapped or saturated like Java. */
 export function asLong(given: unknown, fromSchema: Schema | null): bigint {
   const value = unboxDouble(given);
   if (typeof value === "number") {
     if (Number.isNaN(value)) return 0n;
     const n = Number.isFinite(value) ? BigInt(Math.trunc(value)) : value > 0 ? LONG_MAX : LONG_MIN;
-    return n > LONG_MAX ? LONG_MAX : n < LONG_MIN ? LONG_MIN : n;
+    return saturatedLong(n);
   }
   if (typeof value === "bigint") return BigInt.asIntN(64, value);
   const decimal = value instanceof BigDecimal ? value : typeof value === "string" ? tryParseDecimal(value) : null;
@@ -105,31 +111,6 @@ export function asLong(given: unknown, fromSchema: Schema | null): bigint {
     throw unableToConvert(value, fromSchema);
   }
   throw unableToConvert(value, "a number", typeof value === "string" ? bigDecimalFormatError(value) : undefined);
-}
-
-/**
- * The NumberFormatException Java's `new BigDecimal(text)` throws on a stray character or a second
- * decimal point before any exponent, which Values wraps; undefined for other failures (no digits,
- * a bad exponent, a character outside the Basic Multilingual Plane), whose messages are not modelled.
- */
-export function bigDecimalFormatError(text: string): JavaException | undefined {
-  const start = text.startsWith("-") || text.startsWith("+") ? 1 : 0;
-  let dot = false;
-  for (const c of text.slice(start)) {
-    if (/^\p{Nd}$/u.test(c)) continue;
-    if (c === "e" || c === "E") return undefined;
-    if (c.length > 1 || /[\uD800-\uDFFF]/.test(c)) return undefined;
-    if (c === "." && !dot) {
-      dot = true;
-      continue;
-    }
-    const message =
-      c === "."
-        ? "Character array contains more than one decimal point."
-        : `Character ${c} is neither a decimal digit number, decimal point, nor "e" notation exponential mark.`;
-    return new JavaException("java.lang.NumberFormatException", message);
-  }
-  return undefined;
 }
 
 /** Java's `Number.doubleValue()` of a value (a string as Java's BigDecimal reads it). */

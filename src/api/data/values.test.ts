@@ -170,6 +170,13 @@ describe("Values.convertTo", () => {
       "Unable to convert [1.0, 1.0E-7] (class java.util.ArrayList) to a number",
     ],
     [Schemas.OPTIONAL_STRING, null, null],
+    // Review runhunt2: beyond a JavaScript Date's ±8.64e15 ms (Java's Date takes any long).
+    [
+      ConnectTimestamp.schema(),
+      9223372036854775807n,
+      "Timestamp value 9223372036854775807 is out of the range of dates supported here",
+    ],
+    [ConnectDate.schema(), 2147483647, "Date value 2147483647 (days) is out of the range of dates supported here"],
   ])("to %s of %p", (to, value, message) => {
     if (message === null) expect(convertTo(to, null, value)).toBeNull();
     else expect(() => convertTo(to, null, value)).toThrow(message);

@@ -270,5 +270,5 @@ function toTimestamp(toSchema: Schema, fromSchema: Schema | null, value: unknown
       return ConnectTimestamp.toLogical(toSchema, ConnectTime.fromLogical(fromSchema, v));
     }
   }
-  return ConnectTimestamp.toLogical(toSchema, Number(asLong(v, fromSchema)));
+  return ConnectTimestamp.toLogical(toSchema, asLong(v, fromSchema));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { ConfigError, ConnectError, DataError, RetriableError } from "../../errors.ts";
+import { ConfigError, ConnectError, DataError, JavaException, RetriableError } from "../../errors.ts";
 import { checkProducerProperties } from "../../kafka/client-config.ts";
 import { DEFAULT_API_TIMEOUT_MS, MAX_BLOCK_MS } from "../../kafka/client-retry.ts";
 import type { KafkaAdmin, TopicSpec } from "../../kafka/kafka-port.ts";
@@ -9,7 +9,7 @@ import { systemClock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { TaskMetrics } from "../task-metrics.ts";
-import { DeadLetterQueueReporter } from "./dead-letter-queue-reporter.ts";
+import { DeadLetterQueueReporter, ErrantRecordReportError } from "./dead-letter-queue-reporter.ts";
 import type { ProcessingContext } from "./processing-context.ts";
 import { jsonConversionFailure } from "./processing-context-test-support.ts";
 
@@ -67,6 +67,15 @@ describe("DeadLetterQueueReporter", () => {
     expect(keys.indexOf("__connect.errors.exception.message")).toBe(
       keys.indexOf("__connect.errors.exception.class.name") + 1,
     );
+  });
+
+  test("ErrantRecordReportError names the producer's error as Throwable.toString does: the class alone without a message", () => {
+    const timeout = new JavaException("org.apache.kafka.common.errors.TimeoutException", "");
+    const refused = new JavaException("org.apache.kafka.common.errors.RecordTooLargeException", "too large");
+    expect([new ErrantRecordReportError(timeout).message, new ErrantRecordReportError(refused).message]).toEqual([
+      "java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.TimeoutException",
+      "java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.RecordTooLargeException: too large",
+    ]);
   });
 
   test("a record the DLQ cannot take is logged and counted, never thrown; the next one gets a new producer", async () => {

@@ -37,7 +37,7 @@
  * and its failure (or one met earlier and not yet thrown) fails no flush; it is logged and counted.
  */
 import { partitionMapKey as key, type TopicPartition } from "../../api/record.ts";
-import { ConnectError, JavaException, javaClassOf, messageOf } from "../../errors.ts";
+import { ConnectError, JavaException, throwableText } from "../../errors.ts";
 import { clientRetry, DEFAULT_API_TIMEOUT_MS, MAX_BLOCK_MS } from "../../kafka/client-retry.ts";
 import { kafkaExceptionOf } from "../../kafka/kafka-exception-classes.ts";
 import type { KafkaAdmin, KafkaProducer } from "../../kafka/kafka-port.ts";
@@ -70,7 +70,7 @@ export class ErrantRecordReportError extends ConnectError {
   constructor(error: unknown) {
     // The producer's exception, as Java's send future holds it: Kafka's for a broker's refusal.
     const cause = kafkaExceptionOf(error) ?? error;
-    const text = `${javaClassOf(cause)}: ${messageOf(cause)}`;
+    const text = throwableText(cause);
     const execution = new JavaException("java.util.concurrent.ExecutionException", text);
     execution.cause = cause;
     super(`java.util.concurrent.ExecutionException: ${text}`, { cause: execution });

@@ -4,12 +4,15 @@
  */
 import { javaClassOf, messageOf, traceOf } from "../../errors.ts";
 import type { KafkaHeader } from "../../kafka/kafka-port.ts";
+import { javaUtf8Text } from "../../util/java-utf8.ts";
 import type { ProcessingContext } from "./processing-context.ts";
 
 export const ERROR_HEADER_PREFIX = "__connect.errors.";
 
 const encoder = new TextEncoder();
-const utf8 = (s: string) => encoder.encode(s);
+// Connect's toBytes is getBytes(UTF_8): a lone surrogate (a stray half of an emoji in a
+// NumberFormatException's message) is written as `?`, not U+FFFD.
+const utf8 = (s: string) => encoder.encode(javaUtf8Text(s));
 
 export function errorContextHeaders(c: ProcessingContext, redact: (text: string) => string = (t) => t): KafkaHeader[] {
   const headers: [string, string | null][] = [];

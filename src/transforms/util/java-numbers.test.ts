@@ -43,11 +43,22 @@ describe("Java numbers", () => {
     ["1.5", 32, null],
     [" 1", 32, null],
     ["9223372036854775807", 64, 9223372036854775807n],
-    // Character.digit takes any Unicode decimal digit (Arabic-Indic, fullwidth, mathematical bold).
+    // Character.digit(char) of each UTF-16 unit takes any decimal digit of the BMP (Arabic-Indic,
+    // fullwidth) and none of a surrogate, so a mathematical bold digit (two units) is no digit.
     ["\u0663", 8, 3],
+    ["\u0664\u0662", 32, 42],
     ["-\uff11\uff12", 32, -12],
-    ["\u{1d7d7}\u{1d7d8}", 64, 90],
+    ["\uff11\uff12\uff13", 64, 123],
     ["\u0663\u0660\u0660", 8, null],
+    ["\u{1d7cf}", 32, null],
+    ["1\u{1d7cf}", 32, null],
+    ["\u{1d7d7}\u{1d7d8}", 64, null],
+    ["1\ud835", 32, null],
+    ["-", 32, null],
+    ["+", 32, null],
+    ["", 32, null],
+    ["+-1", 32, null],
+    ["\uff0b1", 32, null],
   ])("parses the integer %p (%p bits) as %p", (text, bits, expected) => {
     expect(parseJavaInteger(text, bits)).toBe(expected);
   });
@@ -85,6 +96,9 @@ describe("Java numbers", () => {
     ["abc", "floating", 'For input string: "abc"'],
     [" x ", "floating", 'For input string: "x"'],
     ["", "floating", "empty String"],
+    // Integer.parseInt("𝟏"): Java's message holds the text's two surrogates as they are.
+    ["\u{1d7cf}", 32, 'For input string: "\ud835\udfcf"'],
+    ["\u{1d7cf}", 8, 'For input string: "\ud835\udfcf"'],
   ])("Java's NumberFormatException for %p (%p) says %p", (text, bits, message) => {
     expect(numberFormatMessage(text, bits)).toBe(message);
   });

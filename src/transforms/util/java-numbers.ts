@@ -5,6 +5,7 @@
  * (`Double.toString`, `Float.toString`) is in api/data/java-text.ts; Values' conversions are in
  * api/data/values.ts.
  */
+import { javaDigit } from "../../api/data/java-digit.ts";
 import { javaParseDouble, javaParseFloat } from "../../api/data/java-floating.ts";
 import { javaTrim } from "../../api/data/java-text.ts";
 import { BigDecimal } from "../../api/data/logical.ts";
@@ -60,12 +61,9 @@ const ASCII_INTEGER = /^[+-]?\d+$/;
 
 /** `Byte.parseByte` … `Long.parseLong`: null when Java throws NumberFormatException. */
 export function parseJavaInteger(text: string, bits: IntBits): number | bigint | null {
-  let digits = text;
-  // Other Unicode digits only when the text is no ASCII integer (asciiDigits is ~15 times slower).
-  if (!ASCII_INTEGER.test(digits)) {
-    digits = asciiDigits(text);
-    if (!ASCII_INTEGER.test(digits)) return null;
-  }
+  // Other Unicode digits only when the text is no ASCII integer.
+  const digits = ASCII_INTEGER.test(text) ? text : asciiDigits(text);
+  if (digits === null || !ASCII_INTEGER.test(digits)) return null;
   const n = BigInt(digits);
   const [min, max] = INT_RANGES[bits];
   if (n < min || n > max) return null;
@@ -73,16 +71,19 @@ export function parseJavaInteger(text: string, bits: IntBits): number | bigint |
 }
 
 /**
- * Java's integer parsers read a digit with `Character.digit`, which takes any Unicode decimal digit
- * (Arabic-Indic `٣`, fullwidth `３`, …) as its value. Unicode lays each such digit set out as a
- * contiguous run from 0 to 9, so a digit's value is its distance from the start of its run, mod 10.
+ * Java's integer parsers read a leading sign, then each UTF-16 unit with `Character.digit(char, 10)`,
+ * which takes any decimal digit of the BMP (Arabic-Indic `٣`, fullwidth `３`, …) as its value and
+ * none of a surrogate: a digit past the BMP (`𝟏`) is no digit. Null at the first unit that is none.
  */
-function asciiDigits(text: string): string {
-  return text.replace(/\p{Nd}/gu, (digit) => {
-    let start = digit.codePointAt(0) as number;
-    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
-    return String(((digit.codePointAt(0) as number) - start) % 10);
-  });
+function asciiDigits(text: string): string | null {
+  const signed = text.startsWith("+") || text.startsWith("-");
+  let digits = signed ? text[0]! : "";
+  for (let i = signed ? 1 : 0; i < text.length; i++) {
+    const digit = javaDigit(text.charCodeAt(i));
+    if (digit < 0) return null;
+    digits += digit;
+  }
+  return digits;
 }
 
 /**
