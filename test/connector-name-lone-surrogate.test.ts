@@ -60,6 +60,35 @@ describe("a sink connector named with a lone surrogate", () => {
     expect([info.name, info.config.name]).toEqual([`ls?-${run}`, `ls\ud800-${run}`]);
     expect((await fetch(`${suite.gw.url}/health`)).status).toBe(200);
   });
+
+  test("replaced by the same name again, takes the initial_state it names (STOPPED, then RUNNING), as Connect", async () => {
+    const run = Date.now().toString(36);
+    const topic = `lone-surrogate-state-${run}`;
+    await createTopic(topic);
+    const post = async (initialState: string) => {
+      const config = `{"connector.class":"FileStreamSink","topics":"${topic}","file":"${suite.dir.file(`${initialState}.txt`)}"}`;
+      const answer = await fetch(`${suite.gw.url}/connectors`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: `{"name":"st\\ud800-${run}","config":${config},"initial_state":"${initialState}"}`,
+      });
+      expect(answer.status).toBe(201);
+    };
+    const statusOf = async () => {
+      const status = await suite.gw.rest.get(`/connectors/st%3F-${run}/status`);
+      const body = status.body as { connector: { state: string }; tasks: { state: string }[] };
+      return [body.connector.state, ...body.tasks.map((t) => t.state)].join(" ");
+    };
+    const reach = (state: string) =>
+      waitFor(async () => (await statusOf()) === state, { what: `the replaced connector ${state}` });
+    await post("RUNNING");
+    await reach("RUNNING RUNNING");
+    await post("STOPPED");
+    await reach("STOPPED");
+    await post("RUNNING");
+    await reach("RUNNING RUNNING");
+    expect((await suite.gw.rest.delete(`/connectors/st%3F-${run}`)).status).toBe(204);
+  });
 });
 
 describe("a connector file naming its connector with a lone surrogate", () => {

@@ -20,6 +20,13 @@ import { connectorOffsetRoutes } from "./connector-offsets.ts";
 import { C, name } from "./connector-params.ts";
 import { connectorStateRoutes } from "./connector-state.ts";
 
+/** The herder's operation that sets each `initial_state` on an existing connector. */
+const TARGET_STATE_ROUTES = {
+  RUNNING: "resumeConnector",
+  PAUSED: "pauseConnector",
+  STOPPED: "stopConnector",
+} as const satisfies Record<InitialState, string>;
+
 function location(c: Context, connector: string): string {
   const url = new URL(c.req.url);
   return `${url.protocol}//${url.host}/connectors/${jerseyPath(connector)}`;
@@ -103,9 +110,12 @@ export function connectorRoutes(): Route[] {
         // connector of its `?` form, and the answer names no task (ConnectorInfo of the name as sent).
         const key = javaUtf8Text(connector);
         const wellFormed = key === connector;
-        const { info } = await timed(() =>
+        const { created, info } = await timed(() =>
           herder.putConnectorConfig(key, config, { allowReplace: !wellFormed, initialState }),
         );
+        // Connect writes the target state with the replacing config, as with a created one: the replaced
+        // connector is paused, stopped or resumed as its routes would.
+        if (!created && initialState) await timed(() => herder[TARGET_STATE_ROUTES[initialState]](key));
         const answer = wellFormed ? info : { ...info, name: connector, tasks: [] };
         return jsonResponse(201, answer, { Location: location(c, connector) });
       },
