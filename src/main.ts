@@ -344,21 +344,20 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   await app.herder.start();
   for (const spec of connectorSpecs) {
+    // Keyed as POST /connectors keys a connector: a lone surrogate of its name as `?`, as Java writes it.
+    const name = javaUtf8Text(spec.name);
     try {
       // A connector file that matches the stored config changes nothing: no restart on every boot.
-      if (
-        app.herder.connectors().includes(spec.name) &&
-        sameConfig(app.herder.connectorConfig(spec.name), spec.config)
-      ) {
-        log.info(`Connector ${spec.name} is up to date with ${spec.name}'s file`);
+      if (app.herder.connectors().includes(name) && sameConfig(app.herder.connectorConfig(name), spec.config)) {
+        log.info(`Connector ${name} is up to date with ${name}'s file`);
         continue;
       }
       // initial_state (KIP-980) applies when the file creates the connector; a stored one keeps its state.
-      await app.herder.putConnectorConfig(spec.name, spec.config, {
+      await app.herder.putConnectorConfig(name, spec.config, {
         allowReplace: true,
         initialState: spec.initialState,
       });
-      log.info(`Created connector ${spec.name}`);
+      log.info(`Created connector ${name}`);
     } catch (error) {
       standaloneLog.error(`Failed to create connector for ${spec.path}`);
       standaloneLog.error(`${CONNECTOR_FILE_FAILED}: ${messageOf(error)}`);

@@ -26,6 +26,13 @@ export interface PluginContext {
   /** The worker's clock: read time and sleep through it, so tests can drive time. */
   readonly clock: Clock;
   /**
+   * Gateway extension (Connect has none): the name the worker knows the connector by (its REST paths,
+   * statuses and offsets). The config's `name` keeps the name as created, which differs for one with a
+   * lone surrogate (known as `?`, as Connect keys it in its config topic): what a plugin keeps per
+   * connector (a route, a spool partition, a throttle) is keyed by this name.
+   */
+  readonly connectorName: string;
+  /**
    * Gateway extension (Connect has none): the keys of the config this instance got whose raw value
    * held a config provider reference (`${file:…}`, `${env:…}`), wholly or in part, that a provider
    * resolved (a `${a:b}` no provider resolved stays as written: the user's own text). The user kept
@@ -72,12 +79,14 @@ export interface SourceConnector extends Connector {
    * true when the connector manages the change fully; throw to reject it with a message. `config`
    * is as stored (references unresolved); `providedKeys` (gateway extension): its keys a config
    * provider resolved now (PluginContext.providedKeys). Absent: unknown (a reset, whose offsets
-   * are all null, resolves nothing).
+   * are all null, resolves nothing). `connectorName` (gateway extension): PluginContext.connectorName
+   * (this instance is not initialized).
    */
   alterOffsets?(
     config: Config,
     offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
-    providedKeys?: ReadonlySet<string>,
+    providedKeys: ReadonlySet<string> | undefined,
+    connectorName: string,
   ): MaybePromise<boolean>;
 }
 

@@ -15,6 +15,8 @@ describe("jerseyPath", () => {
     ["a.b:c@d", "a.b:c@d"],
     ["#", "%23"],
     ["😀", "%F0%9F%98%80"],
+    // Found by the eighth REST hunt: Java encodes a lone surrogate as `?`, not U+FFFD (%EF%BF%BD).
+    ["a\ud800b", "a%3Fb"],
   ])("%s → %s", (name, encoded) => {
     expect(jerseyPath(name)).toBe(encoded);
   });

@@ -14,6 +14,7 @@ import type { PluginType, SourceConnectorDescriptor } from "../plugin/descriptor
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { parseVersionRange } from "../plugin/version-range.ts";
 import { invalidValue } from "../util/invalid-value.ts";
+import { javaUtf8Text } from "../util/java-utf8.ts";
 import { HIDDEN, type LogManager } from "../util/logger.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
 import { connectorPluginConfigDef } from "./connector-config-def.ts";
@@ -77,13 +78,18 @@ export class ConfigValidator {
 
   /**
    * The submitted secrets, and the values providers resolve for it, are hidden while it is
-   * validated (messages built then), not forever.
+   * validated (messages built then), not forever. `connectorName`: the connector validated, as the
+   * herder knows it (its config's `name` keeps a lone surrogate that name holds as `?`); by default
+   * the name a create of `config` would key it by.
    */
-  async validate(config: Readonly<Record<string, string | null>>): Promise<ConfigInfos> {
+  async validate(
+    config: Readonly<Record<string, string | null>>,
+    connectorName = javaUtf8Text(config.name ?? ""),
+  ): Promise<ConfigInfos> {
     const release = this.logs.holdSecrets(secretValues(config, this.registry));
     const resolution = heldResolution(this.logs, this.resolveConfig);
     try {
-      return await this.validateHeld(config, resolution.resolveConfig);
+      return await this.validateHeld(config, resolution.resolveConfig, connectorName);
     } catch (error) {
       // Connect's plugin lookup remembers a class it failed to find, whichever endpoint asked:
       // from the second time on the failure is its ConnectException, message and all.
@@ -102,6 +108,7 @@ export class ConfigValidator {
   private async validateHeld(
     config: Readonly<Record<string, string | null>>,
     resolveConfig: ResolveConfig,
+    connectorName: string,
   ): Promise<ConfigInfos> {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, resolveConfig);
@@ -131,7 +138,7 @@ export class ConfigValidator {
     }
     const { infos, connector } = validated;
     if (connector.type === "source" && (connector.uniqueKeys || connector.conflicts))
-      await this.checkUnique(connector, resolved, infos, resolveConfig);
+      await this.checkUnique(connector, resolved, infos, resolveConfig, connectorName);
     const secrets = new Set(secretValues(config, this.registry));
     return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text), secrets);
   }
@@ -149,6 +156,7 @@ export class ConfigValidator {
     config: Readonly<Record<string, string | null>>,
     infos: ConfigInfos,
     resolveConfig: ResolveConfig,
+    connectorName: string,
   ): Promise<void> {
     const addError = (key: string, message: string) => {
       const entry = infos.configs.find((c) => c.value?.name === key);
@@ -160,12 +168,12 @@ export class ConfigValidator {
     const keys = [...(connector.uniqueKeys ?? []), ...(connector.conflictKeys ?? [])];
     const others = [...this.otherConnectors()].filter(
       (each) =>
-        each.name !== config.name &&
+        each.name !== connectorName &&
         this.registry.fullName(each.stored["connector.class"]?.trim() ?? "") === connector.className,
     );
     // Asked at once: providers that do not answer hold the validation one timeout, not one each.
     const values = await Promise.all(
-      others.map((each) => this.otherValues.of(each, keys, resolveConfig, config.name ?? "")),
+      others.map((each) => this.otherValues.of(each, keys, resolveConfig, connectorName)),
     );
     for (const [i, { name }] of others.entries()) {
       const other = values[i]!;
@@ -183,8 +191,8 @@ export class ConfigValidator {
    * class lookup and answers a repeated one with the cached exception wrapped once more, so its
    * message then starts with the exception class: the same here.
    */
-  async validateOrThrow(config: Readonly<Record<string, string | null>>): Promise<void> {
-    const infos = await this.validate(config);
+  async validateOrThrow(config: Readonly<Record<string, string | null>>, connectorName: string): Promise<void> {
+    const infos = await this.validate(config, connectorName);
     if (infos.error_count > 0) throw new BadRequestError(configErrorMessage(infos));
   }
 

@@ -288,7 +288,7 @@ export async function modifySourceOffsets(change: SourceOffsetChange): Promise<s
     // The connector checks next (Connect calls SourceConnector.alterOffsets before writing).
     const connector = descriptor.create() as SourceConnector;
     const managed = connector.alterOffsets
-      ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes, providedKeys))
+      ? await callAlterOffsets(name, log, () => connector.alterOffsets!(config, changes, providedKeys, name))
       : false;
     refuseIfExpired(name, "source", bound, log);
     return { managed, changes };

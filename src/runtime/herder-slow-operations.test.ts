@@ -178,17 +178,19 @@ describe("Herder", () => {
     test("a slow validation runs outside the herder's queue: /health answers healthy meanwhile, the connector is created after", async () => {
       const clock = new ManualClock();
       await using w = await inProcessWorker({ clock });
-      const validator = (w.herder as unknown as { validator: { validateOrThrow(c: object): Promise<void> } }).validator;
+      const validator = (
+        w.herder as unknown as { validator: { validateOrThrow(c: object, name: string): Promise<void> } }
+      ).validator;
       const validate = validator.validateOrThrow.bind(validator);
       let release!: () => void;
       const slow = new Promise<void>((resolve) => {
         release = resolve;
       });
       let validating = false;
-      validator.validateOrThrow = async (config) => {
+      validator.validateOrThrow = async (config, name) => {
         validating = true;
         await slow;
-        return validate(config);
+        return validate(config, name);
       };
       const creating = w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "1" }) });
       await waitFor(() => validating);

@@ -130,7 +130,7 @@ export class Herder extends HerderRestarts {
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     // Validated before the herder's queue, as Connect's standalone herder validates outside its lock:
     // a slow connector validate or config provider holds neither other operations nor /health up.
-    await this.validator.validateOrThrow(submitted);
+    await this.validator.validateOrThrow(submitted, name);
     return this.executor.run(async () => {
       // Validation reports any null value as an error, so a valid config has strings only.
       const config = submitted as Record<string, string>;
@@ -164,12 +164,12 @@ export class Herder extends HerderRestarts {
     // putConnectorConfig), again inside only when the stored config changed meanwhile.
     const before = this.stored(name).config;
     const validated = patchConfig(before, patch);
-    await this.validator.validateOrThrow(validated);
+    await this.validator.validateOrThrow(validated, name);
     return this.executor.run(async () => {
       const current = this.stored(name).config;
       const unchanged = JSON.stringify(current) === JSON.stringify(before);
       const merged = unchanged ? validated : patchConfig(current, patch);
-      if (!unchanged) await this.validator.validateOrThrow(merged);
+      if (!unchanged) await this.validator.validateOrThrow(merged, name);
       const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
       this.deps.configs.putConfig(name, merged);
       await this.restartConnectorInstance(name, { previous: current });

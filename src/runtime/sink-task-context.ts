@@ -99,6 +99,7 @@ export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContex
     ...(c.providedKeys ? { providedKeys: c.providedKeys } : {}),
     logger: c.logger,
     clock: c.clock,
+    connectorName: c.id.connector,
     offset: (offsets) => {
       for (const o of offsets) {
         if (holds > 0) held.set(key(o), o);

@@ -91,6 +91,7 @@ export async function initializeAndStartSourceTask(
     offsetStorageReader: reader,
     logger: log.named(o.taskClass),
     clock,
+    connectorName: o.id.connector,
     pluginMetrics: o.metrics.plugin,
     sendRetry,
     holdUnwrittenSend,

@@ -6,6 +6,7 @@ import { deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
 import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 import { resolvingWith } from "./resolved-values.ts";
+import { sinkGroupId } from "./task-builder.ts";
 
 const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
 const sink = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SINK, topics: "in", ...extra });
@@ -315,5 +316,18 @@ describe("a task's providedKeys (PluginContext.providedKeys)", () => {
     await awaitTask0(w, "p", "RUNNING");
     expect(w.scripted.connectorContexts[0]!.providedKeys).toEqual(new Set(["hook.url"]));
     expect(w.scripted.taskContexts[0]!.providedKeys).toEqual(new Set(["hook.url"]));
+  });
+});
+
+// Found by the eighth REST hunt: a sink named with a lone surrogate ended the gateway (the client's
+// group lookup failed on the broker's answer for the group id TextEncoder had written as U+FFFD).
+describe("sinkGroupId", () => {
+  test.each([
+    ["s", {}, "connect-s"],
+    ["s\ud800", {}, "connect-s?"],
+    ["s", { "consumer.override.group.id": " g\udc00 " }, "g?"],
+    ["s😀", {}, "connect-s😀"],
+  ])("%p with %p → %p", (name, config, group) => {
+    expect(sinkGroupId(name, config)).toBe(group);
   });
 });

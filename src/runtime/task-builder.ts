@@ -19,6 +19,7 @@ import { keyStoreExpiryNotice, keyStoreExpiryWarning } from "../kafka/key-store-
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { invalidValue } from "../util/invalid-value.ts";
+import { javaUtf8Text } from "../util/java-utf8.ts";
 import type { Logger } from "../util/logger.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
@@ -301,7 +302,12 @@ function prefixed(config: Readonly<Record<string, string>>, prefix: string): Rec
   return out;
 }
 
-/** The consumer group of a sink connector: `connect-<name>` unless `consumer.override.group.id`. */
+/**
+ * The consumer group of a sink connector: `connect-<name>` unless `consumer.override.group.id`, as
+ * Kafka gets it from Java: a lone surrogate (a name sent as `"\ud800"`) as `?`. The broker answers
+ * with the id it was sent, which the client looks its group up by: with TextEncoder's U+FFFD there
+ * the lookup failed, an uncaught TypeError that ended the gateway.
+ */
 export function sinkGroupId(connector: string, config: Readonly<Record<string, string>>): string {
-  return config["consumer.override.group.id"]?.trim() || `connect-${connector}`;
+  return javaUtf8Text(config["consumer.override.group.id"]?.trim() || `connect-${connector}`);
 }

@@ -232,6 +232,7 @@ export class Worker {
         {
           logger: this.deps.logs.get(descriptor.className).withContext(`[${name}|worker]`),
           clock: this.deps.clock,
+          connectorName: name,
           providedKeys: providedKeys(rawConfig, config),
           requestTaskReconfiguration,
           raiseError: (error) => owned.current?.fail(error),

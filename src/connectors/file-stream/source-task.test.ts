@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, rmSync, writeFileSync } from "node:fs";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { SourceTaskContext } from "../../api/connector.ts";
@@ -18,8 +18,28 @@ function context(clock: ManualClock) {
     offsetStorageReader: { offset: async () => null },
     logger: logs.get(FILE_SOURCE_TASK).withContext("[c|task-0]"),
     clock,
+    connectorName: "c",
   };
   return { ctx, lines };
+}
+
+/** One poll of `task`, `clock` advanced to each of its sleeps (after `beforeAdvance`) until the poll returns. */
+async function pollOnClock(
+  task: FileStreamSourceTask,
+  clock: ManualClock,
+  beforeAdvance = () => {},
+): Promise<SourceRecord[] | null> {
+  let result: SourceRecord[] | null | "pending" = "pending";
+  const polled = task.poll(new AbortController().signal).then((r) => {
+    result = r;
+  });
+  while (result === "pending") {
+    beforeAdvance();
+    clock.advanceToNext();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await polled;
+  return result;
 }
 
 describe("FileStreamSourceTask", () => {
@@ -50,20 +70,29 @@ describe("FileStreamSourceTask", () => {
       const task = new FileStreamSourceTask();
       task.initialize(ctx);
       task.start({ file: dir.file("missing.txt"), topic: "t" });
-      let result: unknown = "pending";
-      const polled = task.poll(new AbortController().signal).then((r) => {
-        result = r;
-      });
-      while (result === "pending") {
-        clock.advanceToNext();
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await polled;
+      const result = await pollOnClock(task, clock);
       expect(result).toBeNull();
       expect(clock.now()).toBe(1000);
       expect(clock.sleeps.every((ms) => ms === 50)).toBe(true);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain("WARN [c|task-0] Couldn't find file");
+      task.stop();
+    });
+
+    test("a file that opens but does not read (a directory) reads nothing, as Apache's task: no failure, no records; the failure is logged once, not on every 50 ms check", async () => {
+      await using dir = await tempDir();
+      const clock = new ManualClock();
+      const { ctx, lines } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file: dir.path, topic: "t" });
+      expect(await pollOnClock(task, clock)).toBeNull();
+      expect(clock.now()).toBe(1000);
+      expect(await pollOnClock(task, clock)).toBeNull();
+      expect(clock.sleeps.length).toBeGreaterThan(2);
+      expect(lines.filter((l) => l.includes("Couldn't read"))).toEqual([
+        expect.stringContaining(`DEBUG [c|task-0] Couldn't read ${dir.path}, nothing read: EISDIR`),
+      ]);
       task.stop();
     });
 
@@ -77,20 +106,13 @@ describe("FileStreamSourceTask", () => {
       const task = new FileStreamSourceTask();
       task.initialize(ctx);
       task.start({ file: dir.file("missing.txt"), topic: "t" });
-      let result: unknown = "pending";
-      const polled = task.poll(new AbortController().signal).then((r) => {
-        result = r;
-      });
       let stepped = false;
-      while (result === "pending") {
+      const result = await pollOnClock(task, clock, () => {
         if (!stepped && clock.sleeps.length > 0) {
           clock.stepWallClock(step);
           stepped = true;
         }
-        clock.advanceToNext();
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await polled;
+      });
       expect(result).toBeNull();
       expect(clock.monotonic() - 1_700_000_000_000).toBe(1000);
       task.stop();
@@ -114,6 +136,33 @@ describe("FileStreamSourceTask", () => {
       const second = await task.poll(signal);
       expect(second?.map((r) => r.value)).toEqual(Array.from({ length: 500 }, (_, i) => line(2000 + i).trimEnd()));
       expect(second?.at(-1)?.sourceOffset).toEqual({ position: 2500 * 200 });
+      task.stop();
+    });
+  });
+
+  describe("reads a file deleted while it is read to its end, as Apache's open stream", () => {
+    test("the lines held past batch.size and the file's unread rest are delivered after the delete", async () => {
+      await using dir = await tempDir();
+      const file = dir.file("in.txt");
+      const line = (i: number) => `${String(i).padStart(6, "0")}${"x".repeat(193)}\n`; // 200 bytes
+      writeFileSync(file, Array.from({ length: 2500 }, (_, i) => line(i)).join(""));
+      const clock = new ManualClock();
+      const { ctx, lines } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file, topic: "t", "batch.size": "1000" });
+      const values: unknown[] = [];
+      const first = await pollOnClock(task, clock);
+      values.push(...(first ?? []).map((r) => r.value));
+      expect(values).toHaveLength(1000);
+      rmSync(file);
+      while (values.length < 2500) {
+        const records = await pollOnClock(task, clock);
+        expect(records).not.toBeNull();
+        values.push(...(records ?? []).map((r) => r.value));
+      }
+      expect(values).toEqual(Array.from({ length: 2500 }, (_, i) => line(i).trimEnd()));
+      expect(lines.filter((l) => l.includes("Couldn't read"))).toEqual([]);
       task.stop();
     });
   });

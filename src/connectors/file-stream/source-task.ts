@@ -3,12 +3,13 @@
  * position, and emits each as a STRING value with source partition `{"filename"}` and offset
  * `{"position"}` (the byte just after the line). A line ends at `\n`, `\r\n` or a lone `\r`, as
  * Apache's task splits them (a `\r` that is the last byte read waits for the next one, which may be
- * the `\n` of a `\r\n`); a partial last line waits for its line end. A
- * missing file is waited for. With no `file`, lines come from standard input (offsets untracked).
+ * the `\n` of a `\r\n`); a partial last line waits for its line end. A missing file is waited for;
+ * one that opens but does not read (a directory) reads nothing, the task RUNNING as Apache's. With
+ * no `file`, lines come from standard input (offsets untracked).
  * Positions are bytes, also for multi-byte text (Apache counts characters on read but skips bytes
  * on restart; bytes are the consistent choice).
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { Schemas } from "../../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
@@ -64,6 +65,8 @@ export class FileStreamSourceTask implements SourceTask {
   private stdinRead: Promise<IteratorResult<Uint8Array>> | undefined;
   private stdinEnded = false;
   private warnedMissing = false;
+  /** The last read failed: its failure was logged, those that follow until a read succeeds are not. */
+  private readFailing = false;
   /** The last read stopped at READ_TURN_BYTES with more of the file to read. */
   private readOn = false;
   /**
@@ -116,7 +119,7 @@ export class FileStreamSourceTask implements SourceTask {
     const deadline = monotonicNow(clock) + IDLE_WAIT_MS;
     while (!signal.aborted) {
       if (await this.open()) {
-        const records = this.readLines();
+        const records = this.readLinesOrNone();
         if (records.length > 0) return records;
         if (this.readOn) {
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -130,13 +133,35 @@ export class FileStreamSourceTask implements SourceTask {
   }
 
   /**
+   * readLines, a read the system refuses (the file a directory, an I/O error) reading nothing: as
+   * Apache's task, which fails only when the file cannot be opened and takes an IOException of a
+   * read as no records yet, staying RUNNING and polling on. Logged once per run of failed reads
+   * (a poll reads every 50 ms).
+   */
+  private readLinesOrNone(): SourceRecord[] {
+    try {
+      const records = this.readLines();
+      this.readFailing = false;
+      return records;
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      if (code === undefined) throw error;
+      if (!this.readFailing) this.context.logger.debug(`Couldn't read ${this.file}, nothing read: ${message}`);
+      this.readFailing = true;
+      return [];
+    }
+  }
+
+  /**
    * Reads until batch.size complete lines are pending (or the file ends), as Apache's task fills its
    * batch, but at most READ_TURN_BYTES at a time (`readOn`: the poll reads on after an event-loop turn).
+   * The size is the open file's: a file deleted (or renamed) meanwhile is read to its end, as Apache's
+   * open stream reads it.
    */
   private readLines(): SourceRecord[] {
     this.readOn = false;
     const fd = this.fd!;
-    const size = statSync(this.file!).size;
+    const size = fstatSync(fd).size;
     let end = this.position + this.pending.length + this.heldBytes;
     if (size <= end) return this.held.length > 0 ? [] : this.extract();
     const chunks: Buffer[] = [];

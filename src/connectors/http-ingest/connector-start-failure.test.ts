@@ -8,6 +8,7 @@
  * restart, until it starts or is deleted or stopped.
  */
 import { expect, test } from "bun:test";
+import type { ConnectorContext } from "../../api/connector.ts";
 import { passThroughStages } from "../../ingest/request-context.ts";
 import { IngestRouteTable } from "../../ingest/route-table.ts";
 import { testSettings } from "../../ingest/test-support.ts";
@@ -25,6 +26,7 @@ test("a connector naming a shared REST Proxy topic that fails to start leaves it
       throw new Error("cannot read /etc/issuer.pem");
     },
   });
+  strict.initialize({ connectorName: "strict" } as ConnectorContext);
   const config = {
     name: "strict",
     "connector.class": "HttpIngestSource",
@@ -49,6 +51,7 @@ test("a connector whose path another connector serves closes the stages it built
     routes,
     stages: () => ({ ...passThroughStages, close: () => void closed++ }),
   });
+  second.initialize({ connectorName: "second" } as ConnectorContext);
   const config = { name: "second", "connector.class": "HttpIngestSource", "ingest.path": "/taken", "kafka.topic": "u" };
   await expect(second.start(config)).rejects.toThrow("ingest.path /taken is already served by connector first");
   expect(closed).toBe(1);

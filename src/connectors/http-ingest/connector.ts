@@ -70,13 +70,16 @@ function keyFieldProblems(parsed: HttpIngestConfig): ConfigProblem[] {
 
 export class HttpIngestSourceConnector implements SourceConnector {
   private config: Config = {};
+  /** The connector's name (PluginContext.connectorName) once started or announced paused: its route is keyed by it. */
   private name = "";
+  private connectorName = "";
   private logger: Logger | undefined;
 
   constructor(private readonly services: HttpIngestServices) {}
 
   initialize(context: ConnectorContext): void {
     this.logger = context.logger;
+    this.connectorName = context.connectorName;
   }
 
   async start(config: Config): Promise<void> {
@@ -88,7 +91,7 @@ export class HttpIngestSourceConnector implements SourceConnector {
         new Map(problems.map((p) => [p.key, [p.message]])),
       );
     this.config = config;
-    this.name = config.name ?? "";
+    this.name = this.connectorName;
     // The worker's acks=0 as well as the connector's (ingestp4: only the connector's was told).
     const override = config["producer.override.acks"]?.trim();
     if ((override ?? this.services.workerProducerAcks?.trim()) === "0") {
@@ -124,7 +127,7 @@ export class HttpIngestSourceConnector implements SourceConnector {
 
   announcePaused(config: Config): void {
     const parsed = httpIngestConfig.parse(config);
-    this.name = config.name ?? "";
+    this.name = this.connectorName;
     this.services.routes.reserve(this.name, this.routeSettings(parsed, config));
   }
 
@@ -156,8 +159,10 @@ export class HttpIngestSourceConnector implements SourceConnector {
   async alterOffsets(
     config: Config,
     offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+    _providedKeys: ReadonlySet<string> | undefined,
+    connectorName: string,
   ): Promise<boolean> {
-    const seq = validateAlteredOffsets(config.name ?? "", spoolMode(config), offsets);
+    const seq = validateAlteredOffsets(connectorName, spoolMode(config), offsets);
     if (seq !== undefined && this.services.spool) await (await this.services.spool()).raiseSequence(seq);
     return true;
   }

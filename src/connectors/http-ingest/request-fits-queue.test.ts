@@ -116,7 +116,7 @@ describe("the rule is validation-only", () => {
         httpIngestSource({ routes, stages: async () => passThroughStages }),
         config,
         listener,
-        {} as SourceConnectorContext,
+        { connectorName: "old" } as SourceConnectorContext,
         getLogger("org.apache.kafka.connect.runtime.Worker"),
         { clock: systemClock, startTimeoutMs: 10_000, stopTimeoutMs: 10_000, onStarted: () => {} },
       );

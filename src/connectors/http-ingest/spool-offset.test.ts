@@ -13,7 +13,7 @@ import { ingestServices, SPOOL_CONFIG } from "./test-support.ts";
 
 const KAFKA_CONFIG = { ...SPOOL_CONFIG, "ingest.ack.mode": "kafka" };
 const alter = (config: Record<string, string>, offsets: { partition: SourceMap; offset: SourceMap | null }[]) =>
-  new HttpIngestSourceConnector(ingestServices().services).alterOffsets(config, offsets);
+  new HttpIngestSourceConnector(ingestServices().services).alterOffsets(config, offsets, undefined, "c");
 const own = spoolPartition("c");
 
 describe("HttpIngestSourceConnector.alterOffsets", () => {

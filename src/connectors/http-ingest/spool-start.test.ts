@@ -107,7 +107,9 @@ describe("SpoolWriter.start after an offset written above every sequence of the 
 
     const connector = new HttpIngestSourceConnector(ingestServices({ spool: store }).services);
     const offset = { seq: 10 }; // the operator skips what the spool holds, and more
-    expect(await connector.alterOffsets(SPOOL_CONFIG, [{ partition: spoolPartition("c"), offset }])).toBe(true);
+    expect(
+      await connector.alterOffsets(SPOOL_CONFIG, [{ partition: spoolPartition("c"), offset }], undefined, "c"),
+    ).toBe(true);
 
     const lines: string[] = [];
     const log = new LogManager({ sink: (l) => lines.push(l) }).get("test");

@@ -25,7 +25,7 @@ async function spoolModeTask(dir: string, stored: SourceMap | null = null, logge
   const store = await SpoolStore.open(dir);
   const { services, writer } = ingestServices({ spool: store });
   const task = new HttpIngestSourceTask(services);
-  task.initialize({ offsetStorageReader: { offset: async () => stored }, logger } as never);
+  task.initialize({ offsetStorageReader: { offset: async () => stored }, logger, connectorName: "c" } as never);
   await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
   return { store, task, writer: writer() as SpoolWriter };
 }

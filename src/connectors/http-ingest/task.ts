@@ -115,7 +115,7 @@ export class HttpIngestSourceTask implements SourceTask {
 
   async start(config: Config): Promise<void> {
     const parsed = httpIngestConfig.parse(config);
-    this.connector = config.name ?? "";
+    this.connector = this.context?.connectorName ?? "";
     if (parsed["ingest.ack.mode"] === "spool") {
       const store = await this.services.spool?.();
       if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");

@@ -186,6 +186,7 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
   const context: SinkTaskContext = {
     config,
     logger: logs.get("io.edgegateway.connect.http.HttpSinkTask").withContext("[sink|task-0]"),
+    connectorName: "sink",
     clock: o.clock ?? systemClock,
     offset: () => {},
     timeout: () => {},
@@ -230,6 +231,7 @@ export function connectorStartLines(config: Record<string, string>): string[] {
   connector.initialize({
     logger: logs.get("io.edgegateway.connect.http.HttpSinkConnector"),
     clock: systemClock,
+    connectorName: "sink",
     requestTaskReconfiguration: () => undefined,
     raiseError: () => undefined,
   });

@@ -40,15 +40,20 @@ export class HttpSourceConnector implements SourceConnector {
   private config: Config = {};
   private logger: Logger | undefined;
   private providedKeys: ReadonlySet<string> | undefined;
+  private connectorName = "";
+  /** The name whose throttle the tasks share, once started. */
+  private throttled: string | undefined;
 
   initialize(context: ConnectorContext): void {
     this.logger = context.logger;
     this.providedKeys = context.providedKeys;
+    this.connectorName = context.connectorName;
   }
 
   start(config: Config): void {
     checkedConfig(config, this.providedKeys);
     this.config = config;
+    this.throttled = this.connectorName;
     warnCompactSplits(config["http.headers"] ?? "", this.logger);
     for (const warning of castormKeyWarnings(config)) this.logger?.warn(warning);
     const unknown = unknownKeysWarning(config);
@@ -62,7 +67,7 @@ export class HttpSourceConnector implements SourceConnector {
   stop(): void {
     // A deleted connector must not leak its throttle; one started again (a config change, a restart) within the
     // throttle's window keeps it, so that a reconfiguration sends no more requests than one window allows.
-    if (this.config.name !== undefined) releaseConnectorThrottle(this.config.name);
+    if (this.throttled !== undefined) releaseConnectorThrottle(this.throttled);
   }
 
   alterOffsets(

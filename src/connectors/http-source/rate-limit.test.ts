@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { ConnectorContext } from "../../api/connector.ts";
 import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { HttpSourceConnector } from "./connector.ts";
@@ -21,6 +22,7 @@ describe("connectorThrottle", () => {
 
   const throttledSource = () => {
     const connector = new HttpSourceConnector();
+    connector.initialize({ connectorName: "throttled-source" } as ConnectorContext);
     connector.start({
       name: "throttled-source",
       "connector.class": "HttpSourceConnector",

@@ -130,7 +130,7 @@ export class HttpSourceTask implements SourceTask {
     this.c = c;
     const urlFromProvider = this.context.providedKeys?.has("http.url") === true;
     this.showUrl = shownUrl(urlFromProvider);
-    const name = config.name ?? "http-source";
+    const name = this.context.connectorName;
     this.log = this.context.logger;
     this.clock = this.context.clock;
     this.metrics = httpSourceMetrics(this.context.pluginMetrics ?? new PluginMetrics());

@@ -64,6 +64,7 @@ export async function startTask(
     offsetStorageReader: { offset: async (partition) => offsets.get(JSON.stringify(partition)) ?? null },
     logger: manager.get("io.confluent.connect.http.HttpSourceTask").withContext("[test-source|task-0]"),
     clock,
+    connectorName: full.name,
     pluginMetrics: metrics,
     ...(o.providedKeys ? { providedKeys: o.providedKeys } : {}),
   });

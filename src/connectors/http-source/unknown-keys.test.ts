@@ -13,6 +13,7 @@ function warningsAtStart(config: Record<string, string>): string[] {
   connector.initialize({
     logger: logs.get("io.edgegateway.connect.http.HttpSourceConnector"),
     clock: systemClock,
+    connectorName: "source",
     requestTaskReconfiguration: () => undefined,
     raiseError: () => undefined,
   });

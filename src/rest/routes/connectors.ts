@@ -10,6 +10,7 @@ import { BadRequestError } from "../../errors.ts";
 import type { ConnectorInfo } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
 import { javaHashMap, javaHashOrder } from "../../util/java-hash-order.ts";
+import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
 import { bindBody } from "../jackson/bind-body.ts";
 import { jerseyPath } from "../jersey-uri.ts";
@@ -18,6 +19,13 @@ import type { Route } from "../route.ts";
 import { connectorOffsetRoutes } from "./connector-offsets.ts";
 import { C, name } from "./connector-params.ts";
 import { connectorStateRoutes } from "./connector-state.ts";
+
+/** The herder's operation that sets each `initial_state` on an existing connector. */
+const TARGET_STATE_ROUTES = {
+  RUNNING: "resumeConnector",
+  PAUSED: "pauseConnector",
+  STOPPED: "stopConnector",
+} as const satisfies Record<InitialState, string>;
 
 function location(c: Context, connector: string): string {
   const url = new URL(c.req.url);
@@ -96,10 +104,20 @@ export function connectorRoutes(): Route[] {
         }
         config.name = connector;
         const initialState = (body.initial_state ?? undefined) as InitialState | undefined;
-        const { info } = await timed(() =>
-          herder.putConnectorConfig(connector, config, { allowReplace: false, initialState }),
+        // Connect keys the connector by its name as Java writes it to the config topic (a lone
+        // surrogate as `?`), while its config and this answer keep the name as sent. Its check for an
+        // existing connector looks up the name as sent, which no `?` key matches: such a name replaces the
+        // connector of its `?` form, and the answer names no task (ConnectorInfo of the name as sent).
+        const key = javaUtf8Text(connector);
+        const wellFormed = key === connector;
+        const { created, info } = await timed(() =>
+          herder.putConnectorConfig(key, config, { allowReplace: !wellFormed, initialState }),
         );
-        return jsonResponse(201, info, { Location: location(c, connector) });
+        // Connect writes the target state with the replacing config, as with a created one: the replaced
+        // connector is paused, stopped or resumed as its routes would.
+        if (!created && initialState) await timed(() => herder[TARGET_STATE_ROUTES[initialState]](key));
+        const answer = wellFormed ? info : { ...info, name: connector, tasks: [] };
+        return jsonResponse(201, answer, { Location: location(c, connector) });
       },
     },
     {
