@@ -279,6 +279,11 @@ export interface MadeRecords {
   readonly held: ((run: Run) => SourceRecord) | undefined;
   /** The oldest of the records (TIMESTAMP, records with a timestamp). */
   readonly oldest: OldestRecord | undefined;
+  /**
+   * A held run's page held a record strictly newer than the oldest it had delivered (`gap`): the
+   * API's page tokens shift with new records (a `?page=N` link, a position), not naming a record.
+   */
+  readonly shifted: boolean;
 }
 
 /**
@@ -309,6 +314,7 @@ export async function pageRecords(
   // are delivered again (ties across a page boundary: duplicates, never loss).
   const gapAt = run.gap === undefined ? null : reader(run.gap);
   let oldest: OldestRecord | undefined;
+  let shifted = false;
   await slicer.each(run.skip, elements.length, (i) => {
     const element = elements[i]!.value;
     const value = page.values[i] ?? null;
@@ -317,7 +323,10 @@ export async function pageRecords(
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const at = page.instants ? (page.instants[i] ?? null) : null;
     // Skipped before it counts towards the best offset: one that arrived while held is the next first page's.
-    if (gapAt !== null && at !== null && at > gapAt) return;
+    if (gapAt !== null && at !== null && at > gapAt) {
+      shifted = true;
+      return;
+    }
     const before = best;
     compared?.record(value, page.instants ? at : reader(value));
     best = cursor ? cursor(value, i) : advanceOffset(o.mode, best, value, read);
@@ -362,7 +371,7 @@ export async function pageRecords(
   const last = fresh.at(-1);
   const final = last && (() => record(last, finalOffset({ best, bestSeen, started: run.started }, o.mode)));
   const held = last && ((r: Run) => record(last, heldOffset(r, o.mode)));
-  return { records, best, bestSeen, final, held, oldest };
+  return { records, best, bestSeen, final, held, oldest, shifted };
 }
 
 /**

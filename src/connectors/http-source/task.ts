@@ -118,6 +118,8 @@ export class HttpSourceTask implements SourceTask {
   private migration: Migration | undefined;
   /** The last record handed to the runtime. */
   private lastDelivered: SourceRecord | undefined;
+  /** A held page showed the API's page tokens shift (restartShifted): no poll is held again. */
+  private pagesShift = false;
   /** Records read, not yet handed out: a page goes in batches of at most MAX_BATCH_RECORDS. */
   private readonly ready = new ReadyRecords();
 
@@ -394,10 +396,11 @@ export class HttpSourceTask implements SourceTask {
     const made = await pageRecords(run, page, this.pageOptions, slicer);
     const after = afterPage(run.trail, url, digest, run.page, next, this.pagination.maxPages, this.showUrl);
     for (const note of after.notes) this.log[note.level](note.text);
-    const gap = after.capped && this.heldAt(run, page, made, after.capped.warning);
-    const records = after.deliver ? finishPage(run, made, after.next === null && !gap) : [];
+    const gap = !made.shifted && after.capped && this.heldAt(run, page, made, after.capped.warning);
+    const records = after.deliver ? finishPage(run, made, (after.next === null || made.shifted) && !gap) : [];
     this.metrics.records.inc({}, records.length);
-    if (after.next) {
+    if (made.shifted) this.restartShifted(run);
+    else if (after.next) {
       run.page = after.next;
       run.skip = 0;
     } else if (gap) {
@@ -420,7 +423,8 @@ export class HttpSourceTask implements SourceTask {
    */
   private heldAt(run: Run, page: PageContent, made: MadeRecords, warning: string): boolean {
     const read = this.pageOptions.instant;
-    const unread = this.pagination.type !== "OFFSET" && leavesUnreadGap(run.offset, run.best, page, read);
+    const unread =
+      this.pagination.type !== "OFFSET" && !this.pagesShift && leavesUnreadGap(run.offset, run.best, page, read);
     if (unread && heldPollProgressed(run.gap, olderRecord(run.oldest, made.oldest), read)) return true;
     if (unread && run.gap !== undefined)
       this.log.warn(
@@ -428,6 +432,23 @@ export class HttpSourceTask implements SourceTask {
       );
     else this.log.warn(warning);
     return false;
+  }
+
+  /**
+   * The held run's page held records newer than the oldest it had delivered: the API's page tokens
+   * shift with new records (a `?page=N` link, a position) as OFFSET's do, and the page, asked an
+   * interval later, holds records delivered already. The hold ends, the offset moves to the newest
+   * record delivered, and the same poll starts again from the first page, as a poll at the cap always
+   * did; this task holds no poll again (unread-gap.ts).
+   */
+  private restartShifted(run: Run): void {
+    this.endRun(run);
+    this.run = this.startRun();
+    if (this.pagesShift) return;
+    this.pagesShift = true;
+    this.log.warn(
+      `The held poll's page holds records newer than ${JSON.stringify(run.gap)}, the oldest it had delivered: the API's pages shift with new records (their links or cursors name a position, not a record), so polls are not held at http.pagination.max.pages. The poll starts again from the first page, the offset moved to the newest record delivered, ${JSON.stringify(run.best)}; older records not read by now are not read`,
+    );
   }
 
   /**

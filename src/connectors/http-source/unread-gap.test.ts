@@ -230,40 +230,91 @@ describe("HttpSourceTask: http.pagination.max.pages before a newest-first API's 
     expect(server.seen.map((s) => s.query.offset)).toEqual(polls.flatMap(() => ["0", "5"]));
   });
 
-  test("LINK_HEADER API ignoring the page asked for: the hold ends without progress, new events are delivered", async () => {
+  test("a held page with records newer than the oldest delivered (an API ignoring the page asked for): the hold ends, the same poll starts from the first page, no poll is held again", async () => {
     let count = 20;
     using server = ignoringPage(() => count);
-    const h = await startTask({ ...config(server.base), "http.pagination.type": "LINK_HEADER" });
+    const h = await startTask(config(server.base));
     // Both pages of the first poll carry the same records (no content comparison under LINK_HEADER).
     expect(ids(await h.collect(10, 1))).toEqual([19, 18, 17, 16, 15, 19, 18, 17, 16, 15]);
-    // The held poll's pages deliver only the record at the oldest one's instant again (a tie might be another record).
-    expect(ids(await h.collect(2, intervals(1)))).toEqual([15, 15]);
-    expect(await h.collect(1, intervals(3))).toEqual([]);
-    expect(h.logs.filter((l) => l.includes("without a record older than"))).toHaveLength(1);
+    expect(server.seen.map((s) => s.query.page ?? "1")).toEqual(["1", "2"]);
+    // 20 and 21 arrive while the poll is held; the held page shows them and 19..16, all newer than
+    // 15: the hold ends at the newest delivered, 19, and the same poll asks the first page again.
     count = 22;
-    expect(ids(await h.collect(2, intervals(2)))).toEqual([21, 20]);
+    // Both pages of the poll from the first page carry 21 and 20 again (the API's pages, as before).
+    const more = await h.collect(4, intervals(1));
+    expect(ids(more)).toEqual([21, 20, 21, 20]);
+    expect(server.seen.map((s) => s.query.page ?? "1")).toEqual(["1", "2", "3", "1", "2"]);
+    expect(more.at(-1)!.sourceOffset).toEqual({
+      offset: at(21),
+      offset_mode: "TIMESTAMP",
+      poll_time: expect.any(Number),
+    });
+    const shifted = h.logs.filter((l) => l.includes("the API's pages shift with new records"));
+    expect(shifted).toHaveLength(1);
+    expect(shifted[0]).toContain(`newer than ${JSON.stringify(at(15))}`);
+    expect(shifted[0]).toContain("WARN");
+    // Later polls end at the cap as without holds.
+    count = 24;
+    expect(ids(await h.collect(4, intervals(1)))).toEqual([23, 22, 23, 22]);
+    expect(server.seen.map((s) => s.query.page ?? "1").slice(5)).toEqual(["1", "2"]);
+    expect(h.logs.filter((l) => l.includes("the API's pages shift"))).toHaveLength(1);
+    expect(h.logs.filter((l) => l.includes("reads on from the next page"))).toHaveLength(1);
   });
 
-  test("records arriving while held, on a held page of an API ignoring the page asked for: not counted as delivered, the next first page delivers them", async () => {
-    let count = 20;
-    using server = ignoringPage(() => count);
-    const h = await startTask({
-      ...config(server.base),
-      "http.pagination.type": "LINK_HEADER",
-      "http.pagination.max.pages": "3",
-    });
-    expect(ids(await h.collect(15, 1))).toEqual([19, 18, 17, 16, 15, 19, 18, 17, 16, 15, 19, 18, 17, 16, 15]);
-    // 20 and 21 arrive while the poll is held: its held pages (the first page again) skip them as
-    // newer than the oldest delivered; the offset must not move past them.
-    count = 22;
-    const more = await h.collect(2, intervals(3));
-    expect(ids(more)).toEqual([21, 20]);
-    // The hold ended at the newest record delivered by then, 19 (not 21, skipped on the held page).
-    const ended = h.logs.filter((l) => l.includes("without a record older than"));
-    expect(ended).toHaveLength(1);
-    expect(ended[0]).toContain(`the offset moves to the newest record delivered, ${JSON.stringify(at(19))};`);
-    expect(more.at(-1)!.sourceOffset).toMatchObject({ offset: at(19), next_offset: at(21) });
+  test("LINK_HEADER ?page=N under a steady inflow (GitHub's events): each interval's newest delivered, as without holds", async () => {
+    const clock = new FastForwardClock(Date.UTC(2026, 0, 1));
+    const start = clock.current;
+    // 10 new events per interval, a poll reads 2 pages of 5: the held page an interval later is the one just read.
+    const count = () => 40 + 10 * Math.floor((clock.current - start) / 60000);
+    using server = newestFirst(count, late);
+    const h = await startTask(config(server.base), { clock });
+    const got = await h.collect(70, intervals(7));
+    // The first poll delivers 39..30 and is held; the held page (the first poll's 2nd, shifted) holds
+    // 39..35: the hold ends, the same poll reads 49..40 from the first page, and so on, nothing missed.
+    const polls = Array.from({ length: 7 }, (_, k) => Array.from({ length: 10 }, (_, i) => 39 + 10 * k - i));
+    expect(ids(got)).toEqual(polls.flat());
+    expect(h.logs.filter((l) => l.includes("the API's pages shift with new records"))).toHaveLength(1);
   });
+
+  /** Events 0..count-1 newest first, 5 a page by a cursor naming a position (shifts with arrivals) or the page's newest record. */
+  const cursorInflow = (count: () => number, names: "position" | "record") =>
+    api((_req, url) => {
+      const c = url.searchParams.get("cursor");
+      const top = c === null ? count() - 1 : names === "record" ? Number(c) : count() - 1 - Number(c);
+      const events = [0, 1, 2, 3, 4].map((i) => top - i).filter((id) => id >= 0);
+      const next = top - 5 < 0 ? null : names === "record" ? String(top - 5) : String(count() - top + 4);
+      return Response.json({ data: events.map((id) => ({ id, at: late(id) })), next });
+    });
+  test.each([
+    ["?page=N links", 10, 2, 30, "page"],
+    ["?page=N links", 14, 3, 25, "page"],
+    ["position cursors", 10, 2, 30, "position"],
+    ["position cursors", 14, 3, 25, "position"],
+    ["cursors naming a record", 10, 2, 0, "record"],
+    ["cursors naming a record", 14, 2, 0, "record"],
+  ] as const)(
+    "%s, 40 events then %i new per interval, max.pages %i: only the first poll's %i oldest missed",
+    async (_, per, maxPages, missed, names) => {
+      const clock = new FastForwardClock(Date.UTC(2026, 0, 1));
+      const start = clock.current;
+      let frozen: number | undefined;
+      const count = () => frozen ?? 40 + per * Math.floor((clock.current - start) / 60000);
+      using server = names === "page" ? newestFirst(count, late) : cursorInflow(count, names);
+      const h = await startTask(
+        {
+          ...(names === "page" ? config(server.base) : cursorConfig(server.base)),
+          "http.pagination.max.pages": `${maxPages}`,
+        },
+        { clock },
+      );
+      const got = await h.collect(Number.MAX_SAFE_INTEGER, intervals(12));
+      frozen = count();
+      got.push(...(await h.collect(Number.MAX_SAFE_INTEGER, intervals(12))));
+      const delivered = new Set(ids(got));
+      const missing = Array.from({ length: frozen }, (_, id) => id).filter((id) => !delivered.has(id));
+      expect(missing).toEqual(Array.from({ length: missed }, (_, id) => id));
+    },
+  );
 
   test("two records at one instant split across the cap: both delivered", async () => {
     // Newest first, pages of 5: event 14 has event 15's timestamp and opens the page past the cap.
