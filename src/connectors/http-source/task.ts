@@ -430,7 +430,12 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(
         `The held poll read http.pagination.max.pages pages again without a record older than ${JSON.stringify(run.gap)}, the oldest it had delivered (the API ignores the page asked for, or new records shift its pages by what a poll reads): the poll ends here, the offset moves to the newest record delivered, ${JSON.stringify(run.best)}; older records not read by now are not read`,
       );
-    else this.log.warn(warning);
+    else
+      this.log.warn(
+        this.pageOptions.mode === "TIMESTAMP"
+          ? `${warning} and, with a TIMESTAMP offset, may never be (the offset moves to the newest record read)`
+          : warning,
+      );
     return false;
   }
 
