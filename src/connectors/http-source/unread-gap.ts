@@ -7,10 +7,13 @@
  * newest only once a page reaches T0 or pagination ends. Meanwhile each record delivered carries the
  * offset of an interrupted poll (offsets.ts: `offset` T0, `next_offset` the newest delivered, the
  * page and skip to resume at), so a restart resumes the gap too.
- * Only CURSOR and LINK_HEADER pagination, whose page tokens stay where they were: OFFSET positions
- * shift with every record arriving, and the held page, asked an interval later, would hold records
- * delivered already. Any failure of a held page (an expired cursor or link) ends the hold: the next
- * poll starts from the first page.
+ * Only CURSOR and LINK_HEADER pagination, whose page tokens may name a record (`before=<id>`): OFFSET
+ * positions shift with every record arriving, and the held page, asked an interval later, would hold
+ * records delivered already. A held page that shows a record newer than the oldest delivered proves
+ * its tokens shift too (a `?page=N` link, a position cursor): the hold ends, the same poll starts
+ * again from the first page and the task holds no poll again (HttpSourceTask.restartShifted). Any
+ * failure of a held page (an expired cursor or link) ends the hold: the next poll starts from the
+ * first page.
  * A held poll must get older: its pages deliver only records not newer than the oldest it delivered
  * when held (`gap_oldest`: those after it were delivered, new records shift a newest-first API's
  * pages; those at its instant are delivered again, ties across a page boundary), and a held poll
