@@ -52,6 +52,18 @@ describe("javaToString of maps JsonConverter reads (Java's HashMap order)", () =
     }
   });
 
+  test("map schemas keyed by lists (List.hashCode of the elements' hashes; runhunt3 hunt3-envelope-types)", () => {
+    const cases = [
+      ['{"type":"array","items":{"type":"int32"}}', '[[[1,2],"x"],[[],"e"]]', "{[]=e, [1, 2]=x}"],
+      ['{"type":"array","items":{"type":"string","optional":true}}', '[[[null],"n"],[["b"],"x"]]', "{[b]=x, [null]=n}"],
+    ] as const;
+    for (const [keys, payload, line] of cases) {
+      const schema = `{"type":"map","keys":${keys},"values":{"type":"string"}}`;
+      const read1 = read(`{"schema":${schema},"payload":${payload}}`, true);
+      expect(javaToString(read1.value, read1.schema)).toBe(line);
+    }
+  });
+
   test("JsonConverter writes a HashMap in the same order it prints", () => {
     const c = new JsonConverter();
     c.configure({ "schemas.enable": "false" }, false);

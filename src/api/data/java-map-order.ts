@@ -202,7 +202,8 @@ const unboxed = (key: unknown) => (key instanceof JavaDouble ? key.value : key);
 
 /**
  * `hashCode()` of a key of this schema's Java class, or undefined when Java's order cannot be known
- * (bytes hash by identity; structs, decimals, lists and maps as keys are left in insertion order).
+ * (bytes hash by identity; structs, decimals and maps as keys, and lists of those, are left in
+ * insertion order).
  */
 function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) | undefined {
   switch (schema?.type) {
@@ -223,9 +224,21 @@ function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) 
       return (key) => javaObjectHash(new JavaDouble(Number(unboxed(key))));
     case "BOOLEAN":
       return (key) => (key ? 1231 : 1237);
+    case "ARRAY":
+      return listHash(keyHash(schema.valueSchema));
     default:
       return undefined;
   }
+}
+
+/** `List.hashCode()` of lists whose elements hash as `element` (null as 0). */
+function listHash(element: ((key: unknown) => number) | undefined): ((key: unknown) => number) | undefined {
+  if (element === undefined) return undefined;
+  return (key) => {
+    let h = 1;
+    for (const e of key as readonly unknown[]) h = (Math.imul(31, h) + nullAsZero(element, e)) | 0;
+    return h;
+  };
 }
 
 /** Date, Time and Timestamp: Connect holds their values as java.util.Date (other names keep the Integer/Long). */
