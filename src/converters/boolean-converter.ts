@@ -42,7 +42,8 @@ export class BooleanConverter implements Converter, HeaderConverter {
 }
 
 function readBoolean(bytes: Uint8Array): boolean {
-  const fail = (reason: string) => new DataError("Failed to deserialize boolean: ", { cause: serializationException(reason) });
+  const fail = (reason: string) =>
+    new DataError("Failed to deserialize boolean: ", { cause: serializationException(reason) });
   if (bytes.length !== 1) throw fail("Size of data received by BooleanDeserializer is not 1");
   if (bytes[0] === 1) return true;
   if (bytes[0] === 0) return false;
