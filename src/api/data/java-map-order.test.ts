@@ -64,6 +64,16 @@ describe("javaToString of maps JsonConverter reads (Java's HashMap order)", () =
     }
   });
 
+  test("map schemas keyed by decimals (BigDecimal.hashCode; runhunt3 hunt3-map-keys)", () => {
+    const keys = '{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"1"}}';
+    const schema = `{"type":"map","keys":${keys},"values":{"type":"string"}}`;
+    const { schema: s, value } = read(
+      `{"schema":${schema},"payload":[["/w==","m"],["MDk=","b"],["AQ==","a"],["AA==","z"]]}`,
+      true,
+    );
+    expect(javaToString(value, s)).toBe("{0.1=a, 0.0=z, -0.1=m, 1234.5=b}");
+  });
+
   test("JsonConverter writes a HashMap in the same order it prints", () => {
     const c = new JsonConverter();
     c.configure({ "schemas.enable": "false" }, false);

@@ -14,9 +14,9 @@
  * written as JSON costs nothing.
  */
 import { type JavaHashMapStart, javaHashOrderBy, javaTableSize } from "../../util/java-hash-order.ts";
-import { javaLongHash, javaObjectHash, javaStringHash } from "../../util/java-object-hash.ts";
+import { javaBigDecimalHash, javaLongHash, javaObjectHash, javaStringHash } from "../../util/java-object-hash.ts";
 import { JavaDouble } from "./java-double.ts";
-import { DATE_NAME, TIME_NAME, TIMESTAMP_NAME } from "./logical.ts";
+import { BigDecimal, DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME } from "./logical.ts";
 import type { Schema } from "./schema.ts";
 
 /**
@@ -202,8 +202,8 @@ const unboxed = (key: unknown) => (key instanceof JavaDouble ? key.value : key);
 
 /**
  * `hashCode()` of a key of this schema's Java class, or undefined when Java's order cannot be known
- * (bytes hash by identity; structs, decimals and maps as keys, and lists of those, are left in
- * insertion order).
+ * (bytes hash by identity, a struct by its schema's Type enum, whose hash is an identity hash too;
+ * maps as keys, and lists of those, are left in insertion order).
  */
 function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) | undefined {
   switch (schema?.type) {
@@ -226,9 +226,16 @@ function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) 
       return (key) => (key ? 1231 : 1237);
     case "ARRAY":
       return listHash(keyHash(schema.valueSchema));
+    case "BYTES":
+      return schema.name === DECIMAL_NAME ? decimalHash : undefined;
     default:
       return undefined;
   }
+}
+
+/** A Decimal key's `BigDecimal.hashCode()`. */
+function decimalHash(key: unknown): number {
+  return key instanceof BigDecimal ? javaBigDecimalHash(key.unscaled, key.scale) : javaObjectHash(key);
 }
 
 /** `List.hashCode()` of lists whose elements hash as `element` (null as 0). */
