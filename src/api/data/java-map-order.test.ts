@@ -64,6 +64,16 @@ describe("javaToString of maps JsonConverter reads (Java's HashMap order)", () =
     }
   });
 
+  test("map schemas keyed by maps (Map.hashCode: the sum of key ^ value hashes; runhunt3 hunt3-map-keys)", () => {
+    const schema =
+      '{"type":"map","keys":{"type":"map","keys":{"type":"string"},"values":{"type":"int32","optional":true}},"values":{"type":"string"}}';
+    const { schema: s, value } = read(
+      `{"schema":${schema},"payload":[[{"c":5},"w"],[{"b":2},"x"],[{},"e"],[{"a":1,"zz":null},"y"]]}`,
+      true,
+    );
+    expect(javaToString(value, s)).toBe("{{b=2}=x, {}=e, {zz=null, a=1}=y, {c=5}=w}");
+  });
+
   test("map schemas keyed by decimals (BigDecimal.hashCode; runhunt3 hunt3-map-keys)", () => {
     const keys = '{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"1"}}';
     const schema = `{"type":"map","keys":${keys},"values":{"type":"string"}}`;

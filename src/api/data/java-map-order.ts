@@ -202,8 +202,8 @@ const unboxed = (key: unknown) => (key instanceof JavaDouble ? key.value : key);
 
 /**
  * `hashCode()` of a key of this schema's Java class, or undefined when Java's order cannot be known
- * (bytes hash by identity, a struct by its schema's Type enum, whose hash is an identity hash too;
- * maps as keys, and lists of those, are left in insertion order).
+ * (bytes hash by identity, a struct by its schema's Type enum, whose hash is an identity hash too:
+ * those, and lists and maps of them, are left in insertion order).
  */
 function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) | undefined {
   switch (schema?.type) {
@@ -226,6 +226,8 @@ function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) 
       return (key) => (key ? 1231 : 1237);
     case "ARRAY":
       return listHash(keyHash(schema.valueSchema));
+    case "MAP":
+      return mapHash(keyHash(schema.keySchema), keyHash(schema.valueSchema));
     case "BYTES":
       return schema.name === DECIMAL_NAME ? decimalHash : undefined;
     default:
@@ -244,6 +246,20 @@ function listHash(element: ((key: unknown) => number) | undefined): ((key: unkno
   return (key) => {
     let h = 1;
     for (const e of key as readonly unknown[]) h = (Math.imul(31, h) + nullAsZero(element, e)) | 0;
+    return h;
+  };
+}
+
+/** `Map.hashCode()`: the sum of each entry's `key.hashCode() ^ value.hashCode()` (null as 0). */
+function mapHash(
+  key: ((key: unknown) => number) | undefined,
+  value: ((value: unknown) => number) | undefined,
+): ((map: unknown) => number) | undefined {
+  if (key === undefined || value === undefined) return undefined;
+  return (map) => {
+    const entries = map instanceof Map ? [...map] : Object.entries(map as Record<string, unknown>);
+    let h = 0;
+    for (const [k, v] of entries) h = (h + (nullAsZero(key, k) ^ nullAsZero(value, v))) | 0;
     return h;
   };
 }
