@@ -46,7 +46,6 @@ describe("Java regular expressions", () => {
     "[a-",
     "a{2,1}",
     "(?i:x)",
-    "[a&&[b]]",
     "\\p{IsLatin}",
     "[\\R]",
     "[\\G]",

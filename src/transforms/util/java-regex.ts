@@ -3,7 +3,8 @@
  * TopicNameMatches. The syntax both share passes through; the Java-only parts users write in
  * topic patterns are translated: `\Q…\E` quoting, leading inline flags `(?i)`, `\A` `\z` `\Z`,
  * possessive quantifiers and atomic groups (never backtracked into, as in Java:
- * java-regex-atomic.ts), the POSIX classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
+ * java-regex-atomic.ts), nested classes and `&&` intersections (java-regex-class.ts), the POSIX
+ * classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
  * (`\h`, `\v`, `\e`, `\x{41}`, `\0101`…: java-regex-escapes.ts). Other Java-only syntax is rejected.
  *
  * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
@@ -13,7 +14,8 @@ import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
 import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
-import { DOT, INPUT_END, JAVA_END, javaEscape, UNIX_END } from "./java-regex-escapes.ts";
+import { translateClass } from "./java-regex-class.ts";
+import { DOT, escapeLiteral, INPUT_END, JAVA_END, javaEscape, UNIX_END } from "./java-regex-escapes.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -44,10 +46,6 @@ const POSIX_CLASSES: Readonly<Record<string, string>> = {
 
 const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "" };
 
-function escapeLiteral(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-}
-
 /** Translates a Java pattern to JS source and flags; throws SyntaxError for what it cannot run. */
 function translate(pattern: string): { source: string; flags: string } {
   let flags = "";
@@ -66,7 +64,6 @@ function translate(pattern: string): { source: string; flags: string } {
   const end = unixLines ? UNIX_END : JAVA_END;
   const dot = flags.includes("s") ? "." : unixLines ? "[^\\n]" : DOT;
   let out = "";
-  let inClass = false;
   let afterQuantifier = false;
   // Where the last atom (a character, escape, class or group) starts in `out`: a possessive
   // quantifier makes it and its quantifier atomic.
@@ -81,7 +78,7 @@ function translate(pattern: string): { source: string; flags: string } {
     const c = pattern[i]!;
     const wasQuantifier: boolean = afterQuantifier;
     afterQuantifier = false;
-    if (!inClass && !"*+?{)".includes(c)) atomStart = out.length;
+    if (!"*+?{)".includes(c)) atomStart = out.length;
     if (c === "\\") {
       const next = pattern[i + 1];
       // javaPatternSyntaxError refuses a trailing backslash first; kept so `next` is a character.
@@ -91,13 +88,13 @@ function translate(pattern: string): { source: string; flags: string } {
         const end = pattern.indexOf("\\E", i + 2);
         const literal = pattern.slice(i + 2, end < 0 ? pattern.length : end);
         for (const ch of literal) {
-          if (!inClass) atomStart = out.length;
+          atomStart = out.length;
           out += escapeLiteral(ch);
         }
         i = end < 0 ? pattern.length : end + 2;
         continue;
       }
-      if (!inClass && next >= "1" && next <= "9") {
+      if (next >= "1" && next <= "9") {
         // Java reads as many digits as still name a group opened before it (`\10` with one group is `\1` then 0).
         let ref = Number(next);
         let j = i + 2;
@@ -109,13 +106,13 @@ function translate(pattern: string): { source: string; flags: string } {
         i = j;
         continue;
       }
-      if (!inClass && next === "A") {
+      if (next === "A") {
         out += assertion(flags.includes("m") ? "(?<![\\s\\S])" : "^", i + 2);
-      } else if (!inClass && next === "z") {
+      } else if (next === "z") {
         out += assertion(INPUT_END, i + 2);
-      } else if (!inClass && (next === "b" || next === "B")) {
+      } else if (next === "b" || next === "B") {
         out += assertion(c + next, i + 2);
-      } else if (!inClass && next === "Z") {
+      } else if (next === "Z") {
         out += end;
       } else if (next === "p" || next === "P") {
         const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
@@ -123,14 +120,11 @@ function translate(pattern: string): { source: string; flags: string } {
         if (!m || chars === undefined) {
           throw new SyntaxError(`Unsupported character class near index ${i}: ${pattern.slice(i, i + 12)}`);
         }
-        if (inClass && next === "P") throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
-        out += inClass ? chars : `[${next === "P" ? "^" : ""}${chars}]`;
+        out += `[${next === "P" ? "^" : ""}${chars}]`;
         i += 2 + m[0].length;
-        // Inside [] a `-` after the class is a literal (charSet).
-        if (inClass && pattern[i] === "-") [out, i] = [`${out}\\-`, i + 1];
         continue;
       } else {
-        const translated = javaEscape(pattern, i, inClass);
+        const translated = javaEscape(pattern, i, false);
         out += translated?.text ?? c + next;
         i += translated?.length ?? 2;
         continue;
@@ -138,27 +132,10 @@ function translate(pattern: string): { source: string; flags: string } {
       i += 2;
       continue;
     }
-    if (inClass) {
-      if (c === "[") throw new SyntaxError(`Unsupported nested character class near index ${i}`);
-      if (c === "&" && pattern[i + 1] === "&") throw new SyntaxError(`Unsupported class intersection near index ${i}`);
-      if (c === "]") inClass = false;
-      out += c;
-      i++;
-      continue;
-    }
     if (c === "[") {
-      inClass = true;
-      out += c;
-      i++;
-      // A ']' right after '[' or '[^' is a literal in Java.
-      if (pattern[i] === "^") {
-        out += "^";
-        i++;
-      }
-      if (pattern[i] === "]") {
-        out += "\\]";
-        i++;
-      }
+      const cls = translateClass(pattern, i, (name) => POSIX_CLASSES[name]);
+      out += cls.text;
+      i = cls.end;
       continue;
     }
     if (c === "(") {
