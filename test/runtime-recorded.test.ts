@@ -38,8 +38,10 @@
  * sizes, Java's float and double texts), key, value and header converter failures in one record (the
  * first stage reported), StringConverter's `converter.encoding`, JsonConverter headers and envelopes
  * (maps keyed by int8, int32 and lists), Cast and Flatten refusing complex types, RegexRouter group
- * references, SetSchemaMetadata, predicate-gated chains, and source records written by number
- * converters with headers copied after each Cast.
+ * references, SetSchemaMetadata, predicate-gated chains, Java's regex dialect (class unions and
+ * intersections, atomic groups, inline flags), names colliding in Flatten and ReplaceField, MaskField
+ * replacements, maps keyed by maps and decimals, and source records written by number converters, with
+ * headers copied after each Cast, and doubles and floats JsonConverter writes (NaN, infinities).
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
