@@ -45,7 +45,7 @@ describe("Java regular expressions", () => {
     "(",
     "[a-",
     "a{2,1}",
-    "(?i:x)",
+    "a(?x)b",
     "\\p{IsLatin}",
     "[\\R]",
     "[\\G]",

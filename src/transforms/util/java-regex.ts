@@ -1,7 +1,8 @@
 /**
  * Java regular expressions (java.util.regex.Pattern) on JavaScript's RegExp, for RegexRouter and
  * TopicNameMatches. The syntax both share passes through; the Java-only parts users write in
- * topic patterns are translated: `\Q…\E` quoting, leading inline flags `(?i)`, `\A` `\z` `\Z`,
+ * topic patterns are translated: `\Q…\E` quoting, inline flags `(?i)` `(?i:X)` (leading ones as
+ * the RegExp's flags, others scoped: java-regex-flags.ts), `\A` `\z` `\Z`,
  * possessive quantifiers and atomic groups (never backtracked into, as in Java:
  * java-regex-atomic.ts), nested classes and `&&` intersections (java-regex-class.ts), the POSIX
  * classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
@@ -16,6 +17,7 @@ import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syn
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
 import { translateClass } from "./java-regex-class.ts";
 import { DOT, escapeLiteral, INPUT_END, JAVA_END, javaEscape, UNIX_END } from "./java-regex-escapes.ts";
+import { ScopedFlags } from "./java-regex-flags.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -62,7 +64,9 @@ function translate(pattern: string): { source: string; flags: string } {
   // UNIX_LINES (`(?d)`, no JavaScript flag): `\n` is the only line terminator for `$`, `\Z` and `.`.
   const unixLines = /^(?:\(\?[a-zA-Z]+\))*/.exec(pattern)![0].includes("d");
   const end = unixLines ? UNIX_END : JAVA_END;
-  const dot = flags.includes("s") ? "." : unixLines ? "[^\\n]" : DOT;
+  const scoped = new ScopedFlags(flags);
+  // DOTALL may change inside the pattern: `.` is written out for the flags in force.
+  const dot = () => (scoped.has("s") ? (flags.includes("s") ? "." : "[\\s\\S]") : unixLines ? "[^\\n]" : DOT);
   let out = "";
   let afterQuantifier = false;
   // Where the last atom (a character, escape, class or group) starts in `out`: a possessive
@@ -107,7 +111,7 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
       if (next === "A") {
-        out += assertion(flags.includes("m") ? "(?<![\\s\\S])" : "^", i + 2);
+        out += assertion(scoped.has("m") ? "(?<![\\s\\S])" : "^", i + 2);
       } else if (next === "z") {
         out += assertion(INPUT_END, i + 2);
       } else if (next === "b" || next === "B") {
@@ -139,9 +143,18 @@ function translate(pattern: string): { source: string; flags: string } {
       continue;
     }
     if (c === "(") {
-      if (/^\(\?[a-zA-Z-]+[):]/.test(pattern.slice(i))) {
-        throw new SyntaxError(`Inline flags are only supported at the start of the pattern (index ${i})`);
+      const inline = /^\(\?([a-zA-Z]*-?[a-zA-Z]*)([):])/.exec(pattern.slice(i));
+      if (inline && inline[1] !== "") {
+        if (inline[2] === ")") {
+          out += scoped.change(inline[1]!, i);
+        } else {
+          open.push({ start: out.length, atomic: false });
+          out += scoped.openScoped(inline[1]!, i);
+        }
+        i += inline[0].length;
+        continue;
       }
+      scoped.openGroup();
       const opener = /^\((?:\?(?:[:=!>]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>))?/.exec(pattern.slice(i))![0];
       const atomicGroup = opener === "(?>";
       if (opener === "(" || /^\(\?<[a-zA-Z]/.test(opener)) javaGroupCount++;
@@ -152,7 +165,7 @@ function translate(pattern: string): { source: string; flags: string } {
     }
     if (c === ")" && open.length > 0) {
       const group = open.pop()!;
-      out += ")";
+      out += `${scoped.close()})`;
       if (group.atomic) out = out.slice(0, group.start) + atomic(out.slice(group.start), atomics++);
       atomStart = group.start;
       i++;
@@ -184,11 +197,12 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
     }
-    if (c === ".") out += dot;
-    else out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(flags.includes("m") ? c : end, i + 1) : c;
+    if (c === "|") out += scoped.alternate();
+    else if (c === ".") out += dot();
+    else out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(scoped.has("m") ? c : end, i + 1) : c;
     i++;
   }
-  return { source: out, flags };
+  return { source: out + scoped.end(), flags };
 }
 
 /**
