@@ -46,6 +46,8 @@ describe("Java regular expressions", () => {
     "[a-",
     "a{2,1}",
     "a(?x)b",
+    "\\p{toString}",
+    "[\\p{constructor}]",
     "\\p{IsLatin}",
     "[\\R]",
     "[\\G]",

@@ -46,6 +46,10 @@ const POSIX_CLASSES: Readonly<Record<string, string>> = {
   Space: " \\t\\n\\x0B\\f\\r",
 };
 
+/** A POSIX class's characters by its name (`Alpha`), undefined for others (`toString` too). */
+const posixClass = (name: string): string | undefined =>
+  Object.hasOwn(POSIX_CLASSES, name) ? POSIX_CLASSES[name] : undefined;
+
 const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "" };
 
 /** Translates a Java pattern to JS source and flags; throws SyntaxError for what it cannot run. */
@@ -120,7 +124,7 @@ function translate(pattern: string): { source: string; flags: string } {
         out += end;
       } else if (next === "p" || next === "P") {
         const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
-        const chars = m ? POSIX_CLASSES[m[1]!] : undefined;
+        const chars = m ? posixClass(m[1]!) : undefined;
         if (!m || chars === undefined) {
           throw new SyntaxError(`Unsupported character class near index ${i}: ${pattern.slice(i, i + 12)}`);
         }
@@ -137,7 +141,7 @@ function translate(pattern: string): { source: string; flags: string } {
       continue;
     }
     if (c === "[") {
-      const cls = translateClass(pattern, i, (name) => POSIX_CLASSES[name]);
+      const cls = translateClass(pattern, i, posixClass);
       out += cls.text;
       i = cls.end;
       continue;
