@@ -61,6 +61,9 @@ describe("a sink connector named with a lone surrogate", () => {
     expect((await fetch(`${suite.gw.url}/health`)).status).toBe(200);
   });
 
+  // Replaced STOPPED, Connect writes the target state and the config only: the task configs of the replaced connector
+  // stay and its task runs on, as no target state reaches the tasks of a connector not running (hunt9: the gateway
+  // stopped it as PUT …/stop does, its task configs gone).
   test("replaced by the same name again, takes the initial_state it names (STOPPED, then RUNNING), as Connect", async () => {
     const run = Date.now().toString(36);
     const topic = `lone-surrogate-state-${run}`;
@@ -84,7 +87,11 @@ describe("a sink connector named with a lone surrogate", () => {
     await post("RUNNING");
     await reach("RUNNING RUNNING");
     await post("STOPPED");
-    await reach("STOPPED");
+    await reach("STOPPED RUNNING");
+    const tasks = await suite.gw.rest.get(`/connectors/st%3F-${run}/tasks`);
+    expect((tasks.body as { config: { file: string } }[]).map((t) => t.config.file)).toEqual([
+      suite.dir.file("RUNNING.txt"),
+    ]);
     await post("RUNNING");
     await reach("RUNNING RUNNING");
     expect((await suite.gw.rest.delete(`/connectors/st%3F-${run}`)).status).toBe(204);

@@ -122,11 +122,15 @@ export class Herder extends HerderRestarts {
 
   // ---- config changes ---------------------------------------------------------------------------
 
-  /** Creates (or, with `allowReplace`, updates) a connector. Returns whether it was created. */
+  /**
+   * Creates (or, with `allowReplace`, updates) a connector in `initialState`. Returns whether it was created. A
+   * replaced connector keeps its target state, unless `replaceState`: then it takes `initialState` as Connect's
+   * POST /connectors writes it with the replacing config (a name with a lone surrogate, whose `?` form replaces).
+   */
   async putConnectorConfig(
     name: string,
     submitted: Record<string, string | null>,
-    options: { allowReplace: boolean; initialState?: InitialState },
+    options: { allowReplace: boolean; initialState?: InitialState; replaceState?: boolean },
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     // Validated before the herder's queue, as Connect's standalone herder validates outside its lock:
     // a slow connector validate or config provider holds neither other operations nor /health up.
@@ -150,13 +154,26 @@ export class Herder extends HerderRestarts {
       // deletes), and a request of the old connector still in flight stores no key under the new one.
       if (!existing) this.deps.idempotencyKeys?.connectorCreated(name);
       this.deps.configs.putConfig(name, config, target);
-      if (existing) await this.restartConnectorInstance(name, { previous: existing.config });
+      if (existing) await this.replaceConnector(name, existing.config, options.replaceState ? target : undefined);
       else {
         if (target === "STOPPED") this.deps.configs.putTaskConfigs(name, []);
         await this.startConnectorAndTasks(name);
       }
       return { created: !existing, info };
     });
+  }
+
+  /**
+   * The config update of an existing connector, with the target state written beside it (`target`) or kept. As
+   * Connect's DistributedHerder applies a config update and then the target state: the connector restarts in it;
+   * its tasks are paused or resumed, but a STOPPED target does not reach them (a connector not running is skipped by
+   * processTargetStateChanges), so they keep their task configs and run on (paused ones stay paused) until the
+   * connector is stopped by its route or runs again.
+   */
+  private async replaceConnector(name: string, previous: Record<string, string>, target?: TargetState): Promise<void> {
+    if (target) this.deps.configs.setTargetState(name, target);
+    await this.restartConnectorInstance(name, { previous });
+    if (target && target !== "STOPPED") this.deps.worker.setTargetState(name, target);
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
