@@ -153,6 +153,23 @@ describe("HerderRestarts", () => {
       expect(await restart(w, 1)).toEqual(conflict);
     });
 
+    // Found by scripts/diff-connect (seeds 7107, 7108: `?forward=bogus`); recorded in hunt9-steps.ts.
+    test("with `forward` given and not true, the 409 names a conflicting operation, as Connect's request handler", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "RUNNING" });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.rest("PUT", "/connectors/a/stop");
+      await awaitStates(w, "a", "STOPPED", []);
+      const messages = await Promise.all(
+        ["false", "bogus", "", "TRUE", "false&forward=true"].map(async (forward) => {
+          const { status, body } = await w.rest("POST", `/connectors/a/tasks/0/restart?forward=${forward}`);
+          return `${status} ${body.message}`;
+        }),
+      );
+      const conflicting = "409 Cannot complete request because of a conflicting operation (e.g. worker rebalance)";
+      expect(messages).toEqual([conflicting, conflicting, conflicting, `409 ${conflict.body.message}`, conflicting]);
+    });
+
     test("a deleted connector's tasks are forgotten: created again stopped, it has none", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source() });
