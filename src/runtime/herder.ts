@@ -65,6 +65,7 @@ export class Herder extends HerderRestarts {
       for (const name of this.deps.configs.names()) {
         try {
           await this.startConnectorAndTasks(name);
+          this.endStoppedTasks(name);
         } catch (error) {
           // One connector that cannot start must not keep the others (or the gateway) down.
           this.log.error(`Could not start connector ${name}`, error);
@@ -75,6 +76,17 @@ export class Herder extends HerderRestarts {
       this.sweepOrphanMembers();
       this.started = true;
     });
+  }
+
+  /**
+   * The tasks a STOPPED connector kept (replaced STOPPED) report UNASSIGNED as the worker starts, whatever they last
+   * reported: Connect's worker starts each in STOPPED, and it ends at once.
+   */
+  private endStoppedTasks(name: string): void {
+    const stored = this.deps.configs.get(name);
+    if (stored?.targetState !== "STOPPED") return;
+    for (let task = 0; task < stored.taskConfigs.length; task++)
+      this.status.task({ connector: name, task }, "UNASSIGNED");
   }
 
   /** Stops every task (committing what was acknowledged) and connector; statuses → UNASSIGNED. */
@@ -153,8 +165,9 @@ export class Herder extends HerderRestarts {
       // deleted by the store's timer in batches (the create does not wait for up to ~1.6 s of
       // deletes), and a request of the old connector still in flight stores no key under the new one.
       if (!existing) this.deps.idempotencyKeys?.connectorCreated(name);
-      this.deps.configs.putConfig(name, config, target);
-      if (existing) await this.replaceConnector(name, existing.config, options.replaceState ? target : undefined);
+      const replaceTarget = existing !== undefined && options.replaceState === true;
+      this.deps.configs.putConfig(name, config, target, { replaceTarget });
+      if (existing) await this.replaceConnector(name, existing.config, replaceTarget ? target : undefined);
       else {
         if (target === "STOPPED") this.deps.configs.putTaskConfigs(name, []);
         await this.startConnectorAndTasks(name);
@@ -164,16 +177,17 @@ export class Herder extends HerderRestarts {
   }
 
   /**
-   * The config update of an existing connector, with the target state written beside it (`target`) or kept. As
-   * Connect's DistributedHerder applies a config update and then the target state: the connector restarts in it;
-   * its tasks are paused or resumed, but a STOPPED target does not reach them (a connector not running is skipped by
-   * processTargetStateChanges), so they keep their task configs and run on (paused ones stay paused) until the
-   * connector is stopped by its route or runs again.
+   * The config update of an existing connector, its target state written with the config (`target`) or kept. As
+   * Connect's DistributedHerder applies the config update and then the target state change (processTargetStateChanges:
+   * Worker.setTargetState reaches the connector and each of its tasks): the connector restarts in it, and its tasks
+   * are paused, resumed or, STOPPED, ended (a task's isStopping()). STOPPED keeps their task configs, as Connect writes
+   * none then (GET …/tasks lists them; a resume starts them again), and their last status, which Connect leaves as it
+   * was for a task ended by its target state.
    */
   private async replaceConnector(name: string, previous: Record<string, string>, target?: TargetState): Promise<void> {
-    if (target) this.deps.configs.setTargetState(name, target);
     await this.restartConnectorInstance(name, { previous });
-    if (target && target !== "STOPPED") this.deps.worker.setTargetState(name, target);
+    if (target === "STOPPED") await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+    else if (target) this.deps.worker.setTargetState(name, target);
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
