@@ -73,7 +73,7 @@ describe("a sink connector named with a lone surrogate", () => {
   // Replaced STOPPED, Connect writes the target state with the config: Worker.setTargetState ends the connector's tasks,
   // and their task configs stay (review of diffhunt9, P2-1: its task ran on and delivered "after-stop" while STOPPED;
   // hunt9 before it: the gateway stopped it as PUT …/stop does, its task configs gone).
-  test("replaced by the same name again, takes the initial_state it names (STOPPED, then RUNNING), as Connect", async () => {
+  test("replaced by the same name again, takes the initial_state it names (STOPPED, then RUNNING)", async () => {
     const run = Date.now().toString(36);
     const topic = `lone-surrogate-state-${run}`;
     const out = suite.dir.file(`state-${run}.txt`);
@@ -112,7 +112,9 @@ describe("a sink connector named with a lone surrogate", () => {
       const tasks = await suite.gw.rest.get(`/connectors/st%3F-${run}/tasks`);
       expect((tasks.body as { config: { file: string } }[]).map((t) => t.config.file)).toEqual([out]);
       await produce(topic, [{ value: "after-stop" }]);
-      // No consumer of the group runs while it is STOPPED: the record waits for the resume, delivered once then.
+      // No consumer of the group runs while it is STOPPED: the record waits for the replace RUNNING, delivered once
+      // then. A deliberate difference: Connect shows RUNNING/[UNASSIGNED] and runs the ended task again only at its
+      // worker's restart or a rebalance, which the gateway never has.
       await post("RUNNING");
       await reach("RUNNING RUNNING");
       await delivered("one\nafter-stop\n");

@@ -47,14 +47,11 @@ export abstract class HerderRestarts extends HerderThread {
       // provider's message and leaves the running task alone.
       await this.holdingResolved((resolveConfig) => resolveConfig(taskConfig));
       await this.deps.worker.stopTasks([id]);
-      if (stored.targetState === "STOPPED") {
-        // A connector replaced STOPPED keeps its task configs: Connect starts the task in STOPPED, and it ends at once,
-        // delivering nothing, and reports UNASSIGNED.
-        this.status.task(id, "UNASSIGNED");
-        return;
-      }
-      const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
       this.unstarted.forget(name, [task]);
+      // A connector replaced STOPPED keeps its task configs: Connect starts the task in STOPPED, and it ends at once,
+      // delivering nothing and leaving the task's last status as it was.
+      if (stored.targetState === "STOPPED") return;
+      const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
       const started = await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);
       if (!started) this.unstarted.add(name, task);
       if (!started) throw new ConnectError(`Failed to start task: ${name}-${task}`);

@@ -302,12 +302,22 @@ export abstract class HerderThread extends AbstractHerder {
     if (current.targetState === "STOPPED") {
       // Connect starts them in STOPPED (a connector replaced STOPPED keeps its task configs): each ends at once,
       // delivering nothing, and reports UNASSIGNED.
-      const ended = tasksToRestart.filter((task) => !unresolved.has(task));
-      for (const task of ended) this.status.task({ connector: name, task }, "UNASSIGNED");
+      this.unassignStoppedTasks(
+        name,
+        tasksToRestart.filter((task) => !unresolved.has(task)),
+      );
       return;
     }
     const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
     await this.startTasks(name, current.config, current.taskConfigs, state);
+  }
+
+  /**
+   * Marks tasks of a STOPPED connector (replaced STOPPED, keeping its task configs) UNASSIGNED: Connect starts each in
+   * STOPPED, and it ends at once, delivering nothing.
+   */
+  protected unassignStoppedTasks(name: string, tasks: readonly number[]): void {
+    for (const task of tasks) this.status.task({ connector: name, task }, "UNASSIGNED");
   }
 
   /** Whether the providers resolve `config` now; when not, logs why as Connect's failed restart. */

@@ -85,8 +85,10 @@ export class Herder extends HerderRestarts {
   private endStoppedTasks(name: string): void {
     const stored = this.deps.configs.get(name);
     if (stored?.targetState !== "STOPPED") return;
-    for (let task = 0; task < stored.taskConfigs.length; task++)
-      this.status.task({ connector: name, task }, "UNASSIGNED");
+    this.unassignStoppedTasks(
+      name,
+      stored.taskConfigs.map((_, task) => task),
+    );
   }
 
   /** Stops every task (committing what was acknowledged) and connector; statuses → UNASSIGNED. */
@@ -181,8 +183,9 @@ export class Herder extends HerderRestarts {
    * Connect's DistributedHerder applies the config update and then the target state change (processTargetStateChanges:
    * Worker.setTargetState reaches the connector and each of its tasks): the connector restarts in it, and its tasks
    * are paused, resumed or, STOPPED, ended (a task's isStopping()). STOPPED keeps their task configs, as Connect writes
-   * none then (GET …/tasks lists them; a resume starts them again), and their last status, which Connect leaves as it
-   * was for a task ended by its target state.
+   * none then (GET …/tasks lists them), and their last status, which Connect leaves as it was for a task ended by its
+   * target state. A resume or a replace RUNNING starts them again: a deliberate difference, as Connect runs them only
+   * at its worker's restart or a rebalance, which the gateway never has.
    */
   private async replaceConnector(name: string, previous: Record<string, string>, target?: TargetState): Promise<void> {
     await this.restartConnectorInstance(name, { previous });
