@@ -5,6 +5,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { hostname } from "node:os";
+import { join, resolve } from "node:path";
 import type { Config } from "./api/connector.ts";
 import { appStopSteps } from "./app-stop.ts";
 import { clientProperties } from "./client-properties.ts";
@@ -42,7 +43,8 @@ import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { ConsumerMemberStore } from "./store/consumer-member-store.ts";
-import { openDatabase } from "./store/database.ts";
+import { DataFileWatch } from "./store/data-file-watch.ts";
+import { DATABASE_FILE, openDatabase } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
 import { SpoolStore } from "./store/spool-store.ts";
@@ -69,6 +71,8 @@ export interface AppOptions {
    * credentials or access, or the TLS handshake (a broker certificate the worker does not trust).
    */
   readonly onKafkaRefused?: (error: unknown) => void;
+  /** gateway.db's path no longer names the open file (deleted or replaced: data-file-watch.ts); already logged. */
+  readonly onDataFileLost?: () => void;
   /** How long a listener's close may take past its drain (default: app-stop.ts's LISTENER_CLOSE_LIMIT_MS). */
   readonly listenerCloseLimitMs?: number;
 }
@@ -171,6 +175,17 @@ export function startApp(options: AppOptions): App {
     warn: (message) => databaseLog.warn(message),
     info: (message) => databaseLog.info(message),
   });
+  const dataFile = new DataFileWatch({
+    db,
+    path: join(resolve(config["data.dir"]), DATABASE_FILE),
+    log: databaseLog,
+    setTimer: options.clock ? clockTimer(clock) : unrefTimer,
+    onLost: (message) => {
+      databaseLog.error(message);
+      options.onDataFileLost?.();
+    },
+  });
+  dataFile.start();
   const configs = new ConfigStore(db);
   // A REST Proxy topic a stored connector names is its alone, also while it has no route.
   ingestRoutes.owners = restProxyOwners(
@@ -317,6 +332,8 @@ export function startApp(options: AppOptions): App {
       db: {
         close: () => {
           idempotencyKeys.close();
+          dataFile.stop();
+          dataFile.writeBack();
           db.close();
         },
       },

@@ -1,0 +1,124 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tempDir } from "../../test/support/temp-dir.ts";
+import { DataFileWatch } from "./data-file-watch.ts";
+import { DATABASE_FILE, openDatabase } from "./database.ts";
+
+/** A watch on a real gateway.db whose timer the test fires by hand. */
+function watched(dataDir: string) {
+  const db = openDatabase(dataDir);
+  db.run("CREATE TABLE kept (x)");
+  db.run("INSERT INTO kept VALUES (1)");
+  const lost: string[] = [];
+  const lines: string[] = [];
+  let fire: (() => void) | undefined;
+  const watch = new DataFileWatch({
+    db,
+    path: `${dataDir}/${DATABASE_FILE}`,
+    onLost: (message) => lost.push(message),
+    log: { info: (m) => lines.push(`INFO ${m}`), error: (m) => lines.push(`ERROR ${m}`) },
+    setTimer: (run) => {
+      fire = run;
+      return { cancel: () => (fire = undefined) };
+    },
+    now: () => 1234,
+  });
+  watch.start();
+  // One-shot, as a real timer: a check that does not schedule the next leaves nothing to fire.
+  const tick = () => {
+    const run = fire;
+    fire = undefined;
+    run?.();
+  };
+  return { db, watch, lost, lines, tick };
+}
+
+const rows = (db: Database) => db.query("SELECT x FROM kept ORDER BY x").all();
+
+describe("DataFileWatch", () => {
+  test("while the path names the open file: no change, nothing written back, the checks go on", async () => {
+    await using dir = await tempDir();
+    const w = watched(dir.path);
+    w.tick();
+    w.tick();
+    expect(w.lost).toEqual([]);
+    w.watch.writeBack();
+    expect(w.lines).toEqual([]);
+    w.db.close();
+  });
+
+  test("deleted with its directory: reported once, the log unlinked at once, the state written back 0600 with what came after", async () => {
+    await using dir = await tempDir();
+    const dataDir = dir.file("data");
+    const w = watched(dataDir);
+    rmSync(dataDir, { recursive: true });
+    w.db.run("INSERT INTO kept VALUES (2)");
+    w.tick();
+    w.tick();
+    expect(w.lost).toEqual([
+      `The data file ${dataDir}/gateway.db was deleted while the gateway runs: what it holds (connector configs, offsets, statuses) is now only in the open file. Stopping the gateway, which writes it back to ${dataDir}/gateway.db as it stops`,
+    ]);
+    w.db.run("INSERT INTO kept VALUES (3)"); // the stop's commits
+    w.watch.stop();
+    w.watch.writeBack();
+    w.db.close();
+    expect(w.lines).toEqual([`INFO Wrote the gateway's state back to ${dataDir}/gateway.db, which had been deleted`]);
+    expect(statSync(`${dataDir}/gateway.db`).mode & 0o777).toBe(0o600);
+    const back = new Database(`${dataDir}/gateway.db`, { readonly: true });
+    expect(rows(back)).toEqual([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    back.close();
+  });
+
+  test("deleted without its log: the open database's log beside the path is unlinked before the copy", async () => {
+    await using dir = await tempDir();
+    const w = watched(dir.path);
+    rmSync(`${dir.path}/gateway.db`);
+    expect(existsSync(`${dir.path}/gateway.db-wal`)).toBe(true);
+    w.tick();
+    expect(existsSync(`${dir.path}/gateway.db-wal`)).toBe(false);
+    w.watch.writeBack();
+    w.db.close();
+    const back = new Database(`${dir.path}/gateway.db`, { readonly: true });
+    expect(rows(back)).toEqual([{ x: 1 }]);
+    back.close();
+  });
+
+  test("replaced: the new file is left as it is and the state goes beside it", async () => {
+    await using dir = await tempDir();
+    const w = watched(dir.path);
+    const path = `${dir.path}/gateway.db`;
+    copyFileSync(path, dir.file("other.db"));
+    renameSync(dir.file("other.db"), path);
+    const other = readFileSync(path);
+    w.tick();
+    expect(w.lost).toEqual([
+      `The data file ${path} was replaced by another file while the gateway runs. Stopping the gateway, which writes the state it holds to ${path}.replaced-1234 as it stops and leaves ${path} as it is`,
+    ]);
+    w.watch.writeBack();
+    w.db.close();
+    expect(readFileSync(path).equals(other)).toBe(true);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const aside = new Database(`${path}.replaced-1234`, { readonly: true });
+    expect(rows(aside)).toEqual([{ x: 1 }]);
+    aside.close();
+  });
+
+  test("a write-back that fails says so and what is lost, without throwing", async () => {
+    await using dir = await tempDir();
+    const dataDir = dir.file("data");
+    const w = watched(dataDir);
+    rmSync(dataDir, { recursive: true });
+    // A regular file where the directory was: it cannot be made again.
+    writeFileSync(dataDir, "x");
+    w.watch.writeBack();
+    w.db.close();
+    expect(w.lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^ERROR Could not write the gateway's state to ${dataDir}/gateway\\.db \\(.+\\): what it held since ${dataDir}/gateway\\.db was deleted is lost when it exits$`,
+        ),
+      ),
+    ]);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * gateway.db deleted or replaced while the gateway (the compiled binary when GATEWAY_BIN is set)
+ * runs, on the real broker (opshunt). SQLite went on writing to the open file, the REST API answered
+ * as usual, and at the next start every connector created and every source offset committed was
+ * gone. Now the gateway notices within a second, says so in one ERROR line, stops gracefully with
+ * exit code 1 (a supervisor starts it again) and, as it stops, writes what it held, the stop's
+ * offset commits included, back to the deleted path, or beside a file that replaced it, which it
+ * leaves as it is (no write-ahead log of the old file left next to it to be replayed into it).
+ */
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { exitWithin, startGateway } from "./support/gateway.ts";
+import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const STRING = "org.apache.kafka.connect.storage.StringConverter";
+
+async function worker(dataDir: string): Promise<Record<string, string>> {
+  const kafka = await kafkaBroker();
+  return {
+    "bootstrap.servers": kafka.bootstrap,
+    "data.dir": dataDir,
+    "offset.flush.interval.ms": "100",
+    "key.converter": STRING,
+    "value.converter": STRING,
+  };
+}
+
+const fileSource = (file: string, topic: string) => ({ "connector.class": "FileStreamSource", file, topic });
+
+describe("the data file deleted or replaced while the gateway runs", () => {
+  test("deleted: one ERROR, a graceful stop with exit code 1, and the next start has every connector and offset", async () => {
+    await using dir = await tempDir("ops-data-file-deleted-");
+    const topic = uniqueTopic("ops-deleted");
+    await createTopic(topic, 1);
+    writeFileSync(dir.file("in.txt"), "a\nb\n");
+    const options = { dir: dir.path, worker: await worker(dir.file("data")) };
+    const dbPath = `${dir.file("data")}/gateway.db`;
+    {
+      await using gw = await startGateway(options);
+      expect(
+        (await gw.rest.post("/connectors", { name: "src", config: fileSource(dir.file("in.txt"), topic) })).status,
+      ).toBe(201);
+      await waitFor(async () => (await readAll(topic)).length === 2, { what: "the first two lines in Kafka" });
+      rmSync(dir.file("data"), { recursive: true });
+      // Answered as before: what is written now is kept too.
+      const late = { name: "late", config: fileSource(dir.file("none.txt"), `${topic}-late`) };
+      expect((await gw.rest.post("/connectors", late)).status).toBe(201);
+      appendFileSync(dir.file("in.txt"), "c\n");
+      await waitFor(async () => (await readAll(topic)).length === 3, { what: "the third line in Kafka" });
+      expect(await exitWithin(gw.proc, 20_000)).toBe(1);
+      expect(await gw.stop()).toBe(1); // exited already: waits for the rest of its output
+      const lines = gw.output().split("\n");
+      expect(lines.filter((l) => l.includes(" ERROR "))).toEqual([
+        expect.stringContaining(
+          `ERROR The data file ${dbPath} was deleted while the gateway runs: what it holds (connector configs, offsets, statuses) is now only in the open file. Stopping the gateway, which writes it back to ${dbPath} as it stops (io.edgegateway.store.Database)`,
+        ),
+      ]);
+      expect(gw.output()).toContain(`INFO Wrote the gateway's state back to ${dbPath}, which had been deleted`);
+      expect(gw.output()).not.toContain("    at ");
+    }
+    expect(readdirSync(dir.file("data"))).toEqual(["gateway.db"]);
+    await using again = await startGateway(options);
+    expect((await again.rest.get("/connectors")).body.sort()).toEqual(["late", "src"]);
+    // The offset the stop committed: all three lines, none sent again.
+    expect((await again.rest.get("/connectors/src/offsets")).body.offsets).toEqual([
+      { partition: { filename: dir.file("in.txt") }, offset: { position: 6 } },
+    ]);
+    appendFileSync(dir.file("in.txt"), "d\n");
+    await waitFor(async () => (await readAll(topic)).length >= 4, { what: "the fourth line in Kafka" });
+    expect((await readAll(topic)).map((r) => r.value?.toString())).toEqual(["a", "b", "c", "d"]);
+  });
+
+  test("replaced: the file that took its place is left as it is, the state held is written beside it", async () => {
+    await using dir = await tempDir("ops-data-file-replaced-");
+    const options = { dir: dir.path, worker: await worker(dir.file("data")) };
+    const dbPath = `${dir.file("data")}/gateway.db`;
+    await using gw = await startGateway(options);
+    const first = { name: "first", config: fileSource(dir.file("none.txt"), uniqueTopic("ops-replaced")) };
+    expect((await gw.rest.post("/connectors", first)).status).toBe(201);
+    // An operator restoring "a backup" over the running gateway's file.
+    copyFileSync(dbPath, dir.file("backup.db"));
+    renameSync(dir.file("backup.db"), dbPath);
+    const restored = readFileSync(dbPath);
+    const second = { name: "second", config: fileSource(dir.file("none.txt"), uniqueTopic("ops-replaced")) };
+    expect((await gw.rest.post("/connectors", second)).status).toBe(201);
+    expect(await exitWithin(gw.proc, 20_000)).toBe(1);
+    expect(await gw.stop()).toBe(1); // exited already: waits for the rest of its output
+    const aside =
+      /ERROR The data file .* was replaced by another file while the gateway runs\. Stopping the gateway, which writes the state it holds to (\S+) as it stops and leaves \S+ as it is/.exec(
+        gw.output(),
+      )?.[1];
+    expect(aside).toStartWith(`${dbPath}.replaced-`);
+    expect(gw.output()).toContain(`INFO Wrote the gateway's state to ${aside}; ${dbPath} is the file that replaced it`);
+    expect(readFileSync(dbPath).equals(restored)).toBe(true);
+    expect(existsSync(`${dbPath}-wal`)).toBe(false);
+    const copy = new Database(aside!, { readonly: true, strict: true });
+    try {
+      expect(copy.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+      expect(copy.query("SELECT name FROM connectors ORDER BY name").all()).toEqual([
+        { name: "first" },
+        { name: "second" },
+      ]);
+    } finally {
+      copy.close();
+    }
+  });
+});
