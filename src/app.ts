@@ -53,6 +53,7 @@ import { type Clock, systemClock } from "./util/clock.ts";
 import { type LogManager, logManager } from "./util/logger.ts";
 import { clockTimer, unrefTimer } from "./util/timer.ts";
 import type { WorkerConfig } from "./worker-config.ts";
+import { checkWorkerConverters } from "./worker-converters.ts";
 
 export interface AppOptions {
   readonly config: WorkerConfig;
@@ -169,6 +170,7 @@ export function startApp(options: AppOptions): App {
       workerProducerAcks: clientProperties(config, "producer").acks,
       workerConverters: { key: config["key.converter"], value: config["value.converter"] },
     });
+  checkWorkerConverters(config, registry);
   const kafka = options.kafka ?? kafkaPorts[config["kafka.client"] as KafkaClientName](logs);
   const databaseLog = logs.get("io.edgegateway.store.Database");
   const db = openDatabase(config["data.dir"], {

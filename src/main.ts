@@ -326,7 +326,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       ),
     });
   } catch (error) {
-    fail(messageOf(error));
+    fail(
+      error instanceof ConfigError
+        ? `invalid worker configuration: ${withEnvironmentVariables(error)}`
+        : messageOf(error),
+    );
   }
   for (const url of app.rest.urls) log.info(`REST server listening at ${url}/, advertising URL ${app.advertisedUrl}`);
   for (const url of app.rest.adminUrls) log.info(`Admin REST server listening at ${url}/`);

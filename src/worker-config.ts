@@ -125,19 +125,19 @@ const ownWorkerConfig = defineConfig({
     validators: [check.atLeast(1)],
   }),
   "key.converter": key.class({
-    doc: "Default converter for record keys, used by connectors that do not set key.converter.",
+    doc: "Default converter for record keys, used by connectors that do not set key.converter. A class that is not a converter of this gateway stops startup, as in Connect.",
     default: "org.apache.kafka.connect.json.JsonConverter",
     importance: "HIGH",
     group: RUNTIME,
   }),
   "value.converter": key.class({
-    doc: "Default converter for record values, used by connectors that do not set value.converter.",
+    doc: "Default converter for record values, used by connectors that do not set value.converter. A class that is not a converter of this gateway stops startup, as in Connect.",
     default: "org.apache.kafka.connect.json.JsonConverter",
     importance: "HIGH",
     group: RUNTIME,
   }),
   "header.converter": key.class({
-    doc: "Default converter for record headers.",
+    doc: "Default converter for record headers. A class that is not a header converter of this gateway stops startup, as in Connect.",
     default: "org.apache.kafka.connect.storage.SimpleHeaderConverter",
     importance: "LOW",
     group: RUNTIME,

@@ -36,6 +36,12 @@ describe("startup errors", () => {
       { "exactly.once.source.support": "always" },
       "Invalid value always for configuration exactly.once.source.support: String must be one of (case insensitive): DISABLED, ENABLED, PREPARING",
     ],
+    // opshunt: the gateway started, and every task of a connector without its own converter FAILED.
+    [
+      { "key.converter": "NoSuchConverter" },
+      "Invalid value NoSuchConverter for configuration key.converter: Class NoSuchConverter could not be found.",
+    ],
+    [{ "value.converter": "" }, "Invalid value  for configuration value.converter: Class  could not be found."],
   ])("an invalid worker config %p stops startup naming the key", async (worker, message) => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(dir.path, worker);
