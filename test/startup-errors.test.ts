@@ -16,6 +16,8 @@ async function failedStartup(dir: string, worker: Record<string, string>, env: R
   return { code, output: output() };
 }
 
+const lastLine = (output: string) => output.trimEnd().split("\n").at(-1);
+
 describe("startup errors", () => {
   test.each([
     [
@@ -191,6 +193,23 @@ describe("startup errors", () => {
     const { code, output } = await failedStartup(dir.path, { "data.dir": dir.file("data") });
     expect(code).toBe(1);
     expect(output).toContain(`The data file ${dir.file("data")}/gateway.db is corrupt`);
+  });
+
+  // opshunt: SQLite's "unable to open database file" and mkdir's EEXIST did not say what was wrong.
+  test("a directory where the data file should be, and a file where data.dir should be, are named as such", async () => {
+    await using dir = await tempDir();
+    mkdirSync(dir.file("data/gateway.db"), { recursive: true });
+    const directory = await failedStartup(dir.path, { "data.dir": dir.file("data") });
+    expect(directory.code).toBe(1);
+    expect(lastLine(directory.output)).toBe(
+      `gateway: The data file ${dir.file("data")}/gateway.db is not a file (a directory or a device): move it away`,
+    );
+    writeFileSync(dir.file("plain"), "x");
+    const file = await failedStartup(dir.path, { "data.dir": dir.file("plain") });
+    expect(file.code).toBe(1);
+    expect(lastLine(file.output)).toBe(
+      `gateway: The data directory ${dir.file("plain")} (data.dir) is a file, not a directory`,
+    );
   });
 
   test("an unwritable data directory is reported", async () => {
