@@ -72,7 +72,7 @@ export interface AppOptions {
    * credentials or access, or the TLS handshake (a broker certificate the worker does not trust).
    */
   readonly onKafkaRefused?: (error: unknown) => void;
-  /** gateway.db's path no longer names the open file (deleted or replaced: data-file-watch.ts); already logged. */
+  /** gateway.db's or spool.db's path no longer names the open file (deleted or replaced: data-file-watch.ts); already logged. */
   readonly onDataFileLost?: () => void;
   /** How long a listener's close may take past its drain (default: app-stop.ts's LISTENER_CLOSE_LIMIT_MS). */
   readonly listenerCloseLimitMs?: number;
@@ -143,6 +143,7 @@ export function startApp(options: AppOptions): App {
         totalMaxBytes: config["ingest.spool.total.max.bytes"],
         memoryMaxBytes: config["ingest.spool.memory.max.bytes"],
         pageSize: config["ingest.spool.page.size"],
+        onFileLost: () => options.onDataFileLost?.(),
       });
       // A spool task starts from the herder, which has every stored connector by then.
       warnUnclaimedSpool(opened, (name) => configs.get(name)?.config, logs.get("io.edgegateway.ingest.Spool"));
@@ -180,6 +181,8 @@ export function startApp(options: AppOptions): App {
   const dataFile = new DataFileWatch({
     db,
     path: join(resolve(config["data.dir"]), DATABASE_FILE),
+    name: "data file",
+    holds: "connector configs, offsets, statuses",
     log: databaseLog,
     setTimer: options.clock ? clockTimer(clock) : unrefTimer,
     onLost: (message) => {

@@ -6,6 +6,7 @@
  * exit code 1 (a supervisor starts it again) and, as it stops, writes what it held, the stop's
  * offset commits included, back to the deleted path, or beside a file that replaced it, which it
  * leaves as it is (no write-ahead log of the old file left next to it to be replayed into it).
+ * The same for the ingest spool's spool.db, whose records devices were told were accepted.
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
@@ -19,7 +20,8 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { exitWithin, startGateway } from "./support/gateway.ts";
+import { exitWithin, ingestUrlOf, startGateway } from "./support/gateway.ts";
+import { ingestConnector, PATH, startCrashIngestGateway } from "./support/ingest-load.ts";
 import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -67,7 +69,7 @@ describe("the data file deleted or replaced while the gateway runs", () => {
           `ERROR The data file ${dbPath} was deleted while the gateway runs: what it holds (connector configs, offsets, statuses) is now only in the open file. Stopping the gateway, which writes it back to ${dbPath} as it stops (io.edgegateway.store.Database)`,
         ),
       ]);
-      expect(gw.output()).toContain(`INFO Wrote the gateway's state back to ${dbPath}, which had been deleted`);
+      expect(gw.output()).toContain(`INFO Wrote the open data file back to ${dbPath}, which had been deleted`);
       expect(gw.output()).not.toContain("    at ");
     }
     expect(readdirSync(dir.file("data"))).toEqual(["gateway.db"]);
@@ -98,11 +100,11 @@ describe("the data file deleted or replaced while the gateway runs", () => {
     expect(await exitWithin(gw.proc, 20_000)).toBe(1);
     expect(await gw.stop()).toBe(1); // exited already: waits for the rest of its output
     const aside =
-      /ERROR The data file .* was replaced by another file while the gateway runs\. Stopping the gateway, which writes the state it holds to (\S+) as it stops and leaves \S+ as it is/.exec(
+      /ERROR The data file .* was replaced by another file while the gateway runs\. Stopping the gateway, which writes what the open file holds \(connector configs, offsets, statuses\) to (\S+) as it stops and leaves \S+ as it is/.exec(
         gw.output(),
       )?.[1];
     expect(aside).toStartWith(`${dbPath}.replaced-`);
-    expect(gw.output()).toContain(`INFO Wrote the gateway's state to ${aside}; ${dbPath} is the file that replaced it`);
+    expect(gw.output()).toContain(`INFO Wrote the open data file to ${aside}; ${dbPath} is the file that replaced it`);
     expect(readFileSync(dbPath).equals(restored)).toBe(true);
     expect(existsSync(`${dbPath}-wal`)).toBe(false);
     const copy = new Database(aside!, { readonly: true, strict: true });
@@ -115,5 +117,33 @@ describe("the data file deleted or replaced while the gateway runs", () => {
     } finally {
       copy.close();
     }
+  });
+
+  test("spool.db deleted while Kafka is unreachable: the records acknowledged to devices are written back and reach Kafka after the restart", async () => {
+    await using dir = await tempDir("ops-spool-deleted-");
+    const topic = uniqueTopic("ops-spool-deleted");
+    await createTopic(topic, 1);
+    const spoolPath = `${dir.file("data")}/spool.db`;
+    {
+      await using offline = await startCrashIngestGateway(dir, "down", ingestConnector(topic, "spool"));
+      const url = `${await ingestUrlOf(offline)}${PATH}`;
+      const post = (n: number) =>
+        fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ n }) });
+      for (const n of [0, 1, 2]) expect((await post(n)).status).toBe(200);
+      for (const file of ["spool.db", "spool.db-wal", "spool.db-shm"])
+        rmSync(dir.file(`data/${file}`), { force: true });
+      for (const n of [3, 4]) expect((await post(n)).status).toBe(200);
+      expect(await exitWithin(offline.proc, 20_000)).toBe(1);
+      expect(await offline.stop()).toBe(1); // exited already: waits for the rest of its output
+      expect(offline.output()).toContain(
+        `ERROR Spool: The spool file ${spoolPath} was deleted while the gateway runs: what it holds (records acknowledged to devices and not yet in Kafka) is now only in the open file. Stopping the gateway, which writes it back to ${spoolPath} as it stops`,
+      );
+      expect(offline.output()).toContain(
+        `INFO Spool: Wrote the open spool file back to ${spoolPath}, which had been deleted`,
+      );
+    }
+    await using _up = await startCrashIngestGateway(dir, "up");
+    await waitFor(async () => (await readAll(topic)).length >= 5, { what: "the five acknowledged records in Kafka" });
+    expect((await readAll(topic)).map((r) => JSON.parse(r.value!.toString()).n)).toEqual([0, 1, 2, 3, 4]);
   });
 });

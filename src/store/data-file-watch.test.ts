@@ -16,6 +16,8 @@ function watched(dataDir: string) {
   const watch = new DataFileWatch({
     db,
     path: `${dataDir}/${DATABASE_FILE}`,
+    name: "data file",
+    holds: "connector configs, offsets, statuses",
     onLost: (message) => lost.push(message),
     log: { info: (m) => lines.push(`INFO ${m}`), error: (m) => lines.push(`ERROR ${m}`) },
     setTimer: (run) => {
@@ -63,7 +65,7 @@ describe("DataFileWatch", () => {
     w.watch.stop();
     w.watch.writeBack();
     w.db.close();
-    expect(w.lines).toEqual([`INFO Wrote the gateway's state back to ${dataDir}/gateway.db, which had been deleted`]);
+    expect(w.lines).toEqual([`INFO Wrote the open data file back to ${dataDir}/gateway.db, which had been deleted`]);
     expect(statSync(`${dataDir}/gateway.db`).mode & 0o777).toBe(0o600);
     const back = new Database(`${dataDir}/gateway.db`, { readonly: true });
     expect(rows(back)).toEqual([{ x: 1 }, { x: 2 }, { x: 3 }]);
@@ -93,7 +95,7 @@ describe("DataFileWatch", () => {
     const other = readFileSync(path);
     w.tick();
     expect(w.lost).toEqual([
-      `The data file ${path} was replaced by another file while the gateway runs. Stopping the gateway, which writes the state it holds to ${path}.replaced-1234 as it stops and leaves ${path} as it is`,
+      `The data file ${path} was replaced by another file while the gateway runs. Stopping the gateway, which writes what the open file holds (connector configs, offsets, statuses) to ${path}.replaced-1234 as it stops and leaves ${path} as it is`,
     ]);
     w.watch.writeBack();
     w.db.close();
@@ -116,7 +118,7 @@ describe("DataFileWatch", () => {
     expect(w.lines).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^ERROR Could not write the gateway's state to ${dataDir}/gateway\\.db \\(.+\\): what it held since ${dataDir}/gateway\\.db was deleted is lost when it exits$`,
+          `^ERROR Could not write the open data file to ${dataDir}/gateway\\.db \\(.+\\): what it held since ${dataDir}/gateway\\.db was deleted is lost when the gateway exits$`,
         ),
       ),
     ]);

@@ -1,11 +1,13 @@
 /**
- * DataFileWatch: keeps checking that `gateway.db`'s path still names the file the gateway has open.
- * app.ts starts it once the store is open and calls `writeBack` just before the store closes.
+ * DataFileWatch: keeps checking that an SQLite file's path still names the file the gateway has
+ * open: `gateway.db` (app.ts, once the store is open) and `spool.db` (the spool worker, once it
+ * opened it); each calls `writeBack` just before its database closes.
  *
  * Why: SQLite goes on writing to an open file that was deleted (`rm -rf data`, a cleaner of /tmp)
  * or replaced (a backup copied over it while the gateway runs), and the gateway answered every REST
  * write as usual: each connector created and each source offset committed since was gone at the next
- * start (opshunt). Once the path no longer names the open file, `onLost` gets one message (main.ts
+ * start (opshunt), and each record acknowledged to a device and not yet in Kafka was gone with the
+ * spool file. Once the path no longer names the open file, `onLost` gets one message (main.ts
  * logs it and stops the gateway gracefully, exit code 1, so a supervisor starts it again), and
  * `writeBack` writes what the open database holds, the stop's commits included, as one consistent
  * copy (`VACUUM INTO`, schema version kept) to the path when the file was deleted (its directory
@@ -29,6 +31,9 @@ export interface DataFileWatchOptions {
   readonly db: Database;
   /** The open database's path (absolute). */
   readonly path: string;
+  /** What the file is called in messages ("data file") and what it holds ("connector configs, …"). */
+  readonly name: string;
+  readonly holds: string;
   /** Called once, the first time a check finds the path no longer naming the open file. */
   readonly onLost: (message: string) => void;
   readonly log: { info(message: string): void; error(message: string): void };
@@ -53,7 +58,8 @@ function fileId(path: string): FileId | undefined {
 
 export class DataFileWatch {
   private readonly opened: FileId | undefined;
-  private readonly openedWal: FileId | undefined;
+  /** The log's id, taken again at a check while it had none (a file not written yet). */
+  private openedWal: FileId | undefined;
   private timer: { cancel(): void } | undefined;
   private stopped = false;
   /** Where `writeBack` writes, fixed when the change is first seen so that the message names it. */
@@ -102,14 +108,14 @@ export class DataFileWatch {
       }
     } catch (error) {
       this.o.log.error(
-        `Could not write the gateway's state to ${target} (${error instanceof Error ? error.message : String(error)}): what it held since ${this.o.path} was ${change} is lost when it exits`,
+        `Could not write the open ${this.o.name} to ${target} (${error instanceof Error ? error.message : String(error)}): what it held since ${this.o.path} was ${change} is lost when the gateway exits`,
       );
       return;
     }
     this.o.log.info(
       change === "deleted"
-        ? `Wrote the gateway's state back to ${target}, which had been deleted`
-        : `Wrote the gateway's state to ${target}; ${this.o.path} is the file that replaced it, which the next start uses: move ${target} to ${this.o.path} (the gateway stopped) to keep the state instead`,
+        ? `Wrote the open ${this.o.name} back to ${target}, which had been deleted`
+        : `Wrote the open ${this.o.name} to ${target}; ${this.o.path} is the file that replaced it, which the next start uses: move ${target} to ${this.o.path} (the gateway stopped) to keep what it holds instead`,
     );
   }
 
@@ -130,15 +136,17 @@ export class DataFileWatch {
     this.timer = this.o.setTimer(() => {
       const change = this.check();
       if (change === undefined) {
+        this.openedWal ??= fileId(`${this.o.path}-wal`);
         this.schedule();
         return;
       }
       this.stopped = true;
       this.releaseWal();
+      const { name, path, holds } = this.o;
       this.o.onLost(
         change === "deleted"
-          ? `The data file ${this.o.path} was deleted while the gateway runs: what it holds (connector configs, offsets, statuses) is now only in the open file. Stopping the gateway, which writes it back to ${this.o.path} as it stops`
-          : `The data file ${this.o.path} was replaced by another file while the gateway runs. Stopping the gateway, which writes the state it holds to ${this.targetFor(change)} as it stops and leaves ${this.o.path} as it is`,
+          ? `The ${name} ${path} was deleted while the gateway runs: what it holds (${holds}) is now only in the open file. Stopping the gateway, which writes it back to ${path} as it stops`
+          : `The ${name} ${path} was replaced by another file while the gateway runs. Stopping the gateway, which writes what the open file holds (${holds}) to ${this.targetFor(change)} as it stops and leaves ${path} as it is`,
       );
     }, DATA_FILE_CHECK_INTERVAL_MS);
   }

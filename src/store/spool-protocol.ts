@@ -99,6 +99,10 @@ export type FromWorker =
   | { readonly op: "warning"; readonly message: string }
   /** Something worth an INFO line in the log (a schema migration at open). */
   | { readonly op: "info"; readonly message: string }
+  /** Something worth an ERROR line (the open file could not be written back at close: data-file-watch.ts). */
+  | { readonly op: "error"; readonly message: string }
+  /** The spool file was deleted or replaced while open (data-file-watch.ts): logged, and the gateway stops. */
+  | { readonly op: "lost"; readonly message: string }
   | {
       readonly op: "rows";
       readonly id: number;
