@@ -104,7 +104,8 @@ function advertised(config: WorkerConfig, urls: readonly string[]): { url: strin
   const listener = config.restListeners[index]!;
   const bound = new URL(urls[index]!);
   const any = listener.host === "" || listener.host === "0.0.0.0" || listener.host === "::";
-  const named = config["rest.advertised.host.name"] ?? (any ? hostname() : listener.host);
+  // An empty name is no name, as Connect's RestServer takes it (a template's CONNECT_REST_ADVERTISED_HOST_NAME=).
+  const named = config["rest.advertised.host.name"] || (any ? hostname() : listener.host);
   // An IPv6 literal in brackets, in the URL and in the worker_id (Java's URI.getHost() keeps them).
   const host = named.includes(":") && !named.startsWith("[") ? `[${named}]` : named;
   const port = config["rest.advertised.port"] ?? Number(bound.port);

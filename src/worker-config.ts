@@ -73,7 +73,7 @@ const ownWorkerConfig = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.advertised.host.name": key.string({
-    doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host.",
+    doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host (the machine's host name for a listener on every interface); an empty value is unset, as in Connect.",
     default: null,
     importance: "LOW",
     group: REST,
