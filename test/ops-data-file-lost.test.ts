@@ -20,10 +20,10 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { exitWithin, ingestUrlOf, startGateway } from "./support/gateway.ts";
+import { exitWithin, type Gateway, ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { ingestConnector, PATH, startCrashIngestGateway } from "./support/ingest-load.ts";
 import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const STRING = "org.apache.kafka.connect.storage.StringConverter";
@@ -41,6 +41,22 @@ async function worker(dataDir: string): Promise<Record<string, string>> {
 
 const fileSource = (file: string, topic: string) => ({ "connector.class": "FileStreamSource", file, topic });
 
+/** Creates connector `name`, a FileStreamSource waiting for a file that never comes. */
+async function createIdle(gw: Gateway, dir: TempDir, name: string): Promise<void> {
+  const created = await gw.rest.post("/connectors", {
+    name,
+    config: fileSource(dir.file("none.txt"), uniqueTopic(name)),
+  });
+  expect(created.status).toBe(201);
+}
+
+/** The exit code of a gateway that stops by itself, once all its output is read (20 s at most). */
+async function exitCodeOf(gw: Gateway): Promise<number | undefined> {
+  const code = await exitWithin(gw.proc, 20_000);
+  if (code !== undefined) await gw.stop(); // exited already: waits for the rest of its output
+  return code;
+}
+
 describe("the data file deleted or replaced while the gateway runs", () => {
   test("deleted: one ERROR, a graceful stop with exit code 1, and the next start has every connector and offset", async () => {
     await using dir = await tempDir("ops-data-file-deleted-");
@@ -57,12 +73,10 @@ describe("the data file deleted or replaced while the gateway runs", () => {
       await waitFor(async () => (await readAll(topic)).length === 2, { what: "the first two lines in Kafka" });
       rmSync(dir.file("data"), { recursive: true });
       // Answered as before: what is written now is kept too.
-      const late = { name: "late", config: fileSource(dir.file("none.txt"), `${topic}-late`) };
-      expect((await gw.rest.post("/connectors", late)).status).toBe(201);
+      await createIdle(gw, dir, "late");
       appendFileSync(dir.file("in.txt"), "c\n");
       await waitFor(async () => (await readAll(topic)).length === 3, { what: "the third line in Kafka" });
-      expect(await exitWithin(gw.proc, 20_000)).toBe(1);
-      expect(await gw.stop()).toBe(1); // exited already: waits for the rest of its output
+      expect(await exitCodeOf(gw)).toBe(1);
       const lines = gw.output().split("\n");
       expect(lines.filter((l) => l.includes(" ERROR "))).toEqual([
         expect.stringContaining(
@@ -89,16 +103,13 @@ describe("the data file deleted or replaced while the gateway runs", () => {
     const options = { dir: dir.path, worker: await worker(dir.file("data")) };
     const dbPath = `${dir.file("data")}/gateway.db`;
     await using gw = await startGateway(options);
-    const first = { name: "first", config: fileSource(dir.file("none.txt"), uniqueTopic("ops-replaced")) };
-    expect((await gw.rest.post("/connectors", first)).status).toBe(201);
+    await createIdle(gw, dir, "first");
     // An operator restoring "a backup" over the running gateway's file.
     copyFileSync(dbPath, dir.file("backup.db"));
     renameSync(dir.file("backup.db"), dbPath);
     const restored = readFileSync(dbPath);
-    const second = { name: "second", config: fileSource(dir.file("none.txt"), uniqueTopic("ops-replaced")) };
-    expect((await gw.rest.post("/connectors", second)).status).toBe(201);
-    expect(await exitWithin(gw.proc, 20_000)).toBe(1);
-    expect(await gw.stop()).toBe(1); // exited already: waits for the rest of its output
+    await createIdle(gw, dir, "second");
+    expect(await exitCodeOf(gw)).toBe(1);
     const aside =
       /ERROR The data file .* was replaced by another file while the gateway runs\. Stopping the gateway, which writes what the open file holds \(connector configs, offsets, statuses\) to (\S+) as it stops and leaves \S+ as it is/.exec(
         gw.output(),
@@ -119,6 +130,25 @@ describe("the data file deleted or replaced while the gateway runs", () => {
     }
   });
 
+  test("gateway.db-wal deleted alone: its content copied into gateway.db at once, a graceful stop with exit code 1, nothing lost", async () => {
+    await using dir = await tempDir("ops-data-log-deleted-");
+    const options = { dir: dir.path, worker: await worker(dir.file("data")) };
+    const dbPath = `${dir.file("data")}/gateway.db`;
+    {
+      await using gw = await startGateway(options);
+      await createIdle(gw, dir, "first");
+      // Until the gateway's close, all it wrote is in the log only (no checkpoint yet): a crash lost the schema too.
+      rmSync(`${dbPath}-wal`);
+      await createIdle(gw, dir, "second");
+      expect(await exitCodeOf(gw)).toBe(1);
+      expect(gw.output()).toContain(
+        `ERROR The write-ahead log ${dbPath}-wal of the data file was deleted while the gateway runs: what it held (connector configs, offsets, statuses written since the last checkpoint) was copied into ${dbPath}. Stopping the gateway, whose close copies the rest into ${dbPath}`,
+      );
+    }
+    await using again = await startGateway(options);
+    expect((await again.rest.get("/connectors")).body.sort()).toEqual(["first", "second"]);
+  });
+
   test("spool.db deleted while Kafka is unreachable: the records acknowledged to devices are written back and reach Kafka after the restart", async () => {
     await using dir = await tempDir("ops-spool-deleted-");
     const topic = uniqueTopic("ops-spool-deleted");
@@ -133,8 +163,7 @@ describe("the data file deleted or replaced while the gateway runs", () => {
       for (const file of ["spool.db", "spool.db-wal", "spool.db-shm"])
         rmSync(dir.file(`data/${file}`), { force: true });
       for (const n of [3, 4]) expect((await post(n)).status).toBe(200);
-      expect(await exitWithin(offline.proc, 20_000)).toBe(1);
-      expect(await offline.stop()).toBe(1); // exited already: waits for the rest of its output
+      expect(await exitCodeOf(offline)).toBe(1);
       expect(offline.output()).toContain(
         `ERROR Spool: The spool file ${spoolPath} was deleted while the gateway runs: what it holds (records acknowledged to devices and not yet in Kafka) is now only in the open file. Stopping the gateway, which writes it back to ${spoolPath} as it stops`,
       );

@@ -123,4 +123,28 @@ describe("DataFileWatch", () => {
       ),
     ]);
   });
+
+  test("the log deleted alone: copied into the file at once, reported once; nothing written back at the close", async () => {
+    await using dir = await tempDir();
+    const w = watched(dir.path);
+    const path = `${dir.path}/gateway.db`;
+    rmSync(`${path}-wal`);
+    w.db.run("INSERT INTO kept VALUES (2)");
+    w.tick();
+    expect(w.lost).toEqual([
+      `The write-ahead log ${path}-wal of the data file was deleted while the gateway runs: what it held (connector configs, offsets, statuses written since the last checkpoint) was copied into ${path}. Stopping the gateway, whose close copies the rest into ${path}`,
+    ]);
+    // What a crash now would leave (the file alone, copied: the open database holds it locked) has every row so far.
+    copyFileSync(path, dir.file("crash.db"));
+    const now = new Database(dir.file("crash.db"), { readonly: true });
+    expect(rows(now)).toEqual([{ x: 1 }, { x: 2 }]);
+    now.close();
+    w.db.run("INSERT INTO kept VALUES (3)");
+    w.watch.writeBack();
+    w.db.close();
+    expect(w.lines).toEqual([]);
+    const closed = new Database(path, { readonly: true });
+    expect(rows(closed)).toEqual([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    closed.close();
+  });
 });

@@ -16,6 +16,9 @@
  * The open file's write-ahead log (`<path>-wal`) is unlinked as soon as the change is seen (SQLite
  * keeps using it through its descriptor): left beside the path, a crash would leave it to be
  * replayed into whatever file is there next, corrupting it.
+ * The log deleted alone (a clean-up of "stale" `-wal` files) held everything written since the last
+ * checkpoint, which a crash then lost (the schema too, on a young file): the watch copies it into the
+ * file at once (a checkpoint) and stops the gateway the same way; the close copies the rest.
  */
 import type { Database } from "bun:sqlite";
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
@@ -25,7 +28,8 @@ import type { SetTimer } from "../util/timer.ts";
 /** How often the path is checked: a stat, nothing read. */
 export const DATA_FILE_CHECK_INTERVAL_MS = 1000;
 
-export type DataFileChange = "deleted" | "replaced";
+/** The file deleted, another file at its path, or its write-ahead log deleted (or another file at its path). */
+export type DataFileChange = "deleted" | "replaced" | "log deleted";
 
 export interface DataFileWatchOptions {
   readonly db: Database;
@@ -45,6 +49,10 @@ export interface DataFileWatchOptions {
 interface FileId {
   readonly dev: number;
   readonly ino: number;
+}
+
+function sameFile(a: FileId | undefined, b: FileId): boolean {
+  return a !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
 function fileId(path: string): FileId | undefined {
@@ -79,12 +87,14 @@ export class DataFileWatch {
     this.timer?.cancel();
   }
 
-  /** How the path differs from the open file, or undefined while it names it. */
+  /** How the path (or its log's) differs from the open file, or undefined while it names it. */
   check(): DataFileChange | undefined {
     if (this.opened === undefined) return undefined;
     const now = fileId(this.o.path);
     if (now === undefined) return "deleted";
-    return now.dev === this.opened.dev && now.ino === this.opened.ino ? undefined : "replaced";
+    if (!sameFile(now, this.opened)) return "replaced";
+    if (this.openedWal !== undefined && !sameFile(fileId(`${this.o.path}-wal`), this.openedWal)) return "log deleted";
+    return undefined;
   }
 
   /**
@@ -93,7 +103,8 @@ export class DataFileWatch {
    */
   writeBack(): void {
     const change = this.check();
-    if (change === undefined) return;
+    // A deleted log needs nothing here: closing the database copies the open log into the file.
+    if (change === undefined || change === "log deleted") return;
     this.releaseWal();
     const target = this.targetFor(change);
     try {
@@ -123,12 +134,36 @@ export class DataFileWatch {
   private releaseWal(): void {
     const wal = fileId(`${this.o.path}-wal`);
     if (wal === undefined || this.openedWal === undefined) return;
-    if (wal.dev === this.openedWal.dev && wal.ino === this.openedWal.ino) rmSync(`${this.o.path}-wal`, { force: true });
+    if (sameFile(wal, this.openedWal)) rmSync(`${this.o.path}-wal`, { force: true });
   }
 
   private targetFor(change: DataFileChange): string {
     this.target ??= change === "deleted" ? this.o.path : `${this.o.path}.replaced-${(this.o.now ?? Date.now)()}`;
     return this.target;
+  }
+
+  /** Unlinks the open log (a crash must not leave it to be replayed into another file) and says what happens. */
+  private lost(change: "deleted" | "replaced"): string {
+    this.releaseWal();
+    const { name, path, holds } = this.o;
+    return change === "deleted"
+      ? `The ${name} ${path} was deleted while the gateway runs: what it holds (${holds}) is now only in the open file. Stopping the gateway, which writes it back to ${path} as it stops`
+      : `The ${name} ${path} was replaced by another file while the gateway runs. Stopping the gateway, which writes what the open file holds (${holds}) to ${this.targetFor(change)} as it stops and leaves ${path} as it is`;
+  }
+
+  /**
+   * Copies the open log into the file now (a checkpoint), so that a crash before the stop ends loses
+   * none of it, and says what happens: the log the database writes to is now only in its descriptor.
+   */
+  private logDeleted(): string {
+    const { name, path, holds } = this.o;
+    let copied = `what it held (${holds} written since the last checkpoint) was copied into ${path}`;
+    try {
+      this.o.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (error) {
+      copied = `what it holds (${holds} written since the last checkpoint) could not be copied into ${path} yet (${error instanceof Error ? error.message : String(error)})`;
+    }
+    return `The write-ahead log ${path}-wal of the ${name} was deleted while the gateway runs: ${copied}. Stopping the gateway, whose close copies the rest into ${path}`;
   }
 
   private schedule(): void {
@@ -141,13 +176,7 @@ export class DataFileWatch {
         return;
       }
       this.stopped = true;
-      this.releaseWal();
-      const { name, path, holds } = this.o;
-      this.o.onLost(
-        change === "deleted"
-          ? `The ${name} ${path} was deleted while the gateway runs: what it holds (${holds}) is now only in the open file. Stopping the gateway, which writes it back to ${path} as it stops`
-          : `The ${name} ${path} was replaced by another file while the gateway runs. Stopping the gateway, which writes what the open file holds (${holds}) to ${this.targetFor(change)} as it stops and leaves ${path} as it is`,
-      );
+      this.o.onLost(change === "log deleted" ? this.logDeleted() : this.lost(change));
     }, DATA_FILE_CHECK_INTERVAL_MS);
   }
 }
