@@ -19,6 +19,7 @@ import {
   resolveConfig,
 } from "./config-providers/config-transformer.ts";
 import { hasConfigVariable } from "./config-providers/config-variables.ts";
+import { unresolvedReferencesWarning } from "./config-providers/unresolved-references.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { deleteConnectorOffline, describeRemoved } from "./delete-connector.ts";
@@ -160,10 +161,12 @@ async function loadConfig(
   const raw = workerOriginals(path);
   try {
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
-    const resolved = await resolveConfig(raw, providers, registerProviderValue);
+    const unresolved = new Set<string>();
+    const resolved = await resolveConfig(raw, providers, registerProviderValue, (key) => unresolved.add(key));
     const config = loadWorkerConfig(resolved);
     const warnings = checkKafkaClientSettings(config, environmentKeys(process.env));
-    return { config, providers, warnings };
+    const references = unresolvedReferencesWarning("Worker config", unresolved);
+    return { config, providers, warnings: references === undefined ? warnings : [references, ...warnings] };
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid worker configuration: ${withEnvironmentVariables(error)}`);
     throw error;

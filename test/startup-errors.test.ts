@@ -168,6 +168,24 @@ describe("startup errors", () => {
     ]);
   });
 
+  // opshunt: as in Connect the reference is used as written (data.dir=${env:DATA} without DATA is a
+  // directory of that name), which nothing said.
+  test("a worker config reference no provider resolves is warned about, naming the key and nothing of its value", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const worker = {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "config.providers": "env",
+      "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+      "access.control.allow.origin": "${env:OPSHUNT_NEVER_SET}",
+    };
+    await using gw = await startGateway({ dir: dir.path, worker });
+    expect(gw.output()).toContain(
+      'WARN Worker config: config provider references in the values of "access.control.allow.origin" were not resolved and are used as written',
+    );
+  });
+
   test("a data file in use by another gateway is reported as locked", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
