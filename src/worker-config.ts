@@ -37,14 +37,14 @@ const ownWorkerConfig = defineConfig({
     displayName: "Bootstrap servers",
   }),
   listeners: key.list({
-    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port. Unset and without rest.authentication, the default binds 127.0.0.1 only (http://127.0.0.1:8083), so an unauthenticated API is not exposed by accident. An https listener takes its TLS settings from the listeners.https.ssl.* keys when any listeners.https. key is set (all or nothing: an unset one is at its default), else from the top-level ssl.* keys, as Connect's RestServer.",
+    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port. Unset and without rest.authentication, the default binds 127.0.0.1 only (http://127.0.0.1:8083), so an unauthenticated API is not exposed by accident. An https listener takes its TLS settings from the listeners.https.ssl.* keys when any listeners.https. key is set (all or nothing: an unset one is at its default), else from the top-level ssl.* keys, as Connect's RestServer. Two entries on one port are refused at start, naming the repeated one (as for ingest.listeners).",
     default: ["http://:8083"],
     importance: "LOW",
     group: REST,
     displayName: "Listeners",
   }),
   "admin.listeners": key.list({
-    doc: "Listeners for the admin endpoints (/admin/loggers and /metrics). Unset: served on the regular listeners. Empty: admin endpoints disabled. Otherwise served only on these listeners. An https admin listener takes its TLS settings from the admin.listeners.https.ssl.* keys when any admin.listeners.https. key is set, else from the top-level ssl.* keys (never from listeners.https.*).",
+    doc: "Listeners for the admin endpoints (/admin/loggers and /metrics). Unset: served on the regular listeners. Empty: admin endpoints disabled. Otherwise served only on these listeners. An https admin listener takes its TLS settings from the admin.listeners.https.ssl.* keys when any admin.listeners.https. key is set, else from the top-level ssl.* keys (never from listeners.https.*). One on the port of a REST listener, or two on one port, are refused at start, naming the repeated one (as for ingest.listeners).",
     default: null,
     importance: "LOW",
     group: REST,

@@ -294,6 +294,16 @@ describe("startup errors", () => {
     } finally {
       holder.stop(true);
     }
+    // opshunt: the gateway's own REST listener on the port was reported as "another process". A port
+    // free a moment ago: the configuration is refused before anything binds it.
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const free = `http://127.0.0.1:${probe.port}`;
+    probe.stop(true);
+    const twice = await failedStartup(dir.path, { listeners: free, "admin.listeners": free });
+    expect(twice.code).toBe(1);
+    expect(twice.output).toContain(
+      `gateway: invalid worker configuration: Invalid value ${free} for configuration admin.listeners: the admin listener must not share a port with the REST listener ${free}`,
+    );
     const ingestHolder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     try {
       const ingest = await failedStartup(dir.path, { "ingest.listeners": `http://127.0.0.1:${ingestHolder.port}` });
