@@ -323,7 +323,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         stopFor(refusalReason(error), 2);
       },
       // Exit code 1, so that a supervisor starts it again on the state written back as it stopped.
-      onDataFileLost: () => stopFor("The data file was deleted or replaced", 1),
+      onDataFileLost: () => stopFor("A file in data.dir was deleted or replaced", 1),
       resolveConfig: resolvingWith(providers, (secret, reference, resolved) =>
         resolvedSecrets.remember(reference, secret, resolved),
       ),
