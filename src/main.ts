@@ -40,7 +40,7 @@ import { StoreLockedError } from "./store/database.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { ignoredKeyWarning, unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
 import { javaUtf8Text } from "./util/java-utf8.ts";
-import { sinkAfterStdoutError } from "./util/log-output.ts";
+import { boundedStreamSink, sinkAfterStdoutError } from "./util/log-output.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties, propertiesText } from "./util/properties.ts";
 import { ResolvedSecrets } from "./util/resolved-secrets.ts";
@@ -260,6 +260,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // A failed log write (a closed terminal, a log reader gone, a full disk under a redirected
   // stdout) never stops the gateway: log-output.ts says where the lines go then. Unheard, it is an
   // uncaught error that exits at once, skipping the graceful stop of the SIGHUP a hang-up sends.
+  logManager.configure({ sink: boundedStreamSink(process.stdout, (message) => log.warn(message)) });
   process.stdout.on("error", (error) =>
     logManager.configure({ sink: sinkAfterStdoutError(error, (message) => log.warn(message)) }),
   );

@@ -1,6 +1,7 @@
 /**
- * Where the process's log lines go once a write to stdout failed (main.ts listens for the error of
- * `process.stdout`, after which that stream takes no more writes).
+ * Where the process's log lines go: to stdout with a bound on what waits for its reader
+ * (`boundedStreamSink`), and once a write to stdout failed (main.ts listens for the error of
+ * `process.stdout`, after which that stream takes no more writes):
  *
  * - A log reader gone (EPIPE) or a closed terminal (EIO): the output has nowhere to go, for good;
  *   lines are dropped, as a JVM's System.out swallows such errors.
@@ -14,6 +15,38 @@ import { writeSync } from "node:fs";
 import { messageOf } from "../errors.ts";
 
 type Sink = (line: string) => void;
+
+/** Bytes of log lines stdout may hold unwritten (its reader not reading) before lines are dropped. */
+export const STDOUT_BACKLOG_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The log's sink on a stream that buffers in memory what its reader does not take yet, without a
+ * bound: process.stdout under a paused terminal (Ctrl-S), a stopped `| tee` or a stuck log
+ * collector, where 36,000 REST requests' lines grew the gateway by 160 MB in 15 s (opshunt; a JVM's
+ * console appender blocks every thread instead). Past `maxBytes` unwritten, lines are dropped and
+ * counted (LogFileOutput) until the backlog is down to half of it; then a WARN says how many were
+ * lost, before the line that found room.
+ */
+export function boundedStreamSink(
+  stream: { write(chunk: Uint8Array, written: () => void): unknown },
+  warn: (message: string) => void,
+  maxBytes: number = STDOUT_BACKLOG_MAX_BYTES,
+): Sink {
+  let waiting = 0;
+  let dropping = false;
+  const write = (bytes: Buffer, from: number): number => {
+    dropping = waiting >= (dropping ? maxBytes / 2 : maxBytes);
+    if (dropping)
+      throw new Error(`standard output is not being read: ${waiting} bytes of log lines wait for its reader`);
+    const chunk = bytes.subarray(from);
+    waiting += chunk.length;
+    stream.write(chunk, () => {
+      waiting -= chunk.length;
+    });
+    return chunk.length;
+  };
+  return new LogFileOutput(write, warn).sink;
+}
 
 /** Errors after which stdout cannot take a write again. */
 const GONE = new Set(["EPIPE", "EIO"]);

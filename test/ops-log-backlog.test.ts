@@ -1,0 +1,95 @@
+/**
+ * The gateway (the compiled binary when GATEWAY_BIN is set) logging to a reader that stops reading:
+ * a paused terminal (Ctrl-S), a stopped `| tee`, a stuck log collector. Its stdout is a FIFO the test
+ * opens and does not read while REST requests log ~12 MB of lines (opshunt: every line waited in
+ * the gateway's memory, 160 MB in 15 s). Past 8 MiB waiting, lines are dropped and counted; once
+ * the reader reads again the log says how many were lost, and the gateway served every request.
+ */
+import { describe, expect, test } from "bun:test";
+import { closeSync, constants, openSync, readSync, writeFileSync } from "node:fs";
+import { gatewayCommand } from "./support/gateway.ts";
+import { kafkaBroker } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+/** What the FIFO holds now (nothing when it is empty). */
+function readAvailable(fd: number): string {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buffer);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN") break;
+      throw error;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString();
+}
+
+describe("a log reader that stops reading", () => {
+  test("lines past 8 MiB waiting are dropped and counted, the log says how many once read again, every request is served", async () => {
+    await using dir = await tempDir("ops-log-backlog-");
+    const fifo = dir.file("log.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY);
+    // A port free a moment ago: the log that would name a port 0 listener's is not read yet.
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const url = `http://127.0.0.1:${probe.port}`;
+    probe.stop(true);
+    const kafka = await kafkaBroker();
+    writeFileSync(
+      dir.file("worker.properties"),
+      `listeners=${url}\nbootstrap.servers=${kafka.bootstrap}\ndata.dir=${dir.file("data")}\n`,
+    );
+    const proc = Bun.spawn([...gatewayCommand(), dir.file("worker.properties")], {
+      cwd: dir.path,
+      stdout: writer,
+      stderr: writer,
+    });
+    closeSync(writer);
+    let output = "";
+    try {
+      await waitFor(async () => (await fetch(`${url}/health`).catch(() => undefined))?.status === 200, {
+        what: "a healthy gateway",
+      });
+      // Each request's log line is ~2.1 KB: 6000 of them are ~12.6 MB.
+      const pad = "p".repeat(2000);
+      let served = 0;
+      for (let i = 0; i < 6000; i++) {
+        const response = await fetch(`${url}/connectors?pad=${pad}&i=${i}`);
+        await response.arrayBuffer();
+        if (response.status === 200) served++;
+      }
+      expect(served).toBe(6000);
+      const lost = await waitFor(
+        async () => {
+          output += readAvailable(reader);
+          // A line to log once the backlog went down: the WARN comes before it.
+          await (await fetch(`${url}/health`)).arrayBuffer();
+          return /WARN (\d+) log line\(s\) could not be written and are lost \(standard output is not being read: \d+ bytes of log lines wait for its reader\); the log is written again/.exec(
+            output,
+          )?.[1];
+        },
+        { what: "the WARN counting the lines lost", timeoutMs: 30_000 },
+      );
+      expect(Number(lost)).toBeGreaterThan(0);
+    } finally {
+      proc.kill("SIGTERM");
+      // Read on until it exited: a reader that stopped again would hold its last lines.
+      await waitFor(
+        () => {
+          output += readAvailable(reader);
+          return proc.exitCode !== null;
+        },
+        { what: "the gateway's exit", timeoutMs: 45_000 },
+      ).catch(() => proc.kill("SIGKILL"));
+      closeSync(reader);
+    }
+    expect(await proc.exited).toBe(0);
+  });
+});
