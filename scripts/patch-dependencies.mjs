@@ -45,6 +45,7 @@ import { platformaticBatchDecodingPatches } from "./patches/platformatic-batch-d
 import { platformaticBundledWasmPatches } from "./patches/platformatic-bundled-wasm.mjs";
 import { platformaticConnectionErrorsPatches } from "./patches/platformatic-connection-errors.mjs";
 import { platformaticDiagnosticsPatches } from "./patches/platformatic-diagnostics.mjs";
+import { platformaticGroupIdsPatches } from "./patches/platformatic-group-ids.mjs";
 import { platformaticJoinProtocolPatches } from "./patches/platformatic-join-protocol.mjs";
 import { platformaticLazyValidatorsPatches } from "./patches/platformatic-lazy-validators.mjs";
 import { platformaticLeadersPatches } from "./patches/platformatic-leaders.mjs";
@@ -89,6 +90,7 @@ export const patches = [
   ...platformaticLeadersPatches,
   ...platformaticLostCoordinatorPatches,
   ...platformaticDiagnosticsPatches,
+  ...platformaticGroupIdsPatches,
 ];
 
 /** Patches every file, or exits with why it cannot: the install fails rather than run unpatched. */

@@ -73,6 +73,16 @@ export class BadRequestError extends RestError {
   }
 }
 
+/**
+ * A request this worker can neither handle nor forward: Connect's NotAssignedException, a RequestTargetException
+ * whose leader URL is unknown (a task its connector had, assigned to no worker). The REST layer answers it as
+ * Connect's request handler does, by the request's `forward` flag (rest/complete-or-forward.ts).
+ */
+export class NotAssignedError extends ConnectError {
+  override readonly javaClass: string = "org.apache.kafka.connect.runtime.distributed.NotAssignedException";
+  override name = "NotAssignedError";
+}
+
 /** An operation the connector does not support (Java's UnsupportedOperationException). */
 export class UnsupportedOperationError extends ConnectError {
   override readonly javaClass: string = "java.lang.UnsupportedOperationException";

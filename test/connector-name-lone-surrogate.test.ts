@@ -8,9 +8,18 @@
  * same way (review of diffhunt8: it was keyed by U+FFFD, 404 under its `?` name and created again at every boot).
  */
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
-import { createTopic, kafkaBroker, stableSubscriptions, testClient, uniqueTopic } from "./support/kafka.ts";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { curlPost } from "./support/curl.ts";
+import { startGateway, startIngestGateway } from "./support/gateway.ts";
+import {
+  createTopic,
+  groupMembers,
+  kafkaBroker,
+  produce,
+  stableSubscriptions,
+  testClient,
+  uniqueTopic,
+} from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -61,12 +70,16 @@ describe("a sink connector named with a lone surrogate", () => {
     expect((await fetch(`${suite.gw.url}/health`)).status).toBe(200);
   });
 
-  test("replaced by the same name again, takes the initial_state it names (STOPPED, then RUNNING), as Connect", async () => {
+  // Replaced STOPPED, Connect writes the target state with the config: Worker.setTargetState ends the connector's tasks,
+  // and their task configs stay (review of diffhunt9, P2-1: its task ran on and delivered "after-stop" while STOPPED;
+  // hunt9 before it: the gateway stopped it as PUT …/stop does, its task configs gone).
+  test("replaced by the same name again, takes the initial_state it names (STOPPED, then RUNNING)", async () => {
     const run = Date.now().toString(36);
     const topic = `lone-surrogate-state-${run}`;
+    const out = suite.dir.file(`state-${run}.txt`);
     await createTopic(topic);
     const post = async (initialState: string) => {
-      const config = `{"connector.class":"FileStreamSink","topics":"${topic}","file":"${suite.dir.file(`${initialState}.txt`)}"}`;
+      const config = `{"connector.class":"FileStreamSink","topics":"${topic}","file":"${out}","value.converter":"org.apache.kafka.connect.storage.StringConverter"}`;
       const answer = await fetch(`${suite.gw.url}/connectors`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -81,14 +94,83 @@ describe("a sink connector named with a lone surrogate", () => {
     };
     const reach = (state: string) =>
       waitFor(async () => (await statusOf()) === state, { what: `the replaced connector ${state}` });
-    await post("RUNNING");
-    await reach("RUNNING RUNNING");
-    await post("STOPPED");
-    await reach("STOPPED");
-    await post("RUNNING");
-    await reach("RUNNING RUNNING");
+    const delivered = (text: string) =>
+      waitFor(() => existsSync(out) && readFileSync(out, "utf8") === text, { what: `the file holding ${text}` });
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await post("RUNNING");
+      await reach("RUNNING RUNNING");
+      await produce(topic, [{ value: "one" }]);
+      await delivered("one\n");
+      await post("STOPPED");
+      // Its task's last status stays, as Connect's (the hunt9 recording); the task itself has ended: its consumer left.
+      await reach("STOPPED RUNNING");
+      await waitFor(async () => (await groupMembers(admin, `connect-st?-${run}`)).length === 0, {
+        what: "the stopped task's consumer gone from its group",
+      });
+      const tasks = await suite.gw.rest.get(`/connectors/st%3F-${run}/tasks`);
+      expect((tasks.body as { config: { file: string } }[]).map((t) => t.config.file)).toEqual([out]);
+      await produce(topic, [{ value: "after-stop" }]);
+      // No consumer of the group runs while it is STOPPED: the record waits for the replace RUNNING, delivered once
+      // then. A deliberate difference: Connect shows RUNNING/[UNASSIGNED] and runs the ended task again only at its
+      // worker's restart or a rebalance, which the gateway never has.
+      await post("RUNNING");
+      await reach("RUNNING RUNNING");
+      await delivered("one\nafter-stop\n");
+    } finally {
+      await admin.disconnect();
+    }
     expect((await suite.gw.rest.delete(`/connectors/st%3F-${run}`)).status).toBe(204);
   });
+});
+
+// Review of diffhunt9 (P2-4): its task ended as by PUT …/stop, an ingest connector replaced STOPPED answers on its path
+// as a stopped one, whether the replace changed its config or not (unchanged, its task ran on behind a route answering
+// 503 "is stopped"); replaced RUNNING, it takes requests again.
+describe("an ingest connector named with a lone surrogate", () => {
+  test("replaced STOPPED, its path answers 404 as after PUT …/stop, its config changed or not; then RUNNING, 200", async () => {
+    await using dir = await tempDir();
+    const { gw, ingest } = await startIngestGateway(dir);
+    await using _gw = gw;
+    const run = Date.now().toString(36);
+    const topic = uniqueTopic("lone-surrogate-ingest");
+    await createTopic(topic);
+    const path = `${ingest}/ingest/ls-${run}`;
+    const post = async (initialState: string, extra: Record<string, string> = {}) => {
+      const config = {
+        "connector.class": "HttpIngest",
+        "ingest.path": `/ingest/ls-${run}`,
+        "kafka.topic": topic,
+        ...extra,
+      };
+      const answer = await fetch(`${gw.url}/connectors`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: `{"name":"in\\ud800-${run}","config":${JSON.stringify(config)},"initial_state":"${initialState}"}`,
+      });
+      expect(answer.status).toBe(201);
+    };
+    const answered = (status: number) =>
+      waitFor(async () => (await curlPost(path, '{"t":1}', "application/json")).status === status, {
+        what: `its path answering ${status}`,
+      });
+    const listed = async () => {
+      const status = (await gw.rest.get(`/connectors/in%3F-${run}/status`)).body;
+      const tasks = (await gw.rest.get(`/connectors/in%3F-${run}/tasks`)).body as unknown[];
+      return [status.connector.state, ...status.tasks.map((t: { state: string }) => t.state), tasks.length];
+    };
+    await post("RUNNING");
+    await answered(200);
+    await post("STOPPED");
+    await answered(404);
+    expect(await listed()).toEqual(["STOPPED", "RUNNING", 1]);
+    await post("STOPPED", { "tasks.max": "1" });
+    await answered(404);
+    expect(await listed()).toEqual(["STOPPED", "RUNNING", 1]);
+    await post("RUNNING", { "tasks.max": "1" });
+    await answered(200);
+  }, 90_000);
 });
 
 describe("a connector file naming its connector with a lone surrogate", () => {

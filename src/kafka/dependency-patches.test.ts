@@ -611,6 +611,21 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(validate.errors?.[0]?.instancePath).toBe("/n");
   });
 
+  // Found by scripts/diff-connect (seed 7108): a sink named ` pad-… ` failed its task, its group id refused.
+  test("group ids with whitespace pass the consumer's and the admin client's option checks; an empty one does not", async () => {
+    const consumer = await import(installed("@platformatic", "kafka", "dist", "clients", "consumer", "options.js"));
+    const admin = await import(installed("@platformatic", "kafka", "dist", "clients", "admin", "options.js"));
+    const checks = (groupId: string) => [
+      consumer.consumerOptionsValidator({ groupId }),
+      consumer.groupIdAndOptionsValidator({ groupId }),
+      admin.describeGroupsOptionsValidator({ groups: [groupId] }),
+      admin.deleteGroupsOptionsValidator({ groups: [groupId] }),
+      admin.removeMembersFromConsumerGroupOptionsValidator({ groupId, members: null }),
+    ];
+    expect(checks("connect- my sink ")).toEqual([true, true, true, true, true]);
+    expect(checks("")).toEqual([false, false, false, false, false]);
+  });
+
   test("CRC32C from the inlined module is correct (RFC 3720 check value)", async () => {
     const { crc32c } = await import("@platformatic/wasm-utils/bundled");
     expect(crc32c(Buffer.from("123456789")) >>> 0).toBe(0xe3069283);

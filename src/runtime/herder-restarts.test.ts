@@ -1,12 +1,14 @@
 /**
  * HerderRestarts (herder-restarts.ts) through the REST routes of an in-process worker: a task's and
  * a connector's restart, KIP-745's plan, and Connect 4.3.1's answers for a task the connector no
- * longer has.
+ * longer has, or keeps while STOPPED (replaced STOPPED by POST /connectors of a lone-surrogate name).
  */
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
 import { ConnectError } from "../errors.ts";
+import { migrate } from "../store/database.ts";
 import { awaitStates, type InProcessWorker, inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
@@ -153,6 +155,23 @@ describe("HerderRestarts", () => {
       expect(await restart(w, 1)).toEqual(conflict);
     });
 
+    // Found by scripts/diff-connect (seeds 7107, 7108: `?forward=bogus`); recorded in hunt9-steps.ts.
+    test("with `forward` given and not true, the 409 names a conflicting operation, as Connect's request handler", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "RUNNING" });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.rest("PUT", "/connectors/a/stop");
+      await awaitStates(w, "a", "STOPPED", []);
+      const messages = await Promise.all(
+        ["false", "bogus", "", "TRUE", "false&forward=true"].map(async (forward) => {
+          const { status, body } = await w.rest("POST", `/connectors/a/tasks/0/restart?forward=${forward}`);
+          return `${status} ${body.message}`;
+        }),
+      );
+      const conflicting = "409 Cannot complete request because of a conflicting operation (e.g. worker rebalance)";
+      expect(messages).toEqual([conflicting, conflicting, conflicting, `409 ${conflict.body.message}`, conflicting]);
+    });
+
     test("a deleted connector's tasks are forgotten: created again stopped, it has none", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source() });
@@ -161,6 +180,63 @@ describe("HerderRestarts", () => {
       await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
       await awaitStates(w, "a", "STOPPED", []);
       expect((await restart(w, 0)).body).toEqual({ error_code: 404, message: "Unknown task: a-0" });
+    });
+  });
+
+  // Review of diffhunt9 (P2-1 to P2-3): Connect's Worker.setTargetState ends the tasks of a connector replaced STOPPED,
+  // which keeps their task configs; a restart starts them in STOPPED, and they end at once (the connector's restart
+  // with its tasks leaves them UNASSIGNED, a task's restart its last status). Review of diffhunt9 round c: Connect runs
+  // them again only at its worker's restart or a rebalance; the gateway's resume does (a deliberate difference).
+  describe("a connector replaced STOPPED, its task configs kept", () => {
+    const replacedStopped = async (w: InProcessWorker) => {
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      const replace = { allowReplace: true, initialState: "STOPPED", replaceState: true } as const;
+      await w.herder.putConnectorConfig("a", source({ name: "a", "tasks.max": "2" }), replace);
+      expect([w.worker.runningTasks("a").length, w.scripted.taskStops]).toEqual([0, 2]);
+      expect((await w.rest("GET", "/connectors/a/tasks")).body).toHaveLength(2);
+    };
+
+    test("its tasks end, their last status kept; a resume starts them again (deliberately, unlike Connect)", async () => {
+      await using w = await inProcessWorker();
+      await replacedStopped(w);
+      expect(await awaitStates(w, "a", "STOPPED", ["RUNNING", "RUNNING"])).toBe(true);
+      await w.rest("PUT", "/connectors/a/resume");
+      await waitFor(() => w.worker.runningTasks("a").length === 2, { what: "the tasks running again" });
+      expect(w.scripted.taskStarts).toBe(4);
+    });
+
+    test("restart?includeTasks=true leaves them UNASSIGNED, not RESTARTING, and runs none", async () => {
+      await using w = await inProcessWorker();
+      await replacedStopped(w);
+      const { status, body } = await w.rest("POST", "/connectors/a/restart?includeTasks=true");
+      expect([status, body.tasks.map((t: { state: string }) => t.state)]).toEqual([202, ["RESTARTING", "RESTARTING"]]);
+      expect(await awaitStates(w, "a", "STOPPED", ["UNASSIGNED", "UNASSIGNED"])).toBe(true);
+      expect([w.worker.runningTasks("a").length, w.scripted.taskStarts]).toEqual([0, 2]);
+    });
+
+    test("a task's restart answers 204, runs it not and leaves its last status (RUNNING)", async () => {
+      await using w = await inProcessWorker();
+      await replacedStopped(w);
+      expect(await w.rest("POST", "/connectors/a/tasks/1/restart")).toEqual({ status: 204, body: null });
+      expect(await awaitStates(w, "a", "STOPPED", ["RUNNING", "RUNNING"])).toBe(true);
+      expect([w.worker.runningTasks("a").length, w.scripted.taskStarts]).toEqual([0, 2]);
+    });
+
+    test("after a restart of the worker they are UNASSIGNED and run not", async () => {
+      const db = new Database(":memory:");
+      migrate(db, ":memory:");
+      try {
+        {
+          await using w = await inProcessWorker({ db });
+          await replacedStopped(w);
+        }
+        await using again = await inProcessWorker({ db });
+        expect(await awaitStates(again, "a", "STOPPED", ["UNASSIGNED", "UNASSIGNED"])).toBe(true);
+        expect([again.worker.runningTasks("a").length, again.scripted.taskStarts]).toEqual([0, 0]);
+      } finally {
+        db.close();
+      }
     });
   });
 });

@@ -8,14 +8,10 @@
  * Connect's. KIP-745's restart answers with its plan (restart-plan.ts: RESTARTING where applicable)
  * and carries it out as a second step on the executor.
  */
-import { ConnectError, NotFoundError, RestError } from "../errors.ts";
+import { ConnectError, NotAssignedError, NotFoundError } from "../errors.ts";
 import type { ConnectorStateInfo } from "./entities.ts";
 import { HerderThread } from "./herder-thread.ts";
 import { buildRestartPlan } from "./restart-plan.ts";
-
-/** Connect's answer (HerderRequestHandler) when the worker to forward a request to is unknown. */
-const NO_KNOWN_LEADER =
-  "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
 
 export abstract class HerderRestarts extends HerderThread {
   async restartConnector(name: string): Promise<void> {
@@ -41,7 +37,8 @@ export abstract class HerderRestarts extends HerderThread {
       const taskConfig = stored.taskConfigs[task];
       if (taskConfig === undefined) {
         // Connect's leader knows the task but assigns it to no worker: it cannot forward the restart.
-        if (this.deps.configs.hadTask(name, task)) throw new RestError(409, NO_KNOWN_LEADER);
+        if (this.deps.configs.hadTask(name, task))
+          throw new NotAssignedError(`Task ${name}-${task} is not assigned to any worker`);
         throw new NotFoundError(`Unknown task: ${name}-${task}`);
       }
       const id = { connector: name, task };
@@ -50,8 +47,11 @@ export abstract class HerderRestarts extends HerderThread {
       // provider's message and leaves the running task alone.
       await this.holdingResolved((resolveConfig) => resolveConfig(taskConfig));
       await this.deps.worker.stopTasks([id]);
-      const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
       this.unstarted.forget(name, [task]);
+      // A connector replaced STOPPED keeps its task configs: Connect starts the task in STOPPED, and it ends at once,
+      // delivering nothing and leaving the task's last status as it was.
+      if (stored.targetState === "STOPPED") return;
+      const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
       const started = await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);
       if (!started) this.unstarted.add(name, task);
       if (!started) throw new ConnectError(`Failed to start task: ${name}-${task}`);

@@ -269,10 +269,11 @@ export abstract class HerderThread extends AbstractHerder {
 
   /**
    * The second step of a KIP-745 restart (its plan answered): stops the tasks to restart, restarts
-   * the connector instance, then starts the tasks not running. Tasks whose configs cannot be resolved
-   * stay RESTARTING (restart-plan.ts), and so does a connector whose config cannot be (stopped); a
-   * task the connector's restart already built (running, or in `unstarted`) is not built again, so
-   * each is started once, as Connect's doRestartConnectorAndTasks.
+   * the connector instance, then starts the tasks not running (those of a STOPPED connector end at
+   * once: UNASSIGNED). Tasks whose configs cannot be resolved stay RESTARTING (restart-plan.ts), and
+   * so does a connector whose config cannot be (stopped); a task the connector's restart already
+   * built (running, or in `unstarted`) is not built again, so each is started once, as Connect's
+   * doRestartConnectorAndTasks.
    */
   protected async carryOutRestart(
     name: string,
@@ -297,9 +298,26 @@ export abstract class HerderThread extends AbstractHerder {
       await this.restartConnectorInstance(name, null);
     }
     const current = this.deps.configs.get(name);
-    if (!current || current.targetState === "STOPPED") return;
+    if (!current) return;
+    if (current.targetState === "STOPPED") {
+      // Connect starts them in STOPPED (a connector replaced STOPPED keeps its task configs): each ends at once,
+      // delivering nothing, and reports UNASSIGNED.
+      this.unassignStoppedTasks(
+        name,
+        tasksToRestart.filter((task) => !unresolved.has(task)),
+      );
+      return;
+    }
     const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
     await this.startTasks(name, current.config, current.taskConfigs, state);
+  }
+
+  /**
+   * Marks tasks of a STOPPED connector (replaced STOPPED, keeping its task configs) UNASSIGNED: Connect starts each in
+   * STOPPED, and it ends at once, delivering nothing.
+   */
+  protected unassignStoppedTasks(name: string, tasks: readonly number[]): void {
+    for (const task of tasks) this.status.task({ connector: name, task }, "UNASSIGNED");
   }
 
   /** Whether the providers resolve `config` now; when not, logs why as Connect's failed restart. */

@@ -65,6 +65,7 @@ export class Herder extends HerderRestarts {
       for (const name of this.deps.configs.names()) {
         try {
           await this.startConnectorAndTasks(name);
+          this.endStoppedTasks(name);
         } catch (error) {
           // One connector that cannot start must not keep the others (or the gateway) down.
           this.log.error(`Could not start connector ${name}`, error);
@@ -75,6 +76,19 @@ export class Herder extends HerderRestarts {
       this.sweepOrphanMembers();
       this.started = true;
     });
+  }
+
+  /**
+   * The tasks a STOPPED connector kept (replaced STOPPED) report UNASSIGNED as the worker starts, whatever they last
+   * reported: Connect's worker starts each in STOPPED, and it ends at once.
+   */
+  private endStoppedTasks(name: string): void {
+    const stored = this.deps.configs.get(name);
+    if (stored?.targetState !== "STOPPED") return;
+    this.unassignStoppedTasks(
+      name,
+      stored.taskConfigs.map((_, task) => task),
+    );
   }
 
   /** Stops every task (committing what was acknowledged) and connector; statuses → UNASSIGNED. */
@@ -122,11 +136,15 @@ export class Herder extends HerderRestarts {
 
   // ---- config changes ---------------------------------------------------------------------------
 
-  /** Creates (or, with `allowReplace`, updates) a connector. Returns whether it was created. */
+  /**
+   * Creates (or, with `allowReplace`, updates) a connector in `initialState`. Returns whether it was created. A
+   * replaced connector keeps its target state, unless `replaceState`: then it takes `initialState` as Connect's
+   * POST /connectors writes it with the replacing config (a name with a lone surrogate, whose `?` form replaces).
+   */
   async putConnectorConfig(
     name: string,
     submitted: Record<string, string | null>,
-    options: { allowReplace: boolean; initialState?: InitialState },
+    options: { allowReplace: boolean; initialState?: InitialState; replaceState?: boolean },
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     // Validated before the herder's queue, as Connect's standalone herder validates outside its lock:
     // a slow connector validate or config provider holds neither other operations nor /health up.
@@ -149,14 +167,30 @@ export class Herder extends HerderRestarts {
       // deleted by the store's timer in batches (the create does not wait for up to ~1.6 s of
       // deletes), and a request of the old connector still in flight stores no key under the new one.
       if (!existing) this.deps.idempotencyKeys?.connectorCreated(name);
-      this.deps.configs.putConfig(name, config, target);
-      if (existing) await this.restartConnectorInstance(name, { previous: existing.config });
+      const replaceTarget = existing !== undefined && options.replaceState === true;
+      this.deps.configs.putConfig(name, config, target, { replaceTarget });
+      if (existing) await this.replaceConnector(name, existing.config, replaceTarget ? target : undefined);
       else {
         if (target === "STOPPED") this.deps.configs.putTaskConfigs(name, []);
         await this.startConnectorAndTasks(name);
       }
       return { created: !existing, info };
     });
+  }
+
+  /**
+   * The config update of an existing connector, its target state written with the config (`target`) or kept. As
+   * Connect's DistributedHerder applies the config update and then the target state change (processTargetStateChanges:
+   * Worker.setTargetState reaches the connector and each of its tasks): the connector restarts in it, and its tasks
+   * are paused, resumed or, STOPPED, ended (a task's isStopping()). STOPPED keeps their task configs, as Connect writes
+   * none then (GET …/tasks lists them), and their last status, which Connect leaves as it was for a task ended by its
+   * target state. A resume or a replace RUNNING starts them again: a deliberate difference, as Connect runs them only
+   * at its worker's restart or a rebalance, which the gateway never has.
+   */
+  private async replaceConnector(name: string, previous: Record<string, string>, target?: TargetState): Promise<void> {
+    await this.restartConnectorInstance(name, { previous });
+    if (target === "STOPPED") await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+    else if (target) this.deps.worker.setTargetState(name, target);
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {

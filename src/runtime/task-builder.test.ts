@@ -209,6 +209,28 @@ describe("buildTask", () => {
       });
     });
   });
+
+  // Found by scripts/diff-connect (seeds 7108, 7109): the gateway built the new class's task from the old task config.
+  test("task configs of a connector of the other kind fail the task with Java's ClassCastException (Worker.startTask's cast)", async () => {
+    await using w = await inProcessWorker();
+    await w.rest("POST", "/connectors", { name: "a", config: sink() });
+    await awaitTask0(w, "a", "RUNNING");
+    // Paused, the connector is not reconfigured: its stored task configs still name the sink's task class.
+    expect((await w.rest("PUT", "/connectors/a/pause")).status).toBe(202);
+    expect((await w.rest("PUT", "/connectors/a/config", source())).status).toBe(200);
+    expect((await w.rest("POST", "/connectors/a/restart?includeTasks=true")).status).toBe(202);
+    const status = await awaitTask0(w, "a", "FAILED");
+    const cast =
+      "java.lang.ClassCastException: class test.ScriptedSinkTask cannot be cast to class org.apache.kafka.connect.source.SourceTask (test.ScriptedSinkTask and org.apache.kafka.connect.source.SourceTask are in unnamed module of loader 'app')\n";
+    expect([status.connector.state, status.tasks[0].version, status.tasks[0].trace.split("\tat")[0]]).toEqual([
+      "PAUSED",
+      null,
+      cast,
+    ]);
+    // Resumed, the connector generates its own task configs: its task runs.
+    expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+    expect((await awaitTask0(w, "a", "RUNNING")).tasks[0].version).not.toBeNull();
+  });
 });
 
 describe("a sink task's offset.flush.timeout.ms is the worker's, as Connect's WorkerSinkTask", () => {

@@ -30,6 +30,7 @@ import type { RecordConverters } from "./record-conversion.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { sinkConnectorConfig } from "./sink-connector-config.ts";
 import { sourceConnectorConfig } from "./source-connector-config.ts";
+import { castTaskClass } from "./task-class-cast.ts";
 import { taskClientProperties } from "./task-clients.ts";
 import { TaskMetrics, taskPluginsMetadata } from "./task-metrics.ts";
 import { topicCreator, workerTopicCreationGroups } from "./topic-creation.ts";
@@ -52,6 +53,7 @@ export async function buildTask(
   const connectorConfig = await deps.resolveConfig(rawConnectorConfig);
   const taskConfig = await deps.resolveConfig(rawTaskConfig);
   const descriptor: ConnectorDescriptor = resolveConnector(deps.registry, connectorConfig["connector.class"] ?? "");
+  castTaskClass(deps.registry, taskConfig, descriptor.type);
   const framework = (descriptor.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig).parse(connectorConfig);
   const converterDefaults = descriptor.type === "source" ? descriptor.converterDefaults : undefined;
   const implied = descriptor.impliedConverters?.(connectorConfig) ?? {};

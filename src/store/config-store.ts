@@ -91,13 +91,24 @@ export class ConfigStore {
     return task >= 0 && task < (this.taskHighWater.get(name) ?? this.tasksQuery.all(name).length);
   }
 
-  /** Creates the connector with `targetState`, or replaces the config of an existing one. */
-  putConfig(name: string, config: RawConnectorConfig, targetState: TargetState = "STARTED"): void {
+  /**
+   * Creates the connector with `targetState`, or replaces the config of an existing one, which keeps its target state
+   * unless `replaceTarget`: then it takes `targetState` in the same transaction.
+   */
+  putConfig(
+    name: string,
+    config: RawConnectorConfig,
+    targetState: TargetState = "STARTED",
+    { replaceTarget = false }: { replaceTarget?: boolean } = {},
+  ): void {
     const now = Date.now();
     const json = JSON.stringify(config);
     durably(this.db, () => {
-      if (this.has(name)) this.updateConfig.run(json, now, name);
-      else this.upsert.run(name, json, targetState, now, now);
+      if (!this.has(name)) this.upsert.run(name, json, targetState, now, now);
+      else {
+        this.updateConfig.run(json, now, name);
+        if (replaceTarget) this.updateTarget.run(targetState, now, name);
+      }
     });
     this.writeCount++;
   }

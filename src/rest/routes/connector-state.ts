@@ -5,6 +5,7 @@
  * client that is no worker of its cluster (internal-request-signature.ts).
  */
 import { javaHashMap } from "../../util/java-hash-order.ts";
+import { completeOrForward } from "../complete-or-forward.ts";
 import { refuseInternalRequest } from "../internal-request-signature.ts";
 import { bindList, bindStringMap } from "../jackson/bind.ts";
 import { readBody } from "../jackson/bind-body.ts";
@@ -61,7 +62,7 @@ export function connectorStateRoutes(): Route[] {
       path: `${C}/tasks/${TASK}/restart`,
       consumesJson: true,
       handle: async (c, { herder, timed }) => {
-        await timed(() => herder.restartTask(name(c), task(c)));
+        await completeOrForward(c, () => timed(() => herder.restartTask(name(c), task(c))));
         return emptyResponse(204);
       },
     },

@@ -20,13 +20,6 @@ import { connectorOffsetRoutes } from "./connector-offsets.ts";
 import { C, name } from "./connector-params.ts";
 import { connectorStateRoutes } from "./connector-state.ts";
 
-/** The herder's operation that sets each `initial_state` on an existing connector. */
-const TARGET_STATE_ROUTES = {
-  RUNNING: "resumeConnector",
-  PAUSED: "pauseConnector",
-  STOPPED: "stopConnector",
-} as const satisfies Record<InitialState, string>;
-
 function location(c: Context, connector: string): string {
   const url = new URL(c.req.url);
   return `${url.protocol}//${url.host}/connectors/${jerseyPath(connector)}`;
@@ -107,15 +100,17 @@ export function connectorRoutes(): Route[] {
         // Connect keys the connector by its name as Java writes it to the config topic (a lone
         // surrogate as `?`), while its config and this answer keep the name as sent. Its check for an
         // existing connector looks up the name as sent, which no `?` key matches: such a name replaces the
-        // connector of its `?` form, and the answer names no task (ConnectorInfo of the name as sent).
+        // connector of its `?` form, in the initial_state written with the replacing config, and the answer
+        // names no task (ConnectorInfo of the name as sent).
         const key = javaUtf8Text(connector);
         const wellFormed = key === connector;
-        const { created, info } = await timed(() =>
-          herder.putConnectorConfig(key, config, { allowReplace: !wellFormed, initialState }),
+        const { info } = await timed(() =>
+          herder.putConnectorConfig(key, config, {
+            allowReplace: !wellFormed,
+            initialState,
+            replaceState: initialState !== undefined,
+          }),
         );
-        // Connect writes the target state with the replacing config, as with a created one: the replaced
-        // connector is paused, stopped or resumed as its routes would.
-        if (!created && initialState) await timed(() => herder[TARGET_STATE_ROUTES[initialState]](key));
         const answer = wellFormed ? info : { ...info, name: connector, tasks: [] };
         return jsonResponse(201, answer, { Location: location(c, connector) });
       },
