@@ -43,7 +43,7 @@ import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { ConsumerMemberStore } from "./store/consumer-member-store.ts";
-import { DataFileWatch } from "./store/data-file-watch.ts";
+import { DataFileWatch, setAsideFiles } from "./store/data-file-watch.ts";
 import { DATABASE_FILE, openDatabase } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
@@ -192,6 +192,12 @@ export function startApp(options: AppOptions): App {
     },
   });
   dataFile.start();
+  const setAside = setAsideFiles(resolve(config["data.dir"]));
+  if (setAside.length > 0) {
+    databaseLog.warn(
+      `${resolve(config["data.dir"])} holds ${setAside.join(", ")}: what the open gateway.db or spool.db held when another file replaced it while the gateway ran, set aside; no start reads it (README: Operating, State)`,
+    );
+  }
   const configs = new ConfigStore(db);
   // A REST Proxy topic a stored connector names is its alone, also while it has no route.
   ingestRoutes.owners = restProxyOwners(

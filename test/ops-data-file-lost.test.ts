@@ -20,6 +20,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { basename } from "node:path";
 import { exitWithin, type Gateway, ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { ingestConnector, PATH, startCrashIngestGateway } from "./support/ingest-load.ts";
 import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
@@ -128,6 +129,11 @@ describe("the data file deleted or replaced while the gateway runs", () => {
     } finally {
       copy.close();
     }
+    // No start reads the copy: each says it is there.
+    await using again = await startGateway(options);
+    expect(again.output()).toContain(
+      `WARN ${dir.file("data")} holds ${basename(aside!)}: what the open gateway.db or spool.db held when another file replaced it while the gateway ran, set aside; no start reads it (README: Operating, State)`,
+    );
   });
 
   test("gateway.db-wal deleted alone: its content copied into gateway.db at once, a graceful stop with exit code 1, nothing lost", async () => {

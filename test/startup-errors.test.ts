@@ -184,6 +184,7 @@ describe("startup errors", () => {
     expect(gw.output()).toContain(
       'WARN Worker config: config provider references in the values of "access.control.allow.origin" were not resolved and are used as written',
     );
+    expect(gw.output()).not.toContain("OPSHUNT_NEVER_SET");
   });
 
   test("a data file in use by another gateway is reported as locked", async () => {

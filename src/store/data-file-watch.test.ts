@@ -1,8 +1,18 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { DataFileWatch } from "./data-file-watch.ts";
+import { DataFileWatch, setAsideFiles } from "./data-file-watch.ts";
 import { DATABASE_FILE, openDatabase } from "./database.ts";
 
 /** A watch on a real gateway.db whose timer the test fires by hand. */
@@ -19,7 +29,11 @@ function watched(dataDir: string) {
     name: "data file",
     holds: "connector configs, offsets, statuses",
     onLost: (message) => lost.push(message),
-    log: { info: (m) => lines.push(`INFO ${m}`), error: (m) => lines.push(`ERROR ${m}`) },
+    log: {
+      info: (m) => lines.push(`INFO ${m}`),
+      warn: (m) => lines.push(`WARN ${m}`),
+      error: (m) => lines.push(`ERROR ${m}`),
+    },
     setTimer: (run) => {
       fire = run;
       return { cancel: () => (fire = undefined) };
@@ -104,6 +118,91 @@ describe("DataFileWatch", () => {
     const aside = new Database(`${path}.replaced-1234`, { readonly: true });
     expect(rows(aside)).toEqual([{ x: 1 }]);
     aside.close();
+  });
+
+  // opshunt: any error of the check counted as "deleted": a chmod of data.dir (EACCES) stopped a healthy
+  // gateway, said the file was deleted and that what it held was lost. ELOOP stands in for EACCES (tests run as root).
+  test("a path that cannot be looked at is no change: one WARN naming the error, no stop, nothing written back", async () => {
+    await using dir = await tempDir();
+    const dataDir = dir.file("data");
+    const w = watched(dataDir);
+    renameSync(dataDir, dir.file("moved"));
+    symlinkSync(dataDir, dataDir);
+    w.tick();
+    w.tick();
+    w.watch.writeBack();
+    expect(w.lost).toEqual([]);
+    expect(w.lines).toEqual([
+      `WARN Cannot check that ${dataDir}/gateway.db is still the open data file (ELOOP: too many symbolic links encountered, stat '${dataDir}/gateway.db'): checks that fail so are skipped; the gateway goes on using the open file`,
+    ]);
+    rmSync(dataDir);
+    renameSync(dir.file("moved"), dataDir);
+    w.tick();
+    rmSync(`${dataDir}/gateway.db`);
+    w.tick();
+    expect(w.lost).toEqual([
+      `The data file ${dataDir}/gateway.db was deleted while the gateway runs: what it holds (connector configs, offsets, statuses) is now only in the open file. Stopping the gateway, which writes it back to ${dataDir}/gateway.db as it stops`,
+    ]);
+    w.db.close();
+  });
+
+  // opshunt: the unlink of the open log threw out of the timer (an internal-error exit, no write-back).
+  test("an open log that cannot be deleted (EPERM: an append-only directory) is logged, and the stop and the write-back go on", async () => {
+    await using dir = await tempDir();
+    const dataDir = dir.file("data");
+    const w = watched(dataDir);
+    const path = `${dataDir}/gateway.db`;
+    copyFileSync(path, dir.file("other.db"));
+    renameSync(dir.file("other.db"), path);
+    const chattr = (flag: string) => expect(Bun.spawnSync(["chattr", flag, dataDir]).exitCode).toBe(0);
+    chattr("+a");
+    try {
+      w.tick();
+      w.watch.writeBack();
+    } finally {
+      chattr("-a");
+    }
+    w.db.close();
+    expect(w.lost).toEqual([
+      `The data file ${path} was replaced by another file while the gateway runs. Stopping the gateway, which writes what the open file holds (connector configs, offsets, statuses) to ${path}.replaced-1234 as it stops and leaves ${path} as it is`,
+    ]);
+    const unlink = `ERROR Could not delete ${path}-wal, the open data file's write-ahead log (EPERM: operation not permitted, unlink '${path}-wal'): if it is still there once the gateway stopped, delete it before the next start, or SQLite replays it into the file at ${path}`;
+    expect(w.lines).toEqual([
+      unlink,
+      unlink,
+      `INFO Wrote the open data file to ${path}.replaced-1234; ${path} is the file that replaced it, which the next start uses: move ${path}.replaced-1234 to ${path} (the gateway stopped) to keep what it holds instead`,
+    ]);
+    const aside = new Database(`${path}.replaced-1234`, { readonly: true });
+    expect(rows(aside)).toEqual([{ x: 1 }]);
+    aside.close();
+  });
+
+  // opshunt: the state went to gateway.db.replaced-<ms>, and the log said it was written back to a path deleted.
+  test("replaced, then the file that replaced it removed before the stop: the state is written back to the path", async () => {
+    await using dir = await tempDir();
+    const w = watched(dir.path);
+    const path = `${dir.path}/gateway.db`;
+    copyFileSync(path, dir.file("other.db"));
+    renameSync(dir.file("other.db"), path);
+    w.tick();
+    rmSync(path);
+    w.watch.writeBack();
+    w.db.close();
+    expect(w.lines).toEqual([`INFO Wrote the open data file back to ${path}, which had been deleted`]);
+    expect(existsSync(`${path}.replaced-1234`)).toBe(false);
+    const back = new Database(path, { readonly: true });
+    expect(rows(back)).toEqual([{ x: 1 }]);
+    back.close();
+  });
+
+  test("setAsideFiles names the copies set aside in a directory, none for a directory that is not there", async () => {
+    await using dir = await tempDir();
+    for (const name of ["spool.db.replaced-5", "gateway.db", "gateway.db.replaced-1234", "gateway.db.replaced-x"]) {
+      writeFileSync(dir.file(name), "");
+    }
+    mkdirSync(dir.file("sub"));
+    expect(setAsideFiles(dir.path)).toEqual(["gateway.db.replaced-1234", "spool.db.replaced-5"]);
+    expect(setAsideFiles(dir.file("none"))).toEqual([]);
   });
 
   test("a write-back that fails says so and what is lost, without throwing", async () => {

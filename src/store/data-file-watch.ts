@@ -4,7 +4,7 @@
  * opened it); each calls `writeBack` just before its database closes.
  *
  * Why: SQLite goes on writing to an open file that was deleted (`rm -rf data`, a cleaner of /tmp)
- * or replaced (a backup copied over it while the gateway runs), and the gateway answered every REST
+ * or replaced (a backup moved over it, a rename, while the gateway runs), and the gateway answered every REST
  * write as usual: each connector created and each source offset committed since was gone at the next
  * start (opshunt), and each record acknowledged to a device and not yet in Kafka was gone with the
  * spool file. Once the path no longer names the open file, `onLost` gets one message (main.ts
@@ -12,16 +12,20 @@
  * `writeBack` writes what the open database holds, the stop's commits included, as one consistent
  * copy (`VACUUM INTO`, schema version kept) to the path when the file was deleted (its directory
  * made again when that went too), or beside it when another file took its place, which is left as
- * it is (the next start uses it). The copy is created 0600 and synced, as the store's own file.
+ * it is (the next start uses it). The copy is created 0600 and synced (its directory too), as the
+ * store's own file.
  * The open file's write-ahead log (`<path>-wal`) is unlinked as soon as the change is seen (SQLite
  * keeps using it through its descriptor): left beside the path, a crash would leave it to be
  * replayed into whatever file is there next, corrupting it.
+ * A file overwritten in place (`cp backup.db gateway.db`) keeps its inode: that is not detected.
+ * A path that cannot be looked at (data.dir made unreadable: EACCES) is no change: one WARN names the
+ * error and checks that fail so are skipped (SQLite goes on writing through its open descriptors).
  * The log deleted alone (a clean-up of "stale" `-wal` files) held everything written since the last
  * checkpoint, which a crash then lost (the schema too, on a young file): the watch copies it into the
  * file at once (a checkpoint) and stops the gateway the same way; the close copies the rest.
  */
 import type { Database } from "bun:sqlite";
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import type { SetTimer } from "../util/timer.ts";
 
@@ -40,7 +44,7 @@ export interface DataFileWatchOptions {
   readonly holds: string;
   /** Called once, the first time a check finds the path no longer naming the open file. */
   readonly onLost: (message: string) => void;
-  readonly log: { info(message: string): void; error(message: string): void };
+  readonly log: { info(message: string): void; warn(message: string): void; error(message: string): void };
   readonly setTimer: SetTimer;
   /** Names the copy written beside a replaced file (default: the time now). */
   readonly now?: () => number;
@@ -55,12 +59,41 @@ function sameFile(a: FileId | undefined, b: FileId): boolean {
   return a !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The id of the file at `path`, undefined when there is none; any other error (EACCES) is thrown. */
 function fileId(path: string): FileId | undefined {
   try {
     const { dev, ino } = statSync(path);
     return { dev, ino };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
+/** Fsyncs a file or directory. */
+function sync(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The names of the copies `writeBack` set aside in `dir` (`gateway.db.replaced-<ms>`,
+ * `spool.db.replaced-<ms>`), which no start reads: startApp warns about them.
+ */
+export function setAsideFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => /\.replaced-\d+$/.test(name))
+      .sort();
   } catch {
-    return undefined;
+    return [];
   }
 }
 
@@ -70,12 +103,13 @@ export class DataFileWatch {
   private openedWal: FileId | undefined;
   private timer: { cancel(): void } | undefined;
   private stopped = false;
-  /** Where `writeBack` writes, fixed when the change is first seen so that the message names it. */
-  private target: string | undefined;
+  /** Where `writeBack` puts the state beside a replaced file, fixed when first named in a message. */
+  private aside: string | undefined;
+  private warned = false;
 
   constructor(private readonly o: DataFileWatchOptions) {
-    this.opened = fileId(o.path);
-    this.openedWal = fileId(`${o.path}-wal`);
+    this.opened = this.unlessUnreadable(() => fileId(o.path));
+    this.openedWal = this.unlessUnreadable(() => fileId(`${o.path}-wal`));
   }
 
   start(): void {
@@ -89,12 +123,15 @@ export class DataFileWatch {
 
   /** How the path (or its log's) differs from the open file, or undefined while it names it. */
   check(): DataFileChange | undefined {
-    if (this.opened === undefined) return undefined;
-    const now = fileId(this.o.path);
-    if (now === undefined) return "deleted";
-    if (!sameFile(now, this.opened)) return "replaced";
-    if (this.openedWal !== undefined && !sameFile(fileId(`${this.o.path}-wal`), this.openedWal)) return "log deleted";
-    return undefined;
+    const opened = this.opened;
+    if (opened === undefined) return undefined;
+    return this.unlessUnreadable(() => {
+      const now = fileId(this.o.path);
+      if (now === undefined) return "deleted";
+      if (!sameFile(now, opened)) return "replaced";
+      if (this.openedWal !== undefined && !sameFile(fileId(`${this.o.path}-wal`), this.openedWal)) return "log deleted";
+      return undefined;
+    });
   }
 
   /**
@@ -106,20 +143,21 @@ export class DataFileWatch {
     // A deleted log needs nothing here: closing the database copies the open log into the file.
     if (change === undefined || change === "log deleted") return;
     this.releaseWal();
+    // Checked now: a file that replaced it and was removed since leaves the path to write back to.
     const target = this.targetFor(change);
     try {
-      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      const made = mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
       closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
       this.o.db.run("VACUUM INTO ?", [target]);
-      const fd = openSync(target, "r+");
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+      sync(target);
+      // The copy's directory entry, and that of each directory made again in its parent.
+      for (let dir = dirname(target); ; dir = dirname(dir)) {
+        sync(dir);
+        if (made === undefined || dir === dirname(made)) break;
       }
     } catch (error) {
       this.o.log.error(
-        `Could not write the open ${this.o.name} to ${target} (${error instanceof Error ? error.message : String(error)}): what it held since ${this.o.path} was ${change} is lost when the gateway exits`,
+        `Could not write the open ${this.o.name} to ${target} (${errorText(error)}): what it held since ${this.o.path} was ${change} is lost when the gateway exits`,
       );
       return;
     }
@@ -132,14 +170,37 @@ export class DataFileWatch {
 
   /** Unlinks `<path>-wal` when it is still the open database's own log. */
   private releaseWal(): void {
-    const wal = fileId(`${this.o.path}-wal`);
-    if (wal === undefined || this.openedWal === undefined) return;
-    if (sameFile(wal, this.openedWal)) rmSync(`${this.o.path}-wal`, { force: true });
+    const path = `${this.o.path}-wal`;
+    try {
+      const wal = fileId(path);
+      if (wal === undefined || this.openedWal === undefined) return;
+      if (sameFile(wal, this.openedWal)) unlinkSync(path);
+    } catch (error) {
+      this.o.log.error(
+        `Could not delete ${path}, the open ${this.o.name}'s write-ahead log (${errorText(error)}): if it is still there once the gateway stopped, delete it before the next start, or SQLite replays it into the file at ${this.o.path}`,
+      );
+    }
   }
 
-  private targetFor(change: DataFileChange): string {
-    this.target ??= change === "deleted" ? this.o.path : `${this.o.path}.replaced-${(this.o.now ?? Date.now)()}`;
-    return this.target;
+  private targetFor(change: "deleted" | "replaced"): string {
+    if (change === "deleted") return this.o.path;
+    this.aside ??= `${this.o.path}.replaced-${(this.o.now ?? Date.now)()}`;
+    return this.aside;
+  }
+
+  /** What `look` returns, or undefined when it throws (the path cannot be looked at): one WARN says so. */
+  private unlessUnreadable<T>(look: () => T): T | undefined {
+    try {
+      return look();
+    } catch (error) {
+      if (!this.warned) {
+        this.warned = true;
+        this.o.log.warn(
+          `Cannot check that ${this.o.path} is still the open ${this.o.name} (${errorText(error)}): checks that fail so are skipped; the gateway goes on using the open file`,
+        );
+      }
+      return undefined;
+    }
   }
 
   /** Unlinks the open log (a crash must not leave it to be replayed into another file) and says what happens. */
@@ -171,7 +232,7 @@ export class DataFileWatch {
     this.timer = this.o.setTimer(() => {
       const change = this.check();
       if (change === undefined) {
-        this.openedWal ??= fileId(`${this.o.path}-wal`);
+        this.openedWal ??= this.unlessUnreadable(() => fileId(`${this.o.path}-wal`));
         this.schedule();
         return;
       }

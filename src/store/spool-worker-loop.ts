@@ -339,6 +339,7 @@ export class SpoolWorkerLoop {
       holds: "records acknowledged to devices and not yet in Kafka",
       log: {
         info: (message) => this.post({ op: "info", message }),
+        warn: (message) => this.post({ op: "warning", message }),
         error: (message) => this.post({ op: "error", message }),
       },
       setTimer: this.watchTimer,
