@@ -1,9 +1,10 @@
 /**
  * The gateway (the compiled binary when GATEWAY_BIN is set) logging to a reader that stops reading:
- * a paused terminal (Ctrl-S), a stopped `| tee`, a stuck log collector. Its stdout is a FIFO the test
- * opens and does not read while REST requests log ~12 MB of lines (opshunt: every line waited in
- * the gateway's memory, 160 MB in 15 s). Past 8 MiB waiting, lines are dropped and counted; once
- * the reader reads again the log says how many were lost, and the gateway served every request.
+ * a stopped `| tee`, a stuck log collector, a Docker log pipe nobody drains (a terminal is not one:
+ * writes to it block). Its stdout is a FIFO the test opens and does not read while REST requests log
+ * ~12 MB of lines (opshunt: every line waited in the gateway's memory, 160 MB in 15 s). Past 8 MiB
+ * waiting, lines are dropped and counted; once the reader reads again the log says how many were
+ * lost, and the gateway served every request.
  */
 import { describe, expect, test } from "bun:test";
 import { closeSync, constants, openSync, readSync, writeFileSync } from "node:fs";
@@ -30,6 +31,15 @@ function readAvailable(fd: number): string {
   return Buffer.concat(chunks).toString();
 }
 
+const LOST =
+  /WARN (\d+) log line\(s\) could not be written and are lost \(standard output is not keeping up \(not being read\): \d+ bytes of log lines wait for its reader\); the log is written again/g;
+
+/** The lines the log's WARNs say were lost (undefined before the first WARN). */
+function lostCount(output: string): number | undefined {
+  const counts = [...output.matchAll(LOST)].map(([, n]) => Number(n));
+  return counts.length === 0 ? undefined : counts.reduce((a, b) => a + b);
+}
+
 describe("a log reader that stops reading", () => {
   test("lines past 8 MiB waiting are dropped and counted, the log says how many once read again, every request is served", async () => {
     await using dir = await tempDir("ops-log-backlog-");
@@ -37,14 +47,10 @@ describe("a log reader that stops reading", () => {
     expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const writer = openSync(fifo, constants.O_WRONLY);
-    // A port free a moment ago: the log that would name a port 0 listener's is not read yet.
-    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const url = `http://127.0.0.1:${probe.port}`;
-    probe.stop(true);
     const kafka = await kafkaBroker();
     writeFileSync(
       dir.file("worker.properties"),
-      `listeners=${url}\nbootstrap.servers=${kafka.bootstrap}\ndata.dir=${dir.file("data")}\n`,
+      `listeners=http://127.0.0.1:0\nbootstrap.servers=${kafka.bootstrap}\ndata.dir=${dir.file("data")}\n`,
     );
     const proc = Bun.spawn([...gatewayCommand(), dir.file("worker.properties")], {
       cwd: dir.path,
@@ -53,31 +59,38 @@ describe("a log reader that stops reading", () => {
     });
     closeSync(writer);
     let output = "";
+    let url = "";
+    let requests = 0;
+    const request = async (path: string) => {
+      requests++;
+      const response = await fetch(`${url}${path}`);
+      await response.arrayBuffer();
+      return response.status;
+    };
     try {
-      await waitFor(async () => (await fetch(`${url}/health`).catch(() => undefined))?.status === 200, {
-        what: "a healthy gateway",
-      });
+      url = await waitFor(
+        () => {
+          output += readAvailable(reader);
+          return /REST server listening at (http:\/\/\S+?)\/,/.exec(output)?.[1];
+        },
+        { what: "the REST listener's URL" },
+      );
+      await waitFor(async () => (await request("/health")) === 200, { what: "a healthy gateway" });
       // Each request's log line is ~2.1 KB: 6000 of them are ~12.6 MB.
       const pad = "p".repeat(2000);
       let served = 0;
-      for (let i = 0; i < 6000; i++) {
-        const response = await fetch(`${url}/connectors?pad=${pad}&i=${i}`);
-        await response.arrayBuffer();
-        if (response.status === 200) served++;
-      }
+      for (let i = 0; i < 6000; i++) if ((await request(`/connectors?pad=${pad}&i=${i}`)) === 200) served++;
       expect(served).toBe(6000);
       const lost = await waitFor(
         async () => {
           output += readAvailable(reader);
           // A line to log once the backlog went down: the WARN comes before it.
-          await (await fetch(`${url}/health`)).arrayBuffer();
-          return /WARN (\d+) log line\(s\) could not be written and are lost \(standard output is not being read: \d+ bytes of log lines wait for its reader\); the log is written again/.exec(
-            output,
-          )?.[1];
+          await request("/health");
+          return lostCount(output);
         },
         { what: "the WARN counting the lines lost", timeoutMs: 30_000 },
       );
-      expect(Number(lost)).toBeGreaterThan(0);
+      expect(lost).toBeGreaterThan(0);
     } finally {
       proc.kill("SIGTERM");
       // Read on until it exited: a reader that stopped again would hold its last lines.
@@ -91,5 +104,12 @@ describe("a log reader that stops reading", () => {
       closeSync(reader);
     }
     expect(await proc.exited).toBe(0);
+    // Every request's line either reached the reader or was counted lost (no other line logs while
+    // the reader stops), and those that arrived are in the order they were logged.
+    const lines = [...output.matchAll(/ INFO 127\.0\.0\.1 - - \[[^\]]+\] "GET (\S+) HTTP\/1\.1" /g)];
+    expect(lines.length + (lostCount(output) ?? 0)).toBe(requests);
+    const indices = lines.flatMap(([, path]) => /[?&]i=(\d+)$/.exec(path!)?.[1] ?? []).map(Number);
+    expect(indices.length).toBeGreaterThan(0);
+    expect(indices.every((index, at) => at === 0 || index > indices[at - 1]!)).toBe(true);
   });
 });

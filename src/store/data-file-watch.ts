@@ -48,6 +48,8 @@ export interface DataFileWatchOptions {
   readonly setTimer: SetTimer;
   /** Names the copy written beside a replaced file (default: the time now). */
   readonly now?: () => number;
+  /** Deletes a file (default: unlinkSync). */
+  readonly unlink?: (path: string) => void;
 }
 
 interface FileId {
@@ -174,7 +176,7 @@ export class DataFileWatch {
     try {
       const wal = fileId(path);
       if (wal === undefined || this.openedWal === undefined) return;
-      if (sameFile(wal, this.openedWal)) unlinkSync(path);
+      if (sameFile(wal, this.openedWal)) (this.o.unlink ?? unlinkSync)(path);
     } catch (error) {
       this.o.log.error(
         `Could not delete ${path}, the open ${this.o.name}'s write-ahead log (${errorText(error)}): if it is still there once the gateway stopped, delete it before the next start, or SQLite replays it into the file at ${this.o.path}`,

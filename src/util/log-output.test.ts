@@ -133,7 +133,7 @@ describe("boundedStreamSink", () => {
     o.read();
     o.sink(line(6));
     expect(o.written.slice(4)).toEqual([
-      "WARN 1 log line(s) could not be written and are lost (standard output is not being read: 400 bytes of log lines wait for its reader); the log is written again\n",
+      "WARN 1 log line(s) could not be written and are lost (standard output is not keeping up (not being read): 400 bytes of log lines wait for its reader); the log is written again\n",
       `${line(6)}\n`,
     ]);
   });
@@ -146,7 +146,7 @@ describe("boundedStreamSink", () => {
     o.read(1);
     o.sink(line(6)); // 100 waiting
     expect(o.written.slice(3)).toEqual([
-      "WARN 2 log line(s) could not be written and are lost (standard output is not being read: 300 bytes of log lines wait for its reader); the log is written again\n",
+      "WARN 2 log line(s) could not be written and are lost (standard output is not keeping up (not being read): 300 bytes of log lines wait for its reader); the log is written again\n",
       `${line(6)}\n`,
     ]);
   });

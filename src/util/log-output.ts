@@ -16,14 +16,16 @@ import { messageOf } from "../errors.ts";
 
 type Sink = (line: string) => void;
 
-/** Bytes of log lines stdout may hold unwritten (its reader not reading) before lines are dropped. */
-export const STDOUT_BACKLOG_MAX_BYTES = 8 * 1024 * 1024;
+/** Bytes of log lines stdout may hold unwritten (its reader not keeping up) before lines are dropped. */
+const STDOUT_BACKLOG_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * The log's sink on a stream that buffers in memory what its reader does not take yet, without a
- * bound: process.stdout under a paused terminal (Ctrl-S), a stopped `| tee` or a stuck log
- * collector, where 36,000 REST requests' lines grew the gateway by 160 MB in 15 s (opshunt; a JVM's
- * console appender blocks every thread instead). Past `maxBytes` unwritten, lines are dropped and
+ * bound: process.stdout on a pipe, FIFO or socket (a stopped `| tee`, a Docker log pipe nobody
+ * drains, a stuck journald socket) whose reader is slower than the log or stopped, where 36,000 REST
+ * requests' lines grew the gateway by 160 MB in 15 s (opshunt; a JVM's console appender blocks
+ * every thread instead). A terminal is not one: Bun's writes to it block (a paused terminal,
+ * Ctrl-S, stalls the event loop, as a JVM's). Past `maxBytes` unwritten, lines are dropped and
  * counted (LogFileOutput) until the backlog is down to half of it; then a WARN says how many were
  * lost, before the line that found room.
  */
@@ -37,7 +39,9 @@ export function boundedStreamSink(
   const write = (bytes: Buffer, from: number): number => {
     dropping = waiting >= (dropping ? maxBytes / 2 : maxBytes);
     if (dropping)
-      throw new Error(`standard output is not being read: ${waiting} bytes of log lines wait for its reader`);
+      throw new Error(
+        `standard output is not keeping up (not being read): ${waiting} bytes of log lines wait for its reader`,
+      );
     const chunk = bytes.subarray(from);
     waiting += chunk.length;
     stream.write(chunk, () => {
