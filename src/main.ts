@@ -52,6 +52,12 @@ const log = getLogger("io.edgegateway.Gateway");
 const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone");
 
 /**
+ * How long an exit waits for stdout's reader to take the log lines still waiting for it (none wait
+ * when it keeps up: the exit is then immediate, an uncaught error's too).
+ */
+const EXIT_LOG_FLUSH_MS = 2000;
+
+/**
  * The last word on stderr, redacted and encoded as log lines are: a resolved config provider value
  * (registered before the worker config is checked) can be the value a startup error quotes, and a
  * lone surrogate (a properties file's `\uD800`) is written `?` as Java writes it.
@@ -256,11 +262,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     log.info(`Received ${signal} before the gateway started: exiting`);
     process.exit(0);
   });
-  exitOnUncaughtErrors(process, { log, exit: (code) => process.exit(code) });
+  const stdoutLog = boundedStreamSink(process.stdout, (message) => log.warn(message));
+  // Bun's process.exit discards the log lines stdout still holds for a slow reader, the ones saying
+  // why the gateway exits last among them: they get a moment to be read first.
+  const exitAfterLog = (code: number) => void stdoutLog.flushed(EXIT_LOG_FLUSH_MS).then(() => process.exit(code));
+  exitOnUncaughtErrors(process, { log, exit: exitAfterLog });
   // A failed log write (a closed terminal, a log reader gone, a full disk under a redirected
   // stdout) never stops the gateway: log-output.ts says where the lines go then. Unheard, it is an
   // uncaught error that exits at once, skipping the graceful stop of the SIGHUP a hang-up sends.
-  logManager.configure({ sink: boundedStreamSink(process.stdout, (message) => log.warn(message)) });
+  logManager.configure({ sink: stdoutLog.sink });
   process.stdout.on("error", (error) =>
     logManager.configure({ sink: sinkAfterStdoutError(error, (message) => log.warn(message)) }),
   );
@@ -341,7 +351,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   const shutdown = gracefulShutdown({
     stop: () => app.stop(),
-    exit: (code) => process.exit(code),
+    exit: exitAfterLog,
     log,
     timeoutMs: stopTimeoutMs(config["task.shutdown.graceful.timeout.ms"]),
     waitingFor: () => app.stopping(),

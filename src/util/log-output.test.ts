@@ -117,11 +117,12 @@ describe("boundedStreamSink", () => {
         unread.push(done);
       },
     };
-    const sink: (line: string) => void = boundedStreamSink(s, (message) => sink(`WARN ${message}`), maxBytes);
+    const bounded = boundedStreamSink(s, (message) => sink(`WARN ${message}`), maxBytes);
+    const sink = bounded.sink;
     const read = (n = unread.length) => {
       for (const done of unread.splice(0, n)) done();
     };
-    return { sink, written, read };
+    return { sink, written, read, flushed: bounded.flushed };
   }
   /** Line `n`, 100 bytes with its newline. */
   const line = (n: number) => `line ${n} ${"x".repeat(92)}`;
@@ -149,5 +150,26 @@ describe("boundedStreamSink", () => {
       "WARN 2 log line(s) could not be written and are lost (standard output is not keeping up (not being read): 300 bytes of log lines wait for its reader); the log is written again\n",
       `${line(6)}\n`,
     ]);
+  });
+
+  test("flushed resolves once the stream took every line, at once when nothing waits", async () => {
+    const o = stream(1000);
+    await o.flushed(60_000);
+    o.sink(line(1));
+    o.sink(line(2));
+    let done = false;
+    const flushed = o.flushed(60_000).then(() => (done = true));
+    o.read(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    o.read(1);
+    await flushed;
+  });
+
+  test("flushed gives up after its time limit when the reader never reads", async () => {
+    const o = stream(1000);
+    o.sink(line(1));
+    await o.flushed(1);
+    expect(o.written).toEqual([`${line(1)}\n`]);
   });
 });

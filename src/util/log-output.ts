@@ -33,9 +33,10 @@ export function boundedStreamSink(
   stream: { write(chunk: Uint8Array, written: () => void): unknown },
   warn: (message: string) => void,
   maxBytes: number = STDOUT_BACKLOG_MAX_BYTES,
-): Sink {
+): BoundedSink {
   let waiting = 0;
   let dropping = false;
+  const whenEmpty: (() => void)[] = [];
   const write = (bytes: Buffer, from: number): number => {
     dropping = waiting >= (dropping ? maxBytes / 2 : maxBytes);
     if (dropping)
@@ -46,10 +47,32 @@ export function boundedStreamSink(
     waiting += chunk.length;
     stream.write(chunk, () => {
       waiting -= chunk.length;
+      if (waiting === 0) for (const resolve of whenEmpty.splice(0)) resolve();
     });
     return chunk.length;
   };
-  return new LogFileOutput(write, warn).sink;
+  return {
+    sink: new LogFileOutput(write, warn).sink,
+    flushed: (timeoutMs) =>
+      waiting === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            whenEmpty.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+  };
+}
+
+export interface BoundedSink {
+  readonly sink: Sink;
+  /**
+   * Resolves once the stream took every line written to it, or after `timeoutMs`. Bun's
+   * process.exit discards what stdout still holds, the lines saying why the gateway exits among them.
+   */
+  flushed(timeoutMs: number): Promise<void>;
 }
 
 /** Errors after which stdout cannot take a write again. */
