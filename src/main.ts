@@ -264,9 +264,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   });
   const stdoutLog = boundedStreamSink(process.stdout, (message) => log.warn(message));
   // Bun's process.exit discards the log lines stdout still holds for a slow reader, the ones saying
-  // why the gateway exits last among them: they get a moment to be read first.
+  // why the gateway exits last among them: after a graceful stop (nothing runs any more) they get a
+  // moment to be read first. An uncaught error exits at once (uncaught-errors.ts says why).
   const exitAfterLog = (code: number) => void stdoutLog.flushed(EXIT_LOG_FLUSH_MS).then(() => process.exit(code));
-  exitOnUncaughtErrors(process, { log, exit: exitAfterLog });
+  exitOnUncaughtErrors(process, { log, exit: (code) => process.exit(code) });
   // A failed log write (a closed terminal, a log reader gone, a full disk under a redirected
   // stdout) never stops the gateway: log-output.ts says where the lines go then. Unheard, it is an
   // uncaught error that exits at once, skipping the graceful stop of the SIGHUP a hang-up sends.
