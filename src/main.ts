@@ -310,7 +310,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       connectorSpecs.push(readConnectorFile(path));
     } catch (error) {
       standaloneLog.error(`${CONNECTOR_FILE_FAILED}: ${messageOf(error)}`);
-      process.exit(CONNECTOR_FILE_EXIT_CODE);
+      // Nothing runs yet: the exit waits for stdout's reader as a graceful stop's does.
+      exitAfterLog(CONNECTOR_FILE_EXIT_CODE);
+      return;
     }
   }
 

@@ -12,11 +12,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { DataFileWatch, setAsideFiles } from "./data-file-watch.ts";
+import { DataFileWatch, type DataFileWatchOptions, setAsideFiles } from "./data-file-watch.ts";
 import { DATABASE_FILE, openDatabase } from "./database.ts";
 
 /** A watch on a real gateway.db whose timer the test fires by hand. */
-function watched(dataDir: string, unlink?: (path: string) => void) {
+function watched(dataDir: string, seams: Pick<DataFileWatchOptions, "unlink" | "stat" | "syncDir"> = {}) {
   const db = openDatabase(dataDir);
   db.run("CREATE TABLE kept (x)");
   db.run("INSERT INTO kept VALUES (1)");
@@ -39,7 +39,7 @@ function watched(dataDir: string, unlink?: (path: string) => void) {
       return { cancel: () => (fire = undefined) };
     },
     now: () => 1234,
-    unlink,
+    ...seams,
   });
   watch.start();
   // One-shot, as a real timer: a check that does not schedule the next leaves nothing to fire.
@@ -152,9 +152,11 @@ describe("DataFileWatch", () => {
     await using dir = await tempDir();
     const dataDir = dir.file("data");
     const unlinked: string[] = [];
-    const w = watched(dataDir, (path) => {
-      unlinked.push(path);
-      throw Object.assign(new Error(`EPERM: operation not permitted, unlink '${path}'`), { code: "EPERM" });
+    const w = watched(dataDir, {
+      unlink: (path) => {
+        unlinked.push(path);
+        throw Object.assign(new Error(`EPERM: operation not permitted, unlink '${path}'`), { code: "EPERM" });
+      },
     });
     const path = `${dataDir}/gateway.db`;
     copyFileSync(path, dir.file("other.db"));
@@ -203,6 +205,76 @@ describe("DataFileWatch", () => {
     mkdirSync(dir.file("sub"));
     expect(setAsideFiles(dir.path)).toEqual(["gateway.db.replaced-1234", "spool.db.replaced-5"]);
     expect(setAsideFiles(dir.file("none"))).toEqual([]);
+  });
+
+  // opshunt: a failed fsync of the copy's directory (EINVAL on some FUSE or CIFS mounts) said the
+  // complete, synced copy was lost.
+  test("a directory that cannot be synced is a WARN: the copy is written and reported as such", async () => {
+    await using dir = await tempDir();
+    const dataDir = dir.file("data");
+    const synced: string[] = [];
+    const w = watched(dataDir, {
+      syncDir: (path) => {
+        synced.push(path);
+        throw Object.assign(new Error(`EINVAL: invalid argument, fsync`), { code: "EINVAL" });
+      },
+    });
+    rmSync(dataDir, { recursive: true });
+    w.tick();
+    w.watch.writeBack();
+    w.db.close();
+    expect(synced).toEqual([dataDir]);
+    expect(w.lines).toEqual([
+      `WARN Could not sync the directory ${dataDir} (EINVAL: invalid argument, fsync): ${dataDir}/gateway.db is written and synced, but a crash of the host may still lose its name there`,
+      `INFO Wrote the open data file back to ${dataDir}/gateway.db, which had been deleted`,
+    ]);
+    const back = new Database(`${dataDir}/gateway.db`, { readonly: true });
+    expect(rows(back)).toEqual([{ x: 1 }]);
+    back.close();
+  });
+
+  // opshunt: a path that could not be looked at by the close wrote nothing back, without a word,
+  // after the ERROR had said the stop writes it back.
+  test("a change reported, then the path not looked at by the close: an ERROR says what is not written where", async () => {
+    await using dir = await tempDir();
+    const dataDir = dir.file("data");
+    const w = watched(dataDir);
+    const path = `${dataDir}/gateway.db`;
+    copyFileSync(path, dir.file("other.db"));
+    renameSync(dir.file("other.db"), path);
+    w.tick();
+    expect(w.lost).toHaveLength(1);
+    renameSync(dataDir, dir.file("moved"));
+    symlinkSync(dataDir, dataDir);
+    w.watch.writeBack();
+    w.db.close();
+    expect(w.lines).toEqual([
+      `ERROR Cannot check ${path} to write the open data file to ${path}.replaced-1234 (ELOOP: too many symbolic links encountered, stat '${path}'): what it holds (connector configs, offsets, statuses) since ${path} was replaced is not written and is lost when the gateway exits`,
+    ]);
+    expect(existsSync(`${dir.file("moved")}/gateway.db.replaced-1234`)).toBe(false);
+  });
+
+  test("checks that fail with another error code each get their WARN, a code seen before none", async () => {
+    await using dir = await tempDir();
+    const codes = ["EIO", "EIO", "ESTALE", "EIO"];
+    let failing = false;
+    const w = watched(dir.path, {
+      stat: (path) => {
+        const code = failing ? codes.shift() : undefined;
+        if (code === undefined) return statSync(path);
+        throw Object.assign(new Error(`${code}: stat '${path}'`), { code });
+      },
+    });
+    failing = true;
+    for (let i = 0; i < 5; i++) w.tick();
+    expect(codes).toEqual([]);
+    expect(w.lost).toEqual([]);
+    const path = `${dir.path}/gateway.db`;
+    expect(w.lines).toEqual([
+      `WARN Cannot check that ${path} is still the open data file (EIO: stat '${path}'): checks that fail so are skipped; the gateway goes on using the open file`,
+      `WARN Cannot check that ${path} is still the open data file (ESTALE: stat '${path}'): checks that fail so are skipped; the gateway goes on using the open file`,
+    ]);
+    w.db.close();
   });
 
   test("a write-back that fails says so and what is lost, without throwing", async () => {

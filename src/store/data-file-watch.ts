@@ -13,13 +13,16 @@
  * copy (`VACUUM INTO`, schema version kept) to the path when the file was deleted (its directory
  * made again when that went too), or beside it when another file took its place, which is left as
  * it is (the next start uses it). The copy is created 0600 and synced (its directory too), as the
- * store's own file.
+ * store's own file; a directory whose fsync fails (EINVAL on some FUSE or CIFS mounts) gets a WARN,
+ * as SQLite ignores its own directory fsync failures: the copy itself is complete and synced.
  * The open file's write-ahead log (`<path>-wal`) is unlinked as soon as the change is seen (SQLite
  * keeps using it through its descriptor): left beside the path, a crash would leave it to be
  * replayed into whatever file is there next, corrupting it.
  * A file overwritten in place (`cp backup.db gateway.db`) keeps its inode: that is not detected.
- * A path that cannot be looked at (data.dir made unreadable: EACCES) is no change: one WARN names the
- * error and checks that fail so are skipped (SQLite goes on writing through its open descriptors).
+ * A path that cannot be looked at (data.dir made unreadable: EACCES) is no change: one WARN per error
+ * code names the error and checks that fail so are skipped (SQLite goes on writing through its open
+ * descriptors). Once a change was reported, a write-back that cannot look at the path says with an
+ * ERROR that what the open file holds is not written.
  * The log deleted alone (a clean-up of "stale" `-wal` files) held everything written since the last
  * checkpoint, which a crash then lost (the schema too, on a young file): the watch copies it into the
  * file at once (a checkpoint) and stops the gateway the same way; the close copies the rest.
@@ -50,9 +53,13 @@ export interface DataFileWatchOptions {
   readonly now?: () => number;
   /** Deletes a file (default: unlinkSync). */
   readonly unlink?: (path: string) => void;
+  /** Looks at a path, throwing when it cannot (default: statSync). */
+  readonly stat?: (path: string) => FileId;
+  /** Fsyncs a directory (default: opens and fsyncs it). */
+  readonly syncDir?: (path: string) => void;
 }
 
-interface FileId {
+export interface FileId {
   readonly dev: number;
   readonly ino: number;
 }
@@ -64,9 +71,9 @@ function sameFile(a: FileId | undefined, b: FileId): boolean {
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The id of the file at `path`, undefined when there is none; any other error (EACCES) is thrown. */
-function fileId(path: string): FileId | undefined {
+function fileId(path: string, stat: (path: string) => FileId): FileId | undefined {
   try {
-    const { dev, ino } = statSync(path);
+    const { dev, ino } = stat(path);
     return { dev, ino };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -107,11 +114,14 @@ export class DataFileWatch {
   private stopped = false;
   /** Where `writeBack` puts the state beside a replaced file, fixed when first named in a message. */
   private aside: string | undefined;
-  private warned = false;
+  /** The error codes a failed check was logged for (one WARN each). */
+  private readonly warned = new Set<string>();
+  /** The change `onLost` was told of. */
+  private reported: DataFileChange | undefined;
 
   constructor(private readonly o: DataFileWatchOptions) {
-    this.opened = this.unlessUnreadable(() => fileId(o.path));
-    this.openedWal = this.unlessUnreadable(() => fileId(`${o.path}-wal`));
+    this.opened = this.unlessUnreadable(() => this.fileId(o.path));
+    this.openedWal = this.unlessUnreadable(() => this.fileId(`${o.path}-wal`));
   }
 
   start(): void {
@@ -125,15 +135,23 @@ export class DataFileWatch {
 
   /** How the path (or its log's) differs from the open file, or undefined while it names it. */
   check(): DataFileChange | undefined {
+    return this.unlessUnreadable(() => this.changeNow());
+  }
+
+  /** As `check`, throwing when the path cannot be looked at. */
+  private changeNow(): DataFileChange | undefined {
     const opened = this.opened;
     if (opened === undefined) return undefined;
-    return this.unlessUnreadable(() => {
-      const now = fileId(this.o.path);
-      if (now === undefined) return "deleted";
-      if (!sameFile(now, opened)) return "replaced";
-      if (this.openedWal !== undefined && !sameFile(fileId(`${this.o.path}-wal`), this.openedWal)) return "log deleted";
-      return undefined;
-    });
+    const now = this.fileId(this.o.path);
+    if (now === undefined) return "deleted";
+    if (!sameFile(now, opened)) return "replaced";
+    if (this.openedWal !== undefined && !sameFile(this.fileId(`${this.o.path}-wal`), this.openedWal))
+      return "log deleted";
+    return undefined;
+  }
+
+  private fileId(path: string): FileId | undefined {
+    return fileId(path, this.o.stat ?? statSync);
   }
 
   /**
@@ -141,28 +159,25 @@ export class DataFileWatch {
    * while the path names the open file. Call it last before the database closes.
    */
   writeBack(): void {
-    const change = this.check();
+    const change = this.changeAtClose();
     // A deleted log needs nothing here: closing the database copies the open log into the file.
     if (change === undefined || change === "log deleted") return;
     this.releaseWal();
     // Checked now: a file that replaced it and was removed since leaves the path to write back to.
     const target = this.targetFor(change);
+    let made: string | undefined;
     try {
-      const made = mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+      made = mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
       closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
       this.o.db.run("VACUUM INTO ?", [target]);
       sync(target);
-      // The copy's directory entry, and that of each directory made again in its parent.
-      for (let dir = dirname(target); ; dir = dirname(dir)) {
-        sync(dir);
-        if (made === undefined || dir === dirname(made)) break;
-      }
     } catch (error) {
       this.o.log.error(
         `Could not write the open ${this.o.name} to ${target} (${errorText(error)}): what it held since ${this.o.path} was ${change} is lost when the gateway exits`,
       );
       return;
     }
+    this.syncDirs(target, made);
     this.o.log.info(
       change === "deleted"
         ? `Wrote the open ${this.o.name} back to ${target}, which had been deleted`
@@ -170,11 +185,49 @@ export class DataFileWatch {
     );
   }
 
+  /**
+   * The path's change at the close. One that cannot be looked at is no change, but once a change was
+   * reported (and a write-back promised) an ERROR says that what the open file holds is not written.
+   */
+  private changeAtClose(): DataFileChange | undefined {
+    try {
+      return this.changeNow();
+    } catch (error) {
+      const reported = this.reported;
+      if (reported === "deleted" || reported === "replaced") {
+        const { name, path, holds } = this.o;
+        this.o.log.error(
+          `Cannot check ${path} to write the open ${name} to ${this.targetFor(reported)} (${errorText(error)}): what it holds (${holds}) since ${path} was ${reported} is not written and is lost when the gateway exits`,
+        );
+      } else this.warnUnreadable(error);
+      return undefined;
+    }
+  }
+
+  /**
+   * Syncs the copy's directory entry, and that of each directory made again in its parent. A
+   * directory whose fsync fails (EINVAL on some FUSE or CIFS mounts) is warned of and left, as
+   * SQLite leaves its own: the copy's contents are synced.
+   */
+  private syncDirs(target: string, made: string | undefined): void {
+    for (let dir = dirname(target); ; dir = dirname(dir)) {
+      try {
+        (this.o.syncDir ?? sync)(dir);
+      } catch (error) {
+        this.o.log.warn(
+          `Could not sync the directory ${dir} (${errorText(error)}): ${target} is written and synced, but a crash of the host may still lose its name there`,
+        );
+        return;
+      }
+      if (made === undefined || dir === dirname(made)) return;
+    }
+  }
+
   /** Unlinks `<path>-wal` when it is still the open database's own log. */
   private releaseWal(): void {
     const path = `${this.o.path}-wal`;
     try {
-      const wal = fileId(path);
+      const wal = this.fileId(path);
       if (wal === undefined || this.openedWal === undefined) return;
       if (sameFile(wal, this.openedWal)) (this.o.unlink ?? unlinkSync)(path);
     } catch (error) {
@@ -190,19 +243,24 @@ export class DataFileWatch {
     return this.aside;
   }
 
-  /** What `look` returns, or undefined when it throws (the path cannot be looked at): one WARN says so. */
+  /** What `look` returns, or undefined when it throws (the path cannot be looked at): a WARN says so. */
   private unlessUnreadable<T>(look: () => T): T | undefined {
     try {
       return look();
     } catch (error) {
-      if (!this.warned) {
-        this.warned = true;
-        this.o.log.warn(
-          `Cannot check that ${this.o.path} is still the open ${this.o.name} (${errorText(error)}): checks that fail so are skipped; the gateway goes on using the open file`,
-        );
-      }
+      this.warnUnreadable(error);
       return undefined;
     }
+  }
+
+  /** One WARN per error code (EACCES, then EIO or ESTALE, each said once). */
+  private warnUnreadable(error: unknown): void {
+    const code = (error as NodeJS.ErrnoException).code ?? errorText(error);
+    if (this.warned.has(code)) return;
+    this.warned.add(code);
+    this.o.log.warn(
+      `Cannot check that ${this.o.path} is still the open ${this.o.name} (${errorText(error)}): checks that fail so are skipped; the gateway goes on using the open file`,
+    );
   }
 
   /** Unlinks the open log (a crash must not leave it to be replayed into another file) and says what happens. */
@@ -234,11 +292,12 @@ export class DataFileWatch {
     this.timer = this.o.setTimer(() => {
       const change = this.check();
       if (change === undefined) {
-        this.openedWal ??= this.unlessUnreadable(() => fileId(`${this.o.path}-wal`));
+        this.openedWal ??= this.unlessUnreadable(() => this.fileId(`${this.o.path}-wal`));
         this.schedule();
         return;
       }
       this.stopped = true;
+      this.reported = change;
       this.o.onLost(change === "log deleted" ? this.logDeleted() : this.lost(change));
     }, DATA_FILE_CHECK_INTERVAL_MS);
   }
