@@ -66,6 +66,10 @@ function harness(
     },
     () => table,
     clockTimer(clock),
+    // The file watch's checks on a clock of their own that no test moves: the tests close the table,
+    // not the loop, and a real timer would see the temporary directory removed after the test and
+    // post `lost` through this closure on a closed database.
+    clockTimer(new ManualClock()),
   );
   loop.receive({ op: "open", id: 0, dataDir: dir });
   loop.run();
