@@ -88,6 +88,13 @@ test.each(["platformatic", "kafkajs"] as const)(
       await using dir = await tempDir();
       const out = dir.file("out.txt");
       await using gw = await sinkGateway(dir, client, [], { "offset.flush.interval.ms": "600000" });
+      // On failure the gateway's log is shown (disposed before the gateway, so it is still there).
+      let passed = false;
+      using _dump = {
+        [Symbol.dispose]: () => {
+          if (!passed) console.error(`gateway log (tail):\n${gw.output().slice(-12000)}`);
+        },
+      };
       const created = await gw.rest.post("/connectors", {
         name: topic,
         config: {
@@ -148,6 +155,7 @@ test.each(["platformatic", "kafkajs"] as const)(
         timeoutMs: 60_000,
       });
       expect(linesOf(out).sort()).toEqual(expected);
+      passed = true;
     } finally {
       await producer.disconnect();
     }

@@ -42,6 +42,27 @@ describe("StartPositions", () => {
     expect(seeks).toEqual([{ topic: "t", partition: 0, offset: "50" }]);
   });
 
+  // flake190: kafkajs' first fetch found the committed offset past the log end and reset the partition to latest
+  // before the look-up answered; sought back there, the next fetch was reset again to the end as it was then, and the
+  // records produced in between were never put.
+  test("a partition kafkajs reset out of range before the answer is answered at its reset position, not sought back", async () => {
+    const { starts, seeks, committed } = positions();
+    const position = starts.of(tp, [tp], 1, () => 1);
+    starts.placed({ ...tp, offset: 2 }, 1);
+    committed(100);
+    expect(await position).toBe(2);
+    expect(seeks).toEqual([]);
+  });
+
+  test("a reset under an earlier assignment does not count: the partition is sought to its committed offset", async () => {
+    const { starts, seeks, committed } = positions();
+    starts.placed({ ...tp, offset: 2 }, 1);
+    const position = starts.of(tp, [tp], 2, () => 2);
+    committed(100);
+    expect(await position).toBe(100);
+    expect(seeks).toEqual([{ topic: "t", partition: 0, offset: "100" }]);
+  });
+
   // rebalflake: kafkajs keeps a seek until it next fetches the partition, in any later generation.
   test("a partition given up before the answer (a join since) is not sought: kafkajs would apply the seek at its next assignment", async () => {
     const { starts, seeks, committed } = positions();

@@ -63,13 +63,15 @@ async function startOffsets(
 
 /**
  * The positions of one consumer's assignments, looked up once per assignment. kafkajs starts a
- * partition on its own look-up, made when it first fetches it: a partition of which nothing was
- * handed over yet is sought to the position answered (what kafkajs fetched from before is dropped
- * as stale), one of which a batch was is answered where that batch started.
+ * partition on its own look-up, made when it first fetches it: a partition kafkajs has not placed yet
+ * is sought to the position answered (what kafkajs fetched from before is dropped as stale), one it
+ * placed is answered where it did: where the first batch handed over started, or where an out-of-range
+ * reset put it (flake190: sought back to its committed offset past the log end, it was reset again to
+ * the end as it was then, skipping the records produced since the first reset to latest).
  */
 export class StartPositions {
   private asked: { assignment: number; offsets: Promise<Map<string, number>> } | undefined;
-  /** The first offset handed over per partition under the assignment numbered `firstOf`. */
+  /** Where kafkajs placed each partition first under the assignment numbered `firstOf` (see `placed`). */
   private readonly first = new Map<string, number>();
   private firstOf = -1;
   private cluster: Promise<ClusterLike> | undefined;
@@ -114,8 +116,11 @@ export class StartPositions {
     await cluster?.then((c) => c.disconnect()).catch(() => undefined);
   }
 
-  /** A batch starting at `from` goes to the handler under the assignment numbered `assignment`. */
-  handedOver(from: TopicPartitionOffset, assignment: number): void {
+  /**
+   * kafkajs placed a partition at `from` under the assignment numbered `assignment`: a batch starting there goes to
+   * the handler, or a fetch out of range reset its position there (auto.offset.reset). The first one counts.
+   */
+  placed(from: TopicPartitionOffset, assignment: number): void {
     if (this.firstOf !== assignment) this.first.clear();
     this.firstOf = assignment;
     if (!this.first.has(key(from))) this.first.set(key(from), from.offset);
