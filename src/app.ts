@@ -5,6 +5,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { hostname } from "node:os";
+import { join, resolve } from "node:path";
 import type { Config } from "./api/connector.ts";
 import { appStopSteps } from "./app-stop.ts";
 import { clientProperties } from "./client-properties.ts";
@@ -42,7 +43,8 @@ import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { ConsumerMemberStore } from "./store/consumer-member-store.ts";
-import { openDatabase } from "./store/database.ts";
+import { DataFileWatch, setAsideFiles } from "./store/data-file-watch.ts";
+import { DATABASE_FILE, openDatabase } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
 import { SpoolStore } from "./store/spool-store.ts";
@@ -51,6 +53,7 @@ import { type Clock, systemClock } from "./util/clock.ts";
 import { type LogManager, logManager } from "./util/logger.ts";
 import { clockTimer, unrefTimer } from "./util/timer.ts";
 import type { WorkerConfig } from "./worker-config.ts";
+import { checkWorkerConverters } from "./worker-converters.ts";
 
 export interface AppOptions {
   readonly config: WorkerConfig;
@@ -69,6 +72,8 @@ export interface AppOptions {
    * credentials or access, or the TLS handshake (a broker certificate the worker does not trust).
    */
   readonly onKafkaRefused?: (error: unknown) => void;
+  /** gateway.db's or spool.db's path no longer names the open file (deleted or replaced: data-file-watch.ts); already logged. */
+  readonly onDataFileLost?: () => void;
   /** How long a listener's close may take past its drain (default: app-stop.ts's LISTENER_CLOSE_LIMIT_MS). */
   readonly listenerCloseLimitMs?: number;
 }
@@ -99,7 +104,8 @@ function advertised(config: WorkerConfig, urls: readonly string[]): { url: strin
   const listener = config.restListeners[index]!;
   const bound = new URL(urls[index]!);
   const any = listener.host === "" || listener.host === "0.0.0.0" || listener.host === "::";
-  const named = config["rest.advertised.host.name"] ?? (any ? hostname() : listener.host);
+  // An empty name is no name, as Connect's RestServer takes it (a template's CONNECT_REST_ADVERTISED_HOST_NAME=).
+  const named = config["rest.advertised.host.name"] || (any ? hostname() : listener.host);
   // An IPv6 literal in brackets, in the URL and in the worker_id (Java's URI.getHost() keeps them).
   const host = named.includes(":") && !named.startsWith("[") ? `[${named}]` : named;
   const port = config["rest.advertised.port"] ?? Number(bound.port);
@@ -138,6 +144,7 @@ export function startApp(options: AppOptions): App {
         totalMaxBytes: config["ingest.spool.total.max.bytes"],
         memoryMaxBytes: config["ingest.spool.memory.max.bytes"],
         pageSize: config["ingest.spool.page.size"],
+        onFileLost: () => options.onDataFileLost?.(),
       });
       // A spool task starts from the herder, which has every stored connector by then.
       warnUnclaimedSpool(opened, (name) => configs.get(name)?.config, logs.get("io.edgegateway.ingest.Spool"));
@@ -165,12 +172,32 @@ export function startApp(options: AppOptions): App {
       workerProducerAcks: clientProperties(config, "producer").acks,
       workerConverters: { key: config["key.converter"], value: config["value.converter"] },
     });
+  checkWorkerConverters(config, registry);
   const kafka = options.kafka ?? kafkaPorts[config["kafka.client"] as KafkaClientName](logs);
   const databaseLog = logs.get("io.edgegateway.store.Database");
   const db = openDatabase(config["data.dir"], {
     warn: (message) => databaseLog.warn(message),
     info: (message) => databaseLog.info(message),
   });
+  const dataFile = new DataFileWatch({
+    db,
+    path: join(resolve(config["data.dir"]), DATABASE_FILE),
+    name: "data file",
+    holds: "connector configs, offsets, statuses",
+    log: databaseLog,
+    setTimer: options.clock ? clockTimer(clock) : unrefTimer,
+    onLost: (message) => {
+      databaseLog.error(message);
+      options.onDataFileLost?.();
+    },
+  });
+  dataFile.start();
+  const setAside = setAsideFiles(resolve(config["data.dir"]));
+  if (setAside.length > 0) {
+    databaseLog.warn(
+      `${resolve(config["data.dir"])} holds ${setAside.join(", ")}: what the open gateway.db or spool.db held when another file replaced it while the gateway ran, set aside; no start reads it (README: Operating, State)`,
+    );
+  }
   const configs = new ConfigStore(db);
   // A REST Proxy topic a stored connector names is its alone, also while it has no route.
   ingestRoutes.owners = restProxyOwners(
@@ -317,6 +344,8 @@ export function startApp(options: AppOptions): App {
       db: {
         close: () => {
           idempotencyKeys.close();
+          dataFile.stop();
+          dataFile.writeBack();
           db.close();
         },
       },

@@ -105,6 +105,11 @@ export class JavaException extends ConnectError {
   }
 }
 
+/** Kafka's SerializationException, which its serializers and deserializers throw (a converter's cause). */
+export function serializationException(message: string): JavaException {
+  return new JavaException("org.apache.kafka.common.errors.SerializationException", message);
+}
+
 /**
  * Whether Java's `error instanceof ConnectException` holds for `error`: Connect's exceptions all live under
  * org.apache.kafka.connect, while a KafkaError, a JavaException of the JDK's or an UnsupportedOperationError is a

@@ -58,6 +58,32 @@ describe("workerListeners", () => {
     );
   });
 
+  // opshunt: the second failed to bind as "already in use by another process", naming neither entry.
+  test.each([
+    [
+      ["http://127.0.0.1:8083", "http://127.0.0.1:8083"],
+      null,
+      "Invalid value http://127.0.0.1:8083 for configuration listeners: the listener is listed twice",
+    ],
+    [
+      ["http://:8083", "https://127.0.0.1:8083"],
+      null,
+      "Invalid value https://127.0.0.1:8083 for configuration listeners: the listener takes the same port as the REST listener http://:8083",
+    ],
+    [
+      ["http://127.0.0.1:8083"],
+      ["http://localhost:8083"],
+      "Invalid value http://localhost:8083 for configuration admin.listeners: the admin listener must not share a port with the REST listener http://127.0.0.1:8083",
+    ],
+    [
+      ["http://127.0.0.1:8083"],
+      ["http://127.0.0.1:8084", "http://127.0.0.1:8084"],
+      "Invalid value http://127.0.0.1:8084 for configuration admin.listeners: the listener is listed twice",
+    ],
+  ])("REST %p and admin %p on one port are refused, naming the repeated listener", (rest, admin, message) => {
+    expect(refusal(rest, admin, null)).toBe(message);
+  });
+
   // ingestp3-b: 0.0.0.0 (or an empty host) is every IPv4 interface only, [::] every interface.
   describe("which hosts of one port clash", () => {
     test.each([

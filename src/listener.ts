@@ -127,31 +127,29 @@ export function workerListeners(
     configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");
   const adminListeners = admin?.map((l) => parseListener("admin.listeners", l));
   const ingestListeners = ingest?.map((l) => parseListener("ingest.listeners", l)) ?? null;
-  for (const [i, ingest] of (ingestListeners ?? []).entries()) {
-    const rest = restListeners.find((l) => sameAddress(l, ingest));
-    const clash = rest ?? adminListeners?.find((l) => sameAddress(l, ingest));
-    if (clash)
-      configError(
-        "ingest.listeners",
-        invalidValue(
-          "ingest.listeners",
-          ingest.uri,
-          `the ingest listener must not share a port with the ${rest ? "REST" : "admin"} listener ${clash.uri}`,
-        ),
-      );
-    // Bound twice, the second would fail as "in use by another process", naming neither entry.
-    const twice = ingestListeners!.slice(0, i).find((l) => sameAddress(l, ingest));
-    if (twice)
-      configError(
-        "ingest.listeners",
-        invalidValue(
-          "ingest.listeners",
-          ingest.uri,
-          twice.uri === ingest.uri
+  // Bound twice, the second would fail as "in use by another process", naming neither entry (opshunt:
+  // the REST and admin listeners too).
+  const groups = [
+    { key: "listeners", kind: "REST", listeners: restListeners },
+    { key: "admin.listeners", kind: "admin", listeners: adminListeners ?? [] },
+    { key: "ingest.listeners", kind: "ingest", listeners: ingestListeners ?? [] },
+  ];
+  for (const [g, group] of groups.entries()) {
+    for (const [i, listener] of group.listeners.entries()) {
+      const refuse = (reason: string) => configError(group.key, invalidValue(group.key, listener.uri, reason));
+      for (const earlier of groups.slice(0, g)) {
+        const clash = earlier.listeners.find((l) => sameAddress(l, listener));
+        if (clash)
+          refuse(`the ${group.kind} listener must not share a port with the ${earlier.kind} listener ${clash.uri}`);
+      }
+      const twice = group.listeners.slice(0, i).find((l) => sameAddress(l, listener));
+      if (twice)
+        refuse(
+          twice.uri === listener.uri
             ? "the listener is listed twice"
-            : `the listener takes the same port as the ingest listener ${twice.uri}`,
-        ),
-      );
+            : `the listener takes the same port as the ${group.kind} listener ${twice.uri}`,
+        );
+    }
   }
   return { restListeners, adminListeners, ingestListeners };
 }

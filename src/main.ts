@@ -19,6 +19,7 @@ import {
   resolveConfig,
 } from "./config-providers/config-transformer.ts";
 import { hasConfigVariable } from "./config-providers/config-variables.ts";
+import { unresolvedReferencesWarning } from "./config-providers/unresolved-references.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { deleteConnectorOffline, describeRemoved } from "./delete-connector.ts";
@@ -39,7 +40,7 @@ import { StoreLockedError } from "./store/database.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { ignoredKeyWarning, unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
 import { javaUtf8Text } from "./util/java-utf8.ts";
-import { sinkAfterStdoutError } from "./util/log-output.ts";
+import { boundedStreamSink, sinkAfterStdoutError } from "./util/log-output.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties, propertiesText } from "./util/properties.ts";
 import { ResolvedSecrets } from "./util/resolved-secrets.ts";
@@ -49,6 +50,12 @@ import { exactlyOnceSourceWarning, loadWorkerConfig, type WorkerConfig, workerDa
 const log = getLogger("io.edgegateway.Gateway");
 /** connect-standalone's logger, for what it logs when a connector file fails. */
 const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone");
+
+/**
+ * How long an exit waits for stdout's reader to take the log lines still waiting for it (none wait
+ * when it keeps up: the exit is then immediate, an uncaught error's too).
+ */
+const EXIT_LOG_FLUSH_MS = 2000;
 
 /**
  * The last word on stderr, redacted and encoded as log lines are: a resolved config provider value
@@ -160,10 +167,12 @@ async function loadConfig(
   const raw = workerOriginals(path);
   try {
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
-    const resolved = await resolveConfig(raw, providers, registerProviderValue);
+    const unresolved = new Set<string>();
+    const resolved = await resolveConfig(raw, providers, registerProviderValue, (key) => unresolved.add(key));
     const config = loadWorkerConfig(resolved);
     const warnings = checkKafkaClientSettings(config, environmentKeys(process.env));
-    return { config, providers, warnings };
+    const references = unresolvedReferencesWarning("Worker config", unresolved);
+    return { config, providers, warnings: references === undefined ? warnings : [references, ...warnings] };
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid worker configuration: ${withEnvironmentVariables(error)}`);
     throw error;
@@ -253,10 +262,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     log.info(`Received ${signal} before the gateway started: exiting`);
     process.exit(0);
   });
+  const stdoutLog = boundedStreamSink(process.stdout, (message) => log.warn(message));
+  // Bun's process.exit discards the log lines stdout still holds for a slow reader, the ones saying
+  // why the gateway exits last among them: after a graceful stop (nothing runs any more) they get a
+  // moment to be read first. An uncaught error exits at once (uncaught-errors.ts says why).
+  const exitAfterLog = (code: number) => void stdoutLog.flushed(EXIT_LOG_FLUSH_MS).then(() => process.exit(code));
   exitOnUncaughtErrors(process, { log, exit: (code) => process.exit(code) });
   // A failed log write (a closed terminal, a log reader gone, a full disk under a redirected
   // stdout) never stops the gateway: log-output.ts says where the lines go then. Unheard, it is an
   // uncaught error that exits at once, skipping the graceful stop of the SIGHUP a hang-up sends.
+  logManager.configure({ sink: stdoutLog.sink });
   process.stdout.on("error", (error) =>
     logManager.configure({ sink: sinkAfterStdoutError(error, (message) => log.warn(message)) }),
   );
@@ -295,7 +310,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       connectorSpecs.push(readConnectorFile(path));
     } catch (error) {
       standaloneLog.error(`${CONNECTOR_FILE_FAILED}: ${messageOf(error)}`);
-      process.exit(CONNECTOR_FILE_EXIT_CODE);
+      // Nothing runs yet: the exit waits for stdout's reader as a graceful stop's does.
+      exitAfterLog(CONNECTOR_FILE_EXIT_CODE);
+      return;
     }
   }
 
@@ -319,19 +336,25 @@ export async function main(argv: readonly string[]): Promise<void> {
         );
         stopFor(refusalReason(error), 2);
       },
+      // Exit code 1, so that a supervisor starts it again on the state written back as it stopped.
+      onDataFileLost: () => stopFor("A file in data.dir was deleted or replaced", 1),
       resolveConfig: resolvingWith(providers, (secret, reference, resolved) =>
         resolvedSecrets.remember(reference, secret, resolved),
       ),
     });
   } catch (error) {
-    fail(messageOf(error));
+    fail(
+      error instanceof ConfigError
+        ? `invalid worker configuration: ${withEnvironmentVariables(error)}`
+        : messageOf(error),
+    );
   }
   for (const url of app.rest.urls) log.info(`REST server listening at ${url}/, advertising URL ${app.advertisedUrl}`);
   for (const url of app.rest.adminUrls) log.info(`Admin REST server listening at ${url}/`);
 
   const shutdown = gracefulShutdown({
     stop: () => app.stop(),
-    exit: (code) => process.exit(code),
+    exit: exitAfterLog,
     log,
     timeoutMs: stopTimeoutMs(config["task.shutdown.graceful.timeout.ms"]),
     waitingFor: () => app.stopping(),

@@ -11,7 +11,9 @@
  * Everything acknowledged is durable before it is acknowledged (the spool, committed offsets), and
  * the kill -9 tests show an abrupt exit loses none of it; so exiting and restarting is safe, and
  * going on is not. No graceful stop is attempted: it would run in that same unknown state and could
- * hang or commit from it, and an immediate exit is exactly the crash the kill -9 tests cover.
+ * hang or commit from it, and an immediate exit is exactly the crash the kill -9 tests cover. For
+ * the same reason the exit does not wait for a slow stdout reader to take the lines still waiting
+ * for it (a graceful stop's exit does): this ERROR may be among those lost then.
  *
  * Without this, Bun already exits (code 1) but prints the error and its source line straight to
  * stderr: past the logger, so neither `log.format=json` nor secret masking applies to that text.

@@ -16,6 +16,8 @@ async function failedStartup(dir: string, worker: Record<string, string>, env: R
   return { code, output: output() };
 }
 
+const lastLine = (output: string) => output.trimEnd().split("\n").at(-1);
+
 describe("startup errors", () => {
   test.each([
     [
@@ -36,6 +38,12 @@ describe("startup errors", () => {
       { "exactly.once.source.support": "always" },
       "Invalid value always for configuration exactly.once.source.support: String must be one of (case insensitive): DISABLED, ENABLED, PREPARING",
     ],
+    // opshunt: the gateway started, and every task of a connector without its own converter FAILED.
+    [
+      { "key.converter": "NoSuchConverter" },
+      "Invalid value NoSuchConverter for configuration key.converter: Class NoSuchConverter could not be found.",
+    ],
+    [{ "value.converter": "" }, "Invalid value  for configuration value.converter: Class  could not be found."],
   ])("an invalid worker config %p stops startup naming the key", async (worker, message) => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(dir.path, worker);
@@ -160,6 +168,25 @@ describe("startup errors", () => {
     ]);
   });
 
+  // opshunt: as in Connect the reference is used as written (data.dir=${env:DATA} without DATA is a
+  // directory of that name), which nothing said.
+  test("a worker config reference no provider resolves is warned about, naming the key and nothing of its value", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const worker = {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "config.providers": "env",
+      "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+      "access.control.allow.origin": "${env:OPSHUNT_NEVER_SET}",
+    };
+    await using gw = await startGateway({ dir: dir.path, worker });
+    expect(gw.output()).toContain(
+      'WARN Worker config: config provider references in the values of "access.control.allow.origin" were not resolved and are used as written',
+    );
+    expect(gw.output()).not.toContain("OPSHUNT_NEVER_SET");
+  });
+
   test("a data file in use by another gateway is reported as locked", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
@@ -185,6 +212,23 @@ describe("startup errors", () => {
     const { code, output } = await failedStartup(dir.path, { "data.dir": dir.file("data") });
     expect(code).toBe(1);
     expect(output).toContain(`The data file ${dir.file("data")}/gateway.db is corrupt`);
+  });
+
+  // opshunt: SQLite's "unable to open database file" and mkdir's EEXIST did not say what was wrong.
+  test("a directory where the data file should be, and a file where data.dir should be, are named as such", async () => {
+    await using dir = await tempDir();
+    mkdirSync(dir.file("data/gateway.db"), { recursive: true });
+    const directory = await failedStartup(dir.path, { "data.dir": dir.file("data") });
+    expect(directory.code).toBe(1);
+    expect(lastLine(directory.output)).toBe(
+      `gateway: The data file ${dir.file("data")}/gateway.db is not a file (a directory or a device): move it away`,
+    );
+    writeFileSync(dir.file("plain"), "x");
+    const file = await failedStartup(dir.path, { "data.dir": dir.file("plain") });
+    expect(file.code).toBe(1);
+    expect(lastLine(file.output)).toBe(
+      `gateway: The data directory ${dir.file("plain")} (data.dir) is a file, not a directory`,
+    );
   });
 
   test("an unwritable data directory is reported", async () => {
@@ -251,6 +295,16 @@ describe("startup errors", () => {
     } finally {
       holder.stop(true);
     }
+    // opshunt: the gateway's own REST listener on the port was reported as "another process". A port
+    // free a moment ago: the configuration is refused before anything binds it.
+    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const free = `http://127.0.0.1:${probe.port}`;
+    probe.stop(true);
+    const twice = await failedStartup(dir.path, { listeners: free, "admin.listeners": free });
+    expect(twice.code).toBe(1);
+    expect(twice.output).toContain(
+      `gateway: invalid worker configuration: Invalid value ${free} for configuration admin.listeners: the admin listener must not share a port with the REST listener ${free}`,
+    );
     const ingestHolder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     try {
       const ingest = await failedStartup(dir.path, { "ingest.listeners": `http://127.0.0.1:${ingestHolder.port}` });

@@ -159,4 +159,16 @@ describe("worker settings", () => {
     );
     expect(eos.value.errors[0]).toBe("This worker does not have exactly-once source support enabled.");
   });
+
+  // opshunt: advertised as http://:PORT/ with worker_id ":PORT".
+  test("an empty rest.advertised.host.name (a template's CONNECT_REST_ADVERTISED_HOST_NAME=) is unset, as in Connect", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+      env: { CONNECT_REST_ADVERTISED_HOST_NAME: "" },
+    });
+    expect(gw.output()).toContain(`REST server listening at ${gw.url}/, advertising URL ${gw.url}/ `);
+  });
 });

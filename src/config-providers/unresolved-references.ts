@@ -1,7 +1,9 @@
 /**
  * The WARN a connector's start logs (Worker.startConnector) when config provider references in its
- * config were left as written: config-transformer.ts resolveConfig reports the config key of each
- * one as its replacing pass meets it, so finding them costs nothing beyond the resolution itself.
+ * config were left as written, and the gateway's start for its worker config (main.ts: a
+ * `data.dir=${env:DATA}` without the variable is a directory of that name, as in Connect):
+ * config-transformer.ts resolveConfig reports the config key of each one as its replacing pass
+ * meets it, so finding them costs nothing beyond the resolution itself.
  *
  * It names config keys only, never text from a value: what looks like a reference inside a value
  * may be part of a password (`Xy${Zq9:v}`), so not even the "provider" it seems to name is shown.
@@ -22,8 +24,11 @@ function shownKey(key: string): string {
   return cut ? `${quoted}…` : quoted;
 }
 
-/** The warning for a connector's config keys holding a reference that was not resolved (none: no warning). */
-export function unresolvedReferencesWarning(connector: string, configKeys: ReadonlySet<string>): string | undefined {
+/**
+ * The warning for the config keys of `subject` (`Connector c`, `Worker config`) holding a reference
+ * that was not resolved (none: no warning).
+ */
+export function unresolvedReferencesWarning(subject: string, configKeys: ReadonlySet<string>): string | undefined {
   if (configKeys.size === 0) return undefined;
   const shown: string[] = [];
   for (const key of configKeys) {
@@ -33,7 +38,7 @@ export function unresolvedReferencesWarning(connector: string, configKeys: Reado
   const more = configKeys.size - shown.length;
   const where = more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
   return (
-    `Connector ${connector}: config provider references in the values of ${where} were not resolved and are ` +
+    `${subject}: config provider references in the values of ${where} were not resolved and are ` +
     "used as written: config.providers names no such provider, or the provider has no value for the key"
   );
 }

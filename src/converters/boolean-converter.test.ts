@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Schemas } from "../api/data/schema.ts";
+import { serializationException } from "../errors.ts";
 import { BooleanConverter } from "./boolean-converter.ts";
 
 function converter(): BooleanConverter {
@@ -35,15 +36,15 @@ describe("BooleanConverter", () => {
   test.each([
     [[1, 1], "Size of data received by BooleanDeserializer is not 1"],
     [[0xff], "Unexpected byte received by BooleanDeserializer: -1"],
-  ])("rejects bytes %p", (bytes, cause) => {
+  ])("rejects bytes %p with Kafka's SerializationException as the cause", (bytes, cause) => {
     const read = () => converter().toConnectData("t", undefined, new Uint8Array(bytes));
     expect(read).toThrow("Failed to deserialize boolean: ");
-    expect(() => {
-      try {
-        read();
-      } catch (e) {
-        throw (e as Error).cause;
-      }
-    }).toThrow(cause);
+    let thrown: unknown;
+    try {
+      read();
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as Error).cause).toEqual(serializationException(cause));
   });
 });

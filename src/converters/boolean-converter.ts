@@ -6,7 +6,7 @@
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
 import { schemalessClassOf } from "../api/data/java-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
-import { DataError } from "../errors.ts";
+import { DataError, serializationException } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
 import { converterTypeKey, withConverterType } from "./converter-config.ts";
 
@@ -42,7 +42,8 @@ export class BooleanConverter implements Converter, HeaderConverter {
 }
 
 function readBoolean(bytes: Uint8Array): boolean {
-  const fail = (reason: string) => new DataError("Failed to deserialize boolean: ", { cause: new Error(reason) });
+  const fail = (reason: string) =>
+    new DataError("Failed to deserialize boolean: ", { cause: serializationException(reason) });
   if (bytes.length !== 1) throw fail("Size of data received by BooleanDeserializer is not 1");
   if (bytes[0] === 1) return true;
   if (bytes[0] === 0) return false;

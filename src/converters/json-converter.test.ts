@@ -4,7 +4,7 @@ import { JsonText } from "../api/data/json-text.ts";
 import { BigDecimal, Decimal } from "../api/data/logical.ts";
 import { SchemaBuilder, Schemas, schemaEquals, valueEquals } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
-import { DataError, type JavaException } from "../errors.ts";
+import { DataError, type JavaException, javaClassOf } from "../errors.ts";
 import { describeConfig } from "../plugin/describe-config.ts";
 import { buildSchema, buildValue, isError, loadJsonFixtures } from "./golden-fixtures.ts";
 import { JsonConverter } from "./json-converter.ts";
@@ -128,6 +128,28 @@ describe("JsonConverter", () => {
     const schema = () => SchemaBuilder.struct().field("a", Schemas.INT32).build();
     const value = new Struct(schema()).put("a", 1);
     expect(write(plain(), schema(), value)).toBe('{"a":1}');
+  });
+
+  test("fails a struct schema with a default as Apache's does; a list of structs keeps its default (runhunt3)", () => {
+    const schemas = converter({ "schemas.enable": "true" });
+    const read = (json: string) => () => schemas.toConnectData("t", Headers.EMPTY, utf8(json));
+    const struct = '{"type":"struct","optional":true,"default":{"x":3},"fields":[{"field":"x","type":"int32"}]}';
+    let thrown: unknown;
+    try {
+      read(`{"schema":${struct},"payload":null}`)();
+    } catch (e) {
+      thrown = e;
+    }
+    expect([javaClassOf(thrown), (thrown as Error).message, javaClassOf((thrown as Error).cause)]).toEqual([
+      "org.apache.kafka.connect.errors.SchemaBuilderException",
+      "Invalid default value",
+      "org.apache.kafka.connect.errors.DataException",
+    ]);
+    expect(((thrown as Error).cause as Error).message).toBe("Struct schemas do not match.");
+    const items = '{"type":"struct","fields":[{"field":"x","type":"int32"}]}';
+    const list = `{"type":"array","optional":true,"default":[{"x":1}],"items":${items}}`;
+    const { value } = read(`{"schema":${list},"payload":null}`)();
+    expect((value as Struct[]).map((s) => s.get("x"))).toEqual([1]);
   });
 
   test("rejects bytes that are not UTF-8 with Connect's message", () => {

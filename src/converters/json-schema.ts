@@ -6,7 +6,7 @@
  */
 import { type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
 import { isPlainObject } from "../api/data/schemaless.ts";
-import { DataError } from "../errors.ts";
+import { DataError, SchemaBuilderError } from "../errors.ts";
 import { connectToJson, type JsonDataOptions } from "./json-data.ts";
 import { JsonNumberText } from "./json-text.ts";
 import { jsonToConnect } from "./json-to-connect.ts";
@@ -109,6 +109,11 @@ export function jsonToSchema(json: unknown, options: JsonDataOptions): Schema | 
   }
   if (Object.hasOwn(node, "default")) {
     const defaultValue = jsonToConnect(builder.build(), node.default, options);
+    // Apache builds a struct default on a snapshot of the builder, then SchemaBuilder.defaultValue
+    // finds that snapshot unequal to the builder itself: every struct schema with a default fails.
+    if (defaultValue !== null && type === "STRUCT") {
+      throw new SchemaBuilderError("Invalid default value", { cause: new DataError("Struct schemas do not match.") });
+    }
     if (defaultValue !== null) builder.defaultValue(defaultValue);
   }
   return builder.build();

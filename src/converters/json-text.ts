@@ -11,7 +11,7 @@
  */
 import { MISSING, ONLY_WHITE_SPACE, readJsonText } from "../api/data/json-reader.ts";
 import { JsonText } from "../api/data/json-text.ts";
-import { DataError, JavaException, messageOf } from "../errors.ts";
+import { DataError, JavaException, messageOf, serializationException } from "../errors.ts";
 import { jacksonEscapes } from "../util/jackson-escapes.ts";
 import { jacksonParseFailureClass } from "./jackson-parse-failure.ts";
 
@@ -36,10 +36,7 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
   } catch (error) {
     const jackson = jacksonParseFailureClass(bytes, text);
     const parse = new JavaException(jackson, messageOf(error));
-    const cause = new JavaException(
-      "org.apache.kafka.common.errors.SerializationException",
-      `${jackson}: ${parse.message}`,
-    );
+    const cause = serializationException(`${jackson}: ${parse.message}`);
     cause.cause = parse;
     throw new DataError("Converting byte[] to Kafka Connect data failed due to serialization error: ", { cause });
   }

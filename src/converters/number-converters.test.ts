@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { Converter } from "../api/converter.ts";
 import { JavaDouble, schemalessFloat } from "../api/data/java-double.ts";
 import { Schemas } from "../api/data/schema.ts";
+import { serializationException } from "../errors.ts";
 import { castValue } from "../transforms/cast.ts";
 import { srcRecord } from "../transforms/util/test-support.ts";
 import { JsonConverter } from "./json-converter.ts";
@@ -85,7 +86,7 @@ describe("number converters", () => {
   ])("rejects bytes of the wrong size with Apache's message and cause", (create, message, cause) => {
     const read = () => configured(create()).toConnectData("t", undefined as never, new Uint8Array(3));
     expect(read).toThrow(message);
-    expect(thrown(read).cause).toEqual(new Error(cause));
+    expect(thrown(read).cause).toEqual(serializationException(cause));
   });
 
   test("reads from a view into a larger buffer", () => {

@@ -14,7 +14,7 @@ import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converte
 import { JavaDouble, JavaFloat } from "../api/data/java-double.ts";
 import { NUMBER_CLASS_NAMES, schemalessClassOf } from "../api/data/java-text.ts";
 import { int64Value, type Schema, Schemas } from "../api/data/schema.ts";
-import { DataError } from "../errors.ts";
+import { DataError, serializationException } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
 import { converterTypeKey, withConverterType } from "./converter-config.ts";
 
@@ -123,7 +123,7 @@ abstract class NumberConverter implements Converter, HeaderConverter {
     if (value === null) return { schema: format.schema, value: null };
     if (value.length !== format.size) {
       throw new DataError(`Failed to deserialize ${format.typeName}: `, {
-        cause: new Error(`Size of data received by ${format.deserializerName} is not ${format.size}`),
+        cause: serializationException(`Size of data received by ${format.deserializerName} is not ${format.size}`),
       });
     }
     return { schema: format.schema, value: format.read(new DataView(value.buffer, value.byteOffset, value.length)) };

@@ -9,7 +9,7 @@ import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converte
 import { javaToString } from "../api/data/java-text.ts";
 import { JsonText } from "../api/data/json-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
-import { ConfigError, JavaException } from "../errors.ts";
+import { ConfigError, JavaException, serializationException } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { type Charset, charsetForName } from "./charset.ts";
 import { converterTypeKey, withConverterType } from "./converter-config.ts";
@@ -37,7 +37,7 @@ function serdeCharset(name: string): Charset {
     return charsetForName(name);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const failure = new JavaException("org.apache.kafka.common.errors.SerializationException", error.message);
+    const failure = serializationException(error.message);
     const jdk = LEGAL_CHARSET_NAME.test(name) ? "UnsupportedCharsetException" : "IllegalCharsetNameException";
     failure.cause = new JavaException(`java.nio.charset.${jdk}`, name);
     throw failure;

@@ -352,4 +352,35 @@ describe("IngestServer", () => {
       expect(await held).toBe(200);
     });
   });
+
+  // opshunt: with ingest.listeners unset and its port taken, the connector was RUNNING while its
+  // devices reached whatever held the port, and every route change logged the error with its stack.
+  describe("the default listener (ingest.listeners unset), opened with the first route", () => {
+    test("a port in use fails the route's opening, naming it; a reserved route logs it once; the next opening once the port is free serves", async () => {
+      const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const uri = `http://127.0.0.1:${holder.port}`;
+      const routes = new IngestRouteTable();
+      const lines: string[] = [];
+      const server = startedIngestServer(recordingApp(routes).app, routes, {
+        listeners: null,
+        defaultListener: uri,
+        log: new LogManager({ sink: (line) => lines.push(line) }).get("test"),
+      });
+      try {
+        const refusal = `Cannot listen on ${uri} (ingest.listeners): port ${holder.port} is already in use by another process (EADDRINUSE)`;
+        const settings = testSettings({ "ingest.path": "/a", "kafka.topic": "ta" });
+        routes.reserve("a", settings);
+        routes.reserve("b", testSettings({ "ingest.path": "/b", "kafka.topic": "tb" }));
+        expect(() => routes.open("a", settings, passThroughStages)).toThrow(refusal);
+        expect(lines.filter((l) => l.includes("Cannot listen"))).toEqual([expect.stringContaining(`ERROR ${refusal}`)]);
+        expect(server.urls).toEqual([]);
+        holder.stop(true);
+        routes.open("a", settings, passThroughStages);
+        expect(server.urls).toEqual([`${uri}`]);
+      } finally {
+        holder.stop(true);
+        await server.stop();
+      }
+    });
+  });
 });

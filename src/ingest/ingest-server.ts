@@ -61,6 +61,8 @@ export interface IngestServerOptions {
   readonly clock?: Clock;
   /** Bun's idle limit of a plain listener's connections, in seconds (request-idle-hold.ts); 120 by default. */
   readonly idleSeconds?: number;
+  /** What `listeners: null` opens with the first route: DEFAULT_INGEST_LISTENER (a test's own port otherwise). */
+  readonly defaultListener?: string;
 }
 
 /** Bun's body limit while no route is open (the default of ingest.max.body.bytes). */
@@ -126,7 +128,9 @@ export class IngestServer {
   private stopped = false;
 
   constructor(private readonly o: IngestServerOptions) {
-    this.listeners = (o.listeners ?? [DEFAULT_INGEST_LISTENER]).map((l) => parseListener("ingest.listeners", l));
+    this.listeners = (o.listeners ?? [o.defaultListener ?? DEFAULT_INGEST_LISTENER]).map((l) =>
+      parseListener("ingest.listeners", l),
+    );
   }
 
   /** Opens the configured listeners now, or the default one with the first route. */
@@ -144,15 +148,28 @@ export class IngestServer {
       this.open();
       return;
     }
+    // A connector whose route would open the default listener fails its start when the listener
+    // cannot open (its status says why: the port taken), as a start with ingest.listeners set stops;
+    // it was RUNNING while its devices reached whatever held the port (opshunt). A route reserved
+    // for a PAUSED connector opens it too, logging a failure once until another one or a success.
+    this.o.routes.beforeOpen = () => this.openDefault();
+    let failed: string | undefined;
     this.unsubscribe = this.o.routes.onChange((routes) => {
-      if (routes.length > 0 && this.servers.length === 0 && !this.stopped) {
-        try {
-          this.open();
-        } catch (error) {
-          this.o.log.error(`Could not open the ingest listener ${DEFAULT_INGEST_LISTENER}`, error);
-        }
+      if (routes.length === 0) return;
+      try {
+        this.openDefault();
+        failed = undefined;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== failed) this.o.log.error(message);
+        failed = message;
       }
     });
+  }
+
+  /** Opens the default listener unless it is open or the server stopped; throws why it cannot open. */
+  private openDefault(): void {
+    if (this.servers.length === 0 && !this.stopped) this.open();
   }
 
   /**

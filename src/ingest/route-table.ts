@@ -152,6 +152,12 @@ export class IngestRouteTable {
    */
   constructor(private readonly targetState: (connector: string) => TargetState | undefined = () => undefined) {}
 
+  /**
+   * Called before a route opens; throws when no ingest listener can serve it (IngestServer: the
+   * default listener, opened with the first route, could not open), which fails the connector's start.
+   */
+  beforeOpen: () => void = () => {};
+
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
     for (const other of [...this.byConnector.values()]) {
@@ -167,6 +173,7 @@ export class IngestRouteTable {
         );
       }
     }
+    this.beforeOpen();
     // Its path is its own: the stages take over what the connector's instances share (its quota limits).
     stages.activate?.();
     return this.replace(connector, settings, stages, "open");

@@ -213,7 +213,7 @@ export class Worker {
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
       const config = await start.resolveConfig(rawConfig);
-      const unresolved = unresolvedReferencesWarning(name, unresolvedKeys);
+      const unresolved = unresolvedReferencesWarning(`Connector ${name}`, unresolvedKeys);
       if (unresolved !== undefined) log.warn(unresolved);
       if (descriptor.type === "source") {
         // Connect's SourceConnectorConfig parses the topic.creation.* groups (when the worker

@@ -40,6 +40,9 @@ function ensureDirectory(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new StoreError(`The data directory ${dir} (data.dir) is a file, not a directory`);
+    }
     throw new StoreError(`Cannot create the data directory ${dir} (data.dir): ${describe(error)}`);
   }
   try {
@@ -101,7 +104,9 @@ export function openDatabase(
   privateFiles(path);
   try {
     if (statSync(path).isFile()) accessSync(path, constants.R_OK | constants.W_OK);
+    else throw new StoreError(`The data file ${path} is not a file (a directory or a device): move it away`);
   } catch (error) {
+    if (error instanceof StoreError) throw error;
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
       throw new StoreError(`The data file ${path} is not readable and writable by this process`);
     }

@@ -95,10 +95,14 @@ export type FromWorker =
       readonly oldest: readonly [string, number | null][];
     }
   | { readonly op: "deleted"; readonly oldest: readonly [string, number | null][] }
-  /** Something went wrong that the worker retries (a failed delete): logged as a warning. */
+  /** Something went wrong that the worker retries (a failed delete) or skips (a check of data-file-watch.ts): logged as a warning. */
   | { readonly op: "warning"; readonly message: string }
   /** Something worth an INFO line in the log (a schema migration at open). */
   | { readonly op: "info"; readonly message: string }
+  /** Something worth an ERROR line (the open file could not be written back at close: data-file-watch.ts). */
+  | { readonly op: "error"; readonly message: string }
+  /** The spool file was deleted or replaced while open (data-file-watch.ts): logged, and the gateway stops. */
+  | { readonly op: "lost"; readonly message: string }
   | {
       readonly op: "rows";
       readonly id: number;

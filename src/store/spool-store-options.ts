@@ -21,4 +21,6 @@ export interface SpoolStoreOptions {
   readonly memoryMaxBytes?: number;
   /** The worker's ingest.spool.page.size: page size of the spool file if it is created; default PAGE_SIZE (spool-file.ts). */
   readonly pageSize?: number;
+  /** The spool file was deleted or replaced while open (already logged): the gateway stops (app.ts). */
+  readonly onFileLost?: () => void;
 }

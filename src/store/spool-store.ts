@@ -58,6 +58,7 @@ export class SpoolStore {
 
   private readonly now: () => number;
   private readonly log: Logger;
+  private readonly onFileLost: () => void;
   /** The worker's ingest.spool.total.max.bytes; null: no cap beyond each connector's. */
   readonly totalMaxBytes: number | null;
 
@@ -66,6 +67,7 @@ export class SpoolStore {
     this.totalMaxBytes = options.totalMaxBytes ?? null;
     this.tailMemory = new TailMemory(options.memoryMaxBytes, () => this.tails.values());
     this.log = options.log ?? getLogger("io.edgegateway.ingest.Spool");
+    this.onFileLost = options.onFileLost ?? (() => {});
     this.counts = new SpoolCounts(this.log);
     const notice = (m: Notice) => this.notice(m);
     this.channel = new SpoolWorkerChannel(options.workerUrl ?? spoolWorkerUrl(), { notice, died: (e) => this.died(e) });
@@ -251,7 +253,11 @@ export class SpoolStore {
     else if (m.op === "deleted") this.counts.setOldest(m.oldest);
     else if (m.op === "warning") this.log.warn(`Spool: ${m.message}`);
     else if (m.op === "info") this.log.info(`Spool: ${m.message}`);
-    else {
+    else if (m.op === "error") this.log.error(`Spool: ${m.message}`);
+    else if (m.op === "lost") {
+      this.log.error(`Spool: ${m.message}`);
+      this.onFileLost();
+    } else {
       const error = new StoreError(`The spool could not store the records: ${m.message}`);
       for (const id of m.ids) {
         for (const a of this.inFlight.get(id) ?? []) a.reject(error);

@@ -33,7 +33,10 @@ interface Call {
 }
 
 /** Replies that answer no call. */
-export type Notice = Extract<FromWorker, { op: "durable" | "deleted" | "warning" | "info" | "failed" }>;
+export type Notice = Extract<
+  FromWorker,
+  { op: "durable" | "deleted" | "warning" | "info" | "error" | "lost" | "failed" }
+>;
 
 export interface ChannelOwner {
   notice(message: Notice): void;
@@ -93,7 +96,14 @@ export class SpoolWorkerChannel {
   }
 
   private receive(m: FromWorker): void {
-    if (m.op === "durable" || m.op === "deleted" || m.op === "warning" || m.op === "info") {
+    if (
+      m.op === "durable" ||
+      m.op === "deleted" ||
+      m.op === "warning" ||
+      m.op === "info" ||
+      m.op === "error" ||
+      m.op === "lost"
+    ) {
       this.owner.notice(m);
       return;
     }

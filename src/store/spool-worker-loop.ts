@@ -28,10 +28,15 @@
  * next message: they are retried every DELETE_RETRY_MS on an unref'd timer while any is pending
  * (cancelled at close), ride in an append commit if one comes first, and log one warning per
  * episode and an info line once they are written.
+ *
+ * Once open, a DataFileWatch checks that the spool file's path still names the open file: deleted
+ * or replaced, it posts `lost` (SpoolStore has the gateway stop) and close writes the open file back
+ * before it closes it (data-file-watch.ts).
  */
 import { join, resolve } from "node:path";
 import { FifoQueue } from "../util/fifo-queue.ts";
 import { type SetTimer, unrefTimer } from "../util/timer.ts";
+import { DataFileWatch } from "./data-file-watch.ts";
 import { ChunkedRead } from "./spool-chunked-read.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
 import { corruptSpoolError, openSpoolDatabase, SPOOL_FILE, type SpoolLog } from "./spool-file.ts";
@@ -71,12 +76,15 @@ export class SpoolWorkerLoop {
   private deleteTimer: { cancel(): void } | undefined;
   /** The spool file's path, once an open was asked for. */
   private path: string | undefined;
+  private watch: DataFileWatch | undefined;
 
   constructor(
     private readonly post: Post,
     private readonly open: (dataDir: string, info: SpoolLog, pageSize?: number) => SpoolTable = (dir, info, pageSize) =>
       new SpoolTable(openSpoolDatabase(dir, info, pageSize)),
     private readonly setTimer: SetTimer = unrefTimer,
+    /** The spool file's DataFileWatch checks (a timer of their own: a test's clock drives the deletes'). */
+    private readonly watchTimer: SetTimer = unrefTimer,
   ) {}
 
   receive(message: ToWorker): void {
@@ -281,6 +289,7 @@ export class SpoolWorkerLoop {
               (message, level = "info") => this.post({ op: level, message }),
               m.pageSize,
             );
+            this.watch ??= this.watchFile(this.path, this.table);
             this.post({ op: "opened", id: m.id, stats: this.table.stats() });
           } catch (error) {
             // Malformed pages show when the statistics read the rows.
@@ -308,6 +317,9 @@ export class SpoolWorkerLoop {
           this.flushDeletes();
           this.deleteTimer?.cancel();
           this.deleteTimer = undefined;
+          this.watch?.stop();
+          this.watch?.writeBack();
+          this.watch = undefined;
           this.table?.close();
           this.table = undefined;
           this.post({ op: "done", id: m.id });
@@ -317,6 +329,24 @@ export class SpoolWorkerLoop {
     } catch (error) {
       this.post({ op: "failed", ids: [m.id], message: this.messageOf(error) });
     }
+  }
+
+  private watchFile(path: string, table: SpoolTable): DataFileWatch {
+    const watch = new DataFileWatch({
+      db: table.db,
+      path,
+      name: "spool file",
+      holds: "records acknowledged to devices and not yet in Kafka",
+      log: {
+        info: (message) => this.post({ op: "info", message }),
+        warn: (message) => this.post({ op: "warning", message }),
+        error: (message) => this.post({ op: "error", message }),
+      },
+      setTimer: this.watchTimer,
+      onLost: (message) => this.post({ op: "lost", message }),
+    });
+    watch.start();
+    return watch;
   }
 
   /**

@@ -186,6 +186,16 @@ describe("Cast", () => {
     });
   });
 
+  test("casts a schemaless value's fields in Java's HashMap order of the spec (the first failure is Apache's)", () => {
+    // "s" (bucket 3) before "l" (12) before "m" (13): the list fails first, as in runhunt3's hunt3-cast-complex-plain.
+    const value = { m: { b: 2 }, l: [1], s: "t" };
+    expectError(
+      () => cast("m:string,l:string,s:string").apply(srcRecord({ value })),
+      DataError,
+      "Cast transformation does not support casting from ARRAY; supported types are [INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING, BYTES]",
+    );
+  });
+
   test.each([
     ["value with schema", srcRecord({ valueSchema: Schemas.OPTIONAL_INT32, value: null })],
     ["value without schema", srcRecord({ value: null })],

@@ -16,6 +16,7 @@ import type { Transformation } from "../api/transformation.ts";
 import { ConfigError, DataError, JavaException } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { invalidValue } from "../util/invalid-value.ts";
+import { javaHashOrder } from "../util/java-hash-order.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
 import {
@@ -35,7 +36,11 @@ const ALL_TYPES: readonly SchemaType[] = [...PRIMITIVE_TYPES, "ARRAY", "MAP", "S
 const INPUT_TYPES = PRIMITIVE_TYPES;
 const OUTPUT_TYPES: readonly SchemaType[] = PRIMITIVE_TYPES.filter((type) => type !== "BYTES");
 
-/** The spec: a target type per field, or `wholeValue` for a single type without a field name. */
+/**
+ * The spec: a target type per field, or `wholeValue` for a single type without a field name. The
+ * fields iterate as Apache's HashMap of them does: a schemaless value's fields are cast in that
+ * order, so the first that fails is the one Apache reports.
+ */
 interface CastSpec {
   readonly fields: ReadonlyMap<string, SchemaType>;
   readonly wholeValue: SchemaType | undefined;
@@ -75,7 +80,7 @@ export function parseCastSpec(mappings: readonly string[]): CastSpec {
       "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec",
     );
   }
-  return { fields, wholeValue };
+  return { fields: new Map(javaHashOrder([...fields.keys()]).map((f) => [f, fields.get(f)!])), wholeValue };
 }
 
 const config = defineConfig({

@@ -20,6 +20,24 @@ export function javaLongHash(value: bigint): number {
   return Number(BigInt.asIntN(32, bits ^ (bits >> 32n)));
 }
 
+/**
+ * `BigDecimal.hashCode()` of `unscaled` × 10^-`scale`: from its compact long when the unscaled value
+ * fits one (Long.MIN_VALUE excepted), else `31 * BigInteger.hashCode() + scale` (the magnitude's
+ * 32-bit words, most significant first, times the sign).
+ */
+export function javaBigDecimalHash(unscaled: bigint, scale: number): number {
+  const abs = unscaled < 0n ? -unscaled : unscaled;
+  if (abs < 2n ** 63n) {
+    const temp = (Math.imul(Number(abs >> 32n), 31) + Number(abs & 0xffffffffn)) | 0;
+    return (Math.imul(31, unscaled < 0n ? -temp | 0 : temp) + scale) | 0;
+  }
+  const words: number[] = [];
+  for (let rest = abs; rest > 0n; rest >>= 32n) words.unshift(Number(rest & 0xffffffffn));
+  let h = 0;
+  for (const word of words) h = (Math.imul(31, h) + word) | 0;
+  return (Math.imul(31, Math.imul(h, unscaled < 0n ? -1 : 1)) + scale) | 0;
+}
+
 const view = new DataView(new ArrayBuffer(8));
 
 function doubleHash(value: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { LogFileOutput, sinkAfterStdoutError } from "./log-output.ts";
+import { boundedStreamSink, LogFileOutput, sinkAfterStdoutError } from "./log-output.ts";
 
 const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
 
@@ -103,4 +103,73 @@ describe("sinkAfterStdoutError", () => {
       expect(warnings).toEqual([]);
     },
   );
+});
+
+// opshunt: with stdout's reader not reading, every line waited in memory (160 MB in 15 s of REST requests).
+describe("boundedStreamSink", () => {
+  /** A stream that takes every write and says it is written when the test lets its reader read. */
+  function stream(maxBytes: number) {
+    const written: string[] = [];
+    const unread: (() => void)[] = [];
+    const s = {
+      write(chunk: Uint8Array, done: () => void) {
+        written.push(Buffer.from(chunk).toString());
+        unread.push(done);
+      },
+    };
+    const bounded = boundedStreamSink(s, (message) => sink(`WARN ${message}`), maxBytes);
+    const sink = bounded.sink;
+    const read = (n = unread.length) => {
+      for (const done of unread.splice(0, n)) done();
+    };
+    return { sink, written, read, flushed: bounded.flushed };
+  }
+  /** Line `n`, 100 bytes with its newline. */
+  const line = (n: number) => `line ${n} ${"x".repeat(92)}`;
+
+  test("past its bound lines are dropped and counted; once it was read a WARN says how many, then the log goes on", () => {
+    const o = stream(400);
+    for (const n of [1, 2, 3, 4, 5]) o.sink(line(n)); // the 5th finds 400 bytes waiting
+    expect(o.written).toEqual([1, 2, 3, 4].map((n) => `${line(n)}\n`));
+    o.read();
+    o.sink(line(6));
+    expect(o.written.slice(4)).toEqual([
+      "WARN 1 log line(s) could not be written and are lost (standard output is not keeping up (not being read): 400 bytes of log lines wait for its reader); the log is written again\n",
+      `${line(6)}\n`,
+    ]);
+  });
+
+  test("once dropping, lines stay dropped until the backlog is down to half the bound", () => {
+    const o = stream(300);
+    for (const n of [1, 2, 3, 4]) o.sink(line(n)); // the 4th: dropped
+    o.read(1);
+    o.sink(line(5)); // 200 waiting, above half: dropped
+    o.read(1);
+    o.sink(line(6)); // 100 waiting
+    expect(o.written.slice(3)).toEqual([
+      "WARN 2 log line(s) could not be written and are lost (standard output is not keeping up (not being read): 300 bytes of log lines wait for its reader); the log is written again\n",
+      `${line(6)}\n`,
+    ]);
+  });
+
+  test("flushed resolves once the stream took every line, at once when nothing waits", async () => {
+    const o = stream(1000);
+    await o.flushed(60_000);
+    o.sink(line(1));
+    o.sink(line(2));
+    let done = false;
+    const flushed = o.flushed(60_000).then(() => (done = true));
+    o.read(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    o.read(1);
+    await flushed;
+  });
+
+  test("flushed gives up after its time limit when the reader never reads", async () => {
+    const o = stream(1000);
+    o.sink(line(1));
+    await o.flushed(1);
+    expect(o.written).toEqual([`${line(1)}\n`]);
+  });
 });

@@ -1,6 +1,7 @@
 /**
- * Where the process's log lines go once a write to stdout failed (main.ts listens for the error of
- * `process.stdout`, after which that stream takes no more writes).
+ * Where the process's log lines go: to stdout with a bound on what waits for its reader
+ * (`boundedStreamSink`), and once a write to stdout failed (main.ts listens for the error of
+ * `process.stdout`, after which that stream takes no more writes):
  *
  * - A log reader gone (EPIPE) or a closed terminal (EIO): the output has nowhere to go, for good;
  *   lines are dropped, as a JVM's System.out swallows such errors.
@@ -14,6 +15,65 @@ import { writeSync } from "node:fs";
 import { messageOf } from "../errors.ts";
 
 type Sink = (line: string) => void;
+
+/** Bytes of log lines stdout may hold unwritten (its reader not keeping up) before lines are dropped. */
+const STDOUT_BACKLOG_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The log's sink on a stream that buffers in memory what its reader does not take yet, without a
+ * bound: process.stdout on a pipe, FIFO or socket (a stopped `| tee`, a Docker log pipe nobody
+ * drains, a stuck journald socket) whose reader is slower than the log or stopped, where 36,000 REST
+ * requests' lines grew the gateway by 160 MB in 15 s (opshunt; a JVM's console appender blocks
+ * every thread instead). A terminal is not one: Bun's writes to it block (a paused terminal,
+ * Ctrl-S, stalls the event loop, as a JVM's). Past `maxBytes` unwritten, lines are dropped and
+ * counted (LogFileOutput) until the backlog is down to half of it; then a WARN says how many were
+ * lost, before the line that found room.
+ */
+export function boundedStreamSink(
+  stream: { write(chunk: Uint8Array, written: () => void): unknown },
+  warn: (message: string) => void,
+  maxBytes: number = STDOUT_BACKLOG_MAX_BYTES,
+): BoundedSink {
+  let waiting = 0;
+  let dropping = false;
+  const whenEmpty: (() => void)[] = [];
+  const write = (bytes: Buffer, from: number): number => {
+    dropping = waiting >= (dropping ? maxBytes / 2 : maxBytes);
+    if (dropping)
+      throw new Error(
+        `standard output is not keeping up (not being read): ${waiting} bytes of log lines wait for its reader`,
+      );
+    const chunk = bytes.subarray(from);
+    waiting += chunk.length;
+    stream.write(chunk, () => {
+      waiting -= chunk.length;
+      if (waiting === 0) for (const resolve of whenEmpty.splice(0)) resolve();
+    });
+    return chunk.length;
+  };
+  return {
+    sink: new LogFileOutput(write, warn).sink,
+    flushed: (timeoutMs) =>
+      waiting === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            whenEmpty.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+  };
+}
+
+export interface BoundedSink {
+  readonly sink: Sink;
+  /**
+   * Resolves once the stream took every line written to it, or after `timeoutMs`. Bun's
+   * process.exit discards what stdout still holds, the lines saying why the gateway exits among them.
+   */
+  flushed(timeoutMs: number): Promise<void>;
+}
 
 /** Errors after which stdout cannot take a write again. */
 const GONE = new Set(["EPIPE", "EIO"]);

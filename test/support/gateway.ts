@@ -204,7 +204,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 }
 
 /** The process's exit code, or undefined when it has not exited within `limitMs`. */
-async function exitWithin(proc: { readonly exited: Promise<number> }, limitMs: number): Promise<number | undefined> {
+export async function exitWithin(
+  proc: { readonly exited: Promise<number> },
+  limitMs: number,
+): Promise<number | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), limitMs);

@@ -52,6 +52,38 @@ describe("javaToString of maps JsonConverter reads (Java's HashMap order)", () =
     }
   });
 
+  test("map schemas keyed by lists (List.hashCode of the elements' hashes; runhunt3 hunt3-envelope-types)", () => {
+    const cases = [
+      ['{"type":"array","items":{"type":"int32"}}', '[[[1,2],"x"],[[],"e"]]', "{[]=e, [1, 2]=x}"],
+      ['{"type":"array","items":{"type":"string","optional":true}}', '[[[null],"n"],[["b"],"x"]]', "{[b]=x, [null]=n}"],
+    ] as const;
+    for (const [keys, payload, line] of cases) {
+      const schema = `{"type":"map","keys":${keys},"values":{"type":"string"}}`;
+      const read1 = read(`{"schema":${schema},"payload":${payload}}`, true);
+      expect(javaToString(read1.value, read1.schema)).toBe(line);
+    }
+  });
+
+  test("map schemas keyed by maps (Map.hashCode: the sum of key ^ value hashes; runhunt3 hunt3-map-keys)", () => {
+    const schema =
+      '{"type":"map","keys":{"type":"map","keys":{"type":"string"},"values":{"type":"int32","optional":true}},"values":{"type":"string"}}';
+    const { schema: s, value } = read(
+      `{"schema":${schema},"payload":[[{"c":5},"w"],[{"b":2},"x"],[{},"e"],[{"a":1,"zz":null},"y"]]}`,
+      true,
+    );
+    expect(javaToString(value, s)).toBe("{{b=2}=x, {}=e, {zz=null, a=1}=y, {c=5}=w}");
+  });
+
+  test("map schemas keyed by decimals (BigDecimal.hashCode; runhunt3 hunt3-map-keys)", () => {
+    const keys = '{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"1"}}';
+    const schema = `{"type":"map","keys":${keys},"values":{"type":"string"}}`;
+    const { schema: s, value } = read(
+      `{"schema":${schema},"payload":[["/w==","m"],["MDk=","b"],["AQ==","a"],["AA==","z"]]}`,
+      true,
+    );
+    expect(javaToString(value, s)).toBe("{0.1=a, 0.0=z, -0.1=m, 1234.5=b}");
+  });
+
   test("JsonConverter writes a HashMap in the same order it prints", () => {
     const c = new JsonConverter();
     c.configure({ "schemas.enable": "false" }, false);

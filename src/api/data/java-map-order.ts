@@ -14,9 +14,9 @@
  * written as JSON costs nothing.
  */
 import { type JavaHashMapStart, javaHashOrderBy, javaTableSize } from "../../util/java-hash-order.ts";
-import { javaLongHash, javaObjectHash, javaStringHash } from "../../util/java-object-hash.ts";
+import { javaBigDecimalHash, javaLongHash, javaObjectHash, javaStringHash } from "../../util/java-object-hash.ts";
 import { JavaDouble } from "./java-double.ts";
-import { DATE_NAME, TIME_NAME, TIMESTAMP_NAME } from "./logical.ts";
+import { BigDecimal, DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME } from "./logical.ts";
 import type { Schema } from "./schema.ts";
 
 /**
@@ -202,7 +202,8 @@ const unboxed = (key: unknown) => (key instanceof JavaDouble ? key.value : key);
 
 /**
  * `hashCode()` of a key of this schema's Java class, or undefined when Java's order cannot be known
- * (bytes hash by identity; structs, decimals, lists and maps as keys are left in insertion order).
+ * (bytes hash by identity, a struct by its schema's Type enum, whose hash is an identity hash too:
+ * those, and lists and maps of them, are left in insertion order).
  */
 function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) | undefined {
   switch (schema?.type) {
@@ -223,9 +224,44 @@ function keyHash(schema: Schema | null | undefined): ((key: unknown) => number) 
       return (key) => javaObjectHash(new JavaDouble(Number(unboxed(key))));
     case "BOOLEAN":
       return (key) => (key ? 1231 : 1237);
+    case "ARRAY":
+      return listHash(keyHash(schema.valueSchema));
+    case "MAP":
+      return mapHash(keyHash(schema.keySchema), keyHash(schema.valueSchema));
+    case "BYTES":
+      return schema.name === DECIMAL_NAME ? decimalHash : undefined;
     default:
       return undefined;
   }
+}
+
+/** A Decimal key's `BigDecimal.hashCode()`. */
+function decimalHash(key: unknown): number {
+  return key instanceof BigDecimal ? javaBigDecimalHash(key.unscaled, key.scale) : javaObjectHash(key);
+}
+
+/** `List.hashCode()` of lists whose elements hash as `element` (null as 0). */
+function listHash(element: ((key: unknown) => number) | undefined): ((key: unknown) => number) | undefined {
+  if (element === undefined) return undefined;
+  return (key) => {
+    let h = 1;
+    for (const e of key as readonly unknown[]) h = (Math.imul(31, h) + nullAsZero(element, e)) | 0;
+    return h;
+  };
+}
+
+/** `Map.hashCode()`: the sum of each entry's `key.hashCode() ^ value.hashCode()` (null as 0). */
+function mapHash(
+  key: ((key: unknown) => number) | undefined,
+  value: ((value: unknown) => number) | undefined,
+): ((map: unknown) => number) | undefined {
+  if (key === undefined || value === undefined) return undefined;
+  return (map) => {
+    const entries = map instanceof Map ? [...map] : Object.entries(map as Record<string, unknown>);
+    let h = 0;
+    for (const [k, v] of entries) h = (h + (nullAsZero(key, k) ^ nullAsZero(value, v))) | 0;
+    return h;
+  };
 }
 
 /** Date, Time and Timestamp: Connect holds their values as java.util.Date (other names keep the Integer/Long). */

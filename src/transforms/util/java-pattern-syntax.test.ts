@@ -20,6 +20,10 @@ describe("javaPatternSyntaxError", () => {
     ["(?iz)a", "Unknown inline modifier near index 3\n(?iz)a\n   ^"],
     ["(?<n", "named capturing group is missing trailing '>' near index 4\n(?<n"],
     ["(?<na-b>x)", "named capturing group is missing trailing '>' near index 5\n(?<na-b>x)\n     ^"],
+    // A class escape as a range's end (Java 25).
+    ["[a-\\d]", "Illegal character range near index 4\n[a-\\d]\n    ^"],
+    ["[--\\W]", "Illegal character range near index 4\n[--\\W]\n    ^"],
+    ["[0-9&-\\p{Upper}]", "Illegal/unsupported escape sequence near index 7\n[0-9&-\\p{Upper}]\n       ^"],
   ])("%p: %p", (pattern, message) => {
     expect(javaPatternSyntaxError(pattern)).toBe(message);
   });
@@ -34,6 +38,7 @@ describe("javaPatternSyntaxError", () => {
     "[a-]",
     "[\\w-]",
     "[a[b]]",
+    "[\\x00-\\v]",
     "(?i)x",
     "(?i:x)+",
     "(?<=a)b",

@@ -211,6 +211,13 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
     if (c === "-" && previous !== undefined && p[i + 1] !== "]") {
       const endAt = i + 1;
       if (endAt >= p.length) return { description: "Illegal character range", index: p.length };
+      // A class escape cannot end a range after a character (`[a-\d]`; after an escape such as `\s`
+      // the `-` is a literal); Java names `\p` an unsupported escape there.
+      const escaped = p[endAt] === "\\" ? (p[endAt + 1] ?? "") : "";
+      if (previous !== "" && escaped !== "" && "dDsSwWhHVpP".includes(escaped)) {
+        const description = "pP".includes(escaped) ? "Illegal/unsupported escape sequence" : "Illegal character range";
+        return { description, index: endAt + 1 };
+      }
       const end = p[endAt] === "\\" ? (/[a-zA-Z0-9]/.test(p[endAt + 1] ?? "a") ? "" : p[endAt + 1]!) : p[endAt]!;
       if (end !== "" && previous !== "" && end.codePointAt(0)! < previous.codePointAt(0)!) {
         return { description: "Illegal character range", index: endAt };

@@ -45,8 +45,9 @@ describe("Java regular expressions", () => {
     "(",
     "[a-",
     "a{2,1}",
-    "(?i:x)",
-    "[a&&[b]]",
+    "a(?x)b",
+    "\\p{toString}",
+    "[\\p{constructor}]",
     "\\p{IsLatin}",
     "[\\R]",
     "[\\G]",
@@ -57,9 +58,29 @@ describe("Java regular expressions", () => {
     "a\\x4",
     "[\\xz]",
     "\\u12",
+    // An empty right side of `&&`: Java's reading depends on what precedes it; refused here.
+    "[a&&]",
+    "[\\w&&&]",
+    "[a-c[x]&&]",
   ])("rejects %p", (pattern) => {
     expect(() => compileJavaRegex(pattern)).toThrow(SyntaxError);
   });
+
+  // A class with nested classes or `&&` takes one character without backtracking into its parts,
+  // as Java's does: as alternatives, overlapping parts made a failing match exponential (40
+  // characters took about an hour), so a regression here hangs until the test's timeout.
+  test.each(["[a-z[a-c]]+x", "[a-c[b-d][a-z]]+x", "[a-z&&[a-c][b-d]]+x", "[a-y[b-x]&&[^0-9][^z]]+x"])(
+    "%p fails on 5,000 characters without a final x",
+    (pattern) => {
+      const compiled = compileJavaRegex(pattern);
+      const input = "b".repeat(5000);
+      expect([matches(compiled, input), compiled.find.test(input), matches(compiled, `${input}x`)]).toEqual([
+        false,
+        false,
+        true,
+      ]);
+    },
+  );
 
   test.each<[string, string, string, string]>([
     ["(.*)", "foo", "$1-suffix", "foo-suffix"],

@@ -1,9 +1,11 @@
 /**
  * Java regular expressions (java.util.regex.Pattern) on JavaScript's RegExp, for RegexRouter and
  * TopicNameMatches. The syntax both share passes through; the Java-only parts users write in
- * topic patterns are translated: `\Q…\E` quoting, leading inline flags `(?i)`, `\A` `\z` `\Z`,
+ * topic patterns are translated: `\Q…\E` quoting, inline flags `(?i)` `(?i:X)` (leading ones as
+ * the RegExp's flags, others scoped: java-regex-flags.ts), `\A` `\z` `\Z`,
  * possessive quantifiers and atomic groups (never backtracked into, as in Java:
- * java-regex-atomic.ts), the POSIX classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
+ * java-regex-atomic.ts), nested classes and `&&` intersections (java-regex-class.ts), the POSIX
+ * classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
  * (`\h`, `\v`, `\e`, `\x{41}`, `\0101`…: java-regex-escapes.ts). Other Java-only syntax is rejected.
  *
  * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
@@ -13,7 +15,9 @@ import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
 import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
-import { DOT, INPUT_END, JAVA_END, javaEscape, UNIX_END } from "./java-regex-escapes.ts";
+import { translateClass } from "./java-regex-class.ts";
+import { DOT, escapeLiteral, INPUT_END, JAVA_END, javaEscape, UNIX_END } from "./java-regex-escapes.ts";
+import { ScopedFlags } from "./java-regex-flags.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -42,11 +46,11 @@ const POSIX_CLASSES: Readonly<Record<string, string>> = {
   Space: " \\t\\n\\x0B\\f\\r",
 };
 
-const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "" };
+/** A POSIX class's characters by its name (`Alpha`), undefined for others (`toString` too). */
+const posixClass = (name: string): string | undefined =>
+  Object.hasOwn(POSIX_CLASSES, name) ? POSIX_CLASSES[name] : undefined;
 
-function escapeLiteral(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-}
+const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "" };
 
 /** Translates a Java pattern to JS source and flags; throws SyntaxError for what it cannot run. */
 function translate(pattern: string): { source: string; flags: string } {
@@ -64,9 +68,10 @@ function translate(pattern: string): { source: string; flags: string } {
   // UNIX_LINES (`(?d)`, no JavaScript flag): `\n` is the only line terminator for `$`, `\Z` and `.`.
   const unixLines = /^(?:\(\?[a-zA-Z]+\))*/.exec(pattern)![0].includes("d");
   const end = unixLines ? UNIX_END : JAVA_END;
-  const dot = flags.includes("s") ? "." : unixLines ? "[^\\n]" : DOT;
+  const scoped = new ScopedFlags(flags);
+  // DOTALL may change inside the pattern: `.` is written out for the flags in force.
+  const dot = () => (scoped.has("s") ? (flags.includes("s") ? "." : "[\\s\\S]") : unixLines ? "[^\\n]" : DOT);
   let out = "";
-  let inClass = false;
   let afterQuantifier = false;
   // Where the last atom (a character, escape, class or group) starts in `out`: a possessive
   // quantifier makes it and its quantifier atomic.
@@ -81,7 +86,7 @@ function translate(pattern: string): { source: string; flags: string } {
     const c = pattern[i]!;
     const wasQuantifier: boolean = afterQuantifier;
     afterQuantifier = false;
-    if (!inClass && !"*+?{)".includes(c)) atomStart = out.length;
+    if (!"*+?{)".includes(c)) atomStart = out.length;
     if (c === "\\") {
       const next = pattern[i + 1];
       // javaPatternSyntaxError refuses a trailing backslash first; kept so `next` is a character.
@@ -91,13 +96,13 @@ function translate(pattern: string): { source: string; flags: string } {
         const end = pattern.indexOf("\\E", i + 2);
         const literal = pattern.slice(i + 2, end < 0 ? pattern.length : end);
         for (const ch of literal) {
-          if (!inClass) atomStart = out.length;
+          atomStart = out.length;
           out += escapeLiteral(ch);
         }
         i = end < 0 ? pattern.length : end + 2;
         continue;
       }
-      if (!inClass && next >= "1" && next <= "9") {
+      if (next >= "1" && next <= "9") {
         // Java reads as many digits as still name a group opened before it (`\10` with one group is `\1` then 0).
         let ref = Number(next);
         let j = i + 2;
@@ -109,28 +114,25 @@ function translate(pattern: string): { source: string; flags: string } {
         i = j;
         continue;
       }
-      if (!inClass && next === "A") {
-        out += assertion(flags.includes("m") ? "(?<![\\s\\S])" : "^", i + 2);
-      } else if (!inClass && next === "z") {
+      if (next === "A") {
+        out += assertion(scoped.has("m") ? "(?<![\\s\\S])" : "^", i + 2);
+      } else if (next === "z") {
         out += assertion(INPUT_END, i + 2);
-      } else if (!inClass && (next === "b" || next === "B")) {
+      } else if (next === "b" || next === "B") {
         out += assertion(c + next, i + 2);
-      } else if (!inClass && next === "Z") {
+      } else if (next === "Z") {
         out += end;
       } else if (next === "p" || next === "P") {
         const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
-        const chars = m ? POSIX_CLASSES[m[1]!] : undefined;
+        const chars = m ? posixClass(m[1]!) : undefined;
         if (!m || chars === undefined) {
           throw new SyntaxError(`Unsupported character class near index ${i}: ${pattern.slice(i, i + 12)}`);
         }
-        if (inClass && next === "P") throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
-        out += inClass ? chars : `[${next === "P" ? "^" : ""}${chars}]`;
+        out += `[${next === "P" ? "^" : ""}${chars}]`;
         i += 2 + m[0].length;
-        // Inside [] a `-` after the class is a literal (charSet).
-        if (inClass && pattern[i] === "-") [out, i] = [`${out}\\-`, i + 1];
         continue;
       } else {
-        const translated = javaEscape(pattern, i, inClass);
+        const translated = javaEscape(pattern, i, false);
         out += translated?.text ?? c + next;
         i += translated?.length ?? 2;
         continue;
@@ -138,33 +140,25 @@ function translate(pattern: string): { source: string; flags: string } {
       i += 2;
       continue;
     }
-    if (inClass) {
-      if (c === "[") throw new SyntaxError(`Unsupported nested character class near index ${i}`);
-      if (c === "&" && pattern[i + 1] === "&") throw new SyntaxError(`Unsupported class intersection near index ${i}`);
-      if (c === "]") inClass = false;
-      out += c;
-      i++;
-      continue;
-    }
     if (c === "[") {
-      inClass = true;
-      out += c;
-      i++;
-      // A ']' right after '[' or '[^' is a literal in Java.
-      if (pattern[i] === "^") {
-        out += "^";
-        i++;
-      }
-      if (pattern[i] === "]") {
-        out += "\\]";
-        i++;
-      }
+      const cls = translateClass(pattern, i, posixClass);
+      out += cls.text;
+      i = cls.end;
       continue;
     }
     if (c === "(") {
-      if (/^\(\?[a-zA-Z-]+[):]/.test(pattern.slice(i))) {
-        throw new SyntaxError(`Inline flags are only supported at the start of the pattern (index ${i})`);
+      const inline = /^\(\?([a-zA-Z]*-?[a-zA-Z]*)([):])/.exec(pattern.slice(i));
+      if (inline && inline[1] !== "") {
+        if (inline[2] === ")") {
+          out += scoped.change(inline[1]!, i);
+        } else {
+          open.push({ start: out.length, atomic: false });
+          out += scoped.openScoped(inline[1]!, i);
+        }
+        i += inline[0].length;
+        continue;
       }
+      scoped.openGroup();
       const opener = /^\((?:\?(?:[:=!>]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>))?/.exec(pattern.slice(i))![0];
       const atomicGroup = opener === "(?>";
       if (opener === "(" || /^\(\?<[a-zA-Z]/.test(opener)) javaGroupCount++;
@@ -175,7 +169,7 @@ function translate(pattern: string): { source: string; flags: string } {
     }
     if (c === ")" && open.length > 0) {
       const group = open.pop()!;
-      out += ")";
+      out += `${scoped.close()})`;
       if (group.atomic) out = out.slice(0, group.start) + atomic(out.slice(group.start), atomics++);
       atomStart = group.start;
       i++;
@@ -207,11 +201,12 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
     }
-    if (c === ".") out += dot;
-    else out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(flags.includes("m") ? c : end, i + 1) : c;
+    if (c === "|") out += scoped.alternate();
+    else if (c === ".") out += dot();
+    else out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(scoped.has("m") ? c : end, i + 1) : c;
     i++;
   }
-  return { source: out, flags };
+  return { source: out + scoped.end(), flags };
 }
 
 /**
