@@ -136,5 +136,6 @@ test("kafka.client=kafkajs: the positions of successive assignments are looked u
     await starts.close();
   }
   expect(clusters).toEqual([{ connects: 1, disconnects: 1 }]);
-  expect(seeks).toEqual(["0@0", "1@0", "2@0", "3@0", "0@0", "1@0", "2@0", "3@0"]);
+  // Partition 1's committed offset is where kafkajs starts it too: not sought (flake190), the others to the end.
+  expect(seeks).toEqual(["0@0", "2@0", "3@0", "0@0", "2@0", "3@0"]);
 });

@@ -18,6 +18,19 @@ interface SinkOffset {
   offset: { kafka_offset: number };
 }
 
+/** Shows the gateway's log tail unless `passed` was called (disposed before the gateway, so its log is still there). */
+function logOnFailure(gw: { output(): string }): Disposable & { passed(): void } {
+  let passed = false;
+  return {
+    passed: () => {
+      passed = true;
+    },
+    [Symbol.dispose]: () => {
+      if (!passed) console.error(`gateway log (tail):\n${gw.output().slice(-12000)}`);
+    },
+  };
+}
+
 test.each(["platformatic", "kafkajs"] as const)(
   "kafka.client=%s: a committed offset past the log end is reset to earliest without a commit; the stop commits the consumed position",
   async (client) => {
@@ -34,6 +47,7 @@ test.each(["platformatic", "kafkajs"] as const)(
     const out = dir.file("out.txt");
     // No commit on a timer: only at the stop.
     await using gw = await sinkGateway(dir, client, [], { "offset.flush.interval.ms": "600000" });
+    using log = logOnFailure(gw);
     const created = await gw.rest.post("/connectors", {
       name: topic,
       config: { "connector.class": "FileStreamSink", topics: topic, file: out },
@@ -61,6 +75,7 @@ test.each(["platformatic", "kafkajs"] as const)(
       what: "the consumed position committed at the stop",
       timeoutMs: 60_000,
     });
+    log.passed();
   },
   120_000,
 );
@@ -88,6 +103,7 @@ test.each(["platformatic", "kafkajs"] as const)(
       await using dir = await tempDir();
       const out = dir.file("out.txt");
       await using gw = await sinkGateway(dir, client, [], { "offset.flush.interval.ms": "600000" });
+      using log = logOnFailure(gw);
       const created = await gw.rest.post("/connectors", {
         name: topic,
         config: {
@@ -148,6 +164,7 @@ test.each(["platformatic", "kafkajs"] as const)(
         timeoutMs: 60_000,
       });
       expect(linesOf(out).sort()).toEqual(expected);
+      log.passed();
     } finally {
       await producer.disconnect();
     }

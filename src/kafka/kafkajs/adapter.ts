@@ -179,10 +179,11 @@ export class KafkajsPort implements KafkaPort {
     const { kafka, settings: connection } = this.kafka(options.properties, {
       logContext: options.logContext,
       retryBackoffMaxMs: settings.retryBackoffMaxMs,
-      // Java's INFO pair per partition (its log is made below, before kafkajs fetches anything)
+      // Java's INFO pair per partition (its log and the consumer are made below, before kafkajs fetches anything)
       outOfRange: (tp, position, reset, leader) => {
         log.outOfRange(tp, position, leader);
         log.resetPosition(tp, reset, leader);
+        consumer.outOfRangeReset(tp, reset);
       },
     });
     if (settings.groupInstanceId !== null) {
@@ -201,6 +202,7 @@ export class KafkajsPort implements KafkaPort {
       log.invalidBatchAnswered(failure.tp, before),
     );
     const { requestTimeoutMs, retryBackoffMs } = connection;
-    return new KafkajsConsumer(checked, options, settings, { requestTimeoutMs, retryBackoffMs }, log, hold);
+    const consumer = new KafkajsConsumer(checked, options, settings, { requestTimeoutMs, retryBackoffMs }, log, hold);
+    return consumer;
   }
 }

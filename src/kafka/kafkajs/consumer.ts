@@ -243,7 +243,7 @@ export class KafkajsConsumer implements KafkaConsumer {
           if (this.joining || !isRunning() || isStale() || batch.messages.length === 0) return;
           const epoch = this.joinEpoch;
           const records = consumedRecords(batch);
-          this.starts?.handedOver(records[0]!, epoch);
+          this.starts?.placed(records[0]!, epoch);
           // kafkajs rejoins only once every handler returned. A handler that heartbeats while it waits
           // (a put retrying) learns of a rebalance here: what the member owns is revoked at once, so
           // the handler can give its batch up and the group does not wait for it.
@@ -355,6 +355,11 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   position(tp: TopicPartition): Promise<number> {
     return this.starts!.of(tp, this.assigned, this.joinEpoch, () => this.joinEpoch);
+  }
+
+  /** kafkajs reset `tp`'s fetch position out of range to `offset` (patch 24's line): a look-up answered later keeps it. */
+  outOfRangeReset(tp: TopicPartition, offset: bigint): void {
+    if (!this.joining) this.starts?.placed({ ...tp, offset: Number(offset) }, this.joinEpoch);
   }
 
   pause(partitions: readonly TopicPartition[]): void {

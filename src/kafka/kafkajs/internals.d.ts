@@ -115,3 +115,9 @@ declare module "kafkajs/src/network/connectionPool" {
   };
   export default ConnectionPool;
 }
+declare module "kafkajs/src/consumer/offsetManager" {
+  /** A consumer's positions under one assignment; setDefaultOffset resets a partition out of range (patch 24). */
+  export default class OffsetManager {
+    setDefaultOffset(partition: { topic: string; partition: number }): Promise<unknown>;
+  }
+}

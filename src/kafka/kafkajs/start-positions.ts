@@ -17,18 +17,21 @@ import { type ClusterLike, createCluster, groupByTopic } from "./protocol.ts";
 
 type OffsetsAnswer = { topic: string; partitions: { partition: number; offset: string }[] }[];
 
-/** The start offset of each partition of `partitions` (one missing when the broker named none). */
+/** Where a partition starts; `committed`: the group's committed offset (else the end auto.offset.reset names). */
+type Start = { readonly offset: number; readonly committed: boolean };
+
+/** The start of each partition of `partitions` (one missing when the broker named none). */
 async function startOffsets(
   cluster: ClusterLike,
   groupId: string,
   settings: ConsumerSettings,
   partitions: readonly TopicPartition[],
-): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  const add = (answer: OffsetsAnswer) => {
+): Promise<Map<string, Start>> {
+  const found = new Map<string, Start>();
+  const add = (answer: OffsetsAnswer, committed: boolean) => {
     for (const { topic, partitions: ps } of answer)
       for (const { partition, offset } of ps)
-        if (Number(offset) >= 0) found.set(key({ topic, partition }), Number(offset));
+        if (Number(offset) >= 0) found.set(key({ topic, partition }), { offset: Number(offset), committed });
   };
   const topics = (list: readonly TopicPartition[]) =>
     [...groupByTopic(list)].map(([topic, tps]) => ({
@@ -39,6 +42,7 @@ async function startOffsets(
   add(
     ((await coordinator.offsetFetch({ groupId, topics: topics(partitions) })) as { responses: OffsetsAnswer })
       .responses,
+    true,
   );
   const unresolved = partitions.filter((tp) => !found.has(key(tp)));
   if (unresolved.length > 0) {
@@ -56,20 +60,25 @@ async function startOffsets(
     const fromBeginning = settings.fromBeginning;
     const lookedUp = unresolved.filter(led);
     if (lookedUp.length > 0)
-      add(await cluster.fetchTopicsOffset(topics(lookedUp).map((t) => ({ ...t, fromBeginning }))));
+      add(await cluster.fetchTopicsOffset(topics(lookedUp).map((t) => ({ ...t, fromBeginning }))), false);
   }
   return found;
 }
 
 /**
  * The positions of one consumer's assignments, looked up once per assignment. kafkajs starts a
- * partition on its own look-up, made when it first fetches it: a partition of which nothing was
- * handed over yet is sought to the position answered (what kafkajs fetched from before is dropped
- * as stale), one of which a batch was is answered where that batch started.
+ * partition on its own look-up, made when it first fetches it. One it placed is answered where it did:
+ * where the first batch handed over started, or where an out-of-range reset put it. One with a committed
+ * offset is answered there and not sought: kafkajs starts it there too (a new offset manager at every
+ * sync looks it up from the group, where nothing else commits in the generation but this member, after a
+ * batch it placed), and a seek would undo a reset out of range under way, not logged yet (flake190: sought
+ * back past the log end, its next fetch was reset again to the end as it was then, skipping the records
+ * produced since the first reset to latest). One without is sought to the end answered (the end kafkajs
+ * looks up at its first fetch may be later; what it fetched from before the seek is dropped as stale).
  */
 export class StartPositions {
-  private asked: { assignment: number; offsets: Promise<Map<string, number>> } | undefined;
-  /** The first offset handed over per partition under the assignment numbered `firstOf`. */
+  private asked: { assignment: number; offsets: Promise<Map<string, Start>> } | undefined;
+  /** Where kafkajs placed each partition first under the assignment numbered `firstOf` (see `placed`). */
   private readonly first = new Map<string, number>();
   private firstOf = -1;
   private cluster: Promise<ClusterLike> | undefined;
@@ -101,7 +110,7 @@ export class StartPositions {
     return this.cluster;
   }
 
-  private forget(offsets: Promise<Map<string, number>>): void {
+  private forget(offsets: Promise<Map<string, Start>>): void {
     if (this.asked?.offsets === offsets) this.asked = undefined;
   }
 
@@ -114,8 +123,11 @@ export class StartPositions {
     await cluster?.then((c) => c.disconnect()).catch(() => undefined);
   }
 
-  /** A batch starting at `from` goes to the handler under the assignment numbered `assignment`. */
-  handedOver(from: TopicPartitionOffset, assignment: number): void {
+  /**
+   * kafkajs placed a partition at `from` under the assignment numbered `assignment`: a batch starting there goes to
+   * the handler, or a fetch out of range reset its position there (auto.offset.reset). The first one counts.
+   */
+  placed(from: TopicPartitionOffset, assignment: number): void {
     if (this.firstOf !== assignment) this.first.clear();
     this.firstOf = assignment;
     if (!this.first.has(key(from))) this.first.set(key(from), from.offset);
@@ -153,16 +165,17 @@ export class StartPositions {
       throw new RetriableError(
         `The assignment of ${tp.topic}-${tp.partition} changed while its position was looked up`,
       );
-    const offset = offsets.get(key(tp));
+    const start = offsets.get(key(tp));
     const first = this.firstOf === assignment ? this.first.get(key(tp)) : undefined;
     if (first !== undefined) return first;
-    if (offset === undefined) {
+    if (start === undefined) {
       // Asked again at the next call, as Java's position() asks until default.api.timeout.ms.
       this.forget(asked);
       throw new RetriableError(`The position of ${tp.topic}-${tp.partition} is not known yet`);
     }
+    if (start.committed) return start.offset;
     try {
-      this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(offset) });
+      this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(start.offset) });
     } catch (error) {
       // kafkajs refuses a seek between its stop and its next run: the subscription watch restarts it
       // (subscription-watch.ts) while a join kafkajs began before is answered (explore13 F1). That
@@ -174,6 +187,6 @@ export class StartPositions {
         { cause: error },
       );
     }
-    return offset;
+    return start.offset;
   }
 }
