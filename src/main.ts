@@ -52,8 +52,9 @@ const log = getLogger("io.edgegateway.Gateway");
 const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone");
 
 /**
- * How long an exit waits for stdout's reader to take the log lines still waiting for it (none wait
- * when it keeps up: the exit is then immediate, an uncaught error's too).
+ * How long a graceful stop's exit (and the connector-file exit) waits for stdout's reader to take the
+ * log lines still waiting for it (none wait when it keeps up: the exit is then immediate). An uncaught
+ * error's exit never waits.
  */
 const EXIT_LOG_FLUSH_MS = 2000;
 
