@@ -12,19 +12,12 @@
 import { describe, expect, test } from "bun:test";
 import { copyFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:https";
-import { issueCert } from "./support/cert-authority.ts";
+import { caDate, issueCert } from "./support/cert-authority.ts";
 import { startGateway } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { makeTls, TEST_CA } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
-
-/** `openssl ca`'s date form (YYYYMMDDHHMMSSZ) of `ms`. */
-const caDate = (ms: number) =>
-  new Date(ms)
-    .toISOString()
-    .replace(/[-:T]/g, "")
-    .replace(/\.\d{3}Z$/, "Z");
 
 const REFUSAL =
   "an endpoint that requires client certificates refuses it once it is not valid (the connection closes during or right after the TLS handshake): replace the files and restart the task";

@@ -29,7 +29,8 @@
  * client-certificate connection reset the requests valid devices were sending on them: crlreload). A file that fails to load (a CRL file
  * read half-written too: revocation-list.ts) keeps the previous material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
  * certificate it covers is refused) is logged at WARN at load, when it expires and, at most once a
- * minute, for the handshakes it refuses (crl-expiry.ts).
+ * minute, for the handshakes it refuses (crl-expiry.ts). The listener's own certificate not valid,
+ * or expiring within 7 days, is a WARN at load too (listener-certificate-expiry.ts).
  *
  * Bounds (ConnectionGuard, connection-guard.ts): handshake, idle, request headers and body
  * deadlines per connection (the body's no shorter than the routes' ingest.request.timeout.ms, whose
@@ -71,6 +72,7 @@ import { CrlExpiry } from "./crl-expiry.ts";
 import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
 import { lingerOnClose } from "./lingering-close.ts";
+import { listenerCertificateWarning } from "./listener-certificate-expiry.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
 import type { RevocationList } from "./revocation-list.ts";
@@ -270,6 +272,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const url = `https://${shownHost}:${port}`;
   const crlExpiry = new CrlExpiry({ log, now, listener: url });
   crlExpiry.watch(settings.crls, settings.crlLocation);
+  const warnOfCertificate = (cert: string) => {
+    const warning = listenerCertificateWarning(cert, url, now());
+    if (warning) log.warn(warning);
+  };
+  warnOfCertificate(settings.server.cert);
 
   const reloadIfChanged = (): boolean => {
     const files = fingerprint(settings.files);
@@ -297,6 +304,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       }
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
       crlExpiry.watch(next.crls, next.crlLocation);
+      warnOfCertificate(next.server.cert);
       return true;
     } catch (error) {
       failedAt = files;
