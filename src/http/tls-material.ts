@@ -135,8 +135,15 @@ function readPem(keys: StoreKeys, bytes: Buffer, keyPassword: string | undefined
   const certs = splitPem(text, "CERTIFICATE");
   let key = splitPem(text, "PRIVATE KEY")[0];
   if (key?.includes("ENCRYPTED")) {
+    if (keyPassword === undefined) {
+      const unset =
+        keys.keyPassword === keys.password
+          ? `${keys.password} is not set`
+          : `neither ${keys.keyPassword} nor ${keys.password} is set`;
+      throwInvalidKey(keys.keyPassword, `cannot decrypt the PEM private key: it is encrypted and ${unset}`);
+    }
     try {
-      key = decryptPemPrivateKey(key, keyPassword ?? "");
+      key = decryptPemPrivateKey(key, keyPassword);
     } catch (error) {
       throwInvalidKey(keys.keyPassword, `cannot decrypt the PEM private key (${(error as Error).message})`);
     }
