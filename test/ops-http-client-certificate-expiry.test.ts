@@ -3,9 +3,10 @@
  * binary when GATEWAY_BIN is set) against a loopback endpoint that requires client certificates
  * (node:https, TLS 1.3) and the real broker (opshunt2's probes "an expired cert" and "cert
  * rotation"): the endpoint refuses an expired certificate only by closing the connection after the
- * handshake, so each request fails with `ECONNRESET`, naming no certificate; the task's start now
+ * handshake, so each request failed with `ECONNRESET`, naming no certificate; the task's start now
  * WARNs naming the key, the certificate's subject and its end (never the key), for the HTTP sink's
- * `security.cert.client` and the HTTP source's key store, also within 7 days of the end. The files
+ * `security.cert.client` and the HTTP source's key store, also within 7 days of the end, and each
+ * such failure names the expired certificate as its likely cause. The files
  * are read at task start: replaced while the task runs, a restart of the task uses them, and the
  * record held back meanwhile is delivered.
  */
@@ -99,8 +100,14 @@ describe("an HTTP connector's client certificate out of its validity window", ()
     } finally {
       await producer.disconnect();
     }
-    // Refused by the endpoint: retried, not delivered.
-    await gw.waitForOutput(new RegExp(`WARN \\[${sink}\\|task-0\\] POST ${base}/in failed \\(attempt 1 of`), 30_000);
+    // Refused by the endpoint: retried, not delivered, each failure naming the certificate as its likely cause.
+    const [failed] = await gw.waitForOutput(
+      new RegExp(`WARN \\[${sink}\\|task-0\\] POST ${base}/in failed \\(attempt 1 of.*`),
+      30_000,
+    );
+    expect(failed).toContain(
+      "(the key store's certificate CN=old-device expired on 2020-02-01T00:00:00Z, which an endpoint that requires client certificates refuses)",
+    );
     expect(delivered).toEqual([]);
 
     copyFileSync(tls.clientCert, live.cert);

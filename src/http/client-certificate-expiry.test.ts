@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { makeDevicePki } from "../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
-import { clientCertificateWarning } from "./client-certificate-expiry.ts";
+import { clientCertificateRefusal, clientCertificateWarning } from "./client-certificate-expiry.ts";
 
 // opshunt2: an expired client certificate made every request of an HTTP connector fail with
 // ECONNRESET and no word about the certificate.
@@ -48,5 +48,16 @@ describe("clientCertificateWarning", () => {
         Date.parse("2031-01-01T00:00:00Z"),
       ),
     ).toBe(undefined);
+  });
+
+  test.each([
+    ["2030-01-02T00:00:00Z", undefined],
+    [
+      "2030-01-12T00:00:00Z",
+      "the key store's certificate CN=dated-client expired on 2030-01-11T00:00:00Z, which an endpoint that requires client certificates refuses",
+    ],
+  ])("the refusal a closed connection may be at %s: %p", (now, refusal) => {
+    expect(clientCertificateRefusal({ cert, key: "unused", rejectUnauthorized: true }, Date.parse(now))).toBe(refusal);
+    expect(clientCertificateRefusal({ rejectUnauthorized: true }, Date.parse(now))).toBe(undefined);
   });
 });

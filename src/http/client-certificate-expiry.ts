@@ -4,9 +4,11 @@
  * window or expires within 7 days. An endpoint that requires client certificates refuses an expired
  * one, and with TLS 1.3 the refusal comes after the client's side of the handshake is done: the
  * request fails only with `ECONNRESET: The socket connection was closed unexpectedly`, which names
- * no certificate. Called by both tasks' `start` (http-sink/task.ts; the source's page-fetcher.ts, when it builds its client).
+ * no certificate. Called by both tasks' `start` (http-sink/task.ts; the source's page-fetcher.ts, when it builds its client),
+ * and by HttpClient for such a failure (`clientCertificateRefusal`), as the certificate may have
+ * expired while the task ran.
  */
-import { certificateValidity, expiryNotice } from "../tls/certificate-validity.ts";
+import { certificateValidity, expiryNotice, validityProblem } from "../tls/certificate-validity.ts";
 import type { ClientTls } from "./http-client.ts";
 
 /**
@@ -20,4 +22,15 @@ export function clientCertificateWarning(tls: ClientTls | undefined, key: string
     notice &&
     `${key}: ${notice}; an endpoint that requires client certificates refuses it once it is not valid (the connection closes during or right after the TLS handshake): replace the files and restart the task`
   );
+}
+
+/**
+ * What an https request's connection closed by the server may be due to: the client certificate of
+ * `tls` not valid at `now` (`the key store's certificate CN=… expired on …, which …`); undefined when
+ * there is none or it is valid.
+ */
+export function clientCertificateRefusal(tls: ClientTls | undefined, now: number): string | undefined {
+  const validity = tls?.cert === undefined ? undefined : certificateValidity(tls.cert);
+  const problem = validity && validityProblem(validity, now);
+  return problem && `${problem}, which an endpoint that requires client certificates refuses`;
 }

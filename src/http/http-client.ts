@@ -27,6 +27,7 @@ import {
   hideValueCredentials,
 } from "../util/url-credentials.ts";
 import { GATEWAY_VERSION } from "../version.ts";
+import { clientCertificateRefusal } from "./client-certificate-expiry.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
@@ -302,12 +303,15 @@ export class HttpClient {
       const refusal = isBunHandshakeFailure(error)
         ? await diagnoseHandshake(hopUrl, this.tls, Math.min(this.connectTimeoutMs, 5_000))
         : undefined;
+      // TLS 1.3: a server refuses an expired client certificate after the client's side of the handshake, closing the connection.
+      const certificate =
+        failure === "io" && hopUrl.startsWith("https:") ? clientCertificateRefusal(this.tls, Date.now()) : undefined;
       const reason =
         failure === "decode"
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target);
+            : `${readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target)}${certificate ? ` (${certificate})` : ""}`;
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause, { code, host: URL.parse(hopUrl)?.hostname ?? "" }),
         headStatus,
