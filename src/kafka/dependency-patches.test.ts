@@ -231,6 +231,8 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
   type Manager = {
     setDefaultOffset(tp: object): Promise<{ position: string; offset: string } | undefined>;
     committedOffsets(): Record<string, Record<number, string>>;
+    commitOffsets(offsets: object): Promise<void>;
+    nextOffset(topic: string, partition: number): { toString(): string };
   };
   /** An offset manager whose member fetched partitions 0 (committed past the log end) and 1; `leader` is partition 0's. */
   function manager(leader: number) {
@@ -251,7 +253,8 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
           return [{ topic: "t", partitions: [{ partition: 0, offset: "0" }] }];
         },
       },
-      coordinator: { offsetCommit: async (request: unknown) => commits.push(request) },
+      coordinator: { isConnected: () => true, offsetCommit: async (request: unknown) => commits.push(request) },
+      instrumentationEmitter: { emit: () => {} },
       memberAssignment: { t: [0, 1] },
       topicConfigurations: { t: { fromBeginning: true } },
       groupId: "g",
@@ -268,6 +271,17 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
     expect(commits).toEqual([]);
     expect(asked).toEqual([{ topic: "t", partitions: [{ partition: 0 }], fromBeginning: true }]);
     expect(made.committedOffsets()).toEqual({ t: { 0: "0", 1: "7" } });
+  });
+
+  // kjsreset (review P3-a): the commit wrote the committed offsets nextOffset fetched from, back past the log end
+  // (test/out-of-range-reset-commit.test.ts against the broker).
+  test("a commit before the partition's next fetch leaves its fetch position at the reset position", async () => {
+    const { made, commits } = manager(1);
+    await made.setDefaultOffset({ topic: "t", partition: 0 });
+    await made.commitOffsets({ topics: [{ topic: "t", partitions: [{ partition: 0, offset: "100" }] }] });
+    expect(commits).toHaveLength(1);
+    expect(made.committedOffsets()).toEqual({ t: { 0: "100", 1: "7" } });
+    expect(made.nextOffset("t", 0).toString()).toBe("0");
   });
 
   // review kjsreset: the look-up of a partition without a leader threw KafkaJSBrokerNotFound (broker -1).
