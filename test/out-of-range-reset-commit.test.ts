@@ -3,10 +3,10 @@
  * committed offset past the log end, its first fetch is answered OFFSET_OUT_OF_RANGE and the position reset to the end
  * (auto.offset.reset=latest); here the partition is paused as the reset is logged, the committed offset (past the log
  * end) committed again, records produced and the partition resumed: its next fetch starts at the reset position, as
- * Java's consumer (a commit never changes position()). kafkajs fetched from the offset the commit wrote instead (its
- * next fetch position came from the committed offsets while no record was consumed since the reset): out of range
- * again, reset to the end as it was then, and the records produced in between were never handed over (fixed by kafkajs
- * patch 24, scripts/patches/kafkajs-out-of-range-reset.mjs). Against the shared broker, through each client's port.
+ * Java's consumer (a commit never changes position()). kafkajs fetched from the offset the commit wrote instead (it
+ * used the committed offset as the partition's position until the partition's next fetch): out of range again, reset
+ * to the end as it was then, and the records produced in between were never handed over (fixed by kafkajs patch 24,
+ * scripts/patches/kafkajs-out-of-range-reset.mjs). Against the shared broker, through each client's port.
  */
 import { expect, test } from "bun:test";
 import type { ConsumedRecord, KafkaConsumer } from "../src/kafka/kafka-port.ts";

@@ -41,6 +41,18 @@ const RESET_POSITION = `    // the fetch position (nextOffset): a commit, which 
 `;
 
 /**
+ * The fetch position the reset is logged with (kjsreset-b, review P3): the partition's resolved offset, which the records
+ * consumed move, not its committed offset (logged as it was: committed 100 and consumed to 249, the line named 100). The
+ * committed offset only while nothing resolved it (no fetch since the assignment).
+ */
+const FETCH_POSITION = `    // the fetch position: the partition's resolved offset (nextOffset sets it at the partition's first fetch)
+    const position = this.resolvedOffsets[topic][partition] ?? this.committedOffsets()[topic][partition]
+`;
+/** FETCH_POSITION's first text, which logged the committed offset even once records were consumed past it. */
+const COMMITTED_POSITION = `    const position = this.committedOffsets()[topic][partition]
+`;
+
+/**
  * The out-of-range line's lines naming the partition's leader (the broker its metadata lists), added since its first
  * text. Read from the metadata as it is, none when it is gone (null after a disconnect): the line never throws out of
  * recoverFromOffsetOutOfRange, as cluster.findTopicPartitionMetadata would (KafkaJSTopicMetadataNotLoaded).
@@ -94,14 +106,17 @@ export const kafkajsOutOfRangeResetPatches = [
       assign({ topic, partitions: [{ partition }] }, this.topicConfigurations[topic]),
     ])
     const reset = found && found.partitions.find(p => p.partition === partition)
-    const position = this.committedOffsets()[topic][partition]
-    this.clearOffsets({ topic, partition })
+${FETCH_POSITION}    this.clearOffsets({ topic, partition })
     if (!reset) return undefined // not answered: resolveOffsets looks it up again from the committed offset
     this.committedOffsets()[topic][partition] = reset.offset
 ${RESET_POSITION}    return { position, offset: reset.offset }
   }`,
-    // Its first text; then its text before the reset position was kept as the fetch position (RESET_POSITION).
-    was: [() => FIRST_SET_DEFAULT_OFFSET, (to) => to.replace(RESET_POSITION, "")],
+    // Its first text; then its text before the reset position was kept as the fetch position (RESET_POSITION), which
+    // logged the committed offset as the fetch position (COMMITTED_POSITION).
+    was: [
+      () => FIRST_SET_DEFAULT_OFFSET,
+      (to) => to.replace(RESET_POSITION, "").replace(FETCH_POSITION, COMMITTED_POSITION),
+    ],
   },
   {
     file: "node_modules/kafkajs/src/consumer/consumerGroup.js",

@@ -233,6 +233,7 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
     committedOffsets(): Record<string, Record<number, string>>;
     commitOffsets(offsets: object): Promise<void>;
     nextOffset(topic: string, partition: number): { toString(): string };
+    resolveOffset(record: { topic: string; partition: number; offset: string }): void;
   };
   /** An offset manager whose member fetched partitions 0 (committed past the log end) and 1; `leader` is partition 0's. */
   function manager(leader: number) {
@@ -293,7 +294,12 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
   });
 
   /** A member's recoverFromOffsetOutOfRange for partition 0 of t, the reset answered; the lines it logged. */
-  async function recover(metadata: object | null) {
+  async function recover(
+    metadata: object | null,
+    offsetManager: Pick<Manager, "setDefaultOffset"> = {
+      setDefaultOffset: async () => ({ position: "100", offset: "0" }),
+    },
+  ) {
     type Group = { recoverFromOffsetOutOfRange(e: object): Promise<void> };
     const ConsumerGroup = require("kafkajs/src/consumer/consumerGroup.js") as { prototype: Group };
     const Cluster = require("kafkajs/src/cluster/index.js") as { prototype: object };
@@ -303,7 +309,7 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
     const group = {
       cluster,
       preferredReadReplicasPerTopicPartition: {},
-      offsetManager: { setDefaultOffset: async () => ({ position: "100", offset: "0" }) },
+      offsetManager,
       logger: { error: (message: string, extra: object) => logged.push({ message, ...extra }) },
       groupId: "g",
       memberId: "m",
@@ -313,13 +319,24 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
   }
   const line = { message: "Fetch position out of range, reset", topic: "t", partition: 0, groupId: "g", memberId: "m" };
 
+  const broker = { nodeId: 2, host: "h", port: 9092 };
+  const metadata = {
+    brokers: [{ nodeId: 1, host: "g", port: 9092 }, broker],
+    topicMetadata: [{ topic: "t", partitionMetadata: [{ partitionId: 0, leader: 2 }] }],
+  };
+
   test("the reset line names the partition's leader as the metadata lists it", async () => {
-    const broker = { nodeId: 2, host: "h", port: 9092 };
-    const metadata = {
-      brokers: [{ nodeId: 1, host: "g", port: 9092 }, broker],
-      topicMetadata: [{ topic: "t", partitionMetadata: [{ partitionId: 0, leader: 2 }] }],
-    };
     expect(await recover(metadata)).toEqual([{ ...line, fetchPosition: "100", resetPosition: "0", leader: broker }]);
+  });
+
+  // kjsreset-b (review P3): the line named the committed offset (100) as the fetch position, records consumed past it.
+  test("the reset line's fetch position is the partition's, past its committed offset once records were consumed", async () => {
+    const { made } = manager(1);
+    made.nextOffset("t", 0);
+    made.resolveOffset({ topic: "t", partition: 0, offset: "248" });
+    expect(await recover(metadata, made)).toEqual([
+      { ...line, fetchPosition: "249", resetPosition: "0", leader: broker },
+    ]);
   });
 
   // review leftfix-b: with the metadata dropped by a disconnect, kafkajs' findTopicPartitionMetadata threw
