@@ -126,6 +126,28 @@ describe("loadTlsMaterial", () => {
     });
   });
 
+  // opshunt2 review: `http.ssl.key.password=` is read as not set; a key encrypted with an empty
+  // password loaded before that and was then refused as having none.
+  test("a PEM key encrypted with an empty password loads without a password set", async () => {
+    await openssl(dir.path, "pkcs8", "-topk8", "-in", s.clientKey, "-passout", "pass:", "-out", "empty-pass.key");
+    const store = dir.file("empty-pass-store.pem");
+    writeFileSync(store, readFileSync(dir.file("empty-pass.key"), "utf8") + readFileSync(s.clientCert, "utf8"));
+    expect(readFileSync(store, "utf8")).toContain("ENCRYPTED PRIVATE KEY");
+    using server = mtlsServer();
+    for (const keyPassword of [undefined, ""]) {
+      const material = loadTlsMaterial({
+        truststore: { location: s.caCert },
+        keystore: { location: store },
+        keyPassword,
+      });
+      const res = await new HttpClient({ tls: material }).request({
+        method: "GET",
+        url: `https://127.0.0.1:${server.port}/`,
+      });
+      expect(res.status).toBe(200);
+    }
+  });
+
   test("a corrupt store names the location key", () => {
     writeFileSync(dir.file("garbage.jks"), Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 9, 1, 2]));
     expect(
