@@ -8,7 +8,7 @@
  * and by HttpClient for such a failure (`clientCertificateRefusal`), as the certificate may have
  * expired while the task ran.
  */
-import { certificateValidity, expiryNotice, validityProblem } from "../tls/certificate-validity.ts";
+import { certificateNotice, validityProblem } from "../tls/certificate-validity.ts";
 import type { ClientTls } from "./http-client.ts";
 
 /**
@@ -16,8 +16,7 @@ import type { ClientTls } from "./http-client.ts";
  * it, as written), or undefined when there is none or it stays valid for more than 7 days.
  */
 export function clientCertificateWarning(tls: ClientTls | undefined, key: string, now: number): string | undefined {
-  const validity = tls?.cert === undefined ? undefined : certificateValidity(tls.cert);
-  const notice = validity && expiryNotice(validity, now);
+  const notice = certificateNotice(tls?.cert, now);
   return (
     notice &&
     `${key}: ${notice}; an endpoint that requires client certificates refuses it once it is not valid (the connection closes during or right after the TLS handshake): replace the files and restart the task`
@@ -30,7 +29,6 @@ export function clientCertificateWarning(tls: ClientTls | undefined, key: string
  * there is none or it is valid.
  */
 export function clientCertificateRefusal(tls: ClientTls | undefined, now: number): string | undefined {
-  const validity = tls?.cert === undefined ? undefined : certificateValidity(tls.cert);
-  const problem = validity && validityProblem(validity, now);
+  const problem = certificateNotice(tls?.cert, now, validityProblem);
   return problem && `${problem}, which an endpoint that requires client certificates refuses`;
 }
