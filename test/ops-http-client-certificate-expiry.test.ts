@@ -106,7 +106,7 @@ describe("an HTTP connector's client certificate out of its validity window", ()
       30_000,
     );
     expect(failed).toContain(
-      "(the key store's certificate CN=old-device expired on 2020-02-01T00:00:00Z, which an endpoint that requires client certificates refuses)",
+      "ECONNRESET: The socket connection was closed unexpectedly; likely cause: the key store's certificate CN=old-device expired on 2020-02-01T00:00:00Z, which an endpoint that requires client certificates refuses",
     );
     expect(delivered).toEqual([]);
 

@@ -189,6 +189,11 @@ function timeoutText(key: string | undefined, ms: number): string {
   return key === undefined ? `${ms} ms` : `${key} (${ms} ms)`;
 }
 
+/** `message` (Bun's ends with a full stop) followed by what the failure is likely due to, when known. */
+function withLikelyCause(message: string, cause: string | undefined): string {
+  return cause === undefined ? message : `${message.replace(/\.$/, "")}; likely cause: ${cause}`;
+}
+
 /** An answer that has no body whatever its Content-Length says: to a HEAD, or 1xx, 204, 304 (RFC 9112 §6.3). */
 function bodyless(method: string, status: number): boolean {
   return method.toUpperCase() === "HEAD" || status < 200 || status === 204 || status === 304;
@@ -311,7 +316,10 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : `${readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target)}${certificate ? ` (${certificate})` : ""}`;
+            : withLikelyCause(
+                readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target),
+                certificate,
+              );
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause, { code, host: URL.parse(hopUrl)?.hostname ?? "" }),
         headStatus,
