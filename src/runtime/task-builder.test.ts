@@ -231,6 +231,32 @@ describe("buildTask", () => {
     expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
     expect((await awaitTask0(w, "a", "RUNNING")).tasks[0].version).not.toBeNull();
   });
+
+  test("task configs of another connector of the same kind run that connector's task class until the connector is reconfigured", async () => {
+    await using w = await inProcessWorker();
+    const taskClassOf = () => w.worker.task({ connector: "a", task: 0 })?.metrics.plugins?.taskClass;
+    await w.rest("POST", "/connectors", { name: "a", config: sink() });
+    await awaitTask0(w, "a", "RUNNING");
+    const before = w.worker.task({ connector: "a", task: 0 });
+    expect((await w.rest("PUT", "/connectors/a/pause")).status).toBe(202);
+    expect(
+      (await w.rest("PUT", "/connectors/a/config", { "connector.class": "FileStreamSink", topics: "in" })).status,
+    ).toBe(200);
+    expect((await w.rest("POST", "/connectors/a/restart?includeTasks=true")).status).toBe(202);
+    await waitFor(() => (w.worker.task({ connector: "a", task: 0 }) ?? before) !== before, { what: "a new task 0" });
+    // As Connect's Worker.startTask: the stored task config's task.class, under the new connector's config.
+    expect(w.worker.task({ connector: "a", task: 0 })?.metrics.plugins).toMatchObject({
+      connectorClass: "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      taskClass: "test.ScriptedSinkTask",
+    });
+    expect((await w.rest("GET", "/connectors/a/tasks")).body[0].config["task.class"]).toBe("test.ScriptedSinkTask");
+    // Resumed, the connector generates its own task configs, and its task is the new class's.
+    expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+    await waitFor(() => taskClassOf() === "org.apache.kafka.connect.file.FileStreamSinkTask", {
+      what: "the FileStreamSink task",
+    });
+    await awaitTask0(w, "a", "RUNNING");
+  });
 });
 
 describe("a sink task's offset.flush.timeout.ms is the worker's, as Connect's WorkerSinkTask", () => {

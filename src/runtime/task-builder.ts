@@ -53,7 +53,8 @@ export async function buildTask(
   const connectorConfig = await deps.resolveConfig(rawConnectorConfig);
   const taskConfig = await deps.resolveConfig(rawTaskConfig);
   const descriptor: ConnectorDescriptor = resolveConnector(deps.registry, connectorConfig["connector.class"] ?? "");
-  castTaskClass(deps.registry, taskConfig, descriptor.type);
+  // The task runs the class its task config names (an old connector's while a paused one was not reconfigured).
+  const taskPlugin = castTaskClass(deps.registry, taskConfig, descriptor);
   const framework = (descriptor.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig).parse(connectorConfig);
   const converterDefaults = descriptor.type === "source" ? descriptor.converterDefaults : undefined;
   const implied = descriptor.impliedConverters?.(connectorConfig) ?? {};
@@ -74,7 +75,7 @@ export async function buildTask(
       ? "org.apache.kafka.connect.runtime.WorkerSinkTask"
       : "org.apache.kafka.connect.runtime.WorkerSourceTask",
   );
-  const metrics = new TaskMetrics(Date.now, taskPluginsMetadata(descriptor, { key, value, header }));
+  const metrics = new TaskMetrics(Date.now, taskPluginsMetadata(descriptor, taskPlugin, { key, value, header }));
   const clients = taskClientProperties(deps.config, id, connectorConfig);
   /** Connect's task context, on every line about this task (its clients' too). */
   const logContext = `[${id.connector}|task-${id.task}]`;
@@ -95,7 +96,7 @@ export async function buildTask(
     listener: metrics.trackState(listener),
     clock: deps.clock,
     log: taskLog,
-    taskClass: descriptor.taskClass,
+    taskClass: taskPlugin.taskClass,
     config: taskConfig,
     providedKeys: providedKeys(rawTaskConfig, taskConfig),
     converters,
@@ -109,7 +110,7 @@ export async function buildTask(
     retryDelayMaxMs: framework["errors.retry.delay.max.ms"],
     tolerance: framework["errors.tolerance"] as "none" | "all",
   };
-  if (descriptor.type === "source") {
+  if (taskPlugin.type === "source") {
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
     const groups = workerTopicCreationGroups(deps.config, connectorConfig);
     const producerProps = clients.producer;
@@ -126,11 +127,11 @@ export async function buildTask(
     }
     return new WorkerSourceTask({
       ...common,
-      task: descriptor.createTask(),
+      task: taskPlugin.createTask(),
       operator,
       // The sender sends a refused request's other records again: they must land before later sends'.
       producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: true, logContext }),
-      keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
+      keepOrder: taskPlugin.keepsOrder?.(taskConfig) ?? false,
       maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
       maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),
@@ -185,7 +186,7 @@ export async function buildTask(
   const topics = regex !== "" ? topicPattern(regex) : splitList(taskConfig.topics ?? connectorConfig.topics);
   return new WorkerSinkTask({
     ...common,
-    task: descriptor.createTask(),
+    task: taskPlugin.createTask(),
     operator,
     errantRecordReporter: dlqTopic !== "" || framework["errors.log.enable"],
     maxPutRecords,
