@@ -1,0 +1,21 @@
+/**
+ * What the tenth REST hunt asked a real Apache Kafka Connect 4.3.1 worker (test/fixtures/connect-rest:
+ * hunt10-steps.ts sends them, `record.sh --hunt10` recorded Connect's answers into
+ * hunt10-recordings.json): a paused sink and a paused source changed to their plugin's other name and
+ * another file, their tasks restarted while paused (the old task configs stay until resumed) and
+ * resumed; validate of both FileStream plugins with values of every other JSON type for each key; query
+ * strings with odd values and task ids out of range or oddly written; a name with a space and plus
+ * signs read through other spellings; and Content-Type variants on PATCH and PUT routes. Compared as
+ * connect-rest-recorded.test.ts compares.
+ */
+import { HUNT10_STEPS } from "./fixtures/connect-rest/hunt10-steps.ts";
+import { describeRecordedHunt } from "./support/recorded-replay.ts";
+
+describeRecordedHunt({
+  title: "the tenth REST hunt's requests, recorded from Apache Kafka Connect 4.3.1",
+  steps: HUNT10_STEPS,
+  recordings: "hunt10-recordings.json",
+  worker: { "offset.flush.interval.ms": "500" },
+  // The sink steps read oracle-active-a, which existed on the broker Connect was recorded against.
+  topics: ["oracle-active-a"],
+});
