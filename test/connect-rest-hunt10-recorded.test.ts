@@ -1,7 +1,8 @@
 /**
  * What the tenth REST hunt asked a real Apache Kafka Connect 4.3.1 worker (test/fixtures/connect-rest:
  * hunt10-steps.ts sends them, `record.sh --hunt10` recorded Connect's answers into
- * hunt10-recordings.json): a paused sink and a paused source changed to their plugin's other name and
+ * hunt10-recordings.json): a stopped source's offsets with nested maps, a null offset and a null
+ * position; a delete right after a restart; a paused sink and a paused source changed to their plugin's other name and
  * another file, their tasks restarted while paused (the old task configs stay until resumed) and
  * resumed; validate of both FileStream plugins with values of every other JSON type for each key; query
  * strings with odd values and task ids out of range or oddly written; a name with a space and plus
