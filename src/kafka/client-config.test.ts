@@ -171,7 +171,7 @@ test("auto.offset.reset: earliest or latest; Kafka's none and by_duration: are r
       `Invalid value ${value} for configuration auto.offset.reset: Kafka's consumer takes it, but this gateway's consumer supports only earliest and latest`,
     );
   expect(() => consumerSettings({ "auto.offset.reset": "first" })).toThrow(
-    "Invalid value first for configuration auto.offset.reset: String must be one of: earliest, latest",
+    "Invalid value first for configuration auto.offset.reset: Invalid value `first` for configuration auto.offset.reset. The value must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'.",
   );
 });
 

@@ -281,7 +281,8 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
       // Kafka's own values this gateway's consumer does not offer: said so, not taken for a typo.
       reset === "none" || reset.startsWith("by_duration:")
         ? "Kafka's consumer takes it, but this gateway's consumer supports only earliest and latest"
-        : "String must be one of: earliest, latest",
+        : // Kafka 4's AutoOffsetResetStrategy validator, word for word (recorded from Connect 4.3.1).
+          `Invalid value \`${props["auto.offset.reset"]}\` for configuration auto.offset.reset. The value must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'.`,
     );
   const isolation = (props["isolation.level"] ?? "read_uncommitted").trim().toLowerCase();
   if (isolation !== "read_uncommitted" && isolation !== "read_committed") {
