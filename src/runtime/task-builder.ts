@@ -191,6 +191,7 @@ export async function buildTask(
     errantRecordReporter: dlqTopic !== "" || framework["errors.log.enable"],
     maxPutRecords,
     offsetFlushTimeoutMs: deps.config["offset.flush.timeout.ms"],
+    ...(Array.isArray(topics) ? { topics } : {}),
     consumer: () => {
       const groupId = sinkGroupId(id.connector, connectorConfig);
       const clientId = consumerProps["client.id"] ?? "";
