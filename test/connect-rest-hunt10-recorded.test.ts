@@ -1,7 +1,8 @@
 /**
  * What the tenth REST hunt asked a real Apache Kafka Connect 4.3.1 worker (test/fixtures/connect-rest:
  * hunt10-steps.ts sends them, `record.sh --hunt10` recorded Connect's answers into
- * hunt10-recordings.json): a stopped source's offsets with nested maps, a null offset and a null
+ * hunt10-recordings.json): sinks whose consumer Java's KafkaConsumer refuses at the task's start (an
+ * unknown auto.offset.reset, a blank group.id, a topic name Kafka refuses); a stopped source's offsets with nested maps, a null offset and a null
  * position; a delete right after a restart; a paused sink and a paused source changed to their plugin's other name and
  * another file, their tasks restarted while paused (the old task configs stay until resumed) and
  * resumed; validate of both FileStream plugins with values of every other JSON type for each key; query
