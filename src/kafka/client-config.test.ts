@@ -173,6 +173,13 @@ test("auto.offset.reset: earliest or latest; Kafka's none and by_duration: are r
   expect(() => consumerSettings({ "auto.offset.reset": "first" })).toThrow(
     "Invalid value first for configuration auto.offset.reset: Invalid value `first` for configuration auto.offset.reset. The value must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'.",
   );
+  // As ConfigDef: trimmed (Java's String.trim, which leaves U+00A0) before the validator sees it, case kept.
+  expect(() => consumerSettings({ "auto.offset.reset": " Bogus\t" })).toThrow(
+    "Invalid value Bogus for configuration auto.offset.reset: Invalid value `Bogus` for configuration auto.offset.reset.",
+  );
+  expect(() => consumerSettings({ "auto.offset.reset": "\u00a0earliest" })).toThrow(
+    "Invalid value \u00a0earliest for configuration auto.offset.reset: Invalid value `\u00a0earliest` for",
+  );
 });
 
 describe("consumerSettings: the ranges of Kafka 4.3.1's ConsumerConfig", () => {
