@@ -8,6 +8,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
+import { javaTrim } from "../api/data/java-text.ts";
 import { providedKeys } from "../config-providers/config-transformer.ts";
 import { ConfigError, KafkaError } from "../errors.ts";
 import { taskClassListHint } from "../kafka/client-class-hints.ts";
@@ -56,8 +57,9 @@ export async function buildTask(
   // The task runs the class its task config names (an old connector's while a paused one was not reconfigured).
   const taskPlugin = castTaskClass(deps.registry, taskConfig, descriptor);
   const framework = (descriptor.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig).parse(connectorConfig);
-  const converterDefaults = descriptor.type === "source" ? descriptor.converterDefaults : undefined;
-  const implied = descriptor.impliedConverters?.(connectorConfig) ?? {};
+  // The converters the connector config names, else the defaults of the task's own plugin (an old task keeps its own).
+  const converterDefaults = taskPlugin.type === "source" ? taskPlugin.converterDefaults : undefined;
+  const implied = taskPlugin.impliedConverters?.(connectorConfig) ?? {};
   const key = converter(deps, connectorConfig, "key.converter", converterDefaults?.["key.converter"], implied);
   const value = converter(deps, connectorConfig, "value.converter", converterDefaults?.["value.converter"], implied);
   const header = headerConverter(deps, connectorConfig);
@@ -182,8 +184,13 @@ export async function buildTask(
     );
   }
   const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
-  const regex = sinkFramework["topics.regex"].trim();
-  const topics = regex !== "" ? topicPattern(regex) : splitList(taskConfig.topics ?? connectorConfig.topics);
+  // As Connect's WorkerSinkTask: the subscription is the task config's (topics first, else topics.regex),
+  // an old task config's under a changed connector too; a task config with neither key, the connector's.
+  const subscription =
+    taskConfig.topics !== undefined || taskConfig["topics.regex"] !== undefined ? taskConfig : connectorConfig;
+  const listed = splitList(subscription.topics);
+  const regex = listed.length > 0 ? "" : (subscription["topics.regex"] ?? "").trim();
+  const topics = regex !== "" ? topicPattern(regex) : listed;
   return new WorkerSinkTask({
     ...common,
     task: taskPlugin.createTask(),
@@ -310,8 +317,9 @@ function prefixed(config: Readonly<Record<string, string>>, prefix: string): Rec
  * The consumer group of a sink connector: `connect-<name>` unless `consumer.override.group.id`, as
  * Kafka gets it from Java: a lone surrogate (a name sent as `"\ud800"`) as `?`. The broker answers
  * with the id it was sent, which the client looks its group up by: with TextEncoder's U+FFFD there
- * the lookup failed, an uncaught TypeError that ended the gateway.
+ * the lookup failed, an uncaught TypeError that ended the gateway. The override is trimmed as
+ * ConsumerConfig trims it (Java's String.trim: U+00A0 and U+3000 stay, as client-classes.ts checks it).
  */
 export function sinkGroupId(connector: string, config: Readonly<Record<string, string>>): string {
-  return javaUtf8Text(config["consumer.override.group.id"]?.trim() || `connect-${connector}`);
+  return javaUtf8Text(javaTrim(config["consumer.override.group.id"] ?? "") || `connect-${connector}`);
 }
