@@ -25,6 +25,8 @@ export function castTaskClass<D extends ConnectorDescriptor>(
   connector: D,
 ): D {
   const taskClass = taskConfig["task.class"];
+  // Two plugins may share a task class (plugin.path ones): the connector's own stays its task's plugin.
+  if ("taskClass" in connector && connector.taskClass === taskClass) return connector;
   const owner = registry.plugins.find((p) => "taskClass" in p && p.taskClass === taskClass);
   if (!owner || owner === connector) return connector;
   if (owner.type === connector.type) return owner as D;
