@@ -283,11 +283,16 @@ export class Herder extends HerderRestarts {
   async pauseConnector(name: string): Promise<void> {
     return this.executor.run(async () => {
       this.requireConnector(name);
+      const previous = this.deps.configs.get(name)?.targetState;
       this.deps.configs.setTargetState(name, "PAUSED");
       this.endReconfigurationRetries(name);
       const wc = this.deps.worker.connector(name);
       if (wc) await wc.transitionTo("PAUSED");
       this.deps.worker.setTargetState(name, "PAUSED");
+      // Tasks a config change stopped before its new instance started (tasksServeRequests) get no new ones while
+      // PAUSED: the stored ones run PAUSED, as for a connector started PAUSED (chaos-lifecycle CHAOS_SEED=103).
+      const stored = this.deps.configs.get(name);
+      if (stored && previous === "STARTED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
     });
   }
 
