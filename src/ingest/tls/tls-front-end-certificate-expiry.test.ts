@@ -60,3 +60,33 @@ describe("TlsFrontEnd with a certificate that expires while it runs", () => {
     }
   });
 });
+
+describe("TlsFrontEnd's certificate WARN names how a renewed key store is taken into use", () => {
+  test.each([
+    ["60000", "read again within ingest.listeners.https.ssl.reload.interval.ms"],
+    // Reloading off: only a restart reads the key store again (opsp3 review).
+    ["0", "then restart the gateway"],
+  ])("with ssl.reload.interval.ms=%s: %s", async (interval, remedy) => {
+    const end = certificateValidity(readFileSync(pki.serverCert, "utf8"))!.notAfter.getTime();
+    const warnings: string[] = [];
+    const logs = new LogManager({
+      sink: (line) => line.includes("WARN The https ingest listener") && warnings.push(line),
+    });
+    const fe = startTlsFrontEnd({
+      host: "127.0.0.1",
+      port: 0,
+      handler: () => new Response("ok"),
+      load: () => loadIngestTls(ingestTlsSettings(pki, { "ingest.listeners.https.ssl.reload.interval.ms": interval })),
+      logger: logs.get("ingest.tls"),
+      now: () => end - 60_000,
+    });
+    try {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toEndWith(
+        `(within a day); clients refuse it in the TLS handshake once it is not valid: renew the key store (ingest.listeners.https.ssl.keystore.*), ${remedy} (ingest.tls)`,
+      );
+    } finally {
+      await fe.stop();
+    }
+  });
+});

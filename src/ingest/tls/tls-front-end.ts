@@ -278,7 +278,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     now,
     listener: `The https ingest listener ${url}`,
     prefix: INGEST_TLS_PREFIX,
-    remedy: `read again within ${INGEST_TLS_PREFIX}ssl.reload.interval.ms`,
+    // With reloading off (interval 0) only a restart takes a renewed key store into use.
+    remedy:
+      settings.reloadIntervalMs > 0
+        ? `read again within ${INGEST_TLS_PREFIX}ssl.reload.interval.ms`
+        : "then restart the gateway",
   });
   certificateExpiry.watch(settings.server.cert);
 
