@@ -3,18 +3,11 @@
  * stayed open, a port held until the process exited, for a caller that catches the error).
  */
 import { describe, expect, test } from "bun:test";
+import { freePort } from "../../test/support/free-port.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { LogManager } from "../util/logger.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
 import { startRestServers } from "./server.ts";
-
-/** A port free a moment ago (the probe closed). */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 describe("startRestServers when a later listener cannot open", () => {
   test.each([
