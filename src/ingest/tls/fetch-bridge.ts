@@ -12,6 +12,12 @@
  * which only the path and query are kept), and a Host header that could change it (containing
  * `/ ? # @ \` or white space) is refused with 400 (security review 2026-12-01, P2.10: `Host: h/evil?`
  * routed `/a` as `/evil`).
+ *
+ * Refused with 400 too, as RFC 9112 requires and the plain listener (Bun.serve) does, where the
+ * node:http parser under the TLS front end let them through (sechunt hunt 2026-12-07): an HTTP/1.1
+ * request without a Host header, one with two Host lines (§3.2: a proxy in front may route on the
+ * one the gateway ignores), and a Transfer-Encoding other than `chunked` alone (`identity, chunked`
+ * was read as chunked; §6.1: a coding the server does not know is never one it may skip).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -55,11 +61,24 @@ function requestBody(req: IncomingMessage, beforeFirstRead: (() => void) | undef
   );
 }
 
-/** A request the bridge cannot turn into a fetch Request: answered 400. */
+/** A request the bridge cannot or must not turn into a fetch Request: answered 400. */
 export class BadRequestTarget extends Error {}
 
 /** Host header values that cannot be more than a host and port. */
 const UNSAFE_HOST = /[/?#@\\\s]/;
+
+/** Why the request's Host or Transfer-Encoding lines make it one the bridge refuses, or undefined. */
+function framingRefusal(req: IncomingMessage): string | undefined {
+  const raw = req.rawHeaders;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === "host") hosts++;
+  if (hosts > 1) return "A request must have one Host header";
+  if (hosts === 0 && req.httpVersion === "1.1") return "An HTTP/1.1 request must have a Host header";
+  const coding = req.headers["transfer-encoding"];
+  if (coding !== undefined && coding.trim().toLowerCase() !== "chunked")
+    return "The only Transfer-Encoding accepted is chunked";
+  return undefined;
+}
 
 /** The path and query of a request-target; throws BadRequestTarget for any other form. */
 function targetPath(target: string): string {
@@ -88,6 +107,8 @@ export function toRequest(
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  const refused = framingRefusal(req);
+  if (refused !== undefined) throw new BadRequestTarget(refused);
   const sent = req.headers.host;
   if (sent !== undefined && (sent === "" || UNSAFE_HOST.test(sent)))
     throw new BadRequestTarget("The Host header must be a host name or address with an optional port");

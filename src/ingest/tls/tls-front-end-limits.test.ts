@@ -275,6 +275,40 @@ describe("TlsFrontEnd request URL (P2.10)", () => {
     expect(answer).toContain(`\r\n${expected}\r\n`);
   });
 
+  // sechunt hunt 2026-12-07: the first three reached the handler (200) through node:http.
+  test.each([
+    [
+      "no Host on HTTP/1.1",
+      "GET /a HTTP/1.1",
+      400,
+      JSON.stringify({ error_code: 400, message: "An HTTP/1.1 request must have a Host header" }),
+    ],
+    [
+      "two Host lines",
+      "GET /a HTTP/1.1\r\nHost: h\r\nHost: other",
+      400,
+      JSON.stringify({ error_code: 400, message: "A request must have one Host header" }),
+    ],
+    [
+      "Transfer-Encoding identity, chunked",
+      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity, chunked\r\n\r\n1\r\nx\r\n0\r\n",
+      400,
+      JSON.stringify({ error_code: 400, message: "The only Transfer-Encoding accepted is chunked" }),
+    ],
+    ["HTTP/1.0 without Host", "GET /a HTTP/1.0", 200, "path=/a"],
+    [
+      "Transfer-Encoding Chunked (any case)",
+      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n1\r\nx\r\n0\r\n",
+      200,
+      "path=/a",
+    ],
+  ])("%s is answered %d", async (_what, head, status, expected) => {
+    await using fe = frontEnd({});
+    const answer = await exchange(fe, head);
+    expect(answer.split("\r\n")[0]).toMatch(new RegExp(`^HTTP/1\\.[01] ${status} `));
+    expect(answer).toContain(expected);
+  });
+
   test("a request-target that is neither a path nor an absolute URL is 400", async () => {
     await using fe = frontEnd({});
     expect(await exchange(fe, "GET abc/ingest/p HTTP/1.1\r\nHost: h")).toStartWith("HTTP/1.1 400");
