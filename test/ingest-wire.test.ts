@@ -87,6 +87,28 @@ describe("the https ingest listener on the wire", () => {
       expect(await written(body)).toBe(1);
     });
 
+  // Review of sechunt (2026-12-07), P1: the POST pipelined after a request refused for its framing
+  // was written to Kafka but never answered (the connection closed after the 400): a device retries it.
+  for (const [what, bad] of [
+    [
+      "Transfer-Encoding: identity, chunked",
+      `POST ${PATH} HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n`,
+    ],
+    ["two Host lines", `GET ${PATH} HTTP/1.1\r\nHost: h\r\nHost: other\r\n\r\n`],
+    ["an unsafe Host", `GET ${PATH} HTTP/1.1\r\nHost: h/evil?\r\n\r\n`],
+  ] as const)
+    test(`after a request refused for ${what}, the connection ends: the POST before it answered, the one after never written`, async () => {
+      const before = `{"beforeRefused":"${what}"}`;
+      const after = `{"afterRefused":"${what}"}`;
+      const text = await exchange(post(before) + bad + post(after), () => false);
+      expect(statuses(text)).toEqual([200, 400]);
+      const sentinel = `{"sentinel":"${what}"}`;
+      expect(statuses(await exchange(post(sentinel), (t) => statuses(t).length === 1))).toEqual([200]);
+      expect(await written(sentinel)).toBe(1);
+      expect(await written(before)).toBe(1);
+      expect(await written(after)).toBe(0);
+    });
+
   test("a chunked body with chunk extensions and trailer fields is read as its data", async () => {
     const chunked = `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
     const body = '5;name=value\r\n{"ch"\r\n8;q="x y"\r\n:"unked"\r\n1\r\n}\r\n0\r\nX-Checksum: 1\r\n\r\n';

@@ -199,14 +199,21 @@ export class ConnectionGuard {
    * a request whose body is still arriving, its answer not begun, is not waited for (closeIfOnlyArriving).
    */
   closeWhen(matches: (socket: Socket) => boolean): void {
-    for (const [socket, t] of this.tracked) {
-      if (!matches(socket)) continue;
-      if (t.inFlight === 0)
-        socket.destroySoon(); // flushes answers already written, then ends
-      else {
-        t.closeWhenIdle = true;
-        this.closeIfOnlyArriving(socket, t);
-      }
+    for (const [socket, t] of this.tracked) if (matches(socket)) this.closeTracked(socket, t);
+  }
+
+  /** `closeWhen` for one connection. */
+  closeAfterAnswers(socket: Socket): void {
+    const t = this.tracked.get(socket);
+    if (t) this.closeTracked(socket, t);
+  }
+
+  private closeTracked(socket: Socket, t: Tracked): void {
+    if (t.inFlight === 0)
+      socket.destroySoon(); // flushes answers already written, then ends
+    else {
+      t.closeWhenIdle = true;
+      this.closeIfOnlyArriving(socket, t);
     }
   }
 

@@ -13,11 +13,14 @@
  * `/ ? # @ \` or white space) is refused with 400 (security review 2026-12-01, P2.10: `Host: h/evil?`
  * routed `/a` as `/evil`).
  *
- * Refused with 400 too, as RFC 9112 requires and the plain listener (Bun.serve) does, where the
- * node:http parser under the TLS front end let them through (sechunt hunt 2026-12-07): an HTTP/1.1
- * request without a Host header, one with two Host lines (§3.2: a proxy in front may route on the
- * one the gateway ignores), and a Transfer-Encoding other than `chunked` alone (`identity, chunked`
- * was read as chunked; §6.1: a coding the server does not know is never one it may skip).
+ * Refused with 400 too, where the node:http parser under the TLS front end let them through
+ * (sechunt hunt 2026-12-07; review of sechunt): an HTTP/1.1 request without a Host header or with
+ * two Host lines (RFC 9112 §3.2 requires 400: a proxy in front may route on the one the gateway
+ * ignores), a Transfer-Encoding other than `chunked` alone (`identity, chunked` was read as chunked;
+ * §6.1 says a server SHOULD answer an unknown coding 501, but the plain listener, Bun.serve,
+ * answers 400, as here, so both listeners agree), and any Transfer-Encoding on HTTP/1.0 (§6.1: its
+ * framing is faulty; the plain listener answers 400 too). Such a request also ends its connection
+ * (nodeListener): the bytes after it cannot be trusted to be the requests the client meant.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -75,8 +78,9 @@ function framingRefusal(req: IncomingMessage): string | undefined {
   if (hosts > 1) return "A request must have one Host header";
   if (hosts === 0 && req.httpVersion === "1.1") return "An HTTP/1.1 request must have a Host header";
   const coding = req.headers["transfer-encoding"];
-  if (coding !== undefined && coding.trim().toLowerCase() !== "chunked")
-    return "The only Transfer-Encoding accepted is chunked";
+  if (coding === undefined) return undefined;
+  if (req.httpVersion !== "1.1") return "Transfer-Encoding is accepted on HTTP/1.1 only";
+  if (coding.trim().toLowerCase() !== "chunked") return "The only Transfer-Encoding accepted is chunked";
   return undefined;
 }
 
@@ -192,10 +196,17 @@ export async function writeResponse(res: ServerResponse, response: Response, met
  * Also install it for `checkContinue`: `100 Continue` is then sent only when the handler starts
  * reading the body, so a request refused from its headers alone (401, 403, 413 on Content-Length)
  * is answered before the device sends the body at all.
+ *
+ * A request refused 400 here (BadRequestTarget) is answered with `Connection: close`, and
+ * `onRefused` runs at once, its answer begun: the connection's bytes after a request whose
+ * framing is in doubt are not requests to serve, so the caller must hand none of the requests
+ * parsed after it to the handler (which would write them without an answer ever sent) and close
+ * the connection once its earlier answers and the 400 are written.
  */
 export function nodeListener(
   handler: NodeFetchHandler,
   scheme: "http" | "https",
+  onRefused: (req: IncomingMessage) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const expectsContinue = /^100-continue$/i.test(req.headers.expect ?? "");
@@ -213,6 +224,7 @@ export function nodeListener(
         headers: { "Content-Type": "application/json", Connection: "close" },
       });
       void writeResponse(res, refusal, req.method ?? "GET");
+      onRefused(req);
       return;
     }
     void (async () => {

@@ -242,12 +242,12 @@ describe("TlsFrontEnd connection bounds", () => {
 });
 
 describe("TlsFrontEnd request URL (P2.10)", () => {
-  /** Sends `head` (a request without body, Connection: close) and returns everything answered. */
-  async function exchange(fe: TlsFrontEnd, head: string): Promise<string> {
+  /** Sends `head` with Connection: close, then `body`, and returns everything answered. */
+  async function exchange(fe: TlsFrontEnd, head: string, body = ""): Promise<string> {
     using socket = await secured(fe);
     const chunks: Buffer[] = [];
     socket.on("data", (d: Buffer) => chunks.push(d));
-    socket.write(`${head}\r\nConnection: close\r\n\r\n`);
+    socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`);
     await closed(socket);
     return Buffer.concat(chunks).toString("latin1");
   }
@@ -275,39 +275,52 @@ describe("TlsFrontEnd request URL (P2.10)", () => {
     expect(answer).toContain(`\r\n${expected}\r\n`);
   });
 
-  // sechunt hunt 2026-12-07: the first three reached the handler (200) through node:http.
-  test.each([
+  // sechunt hunt 2026-12-07: the first three reached the handler (200) through node:http; review
+  // of sechunt (P2): so did chunked on HTTP/1.0, which the plain listener (Bun.serve) refuses too.
+  for (const [what, head, body, status, expected] of [
     [
       "no Host on HTTP/1.1",
       "GET /a HTTP/1.1",
+      "",
       400,
       JSON.stringify({ error_code: 400, message: "An HTTP/1.1 request must have a Host header" }),
     ],
     [
       "two Host lines",
       "GET /a HTTP/1.1\r\nHost: h\r\nHost: other",
+      "",
       400,
       JSON.stringify({ error_code: 400, message: "A request must have one Host header" }),
     ],
     [
       "Transfer-Encoding identity, chunked",
-      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity, chunked\r\n\r\n1\r\nx\r\n0\r\n",
+      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity, chunked",
+      "1\r\nx\r\n0\r\n\r\n",
       400,
       JSON.stringify({ error_code: 400, message: "The only Transfer-Encoding accepted is chunked" }),
     ],
-    ["HTTP/1.0 without Host", "GET /a HTTP/1.0", 200, "path=/a"],
+    [
+      "Transfer-Encoding chunked on HTTP/1.0",
+      "POST /a HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked",
+      "1\r\nx\r\n0\r\n\r\n",
+      400,
+      JSON.stringify({ error_code: 400, message: "Transfer-Encoding is accepted on HTTP/1.1 only" }),
+    ],
+    ["HTTP/1.0 without Host", "GET /a HTTP/1.0", "", 200, "path=/a"],
     [
       "Transfer-Encoding Chunked (any case)",
-      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n1\r\nx\r\n0\r\n",
+      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked",
+      "1\r\nx\r\n0\r\n\r\n",
       200,
       "path=/a",
     ],
-  ])("%s is answered %d", async (_what, head, status, expected) => {
-    await using fe = frontEnd({});
-    const answer = await exchange(fe, head);
-    expect(answer.split("\r\n")[0]).toMatch(new RegExp(`^HTTP/1\\.[01] ${status} `));
-    expect(answer).toContain(expected);
-  });
+  ] as const)
+    test(`${what} is answered ${status}`, async () => {
+      await using fe = frontEnd({});
+      const answer = await exchange(fe, head, body);
+      expect(answer.split("\r\n")[0]).toMatch(new RegExp(`^HTTP/1\\.[01] ${status} `));
+      expect(answer).toContain(expected);
+    });
 
   test("a request-target that is neither a path nor an absolute URL is 400", async () => {
     await using fe = frontEnd({});

@@ -47,7 +47,10 @@
  * (no_application_protocol).
  *
  * A request the parser cannot read behind pipelined requests in progress is answered after them
- * (tls-client-error.ts), so its 400 is never read as their answer.
+ * (tls-client-error.ts), so its 400 is never read as their answer. One the bridge refuses 400 for
+ * its Host or Transfer-Encoding lines or its request-target (fetch-bridge.ts) ends the connection
+ * as a revoked certificate does: the requests before it are answered, none parsed after it is handled (review
+ * of sechunt: they were written to Kafka, their answers lost with the connection).
  *
  * Half-close: a client that ends its side after sending its requests still gets their answers
  * (allowHalfOpen, httpAllowHalfOpen); the connection ends after the last one.
@@ -185,8 +188,15 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
         peerCertificate: peerOf.get(req.socket) ?? null,
       }),
     "https",
+    // As for a revoked certificate: nothing parsed after the refused request is handled.
+    (req) => stopAfterAnswers(req.socket),
   );
   const gate = new ResponseGate((socket) => guard.end(socket, "pipeline"));
+  /** No further request of `socket` is handled; it closes once its answers in progress are written. */
+  const stopAfterAnswers = (socket: Socket): void => {
+    gate.giveUp(socket);
+    guard.closeAfterAnswers(socket);
+  };
   const listener: typeof bridge = (req, res) =>
     gate.admit(req, res, () => {
       guard.request(req, res);
