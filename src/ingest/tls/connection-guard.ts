@@ -37,6 +37,12 @@
  * so that connections of client certificates the new material refuses (still-accepted.ts)
  * reconnect and face it. A request still receiving its body then is not waited for: nothing of it
  * was answered, and the socket no longer reads, so the connection is closed at once.
+ * `closeAfterAnswers(socket)` is the same for one connection: the front end uses it (with
+ * ResponseGate.giveUp) when an answer with `Connection: close` is written while requests parsed
+ * after it are being answered (fetch-bridge.ts nodeListener), so the connection ends after theirs.
+ * Connections closed by either are not counted in `closed` (the front end's connectionsClosed,
+ * ingest_tls_connections_closed_total): that counts the guard's caps and deadlines and the
+ * `pipeline` give-up only, not closes after a refusal or a reload.
  *
  * Called by tls-front-end.ts only; all state is per front end.
  */

@@ -188,15 +188,17 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
         peerCertificate: peerOf.get(req.socket) ?? null,
       }),
     "https",
-    // As for a revoked certificate: nothing parsed after the refused request is handled.
-    (req) => stopAfterAnswers(req.socket),
+    // An answer with `Connection: close`: as for a revoked certificate, nothing parsed after it is
+    // handled. node:http ends the connection after that answer; when a request parsed after it is
+    // being answered (the answer then goes without the header), the guard ends it after theirs.
+    (req) => {
+      gate.giveUp(req.socket);
+      const later = gate.parsedAfter(req);
+      if (later) guard.closeAfterAnswers(req.socket);
+      return later;
+    },
   );
   const gate = new ResponseGate((socket) => guard.end(socket, "pipeline"));
-  /** No further request of `socket` is handled; it closes once its answers in progress are written. */
-  const stopAfterAnswers = (socket: Socket): void => {
-    gate.giveUp(socket);
-    guard.closeAfterAnswers(socket);
-  };
   const listener: typeof bridge = (req, res) =>
     gate.admit(req, res, () => {
       guard.request(req, res);
