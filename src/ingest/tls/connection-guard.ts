@@ -177,8 +177,11 @@ export class ConnectionGuard {
     } else {
       this.enter(socket, t, "body");
       t.arriving = res;
+      // Only for its own body: a request pipelined behind it may be receiving its body by now
+      // (a POST behind a 413 whose body ended late), which keeps its phase and deadline.
       req.once("end", () => {
-        if (t.arriving === res) t.arriving = undefined;
+        if (t.arriving !== res) return;
+        t.arriving = undefined;
         if (t.phase === "body") this.enter(socket, t, "handling");
       });
     }

@@ -48,6 +48,8 @@ interface Connection {
   overflowed: boolean;
   /** Set by `afterAnswers`: runs once no answer is in progress nor request waiting; nothing is read meanwhile. */
   last: (() => void) | undefined;
+  /** The request handed to the handler last. */
+  handedOver: IncomingMessage | undefined;
   /** The request parsed last (only it can still be receiving its body). */
   latest: IncomingMessage | undefined;
   /** The latest request's answer and what ends it in `running`, while handed over and not finished. */
@@ -94,10 +96,14 @@ export class ResponseGate {
     this.drop(socket, this.connectionOf(socket));
   }
 
-  /** Whether a request of the connection was parsed after `req` (handed over, waiting or dropped). */
-  parsedAfter(req: IncomingMessage): boolean {
+  /**
+   * Whether a request of the connection was handed to the handler after `req` (so `req`'s answer is
+   * not the last written); requests waiting or dropped do not count (review of sechunt, third: the
+   * last answer said `Connection: keep-alive`).
+   */
+  handedOverAfter(req: IncomingMessage): boolean {
     const c = this.connections.get(req.socket);
-    return c !== undefined && c.latest !== req;
+    return c?.handedOver !== undefined && c.handedOver !== req;
   }
 
   /**
@@ -144,6 +150,7 @@ export class ResponseGate {
         givenUp: false,
         overflowed: false,
         last: undefined,
+        handedOver: undefined,
         latest: undefined,
         latestRun: undefined,
       };
@@ -167,6 +174,7 @@ export class ResponseGate {
 
   private run(socket: Socket, c: Connection, req: IncomingMessage, res: ServerResponse, serve: () => void): void {
     c.running++;
+    c.handedOver = req;
     let ended = false;
     const end = () => {
       if (ended) return;

@@ -120,6 +120,29 @@ describe("TlsFrontEnd connection bounds", () => {
     expect(fe.connectionsClosed.get("body")).toBe(1);
   });
 
+  // Review of sechunt (third), P2: the body of the request before it ended (read by its handler)
+  // once this one's body was arriving, which took this one out of its body deadline: held until the
+  // handler's own timeout (a POST behind a 413: 408 after ingest.request.timeout.ms).
+  test("a pipelined body that never ends is closed after request.body.timeout.ms, though the body before it ended later", async () => {
+    const second = Promise.withResolvers<void>();
+    await using fe = frontEnd({ "ingest.listeners.https.request.body.timeout.ms": "300" }, async (request) => {
+      if (new URL(request.url).pathname === "/a") await second.promise;
+      else second.resolve();
+      return new Response(await request.text());
+    });
+    using socket = await secured(fe);
+    const answers: string[] = [];
+    socket.on("data", (d: Buffer) => answers.push(d.toString("latin1")));
+    socket.write(
+      "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc" +
+        "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\nx",
+    );
+    await closed(socket);
+    expect(answers.join("").match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 200"]); // the first body's, only
+    expect(answers.join("")).toContain("\r\nabc\r\n");
+    expect(fe.connectionsClosed.get("body")).toBe(1);
+  });
+
   test("a body whose answer has begun (a full-duplex v3 stream) is not cut at request.body.timeout.ms", async () => {
     await using fe = frontEnd({ "ingest.listeners.https.request.body.timeout.ms": "200" }, echo);
     using socket = await secured(fe);

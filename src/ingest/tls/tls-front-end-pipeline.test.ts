@@ -294,6 +294,9 @@ describe("TlsFrontEnd with pipelined requests", () => {
         const text = client.text();
         const last = text.slice(text.lastIndexOf("HTTP/1.1 400 "));
         expect(last).toStartWith("HTTP/1.1 400 Bad Request\r\n");
+        // The last answer of the connection says so (review of sechunt, third: keep-alive when
+        // requests parsed after it were waiting, and dropped).
+        expect(last.slice(0, last.indexOf("\r\n\r\n"))).toMatch(/\r\nconnection: close\r\n/i);
         expect(last).toContain(`\r\n${JSON.stringify({ error_code: 400, message })}\r\n0\r\n\r\n`);
         expect(last).toEndWith("\r\n0\r\n\r\n");
       });

@@ -193,7 +193,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     // being answered (the answer then goes without the header), the guard ends it after theirs.
     (req) => {
       gate.giveUp(req.socket);
-      const later = gate.parsedAfter(req);
+      const later = gate.handedOverAfter(req);
       if (later) guard.closeAfterAnswers(req.socket);
       return later;
     },
