@@ -192,6 +192,8 @@ describe("bearer tokens", () => {
     ["an issuer as an array", () => sign({ iss: ["https://idp.test"] as unknown as string }), /"iss" claim/],
     ["another issuer", () => sign({ iss: "https://idp.test.evil" }), /"iss" claim/],
     ["no exp", () => sign({ exp: undefined }), /"exp" claim/],
+    // sechunt hunt 2026-12-07: 503 "fetched again shortly", though no key set can ever name it.
+    ["a kid that is not a string", () => sign({}, { kid: 5 }), /"kid" must be a string/],
   ])("%s is 401 invalid_token", async (_what, make, reason) => {
     const result = await bearer(await make());
     expect(result.status).toBe(401);

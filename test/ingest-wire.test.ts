@@ -4,7 +4,9 @@
  * acknowledged-record rule: a 2xx means the request's records are in Kafka, any other answer that
  * none of them was written). Pipelined POSTs are answered in order with each record written once;
  * a request the parser refuses behind a pipelined POST is answered after it (before the fix the
- * client read the 400 as the POST's answer while its record was written); chunked bodies with
+ * client read the 400 as the POST's answer while its record was written), and so is a malformed
+ * chunk in the body of a request pipelined behind one, and a POST pipelined behind a 413 (before
+ * the fix written but never answered); chunked bodies with
  * extensions and trailers are read; `Expect: 100-continue` on a refused request is answered without
  * a 100 and without waiting for the body. (The plain listener is Bun.serve's, whose limits here are
  * in README "Device ingest": pipelining, trailers.)
@@ -14,7 +16,7 @@ import { ingestRequests } from "./support/gateway.ts";
 import { httpsIngestSuite } from "./support/https-ingest-suite.ts";
 import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { tlsClient } from "./support/tls-client.ts";
-import { waitFor } from "./support/wait-for.ts";
+import { settled, waitFor } from "./support/wait-for.ts";
 
 const topic = uniqueTopic("ingest-wire");
 const PATH = "/ingest/wire";
@@ -52,6 +54,8 @@ beforeAll(async () => {
       "ingest.path": PATH,
       "kafka.topic": topic,
       "ingest.max.body.bytes": "4096",
+      // Far beyond the test's own timeout: a request left to wait it out fails the test.
+      "ingest.request.timeout.ms": "300000",
       "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
     },
   });
@@ -86,6 +90,79 @@ describe("the https ingest listener on the wire", () => {
       expect(text).toContain('"offsets"');
       expect(await written(body)).toBe(1);
     });
+
+  // Review of sechunt (2026-12-07), P1: the POST pipelined after a request refused for its framing
+  // was written to Kafka but never answered (the connection closed after the 400): a device retries it.
+  for (const [what, bad] of [
+    [
+      "Transfer-Encoding: identity, chunked",
+      `POST ${PATH} HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n`,
+    ],
+    ["two Host lines", `GET ${PATH} HTTP/1.1\r\nHost: h\r\nHost: other\r\n\r\n`],
+    ["an unsafe Host", `GET ${PATH} HTTP/1.1\r\nHost: h/evil?\r\n\r\n`],
+  ] as const)
+    test(`after a request refused for ${what}, the connection ends: the POST before it answered, the one after never written`, async () => {
+      const before = `{"beforeRefused":"${what}"}`;
+      const after = `{"afterRefused":"${what}"}`;
+      const text = await exchange(post(before) + bad + post(after), () => false);
+      expect(statuses(text)).toEqual([200, 400]);
+      const sentinel = `{"sentinel":"${what}"}`;
+      expect(statuses(await exchange(post(sentinel), (t) => statuses(t).length === 1))).toEqual([200]);
+      expect(await written(sentinel)).toBe(1);
+      expect(await written(before)).toBe(1);
+      expect(await written(after)).toBe(0);
+    });
+
+  // Review of sechunt (2026-12-07), P2: node:http ended the connection right after the 413 (its
+  // `Connection: close`) while the POST pipelined behind it was already handled: written to Kafka,
+  // its answer lost (a device retries it: a duplicate).
+  const big = `{"big":"${"a".repeat(5000)}"}`;
+  for (const [what, tooLarge] of [
+    ["sized", post(big)],
+    [
+      "chunked",
+      `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
+    ],
+  ] as const)
+    test(`a POST pipelined behind a ${what} body over ingest.max.body.bytes: the 413, then its 200 and its record once; the connection ends`, async () => {
+      const after = `{"after413":"${what}"}`;
+      const text = await exchange(tooLarge + post(after), () => false);
+      expect(statuses(text)).toEqual([413, 200]);
+      expect(await written(after)).toBe(1);
+      expect(await written(big)).toBe(0);
+    });
+
+  // Review of sechunt (third), P2: the 413's body ended after the POST behind it had begun its
+  // own, which took that POST out of its body deadline: it waited out ingest.request.timeout.ms
+  // and was answered 408 (30 s by default).
+  test("a POST pipelined behind a 413 whose body is still arriving when the 413 is written: the connection closes after the 413, nothing of the POST written", async () => {
+    const after = '{"after413":"incomplete"}';
+    using client = await tlsClient(port(), suite.pki.caCert);
+    const head = post(after).slice(0, -after.length);
+    client.socket.write(post(big) + head + after.slice(0, 5));
+    await waitFor(() => statuses(client.text()).length === 1 || undefined, { what: "the 413" });
+    if (!client.socket.destroyed) client.socket.write(after.slice(5));
+    await settled(client.closed, { timeoutMs: 50_000, what: "the connection to close" });
+    expect(statuses(client.text())).toEqual([413]);
+    expect(await written(after)).toBe(0);
+  });
+
+  // Review of sechunt (2026-12-07), P2: a malformed chunk was answered at once, so the client read
+  // the 400 as the answer of the POST before it, whose record was written.
+  test("a chunked POST with a malformed chunk behind a POST: that POST's 200 first, then the 400; nothing of the bad body written", async () => {
+    const before = '{"beforeBadChunk":1}';
+    const part = '{"badChunk":1}';
+    const bad = `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${part.length.toString(16)}\r\n${part}\r\nzz\r\n`;
+    const text = await exchange(post(before) + bad, () => false);
+    expect(statuses(text)).toEqual([200, 400]);
+    expect(text).toContain('"offsets"');
+    const sentinel = '{"sentinelBadChunk":1}';
+    expect(statuses(await exchange(post(sentinel), (t) => statuses(t).length === 1))).toEqual([200]);
+    expect(await written(sentinel)).toBe(1);
+    expect(await written(before)).toBe(1);
+    expect(await written(part)).toBe(0);
+    expect(suite.gw.output()).not.toContain(`Ingest request on ${PATH} failed`); // the client's doing
+  });
 
   test("a chunked body with chunk extensions and trailer fields is read as its data", async () => {
     const chunked = `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;

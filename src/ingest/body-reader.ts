@@ -216,7 +216,8 @@ async function readChunked(request: Request, limit: number, read?: BodyRead): Pr
 /**
  * What a failed body read answers: its own IngestError (413, 415, 400, 408), or, when the server's
  * stream failed (the client closed the connection mid-body: Bun's `AbortError` "The connection
- * was closed.", node:http's "aborted"), 400 with the connection closed. That is the client's
+ * was closed.", node:http's "aborted"; the https listener's AbortError of a request whose body it
+ * could not parse, fetch-bridge.ts `withdraw`), 400 with the connection closed. That is the client's
  * doing, not the gateway's: counted as 4xx and not logged as an internal error (which answered 500
  * and logged an ERROR for every device whose network dropped mid-upload). Nothing was written.
  */

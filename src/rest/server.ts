@@ -239,7 +239,13 @@ interface ServeOptions {
   readonly admin?: boolean;
 }
 
-function serve(listener: Listener, app: Hono, { worker, requestLog, serverLog, admin = false }: ServeOptions) {
+/** A started listener. */
+interface Served {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+function serve(listener: Listener, app: Hono, { worker, requestLog, serverLog, admin = false }: ServeOptions): Served {
   const prefix = restListenerTlsPrefix(worker.originals, admin);
   const tls = listener.protocol === "https" ? serverTls(worker.originals, prefix, listener.uri) : undefined;
   let server: Http1Server;
@@ -318,12 +324,27 @@ export function startRestServers(options: {
   );
   const log = requestLog(logs.get(REQUEST_LOGGER));
   const serveOptions = { worker: config, requestLog: log, serverLog: restServerLog };
-  const servers = config.restListeners.map((l) => serve(l, mainApp, serveOptions));
-  const adminServers = adminSeparate
-    ? (config.adminListeners ?? []).map((l) =>
-        serve(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), { ...serveOptions, admin: true }),
-      )
-    : [];
+  const started: Served[] = [];
+  const start = (listener: Listener, app: Hono, options: ServeOptions): Served => {
+    const served = serve(listener, app, options);
+    started.push(served);
+    return served;
+  };
+  let servers: Served[];
+  let adminServers: Served[];
+  try {
+    servers = config.restListeners.map((l) => start(l, mainApp, serveOptions));
+    adminServers = adminSeparate
+      ? (config.adminListeners ?? []).map((l) =>
+          start(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), { ...serveOptions, admin: true }),
+        )
+      : [];
+  } catch (error) {
+    // A listener that cannot open leaves none of those before it open (their ports, their certificate
+    // timers) for a caller that catches: stop() closes the port at once, its connections (none yet) after.
+    for (const served of started) void served.stop();
+    throw error;
+  }
   return {
     urls: servers.map((s) => s.url),
     adminUrls: adminServers.map((s) => s.url),

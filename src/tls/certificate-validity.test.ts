@@ -62,6 +62,11 @@ describe("certificateValidity of a certificate with an empty subject", () => {
   let dir: TempDir;
   beforeAll(async () => {
     dir = await tempDir("cert-validity-empty-subject-");
+    // A first subject alternative name holding ", " (opsp3 review: it was cut at the comma).
+    const altNames = (first: string) =>
+      `[req]\ndistinguished_name = dn\n[dn]\n[ext]\nsubjectAltName = @alt\n[alt]\n${first}\nDNS.1 = gw.example\n`;
+    await Bun.write(dir.file("uri-san.cnf"), altNames("URI.1 = https://gw.example/a, b?c=d"));
+    await Bun.write(dir.file("dirname-san.cnf"), `${altNames("dirName.1 = dir")}[dir]\nO = Edge, Inc.\nCN = gw\n`);
   });
   afterAll(() => dir[Symbol.asyncDispose]());
 
@@ -75,6 +80,9 @@ describe("certificateValidity of a certificate with an empty subject", () => {
   test.each([
     ["with-san", ["-addext", "subjectAltName=DNS:gw.example,IP:127.0.0.1"], "DNS:gw.example"],
     ["without-san", [], "(no subject)"],
+    ["with-uri-san", ["-config", "uri-san.cnf", "-extensions", "ext"], "URI:https://gw.example/a, b?c=d"],
+    // The DN as node formats it: RDNs last first, a comma within a value escaped.
+    ["with-dirname-san", ["-config", "dirname-san.cnf", "-extensions", "ext"], "DirName:CN=gw,O=Edge\\, Inc."],
   ])("%s: named, and warned about", async (name, extra, subject) => {
     const cert = await emptySubject(name, ...extra);
     expect(certificateValidity(cert)?.subject).toBe(subject);

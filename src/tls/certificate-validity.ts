@@ -30,7 +30,19 @@ function subjectName(cert: X509Certificate): string {
   // Bun gives no subject (null) for an empty one.
   const subject = (cert.subject ?? "").split("\n").filter((rdn) => rdn !== "");
   if (subject.length > 0) return subject.join(", ");
-  return cert.subjectAltName?.split(", ")[0] || "(no subject)";
+  return (cert.subjectAltName && firstAltName(cert.subjectAltName)) || "(no subject)";
+}
+
+/**
+ * The first entry of X509Certificate.subjectAltName, as node formats it: entries `TYPE:value`
+ * joined by ", ", a value with a comma, quote or other unsafe character quoted as a JSON string
+ * (`URI:"https://gw.example/a\u002c b"`, `DirName:"CN=gw\u002cO=Edge"`), shown decoded.
+ */
+function firstAltName(altNames: string): string {
+  const quoted = /^([^:"]+:)("(?:[^"\\]|\\.)*")/.exec(altNames);
+  if (quoted) return `${quoted[1]}${JSON.parse(quoted[2]!) as string}`;
+  // An unquoted value holds no comma.
+  return altNames.split(", ")[0]!;
 }
 
 /** The first certificate of a PEM chain; undefined when there is none (or no chain) or it does not parse. */

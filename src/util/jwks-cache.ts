@@ -18,7 +18,9 @@
  *   attempt is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider);
  *   within the cooldown such a token is not judged: `JwksKeyPendingError` (503 with Retry-After,
  *   the rest of the cooldown), since the key may be a freshly rotated one the set fetched next will
- *   have. Only a kid missing from a set fetched for it is an invalid token (401).
+ *   have. Only a kid missing from a set fetched for it is an invalid token (401). A `kid` that is
+ *   not a string (RFC 7515 §4.1.4) names no key: an invalid token at once, neither pending (503)
+ *   nor a reason to fetch (sechunt hunt 2026-12-07: `"kid": 5` was 503, "fetched again shortly").
  * - Failed attempts are followed by the same cooldown. A set past its age after a successful fetch
  *   is fetched again even within the cooldown (the age is at least `minAgeMs`; with `maxAgeMs` below
  *   the cooldown the set is fetched once per `maxAgeMs`, the operator's bound).
@@ -106,6 +108,9 @@ export class JwksCache {
 
   /** jose's key resolver: the key for the token's header, refreshing as described above. */
   readonly getKey = async (header: JWSHeaderParameters, token: { payload: unknown; signature: string }) => {
+    if (header.kid !== undefined && typeof header.kid !== "string") {
+      throw new errors.JWSInvalid('JWS Protected Header "kid" must be a string');
+    }
     const now = monotonicNow(this.clock);
     // Stale keys are used one longest age past their expiry at most: then none (fail closed).
     const held = this.entry;
@@ -225,6 +230,7 @@ export class JwksKeyPendingError extends JwksUnavailableError {
 /** Key-selection errors caused by the token rather than the provider. */
 export function isTokenKeyError(error: unknown): boolean {
   return (
+    error instanceof errors.JWSInvalid ||
     error instanceof errors.JWKSNoMatchingKey ||
     error instanceof errors.JWKSMultipleMatchingKeys ||
     error instanceof errors.JOSENotSupported

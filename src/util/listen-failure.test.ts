@@ -1,13 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { freePort } from "../../test/support/free-port.ts";
 import { listenFailure } from "./listen-failure.ts";
-
-/** A port free at this moment on the loopback address. */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 describe("listenFailure", () => {
   test("a port in use is named as such", () => {

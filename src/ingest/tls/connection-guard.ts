@@ -37,6 +37,12 @@
  * so that connections of client certificates the new material refuses (still-accepted.ts)
  * reconnect and face it. A request still receiving its body then is not waited for: nothing of it
  * was answered, and the socket no longer reads, so the connection is closed at once.
+ * `closeAfterAnswers(socket)` is the same for one connection: the front end uses it (with
+ * ResponseGate.giveUp) when an answer with `Connection: close` is written while requests parsed
+ * after it are being answered (fetch-bridge.ts nodeListener), so the connection ends after theirs.
+ * Connections closed by either are not counted in `closed` (the front end's connectionsClosed,
+ * ingest_tls_connections_closed_total): that counts the guard's caps and deadlines and the
+ * `pipeline` give-up only, not closes after a refusal or a reload.
  *
  * Called by tls-front-end.ts only; all state is per front end.
  */
@@ -171,8 +177,11 @@ export class ConnectionGuard {
     } else {
       this.enter(socket, t, "body");
       t.arriving = res;
+      // Only for its own body: a request pipelined behind it may be receiving its body by now
+      // (a POST behind a 413 whose body ended late), which keeps its phase and deadline.
       req.once("end", () => {
-        if (t.arriving === res) t.arriving = undefined;
+        if (t.arriving !== res) return;
+        t.arriving = undefined;
         if (t.phase === "body") this.enter(socket, t, "handling");
       });
     }
@@ -199,14 +208,21 @@ export class ConnectionGuard {
    * a request whose body is still arriving, its answer not begun, is not waited for (closeIfOnlyArriving).
    */
   closeWhen(matches: (socket: Socket) => boolean): void {
-    for (const [socket, t] of this.tracked) {
-      if (!matches(socket)) continue;
-      if (t.inFlight === 0)
-        socket.destroySoon(); // flushes answers already written, then ends
-      else {
-        t.closeWhenIdle = true;
-        this.closeIfOnlyArriving(socket, t);
-      }
+    for (const [socket, t] of this.tracked) if (matches(socket)) this.closeTracked(socket, t);
+  }
+
+  /** `closeWhen` for one connection. */
+  closeAfterAnswers(socket: Socket): void {
+    const t = this.tracked.get(socket);
+    if (t) this.closeTracked(socket, t);
+  }
+
+  private closeTracked(socket: Socket, t: Tracked): void {
+    if (t.inFlight === 0)
+      socket.destroySoon(); // flushes answers already written, then ends
+    else {
+      t.closeWhenIdle = true;
+      this.closeIfOnlyArriving(socket, t);
     }
   }
 

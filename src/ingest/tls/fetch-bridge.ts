@@ -12,29 +12,64 @@
  * which only the path and query are kept), and a Host header that could change it (containing
  * `/ ? # @ \` or white space) is refused with 400 (security review 2026-12-01, P2.10: `Host: h/evil?`
  * routed `/a` as `/evil`).
+ *
+ * Refused with 400 too, where the node:http parser under the TLS front end let them through
+ * (sechunt hunt 2026-12-07; review of sechunt): an HTTP/1.1 request without a Host header or with
+ * two Host lines (RFC 9112 §3.2 requires 400: a proxy in front may route on the one the gateway
+ * ignores), a Transfer-Encoding other than `chunked` alone (`identity, chunked` was read as chunked;
+ * §6.1 says a server SHOULD answer an unknown coding 501, but the plain listener, Bun.serve,
+ * answers 400, as here, so both listeners agree), and any Transfer-Encoding on HTTP/1.0 (§6.1: its
+ * framing is faulty; the plain listener answers 400 too). Such a request also ends its connection
+ * (nodeListener): the bytes after it cannot be trusted to be the requests the client meant.
+ *
+ * Every answer with `Connection: close` (that 400, the ingest 413 and 408, a body not received in
+ * full) ends the connection the same way, after the answers of the requests parsed before it and
+ * handed to the handler (review of sechunt, P2: a POST pipelined behind a 413 was written to Kafka
+ * while the client saw only the 413; node:http ends the connection right after such an answer).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** The fetch handler, given the node request too (for its socket). */
 export type NodeFetchHandler = (request: Request, req: IncomingMessage) => Response | Promise<Response>;
 
+/** Requests withdrawn (`withdraw`): their body fails and their answer is never written. */
+const withdrawn = new WeakSet<IncomingMessage>();
+
+/**
+ * Withdraws a request handed to the handler: its body stream fails with an AbortError (the
+ * client's doing, as a connection closed mid-body: nothing of it is written, nothing logged) whose
+ * cause is `cause`, and whatever the handler answers is dropped. For a request whose body the HTTP
+ * parser could not read (tls-client-error.ts): the caller writes the parser's error answer instead.
+ */
+export function withdraw(req: IncomingMessage, cause: Error): void {
+  withdrawn.add(req);
+  const error = new Error("The request was withdrawn: its body could not be parsed", { cause });
+  error.name = "AbortError";
+  if (req.listenerCount("error") > 0) req.emit("error", error);
+}
+
 function requestBody(req: IncomingMessage, beforeFirstRead: (() => void) | undefined): ReadableStream<Uint8Array> {
-  // Once the handler cancels the body (a 413 answered unread), the rest is read and dropped.
-  let cancelled = false;
+  // Once the handler cancels the body (a 413 answered unread), the rest is read and dropped. Once
+  // the stream is cancelled, closed or failed (`withdraw`), data still buffered in `req` is dropped.
+  let settled = false;
   let readStarted = false;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         req.on("data", (chunk: Buffer) => {
-          if (cancelled) return;
+          if (settled) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 1) <= 0) req.pause();
         });
         req.once("end", () => {
-          if (!cancelled) controller.close();
+          if (settled) return;
+          settled = true;
+          controller.close();
         });
         req.once("error", (error) => {
-          if (!cancelled) controller.error(error);
+          if (settled) return;
+          settled = true;
+          controller.error(error);
         });
       },
       pull() {
@@ -45,7 +80,7 @@ function requestBody(req: IncomingMessage, beforeFirstRead: (() => void) | undef
         req.resume();
       },
       cancel() {
-        cancelled = true;
+        settled = true;
         req.resume();
       },
     },
@@ -55,11 +90,25 @@ function requestBody(req: IncomingMessage, beforeFirstRead: (() => void) | undef
   );
 }
 
-/** A request the bridge cannot turn into a fetch Request: answered 400. */
+/** A request the bridge cannot or must not turn into a fetch Request: answered 400. */
 export class BadRequestTarget extends Error {}
 
 /** Host header values that cannot be more than a host and port. */
 const UNSAFE_HOST = /[/?#@\\\s]/;
+
+/** Why the request's Host or Transfer-Encoding lines make it one the bridge refuses, or undefined. */
+function framingRefusal(req: IncomingMessage): string | undefined {
+  const raw = req.rawHeaders;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === "host") hosts++;
+  if (hosts > 1) return "A request must have one Host header";
+  if (hosts === 0 && req.httpVersion === "1.1") return "An HTTP/1.1 request must have a Host header";
+  const coding = req.headers["transfer-encoding"];
+  if (coding === undefined) return undefined;
+  if (req.httpVersion !== "1.1") return "Transfer-Encoding is accepted on HTTP/1.1 only";
+  if (coding.trim().toLowerCase() !== "chunked") return "The only Transfer-Encoding accepted is chunked";
+  return undefined;
+}
 
 /** The path and query of a request-target; throws BadRequestTarget for any other form. */
 function targetPath(target: string): string {
@@ -88,6 +137,8 @@ export function toRequest(
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  const refused = framingRefusal(req);
+  if (refused !== undefined) throw new BadRequestTarget(refused);
   const sent = req.headers.host;
   if (sent !== undefined && (sent === "" || UNSAFE_HOST.test(sent)))
     throw new BadRequestTarget("The Host header must be a host name or address with an optional port");
@@ -137,11 +188,25 @@ async function writeSlice(res: ServerResponse, slice: Uint8Array): Promise<void>
   });
 }
 
-/** Writes a fetch Response to a node response, streaming its body. */
-export async function writeResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
+/** Whether a response's Connection header asks to close the connection. */
+function closesConnection(response: Response): boolean {
+  const tokens = response.headers.get("connection")?.toLowerCase().split(",") ?? [];
+  return tokens.some((token) => token.trim() === "close");
+}
+
+/**
+ * Writes a fetch Response to a node response, streaming its body; `withoutConnection` leaves its
+ * Connection header out.
+ */
+export async function writeResponse(
+  res: ServerResponse,
+  response: Response,
+  method: string,
+  withoutConnection = false,
+): Promise<void> {
   const headers: [string, string][] = [];
   response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers.push([name, value]);
+    if (name !== "set-cookie" && !(withoutConnection && name === "connection")) headers.push([name, value]);
   });
   for (const cookie of response.headers.getSetCookie()) headers.push(["set-cookie", cookie]);
   res.writeHead(response.status, response.statusText || undefined, headers.flat());
@@ -171,12 +236,30 @@ export async function writeResponse(res: ServerResponse, response: Response, met
  * Also install it for `checkContinue`: `100 Continue` is then sent only when the handler starts
  * reading the body, so a request refused from its headers alone (401, 403, 413 on Content-Length)
  * is answered before the device sends the body at all.
+ *
+ * A request refused 400 here (BadRequestTarget) is answered with `Connection: close`. Before an
+ * answer with `Connection: close` (that 400 or one of the handler's) is written, `onClosing` runs:
+ * the caller hands none of the connection's requests parsed from then on to the handler (which
+ * would write them without an answer ever sent: the bytes after a request whose framing is in
+ * doubt are not requests to serve) and closes the connection once its answers are written. It
+ * returns true when a request parsed after this one was handed to the handler already (pipelined
+ * behind a 413 decided after reading the body): the answer then goes without `Connection: close`,
+ * as node:http would end the connection right after it and lose the later answers, whose records
+ * may be written; the caller closes the connection after them. A request withdrawn (`withdraw`)
+ * is not answered.
  */
 export function nodeListener(
   handler: NodeFetchHandler,
   scheme: "http" | "https",
+  onClosing: (req: IncomingMessage) => boolean,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const method = req.method ?? "GET";
+    const answer = (response: Response): Promise<void> => {
+      if (withdrawn.has(req)) return response.body?.cancel().catch(() => undefined) ?? Promise.resolve();
+      const later = closesConnection(response) && onClosing(req);
+      return writeResponse(res, response, method, later);
+    };
     const expectsContinue = /^100-continue$/i.test(req.headers.expect ?? "");
     const abort = new AbortController();
     res.once("close", () => {
@@ -187,11 +270,12 @@ export function nodeListener(
       request = toRequest(req, scheme, abort.signal, expectsContinue ? () => res.writeContinue() : undefined);
     } catch (error) {
       if (!(error instanceof BadRequestTarget)) throw error;
-      const refusal = new Response(JSON.stringify({ error_code: 400, message: error.message }), {
-        status: 400,
-        headers: { "Content-Type": "application/json", Connection: "close" },
-      });
-      void writeResponse(res, refusal, req.method ?? "GET");
+      void answer(
+        new Response(JSON.stringify({ error_code: 400, message: error.message }), {
+          status: 400,
+          headers: { "Content-Type": "application/json", Connection: "close" },
+        }),
+      );
       return;
     }
     void (async () => {
@@ -204,7 +288,7 @@ export function nodeListener(
           headers: { "Content-Type": "application/json" },
         });
       }
-      await writeResponse(res, response, req.method ?? "GET");
+      await answer(response);
     })();
   };
 }

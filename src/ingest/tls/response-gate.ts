@@ -48,8 +48,12 @@ interface Connection {
   overflowed: boolean;
   /** Set by `afterAnswers`: runs once no answer is in progress nor request waiting; nothing is read meanwhile. */
   last: (() => void) | undefined;
+  /** The request handed to the handler last. */
+  handedOver: IncomingMessage | undefined;
   /** The request parsed last (only it can still be receiving its body). */
   latest: IncomingMessage | undefined;
+  /** The latest request's answer and what ends it in `running`, while handed over and not finished. */
+  latestRun: { readonly res: ServerResponse; readonly end: () => void } | undefined;
 }
 
 export class ResponseGate {
@@ -63,11 +67,12 @@ export class ResponseGate {
     const socket = req.socket;
     const c = this.connectionOf(socket);
     c.latest = req;
+    c.latestRun = undefined;
     if (c.givenUp) {
       socket.pause(); // parse no further request: the connection is being given up
       return;
     }
-    const run = () => this.run(socket, c, res, serve);
+    const run = () => this.run(socket, c, req, res, serve);
     if (c.waiting.length === 0 && this.open(socket, c)) {
       run();
       return;
@@ -92,20 +97,45 @@ export class ResponseGate {
   }
 
   /**
+   * Whether a request of the connection was handed to the handler after `req` (so `req`'s answer is
+   * not the last written); requests waiting or dropped do not count (review of sechunt, third: the
+   * last answer said `Connection: keep-alive`).
+   */
+  handedOverAfter(req: IncomingMessage): boolean {
+    const c = this.connections.get(req.socket);
+    return c?.handedOver !== undefined && c.handedOver !== req;
+  }
+
+  /**
    * Runs `last` once every request of the connection already handed over or waiting is answered
    * (now when none is), and keeps the socket from reading meanwhile: the HTTP parser failed on the
    * bytes after them (tls-client-error.ts), so the requests before the bad one are answered first,
-   * in order, and the error answer comes last. False (and nothing done) when the request parsed
-   * last has not received all of its body: the bad bytes (or the client's close) are in that body,
-   * which will never complete, so waiting for its answer would hold the connection until the
-   * request's deadline.
+   * in order, and the error answer comes last.
+   *
+   * When the request parsed last has not received all of its body, the bad bytes (or the client's
+   * close) are in that body, which will never complete: waiting for its answer would hold the
+   * connection until the request's deadline. It is left out: dropped when still waiting, else
+   * `withdraw`n (its body fails and its answer is not written) and no longer waited for; the
+   * requests before it are answered first all the same (review of sechunt, P2: the error answer
+   * written at once was read as the answer of an earlier POST whose records were written). False
+   * (and nothing done) when it is the only request of the connection handed over or waiting, or
+   * when its answer has begun (a v3 stream answers while its body arrives): the caller answers at
+   * once and ends the connection.
    */
-  afterAnswers(socket: Socket, last: () => void): boolean {
+  afterAnswers(socket: Socket, last: () => void, withdraw: (req: IncomingMessage) => void): boolean {
     const c = this.connectionOf(socket);
-    if (c.latest !== undefined && !c.latest.complete) return false;
+    const incomplete = c.latest !== undefined && !c.latest.complete ? c.latest : undefined;
+    const handedOver = incomplete !== undefined ? c.latestRun : undefined;
+    if (incomplete !== undefined) {
+      const latestIn = handedOver !== undefined || c.waiting.length > 0 ? 1 : 0;
+      if (c.running + c.waiting.length - latestIn === 0 || handedOver?.res.headersSent) return false;
+      if (handedOver !== undefined) withdraw(incomplete);
+      else c.waiting.pop();
+    }
     c.last = last;
     c.paused = true;
     socket.pause();
+    handedOver?.end(); // no longer waited for: ends it in `running` (and runs `next`)
     this.next(socket, c);
     return true;
   }
@@ -120,7 +150,9 @@ export class ResponseGate {
         givenUp: false,
         overflowed: false,
         last: undefined,
+        handedOver: undefined,
         latest: undefined,
+        latestRun: undefined,
       };
       this.connections.set(socket, created);
       socket.on("drain", () => this.next(socket, created));
@@ -140,15 +172,18 @@ export class ResponseGate {
     return !socket.destroyed && !socket.writableEnded && c.running < PIPELINE_DEPTH && !socket.writableNeedDrain;
   }
 
-  private run(socket: Socket, c: Connection, res: ServerResponse, serve: () => void): void {
+  private run(socket: Socket, c: Connection, req: IncomingMessage, res: ServerResponse, serve: () => void): void {
     c.running++;
+    c.handedOver = req;
     let ended = false;
     const end = () => {
       if (ended) return;
       ended = true;
+      if (c.latestRun?.end === end) c.latestRun = undefined;
       c.running--;
       this.next(socket, c);
     };
+    if (c.latest === req) c.latestRun = { res, end };
     res.once("finish", end);
     res.once("close", end);
     serve();

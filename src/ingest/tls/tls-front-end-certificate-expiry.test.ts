@@ -23,6 +23,23 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => dir[Symbol.asyncDispose]());
 
+/** A front end with `pki`'s server certificate on the clock `now`, and the listener's WARNs it logs. */
+function warningFrontEnd(now: () => number, extra: Record<string, string> = {}) {
+  const warnings: string[] = [];
+  const logs = new LogManager({
+    sink: (line) => line.includes("WARN The https ingest listener") && warnings.push(line),
+  });
+  const fe = startTlsFrontEnd({
+    host: "127.0.0.1",
+    port: 0,
+    handler: () => new Response("ok"),
+    load: () => loadIngestTls(ingestTlsSettings(pki, extra)),
+    logger: logs.get("ingest.tls"),
+    now,
+  });
+  return { fe, warnings };
+}
+
 describe("TlsFrontEnd with a certificate that expires while it runs", () => {
   test("warns at start that it expires within a day, then once when it has expired", async () => {
     const end = certificateValidity(readFileSync(pki.serverCert, "utf8"))!.notAfter;
@@ -32,18 +49,7 @@ describe("TlsFrontEnd with a certificate that expires while it runs", () => {
       offset ??= end.getTime() - 500 - Date.now();
       return Date.now() + offset;
     };
-    const warnings: string[] = [];
-    const logs = new LogManager({
-      sink: (line) => line.includes("WARN The https ingest listener") && warnings.push(line),
-    });
-    const fe = startTlsFrontEnd({
-      host: "127.0.0.1",
-      port: 0,
-      handler: () => new Response("ok"),
-      load: () => loadIngestTls(ingestTlsSettings(pki)),
-      logger: logs.get("ingest.tls"),
-      now,
-    });
+    const { fe, warnings } = warningFrontEnd(now);
     try {
       const at = end.toISOString().replace(/\.\d{3}Z$/, "Z");
       expect(warnings).toHaveLength(1);
@@ -55,6 +61,27 @@ describe("TlsFrontEnd with a certificate that expires while it runs", () => {
         `The https ingest listener ${fe.url}: the key store's certificate CN=localhost expired on ${at}; clients refuse it`,
       );
       expect(warnings).toHaveLength(2);
+    } finally {
+      await fe.stop();
+    }
+  });
+});
+
+describe("TlsFrontEnd's certificate WARN names how a renewed key store is taken into use", () => {
+  test.each([
+    ["60000", "read again within ingest.listeners.https.ssl.reload.interval.ms"],
+    // Reloading off: only a restart reads the key store again (opsp3 review).
+    ["0", "then restart the gateway"],
+  ])("with ssl.reload.interval.ms=%s: %s", async (interval, remedy) => {
+    const end = certificateValidity(readFileSync(pki.serverCert, "utf8"))!.notAfter.getTime();
+    const { fe, warnings } = warningFrontEnd(() => end - 60_000, {
+      "ingest.listeners.https.ssl.reload.interval.ms": interval,
+    });
+    try {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toEndWith(
+        `(within a day); clients refuse it in the TLS handshake once it is not valid: renew the key store (ingest.listeners.https.ssl.keystore.*), ${remedy} (ingest.tls)`,
+      );
     } finally {
       await fe.stop();
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
-import { answersIn, tlsClient } from "../../../test/support/tls-client.ts";
+import { answersIn, type TlsClient, tlsClient } from "../../../test/support/tls-client.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { loadIngestTls } from "./ingest-tls-config.ts";
 import { MAX_WAITING, PIPELINE_DEPTH, ResponseGate } from "./response-gate.ts";
@@ -69,6 +69,18 @@ function held(hold: (n: number) => boolean) {
 }
 
 const BIG = 8 * 1024 * 1024;
+
+/** Releases every held request as it arrives until the server closes the client's connection. */
+async function releasedUntilClosed(h: ReturnType<typeof held>, client: TlsClient): Promise<void> {
+  await waitFor(
+    async () => {
+      h.releaseAll();
+      await Promise.race([client.closed, Promise.resolve()]);
+      return client.socket.destroyed || undefined;
+    },
+    { what: "the close", intervalMs: 5 },
+  );
+}
 
 function requests(from: number, to: number, pad = 0): string {
   let s = "";
@@ -157,14 +169,7 @@ describe("TlsFrontEnd with pipelined requests", () => {
       else await waitFor(() => h.release.length === PIPELINE_DEPTH, { what: "the gate to be full" });
       await pki.revoke(cert);
       expect(fe.reloadIfChanged()).toBe(true);
-      await waitFor(
-        async () => {
-          h.releaseAll();
-          await Promise.race([client.closed, Promise.resolve()]);
-          return client.socket.destroyed || undefined;
-        },
-        { what: "the close", intervalMs: 5 },
-      );
+      await releasedUntilClosed(h, client);
       await client.closed;
       expect(h.handled.length).toBeGreaterThan(0);
       expect(answersIn(client.text())).toEqual(h.handled);
@@ -182,14 +187,7 @@ describe("TlsFrontEnd with pipelined requests", () => {
     await pki.revoke(cert);
     expect(fe.reloadIfChanged()).toBe(true);
     client.socket.write(requests(PIPELINE_DEPTH + 2, PIPELINE_DEPTH + 10)); // sent after the reload
-    await waitFor(
-      async () => {
-        h.releaseAll();
-        await Promise.race([client.closed, Promise.resolve()]);
-        return client.socket.destroyed || undefined;
-      },
-      { what: "the close", intervalMs: 5 },
-    );
+    await releasedUntilClosed(h, client);
     const inProgress = Array.from({ length: PIPELINE_DEPTH }, (_, n) => n);
     expect(h.handled).toEqual(inProgress);
     expect(answersIn(client.text())).toEqual(inProgress);
@@ -259,20 +257,49 @@ describe("TlsFrontEnd with pipelined requests", () => {
       const count = PIPELINE_DEPTH + 2; // the last two wait in the gate
       client.socket.write(requests(0, count) + bad);
       await waitFor(() => h.release.length === PIPELINE_DEPTH, { what: "the gate to be full" });
-      await waitFor(
-        async () => {
-          h.releaseAll();
-          await Promise.race([client.closed, Promise.resolve()]);
-          return client.socket.destroyed || undefined;
-        },
-        { what: "the close", intervalMs: 5 },
-      );
+      await releasedUntilClosed(h, client);
       const expected = Array.from({ length: count }, (_, n) => n);
       expect(h.handled).toEqual(expected);
       expect(answersIn(client.text())).toEqual(expected);
       const text = client.text();
       expect(text.slice(text.lastIndexOf("HTTP/1.1 "))).toBe(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     });
+
+  // Review of sechunt (2026-12-07), P1: after the bridge's framing 400 (fetch-bridge.ts) the requests
+  // pipelined behind it were handled (their records written) but never answered.
+  for (const [what, bad, message] of [
+    [
+      "a Transfer-Encoding other than chunked",
+      "POST /a?n=99 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n",
+      "The only Transfer-Encoding accepted is chunked",
+    ],
+    ["two Host lines", "GET /a?n=99 HTTP/1.1\r\nHost: h\r\nHost: other\r\n\r\n", "A request must have one Host header"],
+    ["no Host", "GET /a?n=99 HTTP/1.1\r\n\r\n", "An HTTP/1.1 request must have a Host header"],
+    [
+      "an unsafe Host",
+      "GET /a?n=99 HTTP/1.1\r\nHost: h/evil?\r\n\r\n",
+      "The Host header must be a host name or address with an optional port",
+    ],
+  ] as const)
+    for (const before of [0, PIPELINE_DEPTH + 2])
+      test(`${what} after ${before} pipelined requests: those answered in order, the 400 last, none after it handled`, async () => {
+        const h = held(() => true);
+        await using fe = frontEnd(h.handler);
+        using client = await tlsClient(fe.port, pki.caCert);
+        client.socket.write(requests(0, before) + bad + requests(100, 104));
+        await releasedUntilClosed(h, client);
+        const expected = Array.from({ length: before }, (_, n) => n);
+        expect(h.handled).toEqual(expected);
+        expect(answersIn(client.text())).toEqual(expected);
+        const text = client.text();
+        const last = text.slice(text.lastIndexOf("HTTP/1.1 400 "));
+        expect(last).toStartWith("HTTP/1.1 400 Bad Request\r\n");
+        // The last answer of the connection says so (review of sechunt, third: keep-alive when
+        // requests parsed after it were waiting, and dropped).
+        expect(last.slice(0, last.indexOf("\r\n\r\n"))).toMatch(/\r\nconnection: close\r\n/i);
+        expect(last).toContain(`\r\n${JSON.stringify({ error_code: 400, message })}\r\n0\r\n\r\n`);
+        expect(last).toEndWith("\r\n0\r\n\r\n");
+      });
 
   test("a request the parser refuses with nothing in progress is answered at once (W1)", async () => {
     const h = held(() => false);

@@ -49,7 +49,10 @@
  * (no_application_protocol).
  *
  * A request the parser cannot read behind pipelined requests in progress is answered after them
- * (tls-client-error.ts), so its 400 is never read as their answer.
+ * (tls-client-error.ts), so its 400 is never read as their answer. One the bridge refuses 400 for
+ * its Host or Transfer-Encoding lines or its request-target (fetch-bridge.ts) ends the connection
+ * as a revoked certificate does: the requests before it are answered, none parsed after it is handled (review
+ * of sechunt: they were written to Kafka, their answers lost with the connection).
  *
  * Half-close: a client that ends its side after sending its requests still gets their answers
  * (allowHalfOpen, httpAllowHalfOpen); the connection ends after the last one.
@@ -188,6 +191,15 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
         peerCertificate: peerOf.get(req.socket) ?? null,
       }),
     "https",
+    // An answer with `Connection: close`: as for a revoked certificate, nothing parsed after it is
+    // handled. node:http ends the connection after that answer; when a request parsed after it is
+    // being answered (the answer then goes without the header), the guard ends it after theirs.
+    (req) => {
+      gate.giveUp(req.socket);
+      const later = gate.handedOverAfter(req);
+      if (later) guard.closeAfterAnswers(req.socket);
+      return later;
+    },
   );
   const gate = new ResponseGate((socket) => guard.end(socket, "pipeline"));
   const listener: typeof bridge = (req, res) =>
@@ -278,7 +290,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     now,
     listener: `The https ingest listener ${url}`,
     prefix: INGEST_TLS_PREFIX,
-    remedy: `read again within ${INGEST_TLS_PREFIX}ssl.reload.interval.ms`,
+    // With reloading off (interval 0) only a restart takes a renewed key store into use.
+    remedy:
+      settings.reloadIntervalMs > 0
+        ? `read again within ${INGEST_TLS_PREFIX}ssl.reload.interval.ms`
+        : "then restart the gateway",
   });
   certificateExpiry.watch(settings.server.cert);
 

@@ -157,6 +157,21 @@ describe("bearerAuthenticator", () => {
       expect(server.requests).toBe(1);
     });
 
+    // sechunt hunt 2026-12-07: it was unavailable (503, "fetched again shortly"), as an unknown kid.
+    test("a kid that is not a string is rejected at once, without a refetch", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const auth = authenticatorFor(server, { jwksCooldownMs: 0 });
+      expect((await auth.verify(await server.sign())).outcome).toBe("authenticated");
+      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+      const token = `${part({ alg: "RS256", kid: 5 })}.${part({ sub: "alice" })}.AAAA`;
+      expect(await auth.verify(token)).toEqual({
+        outcome: "rejected",
+        reason: 'Invalid token: JWS Protected Header "kid" must be a string',
+      });
+      expect(server.requests).toBe(1);
+    });
+
     test("a kid missing from the set fetched for it is rejected", async () => {
       await using server = await jwksServer();
       await server.addKey();
