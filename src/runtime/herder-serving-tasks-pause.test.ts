@@ -11,14 +11,20 @@ import { deferred } from "../util/async.ts";
 import { awaitStates, inProcessWorker, Scripted, scriptedPlugins } from "./herder-test-support.ts";
 
 const SERVING = "test.ServingSourceConnector";
+const config = (tasks: number) => ({ "connector.class": SERVING, "tasks.max": String(tasks) });
+
+/** A worker running connector `a` of a serving class (`serving` steers it) with 2 tasks. */
+async function servingConnector(serving: Scripted) {
+  const [source] = scriptedPlugins(serving);
+  const w = await inProcessWorker({ plugins: [{ ...source, className: SERVING, tasksServeRequests: true }] });
+  expect((await w.rest("PUT", "/connectors/a/config", config(2))).status).toBe(201);
+  await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+  return w;
+}
 
 test("a serving connector paused while its reconfigured instance starts: its stored tasks PAUSED, RUNNING once resumed", async () => {
   const serving = new Scripted();
-  const [source] = scriptedPlugins(serving);
-  await using w = await inProcessWorker({ plugins: [{ ...source, className: SERVING, tasksServeRequests: true }] });
-  const config = (tasks: number) => ({ "connector.class": SERVING, "tasks.max": String(tasks) });
-  expect((await w.rest("PUT", "/connectors/a/config", config(2))).status).toBe(201);
-  await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+  await using w = await servingConnector(serving);
 
   const start = deferred<void>();
   serving.script = { start: () => start.promise };
@@ -32,4 +38,29 @@ test("a serving connector paused while its reconfigured instance starts: its sto
   serving.script = {};
   expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
   await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+});
+
+// Review P2-1: the stored tasks of a serving connector reconfigured while PAUSED run the previous config; a resume
+// that set them STARTED before the new task configs were stored let requests through the old config meanwhile.
+test("a serving connector reconfigured while paused: its previous config's tasks are never resumed", async () => {
+  const serving = new Scripted();
+  await using w = await servingConnector(serving);
+  expect((await w.rest("PUT", "/connectors/a/pause")).status).toBe(202);
+  expect((await w.rest("PUT", "/connectors/a/config", config(1))).status).toBe(200);
+  await awaitStates(w, "a", "PAUSED", ["PAUSED", "PAUSED"]);
+
+  const previous = w.worker.runningTasks("a");
+  expect(previous.length).toBe(2);
+  const resumed: number[] = [];
+  for (const task of previous) {
+    const transitionTo = task.transitionTo.bind(task);
+    task.transitionTo = (state) => {
+      if (state === "STARTED") resumed.push(task.id.task);
+      transitionTo(state);
+    };
+  }
+  expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+  await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+  expect(resumed).toEqual([]);
+  expect(w.worker.runningTasks("a").some((t) => previous.includes(t))).toBe(false);
 });

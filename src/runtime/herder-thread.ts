@@ -334,6 +334,18 @@ export abstract class HerderThread extends AbstractHerder {
   }
 
   /**
+   * Stops the tasks of `name` if they serve the requests of a route (`tasksServeRequests` of `config`'s class), for
+   * callers whose config differs from the one those tasks' configs were made from: a request must not go through
+   * the old config (review67) once the route is reopened (a new instance) or resumed. It answers 503 until new
+   * tasks attach.
+   */
+  protected async stopServingTasks(name: string, config: Config): Promise<void> {
+    const descriptor = this.deps.registry.find(["source"], config["connector.class"] ?? "");
+    if (descriptor?.tasksServeRequests)
+      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+  }
+
+  /**
    * Stops and re-creates the connector instance, then brings its tasks in line: missing tasks are
    * started, and tasks whose generated configs changed are replaced, once the new instance has
    * generated them. A config `update` (from its `previous` config) shows the connector UNASSIGNED
@@ -349,11 +361,7 @@ export abstract class HerderThread extends AbstractHerder {
     if (update && !sameConfig(update.previous, config)) {
       // The first change since the task configs were stored: they were made from the previous config.
       if (!this.appliedConfigs.has(name)) this.appliedConfigs.set(name, update.previous);
-      // Tasks serving the requests of a route the new instance reopens stop first: a request it
-      // takes must not go through the old config (review67). The route answers 503 until new ones attach.
-      const descriptor = this.deps.registry.find(["source"], config["connector.class"] ?? "");
-      if (descriptor?.tasksServeRequests)
-        await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+      await this.stopServingTasks(name, config);
     }
     if (update && instance) this.status.connector(name, "UNASSIGNED");
     await this.startConnectorAndTasks(name);

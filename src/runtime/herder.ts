@@ -31,6 +31,7 @@ import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { within } from "../util/async.ts";
 import type { Deadline } from "../util/deadline.ts";
+import { sameConfig } from "./connector-config.ts";
 import { loggingFailure, modifySinkOffsets, modifySourceOffsets, type OffsetChange } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset } from "./entities.ts";
 import { HerderRestarts } from "./herder-restarts.ts";
@@ -300,6 +301,11 @@ export class Herder extends HerderRestarts {
     return this.executor.run(async () => {
       this.requireConnector(name);
       this.deps.configs.setTargetState(name, "STARTED");
+      // Stored tasks of a serving connector reconfigured while PAUSED run the previous config: they stop before
+      // they are resumed, not after the new task configs are stored (reconfigureTasks starts those).
+      const stored = this.deps.configs.get(name);
+      const applied = this.appliedConfigs.get(name);
+      if (stored && applied && !sameConfig(applied, stored.config)) await this.stopServingTasks(name, stored.config);
       // A connector that failed before it was built has no instance to resume, as Connect's
       // Worker.setTargetState finds none: it stays FAILED until restarted (its tasks still follow).
       const wc = this.deps.worker.connector(name);
