@@ -7,14 +7,15 @@
  *   - a FileStreamSink writes the topic to a file, a second consumer group;
  * while a seeded chaos loop pauses, resumes, restarts (with includeTasks and onlyFailed), stops, reconfigures
  * (tasks.max, batch sizes) and restarts tasks of each connector. Then every connector is resumed and the accounting
- * is checked: every acknowledged record is in Kafka exactly once (the idempotent producer), no refused one is, every
- * record in Kafka reached each sink at least once (duplicates are counted and printed: Connect's guarantee is at
- * least once), no task FAILED, no ERROR log line but a commit refused by a rebalance (Connect logs those at ERROR
- * too), the gateway alive, every REST answer one Connect gives (no 5xx).
+ * is checked: no answer left unsure, every acknowledged record is in Kafka exactly once (the idempotent producer), no
+ * refused one is, every record in Kafka reached each sink at least once (duplicates are counted and printed: Connect's
+ * guarantee is at least once), no task FAILED, no ERROR log line but a commit refused by a rebalance (Connect logs
+ * those at ERROR too), the gateway alive, every REST answer one Connect gives (no 5xx).
  * CHAOS_SEED replays a run (the seed is printed), CHAOS_STEPS sets its length; without CHAOS_SEED the fixed seeds run.
  * A replay repeats the operations, not their timing against the tasks.
  */
 import { describe, expect, test } from "bun:test";
+import { countOf } from "./support/counts.ts";
 import { type Gateway, ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { fileLines, send } from "./support/lifecycle-checks.ts";
@@ -57,6 +58,8 @@ function devices(url: string) {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify(records.length === 1 ? records[0] : records),
+          // A hang fails the run as an unsure answer, not as the test's timeout.
+          signal: AbortSignal.timeout(30_000),
         });
         status = r.status;
         text = await r.text();
@@ -96,9 +99,10 @@ function devices(url: string) {
 /**
  * The endpoint of the HTTP sink: records every `{c, n}` it accepts, answers 500 to about one request in six and, while
  * the chaos loop paces itself, holds about one in twenty until the next chaos operation is sent (a request in flight
- * through a pause, stop, restart) or the connector operated last is seen unsettled. Never longer: a graceful stop waits
- * for the requests on the wire task.shutdown.graceful.timeout.ms at most, then abandons the task with an ERROR, as
- * Connect does with a put() that does not return.
+ * through a pause, stop, restart) or the connector operated last is seen unsettled. Never longer than a step's wait
+ * (30 s at most): a graceful stop waits for the requests on the wire task.shutdown.graceful.timeout.ms at most (60 s
+ * here, as a stop may start after the REST answer, while a request is held), then abandons the task with an ERROR,
+ * as Connect does with a put() that does not return.
  */
 function endpoint(rnd: Prng) {
   const delivered: string[] = [];
@@ -137,12 +141,6 @@ function endpoint(rnd: Prng) {
   };
 }
 
-const countOf = (ids: readonly string[]) => {
-  const counts = new Map<string, number>();
-  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-  return counts;
-};
-
 interface Connector {
   readonly name: string;
   readonly config: (rnd: Prng) => Record<string, string>;
@@ -162,7 +160,11 @@ function unexpectedErrors(log: string): string[] {
   const lines = log.split("\n");
   return lines.filter(
     (line, i) =>
-      /\bERROR\b/.test(line) && !/undergoing a rebalance for auto partition assignment/.test(lines[i + 1] ?? ""),
+      /\bERROR\b/.test(line) &&
+      !(
+        line.includes("Commit of offsets threw an unexpected exception") &&
+        /undergoing a rebalance for auto partition assignment/.test(lines[i + 1] ?? "")
+      ),
   );
 }
 
@@ -258,6 +260,8 @@ describe("connectors operated through the REST API while data flows", () => {
           "ingest.listeners": "http://127.0.0.1:0",
           "offset.flush.interval.ms": "200",
           "consumer.heartbeat.interval.ms": "1000",
+          // Longer than a request is held (endpoint above): no stop gives up on one.
+          "task.shutdown.graceful.timeout.ms": "60000",
         },
       });
       const transcript: string[] = [];
@@ -343,6 +347,9 @@ describe("connectors operated through the REST API while data flows", () => {
       const byOutcome = (o: Outcome) => [...outcome].filter(([, v]) => v === o).map(([id]) => id);
       const acked = byOutcome("acked");
       const refused = byOutcome("refused");
+      // No answer leaves a device unsure whether its records were written (a 500, a reset, a hang): with these
+      // configs the gateway always knows (the answers are counted in the summary).
+      const unsure = byOutcome("unsure");
       const inKafka = (await readAll(topic)).map((r) => {
         const v = JSON.parse(r.value!.toString("utf8")) as { c: number; n: number };
         return `${v.c}/${v.n}`;
@@ -376,7 +383,7 @@ describe("connectors operated through the REST API while data flows", () => {
         records: outcome.size,
         acked: acked.length,
         refused: refused.length,
-        unsure: byOutcome("unsure").length,
+        unsure: unsure.length,
         inKafka: inKafka.length,
         httpDelivered: sinkEndpoint.delivered.length,
         httpDuplicates: duplicates(sinkEndpoint.delivered),
@@ -386,7 +393,7 @@ describe("connectors operated through the REST API while data flows", () => {
         answers: Object.fromEntries(load.statuses),
       };
       console.log(`chaos-lifecycle ${JSON.stringify(summary)}`);
-      expect({ lost, twice, refusedWritten }).toEqual({ lost: [], twice: [], refusedWritten: [] });
+      expect({ lost, twice, refusedWritten, unsure }).toEqual({ lost: [], twice: [], refusedWritten: [], unsure: [] });
       expect(acked.length).toBeGreaterThan(0);
 
       for (const c of connectors) {

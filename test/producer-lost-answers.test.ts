@@ -14,6 +14,7 @@ import { describe, expect, test } from "bun:test";
 import type { ProducerRecord } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
+import { countOf } from "./support/counts.ts";
 import { createTopicsOn, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { PRODUCE, tapRequests } from "./support/wire-tap.ts";
 
@@ -95,8 +96,7 @@ describe("the pipelined producer when Produce answers are lost", () => {
     await producer.close();
 
     const log = (await readAll(topic)).map((r) => r.value!.toString());
-    const counts = new Map<string, number>();
-    for (const v of log) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const counts = countOf(log);
     expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
     expect(acknowledged.filter((v) => counts.get(v) !== 1)).toEqual([]);
     for (let k = 0; k < KEYS; k++) {
