@@ -64,6 +64,8 @@ function scan(p: string): Fault | undefined {
         }
         i = name.end + 1;
       } else {
+        const family = familyFault(p, i, find);
+        if (family) return family;
         // `\p{Alpha}`, `\x{263A}`…: the braces belong to the escape.
         const close = "pPxN".includes(next) && p[i + 2] === "{" ? find("}", i + 3) : -1;
         i = close < 0 ? i + 2 : close + 1;
@@ -137,7 +139,9 @@ function scan(p: string): Fault | undefined {
       if (m[3] && Number(m[3]) < Number(m[1])) {
         return { description: "Illegal repetition range", index: i + m[0].length - 1 };
       }
-      if (atom && quantified === "no") quantified = "just";
+      // After nothing to repeat (the start, `(`, `|`, a quantifier) Java repeats an empty atom.
+      atom = true;
+      quantified = "just";
       i += m[0].length;
       continue;
     }
@@ -162,6 +166,15 @@ function groupName(p: string, at: number): { name: string; end: number } | Fault
   while (end < p.length && /[a-zA-Z0-9]/.test(p[end]!)) end++;
   if (p[end] !== ">") return { description: "named capturing group is missing trailing '>'", index: end };
   return { name: p.slice(at, end), end };
+}
+
+/** A `\p{…}` or `\P{…}` at `at` without its `}` or with nothing in it, as Java says it. */
+function familyFault(p: string, at: number, find: ReturnType<typeof forwardSearch>): Fault | undefined {
+  if (p[at] !== "\\" || (p[at + 1] !== "p" && p[at + 1] !== "P") || p[at + 2] !== "{") return undefined;
+  const close = find("}", at + 3);
+  if (close < 0) return { description: "Unclosed character family", index: p.length };
+  if (close === at + 3) return { description: "Empty character family", index: close };
+  return undefined;
 }
 
 /** Where the members of the class opened at `at` begin: after `[`, a `^`, and a `]` first in it (a literal). */
@@ -194,6 +207,8 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
       previous = undefined;
       continue;
     }
+    const family = familyFault(p, i, find);
+    if (family) return family;
     // `\p{Alpha}` is one class (its braces no range's end; a `-` after it a literal).
     const close = c === "\\" && (p[i + 1] === "p" || p[i + 1] === "P") && p[i + 2] === "{" ? find("}", i + 3) : -1;
     if (close >= 0) {

@@ -7,7 +7,9 @@
  * whole class, as one negative lookahead). Lookaheads are not backtracked into, so a failing match
  * stays linear as in Java, where alternatives outside them made overlapping unions exponential.
  */
+import { patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { escapeLiteral, javaEscape } from "./java-regex-escapes.ts";
+import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
 
 /**
  * One operand of `&&`: its parts (each one character's JavaScript: a nested class, or a run of its
@@ -17,6 +19,8 @@ import { escapeLiteral, javaEscape } from "./java-regex-escapes.ts";
 interface Operand {
   parts: string[];
   run: string;
+  /** Whether the run holds a class escape (`\d`, `\p{…}`…), not only characters and ranges. */
+  escapes?: boolean;
 }
 
 interface ClassFrame {
@@ -26,13 +30,13 @@ interface ClassFrame {
 
 /**
  * The JavaScript of the Java class opened at `pattern[start]` (a `[`), and where it ends (after its
- * `]`). `posix` gives a `\p{Name}`'s characters as class members. Nesting is followed with a stack,
+ * `]`), with `caseInsensitive` when `(?i)` is in force. Nesting is followed with a stack,
  * not recursion: 100,000 `[` must not overflow it. Throws SyntaxError for what cannot be run here.
  */
 export function translateClass(
   pattern: string,
   start: number,
-  posix: (name: string) => string | undefined,
+  caseInsensitive: boolean,
 ): { text: string; end: number } {
   const stack: ClassFrame[] = [];
   let i = start;
@@ -68,8 +72,18 @@ export function translateClass(
       continue;
     }
     if (c === "&" && pattern[i + 1] === "&") {
-      // Java reads an empty right side (`[a&&]`, `[a&&&b]`) in ways that differ by what precedes it.
-      if (pattern[i + 2] === "]" || pattern[i + 2] === "&") {
+      // Java intersects with the last class read before an empty right side (Pattern.clazz): with
+      // only characters and ranges before it, `[a-c&&]`, the class is those. After a class escape
+      // or a nested class (`[.\d&&]` is `\d`), or with another after it (`[a&&&b]`), not run here.
+      const empty = pattern[i + 2] === "]";
+      if (empty && frame.operands.length === 1 && operand.parts.length === 0 && operand.run === "") {
+        throw new SyntaxError(patternSyntaxMessage("Bad class syntax", i + 1, pattern));
+      }
+      if (empty && frame.operands.length === 1 && operand.parts.length === 0 && !operand.escapes) {
+        i += 2;
+        continue;
+      }
+      if (empty || pattern[i + 2] === "&") {
         throw new SyntaxError(`Unsupported '&&' with no class after it near index ${i}`);
       }
       endRun(operand);
@@ -91,18 +105,28 @@ export function translateClass(
     }
     if (next === "p" || next === "P") {
       const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
-      const chars = m ? posix(m[1]!) : undefined;
+      const chars = m ? propertyRanges(m[1]!, next === "P", caseInsensitive) : undefined;
       if (!m || chars === undefined) {
+        // A POSIX class negated inside a class (`[\P{Alpha}]`); a `java…` one is (its ranges' complement).
+        if (m && propertyRanges(m[1]!, false, caseInsensitive) !== undefined) {
+          throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
+        }
         throw new SyntaxError(`Unsupported character class near index ${i}: ${pattern.slice(i, i + 12)}`);
       }
-      if (next === "P") throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
-      operand.run += chars;
+      operand.escapes = true;
+      if (caseInsensitive && isJavaProperty(m[1]!)) {
+        endRun(operand);
+        operand.parts.push(`(?-i:[${chars}])`);
+      } else {
+        operand.run += chars;
+      }
       i += 2 + m[0].length;
       // A `-` after the class is a literal (charSet).
       if (pattern[i] === "-") [operand.run, i] = [`${operand.run}\\-`, i + 1];
       continue;
     }
     const translated = javaEscape(pattern, i, true);
+    if (next !== undefined && "dDsSwWhHvV".includes(next)) operand.escapes = true;
     operand.run += translated?.text ?? c + next;
     i += translated?.length ?? 2;
   }

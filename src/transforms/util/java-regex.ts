@@ -5,7 +5,7 @@
  * the RegExp's flags, others scoped: java-regex-flags.ts), `\A` `\z` `\Z`,
  * possessive quantifiers and atomic groups (never backtracked into, as in Java:
  * java-regex-atomic.ts), nested classes and `&&` intersections (java-regex-class.ts), the POSIX
- * classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
+ * classes `\p{Alpha}` … and `\p{javaLowerCase}` … (java-regex-properties.ts) and the escapes JavaScript reads otherwise
  * (`\h`, `\v`, `\e`, `\x{41}`, `\0101`…: java-regex-escapes.ts). Other Java-only syntax is rejected.
  *
  * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
@@ -16,8 +16,21 @@ import { IllegalArgumentError } from "./errors.ts";
 import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
 import { translateClass } from "./java-regex-class.ts";
-import { DOT, escapeLiteral, INPUT_END, JAVA_END, javaEscape, UNIX_END } from "./java-regex-escapes.ts";
+import { withoutComments } from "./java-regex-comments.ts";
+import {
+  DOT,
+  escapeLiteral,
+  INPUT_END,
+  JAVA_END,
+  javaEscape,
+  LINE_END,
+  LINE_START,
+  UNIX_END,
+  UNIX_LINE_END,
+  UNIX_LINE_START,
+} from "./java-regex-escapes.ts";
 import { ScopedFlags } from "./java-regex-flags.ts";
+import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -30,31 +43,13 @@ export interface JavaPattern {
   readonly groups: readonly number[];
 }
 
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  Lower: "a-z",
-  Upper: "A-Z",
-  ASCII: "\\x00-\\x7F",
-  Alpha: "a-zA-Z",
-  Digit: "0-9",
-  Alnum: "a-zA-Z0-9",
-  Punct: "!-\\/:-@\\[-`{-~",
-  Graph: "!-~",
-  Print: " -~",
-  Blank: " \\t",
-  Cntrl: "\\x00-\\x1F\\x7F",
-  XDigit: "0-9a-fA-F",
-  Space: " \\t\\n\\x0B\\f\\r",
-};
-
-/** A POSIX class's characters by its name (`Alpha`), undefined for others (`toString` too). */
-const posixClass = (name: string): string | undefined =>
-  Object.hasOwn(POSIX_CLASSES, name) ? POSIX_CLASSES[name] : undefined;
-
-const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "" };
+/** The leading flags' JavaScript flags (UNIX_LINES, COMMENTS and UNICODE_CASE have none: written out or ignored). */
+const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "", x: "" };
 
 /** Translates a Java pattern to JS source and flags; throws SyntaxError for what it cannot run. */
 function translate(pattern: string): { source: string; flags: string } {
   let flags = "";
+  let javaFlags = "";
   let i = 0;
   // Leading inline flag groups, e.g. (?i) or (?is).
   for (let m = /^\(\?([a-zA-Z]+)\)/.exec(pattern); m; m = /^\(\?([a-zA-Z]+)\)/.exec(pattern.slice(i))) {
@@ -62,17 +57,20 @@ function translate(pattern: string): { source: string; flags: string } {
       const flag = FLAG_LETTERS[letter];
       if (flag === undefined) throw new SyntaxError(`Unsupported inline flag '${letter}' near index ${i}`);
       if (!flags.includes(flag)) flags += flag;
+      javaFlags += letter;
     }
     i += m[0].length;
   }
+  const scoped = new ScopedFlags(javaFlags);
   // UNIX_LINES (`(?d)`, no JavaScript flag): `\n` is the only line terminator for `$`, `\Z` and `.`.
-  const unixLines = /^(?:\(\?[a-zA-Z]+\))*/.exec(pattern)![0].includes("d");
-  const end = unixLines ? UNIX_END : JAVA_END;
-  const scoped = new ScopedFlags(flags);
+  const unix = () => scoped.has("d");
+  const end = () => (unix() ? UNIX_END : JAVA_END);
   // DOTALL may change inside the pattern: `.` is written out for the flags in force.
-  const dot = () => (scoped.has("s") ? (flags.includes("s") ? "." : "[\\s\\S]") : unixLines ? "[^\\n]" : DOT);
+  const dot = () => (scoped.has("s") ? (flags.includes("s") ? "." : "[\\s\\S]") : unix() ? "[^\\n]" : DOT);
   let out = "";
   let afterQuantifier = false;
+  // Whether the last item is an atom a quantifier repeats (not the start, `(`, `|` or a quantifier).
+  let repeatable = false;
   // Where the last atom (a character, escape, class or group) starts in `out`: a possessive
   // quantifier makes it and its quantifier atomic.
   let atomStart = 0;
@@ -86,6 +84,8 @@ function translate(pattern: string): { source: string; flags: string } {
     const c = pattern[i]!;
     const wasQuantifier: boolean = afterQuantifier;
     afterQuantifier = false;
+    const wasRepeatable: boolean = repeatable;
+    repeatable = !"(|*+?{".includes(c);
     if (!"*+?{)".includes(c)) atomStart = out.length;
     if (c === "\\") {
       const next = pattern[i + 1];
@@ -100,6 +100,7 @@ function translate(pattern: string): { source: string; flags: string } {
           out += escapeLiteral(ch);
         }
         i = end < 0 ? pattern.length : end + 2;
+        repeatable = literal === "" ? wasRepeatable : true;
         continue;
       }
       if (next >= "1" && next <= "9") {
@@ -121,14 +122,15 @@ function translate(pattern: string): { source: string; flags: string } {
       } else if (next === "b" || next === "B") {
         out += assertion(c + next, i + 2);
       } else if (next === "Z") {
-        out += end;
+        out += end();
       } else if (next === "p" || next === "P") {
         const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
-        const chars = m ? posixClass(m[1]!) : undefined;
+        const chars = m ? propertyRanges(m[1]!, false, scoped.has("i")) : undefined;
         if (!m || chars === undefined) {
           throw new SyntaxError(`Unsupported character class near index ${i}: ${pattern.slice(i, i + 12)}`);
         }
-        out += `[${next === "P" ? "^" : ""}${chars}]`;
+        const cls = `[${next === "P" ? "^" : ""}${chars}]`;
+        out += scoped.has("i") && isJavaProperty(m[1]!) ? `(?-i:${cls})` : cls;
         i += 2 + m[0].length;
         continue;
       } else {
@@ -141,7 +143,7 @@ function translate(pattern: string): { source: string; flags: string } {
       continue;
     }
     if (c === "[") {
-      const cls = translateClass(pattern, i, posixClass);
+      const cls = translateClass(pattern, i, scoped.has("i"));
       out += cls.text;
       i = cls.end;
       continue;
@@ -195,6 +197,11 @@ function translate(pattern: string): { source: string; flags: string } {
     if (c === "{") {
       const m = /^\{\d+(?:,\d*)?\}/.exec(pattern.slice(i));
       if (m) {
+        // Java repeats an empty atom where nothing precedes to repeat (`{2}a`, `a*{2}`, `(|{2})`).
+        if (!wasRepeatable) {
+          atomStart = out.length;
+          out += "(?:)";
+        }
         out += m[0];
         i += m[0].length;
         afterQuantifier = true;
@@ -203,7 +210,9 @@ function translate(pattern: string): { source: string; flags: string } {
     }
     if (c === "|") out += scoped.alternate();
     else if (c === ".") out += dot();
-    else out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(scoped.has("m") ? c : end, i + 1) : c;
+    else if (c === "^") out += assertion(scoped.has("m") ? (unix() ? UNIX_LINE_START : LINE_START) : c, i + 1);
+    else if (c === "$") out += assertion(scoped.has("m") ? (unix() ? UNIX_LINE_END : LINE_END) : end(), i + 1);
+    else out += c;
     i++;
   }
   return { source: out + scoped.end(), flags };
@@ -214,9 +223,9 @@ function translate(pattern: string): { source: string; flags: string } {
  * Java's own message (PatternSyntaxException's) for the common mistakes, else a message of ours.
  */
 export function compileJavaRegex(pattern: string): JavaPattern {
-  const fault = javaPatternSyntaxError(pattern);
+  const fault = javaPatternSyntaxError(withoutComments(pattern));
   if (fault !== undefined) throw new SyntaxError(fault);
-  const translated = translate(pattern);
+  const translated = translate(withoutComments(pattern));
   const groups = javaGroups(translated.source);
   const source = resolveBackreferences(translated.source, groups);
   const flags = translated.flags;

@@ -1,0 +1,105 @@
+/**
+ * Java's COMMENTS flag, `(?x)`, for java-regex.ts: where it is in force (from `(?x)` to the end of
+ * its group, the alternatives after a `|` included, or inside `(?x:…)`, until a `(?-x)`), Java's
+ * parser skips whitespace (` `, `\t`, `\n`, `\x0B`, `\f`, `\r`) and `#` comments to the end of the
+ * line, also inside character classes (`[a b]` is `[ab]`, `[a#]` an unclosed class). This module
+ * writes the pattern without them, so the translation sees what Java's parser reads; escapes
+ * (`\ ` and `\#` are a space and a `#`) and `\Q…\E` quotes stay as they are. A `^` after skipped
+ * whitespace at a class's start is a literal in Java (`[ ^a]`): it is written escaped.
+ */
+
+const WHITESPACE = " \t\n\x0B\f\r";
+const LINE_END = "\n\r\u0085\u2028\u2029";
+
+interface Group {
+  /** Its opener as read so far while it may still be a flag group (`(?i-x`), else undefined. */
+  opener: string | undefined;
+  /** Whether COMMENTS was in force where it opened (restored where it closes). */
+  readonly comments: boolean;
+}
+
+/** `pattern` without the whitespace and comments Java skips under `(?x)`; as it is without an `x` flag. */
+export function withoutComments(pattern: string): string {
+  if (!/\(\?[a-zA-Z-]*x/.test(pattern)) return pattern;
+  let out = "";
+  let comments = false;
+  let classDepth = 0;
+  let classStart = false;
+  const groups: Group[] = [];
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (comments && WHITESPACE.includes(c)) {
+      i++;
+      // Java reads a `^` after whitespace at a class's start as a literal.
+      if (classStart && pattern[i] === "^") {
+        out += "\\^";
+        i++;
+        classStart = false;
+      }
+      continue;
+    }
+    if (comments && c === "#") {
+      while (i < pattern.length && !LINE_END.includes(pattern[i]!)) i++;
+      continue;
+    }
+    classStart = false;
+    if (c === "\\") {
+      const end = pattern[i + 1] === "Q" ? pattern.indexOf("\\E", i + 2) : i;
+      const next = end < 0 ? pattern.length : end + 2;
+      out += pattern.slice(i, next);
+      i = next;
+      continue;
+    }
+    out += c;
+    i++;
+    if (c === "[") {
+      classDepth++;
+      classStart = true;
+      // A `]` first in a class (after a `^`) is a literal.
+      const literal = pattern[i] === "]" ? "]" : pattern[i] === "^" && pattern[i + 1] === "]" ? "^]" : "";
+      out += literal;
+      i += literal.length;
+    } else if (c === "]" && classDepth > 0) {
+      classDepth--;
+    } else if (classDepth === 0) {
+      comments = afterGroupCharacter(c, groups, comments);
+    }
+  }
+  return out;
+}
+
+/**
+ * Follows the groups through `c`, a character outside classes: `(` opens one, `)` closes one
+ * (after `(?x)` COMMENTS is in force until the enclosing group ends), `:` ends a `(?x:` opener
+ * (in force inside it). Returns whether COMMENTS is in force after `c`.
+ */
+function afterGroupCharacter(c: string, groups: Group[], comments: boolean): boolean {
+  if (c === "(") {
+    groups.push({ opener: "(", comments });
+    return comments;
+  }
+  const group = groups.at(-1);
+  if (group === undefined) return comments;
+  if (c === ")") {
+    groups.pop();
+    return group.opener === undefined ? group.comments : applyComments(group.opener, group.comments);
+  }
+  if (group.opener === undefined) return comments;
+  if (c === ":") {
+    const opener = group.opener;
+    group.opener = undefined;
+    return applyComments(opener, comments);
+  }
+  // The opener read so far while it may be a flag group: `(?` then flag letters.
+  group.opener = (group.opener === "(" ? c === "?" : /[a-zA-Z-]/.test(c)) ? group.opener + c : undefined;
+  return comments;
+}
+
+/** Whether COMMENTS is in force after the flag group opened by `opener` (`(?on-off`). */
+function applyComments(opener: string, comments: boolean): boolean {
+  if (!opener.startsWith("(?")) return comments;
+  const [on = "", off = ""] = opener.slice(2).split("-");
+  if (off.includes("x")) return false;
+  return on.includes("x") || comments;
+}
