@@ -84,6 +84,15 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     ["[\\p{ab]", "Unclosed character family near index 7\n[\\p{ab]"],
     ["x\\p{}y", "Empty character family near index 4\nx\\p{}y\n    ^"],
     ["x[&&]", "Bad class syntax near index 3\nx[&&]\n   ^"],
+    // A quantifier after `|`, `(` or a flag group has nothing to repeat, though one came before.
+    ["a{2}|+", "Dangling meta character '+' near index 5\na{2}|+\n     ^"],
+    ["a*(?m)?", "Dangling meta character '?' near index 6\na*(?m)?\n      ^"],
+    // Java reads flags after any other `(?`.
+    [" (?m)a(?", "Unknown inline modifier near index 8\n (?m)a(?"],
+    ["a(?(?:b))", "Unknown inline modifier near index 3\na(?(?:b))\n   ^"],
+    // Under (?x), placed in the pattern as written.
+    ["(?x)\n*)", "Dangling meta character '*' near index 5\n(?x)\n*)\n     ^"],
+    ["\\r(?x) )", "Unmatched closing ')' near index 6\n\\r(?x) )\n      ^"],
   ])("compileJavaRegex(%p) throws %p", (pattern, message) => {
     expect(() => compileJavaRegex(pattern)).toThrow(new SyntaxError(message));
   });

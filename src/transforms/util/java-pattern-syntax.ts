@@ -16,20 +16,23 @@ export function patternSyntaxMessage(description: string, index: number, pattern
   return `${description}${near}\n${pattern}${caret}`;
 }
 
-interface Fault {
+export interface Fault {
   readonly description: string;
   readonly index: number;
+  /** Java names the character before the one at `index` (an unmatched `)`: the one before it). */
+  readonly before?: boolean;
 }
 
 const INLINE_FLAGS = /^[idmsuxU]*(?:-[idmsuxU]*)?$/;
 
 /** The first of the common Java syntax errors in `pattern`, as Java's message, or undefined. */
 export function javaPatternSyntaxError(pattern: string): string | undefined {
-  const fault = scan(pattern);
-  return fault && patternSyntaxMessage(fault.description, fault.index, pattern);
+  const fault = javaPatternSyntaxFault(pattern);
+  return fault && patternSyntaxMessage(fault.description, fault.index - (fault.before ? 1 : 0), pattern);
 }
 
-function scan(p: string): Fault | undefined {
+/** The first of the common Java syntax errors in `p`: Java's description and index, or undefined. */
+export function javaPatternSyntaxFault(p: string): Fault | undefined {
   const find = forwardSearch(p);
   const groups: number[] = [];
   const names = new Set<string>();
@@ -92,8 +95,12 @@ function scan(p: string): Fault | undefined {
         if (flags?.[2] === ")") {
           i += flags[0].length;
           atom = false;
+          quantified = "no";
           continue;
         }
+        // Java reads flags after any other `(?` and names the first character that is none.
+        const modifier = unknownModifier(p, i + 2);
+        if (modifier !== undefined) return { description: "Unknown inline modifier", index: modifier };
         if (p[i + 2] === "<" && p[i + 3] !== "=" && p[i + 3] !== "!") {
           const name = groupName(p, i + 3);
           if ("description" in name) return name;
@@ -105,10 +112,11 @@ function scan(p: string): Fault | undefined {
       const opener = /^\((?:\?(?:[:=!>]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>|[a-zA-Z-]*:))?/.exec(p.slice(i))!;
       i += opener[0].length;
       atom = false;
+      quantified = "no";
       continue;
     }
     if (c === ")") {
-      if (groups.length === 0) return { description: "Unmatched closing ')'", index: i - 1 };
+      if (groups.length === 0) return { description: "Unmatched closing ')'", index: i, before: true };
       groups.pop();
       i++;
       atom = true;
@@ -118,6 +126,7 @@ function scan(p: string): Fault | undefined {
     if (c === "|") {
       i++;
       atom = false;
+      quantified = "no";
       continue;
     }
     if (c === "*" || c === "+" || c === "?") {
@@ -152,6 +161,19 @@ function scan(p: string): Fault | undefined {
   }
   if (groups.length > 0) return { description: "Unclosed group", index: p.length };
   return undefined;
+}
+
+/**
+ * Where the opener `(?` before `at` has a character Java cannot read: not a group's (`:` `=` `!` `>`
+ * `<`) and, after the flag letters (and a `-` with more), not the `)` or `:` that ends them; or
+ * undefined.
+ */
+function unknownModifier(p: string, at: number): number | undefined {
+  if ("<:=!>".includes(p[at] ?? "") && at < p.length) return undefined;
+  let j = at;
+  while (j < p.length && "idmsuxU".includes(p[j]!)) j++;
+  if (p[j] === "-") for (j++; j < p.length && "idmsuxU".includes(p[j]!); j++);
+  return p[j] === ")" || p[j] === ":" ? undefined : j;
 }
 
 /**

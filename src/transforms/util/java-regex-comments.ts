@@ -18,10 +18,22 @@ interface Group {
   readonly comments: boolean;
 }
 
+/** What the parser reads: the text, and where each of its characters is in the pattern as written. */
+export interface ReadPattern {
+  readonly text: string;
+  /** The pattern's index of the text's index `at` (past its end: as far past the pattern's). */
+  originalIndex(at: number): number;
+}
+
 /** `pattern` without the whitespace and comments Java skips under `(?x)`; as it is without an `x` flag. */
-export function withoutComments(pattern: string): string {
-  if (!/\(\?[a-zA-Z-]*x/.test(pattern)) return pattern;
+export function withoutComments(pattern: string): ReadPattern {
+  if (!/\(\?[a-zA-Z-]*x/.test(pattern)) return { text: pattern, originalIndex: (at) => at };
   let out = "";
+  const origin: number[] = [];
+  const emit = (text: string, from: number) => {
+    for (let k = 0; k < text.length; k++) origin.push(Math.min(from + k, pattern.length - 1));
+    out += text;
+  };
   let comments = false;
   let classDepth = 0;
   let classStart = false;
@@ -33,7 +45,9 @@ export function withoutComments(pattern: string): string {
       i++;
       // Java reads a `^` after whitespace at a class's start as a literal.
       if (classStart && pattern[i] === "^") {
-        out += "\\^";
+        out += "\\";
+        origin.push(i);
+        emit("^", i);
         i++;
         classStart = false;
       }
@@ -47,18 +61,18 @@ export function withoutComments(pattern: string): string {
     if (c === "\\") {
       const end = pattern[i + 1] === "Q" ? pattern.indexOf("\\E", i + 2) : i;
       const next = end < 0 ? pattern.length : end + 2;
-      out += pattern.slice(i, next);
+      emit(pattern.slice(i, next), i);
       i = next;
       continue;
     }
-    out += c;
+    emit(c, i);
     i++;
     if (c === "[") {
       classDepth++;
       classStart = true;
       // A `]` first in a class (after a `^`) is a literal.
       const literal = pattern[i] === "]" ? "]" : pattern[i] === "^" && pattern[i + 1] === "]" ? "^]" : "";
-      out += literal;
+      emit(literal, i);
       i += literal.length;
     } else if (c === "]" && classDepth > 0) {
       classDepth--;
@@ -66,7 +80,10 @@ export function withoutComments(pattern: string): string {
       comments = afterGroupCharacter(c, groups, comments);
     }
   }
-  return out;
+  return {
+    text: out,
+    originalIndex: (at) => (at < origin.length ? origin[at]! : pattern.length + at - out.length),
+  };
 }
 
 /**

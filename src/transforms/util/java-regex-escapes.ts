@@ -21,13 +21,13 @@ export const JAVA_END = `(?:${INPUT_END}|(?=\\r\\n${INPUT_END})|(?<!\\r)(?=\\n${
 /** The same under UNIX_LINES `(?d)`, where `\n` is the only line terminator. */
 export const UNIX_END = `(?:${INPUT_END}|(?=\\n${INPUT_END}))`;
 /**
- * Java's `^` and `$` under MULTILINE: a line's start (not the input's end after a final line
- * terminator, nor between `\r` and `\n`) and end, NEL included, as JavaScript's `m` reads neither;
+ * Java's `^` and `$` under MULTILINE: a line's start (never the input's end, even an empty input's
+ * start, nor between `\r` and `\n`) and end, NEL included, as JavaScript's `m` reads neither;
  * with UNIX_LINES, `\n` the only terminator.
  */
-export const LINE_START = "(?:(?<![\\s\\S])|(?<=[\\n\\x85\\u2028\\u2029]|\\r(?!\\n))(?=[\\s\\S]))";
+export const LINE_START = "(?:(?<![\\s\\S])|(?<=[\\n\\x85\\u2028\\u2029]|\\r(?!\\n)))(?=[\\s\\S])";
 export const LINE_END = "(?=[\\r\\x85\\u2028\\u2029]|(?<!\\r)\\n|(?![\\s\\S]))";
-export const UNIX_LINE_START = "(?:(?<![\\s\\S])|(?<=\\n)(?=[\\s\\S]))";
+export const UNIX_LINE_START = "(?:(?<![\\s\\S])|(?<=\\n))(?=[\\s\\S])";
 export const UNIX_LINE_END = "(?=\\n|(?![\\s\\S]))";
 /** Java's `.` without DOTALL: all but its line terminators (JavaScript's `.` takes NEL, U+0085). */
 export const DOT = "[^\\n\\r\\x85\\u2028\\u2029]";

@@ -13,7 +13,7 @@
  */
 import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
-import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
+import { javaPatternSyntaxFault, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
 import { translateClass } from "./java-regex-class.ts";
 import { withoutComments } from "./java-regex-comments.ts";
@@ -223,9 +223,15 @@ function translate(pattern: string): { source: string; flags: string } {
  * Java's own message (PatternSyntaxException's) for the common mistakes, else a message of ours.
  */
 export function compileJavaRegex(pattern: string): JavaPattern {
-  const fault = javaPatternSyntaxError(withoutComments(pattern));
-  if (fault !== undefined) throw new SyntaxError(fault);
-  const translated = translate(withoutComments(pattern));
+  // Under `(?x)` the parser reads the pattern without its whitespace and comments; a fault is
+  // placed in the pattern as written, as Java places it.
+  const read = withoutComments(pattern);
+  const fault = javaPatternSyntaxFault(read.text);
+  if (fault !== undefined) {
+    const index = read.originalIndex(fault.index) - (fault.before ? 1 : 0);
+    throw new SyntaxError(patternSyntaxMessage(fault.description, index, pattern));
+  }
+  const translated = translate(read.text);
   const groups = javaGroups(translated.source);
   const source = resolveBackreferences(translated.source, groups);
   const flags = translated.flags;
