@@ -8,7 +8,7 @@ import { type Schema, SchemaBuilder } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
-import { ConfigError, JavaException } from "../errors.ts";
+import { ConfigError, DataError } from "../errors.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { nonEmptyList, replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
@@ -16,9 +16,6 @@ import type { RecordSide } from "./util/record-side.ts";
 import { requireMap, requireStruct } from "./util/requirements.ts";
 import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
 import { mapCopy, mapGet, mapLike, mapRemove } from "./util/schemaless-map.ts";
-
-const MISSING_FIELD_NPE =
-  'Cannot invoke "org.apache.kafka.connect.data.Field.schema()" because the return value of "org.apache.kafka.connect.data.Schema.field(String)" is null';
 
 type Operation = "move" | "copy";
 
@@ -84,9 +81,7 @@ export class HeaderFrom implements Transformation {
     let headers = record.headers;
     this.fields.forEach((name, i) => {
       const field = schema.field(name);
-      // Apache reads `operatingSchema.field(fieldName).schema()` first: a missing field is the JVM's
-      // NullPointerException (recorded: test/fixtures/runtime hunt4-headerfrom-missing-schema).
-      if (!field) throw new JavaException("java.lang.NullPointerException", MISSING_FIELD_NPE);
+      if (!field) throw new DataError(`${name} is not a valid field name`);
       headers = headers.add(this.headers[i]!, this.fieldValue(struct, name), field.schema);
     });
     return { ...this.side.with(record, updatedSchema, updatedValue), headers };

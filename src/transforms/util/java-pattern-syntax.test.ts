@@ -90,6 +90,11 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     // Java reads flags after any other `(?`.
     [" (?m)a(?", "Unknown inline modifier near index 8\n (?m)a(?"],
     ["a(?(?:b))", "Unknown inline modifier near index 3\na(?(?:b))\n   ^"],
+    // Java reads the pattern with its \Q…\E quotes written out (RemoveQEQuoting): an empty quote is
+    // nothing to repeat, and the index is in that text.
+    ["\\Q\\E*", "Dangling meta character '*' near index 0\n\\Q\\E*\n^"],
+    ["\\Qa\\E(?>\\A\\B", "Unclosed group near index 8\n\\Qa\\E(?>\\A\\B\n        ^"],
+    ["\\Qa.b\\E)", "Unmatched closing ')' near index 3\n\\Qa.b\\E)\n   ^"],
     // Under (?x), placed in the pattern as written.
     ["(?x)\n*)", "Dangling meta character '*' near index 5\n(?x)\n*)\n     ^"],
     ["\\r(?x) )", "Unmatched closing ')' near index 6\n\\r(?x) )\n      ^"],

@@ -8,6 +8,8 @@
  */
 
 import { forwardSearch } from "../../util/forward-search.ts";
+import { withoutComments } from "./java-regex-comments.ts";
+import { removeQuotes } from "./java-regex-quotes.ts";
 
 /** PatternSyntaxException.getMessage(): the description, `near index N`, the pattern, a caret under N. */
 export function patternSyntaxMessage(description: string, index: number, pattern: string): string {
@@ -16,7 +18,7 @@ export function patternSyntaxMessage(description: string, index: number, pattern
   return `${description}${near}\n${pattern}${caret}`;
 }
 
-export interface Fault {
+interface Fault {
   readonly description: string;
   readonly index: number;
   /** Java names the character before the one at `index` (an unmatched `)`: the one before it). */
@@ -25,14 +27,21 @@ export interface Fault {
 
 const INLINE_FLAGS = /^[idmsuxU]*(?:-[idmsuxU]*)?$/;
 
-/** The first of the common Java syntax errors in `pattern`, as Java's message, or undefined. */
+/**
+ * The first of the common Java syntax errors in `pattern`, as Java's message, or undefined. As
+ * Java's parser, it reads the pattern with its `\Q…\E` quotes written out (java-regex-quotes.ts)
+ * and, under `(?x)`, without whitespace and comments (java-regex-comments.ts); the index is
+ * Java's: in the text without quotes, as the pattern holds it under `(?x)`.
+ */
 export function javaPatternSyntaxError(pattern: string): string | undefined {
-  const fault = javaPatternSyntaxFault(pattern);
-  return fault && patternSyntaxMessage(fault.description, fault.index - (fault.before ? 1 : 0), pattern);
+  const read = withoutComments(removeQuotes(pattern));
+  const fault = scan(read.text);
+  if (fault === undefined) return undefined;
+  return patternSyntaxMessage(fault.description, read.originalIndex(fault.index) - (fault.before ? 1 : 0), pattern);
 }
 
-/** The first of the common Java syntax errors in `p`: Java's description and index, or undefined. */
-export function javaPatternSyntaxFault(p: string): Fault | undefined {
+/** The first of the common Java syntax errors in `p` (read as Java's parser reads it). */
+function scan(p: string): Fault | undefined {
   const find = forwardSearch(p);
   const groups: number[] = [];
   const names = new Set<string>();
@@ -56,10 +65,7 @@ export function javaPatternSyntaxFault(p: string): Fault | undefined {
         if (groups.length > 0) return { description: "Unclosed group", index: p.length + 1 };
         return { description: "Unescaped trailing backslash", index: p.length };
       }
-      if (next === "Q") {
-        const end = p.indexOf("\\E", i + 2);
-        i = end < 0 ? p.length : end + 2;
-      } else if (next === "k" && p[i + 2] === "<") {
+      if (next === "k" && p[i + 2] === "<") {
         const name = groupName(p, i + 3);
         if ("description" in name) return name;
         if (!names.has(name.name)) {

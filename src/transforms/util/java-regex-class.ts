@@ -8,7 +8,7 @@
  * stays linear as in Java, where alternatives outside them made overlapping unions exponential.
  */
 import { patternSyntaxMessage } from "./java-pattern-syntax.ts";
-import { escapeLiteral, javaEscape } from "./java-regex-escapes.ts";
+import { javaEscape } from "./java-regex-escapes.ts";
 import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
 
 /**
@@ -97,12 +97,6 @@ export function translateClass(
       continue;
     }
     const next = pattern[i + 1];
-    if (next === "Q") {
-      const end = pattern.indexOf("\\E", i + 2);
-      for (const ch of pattern.slice(i + 2, end < 0 ? pattern.length : end)) operand.run += escapeLiteral(ch);
-      i = end < 0 ? pattern.length : end + 2;
-      continue;
-    }
     if (next === "p" || next === "P") {
       const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
       const chars = m ? propertyRanges(m[1]!, next === "P", caseInsensitive) : undefined;

@@ -4,7 +4,8 @@
  * parser skips whitespace (` `, `\t`, `\n`, `\x0B`, `\f`, `\r`) and `#` comments to the end of the
  * line, also inside character classes (`[a b]` is `[ab]`, `[a#]` an unclosed class). This module
  * writes the pattern without them, so the translation sees what Java's parser reads; escapes
- * (`\ ` and `\#` are a space and a `#`) and `\Q…\E` quotes stay as they are. A `^` after skipped
+ * (`\ ` and `\#` are a space and a `#`; it reads the pattern with its `\Q…\E` quotes written out,
+ * java-regex-quotes.ts) stay as they are. A `^` after skipped
  * whitespace at a class's start is a literal in Java (`[ ^a]`): it is written escaped.
  */
 
@@ -59,10 +60,8 @@ export function withoutComments(pattern: string): ReadPattern {
     }
     classStart = false;
     if (c === "\\") {
-      const end = pattern[i + 1] === "Q" ? pattern.indexOf("\\E", i + 2) : i;
-      const next = end < 0 ? pattern.length : end + 2;
-      emit(pattern.slice(i, next), i);
-      i = next;
+      emit(pattern.slice(i, i + 2), i);
+      i += 2;
       continue;
     }
     emit(c, i);

@@ -32,11 +32,6 @@ export const UNIX_LINE_END = "(?=\\n|(?![\\s\\S]))";
 /** Java's `.` without DOTALL: all but its line terminators (JavaScript's `.` takes NEL, U+0085). */
 export const DOT = "[^\\n\\r\\x85\\u2028\\u2029]";
 
-/** `text` with every character JavaScript's RegExp reads as syntax escaped (Java's `\Q…\E`). */
-export function escapeLiteral(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-}
-
 const hex = (code: number) => `\\u${code.toString(16).padStart(4, "0")}`;
 
 /** A code point as a JavaScript escape: outside the BMP a grouped surrogate pair, which no class can hold here. */

@@ -13,13 +13,12 @@
  */
 import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
-import { javaPatternSyntaxFault, patternSyntaxMessage } from "./java-pattern-syntax.ts";
+import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
 import { translateClass } from "./java-regex-class.ts";
 import { withoutComments } from "./java-regex-comments.ts";
 import {
   DOT,
-  escapeLiteral,
   INPUT_END,
   JAVA_END,
   javaEscape,
@@ -31,6 +30,7 @@ import {
 } from "./java-regex-escapes.ts";
 import { ScopedFlags } from "./java-regex-flags.ts";
 import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
+import { removeQuotes } from "./java-regex-quotes.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -92,17 +92,6 @@ function translate(pattern: string): { source: string; flags: string } {
       // javaPatternSyntaxError refuses a trailing backslash first; kept so `next` is a character.
       if (next === undefined)
         throw new SyntaxError(patternSyntaxMessage("Unescaped trailing backslash", i + 1, pattern));
-      if (next === "Q") {
-        const end = pattern.indexOf("\\E", i + 2);
-        const literal = pattern.slice(i + 2, end < 0 ? pattern.length : end);
-        for (const ch of literal) {
-          atomStart = out.length;
-          out += escapeLiteral(ch);
-        }
-        i = end < 0 ? pattern.length : end + 2;
-        repeatable = literal === "" ? wasRepeatable : true;
-        continue;
-      }
       if (next >= "1" && next <= "9") {
         // Java reads as many digits as still name a group opened before it (`\10` with one group is `\1` then 0).
         let ref = Number(next);
@@ -223,15 +212,10 @@ function translate(pattern: string): { source: string; flags: string } {
  * Java's own message (PatternSyntaxException's) for the common mistakes, else a message of ours.
  */
 export function compileJavaRegex(pattern: string): JavaPattern {
-  // Under `(?x)` the parser reads the pattern without its whitespace and comments; a fault is
-  // placed in the pattern as written, as Java places it.
-  const read = withoutComments(pattern);
-  const fault = javaPatternSyntaxFault(read.text);
-  if (fault !== undefined) {
-    const index = read.originalIndex(fault.index) - (fault.before ? 1 : 0);
-    throw new SyntaxError(patternSyntaxMessage(fault.description, index, pattern));
-  }
-  const translated = translate(read.text);
+  const fault = javaPatternSyntaxError(pattern);
+  if (fault !== undefined) throw new SyntaxError(fault);
+  // What Java's parser reads: the `\Q…\E` quotes written out, and under `(?x)` no whitespace or comments.
+  const translated = translate(withoutComments(removeQuotes(pattern)).text);
   const groups = javaGroups(translated.source);
   const source = resolveBackreferences(translated.source, groups);
   const flags = translated.flags;
