@@ -84,6 +84,7 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     ["[\\p{ab]", "Unclosed character family near index 7\n[\\p{ab]"],
     ["x\\p{}y", "Empty character family near index 4\nx\\p{}y\n    ^"],
     ["x[&&]", "Bad class syntax near index 3\nx[&&]\n   ^"],
+    ["[\\da&&]", "Bad intersection syntax near index 5\n[\\da&&]\n     ^"],
     // A quantifier after `|`, `(` or a flag group has nothing to repeat, though one came before.
     ["a{2}|+", "Dangling meta character '+' near index 5\na{2}|+\n     ^"],
     ["a*(?m)?", "Dangling meta character '?' near index 6\na*(?m)?\n      ^"],

@@ -19,8 +19,23 @@ import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
 interface Operand {
   parts: string[];
   run: string;
-  /** Whether the run holds a class escape (`\d`, `\p{…}`…), not only characters and ranges. */
-  escapes?: boolean;
+  /**
+   * The last class escape (`\d`, `\p{…}`…) or nested class read, one character's JavaScript, while
+   * nothing else came after it: Java's `curr`, which an `&&` with nothing after it intersects the
+   * operand with (Pattern.clazz).
+   */
+  last?: string;
+  /**
+   * Whether Java read something other than its bit set of single characters: a class escape, a
+   * nested class, a range, another escape (its own predicate, or one taken as such here).
+   */
+  classes?: boolean;
+  /** Whether the last thing read is a range or an escaped character: an `&&` after it is not run here. */
+  opaque?: boolean;
+  /** Where in the run a range being read starts (after its `-`), when it starts with a plain character. */
+  rangeFrom?: number;
+  /** Whether a `-` made a range of the character before it and the next. */
+  inRange?: boolean;
 }
 
 interface ClassFrame {
@@ -61,7 +76,10 @@ export function translateClass(
       const text = classExpression(frame);
       const parent = stack.pop();
       if (parent === undefined) return { text, end: i };
-      parent.operands.at(-1)!.parts.push(text);
+      const into = parent.operands.at(-1)!;
+      into.parts.push(text);
+      into.last = text;
+      into.classes = true;
       frame = parent;
       continue;
     }
@@ -72,30 +90,25 @@ export function translateClass(
       continue;
     }
     if (c === "&" && pattern[i + 1] === "&") {
-      // Java intersects with the last class read before an empty right side (Pattern.clazz): with
-      // only characters and ranges before it, `[a-c&&]`, the class is those. After a class escape
-      // or a nested class (`[.\d&&]` is `\d`), or with another after it (`[a&&&b]`), not run here.
-      const empty = pattern[i + 2] === "]";
-      if (empty && frame.operands.length === 1 && operand.parts.length === 0 && operand.run === "") {
-        throw new SyntaxError(patternSyntaxMessage("Bad class syntax", i + 1, pattern));
-      }
-      if (empty && frame.operands.length === 1 && operand.parts.length === 0 && !operand.escapes) {
-        i += 2;
+      const empty = pattern[i + 2] === "]" || pattern[i + 2] === "&";
+      if (empty && frame.operands.length === 1) {
+        i = emptyIntersection(pattern, i, operand);
         continue;
       }
-      if (empty || pattern[i + 2] === "&") {
-        throw new SyntaxError(`Unsupported '&&' with no class after it near index ${i}`);
-      }
+      if (empty) throw new SyntaxError(`Unsupported '&&' with no class after it near index ${i}`);
       endRun(operand);
       frame.operands.push({ parts: [], run: "" });
       i += 2;
       continue;
     }
+    operand.last = undefined;
     if (c !== "\\") {
-      operand.run += c;
+      readCharacter(operand, c, pattern[i + 1]);
       i++;
       continue;
     }
+    // An escape ending a range (`a-\x43`) makes it one of Java's predicates: taken as opaque below.
+    operand.inRange = false;
     const next = pattern[i + 1];
     if (next === "p" || next === "P") {
       const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
@@ -107,25 +120,87 @@ export function translateClass(
         }
         throw new SyntaxError(`Unsupported character class near index ${i}: ${pattern.slice(i, i + 12)}`);
       }
-      operand.escapes = true;
       if (caseInsensitive && isJavaProperty(m[1]!)) {
         endRun(operand);
         operand.parts.push(`(?-i:[${chars}])`);
+        operand.last = operand.parts.at(-1);
       } else {
         operand.run += chars;
+        operand.last = `[${chars}]`;
       }
+      operand.classes = true;
       i += 2 + m[0].length;
       // A `-` after the class is a literal (charSet).
-      if (pattern[i] === "-") [operand.run, i] = [`${operand.run}\\-`, i + 1];
+      if (pattern[i] === "-") [operand.run, operand.last, i] = [`${operand.run}\\-`, undefined, i + 1];
       continue;
     }
     const translated = javaEscape(pattern, i, true);
-    if (next !== undefined && "dDsSwWhHvV".includes(next)) operand.escapes = true;
-    operand.run += translated?.text ?? c + next;
-    i += translated?.length ?? 2;
+    // One the two read alike is taken whole (`\x41`, `\u0041`, `\cA`), not a character at a time.
+    const length = translated?.length ?? (next === "x" ? 4 : next === "u" ? 6 : next === "c" ? 3 : 2);
+    const text = translated?.text ?? pattern.slice(i, i + length);
+    // A class escape (`\v` before a `-` is the vertical tab, a character); a `-` after it is taken with it.
+    if (next !== undefined && "dDsSwWhHvV".includes(next) && !(next === "v" && pattern[i + 2] === "-")) {
+      // A `-` after it is a character read after it.
+      operand.last = translated?.length === 3 ? undefined : `[${text}]`;
+      operand.opaque = false;
+    } else {
+      operand.opaque = true;
+    }
+    operand.classes = true;
+    operand.run += text;
+    i += length;
   }
   // javaPatternSyntaxError refuses an unclosed class first.
   throw new SyntaxError(`Unclosed character class near index ${pattern.length - 1}`);
+}
+
+/**
+ * Reads the plain character `c` (`after`: the next one) into the operand's run, keeping what an
+ * `&&` with nothing after it needs: a character up to U+00FF is one of Java's bits; a range is its
+ * own predicate (`last`, when it starts with a plain character), as is a character past U+00FF.
+ */
+function readCharacter(operand: Operand, c: string, after: string | undefined): void {
+  const start = operand.run.length - 1;
+  const plainBefore = operand.opaque === false && operand.last === undefined && !operand.inRange;
+  operand.run += c;
+  if (operand.inRange) {
+    operand.inRange = false;
+    operand.classes = true;
+    operand.last = operand.rangeFrom === undefined ? undefined : `[${operand.run.slice(operand.rangeFrom)}]`;
+    operand.opaque = operand.rangeFrom === undefined;
+  } else if (c === "-" && start >= 0 && after !== "]") {
+    operand.inRange = true;
+    operand.rangeFrom = plainBefore ? start : undefined;
+  } else {
+    operand.opaque = c.charCodeAt(0) > 0xff;
+    if (operand.opaque) operand.classes = true;
+  }
+}
+
+/**
+ * An `&&` at `at` with nothing after it (`]` or another `&`) in the class's first operand, as
+ * Pattern.clazz reads it; returns where reading goes on. With only single characters before it the
+ * class is those (`[abc&&]`), and a `&` after it one more character (`[a&&&b]` is a, & and b); with
+ * nothing before it, Java's `Bad class syntax`. Right after a class escape or a nested class, the
+ * class is that one alone (`[.\d&&]` is `\d`, Java's `curr`); after single characters that follow
+ * one, Java's `Bad intersection syntax`. After a range or an escaped character (Java's own
+ * predicates: `[-a-c&&]` is a-c), or a class followed by a `&`, not run here.
+ */
+function emptyIntersection(pattern: string, at: number, operand: Operand): number {
+  if (operand.parts.length === 0 && operand.run === "") {
+    throw new SyntaxError(patternSyntaxMessage("Bad class syntax", at + 1, pattern));
+  }
+  if (operand.opaque || (operand.last !== undefined && pattern[at + 2] === "&")) {
+    throw new SyntaxError(`Unsupported '&&' with no class after it near index ${at}`);
+  }
+  if (operand.classes && operand.last === undefined) {
+    throw new SyntaxError(patternSyntaxMessage("Bad intersection syntax", at + 1, pattern));
+  }
+  if (operand.last !== undefined) {
+    operand.parts = [operand.last];
+    operand.run = "";
+  }
+  return at + 2;
 }
 
 /** Ends the operand's run of characters and ranges: a part of its own. */

@@ -74,6 +74,12 @@ export function javaEscape(pattern: string, i: number, inClass: boolean): { text
       return charSet(SPACE, inClass, pattern[i + 2]);
     case "S":
       return charSet(NON_SPACE, inClass, pattern[i + 2]);
+    case "d":
+    case "D":
+    case "w":
+    case "W":
+      // JavaScript's own, but in a class a `-` after it is Java's hyphen (`[\d-\p{Alpha}]`), not a range.
+      return inClass && pattern[i + 2] === "-" ? { text: `\\${next}\\-`, length: 3 } : undefined;
     case "e":
       return { text: "\\x1B", length: 2 };
     case "a":
