@@ -6,8 +6,10 @@
 // looked up and fetched from without committing anything: the group keeps its offset until the consumer commits the
 // consumed position. A partition without a leader is not looked up (its position stays, the fetch is retried). The
 // reset is logged per partition with both positions once known and the partition's leader, as Java's FetchPosition
-// names it (client-log.ts writes Java's INFO pair), not as one ERROR before the look-up. Its tests:
-// test/sink-offsets-past-log-end.test.ts, src/kafka/dependency-patches.test.ts, src/kafka/kafkajs/client-log.test.ts.
+// names it (client-log.ts writes Java's INFO pair), not as one ERROR before the look-up. The reset position is the
+// partition's fetch position until it fetches: a commit meanwhile no longer moves it (RESET_POSITION). Its tests:
+// test/sink-offsets-past-log-end.test.ts, test/out-of-range-reset-commit.test.ts, src/kafka/dependency-patches.test.ts,
+// src/kafka/kafkajs/client-log.test.ts.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
 
 // The patch's first text (before the look-up was skipped for a partition without a leader, and answered the positions
@@ -23,6 +25,32 @@ const FIRST_SET_DEFAULT_OFFSET = `  async setDefaultOffset({ topic, partition })
     // None (the partition has no leader now): resolveOffsets looks it up again from the committed offset.
     if (reset) this.committedOffsets()[topic][partition] = reset.offset
   }`;
+
+/**
+ * The reset position kept as the partition's fetch position (kjsreset, review P3-a), added since the look-up skipped a
+ * partition without a leader. nextOffset fetches from the committed offsets while a partition has no resolved offset
+ * (none since clearOffsets), and commitOffsets writes each offset it commits there: a commit made before the partition's
+ * next fetch (the task paused it at the reset, or committed another partition's batch) sent that fetch back to the
+ * offset committed, past the log end, out of range again and reset to the end as it was then, so with
+ * auto.offset.reset=latest the records produced in between were never handed over. As Java's consumer, whose commits
+ * never change position(), a commit now leaves the fetch position where the reset put it.
+ */
+const RESET_POSITION = `    // the fetch position (nextOffset): a commit, which writes the committed offsets, no longer moves it (Java's commits
+    // never change position())
+    this.resolvedOffsets[topic][partition] = reset.offset
+`;
+
+/**
+ * The fetch position the reset is logged with (kjsreset-b, review P3): the partition's resolved offset, which the records
+ * consumed move, not its committed offset (logged as it was: committed 100 and consumed to 249, the line named 100). The
+ * committed offset only while nothing resolved it (no fetch since the assignment).
+ */
+const FETCH_POSITION = `    // the fetch position: the partition's resolved offset (nextOffset sets it at the partition's first fetch)
+    const position = this.resolvedOffsets[topic][partition] ?? this.committedOffsets()[topic][partition]
+`;
+/** FETCH_POSITION's first text, which logged the committed offset even once records were consumed past it. */
+const COMMITTED_POSITION = `    const position = this.committedOffsets()[topic][partition]
+`;
 
 /**
  * The out-of-range line's lines naming the partition's leader (the broker its metadata lists), added since its first
@@ -78,13 +106,17 @@ export const kafkajsOutOfRangeResetPatches = [
       assign({ topic, partitions: [{ partition }] }, this.topicConfigurations[topic]),
     ])
     const reset = found && found.partitions.find(p => p.partition === partition)
-    const position = this.committedOffsets()[topic][partition]
-    this.clearOffsets({ topic, partition })
+${FETCH_POSITION}    this.clearOffsets({ topic, partition })
     if (!reset) return undefined // not answered: resolveOffsets looks it up again from the committed offset
     this.committedOffsets()[topic][partition] = reset.offset
-    return { position, offset: reset.offset }
+${RESET_POSITION}    return { position, offset: reset.offset }
   }`,
-    was: [() => FIRST_SET_DEFAULT_OFFSET],
+    // Its first text; then its text before the reset position was kept as the fetch position (RESET_POSITION), which
+    // logged the committed offset as the fetch position (COMMITTED_POSITION).
+    was: [
+      () => FIRST_SET_DEFAULT_OFFSET,
+      (to) => to.replace(RESET_POSITION, "").replace(FETCH_POSITION, COMMITTED_POSITION),
+    ],
   },
   {
     file: "node_modules/kafkajs/src/consumer/consumerGroup.js",

@@ -27,6 +27,7 @@ import {
   hideValueCredentials,
 } from "../util/url-credentials.ts";
 import { GATEWAY_VERSION } from "../version.ts";
+import { clientCertificateRefusal } from "./client-certificate-expiry.ts";
 import { formDecoded } from "./form-value.ts";
 import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
@@ -188,6 +189,11 @@ function timeoutText(key: string | undefined, ms: number): string {
   return key === undefined ? `${ms} ms` : `${key} (${ms} ms)`;
 }
 
+/** `message` (Bun's ends with a full stop) followed by what the failure is likely due to, when known. */
+function withLikelyCause(message: string, cause: string | undefined): string {
+  return cause === undefined ? message : `${message.replace(/\.$/, "")}; likely cause: ${cause}`;
+}
+
 /** An answer that has no body whatever its Content-Length says: to a HEAD, or 1xx, 204, 304 (RFC 9112 §6.3). */
 function bodyless(method: string, status: number): boolean {
   return method.toUpperCase() === "HEAD" || status < 200 || status === 204 || status === 304;
@@ -302,12 +308,18 @@ export class HttpClient {
       const refusal = isBunHandshakeFailure(error)
         ? await diagnoseHandshake(hopUrl, this.tls, Math.min(this.connectTimeoutMs, 5_000))
         : undefined;
+      // TLS 1.3: a server refuses an expired client certificate after the client's side of the handshake, closing the connection.
+      const certificate =
+        failure === "io" && hopUrl.startsWith("https:") ? clientCertificateRefusal(this.tls, Date.now()) : undefined;
       const reason =
         failure === "decode"
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : refusal !== undefined
             ? `EPROTO: ${refusal}`
-            : readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target);
+            : withLikelyCause(
+                readable(error, code, cause, hopUrl, { shownUrl: show(hopUrl), headStatus }, target),
+                certificate,
+              );
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: networkException(failure, reason, cause, { code, host: URL.parse(hopUrl)?.hostname ?? "" }),
         headStatus,

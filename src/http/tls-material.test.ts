@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { issueCert } from "../../test/support/cert-authority.ts";
+import { openssl } from "../../test/support/command.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeCertOfKeyType, pkcs8Der, TEST_CA } from "../../test/support/tls.ts";
 import { type ClientStores, makeClientStores } from "../../test/support/tls-stores.ts";
@@ -96,6 +97,54 @@ describe("loadTlsMaterial", () => {
       });
       const pem = { serverCerts: { key: "security.cert.server", paths: [path] }, allowSelfSigned: false };
       expect(keyErrors(() => loadPemFiles(pem))).toEqual({ "security.cert.server": [message] });
+    }
+  });
+
+  // opshunt2: an empty file (one truncated while being replaced) was taken for a PKCS12 store and
+  // refused for its password; an encrypted PEM key without a password was said to have a wrong one.
+  test("an empty file names the location key and says it is empty, the store and the sink's PEM files alike", () => {
+    const empty = dir.file("empty.pem");
+    writeFileSync(empty, "");
+    expect(keyErrors(() => loadTlsMaterial({ truststore: { location: empty } }))).toEqual({
+      "http.ssl.truststore.location": [`${empty} is empty`],
+    });
+    const pem = { serverCerts: { key: "security.cert.server", paths: [empty] }, allowSelfSigned: false };
+    expect(keyErrors(() => loadPemFiles(pem))).toEqual({ "security.cert.server": [`${empty} is empty`] });
+  });
+
+  test("an encrypted PEM key without any password names the password keys, not a wrong password", async () => {
+    await openssl(dir.path, "pkcs8", "-topk8", "-in", s.clientKey, "-passout", "pass:key-pass-123", "-out", "enc.key");
+    const store = dir.file("enc-store.pem");
+    writeFileSync(store, readFileSync(dir.file("enc.key"), "utf8") + readFileSync(s.clientCert, "utf8"));
+    expect(keyErrors(() => loadTlsMaterial({ keystore: { location: store } }))).toEqual({
+      "http.ssl.key.password": [
+        "cannot decrypt the PEM private key: it is encrypted and neither http.ssl.key.password nor http.ssl.keystore.password is set",
+      ],
+    });
+    expect(keyErrors(() => loadTlsMaterial({ keystore: { location: store }, keyPassword: "not-it" }))).toEqual({
+      "http.ssl.key.password": ["cannot decrypt the PEM private key (wrong password)"],
+    });
+  });
+
+  // opshunt2 review: `http.ssl.key.password=` is read as not set; a key encrypted with an empty
+  // password loaded before that and was then refused as having none.
+  test("a PEM key encrypted with an empty password loads without a password set", async () => {
+    await openssl(dir.path, "pkcs8", "-topk8", "-in", s.clientKey, "-passout", "pass:", "-out", "empty-pass.key");
+    const store = dir.file("empty-pass-store.pem");
+    writeFileSync(store, readFileSync(dir.file("empty-pass.key"), "utf8") + readFileSync(s.clientCert, "utf8"));
+    expect(readFileSync(store, "utf8")).toContain("ENCRYPTED PRIVATE KEY");
+    using server = mtlsServer();
+    for (const keyPassword of [undefined, ""]) {
+      const material = loadTlsMaterial({
+        truststore: { location: s.caCert },
+        keystore: { location: store },
+        keyPassword,
+      });
+      const res = await new HttpClient({ tls: material }).request({
+        method: "GET",
+        url: `https://127.0.0.1:${server.port}/`,
+      });
+      expect(res.status).toBe(200);
     }
   });
 

@@ -135,10 +135,17 @@ function readPem(keys: StoreKeys, bytes: Buffer, keyPassword: string | undefined
   const certs = splitPem(text, "CERTIFICATE");
   let key = splitPem(text, "PRIVATE KEY")[0];
   if (key?.includes("ENCRYPTED")) {
+    // An empty password (`http.ssl.key.password=`, read as not set) is a valid one: tried first.
     try {
       key = decryptPemPrivateKey(key, keyPassword ?? "");
     } catch (error) {
-      throwInvalidKey(keys.keyPassword, `cannot decrypt the PEM private key (${(error as Error).message})`);
+      if (keyPassword !== undefined)
+        throwInvalidKey(keys.keyPassword, `cannot decrypt the PEM private key (${(error as Error).message})`);
+      const unset =
+        keys.keyPassword === keys.password
+          ? `${keys.password} is not set`
+          : `neither ${keys.keyPassword} nor ${keys.password} is set`;
+      throwInvalidKey(keys.keyPassword, `cannot decrypt the PEM private key: it is encrypted and ${unset}`);
     }
   }
   return { certs, key };

@@ -84,6 +84,19 @@ describe("checkClientClasses (the classes Java's client constructors load)", () 
   const PARTITIONER = "org.apache.kafka.clients.producer.Partitioner";
   const ABSTRACT_LOGIN = "org.apache.kafka.common.security.authenticator.AbstractLogin";
 
+  // Found by the tenth REST hunt: Connect's sink task with `consumer.override.group.id: " "` FAILED, the gateway's ran.
+  test("a consumer's group.id that trims to empty fails first, as ClassicKafkaConsumer's constructor", () => {
+    const empty = because(
+      C,
+      "org.apache.kafka.common.errors.InvalidGroupIdException: The configured group.id should not be an empty string or whitespace.",
+    );
+    for (const groupId of ["", " ", "\t"]) {
+      expect(failure("consumer", { "group.id": groupId, "interceptor.classes": "x.Nope" })).toBe(empty);
+    }
+    expect(failure("consumer", { "group.id": " g " })).toBeUndefined();
+    expect(failure("producer", { "group.id": " " })).toBeUndefined();
+  });
+
   test("no class lists, blank lists and Kafka's own classes pass", () => {
     expect(failure("producer", {})).toBeUndefined();
     expect(failure("producer", { "interceptor.classes": " " })).toBeUndefined();

@@ -189,6 +189,7 @@ function instantiated(type: "producer" | "consumer", props: Readonly<Record<stri
  * throwing their KafkaException (`Failed to construct kafka producer`, caused by the first class that
  * fails; the order and every message checked against kafka-clients 4.3.1: a producer's partitioner,
  * serializers, then interceptors; a consumer's interceptors, deserializers, then assignors). No
+ * consumer's group.id left empty by the trim fails first (InvalidGroupIdException). No
  * interceptor runs in the gateway's clients, so every `interceptor.classes` name fails: an unknown
  * one cannot be found, a loadable one is none (`Utils.newInstance(String, Class)`'s `asSubclass`
  * throws `java.lang.ClassCastException: class X`, or `interface X`). A Kafka assignor in
@@ -223,9 +224,18 @@ export function checkClientClasses(type: "producer" | "consumer", props: Readonl
     }
     return undefined;
   };
+  // ClassicKafkaConsumer's first check: a group.id that ConfigDef's trim leaves empty (` `, as a
+  // `consumer.override.group.id` may give it; found by the tenth REST hunt).
+  const groupIdFailure = (): Error | undefined =>
+    props["group.id"] !== undefined && javaTrim(props["group.id"]) === ""
+      ? new JavaException(
+          "org.apache.kafka.common.errors.InvalidGroupIdException",
+          "The configured group.id should not be an empty string or whitespace.",
+        )
+      : undefined;
   const cause =
     type === "producer"
       ? (classFailure() ?? interceptorFailure())
-      : (interceptorFailure() ?? classFailure() ?? assignorFailure());
+      : (groupIdFailure() ?? interceptorFailure() ?? classFailure() ?? assignorFailure());
   if (cause !== undefined) throw new KafkaError(`Failed to construct kafka ${type}`, { cause });
 }

@@ -171,7 +171,14 @@ test("auto.offset.reset: earliest or latest; Kafka's none and by_duration: are r
       `Invalid value ${value} for configuration auto.offset.reset: Kafka's consumer takes it, but this gateway's consumer supports only earliest and latest`,
     );
   expect(() => consumerSettings({ "auto.offset.reset": "first" })).toThrow(
-    "Invalid value first for configuration auto.offset.reset: String must be one of: earliest, latest",
+    "Invalid value first for configuration auto.offset.reset: Invalid value `first` for configuration auto.offset.reset. The value must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'.",
+  );
+  // As ConfigDef: trimmed (Java's String.trim, which leaves U+00A0) before the validator sees it, case kept.
+  expect(() => consumerSettings({ "auto.offset.reset": " Bogus\t" })).toThrow(
+    "Invalid value Bogus for configuration auto.offset.reset: Invalid value `Bogus` for configuration auto.offset.reset.",
+  );
+  expect(() => consumerSettings({ "auto.offset.reset": "\u00a0earliest" })).toThrow(
+    "Invalid value \u00a0earliest for configuration auto.offset.reset: Invalid value `\u00a0earliest` for",
   );
 });
 

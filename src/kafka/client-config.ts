@@ -4,6 +4,7 @@
  * the gateway cannot honour (GSSAPI, transactions, unknown codecs) fail here with a message naming
  * the key, before any connection is tried.
  */
+import { javaTrim } from "../api/data/java-text.ts";
 import { ConfigError, KafkaError } from "../errors.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
 import { invalidValueError } from "../util/invalid-value.ts";
@@ -273,15 +274,18 @@ export function checkProducerProperties(props: ClientProperties): void {
 }
 
 export function consumerSettings(props: ClientProperties): ConsumerSettings {
-  const reset = (props["auto.offset.reset"] ?? "earliest").trim().toLowerCase();
+  // ConfigDef trims a STRING before its validator sees it: the value is echoed trimmed, its case kept.
+  const given = javaTrim(props["auto.offset.reset"] ?? "earliest");
+  const reset = given.toLowerCase();
   if (reset !== "earliest" && reset !== "latest")
     invalidProperty(
       "auto.offset.reset",
-      props["auto.offset.reset"],
+      given,
       // Kafka's own values this gateway's consumer does not offer: said so, not taken for a typo.
       reset === "none" || reset.startsWith("by_duration:")
         ? "Kafka's consumer takes it, but this gateway's consumer supports only earliest and latest"
-        : "String must be one of: earliest, latest",
+        : // Kafka 4's AutoOffsetResetStrategy validator, word for word (recorded from Connect 4.3.1).
+          `Invalid value \`${given}\` for configuration auto.offset.reset. The value must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'.`,
     );
   const isolation = (props["isolation.level"] ?? "read_uncommitted").trim().toLowerCase();
   if (isolation !== "read_uncommitted" && isolation !== "read_committed") {

@@ -231,6 +231,9 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
   type Manager = {
     setDefaultOffset(tp: object): Promise<{ position: string; offset: string } | undefined>;
     committedOffsets(): Record<string, Record<number, string>>;
+    commitOffsets(offsets: object): Promise<void>;
+    nextOffset(topic: string, partition: number): { toString(): string };
+    resolveOffset(record: { topic: string; partition: number; offset: string }): void;
   };
   /** An offset manager whose member fetched partitions 0 (committed past the log end) and 1; `leader` is partition 0's. */
   function manager(leader: number) {
@@ -251,7 +254,8 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
           return [{ topic: "t", partitions: [{ partition: 0, offset: "0" }] }];
         },
       },
-      coordinator: { offsetCommit: async (request: unknown) => commits.push(request) },
+      coordinator: { isConnected: () => true, offsetCommit: async (request: unknown) => commits.push(request) },
+      instrumentationEmitter: { emit: () => {} },
       memberAssignment: { t: [0, 1] },
       topicConfigurations: { t: { fromBeginning: true } },
       groupId: "g",
@@ -270,6 +274,17 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
     expect(made.committedOffsets()).toEqual({ t: { 0: "0", 1: "7" } });
   });
 
+  // kjsreset (review P3-a): the commit wrote the committed offsets nextOffset fetched from, back past the log end
+  // (test/out-of-range-reset-commit.test.ts against the broker).
+  test("a commit before the partition's next fetch leaves its fetch position at the reset position", async () => {
+    const { made, commits } = manager(1);
+    await made.setDefaultOffset({ topic: "t", partition: 0 });
+    await made.commitOffsets({ topics: [{ topic: "t", partitions: [{ partition: 0, offset: "100" }] }] });
+    expect(commits).toHaveLength(1);
+    expect(made.committedOffsets()).toEqual({ t: { 0: "100", 1: "7" } });
+    expect(made.nextOffset("t", 0).toString()).toBe("0");
+  });
+
   // review kjsreset: the look-up of a partition without a leader threw KafkaJSBrokerNotFound (broker -1).
   test("a partition without a leader is not looked up: its position stays for the fetch to retry", async () => {
     const { made, asked, commits } = manager(-1);
@@ -279,7 +294,12 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
   });
 
   /** A member's recoverFromOffsetOutOfRange for partition 0 of t, the reset answered; the lines it logged. */
-  async function recover(metadata: object | null) {
+  async function recover(
+    metadata: object | null,
+    offsetManager: Pick<Manager, "setDefaultOffset"> = {
+      setDefaultOffset: async () => ({ position: "100", offset: "0" }),
+    },
+  ) {
     type Group = { recoverFromOffsetOutOfRange(e: object): Promise<void> };
     const ConsumerGroup = require("kafkajs/src/consumer/consumerGroup.js") as { prototype: Group };
     const Cluster = require("kafkajs/src/cluster/index.js") as { prototype: object };
@@ -289,7 +309,7 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
     const group = {
       cluster,
       preferredReadReplicasPerTopicPartition: {},
-      offsetManager: { setDefaultOffset: async () => ({ position: "100", offset: "0" }) },
+      offsetManager,
       logger: { error: (message: string, extra: object) => logged.push({ message, ...extra }) },
       groupId: "g",
       memberId: "m",
@@ -299,13 +319,24 @@ describe("kafkajs out-of-range reset patch (patch 24, scripts/patch-dependencies
   }
   const line = { message: "Fetch position out of range, reset", topic: "t", partition: 0, groupId: "g", memberId: "m" };
 
+  const broker = { nodeId: 2, host: "h", port: 9092 };
+  const metadata = {
+    brokers: [{ nodeId: 1, host: "g", port: 9092 }, broker],
+    topicMetadata: [{ topic: "t", partitionMetadata: [{ partitionId: 0, leader: 2 }] }],
+  };
+
   test("the reset line names the partition's leader as the metadata lists it", async () => {
-    const broker = { nodeId: 2, host: "h", port: 9092 };
-    const metadata = {
-      brokers: [{ nodeId: 1, host: "g", port: 9092 }, broker],
-      topicMetadata: [{ topic: "t", partitionMetadata: [{ partitionId: 0, leader: 2 }] }],
-    };
     expect(await recover(metadata)).toEqual([{ ...line, fetchPosition: "100", resetPosition: "0", leader: broker }]);
+  });
+
+  // kjsreset-b (review P3): the line named the committed offset (100) as the fetch position, records consumed past it.
+  test("the reset line's fetch position is the partition's, past its committed offset once records were consumed", async () => {
+    const { made } = manager(1);
+    made.nextOffset("t", 0);
+    made.resolveOffset({ topic: "t", partition: 0, offset: "248" });
+    expect(await recover(metadata, made)).toEqual([
+      { ...line, fetchPosition: "249", resetPosition: "0", leader: broker },
+    ]);
   });
 
   // review leftfix-b: with the metadata dropped by a disconnect, kafkajs' findTopicPartitionMetadata threw

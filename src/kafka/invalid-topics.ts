@@ -5,10 +5,11 @@
  * look for (a transformation routing records there). Neither client library names it: the default
  * says "Received response with error while executing API Metadata(v12)", kafkajs "The request
  * attempted to perform an operation on an invalid topic".
- * Used by both adapters' producers (platformatic/metadata-refusals.ts, kafkajs/producer.ts).
+ * Used by both adapters' producers (platformatic/metadata-refusals.ts, kafkajs/producer.ts) and a
+ * sink task's consumer start (sink-consumer-start.ts).
  */
 import { JavaException } from "../errors.ts";
-import { brokerRefusal } from "./kafka-exception-classes.ts";
+import { brokerRefusal, javaExceptionFor } from "./kafka-exception-classes.ts";
 import { kafkaErrorOf } from "./send-rejection.ts";
 import { topicNameProblem } from "./topic-name.ts";
 
@@ -20,12 +21,27 @@ const INVALID_TOPIC = "INVALID_TOPIC_EXCEPTION";
  * any other failure, or one whose topic cannot be told, as it is.
  */
 export function withInvalidTopics(failure: Error, what: string, topics: readonly string[]): Error {
-  if (kafkaErrorOf(failure) !== INVALID_TOPIC) return failure;
-  const invalid = topics.filter((t) => topicNameProblem(t) !== undefined);
-  const named = invalid.length > 0 ? invalid : topics.length === 1 ? topics : [];
-  if (named.length === 0) return failure;
-  const detail = `Invalid topics: [${named.join(", ")}]`;
+  const detail = invalidTopicsDetail(failure, topics);
+  if (detail === undefined) return failure;
   // The library's error stays the cause; the Java exception of the failure is replaced by this one.
   const cause = failure.cause instanceof JavaException ? failure.cause.cause : failure.cause;
   return brokerRefusal(`${what}: ${detail}`, INVALID_TOPIC, detail, cause ?? failure);
+}
+
+/**
+ * Java's InvalidTopicException naming the invalid topics among `topics` (a sink's, subscribed by name),
+ * as Java's consumer's poll throws it and a Connect sink task fails with it (found by the tenth REST
+ * hunt); undefined for any other failure, or one whose topic cannot be told.
+ */
+export function invalidTopicsException(failure: unknown, topics: readonly string[]): JavaException | undefined {
+  const detail = invalidTopicsDetail(failure, topics);
+  return detail === undefined ? undefined : javaExceptionFor(INVALID_TOPIC, detail, failure);
+}
+
+/** `Invalid topics: [a, b]` when `failure` is Kafka's INVALID_TOPIC_EXCEPTION and its topics can be told. */
+function invalidTopicsDetail(failure: unknown, topics: readonly string[]): string | undefined {
+  if (kafkaErrorOf(failure) !== INVALID_TOPIC) return undefined;
+  const invalid = topics.filter((t) => topicNameProblem(t) !== undefined);
+  const named = invalid.length > 0 ? invalid : topics.length === 1 ? topics : [];
+  return named.length === 0 ? undefined : `Invalid topics: [${named.join(", ")}]`;
 }

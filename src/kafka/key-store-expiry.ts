@@ -11,17 +11,13 @@ import { type CertificateValidity, certificateValidity, expiryNotice } from "../
 import { securitySettings } from "./client-config.ts";
 import type { ClientProperties } from "./kafka-port.ts";
 
-/** Days before the certificate's end from which a client's start warns. */
-export const EXPIRY_WARNING_DAYS = 7;
-
 /**
  * The validity of the certificate the client presents (TLS protocols with a key store only);
  * undefined when it presents none, or its settings are refused (the client says why when made).
  */
 export function keyStoreCertificate(props: ClientProperties): CertificateValidity | undefined {
   try {
-    const cert = securitySettings(props).tls?.cert;
-    return cert === undefined ? undefined : certificateValidity(cert);
+    return certificateValidity(securitySettings(props).tls?.cert);
   } catch (error) {
     if (error instanceof ConfigError) return undefined;
     throw error;
@@ -31,7 +27,7 @@ export function keyStoreCertificate(props: ClientProperties): CertificateValidit
 /** What to warn about the client's key store certificate at its start (expiryNotice), if anything. */
 export function keyStoreExpiryNotice(props: ClientProperties, now: number): string | undefined {
   const validity = keyStoreCertificate(props);
-  return validity && expiryNotice(validity, now, EXPIRY_WARNING_DAYS);
+  return validity && expiryNotice(validity, now);
 }
 
 /** The WARN for `notice`; `whose` names the clients (`The worker's Kafka producer and consumer clients`). */

@@ -5,7 +5,8 @@
  * `response.http.headers.config`, both on the regular listeners only, as Connect), errors through
  * `error-mapping.ts`, and the listeners (`listeners`, `admin.listeners`, http and https) on the
  * gateway's own HTTP/1.1 front end (`http1/`), which hands each request with the method and path
- * as sent (`RestEnv`): routing sees `/connectors/..` and a lower-case `get` as Jersey does.
+ * as sent (`RestEnv`): routing sees `/connectors/..` and a lower-case `get` as Jersey does. An https
+ * listener's own certificate not valid or near its end is a WARN (../tls/listener-certificate-expiry.ts).
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { ConnectError, messageOf } from "../errors.ts";
@@ -13,9 +14,10 @@ import type { Listener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { REST_REQUEST_TIMEOUT_MS } from "../runtime/request-deadline.ts";
+import { ListenerCertificateExpiry } from "../tls/listener-certificate-expiry.ts";
 import { restListenerTlsPrefix, serverTls } from "../tls/server-tls.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
-import type { LogManager } from "../util/logger.ts";
+import type { Logger, LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
 import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
@@ -229,25 +231,48 @@ export interface RestServers {
   stop(): Promise<void>;
 }
 
-function serve(listener: Listener, app: Hono, worker: WorkerConfig, log: RequestLog, admin = false) {
-  const tls =
-    listener.protocol === "https"
-      ? serverTls(worker.originals, restListenerTlsPrefix(worker.originals, admin), listener.uri)
-      : undefined;
+interface ServeOptions {
+  readonly worker: WorkerConfig;
+  readonly requestLog: RequestLog;
+  /** The RestServer logger: an https listener's certificate expiry WARNs. */
+  readonly serverLog: Logger;
+  readonly admin?: boolean;
+}
+
+function serve(listener: Listener, app: Hono, { worker, requestLog, serverLog, admin = false }: ServeOptions) {
+  const prefix = restListenerTlsPrefix(worker.originals, admin);
+  const tls = listener.protocol === "https" ? serverTls(worker.originals, prefix, listener.uri) : undefined;
   let server: Http1Server;
   try {
     server = startHttp1Server({
       host: listener.host,
       port: listener.port,
       handler: (request, info) => app.fetch(request, restEnv(info)),
-      requestLog: log,
+      requestLog,
       ...(tls ? { tls } : {}),
     });
   } catch (error) {
     throw new ConnectError(`Cannot listen on ${listener.uri}: ${messageOf(error)}`, { cause: error });
   }
   const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
-  return { url: `${listener.protocol}://${host}:${server.port}`, server };
+  const url = `${listener.protocol}://${host}:${server.port}`;
+  // The key store is read at start only: a renewed one is taken into use by a restart.
+  let certificateExpiry: ListenerCertificateExpiry | undefined;
+  if (tls) {
+    certificateExpiry = new ListenerCertificateExpiry({
+      log: serverLog,
+      now: Date.now,
+      listener: `The https ${admin ? "admin" : "REST"} listener ${url}`,
+      prefix,
+      remedy: "then restart the gateway",
+    });
+    certificateExpiry.watch(tls.cert);
+  }
+  const stop = () => {
+    certificateExpiry?.stop();
+    return server.stop();
+  };
+  return { url, stop };
 }
 
 /** Starts the REST listeners and, when configured separately, the admin listeners. */
@@ -292,10 +317,11 @@ export function startRestServers(options: {
     { cors, authentication, bodyLimits, responseHeaders: responseHeaders.rules },
   );
   const log = requestLog(logs.get(REQUEST_LOGGER));
-  const servers = config.restListeners.map((l) => serve(l, mainApp, config, log));
+  const serveOptions = { worker: config, requestLog: log, serverLog: restServerLog };
+  const servers = config.restListeners.map((l) => serve(l, mainApp, serveOptions));
   const adminServers = adminSeparate
     ? (config.adminListeners ?? []).map((l) =>
-        serve(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), config, log, true),
+        serve(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), { ...serveOptions, admin: true }),
       )
     : [];
   return {
@@ -303,7 +329,7 @@ export function startRestServers(options: {
     adminUrls: adminServers.map((s) => s.url),
     // All at once: one close that hangs (the stop gives up on it) leaves no other listener open.
     stop: async () => {
-      await Promise.all([...servers, ...adminServers].map((s) => s.server.stop()));
+      await Promise.all([...servers, ...adminServers].map((s) => s.stop()));
     },
   };
 }

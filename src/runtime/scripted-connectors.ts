@@ -48,6 +48,8 @@ export class Scripted {
   readonly taskContexts: (SourceTaskContext | SinkTaskContext)[] = [];
   connectorStarts = 0;
   connectorStops = 0;
+  /** Tasks instantiated (the plugin's createTask), started or not. */
+  tasksCreated = 0;
   taskStarts = 0;
   taskStops = 0;
 }
@@ -111,6 +113,7 @@ function idlePoll(signal: AbortSignal): Promise<null> {
 }
 
 function scriptedTask(scripted: Scripted) {
+  scripted.tasksCreated++;
   return {
     initialize: (context: SourceTaskContext | SinkTaskContext) => void scripted.taskContexts.push(context),
     start: (config: Config) => {

@@ -5,6 +5,7 @@
  * whenever the join completes.
  */
 import { isRetriable, messageOf } from "../errors.ts";
+import { invalidTopicsException } from "../kafka/invalid-topics.ts";
 import type { ConsumerHandlers, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
@@ -20,6 +21,8 @@ export interface SinkConsumerStartOptions {
   readonly stopping: () => boolean;
   /** Told of the start and its failed attempts, for the task's Degraded trace (the task tells it once joined). */
   readonly retries?: SinkConsumerRetryTrace;
+  /** The topics subscribed by name (none for topics.regex): a refused name fails the task as Java's poll does. */
+  readonly topics?: readonly string[];
 }
 
 /** The group cannot be joined yet (broker down, topic missing): retried until stop. */
@@ -63,6 +66,6 @@ export async function startSinkConsumer(
     );
   } catch (error) {
     if (o.stopping()) return false;
-    throw error;
+    throw invalidTopicsException(error, o.topics ?? []) ?? error;
   }
 }

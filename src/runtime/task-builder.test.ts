@@ -1,10 +1,20 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config, SinkTaskContext } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { sourceRecord } from "../api/record.ts";
 import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
+import type { SourceConnectorDescriptor } from "../plugin/descriptor.ts";
 import { deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
-import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import {
+  type InProcessWorker,
+  inProcessWorker,
+  SCRIPTED_SINK,
+  SCRIPTED_SOURCE,
+  Scripted,
+  scriptedPlugins,
+} from "./herder-test-support.ts";
 import { resolvingWith } from "./resolved-values.ts";
 import { sinkGroupId } from "./task-builder.ts";
 
@@ -12,6 +22,17 @@ const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SO
 const sink = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SINK, topics: "in", ...extra });
 const BAD_ACKS =
   "org.apache.kafka.common.config.ConfigException: Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1\n";
+
+/** What each consumer the worker creates from now on subscribes (topics, and the pattern as written). */
+function subscriptions(w: InProcessWorker): { topics: unknown; topicsPattern?: string }[] {
+  const asked: { topics: unknown; topicsPattern?: string }[] = [];
+  const memoryConsumer = w.kafka.consumer.bind(w.kafka);
+  w.kafka.consumer = async (options) => {
+    asked.push({ topics: options.topics, topicsPattern: options.topicsPattern });
+    return memoryConsumer(options);
+  };
+  return asked;
+}
 
 /** The connector's state and its tasks' states and traces, once its task 0 is in `state`. */
 async function awaitTask0(w: InProcessWorker, name: string, state: string) {
@@ -231,7 +252,116 @@ describe("buildTask", () => {
     expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
     expect((await awaitTask0(w, "a", "RUNNING")).tasks[0].version).not.toBeNull();
   });
+
+  test("task configs of another connector of the same kind run that connector's task until the connector is reconfigured", async () => {
+    const next = otherScripted("sink");
+    await using w = await inProcessWorker({ plugins: [next.plugin] });
+    w.kafka.createTopic("in", 1);
+    const putBy: string[] = [];
+    w.scripted.script = { put: (records) => void putBy.push(...records.map(() => "old")) };
+    next.scripted.script = { put: (records) => void putBy.push(...records.map(() => "new")) };
+    await w.rest("POST", "/connectors", { name: "a", config: sink() });
+    await awaitTask0(w, "a", "RUNNING");
+    const before = w.worker.task({ connector: "a", task: 0 });
+    expect((await w.rest("PUT", "/connectors/a/pause")).status).toBe(202);
+    const changed = { "connector.class": next.plugin.className, topics: "in" };
+    expect((await w.rest("PUT", "/connectors/a/config", changed)).status).toBe(200);
+    expect((await w.rest("POST", "/connectors/a/restart?includeTasks=true")).status).toBe(202);
+    await waitFor(() => (w.worker.task({ connector: "a", task: 0 }) ?? before) !== before, { what: "a new task 0" });
+    // As Connect's Worker.startTask: the stored task config's task.class, under the new connector's config.
+    expect(w.worker.task({ connector: "a", task: 0 })?.metrics.plugins).toMatchObject({
+      connectorClass: next.plugin.className,
+      taskClass: "test.ScriptedSinkTask",
+    });
+    expect([w.scripted.tasksCreated, next.scripted.tasksCreated]).toEqual([2, 0]);
+    // Resumed while the new connector fails to start, its task configs are not generated again: the old task runs.
+    next.scripted.script.start = () => {
+      throw new Error("not now");
+    };
+    expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+    expect((await awaitTask0(w, "a", "RUNNING")).connector.state).toBe("FAILED");
+    w.kafka.append({ topic: "in", partition: 0, key: null, value: null, headers: [], timestamp: 1 });
+    await waitFor(async () => {
+      await w.kafka.deliver();
+      return putBy.length === 1;
+    });
+    expect([putBy, w.scripted.taskStarts, next.scripted.tasksCreated]).toEqual([["old"], 2, 0]);
+    // Restarted, the connector generates its own task configs, and its task is the new class's.
+    delete next.scripted.script.start;
+    expect((await w.rest("POST", "/connectors/a/restart?includeTasks=true")).status).toBe(202);
+    await waitFor(() => next.scripted.taskStarts === 1, { what: "the new class's task to start" });
+    expect(w.worker.task({ connector: "a", task: 0 })?.metrics.plugins?.taskClass).toBe(next.plugin.taskClass);
+  });
 });
+
+// Review of diffhunt10: an old task config's task took topics.regex and the converter defaults from the new connector config.
+describe("a task run on its old task config (its connector changed while paused, then failed to start on resume)", () => {
+  /** Pauses `a`, stores `changed` as its config, restarts its task on the old task config and resumes it. */
+  async function resumedOnOldTaskConfig(w: InProcessWorker, changed: Config, next: Scripted) {
+    expect((await w.rest("PUT", "/connectors/a/pause")).status).toBe(202);
+    expect((await w.rest("PUT", "/connectors/a/config", changed)).status).toBe(200);
+    expect((await w.rest("POST", "/connectors/a/restart?includeTasks=true")).status).toBe(202);
+    next.script.start = () => {
+      throw new Error("not now");
+    };
+    expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+    return awaitTask0(w, "a", "RUNNING");
+  }
+
+  test.each([
+    [{ topics: "in" }, { "topics.regex": "re-.*" }, ["in"]],
+    [{ "topics.regex": "in-[0-9]+" }, { topics: "other" }, "in-[0-9]+"],
+  ])(
+    "a sink task subscribes as its task config says (%j), not as the new connector config (%j)",
+    async (old, changed, expected) => {
+      await using w = await inProcessWorker();
+      const asked = subscriptions(w);
+      await w.rest("POST", "/connectors", { name: "a", config: { "connector.class": SCRIPTED_SINK, ...old } });
+      await awaitTask0(w, "a", "RUNNING");
+      await resumedOnOldTaskConfig(w, { "connector.class": SCRIPTED_SINK, ...changed }, w.scripted);
+      await waitFor(() => asked.length === 2, { what: "the old task's consumer" });
+      expect(Array.isArray(expected) ? asked[1]?.topics : asked[1]?.topicsPattern).toEqual(expected);
+    },
+  );
+
+  test("a source task keeps its own plugin's converter defaults (schemas.enable=false), not the new connector's", async () => {
+    const defaults = { "schemas.enable": "false" };
+    const old = otherScripted("source", { converterDefaults: { "value.converter": defaults } });
+    await using w = await inProcessWorker({
+      plugins: [old.plugin],
+      worker: { "value.converter": "org.apache.kafka.connect.json.JsonConverter" },
+    });
+    w.kafka.createTopic("out", 1);
+    // Each task sends one record, then waits until stopped.
+    let sentBy = 0;
+    old.scripted.script = {
+      poll: async (signal) => {
+        if (sentBy === old.scripted.taskStarts)
+          return new Promise((resolve) => signal.addEventListener("abort", () => resolve(null), { once: true }));
+        sentBy = old.scripted.taskStarts;
+        const value = { value: "v", valueSchema: Schemas.STRING };
+        return [sourceRecord({ topic: "out", ...value, sourcePartition: null, sourceOffset: null })];
+      },
+    };
+    await w.rest("POST", "/connectors", { name: "a", config: { "connector.class": old.plugin.className } });
+    await awaitTask0(w, "a", "RUNNING");
+    await waitFor(() => w.kafka.records("out").length === 1, { what: "the first record" });
+    await resumedOnOldTaskConfig(w, source(), w.scripted);
+    await waitFor(() => w.kafka.records("out").length === 2, { what: "the old task's record" });
+    const values = w.kafka.records("out").map((r) => new TextDecoder().decode(r.value ?? undefined));
+    expect(values).toEqual(['"v"', '"v"']);
+    expect([old.scripted.taskStarts, w.scripted.tasksCreated]).toEqual([2, 0]);
+  });
+});
+
+/** A scripted connector of `kind` with its own counters and script, under another class: the one a connector changes to. */
+function otherScripted(kind: "source" | "sink", extra: Partial<SourceConnectorDescriptor> = {}) {
+  const scripted = new Scripted();
+  const [scriptedSource, scriptedSink] = scriptedPlugins(scripted);
+  const name = kind === "source" ? "Source" : "Sink";
+  const base = kind === "source" ? { ...scriptedSource, ...extra } : scriptedSink;
+  return { scripted, plugin: { ...base, className: `test.Other${name}Connector`, taskClass: `test.Other${name}Task` } };
+}
 
 describe("a sink task's offset.flush.timeout.ms is the worker's, as Connect's WorkerSinkTask", () => {
   test("a commit the group does not answer within it is given up with Connect's WARN", async () => {
@@ -293,12 +423,7 @@ describe("a sink task's errantRecordReporter, as Connect's Worker.createWorkerEr
 describe("a sink task's consumer subscription", () => {
   test("topics.regex reaches the consumer with the pattern as the user wrote it (logged as Java logs it)", async () => {
     await using w = await inProcessWorker();
-    const asked: { topics: unknown; topicsPattern?: string }[] = [];
-    const memoryConsumer = w.kafka.consumer.bind(w.kafka);
-    w.kafka.consumer = async (options) => {
-      asked.push({ topics: options.topics, topicsPattern: options.topicsPattern });
-      return memoryConsumer(options);
-    };
+    const asked = subscriptions(w);
     const config = { "connector.class": SCRIPTED_SINK, "topics.regex": "in-[0-9]+" };
     expect((await w.rest("POST", "/connectors", { name: "s", config })).status).toBe(201);
     await awaitTask0(w, "s", "RUNNING");
@@ -349,6 +474,9 @@ describe("sinkGroupId", () => {
     ["s\ud800", {}, "connect-s?"],
     ["s", { "consumer.override.group.id": " g\udc00 " }, "g?"],
     ["s😀", {}, "connect-s😀"],
+    // Trimmed as ConsumerConfig does (Java's String.trim), not as JavaScript's trim.
+    ["s", { "consumer.override.group.id": "\u00a0" }, "\u00a0"],
+    ["s", { "consumer.override.group.id": " g\u3000\t" }, "g\u3000"],
   ])("%p with %p → %p", (name, config, group) => {
     expect(sinkGroupId(name, config)).toBe(group);
   });

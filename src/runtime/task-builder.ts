@@ -8,6 +8,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
+import { javaTrim } from "../api/data/java-text.ts";
 import { providedKeys } from "../config-providers/config-transformer.ts";
 import { ConfigError, KafkaError } from "../errors.ts";
 import { taskClassListHint } from "../kafka/client-class-hints.ts";
@@ -53,10 +54,12 @@ export async function buildTask(
   const connectorConfig = await deps.resolveConfig(rawConnectorConfig);
   const taskConfig = await deps.resolveConfig(rawTaskConfig);
   const descriptor: ConnectorDescriptor = resolveConnector(deps.registry, connectorConfig["connector.class"] ?? "");
-  castTaskClass(deps.registry, taskConfig, descriptor.type);
+  // The task runs the class its task config names (an old connector's while a paused one was not reconfigured).
+  const taskPlugin = castTaskClass(deps.registry, taskConfig, descriptor);
   const framework = (descriptor.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig).parse(connectorConfig);
-  const converterDefaults = descriptor.type === "source" ? descriptor.converterDefaults : undefined;
-  const implied = descriptor.impliedConverters?.(connectorConfig) ?? {};
+  // The converters the connector config names, else the defaults of the task's own plugin (an old task keeps its own).
+  const converterDefaults = taskPlugin.type === "source" ? taskPlugin.converterDefaults : undefined;
+  const implied = taskPlugin.impliedConverters?.(connectorConfig) ?? {};
   const key = converter(deps, connectorConfig, "key.converter", converterDefaults?.["key.converter"], implied);
   const value = converter(deps, connectorConfig, "value.converter", converterDefaults?.["value.converter"], implied);
   const header = headerConverter(deps, connectorConfig);
@@ -74,7 +77,7 @@ export async function buildTask(
       ? "org.apache.kafka.connect.runtime.WorkerSinkTask"
       : "org.apache.kafka.connect.runtime.WorkerSourceTask",
   );
-  const metrics = new TaskMetrics(Date.now, taskPluginsMetadata(descriptor, { key, value, header }));
+  const metrics = new TaskMetrics(Date.now, taskPluginsMetadata(descriptor, taskPlugin, { key, value, header }));
   const clients = taskClientProperties(deps.config, id, connectorConfig);
   /** Connect's task context, on every line about this task (its clients' too). */
   const logContext = `[${id.connector}|task-${id.task}]`;
@@ -95,7 +98,7 @@ export async function buildTask(
     listener: metrics.trackState(listener),
     clock: deps.clock,
     log: taskLog,
-    taskClass: descriptor.taskClass,
+    taskClass: taskPlugin.taskClass,
     config: taskConfig,
     providedKeys: providedKeys(rawTaskConfig, taskConfig),
     converters,
@@ -109,7 +112,7 @@ export async function buildTask(
     retryDelayMaxMs: framework["errors.retry.delay.max.ms"],
     tolerance: framework["errors.tolerance"] as "none" | "all",
   };
-  if (descriptor.type === "source") {
+  if (taskPlugin.type === "source") {
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
     const groups = workerTopicCreationGroups(deps.config, connectorConfig);
     const producerProps = clients.producer;
@@ -126,11 +129,11 @@ export async function buildTask(
     }
     return new WorkerSourceTask({
       ...common,
-      task: descriptor.createTask(),
+      task: taskPlugin.createTask(),
       operator,
       // The sender sends a refused request's other records again: they must land before later sends'.
       producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: true, logContext }),
-      keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
+      keepOrder: taskPlugin.keepsOrder?.(taskConfig) ?? false,
       maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
       maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),
@@ -181,15 +184,21 @@ export async function buildTask(
     );
   }
   const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
-  const regex = sinkFramework["topics.regex"].trim();
-  const topics = regex !== "" ? topicPattern(regex) : splitList(taskConfig.topics ?? connectorConfig.topics);
+  // As Connect's WorkerSinkTask: the subscription is the task config's (topics first, else topics.regex),
+  // an old task config's under a changed connector too; a task config with neither key, the connector's.
+  const subscription =
+    taskConfig.topics !== undefined || taskConfig["topics.regex"] !== undefined ? taskConfig : connectorConfig;
+  const listed = splitList(subscription.topics);
+  const regex = listed.length > 0 ? "" : (subscription["topics.regex"] ?? "").trim();
+  const topics = regex !== "" ? topicPattern(regex) : listed;
   return new WorkerSinkTask({
     ...common,
-    task: descriptor.createTask(),
+    task: taskPlugin.createTask(),
     operator,
     errantRecordReporter: dlqTopic !== "" || framework["errors.log.enable"],
     maxPutRecords,
     offsetFlushTimeoutMs: deps.config["offset.flush.timeout.ms"],
+    ...(Array.isArray(topics) ? { topics } : {}),
     consumer: () => {
       const groupId = sinkGroupId(id.connector, connectorConfig);
       const clientId = consumerProps["client.id"] ?? "";
@@ -308,8 +317,9 @@ function prefixed(config: Readonly<Record<string, string>>, prefix: string): Rec
  * The consumer group of a sink connector: `connect-<name>` unless `consumer.override.group.id`, as
  * Kafka gets it from Java: a lone surrogate (a name sent as `"\ud800"`) as `?`. The broker answers
  * with the id it was sent, which the client looks its group up by: with TextEncoder's U+FFFD there
- * the lookup failed, an uncaught TypeError that ended the gateway.
+ * the lookup failed, an uncaught TypeError that ended the gateway. The override is trimmed as
+ * ConsumerConfig trims it (Java's String.trim: U+00A0 and U+3000 stay, as client-classes.ts checks it).
  */
 export function sinkGroupId(connector: string, config: Readonly<Record<string, string>>): string {
-  return javaUtf8Text(config["consumer.override.group.id"]?.trim() || `connect-${connector}`);
+  return javaUtf8Text(javaTrim(config["consumer.override.group.id"] ?? "") || `connect-${connector}`);
 }

@@ -32,12 +32,14 @@ export interface TaskPluginsMetadata {
 type Built = { readonly className: string; readonly version: string };
 
 /**
- * A task's TaskPluginsMetadata: its connector's class, type and version, its task class, and its
- * converters' classes and versions. A task has no version of its own here: it shows its
- * connector's (Connect's tasks report their plugin's own).
+ * A task's TaskPluginsMetadata: its connector's class, type and version, its task's class, and its
+ * converters' classes and versions. A task has no version of its own here: it shows its plugin's
+ * (Connect's tasks report their plugin's own); `task` is the plugin whose task class the task config
+ * names (castTaskClass), the connector's own unless a paused connector's class changed.
  */
 export function taskPluginsMetadata(
-  connector: Built & { readonly type: string; readonly taskClass: string },
+  connector: Built & { readonly type: string },
+  task: Built & { readonly taskClass: string },
   converters: { readonly key: Built; readonly value: Built; readonly header: Built },
 ): TaskPluginsMetadata {
   const { key, value, header } = converters;
@@ -45,8 +47,8 @@ export function taskPluginsMetadata(
     connectorClass: connector.className,
     connectorType: connector.type,
     connectorVersion: connector.version,
-    taskClass: connector.taskClass,
-    taskVersion: connector.version,
+    taskClass: task.taskClass,
+    taskVersion: task.version,
     keyConverterClass: key.className,
     keyConverterVersion: key.version,
     valueConverterClass: value.className,

@@ -52,6 +52,8 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly errantRecordReporter: boolean;
   /** offset.flush.timeout.ms: how long the loop's commit waits for the group's answer (unset: until it comes). */
   readonly offsetFlushTimeoutMs?: number;
+  /** The topics the consumer subscribes by name (none for topics.regex). */
+  readonly topics?: readonly string[];
 }
 
 const HEARTBEAT_EVERY_MS = 3000;
@@ -207,6 +209,7 @@ export class WorkerSinkTask extends WorkerTask {
         stopSignal: this.stopSignal,
         stopping: () => this.stopping,
         retries: this.consumerRetries,
+        ...(this.o.topics ? { topics: this.o.topics } : {}),
       },
     );
     this.offsets.live = started && !this.consumerLost; // a crash while joining: not live, the loop replaces it

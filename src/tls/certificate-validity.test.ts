@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { openssl } from "../../test/support/command.ts";
 import { makeDevicePki } from "../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import {
   type CertificateValidity,
+  certificateNotice,
   certificateValidity,
   expiryNotice,
   validityProblem,
@@ -52,5 +54,30 @@ describe("certificateValidity", () => {
     ["2030-01-12T00:00:00Z", "the key store's certificate CN=dated-client expired on 2030-01-11T00:00:00Z"],
   ])("the notice at start at %s: %p", (now, notice) => {
     expect(expiryNotice(validity, Date.parse(now), 7)).toBe(notice);
+  });
+});
+
+// opshunt2 review: Bun gives no subject for an empty one; the validity was dropped (no WARN, no hint).
+describe("certificateValidity of a certificate with an empty subject", () => {
+  let dir: TempDir;
+  beforeAll(async () => {
+    dir = await tempDir("cert-validity-empty-subject-");
+  });
+  afterAll(() => dir[Symbol.asyncDispose]());
+
+  /** A self-signed certificate with an empty subject, valid for 3 days. */
+  async function emptySubject(name: string, ...extra: string[]): Promise<string> {
+    const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`];
+    await openssl(dir.path, "req", "-x509", ...key, "-out", `${name}.pem`, "-subj", "/", "-days", "3", ...extra);
+    return readFileSync(dir.file(`${name}.pem`), "utf8");
+  }
+
+  test.each([
+    ["with-san", ["-addext", "subjectAltName=DNS:gw.example,IP:127.0.0.1"], "DNS:gw.example"],
+    ["without-san", [], "(no subject)"],
+  ])("%s: named, and warned about", async (name, extra, subject) => {
+    const cert = await emptySubject(name, ...extra);
+    expect(certificateValidity(cert)?.subject).toBe(subject);
+    expect(certificateNotice(cert, Date.now())).toStartWith(`the key store's certificate ${subject} expires on `);
   });
 });

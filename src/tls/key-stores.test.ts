@@ -228,3 +228,32 @@ describe("ssl.endpoint.identification.algorithm", () => {
     expect(loadTlsMaterial(props, "listeners.https.", "server").verifyHostname).toBe(false);
   });
 });
+
+// opshunt2: an encrypted PEM key without its password said "wrong password; check ssl.key.password",
+// naming neither the password key under the listener's prefix nor that none was set.
+describe("an encrypted PEM key store under a prefix", () => {
+  test.each([
+    [undefined, "the private key is encrypted and ingest.listeners.https.ssl.key.password is not set"],
+    ["not-the-password", "wrong password; check ingest.listeners.https.ssl.key.password"],
+  ])("with ssl.key.password %p: names the prefixed password key, never the password", async (password, reason) => {
+    await using dir = await tempDir("encrypted-pem-");
+    await makeRsaCert(dir.path, "server", "localhost");
+    await openssl(dir.path, "pkcs8", "-topk8", "-in", "server.key", "-passout", "pass:key-pass-123", "-out", "enc.key");
+    const store = dir.file("store.pem");
+    await Bun.write(
+      store,
+      (await Bun.file(dir.file("enc.key")).text()) + (await Bun.file(dir.file("server.pem")).text()),
+    );
+    const prefix = "ingest.listeners.https.";
+    const props: Record<string, string> = {
+      [`${prefix}ssl.keystore.location`]: store,
+      [`${prefix}ssl.keystore.type`]: "PEM",
+      ...(password === undefined ? {} : { [`${prefix}ssl.key.password`]: password }),
+    };
+    expect(() => loadTlsMaterial(props, prefix, "server")).toThrow(
+      new ConfigError(
+        `Invalid value for configuration ${prefix}ssl.keystore.location: Failed to load PEM SSL keystore ${store}: Invalid PEM keystore configs: cannot decrypt the private key (${reason})`,
+      ),
+    );
+  });
+});

@@ -89,17 +89,23 @@ function pkcs12Key(key: string, path: string, p12: forge.pkcs12.Pkcs12Pfx): stri
   return pem;
 }
 
-/** An encrypted PEM key decrypted with ssl.key.password; a failure says what Kafka's PEM key store says (`file`: the store's path, none for an inline key). */
-function decryptPemKey(key: string, pem: string, password: string | undefined, file?: string): string {
+/**
+ * An encrypted PEM key decrypted with `<prefix>ssl.key.password`; a failure says what Kafka's PEM key
+ * store says (`file`: the store's path, none for an inline key) and names the password key as
+ * written, or that it is not set.
+ */
+function decryptPemKey(key: string, prefix: string, pem: string, password: string | undefined, file?: string): string {
   if (!pem.includes("ENCRYPTED")) return pem;
+  const passwordKey = `${prefix}ssl.key.password`;
   try {
     return decryptPemPrivateKey(pem, password ?? "");
   } catch (error) {
     const kafka = `${file === undefined ? "" : `Failed to load PEM SSL keystore ${file}: `}Invalid PEM keystore configs`;
-    throwInvalidKey(
-      key,
-      `${kafka}: cannot decrypt the private key (${(error as Error).message}; check ssl.key.password)`,
-    );
+    const reason =
+      password === undefined
+        ? `the private key is encrypted and ${passwordKey} is not set`
+        : `${(error as Error).message}; check ${passwordKey}`;
+    throwInvalidKey(key, `${kafka}: cannot decrypt the private key (${reason})`);
   }
 }
 
@@ -133,7 +139,7 @@ export function loadTlsMaterial(
   const keystore = get("ssl.keystore.location");
   if (chain && inlineKey) {
     material.cert = chain;
-    material.key = decryptPemKey(`${prefix}ssl.keystore.key`, inlineKey, get("ssl.key.password"));
+    material.key = decryptPemKey(`${prefix}ssl.keystore.key`, prefix, inlineKey, get("ssl.key.password"));
     const first = splitPem(chain, "CERTIFICATE")[0];
     const chainKey = `${prefix}ssl.keystore.certificate.chain`;
     if (first === undefined) throwInvalidKey(chainKey, "holds no PEM certificate");
@@ -168,7 +174,7 @@ export function loadTlsMaterial(
       const certs = splitPem(text, "CERTIFICATE");
       if (keys.length === 0 || certs.length === 0)
         throwInvalidKey(k, `${keystore} must hold a private key and its certificate chain (PEM)`);
-      material.key = decryptPemKey(k, keys[0]!, get("ssl.key.password"), keystore);
+      material.key = decryptPemKey(k, prefix, keys[0]!, get("ssl.key.password"), keystore);
       material.cert = certs.join("\n");
     } else {
       const p12 = pkcs12(k, keystore, bytes, get("ssl.keystore.password"));

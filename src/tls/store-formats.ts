@@ -21,13 +21,20 @@ installForgeUtf8Passwords();
 
 export type StoreType = "JKS" | "PKCS12" | "PEM";
 
-/** A store or PEM file's bytes (at most TLS_FILE_MAX_BYTES); one it cannot read fails on `key`, with the reason. */
+/**
+ * A store or PEM file's bytes (at most TLS_FILE_MAX_BYTES); one it cannot read fails on `key`, with
+ * the reason, and so does an empty one (a file truncated while being replaced): otherwise taken for
+ * a PKCS12 store and refused for its password.
+ */
 export function readStoreFile(key: string, path: string): Buffer {
+  let bytes: Buffer;
   try {
-    return readBoundedFile(path, TLS_FILE_MAX_BYTES);
+    bytes = readBoundedFile(path, TLS_FILE_MAX_BYTES);
   } catch (error) {
     throwInvalidKey(key, `cannot read ${path}: ${(error as Error).message}`, error);
   }
+  if (bytes.length === 0) throwInvalidKey(key, `${path} is empty`);
+  return bytes;
 }
 
 /**

@@ -34,6 +34,14 @@ export interface IssueOptions {
   readonly endDate?: string;
 }
 
+/** `openssl ca`'s date form (`YYYYMMDDHHMMSSZ`) of the instant `ms`, for IssueOptions' dates. */
+export function caDate(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
+}
+
 export interface IssuedCert {
   readonly cert: string;
   readonly key: string;

@@ -12,6 +12,7 @@
  * that does not decompress as its Content-Encoding says is thrown as it is (`undecodable`).
  */
 import { ConnectError } from "../../errors.ts";
+import { clientCertificateWarning } from "../../http/client-certificate-expiry.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type ClientTls, HttpClient, type HttpResponse, HttpTransportError } from "../../http/http-client.ts";
 import { attemptFailureText, isNotHttpFailure } from "../../http/network-exception.ts";
@@ -130,6 +131,8 @@ export function pageFetcherOf(
       tls,
     });
   const tls = tlsMaterialOf(c);
+  const expiry = clientCertificateWarning(tls, "http.ssl.keystore.location", clock.now());
+  if (expiry) task.log.warn(expiry);
   const client = clientWith(tls);
   return new PageFetcher({
     client,

@@ -29,7 +29,9 @@
  * client-certificate connection reset the requests valid devices were sending on them: crlreload). A file that fails to load (a CRL file
  * read half-written too: revocation-list.ts) keeps the previous material and logs an error once per change. An expired CRL (its nextUpdate passed: every client
  * certificate it covers is refused) is logged at WARN at load, when it expires and, at most once a
- * minute, for the handshakes it refuses (crl-expiry.ts).
+ * minute, for the handshakes it refuses (crl-expiry.ts). The listener's own certificate not valid,
+ * or expiring within 7 days, is a WARN at load too, and when it enters that window or expires while
+ * the listener runs (../../tls/listener-certificate-expiry.ts).
  *
  * Bounds (ConnectionGuard, connection-guard.ts): handshake, idle, request headers and body
  * deadlines per connection (the body's no shorter than the routes' ingest.request.timeout.ms, whose
@@ -61,6 +63,7 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
+import { ListenerCertificateExpiry } from "../../tls/listener-certificate-expiry.ts";
 import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
 import { within } from "../../util/async.ts";
 import { listenFailure } from "../../util/listen-failure.ts";
@@ -69,7 +72,7 @@ import type { IngestConnection, PeerCertificateInfo } from "../request-context.t
 import { ConnectionGuard } from "./connection-guard.ts";
 import { CrlExpiry } from "./crl-expiry.ts";
 import { nodeListener } from "./fetch-bridge.ts";
-import type { IngestTlsSettings } from "./ingest-tls-config.ts";
+import { INGEST_TLS_PREFIX, type IngestTlsSettings } from "./ingest-tls-config.ts";
 import { lingerOnClose } from "./lingering-close.ts";
 import { certificateRefusal, fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
@@ -270,6 +273,14 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const url = `https://${shownHost}:${port}`;
   const crlExpiry = new CrlExpiry({ log, now, listener: url });
   crlExpiry.watch(settings.crls, settings.crlLocation);
+  const certificateExpiry = new ListenerCertificateExpiry({
+    log,
+    now,
+    listener: `The https ingest listener ${url}`,
+    prefix: INGEST_TLS_PREFIX,
+    remedy: `read again within ${INGEST_TLS_PREFIX}ssl.reload.interval.ms`,
+  });
+  certificateExpiry.watch(settings.server.cert);
 
   const reloadIfChanged = (): boolean => {
     const files = fingerprint(settings.files);
@@ -297,6 +308,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       }
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
       crlExpiry.watch(next.crls, next.crlLocation);
+      certificateExpiry.watch(next.server.cert);
       return true;
     } catch (error) {
       failedAt = files;
@@ -320,6 +332,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     async stop(drainMs = 0) {
       if (timer) clearInterval(timer);
       crlExpiry.stop();
+      certificateExpiry.stop();
       // Settles once every connection has ended: new ones are refused from here on.
       const closed = new Promise<void>((resolve) => tls.close(() => resolve()));
       if (drainMs > 0) {

@@ -1,0 +1,35 @@
+import { describe, expect, test } from "bun:test";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
+import type { PluginRegistry } from "../plugin/registry.ts";
+import { castTaskClass } from "./task-class-cast.ts";
+
+// Only the fields castTaskClass reads: a plugin's kind and task class.
+const plugin = (className: string, type: "source" | "sink", taskClass: string) =>
+  ({ className, type, taskClass }) as unknown as ConnectorDescriptor;
+const registryOf = (...plugins: ConnectorDescriptor[]) => ({ plugins }) as unknown as PluginRegistry;
+
+describe("castTaskClass", () => {
+  const first = plugin("a.FirstSink", "sink", "shared.Task");
+  const second = plugin("b.SecondSink", "sink", "shared.Task");
+  const other = plugin("c.OtherSink", "sink", "c.OtherTask");
+  const source = plugin("d.Source", "source", "d.SourceTask");
+  const registry = registryOf(first, second, other, source);
+
+  test("a connector's own task class stays its own plugin when another plugin shares that class", () => {
+    expect(castTaskClass(registry, { "task.class": "shared.Task" }, second)).toBe(second);
+  });
+
+  test("a stored task class of another plugin of the same kind is that plugin's", () => {
+    expect(castTaskClass(registry, { "task.class": "c.OtherTask" }, first)).toBe(other);
+  });
+
+  test("an unknown task class falls back to the connector", () => {
+    expect(castTaskClass(registry, { "task.class": "gone.Task" }, first)).toBe(first);
+  });
+
+  test("a task class of the other kind is Java's ClassCastException", () => {
+    expect(() => castTaskClass(registry, { "task.class": "d.SourceTask" }, first)).toThrow(
+      "class d.SourceTask cannot be cast to class org.apache.kafka.connect.sink.SinkTask",
+    );
+  });
+});
