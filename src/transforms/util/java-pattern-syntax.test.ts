@@ -99,6 +99,22 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     // Under (?x), placed in the pattern as written.
     ["(?x)\n*)", "Dangling meta character '*' near index 5\n(?x)\n*)\n     ^"],
     ["\\r(?x) )", "Unmatched closing ')' near index 6\n\\r(?x) )\n      ^"],
+    // Recorded from java.util.regex on Java 25: a dangling quantifier under (?x) is placed on the
+    // whitespace after it, an unclosed class at the pattern's end (a comment took the rest of it),
+    // an empty `&&` found while translating where Java places it, in the pattern as written.
+    ["(?x)* a", "Dangling meta character '*' near index 5\n(?x)* a\n     ^"],
+    ["(?x)[#[\\s]+", "Unclosed character class near index 10\n(?x)[#[\\s]+\n          ^"],
+    ["(?x)[ab  ", "Unclosed character class near index 8\n(?x)[ab  \n        ^"],
+    ["\\Q1\\E[&&]", "Bad class syntax near index 6\n\\Q1\\E[&&]\n      ^"],
+    ["(?x) a [ && ]", "Bad class syntax near index 11\n(?x) a [ && ]\n           ^"],
+    ["(?x)a #c\n [a\\d b&&]", "Bad intersection syntax near index 17\n(?x)a #c\n [a\\d b&&]\n                 ^"],
+    ["(?x)a{ 2}", "Illegal repetition near index 6\n(?x)a{ 2}\n      ^"],
+    // A `&` before whitespace in a class is dropped under (?x), the `]` after it a literal.
+    ["(?x)[a& ]b", "Unclosed character class near index 9\n(?x)[a& ]b\n         ^"],
+    // A `\E` outside a quote, a back reference in a class.
+    ["a\\E", "Illegal/unsupported escape sequence near index 2\na\\E\n  ^"],
+    ["(a)[\\1]", "Illegal/unsupported escape sequence near index 5\n(a)[\\1]\n     ^"],
+    ["[a-\\E]", "Illegal/unsupported escape sequence near index 4\n[a-\\E]\n    ^"],
   ])("compileJavaRegex(%p) throws %p", (pattern, message) => {
     expect(() => compileJavaRegex(pattern)).toThrow(new SyntaxError(message));
   });

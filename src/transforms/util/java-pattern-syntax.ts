@@ -21,8 +21,25 @@ export function patternSyntaxMessage(description: string, index: number, pattern
 interface Fault {
   readonly description: string;
   readonly index: number;
-  /** Java names the character before the one at `index` (an unmatched `)`: the one before it). */
+  /**
+   * Java names the position before the one at `index` (an unmatched `)`: the one before it; a
+   * dangling `*`: the last whitespace skipped after it under `(?x)`, where Java's cursor stopped).
+   */
   readonly before?: boolean;
+}
+
+/**
+ * A syntax error java-regex.ts finds while translating (Pattern.clazz's Bad class syntax…), placed
+ * in the text Java's parser reads: javaPatternSyntaxError places it in the pattern as written.
+ */
+export class PatternFault extends Error implements Fault {
+  constructor(
+    readonly description: string,
+    readonly index: number,
+    readonly before = false,
+  ) {
+    super(description);
+  }
 }
 
 const INLINE_FLAGS = /^[idmsuxU]*(?:-[idmsuxU]*)?$/;
@@ -31,11 +48,12 @@ const INLINE_FLAGS = /^[idmsuxU]*(?:-[idmsuxU]*)?$/;
  * The first of the common Java syntax errors in `pattern`, as Java's message, or undefined. As
  * Java's parser, it reads the pattern with its `\Q…\E` quotes written out (java-regex-quotes.ts)
  * and, under `(?x)`, without whitespace and comments (java-regex-comments.ts); the index is
- * Java's: in the text without quotes, as the pattern holds it under `(?x)`.
+ * Java's: in the text without quotes, as the pattern holds it under `(?x)`. A fault `found` while
+ * translating is placed likewise.
  */
-export function javaPatternSyntaxError(pattern: string): string | undefined {
+export function javaPatternSyntaxError(pattern: string, found?: Fault): string | undefined {
   const read = withoutComments(removeQuotes(pattern));
-  const fault = scan(read.text);
+  const fault = found ?? scan(read.text);
   if (fault === undefined) return undefined;
   return patternSyntaxMessage(fault.description, read.originalIndex(fault.index) - (fault.before ? 1 : 0), pattern);
 }
@@ -51,7 +69,9 @@ function scan(p: string): Fault | undefined {
   let quantified: "no" | "just" | "modified" = "no";
   let i = 0;
   const quantifier = (at: number): Fault | undefined => {
-    if (!atom || quantified !== "no") return { description: `Dangling meta character '${p[at]}'`, index: at };
+    if (!atom || quantified !== "no") {
+      return { description: `Dangling meta character '${p[at]}'`, index: at + 1, before: true };
+    }
     quantified = "just";
     return undefined;
   };
@@ -72,6 +92,9 @@ function scan(p: string): Fault | undefined {
           return { description: `named capturing group <${name.name}> does not exist`, index: name.end };
         }
         i = name.end + 1;
+      } else if (next === "E") {
+        // A `\E` outside a quote.
+        return { description: "Illegal/unsupported escape sequence", index: i + 1 };
       } else {
         const family = familyFault(p, i, find);
         if (family) return family;
@@ -205,6 +228,9 @@ function familyFault(p: string, at: number, find: ReturnType<typeof forwardSearc
   return undefined;
 }
 
+/** Whether `\` then `c` is an escape in a class: not a back reference, nor a `\E` outside a quote. */
+const classEscape = (c: string) => !/[1-9E]/.test(c);
+
 /** Where the members of the class opened at `at` begin: after `[`, a `^`, and a `]` first in it (a literal). */
 function classBody(p: string, at: number): number {
   let i = at + 1;
@@ -248,6 +274,7 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
     let width = 1;
     if (c === "\\") {
       if (i + 1 >= p.length) return { description: "Unclosed character class", index: p.length };
+      if (!classEscape(p[i + 1]!)) return { description: "Illegal/unsupported escape sequence", index: i + 1 };
       literal = /[a-zA-Z0-9]/.test(p[i + 1]!) ? "" : p[i + 1]!;
       width = 2;
     }
@@ -257,6 +284,7 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
       // A class escape cannot end a range after a character (`[a-\d]`; after an escape such as `\s`
       // the `-` is a literal); Java names `\p` an unsupported escape there.
       const escaped = p[endAt] === "\\" ? (p[endAt + 1] ?? "") : "";
+      if (!classEscape(escaped)) return { description: "Illegal/unsupported escape sequence", index: endAt + 1 };
       if (previous !== "" && escaped !== "" && "dDsSwWhHVpP".includes(escaped)) {
         const description = "pP".includes(escaped) ? "Illegal/unsupported escape sequence" : "Illegal character range";
         return { description, index: endAt + 1 };
@@ -272,5 +300,6 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
     previous = literal;
     i += width;
   }
-  return { description: "Unclosed character class", index: p.length - 1 };
+  // Java's cursor is at the end of the pattern, past any whitespace and comments `(?x)` skips.
+  return { description: "Unclosed character class", index: p.length, before: true };
 }

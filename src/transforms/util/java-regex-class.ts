@@ -7,8 +7,8 @@
  * whole class, as one negative lookahead). Lookaheads are not backtracked into, so a failing match
  * stays linear as in Java, where alternatives outside them made overlapping unions exponential.
  */
-import { patternSyntaxMessage } from "./java-pattern-syntax.ts";
-import { javaEscape } from "./java-regex-escapes.ts";
+import { PatternFault } from "./java-pattern-syntax.ts";
+import { escapeAt } from "./java-regex-escapes.ts";
 import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
 
 /**
@@ -32,8 +32,10 @@ interface Operand {
   classes?: boolean;
   /** Whether the last thing read is a range or an escaped character: an `&&` after it is not run here. */
   opaque?: boolean;
-  /** Where in the run a range being read starts (after its `-`), when it starts with a plain character. */
+  /** Where in the run a range being read starts (after its `-`), when it starts with a single character. */
   rangeFrom?: number;
+  /** Where in the run the last single character read starts (an escaped one is more than one). */
+  characterAt?: number;
   /** Whether a `-` made a range of the character before it and the next. */
   inRange?: boolean;
 }
@@ -89,7 +91,8 @@ export function translateClass(
       frame = open();
       continue;
     }
-    if (c === "&" && pattern[i + 1] === "&") {
+    // A `&` ending a range (`[#-&&\D]`) is its last character, the next one a character of its own.
+    if (c === "&" && pattern[i + 1] === "&" && !operand.inRange) {
       const empty = pattern[i + 2] === "]" || pattern[i + 2] === "&";
       if (empty && frame.operands.length === 1) {
         i = emptyIntersection(pattern, i, operand);
@@ -107,8 +110,6 @@ export function translateClass(
       i++;
       continue;
     }
-    // An escape ending a range (`a-\x43`) makes it one of Java's predicates: taken as opaque below.
-    operand.inRange = false;
     const next = pattern[i + 1];
     if (next === "p" || next === "P") {
       const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
@@ -129,39 +130,41 @@ export function translateClass(
         operand.last = `[${chars}]`;
       }
       operand.classes = true;
+      operand.inRange = false;
       i += 2 + m[0].length;
       // A `-` after the class is a literal (charSet).
       if (pattern[i] === "-") [operand.run, operand.last, i] = [`${operand.run}\\-`, undefined, i + 1];
       continue;
     }
-    const translated = javaEscape(pattern, i, true);
-    // One the two read alike is taken whole (`\x41`, `\u0041`, `\cA`), not a character at a time.
-    const length = translated?.length ?? (next === "x" ? 4 : next === "u" ? 6 : next === "c" ? 3 : 2);
-    const text = translated?.text ?? pattern.slice(i, i + length);
-    // A class escape (`\v` before a `-` is the vertical tab, a character); a `-` after it is taken with it.
-    if (next !== undefined && "dDsSwWhHvV".includes(next) && !(next === "v" && pattern[i + 2] === "-")) {
-      // A `-` after it is a character read after it.
-      operand.last = translated?.length === 3 ? undefined : `[${text}]`;
-      operand.opaque = false;
-    } else {
-      operand.opaque = true;
-    }
-    operand.classes = true;
-    operand.run += text;
+    const { text, length } = escapeAt(pattern, i, true);
     i += length;
+    // A class escape (`\v` before a `-` is the vertical tab, a character); a `-` after it is taken with it.
+    if (next !== undefined && "dDsSwWhHvV".includes(next) && !(next === "v" && pattern[i - 1] === "-")) {
+      // A `-` after it is a character read after it.
+      operand.last = length === 3 ? undefined : `[${text}]`;
+      operand.opaque = false;
+      operand.classes = true;
+      operand.inRange = false;
+      operand.run += text;
+    } else {
+      // An escaped character is one as Java reads it (`[\x41&&]` is A, `[\x41-\x43&&]` A to C).
+      readCharacter(operand, text, pattern[i]);
+    }
   }
   // javaPatternSyntaxError refuses an unclosed class first.
   throw new SyntaxError(`Unclosed character class near index ${pattern.length - 1}`);
 }
 
 /**
- * Reads the plain character `c` (`after`: the next one) into the operand's run, keeping what an
- * `&&` with nothing after it needs: a character up to U+00FF is one of Java's bits; a range is its
- * own predicate (`last`, when it starts with a plain character), as is a character past U+00FF.
+ * Reads the single character `c` (its JavaScript, a character or an escape; `after`: the next one
+ * in the pattern) into the operand's run, keeping what an `&&` with nothing after it needs: a
+ * character up to U+00FF is one of Java's bits; a range is its own predicate (`last`, when it
+ * starts with a single character), as is a character past U+00FF.
  */
 function readCharacter(operand: Operand, c: string, after: string | undefined): void {
-  const start = operand.run.length - 1;
+  const start = operand.characterAt ?? -1;
   const plainBefore = operand.opaque === false && operand.last === undefined && !operand.inRange;
+  operand.characterAt = operand.run.length;
   operand.run += c;
   if (operand.inRange) {
     operand.inRange = false;
@@ -172,9 +175,17 @@ function readCharacter(operand: Operand, c: string, after: string | undefined): 
     operand.inRange = true;
     operand.rangeFrom = plainBefore ? start : undefined;
   } else {
-    operand.opaque = c.charCodeAt(0) > 0xff;
+    operand.opaque = characterCode(c) > 0xff;
     if (operand.opaque) operand.classes = true;
   }
+}
+
+/** The code of a single character's JavaScript: the character, `\uHHHH`, or another escape (`\é`, `\x41`, `\t`). */
+function characterCode(c: string): number {
+  if (c[0] !== "\\") return c.charCodeAt(0);
+  if (c[1] === "u") return Number.parseInt(c.slice(2), 16);
+  // Escapes of ASCII letters and digits (`\x41`, `\cA`, `\t`) are at most U+00FF.
+  return /[a-zA-Z0-9]/.test(c[1]!) ? 0 : c.charCodeAt(1);
 }
 
 /**
@@ -188,13 +199,13 @@ function readCharacter(operand: Operand, c: string, after: string | undefined): 
  */
 function emptyIntersection(pattern: string, at: number, operand: Operand): number {
   if (operand.parts.length === 0 && operand.run === "") {
-    throw new SyntaxError(patternSyntaxMessage("Bad class syntax", at + 1, pattern));
+    throw new PatternFault("Bad class syntax", at + 2, true);
   }
   if (operand.opaque || (operand.last !== undefined && pattern[at + 2] === "&")) {
     throw new SyntaxError(`Unsupported '&&' with no class after it near index ${at}`);
   }
   if (operand.classes && operand.last === undefined) {
-    throw new SyntaxError(patternSyntaxMessage("Bad intersection syntax", at + 1, pattern));
+    throw new PatternFault("Bad intersection syntax", at + 2, true);
   }
   if (operand.last !== undefined) {
     operand.parts = [operand.last];

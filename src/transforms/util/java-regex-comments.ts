@@ -60,6 +60,44 @@ export function withoutComments(pattern: string): ReadPattern {
     }
     classStart = false;
     if (c === "\\") {
+      // An escape's `{` (`\x{41}`) is no repetition; a property's name is read as written after
+      // whitespace right after its `{` (`\p{java Letter}` is unknown).
+      const braced = comments && "pPxN".includes(pattern[i + 1] ?? "x") && pattern[i + 2] === "{";
+      emit(pattern.slice(i, braced ? i + 3 : i + 2), i);
+      i += braced ? 3 : 2;
+      const family = braced && "pP".includes(pattern[i - 2]!) ? pattern.indexOf("}", i) : -1;
+      if (family >= 0) {
+        i = pastGap(pattern, i);
+        emit(pattern.slice(i, family + 1), i);
+        i = family + 1;
+      }
+      continue;
+    }
+    if (comments && c === "&" && classDepth > 0) {
+      // Java reads a `&` in a class with the next character after whitespace: a `&` (`& &` is `&&`),
+      // or else a literal, the `&` dropped (`[a& ]]` holds `]`).
+      const next = pastGap(pattern, i + 1);
+      if (pattern[next] === "&") {
+        emit("&", i);
+        emit("&", next);
+        i = next + 1;
+        continue;
+      }
+      if (next > i + 1 && next < pattern.length) {
+        const literal = pattern[next]!;
+        if (literal !== "\\" && !/[a-zA-Z0-9]/.test(literal) && literal < "\x80") {
+          out += "\\";
+          origin.push(next);
+        }
+        i = next;
+        if (literal === "\\") continue;
+        emit(literal, i);
+        i++;
+        continue;
+      }
+    }
+    // A `{` Java reads a repetition from when a digit follows it at once (`a{ 2}`: Illegal repetition).
+    if (comments && c === "{" && classDepth === 0 && i + 1 < pattern.length && pastGap(pattern, i + 1) > i + 1) {
       emit(pattern.slice(i, i + 2), i);
       i += 2;
       continue;
@@ -83,6 +121,16 @@ export function withoutComments(pattern: string): ReadPattern {
     text: out,
     originalIndex: (at) => (at < origin.length ? origin[at]! : pattern.length + at - out.length),
   };
+}
+
+/** Where the whitespace and `#` comments Java skips under `(?x)` from `at` end. */
+function pastGap(pattern: string, at: number): number {
+  let i = at;
+  while (i < pattern.length && (WHITESPACE.includes(pattern[i]!) || pattern[i] === "#")) {
+    if (pattern[i] === "#") while (i < pattern.length && !LINE_END.includes(pattern[i]!)) i++;
+    else i++;
+  }
+  return i;
 }
 
 /**

@@ -54,6 +54,19 @@ export function charSet(chars: string, inClass: boolean, after: string | undefin
 }
 
 /**
+ * The Java escape at `pattern[i]` (a backslash) as JavaScript, taken whole: javaEscape's, or as
+ * written where JavaScript reads it alike (`\x41`, `\u0041`, `\cA`, `\.`), so that a quantifier
+ * after it repeats all of it.
+ */
+export function escapeAt(pattern: string, i: number, inClass: boolean): { text: string; length: number } {
+  const translated = javaEscape(pattern, i, inClass);
+  if (translated !== undefined) return translated;
+  const next = pattern[i + 1];
+  const length = next === "x" ? 4 : next === "u" ? 6 : next === "c" ? 3 : 2;
+  return { text: pattern.slice(i, i + length), length };
+}
+
+/**
  * The JavaScript of the Java escape at `pattern[i]` (a backslash) and how many characters it takes,
  * or undefined when it means the same in both; throws SyntaxError for one that cannot be run here.
  */

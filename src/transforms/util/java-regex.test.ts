@@ -58,10 +58,13 @@ describe("Java regular expressions", () => {
     "a\\x4",
     "[\\xz]",
     "\\u12",
-    // An empty right side of `&&` with a `&` after it after a class, or after an escaped character.
+    // An empty right side of `&&` with a `&` after it after a class, or after a character past U+00FF.
     "[\\w&&&]",
     "[x[a]&&&b]",
-    "[\\x41&&]",
+    "[\\u0100&&]",
+    // Under (?x) as Java: no whitespace inside a repetition's `{` and a property's name.
+    "(?x)a{ 2}",
+    "(?x)\\p{java Letter}",
   ])("rejects %p", (pattern) => {
     expect(() => compileJavaRegex(pattern)).toThrow(SyntaxError);
   });

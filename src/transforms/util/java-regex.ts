@@ -13,15 +13,15 @@
  */
 import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
-import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
+import { javaPatternSyntaxError, PatternFault, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
 import { translateClass } from "./java-regex-class.ts";
 import { withoutComments } from "./java-regex-comments.ts";
 import {
   DOT,
+  escapeAt,
   INPUT_END,
   JAVA_END,
-  javaEscape,
   LINE_END,
   LINE_START,
   UNIX_END,
@@ -90,8 +90,7 @@ function translate(pattern: string): { source: string; flags: string } {
     if (c === "\\") {
       const next = pattern[i + 1];
       // javaPatternSyntaxError refuses a trailing backslash first; kept so `next` is a character.
-      if (next === undefined)
-        throw new SyntaxError(patternSyntaxMessage("Unescaped trailing backslash", i + 1, pattern));
+      if (next === undefined) throw new PatternFault("Unescaped trailing backslash", i + 1);
       if (next >= "1" && next <= "9") {
         // Java reads as many digits as still name a group opened before it (`\10` with one group is `\1` then 0).
         let ref = Number(next);
@@ -123,9 +122,9 @@ function translate(pattern: string): { source: string; flags: string } {
         i += 2 + m[0].length;
         continue;
       } else {
-        const translated = javaEscape(pattern, i, false);
-        out += translated?.text ?? c + next;
-        i += translated?.length ?? 2;
+        const { text, length } = escapeAt(pattern, i, false);
+        out += text;
+        i += length;
         continue;
       }
       i += 2;
@@ -186,12 +185,13 @@ function translate(pattern: string): { source: string; flags: string } {
     if (c === "{") {
       const m = /^\{\d+(?:,\d*)?\}/.exec(pattern.slice(i));
       if (m) {
-        // Java repeats an empty atom where nothing precedes to repeat (`{2}a`, `a*{2}`, `(|{2})`).
-        if (!wasRepeatable) {
+        // Java repeats an empty atom where nothing precedes to repeat (`{2}a`, `a*{2}`, `(|{2})`): that is
+        // empty, written without its count (JavaScript's engine finds nothing under a large one, `(?:){5000000}`).
+        if (wasRepeatable) out += m[0];
+        else {
           atomStart = out.length;
           out += "(?:)";
         }
-        out += m[0];
         i += m[0].length;
         afterQuantifier = true;
         continue;
@@ -215,7 +215,7 @@ export function compileJavaRegex(pattern: string): JavaPattern {
   const fault = javaPatternSyntaxError(pattern);
   if (fault !== undefined) throw new SyntaxError(fault);
   // What Java's parser reads: the `\Q…\E` quotes written out, and under `(?x)` no whitespace or comments.
-  const translated = translate(withoutComments(removeQuotes(pattern)).text);
+  const translated = translateRead(pattern);
   const groups = javaGroups(translated.source);
   const source = resolveBackreferences(translated.source, groups);
   const flags = translated.flags;
@@ -228,6 +228,16 @@ export function compileJavaRegex(pattern: string): JavaPattern {
     // (V8 writes `Invalid regular expression: /<source>/<flags>: <reason>`, Bun's JSC `Invalid regular expression: <reason>`.)
     const reason = (error as Error).message.replace(/^Invalid regular expression: (?:\/.*\/[a-z]*: )?/s, "");
     throw new SyntaxError(patternSyntaxMessage(`Invalid regular expression (${reason})`, -1, pattern));
+  }
+}
+
+/** The translation of what Java's parser reads of `pattern`; a fault found on the way placed in `pattern`. */
+function translateRead(pattern: string): { source: string; flags: string } {
+  try {
+    return translate(withoutComments(removeQuotes(pattern)).text);
+  } catch (error) {
+    if (error instanceof PatternFault) throw new SyntaxError(javaPatternSyntaxError(pattern, error));
+    throw error;
   }
 }
 
