@@ -51,6 +51,13 @@ describe("javaPatternSyntaxError", () => {
     "$?",
     "^+a$*",
     "a|",
+    // An escape's width in a class (`\cA` 3, `\x41` 4, `\x{41}`); a `-` before `[` or first after `&&` a character.
+    "[\\cA-#]",
+    "[!-\\x41-#]",
+    "[\\x{41}-a]",
+    "(a)[^#\\x41-C\\cA-\\Q-&\\E]",
+    "[a-[bc]]",
+    "[z&&-#]",
   ])("accepts %p", (pattern) => {
     expect(javaPatternSyntaxError(pattern)).toBeUndefined();
   });
@@ -115,6 +122,13 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     ["a\\E", "Illegal/unsupported escape sequence near index 2\na\\E\n  ^"],
     ["(a)[\\1]", "Illegal/unsupported escape sequence near index 5\n(a)[\\1]\n     ^"],
     ["[a-\\E]", "Illegal/unsupported escape sequence near index 4\n[a-\\E]\n    ^"],
+    // Recorded from java.util.regex on Java 25: a `-` after a range is a character, so an `&&` after
+    // it has nothing after it; a fault met while translating before the scan's is the one named.
+    ["[a-c-&&]", "Bad intersection syntax near index 6\n[a-c-&&]\n      ^"],
+    ["[1-3-&&&2]", "Bad intersection syntax near index 6\n[1-3-&&&2]\n      ^"],
+    ["[a-c-e&&]", "Bad intersection syntax near index 7\n[a-c-e&&]\n       ^"],
+    ["(?x)[a-c - &&]", "Bad intersection syntax near index 12\n(?x)[a-c - &&]\n            ^"],
+    ["[&&&a\\E]", "Bad class syntax near index 2\n[&&&a\\E]\n  ^"],
   ])("compileJavaRegex(%p) throws %p", (pattern, message) => {
     expect(() => compileJavaRegex(pattern)).toThrow(new SyntaxError(message));
   });

@@ -49,14 +49,19 @@ const INLINE_FLAGS = /^[idmsuxU]*(?:-[idmsuxU]*)?$/;
  * Java's parser, it reads the pattern with its `\Q…\E` quotes written out (java-regex-quotes.ts)
  * and, under `(?x)`, without whitespace and comments (java-regex-comments.ts); the index is
  * Java's: in the text without quotes, as the pattern holds it under `(?x)`. A fault `found` while
- * translating is placed likewise.
+ * translating is placed likewise, and named when it comes before the scan's.
  */
 export function javaPatternSyntaxError(pattern: string, found?: Fault): string | undefined {
   const read = withoutComments(removeQuotes(pattern));
-  const fault = found ?? scan(read.text);
+  const scanned = scan(read.text);
+  // Java stops at the first fault it meets (`[&&&a\E]`: the Bad class syntax before the `\E`).
+  const fault = found !== undefined && (scanned === undefined || position(found) < position(scanned)) ? found : scanned;
   if (fault === undefined) return undefined;
   return patternSyntaxMessage(fault.description, read.originalIndex(fault.index) - (fault.before ? 1 : 0), pattern);
 }
+
+/** Where Java's parser met the fault. */
+const position = (fault: Fault) => fault.index - (fault.before ? 1 : 0);
 
 /** The first of the common Java syntax errors in `p` (read as Java's parser reads it). */
 function scan(p: string): Fault | undefined {
@@ -231,12 +236,41 @@ function familyFault(p: string, at: number, find: ReturnType<typeof forwardSearc
 /** Whether `\` then `c` is an escape in a class: not a back reference, nor a `\E` outside a quote. */
 const classEscape = (c: string) => !/[1-9E]/.test(c);
 
+/** Whether the escape at `at` in a class is a class of its own (`\d`); `\v` before a `-` is the vertical tab. */
+const isClassEscape = (p: string, at: number) =>
+  "dDsSwWhHV".includes(p[at + 1]!) || (p[at + 1] === "v" && p[at + 2] !== "-");
+
 /** Where the members of the class opened at `at` begin: after `[`, a `^`, and a `]` first in it (a literal). */
 function classBody(p: string, at: number): number {
   let i = at + 1;
   if (p[i] === "^") i++;
   if (p[i] === "]") i++;
   return i;
+}
+
+/**
+ * The escape at `at` (a backslash) in a class: the character it stands for (`\cA`, `\x41`,
+ * `\x{263A}`, `\u0041`, an escaped symbol; "" for another letter or digit: a class escape, or a
+ * character not compared here) and how many characters it takes.
+ */
+function classEscapeAt(
+  p: string,
+  at: number,
+  find: ReturnType<typeof forwardSearch>,
+): { literal: string; width: number } {
+  const next = p[at + 1] ?? "";
+  if (next === "c" && at + 2 < p.length) return { literal: String.fromCharCode(p.charCodeAt(at + 2) ^ 64), width: 3 };
+  const braced = next === "x" && p[at + 2] === "{" ? find("}", at + 3) : -1;
+  if (braced >= 0) return hexCharacter(p.slice(at + 3, braced), braced + 1 - at);
+  const width = next === "x" ? 4 : next === "u" ? 6 : 2;
+  if (width > 2) return hexCharacter(p.slice(at + 2, at + width), width);
+  return { literal: /[a-zA-Z0-9]/.test(next) ? "" : next, width };
+}
+
+/** The character of an escape's hexadecimal `digits` ("" when they are none), the escape `width` wide. */
+function hexCharacter(digits: string, width: number): { literal: string; width: number } {
+  const code = /^[0-9a-fA-F]+$/.test(digits) ? Number.parseInt(digits, 16) : Number.NaN;
+  return { literal: code <= 0x10ffff ? String.fromCodePoint(code) : "", width };
 }
 
 /** Where the character class opened at `start` ends (after its `]`), or Java's fault in it. */
@@ -261,13 +295,20 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
       previous = undefined;
       continue;
     }
+    // An `&&` starts an operand: a `-` first in it is a character (`[z&&-#]`).
+    if (c === "&" && p[i + 1] === "&") {
+      i += 2;
+      previous = undefined;
+      continue;
+    }
     const family = familyFault(p, i, find);
     if (family) return family;
-    // `\p{Alpha}` is one class (its braces no range's end; a `-` after it a literal).
+    // `\p{Alpha}` is one class (its braces no range's end), as is `\d`: a `-` after one is a
+    // character, which may start a range (`[\d--/]` is \d and - to /).
     const close = c === "\\" && (p[i + 1] === "p" || p[i + 1] === "P") && p[i + 2] === "{" ? find("}", i + 3) : -1;
-    if (close >= 0) {
-      i = close + 1;
-      previous = "";
+    if (close >= 0 || (c === "\\" && isClassEscape(p, i))) {
+      i = close >= 0 ? close + 1 : i + 2;
+      previous = undefined;
       continue;
     }
     let literal = c;
@@ -275,25 +316,26 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
     if (c === "\\") {
       if (i + 1 >= p.length) return { description: "Unclosed character class", index: p.length };
       if (!classEscape(p[i + 1]!)) return { description: "Illegal/unsupported escape sequence", index: i + 1 };
-      literal = /[a-zA-Z0-9]/.test(p[i + 1]!) ? "" : p[i + 1]!;
-      width = 2;
+      ({ literal, width } = classEscapeAt(p, i, find));
     }
-    if (c === "-" && previous !== undefined && p[i + 1] !== "]") {
+    // Before a `[` a `-` is a character (Java's bitsOrSingle: `[a-[bc]]` is a, -, b and c).
+    if (c === "-" && previous !== undefined && p[i + 1] !== "]" && p[i + 1] !== "[") {
       const endAt = i + 1;
       if (endAt >= p.length) return { description: "Illegal character range", index: p.length };
       // A class escape cannot end a range after a character (`[a-\d]`; after an escape such as `\s`
       // the `-` is a literal); Java names `\p` an unsupported escape there.
       const escaped = p[endAt] === "\\" ? (p[endAt + 1] ?? "") : "";
       if (!classEscape(escaped)) return { description: "Illegal/unsupported escape sequence", index: endAt + 1 };
-      if (previous !== "" && escaped !== "" && "dDsSwWhHVpP".includes(escaped)) {
+      if (escaped !== "" && "dDsSwWhHVpP".includes(escaped)) {
         const description = "pP".includes(escaped) ? "Illegal/unsupported escape sequence" : "Illegal character range";
         return { description, index: endAt + 1 };
       }
-      const end = p[endAt] === "\\" ? (/[a-zA-Z0-9]/.test(p[endAt + 1] ?? "a") ? "" : p[endAt + 1]!) : p[endAt]!;
+      const endEscape = p[endAt] === "\\" ? classEscapeAt(p, endAt, find) : undefined;
+      const end = endEscape?.literal ?? p[endAt]!;
       if (end !== "" && previous !== "" && end.codePointAt(0)! < previous.codePointAt(0)!) {
         return { description: "Illegal character range", index: endAt };
       }
-      i = endAt + (p[endAt] === "\\" ? 2 : 1);
+      i = endAt + (endEscape?.width ?? 1);
       previous = undefined;
       continue;
     }

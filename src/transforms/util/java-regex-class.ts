@@ -82,6 +82,8 @@ export function translateClass(
       into.parts.push(text);
       into.last = text;
       into.classes = true;
+      // A `-` after it is a character of its own (`[x[a]-&&b]` is x, a and -, then only b).
+      into.characterAt = undefined;
       frame = parent;
       continue;
     }
@@ -131,9 +133,15 @@ export function translateClass(
       }
       operand.classes = true;
       operand.inRange = false;
+      operand.characterAt = undefined;
       i += 2 + m[0].length;
-      // A `-` after the class is a literal (charSet).
-      if (pattern[i] === "-") [operand.run, operand.last, i] = [`${operand.run}\\-`, undefined, i + 1];
+      // A `-` after the class is a character (charSet), which may start a range (`[\p{Alpha}--/]`).
+      if (pattern[i] === "-") {
+        operand.characterAt = operand.run.length;
+        operand.run += "\\-";
+        operand.last = undefined;
+        i++;
+      }
       continue;
     }
     const { text, length } = escapeAt(pattern, i, true);
@@ -145,13 +153,15 @@ export function translateClass(
       operand.opaque = false;
       operand.classes = true;
       operand.inRange = false;
+      // A `-` taken with it is a character, which may start a range (`[\d--/]`).
+      operand.characterAt = length === 3 ? operand.run.length + text.length - 2 : undefined;
       operand.run += text;
     } else {
       // An escaped character is one as Java reads it (`[\x41&&]` is A, `[\x41-\x43&&]` A to C).
       readCharacter(operand, text, pattern[i]);
     }
   }
-  // javaPatternSyntaxError refuses an unclosed class first.
+  // translateRead reports javaPatternSyntaxError's Unclosed character class instead.
   throw new SyntaxError(`Unclosed character class near index ${pattern.length - 1}`);
 }
 
@@ -159,7 +169,9 @@ export function translateClass(
  * Reads the single character `c` (its JavaScript, a character or an escape; `after`: the next one
  * in the pattern) into the operand's run, keeping what an `&&` with nothing after it needs: a
  * character up to U+00FF is one of Java's bits; a range is its own predicate (`last`, when it
- * starts with a single character), as is a character past U+00FF.
+ * starts with a single character), as is a character past U+00FF. A `-` opens a range only
+ * straight after a single character that did not end one, and never before a `[` (Java's
+ * bitsOrSingle): else it is a character itself.
  */
 function readCharacter(operand: Operand, c: string, after: string | undefined): void {
   const start = operand.characterAt ?? -1;
@@ -171,7 +183,9 @@ function readCharacter(operand: Operand, c: string, after: string | undefined): 
     operand.classes = true;
     operand.last = operand.rangeFrom === undefined ? undefined : `[${operand.run.slice(operand.rangeFrom)}]`;
     operand.opaque = operand.rangeFrom === undefined;
-  } else if (c === "-" && start >= 0 && after !== "]") {
+    // A `-` after a range is a character (`[a-c-&&b]` is a to c and -, then only b).
+    operand.characterAt = undefined;
+  } else if (c === "-" && start >= 0 && after !== "]" && after !== "[") {
     operand.inRange = true;
     operand.rangeFrom = plainBefore ? start : undefined;
   } else {

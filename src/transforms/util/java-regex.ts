@@ -89,8 +89,8 @@ function translate(pattern: string): { source: string; flags: string } {
     if (!"*+?{)".includes(c)) atomStart = out.length;
     if (c === "\\") {
       const next = pattern[i + 1];
-      // javaPatternSyntaxError refuses a trailing backslash first; kept so `next` is a character.
-      if (next === undefined) throw new PatternFault("Unescaped trailing backslash", i + 1);
+      // translateRead reports javaPatternSyntaxError's fault for a trailing backslash; kept so `next` is a character.
+      if (next === undefined) throw new SyntaxError("Unescaped trailing backslash");
       if (next >= "1" && next <= "9") {
         // Java reads as many digits as still name a group opened before it (`\10` with one group is `\1` then 0).
         let ref = Number(next);
@@ -212,9 +212,6 @@ function translate(pattern: string): { source: string; flags: string } {
  * Java's own message (PatternSyntaxException's) for the common mistakes, else a message of ours.
  */
 export function compileJavaRegex(pattern: string): JavaPattern {
-  const fault = javaPatternSyntaxError(pattern);
-  if (fault !== undefined) throw new SyntaxError(fault);
-  // What Java's parser reads: the `\Q…\E` quotes written out, and under `(?x)` no whitespace or comments.
   const translated = translateRead(pattern);
   const groups = javaGroups(translated.source);
   const source = resolveBackreferences(translated.source, groups);
@@ -231,14 +228,23 @@ export function compileJavaRegex(pattern: string): JavaPattern {
   }
 }
 
-/** The translation of what Java's parser reads of `pattern`; a fault found on the way placed in `pattern`. */
+/**
+ * The translation of what Java's parser reads of `pattern` (the `\Q…\E` quotes written out, and
+ * under `(?x)` no whitespace or comments); throws Java's syntax error, the first of
+ * javaPatternSyntaxError's and one found while translating (placed in `pattern`).
+ */
 function translateRead(pattern: string): { source: string; flags: string } {
+  let translated: { source: string; flags: string };
   try {
-    return translate(withoutComments(removeQuotes(pattern)).text);
+    translated = translate(withoutComments(removeQuotes(pattern)).text);
   } catch (error) {
-    if (error instanceof PatternFault) throw new SyntaxError(javaPatternSyntaxError(pattern, error));
+    const fault = javaPatternSyntaxError(pattern, error instanceof PatternFault ? error : undefined);
+    if (fault !== undefined) throw new SyntaxError(fault);
     throw error;
   }
+  const fault = javaPatternSyntaxError(pattern);
+  if (fault !== undefined) throw new SyntaxError(fault);
+  return translated;
 }
 
 export function matches(pattern: JavaPattern, input: string): boolean {
