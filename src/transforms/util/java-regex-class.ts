@@ -147,7 +147,7 @@ export function translateClass(
     const { text, length } = escapeAt(pattern, i, true);
     i += length;
     // A class escape (`\v` before a `-` is the vertical tab, a character); a `-` after it is taken with it.
-    if (next !== undefined && "dDsSwWhHvV".includes(next) && !(next === "v" && pattern[i - 1] === "-")) {
+    if (next !== undefined && "dDsSwWhHvV".includes(next) && !(next === "v" && pattern[i] === "-")) {
       // A `-` after it is a character read after it.
       operand.last = length === 3 ? undefined : `[${text}]`;
       operand.opaque = false;
