@@ -129,6 +129,22 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     ["[a-c-e&&]", "Bad intersection syntax near index 7\n[a-c-e&&]\n       ^"],
     ["(?x)[a-c - &&]", "Bad intersection syntax near index 12\n(?x)[a-c - &&]\n            ^"],
     ["[&&&a\\E]", "Bad class syntax near index 2\n[&&&a\\E]\n  ^"],
+    // Recorded from java.util.regex on Java 25: under (?x) only a `[` or `]` straight after a `-`
+    // makes it a character; after whitespace or a comment it ends the range (Java's range() looks
+    // at the next character as written). The end of a range is placed on an escape's last
+    // character, else before what Java reads next; the caret after a tab for each tab.
+    ["(?x)[a- [b]]", "Illegal character range near index 8\n(?x)[a- [b]]\n        ^"],
+    ["(?x)[a- ]]", "Illegal character range near index 8\n(?x)[a- ]]\n        ^"],
+    ["(?x)[a- ]b]", "Illegal character range near index 8\n(?x)[a- ]b]\n        ^"],
+    ["(?x)[a-\t]]", "Illegal character range near index 8\n(?x)[a-\t]]\n       \t^"],
+    ["(?x)[a-#x\n]]", "Illegal character range near index 10\n(?x)[a-#x\n]]\n          ^"],
+    ["(?ix)[^\\x41- ]{2}", "Unclosed character class near index 16\n(?ix)[^\\x41- ]{2}\n                ^"],
+    ["(?x)[^/- ]", "Unclosed character class near index 9\n(?x)[^/- ]\n         ^"],
+    ["(?ix)[é- ]*+", "Illegal character range near index 9\n(?ix)[é- ]*+\n         ^"],
+    ["(?x)[b-a ]", "Illegal character range near index 8\n(?x)[b-a ]\n        ^"],
+    ["(?x)[b-a #c\n]", "Illegal character range near index 11\n(?x)[b-a #c\n]\n           ^"],
+    ["[\\x41-\\x40]", "Illegal character range near index 9\n[\\x41-\\x40]\n         ^"],
+    ["[\\u0041-\\cA]", "Illegal character range near index 10\n[\\u0041-\\cA]\n          ^"],
   ])("compileJavaRegex(%p) throws %p", (pattern, message) => {
     expect(() => compileJavaRegex(pattern)).toThrow(new SyntaxError(message));
   });

@@ -8,13 +8,16 @@
  */
 
 import { forwardSearch } from "../../util/forward-search.ts";
-import { withoutComments } from "./java-regex-comments.ts";
+import { type ReadPattern, withoutComments } from "./java-regex-comments.ts";
 import { removeQuotes } from "./java-regex-quotes.ts";
 
-/** PatternSyntaxException.getMessage(): the description, `near index N`, the pattern, a caret under N. */
+/**
+ * PatternSyntaxException.getMessage(): the description, `near index N`, the pattern, a caret under
+ * N (after a space for each character before it, a tab for a tab, as Java).
+ */
 export function patternSyntaxMessage(description: string, index: number, pattern: string): string {
   const near = index >= 0 ? ` near index ${index}` : "";
-  const caret = index >= 0 && index < pattern.length ? `\n${" ".repeat(index)}^` : "";
+  const caret = index >= 0 && index < pattern.length ? `\n${pattern.slice(0, index).replace(/[^\t]/g, " ")}^` : "";
   return `${description}${near}\n${pattern}${caret}`;
 }
 
@@ -42,6 +45,9 @@ export class PatternFault extends Error implements Fault {
   }
 }
 
+/** A pattern Java refuses (Pattern.compile's PatternSyntaxException), its message Java's. */
+export class PatternSyntaxException extends SyntaxError {}
+
 const INLINE_FLAGS = /^[idmsuxU]*(?:-[idmsuxU]*)?$/;
 
 /**
@@ -53,7 +59,7 @@ const INLINE_FLAGS = /^[idmsuxU]*(?:-[idmsuxU]*)?$/;
  */
 export function javaPatternSyntaxError(pattern: string, found?: Fault): string | undefined {
   const read = withoutComments(removeQuotes(pattern));
-  const scanned = scan(read.text);
+  const scanned = scan(read);
   // Java stops at the first fault it meets (`[&&&a\E]`: the Bad class syntax before the `\E`).
   const fault = found !== undefined && (scanned === undefined || position(found) < position(scanned)) ? found : scanned;
   if (fault === undefined) return undefined;
@@ -64,7 +70,8 @@ export function javaPatternSyntaxError(pattern: string, found?: Fault): string |
 const position = (fault: Fault) => fault.index - (fault.before ? 1 : 0);
 
 /** The first of the common Java syntax errors in `p` (read as Java's parser reads it). */
-function scan(p: string): Fault | undefined {
+function scan(read: ReadPattern): Fault | undefined {
+  const p = read.text;
   const find = forwardSearch(p);
   const groups: number[] = [];
   const names = new Set<string>();
@@ -112,7 +119,7 @@ function scan(p: string): Fault | undefined {
       continue;
     }
     if (c === "[") {
-      const end = classEnd(p, i, find);
+      const end = classEnd(read, i, find);
       if ("description" in end) return end;
       i = end.next;
       atom = true;
@@ -274,7 +281,8 @@ function hexCharacter(digits: string, width: number): { literal: string; width: 
 }
 
 /** Where the character class opened at `start` ends (after its `]`), or Java's fault in it. */
-function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearch>): { next: number } | Fault {
+function classEnd(read: ReadPattern, start: number, find: ReturnType<typeof forwardSearch>): { next: number } | Fault {
+  const p = read.text;
   // Nested classes are counted, not recursed into: 100,000 `[` overflowed the stack (a RangeError
   // where Java says "Unclosed character class").
   let depth = 0;
@@ -318,8 +326,9 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
       if (!classEscape(p[i + 1]!)) return { description: "Illegal/unsupported escape sequence", index: i + 1 };
       ({ literal, width } = classEscapeAt(p, i, find));
     }
-    // Before a `[` a `-` is a character (Java's bitsOrSingle: `[a-[bc]]` is a, -, b and c).
-    if (c === "-" && previous !== undefined && p[i + 1] !== "]" && p[i + 1] !== "[") {
+    // Straight before a `[` or `]` a `-` is a character (Java's bitsOrSingle: `[a-[bc]]` is a, -,
+    // b and c); after whitespace or a comment `(?x)` skips, they end its range (`(?x)[a- ]]`).
+    if (c === "-" && previous !== undefined && ((p[i + 1] !== "]" && p[i + 1] !== "[") || !read.adjacent(i + 1))) {
       const endAt = i + 1;
       if (endAt >= p.length) return { description: "Illegal character range", index: p.length };
       // A class escape cannot end a range after a character (`[a-\d]`; after an escape such as `\s`
@@ -333,7 +342,9 @@ function classEnd(p: string, start: number, find: ReturnType<typeof forwardSearc
       const endEscape = p[endAt] === "\\" ? classEscapeAt(p, endAt, find) : undefined;
       const end = endEscape?.literal ?? p[endAt]!;
       if (end !== "" && previous !== "" && end.codePointAt(0)! < previous.codePointAt(0)!) {
-        return { description: "Illegal character range", index: endAt };
+        // Java names an escape's last character, else the one before what it reads next.
+        if (endEscape) return { description: "Illegal character range", index: endAt + endEscape.width - 1 };
+        return { description: "Illegal character range", index: endAt + 1, before: true };
       }
       i = endAt + (endEscape?.width ?? 1);
       previous = undefined;

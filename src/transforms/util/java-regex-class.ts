@@ -8,6 +8,7 @@
  * stays linear as in Java, where alternatives outside them made overlapping unions exponential.
  */
 import { PatternFault } from "./java-pattern-syntax.ts";
+import type { ReadPattern } from "./java-regex-comments.ts";
 import { escapeAt } from "./java-regex-escapes.ts";
 import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
 
@@ -51,10 +52,11 @@ interface ClassFrame {
  * not recursion: 100,000 `[` must not overflow it. Throws SyntaxError for what cannot be run here.
  */
 export function translateClass(
-  pattern: string,
+  read: ReadPattern,
   start: number,
   caseInsensitive: boolean,
 ): { text: string; end: number } {
+  const pattern = read.text;
   const stack: ClassFrame[] = [];
   let i = start;
   const open = (): ClassFrame => {
@@ -73,6 +75,12 @@ export function translateClass(
   while (i < pattern.length) {
     const c = pattern[i]!;
     const operand = frame.operands.at(-1)!;
+    // Under `(?x)` a `]` or `[` after whitespace or a comment ends the range a `-` opened (`[a- ]]`).
+    if (operand.inRange && (c === "]" || c === "[")) {
+      readCharacter(operand, `\\${c}`, undefined);
+      i++;
+      continue;
+    }
     if (c === "]") {
       i++;
       const text = classExpression(frame);
@@ -108,7 +116,7 @@ export function translateClass(
     }
     operand.last = undefined;
     if (c !== "\\") {
-      readCharacter(operand, c, pattern[i + 1]);
+      readCharacter(operand, c, read.adjacent(i + 1) ? pattern[i + 1] : undefined);
       i++;
       continue;
     }
@@ -170,8 +178,9 @@ export function translateClass(
  * in the pattern) into the operand's run, keeping what an `&&` with nothing after it needs: a
  * character up to U+00FF is one of Java's bits; a range is its own predicate (`last`, when it
  * starts with a single character), as is a character past U+00FF. A `-` opens a range only
- * straight after a single character that did not end one, and never before a `[` (Java's
- * bitsOrSingle): else it is a character itself.
+ * straight after a single character that did not end one, and never straight before a `[` or
+ * `]` (`after` undefined when `(?x)` skipped something first; Java's bitsOrSingle): else it is a
+ * character itself.
  */
 function readCharacter(operand: Operand, c: string, after: string | undefined): void {
   const start = operand.characterAt ?? -1;

@@ -24,11 +24,13 @@ export interface ReadPattern {
   readonly text: string;
   /** The pattern's index of the text's index `at` (past its end: as far past the pattern's). */
   originalIndex(at: number): number;
+  /** Whether the text's character at `at` is the pattern's next after the one before it (no whitespace or comment skipped). */
+  adjacent(at: number): boolean;
 }
 
 /** `pattern` without the whitespace and comments Java skips under `(?x)`; as it is without an `x` flag. */
 export function withoutComments(pattern: string): ReadPattern {
-  if (!/\(\?[a-zA-Z-]*x/.test(pattern)) return { text: pattern, originalIndex: (at) => at };
+  if (!/\(\?[a-zA-Z-]*x/.test(pattern)) return { text: pattern, originalIndex: (at) => at, adjacent: () => true };
   let out = "";
   const origin: number[] = [];
   const emit = (text: string, from: number) => {
@@ -117,10 +119,8 @@ export function withoutComments(pattern: string): ReadPattern {
       comments = afterGroupCharacter(c, groups, comments);
     }
   }
-  return {
-    text: out,
-    originalIndex: (at) => (at < origin.length ? origin[at]! : pattern.length + at - out.length),
-  };
+  const originalIndex = (at: number) => (at < origin.length ? origin[at]! : pattern.length + at - out.length);
+  return { text: out, originalIndex, adjacent: (at) => originalIndex(at) === originalIndex(at - 1) + 1 };
 }
 
 /** Where the whitespace and `#` comments Java skips under `(?x)` from `at` end. */

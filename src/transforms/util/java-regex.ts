@@ -13,10 +13,15 @@
  */
 import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
-import { javaPatternSyntaxError, PatternFault, patternSyntaxMessage } from "./java-pattern-syntax.ts";
+import {
+  javaPatternSyntaxError,
+  PatternFault,
+  PatternSyntaxException,
+  patternSyntaxMessage,
+} from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
 import { translateClass } from "./java-regex-class.ts";
-import { withoutComments } from "./java-regex-comments.ts";
+import { type ReadPattern, withoutComments } from "./java-regex-comments.ts";
 import {
   DOT,
   escapeAt,
@@ -46,8 +51,9 @@ export interface JavaPattern {
 /** The leading flags' JavaScript flags (UNIX_LINES, COMMENTS and UNICODE_CASE have none: written out or ignored). */
 const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "", x: "" };
 
-/** Translates a Java pattern to JS source and flags; throws SyntaxError for what it cannot run. */
-function translate(pattern: string): { source: string; flags: string } {
+/** Translates a Java pattern, as its parser reads it, to JS source and flags; throws SyntaxError for what it cannot run. */
+function translate(read: ReadPattern): { source: string; flags: string } {
+  const pattern = read.text;
   let flags = "";
   let javaFlags = "";
   let i = 0;
@@ -131,7 +137,7 @@ function translate(pattern: string): { source: string; flags: string } {
       continue;
     }
     if (c === "[") {
-      const cls = translateClass(pattern, i, scoped.has("i"));
+      const cls = translateClass(read, i, scoped.has("i"));
       out += cls.text;
       i = cls.end;
       continue;
@@ -209,7 +215,7 @@ function translate(pattern: string): { source: string; flags: string } {
 
 /**
  * Compiles a Java pattern; throws SyntaxError with the reason when it is invalid or unsupported:
- * Java's own message (PatternSyntaxException's) for the common mistakes, else a message of ours.
+ * Java's own message (a PatternSyntaxException) for what Java refuses, else a message of ours.
  */
 export function compileJavaRegex(pattern: string): JavaPattern {
   const translated = translateRead(pattern);
@@ -236,14 +242,14 @@ export function compileJavaRegex(pattern: string): JavaPattern {
 function translateRead(pattern: string): { source: string; flags: string } {
   let translated: { source: string; flags: string };
   try {
-    translated = translate(withoutComments(removeQuotes(pattern)).text);
+    translated = translate(withoutComments(removeQuotes(pattern)));
   } catch (error) {
     const fault = javaPatternSyntaxError(pattern, error instanceof PatternFault ? error : undefined);
-    if (fault !== undefined) throw new SyntaxError(fault);
+    if (fault !== undefined) throw new PatternSyntaxException(fault);
     throw error;
   }
   const fault = javaPatternSyntaxError(pattern);
-  if (fault !== undefined) throw new SyntaxError(fault);
+  if (fault !== undefined) throw new PatternSyntaxException(fault);
   return translated;
 }
 
