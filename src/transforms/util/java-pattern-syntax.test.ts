@@ -58,6 +58,9 @@ describe("javaPatternSyntaxError", () => {
     "(a)[^#\\x41-C\\cA-\\Q-&\\E]",
     "[a-[bc]]",
     "[z&&-#]",
+    "[\\t-\\n]",
+    "[\\t-\\v]x",
+    "[\\e-!]",
   ])("accepts %p", (pattern) => {
     expect(javaPatternSyntaxError(pattern)).toBeUndefined();
   });
@@ -145,6 +148,11 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     ["(?x)[b-a #c\n]", "Illegal character range near index 11\n(?x)[b-a #c\n]\n           ^"],
     ["[\\x41-\\x40]", "Illegal character range near index 9\n[\\x41-\\x40]\n         ^"],
     ["[\\u0041-\\cA]", "Illegal character range near index 10\n[\\u0041-\\cA]\n          ^"],
+    // A named control (`\t`, `\v` the vertical tab in a range) ends or starts a range as its character.
+    ["(?x)[/- \\t]]", "Illegal character range near index 9\n(?x)[/- \\t]]\n         ^"],
+    ["[/-\\v]", "Illegal character range near index 4\n[/-\\v]\n    ^"],
+    ["[!-\\e]", "Illegal character range near index 4\n[!-\\e]\n    ^"],
+    ["[\\n-\\t]", "Illegal character range near index 5\n[\\n-\\t]\n     ^"],
   ])("compileJavaRegex(%p) throws %p", (pattern, message) => {
     expect(() => compileJavaRegex(pattern)).toThrow(new SyntaxError(message));
   });

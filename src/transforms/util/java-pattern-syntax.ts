@@ -257,8 +257,9 @@ function classBody(p: string, at: number): number {
 
 /**
  * The escape at `at` (a backslash) in a class: the character it stands for (`\cA`, `\x41`,
- * `\x{263A}`, `\u0041`, an escaped symbol; "" for another letter or digit: a class escape, or a
- * character not compared here) and how many characters it takes.
+ * `\x{263A}`, `\u0041`, `\t` and the other named controls (`\v` the vertical tab, as in a range),
+ * an escaped symbol; "" for another letter or digit: a class escape, or a character not compared
+ * here) and how many characters it takes.
  */
 function classEscapeAt(
   p: string,
@@ -271,8 +272,18 @@ function classEscapeAt(
   if (braced >= 0) return hexCharacter(p.slice(at + 3, braced), braced + 1 - at);
   const width = next === "x" ? 4 : next === "u" ? 6 : 2;
   if (width > 2) return hexCharacter(p.slice(at + 2, at + width), width);
-  return { literal: /[a-zA-Z0-9]/.test(next) ? "" : next, width };
+  return { literal: CONTROLS[next] ?? (/[a-zA-Z0-9]/.test(next) ? "" : next), width };
 }
+
+const CONTROLS: Readonly<Record<string, string>> = {
+  t: "\t",
+  n: "\n",
+  r: "\r",
+  f: "\f",
+  a: "\x07",
+  e: "\x1b",
+  v: "\v",
+};
 
 /** The character of an escape's hexadecimal `digits` ("" when they are none), the escape `width` wide. */
 function hexCharacter(digits: string, width: number): { literal: string; width: number } {
