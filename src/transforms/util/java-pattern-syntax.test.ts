@@ -148,6 +148,11 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     ["(?x)[b-a #c\n]", "Illegal character range near index 11\n(?x)[b-a #c\n]\n           ^"],
     ["[\\x41-\\x40]", "Illegal character range near index 9\n[\\x41-\\x40]\n         ^"],
     ["[\\u0041-\\cA]", "Illegal character range near index 10\n[\\u0041-\\cA]\n          ^"],
+    // After an `&&`, Java reads an operand as a class of its own: an empty `&&` after single
+    // characters that follow a range or a class escape in it is Bad intersection syntax, as in a first.
+    ["(a)[&&\\cA-&\\x41x&&]{2}", "Bad intersection syntax near index 17\n(a)[&&\\cA-&\\x41x&&]{2}\n                 ^"],
+    ["[a&&b-cd&&]", "Bad intersection syntax near index 9\n[a&&b-cd&&]\n         ^"],
+    ["[a&&\\dd&&]", "Bad intersection syntax near index 8\n[a&&\\dd&&]\n        ^"],
     // A named control (`\t`, `\v` the vertical tab in a range) ends or starts a range as its character.
     ["(?x)[/- \\t]]", "Illegal character range near index 9\n(?x)[/- \\t]]\n         ^"],
     ["[/-\\v]", "Illegal character range near index 4\n[/-\\v]\n    ^"],

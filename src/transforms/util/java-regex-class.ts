@@ -20,6 +20,8 @@ import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
 interface Operand {
   parts: string[];
   run: string;
+  /** Whether it is after an `&&` and starts with a nested class (which Java reads apart: `[a&&[b]d&&]`). */
+  readonly nestedFirst?: boolean;
   /**
    * The last class escape (`\d`, `\p{…}`…) or nested class read, one character's JavaScript, while
    * nothing else came after it: Java's `curr`, which an `&&` with nothing after it intersects the
@@ -104,13 +106,12 @@ export function translateClass(
     // A `&` ending a range (`[#-&&\D]`) is its last character, the next one a character of its own.
     if (c === "&" && pattern[i + 1] === "&" && !operand.inRange) {
       const empty = pattern[i + 2] === "]" || pattern[i + 2] === "&";
-      if (empty && frame.operands.length === 1) {
-        i = emptyIntersection(pattern, i, operand);
+      if (empty) {
+        i = emptyIntersection(pattern, i, operand, frame.operands.length === 1);
         continue;
       }
-      if (empty) throw new SyntaxError(`Unsupported '&&' with no class after it near index ${i}`);
       endRun(operand);
-      frame.operands.push({ parts: [], run: "" });
+      frame.operands.push({ parts: [], run: "", nestedFirst: pattern[i + 2] === "[" });
       i += 2;
       continue;
     }
@@ -212,24 +213,26 @@ function characterCode(c: string): number {
 }
 
 /**
- * An `&&` at `at` with nothing after it (`]` or another `&`) in the class's first operand, as
- * Pattern.clazz reads it; returns where reading goes on. With only single characters before it the
+ * An `&&` at `at` with nothing after it (`]` or another `&`) in an operand (`first`: the class's
+ * first), as Pattern.clazz reads it; returns where reading goes on. A later operand is read as a
+ * class of its own (Java's clazz(false) after the `&&`), of which only the faults are found here. With only single characters before it the
  * class is those (`[abc&&]`), and a `&` after it one more character (`[a&&&b]` is a, & and b); with
  * nothing before it, Java's `Bad class syntax`. Right after a class escape or a nested class, the
  * class is that one alone (`[.\d&&]` is `\d`, Java's `curr`); after single characters that follow
  * one, Java's `Bad intersection syntax`. After a range or an escaped character (Java's own
  * predicates: `[-a-c&&]` is a-c), or a class followed by a `&`, not run here.
  */
-function emptyIntersection(pattern: string, at: number, operand: Operand): number {
+function emptyIntersection(pattern: string, at: number, operand: Operand, first: boolean): number {
   if (operand.parts.length === 0 && operand.run === "") {
     throw new PatternFault("Bad class syntax", at + 2, true);
   }
   if (operand.opaque || (operand.last !== undefined && pattern[at + 2] === "&")) {
     throw new SyntaxError(`Unsupported '&&' with no class after it near index ${at}`);
   }
-  if (operand.classes && operand.last === undefined) {
+  if (operand.classes && operand.last === undefined && !operand.nestedFirst) {
     throw new PatternFault("Bad intersection syntax", at + 2, true);
   }
+  if (!first) throw new SyntaxError(`Unsupported '&&' with no class after it near index ${at}`);
   if (operand.last !== undefined) {
     operand.parts = [operand.last];
     operand.run = "";
