@@ -61,6 +61,8 @@ describe("javaPatternSyntaxError", () => {
     "[\\t-\\n]",
     "[\\t-\\v]x",
     "[\\e-!]",
+    "[]-z-\\t]",
+    "[a[^]-a]-\\t]",
   ])("accepts %p", (pattern) => {
     expect(javaPatternSyntaxError(pattern)).toBeUndefined();
   });
@@ -153,6 +155,9 @@ describe("a trailing backslash, a back reference's or group's name", () => {
     ["(a)[&&\\cA-&\\x41x&&]{2}", "Bad intersection syntax near index 17\n(a)[&&\\cA-&\\x41x&&]{2}\n                 ^"],
     ["[a&&b-cd&&]", "Bad intersection syntax near index 9\n[a&&b-cd&&]\n         ^"],
     ["[a&&\\dd&&]", "Bad intersection syntax near index 8\n[a&&\\dd&&]\n        ^"],
+    // A `]` first in a class is a character that may start a range.
+    ["[]-\\t]", "Illegal character range near index 4\n[]-\\t]\n    ^"],
+    ["(?ix)[]-- ba-c-]*+", "Illegal character range near index 9\n(?ix)[]-- ba-c-]*+\n         ^"],
     // A named control (`\t`, `\v` the vertical tab in a range) ends or starts a range as its character.
     ["(?x)[/- \\t]]", "Illegal character range near index 9\n(?x)[/- \\t]]\n         ^"],
     ["[/-\\v]", "Illegal character range near index 4\n[/-\\v]\n    ^"],

@@ -298,7 +298,9 @@ function classEnd(read: ReadPattern, start: number, find: ReturnType<typeof forw
   // where Java says "Unclosed character class").
   let depth = 0;
   let i = classBody(p, start);
-  let previous: string | undefined;
+  // A `]` first in a class is a character, which may start a range (`[]-a]`).
+  const firstCharacter = (at: number) => (p[at - 1] === "]" ? "]" : undefined);
+  let previous = firstCharacter(i);
   while (i < p.length) {
     const c = p[i]!;
     if (c === "]") {
@@ -311,7 +313,7 @@ function classEnd(read: ReadPattern, start: number, find: ReturnType<typeof forw
     if (c === "[") {
       depth++;
       i = classBody(p, i);
-      previous = undefined;
+      previous = firstCharacter(i);
       continue;
     }
     // An `&&` starts an operand: a `-` first in it is a character (`[z&&-#]`).
