@@ -41,7 +41,12 @@
  * references, SetSchemaMetadata, predicate-gated chains, Java's regex dialect (class unions and
  * intersections, atomic groups, inline flags), names colliding in Flatten and ReplaceField, MaskField
  * replacements, maps keyed by maps and decimals, and source records written by number converters, with
- * headers copied after each Cast, and doubles and floats JsonConverter writes (NaN, infinities).
+ * headers copied after each Cast, and doubles and floats JsonConverter writes (NaN, infinities);
+ * the hunt4-* cases (hunt4-scenario.ts): TimestampConverter between its types with `unix.precision`
+ * and SimpleDateFormat's rarer letters, InsertField into optional structs, HeaderFrom and ValueToKey
+ * with missing fields, DropHeaders, V2 paths in ExtractField and ReplaceField, MaskField of decimals,
+ * dates and lists, InsertHeader literals, Flatten delimiters, and `\p{javaLowerCase}`, `(?x)` and a
+ * leading `{n}` in RegexRouter and TopicNameMatches.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";

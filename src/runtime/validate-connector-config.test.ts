@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { fileStreamSink, fileStreamSource } from "../connectors/file-stream/index.ts";
 import { httpIngestSource } from "../connectors/http-ingest/index.ts";
-import { BadRequestError } from "../errors.ts";
+import { BadRequestError, JavaException } from "../errors.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
+import { compileJavaRegex } from "../transforms/util/java-regex.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
 import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
@@ -112,6 +113,27 @@ describe("validateConnectorConfig", () => {
     expect(infos.error_count).toBe(count);
     const errors = infos.configs.flatMap((c) => c.value?.errors ?? []);
     if (message !== undefined) expect(errors.some((e) => e.startsWith(message))).toBe(true);
+  });
+
+  // With a DLQ, Connect compiles topics.regex without a guard: what Java refuses is its 500, with the
+  // fault the runtime's compile names ([&&&a\E]: the Bad class syntax before the \E).
+  test.each([
+    ["[&&&a\\E]", "Bad class syntax near index 2\n[&&&a\\E]\n  ^"],
+    ["[&&]", "Bad class syntax near index 2\n[&&]\n  ^"],
+    ["[a-c-&&]", "Bad intersection syntax near index 6\n[a-c-&&]\n      ^"],
+    ["(?x)[a- [b]]", "Illegal character range near index 8\n(?x)[a- [b]]\n        ^"],
+  ])("throws Java's PatternSyntaxException for topics.regex %p with a DLQ", (regex, message) => {
+    const config = { "connector.class": "FileStreamSink", name: "k", "topics.regex": regex };
+    let caught: unknown;
+    try {
+      validateConnectorConfig(registry, { ...config, "errors.deadletterqueue.topic.name": "dlq" });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(JavaException);
+    expect((caught as JavaException).javaClass).toBe("java.util.regex.PatternSyntaxException");
+    expect((caught as JavaException).message).toBe(message);
+    expect(() => compileJavaRegex(regex)).toThrow(new SyntaxError(message));
   });
 
   test.each([

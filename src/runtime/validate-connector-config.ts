@@ -15,14 +15,14 @@ import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-conf
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { pluginVersionProblem } from "../plugin/version-range.ts";
-import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
+import { PatternSyntaxException } from "../transforms/util/java-pattern-syntax.ts";
 import { invalidValue } from "../util/invalid-value.ts";
 import { javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { HIDDEN } from "../util/logger.ts";
 import { hideValueCredentials } from "../util/url-credentials.ts";
 import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
-import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
+import { splitList, topicPattern } from "./connector-config-values.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { isClientSecret } from "./secret-keys.ts";
 import { validateClientOverrides, type WorkerClientProperties } from "./validate-client-overrides.ts";
@@ -289,15 +289,25 @@ function sinkChecks(config: Readonly<Record<string, string | null>>, results: Ma
     );
   }
   if (regex === "") return;
-  // Connect compiles topics.regex here without a guard: a pattern Java refuses is its 500.
-  const syntax = javaPatternSyntaxError(regex);
-  if (syntax !== undefined) throw new JavaException("java.util.regex.PatternSyntaxException", syntax);
-  if (!regexError(regex) && topicPattern(regex).test(dlq)) {
+  if (compiledTopicsRegex(regex)?.test(dlq)) {
     addError(
       results,
       "topics.regex",
       `The DLQ topic '${dlq}' may not be matched by the regex for the topics ('topics.regex=${regex}') consumed by the connector`,
     );
+  }
+}
+
+/**
+ * topics.regex as Connect compiles it here, without a guard: a pattern Java refuses is its 500
+ * (the fault the runtime names); undefined for one Java runs and this gateway cannot.
+ */
+function compiledTopicsRegex(regex: string): RegExp | undefined {
+  try {
+    return topicPattern(regex);
+  } catch (error) {
+    if (!(error instanceof PatternSyntaxException)) return undefined;
+    throw new JavaException("java.util.regex.PatternSyntaxException", error.message);
   }
 }
 

@@ -20,13 +20,17 @@ export const INPUT_END = "(?![\\s\\S])";
 export const JAVA_END = `(?:${INPUT_END}|(?=\\r\\n${INPUT_END})|(?<!\\r)(?=\\n${INPUT_END})|(?=[\\r\\x85\\u2028\\u2029]${INPUT_END}))`;
 /** The same under UNIX_LINES `(?d)`, where `\n` is the only line terminator. */
 export const UNIX_END = `(?:${INPUT_END}|(?=\\n${INPUT_END}))`;
+/**
+ * Java's `^` and `$` under MULTILINE: a line's start (never the input's end, even an empty input's
+ * start, nor between `\r` and `\n`) and end, NEL included, as JavaScript's `m` reads neither;
+ * with UNIX_LINES, `\n` the only terminator.
+ */
+export const LINE_START = "(?:(?<![\\s\\S])|(?<=[\\n\\x85\\u2028\\u2029]|\\r(?!\\n)))(?=[\\s\\S])";
+export const LINE_END = "(?=[\\r\\x85\\u2028\\u2029]|(?<!\\r)\\n|(?![\\s\\S]))";
+export const UNIX_LINE_START = "(?:(?<![\\s\\S])|(?<=\\n))(?=[\\s\\S])";
+export const UNIX_LINE_END = "(?=\\n|(?![\\s\\S]))";
 /** Java's `.` without DOTALL: all but its line terminators (JavaScript's `.` takes NEL, U+0085). */
 export const DOT = "[^\\n\\r\\x85\\u2028\\u2029]";
-
-/** `text` with every character JavaScript's RegExp reads as syntax escaped (Java's `\Q…\E`). */
-export function escapeLiteral(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-}
 
 const hex = (code: number) => `\\u${code.toString(16).padStart(4, "0")}`;
 
@@ -50,6 +54,19 @@ export function charSet(chars: string, inClass: boolean, after: string | undefin
 }
 
 /**
+ * The Java escape at `pattern[i]` (a backslash) as JavaScript, taken whole: javaEscape's, or as
+ * written where JavaScript reads it alike (`\x41`, `\u0041`, `\cA`, `\.`), so that a quantifier
+ * after it repeats all of it.
+ */
+export function escapeAt(pattern: string, i: number, inClass: boolean): { text: string; length: number } {
+  const translated = javaEscape(pattern, i, inClass);
+  if (translated !== undefined) return translated;
+  const next = pattern[i + 1];
+  const length = next === "x" ? 4 : next === "u" ? 6 : next === "c" ? 3 : 2;
+  return { text: pattern.slice(i, i + length), length };
+}
+
+/**
  * The JavaScript of the Java escape at `pattern[i]` (a backslash) and how many characters it takes,
  * or undefined when it means the same in both; throws SyntaxError for one that cannot be run here.
  */
@@ -70,6 +87,12 @@ export function javaEscape(pattern: string, i: number, inClass: boolean): { text
       return charSet(SPACE, inClass, pattern[i + 2]);
     case "S":
       return charSet(NON_SPACE, inClass, pattern[i + 2]);
+    case "d":
+    case "D":
+    case "w":
+    case "W":
+      // JavaScript's own, but in a class a `-` after it is Java's hyphen (`[\d-\p{Alpha}]`), not a range.
+      return inClass && pattern[i + 2] === "-" ? { text: `\\${next}\\-`, length: 3 } : undefined;
     case "e":
       return { text: "\\x1B", length: 2 };
     case "a":

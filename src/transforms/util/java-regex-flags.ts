@@ -1,15 +1,15 @@
 /**
  * Java's inline flags inside a pattern, for java-regex.ts: `(?i)` changes the flags from there to
  * the end of its group (the alternatives after a `|` included), `(?i-s:X)` for X only. JavaScript's
- * modifiers `(?i-m:X)` take CASE_INSENSITIVE and MULTILINE; DOTALL is kept here for the translation
- * of `.` (java-regex.ts writes it out). A flag change is written as such a modifier group, closed
- * where the Java group ends and reopened after each `|`. UNIX_LINES, COMMENTS and
- * UNICODE_CHARACTER_CLASS are taken at the pattern's start only (java-regex.ts); UNICODE_CASE
- * changes nothing here.
+ * modifiers `(?i-m:X)` take CASE_INSENSITIVE and MULTILINE; DOTALL and UNIX_LINES are kept here
+ * for the translation of `.`, `$` and `\Z` (java-regex.ts writes them out). A flag change is written
+ * as such a modifier group, closed where the Java group ends and reopened after each `|`. COMMENTS
+ * is read before (java-regex-comments.ts) and UNICODE_CASE changes nothing here;
+ * UNICODE_CHARACTER_CLASS is not run.
  */
 
 /** The flags a Java group scope can change, with JavaScript modifiers for i and m. */
-const SCOPED = "ims";
+const SCOPED = "imsd";
 const MODIFIERS = "im";
 
 interface Frame {
@@ -29,7 +29,7 @@ export class ScopedFlags {
     this.#frames = [{ saved: this.#active, wrappers: 0 }];
   }
 
-  has(flag: "i" | "m" | "s"): boolean {
+  has(flag: "i" | "m" | "s" | "d"): boolean {
     return this.#active.includes(flag);
   }
 
@@ -76,8 +76,9 @@ export class ScopedFlags {
   #apply(spec: string, at: number): void {
     const [on = "", off = ""] = spec.split("-");
     for (const letter of on + off) {
-      if (!SCOPED.includes(letter) && letter !== "u") {
-        throw new SyntaxError(`Inline flag '${letter}' is only supported at the start of the pattern (index ${at})`);
+      // UNICODE_CASE changes nothing here; COMMENTS is read before (java-regex-comments.ts).
+      if (!SCOPED.includes(letter) && letter !== "u" && letter !== "x") {
+        throw new SyntaxError(`Unsupported inline flag '${letter}' near index ${at}`);
       }
     }
     let active = this.#active;

@@ -45,7 +45,7 @@ describe("Java regular expressions", () => {
     "(",
     "[a-",
     "a{2,1}",
-    "a(?x)b",
+    "a(?U)b",
     "\\p{toString}",
     "[\\p{constructor}]",
     "\\p{IsLatin}",
@@ -58,10 +58,13 @@ describe("Java regular expressions", () => {
     "a\\x4",
     "[\\xz]",
     "\\u12",
-    // An empty right side of `&&`: Java's reading depends on what precedes it; refused here.
-    "[a&&]",
+    // An empty right side of `&&` with a `&` after it after a class, or after a character past U+00FF.
     "[\\w&&&]",
-    "[a-c[x]&&]",
+    "[x[a]&&&b]",
+    "[\\u0100&&]",
+    // Under (?x) as Java: no whitespace inside a repetition's `{` and a property's name.
+    "(?x)a{ 2}",
+    "(?x)\\p{java Letter}",
   ])("rejects %p", (pattern) => {
     expect(() => compileJavaRegex(pattern)).toThrow(SyntaxError);
   });
@@ -81,6 +84,17 @@ describe("Java regular expressions", () => {
       ]);
     },
   );
+
+  // Each stays linear in the pattern's length: a quadratic scan of 20,000 groups or classes would hang.
+  test.each([
+    ["(?x)", `${"(?: a # (\n".repeat(20_000)}${")".repeat(20_000)}`, "a".repeat(20_000)],
+    ["(?x)", "[ a ]".repeat(20_000), "a".repeat(20_000)],
+    ["", "\\p{javaLetter}".repeat(200), "a".repeat(200)],
+    ["(?i)", "\\p{javaLowerCase}[\\P{javaUpperCase}]".repeat(100), "A1".repeat(100)],
+  ])("%p and a pattern of %#: compiled and matched", (flags, pattern, input) => {
+    const compiled = compileJavaRegex(flags + pattern);
+    expect([matches(compiled, input), matches(compiled, `${input}!`)]).toEqual([true, false]);
+  });
 
   test.each<[string, string, string, string]>([
     ["(.*)", "foo", "$1-suffix", "foo-suffix"],

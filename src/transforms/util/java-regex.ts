@@ -5,7 +5,7 @@
  * the RegExp's flags, others scoped: java-regex-flags.ts), `\A` `\z` `\Z`,
  * possessive quantifiers and atomic groups (never backtracked into, as in Java:
  * java-regex-atomic.ts), nested classes and `&&` intersections (java-regex-class.ts), the POSIX
- * classes `\p{Alpha}` … and the escapes JavaScript reads otherwise
+ * classes `\p{Alpha}` … and `\p{javaLowerCase}` … (java-regex-properties.ts) and the escapes JavaScript reads otherwise
  * (`\h`, `\v`, `\e`, `\x{41}`, `\0101`…: java-regex-escapes.ts). Other Java-only syntax is rejected.
  *
  * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
@@ -13,11 +13,29 @@
  */
 import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
-import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
+import {
+  javaPatternSyntaxError,
+  PatternFault,
+  PatternSyntaxException,
+  patternSyntaxMessage,
+} from "./java-pattern-syntax.ts";
 import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
 import { translateClass } from "./java-regex-class.ts";
-import { DOT, escapeLiteral, INPUT_END, JAVA_END, javaEscape, UNIX_END } from "./java-regex-escapes.ts";
+import { type ReadPattern, withoutComments } from "./java-regex-comments.ts";
+import {
+  DOT,
+  escapeAt,
+  INPUT_END,
+  JAVA_END,
+  LINE_END,
+  LINE_START,
+  UNIX_END,
+  UNIX_LINE_END,
+  UNIX_LINE_START,
+} from "./java-regex-escapes.ts";
 import { ScopedFlags } from "./java-regex-flags.ts";
+import { isJavaProperty, propertyRanges } from "./java-regex-properties.ts";
+import { removeQuotes } from "./java-regex-quotes.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -30,31 +48,14 @@ export interface JavaPattern {
   readonly groups: readonly number[];
 }
 
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  Lower: "a-z",
-  Upper: "A-Z",
-  ASCII: "\\x00-\\x7F",
-  Alpha: "a-zA-Z",
-  Digit: "0-9",
-  Alnum: "a-zA-Z0-9",
-  Punct: "!-\\/:-@\\[-`{-~",
-  Graph: "!-~",
-  Print: " -~",
-  Blank: " \\t",
-  Cntrl: "\\x00-\\x1F\\x7F",
-  XDigit: "0-9a-fA-F",
-  Space: " \\t\\n\\x0B\\f\\r",
-};
+/** The leading flags' JavaScript flags (UNIX_LINES, COMMENTS and UNICODE_CASE have none: written out or ignored). */
+const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "", x: "" };
 
-/** A POSIX class's characters by its name (`Alpha`), undefined for others (`toString` too). */
-const posixClass = (name: string): string | undefined =>
-  Object.hasOwn(POSIX_CLASSES, name) ? POSIX_CLASSES[name] : undefined;
-
-const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "" };
-
-/** Translates a Java pattern to JS source and flags; throws SyntaxError for what it cannot run. */
-function translate(pattern: string): { source: string; flags: string } {
+/** Translates a Java pattern, as its parser reads it, to JS source and flags; throws SyntaxError for what it cannot run. */
+function translate(read: ReadPattern): { source: string; flags: string } {
+  const pattern = read.text;
   let flags = "";
+  let javaFlags = "";
   let i = 0;
   // Leading inline flag groups, e.g. (?i) or (?is).
   for (let m = /^\(\?([a-zA-Z]+)\)/.exec(pattern); m; m = /^\(\?([a-zA-Z]+)\)/.exec(pattern.slice(i))) {
@@ -62,17 +63,20 @@ function translate(pattern: string): { source: string; flags: string } {
       const flag = FLAG_LETTERS[letter];
       if (flag === undefined) throw new SyntaxError(`Unsupported inline flag '${letter}' near index ${i}`);
       if (!flags.includes(flag)) flags += flag;
+      javaFlags += letter;
     }
     i += m[0].length;
   }
+  const scoped = new ScopedFlags(javaFlags);
   // UNIX_LINES (`(?d)`, no JavaScript flag): `\n` is the only line terminator for `$`, `\Z` and `.`.
-  const unixLines = /^(?:\(\?[a-zA-Z]+\))*/.exec(pattern)![0].includes("d");
-  const end = unixLines ? UNIX_END : JAVA_END;
-  const scoped = new ScopedFlags(flags);
+  const unix = () => scoped.has("d");
+  const end = () => (unix() ? UNIX_END : JAVA_END);
   // DOTALL may change inside the pattern: `.` is written out for the flags in force.
-  const dot = () => (scoped.has("s") ? (flags.includes("s") ? "." : "[\\s\\S]") : unixLines ? "[^\\n]" : DOT);
+  const dot = () => (scoped.has("s") ? (flags.includes("s") ? "." : "[\\s\\S]") : unix() ? "[^\\n]" : DOT);
   let out = "";
   let afterQuantifier = false;
+  // Whether the last item is an atom a quantifier repeats (not the start, `(`, `|` or a quantifier).
+  let repeatable = false;
   // Where the last atom (a character, escape, class or group) starts in `out`: a possessive
   // quantifier makes it and its quantifier atomic.
   let atomStart = 0;
@@ -86,22 +90,13 @@ function translate(pattern: string): { source: string; flags: string } {
     const c = pattern[i]!;
     const wasQuantifier: boolean = afterQuantifier;
     afterQuantifier = false;
+    const wasRepeatable: boolean = repeatable;
+    repeatable = !"(|*+?{".includes(c);
     if (!"*+?{)".includes(c)) atomStart = out.length;
     if (c === "\\") {
       const next = pattern[i + 1];
-      // javaPatternSyntaxError refuses a trailing backslash first; kept so `next` is a character.
-      if (next === undefined)
-        throw new SyntaxError(patternSyntaxMessage("Unescaped trailing backslash", i + 1, pattern));
-      if (next === "Q") {
-        const end = pattern.indexOf("\\E", i + 2);
-        const literal = pattern.slice(i + 2, end < 0 ? pattern.length : end);
-        for (const ch of literal) {
-          atomStart = out.length;
-          out += escapeLiteral(ch);
-        }
-        i = end < 0 ? pattern.length : end + 2;
-        continue;
-      }
+      // translateRead reports javaPatternSyntaxError's fault for a trailing backslash; kept so `next` is a character.
+      if (next === undefined) throw new SyntaxError("Unescaped trailing backslash");
       if (next >= "1" && next <= "9") {
         // Java reads as many digits as still name a group opened before it (`\10` with one group is `\1` then 0).
         let ref = Number(next);
@@ -121,27 +116,28 @@ function translate(pattern: string): { source: string; flags: string } {
       } else if (next === "b" || next === "B") {
         out += assertion(c + next, i + 2);
       } else if (next === "Z") {
-        out += end;
+        out += end();
       } else if (next === "p" || next === "P") {
         const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
-        const chars = m ? posixClass(m[1]!) : undefined;
+        const chars = m ? propertyRanges(m[1]!, false, scoped.has("i")) : undefined;
         if (!m || chars === undefined) {
           throw new SyntaxError(`Unsupported character class near index ${i}: ${pattern.slice(i, i + 12)}`);
         }
-        out += `[${next === "P" ? "^" : ""}${chars}]`;
+        const cls = `[${next === "P" ? "^" : ""}${chars}]`;
+        out += scoped.has("i") && isJavaProperty(m[1]!) ? `(?-i:${cls})` : cls;
         i += 2 + m[0].length;
         continue;
       } else {
-        const translated = javaEscape(pattern, i, false);
-        out += translated?.text ?? c + next;
-        i += translated?.length ?? 2;
+        const { text, length } = escapeAt(pattern, i, false);
+        out += text;
+        i += length;
         continue;
       }
       i += 2;
       continue;
     }
     if (c === "[") {
-      const cls = translateClass(pattern, i, posixClass);
+      const cls = translateClass(read, i, scoped.has("i"));
       out += cls.text;
       i = cls.end;
       continue;
@@ -195,7 +191,13 @@ function translate(pattern: string): { source: string; flags: string } {
     if (c === "{") {
       const m = /^\{\d+(?:,\d*)?\}/.exec(pattern.slice(i));
       if (m) {
-        out += m[0];
+        // Java repeats an empty atom where nothing precedes to repeat (`{2}a`, `a*{2}`, `(|{2})`): that is
+        // empty, written without its count (JavaScript's engine finds nothing under a large one, `(?:){5000000}`).
+        if (wasRepeatable) out += m[0];
+        else {
+          atomStart = out.length;
+          out += "(?:)";
+        }
         i += m[0].length;
         afterQuantifier = true;
         continue;
@@ -203,7 +205,9 @@ function translate(pattern: string): { source: string; flags: string } {
     }
     if (c === "|") out += scoped.alternate();
     else if (c === ".") out += dot();
-    else out += c === "^" ? assertion(c, i + 1) : c === "$" ? assertion(scoped.has("m") ? c : end, i + 1) : c;
+    else if (c === "^") out += assertion(scoped.has("m") ? (unix() ? UNIX_LINE_START : LINE_START) : c, i + 1);
+    else if (c === "$") out += assertion(scoped.has("m") ? (unix() ? UNIX_LINE_END : LINE_END) : end(), i + 1);
+    else out += c;
     i++;
   }
   return { source: out + scoped.end(), flags };
@@ -211,12 +215,10 @@ function translate(pattern: string): { source: string; flags: string } {
 
 /**
  * Compiles a Java pattern; throws SyntaxError with the reason when it is invalid or unsupported:
- * Java's own message (PatternSyntaxException's) for the common mistakes, else a message of ours.
+ * Java's own message (a PatternSyntaxException) for what Java refuses, else a message of ours.
  */
 export function compileJavaRegex(pattern: string): JavaPattern {
-  const fault = javaPatternSyntaxError(pattern);
-  if (fault !== undefined) throw new SyntaxError(fault);
-  const translated = translate(pattern);
+  const translated = translateRead(pattern);
   const groups = javaGroups(translated.source);
   const source = resolveBackreferences(translated.source, groups);
   const flags = translated.flags;
@@ -230,6 +232,25 @@ export function compileJavaRegex(pattern: string): JavaPattern {
     const reason = (error as Error).message.replace(/^Invalid regular expression: (?:\/.*\/[a-z]*: )?/s, "");
     throw new SyntaxError(patternSyntaxMessage(`Invalid regular expression (${reason})`, -1, pattern));
   }
+}
+
+/**
+ * The translation of what Java's parser reads of `pattern` (the `\Q…\E` quotes written out, and
+ * under `(?x)` no whitespace or comments); throws Java's syntax error, the first of
+ * javaPatternSyntaxError's and one found while translating (placed in `pattern`).
+ */
+function translateRead(pattern: string): { source: string; flags: string } {
+  let translated: { source: string; flags: string };
+  try {
+    translated = translate(withoutComments(removeQuotes(pattern)));
+  } catch (error) {
+    const fault = javaPatternSyntaxError(pattern, error instanceof PatternFault ? error : undefined);
+    if (fault !== undefined) throw new PatternSyntaxException(fault);
+    throw error;
+  }
+  const fault = javaPatternSyntaxError(pattern);
+  if (fault !== undefined) throw new PatternSyntaxException(fault);
+  return translated;
 }
 
 export function matches(pattern: JavaPattern, input: string): boolean {
