@@ -58,8 +58,9 @@ function devices(url: string) {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify(records.length === 1 ? records[0] : records),
-          // A hang fails the run as an unsure answer, not as the test's timeout.
-          signal: AbortSignal.timeout(30_000),
+          // A hang fails the run as an unsure answer, not as the test's timeout; past the gateway's own
+          // 30 s ingest.request.timeout.ms, whose 503 is a definite refusal.
+          signal: AbortSignal.timeout(40_000),
         });
         status = r.status;
         text = await r.text();
