@@ -51,6 +51,7 @@ import { platformaticLazyValidatorsPatches } from "./patches/platformatic-lazy-v
 import { platformaticLeadersPatches } from "./patches/platformatic-leaders.mjs";
 import { platformaticLostCoordinatorPatches } from "./patches/platformatic-lost-coordinator.mjs";
 import { platformaticProduceFramePatches } from "./patches/platformatic-produce-frame.mjs";
+import { platformaticRevokeHeartbeatPatches } from "./patches/platformatic-revoke-heartbeat.mjs";
 import { saslHandshakeTimeoutPatches } from "./patches/sasl-handshake-timeout.mjs";
 import { saslLoginClosedPatches } from "./patches/sasl-login-closed.mjs";
 import { tlsAnswerPatches } from "./patches/tls-answer.mjs";
@@ -91,6 +92,7 @@ export const patches = [
   ...platformaticLostCoordinatorPatches,
   ...platformaticDiagnosticsPatches,
   ...platformaticGroupIdsPatches,
+  ...platformaticRevokeHeartbeatPatches,
 ];
 
 /** Patches every file, or exits with why it cannot: the install fails rather than run unpatched. */

@@ -508,6 +508,21 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     expect(text).toContain("assignments: this.assignments,\n            protocol: this.#protocol //");
   });
 
+  test("the consumer heartbeats while it prepares its join (the revocation), and starts no other join from it", () => {
+    // The behaviour: a revocation longer than session.timeout.ms keeps the member in the group, its commit succeeding
+    // (test/kafka-port-revoke-heartbeat.test.ts).
+    const path = installed("@platformatic", "kafka", "dist", "clients", "consumer", "consumer.js");
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain("this.#preparingJoin = true; // edge-gateway patch");
+    expect(text).toContain(
+      "this.#preparingJoin = false; // edge-gateway patch: stopped before the JoinGroup\n            this.#cancelHeartbeat();",
+    );
+    expect(text).toContain(
+      "if (error && this.#preparingJoin) {\n                this.#heartbeatWhilePreparing(options);",
+    );
+    expect(text).toContain("if (this.#preparingJoin && this.memberId) {\n                this.#heartbeat(options);");
+  });
+
   test("a Metadata answer whose errors are all partitions' is used (leader -1), as Java's Metadata", () => {
     // The behaviour: keyless records go to the partitions with a leader while a broker is down
     // (test/keyless-leaderless-partition.test.ts, a cluster of three brokers).

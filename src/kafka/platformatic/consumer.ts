@@ -7,7 +7,9 @@
  * Rebalances, as Java's consumer runs the eager protocol: before every JoinGroup the library asks
  * for the subscription's user data (its `protocolsMetadata` callback, awaited); there the member
  * stops fetching everything it owns and awaits the handler's onPartitionsRevoked, while its
- * generation is still valid (the sink task commits there). A completed join reports what it gave
+ * generation is still valid (the sink task commits there), heartbeating meanwhile as Java's heartbeat
+ * thread during onJoinPrepare (the patched library: scripts/patches/platformatic-revoke-heartbeat.mjs),
+ * so a revocation longer than session.timeout.ms keeps the member in the group. A completed join reports what it gave
  * through onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost
  * membership (the heartbeat found the member unknown or of an old generation, rather than a
  * rebalance in progress; or a commit found it unknown) the partitions go to onPartitionsLost
