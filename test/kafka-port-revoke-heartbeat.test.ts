@@ -43,7 +43,9 @@ describe("a revocation longer than session.timeout.ms", () => {
           events.push(`${name} revoked ${partitionList(tps)}`);
           if (!slowRevocation) return;
           // A flush outlasting the session: until the group leaves PreparingRebalance (it did without this
-          // member, expired) or twice the session timeout passed (it waited for this member, heartbeating).
+          // member, expired) or twice the session timeout passed (it waited for this member, heartbeating). With the
+          // patch the group waits for this member, so the wait runs its full 2*SESSION_MS: it must outlast the session
+          // for the test to show the heartbeats kept the member.
           const started = Date.now();
           await waitFor(
             async () => (await groupState(groupId)) !== "PreparingRebalance" || Date.now() - started > 2 * SESSION_MS,

@@ -518,9 +518,17 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
       "this.#preparingJoin = false; // edge-gateway patch: stopped before the JoinGroup\n            this.#cancelHeartbeat();",
     );
     expect(text).toContain(
-      "if (error && this.#preparingJoin) {\n                this.#heartbeatWhilePreparing(options);",
+      "if (error && this.#preparingJoin) {\n                // edge-gateway patch: the join under way meets it (no other join, no consumer:heartbeat:error)\n                this.#heartbeatWhilePreparing(options);",
     );
-    expect(text).toContain("if (this.#preparingJoin && this.memberId) {\n                this.#heartbeat(options);");
+    // Bounded by the rebalance timeout (max.poll.interval.ms): a revocation that hangs while the group stays Stable
+    // (a rejoin the consumer started) does not keep the member, its partitions unfetched, forever.
+    expect(text).toContain("this.#preparingSince = Date.now();\n        this.#heartbeatWhilePreparing(options);");
+    expect(text).toContain(
+      "if (this.#preparingJoin && this.memberId && Date.now() - this.#preparingSince < options.rebalanceTimeout) {\n                this.#heartbeat(options);",
+    );
+    expect(text).toContain(
+      "clearTimeout(this.#heartbeatInterval);\n        this.#heartbeatInterval = setTimeout(() => {\n            if (this.#preparingJoin",
+    );
   });
 
   test("a Metadata answer whose errors are all partitions' is used (leader -1), as Java's Metadata", () => {
