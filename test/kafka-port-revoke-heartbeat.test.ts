@@ -5,25 +5,31 @@
  * rebalance is one revoke/assign cycle. The library stopped heartbeating before its protocolsMetadata callback (the
  * revocation): the coordinator expired the member, the join completed without it, the commit failed and the other
  * member was handed its partitions, delivering their records again, in a second rebalance
- * (scripts/patches/platformatic-revoke-heartbeat.mjs).
+ * (scripts/patches/platformatic-revoke-heartbeat.mjs). Those heartbeats stop once the preparation lasted
+ * max.poll.interval.ms, as Java's heartbeat thread leaves the group then: a revocation that hangs in a rejoin the
+ * consumer started (the group Stable) does not keep the member forever.
  */
 import { describe, expect, test } from "bun:test";
 import { Admin } from "@platformatic/kafka";
 import type { ConsumerHandlers, KafkaConsumer } from "../src/kafka/kafka-port.ts";
-import { groupTopic, partitionList, usePlatformaticPort } from "./support/platformatic-group.ts";
+import { groupTopic, memberIds, partitionList, usePlatformaticPort } from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const f = usePlatformaticPort();
 const SESSION_MS = 6000; // the broker's group.min.session.timeout.ms
+const MAX_POLL_MS = 7000; // the rebalance timeout: the preparation heartbeats' bound
 
-async function groupState(groupId: string): Promise<string> {
+async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin({ clientId: "test-admin", bootstrapBrokers: [f.info.bootstrap] });
   try {
-    return String((await admin.describeGroups({ groups: [groupId] })).get(groupId)?.state);
+    return await use(admin);
   } finally {
     await admin.close();
   }
 }
+
+const groupState = (groupId: string) =>
+  withAdmin(async (admin) => String((await admin.describeGroups({ groups: [groupId] })).get(groupId)?.state));
 
 describe("a revocation longer than session.timeout.ms", () => {
   test("keeps the member in the group: its commit succeeds, in one revoke/assign cycle", async () => {
@@ -76,6 +82,48 @@ describe("a revocation longer than session.timeout.ms", () => {
     } finally {
       await b?.close();
       await a.close();
+    }
+  }, 90_000);
+
+  test("that hangs in a rejoin the consumer started leaves the group after max.poll.interval.ms, as Java's", async () => {
+    // Partitions added: the member rejoins by itself, the group stays Stable and answers its heartbeats. Without the
+    // bound it stayed in the group, its partitions unfetched, for as long as the revocation hung.
+    const { topic, groupId } = await groupTopic(f, "revoke-heartbeat-bound");
+    const properties = {
+      "bootstrap.servers": f.info.bootstrap,
+      "heartbeat.interval.ms": "300",
+      "session.timeout.ms": String(SESSION_MS),
+      "max.poll.interval.ms": String(MAX_POLL_MS),
+      "metadata.max.age.ms": "200",
+    };
+    let release = () => {};
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let revoked = false;
+    const consumer = await f.port.consumer({ groupId, topics: [topic], properties });
+    await consumer.start({
+      onRecords: async () => {},
+      onPartitionsAssigned: async () => {},
+      onPartitionsRevoked: async () => {
+        revoked = true;
+        await hung;
+      },
+      onPartitionsLost: async () => {},
+      onCrash: () => {},
+    });
+    try {
+      await waitFor(() => consumer.assignment().length === 2, { what: "the member's partitions" });
+      await withAdmin((admin) => admin.createPartitions({ topics: [{ name: topic, count: 3 }] }));
+      await waitFor(() => revoked, { what: "the revocation" });
+      // The rebalance timeout, then the session timeout: the coordinator expires the member.
+      await waitFor(async () => (await memberIds(f.info, groupId)).length === 0, {
+        what: "the member expired",
+        timeoutMs: 3 * (MAX_POLL_MS + SESSION_MS),
+      });
+    } finally {
+      release();
+      await consumer.close();
     }
   }, 90_000);
 });
