@@ -78,8 +78,12 @@ describe("a source task abandoned during a broker outage (explore23 F1)", () => 
 
     await kafka.stop();
     const held = await keyedPost();
-    expect(held.status).toBe(500);
-    expect((held.json() as { message: string }).message).toContain("may still be written");
+    // 500 "may still be written" when the record went out before the producer saw the broker gone (its abandoned
+    // producer then holds it: the case this test is about), 503 when the producer saw it first and sent nothing
+    // (ci196, a loaded machine): the key is then free and the retry below is a fresh write either way; the spooled
+    // rows, polled into the producer before the restart (awaited below), cover the abandoned producer regardless.
+    expect([500, 503]).toContain(held.status);
+    if (held.status === 500) expect((held.json() as { message: string }).message).toContain("may still be written");
     const spooledIds = ["s-1", "s-2", "s-3"];
     for (const id of spooledIds) expect((await post("spooled", id)).status).toBe(200);
     // The spool task has them in its producer (polled and sent, not acknowledged) before the restart.
