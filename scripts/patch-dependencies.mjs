@@ -8,7 +8,7 @@
 // kafkajs-record-headers.mjs, 7 kafkajs-post-handshake-alert.mjs, 11 kafkajs-rejoin.mjs, 12-14 kafkajs-leaders.mjs,
 // 15 kafkajs-lost-coordinator.mjs, 16-17 kafkajs-fetch.mjs, 18 commit-generation.mjs, 19 tls-answer.mjs,
 // 20 kafkajs-unanswered-produce.mjs, 21 kafkajs-moved-leader-produce.mjs, 22 kafkajs-idle-topics.mjs,
-// 23 kafkajs-cluster-retry.mjs, 24 kafkajs-out-of-range-reset.mjs.
+// 23 kafkajs-cluster-retry.mjs, 24 kafkajs-out-of-range-reset.mjs, 25 kafkajs-revoke-heartbeat.mjs.
 // Each patch ({ file, from, to, was? }) is an exact text replacement: already applied (its `to` is in the file) →
 // skipped; applied in an earlier form of this script (`was`: functions of `to` giving each form it was released in) →
 // replaced by the current one; original text (`from`) not found (another version of the library) → the install fails
@@ -39,6 +39,7 @@ import { kafkajsProducerHotSpotsPatches } from "./patches/kafkajs-producer-hot-s
 import { kafkajsRecordHeadersPatches } from "./patches/kafkajs-record-headers.mjs";
 import { kafkajsRejoinPatches } from "./patches/kafkajs-rejoin.mjs";
 import { kafkajsRequestQueueTimerPatches } from "./patches/kafkajs-request-queue-timer.mjs";
+import { kafkajsRevokeHeartbeatPatches } from "./patches/kafkajs-revoke-heartbeat.mjs";
 import { kafkajsSeedBrokerPatches } from "./patches/kafkajs-seed-broker.mjs";
 import { kafkajsUnansweredProducePatches } from "./patches/kafkajs-unanswered-produce.mjs";
 import { platformaticBatchDecodingPatches } from "./patches/platformatic-batch-decoding.mjs";
@@ -87,6 +88,7 @@ export const patches = [
   ...kafkajsFetchPatches,
   ...commitGenerationPatches,
   ...kafkajsOutOfRangeResetPatches,
+  ...kafkajsRevokeHeartbeatPatches,
   ...platformaticJoinProtocolPatches,
   ...platformaticLeadersPatches,
   ...platformaticLostCoordinatorPatches,

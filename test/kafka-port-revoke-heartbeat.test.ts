@@ -8,10 +8,16 @@
  * (scripts/patches/platformatic-revoke-heartbeat.mjs). Those heartbeats stop once the preparation lasted
  * max.poll.interval.ms, as Java's heartbeat thread leaves the group then: a revocation that hangs in a rejoin the
  * consumer started (the group Stable) does not keep the member forever.
+ * With kafka.client=kafkajs, whose consumer heartbeated only from its fetch loop, stopped for the join (the revocation
+ * runs in a hook before its JoinGroup), the first case failed the same way (scripts/patches/kafkajs-revoke-heartbeat.mjs;
+ * its bound and its stop: src/kafka/kafkajs/revoke-heartbeat-patch.test.ts). The second is platformatic's only: kafkajs
+ * revokes for a rejoin it starts before the join, while its fetch loop still heartbeats.
  */
 import { describe, expect, test } from "bun:test";
 import { Admin } from "@platformatic/kafka";
-import type { ConsumerHandlers, KafkaConsumer } from "../src/kafka/kafka-port.ts";
+import type { ConsumerHandlers, KafkaConsumer, KafkaPort } from "../src/kafka/kafka-port.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { LogManager } from "../src/util/logger.ts";
 import { groupTopic, memberIds, partitionList, usePlatformaticPort } from "./support/platformatic-group.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -31,59 +37,71 @@ async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
 const groupState = (groupId: string) =>
   withAdmin(async (admin) => String((await admin.describeGroups({ groups: [groupId] })).get(groupId)?.state));
 
+const ports: Record<keyof typeof kafkaPorts, () => KafkaPort> = {
+  platformatic: () => f.port,
+  kafkajs: () => kafkaPorts.kafkajs(new LogManager({ sink: () => {} })),
+};
+
 describe("a revocation longer than session.timeout.ms", () => {
-  test("keeps the member in the group: its commit succeeds, in one revoke/assign cycle", async () => {
-    const { topic, groupId } = await groupTopic(f, "revoke-heartbeat");
-    const events: string[] = [];
-    const properties = {
-      "bootstrap.servers": f.info.bootstrap,
-      "heartbeat.interval.ms": "300",
-      "session.timeout.ms": String(SESSION_MS),
-    };
-    const member = async (name: string, slowRevocation: boolean): Promise<KafkaConsumer> => {
-      const consumer = await f.port.consumer({ groupId, topics: [topic], properties });
-      const handlers: ConsumerHandlers = {
-        onRecords: async () => {},
-        onPartitionsAssigned: async (tps) => void events.push(`${name} assigned ${partitionList(tps)}`),
-        onPartitionsRevoked: async (tps) => {
-          events.push(`${name} revoked ${partitionList(tps)}`);
-          if (!slowRevocation) return;
-          // A flush outlasting the session: until the group leaves PreparingRebalance (it did without this
-          // member, expired) or twice the session timeout passed (it waited for this member, heartbeating). With the
-          // patch the group waits for this member, so the wait runs its full 2*SESSION_MS: it must outlast the session
-          // for the test to show the heartbeats kept the member.
-          const started = Date.now();
-          await waitFor(
-            async () => (await groupState(groupId)) !== "PreparingRebalance" || Date.now() - started > 2 * SESSION_MS,
-            { what: "the session timeout", timeoutMs: 4 * SESSION_MS },
-          );
-          await consumer.commit(tps.map((tp) => ({ ...tp, offset: 0 }))).then(
-            () => events.push(`${name} committed`),
-            (error: Error) => events.push(`${name} commit failed: ${error.message}`),
-          );
-        },
-        onPartitionsLost: async (tps) => void events.push(`${name} lost ${partitionList(tps)}`),
-        onCrash: () => void events.push(`${name} crashed`),
+  test.each(["platformatic", "kafkajs"] as const)(
+    "kafka.client=%s: keeps the member in the group: its commit succeeds, in one revoke/assign cycle",
+    async (client) => {
+      const port = ports[client]();
+      const { topic, groupId } = await groupTopic(f, `revoke-heartbeat-${client}`);
+      const events: string[] = [];
+      const properties = {
+        "bootstrap.servers": f.info.bootstrap,
+        "heartbeat.interval.ms": "300",
+        "session.timeout.ms": String(SESSION_MS),
       };
-      await consumer.start(handlers);
-      return consumer;
-    };
-    const a = await member("A", true);
-    let b: KafkaConsumer | undefined;
-    try {
-      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
-      b = await member("B", false);
-      await waitFor(() => events.some((e) => e.startsWith("A commit")), { what: "A's commit", timeoutMs: 40_000 });
-      await waitFor(() => a.assignment().length === 1 && b!.assignment().length === 1, { what: "one partition each" });
-      const kept = partitionList(a.assignment());
-      // Before the patch: "B assigned 0,1" came before A's failed commit, then "B revoked 0,1" (a second rebalance).
-      expect(events.slice(0, 3)).toEqual(["A assigned 0,1", "A revoked 0,1", "A committed"]);
-      expect(events.slice(3).sort()).toEqual([`A assigned ${kept}`, `B assigned ${kept === "0" ? "1" : "0"}`]);
-    } finally {
-      await b?.close();
-      await a.close();
-    }
-  }, 90_000);
+      const member = async (name: string, slowRevocation: boolean): Promise<KafkaConsumer> => {
+        const consumer = await port.consumer({ groupId, topics: [topic], properties });
+        const handlers: ConsumerHandlers = {
+          onRecords: async () => {},
+          onPartitionsAssigned: async (tps) => void events.push(`${name} assigned ${partitionList(tps)}`),
+          onPartitionsRevoked: async (tps) => {
+            events.push(`${name} revoked ${partitionList(tps)}`);
+            if (!slowRevocation) return;
+            // A flush outlasting the session: until the group leaves PreparingRebalance (it did without this
+            // member, expired) or twice the session timeout passed (it waited for this member, heartbeating). With the
+            // patch the group waits for this member, so the wait runs its full 2*SESSION_MS: it must outlast the session
+            // for the test to show the heartbeats kept the member.
+            const started = Date.now();
+            await waitFor(
+              async () => (await groupState(groupId)) !== "PreparingRebalance" || Date.now() - started > 2 * SESSION_MS,
+              { what: "the session timeout", timeoutMs: 4 * SESSION_MS },
+            );
+            await consumer.commit(tps.map((tp) => ({ ...tp, offset: 0 }))).then(
+              () => events.push(`${name} committed`),
+              (error: Error) => events.push(`${name} commit failed: ${error.message}`),
+            );
+          },
+          onPartitionsLost: async (tps) => void events.push(`${name} lost ${partitionList(tps)}`),
+          onCrash: () => void events.push(`${name} crashed`),
+        };
+        await consumer.start(handlers);
+        return consumer;
+      };
+      const a = await member("A", true);
+      let b: KafkaConsumer | undefined;
+      try {
+        await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+        b = await member("B", false);
+        await waitFor(() => events.some((e) => e.startsWith("A commit")), { what: "A's commit", timeoutMs: 40_000 });
+        await waitFor(() => a.assignment().length === 1 && b!.assignment().length === 1, {
+          what: "one partition each",
+        });
+        const kept = partitionList(a.assignment());
+        // Before the patch: "B assigned 0,1" came before A's failed commit, then "B revoked 0,1" (a second rebalance).
+        expect(events.slice(0, 3)).toEqual(["A assigned 0,1", "A revoked 0,1", "A committed"]);
+        expect(events.slice(3).sort()).toEqual([`A assigned ${kept}`, `B assigned ${kept === "0" ? "1" : "0"}`]);
+      } finally {
+        await b?.close();
+        await a.close();
+      }
+    },
+    90_000,
+  );
 
   test("that hangs in a rejoin the consumer started leaves the group after max.poll.interval.ms, as Java's", async () => {
     // Partitions added: the member rejoins by itself, the group stays Stable and answers its heartbeats. Without the
