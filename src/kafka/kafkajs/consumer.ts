@@ -8,7 +8,7 @@
  * batches with the handler) when a heartbeat or fetch finds the group rebalancing, then rejoins.
  * Before its JoinGroup request goes out (a hook on the coordinator's joinGroup, protocol.ts) the
  * member gives up everything it owns: onPartitionsRevoked, awaited, while its generation is still
- * valid; onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
+ * valid (kafkajs heartbeats meanwhile, up to max.poll.interval.ms: dependency patch 25); onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
  * what it gave through onPartitionsAssigned (kafkajs does not await its GROUP_JOIN listeners, so
  * fetching may start while the handler is still opening them). kafkajs matches a `topics.regex`
  * subscription once, when it subscribes, and assigns the partitions it knew then;
