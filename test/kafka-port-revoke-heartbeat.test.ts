@@ -11,7 +11,8 @@
  * With kafka.client=kafkajs, whose consumer heartbeated only from its fetch loop, stopped for the join (the revocation
  * runs in a hook before its JoinGroup), the first case failed the same way (scripts/patches/kafkajs-revoke-heartbeat.mjs;
  * its bound and its stop: src/kafka/kafkajs/revoke-heartbeat-patch.test.ts). The second is platformatic's only: kafkajs
- * revokes for a rejoin it starts before the join, while its fetch loop still heartbeats.
+ * revokes for a rejoin it starts before the join, while its fetch loop still heartbeats. A kafkajs consumer closed
+ * during the revocation stops those heartbeats at once (it leaves the group only once the revocation ended).
  */
 import { describe, expect, test } from "bun:test";
 import { Admin } from "@platformatic/kafka";
@@ -19,7 +20,7 @@ import type { ConsumerHandlers, KafkaConsumer, KafkaPort } from "../src/kafka/ka
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { groupTopic, memberIds, partitionList, usePlatformaticPort } from "./support/platformatic-group.ts";
-import { waitFor } from "./support/wait-for.ts";
+import { settled, waitFor } from "./support/wait-for.ts";
 
 const f = usePlatformaticPort();
 const SESSION_MS = 6000; // the broker's group.min.session.timeout.ms
@@ -142,6 +143,53 @@ describe("a revocation longer than session.timeout.ms", () => {
     } finally {
       release();
       await consumer.close();
+    }
+  }, 90_000);
+  test("kafka.client=kafkajs: a close during it stops the heartbeats: the member is expired while it still runs", async () => {
+    // kafkajs' close leaves the group only once the runner's join ended (after the revocation): its heartbeats kept
+    // going would keep the member, the other one waiting for it up to the rebalance timeout (5 min here).
+    const port = ports.kafkajs();
+    const { topic, groupId } = await groupTopic(f, "revoke-heartbeat-close");
+    const properties = {
+      "bootstrap.servers": f.info.bootstrap,
+      "heartbeat.interval.ms": "300",
+      "session.timeout.ms": String(SESSION_MS),
+    };
+    let release = () => {};
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let revoked = false;
+    const quiet: ConsumerHandlers = {
+      onRecords: async () => {},
+      onPartitionsAssigned: async () => {},
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onCrash: () => {},
+    };
+    const a = await port.consumer({ groupId, topics: [topic], properties });
+    await a.start({
+      ...quiet,
+      onPartitionsRevoked: async () => {
+        revoked = true;
+        await hung;
+      },
+    });
+    let b: KafkaConsumer | undefined;
+    let closed: Promise<void> | undefined;
+    try {
+      await waitFor(() => a.assignment().length === 2, { what: "A's partitions" });
+      b = await port.consumer({ groupId, topics: [topic], properties });
+      const joined = b.start(quiet); // kafkajs' start resolves once B joined: when the group no longer waits for A
+      await waitFor(() => revoked, { what: "A's revocation" });
+      closed = a.close();
+      await settled(joined, { what: "A expired: B joined", timeoutMs: 4 * SESSION_MS });
+      await waitFor(() => b!.assignment().length === 2, { what: "B's partitions" });
+      expect((await memberIds(f.info, groupId)).length).toBe(1); // A's revocation still runs
+    } finally {
+      release();
+      await (closed ?? a.close());
+      await b?.close();
     }
   }, 90_000);
 });
