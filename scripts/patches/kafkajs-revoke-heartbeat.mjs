@@ -8,9 +8,10 @@
 // heartbeats every heartbeat.interval.ms from the start of its join until the broker's joinGroup sends the request (it
 // calls the join's `prepared`), for at most the rebalance timeout (max.poll.interval.ms) from that start (past it the
 // session timeout expires the member, as Java's heartbeat thread leaves the group once max.poll.interval.ms passed), and
-// none once the runner stops (the consumer stopped or disconnected), the member id changed, or without a member id (a
-// new member). One answered with an error (REBALANCE_IN_PROGRESS, as the group is rebalancing: Java ignores it during
-// onJoinPrepare) is only logged: the JoinGroup after meets any other error itself. @platformatic/kafka's counterpart is
+// none once the runner stops (the consumer stopped or disconnected), the member id changed, or without a member id or
+// generation (a new member). One answered REBALANCE_IN_PROGRESS (the group is rebalancing: Java ignores it during
+// onJoinPrepare) or with a retriable (connection) error is only logged; any other error (UNKNOWN_MEMBER_ID,
+// ILLEGAL_GENERATION, FENCED_INSTANCE_ID: Java's heartbeat thread resets then) ends them, the JoinGroup after meets it. @platformatic/kafka's counterpart is
 // platformatic-revoke-heartbeat.mjs. Its tests: src/kafka/kafkajs/revoke-heartbeat-patch.test.ts and
 // test/kafka-port-revoke-heartbeat.test.ts.
 // No patch's `to` contains its `from` (an insertion's `from` spans the point it inserts at).
@@ -60,20 +61,22 @@ export const kafkajsRevokeHeartbeatPatches = [
       ),
     })
 `,
-    to: `    const preparation = this.heartbeatWhilePreparing() // edge-gateway patch: until the JoinGroup goes out
+    to: `    const request = {
+      groupId,
+      sessionTimeout,
+      rebalanceTimeout,
+      memberId: this.memberId || '',
+      groupProtocols: this.assigners.map(assigner =>
+        assigner.protocol({
+          topics: this.topicsSubscribed,
+        })
+      ),
+    }
+    // edge-gateway patch: heartbeats until the JoinGroup goes out, started once the request is built (a throw above
+    // leaves none running)
+    const preparation = this.heartbeatWhilePreparing()
     const groupData = await this.coordinator
-      .joinGroup({
-        prepared: preparation.end,
-        groupId,
-        sessionTimeout,
-        rebalanceTimeout,
-        memberId: this.memberId || '',
-        groupProtocols: this.assigners.map(assigner =>
-          assigner.protocol({
-            topics: this.topicsSubscribed,
-          })
-        ),
-      })
+      .joinGroup({ ...request, prepared: preparation.end })
       .finally(preparation.end)
 `,
   },
@@ -88,8 +91,11 @@ export const kafkajsRevokeHeartbeatPatches = [
 
   // edge-gateway patch: heartbeats every heartbeat.interval.ms while the member prepares its join (the gateway's
   // revocation), as Java's heartbeat thread during onJoinPrepare; \`end\` stops them (the JoinGroup is sent, or the join
-  // failed). None without a member id, once the runner stopped, the member id changed, or the rebalance timeout
-  // (max.poll.interval.ms) passed since the preparation started (the session timeout then expires the member).
+  // failed). None without a member id or a generation (a new member, or a stopped runner's member rejoining through a
+  // new consumer group), once the runner stopped, the member id changed, the rebalance timeout (max.poll.interval.ms)
+  // passed since the preparation started (the session timeout then expires the member), or a heartbeat was answered
+  // with an error other than REBALANCE_IN_PROGRESS or a retriable one (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
+  // FENCED_INSTANCE_ID: the member or its generation is gone, as Java's heartbeat thread resets then).
   heartbeatWhilePreparing() {
     const { groupId, memberId, generationId, stopping } = this
     const since = performance.now()
@@ -105,13 +111,14 @@ export const kafkajsRevokeHeartbeatPatches = [
         try {
           await this.coordinator.heartbeat({ groupId, memberId, groupGenerationId: generationId })
         } catch (e) {
-          // REBALANCE_IN_PROGRESS as the group rebalances; any other error the JoinGroup meets itself
+          // REBALANCE_IN_PROGRESS as the group rebalances, or a connection error: go on; the JoinGroup meets any other
           this.logger.debug('Heartbeat while preparing the join failed', { groupId, memberId, error: e.message })
+          if (e.type !== 'REBALANCE_IN_PROGRESS' && !e.retriable) return end()
         }
         if (timer !== undefined) next()
       }, this.heartbeatInterval)
     }
-    if (memberId && this.heartbeatInterval > 0 && !stopping.signal.aborted) {
+    if (memberId && generationId != null && this.heartbeatInterval > 0 && !stopping.signal.aborted) {
       stopping.signal.addEventListener('abort', end)
       next()
     }

@@ -5,6 +5,7 @@
  * requests answered here; test/kafka-port-revoke-heartbeat.test.ts shows the member kept against the real broker.
  */
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
+import { KafkaJSConnectionError } from "kafkajs";
 import { createErrorFromCode } from "kafkajs/src/protocol/error";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { deferred } from "../../util/async.ts";
@@ -12,19 +13,36 @@ import { sendRequestKey } from "./protocol.ts";
 
 const Broker = require("kafkajs/src/broker/index.js") as { prototype: object };
 const ConsumerGroup = require("kafkajs/src/consumer/consumerGroup.js") as new (options: object) => Group;
-type Group = { memberId: string | null; generationId: number; heartbeatInterval: number; stopping: AbortController };
+type Group = {
+  memberId: string | null;
+  generationId: number | null;
+  heartbeatInterval: number;
+  stopping: AbortController;
+  assigners: unknown[];
+};
 
 const HEARTBEAT_MS = 7; // a delay nothing else here schedules: the preparation's timers are the calls with it
 const REBALANCE_IN_PROGRESS = 27;
+const UNKNOWN_MEMBER_ID = 25;
+const ILLEGAL_GENERATION = 22;
 const join = Object.getOwnPropertySymbols(ConsumerGroup.prototype).find(
   (s) => s.description === "private:ConsumerGroup:join",
 )!;
 
 /**
- * A member (id `memberId`, generation 3) whose join's revocation runs until `revoked` resolves; its coordinator answers
- * every heartbeat REBALANCE_IN_PROGRESS and the JoinGroup with generation 4.
+ * A member (id `memberId`, generation 3 unless given) whose join's revocation runs until `revoked` resolves; its
+ * coordinator answers every heartbeat with `answer`'s error (REBALANCE_IN_PROGRESS unless given) and the JoinGroup
+ * with generation 4.
  */
-function member(memberId: string | null, rebalanceTimeout = 60_000) {
+function member(
+  memberId: string | null,
+  {
+    rebalanceTimeout = 60_000,
+    generationId = 3 as number | null,
+    answer = (): Error => createErrorFromCode(REBALANCE_IN_PROGRESS),
+    setUp = (_group: Group) => {},
+  } = {},
+) {
   const revoked = deferred<void>();
   const heartbeats: unknown[] = [];
   const sent: string[] = [];
@@ -33,7 +51,7 @@ function member(memberId: string | null, rebalanceTimeout = 60_000) {
     heartbeat: async (request: unknown) => {
       heartbeats.push(request);
       sent.push("Heartbeat");
-      throw createErrorFromCode(REBALANCE_IN_PROGRESS);
+      throw answer();
     },
   });
   coordinator[sendRequestKey(coordinator)] = async () => {
@@ -58,7 +76,8 @@ function member(memberId: string | null, rebalanceTimeout = 60_000) {
     rebalanceTimeout,
     heartbeatInterval: HEARTBEAT_MS,
   });
-  Object.assign(group, { memberId, generationId: 3 });
+  Object.assign(group, { memberId, generationId });
+  setUp(group);
   const joined = (group as unknown as Record<symbol, () => Promise<void>>)[join]!();
   return { group, revoked, heartbeats, sent, joined };
 }
@@ -103,7 +122,7 @@ describe("kafkajs revoke-heartbeat patch (patch 25)", () => {
   });
 
   test("none once the rebalance timeout (max.poll.interval.ms) passed since the preparation started", async () => {
-    const m = member("m-1", 0);
+    const m = member("m-1", { rebalanceTimeout: 0 });
     await waitFor(() => heartbeatTimers().length === 1 && noneScheduled(), { what: "the first timer, ended" });
     expect(m.heartbeats).toEqual([]);
     m.revoked.resolve();
@@ -116,5 +135,49 @@ describe("kafkajs revoke-heartbeat patch (patch 25)", () => {
     m.revoked.resolve();
     await m.joined;
     expect([heartbeatTimers(), m.sent]).toEqual([[], ["JoinGroup"]]);
+  });
+
+  test("none without a generation (a stopped runner's member rejoining through a new consumer group)", async () => {
+    const m = member("m-1", { generationId: null });
+    m.revoked.resolve();
+    await m.joined;
+    expect([heartbeatTimers(), m.sent]).toEqual([[], ["JoinGroup"]]);
+  });
+
+  test.each([
+    ["UNKNOWN_MEMBER_ID", UNKNOWN_MEMBER_ID],
+    ["ILLEGAL_GENERATION", ILLEGAL_GENERATION],
+  ])("a heartbeat answered %s ends them: the member or its generation is gone", async (_name, code) => {
+    const m = member("m-1", { answer: () => createErrorFromCode(code) });
+    await waitFor(() => m.heartbeats.length === 1 && noneScheduled(), { what: "the first heartbeat, ended" });
+    expect(heartbeatTimers()).toHaveLength(1);
+    m.revoked.resolve();
+    await m.joined;
+    expect(m.sent).toEqual(["Heartbeat", "JoinGroup"]);
+  });
+
+  test("a connection error does not end them", async () => {
+    const m = member("m-1", { answer: () => new KafkaJSConnectionError("Connection closed") });
+    await waitFor(() => m.heartbeats.length >= 3, { what: "heartbeats after connection errors" });
+    m.revoked.resolve();
+    await m.joined;
+    expect(noneScheduled()).toBe(true);
+  });
+
+  test("a join request that fails to build starts none", async () => {
+    const m = member("m-1", {
+      setUp: (group) => {
+        group.assigners = [
+          {
+            protocol: () => {
+              throw new Error("assigner failed");
+            },
+          },
+        ];
+      },
+    });
+    m.revoked.resolve();
+    await expect(m.joined).rejects.toThrow("assigner failed");
+    expect([heartbeatTimers(), m.sent]).toEqual([[], []]);
   });
 });
