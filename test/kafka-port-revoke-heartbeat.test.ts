@@ -35,6 +35,13 @@ async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
   }
 }
 
+/** A consumer's properties: heartbeats every 300 ms, expired after SESSION_MS without them. */
+const sessionProperties = () => ({
+  "bootstrap.servers": f.info.bootstrap,
+  "heartbeat.interval.ms": "300",
+  "session.timeout.ms": String(SESSION_MS),
+});
+
 const groupState = (groupId: string) =>
   withAdmin(async (admin) => String((await admin.describeGroups({ groups: [groupId] })).get(groupId)?.state));
 
@@ -50,11 +57,7 @@ describe("a revocation longer than session.timeout.ms", () => {
       const port = ports[client]();
       const { topic, groupId } = await groupTopic(f, `revoke-heartbeat-${client}`);
       const events: string[] = [];
-      const properties = {
-        "bootstrap.servers": f.info.bootstrap,
-        "heartbeat.interval.ms": "300",
-        "session.timeout.ms": String(SESSION_MS),
-      };
+      const properties = sessionProperties();
       const member = async (name: string, slowRevocation: boolean): Promise<KafkaConsumer> => {
         const consumer = await port.consumer({ groupId, topics: [topic], properties });
         const handlers: ConsumerHandlers = {
@@ -109,9 +112,7 @@ describe("a revocation longer than session.timeout.ms", () => {
     // bound it stayed in the group, its partitions unfetched, for as long as the revocation hung.
     const { topic, groupId } = await groupTopic(f, "revoke-heartbeat-bound");
     const properties = {
-      "bootstrap.servers": f.info.bootstrap,
-      "heartbeat.interval.ms": "300",
-      "session.timeout.ms": String(SESSION_MS),
+      ...sessionProperties(),
       "max.poll.interval.ms": String(MAX_POLL_MS),
       "metadata.max.age.ms": "200",
     };
@@ -150,11 +151,7 @@ describe("a revocation longer than session.timeout.ms", () => {
     // going would keep the member, the other one waiting for it up to the rebalance timeout (5 min here).
     const port = ports.kafkajs();
     const { topic, groupId } = await groupTopic(f, "revoke-heartbeat-close");
-    const properties = {
-      "bootstrap.servers": f.info.bootstrap,
-      "heartbeat.interval.ms": "300",
-      "session.timeout.ms": String(SESSION_MS),
-    };
+    const properties = sessionProperties();
     let release = () => {};
     const hung = new Promise<void>((resolve) => {
       release = resolve;

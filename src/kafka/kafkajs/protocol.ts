@@ -72,8 +72,9 @@ export function sendRequestKey(broker: object): symbol {
  * (KIP-394) inside its broker's joinGroup, by joining again with the given id, which the consumer
  * never sees until the join completes. Its consumer group sends JoinGroup through the coordinator
  * broker that its cluster's findGroupCoordinator returns, so that broker's joinGroup and request
- * sender are wrapped, for the clusters this view creates only. Its consumer group heartbeats while `beforeJoin` runs,
- * until the broker's own joinGroup is handed the request (its `prepared` ends them: dependency patch 25).
+ * sender are wrapped, for the clusters this view creates only. Its consumer group heartbeats while
+ * `beforeJoin` runs, until the broker's own joinGroup is handed the request (its `prepared` ends
+ * them: dependency patch 25).
  */
 export function withJoinHook(kafka: Kafka, hooks: JoinHooks): Kafka {
   const hook = (broker: GroupBroker) => {
