@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin, type Consumer } from "@platformatic/kafka";
-import { PartitionAssigners } from "kafkajs";
+import { type Consumer as KafkajsLibraryConsumer, PartitionAssigners } from "kafkajs";
 import type { TopicPartition } from "../src/api/record.ts";
 import { isRetriable, traceOf } from "../src/errors.ts";
 import type {
@@ -1722,6 +1722,61 @@ describe("what only the kafkajs adapter does", () => {
     } finally {
       await follower.close();
       await leader.close();
+      await admin.close();
+    }
+  }, 60_000);
+
+  // The subscription watch's rejoin revokes before it stops the runner, whose fetch loop goes on meanwhile: a batch it
+  // fetched during a slow revocation (a sink flush) went to onRecords, of partitions no longer owned.
+  test("partitions added: no batch of the partitions being revoked goes to onRecords while their revocation runs", async () => {
+    const topic = uniqueTopic("watch-revoke-fetching");
+    const port = kafkaPorts.kafkajs(new LogManager({ sink: () => {} }));
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    await awaitTopic(topic);
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    const send = (value: string) =>
+      producer.send([{ topic, partition: 0, key: null, value: utf8(value), headers: [], timestamp: null }]);
+    const consumer = await port.consumer({
+      groupId: `group-${topic}`,
+      topics: [topic],
+      properties: {
+        "bootstrap.servers": info.bootstrap,
+        "fetch.max.wait.ms": "100",
+        "heartbeat.interval.ms": "300",
+        "metadata.max.age.ms": "200",
+      },
+    });
+    const received: string[] = [];
+    const revocation = Promise.withResolvers<void>();
+    let revoking = false;
+    await consumer.start(
+      handlers({
+        onRecords: async (records) => void received.push(...records.map((r) => String(text(r.value)))),
+        onPartitionsRevoked: async () => {
+          revoking = true;
+          await revocation.promise;
+        },
+      }),
+    );
+    try {
+      await send("before");
+      await waitFor(() => received.length === 1, { what: "the first record" });
+      // The batches kafkajs' fetch loop handed to the adapter during the revocation.
+      const library = (consumer as unknown as { consumer: KafkajsLibraryConsumer }).consumer;
+      const fetched: number[] = [];
+      library.on(library.events.END_BATCH_PROCESS, (event) => {
+        if (revoking) fetched.push(event.payload.batchSize);
+      });
+      await growTopic(topic, 2);
+      await waitFor(() => revoking, { what: "the revocation for the rejoin" });
+      await send("during");
+      await waitFor(() => fetched.some((size) => size > 0), { what: "the record fetched during the revocation" });
+      expect(received).toEqual(["before"]);
+    } finally {
+      revocation.resolve();
+      await consumer.close();
+      await producer.close();
       await admin.close();
     }
   }, 60_000);

@@ -8,7 +8,8 @@
  * batches with the handler) when a heartbeat or fetch finds the group rebalancing, then rejoins.
  * Before its JoinGroup request goes out (a hook on the coordinator's joinGroup, protocol.ts) the
  * member gives up everything it owns: onPartitionsRevoked, awaited, while its generation is still
- * valid (kafkajs heartbeats meanwhile, up to max.poll.interval.ms: dependency patch 25); onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
+ * valid (kafkajs heartbeats meanwhile, up to max.poll.interval.ms: dependency patch 25);
+ * onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
  * what it gave through onPartitionsAssigned (kafkajs does not await its GROUP_JOIN listeners, so
  * fetching may start while the handler is still opening them). kafkajs matches a `topics.regex`
  * subscription once, when it subscribes, and assigns the partitions it knew then;
@@ -69,7 +70,7 @@ export class KafkajsConsumer implements KafkaConsumer {
   private generation = 0;
   /** Bumped by each JoinGroup this member sends (the join hook): a batch started before it is stale. */
   private joinEpoch = 0;
-  /** Between the join hook (or an early revocation) and the join's assignment (GROUP_JOIN). */
+  /** Between the join hook (or a revocation before it: revokeOwned) and the join's assignment (GROUP_JOIN). */
   private joining = false;
   /** A revocation started by a handler's heartbeat that found a rebalance; the join hook awaits it. */
   private revokedEarly: Promise<void> | undefined;
@@ -251,7 +252,9 @@ export class KafkajsConsumer implements KafkaConsumer {
             try {
               await heartbeat();
             } catch (error) {
-              if ((error as { type?: string }).type === "REBALANCE_IN_PROGRESS") this.revokeEarly(handlers, crash);
+              // The join hook awaits it.
+              if ((error as { type?: string }).type === "REBALANCE_IN_PROGRESS")
+                this.revokedEarly = this.revokeOwned(handlers, crash) ?? this.revokedEarly;
               throw error;
             }
           };
@@ -262,13 +265,8 @@ export class KafkajsConsumer implements KafkaConsumer {
         },
       };
       await consumer.run(run);
-      const revokeOwned = async () => {
-        const owned = this.assigned;
-        this.assigned = [];
-        if (owned.length === 0) return;
-        this.log.revoked(owned);
-        await handlers.onPartitionsRevoked(owned).catch(crash);
-      };
+      // The watch's rejoin revokes before it stops the runner: its fetch loop goes on meanwhile.
+      const revokeOwned = async () => this.revokeOwned(handlers, crash);
       const current = () => !cancelled();
       const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
       const { groupId } = this.options;
@@ -316,9 +314,13 @@ export class KafkajsConsumer implements KafkaConsumer {
     return { subscription: topics.filter((t) => counts.has(t)), counts };
   }
 
-  /** Gives up everything owned before the rejoin kafkajs will make (the join hook awaits it). */
-  private revokeEarly(handlers: ConsumerHandlers, crash: (error: unknown) => void): void {
-    if (this.assigned.length === 0) return;
+  /**
+   * Gives up everything owned before a rejoin (kafkajs' own, or the subscription watch's); settles
+   * once the handler revoked it, none when nothing is owned. From the call on no batch goes to the
+   * handler until the join's assignment (see eachBatch), as the fetch loop may still run.
+   */
+  private revokeOwned(handlers: ConsumerHandlers, crash: (error: unknown) => void): Promise<void> | undefined {
+    if (this.assigned.length === 0) return undefined;
     const owned = this.assigned;
     this.assigned = [];
     this.log.revoked(owned);
@@ -326,7 +328,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.invalidBatches.rejoined();
     this.joining = true;
     this.leaderAssigned = undefined;
-    this.revokedEarly = handlers.onPartitionsRevoked(owned).catch(crash);
+    return handlers.onPartitionsRevoked(owned).catch(crash);
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
