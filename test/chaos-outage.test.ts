@@ -14,7 +14,8 @@
  * Kafka acknowledged but the spool had not deleted: records acknowledged before a SIGKILL; a keyed request answered
  * unsure may be written again by its retry), every replay of an acknowledged keyed request answered as a replay,
  * every API item in Kafka (at least once; duplicates counted), every ingest record in Kafka at the sink endpoint (at
- * least once; duplicates counted), no task FAILED, and the gateway never exited but by our signals (a SIGTERM's exit 0).
+ * least once; duplicates counted), no request left unanswered by a SIGTERM's graceful stop had its records written, no
+ * task FAILED, and the gateway never exited but by our signals (a SIGTERM's exit 0).
  * CHAOS_SEED replays a run's operations (the seed is printed), CHAOS_STEPS sets its length; without CHAOS_SEED the
  * fixed seeds run. A replay repeats the operations, not their timing.
  */
@@ -206,6 +207,8 @@ describe("data path under broker outages and gateway kills", () => {
       let outages = 0;
       /** performance.now() of the last SIGKILL of the gateway. */
       let lastKill = Number.NEGATIVE_INFINITY;
+      /** When each SIGTERM's stop began and ended (performance.now()). */
+      const sigterms: [number, number][] = [];
       const moreAcks = async (wanted: number, step: string) => {
         const before = devices.acks();
         devices.wake();
@@ -229,7 +232,9 @@ describe("data path under broker outages and gateway kills", () => {
           await gw.kill();
           lastKill = performance.now();
         } else {
+          const from = performance.now();
           const code = await gw.stop();
+          sigterms.push([from, performance.now()]);
           if (code !== 0) crashes.push(`SIGTERM exit ${code}:\n${gw.output().slice(-4000)}`);
         }
         gw = await startGateway(options);
@@ -304,6 +309,13 @@ describe("data path under broker outages and gateway kills", () => {
       const twice = [...kafkaCounts].filter(([, n]) => n > 1).map(([id]) => id);
       const allowed = (id: string) => (devices.ackedAt.get(id) ?? 0) < lastKill || devices.everUnsure.has(id);
       const unexplainedTwice = twice.filter((id) => !allowed(id));
+      // A graceful stop answers every request in flight (README "Graceful stop"): a request left without an answer
+      // then (its connection reset) must have written nothing, as one sent on a keep-alive connection the stop closed
+      // (unless its key's retry was acknowledged since: then the retry wrote it).
+      const inSigterm = (at: number) => sigterms.some(([from, to]) => at >= from && at <= to);
+      const unansweredWritten = [...devices.unansweredAt]
+        .filter(([id, at]) => inSigterm(at) && devices.outcome.get(id) !== "acked" && kafkaCounts.has(id))
+        .map(([id]) => id);
 
       const apiIds = await waitFor(
         async () => {
@@ -329,6 +341,7 @@ describe("data path under broker outages and gateway kills", () => {
         inKafka: inKafka.length,
         ingestDuplicates: twice.length,
         unexplainedDuplicates: unexplainedTwice.length,
+        unansweredInSigterm: [...devices.unansweredAt.values()].filter(inSigterm).length,
         replays: devices.replays(),
         apiItems: items.count(),
         apiInKafka: apiIds.length,
@@ -340,9 +353,10 @@ describe("data path under broker outages and gateway kills", () => {
         answers: Object.fromEntries(devices.statuses),
       };
       console.log(`chaos-outage ${JSON.stringify(summary)}`);
-      expect({ lost, unexplainedTwice, replayWrote: devices.replayWrote, crashes }).toEqual({
+      expect({ lost, unexplainedTwice, unansweredWritten, replayWrote: devices.replayWrote, crashes }).toEqual({
         lost: [],
         unexplainedTwice: [],
+        unansweredWritten: [],
         replayWrote: [],
         crashes: [],
       });

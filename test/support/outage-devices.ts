@@ -56,6 +56,8 @@ export function outageDevices(o: { clients: number; seed: number; path: string; 
   const ackedAt = new Map<string, number>();
   /** Records of a request that got an unsure answer at least once (a retry with its key may write it again). */
   const everUnsure = new Set<string>();
+  /** When a request of each record got no answer at all (performance.now() of the failure): a reset, a hang. */
+  const unansweredAt = new Map<string, number>();
   const statuses = new Map<string, number>();
   /** Replays of an acknowledged keyed request that were not answered as a replay: written again. */
   const replayWrote: string[] = [];
@@ -86,6 +88,7 @@ export function outageDevices(o: { clients: number; seed: number; path: string; 
       const refused = (error as { code?: string }).code === "ConnectionRefused";
       const label = `${r.shape} ${refused ? "connection refused" : "no answer"}`;
       statuses.set(label, (statuses.get(label) ?? 0) + 1);
+      if (!refused) for (const id of r.ids) unansweredAt.set(id, performance.now());
       return { kind: refused ? ("refused" as const) : ("unsure" as const), replayed: false };
     }
   };
@@ -142,6 +145,7 @@ export function outageDevices(o: { clients: number; seed: number; path: string; 
     outcome,
     ackedAt,
     everUnsure,
+    unansweredAt,
     statuses,
     replayWrote,
     replays: () => replays,
