@@ -315,7 +315,7 @@ describe("data path under broker outages and gateway kills", () => {
       const inSigterm = (at: number) => sigterms.some(([from, to]) => at >= from && at <= to);
       const unansweredWritten = [...devices.unansweredAt]
         .filter(([id, at]) => inSigterm(at) && devices.outcome.get(id) !== "acked" && kafkaCounts.has(id))
-        .map(([id]) => id);
+        .map(([id]) => `${id} (${devices.outcome.get(id)}, ${kafkaCounts.get(id)} in Kafka)`);
 
       const apiIds = await waitFor(
         async () => {
