@@ -1727,8 +1727,9 @@ describe("what only the kafkajs adapter does", () => {
   }, 60_000);
 
   // The subscription watch's rejoin revokes before it stops the runner, whose fetch loop goes on meanwhile: a batch it
-  // fetched during a slow revocation (a sink flush) went to onRecords, of partitions no longer owned.
-  test("partitions added: no batch of the partitions being revoked goes to onRecords while their revocation runs", async () => {
+  // fetched during a slow revocation (a sink flush) went to onRecords, of partitions no longer owned; kept from the
+  // handler, it was fetched again at once, over and over (thousands of times a second) until the revocation ended.
+  test("partitions added: the partitions being revoked are not fetched while their revocation runs, and flow again after the rejoin", async () => {
     const topic = uniqueTopic("watch-revoke-fetching");
     const port = kafkaPorts.kafkajs(new LogManager({ sink: () => {} }));
     const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
@@ -1762,17 +1763,32 @@ describe("what only the kafkajs adapter does", () => {
     try {
       await send("before");
       await waitFor(() => received.length === 1, { what: "the first record" });
-      // The batches kafkajs' fetch loop handed to the adapter during the revocation.
+      // Where the rejoined member goes on.
+      await consumer.commit([{ topic, partition: 0, offset: 1 }]);
+      // The batches of records kafkajs' fetch loop handed to the adapter during the revocation, and its fetches.
       const library = (consumer as unknown as { consumer: KafkajsLibraryConsumer }).consumer;
       const fetched: number[] = [];
       library.on(library.events.END_BATCH_PROCESS, (event) => {
         if (revoking) fetched.push(event.payload.batchSize);
       });
+      let fetchesStarted = 0;
+      let fetchesDone = 0;
+      library.on(library.events.FETCH_START, () => void fetchesStarted++);
+      library.on(library.events.FETCH, () => void fetchesDone++);
       await growTopic(topic, 2);
       await waitFor(() => revoking, { what: "the revocation for the rejoin" });
+      // One broker, one fetch at a time: from the next fetch on, every one starts after the revocation did.
+      const started = fetchesStarted;
+      await waitFor(() => fetchesStarted > started, { what: "a fetch started during the revocation" });
       await send("during");
-      await waitFor(() => fetched.some((size) => size > 0), { what: "the record fetched during the revocation" });
+      const done = fetchesDone;
+      await waitFor(() => fetchesDone >= done + 3, { what: "three fetches after the record" });
+      expect(fetched).toEqual([]);
       expect(received).toEqual(["before"]);
+      revocation.resolve();
+      await waitFor(() => received.length === 2, { what: "the record after the rejoin" });
+      expect(received).toEqual(["before", "during"]);
+      expect(consumer.assignment().length).toBe(2);
     } finally {
       revocation.resolve();
       await consumer.close();

@@ -72,7 +72,10 @@ export class KafkajsConsumer implements KafkaConsumer {
   private joinEpoch = 0;
   /** Between the join hook (or a revocation before it: revokeOwned) and the join's assignment (GROUP_JOIN). */
   private joining = false;
-  /** A revocation started by a handler's heartbeat that found a rebalance; the join hook awaits it. */
+  /**
+   * A revocation before the join hook (revokeOwned: a handler's heartbeat that found a rebalance, or
+   * the subscription watch's); the hook awaits it.
+   */
   private revokedEarly: Promise<void> | undefined;
   /** Aborted by the next start or a close: a join waiting for its group coordinator stops (coordinator-wait.ts). */
   private joinWait: AbortController | undefined;
@@ -253,8 +256,7 @@ export class KafkajsConsumer implements KafkaConsumer {
               await heartbeat();
             } catch (error) {
               // The join hook awaits it.
-              if ((error as { type?: string }).type === "REBALANCE_IN_PROGRESS")
-                this.revokedEarly = this.revokeOwned(handlers, crash) ?? this.revokedEarly;
+              if ((error as { type?: string }).type === "REBALANCE_IN_PROGRESS") void this.revokeOwned(handlers, crash);
               throw error;
             }
           };
@@ -316,19 +318,25 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   /**
    * Gives up everything owned before a rejoin (kafkajs' own, or the subscription watch's); settles
-   * once the handler revoked it, none when nothing is owned. From the call on no batch goes to the
-   * handler until the join's assignment (see eachBatch), as the fetch loop may still run.
+   * once the handler revoked it (or an earlier one did, when nothing is owned), which the join hook
+   * awaits: a JoinGroup kafkajs starts meanwhile waits for the handler to have revoked. From
+   * the call on no batch goes to the handler until the join's assignment (see eachBatch); the fetch
+   * loop may still run, so the partitions are paused (else it fetched the batches it was not given
+   * again at once, for the whole revocation): GROUP_JOIN resumes the next assignment, all of it
+   * added, and the sink task pauses again what it paused itself.
    */
   private revokeOwned(handlers: ConsumerHandlers, crash: (error: unknown) => void): Promise<void> | undefined {
-    if (this.assigned.length === 0) return undefined;
+    if (this.assigned.length === 0) return this.revokedEarly;
     const owned = this.assigned;
     this.assigned = [];
+    this.consumer?.pause(topicPartitionLists(owned));
     this.log.revoked(owned);
     this.joinEpoch++;
     this.invalidBatches.rejoined();
     this.joining = true;
     this.leaderAssigned = undefined;
-    return handlers.onPartitionsRevoked(owned).catch(crash);
+    this.revokedEarly = handlers.onPartitionsRevoked(owned).catch(crash);
+    return this.revokedEarly;
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
