@@ -118,6 +118,50 @@ describe("signals", () => {
     ]);
   }, 90_000);
 
+  test("SIGUSR1, SIGUSR2 and SIGALRM are logged and ignored: the gateway and its tasks run on, SIGTERM still stops it (exit 0)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir("signals-stray-");
+    const input = dir.file("in.txt");
+    writeFileSync(input, "first\n");
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    await gw.rest.post("/connectors", {
+      name: "stray-in",
+      config: {
+        "connector.class": "FileStreamSource",
+        file: input,
+        topic: `signals-stray-${crypto.randomUUID()}`,
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+    });
+    const written = (n: number) =>
+      gw.waitUntil(
+        async () =>
+          new RegExp(`source_record_write_total\\{connector="stray-in",task="0"\\} ${n}\\b`).test(
+            await (await fetch(`${gw.url}/metrics`)).text(),
+          ),
+        30_000,
+        `${n} records written`,
+      );
+    await written(1);
+    // Before: each ended the process at once (138, 140, 142), as the JVM ends on them, with no stop.
+    for (const signal of ["SIGUSR1", "SIGUSR2", "SIGALRM"] as const) {
+      gw.proc.kill(signal);
+      await gw.waitForOutput(
+        new RegExp(`WARN Received ${signal}; ignored \\(the gateway stops on SIGTERM, SIGINT or SIGHUP\\)`),
+      );
+    }
+    writeFileSync(input, "first\nsecond\n");
+    await written(2);
+    expect((await gw.rest.get("/connectors/stray-in/status")).body.tasks).toEqual([
+      { id: 0, state: "RUNNING", worker_id: expect.any(String), version: expect.any(String) },
+    ]);
+    expect(await gw.stop()).toBe(0);
+    expect(gw.output()).toContain("Received SIGTERM, stopping the gateway");
+  }, 60_000);
+
   test("SIGTERM as soon as the process runs (its modules still loading) stops it cleanly: exit 0, not killed (143)", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir("signals-early-");
