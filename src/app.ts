@@ -41,7 +41,7 @@ import { Worker } from "./runtime/worker.ts";
 import { WorkerSinkTask } from "./runtime/worker-sink-task.ts";
 import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
-import { ConfigStore } from "./store/config-store.ts";
+import { ConfigStore, type TargetState } from "./store/config-store.ts";
 import { ConsumerMemberStore } from "./store/consumer-member-store.ts";
 import { DataFileWatch, setAsideFiles } from "./store/data-file-watch.ts";
 import { DATABASE_FILE, openDatabase } from "./store/database.ts";
@@ -118,7 +118,12 @@ export function startApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   // A route stays (503) while its connector exists and is not STOPPED, or the store cannot be read: a restart or
   // config change replaces the instance without a 404 in between. One read serves the lookup and the 503's message.
-  const ingestRoutes = new IngestRouteTable((connector) => configs.targetState(connector));
+  // A connector whose config names a class serving no route (changed while PAUSED) is no ingest connector: its
+  // route goes once no task is attached, as a deleted one's.
+  const ingestRoutes: IngestRouteTable = new IngestRouteTable((connector): TargetState | undefined => {
+    const stored = configs.get(connector);
+    return stored && registry.servesRequests(stored.config) ? stored.targetState : undefined;
+  });
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     clientCertificates:

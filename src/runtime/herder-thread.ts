@@ -334,14 +334,15 @@ export abstract class HerderThread extends AbstractHerder {
   }
 
   /**
-   * Stops the tasks of `name` if they serve the requests of a route (`tasksServeRequests` of `config`'s class), for
-   * callers whose config differs from the one those tasks' configs were made from: a request must not go through
-   * the old config (review67) once the route is reopened (a new instance) or resumed. It answers 503 until new
-   * tasks attach.
+   * Stops the tasks of `name` if they serve the requests of a route, or are to (`tasksServeRequests` of the class of
+   * `config` or of `previous`, the config their task configs were made from), for callers whose config differs from
+   * `previous`: a request must not go through the old config (review67) once the route is reopened (a new instance)
+   * or resumed, and a connector changed to a class that serves no route keeps no task attached to the route it had
+   * (leftfix2). The route answers 503 until new tasks attach (404 once gone).
    */
-  protected async stopServingTasks(name: string, config: Config): Promise<void> {
-    const descriptor = this.deps.registry.find(["source"], config["connector.class"] ?? "");
-    if (descriptor?.tasksServeRequests)
+  protected async stopServingTasks(name: string, config: Config, previous: Config | undefined): Promise<void> {
+    const registry = this.deps.registry;
+    if (registry.servesRequests(config) || (previous !== undefined && registry.servesRequests(previous)))
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
   }
 
@@ -361,7 +362,7 @@ export abstract class HerderThread extends AbstractHerder {
     if (update && !sameConfig(update.previous, config)) {
       // The first change since the task configs were stored: they were made from the previous config.
       if (!this.appliedConfigs.has(name)) this.appliedConfigs.set(name, update.previous);
-      await this.stopServingTasks(name, config);
+      await this.stopServingTasks(name, config, update.previous);
     }
     if (update && instance) this.status.connector(name, "UNASSIGNED");
     await this.startConnectorAndTasks(name);

@@ -32,4 +32,20 @@ describe("castTaskClass", () => {
       "class d.SourceTask cannot be cast to class org.apache.kafka.connect.sink.SinkTask",
     );
   });
+
+  // leftfix2: an HttpIngestSource changed while PAUSED to a class serving no route ran its old task on that route.
+  describe("a task serving an ingest route's requests", () => {
+    const ingest = { ...plugin("e.Ingest", "source", "e.IngestTask"), tasksServeRequests: true } as ConnectorDescriptor;
+    const withIngest = registryOf(source, ingest);
+
+    test("is not built for a connector whose class serves none", () => {
+      expect(() => castTaskClass(withIngest, { "task.class": "e.IngestTask" }, source)).toThrow(
+        "Task class e.IngestTask serves the requests of an ingest route, which connector class d.Source does not open",
+      );
+    });
+
+    test("an ingest connector's stored task of another source class is still that class's, as in Connect", () => {
+      expect(castTaskClass(withIngest, { "task.class": "d.SourceTask" }, ingest)).toBe(source);
+    });
+  });
 });

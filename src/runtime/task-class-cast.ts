@@ -5,8 +5,15 @@
  * restarted meanwhile is that old class's task (a sink changed to another sink runs the old sink's task on
  * its old task config), and one of the other kind fails that cast with Java's ClassCastException (found by
  * scripts/diff-connect, seeds 7108 and 7109). Called by buildTask (task-builder.ts).
+ *
+ * Gateway rule (leftfix2): a task serving an ingest route's requests (`tasksServeRequests`: HttpIngestSource's) is not
+ * built for a connector whose class serves none (changed while PAUSED to FileStreamSource, say): that connector opens
+ * no route, so the task would hold the route of the old config (503, never 404) and could serve nothing. It fails
+ * instead (the config the connector is resumed with makes its tasks again). The other way round, an ingest
+ * connector's stored task of another class runs as Connect runs it: it serves no request, and a resume stops it
+ * before anything is resumed (herder.ts).
  */
-import { JavaException } from "../errors.ts";
+import { ConnectError, JavaException } from "../errors.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 
@@ -14,6 +21,10 @@ const TASK_CLASSES = {
   source: "org.apache.kafka.connect.source.SourceTask",
   sink: "org.apache.kafka.connect.sink.SinkTask",
 } as const;
+
+function servesRequests(plugin: ConnectorDescriptor): boolean {
+  return "tasksServeRequests" in plugin && plugin.tasksServeRequests === true;
+}
 
 /**
  * The plugin whose task class `taskConfig` names, of `connector`'s kind (`connector` itself when no plugin
@@ -29,7 +40,13 @@ export function castTaskClass<D extends ConnectorDescriptor>(
   if ("taskClass" in connector && connector.taskClass === taskClass) return connector;
   const owner = registry.plugins.find((p) => "taskClass" in p && p.taskClass === taskClass);
   if (!owner || owner === connector) return connector;
-  if (owner.type === connector.type) return owner as D;
+  if (owner.type === connector.type) {
+    if (servesRequests(owner) && !servesRequests(connector))
+      throw new ConnectError(
+        `Task class ${taskClass} serves the requests of an ingest route, which connector class ${connector.className} does not open: the task is not started until the connector's tasks are made again from its config (it is resumed)`,
+      );
+    return owner as D;
+  }
   const target = TASK_CLASSES[connector.type];
   throw new JavaException(
     "java.lang.ClassCastException",
