@@ -5,9 +5,9 @@
  * `offset.flush.interval.ms` is far away here, so only the stop can have committed them.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gatewayCommand, startGateway } from "./support/gateway.ts";
+import { exitCodeWithin, gatewayCommand, spawnGateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { RestClient } from "./support/rest-client.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -160,6 +160,44 @@ describe("signals", () => {
     ]);
     expect(await gw.stop()).toBe(0);
     expect(gw.output()).toContain("Received SIGTERM, stopping the gateway");
+  }, 60_000);
+
+  // leftfix2: checked, nothing to fix (startup before the stop handler is synchronous: opening SQLite, starting
+  // the connectors of the files); pinned here while the worker's first Kafka lookup cannot end.
+  test("SIGTERM while the worker is still connecting to Kafka (a broker that never answers): exit 0, stopped, its data intact", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir("signals-connecting-");
+    const input = dir.file("in.txt");
+    writeFileSync(input, "one\n");
+    const connectorFile = dir.file("fs.properties");
+    writeFileSync(
+      connectorFile,
+      `name=fs\nconnector.class=FileStreamSource\nfile=${input}\ntopic=signals-${crypto.randomUUID()}\n`,
+    );
+    // Accepts connections and never answers: the cluster id lookup waits until its timeout.
+    using silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const data = dir.file("data");
+    const spawned = spawnGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": `127.0.0.1:${silent.port}`, "data.dir": data },
+      args: [connectorFile],
+    });
+    await waitFor(() => /Created connector fs/.test(spawned.output()) || spawned.proc.exitCode !== null, {
+      what: "the connector file applied",
+    });
+    expect(spawned.output()).not.toContain("Connected to Kafka cluster");
+    spawned.proc.kill("SIGTERM");
+    expect(await exitCodeWithin(spawned, 30_000)).toBe(0);
+    const lines = spawned.output().trim().split("\n");
+    expect(lines.at(-1)).toContain("INFO Gateway stopped");
+    expect(spawned.output()).toContain("Received SIGTERM, stopping the gateway");
+    // The stop closed the database: no WAL left to replay, and the connector is there on the next start.
+    expect(readdirSync(data)).toEqual(["gateway.db"]);
+    await using again = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": data },
+    });
+    expect((await again.rest.get("/connectors")).body).toEqual(["fs"]);
   }, 60_000);
 
   test("SIGTERM as soon as the process runs (its modules still loading) stops it cleanly: exit 0, not killed (143)", async () => {
