@@ -22,7 +22,7 @@ import { openApiDocument } from "./ingest/openapi.ts";
 import { partitionCounts } from "./ingest/partition-counts.ts";
 import type { IngestStagesFactory } from "./ingest/request-context.ts";
 import { restProxyGateFamilies } from "./ingest/rest-proxy-gate.ts";
-import { IngestRouteTable } from "./ingest/route-table.ts";
+import { IngestRouteTable, type RouteTarget } from "./ingest/route-table.ts";
 import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
 import { warnUnclaimedSpool } from "./ingest/spool/spool-unclaimed.ts";
 import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
@@ -41,7 +41,7 @@ import { Worker } from "./runtime/worker.ts";
 import { WorkerSinkTask } from "./runtime/worker-sink-task.ts";
 import { WorkerSourceTask } from "./runtime/worker-source-task.ts";
 import { stopSteps } from "./stop-steps.ts";
-import { ConfigStore, type TargetState } from "./store/config-store.ts";
+import { ConfigStore } from "./store/config-store.ts";
 import { ConsumerMemberStore } from "./store/consumer-member-store.ts";
 import { DataFileWatch, setAsideFiles } from "./store/data-file-watch.ts";
 import { DATABASE_FILE, openDatabase } from "./store/database.ts";
@@ -119,10 +119,11 @@ export function startApp(options: AppOptions): App {
   // A route stays (503) while its connector exists and is not STOPPED, or the store cannot be read: a restart or
   // config change replaces the instance without a 404 in between. One read serves the lookup and the 503's message.
   // A connector whose config names a class serving no route (changed while PAUSED) is no ingest connector: its
-  // route goes once no task is attached, as a deleted one's.
-  const ingestRoutes: IngestRouteTable = new IngestRouteTable((connector): TargetState | undefined => {
-    const stored = configs.get(connector);
-    return stored && registry.servesRequests(stored.config) ? stored.targetState : undefined;
+  // route goes once no task is attached (UNROUTED). One narrow query per request to a suspended route.
+  const ingestRoutes: IngestRouteTable = new IngestRouteTable((connector): RouteTarget | undefined => {
+    const stored = configs.targetAndClass(connector);
+    if (!stored) return undefined;
+    return registry.classServesRequests(stored.connectorClass) ? stored.targetState : "UNROUTED";
   });
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,

@@ -35,6 +35,7 @@ import { systemClock } from "../util/clock.ts";
 import { AbstractHerder } from "./abstract-herder.ts";
 import { sameConfig } from "./connector-config.ts";
 import { unresolvableTasks } from "./restart-plan.ts";
+import { servesRouteNotOpened } from "./task-class-cast.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
 import { UnstartedTasks } from "./unstarted-tasks.ts";
 import { type WorkerHealth, workerHealth } from "./worker-health.ts";
@@ -153,7 +154,12 @@ export abstract class HerderThread extends AbstractHerder {
    */
   protected readonly sweeps = new Set<Promise<void>>();
 
-  /** Starts the tasks not running and not in `unstarted`; one that cannot be built joins `unstarted`. */
+  /**
+   * Starts the tasks not running and not in `unstarted`; one that cannot be built joins `unstarted`. While PAUSED, a
+   * stored task serving an ingest route the connector's class no longer opens (servesRouteNotOpened) is not built:
+   * it shows PAUSED, as Connect's old-class task of a connector changed while paused, and the resume makes the new
+   * class's tasks (leftfix2).
+   */
   protected async startTasks(
     name: string,
     config: Config,
@@ -161,9 +167,14 @@ export abstract class HerderThread extends AbstractHerder {
     state: TargetState,
   ): Promise<void> {
     if (this.stopped) return;
+    const connector = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
       if (this.deps.worker.task(id) || this.unstarted.has(name, i)) continue;
+      if (state === "PAUSED" && connector && servesRouteNotOpened(this.deps.registry, taskConfigs[i]!, connector)) {
+        this.status.task(id, "PAUSED");
+        continue;
+      }
       if (!(await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener)))
         this.unstarted.add(name, i);
     }
@@ -362,6 +373,9 @@ export abstract class HerderThread extends AbstractHerder {
     if (update && !sameConfig(update.previous, config)) {
       // The first change since the task configs were stored: they were made from the previous config.
       if (!this.appliedConfigs.has(name)) this.appliedConfigs.set(name, update.previous);
+      // A task that could not be built from the previous config is tried again with this one (leftfix2: one failed
+      // for a class changed while PAUSED stayed FAILED after the class was changed back and resumed).
+      this.unstarted.forget(name);
       await this.stopServingTasks(name, config, update.previous);
     }
     if (update && instance) this.status.connector(name, "UNASSIGNED");

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
-import { castTaskClass } from "./task-class-cast.ts";
+import { castTaskClass, servesRouteNotOpened } from "./task-class-cast.ts";
 
 // Only the fields castTaskClass reads: a plugin's kind and task class.
 const plugin = (className: string, type: "source" | "sink", taskClass: string) =>
@@ -42,6 +42,15 @@ describe("castTaskClass", () => {
       expect(() => castTaskClass(withIngest, { "task.class": "e.IngestTask" }, source)).toThrow(
         "Task class e.IngestTask serves the requests of an ingest route, which connector class d.Source does not open",
       );
+    });
+
+    test("servesRouteNotOpened names only such a task (the Herder does not build it while PAUSED)", () => {
+      expect([
+        servesRouteNotOpened(withIngest, { "task.class": "e.IngestTask" }, source),
+        servesRouteNotOpened(withIngest, { "task.class": "e.IngestTask" }, ingest),
+        servesRouteNotOpened(withIngest, { "task.class": "d.SourceTask" }, source),
+        servesRouteNotOpened(withIngest, { "task.class": "d.SourceTask" }, ingest),
+      ]).toEqual([true, false, false, false]);
     });
 
     test("an ingest connector's stored task of another source class is still that class's, as in Connect", () => {

@@ -9,9 +9,10 @@
  * Gateway rule (leftfix2): a task serving an ingest route's requests (`tasksServeRequests`: HttpIngestSource's) is not
  * built for a connector whose class serves none (changed while PAUSED to FileStreamSource, say): that connector opens
  * no route, so the task would hold the route of the old config (503, never 404) and could serve nothing. It fails
- * instead (the config the connector is resumed with makes its tasks again). The other way round, an ingest
- * connector's stored task of another class runs as Connect runs it: it serves no request, and a resume stops it
- * before anything is resumed (herder.ts).
+ * instead; while the connector is PAUSED it is not built at all (servesRouteNotOpened: the Herder shows it PAUSED, as
+ * Connect shows the old class's paused task) and the config the connector is resumed with makes its tasks again. The
+ * other way round, an ingest connector's stored task of another class runs as Connect runs it: it serves no request,
+ * and a resume stops it before anything is resumed (herder.ts).
  */
 import { ConnectError, JavaException } from "../errors.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
@@ -24,6 +25,22 @@ const TASK_CLASSES = {
 
 function servesRequests(plugin: ConnectorDescriptor): boolean {
   return "tasksServeRequests" in plugin && plugin.tasksServeRequests === true;
+}
+
+/**
+ * Whether `taskConfig` names the task class of a connector serving an ingest route's requests while `connector`'s
+ * class serves none (changed while PAUSED): such a task is not built (castTaskClass throws; the Herder skips it while
+ * PAUSED).
+ */
+export function servesRouteNotOpened(
+  registry: PluginRegistry,
+  taskConfig: Readonly<Record<string, string>>,
+  connector: ConnectorDescriptor,
+): boolean {
+  const taskClass = taskConfig["task.class"];
+  if (servesRequests(connector) || ("taskClass" in connector && connector.taskClass === taskClass)) return false;
+  const owner = registry.plugins.find((p) => "taskClass" in p && p.taskClass === taskClass);
+  return owner !== undefined && owner.type === connector.type && servesRequests(owner as ConnectorDescriptor);
 }
 
 /**
@@ -41,7 +58,7 @@ export function castTaskClass<D extends ConnectorDescriptor>(
   const owner = registry.plugins.find((p) => "taskClass" in p && p.taskClass === taskClass);
   if (!owner || owner === connector) return connector;
   if (owner.type === connector.type) {
-    if (servesRequests(owner) && !servesRequests(connector))
+    if (servesRouteNotOpened(registry, taskConfig, connector))
       throw new ConnectError(
         `Task class ${taskClass} serves the requests of an ingest route, which connector class ${connector.className} does not open: the task is not started until the connector's tasks are made again from its config (it is resumed)`,
       );

@@ -4,7 +4,8 @@
  * Connect's running assignment that its Worker does not hold. The Herder (herder-thread.ts) starts
  * them again only when asked for them by name (a task restart, a restart with its tasks) or when the
  * connector's task configs are written again (Connect's stopReconfiguredTasks puts every task of the
- * connector in tasksToRestart); a plain connector restart, a resume or an identical config leaves
+ * connector in tasksToRestart) or its config changes (all of its tasks restart then, herder-thread.ts
+ * restartConnectorInstance); a plain connector restart, a resume or an identical config leaves
  * them as they are (FAILED, or RESTARTING), as Connect's DistributedHerder starts only the assigned
  * tasks not in its running assignment.
  */
