@@ -44,6 +44,10 @@ test("HttpIngestSource changed to FileStreamSource while PAUSED: its route is go
   expect((await gw.rest.get("/connectors/c/status")).body.tasks).toEqual([
     { id: 0, state: "PAUSED", version: expect.any(String), worker_id: expect.any(String) },
   ]);
+  // A restart with its tasks does not build it either (it failed again).
+  expect((await gw.rest.post("/connectors/c/restart?includeTasks=true", {})).status).toBe(202);
+  await waitFor(async () => (await taskState(gw, "c")) === "PAUSED", { what: "the restarted task PAUSED" });
+  expect((await post(ingest, '{"paused":2}')).status).toBe(404);
   expect((await gw.rest.put("/connectors/c/resume")).status).toBe(202);
   await waitFor(async () => (await taskState(gw, "c")) === "RUNNING", { what: "the file's task running" });
   await waitFor(async () => (await readAll(topic)).some((r) => r.value?.toString() === "from the file"), {

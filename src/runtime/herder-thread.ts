@@ -373,9 +373,11 @@ export abstract class HerderThread extends AbstractHerder {
     if (update && !sameConfig(update.previous, config)) {
       // The first change since the task configs were stored: they were made from the previous config.
       if (!this.appliedConfigs.has(name)) this.appliedConfigs.set(name, update.previous);
-      // A task that could not be built from the previous config is tried again with this one (leftfix2: one failed
-      // for a class changed while PAUSED stayed FAILED after the class was changed back and resumed).
-      this.unstarted.forget(name);
+      // Between a class serving a route and another, a task that could not be built from the previous config is
+      // tried again with this one (leftfix2: one failed for a class changed from HttpIngestSource stayed FAILED after
+      // the class was changed back, its route 503 for good). Otherwise it stays as Connect leaves it (FAILED).
+      if (this.deps.registry.servesRequests(config) !== this.deps.registry.servesRequests(update.previous))
+        this.unstarted.forget(name);
       await this.stopServingTasks(name, config, update.previous);
     }
     if (update && instance) this.status.connector(name, "UNASSIGNED");
