@@ -44,10 +44,14 @@ test("HttpIngestSource changed to FileStreamSource while PAUSED: its route is go
   expect((await gw.rest.get("/connectors/c/status")).body.tasks).toEqual([
     { id: 0, state: "PAUSED", version: expect.any(String), worker_id: expect.any(String) },
   ]);
-  // A restart with its tasks does not build it either (it failed again).
+  // A restart with its tasks does not build it either (before: it failed again).
   expect((await gw.rest.post("/connectors/c/restart?includeTasks=true", {})).status).toBe(202);
   await waitFor(async () => (await taskState(gw, "c")) === "PAUSED", { what: "the restarted task PAUSED" });
   expect((await post(ingest, '{"paused":2}')).status).toBe(404);
+  // Nor does the task's own restart (before: 500 "Failed to start task: c-0", the task FAILED).
+  expect((await gw.rest.post("/connectors/c/tasks/0/restart", {})).status).toBe(204);
+  expect(await taskState(gw, "c")).toBe("PAUSED");
+  expect((await post(ingest, '{"paused":3}')).status).toBe(404);
   expect((await gw.rest.put("/connectors/c/resume")).status).toBe(202);
   await waitFor(async () => (await taskState(gw, "c")) === "RUNNING", { what: "the file's task running" });
   await waitFor(async () => (await readAll(topic)).some((r) => r.value?.toString() === "from the file"), {

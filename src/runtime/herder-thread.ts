@@ -39,6 +39,7 @@ import { servesRouteNotOpened } from "./task-class-cast.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
 import { UnstartedTasks } from "./unstarted-tasks.ts";
 import { type WorkerHealth, workerHealth } from "./worker-health.ts";
+import type { ConnectorTaskId } from "./worker-task.ts";
 
 export abstract class HerderThread extends AbstractHerder {
   protected readonly executor = new SerialExecutor();
@@ -154,12 +155,7 @@ export abstract class HerderThread extends AbstractHerder {
    */
   protected readonly sweeps = new Set<Promise<void>>();
 
-  /**
-   * Starts the tasks not running and not in `unstarted`; one that cannot be built joins `unstarted`. While PAUSED, a
-   * stored task serving an ingest route the connector's class no longer opens (servesRouteNotOpened) is not built:
-   * it shows PAUSED, as Connect's old-class task of a connector changed while paused, and the resume makes the new
-   * class's tasks (leftfix2).
-   */
+  /** Starts the tasks not running and not in `unstarted` (startTask); one that cannot be built joins `unstarted`. */
   protected async startTasks(
     name: string,
     config: Config,
@@ -167,17 +163,31 @@ export abstract class HerderThread extends AbstractHerder {
     state: TargetState,
   ): Promise<void> {
     if (this.stopped) return;
-    const connector = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
       if (this.deps.worker.task(id) || this.unstarted.has(name, i)) continue;
-      if (state === "PAUSED" && connector && servesRouteNotOpened(this.deps.registry, taskConfigs[i]!, connector)) {
-        this.status.task(id, "PAUSED");
-        continue;
-      }
-      if (!(await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener)))
-        this.unstarted.add(name, i);
+      if (!(await this.startTask(id, config, taskConfigs[i]!, state))) this.unstarted.add(name, i);
     }
+  }
+
+  /**
+   * Starts one task on the worker; false when it could not be built. While PAUSED, a stored task serving an ingest
+   * route the connector's class no longer opens (servesRouteNotOpened) is not built: it shows PAUSED, as Connect's
+   * old-class task of a connector changed while paused, and the resume makes the new class's tasks (leftfix2). Used
+   * by startTasks and by restartTask (herder-restarts.ts).
+   */
+  protected async startTask(
+    id: ConnectorTaskId,
+    config: Config,
+    taskConfig: Config,
+    state: TargetState,
+  ): Promise<boolean> {
+    const connector = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
+    if (state === "PAUSED" && connector && servesRouteNotOpened(this.deps.registry, taskConfig, connector)) {
+      this.status.task(id, "PAUSED");
+      return true;
+    }
+    return this.deps.worker.startTask(id, config, taskConfig, state, this.status.taskListener);
   }
 
   /** Connect's task generation: ask the connector, add framework keys, restart tasks on change. */

@@ -38,9 +38,19 @@ export function servesRouteNotOpened(
   connector: ConnectorDescriptor,
 ): boolean {
   const taskClass = taskConfig["task.class"];
-  if (servesRequests(connector) || ("taskClass" in connector && connector.taskClass === taskClass)) return false;
-  const owner = registry.plugins.find((p) => "taskClass" in p && p.taskClass === taskClass);
-  return owner !== undefined && owner.type === connector.type && servesRequests(owner as ConnectorDescriptor);
+  if ("taskClass" in connector && connector.taskClass === taskClass) return false;
+  const owner = taskClassOwner(registry, taskClass);
+  return owner !== undefined && ownerServesRouteNotOpened(owner, connector);
+}
+
+/** The plugin whose task class is `taskClass` (the first one when plugins share it). */
+function taskClassOwner(registry: PluginRegistry, taskClass: string | undefined): ConnectorDescriptor | undefined {
+  return registry.plugins.find((p): p is ConnectorDescriptor => "taskClass" in p && p.taskClass === taskClass);
+}
+
+/** Whether `owner`'s task serves an ingest route's requests while `connector`, of its kind, opens no route. */
+function ownerServesRouteNotOpened(owner: ConnectorDescriptor, connector: ConnectorDescriptor): boolean {
+  return owner.type === connector.type && servesRequests(owner) && !servesRequests(connector);
 }
 
 /**
@@ -55,10 +65,10 @@ export function castTaskClass<D extends ConnectorDescriptor>(
   const taskClass = taskConfig["task.class"];
   // Two plugins may share a task class (plugin.path ones): the connector's own stays its task's plugin.
   if ("taskClass" in connector && connector.taskClass === taskClass) return connector;
-  const owner = registry.plugins.find((p) => "taskClass" in p && p.taskClass === taskClass);
+  const owner = taskClassOwner(registry, taskClass);
   if (!owner || owner === connector) return connector;
   if (owner.type === connector.type) {
-    if (servesRouteNotOpened(registry, taskConfig, connector))
+    if (ownerServesRouteNotOpened(owner, connector))
       throw new ConnectError(
         `Task class ${taskClass} serves the requests of an ingest route, which connector class ${connector.className} does not open: the task is not started until the connector's tasks are made again from its config (it is resumed)`,
       );
