@@ -22,7 +22,7 @@ import { openApiDocument } from "./ingest/openapi.ts";
 import { partitionCounts } from "./ingest/partition-counts.ts";
 import type { IngestStagesFactory } from "./ingest/request-context.ts";
 import { restProxyGateFamilies } from "./ingest/rest-proxy-gate.ts";
-import { IngestRouteTable } from "./ingest/route-table.ts";
+import { IngestRouteTable, type RouteTarget } from "./ingest/route-table.ts";
 import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
 import { warnUnclaimedSpool } from "./ingest/spool/spool-unclaimed.ts";
 import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
@@ -118,7 +118,13 @@ export function startApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   // A route stays (503) while its connector exists and is not STOPPED, or the store cannot be read: a restart or
   // config change replaces the instance without a 404 in between. One read serves the lookup and the 503's message.
-  const ingestRoutes = new IngestRouteTable((connector) => configs.targetState(connector));
+  // A connector whose config names a class serving no route (changed while PAUSED) is no ingest connector: its
+  // route goes once no task is attached (UNROUTED). One narrow query per request to a suspended route.
+  const ingestRoutes: IngestRouteTable = new IngestRouteTable((connector): RouteTarget | undefined => {
+    const stored = configs.targetAndClass(connector);
+    if (!stored) return undefined;
+    return registry.classServesRequests(stored.connectorClass) ? stored.targetState : "UNROUTED";
+  });
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     clientCertificates:

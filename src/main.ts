@@ -35,7 +35,7 @@ import { log4jEnvironment } from "./log4j-environment.ts";
 import { sameConfig } from "./runtime/connector-config.ts";
 import { resolvingWith } from "./runtime/resolved-values.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
-import { onStopSignal } from "./stop-signals.ts";
+import { onStopSignal, onStraySignal } from "./stop-signals.ts";
 import { StoreLockedError } from "./store/database.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { ignoredKeyWarning, unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
@@ -263,6 +263,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     log.info(`Received ${signal} before the gateway started: exiting`);
     process.exit(0);
   });
+  // Ending the gateway (with no stop) on a signal it gives no meaning to would surprise an operator.
+  onStraySignal((signal) => log.warn(`Received ${signal}; ignored (the gateway stops on SIGTERM, SIGINT or SIGHUP)`));
   const stdoutLog = boundedStreamSink(process.stdout, (message) => log.warn(message));
   // Bun's process.exit discards the log lines stdout still holds for a slow reader, the ones saying
   // why the gateway exits last among them: after a graceful stop (nothing runs any more) they get a

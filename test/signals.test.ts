@@ -5,9 +5,9 @@
  * `offset.flush.interval.ms` is far away here, so only the stop can have committed them.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gatewayCommand, startGateway } from "./support/gateway.ts";
+import { exitCodeWithin, gatewayCommand, spawnGateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { RestClient } from "./support/rest-client.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -117,6 +117,88 @@ describe("signals", () => {
       { partition: { filename: input }, offset: { position: statSync(input).size } },
     ]);
   }, 90_000);
+
+  test("SIGUSR1, SIGUSR2 and SIGALRM are logged and ignored: the gateway and its tasks run on, SIGTERM still stops it (exit 0)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir("signals-stray-");
+    const input = dir.file("in.txt");
+    writeFileSync(input, "first\n");
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    await gw.rest.post("/connectors", {
+      name: "stray-in",
+      config: {
+        "connector.class": "FileStreamSource",
+        file: input,
+        topic: `signals-stray-${crypto.randomUUID()}`,
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+    });
+    const written = (n: number) =>
+      gw.waitUntil(
+        async () =>
+          new RegExp(`source_record_write_total\\{connector="stray-in",task="0"\\} ${n}\\b`).test(
+            await (await fetch(`${gw.url}/metrics`)).text(),
+          ),
+        30_000,
+        `${n} records written`,
+      );
+    await written(1);
+    // Before: each ended the process at once (138, 140, 142), as the JVM ends on them, with no stop.
+    for (const signal of ["SIGUSR1", "SIGUSR2", "SIGALRM"] as const) {
+      gw.proc.kill(signal);
+      await gw.waitForOutput(
+        new RegExp(`WARN Received ${signal}; ignored \\(the gateway stops on SIGTERM, SIGINT or SIGHUP\\)`),
+      );
+    }
+    writeFileSync(input, "first\nsecond\n");
+    await written(2);
+    expect((await gw.rest.get("/connectors/stray-in/status")).body.tasks).toEqual([
+      { id: 0, state: "RUNNING", worker_id: expect.any(String), version: expect.any(String) },
+    ]);
+    expect(await gw.stop()).toBe(0);
+    expect(gw.output()).toContain("Received SIGTERM, stopping the gateway");
+  }, 60_000);
+
+  // leftfix2: checked, nothing to fix (startup before the stop handler is synchronous: opening SQLite, starting
+  // the connectors of the files); pinned here while the worker's first Kafka lookup cannot end.
+  test("SIGTERM while the worker is still connecting to Kafka (a broker that never answers): exit 0, stopped, its data intact", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir("signals-connecting-");
+    const input = dir.file("in.txt");
+    writeFileSync(input, "one\n");
+    const connectorFile = dir.file("fs.properties");
+    writeFileSync(
+      connectorFile,
+      `name=fs\nconnector.class=FileStreamSource\nfile=${input}\ntopic=signals-${crypto.randomUUID()}\n`,
+    );
+    // Accepts connections and never answers: the cluster id lookup waits until its timeout.
+    using silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const data = dir.file("data");
+    const spawned = spawnGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": `127.0.0.1:${silent.port}`, "data.dir": data },
+      args: [connectorFile],
+    });
+    await waitFor(() => /Created connector fs/.test(spawned.output()) || spawned.proc.exitCode !== null, {
+      what: "the connector file applied",
+    });
+    expect(spawned.output()).not.toContain("Connected to Kafka cluster");
+    spawned.proc.kill("SIGTERM");
+    expect(await exitCodeWithin(spawned, 30_000)).toBe(0);
+    const lines = spawned.output().trim().split("\n");
+    expect(lines.at(-1)).toContain("INFO Gateway stopped");
+    expect(spawned.output()).toContain("Received SIGTERM, stopping the gateway");
+    // The stop closed the database: no WAL left to replay, and the connector is there on the next start.
+    expect(readdirSync(data)).toEqual(["gateway.db"]);
+    await using again = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": data },
+    });
+    expect((await again.rest.get("/connectors")).body).toEqual(["fs"]);
+  }, 60_000);
 
   test("SIGTERM as soon as the process runs (its modules still loading) stops it cleanly: exit 0, not killed (143)", async () => {
     const kafka = await kafkaBroker();

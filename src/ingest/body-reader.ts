@@ -20,8 +20,20 @@
  * before the body arrived is 408 and the connection closes, so a slow body cannot hold a route's
  * concurrency slot.
  */
+import { announceClosingRefusal } from "./closing-refusal.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { RequestAbort } from "./request-deadlines.ts";
+
+/**
+ * The 413 of `request`'s body, decided before the rest of it is read: what a deadline then answers
+ * (`read`), and announced (closing-refusal.ts) so that nothing pipelined behind it is handled.
+ */
+function refusedTooLarge(request: Request, limit: number, read: BodyRead | undefined): IngestError {
+  const refusal = tooLarge(limit);
+  if (read) read.refused = refusal;
+  announceClosingRefusal(request);
+  return refusal;
+}
 
 function tooLarge(limit: number): IngestError {
   return new IngestError(
@@ -61,8 +73,7 @@ function readRawBody(request: Request, limit: number, client?: RequestAbort, rea
       return Promise.reject(invalidLength(header));
     }
     if (declared > limit) {
-      const refusal = tooLarge(limit);
-      if (read) read.refused = refusal;
+      const refusal = refusedTooLarge(request, limit, read);
       if (declared > drainLimit(limit) || awaitsContinue(request)) {
         void request.body?.cancel().catch(() => undefined);
         return Promise.reject(refusal);
@@ -192,8 +203,7 @@ async function readChunked(request: Request, limit: number, read?: BodyRead): Pr
     if (done) break;
     size += value.length;
     if (size > limit) {
-      const refusal = tooLarge(limit);
-      if (read) read.refused = refusal;
+      const refusal = refusedTooLarge(request, limit, read);
       if (awaitsContinue(request)) await reader.cancel().catch(() => undefined);
       else {
         reader.releaseLock();

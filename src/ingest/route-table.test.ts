@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { TargetState } from "../store/config-store.ts";
 import { passThroughStages } from "./request-context.ts";
 import { closedRoute } from "./route-admission.ts";
-import type { IngestWriter } from "./route-table.ts";
+import type { IngestWriter, RouteTarget } from "./route-table.ts";
 import { FILL_FIRST_RECORDS, IngestRouteTable } from "./route-table.ts";
 import { testSettings } from "./test-support.ts";
 
@@ -134,6 +134,21 @@ describe("IngestRouteTable", () => {
     else table.open("c", testSettings(), passThroughStages);
     expect(table.byPath("/ingest/t")).not.toBe(first);
     expect(closedRoute(first).message).toBe("The ingest connector c is deleted");
+  });
+
+  // leftfix2 review P4: a request on the route of a connector whose class was changed (while PAUSED) to one serving
+  // no route was told "The ingest connector c is deleted", though it exists.
+  test("a route whose connector's class no longer serves one is gone, and a request still on it is told why", () => {
+    let target: RouteTarget | undefined = "PAUSED";
+    const table = new IngestRouteTable(() => target);
+    table.open("c", testSettings(), passThroughStages);
+    table.suspend("c");
+    const first = table.byPath("/ingest/t")!; // the request's route, its body still coming
+    target = "UNROUTED"; // reconfigured as FileStreamSource
+    expect(table.byPath("/ingest/t")).toBeUndefined();
+    expect(closedRoute(first).message).toBe(
+      "The ingest connector c no longer accepts requests: its class changed to one serving no route",
+    );
   });
 
   test("a suspended route whose connector's state cannot be read stays (503), naming no state", () => {

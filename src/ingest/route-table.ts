@@ -41,13 +41,21 @@ export interface IngestWriter {
 export type RouteState = "open" | "suspended";
 
 /**
+ * A connector's stored target state as its route reads it, or "UNROUTED": the connector exists but its class serves
+ * no route (changed while PAUSED from HttpIngestSource): its route goes once no task is attached, as a deleted one's.
+ */
+export type RouteTarget = TargetState | "UNROUTED";
+
+/**
  * What a request to a route taking no request now is told: its connector's target state when that says why (paused,
- * stopped; null: no longer stored, deleted), else that it has no running task (a restart or a config change
+ * stopped, its class changed to one serving no route; null: no longer stored, deleted), else that it has no running task (a restart or a config change
  * replacing the instance, a task not yet started or failed, a state that could not be read).
  */
-export function suspendedMessage(connector: string, target: TargetState | null | undefined): string {
+export function suspendedMessage(connector: string, target: RouteTarget | null | undefined): string {
   if (target === "PAUSED") return `The ingest connector ${connector} is paused`;
   if (target === "STOPPED") return `The ingest connector ${connector} is stopped`;
+  if (target === "UNROUTED")
+    return `The ingest connector ${connector} no longer accepts requests: its class changed to one serving no route`;
   if (target === null) return `The ingest connector ${connector} is deleted`;
   return `The ingest connector ${connector} has no running task`;
 }
@@ -72,9 +80,9 @@ export class IngestRoute {
    * 503). Each change of its connector's state suspends, replaces or drops the connector's route, so it is current
    * while the route is the table's; once it is not, `targetNow` reads it (answerTarget).
    */
-  target: TargetState | null | undefined = undefined;
+  target: RouteTarget | null | undefined = undefined;
   /** Set once another route of its connector replaced it or the table dropped it (IngestRouteTable.retire). */
-  private targetNow: (() => TargetState | null | undefined) | undefined;
+  private targetNow: (() => RouteTarget | null | undefined) | undefined;
 
   constructor(
     readonly connector: string,
@@ -99,12 +107,12 @@ export class IngestRoute {
    * reconfigured while paused (a reserved route), then resumed, it was told "is paused"; stopped (the route dropped),
    * then resumed, "is stopped".
    */
-  answerTarget(): TargetState | null | undefined {
+  answerTarget(): RouteTarget | null | undefined {
     return this.targetNow ? this.targetNow() : this.target;
   }
 
   /** No longer the table's route for its connector (not deleted): its state is read when a request on it is answered. */
-  retire(targetNow: () => TargetState | null | undefined): void {
+  retire(targetNow: () => RouteTarget | null | undefined): void {
     this.targetNow = targetNow;
   }
 
@@ -145,12 +153,12 @@ export class IngestRouteTable {
   owners: TopicOwners = () => [];
 
   /**
-   * @param targetState a connector's stored target state (undefined: no such connector); throws when the store
-   *   cannot be read. A suspended route stays (503) once no task is attached while its connector exists and is not
-   *   STOPPED, or its state cannot be read; it is read again when such a route is looked up, so one left by an
+   * @param targetState a connector's stored target state (undefined: no such connector; "UNROUTED": its class serves
+   *   no route); throws when the store cannot be read. A suspended route stays (503) once no task is attached while
+   *   its connector exists, serves a route and is not STOPPED, or its state cannot be read; it is read again when such a route is looked up, so one left by an
    *   instance that never stopped (it failed to start) is gone once its connector is, and its 503 names the state.
    */
-  constructor(private readonly targetState: (connector: string) => TargetState | undefined = () => undefined) {}
+  constructor(private readonly targetState: (connector: string) => RouteTarget | undefined = () => undefined) {}
 
   /**
    * Called before a route opens; throws when no ingest listener can serve it (IngestServer: the
@@ -316,16 +324,18 @@ export class IngestRouteTable {
   }
 
   /**
-   * Reads the connector's target state into `route.target`; whether its route stays: the connector exists and is
-   * not STOPPED, or the store cannot be read now (closed at shutdown, an I/O error: it keeps answering 503).
+   * Reads the connector's target state into `route.target`; whether its route stays: the connector exists, serves a
+   * route and is not STOPPED, or the store cannot be read now (closed at shutdown, an I/O error: it keeps answering
+   * 503).
    */
   private readTarget(route: IngestRoute): boolean {
-    route.target = this.targetNow(route.connector);
-    return route.target === undefined || (route.target !== null && route.target !== "STOPPED");
+    const target = this.targetNow(route.connector);
+    route.target = target;
+    return target === undefined || (target !== null && target !== "STOPPED" && target !== "UNROUTED");
   }
 
   /** The connector's target state now: null when there is no such connector, undefined when it cannot be read. */
-  private targetNow(connector: string): TargetState | null | undefined {
+  private targetNow(connector: string): RouteTarget | null | undefined {
     try {
       return this.targetState(connector) ?? null;
     } catch {

@@ -67,6 +67,16 @@ export class PluginRegistry {
       | undefined;
   }
 
+  /** Whether `config`'s `connector.class` is a connector whose tasks serve a route's requests (`tasksServeRequests`). */
+  servesRequests(config: Readonly<Record<string, string>>): boolean {
+    return this.classServesRequests(config["connector.class"] ?? "");
+  }
+
+  /** Whether the connector class (or alias) `connectorClass` has tasks serving a route's requests. */
+  classServesRequests(connectorClass: string): boolean {
+    return this.find(["source"], connectorClass)?.tasksServeRequests === true;
+  }
+
   /** Any plugin with this class name or alias, whatever its type. */
   findAny(nameOrAlias: string): PluginDescriptor | undefined {
     const full = this.fullName(nameOrAlias.trim());

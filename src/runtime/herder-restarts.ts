@@ -52,7 +52,7 @@ export abstract class HerderRestarts extends HerderThread {
       // delivering nothing and leaving the task's last status as it was.
       if (stored.targetState === "STOPPED") return;
       const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
-      const started = await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);
+      const started = await this.startTask(id, stored.config, taskConfig, state);
       if (!started) this.unstarted.add(name, task);
       if (!started) throw new ConnectError(`Failed to start task: ${name}-${task}`);
     });

@@ -35,9 +35,11 @@ import { systemClock } from "../util/clock.ts";
 import { AbstractHerder } from "./abstract-herder.ts";
 import { sameConfig } from "./connector-config.ts";
 import { unresolvableTasks } from "./restart-plan.ts";
+import { servesRouteNotOpened } from "./task-class-cast.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
 import { UnstartedTasks } from "./unstarted-tasks.ts";
 import { type WorkerHealth, workerHealth } from "./worker-health.ts";
+import type { ConnectorTaskId } from "./worker-task.ts";
 
 export abstract class HerderThread extends AbstractHerder {
   protected readonly executor = new SerialExecutor();
@@ -153,7 +155,7 @@ export abstract class HerderThread extends AbstractHerder {
    */
   protected readonly sweeps = new Set<Promise<void>>();
 
-  /** Starts the tasks not running and not in `unstarted`; one that cannot be built joins `unstarted`. */
+  /** Starts the tasks not running and not in `unstarted` (startTask); one that cannot be built joins `unstarted`. */
   protected async startTasks(
     name: string,
     config: Config,
@@ -164,9 +166,28 @@ export abstract class HerderThread extends AbstractHerder {
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
       if (this.deps.worker.task(id) || this.unstarted.has(name, i)) continue;
-      if (!(await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener)))
-        this.unstarted.add(name, i);
+      if (!(await this.startTask(id, config, taskConfigs[i]!, state))) this.unstarted.add(name, i);
     }
+  }
+
+  /**
+   * Starts one task on the worker; false when it could not be built. While PAUSED, a stored task serving an ingest
+   * route the connector's class no longer opens (servesRouteNotOpened) is not built: it shows PAUSED, as Connect's
+   * old-class task of a connector changed while paused, and the resume makes the new class's tasks (leftfix2). Used
+   * by startTasks and by restartTask (herder-restarts.ts).
+   */
+  protected async startTask(
+    id: ConnectorTaskId,
+    config: Config,
+    taskConfig: Config,
+    state: TargetState,
+  ): Promise<boolean> {
+    const connector = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
+    if (state === "PAUSED" && connector && servesRouteNotOpened(this.deps.registry, taskConfig, connector)) {
+      this.status.task(id, "PAUSED");
+      return true;
+    }
+    return this.deps.worker.startTask(id, config, taskConfig, state, this.status.taskListener);
   }
 
   /** Connect's task generation: ask the connector, add framework keys, restart tasks on change. */
@@ -334,14 +355,15 @@ export abstract class HerderThread extends AbstractHerder {
   }
 
   /**
-   * Stops the tasks of `name` if they serve the requests of a route (`tasksServeRequests` of `config`'s class), for
-   * callers whose config differs from the one those tasks' configs were made from: a request must not go through
-   * the old config (review67) once the route is reopened (a new instance) or resumed. It answers 503 until new
-   * tasks attach.
+   * Stops the tasks of `name` if they serve the requests of a route, or are to (`tasksServeRequests` of the class of
+   * `config` or of `previous`, the config their task configs were made from), for callers whose config differs from
+   * `previous`: a request must not go through the old config (review67) once the route is reopened (a new instance)
+   * or resumed, and a connector changed to a class that serves no route keeps no task attached to the route it had
+   * (leftfix2). The route answers 503 until new tasks attach (404 once gone).
    */
-  protected async stopServingTasks(name: string, config: Config): Promise<void> {
-    const descriptor = this.deps.registry.find(["source"], config["connector.class"] ?? "");
-    if (descriptor?.tasksServeRequests)
+  protected async stopServingTasks(name: string, config: Config, previous: Config | undefined): Promise<void> {
+    const registry = this.deps.registry;
+    if (registry.servesRequests(config) || (previous !== undefined && registry.servesRequests(previous)))
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
   }
 
@@ -361,7 +383,12 @@ export abstract class HerderThread extends AbstractHerder {
     if (update && !sameConfig(update.previous, config)) {
       // The first change since the task configs were stored: they were made from the previous config.
       if (!this.appliedConfigs.has(name)) this.appliedConfigs.set(name, update.previous);
-      await this.stopServingTasks(name, config);
+      // Between a class serving a route and another, a task that could not be built from the previous config is
+      // tried again with this one (leftfix2: one failed for a class changed from HttpIngestSource stayed FAILED after
+      // the class was changed back, its route 503 for good). Otherwise it stays as Connect leaves it (FAILED).
+      if (this.deps.registry.servesRequests(config) !== this.deps.registry.servesRequests(update.previous))
+        this.unstarted.forget(name);
+      await this.stopServingTasks(name, config, update.previous);
     }
     if (update && instance) this.status.connector(name, "UNASSIGNED");
     await this.startConnectorAndTasks(name);

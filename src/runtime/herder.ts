@@ -305,7 +305,8 @@ export class Herder extends HerderRestarts {
       // they are resumed, not after the new task configs are stored (reconfigureTasks starts those).
       const stored = this.deps.configs.get(name);
       const applied = this.appliedConfigs.get(name);
-      if (stored && applied && !sameConfig(applied, stored.config)) await this.stopServingTasks(name, stored.config);
+      if (stored && applied && !sameConfig(applied, stored.config))
+        await this.stopServingTasks(name, stored.config, applied);
       // A connector that failed before it was built has no instance to resume, as Connect's
       // Worker.setTargetState finds none: it stays FAILED until restarted (its tasks still follow).
       const wc = this.deps.worker.connector(name);

@@ -4,9 +4,10 @@
  * Connect's running assignment that its Worker does not hold. The Herder (herder-thread.ts) starts
  * them again only when asked for them by name (a task restart, a restart with its tasks) or when the
  * connector's task configs are written again (Connect's stopReconfiguredTasks puts every task of the
- * connector in tasksToRestart); a plain connector restart, a resume or an identical config leaves
- * them as they are (FAILED, or RESTARTING), as Connect's DistributedHerder starts only the assigned
- * tasks not in its running assignment.
+ * connector in tasksToRestart) or its class changes between one serving an ingest route and another
+ * (herder-thread.ts restartConnectorInstance); a plain connector restart, a resume or a config change
+ * writing no task configs leaves them as they are (FAILED, or RESTARTING), as Connect's
+ * DistributedHerder starts only the assigned tasks not in its running assignment.
  */
 export class UnstartedTasks {
   private readonly byConnector = new Map<string, Set<number>>();

@@ -23,6 +23,7 @@ export class ConfigStore {
   private readonly listQuery: Statement<{ name: string }, []>;
   private readonly getQuery: Statement<Row, [string]>;
   private readonly targetQuery: Statement<{ target_state: TargetState }, [string]>;
+  private readonly routedQuery: Statement<{ target_state: TargetState; cls: string | null }, [string]>;
   private readonly tasksQuery: Statement<{ config: string }, [string]>;
   private readonly upsert: Statement<unknown, [string, string, string, number, number]>;
   private readonly updateConfig: Statement<unknown, [string, number, string]>;
@@ -38,6 +39,9 @@ export class ConfigStore {
     this.listQuery = db.query("SELECT name FROM connectors ORDER BY created_at, name");
     this.getQuery = db.query("SELECT name, config, target_state FROM connectors WHERE name = ?");
     this.targetQuery = db.query("SELECT target_state FROM connectors WHERE name = ?");
+    this.routedQuery = db.query(
+      `SELECT target_state, json_extract(config, '$."connector.class"') AS cls FROM connectors WHERE name = ?`,
+    );
     this.tasksQuery = db.query("SELECT config FROM task_configs WHERE connector = ? ORDER BY task");
     this.upsert = db.query(
       "INSERT INTO connectors (name, config, target_state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -75,6 +79,15 @@ export class ConfigStore {
   /** The connector's target state, or undefined when there is no such connector. */
   targetState(name: string): TargetState | undefined {
     return this.targetQuery.get(name)?.target_state;
+  }
+
+  /**
+   * The connector's target state and `connector.class`, or undefined when there is no such connector: read per
+   * request to a suspended ingest route, without its task configs or parsing its config.
+   */
+  targetAndClass(name: string): { targetState: TargetState; connectorClass: string } | undefined {
+    const row = this.routedQuery.get(name);
+    return row ? { targetState: row.target_state, connectorClass: row.cls ?? "" } : undefined;
   }
 
   has(name: string): boolean {

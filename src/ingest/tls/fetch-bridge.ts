@@ -26,8 +26,13 @@
  * full) ends the connection the same way, after the answers of the requests parsed before it and
  * handed to the handler (review of sechunt, P2: a POST pipelined behind a 413 was written to Kafka
  * while the client saw only the 413; node:http ends the connection right after such an answer).
+ * The ingest 413 is announced as soon as it is decided (closing-refusal.ts), before the rest of the
+ * refused body is read and so before a request pipelined behind it is parsed: that request is never
+ * handled, and the 413 says `Connection: close` (leftfix2: it went without, followed by the later
+ * request's answer, which a client that stops reading at the 413 never saw).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { onClosingRefusal } from "../closing-refusal.ts";
 
 /** The fetch handler, given the node request too (for its socket). */
 export type NodeFetchHandler = (request: Request, req: IncomingMessage) => Response | Promise<Response>;
@@ -48,39 +53,66 @@ export function withdraw(req: IncomingMessage, cause: Error): void {
   if (req.listenerCount("error") > 0) req.emit("error", error);
 }
 
-function requestBody(req: IncomingMessage, beforeFirstRead: (() => void) | undefined): ReadableStream<Uint8Array> {
+/**
+ * The request's body as a stream; `bodyRead` runs once the handler read it to its end, or it was
+ * cancelled or failed. Its end is given to the handler at the read after its last chunk, not when
+ * node:http parsed it: so `bodyRead` says that the handler has seen all of it.
+ */
+function requestBody(
+  req: IncomingMessage,
+  beforeFirstRead: (() => void) | undefined,
+  bodyRead: () => void,
+): ReadableStream<Uint8Array> {
   // Once the handler cancels the body (a 413 answered unread), the rest is read and dropped. Once
   // the stream is cancelled, closed or failed (`withdraw`), data still buffered in `req` is dropped.
   let settled = false;
   let readStarted = false;
+  // The body ended: the stream closes at the handler's next read that finds no chunk.
+  let ended = false;
+  // A read of the handler waits for a chunk (pull() ran, nothing enqueued since).
+  let waiting = false;
+  const settle = () => {
+    settled = true;
+    bodyRead();
+  };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         req.on("data", (chunk: Buffer) => {
           if (settled) return;
+          waiting = false;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 1) <= 0) req.pause();
         });
         req.once("end", () => {
           if (settled) return;
-          settled = true;
+          ended = true;
+          if (!waiting) return;
+          settle();
           controller.close();
         });
         req.once("error", (error) => {
           if (settled) return;
-          settled = true;
+          settle();
           controller.error(error);
         });
       },
-      pull() {
+      pull(controller) {
         if (!readStarted) {
           readStarted = true;
           beforeFirstRead?.();
         }
+        if (ended) {
+          if (settled) return;
+          settle();
+          controller.close();
+          return;
+        }
+        waiting = true;
         req.resume();
       },
       cancel() {
-        settled = true;
+        if (!settled) settle();
         req.resume();
       },
     },
@@ -126,13 +158,16 @@ function targetPath(target: string): string {
 
 /**
  * The fetch Request for a node request; `scheme` and the Host header give its URL.
- * `beforeFirstRead` runs when the handler first reads the body (to answer `Expect: 100-continue`).
+ * `beforeFirstRead` runs when the handler first reads the body (to answer `Expect: 100-continue`);
+ * `bodyRead` once the handler has read all of it (cancelled, failed), at once for a GET or HEAD,
+ * whose body is none.
  */
 export function toRequest(
   req: IncomingMessage,
   scheme: "http" | "https",
   signal: AbortSignal,
-  beforeFirstRead?: () => void,
+  beforeFirstRead: (() => void) | undefined,
+  bodyRead: () => void,
 ): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
@@ -152,11 +187,12 @@ export function toRequest(
     if (error instanceof BadRequestTarget) throw error;
     throw new BadRequestTarget("The Host header must be a host name or address with an optional port");
   }
+  if (!hasBody) bodyRead();
   return new Request(url.href, {
     method,
     headers,
     signal,
-    ...(hasBody ? { body: requestBody(req, beforeFirstRead), duplex: "half" } : {}),
+    ...(hasBody ? { body: requestBody(req, beforeFirstRead, bodyRead), duplex: "half" } : {}),
   } as RequestInit);
 }
 
@@ -241,17 +277,24 @@ export async function writeResponse(
  * answer with `Connection: close` (that 400 or one of the handler's) is written, `onClosing` runs:
  * the caller hands none of the connection's requests parsed from then on to the handler (which
  * would write them without an answer ever sent: the bytes after a request whose framing is in
- * doubt are not requests to serve) and closes the connection once its answers are written. It
- * returns true when a request parsed after this one was handed to the handler already (pipelined
- * behind a 413 decided after reading the body): the answer then goes without `Connection: close`,
- * as node:http would end the connection right after it and lose the later answers, whose records
- * may be written; the caller closes the connection after them. A request withdrawn (`withdraw`)
- * is not answered.
+ * doubt are not requests to serve) and closes the connection once its answers are written.
+ * `onClosingDecided` runs earlier, when the handler announces such an answer (closing-refusal.ts)
+ * while the request's body still arrives: the caller then hands none of the requests parsed later
+ * to the handler, but reads on (the rest of the body). `onClosing` returns true when a request
+ * parsed after this one was handed to the handler already (a bodiless request refused, with the
+ * next one parsed from the same read before the refusal was answered): the answer then goes
+ * without `Connection: close`, as node:http would end the connection right after it and lose the
+ * later answers, whose records may be written; the caller closes the connection after them. A
+ * request withdrawn (`withdraw`) is not answered. `bodyRead` runs once the handler has read all of a
+ * request's body (toRequest): until then the caller hands no later request over, since only
+ * reading a chunked body decides its 413.
  */
 export function nodeListener(
   handler: NodeFetchHandler,
   scheme: "http" | "https",
   onClosing: (req: IncomingMessage) => boolean,
+  onClosingDecided: (req: IncomingMessage) => void,
+  bodyRead: (req: IncomingMessage) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const method = req.method ?? "GET";
@@ -267,7 +310,9 @@ export function nodeListener(
     });
     let request: Request;
     try {
-      request = toRequest(req, scheme, abort.signal, expectsContinue ? () => res.writeContinue() : undefined);
+      request = toRequest(req, scheme, abort.signal, expectsContinue ? () => res.writeContinue() : undefined, () =>
+        bodyRead(req),
+      );
     } catch (error) {
       if (!(error instanceof BadRequestTarget)) throw error;
       void answer(
@@ -278,6 +323,7 @@ export function nodeListener(
       );
       return;
     }
+    onClosingRefusal(request, () => onClosingDecided(req));
     void (async () => {
       let response: Response;
       try {

@@ -6,7 +6,11 @@
  *
  * A request of a connection is handed to the handler only while the connection's answers are
  * being read: fewer than PIPELINE_DEPTH answers of the connection unfinished, and the socket not
- * waiting for `drain` (its buffer above the high-water mark), nor ended. Otherwise the request
+ * waiting for `drain` (its buffer above the high-water mark), nor ended; and once the handler read
+ * all of the body of the request handed over before it (`bodyRead`), or answered it: node:http
+ * parses a pipelined request as soon as the body before it is in, before the handler has read it,
+ * and only reading it decides a 413 for a chunked body over the limit, after which nothing parsed
+ * later may be handled (`handOverNoMore`). Otherwise the request
  * waits in the connection's queue and the socket stops reading, so no further request is parsed;
  * when an answer finishes or the socket drains, waiting requests go on in order and the socket
  * reads again once none waits. The pause is applied again for every queued request and after every
@@ -21,7 +25,9 @@
  * connection. A connection given up stays paused (also on 'drain', also while its answers in
  * progress are written), so at most the requests of the read that overflowed are parsed.
  * `giveUp` (a CRL reload revoked the connection's certificate) drops requests the same way; the
- * connection guard closes it. What a connection can hold is then PIPELINE_DEPTH answers plus the
+ * connection guard closes it. `handOverNoMore` (an answer closing the connection is decided while
+ * the request's body is read) drops the requests waiting and those parsed from then on, without
+ * pausing the socket before one is: the rest of the body is read. What a connection can hold is then PIPELINE_DEPTH answers plus the
  * socket's buffer plus MAX_WAITING requests. A client that never reads keeps its requests waiting until
  * write.stall.timeout.ms (connection-guard.ts) closes the connection; a waiting request has not
  * reached the ingest handler, so it holds no ingest.max.concurrent.requests slot.
@@ -44,6 +50,12 @@ interface Connection {
   paused: boolean;
   /** Given up (`giveUp`, or over MAX_WAITING): requests are dropped unhandled, the socket reads no more. */
   givenUp: boolean;
+  /** `handOverNoMore`: requests parsed from now on are dropped unhandled (the socket reads on until one is). */
+  closing: boolean;
+  /** The request handed over last while the handler has not read all of its body nor answered it. */
+  unreadBody: IncomingMessage | undefined;
+  /** `serve` of a request runs: a `bodyRead` inside it leaves the waiting requests to the caller's loop. */
+  serving: boolean;
   /** Over MAX_WAITING: `onOverflow` ends the connection after its answers in progress. */
   overflowed: boolean;
   /** Set by `afterAnswers`: runs once no answer is in progress nor request waiting; nothing is read meanwhile. */
@@ -68,8 +80,8 @@ export class ResponseGate {
     const c = this.connectionOf(socket);
     c.latest = req;
     c.latestRun = undefined;
-    if (c.givenUp) {
-      socket.pause(); // parse no further request: the connection is being given up
+    if (c.givenUp || c.closing) {
+      socket.pause(); // parse no further request: the connection is being given up or closed
       return;
     }
     const run = () => this.run(socket, c, req, res, serve);
@@ -94,6 +106,25 @@ export class ResponseGate {
    */
   giveUp(socket: Socket): void {
     this.drop(socket, this.connectionOf(socket));
+  }
+
+  /**
+   * No request of the connection parsed from now on is handed to the handler: the one whose body
+   * arrives is being refused with `Connection: close`. Unlike `giveUp`, the socket reads on, so the
+   * rest of that body arrives (it is read and dropped before the refusal is answered).
+   */
+  handOverNoMore(socket: Socket): void {
+    const c = this.connectionOf(socket);
+    c.closing = true;
+    c.waiting.length = 0; // parsed after the refused request: its body was in before its refusal
+  }
+
+  /** The handler has read all of `req`'s body (or cancelled it, or it failed): the next request may go on. */
+  bodyRead(req: IncomingMessage): void {
+    const c = this.connections.get(req.socket);
+    if (c?.unreadBody !== req) return;
+    c.unreadBody = undefined;
+    if (!c.serving) this.next(req.socket, c);
   }
 
   /**
@@ -148,6 +179,9 @@ export class ResponseGate {
         waiting: [],
         paused: false,
         givenUp: false,
+        closing: false,
+        unreadBody: undefined,
+        serving: false,
         overflowed: false,
         last: undefined,
         handedOver: undefined,
@@ -169,7 +203,13 @@ export class ResponseGate {
   }
 
   private open(socket: Socket, c: Connection): boolean {
-    return !socket.destroyed && !socket.writableEnded && c.running < PIPELINE_DEPTH && !socket.writableNeedDrain;
+    return (
+      !socket.destroyed &&
+      !socket.writableEnded &&
+      c.running < PIPELINE_DEPTH &&
+      !socket.writableNeedDrain &&
+      c.unreadBody === undefined
+    );
   }
 
   private run(socket: Socket, c: Connection, req: IncomingMessage, res: ServerResponse, serve: () => void): void {
@@ -180,13 +220,20 @@ export class ResponseGate {
       if (ended) return;
       ended = true;
       if (c.latestRun?.end === end) c.latestRun = undefined;
+      if (c.unreadBody === req) c.unreadBody = undefined;
       c.running--;
       this.next(socket, c);
     };
     if (c.latest === req) c.latestRun = { res, end };
     res.once("finish", end);
     res.once("close", end);
-    serve();
+    c.unreadBody = req;
+    c.serving = true;
+    try {
+      serve();
+    } finally {
+      c.serving = false;
+    }
   }
 
   private next(socket: Socket, c: Connection): void {

@@ -122,13 +122,18 @@ describe("TlsFrontEnd connection bounds", () => {
 
   // Review of sechunt (third), P2: the body of the request before it ended (read by its handler)
   // once this one's body was arriving, which took this one out of its body deadline: held until the
-  // handler's own timeout (a POST behind a 413: 408 after ingest.request.timeout.ms).
-  test("a pipelined body that never ends is closed after request.body.timeout.ms, though the body before it ended later", async () => {
+  // handler's own timeout (a POST behind a 413: 408 after ingest.request.timeout.ms). Since leftfix2
+  // a pipelined request is handed over only once the handler read the body before it, so that body
+  // can no longer end while this one arrives; the first request's answer still waits for the second
+  // to be handed over here, and the second's body deadline still closes the connection.
+  test("a pipelined body that never ends is closed after request.body.timeout.ms, though the answer before it came later", async () => {
     const second = Promise.withResolvers<void>();
     await using fe = frontEnd({ "ingest.listeners.https.request.body.timeout.ms": "300" }, async (request) => {
-      if (new URL(request.url).pathname === "/a") await second.promise;
-      else second.resolve();
-      return new Response(await request.text());
+      const path = new URL(request.url).pathname;
+      if (path === "/b") second.resolve();
+      const body = await request.text();
+      if (path === "/a") await second.promise;
+      return new Response(body);
     });
     using socket = await secured(fe);
     const answers: string[] = [];

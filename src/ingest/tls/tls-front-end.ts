@@ -200,6 +200,8 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       if (later) guard.closeAfterAnswers(req.socket);
       return later;
     },
+    (req) => gate.handOverNoMore(req.socket),
+    (req) => gate.bodyRead(req),
   );
   const gate = new ResponseGate((socket) => guard.end(socket, "pipeline"));
   const listener: typeof bridge = (req, res) =>
