@@ -4,7 +4,8 @@ import { JsonText } from "../api/data/json-text.ts";
 import { BigDecimal, Decimal } from "../api/data/logical.ts";
 import { SchemaBuilder, Schemas, schemaEquals, valueEquals } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
-import { DataError, type JavaException, javaClassOf } from "../errors.ts";
+import { parseString } from "../api/data/values.ts";
+import { DataError, type JavaException, javaClassOf, throwableText } from "../errors.ts";
 import { describeConfig } from "../plugin/describe-config.ts";
 import { buildSchema, buildValue, isError, loadJsonFixtures } from "./golden-fixtures.ts";
 import { JsonConverter } from "./json-converter.ts";
@@ -85,6 +86,25 @@ describe("JsonConverter", () => {
   test("writes a schemaless map with non-string keys as pairs and a plain object as an object", () => {
     expect(write(plain(), null, new Map([[1, "a"]]))).toBe('[[1,"a"]]');
     expect(write(plain(), SchemaBuilder.map(Schemas.STRING, Schemas.INT32).build(), { a: 1 })).toBe('{"a":1}');
+  });
+
+  test("refuses a map whose schema has no key schema, with Apache's NullPointerException (runhunt5)", () => {
+    // Values.parseString("{}") as InsertHeader reads it; Apache Connect 4.3.1 fails the record the same
+    // way with schemas.enable true and false (probed by runhunt5: a FileStreamSource task FAILED).
+    const { schema, value } = parseString("{}");
+    for (const c of [plain(), converter({ "schemas.enable": "true" })]) {
+      const error = (() => {
+        try {
+          c.fromConnectHeader("t", "h", schema, value);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(throwableText(error)).toBe(
+        'java.lang.NullPointerException: Cannot invoke "org.apache.kafka.connect.data.Schema.type()" because the return value of "org.apache.kafka.connect.data.Schema.keySchema()" is null',
+      );
+    }
+    expect(write(plain(), SchemaBuilder.map(Schemas.INT32, Schemas.INT32).build(), new Map())).toBe("[]");
   });
 
   test("a negative number too small for a double reads as -0.0, a written zero as 0.0 (Jackson's BigDecimal)", () => {
