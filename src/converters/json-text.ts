@@ -13,6 +13,7 @@ import { MISSING, ONLY_WHITE_SPACE, readJsonText } from "../api/data/json-reader
 import { JsonText } from "../api/data/json-text.ts";
 import { DataError, JavaException, messageOf, serializationException } from "../errors.ts";
 import { jacksonEscapes } from "../util/jackson-escapes.ts";
+import { jacksonLenientText } from "./jackson-lenient-text.ts";
 import { jacksonParseFailureClass } from "./jackson-parse-failure.ts";
 
 export { JsonNumberText, MISSING } from "../api/data/json-reader.ts";
@@ -21,7 +22,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
 /**
- * Parses UTF-8 JSON. Returns `MISSING` for empty input; throws DataError with Connect's message for
+ * Parses UTF-8 JSON. Returns `MISSING` for empty input; reads numbers with leading zeros and the first
+ * value of a text with more after it as Jackson does (jackson-lenient-text.ts); throws DataError with Connect's message for
  * anything that is not JSON, its causes chained as Apache's are (a SerializationException around
  * Jackson's JsonParseException, or its JsonEOFException for a document that ends inside a value:
  * jackson-parse-failure.ts), with this parser's message: a FAILED task's trace reads the same
@@ -34,6 +36,14 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
     if (ONLY_WHITE_SPACE.test(text)) return MISSING;
     return readJsonText(text, exact);
   } catch (error) {
+    const lenient = text === undefined ? undefined : jacksonLenientText(text);
+    if (lenient !== undefined) {
+      try {
+        return readJsonText(lenient, exact);
+      } catch {
+        // Not JSON even as Jackson reads it: the error is the whole text's.
+      }
+    }
     const jackson = jacksonParseFailureClass(bytes, text);
     const parse = new JavaException(jackson, messageOf(error));
     const cause = serializationException(`${jackson}: ${parse.message}`);
