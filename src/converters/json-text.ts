@@ -23,7 +23,8 @@ const encoder = new TextEncoder();
 
 /**
  * Parses UTF-8 JSON. Returns `MISSING` for empty input; reads numbers with leading zeros and the first
- * value of a text with more after it as Jackson does (jackson-lenient-text.ts); throws DataError with Connect's message for
+ * value of bytes with more after it (UTF-8 or not) as Jackson does (jackson-lenient-text.ts, only
+ * after the whole failed); throws DataError with Connect's message for
  * anything that is not JSON, its causes chained as Apache's are (a SerializationException around
  * Jackson's JsonParseException, or its JsonEOFException for a document that ends inside a value:
  * jackson-parse-failure.ts), with this parser's message: a FAILED task's trace reads the same
@@ -36,7 +37,7 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
     if (ONLY_WHITE_SPACE.test(text)) return MISSING;
     return readJsonText(text, exact);
   } catch (error) {
-    const lenient = text === undefined ? undefined : jacksonLenientText(text);
+    const lenient = jacksonLenientText(bytes, text);
     if (lenient !== undefined) {
       try {
         return readJsonText(lenient, exact);
@@ -57,8 +58,9 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
  * `null` as null, a leading byte order mark left out of the bytes); undefined for anything
  * `parseJson` would not read as a plain value (empty, white space only, not UTF-8, not JSON), so
  * the caller reads those the ordinary way and gets its result or its error. The check is
- * `JSON.parse` (native, the result thrown away): the same acceptance as `parseJson`, without
- * building Connect data or writing JSON again.
+ * `JSON.parse` (native, the result thrown away), without building Connect data or writing JSON
+ * again; what only Jackson reads (leading zeros, more after the first value) fails it, so
+ * `parseJson` reads that too.
  */
 export function jsonTextOf(bytes: Uint8Array): JsonText | null | undefined {
   let parsed: unknown;
