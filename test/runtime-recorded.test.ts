@@ -46,7 +46,16 @@
  * and SimpleDateFormat's rarer letters, InsertField into optional structs, HeaderFrom and ValueToKey
  * with missing fields, DropHeaders, V2 paths in ExtractField and ReplaceField, MaskField of decimals,
  * dates and lists, InsertHeader literals, Flatten delimiters, and `\p{javaLowerCase}`, `(?x)` and a
- * leading `{n}` in RegexRouter and TopicNameMatches.
+ * leading `{n}` in RegexRouter and TopicNameMatches; the hunt5-* cases (hunt5-scenario.ts): JsonConverter
+ * envelopes of every type (Jackson's int, boolean and text views of mismatched payloads, defaults both
+ * ways, nested arrays of structs, maps keyed by booleans, doubles and int16s and malformed tuples,
+ * Date/Time/Timestamp at years 1 and 9999, numeric decimals, refused envelopes), schemaless numbers past a
+ * long or a double, number converters on odd bits and sizes, malformed UTF-8 through StringConverter,
+ * Cast across schemaless type pairs and of bytes, Decimal, Date and Timestamp to strings,
+ * SetSchemaMetadata with only a version, negated Filter predicates on tombstones, TimestampRouter
+ * (`${topic}`, `${timestamp}` and literal formats), RegexRouter (`$0`, `\$`, named and unknown groups),
+ * JsonConverter header failures, and InsertHeader literals at Values.parseString's edges written by
+ * JsonConverter and SimpleHeaderConverter, with the FAILED trace of a map literal without a key schema.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
@@ -147,7 +156,7 @@ describe("records the runtime writes, as Apache Kafka Connect 4.3.1 wrote them",
   test.each(Object.keys(recorded.sinks))("FileStreamSink %s with a DLQ: DLQ records and headers", (name) => {
     expect(actual.sinks[name]!.dlq).toEqual(expected.sinks[name]!.dlq);
   });
-  test.each(Object.keys(recorded.failures))("FileStreamSink %s with errors.tolerance=none: FAILED trace", (name) => {
+  test.each(Object.keys(recorded.failures))("%s with errors.tolerance=none: FAILED trace", (name) => {
     expect(actual.failures[name]).toEqual(expected.failures[name]!);
   });
 });

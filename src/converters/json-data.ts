@@ -18,7 +18,7 @@ import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from 
 import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
 import { isPlainObject, schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
-import { DataError } from "../errors.ts";
+import { DataError, JavaException } from "../errors.ts";
 import { setOwn } from "../util/own-property.ts";
 import { javaNumber, javaNumberOf, orderedKey } from "./json-text.ts";
 
@@ -109,9 +109,15 @@ export function connectToJson(
   }
 }
 
+const NULL_KEY_SCHEMA =
+  'Cannot invoke "org.apache.kafka.connect.data.Schema.type()" because the return value of "org.apache.kafka.connect.data.Schema.keySchema()" is null';
+
 function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptions, invalid: () => DataError) {
   if (!(value instanceof Map) && !isPlainObject(value)) throw invalid();
   const keySchema = schema?.keySchema ?? null;
+  // A map schema without a key schema (Values.parseString gives one to `{}` and to maps of mixed key
+  // types, so InsertHeader literals reach here): JsonConverter asks that key schema its type first.
+  if (schema && !keySchema) throw new JavaException("java.lang.NullPointerException", NULL_KEY_SCHEMA);
   // JsonConverter iterates the map: a HashMap's entries come out in its hash order.
   const entries = javaMapEntries(value as Map<unknown, unknown>, keySchema);
   const valueSchema = schema?.valueSchema ?? null;

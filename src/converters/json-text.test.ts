@@ -60,4 +60,21 @@ describe("parseJson", () => {
       "Caused by: com.fasterxml.jackson.core.JsonParseException: …",
     ]);
   });
+
+  test("bytes after the first value are never decoded, as Jackson never reads them; the value itself must be UTF-8", () => {
+    expect(parseJson(new Uint8Array([...bytes("[1] "), 0xff]))).toEqual([1]);
+    expect(parseJson(new Uint8Array([...bytes('{"a":1}'), 0xc3]))).toEqual({ a: 1 });
+    expect(() => parseJson(new Uint8Array([0x5b, 0xff, 0x5d, 0x20, 0x31]))).toThrow(
+      "Converting byte[] to Kafka Connect data failed due to serialization error",
+    );
+  });
+
+  // Review runhunt5 #6: an integral double's token was checked with Number(), which reads `.5e1` as 5.
+  test.each([["[-.5e1]"], ["[.5e1]"], ["[1.]"], ["[1.e5]"], ["[+1e5]"]])(
+    "%s is not a JSON number, as Jackson refuses it, on the exact path too",
+    (text) => {
+      expect(() => parseJson(bytes(text), true)).toThrow("failed due to serialization error");
+      expect(() => parseJson(bytes(text))).toThrow("failed due to serialization error");
+    },
+  );
 });

@@ -13,6 +13,7 @@ import { MISSING, ONLY_WHITE_SPACE, readJsonText } from "../api/data/json-reader
 import { JsonText } from "../api/data/json-text.ts";
 import { DataError, JavaException, messageOf, serializationException } from "../errors.ts";
 import { jacksonEscapes } from "../util/jackson-escapes.ts";
+import { jacksonLenientText } from "./jackson-lenient-text.ts";
 import { jacksonParseFailureClass } from "./jackson-parse-failure.ts";
 
 export { JsonNumberText, MISSING } from "../api/data/json-reader.ts";
@@ -21,7 +22,9 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
 /**
- * Parses UTF-8 JSON. Returns `MISSING` for empty input; throws DataError with Connect's message for
+ * Parses UTF-8 JSON. Returns `MISSING` for empty input; reads numbers with leading zeros and the first
+ * value of bytes with more after it (UTF-8 or not) as Jackson does (jackson-lenient-text.ts, only
+ * after the whole failed); throws DataError with Connect's message for
  * anything that is not JSON, its causes chained as Apache's are (a SerializationException around
  * Jackson's JsonParseException, or its JsonEOFException for a document that ends inside a value:
  * jackson-parse-failure.ts), with this parser's message: a FAILED task's trace reads the same
@@ -34,6 +37,14 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
     if (ONLY_WHITE_SPACE.test(text)) return MISSING;
     return readJsonText(text, exact);
   } catch (error) {
+    const lenient = jacksonLenientText(bytes, text);
+    if (lenient !== undefined) {
+      try {
+        return readJsonText(lenient, exact);
+      } catch {
+        // Not JSON even as Jackson reads it: the error is the whole text's.
+      }
+    }
     const jackson = jacksonParseFailureClass(bytes, text);
     const parse = new JavaException(jackson, messageOf(error));
     const cause = serializationException(`${jackson}: ${parse.message}`);
@@ -47,8 +58,9 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
  * `null` as null, a leading byte order mark left out of the bytes); undefined for anything
  * `parseJson` would not read as a plain value (empty, white space only, not UTF-8, not JSON), so
  * the caller reads those the ordinary way and gets its result or its error. The check is
- * `JSON.parse` (native, the result thrown away): the same acceptance as `parseJson`, without
- * building Connect data or writing JSON again.
+ * `JSON.parse` (native, the result thrown away), without building Connect data or writing JSON
+ * again; what only Jackson reads (leading zeros, more after the first value) fails it, so
+ * `parseJson` reads that too.
  */
 export function jsonTextOf(bytes: Uint8Array): JsonText | null | undefined {
   let parsed: unknown;

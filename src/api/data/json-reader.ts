@@ -60,6 +60,8 @@ const EXACT_CANDIDATES = /\d(?:\d{15,}|\.0|[eE])/g;
 /** The candidates when integral doubles may stay numbers: long digit runs only. */
 const LONG_DIGIT_RUNS = /\d{16,}/g;
 const INTEGRAL_SOURCE = /^-?\d+$/;
+/** A JSON number's text, leading zeros allowed as Jackson reads them: `Number` also takes `.5`, `1.` and `+1`. */
+const NUMBER_SOURCE = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 export const ONLY_WHITE_SPACE = /^[ \t\n\r]*$/;
 
 function exactNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
@@ -127,7 +129,7 @@ function parseExactTokens(text: string, candidates: RegExp, doubles: boolean): u
     if (INTEGRAL_SOURCE.test(token)) {
       if (Number.isSafeInteger(Number(token))) continue;
       mark = token;
-    } else if (doubles && Number.isInteger(Number(token))) {
+    } else if (doubles && NUMBER_SOURCE.test(token) && Number.isInteger(Number(token))) {
       mark = `d${token}`;
     } else if (!LONG_DIGIT_RUN.test(token)) {
       continue;

@@ -16,6 +16,7 @@ import type { Config, SinkTask, SinkTaskContext } from "../../api/connector.ts";
 import { javaToString } from "../../api/data/java-text.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
+import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { fileSinkConfig } from "./config.ts";
 
 export class FileStreamSinkTask implements SinkTask {
@@ -47,6 +48,8 @@ export class FileStreamSinkTask implements SinkTask {
     let text = "";
     for (const r of records)
       text += `${typeof r.value === "string" ? r.value : javaToString(r.value, r.valueSchema)}\n`;
+    // Apache's PrintStream encodes a lone surrogate as `?`, not as U+FFFD.
+    text = javaUtf8Text(text);
     if (this.fd === undefined) process.stdout.write(text);
     else this.writeAll(this.fd, records.length, Buffer.from(text));
   }

@@ -2,8 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { Headers } from "../../api/data/headers.ts";
 import { type Schema, Schemas } from "../../api/data/schema.ts";
+import { parseString } from "../../api/data/values.ts";
 import { BooleanConverter } from "../../converters/boolean-converter.ts";
 import { ByteArrayConverter } from "../../converters/byte-array-converter.ts";
+import { JsonConverter } from "../../converters/json-converter.ts";
 import { DoubleConverter, IntegerConverter } from "../../converters/number-converters.ts";
 import { StringConverter } from "../../converters/string-converter.ts";
 import { DataError } from "../../errors.ts";
@@ -301,5 +303,28 @@ describe("RecordEncoder header values", () => {
     await waitFor(() => server.received.length === 3 || h.errant.length > 0);
     expect(h.errant).toEqual([]);
     expect(server.received.map((r) => r.headers.trace)).toEqual(["__4APw", "_v8", "c%C3%A9"]);
+  });
+
+  // Review runhunt5 #5: InsertHeader's `{}` (Values.parseString: a map schema without key schema) makes Apache's
+  // JsonConverter throw its NullPointerException; the record is errant as any converter failure, not sent as `{}`.
+  test("a forwarded header JsonConverter cannot write is an errant record with its cause; the next record is sent", async () => {
+    await using server = endpoint();
+    const header = new JsonConverter();
+    header.configure({ "schemas.enable": "false" }, false);
+    await using h = harness(
+      { url: server.url("/in"), "sink.forward.headers": "trace", ...fast },
+      { converters: { ...stringConverters(), header, headerClass: "org.apache.kafka.connect.json.JsonConverter" } },
+    );
+    const withTrace = (offset: number, literal: string) => {
+      const parsed = parseString(literal);
+      const headers = new Headers([{ key: "trace", value: parsed.value, schema: parsed.schema }]);
+      return { ...record(0, offset, "v"), headers };
+    };
+    await h.task.put([withTrace(0, "{}"), withTrace(1, "[1]")]);
+    await waitFor(() => server.received.length === 1);
+    expect(h.errant.map((e) => [e.record.kafkaOffset, e.error.message])).toEqual([
+      [0, expect.stringContaining('"org.apache.kafka.connect.data.Schema.keySchema()" is null')],
+    ]);
+    expect(server.received.map((r) => r.headers.trace)).toEqual(["[1]"]);
   });
 });
