@@ -17,6 +17,8 @@ import type { SpoolWorkerChannel } from "./spool-worker-channel.ts";
 
 export class SpoolDeleteQueue {
   private deletes: [string, number][] = [];
+  /** Bytes of the records `deletes` covers. */
+  private bytes = 0;
   private quarantined: QuarantineEntry[] = [];
   private scheduled = false;
   /** Sent deletes with quarantined records the worker has not answered yet. */
@@ -28,8 +30,9 @@ export class SpoolDeleteQueue {
     private readonly failure: () => Error | undefined,
   ) {}
 
-  add(partition: string, seq: number, quarantine?: Omit<QuarantineEntry, "partition" | "seq">): void {
+  add(partition: string, seq: number, bytes: number, quarantine?: Omit<QuarantineEntry, "partition" | "seq">): void {
     this.deletes.push([partition, seq]);
+    this.bytes += bytes;
     if (quarantine) this.quarantined.push({ partition, seq, ...quarantine });
     if (!this.scheduled) {
       this.scheduled = true;
@@ -42,13 +45,13 @@ export class SpoolDeleteQueue {
     this.scheduled = false;
     if (this.deletes.length === 0 || this.failure()) return;
     const ranges = deleteRanges(this.deletes);
-    const quarantine = this.quarantined;
-    [this.deletes, this.quarantined] = [[], []];
+    const [quarantine, bytes] = [this.quarantined, this.bytes];
+    [this.deletes, this.quarantined, this.bytes] = [[], [], 0];
     if (quarantine.length === 0) {
-      this.channel.post({ op: "delete", ranges });
+      this.channel.post({ op: "delete", ranges, bytes });
       return;
     }
-    const written = this.channel.call({ op: "delete", id: this.channel.id(), ranges, quarantine });
+    const written = this.channel.call({ op: "delete", id: this.channel.id(), ranges, bytes, quarantine });
     this.unwritten.add(written);
     void written.catch(() => undefined).finally(() => this.unwritten.delete(written));
   }

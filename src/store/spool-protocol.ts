@@ -65,6 +65,8 @@ export type ToWorker =
       readonly op: "delete";
       readonly id?: number;
       readonly ranges: readonly DeleteRange[];
+      /** Bytes of the records the ranges delete (what a crash would re-send while the deletes are held). */
+      readonly bytes: number;
       readonly quarantine?: readonly QuarantineEntry[];
     }
   | {

@@ -171,7 +171,7 @@ export class SpoolStore {
   /** Deletes a record Kafka acknowledged (queued; see flushDeletes), or with `quarantine` one it refused (spool-quarantine.ts). */
   delete(partition: string, seq: number, bytes: number, quarantine?: Omit<QuarantineEntry, "partition" | "seq">): void {
     this.counts.removed(partition, bytes);
-    this.deletes.add(partition, seq, quarantine);
+    this.deletes.add(partition, seq, bytes, quarantine);
   }
 
   /** Sends the deletes queued so far to the worker now (once per event-loop turn; they ride a commit; a row goes with its last record). */

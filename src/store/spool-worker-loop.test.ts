@@ -8,7 +8,7 @@ import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.
 import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-file.ts";
 import { deleteRanges, type FromWorker, pack, type ToWorker, unpack } from "./spool-protocol.ts";
 import type { QuarantineEntry } from "./spool-quarantine.ts";
-import { DELETE_HOLD_MS, DELETE_RETRY_MS, SpoolWorkerLoop } from "./spool-worker-loop.ts";
+import { DELETE_HOLD_MAX_BYTES, DELETE_HOLD_MS, DELETE_RETRY_MS, SpoolWorkerLoop } from "./spool-worker-loop.ts";
 
 /** A table whose next `failures` deletes without a commit fail as on a full disk. */
 class FailingDelete extends SpoolTable {
@@ -117,7 +117,7 @@ describe("SpoolWorkerLoop", () => {
     loop.receive(append(1, "c1", ["a1", "a2", "a3"], 10));
     loop.receive(append(2, "c2", ["b1"], 20));
     loop.run();
-    loop.receive({ op: "delete", ranges: [["c1", 1, 2]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 1, 2]] });
     loop.receive(append(3, "c1", ["a4"], 30));
     loop.run();
     expect(posts.at(-1)).toEqual({
@@ -134,6 +134,7 @@ describe("SpoolWorkerLoop", () => {
     });
     loop.receive({
       op: "delete",
+      bytes: 4,
       ranges: deleteRanges([
         ["c1", 3],
         ["c2", 4],
@@ -165,7 +166,7 @@ describe("SpoolWorkerLoop", () => {
     const { loop, table, posts, clock } = harness(dir.path);
     loop.receive(append(1, "c1", ["a"], 10));
     loop.run();
-    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 1, 1]] });
     loop.run();
     expect(posts.map((p) => p.message.op)).toEqual(["durable"]);
     clock.advance(DELETE_HOLD_MS - 1);
@@ -189,7 +190,7 @@ describe("SpoolWorkerLoop", () => {
     for (let i = 1; i <= 10; i++) {
       loop.receive(append(i, "c1", [`r${i}`]));
       loop.run();
-      loop.receive({ op: "delete", ranges: [["c1", i, i]] });
+      loop.receive({ op: "delete", bytes: 1, ranges: [["c1", i, i]] });
       loop.run();
       clock.advance(DELETE_HOLD_MS - 1);
       await settle();
@@ -199,12 +200,59 @@ describe("SpoolWorkerLoop", () => {
     table.close();
   });
 
+  // Task spooldup: a backlog drained within the hold had every delete held, so a SIGKILL right after it re-sent all of it.
+  test("held deletes are written at once when they cover DELETE_HOLD_MAX_BYTES of records, not before", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, table, posts } = harness(dir.path);
+    loop.receive(append(1, "c1", ["a", "b", "c"], 10));
+    loop.run();
+    loop.receive({ op: "delete", bytes: DELETE_HOLD_MAX_BYTES - 2, ranges: [["c1", 1, 1]] });
+    loop.run();
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 2, 2]] });
+    loop.run();
+    expect(posts.map((p) => p.message.op)).toEqual(["durable"]);
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 3, 3]] });
+    loop.run();
+    expect(posts.at(-1)).toEqual({
+      message: { op: "deleted", oldest: [["c1", null]] },
+      inTransaction: false,
+      rows: [],
+    });
+    // The count starts again from none.
+    loop.receive(append(2, "c1", ["d"], 20));
+    loop.run();
+    loop.receive({ op: "delete", bytes: DELETE_HOLD_MAX_BYTES - 1, ranges: [["c1", 4, 4]] });
+    loop.run();
+    expect(posts.map((p) => p.message.op)).toEqual(["durable", "deleted", "durable"]);
+    table.close();
+  });
+
+  test("held deletes past DELETE_HOLD_MAX_BYTES that failed are retried on their timer, not at every delete that comes", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, table, posts, clock } = failingDeletes(dir.path, ["a", "b"]);
+    posts.length = 0;
+    table.failures = 1;
+    loop.receive({ op: "delete", bytes: DELETE_HOLD_MAX_BYTES, ranges: [["c1", 1, 1]] });
+    loop.run();
+    expect(posts.map((p) => p.message)).toEqual([deleteWarning]);
+    table.failures = 1;
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 2, 2]] });
+    loop.run();
+    expect([posts.length, table.failures]).toEqual([1, 1]);
+    table.failures = 0;
+    clock.advance(DELETE_RETRY_MS);
+    await settle();
+    expect(posts.map((p) => p.message.op)).toEqual(["warning", "deleted", "info"]);
+    expect(posts.at(-1)?.rows).toEqual([]);
+    table.close();
+  });
+
   test("a held delete that fails when a message flushes it is retried DELETE_RETRY_MS later, not when the hold would have ended", async () => {
     await using dir = await tempDir("spool-loop-");
     const { loop, table, posts, clock } = failingDeletes(dir.path, ["a"]);
     posts.length = 0;
     table.failures = 1;
-    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 1, 1]] });
     loop.run();
     clock.advance(DELETE_HOLD_MS - 1);
     await settle();
@@ -226,7 +274,7 @@ describe("SpoolWorkerLoop", () => {
     const { loop, table, posts, clock } = harness(dir.path);
     loop.receive(append(1, "c1", ["a", "b"], 10));
     loop.run();
-    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 1, 1]] });
     loop.receive({ op: "read", id: 2, partition: "c1", after: 0, limit: 10 });
     loop.run();
     const rows = posts.at(-1)!.message as Extract<FromWorker, { op: "rows" }>;
@@ -254,7 +302,7 @@ describe("SpoolWorkerLoop", () => {
     loop.receive(append(1, "c1", ["a", "b"]));
     loop.run();
     (table as FailingOnce).failures = 1;
-    loop.receive({ op: "delete", ranges: [["c1", 1, 2]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 1, 2]] });
     loop.receive(append(2, "c1", ["lost"]));
     loop.run();
     expect(posts.at(-1)).toEqual({
@@ -312,12 +360,12 @@ describe("SpoolWorkerLoop", () => {
     await using dir = await tempDir("spool-loop-");
     const { loop, table, posts, clock } = failingDeletes(dir.path, ["a", "b", "c"]);
     table.failures = 1;
-    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 1, 1]] });
     loop.run();
     clock.advance(DELETE_HOLD_MS);
     await settle();
     expect(posts.at(-1)).toEqual({ message: deleteWarning, inTransaction: false, rows: ["abc"] });
-    loop.receive({ op: "delete", ranges: [["c1", 2, 3]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 2, 3]] });
     loop.run();
     clock.advance(DELETE_RETRY_MS);
     await settle();
@@ -334,7 +382,7 @@ describe("SpoolWorkerLoop", () => {
     const { loop, table, posts, clock } = failingDeletes(dir.path, ["a", "b", "c"]);
     posts.length = 0;
     table.failures = 3;
-    loop.receive({ op: "delete", ranges: [["c1", 1, 3]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 1, 3]] });
     loop.run();
     clock.advance(DELETE_HOLD_MS);
     await settle();
@@ -364,7 +412,7 @@ describe("SpoolWorkerLoop", () => {
     posts.length = 0;
     table.failures = 1;
     const refused = { partition: "c1", seq: 2, topic: "t", kafkaError: "INVALID_TIMESTAMP", message: "refused", at: 9 };
-    loop.receive({ op: "delete", id: 7, ranges: [["c1", 1, 3]], quarantine: [refused] });
+    loop.receive({ op: "delete", id: 7, bytes: 1, ranges: [["c1", 1, 3]], quarantine: [refused] });
     loop.run();
     expect(posts.map((p) => p.message.op)).toEqual(["warning"]);
     clock.advance(DELETE_RETRY_MS);
@@ -379,7 +427,7 @@ describe("SpoolWorkerLoop", () => {
     await using dir = await tempDir("spool-loop-");
     const { loop, table, clock } = failingDeletes(dir.path, ["a"]);
     table.failures = 2;
-    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 1, 1]] });
     loop.run();
     clock.advance(DELETE_HOLD_MS);
     await settle();
@@ -395,7 +443,7 @@ describe("SpoolWorkerLoop", () => {
     loop.receive(append(1, "c1", ["a", "bb", "ccc"], 7));
     loop.receive({ op: "read", id: 2, partition: "c1", after: 1, limit: 10 });
     loop.receive({ op: "deleteThrough", id: 3, partition: "c1", seq: 2 });
-    loop.receive({ op: "delete", ranges: [["c1", 3, 3]] });
+    loop.receive({ op: "delete", bytes: 1, ranges: [["c1", 3, 3]] });
     loop.receive({ op: "close", id: 4 });
     loop.run();
     const rows = posts[1]!.message as Extract<FromWorker, { op: "rows" }>;

@@ -9,14 +9,14 @@
  * transaction: the group commit, one fsync (synchronous=FULL) for every request in it. `durable`
  * is posted only after that transaction committed, so "answered ⇒ fsync'ed" holds. Deletes with no
  * append to ride in wait up to DELETE_HOLD_MS for one (counted from the first delete queued since
- * the last transaction took the deletes), then run without an fsync of their own
+ * the last transaction took the deletes), or until they cover DELETE_HOLD_MAX_BYTES of records, then run without an fsync of their own
  * (spool-database.ts says why that is safe): at a low request rate a delete alone rewrites the
  * table's and the index's last pages (two WAL frames, 32 KiB at 16 KiB pages) that the next append
  * commit writes anyway, so holding it cuts the bytes written per request by a third (bench/disk-writes.ts,
  * BENCHMARKS.md "Bytes written to disk per request"). Only what the deletes write waits: the records'
  * counts and bytes went down when SpoolStore queued them; a restart after a crash deletes what a
  * committed source offset covers (deleteThrough) and sends the rest again, so a process crash (kill
- * -9, OOM) re-sends up to DELETE_HOLD_MS of records Kafka acknowledged, where a delete written at once
+ * -9, OOM) re-sends up to DELETE_HOLD_MS, and at most DELETE_HOLD_MAX_BYTES, of records Kafka acknowledged, where a delete written at once
  * survived it and was lost only to a power loss (at-least-once either way). Deletes carrying quarantined records (a caller waits for them) run at once,
  * and held ones run before any read (which must not return their records), deleteThrough, release
  * or close. A failed commit answers `failed` for its appends (their requests are refused) and keeps
@@ -44,6 +44,13 @@ import { appendedRows, COMMIT_MAX_BYTES, type FromWorker, pack, type ToWorker, t
 import type { QuarantineEntry } from "./spool-quarantine.ts";
 
 type AppendMessage = Extract<ToWorker, { op: "append" }>;
+/** Deletes taken for a transaction, kept again if it fails. */
+interface TakenDeletes {
+  readonly deletes: DeleteRange[];
+  readonly quarantined: QuarantineEntry[];
+  readonly waiting: number[];
+  readonly bytes: number;
+}
 export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
 
 /** How often failed deletes are tried again while any is pending. */
@@ -57,6 +64,16 @@ export const DELETE_RETRY_MS = 1000;
  * second with margin, for up to 2 s of acknowledged records re-sent after a process crash.
  */
 export const DELETE_HOLD_MS = 2000;
+/**
+ * Held deletes covering this many bytes of records are written at once: a process crash re-sends at
+ * most this much (plus what Kafka acknowledged that the gateway had not learnt yet), not a whole
+ * backlog drained within the hold (task spooldup: a SIGKILL right after an outage re-sent 10,000 of
+ * 10,000 spooled records). As much as one append commit carries (COMMIT_MAX_BYTES): a client sending
+ * single records never reaches it within a hold (its bytes written per request are unchanged), and a
+ * drain writes its deletes once per MiB of records rather than once per read (10,000 records by
+ * default), none with an fsync of its own.
+ */
+export const DELETE_HOLD_MAX_BYTES = COMMIT_MAX_BYTES;
 
 export class SpoolWorkerLoop {
   private table: SpoolTable | undefined;
@@ -65,6 +82,8 @@ export class SpoolWorkerLoop {
   /** The read under way, a chunk a turn. */
   private reading: ChunkedRead | undefined;
   private deletes: DeleteRange[] = [];
+  /** Bytes of the records `deletes` covers (DELETE_HOLD_MAX_BYTES). */
+  private deleteBytes = 0;
   /** Records among `deletes` to copy to the quarantine first, and the calls to answer once written; kept and retried with them. */
   private quarantined: QuarantineEntry[] = [];
   private waiting: number[] = [];
@@ -129,6 +148,7 @@ export class SpoolWorkerLoop {
       const m = queue.peek()!;
       if (m.op === "delete") {
         this.deletes.push(...m.ranges);
+        this.deleteBytes += m.bytes;
         if (m.quarantine) this.quarantined.push(...m.quarantine);
         if (m.id !== undefined) this.waiting.push(m.id);
       } else if (m.op === "append") {
@@ -138,7 +158,9 @@ export class SpoolWorkerLoop {
       queue.shift();
     }
     if (appends.length > 0) this.commit(appends);
-    else if (this.waiting.length > 0) this.flushDeletes();
+    // Deletes that failed are retried on their timer, not at every message.
+    else if (this.waiting.length > 0 || (this.deleteBytes >= DELETE_HOLD_MAX_BYTES && !this.deletesFailing))
+      this.flushDeletes();
     else this.flushDeletesIn(DELETE_HOLD_MS);
   }
 
@@ -177,13 +199,14 @@ export class SpoolWorkerLoop {
       return;
     }
     const appends: AppendRows[] = messages.flatMap(appendedRows);
-    const { deletes, quarantined, waiting } = this.takeDeletes();
+    const taken = this.takeDeletes();
+    const { deletes, waiting } = taken;
     const started = performance.now();
     let seqs: Float64Array;
     try {
-      seqs = table.commit(appends, deletes, quarantined);
+      seqs = table.commit(appends, deletes, taken.quarantined);
     } catch (error) {
-      this.keepDeletes(deletes, quarantined, waiting);
+      this.keepDeletes(taken);
       const message = this.messageOf(error);
       if (!this.appendsFailing) {
         this.appendsFailing = true;
@@ -216,11 +239,12 @@ export class SpoolWorkerLoop {
   private flushDeletes(): void {
     const table = this.table;
     if (!table || this.deletes.length === 0) return;
-    const { deletes, quarantined, waiting } = this.takeDeletes();
+    const taken = this.takeDeletes();
+    const { deletes, waiting } = taken;
     try {
-      table.deleteUnsynced(deletes, quarantined);
+      table.deleteUnsynced(deletes, taken.quarantined);
     } catch (error) {
-      this.keepDeletes(deletes, quarantined, waiting);
+      this.keepDeletes(taken);
       if (!this.deletesFailing) {
         this.deletesFailing = true;
         this.post({
@@ -235,19 +259,25 @@ export class SpoolWorkerLoop {
   }
 
   /** The deletes kept so far, for a transaction; the timer that would have run them is cancelled, so a delete kept later waits a hold (or a retry) of its own. */
-  private takeDeletes() {
+  private takeDeletes(): TakenDeletes {
     this.deleteTimer?.cancel();
     this.deleteTimer = undefined;
-    const taken = { deletes: this.deletes, quarantined: this.quarantined, waiting: this.waiting };
-    [this.deletes, this.quarantined, this.waiting] = [[], [], []];
+    const taken = {
+      deletes: this.deletes,
+      quarantined: this.quarantined,
+      waiting: this.waiting,
+      bytes: this.deleteBytes,
+    };
+    [this.deletes, this.quarantined, this.waiting, this.deleteBytes] = [[], [], [], 0];
     return taken;
   }
 
   /** Deletes that failed: kept, ahead of those queued since, for a retry. */
-  private keepDeletes(deletes: DeleteRange[], quarantined: QuarantineEntry[], waiting: number[]): void {
-    this.deletes = deletes.concat(this.deletes);
-    this.quarantined = quarantined.concat(this.quarantined);
-    this.waiting = waiting.concat(this.waiting);
+  private keepDeletes(taken: TakenDeletes): void {
+    this.deletes = taken.deletes.concat(this.deletes);
+    this.quarantined = taken.quarantined.concat(this.quarantined);
+    this.waiting = taken.waiting.concat(this.waiting);
+    this.deleteBytes += taken.bytes;
     this.flushDeletesIn(DELETE_RETRY_MS);
   }
 
