@@ -3,7 +3,8 @@
  * hunt11-steps.ts sends them, `record.sh --hunt11` recorded Connect's answers into
  * hunt11-recordings.json): a sink changed to a source while STOPPED and back to a sink while PAUSED,
  * its task restarted while paused, then resumed; tasks.max raised and lowered while STOPPED; the
- * offsets API on connectors created PAUSED or STOPPED that never ran; a source's active topics across
+ * offsets API on connectors created PAUSED or STOPPED that never ran; a sink created PAUSED restarted
+ * and edited before it ever ran; a source's active topics across
  * restarts and resets; PUT …/config of a new connector whose `name` differs from the path; logger
  * levels of every log4j spelling read back; and names with an emoji and with accents. Compared as
  * connect-rest-recorded.test.ts compares.
