@@ -61,8 +61,11 @@ export interface AppOptions {
   readonly registry?: PluginRegistry;
   readonly logs?: LogManager;
   readonly clock?: Clock;
-  /** Resolves `${provider:path:key}` references (config providers) just before use. */
-  readonly resolveConfig?: ResolveConfig;
+  /**
+   * Resolves `${provider:path:key}` references (config providers) just before use; `secret` tells a
+   * resolved value from a plugin's class name or alias, which is no secret (a `connector.class` given by reference).
+   */
+  readonly resolveConfig?: (secret: (value: string) => boolean) => ResolveConfig;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
   /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
@@ -225,7 +228,8 @@ export function startApp(options: AppOptions): App {
   const activeTopics = new ActiveTopicRegistry(
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
   );
-  const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
+  const resolveConfig: ResolveConfig =
+    options.resolveConfig?.((value) => registry.findAny(value) === undefined) ?? (async (c: Config) => c);
   const sourceTask = (connector: string, task: number): WorkerSourceTask | undefined => {
     const running = worker.task({ connector, task });
     return running instanceof WorkerSourceTask ? running : undefined;

@@ -22,6 +22,7 @@ import type { ActiveTopicRegistry } from "./active-topics.ts";
 import { ConfigValidator } from "./config-validator.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
 import { readOffsets, retrievingSinkOffsets } from "./connector-offsets.ts";
+import { connectorPlugin, knownPlugin } from "./connector-plugin.ts";
 import {
   type ConnectorInfo,
   type ConnectorOffsets,
@@ -226,9 +227,7 @@ export abstract class AbstractHerder {
 
   /** The version of the connector plugin a config names (KIP-891 status `version`). */
   protected pluginVersion(name: string, config: Readonly<Record<string, string>>): string | null {
-    const named = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
-    // A class given by reference: the version of the instance the Worker made from the resolved config.
-    return (named ?? this.deps.worker.connector(name)?.descriptor)?.version ?? null;
+    return knownPlugin(this.deps.registry, config, this.deps.worker.connector(name)?.descriptor)?.version ?? null;
   }
 
   private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
@@ -298,19 +297,15 @@ export abstract class AbstractHerder {
   }
 
   /**
-   * The connector plugin of a stored config. A `connector.class` given by reference (`${file:…:cls}`) is
-   * resolved first, as Connect's herder hands its Worker the transformed config.
+   * The connector plugin of a config (connector-plugin.ts): a `connector.class` given by reference
+   * (`${file:…:cls}`) is resolved first, as Connect's herder hands its Worker the transformed config.
    */
   protected async descriptorOf(
     name: string,
     config: Readonly<Record<string, string>>,
     resolveConfig: ResolveConfig,
   ): Promise<ConnectorDescriptor> {
-    const cls = config["connector.class"] ?? "";
-    const resolved = hasConfigVariable(cls)
-      ? ((await resolveConfig({ "connector.class": cls }))["connector.class"] ?? "")
-      : cls;
-    const descriptor = this.deps.registry.find(["source", "sink"], resolved);
+    const descriptor = await connectorPlugin(this.deps.registry, config, resolveConfig);
     if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
     return descriptor;
   }
@@ -321,8 +316,10 @@ export abstract class AbstractHerder {
     const deadline = requestDeadline(this.stopping.signal, this.deps.clock);
     const stored = this.stored(name);
     return this.holdingResolved(async (resolveConfig) => {
-      const descriptor = await this.descriptorOf(name, stored.config, resolveConfig);
-      const values = await this.resolvedValuesOf(stored.config, resolveConfig);
+      const resolution = await this.resolutionOf(stored.config, resolveConfig);
+      // Its class as resolved with the rest: the providers are asked once.
+      const descriptor = await this.descriptorOf(name, resolution.config, resolveConfig);
+      const { values } = resolution;
       // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker). Connect's
       // Worker still builds the connector's producer config for its offset store: its overrides are checked.
       if (descriptor.type === "source") {

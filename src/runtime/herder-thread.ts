@@ -34,6 +34,7 @@ import { SerialExecutor } from "../util/async.ts";
 import { systemClock } from "../util/clock.ts";
 import { AbstractHerder } from "./abstract-herder.ts";
 import { sameConfig } from "./connector-config.ts";
+import { connectorPlugin } from "./connector-plugin.ts";
 import { unresolvableTasks } from "./restart-plan.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
 import { UnstartedTasks } from "./unstarted-tasks.ts";
@@ -181,7 +182,8 @@ export abstract class HerderThread extends AbstractHerder {
         await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
       return;
     }
-    const type = this.connectorType(stored.config);
+    // The running instance's: a class given by reference names no plugin as stored.
+    const type = wc.descriptor.type;
     let taskConfigs: RawConnectorConfig[] | null;
     try {
       taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig, type);
@@ -340,9 +342,12 @@ export abstract class HerderThread extends AbstractHerder {
    * tasks attach.
    */
   protected async stopServingTasks(name: string, config: Config): Promise<void> {
-    const descriptor = this.deps.registry.find(["source"], config["connector.class"] ?? "");
-    if (descriptor?.tasksServeRequests)
-      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+    // A class given by reference that cannot be resolved now: its tasks are stopped, as the class may serve.
+    const serves = await connectorPlugin(this.deps.registry, config, this.deps.resolveConfig).then(
+      (descriptor) => descriptor?.type === "source" && descriptor.tasksServeRequests === true,
+      () => true,
+    );
+    if (serves) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
   }
 
   /**

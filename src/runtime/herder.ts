@@ -370,9 +370,10 @@ export class Herder extends HerderRestarts {
     deadline: Deadline,
   ): Promise<string> {
     return this.holdingResolved(async (resolveConfig) => {
-      const descriptor = await this.descriptorOf(name, config, resolveConfig);
       // GET …/offsets shows references for resolved values; a client sends them back as it read them.
       const resolution = offsets === null ? undefined : await this.resolutionOf(config, resolveConfig);
+      // Its class as resolved with the rest, if it was: the providers are asked once.
+      const descriptor = await this.descriptorOf(name, resolution?.config ?? config, resolveConfig);
       const given = (resolution?.values ?? ResolvedValues.none).revealDeep(offsets);
       // The keys a provider resolved, for the connector's checks (a reset's offsets are all null).
       const provided = resolution && providedKeys(config, resolution.config);

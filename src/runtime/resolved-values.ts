@@ -72,11 +72,14 @@ export type ResolveConfig = (
 /**
  * The ResolveConfig of a worker's providers (config-transformer.ts); `remember` sees each value
  * with its reference too, the secrets it makes and the resolution that reported it (main.ts: the
- * bounded history of resolved values).
+ * bounded history of resolved values). A value `secret` says is none (app.ts: a plugin's class name
+ * or alias, such as a `connector.class` given by reference) is neither remembered nor reported, so
+ * nothing hides it.
  */
 export function resolvingWith(
   providers: ReadonlyMap<string, ConfigProvider>,
   remember?: (value: string, reference: string, resolved: Required<Remembered>) => void,
+  secret: (value: string) => boolean = () => true,
 ): ResolveConfig {
   return (config, onValue, onUnresolved) => {
     const resolution = {};
@@ -84,6 +87,7 @@ export function resolvingWith(
       config,
       providers,
       (value, reference, composed) => {
+        if (!secret(value)) return;
         remember?.(value, reference, { hidden: secretsOf(value, composed), resolution });
         onValue?.(value, composed);
       },
