@@ -182,11 +182,9 @@ export abstract class HerderThread extends AbstractHerder {
         await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
       return;
     }
-    // The running instance's: a class given by reference names no plugin as stored.
-    const type = wc.descriptor.type;
     let taskConfigs: RawConnectorConfig[] | null;
     try {
-      taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig, type);
+      taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig);
     } catch (error) {
       // As Connect's reconfigureConnectorTasksWithRetry: the connector keeps running and is asked
       // again after a backoff; a secrets file back in place ends the retries. Its tasks run meanwhile
