@@ -1,8 +1,10 @@
 /**
  * The connector plugin a stored config runs. Its `connector.class` may be a config provider reference
- * (`${file:…:cls}`), which Connect's herder resolves before its Worker loads the class: whatever reads
- * the class of a stored config (its type, version, uniqueness, serving tasks, orphaned members) goes
- * through here, never through the stored text alone, which names no plugin then.
+ * (`${file:…:cls}`), which Connect's herder resolves before its Worker loads the class: what reads the
+ * class of a stored config (offsets, serving tasks, orphaned members, status version, /metrics) goes
+ * through here, never through the stored text alone, which names no plugin then. Validation's uniqueness
+ * checks compare the class as OtherConnectorValues resolves it (bounded in time), and task configs take
+ * the running instance's.
  */
 import type { Config } from "../api/connector.ts";
 import { hasConfigVariable } from "../config-providers/config-variables.ts";
