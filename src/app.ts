@@ -63,9 +63,10 @@ export interface AppOptions {
   readonly clock?: Clock;
   /**
    * Resolves `${provider:path:key}` references (config providers) just before use; `secret` tells a
-   * resolved value from a plugin's class name or alias, which is no secret (a `connector.class` given by reference).
+   * resolved value from what is no secret: a `connector.class` given by reference that names a plugin
+   * (only for that key: a value resolved for any other key stays a secret whatever it is).
    */
-  readonly resolveConfig?: (secret: (value: string) => boolean) => ResolveConfig;
+  readonly resolveConfig?: (secret: (value: string, configKeys: readonly string[]) => boolean) => ResolveConfig;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
   /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
@@ -229,7 +230,10 @@ export function startApp(options: AppOptions): App {
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
   );
   const resolveConfig: ResolveConfig =
-    options.resolveConfig?.((value) => registry.findAny(value) === undefined) ?? (async (c: Config) => c);
+    options.resolveConfig?.(
+      (value, keys) =>
+        keys.some((key) => key !== "connector.class") || registry.find(["source", "sink"], value) === undefined,
+    ) ?? (async (c: Config) => c);
   const sourceTask = (connector: string, task: number): WorkerSourceTask | undefined => {
     const running = worker.task({ connector, task });
     return running instanceof WorkerSourceTask ? running : undefined;

@@ -69,3 +69,42 @@ test("a class given by reference shows in /metrics, validation and the log as th
   });
   expect(gw.output()).not.toContain("[hidden]");
 }, 120_000);
+
+// diffhunt11 review 2 P2: whether a resolved value is a secret went by the value: one equal to a plugin's alias
+// (`Filter`) resolved for any key showed in task configs and the log. Only `connector.class` names a plugin.
+test("a value equal to a plugin alias resolved for another key stays a secret", async () => {
+  const kafka = await kafkaBroker();
+  await using dir = await tempDir("class-reference-alias-");
+  await using gw = await startGateway({
+    dir: dir.path,
+    env: { TOKEN: "Filter" },
+    worker: {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "config.providers": "env",
+      "config.providers.env.class": "EnvVarConfigProvider",
+    },
+  });
+  await Bun.write(dir.file("in.txt"), "");
+  const created = await gw.rest.put("/connectors/alias/config", {
+    "connector.class": CLASS,
+    topic: "${env:TOKEN}",
+    file: dir.file("in.txt"),
+    "tasks.max": "1",
+  });
+  expect(created.status).toBe(201);
+  const tasks = await waitFor(async () => {
+    const r = await gw.rest.get("/connectors/alias/tasks");
+    return r.body?.length > 0 ? r.body : undefined;
+  });
+  // The task config holds the reference, as for any resolved value.
+  expect(tasks[0].config.topic).toBe("${env:TOKEN}");
+  expect(JSON.stringify(tasks)).not.toContain("Filter");
+  await waitFor(async () => (await gw.rest.get("/connectors/alias/status")).body?.tasks?.[0]?.state === "RUNNING", {
+    what: "the connector's task running",
+  });
+  // A request naming the value: its access line hides it.
+  expect((await gw.rest.get("/connectors/Filter/status")).status).toBe(404);
+  await waitFor(() => gw.output().includes('/status HTTP/1.1" 404'), { what: "the access line" });
+  expect(gw.output()).toContain('"GET /connectors/[hidden]/status HTTP/1.1" 404');
+}, 120_000);

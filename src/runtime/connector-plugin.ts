@@ -29,8 +29,9 @@ export async function connectorPlugin(
 }
 
 /**
- * The same where no provider is asked (a status, /metrics): a class given by reference is that of the
- * connector's running instance (`running`), which the Worker made from the resolved config.
+ * The same where no provider is asked (a status, /metrics, the serving tasks' stop while an instance ran): a class
+ * given by reference is that of the connector's running instance (`running`), which the Worker made from the
+ * resolved config.
  */
 export function knownPlugin(
   registry: PluginRegistry,

@@ -10,7 +10,7 @@ import { expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
 import { deferred } from "../util/async.ts";
-import { awaitStates, inProcessWorker, Scripted, scriptedPlugins } from "./herder-test-support.ts";
+import { awaitStates, inProcessWorker, SCRIPTED_SINK, Scripted, scriptedPlugins } from "./herder-test-support.ts";
 
 const SERVING = "test.ServingSourceConnector";
 const config = (tasks: number) => ({ "connector.class": SERVING, "tasks.max": String(tasks) });
@@ -89,4 +89,28 @@ test("a serving connector whose class is a config provider reference has its tas
   serving.script = {};
   start.resolve();
   await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+});
+
+// diffhunt11 review 2 P3: the class given by reference was asked of the provider when a connector changed while
+// paused was resumed, and a provider failing then counted as a class that may serve: a sink's tasks were stopped.
+test("a sink whose class is a reference, changed while paused, is resumed by its running instance's class, the provider not asked", async () => {
+  let providerDown = false;
+  await using w = await inProcessWorker({
+    resolveConfig: async (c: Config) => {
+      if (providerDown) throw new Error("provider down");
+      return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v === REFERENCE ? SCRIPTED_SINK : v]));
+    },
+  });
+  const sink = { "connector.class": REFERENCE, topics: "t", "tasks.max": "1" };
+  expect((await w.rest("PUT", "/connectors/a/config", sink)).status).toBe(201);
+  await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+  expect((await w.rest("PUT", "/connectors/a/pause")).status).toBe(202);
+  expect((await w.rest("PUT", "/connectors/a/config", { ...sink, "consumer.note": "x" })).status).toBe(200);
+  await awaitStates(w, "a", "PAUSED", ["PAUSED"]);
+  const tasks = w.worker.runningTasks("a");
+  expect(tasks.length).toBe(1);
+  providerDown = true;
+  expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+  await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+  expect(w.worker.runningTasks("a")).toEqual(tasks);
 });

@@ -28,13 +28,14 @@
  * connector ends its retries (`endReconfigurationRetries`).
  */
 import type { Config } from "../api/connector.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { RawConnectorConfig, TargetState } from "../store/config-store.ts";
 import { storeErrorCode } from "../store/store-full.ts";
 import { SerialExecutor } from "../util/async.ts";
 import { systemClock } from "../util/clock.ts";
 import { AbstractHerder } from "./abstract-herder.ts";
 import { sameConfig } from "./connector-config.ts";
-import { connectorPlugin } from "./connector-plugin.ts";
+import { connectorPlugin, knownPlugin } from "./connector-plugin.ts";
 import { unresolvableTasks } from "./restart-plan.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
 import { UnstartedTasks } from "./unstarted-tasks.ts";
@@ -337,11 +338,20 @@ export abstract class HerderThread extends AbstractHerder {
    * Stops the tasks of `name` if they serve the requests of a route (`tasksServeRequests` of `config`'s class), for
    * callers whose config differs from the one those tasks' configs were made from: a request must not go through
    * the old config (review67) once the route is reopened (a new instance) or resumed. It answers 503 until new
-   * tasks attach.
+   * tasks attach. A class given by reference is that of the connector's instance (`running`, the one stopped just
+   * before when replaced); the provider is asked only when none ran.
    */
-  protected async stopServingTasks(name: string, config: Config): Promise<void> {
+  protected async stopServingTasks(
+    name: string,
+    config: Config,
+    running: ConnectorDescriptor | undefined = this.deps.worker.connector(name)?.descriptor,
+  ): Promise<void> {
+    const known = knownPlugin(this.deps.registry, config, running);
     // A class given by reference that cannot be resolved now: its tasks are stopped, as the class may serve.
-    const serves = await connectorPlugin(this.deps.registry, config, this.deps.resolveConfig).then(
+    const serves = await (known
+      ? Promise.resolve(known)
+      : connectorPlugin(this.deps.registry, config, this.deps.resolveConfig)
+    ).then(
       (descriptor) => descriptor?.type === "source" && descriptor.tasksServeRequests === true,
       () => true,
     );
@@ -364,7 +374,7 @@ export abstract class HerderThread extends AbstractHerder {
     if (update && !sameConfig(update.previous, config)) {
       // The first change since the task configs were stored: they were made from the previous config.
       if (!this.appliedConfigs.has(name)) this.appliedConfigs.set(name, update.previous);
-      await this.stopServingTasks(name, config);
+      await this.stopServingTasks(name, config, instance?.descriptor);
     }
     if (update && instance) this.status.connector(name, "UNASSIGNED");
     await this.startConnectorAndTasks(name);
