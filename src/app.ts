@@ -61,8 +61,12 @@ export interface AppOptions {
   readonly registry?: PluginRegistry;
   readonly logs?: LogManager;
   readonly clock?: Clock;
-  /** Resolves `${provider:path:key}` references (config providers) just before use. */
-  readonly resolveConfig?: ResolveConfig;
+  /**
+   * Resolves `${provider:path:key}` references (config providers) just before use; `secret` tells a
+   * resolved value from what is no secret: a `connector.class` given by reference that names a plugin
+   * (only for that key: a value resolved for any other key stays a secret whatever it is).
+   */
+  readonly resolveConfig?: (secret: (value: string, configKeys: readonly string[]) => boolean) => ResolveConfig;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
   /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
@@ -231,7 +235,11 @@ export function startApp(options: AppOptions): App {
   const activeTopics = new ActiveTopicRegistry(
     (connector, topic) => herderRef?.recordActiveTopic(connector, topic) ?? false,
   );
-  const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
+  const resolveConfig: ResolveConfig =
+    options.resolveConfig?.(
+      (value, keys) =>
+        keys.some((key) => key !== "connector.class") || registry.find(["source", "sink"], value) === undefined,
+    ) ?? (async (c: Config) => c);
   const sourceTask = (connector: string, task: number): WorkerSourceTask | undefined => {
     const running = worker.task({ connector, task });
     return running instanceof WorkerSourceTask ? running : undefined;

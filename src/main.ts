@@ -341,9 +341,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       },
       // Exit code 1, so that a supervisor starts it again on the state written back as it stopped.
       onDataFileLost: () => stopFor("A file in data.dir was deleted or replaced", 1),
-      resolveConfig: resolvingWith(providers, (secret, reference, resolved) =>
-        resolvedSecrets.remember(reference, secret, resolved),
-      ),
+      resolveConfig: (secret) =>
+        resolvingWith(
+          providers,
+          (value, reference, resolved) => resolvedSecrets.remember(reference, value, resolved),
+          secret,
+        ),
     });
   } catch (error) {
     fail(

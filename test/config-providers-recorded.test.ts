@@ -14,7 +14,8 @@
  * a task restart stopped the running task before it found its secrets file gone (FAILED, "Failed
  * to start task"); a connector restart answered "Failed to start connector"; a resume FAILED the
  * connector; a restart with its tasks FAILED them (and their status read kept the version of a
- * RESTARTING one, which Connect writes without).
+ * RESTARTING one, which Connect writes without). A `connector.class` given by reference runs the class it resolves
+ * to, and its offsets are read and changed (diffhunt11: the gateway's connector FAILED, its offsets answered 500).
  *
  * Not Connect's on purpose (DELIBERATE): a resolved value never shows in an answer (Connect's
  * validation echoes it), and a connector whose restart (without its tasks) cannot resolve its

@@ -122,3 +122,26 @@ test("another connector's provider: only the compared keys resolved, and one tha
   await Bun.write(props, "path=/ingest/open\n");
   await waitFor(async () => (await validate()).error_count === 1, { what: "the check made again" });
 }, 120_000);
+
+// diffhunt11 review P2-2: a connector whose connector.class is a config provider reference was compared with none,
+// so a second connector on its ingest.path was accepted (201) and then FAILED.
+test("a connector whose class is given by reference owns its ingest.path as one named literally", async () => {
+  await using s = await strictAndOpen("ingest-validate-class-ref", providers());
+  const props = s.dir.file("class.properties");
+  await Bun.write(props, "cls=HttpIngestSource\n");
+  const path = "/ingest/class-ref";
+  const strict = { ...s.strict, "connector.class": `\${file:${props}:cls}`, "ingest.path": path };
+  expect((await s.gw.rest.put("/connectors/strict/config", strict)).status).toBe(201);
+  await s.waitStrictState("RUNNING");
+  const clash = await s.gw.rest.put("/connectors/open/config", { ...s.open, "ingest.path": path });
+  expect({ status: clash.status, message: clash.body?.message }).toEqual({
+    status: 400,
+    message: expect.stringContaining(
+      `Invalid value ${path} for configuration ingest.path: already used by connector strict`,
+    ),
+  });
+  // Stopped, it serves nothing: its class is resolved now, and the path is still its own.
+  expect((await s.gw.rest.put("/connectors/strict/stop", {})).status).toBe(204);
+  await s.waitStrictState("STOPPED");
+  expect((await s.gw.rest.put("/connectors/open/config", { ...s.open, "ingest.path": path })).status).toBe(400);
+}, 120_000);

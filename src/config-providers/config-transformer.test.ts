@@ -144,8 +144,8 @@ describe("resolveConfig", () => {
   });
 
   // secretcompose: a short value glued to the config's own letters (`t0k3nx9`) is no whole token.
-  test("reports the whole value of a key composed around a resolved reference, with its raw text", async () => {
-    const reported: [string, string, boolean][] = [];
+  test("reports the whole value of a key composed around a resolved reference, with its raw text and the keys it was resolved for", async () => {
+    const reported: [string, string, boolean, readonly string[]][] = [];
     await resolveConfig(
       {
         url: "jdbc:pg://db/app?password=${test:TOKEN}x9",
@@ -164,19 +164,20 @@ describe("resolveConfig", () => {
       (...report) => reported.push(report),
     );
     expect(reported.filter(([, , composed]) => composed)).toEqual([
-      ["jdbc:pg://db/app?password=t0k3nx9", "jdbc:pg://db/app?password=${test:TOKEN}x9", true],
-      ["a,b,app", "a,b,${test:USER}", true],
+      ["jdbc:pg://db/app?password=t0k3nx9", "jdbc:pg://db/app?password=${test:TOKEN}x9", true, ["url"]],
+      ["a,b,app", "a,b,${test:USER}", true, ["list"]],
       // A list's elements glued to a resolved value are values too; the config's own are not.
-      ["appx, b ,ct0k3n", "${test:USER}x, b ,c${test:TOKEN}", true],
-      ["appx", "${test:USER}x, b ,c${test:TOKEN}", true],
-      ["ct0k3n", "${test:USER}x, b ,c${test:TOKEN}", true],
-      ["t0k3n${unknown:USER}", "${test:TOKEN}${unknown:USER}", true],
+      ["appx, b ,ct0k3n", "${test:USER}x, b ,c${test:TOKEN}", true, ["glued"]],
+      ["appx", "${test:USER}x, b ,c${test:TOKEN}", true, ["glued"]],
+      ["ct0k3n", "${test:USER}x, b ,c${test:TOKEN}", true, ["glued"]],
+      ["t0k3n${unknown:USER}", "${test:TOKEN}${unknown:USER}", true, ["partly"]],
     ]);
+    // A provider's value names every key whose value references it (app.ts: only `connector.class` may show it).
     expect(reported.filter(([, , composed]) => !composed).sort()).toEqual([
-      [" \t", "test::BLANK", false],
-      ["", "test::EMPTY", false],
-      ["app", "test::USER", false],
-      ["t0k3n", "test::TOKEN", false],
+      [" \t", "test::BLANK", false, ["blank"]],
+      ["", "test::EMPTY", false, ["empty"]],
+      ["app", "test::USER", false, ["list", "glued"]],
+      ["t0k3n", "test::TOKEN", false, ["url", "glued", "partly", "whole"]],
     ]);
   });
 

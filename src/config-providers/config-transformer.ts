@@ -142,7 +142,8 @@ export class ConfigProviderError extends ConfigError {
 }
 
 interface PathLookup {
-  readonly keys: Set<string>;
+  /** Each key asked of the provider at this path, with the config keys whose values reference it. */
+  readonly keys: Map<string, Set<string>>;
   /** The config keys whose values reference this provider and path, for error messages. */
   readonly configKeys: Set<string>;
 }
@@ -156,9 +157,10 @@ function describeReference(provider: string, path: string): string {
  * `composed`, the whole resolved value of a key whose raw value holds a reference but is not one
  * whole reference, and each element of such a list glued to a resolved value (`prodorders` in
  * `${env:ENV}orders,audit`), with that raw value as its `reference` (a key without any, or whose
- * references all stayed as written, reports nothing).
+ * references all stayed as written, reports nothing); `configKeys` are the config keys the value
+ * was resolved for.
  */
-export type OnResolved = (value: string, reference: string, composed: boolean) => void;
+export type OnResolved = (value: string, reference: string, composed: boolean, configKeys: readonly string[]) => void;
 
 /**
  * `config` with every `${provider:[path:]key}` the providers can resolve replaced by its value.
@@ -180,9 +182,9 @@ export async function resolveConfig(
     for (const { provider, path = "", key: variable } of configVariables(value)) {
       const byPath = wanted.get(provider) ?? new Map<string, PathLookup>();
       wanted.set(provider, byPath);
-      const lookup = byPath.get(path) ?? { keys: new Set<string>(), configKeys: new Set<string>() };
+      const lookup = byPath.get(path) ?? { keys: new Map<string, Set<string>>(), configKeys: new Set<string>() };
       byPath.set(path, lookup);
-      lookup.keys.add(variable);
+      lookup.keys.set(variable, (lookup.keys.get(variable) ?? new Set<string>()).add(configKey));
       lookup.configKeys.add(configKey);
     }
   }
@@ -196,7 +198,7 @@ export async function resolveConfig(
     for (const [path, { keys, configKeys }] of byPath) {
       let data: ReadonlyMap<string, string>;
       try {
-        data = await provider.get(path, new Set(keys));
+        data = await provider.get(path, new Set(keys.keys()));
       } catch (cause) {
         const used = [...configKeys];
         const described =
@@ -205,9 +207,9 @@ export async function resolveConfig(
           cause,
         });
       }
-      for (const variable of keys) {
+      for (const [variable, keysReferencing] of keys) {
         const value = data.get(variable);
-        if (value !== undefined) onSecret(value, `${name}:${path}:${variable}`, false);
+        if (value !== undefined) onSecret(value, `${name}:${path}:${variable}`, false, [...keysReferencing]);
       }
       values.set(path, data);
     }
@@ -226,7 +228,7 @@ export async function resolveConfig(
       // A value whose resolved parts are all empty or blank (`orders${env:SUFFIX}`, SUFFIX="" or
       // " ") is the config's own text: no secret of `orders`.
       if (resolvedSomething(text, spans) && !isWholeConfigVariable(value)) {
-        for (const composed of composedValues(text, spans)) onSecret(composed, value, true);
+        for (const composed of composedValues(text, spans)) onSecret(composed, value, true, [configKey]);
       }
       return [configKey, text];
     }),

@@ -10,6 +10,7 @@ import { hasConfigVariable } from "../config-providers/config-variables.ts";
 import { ConnectError, NotFoundError } from "../errors.ts";
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConfigStore } from "../store/config-store.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
@@ -21,6 +22,7 @@ import type { ActiveTopicRegistry } from "./active-topics.ts";
 import { ConfigValidator } from "./config-validator.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
 import { readOffsets, retrievingSinkOffsets } from "./connector-offsets.ts";
+import { connectorPlugin, knownPlugin } from "./connector-plugin.ts";
 import {
   type ConnectorInfo,
   type ConnectorOffsets,
@@ -170,7 +172,7 @@ export abstract class AbstractHerder {
     const config = this.deps.configs.get(name);
     const status = config && this.statuses.connector(name);
     if (!config || !status) throw new NotFoundError(`No status found for connector ${name}`);
-    const version = this.pluginVersion(config.config);
+    const version = this.pluginVersion(name, config.config);
     return {
       name,
       // Connect's status carries the version of the worker's connector instance (Worker.connectorVersion):
@@ -203,7 +205,7 @@ export abstract class AbstractHerder {
     const config = this.deps.configs.get(name);
     const status = config && task >= 0 ? this.statuses.task(name, task) : undefined;
     if (!config || !status) throw new NotFoundError(`No status found for task ${name}-${task}`);
-    const version = this.pluginVersion(config.config);
+    const version = this.pluginVersion(name, config.config);
     return taskState(
       task,
       status.state,
@@ -224,8 +226,8 @@ export abstract class AbstractHerder {
   }
 
   /** The version of the connector plugin a config names (KIP-891 status `version`). */
-  protected pluginVersion(config: Readonly<Record<string, string>>): string | null {
-    return this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "")?.version ?? null;
+  protected pluginVersion(name: string, config: Readonly<Record<string, string>>): string | null {
+    return knownPlugin(this.deps.registry, config, this.deps.worker.connector(name)?.descriptor)?.version ?? null;
   }
 
   private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
@@ -294,8 +296,16 @@ export abstract class AbstractHerder {
     }
   }
 
-  protected descriptorOf(name: string, config: Readonly<Record<string, string>>) {
-    const descriptor = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
+  /**
+   * The connector plugin of a config (connector-plugin.ts): a `connector.class` given by reference
+   * (`${file:…:cls}`) is resolved first, as Connect's herder hands its Worker the transformed config.
+   */
+  protected async descriptorOf(
+    name: string,
+    config: Readonly<Record<string, string>>,
+    resolveConfig: ResolveConfig,
+  ): Promise<ConnectorDescriptor> {
+    const descriptor = await connectorPlugin(this.deps.registry, config, resolveConfig);
     if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
     return descriptor;
   }
@@ -305,9 +315,11 @@ export abstract class AbstractHerder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const deadline = requestDeadline(this.stopping.signal, this.deps.clock);
     const stored = this.stored(name);
-    const descriptor = this.descriptorOf(name, stored.config);
     return this.holdingResolved(async (resolveConfig) => {
-      const values = await this.resolvedValuesOf(stored.config, resolveConfig);
+      const resolution = await this.resolutionOf(stored.config, resolveConfig);
+      // Its class as resolved with the rest: the providers are asked once.
+      const descriptor = await this.descriptorOf(name, resolution.config, resolveConfig);
+      const { values } = resolution;
       // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker). Connect's
       // Worker still builds the connector's producer config for its offset store: its overrides are checked.
       if (descriptor.type === "source") {

@@ -7,6 +7,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import { providedKeys } from "../config-providers/config-transformer.ts";
+import { hasConfigVariable } from "../config-providers/config-variables.ts";
 import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { BadRequestError, ConfigError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
@@ -165,18 +166,22 @@ export class ConfigValidator {
       infos.error_count++;
     };
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Config;
-    const keys = [...(connector.uniqueKeys ?? []), ...(connector.conflictKeys ?? [])];
-    const others = [...this.otherConnectors()].filter(
+    // A connector.class given by reference is compared as resolved (as its running instance's, if it runs).
+    const keys = ["connector.class", ...(connector.uniqueKeys ?? []), ...(connector.conflictKeys ?? [])];
+    const candidates = [...this.otherConnectors()].filter(
       (each) =>
         each.name !== connectorName &&
-        this.registry.fullName(each.stored["connector.class"]?.trim() ?? "") === connector.className,
+        (hasConfigVariable(each.stored["connector.class"] ?? null) ||
+          this.registry.fullName(each.stored["connector.class"]?.trim() ?? "") === connector.className),
     );
     // Asked at once: providers that do not answer hold the validation one timeout, not one each.
     const values = await Promise.all(
-      others.map((each) => this.otherValues.of(each, keys, resolveConfig, connectorName)),
+      candidates.map((each) => this.otherValues.of(each, keys, resolveConfig, connectorName)),
     );
-    for (const [i, { name }] of others.entries()) {
+    for (const [i, { name }] of candidates.entries()) {
       const other = values[i]!;
+      if (this.registry.find(["source", "sink"], other["connector.class"] ?? "")?.className !== connector.className)
+        continue;
       for (const k of connector.uniqueKeys ?? []) {
         const value = config[k]?.trim();
         if (!value || other[k]?.trim() !== value) continue;

@@ -22,6 +22,7 @@ const env = new EnvVarConfigProvider(
     PW: "s3cr",
     TOPICS: "secret-topic-a,secret-topic-b",
     COMMA_PW: "Pa55,word",
+    SINK_CLASS: SCRIPTED_SINK,
   },
   new LogManager().get("env"),
 );
@@ -51,6 +52,19 @@ describe("Herder with provider references", () => {
     expect(seen["auth.token"]).toBe("tok-3x4mple");
     expect(tasks[0].config).toMatchObject({ "task.token": "${env:TOKEN}", "task.note": "plain" });
     expect(JSON.stringify(w.configs.get("c"))).not.toContain("tok-3x4mple");
+  });
+
+  // diffhunt11 review P2-2: the type was read from the stored class, "unknown" for a reference, so a sink's
+  // task configs lacked the topics its tasks subscribe to.
+  test("a sink whose connector.class is a reference has its topics in its task configs", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const config = { "connector.class": "${env:SINK_CLASS}", topics: "t" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    const tasks = await waitFor(async () => {
+      const r = await w.rest("GET", "/connectors/c/tasks");
+      return r.body.length > 0 ? r.body : undefined;
+    });
+    expect(tasks[0].config).toMatchObject({ topics: "t" });
   });
 
   test("active topics show the reference of the topic key", async () => {

@@ -28,12 +28,14 @@
  * connector ends its retries (`endReconfigurationRetries`).
  */
 import type { Config } from "../api/connector.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { RawConnectorConfig, TargetState } from "../store/config-store.ts";
 import { storeErrorCode } from "../store/store-full.ts";
 import { SerialExecutor } from "../util/async.ts";
 import { systemClock } from "../util/clock.ts";
 import { AbstractHerder } from "./abstract-herder.ts";
 import { sameConfig } from "./connector-config.ts";
+import { connectorPlugin, knownPlugin } from "./connector-plugin.ts";
 import { unresolvableTasks } from "./restart-plan.ts";
 import { servesRouteNotOpened } from "./task-class-cast.ts";
 import { generateTaskConfigs } from "./task-reconfiguration.ts";
@@ -202,10 +204,9 @@ export abstract class HerderThread extends AbstractHerder {
         await this.startTasks(name, stored.config, stored.taskConfigs, "STARTED");
       return;
     }
-    const type = this.connectorType(stored.config);
     let taskConfigs: RawConnectorConfig[] | null;
     try {
-      taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig, type);
+      taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig);
     } catch (error) {
       // As Connect's reconfigureConnectorTasksWithRetry: the connector keeps running and is asked
       // again after a backoff; a secrets file back in place ends the retries. Its tasks run meanwhile
@@ -355,16 +356,33 @@ export abstract class HerderThread extends AbstractHerder {
   }
 
   /**
-   * Stops the tasks of `name` if they serve the requests of a route, or are to (`tasksServeRequests` of the class of
-   * `config` or of `previous`, the config their task configs were made from), for callers whose config differs from
+   * Stops the tasks of `name` if they serve the requests of a route, or are to (`tasksServeRequests` of `config`'s
+   * class or of `previous`'s, the config their task configs were made from), for callers whose config differs from
    * `previous`: a request must not go through the old config (review67) once the route is reopened (a new instance)
    * or resumed, and a connector changed to a class that serves no route keeps no task attached to the route it had
-   * (leftfix2). The route answers 503 until new tasks attach (404 once gone).
+   * (leftfix2). The route answers 503 until new tasks attach (404 once gone). A class given by reference is that of
+   * the connector's instance (`running`, the one stopped just before when replaced); the provider is asked only when
+   * none ran.
    */
-  protected async stopServingTasks(name: string, config: Config, previous: Config | undefined): Promise<void> {
+  protected async stopServingTasks(
+    name: string,
+    config: Config,
+    previous: Config | undefined,
+    running: ConnectorDescriptor | undefined = this.deps.worker.connector(name)?.descriptor,
+  ): Promise<void> {
+    const serving = (d: ConnectorDescriptor | undefined): boolean =>
+      d?.type === "source" && d.tasksServeRequests === true;
     const registry = this.deps.registry;
-    if (registry.servesRequests(config) || (previous !== undefined && registry.servesRequests(previous)))
-      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+    const known = knownPlugin(registry, config, running);
+    // A class given by reference that cannot be resolved now: its tasks are stopped, as the class may serve.
+    const serves =
+      (previous !== undefined && registry.servesRequests(previous)) ||
+      serving(running) ||
+      (await (known ? Promise.resolve(known) : connectorPlugin(registry, config, this.deps.resolveConfig)).then(
+        serving,
+        () => true,
+      ));
+    if (serves) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
   }
 
   /**
@@ -388,7 +406,7 @@ export abstract class HerderThread extends AbstractHerder {
       // the class was changed back, its route 503 for good). Otherwise it stays as Connect leaves it (FAILED).
       if (this.deps.registry.servesRequests(config) !== this.deps.registry.servesRequests(update.previous))
         this.unstarted.forget(name);
-      await this.stopServingTasks(name, config, update.previous);
+      await this.stopServingTasks(name, config, update.previous, instance?.descriptor);
     }
     if (update && instance) this.status.connector(name, "UNASSIGNED");
     await this.startConnectorAndTasks(name);

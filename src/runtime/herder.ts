@@ -27,7 +27,6 @@
  */
 import { providedKeys } from "../config-providers/config-transformer.ts";
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
-import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { within } from "../util/async.ts";
 import type { Deadline } from "../util/deadline.ts";
@@ -355,8 +354,7 @@ export class Herder extends HerderRestarts {
           `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
         );
       }
-      const descriptor = this.descriptorOf(name, stored.config);
-      const change = this.changeOffsets(name, stored.config, descriptor, offsets, deadline);
+      const change = this.changeOffsets(name, stored.config, offsets, deadline);
       this.offsetChanges.add(change);
       const settled = () => this.offsetChanges.delete(change);
       void change.then(settled, settled);
@@ -369,13 +367,14 @@ export class Herder extends HerderRestarts {
   private changeOffsets(
     name: string,
     config: Record<string, string>,
-    descriptor: ConnectorDescriptor,
     offsets: ConnectorOffset[] | null,
     deadline: Deadline,
   ): Promise<string> {
     return this.holdingResolved(async (resolveConfig) => {
       // GET …/offsets shows references for resolved values; a client sends them back as it read them.
       const resolution = offsets === null ? undefined : await this.resolutionOf(config, resolveConfig);
+      // Its class as resolved with the rest, if it was: the providers are asked once.
+      const descriptor = await this.descriptorOf(name, resolution?.config ?? config, resolveConfig);
       const given = (resolution?.values ?? ResolvedValues.none).revealDeep(offsets);
       // The keys a provider resolved, for the connector's checks (a reset's offsets are all null).
       const provided = resolution && providedKeys(config, resolution.config);

@@ -5,6 +5,7 @@
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConfigStore } from "../store/config-store.ts";
+import { knownPlugin } from "./connector-plugin.ts";
 import type { StatusReader } from "./retrying-status-store.ts";
 import type { Worker } from "./worker.ts";
 
@@ -17,7 +18,7 @@ export function metricsSnapshot(
   return {
     connectors: configs.names().map((name) => {
       const config = configs.get(name)?.config ?? {};
-      const plugin = registry.find(["source", "sink"], config["connector.class"] ?? "");
+      const plugin = knownPlugin(registry, config, worker.connector(name)?.descriptor);
       return {
         name,
         className: plugin?.className ?? config["connector.class"] ?? "unknown",

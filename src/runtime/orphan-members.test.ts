@@ -220,6 +220,22 @@ describe("fenceOrphanMembers", () => {
     });
   });
 
+  // diffhunt11 review P2-1: a class given by reference was no sink as stored, so a live task's member was removed.
+  test("a sink whose connector.class is a config provider reference keeps its running tasks' members", async () => {
+    const referenced = { ...SINK, "connector.class": "${test:sink}" };
+    const s = sweeper({ k: { config: referenced, tasks: 1 } }, undefined, (config) =>
+      Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v === "${test:sink}" ? "FileStreamSink" : v])),
+    );
+    s.given("k", "connect-k", client("k", 0), "live-0");
+    s.given("k", "connect-k", client("k", 1), "m-1");
+    await s.sweep();
+    expect({ group: s.inGroup("connect-k"), kept: s.kept(), warnings: s.warnings }).toEqual({
+      group: ["live-0"],
+      kept: ["live-0"],
+      warnings: [],
+    });
+  });
+
   // orphanfence review P3: a sweep past the stop's wait for it opened an admin client after the worker closed its own.
   test("opens no admin client once the worker stops; the ids stay for the next start", async () => {
     const s = sweeper({}, undefined, undefined, () => true);

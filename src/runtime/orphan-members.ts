@@ -29,7 +29,7 @@ import { kafkaClientBackoff, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
-import { resolveConnector } from "./resolve-connector.ts";
+import { connectorPlugin } from "./connector-plugin.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 import { sinkGroupId } from "./task-builder.ts";
 import { taskClientProperties } from "./task-clients.ts";
@@ -68,15 +68,6 @@ export const COORDINATOR_RETRY_TIMEOUT_MS = 60_000;
 
 const pairKey = (groupId: string, clientId: string) => `${groupId}\u0000${clientId}`;
 
-/** Whether the connector's class is a sink this gateway has (no task of a class it lacks starts). */
-function isSink(registry: PluginRegistry, config: Config): boolean {
-  try {
-    return resolveConnector(registry, config["connector.class"] ?? "").type === "sink";
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The (group id, client id) pairs whose member ids the connector's tasks fence themselves: a sink
  * task's group and default client id (a configured client.id is never fenced on: task-clients.ts).
@@ -93,9 +84,10 @@ function fencedByTasks(deps: OrphanSweepDeps, name: string, config: Config, task
 
 /**
  * The stored ids no task of the connector fences, per (group id, client id) pair: all of them for a
- * connector deleted or no sink. The connector's config is resolved (its providers asked) only when
- * its stored form leaves a row unfenced: resolving replaces references only, and a pair that still
- * holds one matches no stored row.
+ * connector deleted or no sink (its class resolved first when given by reference: connector-plugin.ts;
+ * a provider's failure fails the sweep, which keeps them). The connector's config is resolved (its
+ * providers asked) only when its stored form leaves a row unfenced: resolving replaces references
+ * only, and a pair that still holds one matches no stored row.
  */
 async function orphanedPairs(
   deps: OrphanSweepDeps,
@@ -110,7 +102,8 @@ async function orphanedPairs(
     if (pair) pair.push(row);
     else pairs.set(key, [row]);
   }
-  if (!stored || !isSink(deps.registry, stored.config)) return [...pairs.values()];
+  if (!stored || (await connectorPlugin(deps.registry, stored.config, deps.resolveConfig))?.type !== "sink")
+    return [...pairs.values()];
   let inUse = fencedByTasks(deps, name, stored.config, stored.tasks);
   if ([...pairs.keys()].some((key) => !inUse.has(key)))
     inUse = fencedByTasks(deps, name, await deps.resolveConfig(stored.config), stored.tasks);

@@ -72,18 +72,22 @@ export type ResolveConfig = (
 /**
  * The ResolveConfig of a worker's providers (config-transformer.ts); `remember` sees each value
  * with its reference too, the secrets it makes and the resolution that reported it (main.ts: the
- * bounded history of resolved values).
+ * bounded history of resolved values). A value `secret` says is none for the config keys it was
+ * resolved for (app.ts: a `connector.class` given by reference that names a plugin) is neither
+ * remembered nor reported, so nothing hides it.
  */
 export function resolvingWith(
   providers: ReadonlyMap<string, ConfigProvider>,
   remember?: (value: string, reference: string, resolved: Required<Remembered>) => void,
+  secret: (value: string, configKeys: readonly string[]) => boolean = () => true,
 ): ResolveConfig {
   return (config, onValue, onUnresolved) => {
     const resolution = {};
     return resolveConfig(
       config,
       providers,
-      (value, reference, composed) => {
+      (value, reference, composed, configKeys) => {
+        if (!secret(value, configKeys)) return;
         remember?.(value, reference, { hidden: secretsOf(value, composed), resolution });
         onValue?.(value, composed);
       },

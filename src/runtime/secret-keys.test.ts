@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { builtInRegistry } from "../plugins.ts";
 import { secretValues } from "./secret-keys.ts";
 
 describe("secretValues", () => {
@@ -49,5 +50,24 @@ describe("secretValues", () => {
         "sink.header.X-Site": "north",
       }),
     ).toEqual(["k-1", "k-2", "k-3"]);
+  });
+
+  // diffhunt11: a connector.class given by reference runs the class it resolves to (as in Connect), so the
+  // PASSWORD keys of its plugin must be secrets before the class is known.
+  describe("with a connector.class given as a config provider reference", () => {
+    const config = {
+      "connector.class": "${file:/run/secrets/classes.properties:source}",
+      // The HTTP sink's PASSWORD key whose name says no secret.
+      "security.oidc.token.request": "grant_type=client_credentials&client_secret=literal",
+      "http.url": "http://example.test/",
+    };
+
+    test("takes the PASSWORD keys of every connector plugin", () => {
+      expect(secretValues(config, builtInRegistry())).toEqual(["grant_type=client_credentials&client_secret=literal"]);
+    });
+
+    test("takes only the named plugin's PASSWORD keys for a class named literally", () => {
+      expect(secretValues({ ...config, "connector.class": "FileStreamSource" }, builtInRegistry())).toEqual([]);
+    });
   });
 });

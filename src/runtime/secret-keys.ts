@@ -6,6 +6,7 @@
  * http/secret-headers.ts, the rule the HTTP connectors mask answers by). Their values are registered
  * with the log manager so no log line or status trace shows them.
  */
+import { hasConfigVariable } from "../config-providers/config-variables.ts";
 import { PASSWORD_KEYS } from "../connector-client-config-override-policy.ts";
 import { isSecretHeader } from "../http/secret-headers.ts";
 import { AliasedConfigDef } from "../plugin/config-aliases.ts";
@@ -34,14 +35,26 @@ function isSecretHeaderKey(key: string): boolean {
   return name !== undefined && isSecretHeader(name);
 }
 
+/**
+ * The connector plugins whose PASSWORD keys a config's values may be read by: the one its `connector.class`
+ * names, or, for a class given as a config provider reference (resolved only when the connector starts), every one.
+ */
+function passwordPlugins(config: Readonly<Record<string, string | null>>, registry?: PluginRegistry) {
+  const cls = config["connector.class"] ?? "";
+  const named = registry?.find(["source", "sink"], cls);
+  if (named) return [named];
+  return hasConfigVariable(cls) ? (registry?.sorted(["source", "sink"]) ?? []) : [];
+}
+
 export function secretValues(config: Readonly<Record<string, string | null>>, registry?: PluginRegistry): string[] {
   const declared = new Set<string>();
-  const plugin = registry?.find(["source", "sink"], config["connector.class"] ?? "");
-  const def = plugin?.config as ConfigDef | undefined;
-  // A plugin with alias prefixes (flink.connector.http.…) takes its PASSWORD keys under each spelling.
-  for (const k of def?.keys ?? []) {
-    if (k.meta.type !== "PASSWORD") continue;
-    for (const name of def instanceof AliasedConfigDef ? def.spellings(k.name) : [k.name]) declared.add(name);
+  for (const plugin of passwordPlugins(config, registry)) {
+    const def = plugin.config as ConfigDef;
+    // A plugin with alias prefixes (flink.connector.http.…) takes its PASSWORD keys under each spelling.
+    for (const k of def.keys) {
+      if (k.meta.type !== "PASSWORD") continue;
+      for (const name of def instanceof AliasedConfigDef ? def.spellings(k.name) : [k.name]) declared.add(name);
+    }
   }
   return Object.entries(config)
     .filter(([k, v]) => v && (declared.has(k) || isClientSecret(k) || isSecretHeaderKey(k)))

@@ -7,9 +7,9 @@
 import type { Config } from "../api/connector.ts";
 import { hasConfigVariable } from "../config-providers/config-variables.ts";
 import { ConnectError } from "../errors.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { RawConnectorConfig } from "../store/config-store.ts";
 import { commonConnectorConfig } from "./connector-config.ts";
-import type { ConnectorType } from "./entities.ts";
 import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import type { WorkerConnector } from "./worker-connector.ts";
 
@@ -28,7 +28,6 @@ export async function generateTaskConfigs(
   connectorConfig: RawConnectorConfig,
   wc: WorkerConnector,
   resolveConfig: ResolveConfig,
-  type: ConnectorType,
 ): Promise<RawConnectorConfig[] | null> {
   // Parsed from the resolved config: tasks.max may itself be a config-provider reference.
   const { values, config } = await ResolvedValues.resolve(connectorConfig, resolveConfig);
@@ -42,15 +41,15 @@ export async function generateTaskConfigs(
     );
     return null;
   }
-  return generated.map((c) => withFrameworkTaskKeys(connectorConfig, c, wc.descriptor.taskClass, values, type));
+  // The running instance's class: one given by reference names no plugin as stored.
+  return generated.map((c) => withFrameworkTaskKeys(connectorConfig, c, wc.descriptor, values));
 }
 
 function withFrameworkTaskKeys(
   connectorConfig: RawConnectorConfig,
   taskConfig: Config,
-  taskClass: string,
+  { taskClass, type }: ConnectorDescriptor,
   values: ResolvedValues,
-  type: ConnectorType,
 ): RawConnectorConfig {
   const out: RawConnectorConfig = { ...taskConfig, "task.class": taskClass };
   // Connect's reverseTransform: the connector saw resolved values; a task key whose raw connector

@@ -211,8 +211,9 @@ export class Worker {
     );
     listener = start.listener;
     try {
-      const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
+      // As Connect's herder hands its Worker the transformed config: a `connector.class` given by reference runs.
       const config = await start.resolveConfig(rawConfig);
+      const descriptor = resolveConnector(this.deps.registry, config["connector.class"] ?? "");
       const unresolved = unresolvedReferencesWarning(`Connector ${name}`, unresolvedKeys);
       if (unresolved !== undefined) log.warn(unresolved);
       if (descriptor.type === "source") {
