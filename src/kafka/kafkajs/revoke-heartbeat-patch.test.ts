@@ -4,7 +4,7 @@
  * the JoinGroup request goes out. Its ConsumerGroup and Broker driven through their own join path, the coordinator's
  * requests answered here; test/kafka-port-revoke-heartbeat.test.ts shows the member kept against the real broker.
  */
-import { afterEach, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, spyOn, test } from "bun:test";
 import { KafkaJSConnectionError } from "kafkajs";
 import { createErrorFromCode } from "kafkajs/src/protocol/error";
 import { waitFor } from "../../../test/support/wait-for.ts";
@@ -88,6 +88,12 @@ describe("kafkajs revoke-heartbeat patch (patch 25)", () => {
   afterEach(() => {
     setTimer.mockClear();
     clearTimer.mockClear();
+  });
+  // bun test runs many files in one process: a spy left on the global timers made a later file's own setTimeout spy
+  // call itself (kafkajs-cluster-retry-patch.test.ts: "Maximum call stack size exceeded", ci198).
+  afterAll(() => {
+    setTimer.mockRestore();
+    clearTimer.mockRestore();
   });
   /** The preparation's timers, in the order scheduled. */
   const heartbeatTimers = () =>
