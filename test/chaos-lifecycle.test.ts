@@ -16,6 +16,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { countOf } from "./support/counts.ts";
+import { DeviceGate } from "./support/device-gate.ts";
 import { type Gateway, ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { fileLines, send } from "./support/lifecycle-checks.ts";
@@ -43,12 +44,10 @@ type Outcome = "acked" | "refused" | "unsure";
 function devices(url: string) {
   const outcome = new Map<string, Outcome>();
   const statuses = new Map<string, number>();
-  let wake = Promise.withResolvers<void>();
-  let waiting = 0;
+  const gate = new DeviceGate();
   let answers = 0;
-  let running = true;
   const client = async (c: number) => {
-    for (let n = 0, i = 0; running; i++) {
+    for (let n = 0, i = 0; gate.running; i++) {
       const records = Array.from({ length: i % 4 === 3 ? 3 : 1 }, () => ({ c, n: n++ }));
       const ids = records.map((r) => `${r.c}/${r.n}`);
       let status = 0;
@@ -72,11 +71,7 @@ function devices(url: string) {
       for (const id of ids) outcome.set(id, kind);
       const label = status === 200 ? "200" : `${status} ${text.replace(/"offsets":.*/, "").slice(0, 120)}`;
       statuses.set(label, (statuses.get(label) ?? 0) + 1);
-      if (kind !== "acked" && running) {
-        waiting++;
-        await wake.promise;
-        waiting--;
-      }
+      if (kind !== "acked") await gate.wait();
     }
   };
   const loops = Array.from({ length: CLIENTS }, (_, c) => client(c));
@@ -84,14 +79,10 @@ function devices(url: string) {
     outcome,
     statuses,
     answers: () => answers,
-    allWaiting: () => waiting === CLIENTS,
-    wake() {
-      wake.resolve();
-      wake = Promise.withResolvers<void>();
-    },
+    allWaiting: () => gate.waiting === CLIENTS,
+    wake: () => gate.wake(),
     async stop() {
-      running = false;
-      wake.resolve();
+      gate.stop();
       await Promise.all(loops);
     },
   };

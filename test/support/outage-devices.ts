@@ -8,6 +8,7 @@
  * (`Idempotent-Replayed: true`). After an answer that is not an acknowledgement a client waits for `wake()` (the next
  * chaos step); while the gateway is down (`url` undefined) every client waits.
  */
+import { DeviceGate } from "./device-gate.ts";
 import { prng } from "./prng.ts";
 
 export type Outcome = "acked" | "refused" | "unsure";
@@ -63,10 +64,8 @@ export function outageDevices(o: { clients: number; seed: number; path: string; 
   const replayWrote: string[] = [];
   let replays = 0;
   let url: string | undefined;
-  let wake = Promise.withResolvers<void>();
-  let waiting = 0;
+  const gate = new DeviceGate();
   let acks = 0;
-  let running = true;
 
   const post = async (base: string, c: number, r: Request) => {
     const records = r.ids.map((id) => ({ c, n: Number(id.split("/")[1]) }));
@@ -97,12 +96,10 @@ export function outageDevices(o: { clients: number; seed: number; path: string; 
     const rnd = prng(o.seed * 7919 + c);
     let pending: Request | undefined;
     let lastKeyed: Request | undefined;
-    for (let n = 0, i = 0; running; i++) {
+    for (let n = 0, i = 0; gate.running; i++) {
       const base = url;
       if (base === undefined) {
-        waiting++;
-        await wake.promise;
-        waiting--;
+        await gate.wait();
         continue;
       }
       if (!pending && lastKeyed && rnd.random() < 0.1) {
@@ -133,11 +130,7 @@ export function outageDevices(o: { clients: number; seed: number; path: string; 
         continue;
       }
       if (!request.key) pending = undefined;
-      if (running) {
-        waiting++;
-        await wake.promise;
-        waiting--;
-      }
+      await gate.wait();
     }
   };
   const loops = Array.from({ length: o.clients }, (_, c) => client(c));
@@ -150,18 +143,14 @@ export function outageDevices(o: { clients: number; seed: number; path: string; 
     replayWrote,
     replays: () => replays,
     acks: () => acks,
-    allWaiting: () => waiting === o.clients,
+    allWaiting: () => gate.waiting === o.clients,
     /** The ingest listener's URL from now on (undefined: the gateway is down). */
     setUrl(next: string | undefined) {
       url = next;
     },
-    wake() {
-      wake.resolve();
-      wake = Promise.withResolvers<void>();
-    },
+    wake: () => gate.wake(),
     async stop() {
-      running = false;
-      wake.resolve();
+      gate.stop();
       await Promise.all(loops);
     },
   };
