@@ -10,9 +10,10 @@
  * consumer started (the group Stable) does not keep the member forever.
  * With kafka.client=kafkajs, whose consumer heartbeated only from its fetch loop, stopped for the join (the revocation
  * runs in a hook before its JoinGroup), the first case failed the same way (scripts/patches/kafkajs-revoke-heartbeat.mjs;
- * its bound and its stop: src/kafka/kafkajs/revoke-heartbeat-patch.test.ts). The second is platformatic's only: kafkajs
- * revokes for a rejoin it starts before the join, while its fetch loop still heartbeats. A kafkajs consumer closed
- * during the revocation stops those heartbeats at once (it leaves the group only once the revocation ended).
+ * its bound and its stop: src/kafka/kafkajs/revoke-heartbeat-patch.test.ts). kafkajs revokes for a rejoin it starts
+ * before the join, while its fetch loop still heartbeats: past max.poll.interval.ms it stops that loop and sends
+ * LeaveGroup, as Java's heartbeat thread does (no session timeout awaited). A kafkajs consumer closed during the
+ * revocation stops those heartbeats at once (it leaves the group only once the revocation ended).
  */
 import { describe, expect, test } from "bun:test";
 import { Admin } from "@platformatic/kafka";
@@ -25,6 +26,7 @@ import { settled, waitFor } from "./support/wait-for.ts";
 const f = usePlatformaticPort();
 const SESSION_MS = 6000; // the broker's group.min.session.timeout.ms
 const MAX_POLL_MS = 7000; // the rebalance timeout: the preparation heartbeats' bound
+const POLL_TIMEOUT = "consumer poll timeout has expired. This means the time between subsequent calls to poll()";
 
 async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin({ clientId: "test-admin", bootstrapBrokers: [f.info.bootstrap] });
@@ -107,45 +109,56 @@ describe("a revocation longer than session.timeout.ms", () => {
     90_000,
   );
 
-  test("that hangs in a rejoin the consumer started leaves the group after max.poll.interval.ms, as Java's", async () => {
-    // Partitions added: the member rejoins by itself, the group stays Stable and answers its heartbeats. Without the
-    // bound it stayed in the group, its partitions unfetched, for as long as the revocation hung.
-    const { topic, groupId } = await groupTopic(f, "revoke-heartbeat-bound");
-    const properties = {
-      ...sessionProperties(),
-      "max.poll.interval.ms": String(MAX_POLL_MS),
-      "metadata.max.age.ms": "200",
-    };
-    let release = () => {};
-    const hung = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let revoked = false;
-    const consumer = await f.port.consumer({ groupId, topics: [topic], properties });
-    await consumer.start({
-      onRecords: async () => {},
-      onPartitionsAssigned: async () => {},
-      onPartitionsRevoked: async () => {
-        revoked = true;
-        await hung;
-      },
-      onPartitionsLost: async () => {},
-      onCrash: () => {},
-    });
-    try {
-      await waitFor(() => consumer.assignment().length === 2, { what: "the member's partitions" });
-      await withAdmin((admin) => admin.createPartitions({ topics: [{ name: topic, count: 3 }] }));
-      await waitFor(() => revoked, { what: "the revocation" });
-      // The rebalance timeout, then the session timeout: the coordinator expires the member.
-      await waitFor(async () => (await memberIds(f.info, groupId)).length === 0, {
-        what: "the member expired",
-        timeoutMs: 3 * (MAX_POLL_MS + SESSION_MS),
+  test.each(["platformatic", "kafkajs"] as const)(
+    "kafka.client=%s: one that hangs in a rejoin the consumer started leaves the group after max.poll.interval.ms, as Java's",
+    async (client) => {
+      // Partitions added: the member rejoins by itself, the group stays Stable and answers its heartbeats. Without the
+      // bound it stayed in the group, its partitions unfetched, for as long as the revocation hung.
+      const lines: string[] = [];
+      const port = client === "kafkajs" ? kafkaPorts.kafkajs(new LogManager({ sink: (l) => lines.push(l) })) : f.port;
+      const { topic, groupId } = await groupTopic(f, `revoke-heartbeat-bound-${client}`);
+      const properties = {
+        ...sessionProperties(),
+        "max.poll.interval.ms": String(MAX_POLL_MS),
+        "metadata.max.age.ms": "200",
+      };
+      let release = () => {};
+      const hung = new Promise<void>((resolve) => {
+        release = resolve;
       });
-    } finally {
-      release();
-      await consumer.close();
-    }
-  }, 90_000);
+      let revoked = false;
+      const consumer = await port.consumer({ groupId, topics: [topic], properties });
+      await consumer.start({
+        onRecords: async () => {},
+        onPartitionsAssigned: async () => {},
+        onPartitionsRevoked: async () => {
+          revoked = true;
+          await hung;
+        },
+        onPartitionsLost: async () => {},
+        onCrash: () => {},
+      });
+      try {
+        await waitFor(() => consumer.assignment().length === 2, { what: "the member's partitions" });
+        await withAdmin((admin) => admin.createPartitions({ topics: [{ name: topic, count: 3 }] }));
+        await waitFor(() => revoked, { what: "the revocation" });
+        // The rebalance timeout, then (platformatic: no LeaveGroup) the session timeout: the member is gone.
+        await waitFor(async () => (await memberIds(f.info, groupId)).length === 0, {
+          what: "the member gone",
+          timeoutMs: 3 * (MAX_POLL_MS + SESSION_MS),
+        });
+        if (client === "kafkajs")
+          expect(lines.filter((l) => l.includes("WARN") && l.includes(POLL_TIMEOUT))).toHaveLength(1);
+        // The revocation ends: the member joins again and owns every partition.
+        release();
+        await waitFor(() => consumer.assignment().length === 3, { what: "the member rejoined", timeoutMs: 30_000 });
+      } finally {
+        release();
+        await consumer.close();
+      }
+    },
+    90_000,
+  );
   test("kafka.client=kafkajs: a close during it stops the heartbeats: the member is expired while it still runs", async () => {
     // kafkajs' close leaves the group only once the runner's join ended (after the revocation): its heartbeats kept
     // going would keep the member, the other one waiting for it up to the rebalance timeout (5 min here).

@@ -162,6 +162,13 @@ export class ConsumerLog {
     );
   }
 
+  /** Java's heartbeat thread's WARN when poll() was not called within max.poll.interval.ms: the member leaves its group. */
+  pollTimeout(): void {
+    this.coordinator.warn(
+      "consumer poll timeout has expired. This means the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too much time processing messages. You can address this either by increasing max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with max.poll.records.",
+    );
+  }
+
   /** The coordinator answered FENCED_INSTANCE_ID: another process joined with this group.instance.id (fatal). */
   fenced(): void {
     this.coordinator.error("Received fatal exception: group.instance.id gets fenced");

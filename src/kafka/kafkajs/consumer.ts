@@ -8,7 +8,9 @@
  * batches with the handler) when a heartbeat or fetch finds the group rebalancing, then rejoins.
  * Before its JoinGroup request goes out (a hook on the coordinator's joinGroup, protocol.ts) the
  * member gives up everything it owns: onPartitionsRevoked, awaited, while its generation is still
- * valid (kafkajs heartbeats meanwhile, up to max.poll.interval.ms: dependency patch 25);
+ * valid (kafkajs heartbeats meanwhile, up to max.poll.interval.ms: dependency patch 25; in a rejoin
+ * the subscription watch starts, where the fetch loop still heartbeats, the member leaves its group
+ * past that bound: revokeBounded);
  * onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
  * what it gave through onPartitionsAssigned (kafkajs does not await its GROUP_JOIN listeners, so
  * fetching may start while the handler is still opening them). kafkajs matches a `topics.regex`
@@ -58,6 +60,8 @@ export class KafkajsConsumer implements KafkaConsumer {
   private assigned: TopicPartition[] = [];
   /** Cancels the subscription watch (subscription-watch.ts). */
   private stopWatch: (() => void) | undefined;
+  /** Bounds the subscription watch's revocation (revokeBounded); cleared at close. */
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
   constructor(
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
@@ -268,7 +272,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       };
       await consumer.run(run);
       // The watch's rejoin revokes before it stops the runner: its fetch loop goes on meanwhile.
-      const revokeOwned = async () => this.revokeOwned(handlers, crash);
+      const revokeOwned = async () => this.revokeBounded(consumer, this.revokeOwned(handlers, crash));
       const current = () => !cancelled();
       const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
       const { groupId } = this.options;
@@ -339,6 +343,25 @@ export class KafkajsConsumer implements KafkaConsumer {
     return this.revokedEarly;
   }
 
+  /**
+   * The watch's revocation `revoking`, bounded as Java's poll: once it has run for max.poll.interval.ms the
+   * member leaves its group (Java's heartbeat thread sends LeaveGroup then), so the others take its
+   * partitions; settles once the revocation ended and the member left, its next run joining as a new member.
+   */
+  private async revokeBounded(consumer: Consumer, revoking: Promise<void> | undefined): Promise<void> {
+    let left: Promise<void> | undefined;
+    this.pollTimer = setTimeout(() => {
+      this.log.pollTimeout();
+      left = consumer.stop(); // the runner's fetch loop ends, then its LeaveGroup
+    }, this.settings.rebalanceTimeoutMs);
+    try {
+      await revoking;
+    } finally {
+      clearTimeout(this.pollTimer);
+    }
+    await left;
+  }
+
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (!this.consumer || offsets.length === 0) return;
     const made = this.commitsMade;
@@ -388,6 +411,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.generation++;
     this.joinWait?.abort();
     this.stopWatch?.();
+    clearTimeout(this.pollTimer);
     const consumer = this.consumer;
     this.consumer = undefined;
     this.assigned = [];
