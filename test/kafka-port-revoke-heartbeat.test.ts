@@ -12,7 +12,9 @@
  * runs in a hook before its JoinGroup), the first case failed the same way (scripts/patches/kafkajs-revoke-heartbeat.mjs;
  * its bound and its stop: src/kafka/kafkajs/revoke-heartbeat-patch.test.ts). kafkajs revokes for a rejoin it starts
  * before the join, while its fetch loop still heartbeats: past max.poll.interval.ms it stops that loop and sends
- * LeaveGroup, as Java's heartbeat thread does (no session timeout awaited). A kafkajs consumer closed during the
+ * LeaveGroup, as Java's heartbeat thread does (no session timeout awaited), its commit refused then as Java's. kafkajs'
+ * stop waits for a batch in flight: a put the revocation waits for holds the leave until it returns, its heartbeats
+ * keeping the member meanwhile. A kafkajs consumer closed during the
  * revocation stops those heartbeats at once (it leaves the group only once the revocation ended).
  */
 import { describe, expect, test } from "bun:test";
@@ -27,6 +29,9 @@ const f = usePlatformaticPort();
 const SESSION_MS = 6000; // the broker's group.min.session.timeout.ms
 const MAX_POLL_MS = 7000; // the rebalance timeout: the preparation heartbeats' bound
 const POLL_TIMEOUT = "consumer poll timeout has expired. This means the time between subsequent calls to poll()";
+const LEFT = /Member \S+ sending LeaveGroup request to coordinator .* due to consumer poll timeout has expired\./;
+const NOT_IN_GROUP =
+  "Offset commit cannot be completed since the consumer is not part of an active group for auto partition assignment; it is likely that the consumer was kicked out of the group.";
 
 async function withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin({ clientId: "test-admin", bootstrapBrokers: [f.info.bootstrap] });
@@ -42,6 +47,13 @@ const sessionProperties = () => ({
   "bootstrap.servers": f.info.bootstrap,
   "heartbeat.interval.ms": "300",
   "session.timeout.ms": String(SESSION_MS),
+});
+
+/** Also: a revocation bounded by MAX_POLL_MS, and partitions added seen within 200 ms (the member rejoins by itself). */
+const boundedProperties = () => ({
+  ...sessionProperties(),
+  "max.poll.interval.ms": String(MAX_POLL_MS),
+  "metadata.max.age.ms": "200",
 });
 
 const groupState = (groupId: string) =>
@@ -117,23 +129,25 @@ describe("a revocation longer than session.timeout.ms", () => {
       const lines: string[] = [];
       const port = client === "kafkajs" ? kafkaPorts.kafkajs(new LogManager({ sink: (l) => lines.push(l) })) : f.port;
       const { topic, groupId } = await groupTopic(f, `revoke-heartbeat-bound-${client}`);
-      const properties = {
-        ...sessionProperties(),
-        "max.poll.interval.ms": String(MAX_POLL_MS),
-        "metadata.max.age.ms": "200",
-      };
+      const properties = boundedProperties();
       let release = () => {};
       const hung = new Promise<void>((resolve) => {
         release = resolve;
       });
       let revoked = false;
+      let committed: string | undefined;
       const consumer = await port.consumer({ groupId, topics: [topic], properties });
       await consumer.start({
         onRecords: async () => {},
         onPartitionsAssigned: async () => {},
-        onPartitionsRevoked: async () => {
+        onPartitionsRevoked: async (tps) => {
           revoked = true;
           await hung;
+          if (client !== "kafkajs" || committed !== undefined) return;
+          committed = await consumer.commit(tps.map((tp) => ({ ...tp, offset: 0 }))).then(
+            () => "committed",
+            (e: Error) => e.message,
+          );
         },
         onPartitionsLost: async () => {},
         onCrash: () => {},
@@ -147,10 +161,17 @@ describe("a revocation longer than session.timeout.ms", () => {
           what: "the member gone",
           timeoutMs: 3 * (MAX_POLL_MS + SESSION_MS),
         });
-        if (client === "kafkajs")
+        if (client === "kafkajs") {
           expect(lines.filter((l) => l.includes("WARN") && l.includes(POLL_TIMEOUT))).toHaveLength(1);
-        // The revocation ends: the member joins again and owns every partition.
+          expect(lines.filter((l) => LEFT.test(l))).toHaveLength(1);
+        }
+        // The revocation ends (kafkajs: its commit fails, as Java's: the member left), the member joins again and owns
+        // every partition.
         release();
+        if (client === "kafkajs") {
+          await waitFor(() => committed !== undefined, { what: "the revocation's commit" });
+          expect(committed).toEndWith(`: ${NOT_IN_GROUP}`);
+        }
         await waitFor(() => consumer.assignment().length === 3, { what: "the member rejoined", timeoutMs: 30_000 });
       } finally {
         release();
@@ -159,6 +180,68 @@ describe("a revocation longer than session.timeout.ms", () => {
     },
     90_000,
   );
+  test("kafka.client=kafkajs: one that waits for a put in flight past max.poll.interval.ms leaves once the put returned", async () => {
+    // kafkajs' stop waits for the batch in flight: the put's heartbeats keep the member after the WARN, past the
+    // session timeout, and the LeaveGroup follows the put's end.
+    const lines: string[] = [];
+    const port = kafkaPorts.kafkajs(new LogManager({ sink: (l) => lines.push(l) }));
+    const { topic, groupId } = await groupTopic(f, "revoke-heartbeat-put");
+    const properties = boundedProperties();
+    let putSucceeds = () => {};
+    const putReturns = new Promise<void>((resolve) => {
+      putSucceeds = resolve;
+    });
+    let returned = false;
+    let beats = 0;
+    let revoked = false;
+    const consumer = await port.consumer({ groupId, topics: [topic], properties });
+    await consumer.start({
+      // A put retried every 300 ms (its backoff), heartbeating between attempts, until it succeeds.
+      onRecords: async (_records, beat) => {
+        while (!returned) {
+          await Promise.race([putReturns, Bun.sleep(300)]);
+          await beat();
+          beats++;
+        }
+      },
+      onPartitionsAssigned: async () => {},
+      // The flush waits for the put.
+      onPartitionsRevoked: async () => {
+        revoked = true;
+        await putReturns;
+      },
+      onPartitionsLost: async () => {},
+      onCrash: () => {},
+    });
+    const producer = await port.producer({ "bootstrap.servers": f.info.bootstrap });
+    try {
+      await waitFor(() => consumer.assignment().length === 2, { what: "the member's partitions" });
+      await producer.send([{ topic, partition: 0, key: null, value: null, headers: [], timestamp: null }]);
+      await waitFor(() => beats > 0, { what: "the put in flight" });
+      await withAdmin((admin) => admin.createPartitions({ topics: [{ name: topic, count: 3 }] }));
+      await waitFor(() => revoked, { what: "the revocation" });
+      await waitFor(() => lines.some((l) => l.includes(POLL_TIMEOUT)), {
+        what: "the WARN",
+        timeoutMs: 3 * MAX_POLL_MS,
+      });
+      const warnedAt = beats;
+      await waitFor(() => beats > warnedAt + SESSION_MS / 300, {
+        what: "a session timeout of heartbeats",
+        timeoutMs: 30_000,
+      });
+      expect(await memberIds(f.info, groupId)).toHaveLength(1);
+      expect(lines.filter((l) => LEFT.test(l))).toEqual([]);
+      returned = true;
+      putSucceeds();
+      await waitFor(() => lines.some((l) => LEFT.test(l)), { what: "the LeaveGroup" });
+      await waitFor(() => consumer.assignment().length === 3, { what: "the member rejoined", timeoutMs: 30_000 });
+    } finally {
+      returned = true;
+      putSucceeds();
+      await producer.close();
+      await consumer.close();
+    }
+  }, 90_000);
   test("kafka.client=kafkajs: a close during it stops the heartbeats: the member is expired while it still runs", async () => {
     // kafkajs' close leaves the group only once the runner's join ended (after the revocation): its heartbeats kept
     // going would keep the member, the other one waiting for it up to the rebalance timeout (5 min here).

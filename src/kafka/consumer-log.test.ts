@@ -64,8 +64,8 @@ describe("ConsumerLog", () => {
     );
     const { logs, lines } = capture();
     const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
-    log.leaving("m-1", null);
-    log.leaving("m-1", 2, new Map([[2, { host: "h", port: 1, rack: "r" }]]));
+    log.leaving("closing", "m-1", null);
+    log.leaving("pollTimeout", "m-1", 2, new Map([[2, { host: "h", port: 1, rack: "r" }]]));
     const reset = [
       `INFO [Consumer clientId=c, groupId=g] Resetting generation and member id due to: consumer pro-actively leaving the group (${INTERNALS}.ConsumerCoordinator)`,
       `INFO [Consumer clientId=c, groupId=g] Request joining group due to: consumer pro-actively leaving the group (${INTERNALS}.ConsumerCoordinator)`,
@@ -73,7 +73,7 @@ describe("ConsumerLog", () => {
     expect(lines).toEqual([
       `INFO [Consumer clientId=c, groupId=g] Member m-1 sending LeaveGroup request to coordinator due to the consumer is being closed (${INTERNALS}.ConsumerCoordinator)`,
       ...reset,
-      `INFO [Consumer clientId=c, groupId=g] Member m-1 sending LeaveGroup request to coordinator h:1 (id: 2147483645 rack: r isFenced: false) due to the consumer is being closed (${INTERNALS}.ConsumerCoordinator)`,
+      `INFO [Consumer clientId=c, groupId=g] Member m-1 sending LeaveGroup request to coordinator h:1 (id: 2147483645 rack: r isFenced: false) due to consumer poll timeout has expired. (${INTERNALS}.ConsumerCoordinator)`,
       ...reset,
     ]);
   });

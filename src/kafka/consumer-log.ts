@@ -76,6 +76,13 @@ export interface ConsumerIdentity {
   readonly logContext?: string;
 }
 
+/** Java's reasons for a LeaveGroup (maybeLeaveGroup's): a close, or poll() not called within max.poll.interval.ms. */
+const LEAVE_REASONS = {
+  closing: "the consumer is being closed",
+  pollTimeout: "consumer poll timeout has expired.",
+} as const;
+export type LeaveReason = keyof typeof LEAVE_REASONS;
+
 export class ConsumerLog {
   private readonly coordinator: Logger;
   private readonly invoker: Logger;
@@ -352,10 +359,11 @@ export class ConsumerLog {
   }
 
   /**
-   * At close: the LeaveGroup of a dynamic member with an id (`memberId`; a static one sends none,
-   * as in Java), then, sent or not (Java's maybeLeaveGroup), the generation the member forgets.
+   * The LeaveGroup of a dynamic member with an id (`memberId`; a static one sends none, as in Java) for
+   * `reason`, then, sent or not (Java's maybeLeaveGroup), the generation the member forgets.
    */
   leaving(
+    reason: LeaveReason,
     memberId: string | null | undefined | false,
     coordinatorId: number | null,
     brokers?: ReadonlyMap<number, BrokerAddress>,
@@ -365,7 +373,7 @@ export class ConsumerLog {
     const node = coordinator ? ` ${nodeString(2_147_483_647 - coordinatorId!, coordinator)}` : "";
     if (memberId)
       this.coordinator.info(
-        `Member ${memberId} sending LeaveGroup request to coordinator${node} due to the consumer is being closed`,
+        `Member ${memberId} sending LeaveGroup request to coordinator${node} due to ${LEAVE_REASONS[reason]}`,
       );
     this.coordinator.info("Resetting generation and member id due to: consumer pro-actively leaving the group");
     this.coordinator.info("Request joining group due to: consumer pro-actively leaving the group");

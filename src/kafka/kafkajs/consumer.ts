@@ -37,7 +37,7 @@ import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
-import type { ConsumerLog } from "../consumer-log.ts";
+import type { ConsumerLog, LeaveReason } from "../consumer-log.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import type { PartitionCounts } from "../subscription-change.ts";
 import { consumedRecords } from "./consumed-records.ts";
@@ -53,6 +53,11 @@ import { type BrokerLike, brokerAddresses, topicPartitionLists, withJoinHook } f
 import { StartPositions } from "./start-positions.ts";
 import { askCreation, existingOnly, missingOf, partitionCounts, watchSubscription } from "./subscription-watch.ts";
 
+/** kafkajs' refusal of a commit while its runner is stopped. */
+const RUNNER_STOPPED = "Consumer group was not initialized";
+/** Java's CommitFailedException for a commit of a member not in an active group (it left at the poll timeout). */
+const NOT_IN_GROUP =
+  "Offset commit cannot be completed since the consumer is not part of an active group for auto partition assignment; it is likely that the consumer was kicked out of the group.";
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 export class KafkajsConsumer implements KafkaConsumer {
@@ -60,8 +65,8 @@ export class KafkajsConsumer implements KafkaConsumer {
   private assigned: TopicPartition[] = [];
   /** Cancels the subscription watch (subscription-watch.ts). */
   private stopWatch: (() => void) | undefined;
-  /** Bounds the subscription watch's revocation (revokeBounded); cleared at close. */
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancel the timers bounding the subscription watch's revocations (revokeBounded): a close runs them. */
+  private readonly pollTimers = new Set<() => void>();
   constructor(
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
@@ -345,21 +350,31 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   /**
    * The watch's revocation `revoking`, bounded as Java's poll: once it has run for max.poll.interval.ms the
-   * member leaves its group (Java's heartbeat thread sends LeaveGroup then), so the others take its
-   * partitions; settles once the revocation ended and the member left, its next run joining as a new member.
+   * member stops its runner and leaves its group (Java's heartbeat thread sends LeaveGroup then), so the others
+   * take its partitions. kafkajs' stop waits for a batch in flight first: a put that holds the revocation (a
+   * flush waiting for it) holds the leave until it returns, its heartbeats keeping the member meanwhile.
+   * Settles once the revocation ended and the member left, its next run joining as a new member.
    */
   private async revokeBounded(consumer: Consumer, revoking: Promise<void> | undefined): Promise<void> {
     let left: Promise<void> | undefined;
-    this.pollTimer = setTimeout(() => {
+    const timer = setTimeout(() => {
       this.log.pollTimeout();
-      left = consumer.stop(); // the runner's fetch loop ends, then its LeaveGroup
+      left = consumer.stop().then(() => this.logLeaving("pollTimeout")); // once no batch is in flight
     }, this.settings.rebalanceTimeoutMs);
+    const cancel = () => clearTimeout(timer);
+    this.pollTimers.add(cancel);
     try {
       await revoking;
     } finally {
-      clearTimeout(this.pollTimer);
+      cancel();
+      this.pollTimers.delete(cancel);
     }
     await left;
+  }
+
+  private logLeaving(reason: LeaveReason): void {
+    const c = this.coordinator;
+    this.log.leaving(reason, this.memberId, c?.nodeId ?? null, c && brokerAddresses(c));
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -370,7 +385,11 @@ export class KafkajsConsumer implements KafkaConsumer {
         offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
       );
     } catch (error) {
-      throw wrap(error, `Failed to commit offsets of consumer group ${this.options.groupId}`);
+      const what = `Failed to commit offsets of consumer group ${this.options.groupId}`;
+      // The runner stopped (the member left at the poll timeout): Java's CommitFailedException for it.
+      if ((error as Error).message?.startsWith(RUNNER_STOPPED))
+        throw new ConnectError(`${what}: ${NOT_IN_GROUP}`, { cause: error });
+      throw wrap(error, what);
     }
     // kafkajs returns without committing (nor an error) once its runner stops, as a crash does first.
     // The COMMIT_OFFSETS counted is this commit's: a sink task sends the next only once this one settled
@@ -411,12 +430,11 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.generation++;
     this.joinWait?.abort();
     this.stopWatch?.();
-    clearTimeout(this.pollTimer);
+    for (const cancel of this.pollTimers) cancel();
     const consumer = this.consumer;
     this.consumer = undefined;
     this.assigned = [];
-    const c = this.coordinator;
-    if (consumer) this.log.leaving(this.memberId, c?.nodeId ?? null, c && brokerAddresses(c));
+    if (consumer) this.logLeaving("closing");
     await this.joinExit?.close();
     this.invalidBatches.release(); // a fetch held at a batch that failed its checks ends (the runner stops)
     await Promise.all([consumer?.disconnect(), this.starts?.close()]);

@@ -468,7 +468,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.fetcher = undefined;
     this.owned.clear();
     const member = !consumer.groupInstanceId && consumer.memberId;
-    this.log.leaving(member, consumer.coordinatorId, consumer.currentMetadata?.brokers);
+    this.log.leaving("closing", member, consumer.coordinatorId, consumer.currentMetadata?.brokers);
     this.closing = (async () => {
       try {
         if (consumer) await closeLeavingGroup(consumer, this.connection);
