@@ -1,0 +1,77 @@
+import { expect, test } from "bun:test";
+import { javaClassOf } from "../errors.ts";
+import { JsonConverter } from "./json-converter.ts";
+
+/**
+ * Recorded from Connect 4.3.1's JsonConverter (schemas.enable=false, toConnectData): "OK", or the
+ * number in Jackson's StreamConstraintsException ("depth 1001": nesting; "length 1002": number).
+ */
+const one = (n: number) => "1".repeat(n);
+const RECORDED: [string, string, string][] = [
+  ["[x1001 ]x1001", `${"[".repeat(1001)}${"]".repeat(1001)}`, "depth 1001"],
+  ["[x1001 ]x1001 then ' x'", `${"[".repeat(1001)}${"]".repeat(1001)} x`, "depth 1001"],
+  ["[x1000 ]x1000", `${"[".repeat(1000)}${"]".repeat(1000)}`, "OK"],
+  ["[x1000 ]x1000 then ' x'", `${"[".repeat(1000)}${"]".repeat(1000)} x`, "OK"],
+  ['{"a": x1001', `${'{"a":'.repeat(1001)}1${"}".repeat(1001)}`, "depth 1001"],
+  ["[x1001 unclosed", "[".repeat(1001), "depth 1001"],
+  ["[x1000 then an object", `${"[".repeat(1000)}{"a":1}${"]".repeat(1000)}`, "depth 1001"],
+  ["1001-digit integer", one(1001), "length 1001"],
+  ["1001-digit integer then ' x'", `${one(1001)} x`, "length 1001"],
+  ["1000-digit integer", one(1000), "OK"],
+  ["-, 1000 digits", `-${one(1000)}`, "OK"],
+  ["-, 1001 digits", `-${one(1001)}`, "length 1001"],
+  ["0, 1000 digits", `0${one(1000)}`, "OK"],
+  ["00, 1000 digits", `00${one(1000)}`, "OK"],
+  ["1. with 999", `1.${one(999)}`, "OK"],
+  ["1. with 1000", `1.${one(1000)}`, "length 1001"],
+  ["1. with 1001", `1.${one(1001)}`, "length 1002"],
+  ["1000 digits .1", `${one(1000)}.1`, "length 1001"],
+  ["500.500", `${one(500)}.${one(500)}`, "OK"],
+  ["501.501", `${one(501)}.${one(501)}`, "length 1002"],
+  ["[501.501]", `[${one(501)}.${one(501)}]`, "length 1002"],
+  ["1e with 1000", `1e${one(1000)}`, "length 1001"],
+  ["1.1e with 999", `1.1e${one(999)}`, "length 1001"],
+  ["[1001 digits]", `[${one(1001)}]`, "length 1001"],
+  ["[1001 digits] x", `[${one(1001)}] x`, "length 1001"],
+  ["[1. with 1000] x", `[1.${one(1000)}] x`, "length 1001"],
+  ["[1. with 999] x", `[1.${one(999)}] x`, "OK"],
+  ["[1001 digits,", `[${one(1001)},`, "length 1001"],
+  ["[0 then 1000 digits]", `[0${one(1000)}]`, "OK"],
+  ["1001 digits in a string", `["${one(1001)}"]`, "OK"],
+];
+
+const converter = new JsonConverter();
+converter.configure({ "schemas.enable": "false" }, false);
+
+function messageOf(kind: string, n: string): string {
+  const [what, getter] =
+    kind === "depth" ? ["Document nesting depth", "getMaxNestingDepth"] : ["Number value length", "getMaxNumberLength"];
+  return `${what} (${n}) exceeds the maximum allowed (1000, from \`StreamReadConstraints.${getter}()\`)`;
+}
+
+test.each(RECORDED)("Jackson's stream limits as JsonConverter applies them: %s", (_name, text, expected) => {
+  const read = () => {
+    const value = converter.toConnectData("t", undefined, new TextEncoder().encode(text)).value;
+    // A JsonText reads lazily: reading it is where the value would be refused.
+    return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? String(v) : v));
+  };
+  if (expected === "OK") {
+    expect(read).not.toThrow();
+    return;
+  }
+  let error: unknown;
+  try {
+    read();
+  } catch (e) {
+    error = e;
+  }
+  const [kind, n] = expected.split(" ") as [string, string];
+  const message = messageOf(kind, n);
+  expect((error as Error).message).toBe("Converting byte[] to Kafka Connect data failed due to serialization error: ");
+  const serialization = (error as Error).cause as Error;
+  expect(javaClassOf(serialization)).toBe("org.apache.kafka.common.errors.SerializationException");
+  expect(serialization.message).toBe(`com.fasterxml.jackson.core.exc.StreamConstraintsException: ${message}`);
+  const jackson = serialization.cause as Error;
+  expect(javaClassOf(jackson)).toBe("com.fasterxml.jackson.core.exc.StreamConstraintsException");
+  expect(jackson.message).toBe(message);
+});
