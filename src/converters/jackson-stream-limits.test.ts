@@ -4,7 +4,8 @@ import { JsonConverter } from "./json-converter.ts";
 
 /**
  * Recorded from Connect 4.3.1's JsonConverter (schemas.enable=false, toConnectData): "OK", or the
- * number in Jackson's StreamConstraintsException ("depth 1001": nesting; "length 1002": number).
+ * number in Jackson's StreamConstraintsException ("depth 1001": nesting; "length 1002": number), or
+ * "parse" for Jackson's JsonParseException: the parser fails before it meets a limit further on.
  */
 const one = (n: number) => "1".repeat(n);
 const RECORDED: [string, string, string][] = [
@@ -38,6 +39,22 @@ const RECORDED: [string, string, string][] = [
   ["[1001 digits,", `[${one(1001)},`, "length 1001"],
   ["[0 then 1000 digits]", `[0${one(1000)}]`, "OK"],
   ["1001 digits in a string", `["${one(1001)}"]`, "OK"],
+  ['"s" then [x1001', `"s" ${"[".repeat(1001)}`, "OK"],
+  ["true then [x1001", `true ${"[".repeat(1001)}`, "OK"],
+  ["null then [x1001", `null ${"[".repeat(1001)}`, "OK"],
+  ['"s" then 1001 digits', `"s" ${one(1001)}`, "OK"],
+  ["true then 1001 digits", `true ${one(1001)}`, "OK"],
+  ["[+ 1001 digits]", `[+${one(1001)}]`, "parse"],
+  ["[. 1001 digits]", `[.${one(1001)}]`, "parse"],
+  ["1001 digits as a key", `{"a":1, ${one(1001)}:2}`, "parse"],
+  ["[' [x1001 ']", `['${"[".repeat(1001)}']`, "parse"],
+  ["x then [x1001", `x ${"[".repeat(1001)}`, "parse"],
+  ["[true then 1001 digits", `[true ${one(1001)}]`, "parse"],
+  ["[[1,] then [x1001", `[[1,]${"[".repeat(1001)}`, "parse"],
+  ["[} then [x1001", `[}${"[".repeat(1001)}`, "parse"],
+  ['{"a" then 1001 digits', `{"a" ${one(1001)}}`, "parse"],
+  ["[- then 1001 digits", `[- ${one(1001)}]`, "parse"],
+  ["[truex then [x1001", `[truex${"[".repeat(1001)}`, "parse"],
 ];
 
 const converter = new JsonConverter();
@@ -65,9 +82,16 @@ test.each(RECORDED)("Jackson's stream limits as JsonConverter applies them: %s",
   } catch (e) {
     error = e;
   }
+  expect((error as Error).message).toBe("Converting byte[] to Kafka Connect data failed due to serialization error: ");
+  if (expected === "parse") {
+    expect(javaClassOf((error as Error).cause as Error)).toBe("org.apache.kafka.common.errors.SerializationException");
+    expect(javaClassOf(((error as Error).cause as Error).cause as Error)).toBe(
+      "com.fasterxml.jackson.core.JsonParseException",
+    );
+    return;
+  }
   const [kind, n] = expected.split(" ") as [string, string];
   const message = messageOf(kind, n);
-  expect((error as Error).message).toBe("Converting byte[] to Kafka Connect data failed due to serialization error: ");
   const serialization = (error as Error).cause as Error;
   expect(javaClassOf(serialization)).toBe("org.apache.kafka.common.errors.SerializationException");
   expect(serialization.message).toBe(`com.fasterxml.jackson.core.exc.StreamConstraintsException: ${message}`);
@@ -75,3 +99,16 @@ test.each(RECORDED)("Jackson's stream limits as JsonConverter applies them: %s",
   expect(javaClassOf(jackson)).toBe("com.fasterxml.jackson.core.exc.StreamConstraintsException");
   expect(jackson.message).toBe(message);
 });
+
+test("the pre-check is linear in runs of number characters: 64 MB of 999-digit strings is answered within the test's timeout", async () => {
+  // A pattern retried at every start inside a run costs ~1000 steps a character: ~17 s here. The
+  // scan runs in a child process so the test's timeout can end the test while it runs.
+  const script = `
+    const { jacksonLimitExceeded } = await import(${JSON.stringify(`${import.meta.dir}/jackson-stream-limits.ts`)});
+    const text = "[" + Array.from({ length: 64000 }, () => '"' + "1".repeat(999) + '"').join(",") + "]";
+    console.log(text.length, jacksonLimitExceeded(text) ?? "none");`;
+  const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" });
+  const out = await new Response(child.stdout).text();
+  expect(await child.exited).toBe(0);
+  expect(out.trim()).toBe(`${64000 * 1002 + 1} none`);
+}, 8_000);

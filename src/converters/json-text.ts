@@ -42,14 +42,14 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
     if (error instanceof DataError) throw error;
     const lenient = jacksonLenientText(bytes, text);
     if (lenient !== undefined) {
-      checkLimits(lenient);
+      // A decoded text was scanned above, to as far as Jackson reads: the lenient text is its first value.
+      if (text === undefined) checkLimits(lenient);
       try {
         return readJsonText(lenient, exact);
       } catch {
         // Not JSON even as Jackson reads it: the error is the whole text's.
       }
     }
-    if (text !== undefined) checkLimits(text);
     const jackson = jacksonParseFailureClass(bytes, text);
     throw serializationError(new JavaException(jackson, messageOf(error)));
   }
