@@ -5,7 +5,8 @@ import { JsonConverter } from "./json-converter.ts";
 /**
  * Recorded from Connect 4.3.1's JsonConverter (schemas.enable=false, toConnectData): "OK", or the
  * number in Jackson's StreamConstraintsException ("depth 1001": nesting; "length 1002": number), or
- * "parse" for Jackson's JsonParseException: the parser fails before it meets a limit further on.
+ * "parse" for Jackson's JsonParseException ("eof": its JsonEOFException): the parser fails before
+ * it meets a limit further on.
  */
 const one = (n: number) => "1".repeat(n);
 const RECORDED: [string, string, string][] = [
@@ -55,6 +56,21 @@ const RECORDED: [string, string, string][] = [
   ['{"a" then 1001 digits', `{"a" ${one(1001)}}`, "parse"],
   ["[- then 1001 digits", `[- ${one(1001)}]`, "parse"],
   ["[truex then [x1001", `[truex${"[".repeat(1001)}`, "parse"],
+  ["1001 digits then '.'", `${one(1001)}.`, "parse"],
+  ["1001 digits then '.x'", `${one(1001)}.x`, "parse"],
+  ["[1001 digits then '.']", `[${one(1001)}.]`, "parse"],
+  ["1001 digits then 'e'", `${one(1001)}e`, "eof"],
+  ["1001 digits then 'e+'", `${one(1001)}e+`, "eof"],
+  ["[1001 digits then 'e-']", `[${one(1001)}e-]`, "parse"],
+  ["[1. with 1000 then 'E']", `[1.${one(1000)}E]`, "parse"],
+  ["1001 digits then '{}'", `${one(1001)}{}`, "parse"],
+  ["1001 digits then 'x'", `${one(1001)}x`, "parse"],
+  ["1001 digits then '\"a\"'", `${one(1001)}"a"`, "parse"],
+  ["1. with 1000 then ']'", `1.${one(1000)}]`, "parse"],
+  ["1e with 1000 then '['", `1e${one(1000)}[`, "parse"],
+  ["1001 digits then ' {}'", `${one(1001)} {}`, "length 1001"],
+  ["[1001 digits then '{}']", `[${one(1001)}{}]`, "length 1001"],
+  ["[1001 digits then 'x']", `[${one(1001)}x]`, "length 1001"],
 ];
 
 const converter = new JsonConverter();
@@ -83,10 +99,12 @@ test.each(RECORDED)("Jackson's stream limits as JsonConverter applies them: %s",
     error = e;
   }
   expect((error as Error).message).toBe("Converting byte[] to Kafka Connect data failed due to serialization error: ");
-  if (expected === "parse") {
+  if (expected === "parse" || expected === "eof") {
     expect(javaClassOf((error as Error).cause as Error)).toBe("org.apache.kafka.common.errors.SerializationException");
     expect(javaClassOf(((error as Error).cause as Error).cause as Error)).toBe(
-      "com.fasterxml.jackson.core.JsonParseException",
+      expected === "parse"
+        ? "com.fasterxml.jackson.core.JsonParseException"
+        : "com.fasterxml.jackson.core.io.JsonEOFException",
     );
     return;
   }

@@ -6,7 +6,8 @@
  * (a root string, literal or number as well as a closed array or object: trailing content Jackson
  * never reads is not scanned), and at the first character that cannot stand where it is (`+1`,
  * `.5`, a number as an object key, `'`, an unknown word, a missing comma or colon, a wrong closing
- * bracket), where Jackson fails with a JsonParseException and so never meets a limit further on.
+ * bracket, a `.` or exponent without digits, a root number followed by anything but white space),
+ * where Jackson fails with a JsonParseException and so never meets a limit further on.
  * A number's length is its digits only: an integer's without the sign and leading zeros; a
  * fraction's or exponent's integer, fraction and exponent digits together (`1.` + 1000 digits is
  * 1001). The limit crossed is reported with Jackson's message (recorded against Connect 4.3.1's
@@ -67,7 +68,7 @@ export function jacksonLimitExceeded(text: string): string | undefined {
       isObject[depth] = c === 0x7b ? 1 : 0;
       expected = EMPTY;
     } else {
-      const end = scalarEnd(text, i);
+      const end = scalarEnd(text, i, depth === 0);
       if (typeof end === "string") return end;
       if (end < 0 || depth === 0) return undefined; // not JSON here, or the root value ends
       i = end - 1;
@@ -77,8 +78,13 @@ export function jacksonLimitExceeded(text: string): string | undefined {
   return undefined;
 }
 
-/** Where the string, number or literal at `start` ends; -1 when none starts there; a number's exceeded limit. */
-function scalarEnd(text: string, start: number): number | string {
+/**
+ * Where the string, number or literal at `start` ends; -1 when none starts there; a number's
+ * exceeded limit. Jackson counts a number's digits only once it is well-formed: a malformed one,
+ * or a root one followed by anything but white space ("Expected space separating root-level
+ * values"), is a JsonParseException whatever its length, so -1 here.
+ */
+function scalarEnd(text: string, start: number, atRoot: boolean): number | string {
   const c = text.charCodeAt(start);
   if (c === 0x22) {
     const quote = closingQuote(text, start);
@@ -86,6 +92,7 @@ function scalarEnd(text: string, start: number): number | string {
   }
   if (isDigit(c) || (c === 0x2d && isDigit(text.charCodeAt(start + 1)))) {
     const [end, length] = numberLength(text, start);
+    if (end < 0 || (atRoot && end < text.length && !isWhiteSpace(text.charCodeAt(end)))) return -1;
     if (length > MAX_NUMBER_LENGTH)
       return exceeds(`Number value length (${length})`, MAX_NUMBER_LENGTH, "getMaxNumberLength");
     return end;
@@ -94,7 +101,7 @@ function scalarEnd(text: string, start: number): number | string {
   return literal === undefined ? -1 : start + literal.length;
 }
 
-/** Where the number starting at `start` ends, and its length as Jackson counts it. */
+/** Where the number starting at `start` ends (-1: a `.` or exponent without digits), and its length as Jackson counts it. */
 function numberLength(text: string, start: number): [number, number] {
   let i = text.charCodeAt(start) === 0x2d ? start + 1 : start;
   while (text.charCodeAt(i) === 0x30 && isDigit(text.charCodeAt(i + 1))) i++;
@@ -104,6 +111,7 @@ function numberLength(text: string, start: number): [number, number] {
   if (text.charCodeAt(i) === 0x2e /* . */) {
     const from = ++i;
     while (isDigit(text.charCodeAt(i))) i++;
+    if (i === from) return [-1, 0];
     length += i - from;
   }
   const e = text.charCodeAt(i);
@@ -112,6 +120,7 @@ function numberLength(text: string, start: number): [number, number] {
     if (text.charCodeAt(i) === 0x2b || text.charCodeAt(i) === 0x2d) i++;
     const from = i;
     while (isDigit(text.charCodeAt(i))) i++;
+    if (i === from) return [-1, 0];
     length += i - from;
   }
   return [i, length];
