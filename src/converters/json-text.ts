@@ -15,6 +15,7 @@ import { DataError, JavaException, messageOf, serializationException } from "../
 import { jacksonEscapes } from "../util/jackson-escapes.ts";
 import { jacksonLenientText } from "./jackson-lenient-text.ts";
 import { jacksonParseFailureClass } from "./jackson-parse-failure.ts";
+import { jacksonLimitExceeded } from "./jackson-stream-limits.ts";
 
 export { JsonNumberText, MISSING } from "../api/data/json-reader.ts";
 
@@ -35,10 +36,14 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
   try {
     text = decoder.decode(bytes);
     if (ONLY_WHITE_SPACE.test(text)) return MISSING;
+    checkLimits(text);
     return readJsonText(text, exact);
   } catch (error) {
+    if (error instanceof DataError) throw error;
     const lenient = jacksonLenientText(bytes, text);
     if (lenient !== undefined) {
+      // A decoded text was scanned above, to as far as Jackson reads: the lenient text is its first value.
+      if (text === undefined) checkLimits(lenient);
       try {
         return readJsonText(lenient, exact);
       } catch {
@@ -46,11 +51,23 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
       }
     }
     const jackson = jacksonParseFailureClass(bytes, text);
-    const parse = new JavaException(jackson, messageOf(error));
-    const cause = serializationException(`${jackson}: ${parse.message}`);
-    cause.cause = parse;
-    throw new DataError("Converting byte[] to Kafka Connect data failed due to serialization error: ", { cause });
+    throw serializationError(new JavaException(jackson, messageOf(error)));
   }
+}
+
+/** Throws Connect's DataError around Jackson's StreamConstraintsException when `text` crosses one of its limits. */
+function checkLimits(text: string): void {
+  const exceeded = jacksonLimitExceeded(text);
+  if (exceeded !== undefined) throw serializationError(new JavaException(STREAM_CONSTRAINTS_EXCEPTION, exceeded));
+}
+
+const STREAM_CONSTRAINTS_EXCEPTION = "com.fasterxml.jackson.core.exc.StreamConstraintsException";
+
+/** Connect's error for bytes Jackson could not read: a SerializationException around Jackson's exception `parse`. */
+function serializationError(parse: JavaException): DataError {
+  const cause = serializationException(`${parse.javaClass}: ${parse.message}`);
+  cause.cause = parse;
+  return new DataError("Converting byte[] to Kafka Connect data failed due to serialization error: ", { cause });
 }
 
 /**
@@ -65,7 +82,9 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
 export function jsonTextOf(bytes: Uint8Array): JsonText | null | undefined {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(decoder.decode(bytes));
+    const text = decoder.decode(bytes);
+    parsed = JSON.parse(text);
+    if (jacksonLimitExceeded(text) !== undefined) return undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 /**
- * A refusal that closes the connection (the 413 of a body over the route's limit), announced by the
- * body reader (body-reader.ts) as soon as it is decided: before the rest of the refused body is read
+ * A refusal that closes the connection (the 413 of a body over the route's limit; the https
+ * listener's 401 for a certificate outside its validity window, tls-front-end.ts), announced by the
+ * body reader (body-reader.ts) or the front end as soon as it is decided: before the rest of the refused body is read
  * and dropped, and so before the HTTP parser reads any request pipelined behind it. The https
  * listener (fetch-bridge.ts) listens for it and then hands no request of the connection parsed after
  * this one to the handler: node:http parses the next request as soon as the refused body ended, long

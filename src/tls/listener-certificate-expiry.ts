@@ -34,7 +34,9 @@ export function listenerCertificateWarning(
   );
 }
 
-export interface ListenerCertificateExpiryOptions extends ListenerCertificate {
+export interface CertificateExpiryWatchOptions {
+  /** The WARN for the certificate chain at `now`; undefined while it stays valid beyond EXPIRY_WARNING_DAYS. */
+  readonly warning: (cert: string, now: number) => string | undefined;
   readonly log: Logger;
   /** Wall-clock ms. */
   readonly now: () => number;
@@ -43,15 +45,16 @@ export interface ListenerCertificateExpiryOptions extends ListenerCertificate {
 }
 
 /**
- * Watches the certificate in use: `watch` at start and after each reload (a WARN now when due, then
+ * Watches a certificate in use: `watch` at start and after each reload (a WARN now when due, then
  * one when it enters the warning window and one when it expires; the previous certificate's timers
- * cleared), `stop` when the listener stops.
+ * cleared), `stop` when its user stops. The listeners' (ListenerCertificateExpiry) and the HTTP
+ * connectors' tasks' client certificates (../http/client-certificate-expiry.ts).
  */
-export class ListenerCertificateExpiry {
+export class CertificateExpiryWatch {
   private timer: { cancel(): void } | undefined;
   private readonly setTimer: SetTimer;
 
-  constructor(private readonly options: ListenerCertificateExpiryOptions) {
+  constructor(private readonly options: CertificateExpiryWatchOptions) {
     this.setTimer = options.setTimer ?? unrefTimer;
   }
 
@@ -68,7 +71,7 @@ export class ListenerCertificateExpiry {
   }
 
   private warn(cert: string): void {
-    const warning = listenerCertificateWarning(cert, this.options, this.options.now());
+    const warning = this.options.warning(cert, this.options.now());
     if (warning) this.options.log.warn(warning);
   }
 
@@ -86,5 +89,14 @@ export class ListenerCertificateExpiry {
       if (this.options.now() >= next) this.warn(cert);
       this.arm(cert);
     }, next - now);
+  }
+}
+
+export type ListenerCertificateExpiryOptions = ListenerCertificate & Omit<CertificateExpiryWatchOptions, "warning">;
+
+/** The listener's own certificate watched: its WARN is `listenerCertificateWarning`. */
+export class ListenerCertificateExpiry extends CertificateExpiryWatch {
+  constructor(options: ListenerCertificateExpiryOptions) {
+    super({ ...options, warning: (cert, now) => listenerCertificateWarning(cert, options, now) });
   }
 }

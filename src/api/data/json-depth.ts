@@ -22,7 +22,7 @@ const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 
 /** Whether `text` may hold more than `max` opening brackets (so a full scan is needed). */
-function mayBeDeeper(text: string, max: number): boolean {
+export function mayBeDeeper(text: string, max: number): boolean {
   if (text.length <= max) return false;
   let count = 0;
   for (let at = text.indexOf("{"); at >= 0; at = text.indexOf("{", at + 1)) if (++count > max) return true;

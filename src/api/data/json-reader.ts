@@ -98,6 +98,8 @@ function hasNonZeroFraction(text: string, at: number, to: number): boolean {
   return nonZero;
 }
 
+const COLON_AHEAD = /[ \t\n\r]*:/y;
+
 function isNumberChar(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 45 /* - */ || c === 43 /* + */ || c === 46 /* . */ || c === 101 || c === 69;
 }
@@ -140,6 +142,9 @@ function parseExactTokens(text: string, candidates: RegExp, doubles: boolean): u
       else if (c === 34 /* " */) inString = !inString;
     }
     if (inString) continue;
+    // A number before a colon stands where a key must: left as it is, JSON.parse refuses it.
+    COLON_AHEAD.lastIndex = to;
+    if (COLON_AHEAD.test(text)) continue;
     scanned = to;
     if (mark === undefined) return undefined;
     out += `${text.slice(copied, from)}"${BIG_MARK_JSON}${mark}"`;

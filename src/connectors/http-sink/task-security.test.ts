@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { getCACertificates } from "node:tls";
 import { SignJWT } from "jose";
+import { caDate, issueCert } from "../../../test/support/cert-authority.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import {
   makeCaSignedCert,
@@ -9,9 +10,11 @@ import {
   makeRsaCert,
   makeTls,
   pkcs8Der,
+  TEST_CA,
   type TlsFiles,
 } from "../../../test/support/tls.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { DAY_MS } from "../../tls/certificate-validity.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { httpSinkConfig } from "./config.ts";
 import { sinkSettings } from "./settings.ts";
@@ -99,6 +102,46 @@ describe("HttpSinkTask over TLS", () => {
     expect(h.lines.filter((l) => l.includes("WARN") && l.includes("NOT verified"))).toHaveLength(1);
     await h.task.put([record(0, 0, 1)]);
     await waitFor(() => server.received.length === 1);
+  });
+
+  /** A started task on a manual clock whose client certificate `cn` ends 10 days from now. */
+  async function taskWithClientCertEndingIn10Days(cn: string) {
+    const start = Date.now();
+    const clock = new ManualClock(start);
+    const cert = await issueCert(dir.path, TEST_CA, cn, cn, {
+      startDate: caDate(start - DAY_MS),
+      endDate: caDate(start + 10 * DAY_MS),
+    });
+    const h = harness(
+      { url: "https://127.0.0.1:1/", ...fast, "security.cert.client": cert.cert, "security.key.client": cert.key },
+      { clock },
+    );
+    return { clock, h };
+  }
+
+  // smallfix3: the client certificate's expiry was WARNed at task start only; a task running into
+  // the certificate's last 7 days or past its end said nothing until requests failed.
+  test("a running task WARNs when its client certificate enters its last 7 days and when it expires, and no more once stopped", async () => {
+    const { clock, h } = await taskWithClientCertEndingIn10Days("soon-client");
+    const warnings = () => h.lines.filter((l) => l.includes("WARN") && l.includes("security.cert.client: "));
+    expect(warnings()).toEqual([]);
+    clock.advance(3 * DAY_MS + 60_000);
+    await waitFor(() => warnings().length === 1 || undefined, { what: "the WARN of the last 7 days" });
+    expect(warnings()[0]).toContain("the key store's certificate CN=soon-client expires on ");
+    clock.advance(7 * DAY_MS);
+    await waitFor(() => warnings().length === 2 || undefined, { what: "the WARN of the expiry" });
+    expect(warnings()[1]).toContain("the key store's certificate CN=soon-client expired on ");
+    await h[Symbol.asyncDispose]();
+  });
+
+  test("a stopped task's client certificate timer is cleared: no WARN when the certificate's last 7 days come", async () => {
+    const { clock, h } = await taskWithClientCertEndingIn10Days("later-client");
+    const armed = clock.pending;
+    expect(armed).toBeGreaterThan(0);
+    await h[Symbol.asyncDispose]();
+    expect(clock.pending).toBe(armed - 1);
+    clock.advance(11 * DAY_MS);
+    expect(h.lines.filter((l) => l.includes("security.cert.client: "))).toEqual([]);
   });
 
   // explore29 F6a: the WARN named the key unprefixed, though it was written with its prefix.

@@ -42,7 +42,7 @@
 import type { SinkTask, SinkTaskContext } from "../../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, DataError } from "../../errors.ts";
-import { clientCertificateWarning } from "../../http/client-certificate-expiry.ts";
+import { watchClientCertificate } from "../../http/client-certificate-expiry.ts";
 import { unverifiedEndpointWarning } from "../../http/tls-material.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
@@ -113,12 +113,11 @@ export class HttpSinkTask implements SinkTask {
       const written = httpSinkConfig.asWritten(config, key);
       this.log.warn(unverifiedEndpointWarning(`${key} is true${written === key ? "" : ` (set as ${written})`}`));
     }
-    const expiry = clientCertificateWarning(
-      s.tls,
-      httpSinkConfig.asWritten(config, "security.cert.client"),
-      this.clock.now(),
-    );
-    if (expiry) this.log.warn(expiry);
+    watchClientCertificate(s.tls, httpSinkConfig.asWritten(config, "security.cert.client"), {
+      log: this.log,
+      clock: this.clock,
+      until: this.stopping.signal,
+    });
     const converters = this.context.converters;
     if (!converters) throw new ConnectError("HttpSinkTask needs the connector's converters from the runtime");
     this.metrics = new SinkMetrics(this.context.pluginMetrics);

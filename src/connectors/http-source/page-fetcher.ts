@@ -12,7 +12,7 @@
  * that does not decompress as its Content-Encoding says is thrown as it is (`undecodable`).
  */
 import { ConnectError } from "../../errors.ts";
-import { clientCertificateWarning } from "../../http/client-certificate-expiry.ts";
+import { watchClientCertificate } from "../../http/client-certificate-expiry.ts";
 import { EndpointDegradation } from "../../http/endpoint-degradation.ts";
 import { type ClientTls, HttpClient, type HttpResponse, HttpTransportError } from "../../http/http-client.ts";
 import { attemptFailureText, isNotHttpFailure } from "../../http/network-exception.ts";
@@ -113,12 +113,15 @@ export function pageFetcherOf(
   {
     connector,
     tokenUrlFromProvider,
+    stopped,
     ...task
   }: Pick<PageFetcherOptions, "clock" | "log" | "metrics" | "warnings" | "failsAfterRetries" | "urlFromProvider"> & {
     /** The connector's name, whose throttle the requests share. */
     readonly connector: string;
     /** http.oauth2.token.url came through a config provider: token errors show its origin only. */
     readonly tokenUrlFromProvider: boolean;
+    /** The task's stop: ends the watch of the client certificate's expiry. */
+    readonly stopped: AbortSignal;
   },
 ): PageFetcher {
   const { clock } = task;
@@ -131,8 +134,7 @@ export function pageFetcherOf(
       tls,
     });
   const tls = tlsMaterialOf(c);
-  const expiry = clientCertificateWarning(tls, "http.ssl.keystore.location", clock.now());
-  if (expiry) task.log.warn(expiry);
+  watchClientCertificate(tls, "http.ssl.keystore.location", { log: task.log, clock, until: stopped });
   const client = clientWith(tls);
   return new PageFetcher({
     client,

@@ -154,6 +154,7 @@ export class HttpSourceTask implements SourceTask {
       failsAfterRetries: (response) => this.failsAfterRetries(response),
       urlFromProvider,
       tokenUrlFromProvider: this.context.providedKeys?.has("http.oauth2.token.url") === true,
+      stopped: this.stopped.signal,
     });
     for (const warning of [ignoredTlsWarning(config, c["http.ssl.enabled"]), inertOffsetKeysWarning(c)])
       if (warning) this.log.warn(warning);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { tlsClient } from "../../../test/support/tls-client.ts";
 import { type CurlResult, curl, echoFrontEnd } from "./tls-front-end-test-support.ts";
 
 let dir: TempDir;
@@ -185,6 +186,19 @@ describe("TlsFrontEnd", () => {
         expect(Object.fromEntries(fe.handshakeFailures)).toEqual({});
       },
     );
+
+    // smallfix3: node:http parses a GET pipelined behind a bodiless request from the same read
+    // before the refusal is answered; it was handed over and answered after the 401, which then went
+    // without `Connection: close` (README "Connection: close"). Now as the 413: the 401 alone, saying so.
+    test("a GET pipelined behind a GET refused 401 (expired certificate) in one write: only the 401, with Connection: close", async () => {
+      await using fe = await frontEnd({ "ingest.listeners.https.ssl.client.auth": "requested" });
+      using client = await tlsClient(fe.port, pki.caCert, certs.expired);
+      client.socket.write("GET /first HTTP/1.1\r\nHost: h\r\n\r\nGET /second HTTP/1.1\r\nHost: h\r\n\r\n");
+      await client.closed;
+      const text = client.text();
+      expect([...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1])).toEqual(["401"]);
+      expect(text.slice(0, text.indexOf("\r\n\r\n")).toLowerCase()).toContain("\r\nconnection: close");
+    });
 
     // review75: OpenSSL reports the validity problem last, so an expired certificate of another CA
     // was answered 401 "expired" (and counted so) as if the CA were trusted.

@@ -71,6 +71,7 @@ import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
 import { within } from "../../util/async.ts";
 import { listenFailure } from "../../util/listen-failure.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import { announceClosingRefusal } from "../closing-refusal.ts";
 import type { IngestConnection, PeerCertificateInfo } from "../request-context.ts";
 import { ConnectionGuard } from "./connection-guard.ts";
 import { CrlExpiry } from "./crl-expiry.ts";
@@ -182,9 +183,22 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
 
   const refusalOf = new WeakMap<Socket, () => Response>();
 
+  /**
+   * The refusal of a certificate outside its validity window (a 401 with `Connection: close`),
+   * announced as the 413 is (closing-refusal.ts) as soon as it is decided, at once: node:http may
+   * have parsed the next request from the same read, which is then not handed over, and the 401
+   * says `Connection: close` (it went without, followed by that request's answer).
+   */
+  const refused = (request: Request, socket: Socket): Response | undefined => {
+    const refusal = refusalOf.get(socket);
+    if (refusal === undefined) return undefined;
+    announceClosingRefusal(request);
+    return refusal();
+  };
+
   const bridge = nodeListener(
     (request, req) =>
-      refusalOf.get(req.socket)?.() ??
+      refused(request, req.socket) ??
       options.handler(request, {
         remoteAddress: req.socket.remoteAddress ?? null,
         tls: true,

@@ -31,6 +31,11 @@ const SIMPLE_ESCAPES: Readonly<Record<number, string>> = {
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
+/** Jackson's StreamConstraintsException message: `what` (with its size) over `max`, from StreamReadConstraints' `getter`. */
+export function streamConstraintsMessage(what: string, max: number, getter: string): string {
+  return `${what} exceeds the maximum allowed (${max}, from \`StreamReadConstraints.${getter}()\`)`;
+}
+
 export abstract class JsonScanner {
   protected readonly b: Uint8Array;
   protected pos = 0;
@@ -155,11 +160,7 @@ export abstract class JsonScanner {
 
   /** A StreamReadConstraints limit passed: Jackson's StreamConstraintsException, which has no location. */
   protected exceeds(what: string, max: number, getter: string): never {
-    throw new JacksonError(
-      `${what} exceeds the maximum allowed (${max}, from \`StreamReadConstraints.${getter}()\`)`,
-      null,
-      false,
-    );
+    throw new JacksonError(streamConstraintsMessage(what, max, getter), null, false);
   }
 
   /** Reads a string body from `pos` (after the opening quote) up to and past the closing quote. */
