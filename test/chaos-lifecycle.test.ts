@@ -15,11 +15,13 @@
  * A replay repeats the operations, not their timing against the tasks.
  */
 import { describe, expect, test } from "bun:test";
+import { chaosRuns } from "./support/chaos-runs.ts";
 import { countOf } from "./support/counts.ts";
 import { DeviceGate } from "./support/device-gate.ts";
 import { type Gateway, ingestUrlOf, startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { fileLines, send } from "./support/lifecycle-checks.ts";
+import type { Outcome } from "./support/outage-devices.ts";
 import { type Prng, prng } from "./support/prng.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -32,13 +34,9 @@ const FIXED = [
   { seed: 103, steps: 150 },
   { seed: 109, steps: 150 },
 ];
-const RUNS = process.env.CHAOS_SEED
-  ? [{ seed: Number(process.env.CHAOS_SEED), steps: Number(process.env.CHAOS_STEPS ?? 150) }]
-  : FIXED;
+const RUNS = chaosRuns(FIXED, 150);
 const CLIENTS = 4;
 const PATH = "/ingest/chaos";
-
-type Outcome = "acked" | "refused" | "unsure";
 
 /** Device clients: each record `{c, n}` is unique; a refused client waits for the next chaos operation. */
 function devices(url: string) {

@@ -20,6 +20,7 @@
  * fixed seeds run. A replay repeats the operations, not their timing.
  */
 import { describe, expect, test } from "bun:test";
+import { chaosRuns } from "./support/chaos-runs.ts";
 import { countOf } from "./support/counts.ts";
 import { type Gateway, ingestUrlOf, metric, startGateway } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
@@ -35,9 +36,7 @@ const FIXED = [
   { seed: 1, steps: 10 },
   { seed: 2, steps: 10 },
 ];
-const RUNS = process.env.CHAOS_SEED
-  ? [{ seed: Number(process.env.CHAOS_SEED), steps: Number(process.env.CHAOS_STEPS ?? 10) }]
-  : FIXED;
+const RUNS = chaosRuns(FIXED, 10);
 const CLIENTS = 3;
 const PATH = "/ingest/chaos";
 /** Broker outages per run at most: each restart of the broker costs seconds. */
